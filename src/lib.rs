@@ -1,0 +1,21 @@
+//! countersign: puts an organisation's CA digital signature on PDF files.
+//!
+//! The pipeline, one folder per stage:
+//! - [`pdf`]: read only what signing needs (xref chain, trailer, a few objects) and write the
+//!   incremental update;
+//! - [`cades`]: the CMS SignedData container (PAdES / CAdES detached);
+//! - [`crypto`]: the signing-key trait, credentials and backends;
+//! - [`sign`]: the signing pipeline that ties them together;
+//! - [`verify`]: signature verification with a structured report.
+
+pub mod cades;
+pub mod crypto;
+pub mod error;
+pub mod pdf;
+pub mod sign;
+pub mod verify;
+
+pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
+pub use error::Error;
+pub use sign::{sign_pdf, SignOptions, SubFilter};
+pub use verify::{verify_pdf, VerifyOptions, VerifyReport};
