@@ -1,1 +1,16 @@
 //! Reading only what signing needs from a PDF, and writing the incremental update.
+
+pub mod document;
+pub mod filters;
+pub mod lexer;
+pub mod object;
+pub mod objstm;
+pub mod parser;
+pub mod update;
+pub mod writer;
+pub mod xref;
+
+pub use document::{Document, XrefForm};
+pub use object::{Dict, ObjRef, Object, Stream, StringForm};
+pub use update::UpdateWriter;
+pub use xref::XrefEntry;

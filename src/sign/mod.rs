@@ -1,9 +1,21 @@
 //! The signing pipeline: plan the update, reserve /Contents, hash the byte ranges, embed the CMS.
+//! One file per stage: `preflight` (refusals), `page_tree` and `field` (what changes),
+//! `signature_dictionary` and `byterange` (placeholders), then CMS from [`crate::cades`].
+
+pub mod byterange;
+mod field;
+mod page_tree;
+mod pdf_date;
+pub mod preflight;
+mod signature_dictionary;
 
 use std::time::SystemTime;
 
+use crate::cades::{self, CmsParams};
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::pdf::{Document, ObjRef, UpdateWriter};
+use byterange::Placeholders;
 
 /// The `/SubFilter` of the signature dictionary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,8 +44,156 @@ pub struct SignOptions {
     pub field_name: Option<String>,
 }
 
+/// The update with its placeholders, ready to be hashed and filled.
+pub struct PreparedUpdate {
+    /// The bytes appended to the original file.
+    pub update: Vec<u8>,
+    placeholders: Placeholders,
+    /// Byte position in the output where the update starts (= original length).
+    update_start: u64,
+    pub field_name: String,
+}
+
+impl PreparedUpdate {
+    /// The update bytes before and after the `/Contents` hex string: with the original file
+    /// in front, these are exactly what the signature covers.
+    pub fn signed_parts(&self) -> (&[u8], &[u8]) {
+        let before = self
+            .update
+            .get(..self.placeholders.contents_start)
+            .unwrap_or_default();
+        let after = self
+            .update
+            .get(self.placeholders.contents_end..)
+            .unwrap_or_default();
+        (before, after)
+    }
+
+    /// The final `/ByteRange`.
+    pub fn byte_range(&self) -> Result<[u64; 4]> {
+        let total = self.update_start.saturating_add(self.update.len() as u64);
+        byterange::byte_range(self.update_start, &self.placeholders, total)
+    }
+
+    /// Writes the signature container into `/Contents`.
+    pub fn embed(&mut self, der: &[u8]) -> Result<()> {
+        byterange::fill_contents(&mut self.update, &self.placeholders, der)
+    }
+}
+
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
-    let _ = (pdf, key, options);
-    Err(crate::error::Error::Unsupported("signing is not implemented yet".into()))
+    let params = cms_params(options);
+    let mut prepared = prepare_update(pdf, key, options)?;
+    let (before, after) = prepared.signed_parts();
+    let digest = options.digest.digest_chunks(&[pdf, before, after]);
+    let der = cades::build_detached(key, &params, &digest)?;
+    prepared.embed(&der)?;
+    let mut out = Vec::with_capacity(pdf.len().saturating_add(prepared.update.len()));
+    out.extend_from_slice(pdf);
+    out.extend_from_slice(&prepared.update);
+    Ok(out)
 }
+
+fn signing_time(options: &SignOptions) -> SystemTime {
+    options.signing_time.unwrap_or_else(SystemTime::now)
+}
+
+fn cms_params(options: &SignOptions) -> CmsParams {
+    CmsParams {
+        digest: options.digest,
+        signing_time: match options.subfilter {
+            // PAdES forbids the signing-time attribute (ETSI EN 319 142-1, 6.3); /M carries it.
+            SubFilter::CadesDetached => None,
+            SubFilter::Pkcs7Detached => Some(signing_time(options)),
+        },
+    }
+}
+
+/// Reads what signing needs from `pdf` and writes the update with placeholders.
+pub fn prepare_update(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+) -> Result<PreparedUpdate> {
+    let doc = Document::parse(pdf)?;
+    let (catalog_ref, catalog) = doc.catalog()?;
+    preflight::check_signable(&doc, &catalog)?;
+    let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
+    let contents_len = cades::reserved_len(key, &cms_params(options))?;
+    let time = signing_time(options);
+
+    let mut numbers = field::ObjectNumbers::new(doc.size());
+    let sig_ref = numbers.allocate()?;
+    let plan = field::plan_field(
+        &doc,
+        (catalog_ref, &catalog),
+        (page.0, &page.1),
+        sig_ref,
+        options.field_name.as_deref(),
+        &mut numbers,
+    )?;
+
+    let mut writer = UpdateWriter::new(&doc);
+    writer.begin_object(sig_ref);
+    let body_start = writer.buffer().len();
+    let placeholders = signature_dictionary::write_signature_dictionary(
+        writer.buffer_mut(),
+        options,
+        time,
+        contents_len,
+    );
+    let _ = body_start;
+    writer.end_object();
+    let mut written = vec![sig_ref];
+    for (id, object) in &plan.objects {
+        if written.contains(id) {
+            return Err(Error::Unsupported(format!(
+                "object {id} would be written twice"
+            )));
+        }
+        written.push(*id);
+        writer.add(*id, object);
+    }
+    let id = file_id(&doc, time);
+    let mut update = writer.finish(&doc, numbers.size(), &id);
+    let update_start = pdf.len() as u64;
+    let total = update_start.saturating_add(update.len() as u64);
+    let range = byterange::byte_range(update_start, &placeholders, total)?;
+    byterange::fill_byte_range(&mut update, &placeholders, range)?;
+    Ok(PreparedUpdate {
+        update,
+        placeholders,
+        update_start,
+        field_name: plan.field_name,
+    })
+}
+
+/// `/ID`: the first part is kept (or made once, if the file has none); the second changes with
+/// every update (§14.4). Derived from the file's identity and the signing time, so a fixed time
+/// gives a reproducible output.
+fn file_id(doc: &Document<'_>, time: SystemTime) -> [Vec<u8>; 2] {
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!("{}:{}:{seconds}", doc.data().len(), doc.startxref());
+    let fresh = DigestAlgorithm::Sha256.digest_chunks(&[
+        seed.as_bytes(),
+        doc.data()
+            .get(..1024.min(doc.data().len()))
+            .unwrap_or_default(),
+    ]);
+    let fresh: Vec<u8> = fresh.into_iter().take(16).collect();
+    let first = doc
+        .trailer()
+        .get(b"ID")
+        .and_then(crate::pdf::Object::as_array)
+        .and_then(|a| a.first())
+        .and_then(crate::pdf::Object::as_string_bytes)
+        .map(<[u8]>::to_vec);
+    [first.unwrap_or_else(|| fresh.clone()), fresh]
+}
+
+#[allow(dead_code)]
+fn unused(_: ObjRef) {}

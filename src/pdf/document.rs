@@ -1,0 +1,523 @@
+//! A lazily read PDF: the xref chain and trailer are read up front, objects only when asked for.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use super::lexer::{find, rfind, Cursor};
+use super::object::{Dict, ObjRef, Object, Stream};
+use super::objstm::ObjectStream;
+use super::parser::{parse_object_header, ObjectParser};
+use super::xref::{parse_table, stream_section, SectionKind, XrefEntry, XrefSection};
+use crate::error::{Error, Result};
+
+/// A chain longer than this is a loop or an attack; real files with 25 signatures stay far below.
+const MAX_SECTIONS: usize = 4096;
+/// Indirect `/Length` values resolving through each other must not recurse without end.
+const MAX_RESOLVE_DEPTH: usize = 16;
+/// The header may be preceded by junk (§7.5.2 allows readers to look in the first 1024 bytes).
+const HEADER_SEARCH: usize = 1024;
+
+/// The form of the newest cross-reference section; the update is written in the same form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XrefForm {
+    Table,
+    Stream,
+    /// A table with an `/XRefStm` (§7.5.8.4).
+    Hybrid,
+}
+
+#[derive(Debug)]
+pub struct Document<'a> {
+    data: &'a [u8],
+    header_pos: usize,
+    /// Added to offsets written in the file: 0, or the header position when the producer counted
+    /// offsets from `%PDF-` instead of from the first byte.
+    shift: u64,
+    version: String,
+    startxref: u64,
+    /// Newest first.
+    sections: Vec<XrefSection>,
+    trailer: Dict,
+    cache: RefCell<HashMap<ObjRef, Rc<Object>>>,
+    object_streams: RefCell<HashMap<u32, Rc<ObjectStream>>>,
+    depth: Cell<usize>,
+}
+
+impl<'a> Document<'a> {
+    /// Reads the header, the last `startxref` and the whole xref chain. Objects are not parsed.
+    pub fn parse(data: &'a [u8]) -> Result<Self> {
+        let header_pos = find(
+            data.get(..HEADER_SEARCH.min(data.len()))
+                .unwrap_or_default(),
+            b"%PDF-",
+        )
+        .ok_or_else(|| {
+            Error::NotPdf(format!(
+                "no %PDF- header in the first {HEADER_SEARCH} bytes"
+            ))
+        })?;
+        let version = read_version(data, header_pos);
+        let startxref = find_startxref(data)?;
+        let (shift, first_pos) = locate_first_section(data, header_pos, startxref)?;
+        let startxref = (first_pos as u64).saturating_sub(shift);
+        let sections = read_chain(data, shift, startxref)?;
+        let trailer = merged_trailer(&sections);
+        Ok(Self {
+            data,
+            header_pos,
+            shift,
+            version,
+            startxref,
+            sections,
+            trailer,
+            cache: RefCell::default(),
+            object_streams: RefCell::default(),
+            depth: Cell::new(0),
+        })
+    }
+
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// `1.7`, `2.0`...
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Position of `%PDF-` in the file.
+    pub fn header_pos(&self) -> usize {
+        self.header_pos
+    }
+
+    /// What to add to a file position to get an offset as this file writes them.
+    pub fn offset_base(&self) -> u64 {
+        self.shift
+    }
+
+    /// The offset of the newest xref section, as the new section's `/Prev` must name it.
+    pub fn startxref(&self) -> u64 {
+        self.startxref
+    }
+
+    pub fn sections(&self) -> &[XrefSection] {
+        &self.sections
+    }
+
+    pub fn xref_form(&self) -> XrefForm {
+        match self.sections.first() {
+            Some(s) if s.kind == SectionKind::Stream => XrefForm::Stream,
+            Some(s) if s.hidden_stream.is_some() => XrefForm::Hybrid,
+            _ => XrefForm::Table,
+        }
+    }
+
+    /// The newest trailer, completed with `/Root`, `/Info`, `/ID` and `/Encrypt` from older
+    /// trailers when the newest one leaves them out.
+    pub fn trailer(&self) -> &Dict {
+        &self.trailer
+    }
+
+    /// One past the highest object number in use.
+    pub fn size(&self) -> u32 {
+        let declared = self
+            .trailer
+            .get(b"Size")
+            .and_then(Object::as_i64)
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
+        let listed = self
+            .sections
+            .iter()
+            .map(|s| s.max_object_number().saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        declared.max(listed)
+    }
+
+    /// Where the newest section puts object `num`.
+    pub fn entry(&self, num: u32) -> Option<XrefEntry> {
+        for section in &self.sections {
+            let entry = section.lookup(self.data, num);
+            // In a hybrid section the table wins, then its hidden stream (§7.5.8.4).
+            let hidden = || {
+                section
+                    .hidden_stream
+                    .as_ref()
+                    .and_then(|h| h.lookup(self.data, num))
+            };
+            match entry {
+                Some(e @ XrefEntry::InFile { .. }) | Some(e @ XrefEntry::Compressed { .. }) => {
+                    return Some(e)
+                }
+                Some(XrefEntry::Free) => return hidden().or(Some(XrefEntry::Free)),
+                None => {
+                    if let Some(e) = hidden() {
+                        return Some(e);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The object `id`; a reference to a free or absent object is the null object (§7.3.10).
+    pub fn get(&self, id: ObjRef) -> Result<Object> {
+        if let Some(hit) = self.cache.borrow().get(&id) {
+            return Ok(Object::clone(hit));
+        }
+        let object = self.load(id)?;
+        self.cache.borrow_mut().insert(id, Rc::new(object.clone()));
+        Ok(object)
+    }
+
+    /// Follows a reference (one level; references to references are not allowed by the spec).
+    pub fn resolve(&self, object: &Object) -> Result<Object> {
+        match object {
+            Object::Ref(r) => self.get(*r),
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// The value of `key` in `dict`, with a reference followed.
+    pub fn resolve_key(&self, dict: &Dict, key: &[u8]) -> Result<Option<Object>> {
+        match dict.get(key) {
+            None => Ok(None),
+            Some(value) => self
+                .resolve(value)
+                .map(|o| if o == Object::Null { None } else { Some(o) }),
+        }
+    }
+
+    /// The file position where `entry`'s object starts.
+    pub fn position_of(&self, written_offset: u64) -> Option<usize> {
+        written_offset
+            .checked_add(self.shift)
+            .and_then(|p| usize::try_from(p).ok())
+            .filter(|&p| p < self.data.len())
+    }
+
+    fn load(&self, id: ObjRef) -> Result<Object> {
+        match self.entry(id.num) {
+            None | Some(XrefEntry::Free) => Ok(Object::Null),
+            Some(XrefEntry::InFile { gen, .. }) if gen != id.gen => Ok(Object::Null),
+            Some(XrefEntry::InFile { offset, .. }) => {
+                let pos = self.position_of(offset).ok_or_else(|| {
+                    Error::malformed(
+                        id.to_string(),
+                        offset,
+                        "xref offset is past the end of the file",
+                    )
+                })?;
+                let (found, object) = self.parse_indirect_at(pos)?;
+                if found.num != id.num {
+                    return Err(Error::malformed(
+                        id.to_string(),
+                        offset,
+                        format!("xref entry points to object {found}"),
+                    ));
+                }
+                Ok(object)
+            }
+            Some(XrefEntry::Compressed { stream, index }) => {
+                if id.gen != 0 {
+                    return Ok(Object::Null);
+                }
+                self.object_stream(stream)?.object(id.num, index)
+            }
+        }
+    }
+
+    fn object_stream(&self, num: u32) -> Result<Rc<ObjectStream>> {
+        if let Some(hit) = self.object_streams.borrow().get(&num) {
+            return Ok(Rc::clone(hit));
+        }
+        let id = match self.entry(num) {
+            Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
+            _ => return Err(Error::MissingObject(format!("{num} 0 R (object stream)"))),
+        };
+        let Object::Stream(stream) = self.get(id)? else {
+            return Err(Error::malformed(
+                id.to_string(),
+                0,
+                "object stream is not a stream",
+            ));
+        };
+        let decoded = Rc::new(ObjectStream::decode(id, &stream)?);
+        self.object_streams
+            .borrow_mut()
+            .insert(num, Rc::clone(&decoded));
+        Ok(decoded)
+    }
+
+    /// Parses `num gen obj ... endobj` at `pos`, including a stream's data.
+    pub fn parse_indirect_at(&self, pos: usize) -> Result<(ObjRef, Object)> {
+        let depth = self.depth.get();
+        if depth >= MAX_RESOLVE_DEPTH {
+            return Err(Error::malformed(
+                "stream",
+                pos as u64,
+                "indirect /Length values nest too deeply",
+            ));
+        }
+        self.depth.set(depth.saturating_add(1));
+        let result = parse_indirect(self.data, pos, &|r| self.length_value(r));
+        self.depth.set(depth);
+        result
+    }
+
+    fn length_value(&self, id: ObjRef) -> Option<usize> {
+        self.get(id)
+            .ok()?
+            .as_i64()
+            .and_then(|v| usize::try_from(v).ok())
+    }
+
+    /// The catalog and its reference.
+    pub fn catalog(&self) -> Result<(ObjRef, Dict)> {
+        let root = self
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_ref)
+            .ok_or_else(|| Error::malformed("trailer", self.startxref, "no /Root reference"))?;
+        match self.get(root)? {
+            Object::Dict(d) => Ok((root, d)),
+            Object::Null => Err(Error::MissingObject(format!("{root} (the catalog)"))),
+            other => Err(Error::malformed(
+                root.to_string(),
+                0,
+                format!("catalog is a {}", other.type_name()),
+            )),
+        }
+    }
+}
+
+/// Parses an indirect object at `pos`; `length_of` resolves an indirect `/Length`.
+pub fn parse_indirect(
+    data: &[u8],
+    pos: usize,
+    length_of: &dyn Fn(ObjRef) -> Option<usize>,
+) -> Result<(ObjRef, Object)> {
+    let mut cursor = Cursor::new(data, pos);
+    let id = parse_object_header(&mut cursor).ok_or_else(|| {
+        Error::malformed(
+            "object",
+            pos as u64,
+            "no `num gen obj` header at this offset",
+        )
+    })?;
+    let object = ObjectParser::new(&mut cursor, id.to_string()).parse()?;
+    cursor.skip_ws();
+    if !cursor.eat_keyword(b"stream") {
+        return Ok((id, object));
+    }
+    let Object::Dict(dict) = object else {
+        return Err(Error::malformed(
+            id.to_string(),
+            pos as u64,
+            "stream keyword after a non-dictionary",
+        ));
+    };
+    // The keyword is followed by CR LF or LF (a lone CR is tolerated).
+    cursor.skip_eol();
+    let start = cursor.pos();
+    let declared = match dict.get(b"Length") {
+        Some(Object::Integer(n)) => usize::try_from(*n).ok(),
+        Some(Object::Ref(r)) => length_of(*r),
+        _ => None,
+    };
+    let raw = stream_data(data, start, declared).ok_or_else(|| {
+        Error::malformed(id.to_string(), start as u64, "stream data has no endstream")
+    })?;
+    Ok((
+        id,
+        Object::Stream(Stream {
+            dict,
+            raw: raw.to_vec(),
+        }),
+    ))
+}
+
+/// The stream's bytes: `/Length` when it ends at `endstream`, else up to the next `endstream`.
+fn stream_data(data: &[u8], start: usize, declared: Option<usize>) -> Option<&[u8]> {
+    if let Some(len) = declared {
+        if let Some(end) = start.checked_add(len) {
+            let mut after = Cursor::new(data, end);
+            after.skip_ws();
+            if after.starts_with(b"endstream") {
+                return data.get(start..end);
+            }
+        }
+    }
+    let rest = data.get(start..)?;
+    let mut end = find(rest, b"endstream")?;
+    // Drop the end-of-line that precedes the keyword.
+    if end > 0 && rest.get(end - 1) == Some(&b'\n') {
+        end -= 1;
+    }
+    if end > 0 && rest.get(end - 1) == Some(&b'\r') {
+        end -= 1;
+    }
+    rest.get(..end)
+}
+
+fn read_version(data: &[u8], header_pos: usize) -> String {
+    let start = header_pos.saturating_add(5);
+    let bytes = data
+        .get(start..start.saturating_add(8).min(data.len()))
+        .unwrap_or_default();
+    let len = bytes
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    String::from_utf8_lossy(bytes.get(..len).unwrap_or_default()).into_owned()
+}
+
+/// The value after the last `startxref` keyword.
+fn find_startxref(data: &[u8]) -> Result<u64> {
+    let Some(at) = rfind(data, b"startxref") else {
+        return Err(if find(data, b"%%EOF").is_none() {
+            Error::Truncated(format!(
+                "the file ends at byte {} without startxref or %%EOF",
+                data.len()
+            ))
+        } else {
+            Error::damaged_xref(data.len() as u64, "no startxref keyword")
+        });
+    };
+    let mut cursor = Cursor::new(data, at.saturating_add(9));
+    cursor.skip_ws();
+    cursor
+        .read_unsigned()
+        .ok_or_else(|| Error::damaged_xref(at as u64, "startxref is not followed by an offset"))
+}
+
+/// Finds where the section named by `startxref` really starts: offsets are normally counted from
+/// the first byte, by some producers from the `%PDF-` header; a writer bug puts startxref a byte
+/// or two off. Returns the offset shift and the section's position.
+fn locate_first_section(data: &[u8], header_pos: usize, startxref: u64) -> Result<(u64, usize)> {
+    let mut shifts = vec![0u64];
+    if header_pos > 0 {
+        shifts.push(header_pos as u64);
+    }
+    for &shift in &shifts {
+        if let Some(pos) = section_start(data, startxref.saturating_add(shift)) {
+            return Ok((shift, pos));
+        }
+    }
+    Err(Error::damaged_xref(
+        startxref,
+        "startxref does not point to an xref table or xref stream",
+    ))
+}
+
+/// The position of a section at `offset`, allowing white space and off-by-a-few offsets.
+fn section_start(data: &[u8], offset: u64) -> Option<usize> {
+    let offset = usize::try_from(offset).ok()?;
+    let candidates = [0isize, -1, 1, -2, 2, -3, 3, -4, 4];
+    candidates.iter().find_map(|&delta| {
+        let pos = offset.checked_add_signed(delta)?;
+        let mut cursor = Cursor::new(data, pos);
+        // An exact hit may have leading white space; an adjusted one must start at a token.
+        if delta == 0 {
+            while cursor.peek().is_some_and(super::lexer::is_whitespace) {
+                cursor.advance(1);
+            }
+        } else if pos > 0
+            && data
+                .get(pos - 1)
+                .is_some_and(|b| super::lexer::is_regular(*b))
+        {
+            return None;
+        }
+        let start = cursor.pos();
+        let digit = cursor.peek().is_some_and(|b| b.is_ascii_digit());
+        if cursor.starts_with(b"xref") || (digit && parse_object_header(&mut cursor).is_some()) {
+            Some(start)
+        } else {
+            None
+        }
+    })
+}
+
+fn read_chain(data: &[u8], shift: u64, startxref: u64) -> Result<Vec<XrefSection>> {
+    let mut sections: Vec<XrefSection> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut next = Some(startxref);
+    while let Some(offset) = next {
+        if !seen.insert(offset) {
+            return Err(Error::damaged_xref(offset, "the /Prev chain loops"));
+        }
+        if sections.len() >= MAX_SECTIONS {
+            return Err(Error::damaged_xref(offset, "too many xref sections"));
+        }
+        let section = read_section(data, shift, offset)?;
+        // Some writers put `/Prev 0` in a complete table to mean "no previous section".
+        next = section
+            .prev()
+            .filter(|&p| p != 0 || section_start(data, shift).is_some());
+        sections.push(section);
+    }
+    Ok(sections)
+}
+
+fn read_section(data: &[u8], shift: u64, offset: u64) -> Result<XrefSection> {
+    let pos = section_start(data, offset.saturating_add(shift)).ok_or_else(|| {
+        Error::damaged_xref(offset, "no xref table or xref stream at this offset")
+    })?;
+    let mut cursor = Cursor::new(data, pos);
+    if cursor.starts_with(b"xref") {
+        let mut section = parse_table(data, pos, offset)?;
+        if let Some(stm) = section.trailer.get(b"XRefStm").and_then(Object::as_i64) {
+            let stm =
+                u64::try_from(stm).map_err(|_| Error::damaged_xref(offset, "negative /XRefStm"))?;
+            section.hidden_stream = Some(Box::new(read_stream_section(data, shift, stm)?));
+        }
+        return Ok(section);
+    }
+    let _ = cursor.skip_ws();
+    read_stream_section(data, shift, offset)
+}
+
+fn read_stream_section(data: &[u8], shift: u64, offset: u64) -> Result<XrefSection> {
+    let pos = section_start(data, offset.saturating_add(shift))
+        .ok_or_else(|| Error::damaged_xref(offset, "no xref stream at this offset"))?;
+    // An xref stream's /Length must be direct (§7.5.8.2).
+    let (id, object) = parse_indirect(data, pos, &|_| None)
+        .map_err(|e| Error::damaged_xref(offset, e.to_string()))?;
+    let Object::Stream(stream) = object else {
+        return Err(Error::damaged_xref(
+            offset,
+            format!("object {id} at this offset is not an xref stream"),
+        ));
+    };
+    if !stream.dict.has_name(b"Type", b"XRef") {
+        return Err(Error::damaged_xref(
+            offset,
+            format!("object {id} at this offset is not /Type /XRef"),
+        ));
+    }
+    let decoded = super::filters::decode_stream(&stream.dict, &stream.raw)
+        .map_err(|e| Error::damaged_xref(offset, format!("xref stream {id}: {e}")))?;
+    stream_section(offset, id, stream.dict, decoded)
+}
+
+/// Trailer keys that older sections still supply when the newest one omits them.
+const INHERITED_TRAILER_KEYS: [&[u8]; 4] = [b"Root", b"Info", b"ID", b"Encrypt"];
+
+fn merged_trailer(sections: &[XrefSection]) -> Dict {
+    let mut trailer = sections
+        .first()
+        .map(|s| s.trailer.clone())
+        .unwrap_or_default();
+    for key in INHERITED_TRAILER_KEYS {
+        if trailer.contains(key) {
+            continue;
+        }
+        if let Some(value) = sections.iter().find_map(|s| s.trailer.get(key)) {
+            trailer.set(key.to_vec(), value.clone());
+        }
+    }
+    trailer
+}

@@ -1,0 +1,165 @@
+//! Decoding the stream filters signing needs: FlateDecode with PNG/TIFF predictors, as used by
+//! xref streams and object streams.
+
+use std::io::Read;
+
+use super::object::{Dict, Object};
+
+/// Decoded streams larger than this are refused: a tiny deflate bomb must not exhaust memory.
+pub const MAX_DECODED_LEN: u64 = 512 * 1024 * 1024;
+
+/// Why a stream could not be decoded (the caller adds which object it was).
+pub type DecodeError = String;
+
+/// Applies the stream's `/Filter` chain to `raw`.
+pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let filters = filter_names(dict.get(b"Filter"));
+    let params = dict.get(b"DecodeParms").or_else(|| dict.get(b"DP"));
+    let mut data = raw.to_vec();
+    for (index, filter) in filters.iter().enumerate() {
+        let parms = match params {
+            Some(Object::Array(list)) => list.get(index).and_then(Object::as_dict),
+            Some(other) => other.as_dict(),
+            None => None,
+        };
+        data = match filter.as_slice() {
+            b"FlateDecode" | b"Fl" => unpredict(inflate(&data)?, parms)?,
+            other => {
+                return Err(format!(
+                    "unsupported filter /{}",
+                    String::from_utf8_lossy(other)
+                ))
+            }
+        };
+    }
+    Ok(data)
+}
+
+fn filter_names(filter: Option<&Object>) -> Vec<Vec<u8>> {
+    match filter {
+        Some(Object::Name(n)) => vec![n.clone()],
+        Some(Object::Array(list)) => list
+            .iter()
+            .filter_map(|o| o.as_name().map(<[u8]>::to_vec))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn inflate(data: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let mut out = Vec::new();
+    let decoder = flate2::read::ZlibDecoder::new(data);
+    let result = decoder
+        .take(MAX_DECODED_LEN.saturating_add(1))
+        .read_to_end(&mut out);
+    if out.len() as u64 > MAX_DECODED_LEN {
+        return Err(format!("decoded stream exceeds {MAX_DECODED_LEN} bytes"));
+    }
+    match result {
+        Ok(_) => Ok(out),
+        // Many writers end the zlib stream without its checksum; keep what was inflated.
+        Err(_) if !out.is_empty() => Ok(out),
+        Err(e) => Err(format!("FlateDecode failed: {e}")),
+    }
+}
+
+fn param(parms: Option<&Dict>, key: &[u8], default: i64) -> i64 {
+    parms
+        .and_then(|p| p.get(key))
+        .and_then(Object::as_i64)
+        .unwrap_or(default)
+}
+
+/// Undoes a PNG (10..15) or TIFF (2) predictor.
+fn unpredict(data: Vec<u8>, parms: Option<&Dict>) -> Result<Vec<u8>, DecodeError> {
+    let predictor = param(parms, b"Predictor", 1);
+    if predictor <= 1 {
+        return Ok(data);
+    }
+    let colors = param(parms, b"Colors", 1);
+    let bits = param(parms, b"BitsPerComponent", 8);
+    let columns = param(parms, b"Columns", 1);
+    let bits_per_pixel = colors
+        .checked_mul(bits)
+        .filter(|&b| (1..=64).contains(&b))
+        .ok_or("bad predictor Colors/BitsPerComponent")?;
+    let row_bits = columns
+        .checked_mul(bits_per_pixel)
+        .filter(|&b| b > 0 && b <= 1 << 30)
+        .ok_or("bad predictor Columns")?;
+    let row_len = usize::try_from((row_bits + 7) / 8).map_err(|_| "bad predictor row")?;
+    let pixel_len = usize::try_from((bits_per_pixel + 7) / 8).map_err(|_| "bad predictor pixel")?;
+    if predictor == 2 {
+        return Ok(tiff_unpredict(data, row_len, pixel_len, bits));
+    }
+    png_unpredict(&data, row_len, pixel_len)
+}
+
+fn tiff_unpredict(mut data: Vec<u8>, row_len: usize, pixel_len: usize, bits: i64) -> Vec<u8> {
+    if bits != 8 {
+        return data;
+    }
+    for row in data.chunks_mut(row_len) {
+        for i in pixel_len..row.len() {
+            let left = row.get(i - pixel_len).copied().unwrap_or(0);
+            if let Some(b) = row.get_mut(i) {
+                *b = b.wrapping_add(left);
+            }
+        }
+    }
+    data
+}
+
+fn png_unpredict(data: &[u8], row_len: usize, pixel_len: usize) -> Result<Vec<u8>, DecodeError> {
+    let stride = row_len.checked_add(1).ok_or("bad predictor row")?;
+    let mut out = Vec::with_capacity(data.len());
+    let mut previous = vec![0u8; row_len];
+    for chunk in data.chunks(stride) {
+        let Some((&kind, encoded)) = chunk.split_first() else {
+            continue;
+        };
+        let mut row = encoded.to_vec();
+        row.resize(row_len, 0);
+        for i in 0..row_len {
+            let left = if i >= pixel_len {
+                row.get(i - pixel_len).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            let up = previous.get(i).copied().unwrap_or(0);
+            let up_left = if i >= pixel_len {
+                previous.get(i - pixel_len).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            let add = match kind {
+                0 => 0,
+                1 => left,
+                2 => up,
+                3 => ((u16::from(left) + u16::from(up)) / 2) as u8,
+                4 => paeth(left, up, up_left),
+                other => return Err(format!("unknown PNG predictor type {other}")),
+            };
+            if let Some(b) = row.get_mut(i) {
+                *b = b.wrapping_add(add);
+            }
+        }
+        out.extend_from_slice(&row);
+        previous = row;
+    }
+    Ok(out)
+}
+
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = i16::from(a) + i16::from(b) - i16::from(c);
+    let pa = (p - i16::from(a)).abs();
+    let pb = (p - i16::from(b)).abs();
+    let pc = (p - i16::from(c)).abs();
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}

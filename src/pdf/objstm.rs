@@ -1,0 +1,94 @@
+//! Object streams (§7.5.7): compressed objects are read by decoding only the stream that holds them.
+
+use super::lexer::Cursor;
+use super::object::{ObjRef, Object, Stream};
+use super::parser::ObjectParser;
+use crate::error::{Error, Result};
+
+/// A decoded object stream: its bytes and the (object number, offset) table from its header.
+#[derive(Debug)]
+pub struct ObjectStream {
+    id: ObjRef,
+    data: Vec<u8>,
+    first: usize,
+    offsets: Vec<(u32, usize)>,
+}
+
+impl ObjectStream {
+    pub fn decode(id: ObjRef, stream: &Stream) -> Result<Self> {
+        let malformed = |reason: String| Error::malformed(id.to_string(), 0, reason);
+        if !stream.dict.has_name(b"Type", b"ObjStm") {
+            return Err(malformed(
+                "is used as an object stream but is not /Type /ObjStm".into(),
+            ));
+        }
+        let count = positive(stream.dict.get(b"N"))
+            .ok_or_else(|| malformed("object stream without a valid /N".into()))?;
+        let first = positive(stream.dict.get(b"First"))
+            .ok_or_else(|| malformed("object stream without a valid /First".into()))?;
+        let data =
+            super::filters::decode_stream(&stream.dict, &stream.raw).map_err(|e| malformed(e))?;
+        let header = data
+            .get(..first)
+            .ok_or_else(|| malformed(format!("/First {first} is past the stream's end")))?;
+        let offsets = read_header(header, count)
+            .ok_or_else(|| malformed("object stream header is malformed".into()))?;
+        Ok(Self {
+            id,
+            data,
+            first,
+            offsets,
+        })
+    }
+
+    /// The object numbered `num`, expected at `index`.
+    pub fn object(&self, num: u32, index: u32) -> Result<Object> {
+        let by_index = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.offsets.get(i))
+            .filter(|(n, _)| *n == num);
+        let found = by_index.or_else(|| self.offsets.iter().find(|(n, _)| *n == num));
+        let Some(&(_, offset)) = found else {
+            return Err(Error::MissingObject(format!(
+                "{num} 0 R (not in object stream {})",
+                self.id
+            )));
+        };
+        let start = self
+            .first
+            .checked_add(offset)
+            .filter(|&s| s < self.data.len());
+        let Some(start) = start else {
+            return Err(Error::malformed(
+                format!("{num} 0 R"),
+                0,
+                format!("offset past the end of object stream {}", self.id),
+            ));
+        };
+        let mut cursor = Cursor::new(&self.data, start);
+        let mut parser = ObjectParser::new(
+            &mut cursor,
+            format!("{num} 0 R (in object stream {})", self.id),
+        );
+        parser.parse()
+    }
+}
+
+fn positive(value: Option<&Object>) -> Option<usize> {
+    value
+        .and_then(Object::as_i64)
+        .and_then(|v| usize::try_from(v).ok())
+}
+
+fn read_header(header: &[u8], count: usize) -> Option<Vec<(u32, usize)>> {
+    let mut cursor = Cursor::new(header, 0);
+    let mut offsets = Vec::with_capacity(count.min(header.len() / 2 + 1));
+    for _ in 0..count {
+        cursor.skip_ws();
+        let num = u32::try_from(cursor.read_unsigned()?).ok()?;
+        cursor.skip_ws();
+        let offset = usize::try_from(cursor.read_unsigned()?).ok()?;
+        offsets.push((num, offset));
+    }
+    Some(offsets)
+}

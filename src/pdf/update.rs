@@ -1,0 +1,217 @@
+//! The incremental update (§7.5.6): new and changed objects, then a cross-reference section in the
+//! same form as the previous one, and a trailer chained to it with `/Prev`.
+
+use super::document::{Document, XrefForm};
+use super::object::{Dict, ObjRef, Object, Stream};
+use super::writer::{write_dict, write_indirect, write_object};
+
+/// Trailer keys that describe one section only and must not be copied into the next (§7.5.5,
+/// §7.5.8.2).
+const SECTION_KEYS: [&[u8]; 11] = [
+    b"Prev",
+    b"XRefStm",
+    b"Size",
+    b"Type",
+    b"W",
+    b"Index",
+    b"Length",
+    b"Filter",
+    b"DecodeParms",
+    b"DL",
+    b"F",
+];
+
+/// Collects the appended bytes. Positions are relative to the start of the update.
+pub struct UpdateWriter {
+    /// Offset (as the file writes offsets) of the update's first byte.
+    base: u64,
+    buf: Vec<u8>,
+    offsets: Vec<(ObjRef, u64)>,
+}
+
+impl UpdateWriter {
+    /// An update appended to `doc`'s bytes.
+    pub fn new(doc: &Document<'_>) -> Self {
+        let data = doc.data();
+        let mut buf = Vec::with_capacity(16 * 1024);
+        // Keep the new section on its own line when the file lacks a final end-of-line.
+        if !matches!(data.last(), Some(b'\n' | b'\r')) {
+            buf.push(b'\n');
+        }
+        let base = (data.len() as u64).saturating_sub(doc.offset_base());
+        Self {
+            base,
+            buf,
+            offsets: Vec::new(),
+        }
+    }
+
+    pub fn buffer(&self) -> &[u8] {
+        &self.buf
+    }
+
+    pub fn buffer_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    fn record_offset(&mut self, id: ObjRef) {
+        self.offsets
+            .push((id, self.base.saturating_add(self.buf.len() as u64)));
+    }
+
+    pub fn add(&mut self, id: ObjRef, object: &Object) {
+        self.record_offset(id);
+        write_indirect(&mut self.buf, id, object);
+    }
+
+    /// Starts object `id`: the caller writes its body into [`buffer_mut`](Self::buffer_mut) and
+    /// then calls [`end_object`](Self::end_object). Used where the caller needs byte positions.
+    pub fn begin_object(&mut self, id: ObjRef) {
+        self.record_offset(id);
+        self.buf
+            .extend_from_slice(format!("{} {} obj\n", id.num, id.gen).as_bytes());
+    }
+
+    pub fn end_object(&mut self) {
+        self.buf.extend_from_slice(b"\nendobj\n");
+    }
+
+    /// Writes the xref section and trailer and returns the update's bytes.
+    /// `size` is one past the highest object number the update uses.
+    pub fn finish(self, doc: &Document<'_>, size: u32, id: &[Vec<u8>; 2]) -> Vec<u8> {
+        let mut trailer = base_trailer(doc);
+        trailer.set(b"Prev".to_vec(), Object::Integer(to_i64(doc.startxref())));
+        trailer.set(
+            b"ID".to_vec(),
+            Object::Array(
+                id.iter()
+                    .map(|part| Object::String(part.clone(), super::StringForm::Hex))
+                    .collect(),
+            ),
+        );
+        match doc.xref_form() {
+            // For a hybrid file a plain table is what 1.4 and 1.5 readers resolve the same way:
+            // every object we write is uncompressed and listed in it.
+            XrefForm::Table | XrefForm::Hybrid => self.finish_table(trailer, size),
+            XrefForm::Stream => self.finish_stream(trailer, size),
+        }
+    }
+
+    fn finish_table(mut self, mut trailer: Dict, size: u32) -> Vec<u8> {
+        self.offsets.sort();
+        let xref_offset = self.base.saturating_add(self.buf.len() as u64);
+        self.buf.extend_from_slice(b"xref\n");
+        for run in contiguous_runs(&self.offsets) {
+            let Some(&(first, _)) = run.first() else {
+                continue;
+            };
+            self.buf
+                .extend_from_slice(format!("{} {}\n", first.num, run.len()).as_bytes());
+            for (id, offset) in run {
+                self.buf
+                    .extend_from_slice(format!("{offset:010} {:05} n\r\n", id.gen).as_bytes());
+            }
+        }
+        trailer.set(b"Size".to_vec(), Object::Integer(i64::from(size)));
+        self.buf.extend_from_slice(b"trailer\n");
+        write_dict(&mut self.buf, &trailer);
+        self.buf
+            .extend_from_slice(format!("\nstartxref\n{xref_offset}\n%%EOF\n").as_bytes());
+        self.buf
+    }
+
+    fn finish_stream(mut self, mut trailer: Dict, size: u32) -> Vec<u8> {
+        // The xref stream is itself a new object, listed in its own section.
+        let stream_id = ObjRef::new(size, 0);
+        let xref_offset = self.base.saturating_add(self.buf.len() as u64);
+        self.offsets.push((stream_id, xref_offset));
+        self.offsets.sort();
+        let offset_width = byte_width(xref_offset);
+        let mut rows = Vec::new();
+        let mut index = Vec::new();
+        for run in contiguous_runs(&self.offsets) {
+            let Some(&(first, _)) = run.first() else {
+                continue;
+            };
+            index.push(Object::Integer(i64::from(first.num)));
+            index.push(Object::Integer(to_i64(run.len() as u64)));
+            for (id, offset) in run {
+                rows.push(1u8);
+                rows.extend_from_slice(
+                    offset
+                        .to_be_bytes()
+                        .get(8 - offset_width..)
+                        .unwrap_or_default(),
+                );
+                rows.extend_from_slice(&id.gen.to_be_bytes());
+            }
+        }
+        trailer.set(b"Type".to_vec(), Object::name("XRef"));
+        trailer.set(
+            b"Size".to_vec(),
+            Object::Integer(i64::from(size).saturating_add(1)),
+        );
+        trailer.set(b"Index".to_vec(), Object::Array(index));
+        trailer.set(
+            b"W".to_vec(),
+            Object::Array(vec![
+                Object::Integer(1),
+                Object::Integer(to_i64(offset_width as u64)),
+                Object::Integer(2),
+            ]),
+        );
+        let stream = Object::Stream(Stream {
+            dict: trailer,
+            raw: rows,
+        });
+        write_indirect(&mut self.buf, stream_id, &stream);
+        self.buf
+            .extend_from_slice(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
+        self.buf
+    }
+}
+
+/// The previous trailer without the keys that belong to one section.
+fn base_trailer(doc: &Document<'_>) -> Dict {
+    doc.trailer()
+        .iter()
+        .filter(|(key, _)| !SECTION_KEYS.contains(key))
+        .map(|(key, value)| (key.to_vec(), value.clone()))
+        .collect()
+}
+
+/// Splits sorted offsets into runs of consecutive object numbers (one xref subsection each).
+fn contiguous_runs(offsets: &[(ObjRef, u64)]) -> Vec<&[(ObjRef, u64)]> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=offsets.len() {
+        let breaks = match (offsets.get(i.wrapping_sub(1)), offsets.get(i)) {
+            (Some((a, _)), Some((b, _))) => a.num.checked_add(1) != Some(b.num),
+            _ => true,
+        };
+        if breaks {
+            if let Some(run) = offsets.get(start..i) {
+                runs.push(run);
+            }
+            start = i;
+        }
+    }
+    runs
+}
+
+/// Bytes needed to write `value` big-endian (at least 1).
+fn byte_width(value: u64) -> usize {
+    let bits = 64 - value.leading_zeros() as usize;
+    bits.div_ceil(8).max(1)
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Writes a value into a buffer (convenience for callers building dictionaries by hand).
+pub fn object_bytes(object: &Object) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_object(&mut out, object);
+    out
+}

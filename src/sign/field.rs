@@ -1,0 +1,253 @@
+//! The signature field: a field merged with an invisible widget on one page, listed in the page's
+//! `/Annots` and in `/AcroForm /Fields` (§12.7, §12.8). Only objects that must change are rewritten.
+
+use std::collections::HashSet;
+
+use crate::error::{Error, Result};
+use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
+
+/// `/SigFlags`: SignaturesExist | AppendOnly (§12.7.2, Table 219).
+const SIG_FLAGS: i64 = 3;
+/// Annotation flags: Print | Locked (§12.5.3).
+const WIDGET_FLAGS: i64 = 132;
+
+/// New object numbers, handed out from the document's `/Size` upwards.
+pub struct ObjectNumbers {
+    next: u32,
+}
+
+impl ObjectNumbers {
+    pub fn new(size: u32) -> Self {
+        Self { next: size.max(1) }
+    }
+
+    pub fn allocate(&mut self) -> Result<ObjRef> {
+        let id = ObjRef::new(self.next, 0);
+        self.next = self
+            .next
+            .checked_add(1)
+            .ok_or_else(|| Error::Unsupported("object numbers exhausted".into()))?;
+        Ok(id)
+    }
+
+    /// One past the highest number handed out.
+    pub fn size(&self) -> u32 {
+        self.next
+    }
+}
+
+/// The objects the update writes for the field, besides the signature dictionary itself.
+pub struct FieldPlan {
+    pub field_name: String,
+    pub objects: Vec<(ObjRef, Object)>,
+}
+
+/// Plans the field that will hold the signature dictionary `sig_ref`.
+pub fn plan_field(
+    doc: &Document<'_>,
+    catalog: (ObjRef, &Dict),
+    page: (ObjRef, &Dict),
+    sig_ref: ObjRef,
+    requested_name: Option<&str>,
+    numbers: &mut ObjectNumbers,
+) -> Result<FieldPlan> {
+    let (catalog_ref, catalog_dict) = catalog;
+    let (page_ref, page_dict) = page;
+    let acroform = AcroForm::read(doc, catalog_dict)?;
+    let existing = acroform.field_names(doc)?;
+    let field_name = choose_name(&existing, requested_name)?;
+    let widget_ref = numbers.allocate()?;
+    let appearance_ref = numbers.allocate()?;
+    let mut objects = vec![
+        (
+            widget_ref,
+            widget(&field_name, sig_ref, page_ref, appearance_ref),
+        ),
+        (appearance_ref, empty_appearance()),
+    ];
+    objects.extend(add_to_annots(doc, page_ref, page_dict, widget_ref)?);
+    objects.extend(acroform.with_field(doc, catalog_ref, catalog_dict, widget_ref, numbers)?);
+    Ok(FieldPlan {
+        field_name,
+        objects,
+    })
+}
+
+fn choose_name(existing: &HashSet<Vec<u8>>, requested: Option<&str>) -> Result<String> {
+    if let Some(name) = requested {
+        if name.is_empty() || name.contains('.') {
+            return Err(Error::InvalidOption(format!(
+                "field name {name:?} must be non-empty and without '.'"
+            )));
+        }
+        if existing.contains(name.as_bytes()) {
+            return Err(Error::InvalidOption(format!(
+                "a field named {name:?} already exists"
+            )));
+        }
+        return Ok(name.to_string());
+    }
+    (1u32..)
+        .map(|n| format!("Signature{n}"))
+        .find(|candidate| !existing.contains(candidate.as_bytes()))
+        .ok_or_else(|| Error::Unsupported("no free field name".into()))
+}
+
+fn widget(name: &str, sig_ref: ObjRef, page_ref: ObjRef, appearance_ref: ObjRef) -> Object {
+    let mut dict = Dict::new();
+    dict.set("Type", Object::name("Annot"));
+    dict.set("Subtype", Object::name("Widget"));
+    dict.set("FT", Object::name("Sig"));
+    dict.set("T", Object::literal(name.as_bytes()));
+    dict.set("V", Object::Ref(sig_ref));
+    dict.set("F", Object::Integer(WIDGET_FLAGS));
+    dict.set("Rect", zero_rect());
+    dict.set("P", Object::Ref(page_ref));
+    let mut ap = Dict::new();
+    ap.set("N", Object::Ref(appearance_ref));
+    dict.set("AP", Object::Dict(ap));
+    Object::Dict(dict)
+}
+
+fn zero_rect() -> Object {
+    Object::Array(vec![Object::Integer(0); 4])
+}
+
+/// An empty form XObject: an invisible widget still needs an appearance (PDF/A, PAdES viewers).
+fn empty_appearance() -> Object {
+    let mut dict = Dict::new();
+    dict.set("Type", Object::name("XObject"));
+    dict.set("Subtype", Object::name("Form"));
+    dict.set("BBox", zero_rect());
+    Object::Stream(Stream {
+        dict,
+        raw: Vec::new(),
+    })
+}
+
+/// Adds the widget to the page's `/Annots`: an indirect array is rewritten alone, a direct one
+/// (or none) means rewriting the page.
+fn add_to_annots(
+    doc: &Document<'_>,
+    page_ref: ObjRef,
+    page: &Dict,
+    widget: ObjRef,
+) -> Result<Vec<(ObjRef, Object)>> {
+    if let Some(Object::Ref(array_ref)) = page.get(b"Annots") {
+        if let Object::Array(mut annots) = doc.get(*array_ref)? {
+            annots.push(Object::Ref(widget));
+            return Ok(vec![(*array_ref, Object::Array(annots))]);
+        }
+    }
+    let mut annots = match page.get(b"Annots") {
+        Some(Object::Array(list)) => list.clone(),
+        _ => Vec::new(),
+    };
+    annots.push(Object::Ref(widget));
+    let mut page = page.clone();
+    page.set("Annots", Object::Array(annots));
+    Ok(vec![(page_ref, Object::Dict(page))])
+}
+
+/// Where the AcroForm lives decides which objects change.
+enum AcroForm {
+    Absent,
+    Direct(Dict),
+    Indirect(ObjRef, Dict),
+}
+
+impl AcroForm {
+    fn read(doc: &Document<'_>, catalog: &Dict) -> Result<Self> {
+        Ok(match catalog.get(b"AcroForm") {
+            None => AcroForm::Absent,
+            Some(Object::Ref(r)) => match doc.get(*r)? {
+                Object::Dict(d) => AcroForm::Indirect(*r, d),
+                _ => AcroForm::Absent,
+            },
+            Some(Object::Dict(d)) => AcroForm::Direct(d.clone()),
+            Some(_) => AcroForm::Absent,
+        })
+    }
+
+    fn dict(&self) -> Option<&Dict> {
+        match self {
+            AcroForm::Absent => None,
+            AcroForm::Direct(d) | AcroForm::Indirect(_, d) => Some(d),
+        }
+    }
+
+    /// Names of the top-level fields (our field is top-level, so only these can clash).
+    fn field_names(&self, doc: &Document<'_>) -> Result<HashSet<Vec<u8>>> {
+        let mut names = HashSet::new();
+        let Some(dict) = self.dict() else {
+            return Ok(names);
+        };
+        if let Some(Object::Array(fields)) = doc.resolve_key(dict, b"Fields")? {
+            for field in &fields {
+                let field = doc.resolve(field)?;
+                if let Some(name) = field
+                    .as_dict()
+                    .and_then(|d| d.get(b"T"))
+                    .and_then(Object::as_string_bytes)
+                {
+                    names.insert(name.to_vec());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// The rewritten objects that list `widget` among the fields with `/SigFlags 3`.
+    fn with_field(
+        self,
+        doc: &Document<'_>,
+        catalog_ref: ObjRef,
+        catalog: &Dict,
+        widget: ObjRef,
+        numbers: &mut ObjectNumbers,
+    ) -> Result<Vec<(ObjRef, Object)>> {
+        let mut changed = Vec::new();
+        let (form_ref, mut form) = match self {
+            AcroForm::Indirect(r, d) => (Some(r), d),
+            AcroForm::Direct(d) => (None, d),
+            AcroForm::Absent => (None, Dict::new()),
+        };
+        let flags = form.get(b"SigFlags").and_then(Object::as_i64).unwrap_or(0);
+        let flags_ok = flags & SIG_FLAGS == SIG_FLAGS;
+        if !flags_ok {
+            form.set("SigFlags", Object::Integer(flags | SIG_FLAGS));
+        }
+        match form.get(b"Fields") {
+            Some(Object::Ref(fields_ref)) if matches!(doc.get(*fields_ref)?, Object::Array(_)) => {
+                let fields_ref = *fields_ref;
+                if let Object::Array(mut fields) = doc.get(fields_ref)? {
+                    fields.push(Object::Ref(widget));
+                    changed.push((fields_ref, Object::Array(fields)));
+                }
+                if flags_ok && form_ref.is_some() {
+                    return Ok(changed);
+                }
+            }
+            other => {
+                let mut fields = match other {
+                    Some(Object::Array(list)) => list.clone(),
+                    _ => Vec::new(),
+                };
+                fields.push(Object::Ref(widget));
+                form.set("Fields", Object::Array(fields));
+            }
+        }
+        match form_ref {
+            Some(r) => changed.push((r, Object::Dict(form))),
+            None => {
+                // A new (or formerly direct) AcroForm becomes its own object; the catalog points to it.
+                let r = numbers.allocate()?;
+                changed.push((r, Object::Dict(form)));
+                let mut catalog = catalog.clone();
+                catalog.set("AcroForm", Object::Ref(r));
+                changed.push((catalog_ref, Object::Dict(catalog)));
+            }
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,92 @@
+//! Refusals decided before anything is written: encryption and certification (DocMDP).
+
+use crate::error::{Error, Result};
+use crate::pdf::{Dict, Document, Object};
+
+/// Refuses documents we must not or cannot sign.
+pub fn check_signable(doc: &Document<'_>, catalog: &Dict) -> Result<()> {
+    check_not_encrypted(doc)?;
+    if docmdp_permission(doc, catalog)? == Some(1) {
+        return Err(Error::CertifiedNoChanges);
+    }
+    Ok(())
+}
+
+fn check_not_encrypted(doc: &Document<'_>) -> Result<()> {
+    let Some(encrypt) = doc.trailer().get(b"Encrypt") else {
+        return Ok(());
+    };
+    let dict = doc.resolve(encrypt)?;
+    Err(Error::Encrypted {
+        handler: describe_encryption(dict.as_dict()),
+    })
+}
+
+/// "Standard (V=4, R=4, AESV2)", "Adobe.PubSec (V=5)"...
+fn describe_encryption(dict: Option<&Dict>) -> String {
+    let Some(dict) = dict else {
+        return "unknown".into();
+    };
+    let name = |o: Option<&Object>| {
+        o.and_then(Object::as_name)
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+    };
+    let filter = name(dict.get(b"Filter")).unwrap_or_else(|| "unknown".into());
+    let mut parts = Vec::new();
+    for key in [&b"V"[..], b"R", b"Length"] {
+        if let Some(v) = dict.get(key).and_then(Object::as_i64) {
+            parts.push(format!("{}={v}", String::from_utf8_lossy(key)));
+        }
+    }
+    let method = dict
+        .get(b"CF")
+        .and_then(Object::as_dict)
+        .and_then(|cf| cf.iter().next().map(|(_, v)| v.clone()))
+        .and_then(|filter| name(filter.as_dict().and_then(|d| d.get(b"CFM"))));
+    if let Some(method) = method {
+        parts.push(method);
+    } else if dict.get(b"V").and_then(Object::as_i64).unwrap_or(0) < 4 {
+        parts.push("RC4".into());
+    }
+    format!("{filter} ({})", parts.join(", "))
+}
+
+/// The `/P` of the certification signature named in `/Perms /DocMDP`, if the document is certified.
+pub fn docmdp_permission(doc: &Document<'_>, catalog: &Dict) -> Result<Option<i64>> {
+    let Some(perms) = doc.resolve_key(catalog, b"Perms")? else {
+        return Ok(None);
+    };
+    let Some(sig) = perms
+        .as_dict()
+        .map(|p| doc.resolve_key(p, b"DocMDP"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let Some(sig) = sig.as_dict() else {
+        return Ok(None);
+    };
+    let references = match doc.resolve_key(sig, b"Reference")? {
+        Some(Object::Array(list)) => list,
+        // A certification without a reference dictionary: default permissions (P=2).
+        _ => return Ok(Some(2)),
+    };
+    for reference in &references {
+        let reference = doc.resolve(reference)?;
+        let Some(reference) = reference.as_dict() else {
+            continue;
+        };
+        if !reference.has_name(b"TransformMethod", b"DocMDP") {
+            continue;
+        }
+        let params = doc.resolve_key(reference, b"TransformParams")?;
+        let p = params
+            .as_ref()
+            .and_then(Object::as_dict)
+            .and_then(|d| d.get(b"P"))
+            .and_then(Object::as_i64);
+        return Ok(Some(p.unwrap_or(2)));
+    }
+    Ok(Some(2))
+}
