@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|pdf]   (default: all)
+#
+# Keys are random, so a PKI run produces new keys and certificates; everything else (names,
+# serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
+# and on the signing time, so `pdf` must run after `pki` whenever the PKI changes.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+pki="$here/pki"
+pdf="$here/pdf"
+export PATH="$repo/.venv/bin:$PATH"
+
+step() { printf '==> %s\n' "$*"; }
+
+# ---------------------------------------------------------------------------------------------
+# PKI
+# ---------------------------------------------------------------------------------------------
+
+not_before=20250101000000Z
+not_after=20450101000000Z
+
+# A throw-away `openssl ca` configuration: `openssl x509 -req` in OpenSSL 3.0 cannot set an
+# absolute notBefore, `openssl ca` can (-startdate/-enddate).
+write_ca_config() {
+    local dir="$1"
+    cat >"$dir/ca.cnf" <<CNF
+[ ca ]
+default_ca = demo_ca
+
+[ demo_ca ]
+dir              = $dir
+database         = $dir/index.txt
+serial           = $dir/serial
+new_certs_dir    = $dir/new
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+# Keep the subject exactly as requested (no reordering by policy).
+preserve         = yes
+copy_extensions  = none
+email_in_dn      = no
+
+[ policy_any ]
+countryName            = optional
+stateOrProvinceName    = optional
+localityName           = optional
+organizationName       = optional
+organizationalUnitName = optional
+commonName             = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+CN = placeholder
+
+[ root_ca ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ intermediate_ca ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ signer ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+CNF
+    : >"$dir/index.txt"
+    mkdir -p "$dir/new"
+}
+
+gen_key() { # name algorithm-args...
+    local name="$1"
+    shift
+    openssl genpkey -quiet "$@" -out "$pki/$name.key.pem"
+}
+
+rsa_key() { gen_key "$1" -algorithm RSA -pkeyopt "rsa_keygen_bits:$2"; }
+p256_key() { gen_key "$1" -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve; }
+
+# issue NAME SUBJECT SERIAL EXTENSIONS ISSUER|-selfsign
+issue() {
+    local name="$1" subject="$2" serial="$3" extensions="$4" issuer="$5"
+    local work="$tmp/$name"
+    mkdir -p "$work"
+    openssl req -new -config "$tmp/ca.cnf" -key "$pki/$name.key.pem" -subj "$subject" \
+        -out "$work/req.csr"
+    printf '%s\n' "$serial" >"$tmp/serial"
+    local signing=(-keyfile "$pki/$issuer.key.pem" -cert "$pki/$issuer.cert.pem")
+    if [[ "$issuer" == "-selfsign" ]]; then
+        signing=(-selfsign -keyfile "$pki/$name.key.pem")
+    fi
+    openssl ca -batch -notext -config "$tmp/ca.cnf" -extensions "$extensions" \
+        -startdate "$not_before" -enddate "$not_after" "${signing[@]}" \
+        -in "$work/req.csr" -out "$pki/$name.cert.pem" 2>"$work/ca.log" ||
+        { cat "$work/ca.log" >&2; return 1; }
+}
+
+# chain NAME ISSUERS...: signer first, then every issuer up to and including the root.
+chain() {
+    local name="$1"
+    shift
+    local files=("$pki/$name.cert.pem")
+    local issuer
+    for issuer in "$@"; do files+=("$pki/$issuer.cert.pem"); done
+    cat "${files[@]}" >"$pki/$name.chain.pem"
+}
+
+# p12 NAME FRIENDLY-NAME ISSUERS... (password "demo", OpenSSL 3 defaults: AES-256-CBC, PBKDF2,
+# HMAC-SHA256 MAC)
+p12() {
+    local name="$1" friendly="$2"
+    shift 2
+    local issuers="$tmp/$name.issuers.pem"
+    : >"$issuers"
+    local issuer
+    for issuer in "$@"; do cat "$pki/$issuer.cert.pem" >>"$issuers"; done
+    openssl pkcs12 -export -inkey "$pki/$name.key.pem" -in "$pki/$name.cert.pem" \
+        -certfile "$issuers" -name "$friendly" -passout pass:demo -out "$pki/$name.p12"
+}
+
+generate_pki() {
+    step "PKI -> testdata/pki/"
+    rm -rf "$pki"
+    mkdir -p "$pki"
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' RETURN
+    write_ca_config "$tmp"
+
+    local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
+
+    # Root and the organisation's issuing CA.
+    rsa_key root-ca 3072
+    issue root-ca "$org/OU=Demo PKI/CN=Demo Root CA" 1000 root_ca -selfsign
+    rsa_key demo-ca 2048
+    issue demo-ca "$org/OU=Demo PKI/CN=Demo Organisation CA" 2000 intermediate_ca root-ca
+
+    # "demo": the organisation's RSA-2048 seal, the CLI's default credential.
+    rsa_key demo 2048
+    issue demo "$org/OU=Seal/CN=Demo Organisation" 3001 signer demo-ca
+    chain demo demo-ca root-ca
+    p12 demo "Demo Organisation" demo-ca root-ca
+    openssl pkcs12 -export -legacy -inkey "$pki/demo.key.pem" -in "$pki/demo.cert.pem" \
+        -certfile "$pki/demo-ca.cert.pem" -name "Demo Organisation" -passout pass:demo \
+        -out "$pki/demo.legacy.p12"
+    # Other encodings of the same key and certificate, for the loaders.
+    openssl pkey -in "$pki/demo.key.pem" -traditional -out "$pki/demo.pkcs1.pem"
+    openssl pkey -in "$pki/demo.key.pem" -outform DER -out "$pki/demo.key.der"
+    openssl x509 -in "$pki/demo.cert.pem" -outform DER -out "$pki/demo.cert.der"
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in "$pki/demo.key.pem" \
+        -passout pass:demo -out "$pki/demo.key.enc.pem"
+
+    # P-256 seal from the same issuing CA.
+    p256_key demo-p256
+    issue demo-p256 "$org/OU=Seal/CN=Demo Organisation P-256" 3002 signer demo-ca
+    chain demo-p256 demo-ca root-ca
+    p12 demo-p256 "Demo Organisation P-256" demo-ca root-ca
+    openssl pkey -in "$pki/demo-p256.key.pem" -traditional -out "$pki/demo-p256.sec1.pem"
+
+    # RSA-4096 seal with a five-certificate chain: root -> int1 -> int2 -> int3 -> signer.
+    local level parent=root-ca
+    for level in 1 2 3; do
+        rsa_key "deep-int$level" 2048
+        issue "deep-int$level" "$org/OU=Demo PKI/CN=Demo Deep CA $level" "400$level" \
+            intermediate_ca "$parent"
+        parent="deep-int$level"
+    done
+    rsa_key deep-rsa4096 4096
+    issue deep-rsa4096 "$org/OU=Seal/CN=Demo Organisation RSA-4096" 4100 signer deep-int3
+    chain deep-rsa4096 deep-int3 deep-int2 deep-int1 root-ca
+    p12 deep-rsa4096 "Demo Organisation RSA-4096" deep-int3 deep-int2 deep-int1 root-ca
+
+    # Only the root and the signers' own keys matter to tests; CA keys stay so the PKI can
+    # be extended (e.g. a revoked or expired signer) without regenerating everything.
+    verify_pki
+}
+
+verify_pki() {
+    local name
+    for name in demo demo-p256; do
+        openssl verify -x509_strict -CAfile "$pki/root-ca.cert.pem" \
+            -untrusted "$pki/demo-ca.cert.pem" "$pki/$name.cert.pem" >/dev/null
+    done
+    cat "$pki/deep-int1.cert.pem" "$pki/deep-int2.cert.pem" "$pki/deep-int3.cert.pem" \
+        >"$tmp/deep-untrusted.pem"
+    openssl verify -x509_strict -CAfile "$pki/root-ca.cert.pem" \
+        -untrusted "$tmp/deep-untrusted.pem" "$pki/deep-rsa4096.cert.pem" >/dev/null
+    for name in demo demo-p256 deep-rsa4096; do
+        openssl pkcs12 -in "$pki/$name.p12" -passin pass:demo -noout
+    done
+    openssl pkcs12 -legacy -in "$pki/demo.legacy.p12" -passin pass:demo -noout
+    echo "    PKI verified (openssl verify -x509_strict, pkcs12 readable)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# PDFs
+# ---------------------------------------------------------------------------------------------
+
+generate_pdf() {
+    step "PDFs -> testdata/pdf/"
+    command -v qpdf >/dev/null || { echo "qpdf not installed" >&2; exit 1; }
+    python3 -c 'import pyhanko' 2>/dev/null ||
+        { echo "pyhanko not importable (create .venv, see testdata/README.md)" >&2; exit 1; }
+    rm -rf "$pdf"
+    mkdir -p "$pdf"
+    python3 "$here/tools/make_pdfs.py" "$pdf"
+    qpdf --deterministic-id --object-streams=generate "$pdf/classic.pdf" "$pdf/xref-stream.pdf"
+    qpdf --deterministic-id --linearize "$pdf/classic.pdf" "$pdf/linearized.pdf"
+    python3 "$here/tools/sign_pdfs.py" "$pki" "$pdf"
+    python3 "$here/tools/check_pdfs.py" "$pdf"
+}
+
+what="${1:-all}"
+case "$what" in
+all) generate_pki; generate_pdf ;;
+pki) generate_pki ;;
+pdf) generate_pdf ;;
+*) echo "usage: $0 [all|pki|pdf]" >&2; exit 2 ;;
+esac
+step "done"
