@@ -12,6 +12,10 @@ pub mod cades;
 pub mod crypto;
 pub mod error;
 pub mod pdf;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "service")]
+pub mod service;
 pub mod sign;
 pub mod verify;
 

@@ -1,0 +1,209 @@
+//! The service configuration, read from TOML.
+//!
+//! ```toml
+//! workers = 2                      # async signing threads (default: number of cores)
+//! rate_limit = 20                  # requests per second, per action and organisation
+//! public_url = "https://ess.example.com"   # base of DescribeFileUrls links (default: listen address)
+//! [rate_limits]                    # per-action overrides
+//! CreateFileCounterSign = 10
+//!
+//! [[organizations]]
+//! id = "org-group"
+//! name = "Example Group"
+//! quota = 1000                     # signatures this organisation may still make
+//! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+//!
+//! [[organizations]]
+//! id = "org-sub"
+//! name = "Example Subsidiary"
+//! parent = "org-group"             # the group main organisation that may act for it (Agent)
+//! quota = 1000
+//! credential = { key = "sub.key.pem", certificates = "sub.chain.pem" }
+//!
+//! [[employees]]
+//! user_id = "user-admin"
+//! organization = "org-group"
+//! permissions = ["upload", "counter_sign", "verify", "download"]
+//! secrets = [{ id = "AKID...", key = "..." }]
+//! ```
+//! Relative credential paths are resolved against the configuration file's folder.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::ServiceError;
+
+/// Requests per second per action and organisation when the configuration names no other.
+pub const DEFAULT_RATE_LIMIT: u32 = 20;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Threads that sign asynchronous tasks; `None`: one per core.
+    pub workers: Option<usize>,
+    /// Requests per second per action and organisation.
+    #[serde(default = "default_rate_limit")]
+    pub rate_limit: u32,
+    /// Per-action overrides of `rate_limit`, keyed by action name.
+    #[serde(default)]
+    pub rate_limits: BTreeMap<String, u32>,
+    /// Base of the download links; `None`: the server's listening address.
+    pub public_url: Option<String>,
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
+    #[serde(default)]
+    pub employees: Vec<EmployeeConfig>,
+}
+
+fn default_rate_limit() -> u32 {
+    DEFAULT_RATE_LIMIT
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// The group main organisation allowed to act for this one through `Agent.ProxyOrganizationId`.
+    pub parent: Option<String>,
+    /// Initial signature balance, applied when the organisation is first seen by the store.
+    #[serde(default)]
+    pub quota: u64,
+    pub credential: CredentialConfig,
+}
+
+/// Where an organisation's CA-issued signing credential lives.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// PEM private key (PKCS#8 or PKCS#1).
+    pub key: PathBuf,
+    /// PEM certificates, the signer's first, then its issuers.
+    pub certificates: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// UploadFiles.
+    Upload,
+    /// CreateFileCounterSign and DescribeFileCounterSignResult.
+    CounterSign,
+    /// VerifyDigitFile.
+    Verify,
+    /// DescribeFileUrls.
+    Download,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeConfig {
+    pub user_id: String,
+    pub organization: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+    #[serde(default)]
+    pub secrets: Vec<SecretConfig>,
+}
+
+/// A SecretId/SecretKey pair; requests signed with it act as the employee holding it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretConfig {
+    pub id: String,
+    pub key: String,
+}
+
+impl ServiceConfig {
+    /// Parses TOML; relative credential paths are resolved against `base_dir`.
+    pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
+        let mut config: Self =
+            toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+        for organization in &mut config.organizations {
+            let credential = &mut organization.credential;
+            credential.key = base_dir.join(&credential.key);
+            credential.certificates = base_dir.join(&credential.certificates);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ServiceError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServiceError::Config(format!("{}: {e}", path.display())))?;
+        let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+        Self::from_toml(&text, base_dir)
+    }
+
+    /// The rate limit of one action.
+    pub fn rate_limit_for(&self, action: &str) -> u32 {
+        self.rate_limits
+            .get(action)
+            .copied()
+            .unwrap_or(self.rate_limit)
+    }
+
+    /// Rejects dangling references and duplicates, which would otherwise surface as confusing
+    /// authorisation failures at request time.
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        let mut organizations = HashSet::new();
+        for organization in &self.organizations {
+            if !organizations.insert(organization.id.as_str()) {
+                return Err(config_error(format!(
+                    "organisation {} defined twice",
+                    organization.id
+                )));
+            }
+        }
+        for organization in &self.organizations {
+            if let Some(parent) = &organization.parent {
+                if !organizations.contains(parent.as_str()) || parent == &organization.id {
+                    return Err(config_error(format!(
+                        "organisation {} names unknown parent {parent}",
+                        organization.id
+                    )));
+                }
+            }
+        }
+        let mut users = HashSet::new();
+        let mut secrets = HashSet::new();
+        for employee in &self.employees {
+            if !users.insert(employee.user_id.as_str()) {
+                return Err(config_error(format!(
+                    "employee {} defined twice",
+                    employee.user_id
+                )));
+            }
+            if !organizations.contains(employee.organization.as_str()) {
+                return Err(config_error(format!(
+                    "employee {} belongs to unknown organisation {}",
+                    employee.user_id, employee.organization
+                )));
+            }
+            for secret in &employee.secrets {
+                if !secrets.insert(secret.id.as_str()) || secret.key.is_empty() {
+                    return Err(config_error(format!(
+                        "secret {} duplicated or empty",
+                        secret.id
+                    )));
+                }
+            }
+        }
+        if self.rate_limit == 0 || self.rate_limits.values().any(|&limit| limit == 0) {
+            return Err(config_error(
+                "rate limits must be at least 1 request per second".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn config_error(message: String) -> ServiceError {
+    ServiceError::Config(message)
+}
