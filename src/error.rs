@@ -56,12 +56,19 @@ pub enum Error {
 impl Error {
     /// Shorthand used by the parsers.
     pub fn malformed(object: impl Into<String>, offset: u64, reason: impl Into<String>) -> Self {
-        Error::MalformedObject { object: object.into(), offset, reason: reason.into() }
+        Error::MalformedObject {
+            object: object.into(),
+            offset,
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand used by the xref reader.
     pub fn damaged_xref(offset: u64, reason: impl Into<String>) -> Self {
-        Error::DamagedXref { offset, reason: reason.into() }
+        Error::DamagedXref {
+            offset,
+            reason: reason.into(),
+        }
     }
 }
 

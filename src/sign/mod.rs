@@ -35,5 +35,7 @@ pub struct SignOptions {
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     let _ = (pdf, key, options);
-    Err(crate::error::Error::Unsupported("signing is not implemented yet".into()))
+    Err(crate::error::Error::Unsupported(
+        "signing is not implemented yet".into(),
+    ))
 }

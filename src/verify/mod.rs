@@ -75,5 +75,7 @@ impl SignatureReport {
 
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let _ = (pdf, options);
-    Err(crate::error::Error::Unsupported("verification is not implemented yet".into()))
+    Err(crate::error::Error::Unsupported(
+        "verification is not implemented yet".into(),
+    ))
 }
