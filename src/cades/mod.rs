@@ -1,1 +1,10 @@
 //! The CMS SignedData container (RFC 5652) in its CAdES/PAdES form (ETSI EN 319 122 / 319 142).
+
+pub mod signed_attributes;
+pub mod signed_data;
+pub mod signing_certificate;
+pub mod signing_certificate_v2;
+pub mod verify;
+
+pub use signed_data::{build_detached, reserved_len, CmsParams};
+pub use verify::{verify_detached, CmsVerification};

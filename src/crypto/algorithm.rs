@@ -103,6 +103,8 @@ impl SignatureAlgorithm {
             SHA256_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha256),
             SHA384_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha384),
             SHA512_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha512),
+            // Some signers put the key algorithm here; the digest then comes from the SignerInfo.
+            ID_EC_PUBLIC_KEY => Self::Ecdsa(digest_hint.ok_or_else(unsupported)?),
             ECDSA_WITH_SHA256 => Self::Ecdsa(DigestAlgorithm::Sha256),
             ECDSA_WITH_SHA384 => Self::Ecdsa(DigestAlgorithm::Sha384),
             ECDSA_WITH_SHA512 => Self::Ecdsa(DigestAlgorithm::Sha512),
