@@ -87,7 +87,7 @@ gen_key() { # name algorithm-args...
 rsa_key() { gen_key "$1" -algorithm RSA -pkeyopt "rsa_keygen_bits:$2"; }
 p256_key() { gen_key "$1" -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve; }
 
-# issue NAME SUBJECT SERIAL EXTENSIONS ISSUER|-selfsign
+# issue NAME SUBJECT SERIAL(hex) EXTENSIONS ISSUER|-selfsign
 issue() {
     local name="$1" subject="$2" serial="$3" extensions="$4" issuer="$5"
     local work="$tmp/$name"

@@ -1,8 +1,14 @@
 //! Keys and credentials. `signer` is the trait the engine uses; each backend is a folder with the
 //! same file names.
 
+pub mod algorithm;
+pub mod credential;
 mod digest;
+pub mod rustcrypto;
 pub mod signer;
 
+pub use algorithm::SignatureAlgorithm;
+pub use credential::{Backend, LoadOptions};
 pub use digest::DigestAlgorithm;
-pub use signer::{CertifiedKey, SignatureScheme, Signer, SigningKey};
+pub use rustcrypto::RsaPadding;
+pub use signer::{CertifiedKey, LoadedKey, SignatureScheme, Signer, SigningKey};

@@ -65,3 +65,11 @@ impl CertifiedKey {
         self.cert_chain.first()
     }
 }
+
+/// A private key loaded by a software backend, with its public half: the credential loader uses
+/// it to find the certificate that belongs to the key.
+#[derive(Clone, Debug)]
+pub struct LoadedKey {
+    pub key: Arc<dyn SigningKey>,
+    pub public_key: spki::SubjectPublicKeyInfoOwned,
+}

@@ -267,6 +267,17 @@ impl<'a> Document<'a> {
         result
     }
 
+    /// The bytes `[start, end)` of the uncompressed object `id` in the file, header to value end.
+    pub fn object_span(&self, id: ObjRef) -> Option<std::ops::Range<usize>> {
+        let Some(XrefEntry::InFile { offset, gen }) = self.entry(id.num) else { return None };
+        if gen != id.gen {
+            return None;
+        }
+        let pos = self.position_of(offset)?;
+        let (found, _, end) = parse_indirect_span(self.data, pos, &|r| self.length_value(r)).ok()?;
+        (found == id).then_some(pos..end)
+    }
+
     fn length_value(&self, id: ObjRef) -> Option<usize> {
         self.get(id)
             .ok()?
@@ -299,6 +310,15 @@ pub fn parse_indirect(
     pos: usize,
     length_of: &dyn Fn(ObjRef) -> Option<usize>,
 ) -> Result<(ObjRef, Object)> {
+    parse_indirect_span(data, pos, length_of).map(|(id, object, _)| (id, object))
+}
+
+/// Like [`parse_indirect`], also returning the position after the object's value (or stream data).
+pub fn parse_indirect_span(
+    data: &[u8],
+    pos: usize,
+    length_of: &dyn Fn(ObjRef) -> Option<usize>,
+) -> Result<(ObjRef, Object, usize)> {
     let mut cursor = Cursor::new(data, pos);
     let id = parse_object_header(&mut cursor).ok_or_else(|| {
         Error::malformed(
@@ -308,9 +328,10 @@ pub fn parse_indirect(
         )
     })?;
     let object = ObjectParser::new(&mut cursor, id.to_string()).parse()?;
+    let value_end = cursor.pos();
     cursor.skip_ws();
     if !cursor.eat_keyword(b"stream") {
-        return Ok((id, object));
+        return Ok((id, object, value_end));
     }
     let Object::Dict(dict) = object else {
         return Err(Error::malformed(
@@ -330,13 +351,9 @@ pub fn parse_indirect(
     let raw = stream_data(data, start, declared).ok_or_else(|| {
         Error::malformed(id.to_string(), start as u64, "stream data has no endstream")
     })?;
-    Ok((
-        id,
-        Object::Stream(Stream {
-            dict,
-            raw: raw.to_vec(),
-        }),
-    ))
+    let end = start.saturating_add(raw.len());
+    let stream = Stream { dict, raw: raw.to_vec() };
+    Ok((id, Object::Stream(stream), end))
 }
 
 /// The stream's bytes: `/Length` when it ends at `endstream`, else up to the next `endstream`.

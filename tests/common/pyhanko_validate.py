@@ -2,7 +2,8 @@
 
 Usage: python3 pyhanko_validate.py FILE.pdf TRUST_ROOT.pem
 
-Output: {"signatures": [{...}, ...]} in document order. Each entry has field_name, sig_type
+Output: {"signatures": [{...}, ...], "error": null} in document order ("error" is set when
+pyHanko could not read the file at all). Each entry has field_name, sig_type
 (/Sig or /DocTimeStamp), subfilter, docmdp_permissions (NO_CHANGES, FILL_FORMS,
 ANNOTATE for a certification signature, else null), intact, valid, trusted, coverage (ENTIRE_FILE,
 ENTIRE_REVISION, CONTIGUOUS_BLOCK_FROM_START), modification_level (NONE, LTA_UPDATES,
@@ -73,10 +74,14 @@ def main():
     context = ValidationContext(
         trust_roots=[load_cert_from_pemder(root_path)], allow_fetching=False
     )
-    with open(pdf_path, "rb") as handle:
-        reader = PdfFileReader(handle, strict=False)
-        signatures = [describe(sig, context) for sig in reader.embedded_signatures]
-    json.dump({"signatures": signatures}, sys.stdout, indent=1)
+    report = {"signatures": [], "error": None}
+    try:
+        with open(pdf_path, "rb") as handle:
+            reader = PdfFileReader(handle, strict=False)
+            report["signatures"] = [describe(sig, context) for sig in reader.embedded_signatures]
+    except Exception as error:  # an unreadable file is a verdict too
+        report["error"] = f"{type(error).__name__}: {error}"
+    json.dump(report, sys.stdout, indent=1)
     sys.stdout.write("\n")
 
 

@@ -1,0 +1,81 @@
+//! The signed attributes of a CAdES/PAdES SignerInfo (RFC 5652 §11, ETSI EN 319 122-1 §5.2):
+//! content-type, message-digest, ESS signing-certificate-v2 and, only when asked, signing-time
+//! (PAdES forbids it, the signing time lives in the signature dictionary's `/M`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cms::signed_data::SignedAttributes;
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode};
+use x509_cert::attr::Attribute;
+use x509_cert::time::Time;
+use x509_cert::Certificate;
+
+use super::signing_certificate_v2::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
+use crate::error::{Error, Result};
+
+pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+pub const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+pub const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+
+/// The attributes for a detached signature over data whose digest is `document_digest`.
+pub fn build(
+    document_digest: &[u8],
+    signer_certificate: &Certificate,
+    signing_time: Option<SystemTime>,
+) -> Result<SignedAttributes> {
+    let mut attributes = vec![
+        attribute(ID_CONTENT_TYPE, &ID_DATA)?,
+        attribute(ID_MESSAGE_DIGEST, &OctetString::new(document_digest).map_err(cms_error)?)?,
+        attribute(ID_AA_SIGNING_CERTIFICATE_V2, &SigningCertificateV2::for_certificate(signer_certificate)?)?,
+    ];
+    if let Some(time) = signing_time {
+        attributes.push(attribute(ID_SIGNING_TIME, &asn1_time(time)?)?);
+    }
+    // SetOfVec sorts into DER order, which is what gets signed (RFC 5652 §5.4).
+    SetOfVec::try_from(attributes).map_err(cms_error)
+}
+
+/// The bytes the signature covers: the attributes encoded as an explicit `SET OF` (RFC 5652 §5.4),
+/// not with the `[0] IMPLICIT` tag they carry inside the SignerInfo.
+pub fn signed_bytes(attributes: &SignedAttributes) -> Result<Vec<u8>> {
+    attributes.to_der().map_err(cms_error)
+}
+
+/// The single value of the attribute `oid`, decoded as `T`; `Ok(None)` when absent.
+pub fn single_value<T: for<'b> Decode<'b, Error = der::Error>>(
+    attributes: &SignedAttributes,
+    oid: ObjectIdentifier,
+) -> Result<Option<T>> {
+    let mut matching = attributes.iter().filter(|a| a.oid == oid);
+    let Some(found) = matching.next() else { return Ok(None) };
+    if matching.next().is_some() {
+        return Err(Error::Cms(format!("attribute {oid} appears more than once")));
+    }
+    let mut values = found.values.iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return Err(Error::Cms(format!("attribute {oid} must have exactly one value")));
+    };
+    let der = value.to_der().map_err(cms_error)?;
+    T::from_der(&der).map(Some).map_err(|e| Error::Cms(format!("attribute {oid}: {e}")))
+}
+
+fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> Result<Attribute> {
+    let value = Any::from_der(&value.to_der().map_err(cms_error)?).map_err(cms_error)?;
+    Ok(Attribute { oid, values: SetOfVec::try_from(vec![value]).map_err(cms_error)? })
+}
+
+/// UTCTime up to 2049, GeneralizedTime after (RFC 5652 §11.3); whole seconds only.
+fn asn1_time(time: SystemTime) -> Result<Time> {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| Error::InvalidOption("signing time before 1970".into()))?
+        .as_secs();
+    Time::try_from(UNIX_EPOCH + Duration::from_secs(seconds))
+        .map_err(|e| Error::InvalidOption(format!("signing time out of range: {e}")))
+}
+
+fn cms_error(error: der::Error) -> Error {
+    Error::Cms(error.to_string())
+}

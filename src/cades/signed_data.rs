@@ -1,0 +1,138 @@
+//! A detached CMS SignedData (RFC 5652 §5) as PAdES and `adbe.pkcs7.detached` embed it: no
+//! encapsulated content, the full certificate chain and one SignerInfo whose signature covers the
+//! signed attributes.
+//!
+//! The structures are built directly (not with the cms builder) so that nothing unasked-for, such
+//! as a signing-time attribute, ends up in the signature.
+
+use std::time::SystemTime;
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier, SignerInfo,
+    SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::Encode;
+use x509_cert::Certificate;
+
+use super::signed_attributes::{self, ID_DATA};
+use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};
+use crate::error::{Error, Result};
+
+pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+
+/// What a caller chooses about the CMS container.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CmsParams {
+    /// Digest of the document and of the signed attributes.
+    pub digest: DigestAlgorithm,
+    /// Adds a signing-time attribute; `Some` only for `adbe.pkcs7.detached` (PAdES forbids it).
+    pub signing_time: Option<SystemTime>,
+}
+
+/// An upper bound of the DER length [`build_detached`] returns for `key` and `params`: the same
+/// container encoded with a dummy signature of the signer's maximum length.
+pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
+    let signer = choose_signer(key, params)?;
+    let signer_certificate = end_entity(key)?;
+    let placeholder_digest = vec![0u8; params.digest.output_len()];
+    let attributes = signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
+    let placeholder_signature = vec![0xFFu8; signer.max_signature_len()];
+    Ok(encode(key, signer.scheme(), attributes, placeholder_signature)?.len())
+}
+
+/// Signs `document_digest` (the digest of the signed byte ranges, computed with `params.digest`)
+/// and returns the DER ContentInfo.
+pub fn build_detached(key: &CertifiedKey, params: &CmsParams, document_digest: &[u8]) -> Result<Vec<u8>> {
+    if document_digest.len() != params.digest.output_len() {
+        return Err(Error::InvalidOption(format!(
+            "document digest has {} bytes, {:?} produces {}",
+            document_digest.len(),
+            params.digest,
+            params.digest.output_len()
+        )));
+    }
+    let signer = choose_signer(key, params)?;
+    let signer_certificate = end_entity(key)?;
+    let attributes = signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
+    let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
+    if signature.len() > signer.max_signature_len() {
+        return Err(Error::Signer(format!(
+            "signer returned {} bytes, more than its declared maximum of {}",
+            signature.len(),
+            signer.max_signature_len()
+        )));
+    }
+    encode(key, signer.scheme(), attributes, signature)
+}
+
+fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
+    let signer = key
+        .key
+        .choose_scheme(params.digest)
+        .ok_or_else(|| Error::Signer(format!("the key cannot sign with {:?}", params.digest)))?;
+    if signer.scheme().digest() != params.digest {
+        return Err(Error::Signer(format!(
+            "asked for {:?}, the key chose {:?}",
+            params.digest,
+            signer.scheme()
+        )));
+    }
+    Ok(signer)
+}
+
+fn end_entity(key: &CertifiedKey) -> Result<&Certificate> {
+    key.end_entity()
+        .ok_or_else(|| Error::Credential("the certificate chain is empty".into()))
+}
+
+fn encode(
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    attributes: SignedAttributes,
+    signature: Vec<u8>,
+) -> Result<Vec<u8>> {
+    let signer_certificate = end_entity(key)?;
+    let tbs = signer_certificate.tbs_certificate();
+    let digest_algorithm = scheme.digest().algorithm_identifier();
+    let signer_info = SignerInfo {
+        // Version 1 goes with an issuerAndSerialNumber sid (RFC 5652 §5.3).
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        }),
+        digest_alg: digest_algorithm.clone(),
+        signed_attrs: Some(attributes),
+        signature_algorithm: scheme.signature_algorithm_identifier()?,
+        signature: OctetString::new(signature).map_err(cms_error)?,
+        unsigned_attrs: None,
+    };
+    let mut certificates = Vec::with_capacity(key.cert_chain.len());
+    for certificate in &key.cert_chain {
+        let choice = CertificateChoices::Certificate(certificate.clone());
+        if !certificates.contains(&choice) {
+            certificates.push(choice);
+        }
+    }
+    let signed_data = SignedData {
+        // Version 1: id-data content, only X.509 v3 certificates, v1 SignerInfo (RFC 5652 §5.1).
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![digest_algorithm]).map_err(cms_error)?,
+        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
+        certificates: Some(CertificateSet(SetOfVec::try_from(certificates).map_err(cms_error)?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_error)?),
+    };
+    let content_info = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(cms_error)?,
+    };
+    content_info.to_der().map_err(cms_error)
+}
+
+fn cms_error(error: der::Error) -> Error {
+    Error::Cms(error.to_string())
+}

@@ -1,0 +1,435 @@
+//! Verification of a detached CMS SignedData: digest, signature, ESS signing-certificate binding
+//! and the certification path to a trust anchor.
+
+use std::time::SystemTime;
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedAttributes, SignedData, SignerIdentifier, SignerInfo};
+use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use sha1::Digest;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
+use x509_cert::time::Time;
+use x509_cert::Certificate;
+
+use super::signed_attributes::{single_value, ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_TIME};
+use super::signed_data::ID_SIGNED_DATA;
+use super::signing_certificate::{SigningCertificate, ID_AA_SIGNING_CERTIFICATE};
+use super::signing_certificate_v2::{IssuerSerial, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
+use crate::crypto::{rustcrypto, DigestAlgorithm, SignatureAlgorithm};
+use crate::error::{Error, Result};
+use crate::verify::ChainStatus;
+
+/// Certification paths longer than this are refused (and cycles cannot loop forever).
+const MAX_PATH_LEN: usize = 16;
+
+/// What [`verify_detached`] found out about one signature.
+#[derive(Clone, Debug, Default)]
+pub struct CmsVerification {
+    /// The message-digest attribute matches the content (without signed attributes: the
+    /// signature over the content verifies).
+    pub digest_ok: bool,
+    /// The signature verifies with the signer certificate's key and, when present, the ESS
+    /// signing-certificate attribute names that certificate.
+    pub signature_ok: bool,
+    pub chain: ChainStatus,
+    /// `SHA256withRSA`, `SHA256withRSA/PSS`, `SHA256withECDSA`...; empty when unsupported.
+    pub signature_algorithm: String,
+    /// The SignerInfo digestAlgorithm, when it is one we support.
+    pub digest_algorithm: Option<DigestAlgorithm>,
+    /// RFC 4514 form of the signer certificate's subject.
+    pub signer_subject: String,
+    /// Upper-case hex of the signer certificate's serial number.
+    pub signer_serial_hex: String,
+    pub signer_not_before: Option<SystemTime>,
+    pub signer_not_after: Option<SystemTime>,
+    /// The signing-time attribute, when present.
+    pub signing_time: Option<SystemTime>,
+    pub signer_certificate: Option<Certificate>,
+    /// Everything that went wrong, in words.
+    pub problems: Vec<String>,
+}
+
+impl CmsVerification {
+    /// Digest and signature verify, and the chain is trusted (or was not checked).
+    pub fn is_valid(&self) -> bool {
+        self.digest_ok
+            && self.signature_ok
+            && matches!(self.chain, ChainStatus::NotChecked | ChainStatus::Trusted)
+    }
+}
+
+/// Verifies a detached SignedData over the concatenation of `content`. `cms_der` may be followed
+/// by zero padding (a PDF `/Contents` string is). When `trust_roots` is empty the chain is not
+/// evaluated. Malformed CMS is an error; a signature that does not verify is a report saying so.
+pub fn verify_detached(
+    cms_der: &[u8],
+    content: &[&[u8]],
+    trust_roots: &[Certificate],
+    at: Option<SystemTime>,
+) -> Result<CmsVerification> {
+    let mut report = CmsVerification::default();
+    let cms = first_element(cms_der, &mut report)?;
+    let content_info = ContentInfo::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
+    if content_info.content_type != ID_SIGNED_DATA {
+        return Err(Error::Cms(format!("content type {} is not signedData", content_info.content_type)));
+    }
+    let signed_data: SignedData = content_info
+        .content
+        .decode_as()
+        .map_err(|e| cms_error("SignedData", e))?;
+    let raw = RawSignerInfo::first_in(cms)?;
+    let signer_info = SignerInfo::from_der(&raw.der).map_err(|e| cms_error("SignerInfo", e))?;
+    if signed_data.signer_infos.0.len() != 1 {
+        report.problems.push(format!(
+            "{} SignerInfos; only the first is verified",
+            signed_data.signer_infos.0.len()
+        ));
+    }
+    if signed_data.encap_content_info.econtent.is_some() {
+        report
+            .problems
+            .push("the SignedData encapsulates content: it is not a detached signature".into());
+    }
+    let embedded: Vec<Certificate> = signed_data
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            CertificateChoices::Certificate(certificate) => Some(certificate.clone()),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect();
+
+    let Some(signer) = find_signer(&signer_info.sid, &embedded) else {
+        report.problems.push("the signer certificate is not among the embedded certificates".into());
+        return Ok(report);
+    };
+    describe_signer(&mut report, signer);
+
+    let Some(digest) = DigestAlgorithm::from_oid(&signer_info.digest_alg.oid) else {
+        report
+            .problems
+            .push(format!("unsupported digest algorithm {}", signer_info.digest_alg.oid));
+        return Ok(report);
+    };
+    report.digest_algorithm = Some(digest);
+    let algorithm = match SignatureAlgorithm::from_identifier(&signer_info.signature_algorithm, Some(digest)) {
+        Ok(algorithm) => algorithm,
+        Err(e) => {
+            report.problems.push(e.to_string());
+            return Ok(report);
+        }
+    };
+    report.signature_algorithm = algorithm.name();
+
+    let content_digest = digest.digest_chunks(content);
+    let public_key = signer.tbs_certificate().subject_public_key_info();
+    let signature = signer_info.signature.as_bytes();
+    match (&signer_info.signed_attrs, &raw.signed_attributes) {
+        (Some(attributes), Some(signed_bytes)) => {
+            check_attributes(&mut report, attributes, &signed_data, &content_digest, signer)?;
+            report.signature_ok = verify(&mut report, public_key, &algorithm, signed_bytes, signature)
+                && report.signature_ok;
+        }
+        _ => {
+            // Without signed attributes the signature covers the content itself (RFC 5652 §5.4).
+            let message = content.concat();
+            report.signature_ok = verify(&mut report, public_key, &algorithm, &message, signature);
+            report.digest_ok = report.signature_ok;
+        }
+    }
+
+    if !trust_roots.is_empty() {
+        let at = at.unwrap_or_else(SystemTime::now);
+        report.chain = evaluate_chain(signer, &embedded, trust_roots, at);
+        if let ChainStatus::Untrusted(why) = &report.chain {
+            report.problems.push(format!("untrusted: {why}"));
+        }
+    }
+    Ok(report)
+}
+
+/// The first DER element of `bytes`; anything after it must be zero padding.
+fn first_element<'a>(bytes: &'a [u8], report: &mut CmsVerification) -> Result<&'a [u8]> {
+    let mut reader = SliceReader::new(bytes).map_err(|e| cms_error("CMS", e))?;
+    AnyRef::decode(&mut reader).map_err(|e| cms_error("CMS", e))?;
+    let len = usize::try_from(reader.position()).map_err(|e| cms_error("CMS", e))?;
+    let (element, rest) = bytes
+        .split_at_checked(len)
+        .ok_or_else(|| Error::Cms("CMS length beyond the input".into()))?;
+    if rest.iter().any(|&b| b != 0) {
+        report.problems.push("non-zero bytes follow the CMS structure".into());
+    }
+    Ok(element)
+}
+
+/// The first SignerInfo exactly as encoded, and its signed attributes as the bytes that were
+/// signed. Decoding sorts SET OF elements, so the signed bytes must come from the input itself.
+struct RawSignerInfo {
+    der: Vec<u8>,
+    /// The `[0] IMPLICIT` attributes re-tagged as `SET OF` (RFC 5652 §5.4).
+    signed_attributes: Option<Vec<u8>>,
+}
+
+impl RawSignerInfo {
+    fn first_in(cms: &[u8]) -> Result<Self> {
+        let content_info = AnyRef::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
+        let explicit_content = children(content_info)?
+            .get(1)
+            .copied()
+            .ok_or_else(|| Error::Cms("ContentInfo without content".into()))?;
+        let signed_data = children(explicit_content)?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::Cms("empty ContentInfo content".into()))?;
+        // signerInfos is the last field of SignedData.
+        let signer_infos = children(signed_data)?
+            .last()
+            .copied()
+            .ok_or_else(|| Error::Cms("empty SignedData".into()))?;
+        let signer_info = children(signer_infos)?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
+        let der = signer_info.to_der().map_err(|e| cms_error("SignerInfo", e))?;
+        let signed_tag = Tag::ContextSpecific { constructed: true, number: TagNumber(0) };
+        let signed_attributes = match children(signer_info)?.get(3) {
+            Some(field) if field.tag() == signed_tag => Some(
+                AnyRef::new(Tag::Set, field.value())
+                    .and_then(|set| set.to_der())
+                    .map_err(|e| cms_error("signed attributes", e))?,
+            ),
+            _ => None,
+        };
+        Ok(Self { der, signed_attributes })
+    }
+}
+
+fn children(parent: AnyRef<'_>) -> Result<Vec<AnyRef<'_>>> {
+    let mut reader = SliceReader::new(parent.value()).map_err(|e| cms_error("CMS", e))?;
+    let mut elements = Vec::new();
+    while !reader.is_finished() {
+        elements.push(AnyRef::decode(&mut reader).map_err(|e| cms_error("CMS", e))?);
+    }
+    Ok(elements)
+}
+
+fn find_signer<'a>(sid: &SignerIdentifier, certificates: &'a [Certificate]) -> Option<&'a Certificate> {
+    certificates.iter().find(|certificate| {
+        let tbs = certificate.tbs_certificate();
+        match sid {
+            SignerIdentifier::IssuerAndSerialNumber(id) => {
+                tbs.issuer() == &id.issuer && tbs.serial_number() == &id.serial_number
+            }
+            SignerIdentifier::SubjectKeyIdentifier(ski) => matches!(
+                tbs.get_extension::<SubjectKeyIdentifier>(),
+                Ok(Some((_, own))) if &own == ski
+            ),
+        }
+    })
+}
+
+fn describe_signer(report: &mut CmsVerification, signer: &Certificate) {
+    let tbs = signer.tbs_certificate();
+    report.signer_subject = tbs.subject().to_string();
+    report.signer_serial_hex = serial_hex(tbs.serial_number().as_bytes());
+    report.signer_not_before = Some(tbs.validity().not_before.to_system_time());
+    report.signer_not_after = Some(tbs.validity().not_after.to_system_time());
+    report.signer_certificate = Some(signer.clone());
+}
+
+/// Upper-case hex without the sign byte DER adds in front of a high bit.
+fn serial_hex(bytes: &[u8]) -> String {
+    let significant = match bytes {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        _ => bytes,
+    };
+    significant.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn check_attributes(
+    report: &mut CmsVerification,
+    attributes: &SignedAttributes,
+    signed_data: &SignedData,
+    content_digest: &[u8],
+    signer: &Certificate,
+) -> Result<()> {
+    match single_value::<ObjectIdentifier>(attributes, ID_CONTENT_TYPE)? {
+        Some(content_type) if content_type == signed_data.encap_content_info.econtent_type => {}
+        Some(content_type) => report
+            .problems
+            .push(format!("content-type attribute {content_type} differs from the eContentType")),
+        None => report.problems.push("no content-type signed attribute".into()),
+    }
+    match single_value::<OctetString>(attributes, ID_MESSAGE_DIGEST)? {
+        Some(digest) if digest.as_bytes() == content_digest => report.digest_ok = true,
+        Some(_) => report
+            .problems
+            .push("message-digest attribute does not match the signed content".into()),
+        None => report.problems.push("no message-digest signed attribute".into()),
+    }
+    report.signing_time = single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
+    // The ESS binding counts as part of the signature: without it a certificate could be swapped.
+    report.signature_ok = match check_signing_certificate(attributes, signer)? {
+        Some(problem) => {
+            report.problems.push(problem);
+            false
+        }
+        None => true,
+    };
+    Ok(())
+}
+
+/// `Some(problem)` when an ESS signing-certificate(-v2) attribute does not name `signer`.
+fn check_signing_certificate(attributes: &SignedAttributes, signer: &Certificate) -> Result<Option<String>> {
+    let signer_der = signer.to_der().map_err(|e| cms_error("signer certificate", e))?;
+    if let Some(v2) = single_value::<SigningCertificateV2>(attributes, ID_AA_SIGNING_CERTIFICATE_V2)? {
+        let Some(id) = v2.certs.first() else {
+            return Ok(Some("empty ESS signing-certificate-v2 attribute".into()));
+        };
+        let hash_oid = id.hash_algorithm.as_ref().map_or(crate::crypto::algorithm::ID_SHA256, |a| a.oid);
+        let Some(hash) = DigestAlgorithm::from_oid(&hash_oid) else {
+            return Ok(Some(format!("ESS signing-certificate-v2 uses unsupported hash {hash_oid}")));
+        };
+        if id.cert_hash.as_bytes() != hash.digest_chunks(&[&signer_der]) {
+            return Ok(Some("ESS signing-certificate-v2 hash does not match the signer certificate".into()));
+        }
+        return Ok(issuer_serial_problem(id.issuer_serial.as_ref(), signer));
+    }
+    if let Some(v1) = single_value::<SigningCertificate>(attributes, ID_AA_SIGNING_CERTIFICATE)? {
+        let Some(id) = v1.certs.first() else {
+            return Ok(Some("empty ESS signing-certificate attribute".into()));
+        };
+        if id.cert_hash.as_bytes() != sha1::Sha1::digest(&signer_der).as_slice() {
+            return Ok(Some("ESS signing-certificate hash does not match the signer certificate".into()));
+        }
+        return Ok(issuer_serial_problem(id.issuer_serial.as_ref(), signer));
+    }
+    Ok(None)
+}
+
+fn issuer_serial_problem(issuer_serial: Option<&IssuerSerial>, signer: &Certificate) -> Option<String> {
+    let issuer_serial = issuer_serial?;
+    let tbs = signer.tbs_certificate();
+    let issuer_matches = issuer_serial
+        .issuer
+        .iter()
+        .any(|name| matches!(name, GeneralName::DirectoryName(n) if n == tbs.issuer()));
+    if issuer_matches && &issuer_serial.serial_number == tbs.serial_number() {
+        None
+    } else {
+        Some("ESS signing-certificate issuerSerial does not match the signer certificate".into())
+    }
+}
+
+fn verify(
+    report: &mut CmsVerification,
+    public_key: &spki::SubjectPublicKeyInfoOwned,
+    algorithm: &SignatureAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    match rustcrypto::verify_signature(public_key, algorithm, message, signature) {
+        Ok(true) => true,
+        Ok(false) => {
+            report.problems.push("the signature does not verify with the signer's public key".into());
+            false
+        }
+        Err(e) => {
+            report.problems.push(format!("cannot verify the signature: {e}"));
+            false
+        }
+    }
+}
+
+/// Builds a path signer -> embedded intermediates -> trust anchor, checking each signature,
+/// validity period and CA flag.
+fn evaluate_chain(signer: &Certificate, embedded: &[Certificate], roots: &[Certificate], at: SystemTime) -> ChainStatus {
+    let mut current = signer;
+    for _ in 0..MAX_PATH_LEN {
+        if let Some(problem) = validity_problem(current, at) {
+            return ChainStatus::Untrusted(problem);
+        }
+        if roots.iter().any(|root| same_certificate(root, current)) {
+            return ChainStatus::Trusted;
+        }
+        let Some((issuer, is_root)) = find_issuer(current, embedded, roots) else {
+            return ChainStatus::Untrusted(format!(
+                "no certificate among the embedded ones and the trust roots issued {}",
+                current.tbs_certificate().subject()
+            ));
+        };
+        if !may_issue(issuer, is_root) {
+            return ChainStatus::Untrusted(format!(
+                "{} is not a CA certificate",
+                issuer.tbs_certificate().subject()
+            ));
+        }
+        current = issuer;
+    }
+    ChainStatus::Untrusted(format!("certification path longer than {MAX_PATH_LEN} certificates"))
+}
+
+fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String> {
+    let tbs = certificate.tbs_certificate();
+    let validity = tbs.validity();
+    if at < validity.not_before.to_system_time() {
+        Some(format!("{} is not valid before {}", tbs.subject(), validity.not_before))
+    } else if at > validity.not_after.to_system_time() {
+        Some(format!("{} expired at {}", tbs.subject(), validity.not_after))
+    } else {
+        None
+    }
+}
+
+/// Same DER, or the same subject and key (a re-issued anchor).
+fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
+    a == b
+        || (a.tbs_certificate().subject() == b.tbs_certificate().subject()
+            && a.tbs_certificate().subject_public_key_info() == b.tbs_certificate().subject_public_key_info())
+}
+
+/// The certificate whose key verifies `certificate`'s signature, trust anchors first; the flag
+/// says whether it is a trust anchor.
+fn find_issuer<'a>(
+    certificate: &Certificate,
+    embedded: &'a [Certificate],
+    roots: &'a [Certificate],
+) -> Option<(&'a Certificate, bool)> {
+    let tbs = certificate.tbs_certificate();
+    let candidates = roots.iter().map(|c| (c, true)).chain(embedded.iter().map(|c| (c, false)));
+    candidates
+        .filter(|(candidate, _)| candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate)
+        .find(|(candidate, _)| issued_by(certificate, candidate))
+}
+
+fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
+    let Ok(algorithm) = SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None) else {
+        return false;
+    };
+    let (Ok(tbs), Some(signature)) = (
+        certificate.tbs_certificate().to_der(),
+        certificate.signature().as_bytes(),
+    ) else {
+        return false;
+    };
+    let public_key = issuer.tbs_certificate().subject_public_key_info();
+    matches!(rustcrypto::verify_signature(public_key, &algorithm, &tbs, signature), Ok(true))
+}
+
+/// Intermediates must say they are CAs; a trust anchor without basicConstraints (X.509 v1 roots)
+/// is accepted because the caller chose to trust it.
+fn may_issue(issuer: &Certificate, is_root: bool) -> bool {
+    match issuer.tbs_certificate().get_extension::<BasicConstraints>() {
+        Ok(Some((_, constraints))) => constraints.ca,
+        Ok(None) => is_root,
+        Err(_) => false,
+    }
+}
+
+fn cms_error(what: &str, error: der::Error) -> Error {
+    Error::Cms(format!("{what}: {error}"))
+}

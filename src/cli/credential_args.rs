@@ -1,0 +1,51 @@
+//! The credential options shared by the signing commands.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use countersign::crypto::credential::{load_pem, load_pkcs12};
+use countersign::crypto::{LoadOptions, RsaPadding};
+use countersign::CertifiedKey;
+
+use super::demo;
+
+#[derive(Args, Clone, Debug)]
+pub struct CredentialArgs {
+    /// PKCS#12 file (.p12/.pfx) with the key and certificate chain.
+    #[arg(long, conflicts_with_all = ["cert", "key"])]
+    pub p12: Option<PathBuf>,
+    /// Password of the PKCS#12 file or of an encrypted PEM key.
+    #[arg(long, env = "COUNTERSIGN_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// PEM file with the signer certificate and its issuers.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PEM or DER private key (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Sign RSA with RSASSA-PSS instead of PKCS#1 v1.5.
+    #[arg(long)]
+    pub pss: bool,
+}
+
+impl CredentialArgs {
+    /// Loads the credential; with none given, the demo organisation (announced on stderr).
+    pub fn load(&self) -> Result<CertifiedKey, Box<dyn std::error::Error>> {
+        let options = LoadOptions {
+            password: self.password.clone(),
+            rsa_padding: if self.pss { RsaPadding::Pss } else { RsaPadding::Pkcs1v15 },
+            ..LoadOptions::default()
+        };
+        if let Some(p12) = &self.p12 {
+            let bytes = std::fs::read(p12).map_err(|e| format!("{}: {e}", p12.display()))?;
+            return Ok(load_pkcs12(&bytes, self.password.as_deref().unwrap_or(""), &options)?);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            let chain = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+            let key = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
+            return Ok(load_pem(&chain, &key, &options)?);
+        }
+        eprintln!("note: no credential given; signing with the bundled demo organisation (test keys, not trusted)");
+        Ok(load_pem(demo::CHAIN_PEM, demo::KEY_PEM, &options)?)
+    }
+}

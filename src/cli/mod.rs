@@ -1,0 +1,42 @@
+//! Subcommands: `sign`, `verify` (and `serve` with the `server` feature).
+
+mod credential_args;
+mod demo;
+mod sign;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "countersign", version, about = "Counter-sign PDF files with an organisation's CA certificate (PAdES)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a PDF (incremental update; the input stays an exact prefix of the output).
+    Sign(sign::SignArgs),
+    /// Verify every signature in a PDF.
+    Verify(verify::VerifyArgs),
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => sign::run(args),
+        Command::Verify(args) => verify::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;

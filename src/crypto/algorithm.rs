@@ -1,0 +1,211 @@
+//! Object identifiers and AlgorithmIdentifiers for the digests and signature algorithms we produce
+//! and accept, independent of the backend that computes them.
+
+use der::asn1::{Any, ObjectIdentifier};
+use der::{Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+
+use super::{DigestAlgorithm, SignatureScheme};
+use crate::error::{Error, Result};
+
+pub const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+pub const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+pub const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+
+pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+pub const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+pub const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+pub const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+pub const ID_RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+pub const ID_MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
+
+pub const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+pub const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+pub const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+pub const ECDSA_WITH_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+
+impl DigestAlgorithm {
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            Self::Sha256 => ID_SHA256,
+            Self::Sha384 => ID_SHA384,
+            Self::Sha512 => ID_SHA512,
+        }
+    }
+
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        match *oid {
+            ID_SHA256 => Some(Self::Sha256),
+            ID_SHA384 => Some(Self::Sha384),
+            ID_SHA512 => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
+    /// The identifier with absent parameters, as RFC 5754 §2 asks for the SHA-2 family.
+    pub fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters: None,
+        }
+    }
+
+    /// `SHA256`, `SHA384`, `SHA512`: the prefix of the JCA-style algorithm names in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "SHA256",
+            Self::Sha384 => "SHA384",
+            Self::Sha512 => "SHA512",
+        }
+    }
+}
+
+/// A signature algorithm as read from an AlgorithmIdentifier. The ECDSA curve is not part of it:
+/// it comes from the public key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    RsaPkcs1v15(DigestAlgorithm),
+    RsaPss {
+        digest: DigestAlgorithm,
+        salt_len: usize,
+    },
+    Ecdsa(DigestAlgorithm),
+}
+
+impl SignatureAlgorithm {
+    pub fn digest(&self) -> DigestAlgorithm {
+        match *self {
+            Self::RsaPkcs1v15(d) | Self::RsaPss { digest: d, .. } | Self::Ecdsa(d) => d,
+        }
+    }
+
+    /// JCA-style name: `SHA256withRSA`, `SHA256withRSA/PSS`, `SHA256withECDSA`.
+    pub fn name(&self) -> String {
+        match *self {
+            Self::RsaPkcs1v15(d) => format!("{}withRSA", d.name()),
+            Self::RsaPss { digest, .. } => format!("{}withRSA/PSS", digest.name()),
+            Self::Ecdsa(d) => format!("{}withECDSA", d.name()),
+        }
+    }
+
+    /// Reads a signature AlgorithmIdentifier. `digest_hint` is the SignerInfo's digestAlgorithm,
+    /// needed when the identifier is plain `rsaEncryption` (the form OpenSSL writes in CMS).
+    pub fn from_identifier(
+        algorithm: &AlgorithmIdentifierOwned,
+        digest_hint: Option<DigestAlgorithm>,
+    ) -> Result<Self> {
+        let unsupported = || Error::Unsupported(format!("signature algorithm {}", algorithm.oid));
+        Ok(match algorithm.oid {
+            RSA_ENCRYPTION => Self::RsaPkcs1v15(digest_hint.ok_or_else(unsupported)?),
+            SHA256_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha256),
+            SHA384_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha384),
+            SHA512_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha512),
+            // Some signers put the key algorithm here; the digest then comes from the SignerInfo.
+            ID_EC_PUBLIC_KEY => Self::Ecdsa(digest_hint.ok_or_else(unsupported)?),
+            ECDSA_WITH_SHA256 => Self::Ecdsa(DigestAlgorithm::Sha256),
+            ECDSA_WITH_SHA384 => Self::Ecdsa(DigestAlgorithm::Sha384),
+            ECDSA_WITH_SHA512 => Self::Ecdsa(DigestAlgorithm::Sha512),
+            ID_RSASSA_PSS => pss_from_parameters(algorithm.parameters.as_ref())?,
+            _ => return Err(unsupported()),
+        })
+    }
+}
+
+fn pss_from_parameters(parameters: Option<&Any>) -> Result<SignatureAlgorithm> {
+    let bad = |why: &str| Error::Cms(format!("RSASSA-PSS parameters: {why}"));
+    let parameters = parameters.ok_or_else(|| bad("missing"))?;
+    let der = parameters.to_der().map_err(|e| bad(&e.to_string()))?;
+    let params = pkcs1::RsaPssParamsOwned::from_der(&der).map_err(|e| bad(&e.to_string()))?;
+    let digest = DigestAlgorithm::from_oid(&params.hash.oid)
+        .ok_or_else(|| Error::Unsupported(format!("RSASSA-PSS hash {}", params.hash.oid)))?;
+    if params.mask_gen.oid != ID_MGF1 {
+        return Err(Error::Unsupported(format!(
+            "RSASSA-PSS mask generation {}",
+            params.mask_gen.oid
+        )));
+    }
+    let mgf_hash = params.mask_gen.parameters.as_ref().map(|p| p.oid);
+    if mgf_hash != Some(params.hash.oid) {
+        return Err(Error::Unsupported(
+            "RSASSA-PSS with an MGF1 hash other than the message hash".into(),
+        ));
+    }
+    Ok(SignatureAlgorithm::RsaPss {
+        digest,
+        salt_len: usize::from(params.salt_len),
+    })
+}
+
+impl SignatureScheme {
+    /// The SignerInfo signatureAlgorithm for this scheme. RSA PKCS#1 v1.5 is written as
+    /// `rsaEncryption` (NULL parameters): that is what OpenSSL emits and what every CMS verifier
+    /// (OpenSSL, NSS, pyHanko, Acrobat) accepts; the digest is in the SignerInfo digestAlgorithm.
+    pub fn signature_algorithm_identifier(&self) -> Result<AlgorithmIdentifierOwned> {
+        Ok(match *self {
+            Self::RsaPkcs1v15(_) => AlgorithmIdentifierOwned {
+                oid: RSA_ENCRYPTION,
+                parameters: Some(Any::null()),
+            },
+            Self::RsaPss(digest) => AlgorithmIdentifierOwned {
+                oid: ID_RSASSA_PSS,
+                parameters: Some(pss_parameters(digest)?),
+            },
+            Self::EcdsaP256(digest) | Self::EcdsaP384(digest) => AlgorithmIdentifierOwned {
+                oid: match digest {
+                    DigestAlgorithm::Sha256 => ECDSA_WITH_SHA256,
+                    DigestAlgorithm::Sha384 => ECDSA_WITH_SHA384,
+                    DigestAlgorithm::Sha512 => ECDSA_WITH_SHA512,
+                },
+                parameters: None,
+            },
+        })
+    }
+
+    /// The algorithm a verifier reads back from [`Self::signature_algorithm_identifier`].
+    pub fn signature_algorithm(&self) -> SignatureAlgorithm {
+        match *self {
+            Self::RsaPkcs1v15(d) => SignatureAlgorithm::RsaPkcs1v15(d),
+            Self::RsaPss(d) => SignatureAlgorithm::RsaPss {
+                digest: d,
+                salt_len: d.output_len(),
+            },
+            Self::EcdsaP256(d) | Self::EcdsaP384(d) => SignatureAlgorithm::Ecdsa(d),
+        }
+    }
+}
+
+/// Full RSASSA-PSS-params (RFC 4055 §3.1): hash, MGF1 with the same hash, salt = hash length,
+/// trailer field default.
+fn pss_parameters(digest: DigestAlgorithm) -> Result<Any> {
+    let hash = spki::AlgorithmIdentifier {
+        oid: digest.oid(),
+        parameters: Some(der::asn1::AnyRef::NULL),
+    };
+    let salt_len =
+        u8::try_from(digest.output_len()).map_err(|_| Error::Cms("PSS salt length".into()))?;
+    let params = pkcs1::RsaPssParamsRef {
+        hash,
+        mask_gen: spki::AlgorithmIdentifier {
+            oid: ID_MGF1,
+            parameters: Some(hash),
+        },
+        salt_len,
+        trailer_field: pkcs1::TrailerField::BC,
+    };
+    let der = params
+        .to_der()
+        .map_err(|e| Error::Cms(format!("encoding RSASSA-PSS parameters: {e}")))?;
+    Any::from_der(&der).map_err(|e| Error::Cms(format!("encoding RSASSA-PSS parameters: {e}")))
+}
+
+/// The curve OID in an `id-ecPublicKey` AlgorithmIdentifier (RFC 5480 namedCurve).
+pub fn named_curve(algorithm: &AlgorithmIdentifierOwned) -> Option<ObjectIdentifier> {
+    algorithm
+        .parameters
+        .as_ref()?
+        .decode_as::<ObjectIdentifier>()
+        .ok()
+}

@@ -1,0 +1,378 @@
+//! Loading a [`CertifiedKey`] from the files organisations actually have: PEM or DER certificates
+//! with a PKCS#8 / encrypted PKCS#8 / PKCS#1 / SEC1 key, or a PKCS#12 bundle.
+//!
+//! Every key format is first normalised to an unencrypted PKCS#8 `PrivateKeyInfo`, the one format
+//! every backend loads.
+
+use der::zeroize::Zeroizing;
+use der::Decode;
+use pkcs1::DecodeRsaPrivateKey;
+use pkcs8::EncodePrivateKey;
+use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::ext::pkix::BasicConstraints;
+use x509_cert::Certificate;
+
+use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1};
+use super::{rustcrypto, CertifiedKey, LoadedKey, RsaPadding};
+use crate::error::{Error, Result};
+
+/// Which implementation holds the private key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Pure Rust (RustCrypto); always available.
+    #[default]
+    RustCrypto,
+    /// AWS-LC, about ten times faster for RSA (feature `aws-lc`).
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
+}
+
+/// How to load a key.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Password of an encrypted PKCS#8 key (PKCS#12 passwords are passed separately).
+    pub password: Option<String>,
+    /// The signature scheme RSA keys produce.
+    pub rsa_padding: RsaPadding,
+    pub backend: Backend,
+}
+
+/// A longest certification path we follow; real chains have 2 to 5 certificates.
+const MAX_CHAIN_LEN: usize = 16;
+
+/// Loads a chain and key from PEM. `chain_pem` holds the certificates in any order (the key may
+/// also be in the same file); `key_pem` holds one private key.
+pub fn load_pem(chain_pem: &[u8], key_pem: &[u8], options: &LoadOptions) -> Result<CertifiedKey> {
+    let certificates = parse_certificates(chain_pem)?;
+    let key = load_private_key(key_pem, options)?;
+    certified_key(certificates, key)
+}
+
+/// Loads a chain and key from DER: one certificate per element, and a PKCS#8, encrypted PKCS#8,
+/// PKCS#1 or SEC1 key.
+pub fn load_der(
+    certificates_der: &[&[u8]],
+    key_der: &[u8],
+    options: &LoadOptions,
+) -> Result<CertifiedKey> {
+    let certificates = certificates_der
+        .iter()
+        .map(|der| parse_certificate_der(der))
+        .collect::<Result<Vec<_>>>()?;
+    let key = load_private_key(key_der, options)?;
+    certified_key(certificates, key)
+}
+
+/// Loads the first key of a PKCS#12 (.p12/.pfx) file and its chain.
+pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Result<CertifiedKey> {
+    let store = p12_keystore::KeyStore::from_pkcs12(pkcs12, password).map_err(pkcs12_error)?;
+    let mut certificates = Vec::new();
+    let mut key_pkcs8 = None;
+    for (_alias, entry) in store.entries() {
+        match entry {
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain) => {
+                if key_pkcs8.is_none() {
+                    key_pkcs8 = Some(Zeroizing::new(chain.key().to_vec()));
+                }
+                for certificate in chain.chain() {
+                    certificates.push(parse_certificate_der(certificate.as_der())?);
+                }
+            }
+            p12_keystore::KeyStoreEntry::Certificate(certificate) => {
+                certificates.push(parse_certificate_der(certificate.as_der())?);
+            }
+            p12_keystore::KeyStoreEntry::Secret(_) => {}
+        }
+    }
+    let key_pkcs8 = key_pkcs8
+        .ok_or_else(|| Error::Credential("the PKCS#12 file holds no private key".into()))?;
+    let key = backend_key(&key_pkcs8, options)?;
+    certified_key(certificates, key)
+}
+
+/// Reads trust anchors: every `CERTIFICATE` block of a PEM file.
+pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
+    let roots = pem_certificates(pem)?;
+    if roots.is_empty() {
+        return Err(Error::Credential(
+            "no CERTIFICATE block in the trust roots file".into(),
+        ));
+    }
+    Ok(roots)
+}
+
+/// Certificates from a PEM file (every `CERTIFICATE` block) or from a single DER certificate.
+pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
+    if looks_like_pem(bytes) {
+        let certificates = pem_certificates(bytes)?;
+        if certificates.is_empty() {
+            return Err(Error::Credential(
+                "no CERTIFICATE block in the PEM file".into(),
+            ));
+        }
+        Ok(certificates)
+    } else {
+        Ok(vec![parse_certificate_der(bytes)?])
+    }
+}
+
+/// A private key from PEM (the first key block) or DER, in any supported format.
+pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<LoadedKey> {
+    let pkcs8 = if looks_like_pem(bytes) {
+        pem_private_key_pkcs8(bytes, options.password.as_deref())?
+    } else {
+        der_private_key_pkcs8(bytes, options.password.as_deref())?
+    };
+    backend_key(&pkcs8, options)
+}
+
+/// Puts the certificate of `key` first and its issuers after it, and checks they belong together.
+pub fn certified_key(certificates: Vec<Certificate>, key: LoadedKey) -> Result<CertifiedKey> {
+    if certificates.is_empty() {
+        return Err(Error::Credential(
+            "no certificate given for the private key".into(),
+        ));
+    }
+    let signer = find_end_entity(&certificates, &key.public_key)?.clone();
+    let chain = order_chain(signer, &certificates);
+    Ok(CertifiedKey::new(chain, key.key))
+}
+
+fn backend_key(pkcs8: &[u8], options: &LoadOptions) -> Result<LoadedKey> {
+    match options.backend {
+        Backend::RustCrypto => rustcrypto::any_supported_key(pkcs8, options.rsa_padding),
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => super::aws_lc::any_supported_key(pkcs8, options.rsa_padding),
+    }
+}
+
+fn find_end_entity<'a>(
+    certificates: &'a [Certificate],
+    public_key: &SubjectPublicKeyInfoOwned,
+) -> Result<&'a Certificate> {
+    let mut matching = certificates
+        .iter()
+        .filter(|c| public_keys_match(c.tbs_certificate().subject_public_key_info(), public_key));
+    let first = matching.next().ok_or_else(|| {
+        Error::Credential("the private key does not match any of the certificates".into())
+    })?;
+    // A CA certificate may share the key (re-issued certificates); prefer the end-entity one.
+    if is_ca(first) {
+        if let Some(end_entity) = matching.find(|c| !is_ca(c)) {
+            return Ok(end_entity);
+        }
+    }
+    Ok(first)
+}
+
+/// Signer first, then each issuer found by subject/issuer name; certificates that do not belong to
+/// the path are dropped so that they do not bloat the signature.
+fn order_chain(signer: Certificate, certificates: &[Certificate]) -> Vec<Certificate> {
+    let mut chain = vec![signer];
+    while chain.len() < MAX_CHAIN_LEN {
+        let Some(current) = chain.last() else { break };
+        let tbs = current.tbs_certificate();
+        if tbs.issuer() == tbs.subject() {
+            break;
+        }
+        let issuer = certificates
+            .iter()
+            .find(|c| c.tbs_certificate().subject() == tbs.issuer() && !chain.contains(c));
+        match issuer {
+            Some(issuer) => chain.push(issuer.clone()),
+            None => break,
+        }
+    }
+    chain
+}
+
+fn is_ca(certificate: &Certificate) -> bool {
+    matches!(
+        certificate
+            .tbs_certificate()
+            .get_extension::<BasicConstraints>(),
+        Ok(Some((_, BasicConstraints { ca: true, .. })))
+    )
+}
+
+/// Same algorithm and same key; EC points are compared decoded, since a certificate may carry the
+/// compressed form.
+pub(crate) fn public_keys_match(
+    a: &SubjectPublicKeyInfoOwned,
+    b: &SubjectPublicKeyInfoOwned,
+) -> bool {
+    if a.algorithm.oid != b.algorithm.oid {
+        return false;
+    }
+    if a.subject_public_key == b.subject_public_key {
+        return true;
+    }
+    if a.algorithm.oid != ID_EC_PUBLIC_KEY {
+        return false;
+    }
+    let (Some(pa), Some(pb)) = (
+        a.subject_public_key.as_bytes(),
+        b.subject_public_key.as_bytes(),
+    ) else {
+        return false;
+    };
+    match super::algorithm::named_curve(&a.algorithm) {
+        Some(SECP256R1) => matches!(
+            (p256::PublicKey::from_sec1_bytes(pa), p256::PublicKey::from_sec1_bytes(pb)),
+            (Ok(x), Ok(y)) if x == y
+        ),
+        Some(SECP384R1) => matches!(
+            (p384::PublicKey::from_sec1_bytes(pa), p384::PublicKey::from_sec1_bytes(pb)),
+            (Ok(x), Ok(y)) if x == y
+        ),
+        _ => false,
+    }
+}
+
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// Splits a PEM file into its blocks (label, DER), ignoring text between blocks.
+fn pem_blocks(pem: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    const END: &[u8] = b"-----END ";
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = find(rest, BEGIN) {
+        let from_begin = rest.get(start..).unwrap_or_default();
+        let end = find(from_begin, END)
+            .ok_or_else(|| Error::Credential("PEM block without an END line".into()))?;
+        let after_end = from_begin.get(end..).unwrap_or_default();
+        let line_end = after_end
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(after_end.len());
+        let block_len = end.saturating_add(line_end);
+        let block = from_begin.get(..block_len).unwrap_or_default();
+        let (label, der) = der::pem::decode_vec(block)
+            .map_err(|e| Error::Credential(format!("invalid PEM block: {e}")))?;
+        blocks.push((label.to_owned(), Zeroizing::new(der)));
+        rest = from_begin.get(block_len..).unwrap_or_default();
+    }
+    Ok(blocks)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn pem_certificates(pem: &[u8]) -> Result<Vec<Certificate>> {
+    pem_blocks(pem)?
+        .iter()
+        .filter(|(label, _)| label == "CERTIFICATE")
+        .map(|(_, der)| parse_certificate_der(der))
+        .collect()
+}
+
+fn parse_certificate_der(der: &[u8]) -> Result<Certificate> {
+    Certificate::from_der(der).map_err(|e| Error::Credential(format!("invalid certificate: {e}")))
+}
+
+fn pem_private_key_pkcs8(pem: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
+    if find(pem, b"Proc-Type: 4,ENCRYPTED").is_some() {
+        return Err(Error::Credential(
+            "legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`".into(),
+        ));
+    }
+    for (label, der) in pem_blocks(pem)? {
+        match label.as_str() {
+            "PRIVATE KEY" => return Ok(der),
+            "ENCRYPTED PRIVATE KEY" => return decrypt_pkcs8(&der, password),
+            "RSA PRIVATE KEY" => return pkcs1_to_pkcs8(&der),
+            "EC PRIVATE KEY" => return sec1_to_pkcs8(&der),
+            _ => {}
+        }
+    }
+    Err(Error::Credential("no private key block (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY) in the PEM file".into()))
+}
+
+fn der_private_key_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
+    if pkcs8::PrivateKeyInfoRef::try_from(der).is_ok() {
+        return Ok(Zeroizing::new(der.to_vec()));
+    }
+    if pkcs8::EncryptedPrivateKeyInfoRef::try_from(der).is_ok() {
+        return decrypt_pkcs8(der, password);
+    }
+    if rsa::PrivateKey::from_pkcs1_der(der).is_ok() {
+        return pkcs1_to_pkcs8(der);
+    }
+    if sec1::EcPrivateKey::try_from(der).is_ok() {
+        return sec1_to_pkcs8(der);
+    }
+    Err(Error::Credential(
+        "the key is neither PKCS#8, encrypted PKCS#8, PKCS#1 nor SEC1 DER".into(),
+    ))
+}
+
+fn decrypt_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
+    let password = password.ok_or_else(|| {
+        Error::Credential("the private key is encrypted: a password is required".into())
+    })?;
+    let encrypted = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der)
+        .map_err(|e| Error::Credential(format!("invalid encrypted PKCS#8 key: {e}")))?;
+    let document = encrypted.decrypt(password).map_err(|_| {
+        Error::Credential(
+            "cannot decrypt the private key: wrong password (or damaged key file)".into(),
+        )
+    })?;
+    let decrypted = Zeroizing::new(document.as_bytes().to_vec());
+    // A wrong password occasionally yields valid padding; the structure check catches it.
+    pkcs8::PrivateKeyInfoRef::try_from(decrypted.as_slice()).map_err(|_| {
+        Error::Credential(
+            "cannot decrypt the private key: wrong password (or damaged key file)".into(),
+        )
+    })?;
+    Ok(decrypted)
+}
+
+fn pkcs1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let key = rsa::PrivateKey::from_pkcs1_der(der)
+        .map_err(|e| Error::Credential(format!("invalid PKCS#1 RSA private key: {e}")))?;
+    let document = key
+        .to_pkcs8_der()
+        .map_err(|e| Error::Credential(format!("re-encoding the RSA private key: {e}")))?;
+    Ok(Zeroizing::new(document.as_bytes().to_vec()))
+}
+
+fn sec1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let parsed = sec1::EcPrivateKey::try_from(der)
+        .map_err(|e| Error::Credential(format!("invalid SEC1 EC private key: {e}")))?;
+    let curve = parsed.parameters.and_then(|p| p.named_curve());
+    let invalid = |e| Error::Credential(format!("invalid SEC1 EC private key: {e:?}"));
+    let document = match curve {
+        Some(SECP256R1) => p256::SecretKey::from_sec1_der(der)
+            .map_err(invalid)?
+            .to_pkcs8_der(),
+        Some(SECP384R1) => p384::SecretKey::from_sec1_der(der)
+            .map_err(invalid)?
+            .to_pkcs8_der(),
+        Some(other) => {
+            return Err(Error::Credential(format!(
+                "unsupported elliptic curve {other}"
+            )))
+        }
+        None => {
+            return Err(Error::Credential(
+                "SEC1 EC private key without a named curve".into(),
+            ))
+        }
+    }
+    .map_err(|e| Error::Credential(format!("re-encoding the EC private key: {e}")))?;
+    Ok(Zeroizing::new(document.as_bytes().to_vec()))
+}
+
+fn pkcs12_error(error: p12_keystore::error::Error) -> Error {
+    use p12_keystore::error::Error as P12;
+    match error {
+        P12::MacError(_) | P12::UnpadError => {
+            Error::Credential("cannot open the PKCS#12 file: wrong password".into())
+        }
+        other => Error::Credential(format!("invalid PKCS#12 file: {other}")),
+    }
+}

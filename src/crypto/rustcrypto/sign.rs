@@ -1,0 +1,277 @@
+//! Software signing keys on the RustCrypto crates: RSA (PKCS#1 v1.5 or PSS) and ECDSA P-256/P-384.
+
+use std::fmt;
+use std::sync::Arc;
+
+use pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, Pss};
+use signature::hazmat::PrehashSigner;
+use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
+
+use crate::crypto::algorithm::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1};
+use crate::crypto::{DigestAlgorithm, LoadedKey, SignatureScheme, Signer, SigningKey};
+use crate::error::{Error, Result};
+
+/// Which RSA signature scheme an RSA key produces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RsaPadding {
+    /// RSASSA-PKCS1-v1_5: accepted by every PDF validator.
+    #[default]
+    Pkcs1v15,
+    /// RSASSA-PSS with MGF1 over the same hash and a salt as long as the hash.
+    Pss,
+}
+
+/// The RSA moduli we sign with; smaller keys are no longer acceptable for PAdES (ETSI TS 119 312).
+const RSA_MIN_BITS: usize = 2048;
+const RSA_MAX_BITS: usize = 4096;
+
+/// A DER ECDSA signature is a SEQUENCE of two INTEGERs, each at most one byte longer than the
+/// field (a leading zero keeps it positive): 2 + 2 * (2 + field + 1).
+const P256_MAX_SIGNATURE_LEN: usize = 72;
+const P384_MAX_SIGNATURE_LEN: usize = 104;
+
+/// An RSA private key in memory.
+pub struct RsaSigningKey {
+    key: Arc<RsaPrivateKey>,
+    padding: RsaPadding,
+}
+
+impl fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaSigningKey")
+            .field("bits", &(self.key.size() * 8))
+            .field("padding", &self.padding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RsaSigningKey {
+    /// Wraps `key`, refusing moduli outside 2048..=4096 bits.
+    pub fn new(key: RsaPrivateKey, padding: RsaPadding) -> Result<Self> {
+        let bits = key.n().bit_width() as usize;
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(Error::Credential(format!(
+                "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
+            )));
+        }
+        Ok(Self {
+            key: Arc::new(key),
+            padding,
+        })
+    }
+
+    /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding an RSA key.
+    pub fn from_pkcs8_der(der: &[u8], padding: RsaPadding) -> Result<Self> {
+        let key = RsaPrivateKey::from_pkcs8_der(der)
+            .map_err(|e| Error::Credential(format!("invalid RSA private key: {e}")))?;
+        Self::new(key, padding)
+    }
+
+    pub fn padding(&self) -> RsaPadding {
+        self.padding
+    }
+
+    /// The public half, as it appears in the matching certificate.
+    pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        spki_from_der(
+            self.key
+                .to_public_key()
+                .to_public_key_der()
+                .map(|d| d.into_vec()),
+        )
+    }
+}
+
+impl SigningKey for RsaSigningKey {
+    fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        let scheme = match self.padding {
+            RsaPadding::Pkcs1v15 => SignatureScheme::RsaPkcs1v15(digest),
+            RsaPadding::Pss => SignatureScheme::RsaPss(digest),
+        };
+        Some(Box::new(RsaSigner {
+            key: Arc::clone(&self.key),
+            scheme,
+        }))
+    }
+}
+
+struct RsaSigner {
+    key: Arc<RsaPrivateKey>,
+    scheme: SignatureScheme,
+}
+
+impl Signer for RsaSigner {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let digest = self.scheme.digest();
+        let hash = digest.digest_chunks(&[message]);
+        let signed = match (self.scheme, digest) {
+            (SignatureScheme::RsaPss(_), DigestAlgorithm::Sha256) => {
+                self.key.sign(Pss::<sha2::Sha256>::new(), &hash)
+            }
+            (SignatureScheme::RsaPss(_), DigestAlgorithm::Sha384) => {
+                self.key.sign(Pss::<sha2::Sha384>::new(), &hash)
+            }
+            (SignatureScheme::RsaPss(_), DigestAlgorithm::Sha512) => {
+                self.key.sign(Pss::<sha2::Sha512>::new(), &hash)
+            }
+            (_, DigestAlgorithm::Sha256) => {
+                self.key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &hash)
+            }
+            (_, DigestAlgorithm::Sha384) => {
+                self.key.sign(Pkcs1v15Sign::new::<sha2::Sha384>(), &hash)
+            }
+            (_, DigestAlgorithm::Sha512) => {
+                self.key.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), &hash)
+            }
+        };
+        signed.map_err(|e| Error::Signer(format!("RSA signing failed: {e}")))
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        self.scheme
+    }
+
+    fn max_signature_len(&self) -> usize {
+        self.key.size()
+    }
+}
+
+#[derive(Clone)]
+enum EcdsaKey {
+    P256(Arc<p256::ecdsa::SigningKey>),
+    P384(Arc<p384::ecdsa::SigningKey>),
+}
+
+/// An ECDSA private key on P-256 or P-384; signatures are deterministic (RFC 6979).
+#[derive(Clone)]
+pub struct EcdsaSigningKey {
+    key: EcdsaKey,
+}
+
+impl fmt::Debug for EcdsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let curve = match self.key {
+            EcdsaKey::P256(_) => "P-256",
+            EcdsaKey::P384(_) => "P-384",
+        };
+        f.debug_struct("EcdsaSigningKey")
+            .field("curve", &curve)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EcdsaSigningKey {
+    /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding a P-256 or P-384 key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        let info = pkcs8::PrivateKeyInfoRef::try_from(der)
+            .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+        let curve = info
+            .algorithm
+            .parameters_oid()
+            .map_err(|_| Error::Credential("EC private key without a named curve".into()))?;
+        let invalid = |e: pkcs8::Error| Error::Credential(format!("invalid EC private key: {e}"));
+        let key = match curve {
+            SECP256R1 => EcdsaKey::P256(Arc::new(
+                p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(invalid)?,
+            )),
+            SECP384R1 => EcdsaKey::P384(Arc::new(
+                p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(invalid)?,
+            )),
+            other => {
+                return Err(Error::Credential(format!(
+                    "unsupported elliptic curve {other}"
+                )))
+            }
+        };
+        Ok(Self { key })
+    }
+
+    /// The public half, as it appears in the matching certificate.
+    pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        spki_from_der(match &self.key {
+            EcdsaKey::P256(k) => k.verifying_key().to_public_key_der().map(|d| d.into_vec()),
+            EcdsaKey::P384(k) => k.verifying_key().to_public_key_der().map(|d| d.into_vec()),
+        })
+    }
+}
+
+impl SigningKey for EcdsaSigningKey {
+    fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        Some(Box::new(EcdsaSigner {
+            key: self.key.clone(),
+            digest,
+        }))
+    }
+}
+
+struct EcdsaSigner {
+    key: EcdsaKey,
+    digest: DigestAlgorithm,
+}
+
+impl Signer for EcdsaSigner {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let hash = self.digest.digest_chunks(&[message]);
+        let failed = |e: signature::Error| Error::Signer(format!("ECDSA signing failed: {e}"));
+        Ok(match &self.key {
+            EcdsaKey::P256(k) => {
+                let sig: p256::ecdsa::DerSignature = k.sign_prehash(&hash).map_err(failed)?;
+                sig.to_bytes().to_vec()
+            }
+            EcdsaKey::P384(k) => {
+                let sig: p384::ecdsa::DerSignature = k.sign_prehash(&hash).map_err(failed)?;
+                sig.to_bytes().to_vec()
+            }
+        })
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        match self.key {
+            EcdsaKey::P256(_) => SignatureScheme::EcdsaP256(self.digest),
+            EcdsaKey::P384(_) => SignatureScheme::EcdsaP384(self.digest),
+        }
+    }
+
+    fn max_signature_len(&self) -> usize {
+        match self.key {
+            EcdsaKey::P256(_) => P256_MAX_SIGNATURE_LEN,
+            EcdsaKey::P384(_) => P384_MAX_SIGNATURE_LEN,
+        }
+    }
+}
+
+/// Loads any supported key from an unencrypted PKCS#8 `PrivateKeyInfo`.
+pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<LoadedKey> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
+        .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+    match info.algorithm.oid {
+        RSA_ENCRYPTION => {
+            let key = RsaSigningKey::from_pkcs8_der(pkcs8_der, rsa_padding)?;
+            let public_key = key.public_key_info()?;
+            Ok(LoadedKey {
+                key: Arc::new(key),
+                public_key,
+            })
+        }
+        ID_EC_PUBLIC_KEY => {
+            let key = EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?;
+            let public_key = key.public_key_info()?;
+            Ok(LoadedKey {
+                key: Arc::new(key),
+                public_key,
+            })
+        }
+        other => Err(Error::Credential(format!(
+            "unsupported private key algorithm {other}"
+        ))),
+    }
+}
+
+fn spki_from_der(der: spki::Result<Vec<u8>>) -> Result<SubjectPublicKeyInfoOwned> {
+    use der::Decode;
+    let der = der.map_err(|e| Error::Credential(format!("encoding public key: {e}")))?;
+    SubjectPublicKeyInfoOwned::from_der(&der)
+        .map_err(|e| Error::Credential(format!("encoding public key: {e}")))
+}

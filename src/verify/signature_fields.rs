@@ -1,0 +1,90 @@
+//! Finding the signature fields that hold a value, through the AcroForm field tree (§12.7.4).
+
+use std::collections::HashSet;
+
+use crate::error::Result;
+use crate::pdf::{Dict, Document, ObjRef, Object};
+
+/// Field trees are shallow; a deeper one is hostile.
+const MAX_DEPTH: usize = 32;
+
+/// A signature field with its value.
+pub struct SignatureField {
+    pub name: String,
+    /// The signature dictionary's reference (`None` if `/V` is a direct dictionary).
+    pub value_ref: Option<ObjRef>,
+    pub value: Dict,
+}
+
+/// Every signed signature field, in field-tree order.
+pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
+    let (_, catalog) = doc.catalog()?;
+    let Some(form) = doc.resolve_key(&catalog, b"AcroForm")? else {
+        return Ok(Vec::new());
+    };
+    let Some(Object::Array(fields)) = form.as_dict().map(|f| doc.resolve_key(f, b"Fields")).transpose()?.flatten()
+    else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    let mut visited = HashSet::new();
+    for field in &fields {
+        walk(doc, field, "", false, 0, &mut visited, &mut found)?;
+    }
+    Ok(found)
+}
+
+fn walk(
+    doc: &Document<'_>,
+    node: &Object,
+    parent_name: &str,
+    parent_is_sig: bool,
+    depth: usize,
+    visited: &mut HashSet<ObjRef>,
+    found: &mut Vec<SignatureField>,
+) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
+    if let Some(r) = node.as_ref() {
+        if !visited.insert(r) {
+            return Ok(());
+        }
+    }
+    let node = doc.resolve(node)?;
+    let Some(dict) = node.as_dict() else { return Ok(()) };
+    let partial = dict.get(b"T").and_then(Object::as_string_bytes).map(text);
+    let name = match (parent_name.is_empty(), partial) {
+        (_, None) => parent_name.to_string(),
+        (true, Some(p)) => p,
+        (false, Some(p)) => format!("{parent_name}.{p}"),
+    };
+    // /FT is inheritable (§12.7.3.1).
+    let is_sig = match dict.get(b"FT").and_then(Object::as_name) {
+        Some(ft) => ft == b"Sig",
+        None => parent_is_sig,
+    };
+    if is_sig {
+        if let Some(value) = dict.get(b"V") {
+            let value_ref = value.as_ref();
+            if let Some(value) = doc.resolve(value)?.as_dict() {
+                found.push(SignatureField { name: name.clone(), value_ref, value: value.clone() });
+            }
+        }
+    }
+    if let Some(Object::Array(kids)) = doc.resolve_key(dict, b"Kids")? {
+        for kid in &kids {
+            walk(doc, kid, &name, is_sig, depth + 1, visited, found)?;
+        }
+    }
+    Ok(())
+}
+
+/// A text string: UTF-16BE with BOM, else PDFDocEncoding read as Latin-1 (close enough for names).
+pub fn text(bytes: &[u8]) -> String {
+    if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = utf16.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        return String::from_utf16_lossy(&units);
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
+}

@@ -1,0 +1,581 @@
+//! External validators as test oracles: qpdf, poppler's pdfsig (with an NSS trust store),
+//! pyHanko and `openssl cms`.
+//!
+//! Every function finds its tool on `PATH` or in `<repo>/.venv/bin`. When a tool is missing it
+//! panics if `CI=true` (CI must run every oracle) and otherwise prints `skipped: <tool> not
+//! installed` and returns a verdict/report marked as skipped, so callers write
+//! `if report.skipped { return; }` (or check [`Verdict::Skipped`]).
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::{repo_root, TempDir};
+
+/// The outcome of one check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    /// Passed with warnings (the tool's text).
+    Warnings(String),
+    /// Failed (the tool's text, or why the input could not be checked).
+    Errors(String),
+    /// The tool is not installed (never returned when `CI=true`).
+    Skipped(String),
+}
+
+impl Verdict {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Verdict::Ok)
+    }
+
+    pub fn is_skipped(&self) -> bool {
+        matches!(self, Verdict::Skipped(_))
+    }
+
+    /// Panics with `what` and the tool's text unless the verdict is `Ok` or `Skipped`.
+    pub fn assert_ok(&self, what: &str) {
+        match self {
+            Verdict::Ok | Verdict::Skipped(_) => {}
+            Verdict::Warnings(text) => panic!("{what}: warnings:\n{text}"),
+            Verdict::Errors(text) => panic!("{what}: errors:\n{text}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding tools
+// ---------------------------------------------------------------------------------------------
+
+fn venv_bin() -> PathBuf {
+    repo_root().join(".venv").join("bin")
+}
+
+/// `name` on PATH, else in `<repo>/.venv/bin`.
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let path_dirs = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    path_dirs
+        .into_iter()
+        .chain(std::iter::once(venv_bin()))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Reports a missing tool: a panic under CI, a "skipped" line otherwise.
+fn tool_missing(tool: &str) -> String {
+    let ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    if ci {
+        panic!("{tool} not installed, but CI=true requires every validator (see .ci/run)");
+    }
+    eprintln!("skipped: {tool} not installed");
+    format!("{tool} not installed")
+}
+
+fn require_tool(name: &str) -> Result<PathBuf, String> {
+    find_tool(name).ok_or_else(|| tool_missing(name))
+}
+
+/// A Python interpreter that can import pyHanko: the repo's venv first, then `python3` on PATH.
+fn pyhanko_python() -> Result<PathBuf, String> {
+    let candidates = [Some(venv_bin().join("python3")), find_tool("python3")];
+    candidates
+        .into_iter()
+        .flatten()
+        .filter(|python| python.is_file())
+        .find(|python| {
+            Command::new(python)
+                .args(["-c", "import pyhanko, pyhanko_certvalidator"])
+                .output()
+                .is_ok_and(|out| out.status.success())
+        })
+        .ok_or_else(|| tool_missing("pyhanko"))
+}
+
+fn run<I, S>(program: &Path, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", program.display()))
+}
+
+fn combined_text(out: &Output) -> String {
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+// ---------------------------------------------------------------------------------------------
+// qpdf
+// ---------------------------------------------------------------------------------------------
+
+/// `qpdf --check`: exit 0 without "WARNING" is `Ok`, exit 3 is `Warnings`, anything else
+/// `Errors`.
+pub fn qpdf_check(path: &Path) -> Verdict {
+    let qpdf = match require_tool("qpdf") {
+        Ok(qpdf) => qpdf,
+        Err(why) => return Verdict::Skipped(why),
+    };
+    let out = run(&qpdf, [OsStr::new("--check"), path.as_os_str()]);
+    let text = combined_text(&out);
+    match out.status.code() {
+        Some(0) if !text.contains("WARNING") => Verdict::Ok,
+        Some(0) | Some(3) => Verdict::Warnings(text),
+        _ => Verdict::Errors(text),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pdfsig
+// ---------------------------------------------------------------------------------------------
+
+/// What `pdfsig` printed for one signature (values verbatim, e.g. `"Signature is Valid."`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PdfsigSignature {
+    pub field_name: String,
+    pub signer_common_name: String,
+    pub signer_dn: String,
+    pub signing_time: String,
+    pub hash_algorithm: String,
+    /// `/SubFilter` as pdfsig names it: `ETSI.CAdES.detached`, `adbe.pkcs7.detached`, ...
+    pub signature_type: String,
+    pub signed_ranges: String,
+    /// pdfsig printed "Total document signed" (not "Not total document signed").
+    pub total_document_signed: bool,
+    pub signature_validation: String,
+    pub certificate_validation: String,
+}
+
+impl PdfsigSignature {
+    pub fn signature_valid(&self) -> bool {
+        self.signature_validation == "Signature is Valid."
+    }
+
+    pub fn certificate_trusted(&self) -> bool {
+        self.certificate_validation == "Certificate is Trusted."
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PdfsigReport {
+    /// pdfsig or certutil is not installed; nothing else is meaningful.
+    pub skipped: bool,
+    pub exit_code: Option<i32>,
+    /// In document order.
+    pub signatures: Vec<PdfsigSignature>,
+    /// pdfsig's stdout + stderr, for failure messages.
+    pub output: String,
+}
+
+impl PdfsigReport {
+    /// At least one signature, and every one valid with a trusted certificate.
+    pub fn all_valid_and_trusted(&self) -> bool {
+        !self.signatures.is_empty()
+            && self
+                .signatures
+                .iter()
+                .all(|sig| sig.signature_valid() && sig.certificate_trusted())
+    }
+}
+
+/// Runs `pdfsig -nssdir sql:<db> <path>` with a fresh NSS database that trusts only
+/// `trust_root_pem` (added with trust flags `CT,C,C`).
+pub fn pdfsig_verify(path: &Path, trust_root_pem: &Path) -> PdfsigReport {
+    let tools = require_tool("pdfsig").and_then(|pdfsig| Ok((pdfsig, require_tool("certutil")?)));
+    let (pdfsig, certutil) = match tools {
+        Ok(tools) => tools,
+        Err(_) => {
+            return PdfsigReport {
+                skipped: true,
+                ..PdfsigReport::default()
+            }
+        }
+    };
+    let temp = TempDir::new("nssdb");
+    let db = format!("sql:{}", temp.path().display());
+    let created = run(&certutil, ["-N", "-d", &db, "--empty-password"]);
+    assert!(
+        created.status.success(),
+        "certutil -N: {}",
+        combined_text(&created)
+    );
+    let added = run(
+        &certutil,
+        [
+            OsStr::new("-A"),
+            OsStr::new("-d"),
+            OsStr::new(&db),
+            OsStr::new("-n"),
+            OsStr::new("trust-root"),
+            OsStr::new("-t"),
+            OsStr::new("CT,C,C"),
+            OsStr::new("-i"),
+            trust_root_pem.as_os_str(),
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "certutil -A: {}",
+        combined_text(&added)
+    );
+
+    let out = run(
+        &pdfsig,
+        [OsStr::new("-nssdir"), OsStr::new(&db), path.as_os_str()],
+    );
+    let output = combined_text(&out);
+    PdfsigReport {
+        skipped: false,
+        exit_code: out.status.code(),
+        signatures: parse_pdfsig(&output),
+        output,
+    }
+}
+
+fn parse_pdfsig(output: &str) -> Vec<PdfsigSignature> {
+    let mut signatures: Vec<PdfsigSignature> = Vec::new();
+    for line in output.lines() {
+        if line.starts_with("Signature #") {
+            signatures.push(PdfsigSignature::default());
+            continue;
+        }
+        let Some(current) = signatures.last_mut() else {
+            continue;
+        };
+        let Some(item) = line.trim_start().strip_prefix("- ") else {
+            continue;
+        };
+        if item == "Total document signed" {
+            current.total_document_signed = true;
+            continue;
+        }
+        let Some((key, value)) = item.split_once(": ") else {
+            continue;
+        };
+        let value = value.trim().to_string();
+        match key {
+            "Signature Field Name" => current.field_name = value,
+            "Signer Certificate Common Name" => current.signer_common_name = value,
+            "Signer full Distinguished Name" => current.signer_dn = value,
+            "Signing Time" => current.signing_time = value,
+            "Signing Hash Algorithm" => current.hash_algorithm = value,
+            "Signature Type" => current.signature_type = value,
+            "Signed Ranges" => current.signed_ranges = value,
+            "Signature Validation" => current.signature_validation = value,
+            "Certificate Validation" => current.certificate_validation = value,
+            _ => {}
+        }
+    }
+    signatures
+}
+
+// ---------------------------------------------------------------------------------------------
+// pyHanko
+// ---------------------------------------------------------------------------------------------
+
+/// pyHanko's verdict on one embedded signature (see `tests/common/pyhanko_validate.py`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PyhankoSignature {
+    pub field_name: String,
+    /// `/Sig` or `/DocTimeStamp`.
+    pub sig_type: String,
+    /// e.g. `/ETSI.CAdES.detached`.
+    pub subfilter: String,
+    /// For a certification signature: `NO_CHANGES`, `FILL_FORMS` or `ANNOTATE`.
+    pub docmdp_permissions: Option<String>,
+    /// The digest over the ByteRange matches.
+    pub intact: bool,
+    /// The cryptographic signature verifies.
+    pub valid: bool,
+    /// The signer's chain reaches the given trust root.
+    pub trusted: bool,
+    /// `ENTIRE_FILE`, `ENTIRE_REVISION` or `CONTIGUOUS_BLOCK_FROM_START`.
+    pub coverage: Option<String>,
+    /// Changes after the signature: `NONE`, `LTA_UPDATES`, `FORM_FILLING`, `ANNOTATIONS`,
+    /// `OTHER`.
+    pub modification_level: Option<String>,
+    /// The later changes are allowed by the document's DocMDP/FieldMDP rules.
+    pub docmdp_ok: Option<bool>,
+    /// pyHanko's overall judgement.
+    pub bottom_line: bool,
+    pub signer: Option<String>,
+    pub md_algorithm: Option<String>,
+    pub mechanism: Option<String>,
+    /// pyHanko's one-line summary, e.g. `INTACT:TRUSTED,UNTOUCHED`.
+    pub summary: Option<String>,
+    /// Set when validation raised (e.g. a malformed CMS blob).
+    pub error: Option<String>,
+}
+
+impl PyhankoSignature {
+    pub fn intact_valid_trusted(&self) -> bool {
+        self.error.is_none() && self.intact && self.valid && self.trusted
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PyhankoReport {
+    /// pyHanko is not installed; nothing else is meaningful.
+    pub skipped: bool,
+    /// In document order.
+    pub signatures: Vec<PyhankoSignature>,
+    /// Set when pyHanko could not read the file at all, or the script failed.
+    pub error: Option<String>,
+    /// The script's stdout + stderr, for failure messages.
+    pub output: String,
+}
+
+impl PyhankoReport {
+    /// Readable, at least one signature, and every one intact, valid and trusted.
+    pub fn all_intact_valid_trusted(&self) -> bool {
+        self.error.is_none()
+            && !self.signatures.is_empty()
+            && self
+                .signatures
+                .iter()
+                .all(PyhankoSignature::intact_valid_trusted)
+    }
+}
+
+/// Validates every embedded signature with pyHanko, trusting only `trust_root_pem`
+/// (no fetching, no revocation requirement).
+pub fn pyhanko_validate(path: &Path, trust_root_pem: &Path) -> PyhankoReport {
+    let python = match pyhanko_python() {
+        Ok(python) => python,
+        Err(_) => {
+            return PyhankoReport {
+                skipped: true,
+                ..PyhankoReport::default()
+            }
+        }
+    };
+    let script = repo_root()
+        .join("tests")
+        .join("common")
+        .join("pyhanko_validate.py");
+    let out = run(
+        &python,
+        [
+            script.as_os_str(),
+            path.as_os_str(),
+            trust_root_pem.as_os_str(),
+        ],
+    );
+    let output = combined_text(&out);
+    if !out.status.success() {
+        return PyhankoReport {
+            error: Some(format!("pyhanko_validate.py failed:\n{output}")),
+            output,
+            ..PyhankoReport::default()
+        };
+    }
+    match serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+        Ok(json) => PyhankoReport {
+            skipped: false,
+            signatures: json["signatures"]
+                .as_array()
+                .map(|sigs| sigs.iter().map(pyhanko_signature).collect())
+                .unwrap_or_default(),
+            error: opt_string(&json["error"]),
+            output,
+        },
+        Err(e) => PyhankoReport {
+            error: Some(format!("unparsable JSON from pyhanko_validate.py: {e}")),
+            output,
+            ..PyhankoReport::default()
+        },
+    }
+}
+
+fn opt_string(value: &serde_json::Value) -> Option<String> {
+    value.as_str().map(str::to_string)
+}
+
+fn pyhanko_signature(json: &serde_json::Value) -> PyhankoSignature {
+    let string = |key: &str| opt_string(&json[key]).unwrap_or_default();
+    let flag = |key: &str| json[key].as_bool().unwrap_or(false);
+    PyhankoSignature {
+        field_name: string("field_name"),
+        sig_type: string("sig_type"),
+        subfilter: string("subfilter"),
+        docmdp_permissions: opt_string(&json["docmdp_permissions"]),
+        intact: flag("intact"),
+        valid: flag("valid"),
+        trusted: flag("trusted"),
+        coverage: opt_string(&json["coverage"]),
+        modification_level: opt_string(&json["modification_level"]),
+        docmdp_ok: json["docmdp_ok"].as_bool(),
+        bottom_line: flag("bottom_line"),
+        signer: opt_string(&json["signer"]),
+        md_algorithm: opt_string(&json["md_algorithm"]),
+        mechanism: opt_string(&json["mechanism"]),
+        summary: opt_string(&json["summary"]),
+        error: opt_string(&json["error"]),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// openssl cms
+// ---------------------------------------------------------------------------------------------
+
+/// For each signature dictionary (each distinct `/ByteRange`, in file order): the bytes the
+/// ByteRange covers and the DER in the `/Contents` gap (zero padding trimmed by the DER length)
+/// are checked with `openssl cms -verify -binary -purpose any -CAfile <root>`.
+///
+/// A malformed ByteRange or Contents gives `Errors` for that signature; no signatures give an
+/// empty vector; a missing openssl gives `[Skipped]`.
+pub fn openssl_cms_verify(pdf_bytes: &[u8], trust_root_pem: &Path) -> Vec<Verdict> {
+    let openssl = match require_tool("openssl") {
+        Ok(openssl) => openssl,
+        Err(why) => return vec![Verdict::Skipped(why)],
+    };
+    let mut ranges: Vec<[usize; 4]> = Vec::new();
+    let mut verdicts = Vec::new();
+    for at in find_all(pdf_bytes, b"/ByteRange") {
+        match parse_byte_range(pdf_bytes, at + b"/ByteRange".len()) {
+            Some(range) if ranges.contains(&range) => {}
+            Some(range) => {
+                ranges.push(range);
+                verdicts.push(cms_verify_one(&openssl, pdf_bytes, range, trust_root_pem));
+            }
+            None => verdicts.push(Verdict::Errors(format!(
+                "unparsable /ByteRange at offset {at}"
+            ))),
+        }
+    }
+    verdicts
+}
+
+fn cms_verify_one(
+    openssl: &Path,
+    pdf_bytes: &[u8],
+    [start1, len1, start2, len2]: [usize; 4],
+    trust_root_pem: &Path,
+) -> Verdict {
+    let describe = format!("ByteRange [{start1} {len1} {start2} {len2}]");
+    let gap_start = start1.checked_add(len1);
+    let end = start2.checked_add(len2);
+    let (Some(gap_start), Some(end)) = (gap_start, end) else {
+        return Verdict::Errors(format!("{describe}: overflows"));
+    };
+    if start1 != 0 || gap_start > start2 || end > pdf_bytes.len() {
+        return Verdict::Errors(format!(
+            "{describe}: not [0 a b c] inside a file of {} bytes",
+            pdf_bytes.len()
+        ));
+    }
+    let Some(der) = contents_der(&pdf_bytes[gap_start..start2]) else {
+        return Verdict::Errors(format!(
+            "{describe}: the gap is not a <hex> string holding DER"
+        ));
+    };
+    let mut covered = pdf_bytes[..gap_start].to_vec();
+    covered.extend_from_slice(&pdf_bytes[start2..end]);
+
+    let temp = TempDir::new("cms");
+    let data = temp.write("data.bin", &covered);
+    let sig = temp.write("sig.der", &der);
+    let out = run(
+        openssl,
+        [
+            OsStr::new("cms"),
+            OsStr::new("-verify"),
+            OsStr::new("-binary"),
+            OsStr::new("-inform"),
+            OsStr::new("DER"),
+            OsStr::new("-in"),
+            sig.as_os_str(),
+            OsStr::new("-content"),
+            data.as_os_str(),
+            OsStr::new("-CAfile"),
+            trust_root_pem.as_os_str(),
+            OsStr::new("-purpose"),
+            OsStr::new("any"),
+            OsStr::new("-out"),
+            OsStr::new("/dev/null"),
+        ],
+    );
+    if out.status.success() {
+        Verdict::Ok
+    } else {
+        Verdict::Errors(format!("{describe}: {}", combined_text(&out)))
+    }
+}
+
+fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, window)| *window == needle)
+        .map(|(at, _)| at)
+        .collect()
+}
+
+/// Parses `[a b c d]` (PDF whitespace allowed) starting at `from`.
+fn parse_byte_range(bytes: &[u8], from: usize) -> Option<[usize; 4]> {
+    let rest = bytes.get(from..)?;
+    let open = rest.iter().position(|&b| !is_pdf_space(b))?;
+    if rest.get(open) != Some(&b'[') {
+        return None;
+    }
+    let close = open + rest.get(open..)?.iter().position(|&b| b == b']')?;
+    let inner = std::str::from_utf8(rest.get(open + 1..close)?).ok()?;
+    let numbers: Vec<usize> = inner
+        .split(|c: char| c.is_ascii() && is_pdf_space(c as u8))
+        .filter(|token| !token.is_empty())
+        .map(|token| token.parse().ok())
+        .collect::<Option<_>>()?;
+    numbers.try_into().ok()
+}
+
+fn is_pdf_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
+}
+
+/// `<hex…>` → the DER object at its start (the zero padding after it dropped).
+fn contents_der(gap: &[u8]) -> Option<Vec<u8>> {
+    let hex = gap.strip_prefix(b"<")?.strip_suffix(b">")?;
+    let digits: Vec<u8> = hex.iter().copied().filter(|b| !is_pdf_space(*b)).collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Vec<u8> = digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect::<Option<_>>()?;
+    let length = der_total_length(&bytes)?;
+    bytes.get(..length).map(<[u8]>::to_vec)
+}
+
+/// Tag + length + content size of the DER object at the start of `bytes` (definite lengths
+/// only, as DER requires).
+fn der_total_length(bytes: &[u8]) -> Option<usize> {
+    let first_len_byte = *bytes.get(1)?;
+    if first_len_byte < 0x80 {
+        return 2usize.checked_add(usize::from(first_len_byte));
+    }
+    let count = usize::from(first_len_byte & 0x7f);
+    if count == 0 || count > std::mem::size_of::<usize>() {
+        return None;
+    }
+    let length = bytes
+        .get(2..2 + count)?
+        .iter()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    length.checked_add(2 + count)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incremental-update check
+// ---------------------------------------------------------------------------------------------
+
+/// The output is an incremental update of the input: it starts with every input byte unchanged
+/// and appends something.
+pub fn prefix_ok(input: &[u8], output: &[u8]) -> bool {
+    output.len() > input.len() && output.starts_with(input)
+}

@@ -1,0 +1,98 @@
+//! Malformed inputs give typed errors, never a panic: empty, random, truncated, broken startxref.
+
+use std::sync::Arc;
+
+use countersign::{sign_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer, SigningKey};
+
+/// A key that is never reached: every input here fails before signing.
+#[derive(Debug)]
+struct UnreachableKey;
+
+impl SigningKey for UnreachableKey {
+    fn choose_scheme(&self, _: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        None
+    }
+}
+
+fn key() -> CertifiedKey {
+    let chain = countersign::crypto::credential::parse_certificates(include_bytes!("../testdata/pki/demo.chain.pem")).unwrap();
+    CertifiedKey::new(chain, Arc::new(UnreachableKey))
+}
+
+fn sign(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    sign_pdf(bytes, &key(), &SignOptions::default())
+}
+
+#[test]
+fn empty_input_is_not_a_pdf() {
+    assert!(matches!(sign(b""), Err(Error::NotPdf(_))));
+}
+
+#[test]
+fn random_bytes_are_not_a_pdf() {
+    // A fixed xorshift stream: reproducible "random" bytes.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    assert!(matches!(sign(&bytes), Err(Error::NotPdf(_))));
+}
+
+#[test]
+fn truncated_files_are_refused_with_typed_errors() {
+    let pdf = std::fs::read("testdata/pdf/classic.pdf").unwrap();
+    for i in 1..=20 {
+        let cut = pdf.len() * i / 21;
+        let result = sign(&pdf[..cut]);
+        assert!(
+            matches!(result, Err(Error::Truncated(_) | Error::DamagedXref { .. } | Error::NotPdf(_) | Error::MalformedObject { .. })),
+            "cut at {cut}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn broken_startxref_is_a_damaged_xref() {
+    let pdf = std::fs::read("testdata/pdf/classic.pdf").unwrap();
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    let at = text.rfind("startxref").unwrap();
+    let mut broken = pdf[..at].to_vec();
+    broken.extend_from_slice(b"startxref\n99999999\n%%EOF\n");
+    assert!(matches!(sign(&broken), Err(Error::DamagedXref { .. })), "{:?}", sign(&broken));
+    let mut broken = pdf[..at].to_vec();
+    broken.extend_from_slice(b"startxref\n12\n%%EOF\n");
+    assert!(matches!(sign(&broken), Err(Error::DamagedXref { .. })));
+}
+
+#[test]
+fn encrypted_file_names_its_handler() {
+    let pdf = std::fs::read("testdata/pdf/classic.pdf").unwrap();
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    let at = text.rfind("trailer").unwrap();
+    // Append an update whose trailer declares encryption.
+    let mut doc = pdf.clone();
+    let enc_offset = doc.len();
+    doc.extend_from_slice(b"99 0 obj\n<</Filter/Standard/V 4/R 4/Length 128/CF<</StdCF<</CFM/AESV2>>>>>>\nendobj\n");
+    let xref_offset = doc.len();
+    let trailer_start = &text[at..];
+    let root = trailer_start.split("/Root").nth(1).unwrap().split('R').next().unwrap().trim().to_string();
+    let prev = text[text.rfind("startxref").unwrap() + 9..].split_whitespace().next().unwrap().to_string();
+    doc.extend_from_slice(
+        format!("xref\n99 1\n{enc_offset:010} 00000 n\r\ntrailer\n<</Size 100/Root {root} R/Encrypt 99 0 R/Prev {prev}>>\nstartxref\n{xref_offset}\n%%EOF\n").as_bytes(),
+    );
+    match sign(&doc) {
+        Err(Error::Encrypted { handler }) => assert!(handler.contains("Standard") && handler.contains("AESV2"), "{handler}"),
+        other => panic!("expected Encrypted, got {other:?}"),
+    }
+}
+
+#[test]
+fn certified_p1_is_refused() {
+    let pdf = std::fs::read("testdata/pdf/certified-p1.pdf").unwrap();
+    assert!(matches!(sign(&pdf), Err(Error::CertifiedNoChanges)));
+}
