@@ -18,7 +18,7 @@
 //! name = "Example Subsidiary"
 //! parent = "org-group"             # the group main organisation that may act for it (Agent)
 //! quota = 1000
-//! credential = { key = "sub.key.pem", certificates = "sub.chain.pem" }
+//! credential = { pkcs12 = "sub.p12", password = "..." }
 //!
 //! [[employees]]
 //! user_id = "user-admin"
@@ -75,14 +75,18 @@ pub struct OrganizationConfig {
     pub credential: CredentialConfig,
 }
 
-/// Where an organisation's CA-issued signing credential lives.
-#[derive(Clone, Debug, Deserialize)]
+/// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialConfig {
-    /// PEM private key (PKCS#8 or PKCS#1).
-    pub key: PathBuf,
-    /// PEM certificates, the signer's first, then its issuers.
-    pub certificates: PathBuf,
+    /// PEM certificates, the signer's and its issuers.
+    pub certificates: Option<PathBuf>,
+    /// PEM or DER private key (PKCS#8, encrypted PKCS#8 with `password`, PKCS#1, SEC1).
+    pub key: Option<PathBuf>,
+    /// A PKCS#12 (.p12/.pfx) file instead of `certificates` and `key`.
+    pub pkcs12: Option<PathBuf>,
+    /// Password of the PKCS#12 file or of the encrypted key.
+    pub password: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -126,8 +130,11 @@ impl ServiceConfig {
             toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
         for organization in &mut config.organizations {
             let credential = &mut organization.credential;
-            credential.key = base_dir.join(&credential.key);
-            credential.certificates = base_dir.join(&credential.certificates);
+            for path in [&mut credential.key, &mut credential.certificates, &mut credential.pkcs12] {
+                if let Some(path) = path.as_mut() {
+                    *path = base_dir.join(&*path);
+                }
+            }
         }
         config.validate()?;
         Ok(config)

@@ -65,8 +65,9 @@ pub fn demo() -> Result<Demo, ServiceError> {
     let secret_key = random_id();
     // The embedded credentials have no files; the paths only document where they come from.
     let embedded = |name: &str| CredentialConfig {
-        key: PathBuf::from(format!("testdata/pki/{name}.key.pem")),
-        certificates: PathBuf::from(format!("testdata/pki/{name}.chain.pem")),
+        key: Some(PathBuf::from(format!("testdata/pki/{name}.key.pem"))),
+        certificates: Some(PathBuf::from(format!("testdata/pki/{name}.chain.pem"))),
+        ..CredentialConfig::default()
     };
     let config = ServiceConfig {
         workers: None,
@@ -141,8 +142,7 @@ pub fn load_config_keys(
         .organizations
         .iter()
         .map(|organization| {
-            let credential = &organization.credential;
-            super::credentials::load_pem_files(&credential.key, &credential.certificates)
+            super::credentials::load(&organization.credential)
                 .map(|key| (organization.id.clone(), key))
                 .map_err(|e| ServiceError::Credential {
                     organization: organization.id.clone(),

@@ -19,16 +19,16 @@ VerifyDigitFile = 3
 [[organizations]]
 id = "group"
 quota = 100
-credential = { key = "k", certificates = "c" }
+credential = { pkcs12 = "unused.p12" }
 [[organizations]]
 id = "sub"
 parent = "group"
 quota = 2
-credential = { key = "k", certificates = "c" }
+credential = { pkcs12 = "unused.p12" }
 [[organizations]]
 id = "stranger-org"
 quota = 100
-credential = { key = "k", certificates = "c" }
+credential = { pkcs12 = "unused.p12" }
 
 [[employees]]
 user_id = "admin"
