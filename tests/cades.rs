@@ -14,7 +14,7 @@ use countersign::cades::signing_certificate_v2::{
 };
 use countersign::cades::{build_detached, reserved_len, verify_detached, CmsParams};
 use countersign::crypto::credential::{self, Backend, LoadOptions};
-use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding};
+use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
 use countersign::verify::ChainStatus;
 use countersign::Error;
 use der::{Decode, Encode};
@@ -876,4 +876,71 @@ fn bad_signatures_are_reported_and_garbage_is_an_error() {
         verify_detached(&certificate, &[data], &[], None),
         Err(Error::Cms(_))
     ));
+}
+
+/// Signs with every backend and checks the signature with every backend's verifier.
+#[test]
+fn backends_sign_and_verify_interchangeably() {
+    let Some(pki) = pki() else { return };
+    let verifiers: Vec<(&str, VerifyFn)> = verifiers();
+    for backend in backends() {
+        for (chain, key, padding) in [
+            ("rsa2048.chain.pem", "rsa2048.key", RsaPadding::Pkcs1v15),
+            ("rsa2048.chain.pem", "rsa2048.key", RsaPadding::Pss),
+            ("p256.chain.pem", "p256.key", RsaPadding::Pkcs1v15),
+            ("p384.chain.pem", "p384.key", RsaPadding::Pkcs1v15),
+        ] {
+            let key = pki.load_pem(chain, key, &options(backend, padding));
+            let public_key = key.cert_chain[0]
+                .tbs_certificate()
+                .subject_public_key_info();
+            for digest in DIGESTS {
+                let signer = key.key.choose_scheme(digest).unwrap();
+                assert_eq!(signer.scheme().digest(), digest);
+                let message = b"signed attributes stand-in";
+                let signature = signer.sign(message).unwrap();
+                assert!(signature.len() <= signer.max_signature_len());
+                if matches!(
+                    signer.scheme(),
+                    SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_)
+                ) {
+                    assert_eq!(
+                        signature.len(),
+                        signer.max_signature_len(),
+                        "RSA signatures are modulus-sized"
+                    );
+                }
+                let algorithm = signer.scheme().signature_algorithm();
+                for (name, verify) in &verifiers {
+                    let context = format!("{backend:?} {:?} verified by {name}", signer.scheme());
+                    assert!(
+                        verify(public_key, &algorithm, message, &signature).unwrap(),
+                        "{context}"
+                    );
+                    assert!(
+                        !verify(public_key, &algorithm, b"other message", &signature).unwrap(),
+                        "{context}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+type VerifyFn = fn(
+    &spki::SubjectPublicKeyInfoOwned,
+    &countersign::crypto::SignatureAlgorithm,
+    &[u8],
+    &[u8],
+) -> Result<bool, Error>;
+
+fn verifiers() -> Vec<(&'static str, VerifyFn)> {
+    #[allow(unused_mut)]
+    let mut verifiers: Vec<(&'static str, VerifyFn)> = vec![(
+        "rustcrypto",
+        countersign::crypto::rustcrypto::verify_signature,
+    )];
+    #[cfg(feature = "aws-lc")]
+    verifiers.push(("aws-lc", countersign::crypto::aws_lc::verify_signature));
+    verifiers
 }
