@@ -1,0 +1,946 @@
+//! CMS SignedData built by countersign, checked by `openssl cms -verify` and by our own verifier,
+//! over a throwaway PKI generated with the `openssl` CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::SignedData;
+use countersign::cades::signed_attributes::{single_value, ID_SIGNING_TIME};
+use countersign::cades::signing_certificate_v2::{
+    SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
+};
+use countersign::cades::{build_detached, reserved_len, verify_detached, CmsParams};
+use countersign::crypto::credential::{self, Backend, LoadOptions};
+use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
+use countersign::verify::ChainStatus;
+use countersign::Error;
+use der::{Decode, Encode};
+use x509_cert::time::Time;
+use x509_cert::Certificate;
+
+const PASSWORD: &str = "correct horse";
+const DIGESTS: [DigestAlgorithm; 3] = [
+    DigestAlgorithm::Sha256,
+    DigestAlgorithm::Sha384,
+    DigestAlgorithm::Sha512,
+];
+
+/// The generated PKI: root -> org CA -> leaf signers, plus a 5-certificate chain for RSA-4096.
+struct Pki {
+    dir: PathBuf,
+}
+
+impl Pki {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"))
+    }
+
+    fn roots(&self) -> Vec<Certificate> {
+        credential::trust_roots_from_pem(&self.read("root.pem")).unwrap()
+    }
+
+    fn load_pem(&self, chain: &str, key: &str, options: &LoadOptions) -> CertifiedKey {
+        credential::load_pem(&self.read(chain), &self.read(key), options).unwrap()
+    }
+}
+
+fn openssl_available() -> bool {
+    let found = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("openssl is required in CI");
+    }
+    if !found {
+        println!("skipped: the openssl CLI is not installed");
+    }
+    found
+}
+
+fn run(dir: &Path, args: &[&str]) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn sh_write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
+const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
+
+fn genkey(dir: &Path, name: &str, algorithm: &str) {
+    let mut args = vec!["genpkey", "-out", name];
+    match algorithm {
+        "rsa2048" => args.extend(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
+        "rsa4096" => args.extend(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"]),
+        "p256" => args.extend(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+        "p384" => args.extend(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]),
+        other => panic!("unknown key type {other}"),
+    }
+    run(dir, &args);
+}
+
+/// Issues `name.pem` for `name.key` from `issuer` (its `.pem` and `.key`).
+fn issue(dir: &Path, name: &str, subject: &str, issuer: &str, ext: &str, serial: u32, days: &str) {
+    let csr = format!("{name}.csr");
+    let key = format!("{name}.key");
+    run(
+        dir,
+        &["req", "-new", "-key", &key, "-subj", subject, "-out", &csr],
+    );
+    let ext_file = format!("{name}.ext");
+    sh_write(dir, &ext_file, ext);
+    let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
+    let serial = format!("{serial:#x}");
+    let out = format!("{name}.pem");
+    run(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &issuer_pem,
+            "-CAkey",
+            &issuer_key,
+            "-set_serial",
+            &serial,
+            "-days",
+            days,
+            "-sha256",
+            "-extfile",
+            &ext_file,
+            "-out",
+            &out,
+        ],
+    );
+}
+
+fn concat(dir: &Path, out: &str, parts: &[&str]) {
+    let mut bytes = Vec::new();
+    for part in parts {
+        bytes.extend(std::fs::read(dir.join(part)).unwrap());
+    }
+    std::fs::write(dir.join(out), bytes).unwrap();
+}
+
+fn pki() -> Option<&'static Pki> {
+    static PKI: OnceLock<Option<Pki>> = OnceLock::new();
+    PKI.get_or_init(|| {
+        if !openssl_available() {
+            return None;
+        }
+        // Under target/tmp so that repeated runs reuse (and replace) one directory.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cades-pki");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.as_path();
+        genkey(d, "root.key", "rsa2048");
+        sh_write(d, "root.ext", CA_EXT);
+        run(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "root.key",
+                "-subj",
+                "/O=Countersign Test/CN=Test Root",
+                "-days",
+                "3650",
+                "-sha256",
+                "-extensions",
+                "v3_ca",
+                "-out",
+                "root.pem",
+            ],
+        );
+        genkey(d, "ca.key", "rsa2048");
+        issue(
+            d,
+            "ca",
+            "/O=Countersign Test/CN=Org CA",
+            "root",
+            CA_EXT,
+            0x1001,
+            "3650",
+        );
+        for (name, algorithm, serial) in [
+            ("rsa2048", "rsa2048", 0x2001),
+            ("p256", "p256", 0x2002),
+            ("p384", "p384", 0x2003),
+        ] {
+            genkey(d, &format!("{name}.key"), algorithm);
+            issue(
+                d,
+                name,
+                &format!("/O=Countersign Test/CN=Signer {name}"),
+                "ca",
+                LEAF_EXT,
+                serial,
+                "365",
+            );
+        }
+        // Serial with the high bit set: DER adds a sign byte the report must not show.
+        genkey(d, "rsa4096.key", "rsa4096");
+        for (name, issuer, serial) in [("ca2", "ca", 0x3001), ("ca3", "ca2", 0x3002)] {
+            genkey(d, &format!("{name}.key"), "p256");
+            issue(
+                d,
+                name,
+                &format!("/O=Countersign Test/CN=Sub CA {name}"),
+                issuer,
+                CA_EXT,
+                serial,
+                "3650",
+            );
+        }
+        issue(
+            d,
+            "rsa4096",
+            "/O=Countersign Test/CN=Signer rsa4096",
+            "ca3",
+            LEAF_EXT,
+            0x8000_0001,
+            "365",
+        );
+
+        // Chains in a deliberately scrambled order: the loader must sort them.
+        for name in ["rsa2048", "p256", "p384"] {
+            concat(
+                d,
+                &format!("{name}.chain.pem"),
+                &["root.pem", &format!("{name}.pem"), "ca.pem"],
+            );
+        }
+        concat(
+            d,
+            "rsa4096.chain.pem",
+            &["ca2.pem", "root.pem", "rsa4096.pem", "ca3.pem", "ca.pem"],
+        );
+
+        // The other key encodings.
+        run(
+            d,
+            &[
+                "pkey",
+                "-in",
+                "rsa2048.key",
+                "-traditional",
+                "-out",
+                "rsa2048.pkcs1.pem",
+            ],
+        );
+        run(
+            d,
+            &[
+                "pkey",
+                "-in",
+                "p256.key",
+                "-traditional",
+                "-out",
+                "p256.sec1.pem",
+            ],
+        );
+        run(
+            d,
+            &[
+                "pkey",
+                "-in",
+                "p256.key",
+                "-traditional",
+                "-outform",
+                "DER",
+                "-out",
+                "p256.sec1.der",
+            ],
+        );
+        run(
+            d,
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                "p384.key",
+                "-out",
+                "p384.enc.pem",
+                "-passout",
+                &format!("pass:{PASSWORD}"),
+            ],
+        );
+        run(
+            d,
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                "rsa2048.key",
+                "-outform",
+                "DER",
+                "-out",
+                "rsa2048.enc.der",
+                "-passout",
+                &format!("pass:{PASSWORD}"),
+            ],
+        );
+        run(
+            d,
+            &[
+                "pkey",
+                "-in",
+                "rsa2048.key",
+                "-outform",
+                "DER",
+                "-out",
+                "rsa2048.key.der",
+            ],
+        );
+        for name in ["rsa2048", "root", "ca"] {
+            run(
+                d,
+                &[
+                    "x509",
+                    "-in",
+                    &format!("{name}.pem"),
+                    "-outform",
+                    "DER",
+                    "-out",
+                    &format!("{name}.der"),
+                ],
+            );
+        }
+        for name in ["rsa2048", "p256", "rsa4096"] {
+            run(
+                d,
+                &[
+                    "pkcs12",
+                    "-export",
+                    "-inkey",
+                    &format!("{name}.key"),
+                    "-in",
+                    &format!("{name}.pem"),
+                    "-certfile",
+                    &format!("{name}.chain.pem"),
+                    "-out",
+                    &format!("{name}.p12"),
+                    "-passout",
+                    &format!("pass:{PASSWORD}"),
+                ],
+            );
+        }
+        Some(Pki { dir })
+    })
+    .as_ref()
+}
+
+fn backends() -> Vec<Backend> {
+    #[allow(unused_mut)]
+    let mut backends = vec![Backend::RustCrypto];
+    #[cfg(feature = "aws-lc")]
+    backends.push(Backend::AwsLc);
+    backends
+}
+
+fn options(backend: Backend, padding: RsaPadding) -> LoadOptions {
+    LoadOptions {
+        password: None,
+        rsa_padding: padding,
+        backend,
+    }
+}
+
+/// `openssl cms -verify` verdict for `cms` over `data`, trusting root.pem.
+fn openssl_verifies(pki: &Pki, tag: &str, cms: &[u8], data: &[u8]) -> bool {
+    let sig = pki.path(&format!("{tag}.sig.der"));
+    let content = pki.path(&format!("{tag}.data.bin"));
+    std::fs::write(&sig, cms).unwrap();
+    std::fs::write(&content, data).unwrap();
+    let output = Command::new("openssl")
+        .args([
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+            "-in",
+        ])
+        .arg(&sig)
+        .arg("-content")
+        .arg(&content)
+        .arg("-CAfile")
+        .arg(pki.path("root.pem"))
+        .output()
+        .unwrap();
+    output.status.success()
+}
+
+fn signed_attributes(cms: &[u8]) -> cms::signed_data::SignedAttributes {
+    let content_info = ContentInfo::from_der(cms).unwrap();
+    let signed_data: SignedData = content_info.content.decode_as().unwrap();
+    let signer_info = signed_data.signer_infos.0.iter().next().unwrap().clone();
+    signer_info.signed_attrs.unwrap()
+}
+
+fn document_digest(digest: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
+    digest.digest_chunks(&[data])
+}
+
+/// Signs `data`, then checks size, attributes, OpenSSL's verdict and ours, tampered data included.
+fn check_round_trip(pki: &Pki, tag: &str, key: &CertifiedKey, digest: DigestAlgorithm) {
+    let data = format!("document bytes for {tag}, {digest:?}").into_bytes();
+    let params = CmsParams {
+        digest,
+        signing_time: None,
+    };
+    let cms = build_detached(key, &params, &document_digest(digest, &data)).unwrap();
+    let reserved = reserved_len(key, &params).unwrap();
+    assert!(
+        cms.len() <= reserved,
+        "{tag}: {} bytes > reserved {reserved}",
+        cms.len()
+    );
+
+    let attributes = signed_attributes(&cms);
+    assert!(
+        attributes.iter().all(|a| a.oid != ID_SIGNING_TIME),
+        "{tag}: unexpected signing-time"
+    );
+    let ess: SigningCertificateV2 = single_value(&attributes, ID_AA_SIGNING_CERTIFICATE_V2)
+        .unwrap()
+        .unwrap();
+    let signer_der = key.cert_chain[0].to_der().unwrap();
+    assert_eq!(
+        ess.certs[0].hash_algorithm, None,
+        "{tag}: SHA-256 must be the omitted default"
+    );
+    assert_eq!(
+        ess.certs[0].cert_hash.as_bytes(),
+        DigestAlgorithm::Sha256.digest_chunks(&[&signer_der])
+    );
+
+    assert!(
+        openssl_verifies(pki, tag, &cms, &data),
+        "{tag} {digest:?}: openssl rejects the signature"
+    );
+    let mut tampered = data.clone();
+    tampered[0] ^= 1;
+    assert!(
+        !openssl_verifies(pki, tag, &cms, &tampered),
+        "{tag}: openssl accepts tampered data"
+    );
+
+    let report = verify_detached(&cms, &[&data[..3], &data[3..]], &pki.roots(), None).unwrap();
+    assert!(
+        report.digest_ok && report.signature_ok,
+        "{tag}: {:?}",
+        report.problems
+    );
+    assert_eq!(
+        report.chain,
+        ChainStatus::Trusted,
+        "{tag}: {:?}",
+        report.problems
+    );
+    assert!(report.problems.is_empty(), "{tag}: {:?}", report.problems);
+    assert_eq!(report.digest_algorithm, Some(digest));
+    assert_eq!(report.signing_time, None);
+    let bad = verify_detached(&cms, &[&tampered], &pki.roots(), None).unwrap();
+    assert!(
+        !bad.digest_ok && bad.signature_ok,
+        "{tag}: tampered data: {:?}",
+        bad.problems
+    );
+}
+
+#[test]
+fn every_key_type_and_digest_verifies_with_openssl_and_ourselves() {
+    let Some(pki) = pki() else { return };
+    for backend in backends() {
+        for (tag, chain, key, padding, algorithm) in [
+            (
+                "rsa2048",
+                "rsa2048.chain.pem",
+                "rsa2048.key",
+                RsaPadding::Pkcs1v15,
+                "RSA",
+            ),
+            (
+                "rsa2048-pss",
+                "rsa2048.chain.pem",
+                "rsa2048.key",
+                RsaPadding::Pss,
+                "RSA/PSS",
+            ),
+            (
+                "rsa4096",
+                "rsa4096.chain.pem",
+                "rsa4096.key",
+                RsaPadding::Pkcs1v15,
+                "RSA",
+            ),
+            (
+                "p256",
+                "p256.chain.pem",
+                "p256.key",
+                RsaPadding::Pkcs1v15,
+                "ECDSA",
+            ),
+            (
+                "p384",
+                "p384.chain.pem",
+                "p384.key",
+                RsaPadding::Pkcs1v15,
+                "ECDSA",
+            ),
+        ] {
+            let key = pki.load_pem(chain, key, &options(backend, padding));
+            for digest in DIGESTS {
+                check_round_trip(pki, tag, &key, digest);
+                let data = b"name check";
+                let cms = build_detached(
+                    &key,
+                    &CmsParams {
+                        digest,
+                        signing_time: None,
+                    },
+                    &document_digest(digest, data),
+                )
+                .unwrap();
+                let report = verify_detached(&cms, &[data], &[], None).unwrap();
+                let expected = match digest {
+                    DigestAlgorithm::Sha256 => "SHA256",
+                    DigestAlgorithm::Sha384 => "SHA384",
+                    DigestAlgorithm::Sha512 => "SHA512",
+                };
+                assert_eq!(
+                    report.signature_algorithm,
+                    format!("{expected}with{algorithm}")
+                );
+                assert_eq!(report.chain, ChainStatus::NotChecked);
+            }
+        }
+    }
+}
+
+#[test]
+fn rsa_4096_with_five_certificate_chain() {
+    let Some(pki) = pki() else { return };
+    let key = pki.load_pem("rsa4096.chain.pem", "rsa4096.key", &LoadOptions::default());
+    let subjects: Vec<String> = key
+        .cert_chain
+        .iter()
+        .map(|c| c.tbs_certificate().subject().to_string())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "CN=Signer rsa4096,O=Countersign Test",
+            "CN=Sub CA ca3,O=Countersign Test",
+            "CN=Sub CA ca2,O=Countersign Test",
+            "CN=Org CA,O=Countersign Test",
+            "CN=Test Root,O=Countersign Test",
+        ]
+    );
+    let data = b"five certificates";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+    assert!(cms.len() <= reserved_len(&key, &params).unwrap());
+    let report = verify_detached(&cms, &[data], &pki.roots(), None).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    assert_eq!(report.signer_serial_hex, "80000001");
+    assert_eq!(
+        report.signer_subject,
+        "CN=Signer rsa4096,O=Countersign Test"
+    );
+}
+
+#[test]
+fn ecdsa_signatures_always_fit_the_reservation() {
+    let Some(pki) = pki() else { return };
+    for backend in backends() {
+        for name in ["p256", "p384"] {
+            let key = pki.load_pem(
+                &format!("{name}.chain.pem"),
+                &format!("{name}.key"),
+                &options(backend, RsaPadding::Pkcs1v15),
+            );
+            for digest in DIGESTS {
+                let params = CmsParams {
+                    digest,
+                    signing_time: None,
+                };
+                let reserved = reserved_len(&key, &params).unwrap();
+                let mut shortest = usize::MAX;
+                for round in 0..50u32 {
+                    let cms = build_detached(
+                        &key,
+                        &params,
+                        &document_digest(digest, &round.to_be_bytes()),
+                    )
+                    .unwrap();
+                    assert!(cms.len() <= reserved, "{name} {digest:?} round {round}");
+                    shortest = shortest.min(cms.len());
+                }
+                // The signature length varies with r and s; the reservation must cover the longest.
+                assert!(
+                    shortest < reserved,
+                    "{name} {digest:?}: reservation not above the shortest encoding"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_credential_format_loads_the_same_signer() {
+    let Some(pki) = pki() else { return };
+    let with_password = LoadOptions {
+        password: Some(PASSWORD.into()),
+        ..LoadOptions::default()
+    };
+    let loaded = [
+        (
+            "PKCS#8 PEM",
+            pki.load_pem("rsa2048.chain.pem", "rsa2048.key", &LoadOptions::default()),
+        ),
+        (
+            "PKCS#1 PEM",
+            pki.load_pem(
+                "rsa2048.chain.pem",
+                "rsa2048.pkcs1.pem",
+                &LoadOptions::default(),
+            ),
+        ),
+        (
+            "SEC1 PEM",
+            pki.load_pem("p256.chain.pem", "p256.sec1.pem", &LoadOptions::default()),
+        ),
+        (
+            "encrypted PKCS#8 PEM",
+            pki.load_pem("p384.chain.pem", "p384.enc.pem", &with_password),
+        ),
+        (
+            "DER",
+            credential::load_der(
+                &[
+                    &pki.read("ca.der"),
+                    &pki.read("rsa2048.der"),
+                    &pki.read("root.der"),
+                ],
+                &pki.read("rsa2048.key.der"),
+                &LoadOptions::default(),
+            )
+            .unwrap(),
+        ),
+        (
+            "encrypted PKCS#8 DER",
+            credential::load_der(
+                &[&pki.read("rsa2048.der"), &pki.read("ca.der")],
+                &pki.read("rsa2048.enc.der"),
+                &with_password,
+            )
+            .unwrap(),
+        ),
+        (
+            "SEC1 DER",
+            credential::certified_key(
+                credential::parse_certificates(&pki.read("p256.chain.pem")).unwrap(),
+                credential::load_private_key(&pki.read("p256.sec1.der"), &LoadOptions::default())
+                    .unwrap(),
+            )
+            .unwrap(),
+        ),
+        (
+            "PKCS#12 RSA",
+            credential::load_pkcs12(&pki.read("rsa2048.p12"), PASSWORD, &LoadOptions::default())
+                .unwrap(),
+        ),
+        (
+            "PKCS#12 P-256",
+            credential::load_pkcs12(&pki.read("p256.p12"), PASSWORD, &LoadOptions::default())
+                .unwrap(),
+        ),
+        (
+            "PKCS#12 RSA-4096",
+            credential::load_pkcs12(&pki.read("rsa4096.p12"), PASSWORD, &LoadOptions::default())
+                .unwrap(),
+        ),
+    ];
+    for (format, key) in loaded {
+        let leaf = key.cert_chain[0].tbs_certificate();
+        assert!(
+            leaf.subject().to_string().starts_with("CN=Signer"),
+            "{format}: leaf is {}",
+            leaf.subject()
+        );
+        for pair in key.cert_chain.windows(2) {
+            assert_eq!(
+                pair[0].tbs_certificate().issuer(),
+                pair[1].tbs_certificate().subject(),
+                "{format}: chain order"
+            );
+        }
+        let data = format.as_bytes();
+        let params = CmsParams::default();
+        let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+        assert!(
+            openssl_verifies(pki, "formats", &cms, data),
+            "{format}: openssl rejects"
+        );
+        let report = verify_detached(&cms, &[data], &pki.roots(), None).unwrap();
+        assert!(report.is_valid(), "{format}: {:?}", report.problems);
+    }
+}
+
+fn credential_error(result: Result<CertifiedKey, Error>) -> String {
+    match result {
+        Err(Error::Credential(reason)) => reason,
+        Err(other) => panic!("expected a credential error, got {other:?}"),
+        Ok(_) => panic!("expected a credential error, the credential loaded"),
+    }
+}
+
+#[test]
+fn credential_errors_name_the_problem() {
+    let Some(pki) = pki() else { return };
+    let wrong = LoadOptions {
+        password: Some("wrong".into()),
+        ..LoadOptions::default()
+    };
+    let reason = credential_error(credential::load_pem(
+        &pki.read("p384.chain.pem"),
+        &pki.read("p384.enc.pem"),
+        &wrong,
+    ));
+    assert!(reason.contains("wrong password"), "{reason}");
+    let reason = credential_error(credential::load_pem(
+        &pki.read("p384.chain.pem"),
+        &pki.read("p384.enc.pem"),
+        &LoadOptions::default(),
+    ));
+    assert!(reason.contains("password is required"), "{reason}");
+    let reason = credential_error(credential::load_pkcs12(
+        &pki.read("rsa2048.p12"),
+        "wrong",
+        &LoadOptions::default(),
+    ));
+    assert!(reason.contains("wrong password"), "{reason}");
+    let reason = credential_error(credential::load_pem(
+        &pki.read("p256.chain.pem"),
+        &pki.read("rsa2048.key"),
+        &LoadOptions::default(),
+    ));
+    assert!(reason.contains("does not match"), "{reason}");
+    let reason = credential_error(credential::load_pem(
+        &pki.read("p256.chain.pem"),
+        &pki.read("p256.chain.pem"),
+        &LoadOptions::default(),
+    ));
+    assert!(reason.contains("no private key"), "{reason}");
+    let reason = credential_error(credential::load_pem(
+        b"not a certificate",
+        &pki.read("p256.key"),
+        &LoadOptions::default(),
+    ));
+    assert!(reason.contains("invalid certificate"), "{reason}");
+}
+
+#[test]
+fn signing_time_is_written_only_when_asked() {
+    let Some(pki) = pki() else { return };
+    let key = pki.load_pem("p256.chain.pem", "p256.key", &LoadOptions::default());
+    let when = UNIX_EPOCH + Duration::from_secs(1_780_000_000);
+    let params = CmsParams {
+        digest: DigestAlgorithm::Sha256,
+        signing_time: Some(when + Duration::from_millis(400)),
+    };
+    let data = b"adbe.pkcs7.detached";
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+    assert!(cms.len() <= reserved_len(&key, &params).unwrap());
+    let time: Time = single_value(&signed_attributes(&cms), ID_SIGNING_TIME)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(time, Time::UtcTime(_)),
+        "before 2050 signing-time is UTCTime"
+    );
+    assert_eq!(time.to_system_time(), when);
+    assert!(openssl_verifies(pki, "signing-time", &cms, data));
+    let report = verify_detached(&cms, &[data], &pki.roots(), None).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    assert_eq!(report.signing_time, Some(when));
+}
+
+#[test]
+fn chain_evaluation_reports_untrusted_paths() {
+    let Some(pki) = pki() else { return };
+    let key = pki.load_pem("rsa2048.chain.pem", "rsa2048.key", &LoadOptions::default());
+    let data = b"chains";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+
+    // The org CA as the anchor: the path stops there.
+    let ca = credential::parse_certificates(&pki.read("ca.pem")).unwrap();
+    assert_eq!(
+        verify_detached(&cms, &[data], &ca, None).unwrap().chain,
+        ChainStatus::Trusted
+    );
+
+    // A root that issued nothing here.
+    let other = credential::parse_certificates(&pki.read("ca3.pem")).unwrap();
+    let report = verify_detached(&cms, &[data], &other, None).unwrap();
+    assert!(
+        matches!(report.chain, ChainStatus::Untrusted(_)),
+        "{:?}",
+        report.chain
+    );
+    assert!(report.digest_ok && report.signature_ok && !report.is_valid());
+
+    // After the signer certificate (365 days) has expired.
+    let later = SystemTime::now() + Duration::from_secs(400 * 86_400);
+    let report = verify_detached(&cms, &[data], &pki.roots(), Some(later)).unwrap();
+    match &report.chain {
+        ChainStatus::Untrusted(why) => assert!(why.contains("expired"), "{why}"),
+        other => panic!("expected expiry, got {other:?}"),
+    }
+    assert!(report.signer_not_after.unwrap() < later);
+}
+
+#[test]
+fn bad_signatures_are_reported_and_garbage_is_an_error() {
+    let Some(pki) = pki() else { return };
+    let key = pki.load_pem("p384.chain.pem", "p384.key", &LoadOptions::default());
+    let data = b"bad signatures";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+
+    // /Contents padding after the DER is accepted.
+    let mut padded = cms.clone();
+    padded.resize(cms.len() + 5000, 0);
+    assert!(verify_detached(&padded, &[data], &pki.roots(), None)
+        .unwrap()
+        .is_valid());
+
+    // Flip a byte of the signature value (the last bytes of the encoding).
+    let mut forged = cms.clone();
+    let last = forged.len() - 3;
+    forged[last] ^= 0x55;
+    let report = verify_detached(&forged, &[data], &pki.roots(), None).unwrap();
+    assert!(
+        report.digest_ok && !report.signature_ok,
+        "{:?}",
+        report.problems
+    );
+
+    for garbage in [
+        &b""[..],
+        b"\x30\x82\xff\xff",
+        b"%PDF-1.7",
+        &cms[..cms.len() / 2],
+        &[0u8; 64],
+    ] {
+        assert!(
+            matches!(
+                verify_detached(garbage, &[data], &[], None),
+                Err(Error::Cms(_))
+            ),
+            "{garbage:?} should be a CMS error"
+        );
+    }
+    // A well-formed element that is not a ContentInfo.
+    let certificate = pki.read("root.der");
+    assert!(matches!(
+        verify_detached(&certificate, &[data], &[], None),
+        Err(Error::Cms(_))
+    ));
+}
+
+/// Signs with every backend and checks the signature with every backend's verifier.
+#[test]
+fn backends_sign_and_verify_interchangeably() {
+    let Some(pki) = pki() else { return };
+    let verifiers: Vec<(&str, VerifyFn)> = verifiers();
+    for backend in backends() {
+        for (chain, key, padding) in [
+            ("rsa2048.chain.pem", "rsa2048.key", RsaPadding::Pkcs1v15),
+            ("rsa2048.chain.pem", "rsa2048.key", RsaPadding::Pss),
+            ("p256.chain.pem", "p256.key", RsaPadding::Pkcs1v15),
+            ("p384.chain.pem", "p384.key", RsaPadding::Pkcs1v15),
+        ] {
+            let key = pki.load_pem(chain, key, &options(backend, padding));
+            let public_key = key.cert_chain[0]
+                .tbs_certificate()
+                .subject_public_key_info();
+            for digest in DIGESTS {
+                let signer = key.key.choose_scheme(digest).unwrap();
+                assert_eq!(signer.scheme().digest(), digest);
+                let message = b"signed attributes stand-in";
+                let signature = signer.sign(message).unwrap();
+                assert!(signature.len() <= signer.max_signature_len());
+                if matches!(
+                    signer.scheme(),
+                    SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_)
+                ) {
+                    assert_eq!(
+                        signature.len(),
+                        signer.max_signature_len(),
+                        "RSA signatures are modulus-sized"
+                    );
+                }
+                let algorithm = signer.scheme().signature_algorithm();
+                for (name, verify) in &verifiers {
+                    let context = format!("{backend:?} {:?} verified by {name}", signer.scheme());
+                    assert!(
+                        verify(public_key, &algorithm, message, &signature).unwrap(),
+                        "{context}"
+                    );
+                    assert!(
+                        !verify(public_key, &algorithm, b"other message", &signature).unwrap(),
+                        "{context}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+type VerifyFn = fn(
+    &spki::SubjectPublicKeyInfoOwned,
+    &countersign::crypto::SignatureAlgorithm,
+    &[u8],
+    &[u8],
+) -> Result<bool, Error>;
+
+fn verifiers() -> Vec<(&'static str, VerifyFn)> {
+    #[allow(unused_mut)]
+    let mut verifiers: Vec<(&'static str, VerifyFn)> = vec![(
+        "rustcrypto",
+        countersign::crypto::rustcrypto::verify_signature,
+    )];
+    #[cfg(feature = "aws-lc")]
+    verifiers.push(("aws-lc", countersign::crypto::aws_lc::verify_signature));
+    verifiers
+}
