@@ -44,6 +44,16 @@ fn sign_and_check(
         eprintln!("skipped: {skipped} ({name})");
     }
     acceptance.assert_ok(name);
+    if let Some(subfilter) = &acceptance.pyhanko_subfilter {
+        let expected = match options.subfilter {
+            SubFilter::CadesDetached => "/ETSI.CAdES.detached",
+            SubFilter::Pkcs7Detached => "/adbe.pkcs7.detached",
+        };
+        assert_eq!(
+            subfilter, expected,
+            "{name}: pyHanko read another /SubFilter"
+        );
+    }
     let report = verify_pdf(
         &output,
         &VerifyOptions {
