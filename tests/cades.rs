@@ -944,3 +944,162 @@ fn verifiers() -> Vec<(&'static str, VerifyFn)> {
     verifiers.push(("aws-lc", countersign::crypto::aws_lc::verify_signature));
     verifiers
 }
+
+/// OpenSSL's own CMS variants: signed attributes in OpenSSL's order with signing-time and
+/// S/MIME capabilities, no signed attributes, a subjectKeyIdentifier sid, RSA-PSS.
+#[test]
+fn verifies_cms_made_by_openssl() {
+    let Some(pki) = pki() else { return };
+    let data = b"made by openssl cms -sign";
+    std::fs::write(pki.path("openssl-data.bin"), data).unwrap();
+    for (tag, signer, extra) in [
+        ("default", "rsa2048", &[][..]),
+        ("noattr", "rsa2048", &["-noattr"][..]),
+        ("keyid", "p256", &["-keyid"][..]),
+        ("sha384", "p384", &["-md", "sha384"][..]),
+        ("pss", "rsa2048", &["-keyopt", "rsa_padding_mode:pss"][..]),
+    ] {
+        let out = format!("openssl-{tag}.der");
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-in",
+            "openssl-data.bin",
+            "-outform",
+            "DER",
+            "-out",
+            &out,
+            "-certfile",
+            "ca.pem",
+        ];
+        let (certificate, key) = (format!("{signer}.pem"), format!("{signer}.key"));
+        args.extend(["-signer", &certificate, "-inkey", &key]);
+        args.extend(extra);
+        run(&pki.dir, &args);
+        let cms = pki.read(&out);
+        let report = verify_detached(&cms, &[data], &pki.roots(), None).unwrap();
+        assert!(report.is_valid(), "{tag}: {:?}", report.problems);
+        assert_eq!(
+            report.signer_subject,
+            format!("CN=Signer {signer},O=Countersign Test"),
+            "{tag}"
+        );
+        assert_eq!(
+            report.signing_time.is_some(),
+            tag != "noattr",
+            "{tag}: OpenSSL adds signing-time"
+        );
+        let tampered = verify_detached(&cms, &[b"other data"], &pki.roots(), None).unwrap();
+        assert!(!tampered.is_valid(), "{tag}: tampered data accepted");
+    }
+}
+
+/// `openssl pkcs12 -nodes` output: "Bag Attributes" text, the key and the certificates in one file.
+#[test]
+fn combined_pem_with_bag_attributes_loads() {
+    let Some(pki) = pki() else { return };
+    run(
+        &pki.dir,
+        &[
+            "pkcs12",
+            "-in",
+            "p256.p12",
+            "-nodes",
+            "-passin",
+            &format!("pass:{PASSWORD}"),
+            "-out",
+            "p256.combined.pem",
+        ],
+    );
+    let combined = pki.read("p256.combined.pem");
+    assert!(String::from_utf8_lossy(&combined).contains("Bag Attributes"));
+    let key = credential::load_pem(&combined, &combined, &LoadOptions::default()).unwrap();
+    assert_eq!(key.cert_chain.len(), 3);
+    assert_eq!(
+        key.cert_chain[0].tbs_certificate().subject().to_string(),
+        "CN=Signer p256,O=Countersign Test"
+    );
+}
+
+/// Swapping the signer certificate for another one with the same key keeps the signature valid
+/// mathematically; only the ESS signing-certificate-v2 attribute reveals the substitution.
+#[test]
+fn ess_binding_detects_a_substituted_certificate() {
+    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+    use cms::signed_data::{CertificateSet, SignerIdentifier, SignerInfos};
+    use der::asn1::SetOfVec;
+
+    let Some(pki) = pki() else { return };
+    issue(
+        &pki.dir,
+        "rsa2048",
+        "/O=Countersign Test/CN=Signer rsa2048 twin",
+        "ca",
+        LEAF_EXT,
+        0x2101,
+        "365",
+    );
+    let twin = credential::parse_certificates(&pki.read("rsa2048.pem"))
+        .unwrap()
+        .remove(0);
+    // Restore the original leaf for the other tests sharing the directory.
+    issue(
+        &pki.dir,
+        "rsa2048",
+        "/O=Countersign Test/CN=Signer rsa2048",
+        "ca",
+        LEAF_EXT,
+        0x2001,
+        "365",
+    );
+
+    let key = pki.load_pem("rsa2048.chain.pem", "rsa2048.key", &LoadOptions::default());
+    let data = b"ESS";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+    assert!(verify_detached(&cms, &[data], &pki.roots(), None)
+        .unwrap()
+        .is_valid());
+
+    let content_info = ContentInfo::from_der(&cms).unwrap();
+    let mut signed_data: SignedData = content_info.content.decode_as().unwrap();
+    let mut signer_info = signed_data.signer_infos.0.iter().next().unwrap().clone();
+    signer_info.sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: twin.tbs_certificate().issuer().clone(),
+        serial_number: twin.tbs_certificate().serial_number().clone(),
+    });
+    signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
+    let mut certificates: Vec<CertificateChoices> = key.cert_chain[1..]
+        .iter()
+        .cloned()
+        .map(CertificateChoices::Certificate)
+        .collect();
+    certificates.push(CertificateChoices::Certificate(twin));
+    signed_data.certificates = Some(CertificateSet(SetOfVec::try_from(certificates).unwrap()));
+    let swapped = ContentInfo {
+        content_type: content_info.content_type,
+        content: der::Any::encode_from(&signed_data).unwrap(),
+    }
+    .to_der()
+    .unwrap();
+
+    let report = verify_detached(&swapped, &[data], &pki.roots(), None).unwrap();
+    assert_eq!(
+        report.signer_subject,
+        "CN=Signer rsa2048 twin,O=Countersign Test"
+    );
+    assert!(
+        report.digest_ok && !report.signature_ok,
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("signing-certificate-v2")),
+        "{:?}",
+        report.problems
+    );
+}
