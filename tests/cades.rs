@@ -21,7 +21,7 @@ use der::{Decode, Encode};
 use x509_cert::time::Time;
 use x509_cert::Certificate;
 
-const PASSWORD: &str = "correct horse";
+const PASSWORD: &str = "correct-horse";
 const DIGESTS: [DigestAlgorithm; 3] = [
     DigestAlgorithm::Sha256,
     DigestAlgorithm::Sha384,
@@ -85,52 +85,45 @@ fn sh_write(dir: &Path, name: &str, text: &str) {
 const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
 const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
 
+/// Runs one openssl command line (arguments split on whitespace).
+fn openssl(dir: &Path, line: &str) {
+    run(dir, &line.split_whitespace().collect::<Vec<_>>());
+}
+
 fn genkey(dir: &Path, name: &str, algorithm: &str) {
-    let mut args = vec!["genpkey", "-out", name];
-    match algorithm {
-        "rsa2048" => args.extend(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
-        "rsa4096" => args.extend(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"]),
-        "p256" => args.extend(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
-        "p384" => args.extend(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]),
+    let options = match algorithm {
+        "rsa2048" => "-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+        "rsa4096" => "-algorithm RSA -pkeyopt rsa_keygen_bits:4096",
+        "p256" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+        "p384" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
         other => panic!("unknown key type {other}"),
-    }
-    run(dir, &args);
+    };
+    openssl(dir, &format!("genpkey -out {name} {options}"));
 }
 
 /// Issues `name.pem` for `name.key` from `issuer` (its `.pem` and `.key`).
-fn issue(dir: &Path, name: &str, subject: &str, issuer: &str, ext: &str, serial: u32, days: &str) {
+fn issue(dir: &Path, name: &str, subject: &str, issuer: &str, ext: &str, serial: u32, days: u32) {
     let csr = format!("{name}.csr");
-    let key = format!("{name}.key");
-    run(
-        dir,
-        &["req", "-new", "-key", &key, "-subj", subject, "-out", &csr],
-    );
-    let ext_file = format!("{name}.ext");
-    sh_write(dir, &ext_file, ext);
-    let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
-    let serial = format!("{serial:#x}");
-    let out = format!("{name}.pem");
     run(
         dir,
         &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &issuer_pem,
-            "-CAkey",
-            &issuer_key,
-            "-set_serial",
-            &serial,
-            "-days",
-            days,
-            "-sha256",
-            "-extfile",
-            &ext_file,
+            "req",
+            "-new",
+            "-key",
+            &format!("{name}.key"),
+            "-subj",
+            subject,
             "-out",
-            &out,
+            &csr,
         ],
+    );
+    std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+    openssl(
+        dir,
+        &format!(
+            "x509 -req -in {csr} -CA {issuer}.pem -CAkey {issuer}.key -set_serial {serial:#x} -days {days} \
+             -sha256 -extfile {name}.ext -out {name}.pem"
+        ),
     );
 }
 
@@ -152,204 +145,94 @@ fn pki() -> Option<&'static Pki> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cades-pki");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let d = dir.as_path();
-        genkey(d, "root.key", "rsa2048");
-        sh_write(d, "root.ext", CA_EXT);
-        run(
-            d,
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                "root.key",
-                "-subj",
-                "/O=Countersign Test/CN=Test Root",
-                "-days",
-                "3650",
-                "-sha256",
-                "-extensions",
-                "v3_ca",
-                "-out",
-                "root.pem",
-            ],
-        );
-        genkey(d, "ca.key", "rsa2048");
-        issue(
-            d,
-            "ca",
-            "/O=Countersign Test/CN=Org CA",
-            "root",
-            CA_EXT,
-            0x1001,
-            "3650",
-        );
-        for (name, algorithm, serial) in [
-            ("rsa2048", "rsa2048", 0x2001),
-            ("p256", "p256", 0x2002),
-            ("p384", "p384", 0x2003),
-        ] {
-            genkey(d, &format!("{name}.key"), algorithm);
-            issue(
-                d,
-                name,
-                &format!("/O=Countersign Test/CN=Signer {name}"),
-                "ca",
-                LEAF_EXT,
-                serial,
-                "365",
-            );
-        }
-        // Serial with the high bit set: DER adds a sign byte the report must not show.
-        genkey(d, "rsa4096.key", "rsa4096");
-        for (name, issuer, serial) in [("ca2", "ca", 0x3001), ("ca3", "ca2", 0x3002)] {
-            genkey(d, &format!("{name}.key"), "p256");
-            issue(
-                d,
-                name,
-                &format!("/O=Countersign Test/CN=Sub CA {name}"),
-                issuer,
-                CA_EXT,
-                serial,
-                "3650",
-            );
-        }
-        issue(
-            d,
-            "rsa4096",
-            "/O=Countersign Test/CN=Signer rsa4096",
-            "ca3",
-            LEAF_EXT,
-            0x8000_0001,
-            "365",
-        );
-
-        // Chains in a deliberately scrambled order: the loader must sort them.
-        for name in ["rsa2048", "p256", "p384"] {
-            concat(
-                d,
-                &format!("{name}.chain.pem"),
-                &["root.pem", &format!("{name}.pem"), "ca.pem"],
-            );
-        }
-        concat(
-            d,
-            "rsa4096.chain.pem",
-            &["ca2.pem", "root.pem", "rsa4096.pem", "ca3.pem", "ca.pem"],
-        );
-
-        // The other key encodings.
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "rsa2048.key",
-                "-traditional",
-                "-out",
-                "rsa2048.pkcs1.pem",
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "p256.key",
-                "-traditional",
-                "-out",
-                "p256.sec1.pem",
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "p256.key",
-                "-traditional",
-                "-outform",
-                "DER",
-                "-out",
-                "p256.sec1.der",
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkcs8",
-                "-topk8",
-                "-in",
-                "p384.key",
-                "-out",
-                "p384.enc.pem",
-                "-passout",
-                &format!("pass:{PASSWORD}"),
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkcs8",
-                "-topk8",
-                "-in",
-                "rsa2048.key",
-                "-outform",
-                "DER",
-                "-out",
-                "rsa2048.enc.der",
-                "-passout",
-                &format!("pass:{PASSWORD}"),
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "rsa2048.key",
-                "-outform",
-                "DER",
-                "-out",
-                "rsa2048.key.der",
-            ],
-        );
-        for name in ["rsa2048", "root", "ca"] {
-            run(
-                d,
-                &[
-                    "x509",
-                    "-in",
-                    &format!("{name}.pem"),
-                    "-outform",
-                    "DER",
-                    "-out",
-                    &format!("{name}.der"),
-                ],
-            );
-        }
-        for name in ["rsa2048", "p256", "rsa4096"] {
-            run(
-                d,
-                &[
-                    "pkcs12",
-                    "-export",
-                    "-inkey",
-                    &format!("{name}.key"),
-                    "-in",
-                    &format!("{name}.pem"),
-                    "-certfile",
-                    &format!("{name}.chain.pem"),
-                    "-out",
-                    &format!("{name}.p12"),
-                    "-passout",
-                    &format!("pass:{PASSWORD}"),
-                ],
-            );
-        }
+        build_pki(&dir);
         Some(Pki { dir })
     })
     .as_ref()
+}
+
+fn build_pki(d: &Path) {
+    genkey(d, "root.key", "rsa2048");
+    let subject = "/O=Countersign Test/CN=Test Root";
+    run(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "root.key",
+            "-subj",
+            subject,
+            "-days",
+            "3650",
+            "-extensions",
+            "v3_ca",
+            "-out",
+            "root.pem",
+        ],
+    );
+    genkey(d, "ca.key", "rsa2048");
+    issue(
+        d,
+        "ca",
+        "/O=Countersign Test/CN=Org CA",
+        "root",
+        CA_EXT,
+        0x1001,
+        3650,
+    );
+    for (name, serial) in [("rsa2048", 0x2001), ("p256", 0x2002), ("p384", 0x2003)] {
+        genkey(d, &format!("{name}.key"), name);
+        let subject = format!("/O=Countersign Test/CN=Signer {name}");
+        issue(d, name, &subject, "ca", LEAF_EXT, serial, 365);
+    }
+    genkey(d, "rsa4096.key", "rsa4096");
+    for (name, issuer, serial) in [("ca2", "ca", 0x3001), ("ca3", "ca2", 0x3002)] {
+        genkey(d, &format!("{name}.key"), "p256");
+        let subject = format!("/O=Countersign Test/CN=Sub CA {name}");
+        issue(d, name, &subject, issuer, CA_EXT, serial, 3650);
+    }
+    // Serial with the high bit set: DER adds a sign byte the report must not show.
+    let subject = "/O=Countersign Test/CN=Signer rsa4096";
+    issue(d, "rsa4096", subject, "ca3", LEAF_EXT, 0x8000_0001, 365);
+
+    // Chains in a deliberately scrambled order: the loader must sort them.
+    for name in ["rsa2048", "p256", "p384"] {
+        let leaf = format!("{name}.pem");
+        concat(
+            d,
+            &format!("{name}.chain.pem"),
+            &["root.pem", &leaf, "ca.pem"],
+        );
+    }
+    let five = ["ca2.pem", "root.pem", "rsa4096.pem", "ca3.pem", "ca.pem"];
+    concat(d, "rsa4096.chain.pem", &five);
+
+    // The other key encodings.
+    let pass = format!("pass:{PASSWORD}");
+    for line in [
+        "pkey -in rsa2048.key -traditional -out rsa2048.pkcs1.pem".to_string(),
+        "pkey -in p256.key -traditional -out p256.sec1.pem".to_string(),
+        "pkey -in p256.key -traditional -outform DER -out p256.sec1.der".to_string(),
+        "pkey -in rsa2048.key -outform DER -out rsa2048.key.der".to_string(),
+        format!("pkcs8 -topk8 -in p384.key -out p384.enc.pem -passout {pass}"),
+        format!("pkcs8 -topk8 -in rsa2048.key -outform DER -out rsa2048.enc.der -passout {pass}"),
+    ] {
+        openssl(d, &line);
+    }
+    for name in ["rsa2048", "root", "ca"] {
+        openssl(
+            d,
+            &format!("x509 -in {name}.pem -outform DER -out {name}.der"),
+        );
+    }
+    for name in ["rsa2048", "p256", "rsa4096"] {
+        openssl(
+            d,
+            &format!("pkcs12 -export -inkey {name}.key -in {name}.pem -certfile {name}.chain.pem -out {name}.p12 -passout {pass}"),
+        );
+    }
 }
 
 fn backends() -> Vec<Backend> {
@@ -953,30 +836,20 @@ fn verifies_cms_made_by_openssl() {
     let data = b"made by openssl cms -sign";
     std::fs::write(pki.path("openssl-data.bin"), data).unwrap();
     for (tag, signer, extra) in [
-        ("default", "rsa2048", &[][..]),
-        ("noattr", "rsa2048", &["-noattr"][..]),
-        ("keyid", "p256", &["-keyid"][..]),
-        ("sha384", "p384", &["-md", "sha384"][..]),
-        ("pss", "rsa2048", &["-keyopt", "rsa_padding_mode:pss"][..]),
+        ("default", "rsa2048", ""),
+        ("noattr", "rsa2048", "-noattr"),
+        ("keyid", "p256", "-keyid"),
+        ("sha384", "p384", "-md sha384"),
+        ("pss", "rsa2048", "-keyopt rsa_padding_mode:pss"),
     ] {
         let out = format!("openssl-{tag}.der");
-        let mut args = vec![
-            "cms",
-            "-sign",
-            "-binary",
-            "-in",
-            "openssl-data.bin",
-            "-outform",
-            "DER",
-            "-out",
-            &out,
-            "-certfile",
-            "ca.pem",
-        ];
-        let (certificate, key) = (format!("{signer}.pem"), format!("{signer}.key"));
-        args.extend(["-signer", &certificate, "-inkey", &key]);
-        args.extend(extra);
-        run(&pki.dir, &args);
+        openssl(
+            &pki.dir,
+            &format!(
+                "cms -sign -binary -in openssl-data.bin -outform DER -out {out} -certfile ca.pem \
+                 -signer {signer}.pem -inkey {signer}.key {extra}"
+            ),
+        );
         let cms = pki.read(&out);
         let report = verify_detached(&cms, &[data], &pki.roots(), None).unwrap();
         assert!(report.is_valid(), "{tag}: {:?}", report.problems);
@@ -999,18 +872,9 @@ fn verifies_cms_made_by_openssl() {
 #[test]
 fn combined_pem_with_bag_attributes_loads() {
     let Some(pki) = pki() else { return };
-    run(
+    openssl(
         &pki.dir,
-        &[
-            "pkcs12",
-            "-in",
-            "p256.p12",
-            "-nodes",
-            "-passin",
-            &format!("pass:{PASSWORD}"),
-            "-out",
-            "p256.combined.pem",
-        ],
+        &format!("pkcs12 -in p256.p12 -nodes -passin pass:{PASSWORD} -out p256.combined.pem"),
     );
     let combined = pki.read("p256.combined.pem");
     assert!(String::from_utf8_lossy(&combined).contains("Bag Attributes"));
@@ -1031,28 +895,13 @@ fn ess_binding_detects_a_substituted_certificate() {
     use der::asn1::SetOfVec;
 
     let Some(pki) = pki() else { return };
-    issue(
-        &pki.dir,
-        "rsa2048",
-        "/O=Countersign Test/CN=Signer rsa2048 twin",
-        "ca",
-        LEAF_EXT,
-        0x2101,
-        "365",
-    );
-    let twin = credential::parse_certificates(&pki.read("rsa2048.pem"))
+    // A second certificate for the same key, under another file name (tests run in parallel).
+    std::fs::copy(pki.path("rsa2048.key"), pki.path("twin.key")).unwrap();
+    let subject = "/O=Countersign Test/CN=Signer rsa2048 twin";
+    issue(&pki.dir, "twin", subject, "ca", LEAF_EXT, 0x2101, 365);
+    let twin = credential::parse_certificates(&pki.read("twin.pem"))
         .unwrap()
         .remove(0);
-    // Restore the original leaf for the other tests sharing the directory.
-    issue(
-        &pki.dir,
-        "rsa2048",
-        "/O=Countersign Test/CN=Signer rsa2048",
-        "ca",
-        LEAF_EXT,
-        0x2001,
-        "365",
-    );
 
     let key = pki.load_pem("rsa2048.chain.pem", "rsa2048.key", &LoadOptions::default());
     let data = b"ESS";
@@ -1102,4 +951,58 @@ fn ess_binding_detects_a_substituted_certificate() {
         "{:?}",
         report.problems
     );
+}
+
+/// Every truncation is a CMS error and no single-byte corruption panics.
+#[test]
+fn corrupted_cms_never_panics() {
+    let Some(pki) = pki() else { return };
+    let key = pki.load_pem("p256.chain.pem", "p256.key", &LoadOptions::default());
+    let data = b"robustness";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+    for len in 0..cms.len() {
+        assert!(
+            matches!(
+                verify_detached(&cms[..len], &[data], &[], None),
+                Err(Error::Cms(_))
+            ),
+            "prefix of {len} bytes"
+        );
+    }
+    // Without trust roots the issuer certificates are not checked: they are unsigned data of the
+    // SignedData. Everything else (signer certificate included, via ESS) must be protected.
+    // The SignedData digestAlgorithms list is a hint for one-pass processing, also unsigned.
+    let signed_data: SignedData = ContentInfo::from_der(&cms)
+        .unwrap()
+        .content
+        .decode_as()
+        .unwrap();
+    let mut unsigned_parts: Vec<Vec<u8>> = key.cert_chain[1..]
+        .iter()
+        .map(|c| c.to_der().unwrap())
+        .collect();
+    unsigned_parts.push(signed_data.digest_algorithms.to_der().unwrap());
+    let unprotected: Vec<std::ops::Range<usize>> = unsigned_parts
+        .iter()
+        .map(|der| {
+            let start = cms
+                .windows(der.len())
+                .position(|w| w == der.as_slice())
+                .unwrap();
+            start..start + der.len()
+        })
+        .collect();
+    // Every third byte keeps the debug-build run short while touching every structure.
+    for index in (0..cms.len()).step_by(3) {
+        let mut corrupted = cms.clone();
+        corrupted[index] ^= 0x80;
+        let valid = verify_detached(&corrupted, &[data], &[], None).is_ok_and(|r| r.is_valid());
+        if valid {
+            assert!(
+                unprotected.iter().any(|r| r.contains(&index)),
+                "corrupting byte {index} went unnoticed"
+            );
+        }
+    }
 }

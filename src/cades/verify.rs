@@ -286,11 +286,18 @@ fn check_attributes(
     content_digest: &[u8],
     signer: &Certificate,
 ) -> Result<()> {
+    // The signed content type and the ESS certificate binding count as part of the signature:
+    // the eContentType and the certificate set are unsigned and could otherwise be swapped.
+    let mut bindings_ok = true;
     match single_value::<ObjectIdentifier>(attributes, ID_CONTENT_TYPE)? {
         Some(content_type) if content_type == signed_data.encap_content_info.econtent_type => {}
-        Some(content_type) => report.problems.push(format!(
-            "content-type attribute {content_type} differs from the eContentType"
-        )),
+        Some(content_type) => {
+            bindings_ok = false;
+            report.problems.push(format!(
+                "content-type attribute {content_type} differs from the eContentType {}",
+                signed_data.encap_content_info.econtent_type
+            ));
+        }
         None => report
             .problems
             .push("no content-type signed attribute".into()),
@@ -306,14 +313,11 @@ fn check_attributes(
     }
     report.signing_time =
         single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
-    // The ESS binding counts as part of the signature: without it a certificate could be swapped.
-    report.signature_ok = match check_signing_certificate(attributes, signer)? {
-        Some(problem) => {
-            report.problems.push(problem);
-            false
-        }
-        None => true,
-    };
+    if let Some(problem) = check_signing_certificate(attributes, signer)? {
+        bindings_ok = false;
+        report.problems.push(problem);
+    }
+    report.signature_ok = bindings_ok;
     Ok(())
 }
 
