@@ -520,3 +520,48 @@ fn may_issue(issuer: &Certificate, is_root: bool) -> bool {
 fn cms_error(what: &str, error: der::Error) -> Error {
     Error::Cms(format!("{what}: {error}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_hex_drops_only_the_der_sign_byte() {
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x00, 0x00, 0x01]), "80000001");
+        assert_eq!(serial_hex(&[0x20, 0x01]), "2001");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn zero_padding_is_accepted_and_other_trailing_bytes_reported() {
+        let element = [0x30, 0x03, 0x02, 0x01, 0x05];
+        let mut report = CmsVerification::default();
+        let mut padded = element.to_vec();
+        padded.extend([0u8; 16]);
+        assert_eq!(first_element(&padded, &mut report).unwrap(), element);
+        assert!(report.problems.is_empty());
+        let mut trailing = element.to_vec();
+        trailing.push(1);
+        assert_eq!(first_element(&trailing, &mut report).unwrap(), element);
+        assert_eq!(report.problems.len(), 1);
+        assert!(matches!(
+            first_element(&[0x30, 0x05, 0x02], &mut report),
+            Err(Error::Cms(_))
+        ));
+    }
+
+    #[test]
+    fn garbage_is_a_cms_error() {
+        for input in [
+            &b""[..],
+            b"\x00\x00",
+            b"\x30\x80\x00\x00",
+            b"\x06\x03\x2a\x03\x04",
+        ] {
+            assert!(
+                matches!(verify_detached(input, &[], &[], None), Err(Error::Cms(_))),
+                "{input:?}"
+            );
+        }
+    }
+}
