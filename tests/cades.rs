@@ -1002,3 +1002,94 @@ fn corrupted_cms_never_panics() {
         }
     }
 }
+
+/// pyHanko's generic CMS validation, which (unlike OpenSSL) checks the ESS
+/// signing-certificate-v2 attribute. `PYHANKO_PYTHON` names the interpreter (default `python3`).
+const PYHANKO_CHECK: &str = r#"
+import asyncio, sys
+from asn1crypto import cms, pem, x509
+from pyhanko.sign.validation import async_validate_detached_cms
+from pyhanko_certvalidator import ValidationContext
+signature, data, root = (open(p, 'rb').read() for p in sys.argv[1:4])
+root = x509.Certificate.load(pem.unarmor(root)[2])
+status = asyncio.run(async_validate_detached_cms(
+    data, cms.ContentInfo.load(signature)['content'],
+    signer_validation_context=ValidationContext(trust_roots=[root])))
+print(status.intact, status.valid, status.trusted)
+sys.exit(0 if status.intact and status.valid and status.trusted else 1)
+"#;
+
+fn pyhanko_python() -> Option<String> {
+    let python = std::env::var("PYHANKO_PYTHON").unwrap_or_else(|_| "python3".into());
+    let found = Command::new(&python)
+        .args(["-c", "import pyhanko.sign.validation"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(python);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("pyHanko is required in CI ({python} cannot import it)");
+    }
+    println!("skipped: pyHanko is not installed for {python}");
+    None
+}
+
+#[test]
+fn pyhanko_accepts_every_key_type() {
+    let Some(pki) = pki() else { return };
+    let Some(python) = pyhanko_python() else {
+        return;
+    };
+    for (tag, chain, key, padding) in [
+        (
+            "rsa2048",
+            "rsa2048.chain.pem",
+            "rsa2048.key",
+            RsaPadding::Pkcs1v15,
+        ),
+        (
+            "rsa2048-pss",
+            "rsa2048.chain.pem",
+            "rsa2048.key",
+            RsaPadding::Pss,
+        ),
+        (
+            "rsa4096",
+            "rsa4096.chain.pem",
+            "rsa4096.key",
+            RsaPadding::Pkcs1v15,
+        ),
+        ("p256", "p256.chain.pem", "p256.key", RsaPadding::Pkcs1v15),
+        ("p384", "p384.chain.pem", "p384.key", RsaPadding::Pkcs1v15),
+    ] {
+        let key = pki.load_pem(chain, key, &options(Backend::RustCrypto, padding));
+        for digest in DIGESTS {
+            let data = format!("pyHanko {tag} {digest:?}").into_bytes();
+            let params = CmsParams {
+                digest,
+                signing_time: None,
+            };
+            let cms = build_detached(&key, &params, &document_digest(digest, &data)).unwrap();
+            let (sig, content) = (
+                pki.path(&format!("pyhanko-{tag}.der")),
+                pki.path(&format!("pyhanko-{tag}.bin")),
+            );
+            std::fs::write(&sig, &cms).unwrap();
+            std::fs::write(&content, &data).unwrap();
+            let output = Command::new(&python)
+                .args(["-c", PYHANKO_CHECK])
+                .arg(&sig)
+                .arg(&content)
+                .arg(pki.path("root.pem"))
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{tag} {digest:?}: pyHanko says {} {}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}
