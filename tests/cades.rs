@@ -88,6 +88,7 @@ fn openssl(dir: &Path, line: &str) {
 
 fn genkey(dir: &Path, name: &str, algorithm: &str) {
     let options = match algorithm {
+        "rsa1024" => "-algorithm RSA -pkeyopt rsa_keygen_bits:1024",
         "rsa2048" => "-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
         "rsa4096" => "-algorithm RSA -pkeyopt rsa_keygen_bits:4096",
         "p256" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
@@ -482,6 +483,15 @@ fn ecdsa_signatures_always_fit_the_reservation() {
                     .unwrap();
                     assert!(cms.len() <= reserved, "{name} {digest:?} round {round}");
                     shortest = shortest.min(cms.len());
+                    if backend == Backend::RustCrypto && round == 0 {
+                        // RFC 6979: the same input gives the same signature.
+                        let again = build_detached(
+                            &key,
+                            &params,
+                            &document_digest(digest, &round.to_be_bytes()),
+                        );
+                        assert_eq!(again.unwrap(), cms, "{name} {digest:?}: not deterministic");
+                    }
                 }
                 // The signature length varies with r and s; the reservation must cover the longest.
                 assert!(
@@ -605,6 +615,13 @@ fn credential_error(result: Result<CertifiedKey, Error>) -> String {
 #[test]
 fn credential_errors_name_the_problem() {
     let Some(pki) = pki() else { return };
+    genkey(&pki.dir, "rsa1024.key", "rsa1024");
+    let reason =
+        match credential::load_private_key(&pki.read("rsa1024.key"), &LoadOptions::default()) {
+            Err(Error::Credential(reason)) => reason,
+            other => panic!("a 1024-bit key must be refused, got {other:?}"),
+        };
+    assert!(reason.contains("1024 bits"), "{reason}");
     let wrong = LoadOptions {
         password: Some("wrong".into()),
         ..LoadOptions::default()
