@@ -8,6 +8,8 @@
 //! - [`sign`]: the signing pipeline that ties them together;
 //! - [`verify`]: signature verification with a structured report.
 
+#![doc = include_str!("../README.md")]
+
 pub mod cades;
 pub mod crypto;
 pub mod error;

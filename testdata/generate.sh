@@ -133,7 +133,7 @@ generate_pki() {
     rm -rf "$pki"
     mkdir -p "$pki"
     tmp="$(mktemp -d)"
-    trap 'rm -rf "$tmp"' RETURN
+    trap 'rm -rf "$tmp"' EXIT
     write_ca_config "$tmp"
 
     local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
@@ -182,6 +182,7 @@ generate_pki() {
     # Only the root and the signers' own keys matter to tests; CA keys stay so the PKI can
     # be extended (e.g. a revoked or expired signer) without regenerating everything.
     verify_pki
+    rm -rf "$tmp"
 }
 
 verify_pki() {

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use countersign::{sign_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer, SigningKey};
+use countersign::{
+    sign_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer, SigningKey,
+};
 
 /// A key that is never reached: every input here fails before signing.
 #[derive(Debug)]
@@ -15,7 +17,10 @@ impl SigningKey for UnreachableKey {
 }
 
 fn key() -> CertifiedKey {
-    let chain = countersign::crypto::credential::parse_certificates(include_bytes!("../testdata/pki/demo.chain.pem")).unwrap();
+    let chain = countersign::crypto::credential::parse_certificates(include_bytes!(
+        "../testdata/pki/demo.chain.pem"
+    ))
+    .unwrap();
     CertifiedKey::new(chain, Arc::new(UnreachableKey))
 }
 
@@ -50,7 +55,13 @@ fn truncated_files_are_refused_with_typed_errors() {
         let cut = pdf.len() * i / 21;
         let result = sign(&pdf[..cut]);
         assert!(
-            matches!(result, Err(Error::Truncated(_) | Error::DamagedXref { .. } | Error::NotPdf(_) | Error::MalformedObject { .. })),
+            matches!(
+                result,
+                Err(Error::Truncated(_)
+                    | Error::DamagedXref { .. }
+                    | Error::NotPdf(_)
+                    | Error::MalformedObject { .. })
+            ),
             "cut at {cut}: {result:?}"
         );
     }
@@ -63,7 +74,11 @@ fn broken_startxref_is_a_damaged_xref() {
     let at = text.rfind("startxref").unwrap();
     let mut broken = pdf[..at].to_vec();
     broken.extend_from_slice(b"startxref\n99999999\n%%EOF\n");
-    assert!(matches!(sign(&broken), Err(Error::DamagedXref { .. })), "{:?}", sign(&broken));
+    assert!(
+        matches!(sign(&broken), Err(Error::DamagedXref { .. })),
+        "{:?}",
+        sign(&broken)
+    );
     let mut broken = pdf[..at].to_vec();
     broken.extend_from_slice(b"startxref\n12\n%%EOF\n");
     assert!(matches!(sign(&broken), Err(Error::DamagedXref { .. })));
@@ -77,16 +92,33 @@ fn encrypted_file_names_its_handler() {
     // Append an update whose trailer declares encryption.
     let mut doc = pdf.clone();
     let enc_offset = doc.len();
-    doc.extend_from_slice(b"99 0 obj\n<</Filter/Standard/V 4/R 4/Length 128/CF<</StdCF<</CFM/AESV2>>>>>>\nendobj\n");
+    doc.extend_from_slice(
+        b"99 0 obj\n<</Filter/Standard/V 4/R 4/Length 128/CF<</StdCF<</CFM/AESV2>>>>>>\nendobj\n",
+    );
     let xref_offset = doc.len();
     let trailer_start = &text[at..];
-    let root = trailer_start.split("/Root").nth(1).unwrap().split('R').next().unwrap().trim().to_string();
-    let prev = text[text.rfind("startxref").unwrap() + 9..].split_whitespace().next().unwrap().to_string();
+    let root = trailer_start
+        .split("/Root")
+        .nth(1)
+        .unwrap()
+        .split('R')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let prev = text[text.rfind("startxref").unwrap() + 9..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
     doc.extend_from_slice(
         format!("xref\n99 1\n{enc_offset:010} 00000 n\r\ntrailer\n<</Size 100/Root {root} R/Encrypt 99 0 R/Prev {prev}>>\nstartxref\n{xref_offset}\n%%EOF\n").as_bytes(),
     );
     match sign(&doc) {
-        Err(Error::Encrypted { handler }) => assert!(handler.contains("Standard") && handler.contains("AESV2"), "{handler}"),
+        Err(Error::Encrypted { handler }) => assert!(
+            handler.contains("Standard") && handler.contains("AESV2"),
+            "{handler}"
+        ),
         other => panic!("expected Encrypted, got {other:?}"),
     }
 }

@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 
 pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-pub const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 pub const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
 
 /// The attributes for a detached signature over data whose digest is `document_digest`.
@@ -27,8 +28,14 @@ pub fn build(
 ) -> Result<SignedAttributes> {
     let mut attributes = vec![
         attribute(ID_CONTENT_TYPE, &ID_DATA)?,
-        attribute(ID_MESSAGE_DIGEST, &OctetString::new(document_digest).map_err(cms_error)?)?,
-        attribute(ID_AA_SIGNING_CERTIFICATE_V2, &SigningCertificateV2::for_certificate(signer_certificate)?)?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            &OctetString::new(document_digest).map_err(cms_error)?,
+        )?,
+        attribute(
+            ID_AA_SIGNING_CERTIFICATE_V2,
+            &SigningCertificateV2::for_certificate(signer_certificate)?,
+        )?,
     ];
     if let Some(time) = signing_time {
         attributes.push(attribute(ID_SIGNING_TIME, &asn1_time(time)?)?);
@@ -49,21 +56,32 @@ pub fn single_value<T: for<'b> Decode<'b, Error = der::Error>>(
     oid: ObjectIdentifier,
 ) -> Result<Option<T>> {
     let mut matching = attributes.iter().filter(|a| a.oid == oid);
-    let Some(found) = matching.next() else { return Ok(None) };
+    let Some(found) = matching.next() else {
+        return Ok(None);
+    };
     if matching.next().is_some() {
-        return Err(Error::Cms(format!("attribute {oid} appears more than once")));
+        return Err(Error::Cms(format!(
+            "attribute {oid} appears more than once"
+        )));
     }
     let mut values = found.values.iter();
     let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(Error::Cms(format!("attribute {oid} must have exactly one value")));
+        return Err(Error::Cms(format!(
+            "attribute {oid} must have exactly one value"
+        )));
     };
     let der = value.to_der().map_err(cms_error)?;
-    T::from_der(&der).map(Some).map_err(|e| Error::Cms(format!("attribute {oid}: {e}")))
+    T::from_der(&der)
+        .map(Some)
+        .map_err(|e| Error::Cms(format!("attribute {oid}: {e}")))
 }
 
 fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> Result<Attribute> {
     let value = Any::from_der(&value.to_der().map_err(cms_error)?).map_err(cms_error)?;
-    Ok(Attribute { oid, values: SetOfVec::try_from(vec![value]).map_err(cms_error)? })
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value]).map_err(cms_error)?,
+    })
 }
 
 /// UTCTime up to 2049, GeneralizedTime after (RFC 5652 §11.3); whole seconds only.

@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier, SignerInfo,
-    SignerInfos,
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
+    SignerInfo, SignerInfos,
 };
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::Encode;
@@ -38,14 +38,19 @@ pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
     let signer = choose_signer(key, params)?;
     let signer_certificate = end_entity(key)?;
     let placeholder_digest = vec![0u8; params.digest.output_len()];
-    let attributes = signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
+    let attributes =
+        signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
     let placeholder_signature = vec![0xFFu8; signer.max_signature_len()];
     Ok(encode(key, signer.scheme(), attributes, placeholder_signature)?.len())
 }
 
 /// Signs `document_digest` (the digest of the signed byte ranges, computed with `params.digest`)
 /// and returns the DER ContentInfo.
-pub fn build_detached(key: &CertifiedKey, params: &CmsParams, document_digest: &[u8]) -> Result<Vec<u8>> {
+pub fn build_detached(
+    key: &CertifiedKey,
+    params: &CmsParams,
+    document_digest: &[u8],
+) -> Result<Vec<u8>> {
     if document_digest.len() != params.digest.output_len() {
         return Err(Error::InvalidOption(format!(
             "document digest has {} bytes, {:?} produces {}",
@@ -56,7 +61,8 @@ pub fn build_detached(key: &CertifiedKey, params: &CmsParams, document_digest: &
     }
     let signer = choose_signer(key, params)?;
     let signer_certificate = end_entity(key)?;
-    let attributes = signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
+    let attributes =
+        signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
     if signature.len() > signer.max_signature_len() {
         return Err(Error::Signer(format!(
@@ -121,8 +127,13 @@ fn encode(
         // Version 1: id-data content, only X.509 v3 certificates, v1 SignerInfo (RFC 5652 §5.1).
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![digest_algorithm]).map_err(cms_error)?,
-        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
-        certificates: Some(CertificateSet(SetOfVec::try_from(certificates).map_err(cms_error)?)),
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(certificates).map_err(cms_error)?,
+        )),
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_error)?),
     };

@@ -69,7 +69,10 @@ impl SigningCertificateV2 {
                 serial_number: tbs.serial_number().clone(),
             }),
         };
-        Ok(Self { certs: vec![id], policies: None })
+        Ok(Self {
+            certs: vec![id],
+            policies: None,
+        })
     }
 }
 

@@ -17,7 +17,9 @@ use x509_cert::Certificate;
 use super::signed_attributes::{single_value, ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_TIME};
 use super::signed_data::ID_SIGNED_DATA;
 use super::signing_certificate::{SigningCertificate, ID_AA_SIGNING_CERTIFICATE};
-use super::signing_certificate_v2::{IssuerSerial, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
+use super::signing_certificate_v2::{
+    IssuerSerial, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
+};
 use crate::crypto::{rustcrypto, DigestAlgorithm, SignatureAlgorithm};
 use crate::error::{Error, Result};
 use crate::verify::ChainStatus;
@@ -74,7 +76,10 @@ pub fn verify_detached(
     let cms = first_element(cms_der, &mut report)?;
     let content_info = ContentInfo::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
     if content_info.content_type != ID_SIGNED_DATA {
-        return Err(Error::Cms(format!("content type {} is not signedData", content_info.content_type)));
+        return Err(Error::Cms(format!(
+            "content type {} is not signedData",
+            content_info.content_type
+        )));
     }
     let signed_data: SignedData = content_info
         .content
@@ -104,25 +109,29 @@ pub fn verify_detached(
         .collect();
 
     let Some(signer) = find_signer(&signer_info.sid, &embedded) else {
-        report.problems.push("the signer certificate is not among the embedded certificates".into());
+        report
+            .problems
+            .push("the signer certificate is not among the embedded certificates".into());
         return Ok(report);
     };
     describe_signer(&mut report, signer);
 
     let Some(digest) = DigestAlgorithm::from_oid(&signer_info.digest_alg.oid) else {
-        report
-            .problems
-            .push(format!("unsupported digest algorithm {}", signer_info.digest_alg.oid));
+        report.problems.push(format!(
+            "unsupported digest algorithm {}",
+            signer_info.digest_alg.oid
+        ));
         return Ok(report);
     };
     report.digest_algorithm = Some(digest);
-    let algorithm = match SignatureAlgorithm::from_identifier(&signer_info.signature_algorithm, Some(digest)) {
-        Ok(algorithm) => algorithm,
-        Err(e) => {
-            report.problems.push(e.to_string());
-            return Ok(report);
-        }
-    };
+    let algorithm =
+        match SignatureAlgorithm::from_identifier(&signer_info.signature_algorithm, Some(digest)) {
+            Ok(algorithm) => algorithm,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                return Ok(report);
+            }
+        };
     report.signature_algorithm = algorithm.name();
 
     let content_digest = digest.digest_chunks(content);
@@ -130,9 +139,16 @@ pub fn verify_detached(
     let signature = signer_info.signature.as_bytes();
     match (&signer_info.signed_attrs, &raw.signed_attributes) {
         (Some(attributes), Some(signed_bytes)) => {
-            check_attributes(&mut report, attributes, &signed_data, &content_digest, signer)?;
-            report.signature_ok = verify(&mut report, public_key, &algorithm, signed_bytes, signature)
-                && report.signature_ok;
+            check_attributes(
+                &mut report,
+                attributes,
+                &signed_data,
+                &content_digest,
+                signer,
+            )?;
+            report.signature_ok =
+                verify(&mut report, public_key, &algorithm, signed_bytes, signature)
+                    && report.signature_ok;
         }
         _ => {
             // Without signed attributes the signature covers the content itself (RFC 5652 §5.4).
@@ -161,7 +177,9 @@ fn first_element<'a>(bytes: &'a [u8], report: &mut CmsVerification) -> Result<&'
         .split_at_checked(len)
         .ok_or_else(|| Error::Cms("CMS length beyond the input".into()))?;
     if rest.iter().any(|&b| b != 0) {
-        report.problems.push("non-zero bytes follow the CMS structure".into());
+        report
+            .problems
+            .push("non-zero bytes follow the CMS structure".into());
     }
     Ok(element)
 }
@@ -194,8 +212,13 @@ impl RawSignerInfo {
             .first()
             .copied()
             .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
-        let der = signer_info.to_der().map_err(|e| cms_error("SignerInfo", e))?;
-        let signed_tag = Tag::ContextSpecific { constructed: true, number: TagNumber(0) };
+        let der = signer_info
+            .to_der()
+            .map_err(|e| cms_error("SignerInfo", e))?;
+        let signed_tag = Tag::ContextSpecific {
+            constructed: true,
+            number: TagNumber(0),
+        };
         let signed_attributes = match children(signer_info)?.get(3) {
             Some(field) if field.tag() == signed_tag => Some(
                 AnyRef::new(Tag::Set, field.value())
@@ -204,7 +227,10 @@ impl RawSignerInfo {
             ),
             _ => None,
         };
-        Ok(Self { der, signed_attributes })
+        Ok(Self {
+            der,
+            signed_attributes,
+        })
     }
 }
 
@@ -217,7 +243,10 @@ fn children(parent: AnyRef<'_>) -> Result<Vec<AnyRef<'_>>> {
     Ok(elements)
 }
 
-fn find_signer<'a>(sid: &SignerIdentifier, certificates: &'a [Certificate]) -> Option<&'a Certificate> {
+fn find_signer<'a>(
+    sid: &SignerIdentifier,
+    certificates: &'a [Certificate],
+) -> Option<&'a Certificate> {
     certificates.iter().find(|certificate| {
         let tbs = certificate.tbs_certificate();
         match sid {
@@ -257,45 +286,68 @@ fn check_attributes(
     content_digest: &[u8],
     signer: &Certificate,
 ) -> Result<()> {
+    // The signed content type and the ESS certificate binding count as part of the signature:
+    // the eContentType and the certificate set are unsigned and could otherwise be swapped.
+    let mut bindings_ok = true;
     match single_value::<ObjectIdentifier>(attributes, ID_CONTENT_TYPE)? {
         Some(content_type) if content_type == signed_data.encap_content_info.econtent_type => {}
-        Some(content_type) => report
+        Some(content_type) => {
+            bindings_ok = false;
+            report.problems.push(format!(
+                "content-type attribute {content_type} differs from the eContentType {}",
+                signed_data.encap_content_info.econtent_type
+            ));
+        }
+        None => report
             .problems
-            .push(format!("content-type attribute {content_type} differs from the eContentType")),
-        None => report.problems.push("no content-type signed attribute".into()),
+            .push("no content-type signed attribute".into()),
     }
     match single_value::<OctetString>(attributes, ID_MESSAGE_DIGEST)? {
         Some(digest) if digest.as_bytes() == content_digest => report.digest_ok = true,
         Some(_) => report
             .problems
             .push("message-digest attribute does not match the signed content".into()),
-        None => report.problems.push("no message-digest signed attribute".into()),
+        None => report
+            .problems
+            .push("no message-digest signed attribute".into()),
     }
-    report.signing_time = single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
-    // The ESS binding counts as part of the signature: without it a certificate could be swapped.
-    report.signature_ok = match check_signing_certificate(attributes, signer)? {
-        Some(problem) => {
-            report.problems.push(problem);
-            false
-        }
-        None => true,
-    };
+    report.signing_time =
+        single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
+    if let Some(problem) = check_signing_certificate(attributes, signer)? {
+        bindings_ok = false;
+        report.problems.push(problem);
+    }
+    report.signature_ok = bindings_ok;
     Ok(())
 }
 
 /// `Some(problem)` when an ESS signing-certificate(-v2) attribute does not name `signer`.
-fn check_signing_certificate(attributes: &SignedAttributes, signer: &Certificate) -> Result<Option<String>> {
-    let signer_der = signer.to_der().map_err(|e| cms_error("signer certificate", e))?;
-    if let Some(v2) = single_value::<SigningCertificateV2>(attributes, ID_AA_SIGNING_CERTIFICATE_V2)? {
+fn check_signing_certificate(
+    attributes: &SignedAttributes,
+    signer: &Certificate,
+) -> Result<Option<String>> {
+    let signer_der = signer
+        .to_der()
+        .map_err(|e| cms_error("signer certificate", e))?;
+    if let Some(v2) =
+        single_value::<SigningCertificateV2>(attributes, ID_AA_SIGNING_CERTIFICATE_V2)?
+    {
         let Some(id) = v2.certs.first() else {
             return Ok(Some("empty ESS signing-certificate-v2 attribute".into()));
         };
-        let hash_oid = id.hash_algorithm.as_ref().map_or(crate::crypto::algorithm::ID_SHA256, |a| a.oid);
+        let hash_oid = id
+            .hash_algorithm
+            .as_ref()
+            .map_or(crate::crypto::algorithm::ID_SHA256, |a| a.oid);
         let Some(hash) = DigestAlgorithm::from_oid(&hash_oid) else {
-            return Ok(Some(format!("ESS signing-certificate-v2 uses unsupported hash {hash_oid}")));
+            return Ok(Some(format!(
+                "ESS signing-certificate-v2 uses unsupported hash {hash_oid}"
+            )));
         };
         if id.cert_hash.as_bytes() != hash.digest_chunks(&[&signer_der]) {
-            return Ok(Some("ESS signing-certificate-v2 hash does not match the signer certificate".into()));
+            return Ok(Some(
+                "ESS signing-certificate-v2 hash does not match the signer certificate".into(),
+            ));
         }
         return Ok(issuer_serial_problem(id.issuer_serial.as_ref(), signer));
     }
@@ -304,14 +356,19 @@ fn check_signing_certificate(attributes: &SignedAttributes, signer: &Certificate
             return Ok(Some("empty ESS signing-certificate attribute".into()));
         };
         if id.cert_hash.as_bytes() != sha1::Sha1::digest(&signer_der).as_slice() {
-            return Ok(Some("ESS signing-certificate hash does not match the signer certificate".into()));
+            return Ok(Some(
+                "ESS signing-certificate hash does not match the signer certificate".into(),
+            ));
         }
         return Ok(issuer_serial_problem(id.issuer_serial.as_ref(), signer));
     }
     Ok(None)
 }
 
-fn issuer_serial_problem(issuer_serial: Option<&IssuerSerial>, signer: &Certificate) -> Option<String> {
+fn issuer_serial_problem(
+    issuer_serial: Option<&IssuerSerial>,
+    signer: &Certificate,
+) -> Option<String> {
     let issuer_serial = issuer_serial?;
     let tbs = signer.tbs_certificate();
     let issuer_matches = issuer_serial
@@ -335,11 +392,15 @@ fn verify(
     match rustcrypto::verify_signature(public_key, algorithm, message, signature) {
         Ok(true) => true,
         Ok(false) => {
-            report.problems.push("the signature does not verify with the signer's public key".into());
+            report
+                .problems
+                .push("the signature does not verify with the signer's public key".into());
             false
         }
         Err(e) => {
-            report.problems.push(format!("cannot verify the signature: {e}"));
+            report
+                .problems
+                .push(format!("cannot verify the signature: {e}"));
             false
         }
     }
@@ -347,7 +408,12 @@ fn verify(
 
 /// Builds a path signer -> embedded intermediates -> trust anchor, checking each signature,
 /// validity period and CA flag.
-fn evaluate_chain(signer: &Certificate, embedded: &[Certificate], roots: &[Certificate], at: SystemTime) -> ChainStatus {
+fn evaluate_chain(
+    signer: &Certificate,
+    embedded: &[Certificate],
+    roots: &[Certificate],
+    at: SystemTime,
+) -> ChainStatus {
     let mut current = signer;
     for _ in 0..MAX_PATH_LEN {
         if let Some(problem) = validity_problem(current, at) {
@@ -370,16 +436,26 @@ fn evaluate_chain(signer: &Certificate, embedded: &[Certificate], roots: &[Certi
         }
         current = issuer;
     }
-    ChainStatus::Untrusted(format!("certification path longer than {MAX_PATH_LEN} certificates"))
+    ChainStatus::Untrusted(format!(
+        "certification path longer than {MAX_PATH_LEN} certificates"
+    ))
 }
 
 fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String> {
     let tbs = certificate.tbs_certificate();
     let validity = tbs.validity();
     if at < validity.not_before.to_system_time() {
-        Some(format!("{} is not valid before {}", tbs.subject(), validity.not_before))
+        Some(format!(
+            "{} is not valid before {}",
+            tbs.subject(),
+            validity.not_before
+        ))
     } else if at > validity.not_after.to_system_time() {
-        Some(format!("{} expired at {}", tbs.subject(), validity.not_after))
+        Some(format!(
+            "{} expired at {}",
+            tbs.subject(),
+            validity.not_after
+        ))
     } else {
         None
     }
@@ -389,7 +465,8 @@ fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String>
 fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
     a == b
         || (a.tbs_certificate().subject() == b.tbs_certificate().subject()
-            && a.tbs_certificate().subject_public_key_info() == b.tbs_certificate().subject_public_key_info())
+            && a.tbs_certificate().subject_public_key_info()
+                == b.tbs_certificate().subject_public_key_info())
 }
 
 /// The certificate whose key verifies `certificate`'s signature, trust anchors first; the flag
@@ -400,14 +477,21 @@ fn find_issuer<'a>(
     roots: &'a [Certificate],
 ) -> Option<(&'a Certificate, bool)> {
     let tbs = certificate.tbs_certificate();
-    let candidates = roots.iter().map(|c| (c, true)).chain(embedded.iter().map(|c| (c, false)));
+    let candidates = roots
+        .iter()
+        .map(|c| (c, true))
+        .chain(embedded.iter().map(|c| (c, false)));
     candidates
-        .filter(|(candidate, _)| candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate)
+        .filter(|(candidate, _)| {
+            candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate
+        })
         .find(|(candidate, _)| issued_by(certificate, candidate))
 }
 
 fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
-    let Ok(algorithm) = SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None) else {
+    let Ok(algorithm) =
+        SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
+    else {
         return false;
     };
     let (Ok(tbs), Some(signature)) = (
@@ -417,7 +501,10 @@ fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
         return false;
     };
     let public_key = issuer.tbs_certificate().subject_public_key_info();
-    matches!(rustcrypto::verify_signature(public_key, &algorithm, &tbs, signature), Ok(true))
+    matches!(
+        rustcrypto::verify_signature(public_key, &algorithm, &tbs, signature),
+        Ok(true)
+    )
 }
 
 /// Intermediates must say they are CAs; a trust anchor without basicConstraints (X.509 v1 roots)
@@ -432,4 +519,49 @@ fn may_issue(issuer: &Certificate, is_root: bool) -> bool {
 
 fn cms_error(what: &str, error: der::Error) -> Error {
     Error::Cms(format!("{what}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_hex_drops_only_the_der_sign_byte() {
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x00, 0x00, 0x01]), "80000001");
+        assert_eq!(serial_hex(&[0x20, 0x01]), "2001");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn zero_padding_is_accepted_and_other_trailing_bytes_reported() {
+        let element = [0x30, 0x03, 0x02, 0x01, 0x05];
+        let mut report = CmsVerification::default();
+        let mut padded = element.to_vec();
+        padded.extend([0u8; 16]);
+        assert_eq!(first_element(&padded, &mut report).unwrap(), element);
+        assert!(report.problems.is_empty());
+        let mut trailing = element.to_vec();
+        trailing.push(1);
+        assert_eq!(first_element(&trailing, &mut report).unwrap(), element);
+        assert_eq!(report.problems.len(), 1);
+        assert!(matches!(
+            first_element(&[0x30, 0x05, 0x02], &mut report),
+            Err(Error::Cms(_))
+        ));
+    }
+
+    #[test]
+    fn garbage_is_a_cms_error() {
+        for input in [
+            &b""[..],
+            b"\x00\x00",
+            b"\x30\x80\x00\x00",
+            b"\x06\x03\x2a\x03\x04",
+        ] {
+            assert!(
+                matches!(verify_detached(input, &[], &[], None), Err(Error::Cms(_))),
+                "{input:?}"
+            );
+        }
+    }
 }

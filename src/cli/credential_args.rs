@@ -33,12 +33,20 @@ impl CredentialArgs {
     pub fn load(&self) -> Result<CertifiedKey, Box<dyn std::error::Error>> {
         let options = LoadOptions {
             password: self.password.clone(),
-            rsa_padding: if self.pss { RsaPadding::Pss } else { RsaPadding::Pkcs1v15 },
+            rsa_padding: if self.pss {
+                RsaPadding::Pss
+            } else {
+                RsaPadding::Pkcs1v15
+            },
             ..LoadOptions::default()
         };
         if let Some(p12) = &self.p12 {
             let bytes = std::fs::read(p12).map_err(|e| format!("{}: {e}", p12.display()))?;
-            return Ok(load_pkcs12(&bytes, self.password.as_deref().unwrap_or(""), &options)?);
+            return Ok(load_pkcs12(
+                &bytes,
+                self.password.as_deref().unwrap_or(""),
+                &options,
+            )?);
         }
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let chain = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "countersign", version, about = "Counter-sign PDF files with an organisation's CA certificate (PAdES)")]
+#[command(
+    name = "countersign",
+    version,
+    about = "Counter-sign PDF files with an organisation's CA certificate (PAdES)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sign a PDF (incremental update; the input stays an exact prefix of the output).
-    Sign(sign::SignArgs),
+    Sign(Box<sign::SignArgs>),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
 }
@@ -27,7 +31,7 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Sign(args) => sign::run(args),
+        Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
     };
     match result {

@@ -71,7 +71,9 @@ impl SignArgs {
                 DigestArg::Sha384 => DigestAlgorithm::Sha384,
                 DigestArg::Sha512 => DigestAlgorithm::Sha512,
             },
-            signing_time: self.time.map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t)),
+            signing_time: self
+                .time
+                .map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t)),
             reason: self.reason.clone(),
             location: self.location.clone(),
             contact_info: self.contact_info.clone(),
@@ -86,16 +88,28 @@ pub fn run(args: SignArgs) -> CliResult {
     let key = args.credential.load()?;
     let options = args.options()?;
     let input = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
-    let signed = sign_pdf(&input, &key, &options).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let signed =
+        sign_pdf(&input, &key, &options).map_err(|e| format!("{}: {e}", args.input.display()))?;
     write_atomically(&args.output, &signed)?;
-    eprintln!("signed {} -> {} ({} bytes)", args.input.display(), args.output.display(), signed.len());
+    eprintln!(
+        "signed {} -> {} ({} bytes)",
+        args.input.display(),
+        args.output.display(),
+        signed.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes to a temporary file beside `path`, then renames: a crash never leaves half a PDF.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&temp, bytes)?;
     std::fs::rename(&temp, path)

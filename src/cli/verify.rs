@@ -21,7 +21,9 @@ pub struct VerifyArgs {
 
 pub fn run(args: VerifyArgs) -> CliResult {
     let trust_roots = match &args.trust {
-        Some(path) => trust_roots_from_pem(&std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?)?,
+        Some(path) => trust_roots_from_pem(
+            &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )?,
         None => Vec::new(),
     };
     let pdf = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
@@ -33,17 +35,30 @@ pub fn run(args: VerifyArgs) -> CliResult {
     for signature in &report.signatures {
         print_signature(signature);
     }
-    Ok(if report.all_valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.all_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_signature(s: &SignatureReport) {
     let verdict = if s.is_valid() { "VALID" } else { "INVALID" };
     println!("{}: {verdict}", s.field_name);
     println!("  subfilter: {}", s.subfilter);
-    println!("  signer: {} (serial {})", s.signer_subject, s.signer_serial_hex);
+    println!(
+        "  signer: {} (serial {})",
+        s.signer_subject, s.signer_serial_hex
+    );
     println!("  algorithm: {}", s.signature_algorithm);
-    println!("  byte range: {:?} ok={} whole file={}", s.byte_range, s.byte_range_ok, s.covers_whole_file);
-    println!("  digest ok={} signature ok={}", s.digest_ok, s.signature_ok);
+    println!(
+        "  byte range: {:?} ok={} whole file={}",
+        s.byte_range, s.byte_range_ok, s.covers_whole_file
+    );
+    println!(
+        "  digest ok={} signature ok={}",
+        s.digest_ok, s.signature_ok
+    );
     let chain = match &s.chain {
         ChainStatus::NotChecked => "not checked".to_string(),
         ChainStatus::Trusted => "trusted".to_string(),

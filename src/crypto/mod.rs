@@ -2,6 +2,8 @@
 //! same file names.
 
 pub mod algorithm;
+#[cfg(feature = "aws-lc")]
+pub mod aws_lc;
 pub mod credential;
 mod digest;
 pub mod rustcrypto;

@@ -269,12 +269,15 @@ impl<'a> Document<'a> {
 
     /// The bytes `[start, end)` of the uncompressed object `id` in the file, header to value end.
     pub fn object_span(&self, id: ObjRef) -> Option<std::ops::Range<usize>> {
-        let Some(XrefEntry::InFile { offset, gen }) = self.entry(id.num) else { return None };
+        let Some(XrefEntry::InFile { offset, gen }) = self.entry(id.num) else {
+            return None;
+        };
         if gen != id.gen {
             return None;
         }
         let pos = self.position_of(offset)?;
-        let (found, _, end) = parse_indirect_span(self.data, pos, &|r| self.length_value(r)).ok()?;
+        let (found, _, end) =
+            parse_indirect_span(self.data, pos, &|r| self.length_value(r)).ok()?;
         (found == id).then_some(pos..end)
     }
 
@@ -352,7 +355,10 @@ pub fn parse_indirect_span(
         Error::malformed(id.to_string(), start as u64, "stream data has no endstream")
     })?;
     let end = start.saturating_add(raw.len());
-    let stream = Stream { dict, raw: raw.to_vec() };
+    let stream = Stream {
+        dict,
+        raw: raw.to_vec(),
+    };
     Ok((id, Object::Stream(stream), end))
 }
 
@@ -493,7 +499,7 @@ fn read_section(data: &[u8], shift: u64, offset: u64) -> Result<XrefSection> {
         }
         return Ok(section);
     }
-    let _ = cursor.skip_ws();
+    cursor.skip_ws();
     read_stream_section(data, shift, offset)
 }
 

@@ -26,8 +26,7 @@ impl ObjectStream {
             .ok_or_else(|| malformed("object stream without a valid /N".into()))?;
         let first = positive(stream.dict.get(b"First"))
             .ok_or_else(|| malformed("object stream without a valid /First".into()))?;
-        let data =
-            super::filters::decode_stream(&stream.dict, &stream.raw).map_err(|e| malformed(e))?;
+        let data = super::filters::decode_stream(&stream.dict, &stream.raw).map_err(&malformed)?;
         let header = data
             .get(..first)
             .ok_or_else(|| malformed(format!("/First {first} is past the stream's end")))?;

@@ -283,7 +283,7 @@ fn read_subsection(
     let fixed_ok = data.get(last_start..).and_then(parse_table_entry).is_some()
         && data
             .get(start.checked_add(total)?..)
-            .is_some_and(|rest| starts_next_part(rest));
+            .is_some_and(starts_next_part);
     if fixed_ok {
         cursor.set_pos(start.checked_add(total)?);
         return Some(TableSubsection {
@@ -343,7 +343,7 @@ pub fn stream_section(
         Some(list) => list.iter().map(|o| o.as_i64().unwrap_or(-1)).collect(),
         None => vec![0, size],
     };
-    if index.len() % 2 != 0 {
+    if !index.len().is_multiple_of(2) {
         return Err(damaged(format!("xref stream {id} has an odd /Index")));
     }
     let mut subsections = Vec::new();

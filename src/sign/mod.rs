@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use crate::cades::{self, CmsParams};
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result};
-use crate::pdf::{Document, ObjRef, UpdateWriter};
+use crate::pdf::{Document, UpdateWriter};
 use byterange::Placeholders;
 
 /// The `/SubFilter` of the signature dictionary.
@@ -136,14 +136,12 @@ pub fn prepare_update(
 
     let mut writer = UpdateWriter::new(&doc);
     writer.begin_object(sig_ref);
-    let body_start = writer.buffer().len();
     let placeholders = signature_dictionary::write_signature_dictionary(
         writer.buffer_mut(),
         options,
         time,
         contents_len,
     );
-    let _ = body_start;
     writer.end_object();
     let mut written = vec![sig_ref];
     for (id, object) in &plan.objects {
@@ -194,6 +192,3 @@ fn file_id(doc: &Document<'_>, time: SystemTime) -> [Vec<u8>; 2] {
         .map(<[u8]>::to_vec);
     [first.unwrap_or_else(|| fresh.clone()), fresh]
 }
-
-#[allow(dead_code)]
-fn unused(_: ObjRef) {}

@@ -24,7 +24,11 @@ pub fn read_byte_range(sig: &Dict) -> Result<[u64; 4], String> {
     let Some(Object::Array(items)) = sig.get(b"ByteRange") else {
         return Err("/ByteRange is missing or not an array".into());
     };
-    let numbers: Vec<u64> = items.iter().filter_map(Object::as_i64).filter_map(|v| u64::try_from(v).ok()).collect();
+    let numbers: Vec<u64> = items
+        .iter()
+        .filter_map(Object::as_i64)
+        .filter_map(|v| u64::try_from(v).ok())
+        .collect();
     match numbers.as_slice() {
         &[a, b, c, d] if items.len() == 4 => Ok([a, b, c, d]),
         _ => Err("/ByteRange is not four non-negative integers".into()),
@@ -46,11 +50,15 @@ pub fn check_byte_range(
     }
     let gap_start = to_usize(first_len)?;
     let gap_end = to_usize(second_start)?;
-    let end = gap_end.checked_add(to_usize(second_len)?).ok_or("ByteRange overflows")?;
+    let end = gap_end
+        .checked_add(to_usize(second_len)?)
+        .ok_or("ByteRange overflows")?;
     if gap_end <= gap_start || end > data.len() {
         return Err("ByteRange ranges overlap or run past the end of the file".into());
     }
-    let gap = data.get(gap_start..gap_end).ok_or("ByteRange gap outside the file")?;
+    let gap = data
+        .get(gap_start..gap_end)
+        .ok_or("ByteRange gap outside the file")?;
     let hex = gap
         .strip_prefix(b"<")
         .and_then(|g| g.strip_suffix(b">"))
@@ -73,19 +81,31 @@ pub fn check_byte_range(
     let [key_at] = keys.as_slice() else {
         return Err("the signature dictionary has more than one /Contents".into());
     };
-    let after_key = span.start.saturating_add(*key_at).saturating_add(b"/Contents".len());
+    let after_key = span
+        .start
+        .saturating_add(*key_at)
+        .saturating_add(b"/Contents".len());
     let between = data.get(after_key..gap_start).unwrap_or(b"x");
     if !between.iter().all(|b| crate::pdf::lexer::is_whitespace(*b)) {
         return Err("the ByteRange gap is not the value of /Contents".into());
     }
-    Ok(SignedRanges { first: 0..gap_start, second: gap_end..end })
+    Ok(SignedRanges {
+        first: 0..gap_start,
+        second: gap_end..end,
+    })
 }
 
 fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    haystack.windows(needle.len()).enumerate().filter(move |(_, w)| *w == needle).map(|(i, _)| i)
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(move |(_, w)| *w == needle)
+        .map(|(i, _)| i)
 }
 
 fn decode_hex(hex: &[u8]) -> Vec<u8> {
     let value = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-    hex.chunks_exact(2).map(|p| value(p[0]) << 4 | value(p[1])).collect()
+    hex.chunks_exact(2)
+        .map(|p| value(p[0]) << 4 | value(p[1]))
+        .collect()
 }

@@ -85,16 +85,30 @@ impl SignatureReport {
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let doc = Document::parse(pdf)?;
     let fields = signature_fields::signature_fields(&doc)?;
-    let signatures = fields.iter().map(|field| verify_field(&doc, field, options)).collect();
+    let signatures = fields
+        .iter()
+        .map(|field| verify_field(&doc, field, options))
+        .collect();
     Ok(VerifyReport { signatures })
 }
 
-fn verify_field(doc: &Document<'_>, field: &SignatureField, options: &VerifyOptions) -> SignatureReport {
+fn verify_field(
+    doc: &Document<'_>,
+    field: &SignatureField,
+    options: &VerifyOptions,
+) -> SignatureReport {
     let sig = &field.value;
     let mut report = SignatureReport {
         field_name: field.name.clone(),
-        subfilter: sig.get(b"SubFilter").and_then(Object::as_name).map(signature_fields::text).unwrap_or_default(),
-        signing_time: sig.get(b"M").and_then(Object::as_string_bytes).and_then(parse_pdf_date),
+        subfilter: sig
+            .get(b"SubFilter")
+            .and_then(Object::as_name)
+            .map(signature_fields::text)
+            .unwrap_or_default(),
+        signing_time: sig
+            .get(b"M")
+            .and_then(Object::as_string_bytes)
+            .and_then(parse_pdf_date),
         ..SignatureReport::default()
     };
     let data = doc.data();
@@ -107,7 +121,9 @@ fn verify_field(doc: &Document<'_>, field: &SignatureField, options: &VerifyOpti
     };
     report.byte_range = range.to_vec();
     let Some(contents) = sig.get(b"Contents").and_then(Object::as_string_bytes) else {
-        report.problems.push("/Contents is missing or not a string".into());
+        report
+            .problems
+            .push("/Contents is missing or not a string".into());
         return report;
     };
     let span = field.value_ref.and_then(|r| doc.object_span(r));
@@ -127,7 +143,10 @@ fn verify_field(doc: &Document<'_>, field: &SignatureField, options: &VerifyOpti
             data.len().saturating_sub(ranges.signed_len())
         ));
     }
-    let covered = [data.get(ranges.first.clone()).unwrap_or_default(), data.get(ranges.second.clone()).unwrap_or_default()];
+    let covered = [
+        data.get(ranges.first.clone()).unwrap_or_default(),
+        data.get(ranges.second.clone()).unwrap_or_default(),
+    ];
     let at = report.signing_time;
     match cades::verify_detached(contents, &covered, &options.trust_roots, at) {
         Ok(cms) => apply_cms(&mut report, cms),
@@ -171,14 +190,24 @@ fn parse_pdf_date(bytes: &[u8]) -> Option<SystemTime> {
     let rest = text.get(digits.len()..).unwrap_or("");
     let offset_secs: i64 = match rest.chars().next() {
         Some(sign @ ('+' | '-')) => {
-            let nums: Vec<i64> = rest[1..].split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse().ok()).collect();
-            let minutes = nums.first().copied().unwrap_or(0) * 60 + nums.get(1).copied().unwrap_or(0);
-            if sign == '+' { minutes * 60 } else { -minutes * 60 }
+            let nums: Vec<i64> = rest[1..]
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            let minutes =
+                nums.first().copied().unwrap_or(0) * 60 + nums.get(1).copied().unwrap_or(0);
+            if sign == '+' {
+                minutes * 60
+            } else {
+                -minutes * 60
+            }
         }
         _ => 0,
     };
     let days = days_from_civil(year, month, day);
-    let local = days.checked_mul(86_400)?.checked_add(hour * 3600 + minute * 60 + second)?;
+    let local = days
+        .checked_mul(86_400)?
+        .checked_add(hour * 3600 + minute * 60 + second)?;
     let utc = i64::try_from(local).ok()?.checked_sub(offset_secs)?;
     Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(utc).ok()?))
 }

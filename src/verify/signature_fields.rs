@@ -22,7 +22,11 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
     let Some(form) = doc.resolve_key(&catalog, b"AcroForm")? else {
         return Ok(Vec::new());
     };
-    let Some(Object::Array(fields)) = form.as_dict().map(|f| doc.resolve_key(f, b"Fields")).transpose()?.flatten()
+    let Some(Object::Array(fields)) = form
+        .as_dict()
+        .map(|f| doc.resolve_key(f, b"Fields"))
+        .transpose()?
+        .flatten()
     else {
         return Ok(Vec::new());
     };
@@ -52,7 +56,9 @@ fn walk(
         }
     }
     let node = doc.resolve(node)?;
-    let Some(dict) = node.as_dict() else { return Ok(()) };
+    let Some(dict) = node.as_dict() else {
+        return Ok(());
+    };
     let partial = dict.get(b"T").and_then(Object::as_string_bytes).map(text);
     let name = match (parent_name.is_empty(), partial) {
         (_, None) => parent_name.to_string(),
@@ -68,7 +74,11 @@ fn walk(
         if let Some(value) = dict.get(b"V") {
             let value_ref = value.as_ref();
             if let Some(value) = doc.resolve(value)?.as_dict() {
-                found.push(SignatureField { name: name.clone(), value_ref, value: value.clone() });
+                found.push(SignatureField {
+                    name: name.clone(),
+                    value_ref,
+                    value: value.clone(),
+                });
             }
         }
     }
@@ -83,7 +93,10 @@ fn walk(
 /// A text string: UTF-16BE with BOM, else PDFDocEncoding read as Latin-1 (close enough for names).
 pub fn text(bytes: &[u8]) -> String {
     if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
-        let units: Vec<u16> = utf16.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = utf16
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
         return String::from_utf16_lossy(&units);
     }
     bytes.iter().map(|&b| char::from(b)).collect()

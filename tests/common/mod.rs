@@ -7,6 +7,7 @@
 // Each test binary compiles this module and uses a different subset of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod acceptance;
 pub mod validators;
 
 pub use validators::{

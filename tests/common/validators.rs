@@ -9,6 +9,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use super::{repo_root, TempDir};
 
@@ -79,17 +80,23 @@ fn require_tool(name: &str) -> Result<PathBuf, String> {
 
 /// A Python interpreter that can import pyHanko: the repo's venv first, then `python3` on PATH.
 fn pyhanko_python() -> Result<PathBuf, String> {
-    let candidates = [Some(venv_bin().join("python3")), find_tool("python3")];
-    candidates
-        .into_iter()
-        .flatten()
-        .filter(|python| python.is_file())
-        .find(|python| {
-            Command::new(python)
-                .args(["-c", "import pyhanko, pyhanko_certvalidator"])
-                .output()
-                .is_ok_and(|out| out.status.success())
+    // Probing costs a Python start-up; do it once per test binary.
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let candidates = [Some(venv_bin().join("python3")), find_tool("python3")];
+            candidates
+                .into_iter()
+                .flatten()
+                .filter(|python| python.is_file())
+                .find(|python| {
+                    Command::new(python)
+                        .args(["-c", "import pyhanko, pyhanko_certvalidator"])
+                        .output()
+                        .is_ok_and(|out| out.status.success())
+                })
         })
+        .clone()
         .ok_or_else(|| tool_missing("pyhanko"))
 }
 

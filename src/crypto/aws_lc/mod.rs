@@ -1,0 +1,8 @@
+//! The optional AWS-LC backend (feature `aws-lc`): the same keys as [`super::rustcrypto`], about
+//! ten times faster for RSA.
+
+mod sign;
+mod verify;
+
+pub use sign::{any_supported_key, EcdsaSigningKey, RsaSigningKey};
+pub use verify::verify_signature;

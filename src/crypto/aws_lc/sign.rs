@@ -1,0 +1,249 @@
+//! Software signing keys on AWS-LC: RSA (PKCS#1 v1.5 or PSS) and ECDSA P-256/P-384.
+
+use std::fmt;
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self as lc, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use der::Decode;
+use spki::SubjectPublicKeyInfoOwned;
+
+use crate::crypto::algorithm::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1};
+use crate::crypto::rustcrypto;
+use crate::crypto::{DigestAlgorithm, LoadedKey, RsaPadding, SignatureScheme, Signer, SigningKey};
+use crate::error::{Error, Result};
+
+/// The RSA moduli we sign with, as in the RustCrypto backend.
+const RSA_MIN_BITS: usize = 2048;
+const RSA_MAX_BITS: usize = 4096;
+
+/// DER ECDSA maximum lengths: 2 + 2 * (2 + field + 1).
+const P256_MAX_SIGNATURE_LEN: usize = 72;
+const P384_MAX_SIGNATURE_LEN: usize = 104;
+
+/// An RSA private key held by AWS-LC.
+pub struct RsaSigningKey {
+    key: Arc<RsaKeyPair>,
+    padding: RsaPadding,
+}
+
+impl fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaSigningKey")
+            .field("bits", &(self.key.public_modulus_len() * 8))
+            .field("padding", &self.padding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RsaSigningKey {
+    /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding an RSA key of 2048..=4096 bits.
+    pub fn from_pkcs8_der(der: &[u8], padding: RsaPadding) -> Result<Self> {
+        let key = RsaKeyPair::from_pkcs8(der)
+            .map_err(|e| Error::Credential(format!("invalid RSA private key: {e}")))?;
+        let bits = key.public_modulus_len().saturating_mul(8);
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(Error::Credential(format!(
+                "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
+            )));
+        }
+        Ok(Self {
+            key: Arc::new(key),
+            padding,
+        })
+    }
+
+    pub fn padding(&self) -> RsaPadding {
+        self.padding
+    }
+
+    /// The public half, as it appears in the matching certificate.
+    pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        spki_from(self.key.public_key().as_der())
+    }
+}
+
+impl SigningKey for RsaSigningKey {
+    fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        let scheme = match self.padding {
+            RsaPadding::Pkcs1v15 => SignatureScheme::RsaPkcs1v15(digest),
+            RsaPadding::Pss => SignatureScheme::RsaPss(digest),
+        };
+        Some(Box::new(RsaSigner {
+            key: Arc::clone(&self.key),
+            scheme,
+        }))
+    }
+}
+
+struct RsaSigner {
+    key: Arc<RsaKeyPair>,
+    scheme: SignatureScheme,
+}
+
+impl Signer for RsaSigner {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let encoding: &'static dyn lc::RsaEncoding = match self.scheme {
+            SignatureScheme::RsaPss(DigestAlgorithm::Sha256) => &lc::RSA_PSS_SHA256,
+            SignatureScheme::RsaPss(DigestAlgorithm::Sha384) => &lc::RSA_PSS_SHA384,
+            SignatureScheme::RsaPss(DigestAlgorithm::Sha512) => &lc::RSA_PSS_SHA512,
+            SignatureScheme::RsaPkcs1v15(DigestAlgorithm::Sha384) => &lc::RSA_PKCS1_SHA384,
+            SignatureScheme::RsaPkcs1v15(DigestAlgorithm::Sha512) => &lc::RSA_PKCS1_SHA512,
+            _ => &lc::RSA_PKCS1_SHA256,
+        };
+        let mut signature = vec![0u8; self.key.public_modulus_len()];
+        self.key
+            .sign(encoding, &SystemRandom::new(), message, &mut signature)
+            .map_err(|_| Error::Signer("AWS-LC RSA signing failed".into()))?;
+        Ok(signature)
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        self.scheme
+    }
+
+    fn max_signature_len(&self) -> usize {
+        self.key.public_modulus_len()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Curve {
+    P256,
+    P384,
+}
+
+/// An ECDSA private key on P-256 or P-384. AWS-LC signs the curve's own digest (P-256 with
+/// SHA-256, P-384 with SHA-384); other digests are delegated to the RustCrypto implementation of
+/// the same key so that every digest stays available.
+pub struct EcdsaSigningKey {
+    curve: Curve,
+    native: Arc<EcdsaKeyPair>,
+    other_digests: rustcrypto::EcdsaSigningKey,
+}
+
+impl fmt::Debug for EcdsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EcdsaSigningKey")
+            .field("curve", &self.curve)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EcdsaSigningKey {
+    /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding a P-256 or P-384 key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        let info = pkcs8::PrivateKeyInfoRef::try_from(der)
+            .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+        let curve_oid = info
+            .algorithm
+            .parameters_oid()
+            .map_err(|_| Error::Credential("EC private key without a named curve".into()))?;
+        let (curve, algorithm) = match curve_oid {
+            SECP256R1 => (Curve::P256, &lc::ECDSA_P256_SHA256_ASN1_SIGNING),
+            SECP384R1 => (Curve::P384, &lc::ECDSA_P384_SHA384_ASN1_SIGNING),
+            other => {
+                return Err(Error::Credential(format!(
+                    "unsupported elliptic curve {other}"
+                )))
+            }
+        };
+        let native = EcdsaKeyPair::from_pkcs8(algorithm, der)
+            .map_err(|e| Error::Credential(format!("invalid EC private key: {e}")))?;
+        let other_digests = rustcrypto::EcdsaSigningKey::from_pkcs8_der(der)?;
+        Ok(Self {
+            curve,
+            native: Arc::new(native),
+            other_digests,
+        })
+    }
+
+    /// The public half, as it appears in the matching certificate.
+    pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        spki_from(self.native.public_key().as_der())
+    }
+
+    fn native_digest(&self) -> DigestAlgorithm {
+        match self.curve {
+            Curve::P256 => DigestAlgorithm::Sha256,
+            Curve::P384 => DigestAlgorithm::Sha384,
+        }
+    }
+}
+
+impl SigningKey for EcdsaSigningKey {
+    fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        if digest != self.native_digest() {
+            return self.other_digests.choose_scheme(digest);
+        }
+        Some(Box::new(EcdsaSigner {
+            key: Arc::clone(&self.native),
+            curve: self.curve,
+        }))
+    }
+}
+
+struct EcdsaSigner {
+    key: Arc<EcdsaKeyPair>,
+    curve: Curve,
+}
+
+impl Signer for EcdsaSigner {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let signature = self
+            .key
+            .sign(&SystemRandom::new(), message)
+            .map_err(|_| Error::Signer("AWS-LC ECDSA signing failed".into()))?;
+        Ok(signature.as_ref().to_vec())
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        match self.curve {
+            Curve::P256 => SignatureScheme::EcdsaP256(DigestAlgorithm::Sha256),
+            Curve::P384 => SignatureScheme::EcdsaP384(DigestAlgorithm::Sha384),
+        }
+    }
+
+    fn max_signature_len(&self) -> usize {
+        match self.curve {
+            Curve::P256 => P256_MAX_SIGNATURE_LEN,
+            Curve::P384 => P384_MAX_SIGNATURE_LEN,
+        }
+    }
+}
+
+/// Loads any supported key from an unencrypted PKCS#8 `PrivateKeyInfo`.
+pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<LoadedKey> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
+        .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+    match info.algorithm.oid {
+        RSA_ENCRYPTION => {
+            let key = RsaSigningKey::from_pkcs8_der(pkcs8_der, rsa_padding)?;
+            let public_key = key.public_key_info()?;
+            Ok(LoadedKey {
+                key: Arc::new(key),
+                public_key,
+            })
+        }
+        ID_EC_PUBLIC_KEY => {
+            let key = EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?;
+            let public_key = key.public_key_info()?;
+            Ok(LoadedKey {
+                key: Arc::new(key),
+                public_key,
+            })
+        }
+        other => Err(Error::Credential(format!(
+            "unsupported private key algorithm {other}"
+        ))),
+    }
+}
+
+fn spki_from(
+    der: std::result::Result<PublicKeyX509Der<'static>, aws_lc_rs::error::Unspecified>,
+) -> Result<SubjectPublicKeyInfoOwned> {
+    let der = der.map_err(|_| Error::Credential("encoding the public key".into()))?;
+    SubjectPublicKeyInfoOwned::from_der(der.as_ref())
+        .map_err(|e| Error::Credential(format!("encoding the public key: {e}")))
+}
