@@ -27,22 +27,36 @@ const TASKS: usize = 50;
 /// binary, run with the two variables set). Without them it returns at once.
 #[test]
 fn server_process_for_crash_test() {
-    let (Some(config), Some(data)) = (std::env::var_os(CHILD_CONFIG), std::env::var_os(CHILD_DATA)) else {
+    let (Some(config), Some(data)) = (std::env::var_os(CHILD_CONFIG), std::env::var_os(CHILD_DATA))
+    else {
         return;
     };
-    let settings = ServeSettings { listen: "127.0.0.1:0".into(), config: Some(config.into()), data: data.into() };
+    // An empty configuration path means the bundled demo.
+    let config = (!config.is_empty()).then(|| config.into());
+    let settings = ServeSettings {
+        listen: "127.0.0.1:0".into(),
+        config,
+        data: data.into(),
+    };
     countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
 }
 
 struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    /// The `Name: value` lines printed before serving.
+    banner: Vec<(String, String)>,
 }
 
 impl ServerProcess {
     fn start(config: &Path, data: &Path) -> Self {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["server_process_for_crash_test", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "server_process_for_crash_test",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_CONFIG, config)
             .env(CHILD_DATA, data)
             .stdout(Stdio::piped())
@@ -51,16 +65,48 @@ impl ServerProcess {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let line = lines.next().expect("server exited before listening").unwrap();
-            // libtest may print "test NAME ... " on the same line first.
-            if let Some((_, url)) = line.split_once("Listening: http://") {
-                break url.trim().parse().unwrap();
+        let mut banner = Vec::new();
+        loop {
+            let line = lines
+                .next()
+                .expect("server exited before printing Data:")
+                .unwrap();
+            // libtest prints "test NAME ... " before the first line.
+            let line = line.rsplit(" ... ").next().unwrap_or_default();
+            if let Some((name, value)) = line.split_once(": ") {
+                banner.push((name.to_owned(), value.to_owned()));
+                if name == "Data" {
+                    break;
+                }
             }
+        }
+        let value = |name: &str| {
+            banner
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
         };
+        let addr = value("Listening")
+            .unwrap()
+            .strip_prefix("http://")
+            .unwrap()
+            .parse()
+            .unwrap();
         // Keep draining the pipe so the child never blocks on a full stdout.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, addr }
+        Self {
+            child,
+            addr,
+            banner,
+        }
+    }
+
+    fn value(&self, name: &str) -> String {
+        self.banner
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     fn kill(mut self) {
@@ -79,7 +125,14 @@ impl Drop for ServerProcess {
 fn statuses(addr: SocketAddr, tasks: &[String]) -> Vec<serde_json::Value> {
     tasks
         .iter()
-        .map(|task| api(addr, SUB_CLERK, "DescribeFileCounterSignResult", &json!({"TaskId": task, "Operator": {"UserId": SUB_CLERK.2}})))
+        .map(|task| {
+            api(
+                addr,
+                SUB_CLERK,
+                "DescribeFileCounterSignResult",
+                &json!({"TaskId": task, "Operator": {"UserId": SUB_CLERK.2}}),
+            )
+        })
         .collect()
 }
 
@@ -92,24 +145,40 @@ fn tasks_survive_sigkill_and_restart() {
     let original = std::fs::read(test_pdf("classic.pdf")).unwrap();
 
     let server = ServerProcess::start(&config, &data);
-    let upload = api(server.addr, SUB_CLERK, "UploadFiles", &json!({
-        "BusinessType": "DOCUMENT",
-        "Caller": {"OperatorId": SUB_CLERK.2},
-        "FileInfos": [{"FileName": "classic.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&original)}],
-    }));
+    let upload = api(
+        server.addr,
+        SUB_CLERK,
+        "UploadFiles",
+        &json!({
+            "BusinessType": "DOCUMENT",
+            "Caller": {"OperatorId": SUB_CLERK.2},
+            "FileInfos": [{"FileName": "classic.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&original)}],
+        }),
+    );
     let file_id = upload["FileIds"][0].as_str().unwrap().to_owned();
     let tasks: Vec<String> = (0..TASKS)
         .map(|_| {
-            let accepted = api(server.addr, SUB_CLERK, "CreateFileCounterSign", &json!({"FileId": file_id, "Operator": {"UserId": SUB_CLERK.2}}));
+            let accepted = api(
+                server.addr,
+                SUB_CLERK,
+                "CreateFileCounterSign",
+                &json!({"FileId": file_id, "Operator": {"UserId": SUB_CLERK.2}}),
+            );
             assert_eq!(accepted["Status"], "PROCESSING", "{accepted}");
             accepted["TaskId"].as_str().unwrap().to_owned()
         })
         .collect();
     let first = wait_task(server.addr, SUB_CLERK, &tasks[0], Duration::from_secs(120));
     assert_eq!(first["Status"], "FINISHED", "{first}");
-    let finished_before = statuses(server.addr, &tasks).iter().filter(|s| s["Status"] == "FINISHED").count();
+    let finished_before = statuses(server.addr, &tasks)
+        .iter()
+        .filter(|s| s["Status"] == "FINISHED")
+        .count();
     server.kill();
-    assert!(finished_before < TASKS, "all tasks finished before the kill; the test proves nothing");
+    assert!(
+        finished_before < TASKS,
+        "all tasks finished before the kill; the test proves nothing"
+    );
 
     let server = ServerProcess::start(&config, &data);
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -125,12 +194,22 @@ fn tasks_survive_sigkill_and_restart() {
         assert_eq!(status["ResultFileId"], result_file_id(task).as_str());
     }
     let result_ids: Vec<String> = tasks.iter().map(|task| result_file_id(task)).collect();
-    let urls = api(server.addr, SUB_CLERK, "DescribeFileUrls", &json!({
-        "Operator": {"UserId": SUB_CLERK.2}, "BusinessType": "DIGITFILE", "BusinessIds": result_ids,
-    }));
+    let urls = api(
+        server.addr,
+        SUB_CLERK,
+        "DescribeFileUrls",
+        &json!({
+            "Operator": {"UserId": SUB_CLERK.2}, "BusinessType": "DIGITFILE", "BusinessIds": result_ids,
+        }),
+    );
     assert_eq!(urls["TotalCount"], TASKS, "{urls}");
     for url in urls["FileUrls"].as_array().unwrap() {
-        let path = url["Url"].as_str().unwrap().strip_prefix(&format!("http://{}", server.addr)).unwrap().to_owned();
+        let path = url["Url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&format!("http://{}", server.addr))
+            .unwrap()
+            .to_owned();
         let (status, signed) = http(server.addr, "GET", &path, &[], b"");
         assert_eq!(status, 200);
         assert!(signed.starts_with(&original));
@@ -143,4 +222,67 @@ fn tasks_survive_sigkill_and_restart() {
     // Each task was charged exactly once, crash or not.
     let store = SqliteStore::open(&data.join("countersign.db")).unwrap();
     assert_eq!(store.balance("sub").unwrap(), Some(100_000 - TASKS as u64));
+}
+
+#[test]
+fn demo_server_prints_credentials_that_work() {
+    let dir = TempDir::new("demo");
+    let server = ServerProcess::start(Path::new(""), &dir.path().join("data"));
+    let names: Vec<&str> = server
+        .banner
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Listening",
+            "SecretId",
+            "SecretKey",
+            "UserId",
+            "ProxyOrganizationId",
+            "Data"
+        ]
+    );
+    let (secret_id, secret_key, user_id) = (
+        server.value("SecretId"),
+        server.value("SecretKey"),
+        server.value("UserId"),
+    );
+    let who = (secret_id.as_str(), secret_key.as_str(), user_id.as_str());
+    let agent = json!({"ProxyOrganizationId": server.value("ProxyOrganizationId")});
+    let pdf = std::fs::read(test_pdf("classic.pdf")).unwrap();
+    let upload = api(
+        server.addr,
+        who,
+        "UploadFiles",
+        &json!({
+            "BusinessType": "DOCUMENT",
+            "Caller": {"OperatorId": user_id},
+            "Agent": agent,
+            "FileInfos": [{"FileName": "classic.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+        }),
+    );
+    let file_id = upload["FileIds"][0].as_str().unwrap();
+    let signed = api(
+        server.addr,
+        who,
+        "CreateFileCounterSign",
+        &json!({
+            "FileId": file_id, "Operator": {"UserId": user_id}, "Agent": agent, "SyncMode": true,
+        }),
+    );
+    assert_eq!(signed["Status"], "FINISHED", "{signed}");
+    let verified = api(
+        server.addr,
+        who,
+        "VerifyDigitFile",
+        &json!({
+            "FileId": signed["ResultFileId"], "Operator": {"UserId": user_id}, "Agent": agent,
+        }),
+    );
+    assert_eq!(verified["VerifyResult"], 1, "{verified}");
+    // The subsidiary's certificate signed (RSA-4096 signer, serial 0x4100).
+    assert_eq!(verified["VerifyDigitFileResults"][0]["CertSn"], "4100");
+    server.kill();
 }

@@ -26,7 +26,9 @@ struct UnreachableSigner;
 
 impl Signer for UnreachableSigner {
     fn sign(&self, _message: &[u8]) -> Result<Vec<u8>, countersign::Error> {
-        Err(countersign::Error::Signer("HSM slot 0: device not reachable".into()))
+        Err(countersign::Error::Signer(
+            "HSM slot 0: device not reachable".into(),
+        ))
     }
     fn scheme(&self) -> SignatureScheme {
         SignatureScheme::RsaPkcs1v15(DigestAlgorithm::Sha256)
@@ -44,16 +46,22 @@ impl SigningKey for UnreachableHsm {
 
 #[test]
 fn official_sdk_drives_every_api_and_error_code() {
-    let Some(python) = python_with_sdk() else { return };
+    let Some(python) = python_with_sdk() else {
+        return;
+    };
     let dir = TempDir::new("e2e");
     let config_path = write_config(dir.path(), 20, 2);
     let config = ServiceConfig::load(&config_path).unwrap();
     let mut keys = load_config_keys(&config).unwrap();
     let hsm_chain = keys["hsm"].cert_chain.clone();
-    keys.insert("hsm".into(), CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm)));
+    keys.insert(
+        "hsm".into(),
+        CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm)),
+    );
     let data_dir = dir.path().join("data");
     let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
-    let server = countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+    let server =
+        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
 
     let out_dir = dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -77,10 +85,17 @@ fn official_sdk_drives_every_api_and_error_code() {
     let settings_path = dir.path().join("settings.json");
     std::fs::write(&settings_path, settings.to_string()).unwrap();
     let script = repo_root().join("tests").join("service").join("e2e.py");
-    let output = Command::new(&python).arg(&script).arg(&settings_path).output().unwrap();
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(&settings_path)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "e2e.py failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "e2e.py failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("checks passed"), "{stdout}");
     println!("{stdout}");
 
@@ -88,10 +103,16 @@ fn official_sdk_drives_every_api_and_error_code() {
     for name in ["group-sync.pdf", "group-async.pdf", "sub-proxied.pdf"] {
         let path = out_dir.join(name);
         let signed = std::fs::read(&path).unwrap();
-        assert!(signed.starts_with(&original), "{name}: not an incremental update of the upload");
+        assert!(
+            signed.starts_with(&original),
+            "{name}: not an incremental update of the upload"
+        );
         let pyhanko = common::pyhanko_validate(&path, &common::root_ca_pem());
         if !pyhanko.skipped {
-            assert!(pyhanko.all_intact_valid_trusted(), "{name}: pyHanko: {pyhanko:?}");
+            assert!(
+                pyhanko.all_intact_valid_trusted(),
+                "{name}: pyHanko: {pyhanko:?}"
+            );
         }
         let pdfsig = common::pdfsig_verify(&path, &common::root_ca_pem());
         if !pdfsig.skipped {

@@ -25,8 +25,15 @@ fn ten_times_the_rate_limit_from_several_organisations() {
     let dir = TempDir::new("load");
     let config = ServiceConfig::load(&write_config(dir.path(), RATE, 2)).unwrap();
     let keys = load_config_keys(&config).unwrap();
-    let service = Service::open(&config, keys, &dir.path().join("data"), Arc::new(PdfEngine::default())).unwrap();
-    let server = countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+    let service = Service::open(
+        &config,
+        keys,
+        &dir.path().join("data"),
+        Arc::new(PdfEngine::default()),
+    )
+    .unwrap();
+    let server =
+        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
     let addr = server.addr();
     let pdf = std::fs::read(test_pdf("classic.pdf")).unwrap();
 
@@ -61,19 +68,51 @@ fn ten_times_the_rate_limit_from_several_organisations() {
             })
         })
         .collect();
-    let responses: Vec<_> = workers.into_iter().flat_map(|worker| worker.join().unwrap()).collect();
+    let responses: Vec<_> = workers
+        .into_iter()
+        .flat_map(|worker| worker.join().unwrap())
+        .collect();
     let elapsed = started.elapsed().as_secs_f64();
 
     for &who in &callers {
-        let mine: Vec<_> = responses.iter().filter(|(w, _)| w.0 == who.0).map(|(_, r)| r).collect();
-        let accepted: Vec<_> = mine.iter().filter(|r| r["Status"] == "PROCESSING").collect();
-        let limited = mine.iter().filter(|r| error_code(r) == Some("RequestLimitExceeded")).count();
-        assert_eq!(accepted.len() + limited, mine.len(), "unexpected answers for {}: {mine:?}", who.2);
+        let mine: Vec<_> = responses
+            .iter()
+            .filter(|(w, _)| w.0 == who.0)
+            .map(|(_, r)| r)
+            .collect();
+        let accepted: Vec<_> = mine
+            .iter()
+            .filter(|r| r["Status"] == "PROCESSING")
+            .collect();
+        let limited = mine
+            .iter()
+            .filter(|r| error_code(r) == Some("RequestLimitExceeded"))
+            .count();
+        assert_eq!(
+            accepted.len() + limited,
+            mine.len(),
+            "unexpected answers for {}: {mine:?}",
+            who.2
+        );
         // A full bucket, plus what refilled while the burst lasted.
         let allowed = f64::from(RATE) * (1.0 + elapsed) + 1.0;
-        assert!(accepted.len() >= RATE as usize, "{}: only {} accepted", who.2, accepted.len());
-        assert!((accepted.len() as f64) <= allowed, "{}: {} accepted in {elapsed:.2}s", who.2, accepted.len());
-        assert!(limited >= mine.len() / 2, "{}: only {limited} limited in {elapsed:.2}s", who.2);
+        assert!(
+            accepted.len() >= RATE as usize,
+            "{}: only {} accepted",
+            who.2,
+            accepted.len()
+        );
+        assert!(
+            (accepted.len() as f64) <= allowed,
+            "{}: {} accepted in {elapsed:.2}s",
+            who.2,
+            accepted.len()
+        );
+        assert!(
+            limited >= mine.len() / 2,
+            "{}: only {limited} limited in {elapsed:.2}s",
+            who.2
+        );
         // No accepted task is lost.
         for response in accepted {
             let task = response["TaskId"].as_str().unwrap();
@@ -82,7 +121,11 @@ fn ten_times_the_rate_limit_from_several_organisations() {
                 std::thread::sleep(Duration::from_millis(250));
                 status = wait_task(addr, who, task, Duration::from_secs(120));
             }
-            assert_eq!(status["Status"], "FINISHED", "{}: task {task}: {status}", who.2);
+            assert_eq!(
+                status["Status"], "FINISHED",
+                "{}: task {task}: {status}",
+                who.2
+            );
         }
     }
     server.stop().unwrap();

@@ -41,7 +41,9 @@ async fn api(
 ) -> Response {
     let headers: Vec<(String, String)> = headers
         .iter()
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
         .collect();
     // Signing and the database block: keep them off the async workers.
     let answer = tokio::task::spawn_blocking(move || {
@@ -66,10 +68,14 @@ async fn download(State(service): State<Arc<Service>>, Path(token): Path<String>
         Ok(Ok(file)) => {
             let disposition = format!(
                 "attachment; filename=\"{}\"",
-                file.name.replace(|c: char| c == '"' || c == '\\' || c.is_control(), "_")
+                file.name
+                    .replace(|c: char| c == '"' || c == '\\' || c.is_control(), "_")
             );
             (
-                [(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
                 file.bytes,
             )
                 .into_response()
@@ -126,18 +132,26 @@ pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHan
     service.set_default_public_url(&format!("http://{addr}"));
     listener.set_nonblocking(true)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new().name("countersign-http".into()).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router(Arc::new(service)))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        })
-    })?;
-    Ok(ServerHandle { addr, shutdown: Some(shutdown), thread: Some(thread) })
+    let thread = std::thread::Builder::new()
+        .name("countersign-http".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                axum::serve(listener, router(Arc::new(service)))
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+            })
+        })?;
+    Ok(ServerHandle {
+        addr,
+        shutdown: Some(shutdown),
+        thread: Some(thread),
+    })
 }
 
 /// What `countersign serve` needs.
@@ -158,7 +172,10 @@ pub const DEFAULT_DATA_DIR: &str = "countersign-data";
 
 /// Binds, opens the service, writes `Name: value` lines (the address; for the demo also its
 /// credentials) to `out`, then serves until Ctrl-C.
-pub fn run(settings: &ServeSettings, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(
+    settings: &ServeSettings,
+    out: &mut dyn Write,
+) -> Result<(), Box<dyn std::error::Error>> {
     let listener = StdTcpListener::bind(&settings.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
@@ -167,7 +184,10 @@ pub fn run(settings: &ServeSettings, out: &mut dyn Write) -> Result<(), Box<dyn 
         Some(path) => {
             let config = ServiceConfig::load(path)?;
             let keys = load_config_keys(&config)?;
-            (Service::open(&config, keys, &settings.data, engine)?, Vec::new())
+            (
+                Service::open(&config, keys, &settings.data, engine)?,
+                Vec::new(),
+            )
         }
         None => {
             let demo = demo()?;
@@ -177,17 +197,22 @@ pub fn run(settings: &ServeSettings, out: &mut dyn Write) -> Result<(), Box<dyn 
                 ("UserId", demo.user_id.clone()),
                 ("ProxyOrganizationId", demo.proxy_organization_id.clone()),
             ];
-            (Service::open(&demo.config, demo.keys, &settings.data, engine)?, banner)
+            (
+                Service::open(&demo.config, demo.keys, &settings.data, engine)?,
+                banner,
+            )
         }
     };
     let server = spawn(listener, service)?;
     writeln!(out, "Listening: http://{addr}")?;
-    writeln!(out, "Data: {}", settings.data.display())?;
     for (name, value) in banner {
         writeln!(out, "{name}: {value}")?;
     }
+    writeln!(out, "Data: {}", settings.data.display())?;
     out.flush()?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(tokio::signal::ctrl_c())?;
     server.stop()?;
     Ok(())

@@ -130,7 +130,11 @@ impl ServiceConfig {
             toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
         for organization in &mut config.organizations {
             let credential = &mut organization.credential;
-            for path in [&mut credential.key, &mut credential.certificates, &mut credential.pkcs12] {
+            for path in [
+                &mut credential.key,
+                &mut credential.certificates,
+                &mut credential.pkcs12,
+            ] {
                 if let Some(path) = path.as_mut() {
                     *path = base_dir.join(&*path);
                 }

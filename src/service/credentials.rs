@@ -15,13 +15,23 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Loads a PEM chain and key, or a PKCS#12 file.
 pub fn load(credential: &CredentialConfig) -> Result<CertifiedKey, Error> {
-    let options =
-        LoadOptions { password: credential.password.clone(), ..LoadOptions::default() };
-    match (&credential.pkcs12, &credential.certificates, &credential.key) {
-        (Some(pkcs12), None, None) => {
-            load_pkcs12(&read(pkcs12)?, credential.password.as_deref().unwrap_or_default(), &options)
+    let options = LoadOptions {
+        password: credential.password.clone(),
+        ..LoadOptions::default()
+    };
+    match (
+        &credential.pkcs12,
+        &credential.certificates,
+        &credential.key,
+    ) {
+        (Some(pkcs12), None, None) => load_pkcs12(
+            &read(pkcs12)?,
+            credential.password.as_deref().unwrap_or_default(),
+            &options,
+        ),
+        (None, Some(certificates), Some(key)) => {
+            load_pem(&read(certificates)?, &read(key)?, &options)
         }
-        (None, Some(certificates), Some(key)) => load_pem(&read(certificates)?, &read(key)?, &options),
         _ => Err(Error::Credential(
             "give either `pkcs12` (with `password`) or both `certificates` and `key`".into(),
         )),

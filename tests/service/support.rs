@@ -51,7 +51,11 @@ impl Drop for TempDir {
 }
 
 pub const ADMIN: (&str, &str, &str) = ("AKIDgroupAdmin", "group-admin-secret", "group-admin");
-pub const UPLOADER: (&str, &str, &str) = ("AKIDgroupUploader", "group-uploader-secret", "group-uploader");
+pub const UPLOADER: (&str, &str, &str) = (
+    "AKIDgroupUploader",
+    "group-uploader-secret",
+    "group-uploader",
+);
 pub const SUB_CLERK: (&str, &str, &str) = ("AKIDsubClerk", "sub-clerk-secret", "sub-clerk");
 pub const OTHER: (&str, &str, &str) = ("AKIDotherAdmin", "other-admin-secret", "other-admin");
 pub const POOR: (&str, &str, &str) = ("AKIDpoorAdmin", "poor-admin-secret", "poor-admin");
@@ -97,10 +101,21 @@ pub fn write_config(dir: &Path, rate_limit: u32, workers: usize) -> PathBuf {
 }
 
 /// One HTTP/1.1 exchange on a fresh connection: (status, body).
-pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -150,7 +165,13 @@ pub fn api(addr: SocketAddr, who: (&str, &str, &str), action: &str, body: &Value
         ("X-TC-Timestamp".to_owned(), timestamp.to_string()),
         ("X-TC-Region".to_owned(), "ap-guangzhou".to_owned()),
     ];
-    let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: body.as_bytes() };
+    let request = SignedRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
     let authorization = authorization_header(&request, who.0, who.1, "ess", timestamp);
     headers.push(("Authorization".to_owned(), authorization));
     let (status, response) = http(addr, "POST", "/", &headers, body.as_bytes());
@@ -164,7 +185,12 @@ pub fn error_code(response: &Value) -> Option<&str> {
 }
 
 /// Polls DescribeFileCounterSignResult until the task leaves PROCESSING or `timeout` passes.
-pub fn wait_task(addr: SocketAddr, who: (&str, &str, &str), task: &str, timeout: Duration) -> Value {
+pub fn wait_task(
+    addr: SocketAddr,
+    who: (&str, &str, &str),
+    task: &str,
+    timeout: Duration,
+) -> Value {
     let deadline = Instant::now() + timeout;
     loop {
         let body = serde_json::json!({"TaskId": task, "Operator": {"UserId": who.2}});
@@ -183,7 +209,10 @@ fn ci() -> bool {
 /// A Python that imports the official ESS SDK (and pyHanko): the repo's `.venv` first, then
 /// `python3`. `None` after printing "skipped: ..." outside CI; panics under CI=true.
 pub fn python_with_sdk() -> Option<PathBuf> {
-    let candidates = [repo_root().join(".venv").join("bin").join("python3"), PathBuf::from("python3")];
+    let candidates = [
+        repo_root().join(".venv").join("bin").join("python3"),
+        PathBuf::from("python3"),
+    ];
     let found = candidates.into_iter().find(|python| {
         Command::new(python)
             .args(["-c", "import tencentcloud.ess.v20201111.ess_client"])
