@@ -1,6 +1,17 @@
 //! The HTTP face of [`crate::service`]: Tencent Cloud API 3.0 on `POST /` (JSON body, TC3 headers,
 //! answers always HTTP 200 with the API envelope) and `GET /download/{token}` for the links of
 //! DescribeFileUrls. Plain HTTP: put a TLS-terminating proxy in front for anything but loopback.
+//!
+//! The official SDKs work unchanged once pointed at the server, e.g. in Python:
+//!
+//! ```text
+//! http = HttpProfile(); http.endpoint = "127.0.0.1:8080"; http.scheme = "http"; http.reqMethod = "POST"
+//! client = ess_client.EssClient(credential.Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou",
+//!                               ClientProfile(httpProfile=http))
+//! ```
+//!
+//! Set `public_url` in the configuration when clients reach the server under another address than
+//! the one it listens on (proxy, `0.0.0.0`): it is the base of the download links.
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener as StdTcpListener};

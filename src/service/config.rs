@@ -218,3 +218,73 @@ impl ServiceConfig {
 fn config_error(message: String) -> ServiceError {
     ServiceError::Config(message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+        rate_limit = 7
+        [rate_limits]
+        CreateFileCounterSign = 3
+        [[organizations]]
+        id = "group"
+        credential = { key = "keys/group.key.pem", certificates = "keys/group.chain.pem" }
+        [[organizations]]
+        id = "sub"
+        parent = "group"
+        quota = 10
+        credential = { pkcs12 = "/abs/sub.p12", password = "demo" }
+        [[employees]]
+        user_id = "alice"
+        organization = "sub"
+        permissions = ["counter_sign"]
+        secrets = [{ id = "AKIDalice", key = "s" }]
+    "#;
+
+    #[test]
+    fn parses_and_resolves_relative_paths() {
+        let config = ServiceConfig::from_toml(VALID, Path::new("/etc/countersign")).unwrap();
+        assert_eq!(config.rate_limit_for("CreateFileCounterSign"), 3);
+        assert_eq!(config.rate_limit_for("UploadFiles"), 7);
+        let group = &config.organizations[0].credential;
+        assert_eq!(
+            group.key.as_deref(),
+            Some(Path::new("/etc/countersign/keys/group.key.pem"))
+        );
+        let sub = &config.organizations[1];
+        assert_eq!(
+            sub.credential.pkcs12.as_deref(),
+            Some(Path::new("/abs/sub.p12"))
+        );
+        assert_eq!((sub.parent.as_deref(), sub.quota), (Some("group"), 10));
+        assert_eq!(config.employees[0].permissions, [Permission::CounterSign]);
+        let defaults = ServiceConfig::from_toml("", Path::new(".")).unwrap();
+        assert_eq!(defaults.rate_limit, DEFAULT_RATE_LIMIT);
+    }
+
+    #[test]
+    fn rejects_inconsistent_configurations() {
+        let broken = [
+            VALID.replace("parent = \"group\"", "parent = \"nobody\""),
+            VALID.replace("organization = \"sub\"", "organization = \"nobody\""),
+            VALID.replace("rate_limit = 7", "rate_limit = 0"),
+            VALID.replace("id = \"sub\"", "id = \"group\""),
+            VALID.replace("key = \"s\"", "key = \"\""),
+            VALID.replace(
+                "permissions = [\"counter_sign\"]",
+                "permissions = [\"everything\"]",
+            ),
+            VALID.replace("quota = 10", "quota = 10\ncolour = \"blue\""),
+        ];
+        for text in broken {
+            assert!(
+                matches!(
+                    ServiceConfig::from_toml(&text, Path::new(".")),
+                    Err(ServiceError::Config(_))
+                ),
+                "accepted:\n{text}"
+            );
+        }
+    }
+}

@@ -155,6 +155,13 @@ sync_pdf = download(admin, sync.ResultFileId, "group-sync.pdf")
 async_pdf = download(admin, done.ResultFileId, "group-async.pdf")
 verify(admin, sync.ResultFileId, sync_pdf, "3001")
 verify(admin, done.ResultFileId, async_pdf, "3001")
+short = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId], "UrlTtl": 1})
+time.sleep(2.2)
+try:
+    urllib.request.urlopen(short.FileUrls[0].Url, timeout=60)
+    check(False, "an expired download URL is refused")
+except urllib.error.HTTPError as error:
+    check(error.code == 404, "an expired download URL gives 404")
 unsigned = call(admin, "VerifyDigitFile", {"Operator": operator(admin), "FileId": file_id})
 check(unsigned.VerifyResult == 2 and not unsigned.VerifyDigitFileResults, "an unsigned upload does not verify")
 
