@@ -76,24 +76,41 @@ async fn api(
 
 async fn download(State(service): State<Arc<Service>>, Path(token): Path<String>) -> Response {
     match tokio::task::spawn_blocking(move || service.download(&token)).await {
-        Ok(Ok(file)) => {
-            let disposition = format!(
-                "attachment; filename=\"{}\"",
-                file.name
-                    .replace(|c: char| c == '"' || c == '\\' || c.is_control(), "_")
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                file.bytes,
-            )
-                .into_response()
-        }
+        Ok(Ok(file)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, content_disposition(&file.name)),
+            ],
+            file.bytes,
+        )
+            .into_response(),
         Ok(Err(error)) => (StatusCode::NOT_FOUND, error.message).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "download failed").into_response(),
     }
+}
+
+/// `attachment` with an ASCII `filename` fallback and the exact (often Chinese) name as RFC 6266
+/// `filename*`, so that the header value stays visible ASCII whatever the uploader called the file.
+fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 /// A server running on its own thread and runtime; stops when dropped.
@@ -227,4 +244,18 @@ pub fn run(
     runtime.block_on(tokio::signal::ctrl_c())?;
     server.stop()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_disposition_is_ascii_for_any_name() {
+        assert_eq!(
+            content_disposition("合同 \"v2\".pdf"),
+            "attachment; filename=\"__ _v2_.pdf\"; filename*=UTF-8''%E5%90%88%E5%90%8C%20%22v2%22.pdf"
+        );
+        assert!(axum::http::HeaderValue::try_from(content_disposition("a\r\nb.pdf")).is_ok());
+    }
 }

@@ -150,4 +150,6 @@ pub enum ServiceError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot start the signing workers: {0}")]
+    Workers(std::io::Error),
 }

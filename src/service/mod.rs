@@ -122,7 +122,7 @@ impl Service {
                 .map(usize::from)
                 .unwrap_or(2)
         });
-        let pool = WorkerPool::start(Arc::clone(&core), workers);
+        let pool = WorkerPool::start(Arc::clone(&core), workers).map_err(ServiceError::Workers)?;
         for task in core.metadata.processing_tasks()? {
             pool.submit(task.id);
         }

@@ -100,28 +100,28 @@ pub(crate) struct WorkerPool {
 }
 
 impl WorkerPool {
-    pub(crate) fn start(core: Arc<Core>, count: usize) -> Self {
+    pub(crate) fn start(core: Arc<Core>, count: usize) -> std::io::Result<Self> {
         let (sender, receiver) = mpsc::channel::<String>();
         let receiver = Arc::new(Mutex::new(receiver));
         let stopping = Arc::new(AtomicBool::new(false));
-        let workers = (0..count)
-            .map(|index| {
-                let (core, receiver, stopping) = (
-                    Arc::clone(&core),
-                    Arc::clone(&receiver),
-                    Arc::clone(&stopping),
-                );
-                std::thread::Builder::new()
-                    .name(format!("countersign-worker-{index}"))
-                    .spawn(move || work(&core, &receiver, &stopping))
-            })
-            .filter_map(Result::ok)
-            .collect();
-        Self {
+        let mut pool = Self {
             sender: Some(sender),
             stopping,
-            workers,
+            workers: Vec::with_capacity(count),
+        };
+        for index in 0..count {
+            let (core, receiver, stopping) = (
+                Arc::clone(&core),
+                Arc::clone(&receiver),
+                Arc::clone(&pool.stopping),
+            );
+            // On error `pool` is dropped, which stops the workers already started.
+            let worker = std::thread::Builder::new()
+                .name(format!("countersign-worker-{index}"))
+                .spawn(move || work(&core, &receiver, &stopping))?;
+            pool.workers.push(worker);
         }
+        Ok(pool)
     }
 
     /// Queues a task. Tasks not run before shutdown stay PROCESSING in the store and are queued
