@@ -11,7 +11,7 @@ use super::config::{
 };
 use super::credentials::certified_key_from_pem;
 use super::error::ServiceError;
-use super::ids::random_id;
+use super::ids::secret_bytes;
 use crate::crypto::CertifiedKey;
 
 pub const GROUP_ORGANIZATION_ID: &str = "demo-group";
@@ -62,7 +62,12 @@ fn credential_key(
 
 /// Builds the demo with new random SecretKeys.
 pub fn demo() -> Result<Demo, ServiceError> {
-    let secret_key = random_id();
+    let new_secret = || {
+        secret_bytes::<16>()
+            .map(hex::encode)
+            .map_err(|e| ServiceError::Config(format!("no randomness for the demo SecretKey: {e}")))
+    };
+    let secret_key = new_secret()?;
     // The embedded credentials have no files; the paths only document where they come from.
     let embedded = |name: &str| CredentialConfig {
         key: Some(PathBuf::from(format!("testdata/pki/{name}.key.pem"))),
@@ -108,7 +113,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
                 permissions: all_permissions(),
                 secrets: vec![SecretConfig {
                     id: SUB_SECRET_ID.into(),
-                    key: random_id(),
+                    key: new_secret()?,
                 }],
             },
         ],

@@ -7,20 +7,28 @@ pub fn random_id() -> String {
     hex::encode(random_bytes::<16>())
 }
 
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+/// Bytes from the operating system's CSPRNG, for secrets that must not fall back to anything.
+pub fn secret_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut bytes = [0u8; N];
-    // The OS generator failing is unrecoverable for an id service; fall back to a hash of the
-    // time and a counter rather than panic, so ids stay unique though not secret.
-    if getrandom::fill(&mut bytes).is_err() {
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Random bytes for identifiers. Should the OS generator ever fail, fall back to a hash of the time
+/// and a counter rather than stop serving: ids stay unique, and access to what they name is
+/// checked by organisation anyway, never by the secrecy of the id.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    secret_bytes().unwrap_or_else(|_| {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let seed = format!("{:?}{count}", std::time::SystemTime::now());
         let digest = Sha256::digest(seed.as_bytes());
+        let mut bytes = [0u8; N];
         for (byte, value) in bytes.iter_mut().zip(digest.iter().cycle()) {
             *byte = *value;
         }
-    }
-    bytes
+        bytes
+    })
 }
 
 /// The result file id of a task: a function of the task id alone, so that re-running a task after a

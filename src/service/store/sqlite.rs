@@ -9,7 +9,7 @@ use super::{
     FileKind, FileRecord, FileStore, MetadataStore, QuotaStore, TaskRecord, TaskStatus, TaskStore,
 };
 use crate::service::error::StoreError;
-use crate::service::ids::random_bytes;
+use crate::service::ids::secret_bytes;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS files (
@@ -297,10 +297,13 @@ impl QuotaStore for SqliteStore {
 
 impl MetadataStore for SqliteStore {
     fn installation_key(&self) -> Result<Vec<u8>, StoreError> {
+        let fresh = secret_bytes::<32>().map_err(|e| {
+            StoreError::Corrupt(format!("no randomness for the installation key: {e}"))
+        })?;
         let connection = self.lock();
         connection.execute(
             "INSERT OR IGNORE INTO settings (name, value) VALUES ('installation_key', ?1)",
-            params![random_bytes::<32>().to_vec()],
+            params![fresh.to_vec()],
         )?;
         Ok(connection.query_row(
             "SELECT value FROM settings WHERE name = 'installation_key'",
