@@ -245,6 +245,11 @@ impl Service {
         Ok(self.core.metadata.balance(organization)?)
     }
 
+    /// Tops up an organisation's balance; returns the new one (`None`: unknown organisation).
+    pub fn add_signatures(&self, organization: &str, count: u64) -> Result<Option<u64>, ApiError> {
+        Ok(self.core.metadata.add_signatures(organization, count)?)
+    }
+
     fn submit(&self, task_id: String) {
         if let Some(pool) = &self.pool {
             pool.submit(task_id);

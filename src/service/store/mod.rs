@@ -133,6 +133,9 @@ pub trait QuotaStore: Send + Sync {
     fn ensure_account(&self, organization: &str, initial: u64) -> Result<(), StoreError>;
     /// The remaining signatures, `None` for an organisation without an account.
     fn balance(&self, organization: &str) -> Result<Option<u64>, StoreError>;
+    /// Adds `count` signatures to an existing account; returns the new balance, `None` when the
+    /// organisation has no account.
+    fn add_signatures(&self, organization: &str, count: u64) -> Result<Option<u64>, StoreError>;
 }
 
 /// Everything the service keeps besides file bytes.

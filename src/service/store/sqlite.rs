@@ -293,6 +293,18 @@ impl QuotaStore for SqliteStore {
             .optional()?;
         Ok(balance.map(|b| u64::try_from(b).unwrap_or_default()))
     }
+
+    fn add_signatures(&self, organization: &str, count: u64) -> Result<Option<u64>, StoreError> {
+        let balance: Option<i64> = self
+            .lock()
+            .query_row(
+                "UPDATE quota SET balance = balance + ?2 WHERE organization = ?1 RETURNING balance",
+                params![organization, to_i64(count)?],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(balance.map(|b| u64::try_from(b).unwrap_or_default()))
+    }
 }
 
 impl MetadataStore for SqliteStore {
@@ -373,6 +385,8 @@ mod tests {
         assert_eq!(store.file("rb", 4).unwrap().unwrap().kind, FileKind::Result);
         assert_eq!(store.balance("org").unwrap(), Some(1));
         assert!(store.processing_tasks().unwrap().is_empty());
+        assert_eq!(store.add_signatures("org", 10).unwrap(), Some(11));
+        assert_eq!(store.add_signatures("no-account", 10).unwrap(), None);
     }
 
     #[test]
