@@ -41,7 +41,8 @@ pub const DEFAULT_RATE_LIMIT: u32 = 20;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
-    /// Threads that sign asynchronous tasks; `None`: one per core.
+    /// Threads that sign asynchronous tasks; `None`: one per core. With 0, asynchronous tasks are
+    /// accepted and recorded but only run by a later start with workers (used by the tests).
     pub workers: Option<usize>,
     /// Requests per second per action and organisation.
     #[serde(default = "default_rate_limit")]

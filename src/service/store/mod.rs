@@ -10,7 +10,9 @@
 //!
 //! A deployment that outgrows one machine implements [`MetadataStore`] on a shared database
 //! (PostgreSQL: the same tables, `UPDATE ... WHERE status = 'PROCESSING'` for the transitions) and
-//! [`BlobStore`] on shared storage; the service only talks to the traits.
+//! [`BlobStore`] on shared storage; the service only talks to the traits. With several nodes,
+//! "re-queue every PROCESSING task at start" becomes a lease (a `claimed_until` column taken with
+//! `SELECT ... FOR UPDATE SKIP LOCKED`), so a node only resumes tasks whose owner stopped renewing.
 
 mod blob;
 mod sqlite;
