@@ -19,6 +19,10 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = ServeSettings { listen: args.listen, config: args.config, data: args.data };
+    let settings = ServeSettings {
+        listen: args.listen,
+        config: args.config,
+        data: args.data,
+    };
     countersign::server::run(&settings, &mut std::io::stdout())
 }
