@@ -12,6 +12,7 @@ pub mod cades;
 pub mod crypto;
 pub mod error;
 pub mod pdf;
+pub mod repair;
 pub mod sign;
 pub mod verify;
 
