@@ -48,12 +48,21 @@ impl ScannedObjects {
 /// Scans `data` front to back. Object streams are unpacked; xref streams and object streams
 /// themselves are dropped (the rewrite has its own table and writes everything uncompressed).
 pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
-    let header = find(data.get(..HEADER_SEARCH.min(data.len())).unwrap_or_default(), b"%PDF-")
-        .ok_or_else(|| Error::NotPdf(format!("no %PDF- header in the first {HEADER_SEARCH} bytes")))?;
+    let header = find(
+        data.get(..HEADER_SEARCH.min(data.len()))
+            .unwrap_or_default(),
+        b"%PDF-",
+    )
+    .ok_or_else(|| {
+        Error::NotPdf(format!(
+            "no %PDF- header in the first {HEADER_SEARCH} bytes"
+        ))
+    })?;
     let version = read_version(data, header);
     // (position, generation, object) per number; the highest position wins.
     let mut found: BTreeMap<u32, (usize, u16, Object)> = BTreeMap::new();
     let mut trailer = Dict::new();
+    let mut xref_dicts = Vec::new();
     let mut pos = header;
     while let Some(start) = next_object_start(data, pos) {
         let parsed = parse_indirect_span(data, start, &|_| None);
@@ -65,6 +74,7 @@ pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
         if let Object::Stream(stream) = &object {
             if stream.dict.has_name(b"Type", b"XRef") {
                 trailer = stream.dict.clone();
+                xref_dicts.push(stream.dict.clone());
                 continue;
             }
             if stream.dict.has_name(b"Type", b"ObjStm") {
@@ -74,8 +84,17 @@ pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
         }
         insert(&mut found, id.num, (start, id.gen, object));
     }
-    if let Some(last) = last_trailer(data) {
-        trailer = last;
+    let trailers = all_trailers(data);
+    if let Some(last) = trailers.last() {
+        trailer = last.clone();
+    }
+    // Any revision's /Encrypt means the strings and streams are encrypted: keep it visible.
+    if let Some(encrypt) = trailers
+        .iter()
+        .chain(&xref_dicts)
+        .find_map(|t| t.get(b"Encrypt"))
+    {
+        trailer.set("Encrypt", encrypt.clone());
     }
     Ok(ScannedObjects {
         version,
@@ -115,11 +134,13 @@ fn next_object_start(data: &[u8], from: usize) -> Option<usize> {
     loop {
         let hit = at.checked_add(find(data.get(at..)?, b"obj")?)?;
         at = hit.saturating_add(3);
-        let after_ok = data.get(hit.saturating_add(3)).is_none_or(|&b| !is_regular(b));
+        let after_ok = data
+            .get(hit.saturating_add(3))
+            .is_none_or(|&b| !is_regular(b));
         if !after_ok {
             continue;
         }
-        if let Some(start) = header_start(data, hit) {
+        if let Some(start) = header_start(data, hit).filter(|&s| s >= from) {
             return Some(start);
         }
     }
@@ -152,17 +173,19 @@ fn header_start(data: &[u8], keyword: usize) -> Option<usize> {
     starts_token.then_some(i)
 }
 
-/// The dictionary after the last `trailer` keyword that has one.
-fn last_trailer(data: &[u8]) -> Option<Dict> {
-    let mut end = data.len();
-    while let Some(at) = rfind(data.get(..end)?, b"trailer") {
-        let mut cursor = Cursor::new(data, at.saturating_add(7));
+/// Every dictionary that follows a `trailer` keyword, in file order.
+fn all_trailers(data: &[u8]) -> Vec<Dict> {
+    let mut trailers = Vec::new();
+    let mut at = 0;
+    while let Some(hit) = data.get(at..).and_then(|rest| find(rest, b"trailer")) {
+        let keyword = at.saturating_add(hit);
+        at = keyword.saturating_add(7);
+        let mut cursor = Cursor::new(data, at);
         if let Ok(Object::Dict(dict)) = ObjectParser::new(&mut cursor, "trailer").parse() {
-            return Some(dict);
+            trailers.push(dict);
         }
-        end = at;
     }
-    None
+    trailers
 }
 
 fn read_version(data: &[u8], header: usize) -> String {
@@ -184,8 +207,4 @@ fn read_version(data: &[u8], header: usize) -> String {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     crate::pdf::lexer::find(haystack, needle)
-}
-
-fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    crate::pdf::lexer::rfind(haystack, needle)
 }

@@ -141,12 +141,12 @@ pub fn prepare_update(
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
-    let plan = field::plan_field(
+    let plan = field::plan_field_or_fill(
         &doc,
         (catalog_ref, &catalog),
         (page.0, &page.1),
         sig_ref,
-        options.field_name.as_deref(),
+        (options.field_name.as_deref(), options.fill_empty_field),
         &mut numbers,
     )?;
 
