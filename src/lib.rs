@@ -14,6 +14,7 @@ pub mod cades;
 pub mod crypto;
 pub mod error;
 pub mod pdf;
+pub mod repair;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "service")]

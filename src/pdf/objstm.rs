@@ -40,6 +40,14 @@ impl ObjectStream {
         })
     }
 
+    /// Every object number the stream's header lists, with its index.
+    pub fn numbers(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.offsets
+            .iter()
+            .zip(0u32..)
+            .map(|(&(num, _), index)| (num, index))
+    }
+
     /// The object numbered `num`, expected at `index`.
     pub fn object(&self, num: u32, index: u32) -> Result<Object> {
         let by_index = usize::try_from(index)

@@ -76,6 +76,35 @@ impl XrefSection {
         own.unwrap_or(0).max(hidden.unwrap_or(0))
     }
 
+    /// Every object number this section (and its hidden stream) gives a location for.
+    pub fn object_numbers(&self, data: &[u8]) -> Vec<u32> {
+        let mut numbers = Vec::new();
+        let mut push_range = |first: u32, count: u32| {
+            let end = first.saturating_add(count.min(1 << 20));
+            for num in first..end {
+                if matches!(
+                    self.lookup(data, num),
+                    Some(XrefEntry::InFile { .. } | XrefEntry::Compressed { .. })
+                ) {
+                    numbers.push(num);
+                }
+            }
+        };
+        match &self.entries {
+            Entries::Table(subs) => subs.iter().for_each(|s| push_range(s.first, s.count)),
+            Entries::Stream(st) => st
+                .subsections
+                .iter()
+                .for_each(|&(f, c, _)| push_range(f, c)),
+        }
+        if let Some(hidden) = &self.hidden_stream {
+            numbers.extend(hidden.object_numbers(data));
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers
+    }
+
     /// The /Prev offset of this section.
     pub fn prev(&self) -> Option<u64> {
         self.trailer

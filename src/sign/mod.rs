@@ -42,6 +42,11 @@ pub struct SignOptions {
     pub page_index: usize,
     /// Name of the signature field; default: the first free `SignatureN`.
     pub field_name: Option<String>,
+    /// Sign the first empty signature field instead of adding a new one (when there is one).
+    pub fill_empty_field: bool,
+    /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
+    /// output is then not an incremental update of the input).
+    pub repair: bool,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -83,6 +88,17 @@ impl PreparedUpdate {
 
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
+    match sign_as_is(pdf, key, options) {
+        // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
+        Err(error) if options.repair && crate::repair::is_damage(&error) => {
+            let rewritten = crate::repair::rewrite(pdf)?;
+            sign_as_is(&rewritten, key, options)
+        }
+        other => other,
+    }
+}
+
+fn sign_as_is(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     let params = cms_params(options);
     let mut prepared = prepare_update(pdf, key, options)?;
     let (before, after) = prepared.signed_parts();
@@ -125,12 +141,12 @@ pub fn prepare_update(
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
-    let plan = field::plan_field(
+    let plan = field::plan_field_or_fill(
         &doc,
         (catalog_ref, &catalog),
         (page.0, &page.1),
         sig_ref,
-        options.field_name.as_deref(),
+        (options.field_name.as_deref(), options.fill_empty_field),
         &mut numbers,
     )?;
 
