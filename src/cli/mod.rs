@@ -1,5 +1,6 @@
 //! Subcommands: `sign`, `verify` (and `serve` with the `server` feature).
 
+mod batch;
 mod credential_args;
 mod demo;
 mod sign;
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Sign a PDF (incremental update; the input stays an exact prefix of the output).
     Sign(Box<sign::SignArgs>),
+    /// Sign many PDFs on all cores with one credential (outputs keep their file names).
+    Batch(Box<batch::BatchArgs>),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
 }
@@ -33,6 +36,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
+        Command::Batch(args) => batch::run(*args),
     };
     match result {
         Ok(code) => code,
