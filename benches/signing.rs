@@ -118,7 +118,7 @@ fn credentials() -> Vec<Credential> {
 
 fn options() -> SignOptions {
     SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
+        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
         ..SignOptions::default()
     }
 }
