@@ -2,12 +2,14 @@
 //! One file per stage: `preflight` (refusals), `page_tree` and `field` (what changes),
 //! `signature_dictionary` and `byterange` (placeholders), then CMS from [`crate::cades`].
 
+pub mod batch;
 pub mod byterange;
 mod field;
 mod page_tree;
 mod pdf_date;
 pub mod preflight;
 mod signature_dictionary;
+pub mod stream;
 
 use std::time::SystemTime;
 
@@ -88,19 +90,36 @@ impl PreparedUpdate {
 
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
-    match sign_as_is(pdf, key, options) {
+    let contents_len = cades::reserved_len(key, &cms_params(options))?;
+    sign_pdf_reserving(pdf, key, options, contents_len)
+}
+
+/// [`sign_pdf`] with the `/Contents` reservation ([`cades::reserved_len`]) computed once by the
+/// caller: batch signing reuses it for every document.
+pub(crate) fn sign_pdf_reserving(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: usize,
+) -> Result<Vec<u8>> {
+    match sign_as_is(pdf, key, options, contents_len) {
         // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
         Err(error) if options.repair && crate::repair::is_damage(&error) => {
             let rewritten = crate::repair::rewrite(pdf)?;
-            sign_as_is(&rewritten, key, options)
+            sign_as_is(&rewritten, key, options, contents_len)
         }
         other => other,
     }
 }
 
-fn sign_as_is(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
+fn sign_as_is(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: usize,
+) -> Result<Vec<u8>> {
     let params = cms_params(options);
-    let mut prepared = prepare_update(pdf, key, options)?;
+    let mut prepared = prepare_update_reserving(pdf, options, contents_len)?;
     let (before, after) = prepared.signed_parts();
     let digest = options.digest.digest_chunks(&[pdf, before, after]);
     let der = cades::build_detached(key, &params, &digest)?;
@@ -115,7 +134,7 @@ fn signing_time(options: &SignOptions) -> SystemTime {
     options.signing_time.unwrap_or_else(SystemTime::now)
 }
 
-fn cms_params(options: &SignOptions) -> CmsParams {
+pub(crate) fn cms_params(options: &SignOptions) -> CmsParams {
     CmsParams {
         digest: options.digest,
         signing_time: match options.subfilter {
@@ -132,11 +151,20 @@ pub fn prepare_update(
     key: &CertifiedKey,
     options: &SignOptions,
 ) -> Result<PreparedUpdate> {
+    let contents_len = cades::reserved_len(key, &cms_params(options))?;
+    prepare_update_reserving(pdf, options, contents_len)
+}
+
+/// [`prepare_update`] with a `/Contents` reservation of `contents_len` bytes.
+pub(crate) fn prepare_update_reserving(
+    pdf: &[u8],
+    options: &SignOptions,
+    contents_len: usize,
+) -> Result<PreparedUpdate> {
     let doc = Document::parse(pdf)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
-    let contents_len = cades::reserved_len(key, &cms_params(options))?;
     let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
