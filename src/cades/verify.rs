@@ -286,11 +286,18 @@ fn check_attributes(
     content_digest: &[u8],
     signer: &Certificate,
 ) -> Result<()> {
+    // The signed content type and the ESS certificate binding count as part of the signature:
+    // the eContentType and the certificate set are unsigned and could otherwise be swapped.
+    let mut bindings_ok = true;
     match single_value::<ObjectIdentifier>(attributes, ID_CONTENT_TYPE)? {
         Some(content_type) if content_type == signed_data.encap_content_info.econtent_type => {}
-        Some(content_type) => report.problems.push(format!(
-            "content-type attribute {content_type} differs from the eContentType"
-        )),
+        Some(content_type) => {
+            bindings_ok = false;
+            report.problems.push(format!(
+                "content-type attribute {content_type} differs from the eContentType {}",
+                signed_data.encap_content_info.econtent_type
+            ));
+        }
         None => report
             .problems
             .push("no content-type signed attribute".into()),
@@ -306,14 +313,11 @@ fn check_attributes(
     }
     report.signing_time =
         single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
-    // The ESS binding counts as part of the signature: without it a certificate could be swapped.
-    report.signature_ok = match check_signing_certificate(attributes, signer)? {
-        Some(problem) => {
-            report.problems.push(problem);
-            false
-        }
-        None => true,
-    };
+    if let Some(problem) = check_signing_certificate(attributes, signer)? {
+        bindings_ok = false;
+        report.problems.push(problem);
+    }
+    report.signature_ok = bindings_ok;
     Ok(())
 }
 
@@ -515,4 +519,49 @@ fn may_issue(issuer: &Certificate, is_root: bool) -> bool {
 
 fn cms_error(what: &str, error: der::Error) -> Error {
     Error::Cms(format!("{what}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_hex_drops_only_the_der_sign_byte() {
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x00, 0x00, 0x01]), "80000001");
+        assert_eq!(serial_hex(&[0x20, 0x01]), "2001");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn zero_padding_is_accepted_and_other_trailing_bytes_reported() {
+        let element = [0x30, 0x03, 0x02, 0x01, 0x05];
+        let mut report = CmsVerification::default();
+        let mut padded = element.to_vec();
+        padded.extend([0u8; 16]);
+        assert_eq!(first_element(&padded, &mut report).unwrap(), element);
+        assert!(report.problems.is_empty());
+        let mut trailing = element.to_vec();
+        trailing.push(1);
+        assert_eq!(first_element(&trailing, &mut report).unwrap(), element);
+        assert_eq!(report.problems.len(), 1);
+        assert!(matches!(
+            first_element(&[0x30, 0x05, 0x02], &mut report),
+            Err(Error::Cms(_))
+        ));
+    }
+
+    #[test]
+    fn garbage_is_a_cms_error() {
+        for input in [
+            &b""[..],
+            b"\x00\x00",
+            b"\x30\x80\x00\x00",
+            b"\x06\x03\x2a\x03\x04",
+        ] {
+            assert!(
+                matches!(verify_detached(input, &[], &[], None), Err(Error::Cms(_))),
+                "{input:?}"
+            );
+        }
+    }
 }

@@ -2,6 +2,8 @@
 
 mod credential_args;
 mod demo;
+#[cfg(feature = "server")]
+mod serve;
 mod sign;
 mod verify;
 
@@ -26,6 +28,9 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
+    /// Run the ESS API-3.0 compatible counter-signing service.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -33,6 +38,8 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

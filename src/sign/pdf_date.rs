@@ -41,8 +41,8 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(pdf_date(UNIX_EPOCH), "D:19700101000000+00'00'");
         let t = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        // 2026-11-18T09:46:40Z
-        assert_eq!(pdf_date(t), "D:20261118094640+00'00'");
+        // 2026-11-18T11:06:40Z (date -u -d @1795000000)
+        assert_eq!(pdf_date(t), "D:20261118110640+00'00'");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(pdf_date(leap), "D:20000229000000+00'00'");
     }
