@@ -113,14 +113,16 @@ fn tiff_unpredict(mut data: Vec<u8>, row_len: usize, pixel_len: usize, bits: i64
 fn png_unpredict(data: &[u8], row_len: usize, pixel_len: usize) -> Result<Vec<u8>, DecodeError> {
     let stride = row_len.checked_add(1).ok_or("bad predictor row")?;
     let mut out = Vec::with_capacity(data.len());
-    let mut previous = vec![0u8; row_len];
+    // Rows are decoded as long as the data gives them, never padded to `/Columns`: a tiny stream
+    // claiming a huge row width must not turn into a huge allocation (the missing bytes of a short
+    // last row are simply absent, and the reader reports the stream as too short).
+    let mut previous: Vec<u8> = Vec::new();
     for chunk in data.chunks(stride) {
         let Some((&kind, encoded)) = chunk.split_first() else {
             continue;
         };
         let mut row = encoded.to_vec();
-        row.resize(row_len, 0);
-        for i in 0..row_len {
+        for i in 0..row.len() {
             let left = if i >= pixel_len {
                 row.get(i - pixel_len).copied().unwrap_or(0)
             } else {

@@ -136,6 +136,10 @@ fn verify_field(
             .and_then(parse_pdf_date),
         ..SignatureReport::default()
     };
+    if let Some(problem) = &field.problem {
+        report.problems.push(problem.clone());
+        return report;
+    }
     let data = doc.data();
     let range = match byte_range::read_byte_range(sig) {
         Ok(range) => range,
@@ -329,16 +333,25 @@ fn parse_pdf_date(bytes: &[u8]) -> Option<SystemTime> {
     let rest = text.get(digits.len()..).unwrap_or("");
     let offset_secs: i64 = match rest.chars().next() {
         Some(sign @ ('+' | '-')) => {
-            let nums: Vec<i64> = rest[1..]
+            let nums: Vec<i64> = rest
+                .get(1..)
+                .unwrap_or_default()
                 .split(|c: char| !c.is_ascii_digit())
                 .filter_map(|p| p.parse().ok())
                 .collect();
-            let minutes =
-                nums.first().copied().unwrap_or(0) * 60 + nums.get(1).copied().unwrap_or(0);
+            let (hours, minutes) = (
+                nums.first().copied().unwrap_or(0),
+                nums.get(1).copied().unwrap_or(0),
+            );
+            // An offset is HH'mm' (§7.9.4); anything larger is not a date (and would overflow).
+            if !(0..=23).contains(&hours) || !(0..=59).contains(&minutes) {
+                return None;
+            }
+            let seconds = (hours * 60 + minutes) * 60;
             if sign == '+' {
-                minutes * 60
+                seconds
             } else {
-                -minutes * 60
+                -seconds
             }
         }
         _ => 0,
