@@ -86,7 +86,8 @@ impl PreparedUpdate {
     }
 }
 
-/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
+/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
+/// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     match sign_as_is(pdf, key, options) {
         // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
