@@ -403,7 +403,7 @@ fn judge_refusal(result: &mut FileResult, category: &str, error: &Error, locked:
         matches!(error, Error::CertifiedNoChanges | Error::FieldLocked(_))
     } else if damage {
         result.notes.push(
-            "outside the damaged categories, but its cross-reference data is unusable: refused by default, must sign with --repair".into(),
+            "outside the damaged categories, but its cross-reference data is unusable: refused by default".into(),
         );
         return true;
     } else {
@@ -458,7 +458,7 @@ fn try_repair(
                 !matches!(qpdf_check(input_path), Verdict::Ok | Verdict::Skipped(_));
             if keeps_signatures && qpdf_confirms {
                 result.notes.push(
-                    "de facto damaged (qpdf --check on the input reports it too) and signed: left alone".into(),
+                    "de facto damaged (qpdf --check on the input reports it too) and it carries signatures that a rewrite would destroy: left alone".into(),
                 );
             } else if must_succeed {
                 result

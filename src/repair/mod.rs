@@ -113,10 +113,7 @@ mod tests {
 
     /// `classic.pdf` with its `startxref` value replaced by one that points nowhere.
     fn broken_startxref() -> Vec<u8> {
-        let at = CLASSIC
-            .windows(9)
-            .rposition(|w| w == b"startxref")
-            .unwrap();
+        let at = CLASSIC.windows(9).rposition(|w| w == b"startxref").unwrap();
         let mut out = CLASSIC[..at].to_vec();
         out.extend_from_slice(b"startxref\n7\n%%EOF\n");
         out
@@ -138,7 +135,9 @@ mod tests {
     #[test]
     fn signatures_and_encryption_stop_the_rewrite() {
         let mut signed = broken_startxref();
-        signed.extend_from_slice(b"99 0 obj\n<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>\nendobj\n");
+        signed.extend_from_slice(
+            b"99 0 obj\n<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>\nendobj\n",
+        );
         assert!(matches!(rewrite(&signed), Err(Error::Unsupported(m)) if m.contains("signature")));
         let mut encrypted = broken_startxref();
         encrypted.extend_from_slice(b"trailer\n<</Encrypt 98 0 R>>\n");
