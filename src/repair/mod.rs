@@ -103,3 +103,50 @@ fn write_file(scanned: &ScannedObjects, root: ObjRef) -> Vec<u8> {
     out.extend_from_slice(format!("\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::Document;
+
+    const CLASSIC: &[u8] = include_bytes!("../../testdata/pdf/classic.pdf");
+
+    /// `classic.pdf` with its `startxref` value replaced by one that points nowhere.
+    fn broken_startxref() -> Vec<u8> {
+        let at = CLASSIC.windows(9).rposition(|w| w == b"startxref").unwrap();
+        let mut out = CLASSIC[..at].to_vec();
+        out.extend_from_slice(b"startxref\n7\n%%EOF\n");
+        out
+    }
+
+    #[test]
+    fn a_file_with_a_useless_startxref_is_rebuilt() {
+        let damaged = broken_startxref();
+        let error = Document::parse(&damaged).unwrap_err();
+        assert!(is_damage(&error), "{error}");
+        let rebuilt = rewrite(&damaged).unwrap();
+        let doc = Document::parse(&rebuilt).unwrap();
+        let (_, catalog) = doc.catalog().unwrap();
+        assert!(catalog.has_name(b"Type", b"Catalog"));
+        let original = Document::parse(CLASSIC).unwrap();
+        assert_eq!(doc.size(), original.size());
+    }
+
+    #[test]
+    fn signatures_and_encryption_stop_the_rewrite() {
+        let mut signed = broken_startxref();
+        signed.extend_from_slice(
+            b"99 0 obj\n<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>\nendobj\n",
+        );
+        assert!(matches!(rewrite(&signed), Err(Error::Unsupported(m)) if m.contains("signature")));
+        let mut encrypted = broken_startxref();
+        encrypted.extend_from_slice(b"trailer\n<</Encrypt 98 0 R>>\n");
+        assert!(matches!(rewrite(&encrypted), Err(Error::Encrypted { .. })));
+    }
+
+    #[test]
+    fn garbage_is_not_a_pdf() {
+        assert!(matches!(rewrite(b"hello"), Err(Error::NotPdf(_))));
+        assert!(rewrite(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n").is_err());
+    }
+}

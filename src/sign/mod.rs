@@ -88,7 +88,8 @@ impl PreparedUpdate {
     }
 }
 
-/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
+/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
+/// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     let contents_len = cades::reserved_len(key, &cms_params(options))?;
     sign_pdf_reserving(pdf, key, options, contents_len)
