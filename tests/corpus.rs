@@ -57,11 +57,6 @@ const EXPLAINED_DISAGREEMENTS: &[(&str, &str, &str)] = &[
         "The /ByteRange gap is not exactly the /Contents hex string of the signature dictionary. pdfsig only hashes the ranges; we fail closed, because a gap that holds anything else is the signature-wrapping pattern.",
     ),
     (
-        "signed-cades--pyhanko--pades-with-old-style-signing-cert-attr.pdf",
-        "Sig1",
-        "Known bug in src/cades/verify.rs (not in this issue's files): the ESS signing-certificate (v1) hash is compared with a re-encoding of the signer certificate instead of its original bytes; this certificate does not survive re-encoding unchanged, so the binding check fails. The SHA-1 of the original certificate bytes does match.",
-    ),
-    (
         "signed-multi--dss--pades-5-signatures-and-1-document-timestamp.pdf",
         "Signature1",
         PADES5_EXPLANATION,
