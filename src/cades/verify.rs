@@ -375,7 +375,7 @@ fn check_signing_certificate(
                 "ESS signing-certificate-v2 uses unsupported hash {hash_oid}"
             )));
         };
-        if id.cert_hash.as_bytes() != hash.digest_chunks(&[&signer_der]) {
+        if id.cert_hash.as_bytes() != hash.digest_chunks(&[signer_der]) {
             return Ok(Some(
                 "ESS signing-certificate-v2 hash does not match the signer certificate".into(),
             ));
@@ -386,7 +386,7 @@ fn check_signing_certificate(
         let Some(id) = v1.certs.first() else {
             return Ok(Some("empty ESS signing-certificate attribute".into()));
         };
-        if id.cert_hash.as_bytes() != sha1::Sha1::digest(&signer_der).as_slice() {
+        if id.cert_hash.as_bytes() != sha1::Sha1::digest(signer_der).as_slice() {
             return Ok(Some(
                 "ESS signing-certificate hash does not match the signer certificate".into(),
             ));

@@ -147,7 +147,7 @@ impl StreamEntries {
             .subsections
             .iter()
             .rev()
-            .find(|&&(f, c, _)| num >= f && num - f < c)?;
+            .find(|&&(f, c, _)| num.checked_sub(f).is_some_and(|i| i < c))?;
         let row = row0.checked_add(usize::try_from(num.checked_sub(*first)?).ok()?)?;
         let row_len: usize = self.widths.iter().sum();
         let start = row.checked_mul(row_len)?;
@@ -201,7 +201,7 @@ fn parse_table_entry(bytes: &[u8]) -> Option<(XrefEntry, usize)> {
         .is_some_and(|&b| b == b' ' || b == b'\r' || b == b'\n')
         && len < 20
     {
-        len += 1;
+        len = len.saturating_add(1);
     }
     let gen = u16::try_from(gen).ok()?;
     let entry = match kind {
@@ -301,7 +301,7 @@ fn read_subsection(
     // A well-known writer bug: the table says "1 n" but starts with object 0's free entry.
     let first = if first == 1
         && first_entry == XrefEntry::Free
-        && data.get(start..start + 10) == Some(b"0000000000")
+        && data.get(start..start.saturating_add(10)) == Some(b"0000000000")
     {
         0
     } else {

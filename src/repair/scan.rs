@@ -149,18 +149,18 @@ fn next_object_start(data: &[u8], from: usize) -> Option<usize> {
 /// Walks back from the `obj` keyword over `gen` and `num`.
 fn header_start(data: &[u8], keyword: usize) -> Option<usize> {
     let mut i = keyword;
-    let skip_ws_back = |i: &mut usize| {
-        while *i > 0 && data.get(*i - 1).is_some_and(|&b| is_whitespace(b)) {
-            *i -= 1;
-        }
-    };
-    let skip_digits_back = |i: &mut usize| -> bool {
+    // Steps back over bytes matching `class`; returns whether it moved.
+    let skip_back = |i: &mut usize, class: fn(&u8) -> bool| -> bool {
         let end = *i;
-        while *i > 0 && data.get(*i - 1).is_some_and(u8::is_ascii_digit) {
-            *i -= 1;
+        while let Some(before) = i.checked_sub(1).filter(|&b| data.get(b).is_some_and(class)) {
+            *i = before;
         }
         *i < end
     };
+    let skip_ws_back = |i: &mut usize| {
+        skip_back(i, |b| is_whitespace(*b));
+    };
+    let skip_digits_back = |i: &mut usize| skip_back(i, u8::is_ascii_digit);
     skip_ws_back(&mut i);
     if !skip_digits_back(&mut i) {
         return None;
@@ -169,7 +169,9 @@ fn header_start(data: &[u8], keyword: usize) -> Option<usize> {
     if !skip_digits_back(&mut i) {
         return None;
     }
-    let starts_token = i == 0 || data.get(i - 1).is_some_and(|&b| !is_regular(b));
+    let starts_token = i
+        .checked_sub(1)
+        .is_none_or(|before| data.get(before).is_some_and(|&b| !is_regular(b)));
     starts_token.then_some(i)
 }
 

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
+use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
 
 /// `/SigFlags`: SignaturesExist | AppendOnly (§12.7.2, Table 219).
@@ -335,7 +336,10 @@ fn collect_fields(
     let Object::Dict(dict) = doc.resolve(node)? else {
         return Ok(());
     };
-    let partial = dict.get(b"T").and_then(Object::as_string_bytes).map(text);
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string_bytes)
+        .map(text_string);
     let name = match (parent_name.is_empty(), partial) {
         (_, None) => parent_name.to_string(),
         (true, Some(p)) => p,
@@ -354,22 +358,17 @@ fn collect_fields(
     });
     if let Some(Object::Array(kids)) = kids {
         for kid in &kids {
-            collect_fields(doc, kid, (&name, is_signature), depth + 1, seen, out)?;
+            collect_fields(
+                doc,
+                kid,
+                (&name, is_signature),
+                depth.saturating_add(1),
+                seen,
+                out,
+            )?;
         }
     }
     Ok(())
-}
-
-/// A text string: UTF-16BE with BOM, else PDFDocEncoding read as Latin-1.
-fn text(bytes: &[u8]) -> String {
-    if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
-        let units: Vec<u16> = utf16
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16_lossy(&units);
-    }
-    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The first signature field without a value (a terminal field: no `/Kids` of its own fields).

@@ -36,7 +36,7 @@ fn convert(input: &[u8], pos: usize, out: &mut Vec<u8>, depth: usize) -> Option<
             if constructed {
                 let mut at = content_start;
                 while at < end {
-                    at = convert(input.get(..end)?, at, &mut content, depth + 1)?;
+                    at = convert(input.get(..end)?, at, &mut content, depth.saturating_add(1))?;
                 }
             } else {
                 content.extend_from_slice(input.get(content_start..end)?);
@@ -52,7 +52,7 @@ fn convert(input: &[u8], pos: usize, out: &mut Vec<u8>, depth: usize) -> Option<
                 if input.get(at..at.checked_add(2)?)? == [0, 0] {
                     break at.checked_add(2)?;
                 }
-                at = convert(input, at, &mut content, depth + 1)?;
+                at = convert(input, at, &mut content, depth.saturating_add(1))?;
             }
         }
     };

@@ -2,6 +2,18 @@
 //! `signature_fields` finds them, `byte_range` checks what they cover, [`crate::cades`] checks the
 //! CMS container.
 
+// Everything here reads untrusted bytes: no panicking shortcuts and no unchecked arithmetic
+// (fuzzing found nothing; these lints keep it that way). Tests may use them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 mod ber;
 mod byte_range;
 mod signature_fields;
@@ -128,12 +140,12 @@ fn verify_field(
         subfilter: sig
             .get(b"SubFilter")
             .and_then(Object::as_name)
-            .map(signature_fields::text)
+            .map(crate::pdf::object::text_string)
             .unwrap_or_default(),
         signing_time: sig
             .get(b"M")
             .and_then(Object::as_string_bytes)
-            .and_then(parse_pdf_date),
+            .and_then(crate::pdf::date::parse),
         ..SignatureReport::default()
     };
     if let Some(problem) = &field.problem {
@@ -311,66 +323,4 @@ fn apply_cms(report: &mut SignatureReport, cms: cades::CmsVerification) {
         report.signing_time = cms.signing_time;
     }
     report.problems.extend(cms.problems);
-}
-
-/// `D:YYYYMMDDHHmmSS` with an optional `Z` or `+HH'mm'` offset (§7.9.4); missing fields default.
-fn parse_pdf_date(bytes: &[u8]) -> Option<SystemTime> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let text = text.strip_prefix("D:").unwrap_or(text);
-    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-    let field = |from: usize, len: usize, default: u64| -> Option<u64> {
-        match digits.get(from..from + len) {
-            Some(s) => s.parse().ok(),
-            None => Some(default),
-        }
-    };
-    let year = field(0, 4, 0)?;
-    let (month, day) = (field(4, 2, 1)?, field(6, 2, 1)?);
-    let (hour, minute, second) = (field(8, 2, 0)?, field(10, 2, 0)?, field(12, 2, 0)?);
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let rest = text.get(digits.len()..).unwrap_or("");
-    let offset_secs: i64 = match rest.chars().next() {
-        Some(sign @ ('+' | '-')) => {
-            let nums: Vec<i64> = rest
-                .get(1..)
-                .unwrap_or_default()
-                .split(|c: char| !c.is_ascii_digit())
-                .filter_map(|p| p.parse().ok())
-                .collect();
-            let (hours, minutes) = (
-                nums.first().copied().unwrap_or(0),
-                nums.get(1).copied().unwrap_or(0),
-            );
-            // An offset is HH'mm' (§7.9.4); anything larger is not a date (and would overflow).
-            if !(0..=23).contains(&hours) || !(0..=59).contains(&minutes) {
-                return None;
-            }
-            let seconds = (hours * 60 + minutes) * 60;
-            if sign == '+' {
-                seconds
-            } else {
-                -seconds
-            }
-        }
-        _ => 0,
-    };
-    let days = days_from_civil(year, month, day);
-    let local = days
-        .checked_mul(86_400)?
-        .checked_add(hour * 3600 + minute * 60 + second)?;
-    let utc = i64::try_from(local).ok()?.checked_sub(offset_secs)?;
-    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(utc).ok()?))
-}
-
-/// Days from 1970-01-01 to the given Gregorian date (inverse of civil-from-days).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let m = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).saturating_sub(719_468)
 }

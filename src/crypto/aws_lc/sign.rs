@@ -26,7 +26,7 @@ pub struct RsaSigningKey {
 impl fmt::Debug for RsaSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaSigningKey")
-            .field("bits", &(self.key.public_modulus_len() * 8))
+            .field("bits", &self.key.public_modulus_len().saturating_mul(8))
             .field("padding", &self.padding)
             .finish_non_exhaustive()
     }

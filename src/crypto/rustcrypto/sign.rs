@@ -35,7 +35,7 @@ pub struct RsaSigningKey {
 impl fmt::Debug for RsaSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaSigningKey")
-            .field("bits", &(self.key.size() * 8))
+            .field("bits", &self.key.size().saturating_mul(8))
             .field("padding", &self.padding)
             .finish_non_exhaustive()
     }
