@@ -57,6 +57,11 @@ const EXPLAINED_DISAGREEMENTS: &[(&str, &str, &str)] = &[
         "The /ByteRange gap is not exactly the /Contents hex string of the signature dictionary. pdfsig only hashes the ranges; we fail closed, because a gap that holds anything else is the signature-wrapping pattern.",
     ),
     (
+        "signed-pkcs7--pyhanko--sig-with-ski-sid.pdf",
+        "Sig1",
+        "The SignerInfo names its certificate by subjectKeyIdentifier, which RFC 5652 (5.3) allows; poppler 22.12 only matches issuerAndSerialNumber and reports a validation failure. pyHanko finds the certificate and reports the signature intact and valid, as we do.",
+    ),
+    (
         "signed-multi--dss--pades-5-signatures-and-1-document-timestamp.pdf",
         "Signature1",
         PADES5_EXPLANATION,
