@@ -17,6 +17,6 @@ pub mod verify;
 
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 pub use error::Error;
-pub use sign::{sign_pdf, SignOptions, SubFilter};
 pub use sign::{batch::sign_batch, stream::sign_file};
+pub use sign::{sign_pdf, SignOptions, SubFilter};
 pub use verify::{verify_pdf, VerifyOptions, VerifyReport};

@@ -57,7 +57,9 @@ fn two_threads() -> rayon::ThreadPool {
 fn results_follow_input_order_and_bad_documents_stay_alone() {
     let key = demo_key(Backend::RustCrypto);
     let options = fixed_time();
-    let mut inputs: Vec<Vec<u8>> = (0..12).map(|seed| generate::text_pdf(2, 8_000, seed)).collect();
+    let mut inputs: Vec<Vec<u8>> = (0..12)
+        .map(|seed| generate::text_pdf(2, 8_000, seed))
+        .collect();
     inputs[3] = b"this is not a PDF".to_vec();
     let whole = inputs[7].clone();
     inputs[7] = whole[..whole.len() / 2].to_vec();
@@ -133,7 +135,9 @@ fn a_panic_while_signing_one_document_fails_only_that_document() {
             fail_on: 5,
         }),
     );
-    let inputs: Vec<Vec<u8>> = (0..10).map(|seed| generate::text_pdf(1, 4_000, seed)).collect();
+    let inputs: Vec<Vec<u8>> = (0..10)
+        .map(|seed| generate::text_pdf(1, 4_000, seed))
+        .collect();
 
     let results = two_threads().install(|| sign_batch(&inputs, &key, &fixed_time()));
 
@@ -146,7 +150,11 @@ fn a_panic_while_signing_one_document_fails_only_that_document() {
     assert_eq!(panicked.len(), 1, "{results:?}");
     for (i, result) in results.iter().enumerate() {
         if !panicked.contains(&i) {
-            assert_signed(&inputs[i], result.as_ref().unwrap(), &format!("document {i}"));
+            assert_signed(
+                &inputs[i],
+                result.as_ref().unwrap(),
+                &format!("document {i}"),
+            );
         }
     }
     assert_eq!(calls.load(Ordering::SeqCst), inputs.len());
@@ -154,7 +162,9 @@ fn a_panic_while_signing_one_document_fails_only_that_document() {
 
 #[test]
 fn every_backend_signs_a_batch_that_verifies() {
-    let inputs: Vec<Vec<u8>> = (0..6).map(|seed| generate::text_pdf(1, 4_000, seed)).collect();
+    let inputs: Vec<Vec<u8>> = (0..6)
+        .map(|seed| generate::text_pdf(1, 4_000, seed))
+        .collect();
     let options = fixed_time();
     let reference = sign_batch(&inputs, &demo_key(Backend::RustCrypto), &options);
     for (input, output) in inputs.iter().zip(&reference) {
@@ -179,7 +189,9 @@ fn file_batch_writes_each_output_and_reports_each_job_once() {
     let dir = common::TempDir::new("batch-files");
     let key = demo_key(Backend::RustCrypto);
     let options = fixed_time();
-    let inputs: Vec<Vec<u8>> = (0..5).map(|seed| generate::text_pdf(1, 4_000, seed)).collect();
+    let inputs: Vec<Vec<u8>> = (0..5)
+        .map(|seed| generate::text_pdf(1, 4_000, seed))
+        .collect();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let mut jobs: Vec<FileJob> = inputs

@@ -12,7 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
-use countersign::{sign_file, sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions};
+use countersign::{
+    sign_file, sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions,
+};
 
 fn demo_key() -> CertifiedKey {
     let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();
@@ -36,7 +38,10 @@ fn verify_options() -> VerifyOptions {
 fn assert_last_signature_valid(output: &[u8], what: &str) {
     let report = verify_pdf(output, &verify_options()).unwrap();
     let ours = report.signatures.last().unwrap();
-    assert!(ours.is_valid() && ours.covers_whole_file, "{what}: {ours:#?}");
+    assert!(
+        ours.is_valid() && ours.covers_whole_file,
+        "{what}: {ours:#?}"
+    );
 }
 
 /// Files in `dir` (names), sorted.
@@ -74,7 +79,10 @@ fn file_output_equals_in_memory_output() {
             (Ok(expected), Ok(report)) => {
                 let written = std::fs::read(&output_path).unwrap();
                 assert!(written.starts_with(input), "{name}: input is not a prefix");
-                assert!(written == expected, "{name}: file output differs from sign_pdf");
+                assert!(
+                    written == expected,
+                    "{name}: file output differs from sign_pdf"
+                );
                 assert_eq!(report.input_len, input.len() as u64);
                 assert_eq!(report.output_len, written.len() as u64);
                 assert_last_signature_valid(&written, name);

@@ -104,8 +104,22 @@ impl XorShift {
 }
 
 const WORDS: [&str; 16] = [
-    "signature", "document", "organisation", "certificate", "contract", "invoice", "amount",
-    "between", "party", "agreed", "terms", "delivery", "payment", "seal", "authority", "date",
+    "signature",
+    "document",
+    "organisation",
+    "certificate",
+    "contract",
+    "invoice",
+    "amount",
+    "between",
+    "party",
+    "agreed",
+    "terms",
+    "delivery",
+    "payment",
+    "seal",
+    "authority",
+    "date",
 ];
 
 /// One page of text lines, about `target` bytes; `seed` makes each document different.
@@ -146,10 +160,7 @@ pub fn text_pdf(pages: usize, target_len: usize, seed: u64) -> Vec<u8> {
                 kids.join(" ")
             ),
         )?;
-        pdf.object(
-            3,
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        )?;
+        pdf.object(3, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")?;
         for i in 0..pages {
             let num = page_num(i);
             pdf.object(
