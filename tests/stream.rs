@@ -108,6 +108,10 @@ fn a_refused_file_leaves_nothing_behind() {
 
     assert!(matches!(result, Err(Error::NotPdf(_))), "{result:?}");
     assert_eq!(listing(dir.path()), vec!["junk.pdf".to_owned()]);
+    let empty = dir.write("empty.pdf", b"");
+    let result = sign_file(&empty, &output, &key, &fixed_time());
+    assert!(matches!(result, Err(Error::NotPdf(_))), "{result:?}");
+    assert_eq!(listing(dir.path()), ["empty.pdf", "junk.pdf"]);
     let missing = sign_file(&dir.path().join("nope.pdf"), &output, &key, &fixed_time());
     assert!(matches!(missing, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound));
 }

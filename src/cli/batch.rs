@@ -197,6 +197,9 @@ fn plan_jobs(inputs: &[PathBuf], output_dir: &Path) -> (Vec<FileJob>, Vec<Planne
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
+    if !b.exists() {
+        return false;
+    }
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

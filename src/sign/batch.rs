@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::stream::{sign_file, sign_file_reserving, SignedFile};
-use super::{cms_params, sign_pdf, sign_pdf_reserving, SignOptions};
+use super::stream::{sign_file_reserving, SignedFile};
+use super::{cms_params, sign_pdf_reserving, SignOptions};
 use crate::cades;
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
@@ -21,15 +21,11 @@ where
     D: AsRef<[u8]> + Sync,
 {
     // The /Contents reservation depends only on the key and options: computed once, it saves
-    // a whole CMS encoding per document. If it fails, each document reports the error itself.
+    // a whole CMS encoding per document. If it fails, each document reports the error itself
+    // (after its own document errors, as `sign_pdf` would).
     let reservation = cades::reserved_len(key, &cms_params(options)).ok();
     pdfs.par_iter()
-        .map(|pdf| {
-            isolated(|| match reservation {
-                Some(len) => sign_pdf_reserving(pdf.as_ref(), key, options, len),
-                None => sign_pdf(pdf.as_ref(), key, options),
-            })
-        })
+        .map(|pdf| isolated(|| sign_pdf_reserving(pdf.as_ref(), key, options, reservation)))
         .collect()
 }
 
@@ -40,7 +36,7 @@ pub struct FileJob {
     pub output: PathBuf,
 }
 
-/// Signs files on disk with [`sign_file`] (memory independent of file sizes); `results[i]`
+/// Signs files on disk with [`sign_file`](super::stream::sign_file) (memory independent of file sizes); `results[i]`
 /// belongs to `jobs[i]`. `on_done(i, &result)` is called as each job finishes, from the worker
 /// thread that ran it: progress reporting without a dependency here.
 pub fn sign_files<F>(
@@ -56,9 +52,8 @@ where
     jobs.par_iter()
         .enumerate()
         .map(|(index, job)| {
-            let result = isolated(|| match reservation {
-                Some(len) => sign_file_reserving(&job.input, &job.output, key, options, len),
-                None => sign_file(&job.input, &job.output, key, options),
+            let result = isolated(|| {
+                sign_file_reserving(&job.input, &job.output, key, options, reservation)
             });
             on_done(index, &result);
             result

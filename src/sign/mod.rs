@@ -102,17 +102,16 @@ impl PreparedUpdate {
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
 /// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
-    let contents_len = cades::reserved_len(key, &cms_params(options))?;
-    sign_pdf_reserving(pdf, key, options, contents_len)
+    sign_pdf_reserving(pdf, key, options, None)
 }
 
-/// [`sign_pdf`] with the `/Contents` reservation ([`cades::reserved_len`]) computed once by the
-/// caller: batch signing reuses it for every document.
+/// [`sign_pdf`], optionally with the `/Contents` reservation ([`cades::reserved_len`]) computed
+/// once by the caller: batch signing reuses it for every document.
 pub(crate) fn sign_pdf_reserving(
     pdf: &[u8],
     key: &CertifiedKey,
     options: &SignOptions,
-    contents_len: usize,
+    contents_len: Option<usize>,
 ) -> Result<Vec<u8>> {
     match sign_as_is(pdf, key, options, contents_len) {
         // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
@@ -131,7 +130,7 @@ fn sign_as_is(
     contents_len: usize,
 ) -> Result<Vec<u8>> {
     let params = cms_params(options);
-    let mut prepared = prepare_update_reserving(pdf, options, contents_len)?;
+    let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
     let (before, after) = prepared.signed_parts();
     let digest = options.digest.digest_chunks(&[pdf, before, after]);
     let der = cades::build_detached(key, &params, &digest)?;
@@ -163,20 +162,24 @@ pub fn prepare_update(
     key: &CertifiedKey,
     options: &SignOptions,
 ) -> Result<PreparedUpdate> {
-    let contents_len = cades::reserved_len(key, &cms_params(options))?;
-    prepare_update_reserving(pdf, options, contents_len)
+    prepare_update_reserving(pdf, key, options, None)
 }
 
-/// [`prepare_update`] with a `/Contents` reservation of `contents_len` bytes.
+/// [`prepare_update`], optionally with a `/Contents` reservation computed by the caller.
 pub(crate) fn prepare_update_reserving(
     pdf: &[u8],
+    key: &CertifiedKey,
     options: &SignOptions,
-    contents_len: usize,
+    contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
     let doc = Document::parse(pdf)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
+    let contents_len = match contents_len {
+        Some(len) => len,
+        None => cades::reserved_len(key, &cms_params(options))?,
+    };
     let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());

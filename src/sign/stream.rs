@@ -45,21 +45,20 @@ pub fn sign_file(
     key: &CertifiedKey,
     options: &SignOptions,
 ) -> Result<SignedFile> {
-    let contents_len = cades::reserved_len(key, &cms_params(options))?;
-    sign_file_reserving(input, output, key, options, contents_len)
+    sign_file_reserving(input, output, key, options, None)
 }
 
-/// [`sign_file`] with the `/Contents` reservation computed once by the caller.
+/// [`sign_file`], optionally with the `/Contents` reservation computed once by the caller.
 pub(crate) fn sign_file_reserving(
     input: &Path,
     output: &Path,
     key: &CertifiedKey,
     options: &SignOptions,
-    contents_len: usize,
+    contents_len: Option<usize>,
 ) -> Result<SignedFile> {
     let source = File::open(input).map_err(|e| with_path(e, input))?;
     let input_len = source.metadata().map_err(|e| with_path(e, input))?.len();
-    let mut prepared = prepare_mapped(&source, input, options, contents_len)?;
+    let mut prepared = prepare_mapped(&source, input, key, options, contents_len)?;
 
     let mut temp = TempOutput::create(output)?;
     let mut digest = copy_and_hash(&source, input_len, temp.file(), options.digest)
@@ -83,14 +82,15 @@ pub(crate) fn sign_file_reserving(
 fn prepare_mapped(
     source: &File,
     path: &Path,
+    key: &CertifiedKey,
     options: &SignOptions,
-    contents_len: usize,
+    contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
     // SAFETY: the map is only read, and dropped before this function returns. memmap2 requires
     // that no other process changes the file meanwhile: that is `sign_file`'s documented
     // precondition, the same one every reader of a mapped file has.
     let map = unsafe { memmap2::Mmap::map(source) }.map_err(|e| with_path(e, path))?;
-    prepare_update_reserving(&map, options, contents_len)
+    prepare_update_reserving(&map, key, options, contents_len)
 }
 
 /// Copies the first `len` bytes of `source` to `dest` and returns their digest.
