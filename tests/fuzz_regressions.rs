@@ -60,10 +60,7 @@ fn replay(target: &str, checks: &[(&str, fn(&[u8]))]) -> usize {
 fn xref_regressions_parse_with_typed_errors() {
     replay(
         "xref",
-        &[
-            ("xref", harness::check_xref),
-            ("sign", harness::check_sign),
-        ],
+        &[("xref", harness::check_xref), ("sign", harness::check_sign)],
     );
 }
 
@@ -71,10 +68,7 @@ fn xref_regressions_parse_with_typed_errors() {
 fn sign_regressions_sign_and_verify_or_fail_typed() {
     replay(
         "sign",
-        &[
-            ("sign", harness::check_sign),
-            ("xref", harness::check_xref),
-        ],
+        &[("sign", harness::check_sign), ("xref", harness::check_xref)],
     );
 }
 

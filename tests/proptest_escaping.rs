@@ -12,7 +12,10 @@ fn parse_all(bytes: &[u8]) -> Object {
     let mut cursor = Cursor::new(bytes, 0);
     let object = ObjectParser::new(&mut cursor, "proptest").parse().unwrap();
     cursor.skip_ws();
-    assert!(cursor.at_end(), "trailing bytes after the object in {bytes:?}");
+    assert!(
+        cursor.at_end(),
+        "trailing bytes after the object in {bytes:?}"
+    );
     object
 }
 
@@ -29,7 +32,11 @@ fn check(written: &[u8], expected: Object) -> Result<(), TestCaseError> {
     let wrapped = parse_all(&in_array(written));
     prop_assert_eq!(
         wrapped,
-        Object::Array(vec![Object::name("Before"), expected, Object::name("After")])
+        Object::Array(vec![
+            Object::name("Before"),
+            expected,
+            Object::name("After")
+        ])
     );
     Ok(())
 }
@@ -115,6 +122,8 @@ fn minimal_pdf_with(body: &[u8]) -> Vec<u8> {
     for offset in offsets {
         pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
-    pdf.extend_from_slice(format!("trailer\n<</Size 5/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    pdf.extend_from_slice(
+        format!("trailer\n<</Size 5/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
     pdf
 }

@@ -97,14 +97,27 @@ fn append(base: &[u8], objects: Update) -> (Vec<u8>, Update) {
 fn check_our_reader(file: &[u8], objects: &Update) -> Result<(), TestCaseError> {
     let doc = Document::parse(file).unwrap();
     for (&num, (gen, value, _)) in objects {
-        let Some(XrefEntry::InFile { offset, gen: listed }) = doc.entry(num) else {
-            return Err(TestCaseError::fail(format!("object {num} not listed in file form")));
+        let Some(XrefEntry::InFile {
+            offset,
+            gen: listed,
+        }) = doc.entry(num)
+        else {
+            return Err(TestCaseError::fail(format!(
+                "object {num} not listed in file form"
+            )));
         };
         prop_assert_eq!(listed, *gen);
         let header = format!("{num} {gen} obj");
         let at = usize::try_from(offset).unwrap();
-        prop_assert!(file[at..].starts_with(header.as_bytes()), "offset of {} is off", num);
-        prop_assert_eq!(doc.get(ObjRef::new(num, *gen)).unwrap(), without_nulls(value));
+        prop_assert!(
+            file[at..].starts_with(header.as_bytes()),
+            "offset of {} is off",
+            num
+        );
+        prop_assert_eq!(
+            doc.get(ObjRef::new(num, *gen)).unwrap(),
+            without_nulls(value)
+        );
     }
     // The original objects are still reachable through /Prev.
     prop_assert!(doc.catalog().is_ok());

@@ -178,10 +178,7 @@ fn assert_no_false_valid(original: &[u8], mutated: &[u8], report: &VerifyReport)
         let &[start, first_len, second_start, second_len] = signature.byte_range.as_slice() else {
             panic!("a valid signature without four ByteRange values: {signature:?}");
         };
-        let ranges = [
-            (start, first_len),
-            (second_start, second_len),
-        ];
+        let ranges = [(start, first_len), (second_start, second_len)];
         for (from, len) in ranges {
             let from = usize::try_from(from).expect("range start fits");
             let to = from

@@ -137,7 +137,9 @@ fn edit(file: &mut Vec<u8>, op: u8, at: usize, len: u8, payload: &[u8]) {
         3 => {
             // Copies a span of the file to another landmark: duplicated objects, a second
             // /Contents, a ByteRange from another revision.
-            let source = payload.first().map_or(0, |&p| file.len() * usize::from(p) / 256);
+            let source = payload
+                .first()
+                .map_or(0, |&p| file.len() * usize::from(p) / 256);
             let source_end = (source + usize::from(len)).min(file.len());
             let copied: Vec<u8> = file[source..source_end].to_vec();
             file.splice(at..at, copied);

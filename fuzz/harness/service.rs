@@ -86,7 +86,8 @@ fn fixture() -> &'static Fixture {
         .expect("service starts");
         let pdf = include_bytes!("../../testdata/pdf/classic.pdf");
         let pdf_base64 = base64_encode(pdf);
-        let body = format!(r#"{{"FileInfos":[{{"FileBody":"{pdf_base64}","FileName":"a.pdf"}}]}}"#);
+        let user = &demo.user_id;
+        let body = format!(r#"{{"BusinessType":"DOCUMENT","Caller":{{"OperatorId":"{user}"}},"FileInfos":[{{"FileBody":"{pdf_base64}","FileName":"a.pdf"}}]}}"#);
         let answer = service
             .call(&demo.user_id, "UploadFiles", body.as_bytes())
             .expect("the seed upload succeeds");
@@ -107,7 +108,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -228,7 +233,10 @@ fn check_answer(answer: &Value) {
         "no RequestId: {answer}"
     );
     if let Some(error) = response.get("Error") {
-        let code = error.get("Code").and_then(Value::as_str).unwrap_or_default();
+        let code = error
+            .get("Code")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         assert!(!code.is_empty(), "error without a Code: {answer}");
         assert!(
             error.get("Message").is_some_and(Value::is_string),
