@@ -33,3 +33,19 @@ while [ $original -lt 7 ]; do
     original=$((original + 1))
 done
 echo "seeded: $(ls "$here/corpus/sign" | wc -l) PDFs for sign/xref, $(ls "$here/corpus/verify" | wc -l) programs for verify"
+
+# service_request: one signed request per action, with the bodies the ESS documentation shows;
+# a header block (may be empty) precedes the blank line. See harness/service.rs.
+dir="$here/corpus/service_request"
+mkdir -p "$dir"
+seed() { printf "\\$(printf %03o "$1")%b" "$2" > "$dir/$3"; }
+seed 0 '\n\n{"Caller":{"OperatorId":"demo-group-admin"},"FileInfos":[{"FileBody":"$PDF","FileName":"a.pdf"}],"BusinessType":"DOCUMENT"}' upload
+seed 0 '\n\n{"Caller":{"OperatorId":"demo-group-admin"},"FileInfos":[{"FileBody":"JVBERi0xLjcK","FileName":"short.pdf"}],"BusinessType":"DOCUMENT"}' upload-short
+seed 1 '\n\n{"Operator":{"UserId":"demo-group-admin"},"FileId":"$FILE","SyncMode":true}' countersign-sync
+seed 1 '\n\n{"Operator":{"UserId":"demo-group-admin"},"FileId":"$FILE","SyncMode":false,"Agent":{"ProxyOrganizationId":"demo-subsidiary"}}' countersign-async
+seed 2 '\n\n{"Operator":{"UserId":"demo-group-admin"},"TaskId":"nonexistent"}' describe-result
+seed 3 '\n\n{"Operator":{"UserId":"demo-group-admin"},"BusinessType":"DIGITFILE","BusinessIds":["$FILE"],"FileType":"PDF"}' describe-urls
+seed 4 '\n\n{"Operator":{"UserId":"demo-group-admin"},"FileId":"$FILE"}' verify
+seed 7 'X-TC-Action: VerifyDigitFile\nX-TC-Region: ap-guangzhou\n\n{"FileId":"$FILE","Operator":{"UserId":"demo-group-admin"}}' header-action
+seed 128 'Authorization: TC3-HMAC-SHA256 Credential=AKIDcountersignDemoGroupAdmin/2026-01-01/ess/tc3_request, SignedHeaders=content-type;host, Signature=00\nX-TC-Timestamp: 1767225600\nX-TC-Action: UploadFiles\nX-TC-Version: 2020-11-11\nContent-Type: application/json\nHost: ess.tencentcloudapi.com\n\n{}' forged-signature
+echo "seeded: $(ls "$dir" | wc -l) requests for service_request"

@@ -86,3 +86,12 @@ fn the_signed_originals_verify_untouched() {
     }
     harness::check_verify(&[0]);
 }
+
+#[cfg(feature = "service")]
+#[test]
+fn service_request_regressions_answer_with_api_errors() {
+    replay(
+        "service_request",
+        &[("service_request", harness::service::check_service_request)],
+    );
+}

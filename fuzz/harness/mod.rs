@@ -5,6 +5,8 @@
 //! panicked, returned an untyped error, or reported something false.
 
 pub mod mutate;
+#[cfg(feature = "service")]
+pub mod service;
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
