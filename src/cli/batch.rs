@@ -4,17 +4,17 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use countersign::sign::batch::{sign_files, FileJob};
 use countersign::sign::stream::SignedFile;
-use countersign::{DigestAlgorithm, Error, SignOptions, SubFilter};
+use countersign::Error;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::credential_args::CredentialArgs;
-use super::sign::{DigestArg, SubFilterArg};
+use super::signature_args::SignatureArgs;
 use super::CliResult;
 
 #[derive(Args)]
@@ -27,57 +27,14 @@ pub struct BatchArgs {
     pub output_dir: PathBuf,
     #[command(flatten)]
     pub credential: CredentialArgs,
-    #[arg(long)]
-    pub reason: Option<String>,
-    #[arg(long)]
-    pub location: Option<String>,
-    #[arg(long)]
-    pub contact_info: Option<String>,
-    /// Signer name written in the signature dictionary.
-    #[arg(long)]
-    pub name: Option<String>,
-    #[arg(long, value_enum, default_value_t = SubFilterArg::Cades)]
-    pub subfilter: SubFilterArg,
-    #[arg(long, value_enum, default_value_t = DigestArg::Sha256)]
-    pub digest: DigestArg,
-    /// 1-based page that carries the invisible signature widget.
-    #[arg(long, default_value_t = 1)]
-    pub page: usize,
-    /// Fixed signing time (Unix seconds): outputs are then byte-identical across runs.
-    #[arg(long)]
-    pub time: Option<u64>,
+    #[command(flatten)]
+    pub signature: SignatureArgs,
     /// Worker threads (default: one per core).
     #[arg(short, long)]
     pub jobs: Option<usize>,
     /// Print the summary and every result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-}
-
-impl BatchArgs {
-    fn options(&self) -> Result<SignOptions, String> {
-        Ok(SignOptions {
-            subfilter: match self.subfilter {
-                SubFilterArg::Cades => SubFilter::CadesDetached,
-                SubFilterArg::Pkcs7 => SubFilter::Pkcs7Detached,
-            },
-            digest: match self.digest {
-                DigestArg::Sha256 => DigestAlgorithm::Sha256,
-                DigestArg::Sha384 => DigestAlgorithm::Sha384,
-                DigestArg::Sha512 => DigestAlgorithm::Sha512,
-            },
-            signing_time: self
-                .time
-                .map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t)),
-            reason: self.reason.clone(),
-            location: self.location.clone(),
-            contact_info: self.contact_info.clone(),
-            name: self.name.clone(),
-            page_index: self.page.checked_sub(1).ok_or("--page counts from 1")?,
-            field_name: None,
-            ..SignOptions::default()
-        })
-    }
 }
 
 /// One input's fate before signing: a job to run, or a refusal found while planning.
@@ -101,7 +58,7 @@ struct Refusal {
 
 pub fn run(args: BatchArgs) -> CliResult {
     let key = args.credential.load()?;
-    let options = args.options()?;
+    let options = args.signature.options()?;
     std::fs::create_dir_all(&args.output_dir)
         .map_err(|e| format!("{}: {e}", args.output_dir.display()))?;
     let inputs = expand_inputs(&args.inputs)?;

@@ -6,6 +6,7 @@ mod demo;
 #[cfg(feature = "server")]
 mod serve;
 mod sign;
+mod signature_args;
 mod verify;
 
 use std::process::ExitCode;
