@@ -8,10 +8,17 @@
 //! - [`sign`]: the signing pipeline that ties them together;
 //! - [`verify`]: signature verification with a structured report.
 
+#![doc = include_str!("../README.md")]
+
 pub mod cades;
 pub mod crypto;
 pub mod error;
 pub mod pdf;
+pub mod repair;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "service")]
+pub mod service;
 pub mod sign;
 pub mod verify;
 

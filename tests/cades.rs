@@ -21,7 +21,7 @@ use der::{Decode, Encode};
 use x509_cert::time::Time;
 use x509_cert::Certificate;
 
-const PASSWORD: &str = "correct horse";
+const PASSWORD: &str = "correct-horse";
 const DIGESTS: [DigestAlgorithm; 3] = [
     DigestAlgorithm::Sha256,
     DigestAlgorithm::Sha384,
@@ -78,59 +78,49 @@ fn run(dir: &Path, args: &[&str]) {
     );
 }
 
-fn sh_write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
-
 const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
 const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
 
+/// Runs one openssl command line (arguments split on whitespace).
+fn openssl(dir: &Path, line: &str) {
+    run(dir, &line.split_whitespace().collect::<Vec<_>>());
+}
+
 fn genkey(dir: &Path, name: &str, algorithm: &str) {
-    let mut args = vec!["genpkey", "-out", name];
-    match algorithm {
-        "rsa2048" => args.extend(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
-        "rsa4096" => args.extend(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"]),
-        "p256" => args.extend(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
-        "p384" => args.extend(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]),
+    let options = match algorithm {
+        "rsa1024" => "-algorithm RSA -pkeyopt rsa_keygen_bits:1024",
+        "rsa2048" => "-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+        "rsa4096" => "-algorithm RSA -pkeyopt rsa_keygen_bits:4096",
+        "p256" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+        "p384" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
         other => panic!("unknown key type {other}"),
-    }
-    run(dir, &args);
+    };
+    openssl(dir, &format!("genpkey -out {name} {options}"));
 }
 
 /// Issues `name.pem` for `name.key` from `issuer` (its `.pem` and `.key`).
-fn issue(dir: &Path, name: &str, subject: &str, issuer: &str, ext: &str, serial: u32, days: &str) {
+fn issue(dir: &Path, name: &str, subject: &str, issuer: &str, ext: &str, serial: u32, days: u32) {
     let csr = format!("{name}.csr");
-    let key = format!("{name}.key");
-    run(
-        dir,
-        &["req", "-new", "-key", &key, "-subj", subject, "-out", &csr],
-    );
-    let ext_file = format!("{name}.ext");
-    sh_write(dir, &ext_file, ext);
-    let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
-    let serial = format!("{serial:#x}");
-    let out = format!("{name}.pem");
     run(
         dir,
         &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &issuer_pem,
-            "-CAkey",
-            &issuer_key,
-            "-set_serial",
-            &serial,
-            "-days",
-            days,
-            "-sha256",
-            "-extfile",
-            &ext_file,
+            "req",
+            "-new",
+            "-key",
+            &format!("{name}.key"),
+            "-subj",
+            subject,
             "-out",
-            &out,
+            &csr,
         ],
+    );
+    std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+    openssl(
+        dir,
+        &format!(
+            "x509 -req -in {csr} -CA {issuer}.pem -CAkey {issuer}.key -set_serial {serial:#x} -days {days} \
+             -sha256 -extfile {name}.ext -out {name}.pem"
+        ),
     );
 }
 
@@ -152,204 +142,94 @@ fn pki() -> Option<&'static Pki> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cades-pki");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let d = dir.as_path();
-        genkey(d, "root.key", "rsa2048");
-        sh_write(d, "root.ext", CA_EXT);
-        run(
-            d,
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                "root.key",
-                "-subj",
-                "/O=Countersign Test/CN=Test Root",
-                "-days",
-                "3650",
-                "-sha256",
-                "-extensions",
-                "v3_ca",
-                "-out",
-                "root.pem",
-            ],
-        );
-        genkey(d, "ca.key", "rsa2048");
-        issue(
-            d,
-            "ca",
-            "/O=Countersign Test/CN=Org CA",
-            "root",
-            CA_EXT,
-            0x1001,
-            "3650",
-        );
-        for (name, algorithm, serial) in [
-            ("rsa2048", "rsa2048", 0x2001),
-            ("p256", "p256", 0x2002),
-            ("p384", "p384", 0x2003),
-        ] {
-            genkey(d, &format!("{name}.key"), algorithm);
-            issue(
-                d,
-                name,
-                &format!("/O=Countersign Test/CN=Signer {name}"),
-                "ca",
-                LEAF_EXT,
-                serial,
-                "365",
-            );
-        }
-        // Serial with the high bit set: DER adds a sign byte the report must not show.
-        genkey(d, "rsa4096.key", "rsa4096");
-        for (name, issuer, serial) in [("ca2", "ca", 0x3001), ("ca3", "ca2", 0x3002)] {
-            genkey(d, &format!("{name}.key"), "p256");
-            issue(
-                d,
-                name,
-                &format!("/O=Countersign Test/CN=Sub CA {name}"),
-                issuer,
-                CA_EXT,
-                serial,
-                "3650",
-            );
-        }
-        issue(
-            d,
-            "rsa4096",
-            "/O=Countersign Test/CN=Signer rsa4096",
-            "ca3",
-            LEAF_EXT,
-            0x8000_0001,
-            "365",
-        );
-
-        // Chains in a deliberately scrambled order: the loader must sort them.
-        for name in ["rsa2048", "p256", "p384"] {
-            concat(
-                d,
-                &format!("{name}.chain.pem"),
-                &["root.pem", &format!("{name}.pem"), "ca.pem"],
-            );
-        }
-        concat(
-            d,
-            "rsa4096.chain.pem",
-            &["ca2.pem", "root.pem", "rsa4096.pem", "ca3.pem", "ca.pem"],
-        );
-
-        // The other key encodings.
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "rsa2048.key",
-                "-traditional",
-                "-out",
-                "rsa2048.pkcs1.pem",
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "p256.key",
-                "-traditional",
-                "-out",
-                "p256.sec1.pem",
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "p256.key",
-                "-traditional",
-                "-outform",
-                "DER",
-                "-out",
-                "p256.sec1.der",
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkcs8",
-                "-topk8",
-                "-in",
-                "p384.key",
-                "-out",
-                "p384.enc.pem",
-                "-passout",
-                &format!("pass:{PASSWORD}"),
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkcs8",
-                "-topk8",
-                "-in",
-                "rsa2048.key",
-                "-outform",
-                "DER",
-                "-out",
-                "rsa2048.enc.der",
-                "-passout",
-                &format!("pass:{PASSWORD}"),
-            ],
-        );
-        run(
-            d,
-            &[
-                "pkey",
-                "-in",
-                "rsa2048.key",
-                "-outform",
-                "DER",
-                "-out",
-                "rsa2048.key.der",
-            ],
-        );
-        for name in ["rsa2048", "root", "ca"] {
-            run(
-                d,
-                &[
-                    "x509",
-                    "-in",
-                    &format!("{name}.pem"),
-                    "-outform",
-                    "DER",
-                    "-out",
-                    &format!("{name}.der"),
-                ],
-            );
-        }
-        for name in ["rsa2048", "p256", "rsa4096"] {
-            run(
-                d,
-                &[
-                    "pkcs12",
-                    "-export",
-                    "-inkey",
-                    &format!("{name}.key"),
-                    "-in",
-                    &format!("{name}.pem"),
-                    "-certfile",
-                    &format!("{name}.chain.pem"),
-                    "-out",
-                    &format!("{name}.p12"),
-                    "-passout",
-                    &format!("pass:{PASSWORD}"),
-                ],
-            );
-        }
+        build_pki(&dir);
         Some(Pki { dir })
     })
     .as_ref()
+}
+
+fn build_pki(d: &Path) {
+    genkey(d, "root.key", "rsa2048");
+    let subject = "/O=Countersign Test/CN=Test Root";
+    run(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "root.key",
+            "-subj",
+            subject,
+            "-days",
+            "3650",
+            "-extensions",
+            "v3_ca",
+            "-out",
+            "root.pem",
+        ],
+    );
+    genkey(d, "ca.key", "rsa2048");
+    issue(
+        d,
+        "ca",
+        "/O=Countersign Test/CN=Org CA",
+        "root",
+        CA_EXT,
+        0x1001,
+        3650,
+    );
+    for (name, serial) in [("rsa2048", 0x2001), ("p256", 0x2002), ("p384", 0x2003)] {
+        genkey(d, &format!("{name}.key"), name);
+        let subject = format!("/O=Countersign Test/CN=Signer {name}");
+        issue(d, name, &subject, "ca", LEAF_EXT, serial, 365);
+    }
+    genkey(d, "rsa4096.key", "rsa4096");
+    for (name, issuer, serial) in [("ca2", "ca", 0x3001), ("ca3", "ca2", 0x3002)] {
+        genkey(d, &format!("{name}.key"), "p256");
+        let subject = format!("/O=Countersign Test/CN=Sub CA {name}");
+        issue(d, name, &subject, issuer, CA_EXT, serial, 3650);
+    }
+    // Serial with the high bit set: DER adds a sign byte the report must not show.
+    let subject = "/O=Countersign Test/CN=Signer rsa4096";
+    issue(d, "rsa4096", subject, "ca3", LEAF_EXT, 0x8000_0001, 365);
+
+    // Chains in a deliberately scrambled order: the loader must sort them.
+    for name in ["rsa2048", "p256", "p384"] {
+        let leaf = format!("{name}.pem");
+        concat(
+            d,
+            &format!("{name}.chain.pem"),
+            &["root.pem", &leaf, "ca.pem"],
+        );
+    }
+    let five = ["ca2.pem", "root.pem", "rsa4096.pem", "ca3.pem", "ca.pem"];
+    concat(d, "rsa4096.chain.pem", &five);
+
+    // The other key encodings.
+    let pass = format!("pass:{PASSWORD}");
+    for line in [
+        "pkey -in rsa2048.key -traditional -out rsa2048.pkcs1.pem".to_string(),
+        "pkey -in p256.key -traditional -out p256.sec1.pem".to_string(),
+        "pkey -in p256.key -traditional -outform DER -out p256.sec1.der".to_string(),
+        "pkey -in rsa2048.key -outform DER -out rsa2048.key.der".to_string(),
+        format!("pkcs8 -topk8 -in p384.key -out p384.enc.pem -passout {pass}"),
+        format!("pkcs8 -topk8 -in rsa2048.key -outform DER -out rsa2048.enc.der -passout {pass}"),
+    ] {
+        openssl(d, &line);
+    }
+    for name in ["rsa2048", "root", "ca"] {
+        openssl(
+            d,
+            &format!("x509 -in {name}.pem -outform DER -out {name}.der"),
+        );
+    }
+    for name in ["rsa2048", "p256", "rsa4096"] {
+        openssl(
+            d,
+            &format!("pkcs12 -export -inkey {name}.key -in {name}.pem -certfile {name}.chain.pem -out {name}.p12 -passout {pass}"),
+        );
+    }
 }
 
 fn backends() -> Vec<Backend> {
@@ -603,6 +483,15 @@ fn ecdsa_signatures_always_fit_the_reservation() {
                     .unwrap();
                     assert!(cms.len() <= reserved, "{name} {digest:?} round {round}");
                     shortest = shortest.min(cms.len());
+                    if backend == Backend::RustCrypto && round == 0 {
+                        // RFC 6979: the same input gives the same signature.
+                        let again = build_detached(
+                            &key,
+                            &params,
+                            &document_digest(digest, &round.to_be_bytes()),
+                        );
+                        assert_eq!(again.unwrap(), cms, "{name} {digest:?}: not deterministic");
+                    }
                 }
                 // The signature length varies with r and s; the reservation must cover the longest.
                 assert!(
@@ -726,6 +615,13 @@ fn credential_error(result: Result<CertifiedKey, Error>) -> String {
 #[test]
 fn credential_errors_name_the_problem() {
     let Some(pki) = pki() else { return };
+    genkey(&pki.dir, "rsa1024.key", "rsa1024");
+    let reason =
+        match credential::load_private_key(&pki.read("rsa1024.key"), &LoadOptions::default()) {
+            Err(Error::Credential(reason)) => reason,
+            other => panic!("a 1024-bit key must be refused, got {other:?}"),
+        };
+    assert!(reason.contains("1024 bits"), "{reason}");
     let wrong = LoadOptions {
         password: Some("wrong".into()),
         ..LoadOptions::default()
@@ -943,4 +839,282 @@ fn verifiers() -> Vec<(&'static str, VerifyFn)> {
     #[cfg(feature = "aws-lc")]
     verifiers.push(("aws-lc", countersign::crypto::aws_lc::verify_signature));
     verifiers
+}
+
+/// OpenSSL's own CMS variants: signed attributes in OpenSSL's order with signing-time and
+/// S/MIME capabilities, no signed attributes, a subjectKeyIdentifier sid, RSA-PSS.
+#[test]
+fn verifies_cms_made_by_openssl() {
+    let Some(pki) = pki() else { return };
+    let data = b"made by openssl cms -sign";
+    std::fs::write(pki.path("openssl-data.bin"), data).unwrap();
+    for (tag, signer, extra) in [
+        ("default", "rsa2048", ""),
+        ("noattr", "rsa2048", "-noattr"),
+        ("keyid", "p256", "-keyid"),
+        ("sha384", "p384", "-md sha384"),
+        ("pss", "rsa2048", "-keyopt rsa_padding_mode:pss"),
+    ] {
+        let out = format!("openssl-{tag}.der");
+        openssl(
+            &pki.dir,
+            &format!(
+                "cms -sign -binary -in openssl-data.bin -outform DER -out {out} -certfile ca.pem \
+                 -signer {signer}.pem -inkey {signer}.key {extra}"
+            ),
+        );
+        let cms = pki.read(&out);
+        let report = verify_detached(&cms, &[data], &pki.roots(), None).unwrap();
+        assert!(report.is_valid(), "{tag}: {:?}", report.problems);
+        assert_eq!(
+            report.signer_subject,
+            format!("CN=Signer {signer},O=Countersign Test"),
+            "{tag}"
+        );
+        assert_eq!(
+            report.signing_time.is_some(),
+            tag != "noattr",
+            "{tag}: OpenSSL adds signing-time"
+        );
+        let tampered = verify_detached(&cms, &[b"other data"], &pki.roots(), None).unwrap();
+        assert!(!tampered.is_valid(), "{tag}: tampered data accepted");
+    }
+}
+
+/// `openssl pkcs12 -nodes` output: "Bag Attributes" text, the key and the certificates in one file.
+#[test]
+fn combined_pem_with_bag_attributes_loads() {
+    let Some(pki) = pki() else { return };
+    openssl(
+        &pki.dir,
+        &format!("pkcs12 -in p256.p12 -nodes -passin pass:{PASSWORD} -out p256.combined.pem"),
+    );
+    let combined = pki.read("p256.combined.pem");
+    assert!(String::from_utf8_lossy(&combined).contains("Bag Attributes"));
+    let key = credential::load_pem(&combined, &combined, &LoadOptions::default()).unwrap();
+    assert_eq!(key.cert_chain.len(), 3);
+    assert_eq!(
+        key.cert_chain[0].tbs_certificate().subject().to_string(),
+        "CN=Signer p256,O=Countersign Test"
+    );
+}
+
+/// Swapping the signer certificate for another one with the same key keeps the signature valid
+/// mathematically; only the ESS signing-certificate-v2 attribute reveals the substitution.
+#[test]
+fn ess_binding_detects_a_substituted_certificate() {
+    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+    use cms::signed_data::{CertificateSet, SignerIdentifier, SignerInfos};
+    use der::asn1::SetOfVec;
+
+    let Some(pki) = pki() else { return };
+    // A second certificate for the same key, under another file name (tests run in parallel).
+    std::fs::copy(pki.path("rsa2048.key"), pki.path("twin.key")).unwrap();
+    let subject = "/O=Countersign Test/CN=Signer rsa2048 twin";
+    issue(&pki.dir, "twin", subject, "ca", LEAF_EXT, 0x2101, 365);
+    let twin = credential::parse_certificates(&pki.read("twin.pem"))
+        .unwrap()
+        .remove(0);
+
+    let key = pki.load_pem("rsa2048.chain.pem", "rsa2048.key", &LoadOptions::default());
+    let data = b"ESS";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+    assert!(verify_detached(&cms, &[data], &pki.roots(), None)
+        .unwrap()
+        .is_valid());
+
+    let content_info = ContentInfo::from_der(&cms).unwrap();
+    let mut signed_data: SignedData = content_info.content.decode_as().unwrap();
+    let mut signer_info = signed_data.signer_infos.0.iter().next().unwrap().clone();
+    signer_info.sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: twin.tbs_certificate().issuer().clone(),
+        serial_number: twin.tbs_certificate().serial_number().clone(),
+    });
+    signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
+    let mut certificates: Vec<CertificateChoices> = key.cert_chain[1..]
+        .iter()
+        .cloned()
+        .map(CertificateChoices::Certificate)
+        .collect();
+    certificates.push(CertificateChoices::Certificate(twin));
+    signed_data.certificates = Some(CertificateSet(SetOfVec::try_from(certificates).unwrap()));
+    let swapped = ContentInfo {
+        content_type: content_info.content_type,
+        content: der::Any::encode_from(&signed_data).unwrap(),
+    }
+    .to_der()
+    .unwrap();
+
+    let report = verify_detached(&swapped, &[data], &pki.roots(), None).unwrap();
+    assert_eq!(
+        report.signer_subject,
+        "CN=Signer rsa2048 twin,O=Countersign Test"
+    );
+    assert!(
+        report.digest_ok && !report.signature_ok,
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("signing-certificate-v2")),
+        "{:?}",
+        report.problems
+    );
+}
+
+/// Every truncation is a CMS error and no single-byte corruption panics.
+#[test]
+fn corrupted_cms_never_panics() {
+    let Some(pki) = pki() else { return };
+    let key = pki.load_pem("p256.chain.pem", "p256.key", &LoadOptions::default());
+    let data = b"robustness";
+    let params = CmsParams::default();
+    let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
+    for len in 0..cms.len() {
+        assert!(
+            matches!(
+                verify_detached(&cms[..len], &[data], &[], None),
+                Err(Error::Cms(_))
+            ),
+            "prefix of {len} bytes"
+        );
+    }
+    // Without trust roots the issuer certificates are not checked: they are unsigned data of the
+    // SignedData. Everything else (signer certificate included, via ESS) must be protected.
+    // The SignedData digestAlgorithms list is a hint for one-pass processing, also unsigned.
+    let signed_data: SignedData = ContentInfo::from_der(&cms)
+        .unwrap()
+        .content
+        .decode_as()
+        .unwrap();
+    let mut unsigned_parts: Vec<Vec<u8>> = key.cert_chain[1..]
+        .iter()
+        .map(|c| c.to_der().unwrap())
+        .collect();
+    unsigned_parts.push(signed_data.digest_algorithms.to_der().unwrap());
+    let unprotected: Vec<std::ops::Range<usize>> = unsigned_parts
+        .iter()
+        .map(|der| {
+            let start = cms
+                .windows(der.len())
+                .position(|w| w == der.as_slice())
+                .unwrap();
+            start..start + der.len()
+        })
+        .collect();
+    // Every third byte keeps the debug-build run short while touching every structure.
+    for index in (0..cms.len()).step_by(3) {
+        let mut corrupted = cms.clone();
+        corrupted[index] ^= 0x80;
+        let valid = verify_detached(&corrupted, &[data], &[], None).is_ok_and(|r| r.is_valid());
+        if valid {
+            assert!(
+                unprotected.iter().any(|r| r.contains(&index)),
+                "corrupting byte {index} went unnoticed"
+            );
+        }
+    }
+}
+
+/// pyHanko's generic CMS validation, which (unlike OpenSSL) checks the ESS
+/// signing-certificate-v2 attribute.
+const PYHANKO_CHECK: &str = r#"
+import asyncio, sys
+from asn1crypto import cms, pem, x509
+from pyhanko.sign.validation import async_validate_detached_cms
+from pyhanko_certvalidator import ValidationContext
+signature, data, root = (open(p, 'rb').read() for p in sys.argv[1:4])
+root = x509.Certificate.load(pem.unarmor(root)[2])
+status = asyncio.run(async_validate_detached_cms(
+    data, cms.ContentInfo.load(signature)['content'],
+    signer_validation_context=ValidationContext(trust_roots=[root])))
+print(status.intact, status.valid, status.trusted)
+sys.exit(0 if status.intact and status.valid and status.trusted else 1)
+"#;
+
+fn pyhanko_python() -> Option<String> {
+    // The CI script installs pyHanko into <repo>/.venv.
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3");
+    let candidates = [
+        std::env::var("PYHANKO_PYTHON").ok(),
+        Some(venv.to_string_lossy().into_owned()),
+        Some("python3".to_string()),
+    ];
+    for python in candidates.into_iter().flatten() {
+        let found = Command::new(&python)
+            .args(["-c", "import pyhanko.sign.validation"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if found {
+            return Some(python);
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("pyHanko is required in CI (set PYHANKO_PYTHON or install it into .venv)");
+    }
+    println!("skipped: no Python interpreter with pyHanko (PYHANKO_PYTHON, .venv, python3)");
+    None
+}
+
+#[test]
+fn pyhanko_accepts_every_key_type() {
+    let Some(pki) = pki() else { return };
+    let Some(python) = pyhanko_python() else {
+        return;
+    };
+    for (tag, chain, key, padding) in [
+        (
+            "rsa2048",
+            "rsa2048.chain.pem",
+            "rsa2048.key",
+            RsaPadding::Pkcs1v15,
+        ),
+        (
+            "rsa2048-pss",
+            "rsa2048.chain.pem",
+            "rsa2048.key",
+            RsaPadding::Pss,
+        ),
+        (
+            "rsa4096",
+            "rsa4096.chain.pem",
+            "rsa4096.key",
+            RsaPadding::Pkcs1v15,
+        ),
+        ("p256", "p256.chain.pem", "p256.key", RsaPadding::Pkcs1v15),
+        ("p384", "p384.chain.pem", "p384.key", RsaPadding::Pkcs1v15),
+    ] {
+        let key = pki.load_pem(chain, key, &options(Backend::RustCrypto, padding));
+        for digest in DIGESTS {
+            let data = format!("pyHanko {tag} {digest:?}").into_bytes();
+            let params = CmsParams {
+                digest,
+                signing_time: None,
+            };
+            let cms = build_detached(&key, &params, &document_digest(digest, &data)).unwrap();
+            let (sig, content) = (
+                pki.path(&format!("pyhanko-{tag}.der")),
+                pki.path(&format!("pyhanko-{tag}.bin")),
+            );
+            std::fs::write(&sig, &cms).unwrap();
+            std::fs::write(&content, &data).unwrap();
+            let output = Command::new(&python)
+                .args(["-c", PYHANKO_CHECK])
+                .arg(&sig)
+                .arg(&content)
+                .arg(pki.path("root.pem"))
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{tag} {digest:?}: pyHanko says {} {}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
 }

@@ -44,6 +44,16 @@ fn sign_and_check(
         eprintln!("skipped: {skipped} ({name})");
     }
     acceptance.assert_ok(name);
+    if let Some(subfilter) = &acceptance.pyhanko_subfilter {
+        let expected = match options.subfilter {
+            SubFilter::CadesDetached => "/ETSI.CAdES.detached",
+            SubFilter::Pkcs7Detached => "/adbe.pkcs7.detached",
+        };
+        assert_eq!(
+            subfilter, expected,
+            "{name}: pyHanko read another /SubFilter"
+        );
+    }
     let report = verify_pdf(
         &output,
         &VerifyOptions {
@@ -180,6 +190,41 @@ fn every_key_type_credential_form_and_subfilter() {
         5,
         "the RSA-4096 credential carries a 5-certificate chain"
     );
+    let pss = LoadOptions {
+        rsa_padding: countersign::crypto::RsaPadding::Pss,
+        ..LoadOptions::default()
+    };
+    let pss_key = load_pem(&read("demo.chain.pem"), &read("demo.key.pem"), &pss).unwrap();
+    sign_and_check(
+        "rsa2048-pss.pdf",
+        &input,
+        &pss_key,
+        &SignOptions::default(),
+        &[],
+    );
+    for digest in [
+        countersign::DigestAlgorithm::Sha384,
+        countersign::DigestAlgorithm::Sha512,
+    ] {
+        let options = SignOptions {
+            digest,
+            ..SignOptions::default()
+        };
+        sign_and_check(
+            &format!("p256-{digest:?}.pdf"),
+            &input,
+            &credentials[2].1,
+            &options,
+            &[],
+        );
+        sign_and_check(
+            &format!("rsa-{digest:?}.pdf"),
+            &input,
+            &credentials[0].1,
+            &options,
+            &[],
+        );
+    }
     for (label, key) in &credentials {
         for subfilter in [SubFilter::CadesDetached, SubFilter::Pkcs7Detached] {
             let options = SignOptions {

@@ -139,12 +139,13 @@ pub fn verify_detached(
     let signature = signer_info.signature.as_bytes();
     match (&signer_info.signed_attrs, &raw.signed_attributes) {
         (Some(attributes), Some(signed_bytes)) => {
+            let signer_der = original_der(cms, signer)?;
             check_attributes(
                 &mut report,
                 attributes,
                 &signed_data,
                 &content_digest,
-                signer,
+                (signer, &signer_der),
             )?;
             report.signature_ok =
                 verify(&mut report, public_key, &algorithm, signed_bytes, signature)
@@ -234,6 +235,39 @@ impl RawSignerInfo {
     }
 }
 
+/// The signer certificate's bytes as embedded: the ESS hash is over the certificate as issued,
+/// and decoding then re-encoding need not give those bytes back.
+fn original_der(cms: &[u8], signer: &Certificate) -> Result<Vec<u8>> {
+    let content_info = AnyRef::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
+    let explicit_content = children(content_info)?.get(1).copied();
+    let signed_data = match explicit_content {
+        Some(content) => children(content)?.first().copied(),
+        None => None,
+    };
+    let certificates_tag = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
+    if let Some(signed_data) = signed_data {
+        for field in children(signed_data)? {
+            if field.tag() != certificates_tag {
+                continue;
+            }
+            let set =
+                AnyRef::new(Tag::Set, field.value()).map_err(|e| cms_error("certificates", e))?;
+            for element in children(set)? {
+                let der = element.to_der().map_err(|e| cms_error("certificate", e))?;
+                if Certificate::from_der(&der).ok().as_ref() == Some(signer) {
+                    return Ok(der);
+                }
+            }
+        }
+    }
+    signer
+        .to_der()
+        .map_err(|e| cms_error("signer certificate", e))
+}
+
 fn children(parent: AnyRef<'_>) -> Result<Vec<AnyRef<'_>>> {
     let mut reader = SliceReader::new(parent.value()).map_err(|e| cms_error("CMS", e))?;
     let mut elements = Vec::new();
@@ -284,13 +318,20 @@ fn check_attributes(
     attributes: &SignedAttributes,
     signed_data: &SignedData,
     content_digest: &[u8],
-    signer: &Certificate,
+    signer: (&Certificate, &[u8]),
 ) -> Result<()> {
+    // The signed content type and the ESS certificate binding count as part of the signature:
+    // the eContentType and the certificate set are unsigned and could otherwise be swapped.
+    let mut bindings_ok = true;
     match single_value::<ObjectIdentifier>(attributes, ID_CONTENT_TYPE)? {
         Some(content_type) if content_type == signed_data.encap_content_info.econtent_type => {}
-        Some(content_type) => report.problems.push(format!(
-            "content-type attribute {content_type} differs from the eContentType"
-        )),
+        Some(content_type) => {
+            bindings_ok = false;
+            report.problems.push(format!(
+                "content-type attribute {content_type} differs from the eContentType {}",
+                signed_data.encap_content_info.econtent_type
+            ));
+        }
         None => report
             .problems
             .push("no content-type signed attribute".into()),
@@ -306,25 +347,19 @@ fn check_attributes(
     }
     report.signing_time =
         single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
-    // The ESS binding counts as part of the signature: without it a certificate could be swapped.
-    report.signature_ok = match check_signing_certificate(attributes, signer)? {
-        Some(problem) => {
-            report.problems.push(problem);
-            false
-        }
-        None => true,
-    };
+    if let Some(problem) = check_signing_certificate(attributes, signer)? {
+        bindings_ok = false;
+        report.problems.push(problem);
+    }
+    report.signature_ok = bindings_ok;
     Ok(())
 }
 
 /// `Some(problem)` when an ESS signing-certificate(-v2) attribute does not name `signer`.
 fn check_signing_certificate(
     attributes: &SignedAttributes,
-    signer: &Certificate,
+    (signer, signer_der): (&Certificate, &[u8]),
 ) -> Result<Option<String>> {
-    let signer_der = signer
-        .to_der()
-        .map_err(|e| cms_error("signer certificate", e))?;
     if let Some(v2) =
         single_value::<SigningCertificateV2>(attributes, ID_AA_SIGNING_CERTIFICATE_V2)?
     {
@@ -340,7 +375,7 @@ fn check_signing_certificate(
                 "ESS signing-certificate-v2 uses unsupported hash {hash_oid}"
             )));
         };
-        if id.cert_hash.as_bytes() != hash.digest_chunks(&[&signer_der]) {
+        if id.cert_hash.as_bytes() != hash.digest_chunks(&[signer_der]) {
             return Ok(Some(
                 "ESS signing-certificate-v2 hash does not match the signer certificate".into(),
             ));
@@ -351,7 +386,7 @@ fn check_signing_certificate(
         let Some(id) = v1.certs.first() else {
             return Ok(Some("empty ESS signing-certificate attribute".into()));
         };
-        if id.cert_hash.as_bytes() != sha1::Sha1::digest(&signer_der).as_slice() {
+        if id.cert_hash.as_bytes() != sha1::Sha1::digest(signer_der).as_slice() {
             return Ok(Some(
                 "ESS signing-certificate hash does not match the signer certificate".into(),
             ));
@@ -515,4 +550,49 @@ fn may_issue(issuer: &Certificate, is_root: bool) -> bool {
 
 fn cms_error(what: &str, error: der::Error) -> Error {
     Error::Cms(format!("{what}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_hex_drops_only_the_der_sign_byte() {
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x00, 0x00, 0x01]), "80000001");
+        assert_eq!(serial_hex(&[0x20, 0x01]), "2001");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn zero_padding_is_accepted_and_other_trailing_bytes_reported() {
+        let element = [0x30, 0x03, 0x02, 0x01, 0x05];
+        let mut report = CmsVerification::default();
+        let mut padded = element.to_vec();
+        padded.extend([0u8; 16]);
+        assert_eq!(first_element(&padded, &mut report).unwrap(), element);
+        assert!(report.problems.is_empty());
+        let mut trailing = element.to_vec();
+        trailing.push(1);
+        assert_eq!(first_element(&trailing, &mut report).unwrap(), element);
+        assert_eq!(report.problems.len(), 1);
+        assert!(matches!(
+            first_element(&[0x30, 0x05, 0x02], &mut report),
+            Err(Error::Cms(_))
+        ));
+    }
+
+    #[test]
+    fn garbage_is_a_cms_error() {
+        for input in [
+            &b""[..],
+            b"\x00\x00",
+            b"\x30\x80\x00\x00",
+            b"\x06\x03\x2a\x03\x04",
+        ] {
+            assert!(
+                matches!(verify_detached(input, &[], &[], None), Err(Error::Cms(_))),
+                "{input:?}"
+            );
+        }
+    }
 }

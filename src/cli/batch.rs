@@ -75,6 +75,7 @@ impl BatchArgs {
             name: self.name.clone(),
             page_index: self.page.checked_sub(1).ok_or("--page counts from 1")?,
             field_name: None,
+            ..SignOptions::default()
         })
     }
 }

@@ -3,6 +3,8 @@
 mod batch;
 mod credential_args;
 mod demo;
+#[cfg(feature = "server")]
+mod serve;
 mod sign;
 mod verify;
 
@@ -29,6 +31,9 @@ enum Command {
     Batch(Box<batch::BatchArgs>),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
+    /// Run the ESS API-3.0 compatible counter-signing service.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -37,6 +42,8 @@ pub fn run() -> ExitCode {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
         Command::Batch(args) => batch::run(*args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

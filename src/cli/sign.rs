@@ -41,6 +41,12 @@ pub struct SignArgs {
     /// Fixed signing time (Unix seconds): the output is then byte-identical across runs.
     #[arg(long)]
     pub time: Option<u64>,
+    /// Sign the first empty signature field instead of adding a new one.
+    #[arg(long)]
+    pub fill_empty_field: bool,
+    /// Rewrite a damaged file (one without signatures) whole before signing it.
+    #[arg(long)]
+    pub repair: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,6 +86,8 @@ impl SignArgs {
             name: self.name.clone(),
             page_index,
             field_name: self.field.clone(),
+            fill_empty_field: self.fill_empty_field,
+            repair: self.repair,
         })
     }
 }

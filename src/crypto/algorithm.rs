@@ -209,3 +209,102 @@ pub fn named_curve(algorithm: &AlgorithmIdentifierOwned) -> Option<ObjectIdentif
         .decode_as::<ObjectIdentifier>()
         .ok()
 }
+
+/// The RSA moduli we sign with; smaller keys are no longer acceptable for PAdES (ETSI TS 119 312).
+pub const RSA_MIN_BITS: usize = 2048;
+pub const RSA_MAX_BITS: usize = 4096;
+
+/// A DER ECDSA signature is a SEQUENCE of two INTEGERs, each at most one byte longer than the
+/// field (a leading zero keeps it positive): 2 + 2 * (2 + field + 1).
+pub const P256_MAX_SIGNATURE_LEN: usize = 72;
+pub const P384_MAX_SIGNATURE_LEN: usize = 104;
+
+/// Refuses RSA signing keys outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] (every backend).
+pub fn check_rsa_signing_bits(bits: usize) -> crate::error::Result<()> {
+    if (RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+        return Ok(());
+    }
+    Err(crate::error::Error::Credential(format!(
+        "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIGESTS: [DigestAlgorithm; 3] = [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+    ];
+
+    #[test]
+    fn written_identifiers_read_back_as_the_same_algorithm() {
+        for digest in DIGESTS {
+            for scheme in [
+                SignatureScheme::RsaPkcs1v15(digest),
+                SignatureScheme::RsaPss(digest),
+                SignatureScheme::EcdsaP256(digest),
+                SignatureScheme::EcdsaP384(digest),
+            ] {
+                let identifier = scheme.signature_algorithm_identifier().unwrap();
+                let read = SignatureAlgorithm::from_identifier(&identifier, Some(digest)).unwrap();
+                assert_eq!(read, scheme.signature_algorithm(), "{scheme:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pss_parameters_carry_hash_mgf1_and_salt() {
+        let identifier = SignatureScheme::RsaPss(DigestAlgorithm::Sha384)
+            .signature_algorithm_identifier()
+            .unwrap();
+        let der = identifier.parameters.unwrap().to_der().unwrap();
+        let params = pkcs1::RsaPssParamsOwned::from_der(&der).unwrap();
+        assert_eq!(params.hash.oid, ID_SHA384);
+        assert_eq!(params.mask_gen.oid, ID_MGF1);
+        assert_eq!(params.mask_gen.parameters.unwrap().oid, ID_SHA384);
+        assert_eq!(params.salt_len, 48);
+    }
+
+    #[test]
+    fn rsa_encryption_needs_the_signer_info_digest() {
+        let identifier = SignatureScheme::RsaPkcs1v15(DigestAlgorithm::Sha512)
+            .signature_algorithm_identifier()
+            .unwrap();
+        assert_eq!(identifier.oid, RSA_ENCRYPTION);
+        assert!(matches!(
+            SignatureAlgorithm::from_identifier(&identifier, None),
+            Err(Error::Unsupported(_))
+        ));
+        let sha1_with_rsa = AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5"),
+            parameters: None,
+        };
+        assert!(matches!(
+            SignatureAlgorithm::from_identifier(&sha1_with_rsa, Some(DigestAlgorithm::Sha256)),
+            Err(Error::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn names_follow_the_jca_convention() {
+        assert_eq!(
+            SignatureAlgorithm::RsaPkcs1v15(DigestAlgorithm::Sha256).name(),
+            "SHA256withRSA"
+        );
+        assert_eq!(
+            SignatureAlgorithm::RsaPss {
+                digest: DigestAlgorithm::Sha512,
+                salt_len: 64
+            }
+            .name(),
+            "SHA512withRSA/PSS"
+        );
+        assert_eq!(
+            SignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha384).name(),
+            "SHA384withECDSA"
+        );
+    }
+}

@@ -376,11 +376,10 @@ fn stream_data(data: &[u8], start: usize, declared: Option<usize>) -> Option<&[u
     let rest = data.get(start..)?;
     let mut end = find(rest, b"endstream")?;
     // Drop the end-of-line that precedes the keyword.
-    if end > 0 && rest.get(end - 1) == Some(&b'\n') {
-        end -= 1;
-    }
-    if end > 0 && rest.get(end - 1) == Some(&b'\r') {
-        end -= 1;
+    for eol in [b'\n', b'\r'] {
+        if let Some(shorter) = end.checked_sub(1).filter(|&e| rest.get(e) == Some(&eol)) {
+            end = shorter;
+        }
     }
     rest.get(..end)
 }
@@ -447,10 +446,10 @@ fn section_start(data: &[u8], offset: u64) -> Option<usize> {
             while cursor.peek().is_some_and(super::lexer::is_whitespace) {
                 cursor.advance(1);
             }
-        } else if pos > 0
-            && data
-                .get(pos - 1)
-                .is_some_and(|b| super::lexer::is_regular(*b))
+        } else if pos
+            .checked_sub(1)
+            .and_then(|before| data.get(before))
+            .is_some_and(|b| super::lexer::is_regular(*b))
         {
             return None;
         }

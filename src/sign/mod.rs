@@ -2,11 +2,22 @@
 //! One file per stage: `preflight` (refusals), `page_tree` and `field` (what changes),
 //! `signature_dictionary` and `byterange` (placeholders), then CMS from [`crate::cades`].
 
+// Everything here reads untrusted bytes: no panicking shortcuts and no unchecked arithmetic
+// (fuzzing found nothing; these lints keep it that way). Tests may use them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 pub mod batch;
 pub mod byterange;
 mod field;
 mod page_tree;
-mod pdf_date;
 pub mod preflight;
 mod signature_dictionary;
 pub mod stream;
@@ -44,6 +55,11 @@ pub struct SignOptions {
     pub page_index: usize,
     /// Name of the signature field; default: the first free `SignatureN`.
     pub field_name: Option<String>,
+    /// Sign the first empty signature field instead of adding a new one (when there is one).
+    pub fill_empty_field: bool,
+    /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
+    /// output is then not an incremental update of the input).
+    pub repair: bool,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -83,7 +99,8 @@ impl PreparedUpdate {
     }
 }
 
-/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
+/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
+/// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     sign_pdf_reserving(pdf, key, options, None)
 }
@@ -95,6 +112,22 @@ pub(crate) fn sign_pdf_reserving(
     key: &CertifiedKey,
     options: &SignOptions,
     contents_len: Option<usize>,
+) -> Result<Vec<u8>> {
+    match sign_as_is(pdf, key, options, contents_len) {
+        // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
+        Err(error) if options.repair && crate::repair::is_damage(&error) => {
+            let rewritten = crate::repair::rewrite(pdf)?;
+            sign_as_is(&rewritten, key, options, contents_len)
+        }
+        other => other,
+    }
+}
+
+fn sign_as_is(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: usize,
 ) -> Result<Vec<u8>> {
     let params = cms_params(options);
     let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
@@ -151,12 +184,12 @@ pub(crate) fn prepare_update_reserving(
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
-    let plan = field::plan_field(
+    let plan = field::plan_field_or_fill(
         &doc,
         (catalog_ref, &catalog),
         (page.0, &page.1),
         sig_ref,
-        options.field_name.as_deref(),
+        (options.field_name.as_deref(), options.fill_empty_field),
         &mut numbers,
     )?;
 

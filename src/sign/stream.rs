@@ -123,7 +123,7 @@ fn copy_and_hash_sequential(
         source.read_exact(chunk)?;
         digest.update(chunk);
         dest.write_all(chunk)?;
-        remaining -= want as u64;
+        remaining = remaining.saturating_sub(want as u64);
     }
     Ok(digest)
 }
@@ -161,11 +161,12 @@ fn hash_positioned(source: &File, len: u64, algorithm: DigestAlgorithm) -> io::R
     let mut buffer = vec![0u8; chunk_len(len)];
     let mut position = 0u64;
     while position < len {
-        let want = usize::try_from(len - position).map_or(buffer.len(), |r| r.min(buffer.len()));
+        let want = usize::try_from(len.saturating_sub(position))
+            .map_or(buffer.len(), |r| r.min(buffer.len()));
         let chunk = buffer.get_mut(..want).unwrap_or_default();
         source.read_exact_at(chunk, position)?;
         digest.update(chunk);
-        position += want as u64;
+        position = position.saturating_add(want as u64);
     }
     Ok(digest)
 }

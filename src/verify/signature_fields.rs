@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object};
 
 /// Field trees are shallow; a deeper one is hostile.
@@ -14,6 +15,20 @@ pub struct SignatureField {
     /// The signature dictionary's reference (`None` if `/V` is a direct dictionary).
     pub value_ref: Option<ObjRef>,
     pub value: Dict,
+    /// Why the field or its signature dictionary could not be read: the signature is reported
+    /// invalid instead of failing the whole document, so the other signatures still get a verdict.
+    pub problem: Option<String>,
+}
+
+impl SignatureField {
+    fn unreadable(name: &str, value_ref: Option<ObjRef>, what: &str, error: &Error) -> Self {
+        Self {
+            name: name.to_string(),
+            value_ref,
+            value: Dict::new(),
+            problem: Some(format!("{what} cannot be read: {error}")),
+        }
+    }
 }
 
 /// Every signed signature field, in field-tree order.
@@ -55,11 +70,25 @@ fn walk(
             return Ok(());
         }
     }
-    let node = doc.resolve(node)?;
+    let node = match doc.resolve(node) {
+        Ok(node) => node,
+        Err(error) => {
+            found.push(SignatureField::unreadable(
+                parent_name,
+                node.as_ref(),
+                "a form field",
+                &error,
+            ));
+            return Ok(());
+        }
+    };
     let Some(dict) = node.as_dict() else {
         return Ok(());
     };
-    let partial = dict.get(b"T").and_then(Object::as_string_bytes).map(text);
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string_bytes)
+        .map(text_string);
     let name = match (parent_name.is_empty(), partial) {
         (_, None) => parent_name.to_string(),
         (true, Some(p)) => p,
@@ -73,31 +102,39 @@ fn walk(
     if is_sig {
         if let Some(value) = dict.get(b"V") {
             let value_ref = value.as_ref();
-            if let Some(value) = doc.resolve(value)?.as_dict() {
-                found.push(SignatureField {
+            match doc.resolve(value) {
+                Ok(Object::Dict(value)) => found.push(SignatureField {
                     name: name.clone(),
                     value_ref,
-                    value: value.clone(),
-                });
+                    value,
+                    problem: None,
+                }),
+                Ok(_) => {}
+                Err(error) => found.push(SignatureField::unreadable(
+                    &name,
+                    value_ref,
+                    "the signature dictionary",
+                    &error,
+                )),
             }
         }
     }
-    if let Some(Object::Array(kids)) = doc.resolve_key(dict, b"Kids")? {
+    let kids = doc.resolve_key(dict, b"Kids").unwrap_or_else(|error| {
+        found.push(SignatureField::unreadable(&name, None, "/Kids", &error));
+        None
+    });
+    if let Some(Object::Array(kids)) = kids {
         for kid in &kids {
-            walk(doc, kid, &name, is_sig, depth + 1, visited, found)?;
+            walk(
+                doc,
+                kid,
+                &name,
+                is_sig,
+                depth.saturating_add(1),
+                visited,
+                found,
+            )?;
         }
     }
     Ok(())
-}
-
-/// A text string: UTF-16BE with BOM, else PDFDocEncoding read as Latin-1 (close enough for names).
-pub fn text(bytes: &[u8]) -> String {
-    if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
-        let units: Vec<u16> = utf16
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16_lossy(&units);
-    }
-    bytes.iter().map(|&b| char::from(b)).collect()
 }

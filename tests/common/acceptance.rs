@@ -14,6 +14,8 @@ pub struct Acceptance {
     pub skipped: Vec<String>,
     /// Short verdict words per validator, for reports.
     pub summary: Vec<(String, String)>,
+    /// The `/SubFilter` pyHanko read for our signature.
+    pub pyhanko_subfilter: Option<String>,
 }
 
 impl Acceptance {
@@ -136,6 +138,7 @@ fn check_pyhanko(acc: &mut Acceptance, path: &Path, root: &Path, earlier_valid: 
         acc.problems.push("pyHanko found no signature".into());
         return;
     };
+    acc.pyhanko_subfilter = Some(ours.subfilter.clone());
     let whole_file = ours.coverage.as_deref() == Some("ENTIRE_FILE");
     if !(ours.intact_valid_trusted() && whole_file && ours.bottom_line) {
         acc.problems

@@ -1,0 +1,194 @@
+//! The checks behind each fuzz target, shared with `tests/fuzz_regressions.rs` so that stable
+//! `cargo test` replays every minimized input through exactly the assertions the fuzzer used.
+//!
+//! A check returns normally when the library behaved; it panics (a finding) when the library
+//! panicked, returned an untyped error, or reported something false.
+
+pub mod mutate;
+
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
+
+use countersign::crypto::credential::{self, LoadOptions};
+use countersign::pdf::{Document, ObjRef, Object, XrefEntry};
+use countersign::verify::VerifyReport;
+use countersign::{sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions};
+
+const CHAIN_PEM: &[u8] = include_bytes!("../../testdata/pki/demo-p256.chain.pem");
+const KEY_PEM: &[u8] = include_bytes!("../../testdata/pki/demo-p256.key.pem");
+const ROOT_PEM: &[u8] = include_bytes!("../../testdata/pki/root-ca.cert.pem");
+
+/// How many objects the xref check loads; enough to reach deep into small files without making
+/// a 100k-object input slow.
+const OBJECTS_TO_WALK: u32 = 256;
+
+/// The test credential: ECDSA P-256 (fast, so the fuzzer spends its time in the PDF code).
+pub fn credential() -> &'static CertifiedKey {
+    static KEY: OnceLock<CertifiedKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        credential::load_pem(CHAIN_PEM, KEY_PEM, &LoadOptions::default())
+            .expect("the test credential in testdata/pki loads")
+    })
+}
+
+/// A fixed signing time makes every run byte-identical.
+pub fn sign_options() -> SignOptions {
+    SignOptions {
+        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
+        ..SignOptions::default()
+    }
+}
+
+fn trusting_root() -> &'static VerifyOptions {
+    static OPTIONS: OnceLock<VerifyOptions> = OnceLock::new();
+    OPTIONS.get_or_init(|| VerifyOptions {
+        trust_roots: credential::trust_roots_from_pem(ROOT_PEM).expect("root-ca loads"),
+    })
+}
+
+/// Every error the pipeline returns for bad input is one of the named variants; `Io` cannot
+/// happen on an in-memory buffer, so seeing it means an error was laundered through the wrong path.
+fn assert_typed(error: &Error, context: &str) {
+    assert!(
+        !matches!(error, Error::Io(_)),
+        "{context}: in-memory input produced an I/O error: {error}"
+    );
+    assert!(
+        !error.to_string().trim().is_empty(),
+        "{context}: error without a message"
+    );
+}
+
+/// `sign` target: arbitrary bytes are signed; a result must verify with the input as its prefix.
+pub fn check_sign(data: &[u8]) {
+    let signed = match sign_pdf(data, credential(), &sign_options()) {
+        Ok(signed) => signed,
+        Err(error) => return assert_typed(&error, "sign_pdf"),
+    };
+    assert!(
+        signed.starts_with(data),
+        "the signed file does not start with the input"
+    );
+    let report = verify_pdf(&signed, &VerifyOptions::default())
+        .unwrap_or_else(|e| panic!("our own signed output does not parse for verification: {e}"));
+    let ours = report
+        .signatures
+        .iter()
+        .find(|s| s.byte_range.first() == Some(&0) && s.covers_whole_file)
+        .unwrap_or_else(|| panic!("the new signature is not found by verify_pdf: {report:?}"));
+    assert!(
+        ours.is_valid(),
+        "our own signature does not verify: {:?}",
+        ours.problems
+    );
+    let gap_end = ours.byte_range.get(2).copied().unwrap_or(0);
+    assert!(
+        gap_end > data.len() as u64,
+        "the new signature's /Contents lies inside the original input"
+    );
+}
+
+/// `xref` target: the reading layer alone, on arbitrary bytes.
+pub fn check_xref(data: &[u8]) {
+    let doc = match Document::parse(data) {
+        Ok(doc) => doc,
+        Err(error) => return assert_typed(&error, "Document::parse"),
+    };
+    let _ = (doc.version(), doc.xref_form(), doc.startxref(), doc.size());
+    if let Err(error) = doc.catalog() {
+        assert_typed(&error, "catalog");
+    }
+    for value in doc.trailer().iter().map(|(_, v)| v) {
+        if let Err(error) = doc.resolve(value) {
+            assert_typed(&error, "trailer value");
+        }
+    }
+    for num in 0..doc.size().min(OBJECTS_TO_WALK) {
+        let gen = match doc.entry(num) {
+            Some(XrefEntry::InFile { gen, .. }) => gen,
+            Some(XrefEntry::Compressed { .. }) => 0,
+            _ => continue,
+        };
+        let id = ObjRef::new(num, gen);
+        match doc.get(id) {
+            Ok(Object::Stream(stream)) => {
+                let _ = stream.dict.get(b"Filter");
+            }
+            Ok(_) => {}
+            Err(error) => assert_typed(&error, "get"),
+        }
+        if let Some(span) = doc.object_span(id) {
+            assert!(
+                span.start < span.end && span.end <= data.len(),
+                "object_span {span:?} of {id} is outside the {}-byte file",
+                data.len()
+            );
+        }
+    }
+}
+
+/// The signed files the `verify` target mutates: our signatures over each structure in
+/// testdata/pdf, a double-signed file, and a third-party (pyHanko) signature.
+pub fn signed_originals() -> &'static [Vec<u8>] {
+    static ORIGINALS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    ORIGINALS.get_or_init(|| {
+        let sources: [&[u8]; 5] = [
+            include_bytes!("../../testdata/pdf/classic.pdf"),
+            include_bytes!("../../testdata/pdf/xref-stream.pdf"),
+            include_bytes!("../../testdata/pdf/hybrid.pdf"),
+            include_bytes!("../../testdata/pdf/incremental.pdf"),
+            include_bytes!("../../testdata/pdf/acroform.pdf"),
+        ];
+        let sign = |pdf: &[u8]| {
+            sign_pdf(pdf, credential(), &sign_options()).expect("testdata signs cleanly")
+        };
+        let mut originals: Vec<Vec<u8>> = sources.iter().map(|pdf| sign(pdf)).collect();
+        let twice = sign(&originals[0]);
+        originals.push(twice);
+        originals.push(include_bytes!("../../testdata/pdf/signed.pdf").to_vec());
+        originals
+    })
+}
+
+/// `verify` target: `input` selects a signed original and a list of edits (see [`mutate`]).
+pub fn check_verify(input: &[u8]) {
+    let originals = signed_originals();
+    let Some((&selector, edits)) = input.split_first() else {
+        return;
+    };
+    let original = &originals[usize::from(selector) % originals.len()];
+    let options = if selector & 0x80 != 0 {
+        trusting_root()
+    } else {
+        &VerifyOptions::default()
+    };
+    let mutated = mutate::apply(original, edits);
+    match verify_pdf(&mutated, options) {
+        Ok(report) => assert_no_false_valid(original, &mutated, &report),
+        Err(error) => assert_typed(&error, "verify_pdf"),
+    }
+}
+
+/// A signature reported valid must cover bytes identical to the original's at the same
+/// positions: a change inside a signed range that still verifies is a forgery.
+fn assert_no_false_valid(original: &[u8], mutated: &[u8], report: &VerifyReport) {
+    for signature in report.signatures.iter().filter(|s| s.is_valid()) {
+        let &[start, first_len, second_start, second_len] = signature.byte_range.as_slice() else {
+            panic!("a valid signature without four ByteRange values: {signature:?}");
+        };
+        let ranges = [(start, first_len), (second_start, second_len)];
+        for (from, len) in ranges {
+            let from = usize::try_from(from).expect("range start fits");
+            let to = from
+                .checked_add(usize::try_from(len).expect("range length fits"))
+                .expect("range end fits");
+            let now = mutated.get(from..to);
+            let before = original.get(from..to);
+            assert!(
+                now.is_some() && now == before,
+                "signature {} is reported valid although bytes {from}..{to} differ from the signed original",
+                signature.field_name
+            );
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The five actions: parse the request, authorise, act, build the response.
+
+use base64::Engine as _;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::api::*;
+use super::clock::unix_now;
+use super::config::Permission;
+use super::directory::Acting;
+use super::error::{ApiError, ErrorCode};
+use super::ids::{random_id, result_file_id};
+use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
+use super::verify_result::verify_response;
+use super::Service;
+
+const ACTIONS: [&str; 5] = [
+    "UploadFiles",
+    "CreateFileCounterSign",
+    "DescribeFileCounterSignResult",
+    "DescribeFileUrls",
+    "VerifyDigitFile",
+];
+/// UploadFiles accepts at most this many files per call.
+pub const MAX_UPLOAD_FILES: usize = 20;
+/// Uploaded files live this long unless `Deadline` says otherwise.
+pub const DEFAULT_FILE_LIFETIME_SECONDS: i64 = 3600;
+/// The furthest `Deadline` UploadFiles accepts.
+pub const MAX_FILE_LIFETIME_SECONDS: i64 = 366 * 86_400;
+pub const DEFAULT_URL_TTL_SECONDS: i64 = 300;
+pub const MAX_URL_TTL_SECONDS: i64 = 86_400;
+pub const MAX_BUSINESS_IDS: usize = 100;
+
+pub(super) fn is_known(action: &str) -> bool {
+    ACTIONS.contains(&action)
+}
+
+pub(super) fn dispatch(
+    service: &Service,
+    user_id: &str,
+    action: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    match action {
+        "UploadFiles" => respond(upload_files(service, user_id, parse(body)?)),
+        "CreateFileCounterSign" => {
+            respond(create_file_counter_sign(service, user_id, parse(body)?))
+        }
+        "DescribeFileCounterSignResult" => respond(describe_file_counter_sign_result(
+            service,
+            user_id,
+            parse(body)?,
+        )),
+        "DescribeFileUrls" => respond(describe_file_urls(service, user_id, parse(body)?)),
+        "VerifyDigitFile" => respond(verify_digit_file(service, user_id, parse(body)?)),
+        other => Err(ApiError::new(
+            ErrorCode::InvalidAction,
+            format!("unknown action {other}"),
+        )),
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("request body: {e}")))
+}
+
+fn respond<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
+    serde_json::to_value(result?).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+fn required<'a>(value: Option<&'a String>, name: &str) -> Result<&'a str, ApiError> {
+    value
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::missing(name))
+}
+
+fn operator(user: Option<&UserInfo>) -> Option<&str> {
+    user.and_then(|user| user.user_id.as_deref())
+}
+
+/// The file `file_id`, if it exists and `acting` may use it.
+fn owned_file(
+    service: &Service,
+    acting: &Acting<'_>,
+    file_id: &str,
+) -> Result<FileRecord, ApiError> {
+    let file = service
+        .core
+        .metadata
+        .file(file_id, unix_now())?
+        .ok_or_else(|| ApiError::not_found(format!("file {file_id} not found or expired")))?;
+    acting.check_owner(&file.organization, &format!("file {file_id}"))?;
+    Ok(file)
+}
+
+fn file_bytes(service: &Service, file_id: &str) -> Result<Vec<u8>, ApiError> {
+    service
+        .core
+        .blobs
+        .get(file_id)?
+        .ok_or_else(|| ApiError::not_found(format!("file {file_id} not found")))
+}
+
+fn looks_like_pdf(bytes: &[u8]) -> bool {
+    let head = bytes.get(..1024).unwrap_or(bytes);
+    head.windows(5).any(|window| window == b"%PDF-")
+}
+
+fn upload_files(
+    service: &Service,
+    user_id: &str,
+    request: UploadFilesRequest,
+) -> Result<UploadFilesResponse, ApiError> {
+    let core = &service.core;
+    let operator = request
+        .caller
+        .as_ref()
+        .and_then(|caller| caller.operator_id.as_deref());
+    let acting = core.directory.authorize(
+        user_id,
+        operator,
+        request.agent.as_ref(),
+        Permission::Upload,
+    )?;
+    require_business_type(request.business_type.as_ref(), "DOCUMENT")?;
+    let infos = bounded_list(request.file_infos.as_deref(), "FileInfos", MAX_UPLOAD_FILES)?;
+    let now = unix_now();
+    let deadline = match request.deadline {
+        None | Some(0) => now.saturating_add(DEFAULT_FILE_LIFETIME_SECONDS),
+        Some(deadline)
+            if deadline > now && deadline <= now.saturating_add(MAX_FILE_LIFETIME_SECONDS) =>
+        {
+            deadline
+        }
+        Some(deadline) => {
+            return Err(ApiError::invalid(format!(
+                "Deadline {deadline} must be in the future and at most one year away"
+            )))
+        }
+    };
+    let mut decoded = Vec::with_capacity(infos.len());
+    for (index, info) in infos.iter().enumerate() {
+        let body = required(
+            info.file_body.as_ref(),
+            &format!("FileInfos.{index}.FileBody"),
+        )?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .map_err(|e| {
+                ApiError::invalid(format!("FileInfos.{index}.FileBody is not base64: {e}"))
+            })?;
+        let name = info
+            .file_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "file.pdf".into());
+        decoded.push((name, bytes));
+    }
+    remove_expired_files(service, now);
+    let mut file_ids = Vec::with_capacity(decoded.len());
+    for (name, bytes) in decoded {
+        let id = random_id();
+        // Bytes first: a crash in between leaves an unreferenced blob, never a record without bytes.
+        core.blobs.put(&id, &bytes)?;
+        core.metadata.insert_file(&FileRecord {
+            id: id.clone(),
+            organization: acting.organization.id.clone(),
+            name,
+            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            kind: FileKind::Upload,
+            created_at: now,
+            expires_at: Some(deadline),
+        })?;
+        file_ids.push(id);
+    }
+    Ok(UploadFilesResponse {
+        total_count: i64::try_from(file_ids.len()).unwrap_or(i64::MAX),
+        file_ids,
+        deadline,
+    })
+}
+
+/// Best effort: an expired file is already invisible; deleting its bytes only frees space.
+fn remove_expired_files(service: &Service, now: i64) {
+    if let Ok(expired) = service.core.metadata.remove_expired_files(now) {
+        for id in expired {
+            let _ = service.core.blobs.delete(&id);
+        }
+    }
+}
+
+fn create_file_counter_sign(
+    service: &Service,
+    user_id: &str,
+    request: CreateFileCounterSignRequest,
+) -> Result<CreateFileCounterSignResponse, ApiError> {
+    let core = &service.core;
+    let acting = core.directory.authorize(
+        user_id,
+        operator(request.operator.as_ref()),
+        request.agent.as_ref(),
+        Permission::CounterSign,
+    )?;
+    let file_id = required(request.file_id.as_ref(), "FileId")?;
+    owned_file(service, &acting, file_id)?;
+    if !looks_like_pdf(&file_bytes(service, file_id)?) {
+        return Err(ApiError::invalid(format!("file {file_id} is not a PDF")));
+    }
+    let now = unix_now();
+    let task_id = random_id();
+    let task = TaskRecord {
+        result_file_id: result_file_id(&task_id),
+        id: task_id,
+        organization: acting.organization.id.clone(),
+        file_id: file_id.to_owned(),
+        status: TaskStatus::Processing,
+        error_detail: String::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    if !core.metadata.create_task(&task)? {
+        return Err(ApiError::new(
+            ErrorCode::BalanceNotEnough,
+            format!("organisation {} has no signatures left", task.organization),
+        ));
+    }
+    if request.sync_mode.unwrap_or(false) {
+        let done = core.run_task(&task.id)?;
+        return Ok(CreateFileCounterSignResponse {
+            status: done.status.as_str().into(),
+            result_file_id: done.result_file_id,
+            task_id: done.id,
+        });
+    }
+    service.submit(task.id.clone());
+    Ok(CreateFileCounterSignResponse {
+        status: TaskStatus::Processing.as_str().into(),
+        result_file_id: String::new(),
+        task_id: task.id,
+    })
+}
+
+fn describe_file_counter_sign_result(
+    service: &Service,
+    user_id: &str,
+    request: DescribeFileCounterSignResultRequest,
+) -> Result<DescribeFileCounterSignResultResponse, ApiError> {
+    let core = &service.core;
+    let acting = core.directory.authorize(
+        user_id,
+        operator(request.operator.as_ref()),
+        request.agent.as_ref(),
+        Permission::CounterSign,
+    )?;
+    let task_id = required(request.task_id.as_ref(), "TaskId")?;
+    let task = core
+        .metadata
+        .task(task_id)?
+        .ok_or_else(|| ApiError::not_found(format!("task {task_id} not found")))?;
+    acting.check_owner(&task.organization, &format!("task {task_id}"))?;
+    let finished = task.status == TaskStatus::Finished;
+    Ok(DescribeFileCounterSignResultResponse {
+        status: task.status.as_str().into(),
+        result_file_id: if finished {
+            task.result_file_id
+        } else {
+            String::new()
+        },
+        error_detail: task.error_detail,
+    })
+}
+
+fn describe_file_urls(
+    service: &Service,
+    user_id: &str,
+    request: DescribeFileUrlsRequest,
+) -> Result<DescribeFileUrlsResponse, ApiError> {
+    let core = &service.core;
+    let acting = core.directory.authorize(
+        user_id,
+        operator(request.operator.as_ref()),
+        request.agent.as_ref(),
+        Permission::Download,
+    )?;
+    require_business_type(request.business_type.as_ref(), "DIGITFILE")?;
+    let ids = bounded_list(
+        request.business_ids.as_deref(),
+        "BusinessIds",
+        MAX_BUSINESS_IDS,
+    )?;
+    let ttl = match request.url_ttl {
+        None | Some(0) => DEFAULT_URL_TTL_SECONDS,
+        Some(ttl) if (1..=MAX_URL_TTL_SECONDS).contains(&ttl) => ttl,
+        Some(ttl) => {
+            return Err(ApiError::invalid(format!(
+                "UrlTtl {ttl} is outside 1..=86400 seconds"
+            )))
+        }
+    };
+    let expires_at = unix_now().saturating_add(ttl);
+    let base = core
+        .public_url
+        .read()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .clone();
+    let mut file_urls = Vec::with_capacity(ids.len());
+    for id in ids {
+        let file = owned_file(service, &acting, id)?;
+        if file.kind != FileKind::Result {
+            return Err(ApiError::not_found(format!(
+                "{id} is not a counter-signed file"
+            )));
+        }
+        let token = core.tokens.issue(&file.id, expires_at);
+        file_urls.push(FileUrl {
+            url: format!("{base}/download/{token}"),
+            option: String::new(),
+        });
+    }
+    Ok(DescribeFileUrlsResponse {
+        total_count: i64::try_from(file_urls.len()).unwrap_or(i64::MAX),
+        file_urls,
+    })
+}
+
+fn verify_digit_file(
+    service: &Service,
+    user_id: &str,
+    request: VerifyDigitFileRequest,
+) -> Result<VerifyDigitFileResponse, ApiError> {
+    let core = &service.core;
+    let acting = core.directory.authorize(
+        user_id,
+        operator(request.operator.as_ref()),
+        request.agent.as_ref(),
+        Permission::Verify,
+    )?;
+    let file_id = required(request.file_id.as_ref(), "FileId")?;
+    owned_file(service, &acting, file_id)?;
+    let pdf = file_bytes(service, file_id)?;
+    match core.engine.verify(&pdf) {
+        Ok(report) => Ok(verify_response(&pdf, Some(&report))),
+        Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
+            "file {file_id} is not a PDF: {reason}"
+        ))),
+        Err(_) => Ok(verify_response(&pdf, None)),
+    }
+}
+
+/// `BusinessType` must be present and be the one value this action accepts.
+fn require_business_type(value: Option<&String>, expected: &str) -> Result<(), ApiError> {
+    let business_type = required(value, "BusinessType")?;
+    if business_type != expected {
+        return Err(ApiError::invalid(format!(
+            "BusinessType {business_type} is not supported; use {expected}"
+        )));
+    }
+    Ok(())
+}
+
+/// A required list of 1 to `max` entries.
+fn bounded_list<'a, T>(list: Option<&'a [T]>, name: &str, max: usize) -> Result<&'a [T], ApiError> {
+    let list = list.unwrap_or_default();
+    if list.is_empty() {
+        return Err(ApiError::missing(name));
+    }
+    if list.len() > max {
+        return Err(ApiError::invalid(format!("at most {max} {name} per call")));
+    }
+    Ok(list)
+}

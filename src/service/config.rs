@@ -1,0 +1,291 @@
+//! The service configuration, read from TOML.
+//!
+//! ```toml
+//! workers = 2                      # async signing threads (default: number of cores)
+//! rate_limit = 20                  # requests per second, per action and organisation
+//! public_url = "https://ess.example.com"   # base of DescribeFileUrls links (default: listen address)
+//! [rate_limits]                    # per-action overrides
+//! CreateFileCounterSign = 10
+//!
+//! [[organizations]]
+//! id = "org-group"
+//! name = "Example Group"
+//! quota = 1000                     # signatures this organisation may still make
+//! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+//!
+//! [[organizations]]
+//! id = "org-sub"
+//! name = "Example Subsidiary"
+//! parent = "org-group"             # the group main organisation that may act for it (Agent)
+//! quota = 1000
+//! credential = { pkcs12 = "sub.p12", password = "..." }
+//!
+//! [[employees]]
+//! user_id = "user-admin"
+//! organization = "org-group"
+//! permissions = ["upload", "counter_sign", "verify", "download"]
+//! secrets = [{ id = "AKID...", key = "..." }]
+//! ```
+//! Relative credential paths are resolved against the configuration file's folder.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::ServiceError;
+
+/// Requests per second per action and organisation when the configuration names no other.
+pub const DEFAULT_RATE_LIMIT: u32 = 20;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Threads that sign asynchronous tasks; `None`: one per core. With 0, asynchronous tasks are
+    /// accepted and recorded but only run by a later start with workers (used by the tests).
+    pub workers: Option<usize>,
+    /// Requests per second per action and organisation.
+    #[serde(default = "default_rate_limit")]
+    pub rate_limit: u32,
+    /// Per-action overrides of `rate_limit`, keyed by action name.
+    #[serde(default)]
+    pub rate_limits: BTreeMap<String, u32>,
+    /// Base of the download links; `None`: the server's listening address.
+    pub public_url: Option<String>,
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
+    #[serde(default)]
+    pub employees: Vec<EmployeeConfig>,
+}
+
+fn default_rate_limit() -> u32 {
+    DEFAULT_RATE_LIMIT
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// The group main organisation allowed to act for this one through `Agent.ProxyOrganizationId`.
+    pub parent: Option<String>,
+    /// Initial signature balance, applied when the organisation is first seen by the store.
+    #[serde(default)]
+    pub quota: u64,
+    pub credential: CredentialConfig,
+}
+
+/// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// PEM certificates, the signer's and its issuers.
+    pub certificates: Option<PathBuf>,
+    /// PEM or DER private key (PKCS#8, encrypted PKCS#8 with `password`, PKCS#1, SEC1).
+    pub key: Option<PathBuf>,
+    /// A PKCS#12 (.p12/.pfx) file instead of `certificates` and `key`.
+    pub pkcs12: Option<PathBuf>,
+    /// Password of the PKCS#12 file or of the encrypted key.
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// UploadFiles.
+    Upload,
+    /// CreateFileCounterSign and DescribeFileCounterSignResult.
+    CounterSign,
+    /// VerifyDigitFile.
+    Verify,
+    /// DescribeFileUrls.
+    Download,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeConfig {
+    pub user_id: String,
+    pub organization: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+    #[serde(default)]
+    pub secrets: Vec<SecretConfig>,
+}
+
+/// A SecretId/SecretKey pair; requests signed with it act as the employee holding it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretConfig {
+    pub id: String,
+    pub key: String,
+}
+
+impl ServiceConfig {
+    /// Parses TOML; relative credential paths are resolved against `base_dir`.
+    pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
+        let mut config: Self =
+            toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+        for organization in &mut config.organizations {
+            let credential = &mut organization.credential;
+            for path in [
+                &mut credential.key,
+                &mut credential.certificates,
+                &mut credential.pkcs12,
+            ] {
+                if let Some(path) = path.as_mut() {
+                    *path = base_dir.join(&*path);
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ServiceError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServiceError::Config(format!("{}: {e}", path.display())))?;
+        let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+        Self::from_toml(&text, base_dir)
+    }
+
+    /// The rate limit of one action.
+    pub fn rate_limit_for(&self, action: &str) -> u32 {
+        self.rate_limits
+            .get(action)
+            .copied()
+            .unwrap_or(self.rate_limit)
+    }
+
+    /// Rejects dangling references and duplicates, which would otherwise surface as confusing
+    /// authorisation failures at request time.
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        let mut organizations = HashSet::new();
+        for organization in &self.organizations {
+            if !organizations.insert(organization.id.as_str()) {
+                return Err(config_error(format!(
+                    "organisation {} defined twice",
+                    organization.id
+                )));
+            }
+        }
+        for organization in &self.organizations {
+            if let Some(parent) = &organization.parent {
+                if !organizations.contains(parent.as_str()) || parent == &organization.id {
+                    return Err(config_error(format!(
+                        "organisation {} names unknown parent {parent}",
+                        organization.id
+                    )));
+                }
+            }
+        }
+        let mut users = HashSet::new();
+        let mut secrets = HashSet::new();
+        for employee in &self.employees {
+            if !users.insert(employee.user_id.as_str()) {
+                return Err(config_error(format!(
+                    "employee {} defined twice",
+                    employee.user_id
+                )));
+            }
+            if !organizations.contains(employee.organization.as_str()) {
+                return Err(config_error(format!(
+                    "employee {} belongs to unknown organisation {}",
+                    employee.user_id, employee.organization
+                )));
+            }
+            for secret in &employee.secrets {
+                if !secrets.insert(secret.id.as_str()) || secret.key.is_empty() {
+                    return Err(config_error(format!(
+                        "secret {} duplicated or empty",
+                        secret.id
+                    )));
+                }
+            }
+        }
+        if self.rate_limit == 0 || self.rate_limits.values().any(|&limit| limit == 0) {
+            return Err(config_error(
+                "rate limits must be at least 1 request per second".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn config_error(message: String) -> ServiceError {
+    ServiceError::Config(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+        rate_limit = 7
+        [rate_limits]
+        CreateFileCounterSign = 3
+        [[organizations]]
+        id = "group"
+        credential = { key = "keys/group.key.pem", certificates = "keys/group.chain.pem" }
+        [[organizations]]
+        id = "sub"
+        parent = "group"
+        quota = 10
+        credential = { pkcs12 = "/abs/sub.p12", password = "demo" }
+        [[employees]]
+        user_id = "alice"
+        organization = "sub"
+        permissions = ["counter_sign"]
+        secrets = [{ id = "AKIDalice", key = "s" }]
+    "#;
+
+    #[test]
+    fn parses_and_resolves_relative_paths() {
+        let config = ServiceConfig::from_toml(VALID, Path::new("/etc/countersign")).unwrap();
+        assert_eq!(config.rate_limit_for("CreateFileCounterSign"), 3);
+        assert_eq!(config.rate_limit_for("UploadFiles"), 7);
+        let group = &config.organizations[0].credential;
+        assert_eq!(
+            group.key.as_deref(),
+            Some(Path::new("/etc/countersign/keys/group.key.pem"))
+        );
+        let sub = &config.organizations[1];
+        assert_eq!(
+            sub.credential.pkcs12.as_deref(),
+            Some(Path::new("/abs/sub.p12"))
+        );
+        assert_eq!((sub.parent.as_deref(), sub.quota), (Some("group"), 10));
+        assert_eq!(config.employees[0].permissions, [Permission::CounterSign]);
+        let defaults = ServiceConfig::from_toml("", Path::new(".")).unwrap();
+        assert_eq!(defaults.rate_limit, DEFAULT_RATE_LIMIT);
+    }
+
+    #[test]
+    fn rejects_inconsistent_configurations() {
+        let broken = [
+            VALID.replace("parent = \"group\"", "parent = \"nobody\""),
+            VALID.replace("organization = \"sub\"", "organization = \"nobody\""),
+            VALID.replace("rate_limit = 7", "rate_limit = 0"),
+            VALID.replace("id = \"sub\"", "id = \"group\""),
+            VALID.replace("key = \"s\"", "key = \"\""),
+            VALID.replace(
+                "permissions = [\"counter_sign\"]",
+                "permissions = [\"everything\"]",
+            ),
+            VALID.replace("quota = 10", "quota = 10\ncolour = \"blue\""),
+        ];
+        for text in broken {
+            assert!(
+                matches!(
+                    ServiceConfig::from_toml(&text, Path::new(".")),
+                    Err(ServiceError::Config(_))
+                ),
+                "accepted:\n{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Loading an organisation's signing credential as the configuration describes it, through the
+//! engine's loaders ([`crate::crypto::credential`]). Keys held elsewhere (HSM, KMS) are built into a
+//! [`CertifiedKey`] by the caller and handed to [`super::Service::open`] directly.
+
+use std::path::Path;
+
+use super::config::CredentialConfig;
+use crate::crypto::credential::{load_pem, load_pkcs12, LoadOptions};
+use crate::crypto::CertifiedKey;
+use crate::Error;
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::Credential(format!("{}: {e}", path.display())))
+}
+
+/// Loads a PEM chain and key, or a PKCS#12 file.
+pub fn load(credential: &CredentialConfig) -> Result<CertifiedKey, Error> {
+    let options = LoadOptions {
+        password: credential.password.clone(),
+        ..LoadOptions::default()
+    };
+    match (
+        &credential.pkcs12,
+        &credential.certificates,
+        &credential.key,
+    ) {
+        (Some(pkcs12), None, None) => load_pkcs12(
+            &read(pkcs12)?,
+            credential.password.as_deref().unwrap_or_default(),
+            &options,
+        ),
+        (None, Some(certificates), Some(key)) => {
+            load_pem(&read(certificates)?, &read(key)?, &options)
+        }
+        _ => Err(Error::Credential(
+            "give either `pkcs12` (with `password`) or both `certificates` and `key`".into(),
+        )),
+    }
+}
+
+/// A credential from PEM text (the chain, signer first, and an unencrypted key).
+pub fn certified_key_from_pem(key_pem: &str, chain_pem: &[u8]) -> Result<CertifiedKey, Error> {
+    load_pem(chain_pem, key_pem.as_bytes(), &LoadOptions::default())
+}

@@ -1,0 +1,158 @@
+//! The bundled demo configuration of `countersign serve` without `--config`: a group main
+//! organisation, one sub-organisation it may act for, an employee in each, and the test PKI's demo
+//! credentials compiled in (never use them outside a demo).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use super::config::{
+    CredentialConfig, EmployeeConfig, OrganizationConfig, Permission, SecretConfig, ServiceConfig,
+    DEFAULT_RATE_LIMIT,
+};
+use super::credentials::certified_key_from_pem;
+use super::error::ServiceError;
+use super::ids::secret_bytes;
+use crate::crypto::CertifiedKey;
+
+pub const GROUP_ORGANIZATION_ID: &str = "demo-group";
+pub const SUB_ORGANIZATION_ID: &str = "demo-subsidiary";
+pub const GROUP_USER_ID: &str = "demo-group-admin";
+pub const SUB_USER_ID: &str = "demo-subsidiary-clerk";
+pub const GROUP_SECRET_ID: &str = "AKIDcountersignDemoGroupAdmin";
+pub const SUB_SECRET_ID: &str = "AKIDcountersignDemoSubsidiaryClerk";
+const DEMO_QUOTA: u64 = 100_000;
+
+const GROUP_KEY: &str = include_str!("../../testdata/pki/demo.key.pem");
+const GROUP_CHAIN: &str = include_str!("../../testdata/pki/demo.chain.pem");
+const SUB_KEY: &str = include_str!("../../testdata/pki/deep-rsa4096.key.pem");
+const SUB_CHAIN: &str = include_str!("../../testdata/pki/deep-rsa4096.chain.pem");
+
+/// The demo configuration and what a user needs to call it.
+#[derive(Debug)]
+pub struct Demo {
+    pub config: ServiceConfig,
+    pub keys: HashMap<String, CertifiedKey>,
+    /// The group administrator's credential (fresh SecretKey each start).
+    pub secret_id: String,
+    pub secret_key: String,
+    pub user_id: String,
+    /// The sub-organisation the group administrator may act for.
+    pub proxy_organization_id: String,
+}
+
+fn all_permissions() -> Vec<Permission> {
+    vec![
+        Permission::Upload,
+        Permission::CounterSign,
+        Permission::Verify,
+        Permission::Download,
+    ]
+}
+
+fn credential_key(
+    organization: &str,
+    key: &str,
+    chain: &str,
+) -> Result<CertifiedKey, ServiceError> {
+    certified_key_from_pem(key, chain.as_bytes()).map_err(|e| ServiceError::Credential {
+        organization: organization.into(),
+        reason: e.to_string(),
+    })
+}
+
+/// Builds the demo with new random SecretKeys.
+pub fn demo() -> Result<Demo, ServiceError> {
+    let new_secret = || {
+        secret_bytes::<16>()
+            .map(hex::encode)
+            .map_err(|e| ServiceError::Config(format!("no randomness for the demo SecretKey: {e}")))
+    };
+    let secret_key = new_secret()?;
+    // The embedded credentials have no files; the paths only document where they come from.
+    let embedded = |name: &str| CredentialConfig {
+        key: Some(PathBuf::from(format!("testdata/pki/{name}.key.pem"))),
+        certificates: Some(PathBuf::from(format!("testdata/pki/{name}.chain.pem"))),
+        ..CredentialConfig::default()
+    };
+    let config = ServiceConfig {
+        workers: None,
+        rate_limit: DEFAULT_RATE_LIMIT,
+        rate_limits: BTreeMap::new(),
+        public_url: None,
+        organizations: vec![
+            OrganizationConfig {
+                id: GROUP_ORGANIZATION_ID.into(),
+                name: "Demo Group".into(),
+                parent: None,
+                quota: DEMO_QUOTA,
+                credential: embedded("demo"),
+            },
+            OrganizationConfig {
+                id: SUB_ORGANIZATION_ID.into(),
+                name: "Demo Subsidiary".into(),
+                parent: Some(GROUP_ORGANIZATION_ID.into()),
+                quota: DEMO_QUOTA,
+                credential: embedded("deep-rsa4096"),
+            },
+        ],
+        employees: vec![
+            EmployeeConfig {
+                user_id: GROUP_USER_ID.into(),
+                organization: GROUP_ORGANIZATION_ID.into(),
+                name: "Group administrator".into(),
+                permissions: all_permissions(),
+                secrets: vec![SecretConfig {
+                    id: GROUP_SECRET_ID.into(),
+                    key: secret_key.clone(),
+                }],
+            },
+            EmployeeConfig {
+                user_id: SUB_USER_ID.into(),
+                organization: SUB_ORGANIZATION_ID.into(),
+                name: "Subsidiary clerk".into(),
+                permissions: all_permissions(),
+                secrets: vec![SecretConfig {
+                    id: SUB_SECRET_ID.into(),
+                    key: new_secret()?,
+                }],
+            },
+        ],
+    };
+    config.validate()?;
+    let keys = HashMap::from([
+        (
+            GROUP_ORGANIZATION_ID.to_owned(),
+            credential_key(GROUP_ORGANIZATION_ID, GROUP_KEY, GROUP_CHAIN)?,
+        ),
+        (
+            SUB_ORGANIZATION_ID.to_owned(),
+            credential_key(SUB_ORGANIZATION_ID, SUB_KEY, SUB_CHAIN)?,
+        ),
+    ]);
+    Ok(Demo {
+        config,
+        keys,
+        secret_id: GROUP_SECRET_ID.into(),
+        secret_key,
+        user_id: GROUP_USER_ID.into(),
+        proxy_organization_id: SUB_ORGANIZATION_ID.into(),
+    })
+}
+
+/// Loads every organisation's credential named in `config` from its PEM files.
+pub fn load_config_keys(
+    config: &ServiceConfig,
+) -> Result<HashMap<String, CertifiedKey>, ServiceError> {
+    config
+        .organizations
+        .iter()
+        .map(|organization| {
+            super::credentials::load(&organization.credential)
+                .map(|key| (organization.id.clone(), key))
+                .map_err(|e| ServiceError::Credential {
+                    organization: organization.id.clone(),
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}

@@ -1,0 +1,29 @@
+//! The seam between the service and the signing engine, so the service can be exercised with a
+//! stand-in engine and a deployment can wrap the engine (metrics, a different PDF profile).
+
+use crate::crypto::CertifiedKey;
+use crate::sign::SignOptions;
+use crate::verify::{VerifyOptions, VerifyReport};
+
+/// Signs and verifies PDF files.
+pub trait Engine: Send + Sync {
+    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error>;
+    fn verify(&self, pdf: &[u8]) -> Result<VerifyReport, crate::Error>;
+}
+
+/// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
+#[derive(Clone, Debug, Default)]
+pub struct PdfEngine {
+    pub sign_options: SignOptions,
+    pub verify_options: VerifyOptions,
+}
+
+impl Engine for PdfEngine {
+    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
+        crate::sign_pdf(pdf, key, &self.sign_options)
+    }
+
+    fn verify(&self, pdf: &[u8]) -> Result<VerifyReport, crate::Error> {
+        crate::verify_pdf(pdf, &self.verify_options)
+    }
+}

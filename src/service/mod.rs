@@ -1,0 +1,265 @@
+//! A self-hosted service compatible with Tencent Cloud ESS's counter-signing APIs (version
+//! 2020-11-11): UploadFiles, CreateFileCounterSign, DescribeFileCounterSignResult, DescribeFileUrls
+//! and VerifyDigitFile, with API-3.0 request authentication (TC3-HMAC-SHA256), organisations and
+//! their sub-organisations, employee permissions, quotas, rate limits and a durable store.
+//!
+//! There is no HTTP here: [`Service::handle`] takes a request's method, path, headers and body and
+//! returns the API-3.0 JSON answer; the `server` feature puts it behind axum.
+
+mod actions;
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod credentials;
+pub mod demo;
+pub mod directory;
+pub mod engine;
+pub mod error;
+pub mod ids;
+pub mod rate_limit;
+pub mod store;
+mod tasks;
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+pub mod token;
+pub mod verify_result;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{json, Value};
+
+pub use self::auth::SignedRequest;
+pub use self::config::{Permission, ServiceConfig};
+pub use self::directory::Directory;
+pub use self::engine::{Engine, PdfEngine};
+pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
+use self::rate_limit::RateLimiter;
+use self::store::{BlobStore, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
+use self::tasks::WorkerPool;
+use self::token::DownloadTokens;
+use crate::crypto::CertifiedKey;
+
+/// The API version the service speaks (`X-TC-Version`).
+pub const API_VERSION: &str = "2020-11-11";
+
+/// State shared by request handlers and workers.
+pub(crate) struct Core {
+    directory: Directory,
+    metadata: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    engine: Arc<dyn Engine>,
+    limiter: RateLimiter,
+    tokens: DownloadTokens,
+    public_url: RwLock<String>,
+}
+
+/// The service: one per process, shared by reference between request threads.
+pub struct Service {
+    core: Arc<Core>,
+    // Declared after `core` but dropped explicitly first in Drop, see below.
+    pool: Option<WorkerPool>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+/// A downloadable file.
+#[derive(Clone, Debug)]
+pub struct Download {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Service {
+    /// Opens the default store in `data_dir` (SQLite `countersign.db` and a `files` folder) and
+    /// starts the workers, which first finish every task left PROCESSING by a previous run.
+    /// `keys` holds each configured organisation's signing credential, by organisation id.
+    pub fn open(
+        config: &ServiceConfig,
+        keys: HashMap<String, CertifiedKey>,
+        data_dir: &Path,
+        engine: Arc<dyn Engine>,
+    ) -> Result<Self, ServiceError> {
+        std::fs::create_dir_all(data_dir).map_err(StoreError::from)?;
+        let metadata = Arc::new(SqliteStore::open(&data_dir.join("countersign.db"))?);
+        let blobs = Arc::new(DirBlobStore::open(&data_dir.join("files"))?);
+        Self::with_stores(config, keys, metadata, blobs, engine)
+    }
+
+    /// [`Service::open`] on stores of the caller's choice.
+    pub fn with_stores(
+        config: &ServiceConfig,
+        keys: HashMap<String, CertifiedKey>,
+        metadata: Arc<dyn MetadataStore>,
+        blobs: Arc<dyn BlobStore>,
+        engine: Arc<dyn Engine>,
+    ) -> Result<Self, ServiceError> {
+        let directory = Directory::new(config, keys)?;
+        for organization in &config.organizations {
+            metadata.ensure_account(&organization.id, organization.quota)?;
+        }
+        let tokens = DownloadTokens::new(metadata.installation_key()?);
+        let limits = config.clone();
+        let core = Arc::new(Core {
+            directory,
+            metadata,
+            blobs,
+            engine,
+            limiter: RateLimiter::new(move |action| limits.rate_limit_for(action)),
+            tokens,
+            public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
+        });
+        let workers = config.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2)
+        });
+        let pool = WorkerPool::start(Arc::clone(&core), workers).map_err(ServiceError::Workers)?;
+        for task in core.metadata.processing_tasks()? {
+            pool.submit(task.id);
+        }
+        Ok(Self {
+            core,
+            pool: Some(pool),
+        })
+    }
+
+    /// Sets the base of DescribeFileUrls links (`http://host:port`) unless configured.
+    pub fn set_default_public_url(&self, url: &str) {
+        let mut public_url = self
+            .core
+            .public_url
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if public_url.is_empty() {
+            *public_url = url.trim_end_matches('/').to_owned();
+        }
+    }
+
+    /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
+    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`).
+    pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
+        let request_id = ids::request_id();
+        let mut response = match self.handle_inner(request) {
+            Ok(Value::Object(fields)) => fields,
+            Ok(_) => serde_json::Map::new(),
+            Err(error) => {
+                let mut fields = serde_json::Map::new();
+                fields.insert(
+                    "Error".into(),
+                    json!({"Code": error.code.as_str(), "Message": error.message}),
+                );
+                fields
+            }
+        };
+        response.insert("RequestId".into(), Value::String(request_id));
+        json!({ "Response": response })
+    }
+
+    fn handle_inner(&self, request: &SignedRequest<'_>) -> Result<Value, ApiError> {
+        let directory = &self.core.directory;
+        let secret_id =
+            auth::verify_request(request, |id| directory.secret_key(id), clock::unix_now())?;
+        let employee = directory
+            .employee_of_secret(&secret_id)
+            .ok_or_else(|| ApiError::internal("credential without employee"))?;
+        let action = request
+            .header("X-TC-Action")
+            .filter(|action| !action.is_empty())
+            .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
+        match request.header("X-TC-Version") {
+            Some(API_VERSION) => {}
+            None => return Err(ApiError::missing("X-TC-Version")),
+            Some(other) => {
+                return Err(ApiError::invalid(format!(
+                    "X-TC-Version {other} is not supported; use {API_VERSION}"
+                )))
+            }
+        }
+        if !actions::is_known(action) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidAction,
+                format!("action {action} is not supported"),
+            ));
+        }
+        if !self
+            .core
+            .limiter
+            .try_acquire(&employee.organization, action)
+        {
+            return Err(ApiError::new(
+                ErrorCode::RequestLimitExceeded,
+                format!(
+                    "organisation {} exceeded the rate limit of {action}",
+                    employee.organization
+                ),
+            ));
+        }
+        let user_id = employee.user_id.clone();
+        self.call(&user_id, action, request.body)
+    }
+
+    /// Runs `action` for the employee `user_id` (already authenticated) with the JSON `body`.
+    pub fn call(&self, user_id: &str, action: &str, body: &[u8]) -> Result<Value, ApiError> {
+        actions::dispatch(self, user_id, action, body)
+    }
+
+    /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
+    pub fn download(&self, token: &str) -> Result<Download, ApiError> {
+        let file_id = self
+            .core
+            .tokens
+            .check(token, clock::unix_now())
+            .ok_or_else(|| ApiError::not_found("the link is invalid or has expired"))?;
+        let record = self
+            .core
+            .metadata
+            .file(&file_id, clock::unix_now())?
+            .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
+        let bytes = self
+            .core
+            .blobs
+            .get(&file_id)?
+            .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
+        Ok(Download {
+            name: record.name,
+            bytes,
+        })
+    }
+
+    /// The state of a task (for tests and operators).
+    pub fn task_status(&self, task_id: &str) -> Result<Option<TaskStatus>, ApiError> {
+        Ok(self.core.metadata.task(task_id)?.map(|task| task.status))
+    }
+
+    /// An organisation's remaining signatures.
+    pub fn balance(&self, organization: &str) -> Result<Option<u64>, ApiError> {
+        Ok(self.core.metadata.balance(organization)?)
+    }
+
+    /// Tops up an organisation's balance; returns the new one (`None`: unknown organisation).
+    pub fn add_signatures(&self, organization: &str, count: u64) -> Result<Option<u64>, ApiError> {
+        Ok(self.core.metadata.add_signatures(organization, count)?)
+    }
+
+    fn submit(&self, task_id: String) {
+        if let Some(pool) = &self.pool {
+            pool.submit(task_id);
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // Stop the workers (letting the running tasks finish) before the stores go away.
+        self.pool = None;
+    }
+}

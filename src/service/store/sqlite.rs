@@ -1,0 +1,418 @@
+//! [`MetadataStore`] on an embedded SQLite database (one file, WAL journal).
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{
+    FileKind, FileRecord, FileStore, MetadataStore, QuotaStore, TaskRecord, TaskStatus, TaskStore,
+};
+use crate::service::error::StoreError;
+use crate::service::ids::secret_bytes;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY,
+    organization TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS files_by_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY,
+    organization TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    result_file_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    error_detail TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_processing ON tasks(created_at) WHERE status = 'PROCESSING';
+CREATE TABLE IF NOT EXISTS quota (
+    organization TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL CHECK (balance >= 0)
+);
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+";
+
+/// One connection behind a mutex: SQLite serialises writers anyway, and the statements are short.
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let connection = Connection::open(path)?;
+        // WAL + FULL: a committed transaction survives a crash of the process or the machine.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction: rusqlite rolls back
+        // an unfinished transaction when it is dropped.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit in SQLite")))
+}
+
+fn file_from_row(row: &Row<'_>) -> rusqlite::Result<(FileRecord, String)> {
+    let size: i64 = row.get(3)?;
+    Ok((
+        FileRecord {
+            id: row.get(0)?,
+            organization: row.get(1)?,
+            name: row.get(2)?,
+            size: u64::try_from(size).unwrap_or_default(),
+            kind: FileKind::Upload,
+            created_at: row.get(5)?,
+            expires_at: row.get(6)?,
+        },
+        row.get(4)?,
+    ))
+}
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<(TaskRecord, String)> {
+    Ok((
+        TaskRecord {
+            id: row.get(0)?,
+            organization: row.get(1)?,
+            file_id: row.get(2)?,
+            result_file_id: row.get(3)?,
+            status: TaskStatus::Processing,
+            error_detail: row.get(5)?,
+            created_at: row.get(6)?,
+            updated_at: row.get(7)?,
+        },
+        row.get(4)?,
+    ))
+}
+
+fn with_status((mut task, status): (TaskRecord, String)) -> Result<TaskRecord, StoreError> {
+    task.status = TaskStatus::parse(&status)?;
+    Ok(task)
+}
+
+const TASK_COLUMNS: &str =
+    "id, organization, file_id, result_file_id, status, error_detail, created_at, updated_at";
+
+impl FileStore for SqliteStore {
+    fn insert_file(&self, record: &FileRecord) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO files (id, organization, name, size, kind, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                record.id,
+                record.organization,
+                record.name,
+                to_i64(record.size)?,
+                record.kind.as_str(),
+                record.created_at,
+                record.expires_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn file(&self, id: &str, now: i64) -> Result<Option<FileRecord>, StoreError> {
+        let found = self
+            .lock()
+            .query_row(
+                "SELECT id, organization, name, size, kind, created_at, expires_at FROM files
+                 WHERE id = ?1 AND (expires_at IS NULL OR expires_at >= ?2)",
+                params![id, now],
+                file_from_row,
+            )
+            .optional()?;
+        found
+            .map(|(mut record, kind)| {
+                record.kind = FileKind::parse(&kind)?;
+                Ok(record)
+            })
+            .transpose()
+    }
+
+    fn remove_expired_files(&self, now: i64) -> Result<Vec<String>, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let ids = {
+            let mut statement = transaction.prepare(
+                "SELECT id FROM files WHERE expires_at < ?1 AND NOT EXISTS
+                 (SELECT 1 FROM tasks WHERE tasks.file_id = files.id AND status = 'PROCESSING')",
+            )?;
+            let rows = statement.query_map(params![now], |row| row.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()?
+        };
+        for id in &ids {
+            transaction.execute("DELETE FROM files WHERE id = ?1", params![id])?;
+        }
+        transaction.commit()?;
+        Ok(ids)
+    }
+}
+
+impl TaskStore for SqliteStore {
+    fn create_task(&self, task: &TaskRecord) -> Result<bool, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let charged = transaction.execute(
+            "UPDATE quota SET balance = balance - 1 WHERE organization = ?1 AND balance > 0",
+            params![task.organization],
+        )?;
+        if charged == 0 {
+            return Ok(false);
+        }
+        transaction.execute(
+            &format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            params![
+                task.id,
+                task.organization,
+                task.file_id,
+                task.result_file_id,
+                task.status.as_str(),
+                task.error_detail,
+                task.created_at,
+                task.updated_at
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(true)
+    }
+
+    fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        let found = self
+            .lock()
+            .query_row(
+                &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
+                params![id],
+                task_from_row,
+            )
+            .optional()?;
+        found.map(with_status).transpose()
+    }
+
+    fn processing_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE status = 'PROCESSING' ORDER BY created_at, id"
+        ))?;
+        let rows = statement.query_map([], task_from_row)?;
+        let mut tasks = Vec::new();
+        for row in rows {
+            tasks.push(with_status(row?)?);
+        }
+        Ok(tasks)
+    }
+
+    fn finish_task(&self, task_id: &str, result: &FileRecord, now: i64) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let updated = transaction.execute(
+            "UPDATE tasks SET status = 'FINISHED', error_detail = '', updated_at = ?2
+             WHERE id = ?1 AND status = 'PROCESSING'",
+            params![task_id, now],
+        )?;
+        if updated == 1 {
+            transaction.execute(
+                "INSERT OR IGNORE INTO files (id, organization, name, size, kind, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    result.id,
+                    result.organization,
+                    result.name,
+                    to_i64(result.size)?,
+                    result.kind.as_str(),
+                    result.created_at,
+                    result.expires_at
+                ],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn fail_task(&self, task_id: &str, detail: &str, now: i64) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let organization: Option<String> = transaction
+            .query_row(
+                "UPDATE tasks SET status = 'FAILED', error_detail = ?2, updated_at = ?3
+                 WHERE id = ?1 AND status = 'PROCESSING' RETURNING organization",
+                params![task_id, detail, now],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(organization) = organization {
+            transaction.execute(
+                "UPDATE quota SET balance = balance + 1 WHERE organization = ?1",
+                params![organization],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+}
+
+impl QuotaStore for SqliteStore {
+    fn ensure_account(&self, organization: &str, initial: u64) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT OR IGNORE INTO quota (organization, balance) VALUES (?1, ?2)",
+            params![organization, to_i64(initial)?],
+        )?;
+        Ok(())
+    }
+
+    fn balance(&self, organization: &str) -> Result<Option<u64>, StoreError> {
+        let balance: Option<i64> = self
+            .lock()
+            .query_row(
+                "SELECT balance FROM quota WHERE organization = ?1",
+                params![organization],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(balance.map(|b| u64::try_from(b).unwrap_or_default()))
+    }
+
+    fn add_signatures(&self, organization: &str, count: u64) -> Result<Option<u64>, StoreError> {
+        let balance: Option<i64> = self
+            .lock()
+            .query_row(
+                "UPDATE quota SET balance = balance + ?2 WHERE organization = ?1 RETURNING balance",
+                params![organization, to_i64(count)?],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(balance.map(|b| u64::try_from(b).unwrap_or_default()))
+    }
+}
+
+impl MetadataStore for SqliteStore {
+    fn installation_key(&self) -> Result<Vec<u8>, StoreError> {
+        let fresh = secret_bytes::<32>().map_err(|e| {
+            StoreError::Corrupt(format!("no randomness for the installation key: {e}"))
+        })?;
+        let connection = self.lock();
+        connection.execute(
+            "INSERT OR IGNORE INTO settings (name, value) VALUES ('installation_key', ?1)",
+            params![fresh.to_vec()],
+        )?;
+        Ok(connection.query_row(
+            "SELECT value FROM settings WHERE name = 'installation_key'",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, organization: &str) -> TaskRecord {
+        TaskRecord {
+            id: id.into(),
+            organization: organization.into(),
+            file_id: "f".into(),
+            result_file_id: format!("r{id}"),
+            status: TaskStatus::Processing,
+            error_detail: String::new(),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    fn result(id: &str) -> FileRecord {
+        FileRecord {
+            id: id.into(),
+            organization: "org".into(),
+            name: "x.pdf".into(),
+            size: 3,
+            kind: FileKind::Result,
+            created_at: 1,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn quota_is_charged_with_the_task_and_refunded_on_failure() {
+        let dir = crate::service::testing::TempDir::new("sqlite-quota");
+        let store = SqliteStore::open(&dir.path().join("db")).unwrap();
+        store.ensure_account("org", 2).unwrap();
+        store.ensure_account("org", 100).unwrap(); // an existing account keeps its balance
+        assert!(store.create_task(&task("a", "org")).unwrap());
+        assert!(store.create_task(&task("b", "org")).unwrap());
+        assert!(!store.create_task(&task("c", "org")).unwrap());
+        assert!(store.task("c").unwrap().is_none());
+        assert_eq!(store.balance("org").unwrap(), Some(0));
+        assert!(!store.create_task(&task("d", "no-account")).unwrap());
+
+        store.fail_task("a", "refused", 2).unwrap();
+        store.fail_task("a", "refused twice", 3).unwrap(); // no double refund
+        assert_eq!(store.balance("org").unwrap(), Some(1));
+        let failed = store.task("a").unwrap().unwrap();
+        assert_eq!(
+            (failed.status, failed.error_detail.as_str()),
+            (TaskStatus::Failed, "refused")
+        );
+
+        store.finish_task("b", &result("rb"), 4).unwrap();
+        store.fail_task("b", "late", 5).unwrap(); // a finished task stays finished
+        assert_eq!(
+            store.task("b").unwrap().unwrap().status,
+            TaskStatus::Finished
+        );
+        assert_eq!(store.file("rb", 4).unwrap().unwrap().kind, FileKind::Result);
+        assert_eq!(store.balance("org").unwrap(), Some(1));
+        assert!(store.processing_tasks().unwrap().is_empty());
+        assert_eq!(store.add_signatures("org", 10).unwrap(), Some(11));
+        assert_eq!(store.add_signatures("no-account", 10).unwrap(), None);
+    }
+
+    #[test]
+    fn files_expire_and_state_survives_reopening() {
+        let dir = crate::service::testing::TempDir::new("sqlite-reopen");
+        let path = dir.path().join("db");
+        let key = {
+            let store = SqliteStore::open(&path).unwrap();
+            let mut upload = result("up");
+            upload.kind = FileKind::Upload;
+            upload.expires_at = Some(100);
+            store.insert_file(&upload).unwrap();
+            store.ensure_account("org", 5).unwrap();
+            assert!(store.create_task(&task("t", "org")).unwrap());
+            assert!(store.file("up", 100).unwrap().is_some());
+            assert!(store.file("up", 101).unwrap().is_none());
+            store.installation_key().unwrap()
+        };
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.installation_key().unwrap(), key);
+        assert_eq!(store.processing_tasks().unwrap().len(), 1);
+        assert_eq!(store.balance("org").unwrap(), Some(4));
+        assert_eq!(
+            store.remove_expired_files(200).unwrap(),
+            vec!["up".to_owned()]
+        );
+        assert!(store.remove_expired_files(200).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,70 @@
+//! Test helpers: a temporary folder and a stand-in engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::engine::Engine;
+use crate::crypto::CertifiedKey;
+use crate::verify::{SignatureReport, VerifyReport};
+
+/// A folder under the system temp dir, removed on drop.
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(label: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("countersign-{label}-{}", super::ids::random_id()));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) const FAKE_SIGNATURE: &[u8] = b"\n%fake-countersignature\n";
+
+/// Appends a marker instead of signing; "verifies" files that end with it. Counts sign calls.
+#[derive(Default)]
+pub(crate) struct FakeEngine {
+    pub(crate) signatures: AtomicUsize,
+}
+
+impl Engine for FakeEngine {
+    fn sign(&self, pdf: &[u8], _key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
+        if pdf.windows(9).any(|w| w == b"/Encrypt ") {
+            return Err(crate::Error::Encrypted {
+                handler: "Standard".into(),
+            });
+        }
+        if pdf.windows(8).any(|w| w == b"HSM-DOWN") {
+            return Err(crate::Error::Signer("HSM unreachable".into()));
+        }
+        self.signatures.fetch_add(1, Ordering::SeqCst);
+        Ok([pdf, FAKE_SIGNATURE].concat())
+    }
+
+    fn verify(&self, pdf: &[u8]) -> Result<VerifyReport, crate::Error> {
+        let signed = pdf.ends_with(FAKE_SIGNATURE);
+        Ok(VerifyReport {
+            signatures: signed
+                .then(|| SignatureReport {
+                    byte_range_ok: true,
+                    digest_ok: true,
+                    signature_ok: true,
+                    covers_whole_file: true,
+                    signed_revision_len: pdf.len() as u64,
+                    ..SignatureReport::default()
+                })
+                .into_iter()
+                .collect(),
+        })
+    }
+}

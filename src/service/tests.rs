@@ -1,0 +1,560 @@
+//! Service-level tests with a stand-in engine: permissions, quota, error mapping, durability.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::config::ServiceConfig;
+use super::testing::{FakeEngine, TempDir, FAKE_SIGNATURE};
+use super::*;
+
+const CONFIG: &str = r#"
+workers = 1
+[rate_limits]
+VerifyDigitFile = 3
+
+[[organizations]]
+id = "group"
+quota = 100
+credential = { pkcs12 = "unused.p12" }
+[[organizations]]
+id = "sub"
+parent = "group"
+quota = 2
+credential = { pkcs12 = "unused.p12" }
+[[organizations]]
+id = "stranger-org"
+quota = 100
+credential = { pkcs12 = "unused.p12" }
+
+[[employees]]
+user_id = "admin"
+organization = "group"
+permissions = ["upload", "counter_sign", "verify", "download"]
+secrets = [{ id = "AKIDadmin", key = "admin-secret" }]
+[[employees]]
+user_id = "uploader"
+organization = "group"
+permissions = ["upload"]
+secrets = [{ id = "AKIDuploader", key = "uploader-secret" }]
+[[employees]]
+user_id = "clerk"
+organization = "sub"
+permissions = ["upload", "counter_sign", "verify", "download"]
+[[employees]]
+user_id = "stranger"
+organization = "stranger-org"
+permissions = ["upload", "counter_sign", "verify", "download"]
+"#;
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+fn open(dir: &TempDir, workers: usize, engine: Arc<FakeEngine>) -> Service {
+    let mut config = ServiceConfig::from_toml(CONFIG, dir.path()).unwrap();
+    config.workers = Some(workers);
+    let key = demo::demo()
+        .unwrap()
+        .keys
+        .remove(demo::GROUP_ORGANIZATION_ID)
+        .unwrap();
+    let keys = config
+        .organizations
+        .iter()
+        .map(|o| (o.id.clone(), key.clone()))
+        .collect();
+    let service = Service::open(&config, keys, &dir.path().join("data"), engine).unwrap();
+    service.set_default_public_url("http://localhost:1");
+    service
+}
+
+fn call(service: &Service, user: &str, action: &str, body: Value) -> Result<Value, ApiError> {
+    service.call(user, action, body.to_string().as_bytes())
+}
+
+fn code(result: Result<Value, ApiError>) -> ErrorCode {
+    result.unwrap_err().code
+}
+
+fn upload(service: &Service, user: &str, agent: Option<&str>, bytes: &[u8]) -> String {
+    let body = json!({
+        "BusinessType": "DOCUMENT",
+        "Caller": {"OperatorId": user},
+        "Agent": {"ProxyOrganizationId": agent.unwrap_or("")},
+        "FileInfos": [{"FileName": "a.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(bytes)}],
+    });
+    let response = call(service, user, "UploadFiles", body).unwrap();
+    assert_eq!(response["TotalCount"], 1);
+    response["FileIds"][0].as_str().unwrap().to_owned()
+}
+
+fn sign(
+    service: &Service,
+    user: &str,
+    agent: Option<&str>,
+    file: &str,
+    sync: bool,
+) -> Result<Value, ApiError> {
+    let body = json!({
+        "FileId": file,
+        "Operator": {"UserId": user},
+        "Agent": {"ProxyOrganizationId": agent.unwrap_or("")},
+        "SyncMode": sync,
+    });
+    call(service, user, "CreateFileCounterSign", body)
+}
+
+fn wait_for(service: &Service, user: &str, task: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = json!({"TaskId": task, "Operator": {"UserId": user}});
+        let result = call(service, user, "DescribeFileCounterSignResult", body).unwrap();
+        if result["Status"] != "PROCESSING" || Instant::now() > deadline {
+            return result;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sync_and_async_signing_then_download_and_verify() {
+    let dir = TempDir::new("svc-flow");
+    let engine = Arc::new(FakeEngine::default());
+    let service = open(&dir, 1, Arc::clone(&engine));
+    let file = upload(&service, "admin", None, PDF);
+
+    let sync = sign(&service, "admin", None, &file, true).unwrap();
+    assert_eq!(sync["Status"], "FINISHED");
+    let result_id = sync["ResultFileId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        result_id,
+        ids::result_file_id(sync["TaskId"].as_str().unwrap())
+    );
+
+    let pending = sign(&service, "admin", None, &file, false).unwrap();
+    assert_eq!(pending["Status"], "PROCESSING");
+    assert_eq!(pending["ResultFileId"], "");
+    let done = wait_for(&service, "admin", pending["TaskId"].as_str().unwrap());
+    assert_eq!(done["Status"], "FINISHED");
+    assert_eq!(done["ErrorDetail"], "");
+
+    let urls = call(&service, "admin", "DescribeFileUrls", json!({
+        "Operator": {"UserId": "admin"}, "BusinessType": "DIGITFILE", "BusinessIds": [result_id], "UrlTtl": 60,
+    }))
+    .unwrap();
+    assert_eq!(urls["TotalCount"], 1);
+    let url = urls["FileUrls"][0]["Url"].as_str().unwrap();
+    let token = url.strip_prefix("http://localhost:1/download/").unwrap();
+    let download = service.download(token).unwrap();
+    assert_eq!(download.bytes, [PDF, FAKE_SIGNATURE].concat());
+    assert_eq!(
+        service.download(&token.replace('.', "x")).unwrap_err().code,
+        ErrorCode::ResourceNotFound
+    );
+
+    let verified = call(
+        &service,
+        "admin",
+        "VerifyDigitFile",
+        json!({
+            "Operator": {"UserId": "admin"}, "FileId": result_id,
+        }),
+    )
+    .unwrap();
+    assert_eq!(verified["VerifyResult"], 1);
+    assert_eq!(
+        verified["PdfResourceMd5"],
+        verify_result::md5_upper_hex(&download.bytes)
+    );
+    let unsigned = call(
+        &service,
+        "admin",
+        "VerifyDigitFile",
+        json!({
+            "Operator": {"UserId": "admin"}, "FileId": file,
+        }),
+    )
+    .unwrap();
+    assert_eq!(unsigned["VerifyResult"], 2);
+    assert_eq!(engine.signatures.load(Ordering::SeqCst), 2);
+    assert_eq!(service.balance("group").unwrap(), Some(98));
+}
+
+#[test]
+fn permissions_and_data_access() {
+    let dir = TempDir::new("svc-perm");
+    let service = open(&dir, 1, Arc::new(FakeEngine::default()));
+    let file = upload(&service, "admin", None, PDF);
+
+    // Missing operator, operator other than the credential's employee, permission not held.
+    let no_operator = call(
+        &service,
+        "admin",
+        "CreateFileCounterSign",
+        json!({"FileId": file}),
+    );
+    assert_eq!(code(no_operator), ErrorCode::MissingParameter);
+    assert_eq!(
+        code(sign(&service, "admin", None, "", true)),
+        ErrorCode::MissingParameter
+    );
+    let impersonation = call(
+        &service,
+        "uploader",
+        "CreateFileCounterSign",
+        json!({"FileId": file, "Operator": {"UserId": "admin"}}),
+    );
+    assert_eq!(code(impersonation), ErrorCode::OperationDenied);
+    assert_eq!(
+        code(sign(&service, "uploader", None, &file, true)),
+        ErrorCode::OperationDenied
+    );
+
+    // Another organisation's file; a proxy without relation; unknown file and task.
+    assert_eq!(
+        code(sign(&service, "stranger", None, &file, true)),
+        ErrorCode::NoResourceAccess
+    );
+    assert_eq!(
+        code(sign(&service, "clerk", Some("group"), &file, true)),
+        ErrorCode::NoResourceAccess
+    );
+    assert_eq!(
+        code(sign(&service, "admin", Some("stranger-org"), &file, true)),
+        ErrorCode::NoResourceAccess
+    );
+    assert_eq!(
+        code(sign(
+            &service,
+            "admin",
+            None,
+            "0123456789abcdef0123456789abcdef",
+            true
+        )),
+        ErrorCode::ResourceNotFound
+    );
+    let unknown_task = call(
+        &service,
+        "admin",
+        "DescribeFileCounterSignResult",
+        json!({"TaskId": "nope", "Operator": {"UserId": "admin"}}),
+    );
+    assert_eq!(code(unknown_task), ErrorCode::ResourceNotFound);
+
+    // The group acts for its subsidiary: the file belongs to, and is signed by, the subsidiary.
+    let sub_file = upload(&service, "admin", Some("sub"), PDF);
+    assert_eq!(
+        code(sign(&service, "admin", None, &sub_file, true)),
+        ErrorCode::NoResourceAccess
+    );
+    let signed = sign(&service, "admin", Some("sub"), &sub_file, true).unwrap();
+    assert_eq!(signed["Status"], "FINISHED");
+    assert_eq!(service.balance("sub").unwrap(), Some(1));
+    assert_eq!(service.balance("group").unwrap(), Some(100));
+    // The subsidiary's own employee sees it; the group without Agent does not.
+    let task = signed["TaskId"].as_str().unwrap();
+    let seen = call(
+        &service,
+        "clerk",
+        "DescribeFileCounterSignResult",
+        json!({"TaskId": task, "Operator": {"UserId": "clerk"}}),
+    );
+    assert_eq!(seen.unwrap()["Status"], "FINISHED");
+    let hidden = call(
+        &service,
+        "admin",
+        "DescribeFileCounterSignResult",
+        json!({"TaskId": task, "Operator": {"UserId": "admin"}}),
+    );
+    assert_eq!(code(hidden), ErrorCode::NoResourceAccess);
+}
+
+#[test]
+fn quota_and_engine_errors() {
+    let dir = TempDir::new("svc-quota");
+    let service = open(&dir, 1, Arc::new(FakeEngine::default()));
+    let pdf = upload(&service, "clerk", None, PDF);
+    let encrypted = upload(&service, "clerk", None, b"%PDF-1.7\n/Encrypt 5 0 R\n");
+    let hsm_down = upload(&service, "clerk", None, b"%PDF-1.7\nHSM-DOWN\n");
+    let text = upload(&service, "clerk", None, b"hello, not a pdf");
+
+    let refused = sign(&service, "clerk", None, &encrypted, true).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::FailedOperation);
+    assert!(refused.message.contains("encrypted"), "{}", refused.message);
+    assert_eq!(
+        code(sign(&service, "clerk", None, &hsm_down, true)),
+        ErrorCode::InternalErrorApi
+    );
+    assert_eq!(
+        code(sign(&service, "clerk", None, &text, true)),
+        ErrorCode::InvalidParameter
+    );
+    // Failures gave their signature back: the balance of 2 is intact.
+    assert_eq!(service.balance("sub").unwrap(), Some(2));
+
+    let failed = sign(&service, "clerk", None, &encrypted, false).unwrap();
+    let failed = wait_for(&service, "clerk", failed["TaskId"].as_str().unwrap());
+    assert_eq!(failed["Status"], "FAILED");
+    assert!(failed["ErrorDetail"]
+        .as_str()
+        .unwrap()
+        .contains("encrypted"));
+
+    assert!(sign(&service, "clerk", None, &pdf, true).is_ok());
+    assert!(sign(&service, "clerk", None, &pdf, true).is_ok());
+    assert_eq!(
+        code(sign(&service, "clerk", None, &pdf, true)),
+        ErrorCode::BalanceNotEnough
+    );
+    assert_eq!(
+        code(sign(&service, "clerk", None, &pdf, false)),
+        ErrorCode::BalanceNotEnough
+    );
+    assert_eq!(service.balance("sub").unwrap(), Some(0));
+}
+
+#[test]
+fn upload_and_url_parameters_are_checked() {
+    let dir = TempDir::new("svc-params");
+    let service = open(&dir, 1, Arc::new(FakeEngine::default()));
+    let user = json!({"OperatorId": "admin"});
+    let file = json!({"FileName": "a.pdf", "FileBody": "JVBERi0="});
+    let too_many =
+        json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": vec![file.clone(); 21]});
+    assert_eq!(
+        code(call(&service, "admin", "UploadFiles", too_many)),
+        ErrorCode::InvalidParameter
+    );
+    let bad_base64 =
+        json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": [{"FileBody": "***"}]});
+    assert_eq!(
+        code(call(&service, "admin", "UploadFiles", bad_base64)),
+        ErrorCode::InvalidParameter
+    );
+    let past =
+        json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": [file], "Deadline": 5});
+    assert_eq!(
+        code(call(&service, "admin", "UploadFiles", past)),
+        ErrorCode::InvalidParameter
+    );
+    let no_files = json!({"BusinessType": "DOCUMENT", "Caller": user});
+    assert_eq!(
+        code(call(&service, "admin", "UploadFiles", no_files)),
+        ErrorCode::MissingParameter
+    );
+    let ok = json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": vec![file; 20]});
+    let ok = call(&service, "admin", "UploadFiles", ok).unwrap();
+    assert_eq!(ok["TotalCount"], 20);
+    let deadline = ok["Deadline"].as_i64().unwrap();
+    assert!((deadline - clock::unix_now() - 3600).abs() <= 2);
+    assert_eq!(
+        code(service.call("admin", "UploadFiles", b"{not json")),
+        ErrorCode::InvalidParameter
+    );
+
+    let uploaded = ok["FileIds"][0].as_str().unwrap();
+    let urls = |ttl: i64, id: &str| {
+        call(
+            &service,
+            "admin",
+            "DescribeFileUrls",
+            json!({
+                "Operator": {"UserId": "admin"}, "BusinessType": "DIGITFILE", "BusinessIds": [id], "UrlTtl": ttl,
+            }),
+        )
+    };
+    assert_eq!(code(urls(86_401, uploaded)), ErrorCode::InvalidParameter);
+    assert_eq!(code(urls(-1, uploaded)), ErrorCode::InvalidParameter);
+    // An upload is not a counter-signed file.
+    assert_eq!(code(urls(10, uploaded)), ErrorCode::ResourceNotFound);
+}
+
+#[test]
+fn accepted_tasks_survive_a_restart() {
+    let dir = TempDir::new("svc-crash");
+    let (task, result_id) = {
+        // No workers: the task is accepted and recorded, then the process "dies".
+        let service = open(&dir, 0, Arc::new(FakeEngine::default()));
+        let file = upload(&service, "admin", None, PDF);
+        let pending = sign(&service, "admin", None, &file, false).unwrap();
+        let task = pending["TaskId"].as_str().unwrap().to_owned();
+        assert_eq!(
+            service.task_status(&task).unwrap(),
+            Some(store::TaskStatus::Processing)
+        );
+        (task.clone(), ids::result_file_id(&task))
+    };
+    let engine = Arc::new(FakeEngine::default());
+    let service = open(&dir, 1, Arc::clone(&engine));
+    let done = wait_for(&service, "admin", &task);
+    assert_eq!(done["Status"], "FINISHED");
+    assert_eq!(done["ResultFileId"], result_id.as_str());
+    assert_eq!(engine.signatures.load(Ordering::SeqCst), 1);
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+}
+
+#[test]
+fn a_result_written_before_the_crash_is_recorded_not_signed_again() {
+    let dir = TempDir::new("svc-idem");
+    let task = {
+        let service = open(&dir, 0, Arc::new(FakeEngine::default()));
+        let file = upload(&service, "admin", None, PDF);
+        let task = sign(&service, "admin", None, &file, false).unwrap()["TaskId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The crash came after the result's rename but before the database commit.
+        let result = [PDF, FAKE_SIGNATURE].concat();
+        service
+            .core
+            .blobs
+            .put(&ids::result_file_id(&task), &result)
+            .unwrap();
+        task
+    };
+    let engine = Arc::new(FakeEngine::default());
+    let service = open(&dir, 1, Arc::clone(&engine));
+    assert_eq!(wait_for(&service, "admin", &task)["Status"], "FINISHED");
+    assert_eq!(engine.signatures.load(Ordering::SeqCst), 0);
+}
+
+fn signed_request<'a>(
+    headers: &'a mut Vec<(String, String)>,
+    body: &'a [u8],
+    action: &str,
+    secret: (&str, &str),
+    timestamp: i64,
+) -> SignedRequest<'a> {
+    headers.clear();
+    headers.extend([
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Host".to_owned(), "127.0.0.1:1".to_owned()),
+        ("X-TC-Action".to_owned(), action.to_owned()),
+        ("X-TC-Version".to_owned(), API_VERSION.to_owned()),
+        ("X-TC-Timestamp".to_owned(), timestamp.to_string()),
+    ]);
+    let unsigned = SignedRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers,
+        body,
+    };
+    let authorization = auth::authorization_header(&unsigned, secret.0, secret.1, "ess", timestamp);
+    headers.push(("Authorization".to_owned(), authorization));
+    SignedRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers,
+        body,
+    }
+}
+
+#[test]
+fn api_requests_are_authenticated_and_rate_limited() {
+    let dir = TempDir::new("svc-api");
+    let service = open(&dir, 1, Arc::new(FakeEngine::default()));
+    let body =
+        json!({"Operator": {"UserId": "admin"}, "FileId": "0123456789abcdef0123456789abcdef"})
+            .to_string();
+    let mut headers = Vec::new();
+    let now = clock::unix_now();
+    let error_code = |response: &Value| {
+        response["Response"]["Error"]["Code"]
+            .as_str()
+            .map(str::to_owned)
+    };
+
+    let request = signed_request(
+        &mut headers,
+        body.as_bytes(),
+        "VerifyDigitFile",
+        ("AKIDadmin", "admin-secret"),
+        now,
+    );
+    let response = service.handle(&request);
+    assert_eq!(error_code(&response).as_deref(), Some("ResourceNotFound"));
+    assert_eq!(
+        response["Response"]["RequestId"].as_str().unwrap().len(),
+        36
+    );
+
+    let wrong = signed_request(
+        &mut headers,
+        body.as_bytes(),
+        "VerifyDigitFile",
+        ("AKIDadmin", "guess"),
+        now,
+    );
+    assert_eq!(
+        error_code(&service.handle(&wrong)).as_deref(),
+        Some("AuthFailure.SignatureFailure")
+    );
+    let unknown = signed_request(
+        &mut headers,
+        body.as_bytes(),
+        "VerifyDigitFile",
+        ("AKIDnobody", "x"),
+        now,
+    );
+    assert_eq!(
+        error_code(&service.handle(&unknown)).as_deref(),
+        Some("AuthFailure.SecretIdNotFound")
+    );
+    let stale = signed_request(
+        &mut headers,
+        body.as_bytes(),
+        "VerifyDigitFile",
+        ("AKIDadmin", "admin-secret"),
+        now - 600,
+    );
+    assert_eq!(
+        error_code(&service.handle(&stale)).as_deref(),
+        Some("AuthFailure.SignatureExpire")
+    );
+    let bogus = signed_request(
+        &mut headers,
+        body.as_bytes(),
+        "DeleteEverything",
+        ("AKIDadmin", "admin-secret"),
+        now,
+    );
+    assert_eq!(
+        error_code(&service.handle(&bogus)).as_deref(),
+        Some("InvalidAction")
+    );
+
+    // VerifyDigitFile is limited to 3 per second: the first request above used one token.
+    let codes: Vec<Option<String>> = (0..4)
+        .map(|_| {
+            let request = signed_request(
+                &mut headers,
+                body.as_bytes(),
+                "VerifyDigitFile",
+                ("AKIDadmin", "admin-secret"),
+                now,
+            );
+            error_code(&service.handle(&request))
+        })
+        .collect();
+    let limited = codes
+        .iter()
+        .filter(|c| c.as_deref() == Some("RequestLimitExceeded"))
+        .count();
+    assert!((2..=3).contains(&limited), "{codes:?}");
+    // Another action of the same organisation has its own bucket.
+    let request = signed_request(
+        &mut headers,
+        body.as_bytes(),
+        "CreateFileCounterSign",
+        ("AKIDadmin", "admin-secret"),
+        now,
+    );
+    assert_eq!(
+        error_code(&service.handle(&request)).as_deref(),
+        Some("ResourceNotFound")
+    );
+}

@@ -1,0 +1,88 @@
+//! Replays every input under tests/fuzz_regressions/<target>/ through the fuzz target's own checks
+//! (fuzz/harness), on stable: each file is a minimized input that once crashed, hung or fooled a
+//! check, and must now be handled with a typed error or a correct verdict.
+//!
+//! The `sign` and `xref` inputs are also run through the other PDF checks: a file that once broke
+//! the reader must not break signing or verification either.
+
+#[path = "../fuzz/harness/mod.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The fuzzers run with -timeout=1; replaying on an unoptimised test build gets more room.
+const PER_INPUT_BUDGET: Duration = Duration::from_secs(10);
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file() && path.extension().is_none_or(|e| e != "md"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+fn replay(target: &str, checks: &[(&str, fn(&[u8]))]) -> usize {
+    let inputs = inputs(target);
+    for (path, bytes) in &inputs {
+        for (name, check) in checks {
+            let started = Instant::now();
+            let outcome = std::panic::catch_unwind(|| check(bytes));
+            assert!(
+                outcome.is_ok(),
+                "{} failed the {name} check (see the panic above)",
+                path.display()
+            );
+            assert!(
+                started.elapsed() < PER_INPUT_BUDGET,
+                "{} took {:?} in the {name} check",
+                path.display(),
+                started.elapsed()
+            );
+        }
+    }
+    inputs.len()
+}
+
+#[test]
+fn xref_regressions_parse_with_typed_errors() {
+    replay(
+        "xref",
+        &[("xref", harness::check_xref), ("sign", harness::check_sign)],
+    );
+}
+
+#[test]
+fn sign_regressions_sign_and_verify_or_fail_typed() {
+    replay(
+        "sign",
+        &[("sign", harness::check_sign), ("xref", harness::check_xref)],
+    );
+}
+
+#[test]
+fn verify_regressions_return_truthful_verdicts() {
+    replay("verify", &[("verify", harness::check_verify)]);
+}
+
+#[test]
+fn the_signed_originals_verify_untouched() {
+    // The verify harness only means something if its originals are valid to begin with.
+    for (index, original) in harness::signed_originals().iter().enumerate() {
+        let report = countersign::verify_pdf(original, &Default::default()).unwrap();
+        assert!(report.all_valid(), "original {index}: {report:?}");
+    }
+    harness::check_verify(&[0]);
+}

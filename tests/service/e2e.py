@@ -1,0 +1,230 @@
+"""End-to-end check of the countersign service with the official Tencent Cloud ESS SDK.
+
+Usage: e2e.py SETTINGS.json   (written by tests/service_e2e.rs)
+
+Drives UploadFiles -> CreateFileCounterSign (sync and async) -> DescribeFileCounterSignResult
+polling -> DescribeFileUrls -> download -> VerifyDigitFile, the group acting for its subsidiary,
+then reaches every error code through the SDK. Writes the downloaded PDFs to the output folder and
+exits non-zero on the first failed expectation.
+"""
+
+import base64
+import concurrent.futures
+import hashlib
+import json
+import os
+import sys
+import time
+import urllib.request
+from unittest import mock
+
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.ess.v20201111 import ess_client, models
+
+settings = json.load(open(sys.argv[1]))
+CHECKS = []
+
+
+def check(condition, what):
+    if not condition:
+        print("FAILED: " + what, flush=True)
+        sys.exit(1)
+    CHECKS.append(what)
+
+
+def client(who):
+    http = HttpProfile()
+    http.endpoint = settings["endpoint"]
+    http.scheme = "http"
+    http.reqMethod = "POST"
+    http.reqTimeout = 120
+    profile = ClientProfile()
+    profile.httpProfile = http
+    return ess_client.EssClient(credential.Credential(who["secret_id"], who["secret_key"]), "ap-guangzhou", profile)
+
+
+def call(who, action, params):
+    request = getattr(models, action + "Request")()
+    request.from_json_string(json.dumps(params))
+    return getattr(client(who), action)(request)
+
+
+def expect_error(code, who, action, params):
+    try:
+        call(who, action, params)
+    except TencentCloudSDKException as error:
+        check(error.get_code() == code, "%s: expected %s, got %s (%s)" % (action, code, error.get_code(), error.get_message()))
+        check(bool(error.get_request_id()), "%s error carries a RequestId" % code)
+        return error
+    check(False, "%s: expected %s, but it succeeded" % (action, code))
+
+
+def operator(who):
+    return {"UserId": who["user_id"]}
+
+
+def upload(who, path, agent=None, name=None):
+    body = base64.b64encode(open(path, "rb").read()).decode()
+    params = {
+        "BusinessType": "DOCUMENT",
+        "Caller": {"OperatorId": who["user_id"]},
+        "FileInfos": [{"FileBody": body, "FileName": name or os.path.basename(path)}],
+    }
+    if agent:
+        params["Agent"] = {"ProxyOrganizationId": agent}
+    response = call(who, "UploadFiles", params)
+    check(response.TotalCount == 1 and len(response.FileIds[0]) == 32, "UploadFiles returns one 32-character FileId")
+    check(abs(response.Deadline - (time.time() + 3600)) < 30, "UploadFiles default Deadline is one hour")
+    check(bool(response.RequestId), "UploadFiles has a RequestId")
+    return response.FileIds[0]
+
+
+def wait(who, task_id, agent=None):
+    params = {"Operator": operator(who), "TaskId": task_id}
+    if agent:
+        params["Agent"] = {"ProxyOrganizationId": agent}
+    deadline = time.time() + 120
+    while True:
+        response = call(who, "DescribeFileCounterSignResult", params)
+        if response.Status != "PROCESSING" or time.time() > deadline:
+            return response
+        time.sleep(0.05)
+
+
+def download(who, result_id, name, agent=None):
+    params = {"Operator": operator(who), "BusinessType": "DIGITFILE", "BusinessIds": [result_id], "UrlTtl": 60}
+    if agent:
+        params["Agent"] = {"ProxyOrganizationId": agent}
+    response = call(who, "DescribeFileUrls", params)
+    check(response.TotalCount == 1, "DescribeFileUrls returns one URL")
+    url = response.FileUrls[0].Url
+    check(url.startswith("http://" + settings["endpoint"] + "/download/"), "download URL points at the server")
+    data = urllib.request.urlopen(url, timeout=60).read()
+    check(data.startswith(b"%PDF-"), "downloaded file is a PDF")
+    path = os.path.join(settings["out_dir"], name)
+    open(path, "wb").write(data)
+    # A tampered token is refused.
+    try:
+        urllib.request.urlopen(url[:-1] + ("0" if url[-1] != "0" else "1"), timeout=60)
+        check(False, "tampered download token refused")
+    except urllib.error.HTTPError as error:
+        check(error.code == 404, "tampered download token gives 404")
+    return data
+
+
+def verify(who, file_id, data, serial, agent=None):
+    params = {"Operator": operator(who), "FileId": file_id}
+    if agent:
+        params["Agent"] = {"ProxyOrganizationId": agent}
+    response = call(who, "VerifyDigitFile", params)
+    check(response.VerifyResult == 1, "VerifyDigitFile: VerifyResult 1")
+    check(response.PdfResourceMd5 == hashlib.md5(data).hexdigest().upper(), "PdfResourceMd5 is the upper-case MD5 of the download")
+    check(len(response.VerifySerialNo) == 11 and response.VerifySerialNo.isdigit(), "VerifySerialNo has 11 digits")
+    results = response.VerifyDigitFileResults
+    check(len(results) == 1, "one signature reported")
+    result = results[0]
+    check(result.CertSn == serial, "CertSn %s == %s" % (result.CertSn, serial))
+    check(result.SignAlgorithm == "SHA256withRSA", "SignAlgorithm SHA256withRSA (got %s)" % result.SignAlgorithm)
+    check(result.CertNotBefore == 1735689600000 and result.CertNotAfter == 2366841600000, "certificate validity in Unix ms")
+    check(abs(result.SignTime - time.time() * 1000) < 600_000, "SignTime is now, in ms")
+    check(result.SignType == 1, "SignType 1 (digital signature only)")
+    check(result.SignerName.startswith("Demo Organisation"), "SignerName is the signer's CN")
+    return response
+
+
+admin, uploader, sub_clerk = settings["admin"], settings["uploader"], settings["sub_clerk"]
+other, poor, hsm = settings["other"], settings["poor"], settings["hsm"]
+pdfs = settings["pdfs"]
+sub = settings["sub_organization"]
+
+# --- The happy path ---------------------------------------------------------------------------
+file_id = upload(admin, pdfs["classic"])
+sync = call(admin, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(admin), "SyncMode": True})
+check(sync.Status == "FINISHED" and len(sync.ResultFileId) == 32 and sync.TaskId, "sync CreateFileCounterSign is FINISHED with a ResultFileId")
+pending = call(admin, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(admin)})
+check(pending.Status == "PROCESSING" and pending.TaskId and not pending.ResultFileId, "async CreateFileCounterSign is PROCESSING with a TaskId")
+done = wait(admin, pending.TaskId)
+check(done.Status == "FINISHED" and done.ErrorDetail == "" and len(done.ResultFileId) == 32, "async task FINISHED")
+check(done.ResultFileId != sync.ResultFileId, "each task has its own result")
+again = wait(admin, sync.TaskId)
+check(again.Status == "FINISHED" and again.ResultFileId == sync.ResultFileId, "the sync task is FINISHED too")
+
+sync_pdf = download(admin, sync.ResultFileId, "group-sync.pdf")
+async_pdf = download(admin, done.ResultFileId, "group-async.pdf")
+verify(admin, sync.ResultFileId, sync_pdf, "3001")
+verify(admin, done.ResultFileId, async_pdf, "3001")
+short = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId], "UrlTtl": 1})
+time.sleep(2.2)
+try:
+    urllib.request.urlopen(short.FileUrls[0].Url, timeout=60)
+    check(False, "an expired download URL is refused")
+except urllib.error.HTTPError as error:
+    check(error.code == 404, "an expired download URL gives 404")
+unsigned = call(admin, "VerifyDigitFile", {"Operator": operator(admin), "FileId": file_id})
+check(unsigned.VerifyResult == 2 and not unsigned.VerifyDigitFileResults, "an unsigned upload does not verify")
+
+# --- The group acts for its subsidiary: signed with the subsidiary's certificate --------------
+sub_file = upload(admin, pdfs["classic"], agent=sub)
+proxied = call(admin, "CreateFileCounterSign", {"FileId": sub_file, "Operator": operator(admin), "Agent": {"ProxyOrganizationId": sub}, "SyncMode": False})
+proxied_done = wait(admin, proxied.TaskId, agent=sub)
+check(proxied_done.Status == "FINISHED", "proxied task FINISHED")
+sub_pdf = download(admin, proxied_done.ResultFileId, "sub-proxied.pdf", agent=sub)
+verify(admin, proxied_done.ResultFileId, sub_pdf, "4100", agent=sub)
+# The subsidiary's own employee sees its file.
+verify(sub_clerk, proxied_done.ResultFileId, sub_pdf, "4100")
+
+# --- Every error code -------------------------------------------------------------------------
+expect_error("MissingParameter", admin, "CreateFileCounterSign", {"Operator": operator(admin)})
+text_file = upload(admin, pdfs["text"], name="notes.txt")
+expect_error("InvalidParameter", admin, "CreateFileCounterSign", {"FileId": text_file, "Operator": operator(admin), "SyncMode": True})
+expect_error("InvalidParameter", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId], "UrlTtl": 86401})
+expect_error("ResourceNotFound", admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": "0" * 32})
+expect_error("ResourceNotFound", admin, "CreateFileCounterSign", {"FileId": "f" * 32, "Operator": operator(admin)})
+expect_error("OperationDenied", uploader, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(uploader)})
+expect_error("OperationDenied.ErrNoResourceAccess", other, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(other)})
+expect_error("OperationDenied.ErrNoResourceAccess", other, "DescribeFileUrls", {"Operator": operator(other), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId]})
+expect_error("OperationDenied.ErrNoResourceAccess", sub_clerk, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(sub_clerk), "Agent": {"ProxyOrganizationId": settings["group_organization"]}})
+poor_file = upload(poor, pdfs["classic"])
+expect_error("FailedOperation.BalanceNotEnough", poor, "CreateFileCounterSign", {"FileId": poor_file, "Operator": operator(poor), "SyncMode": True})
+certified = upload(admin, pdfs["certified_p1"])
+refused = expect_error("FailedOperation", admin, "CreateFileCounterSign", {"FileId": certified, "Operator": operator(admin), "SyncMode": True})
+check("P=1" in refused.get_message(), "FailedOperation carries the engine's reason (%s)" % refused.get_message())
+refused_async = call(admin, "CreateFileCounterSign", {"FileId": certified, "Operator": operator(admin)})
+failed = wait(admin, refused_async.TaskId)
+check(failed.Status == "FAILED" and "P=1" in failed.ErrorDetail and not failed.ResultFileId, "async refusal ends FAILED with the reason")
+hsm_file = upload(hsm, pdfs["classic"])
+expect_error("InternalError.Api", hsm, "CreateFileCounterSign", {"FileId": hsm_file, "Operator": operator(hsm), "SyncMode": True})
+# A stored file that can no longer be read is the service's own fault: InternalError.
+broken = upload(admin, pdfs["classic"])
+blob = os.path.join(settings["data_dir"], "files", "blobs", broken[:2], broken)
+os.remove(blob)
+os.mkdir(blob)
+expect_error("InternalError", admin, "CreateFileCounterSign", {"FileId": broken, "Operator": operator(admin), "SyncMode": True})
+
+wrong_key = dict(admin, secret_key="not-the-secret")
+expect_error("AuthFailure.SignatureFailure", wrong_key, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId})
+unknown = dict(admin, secret_id="AKIDnobodyHasThisOne")
+expect_error("AuthFailure.SecretIdNotFound", unknown, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId})
+real_time = time.time
+with mock.patch("time.time", lambda: real_time() - 600):
+    expect_error("AuthFailure.SignatureExpire", admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId})
+
+# 20 requests per second per action and organisation: a concurrent burst of 60 must hit the limit.
+def probe(_):
+    try:
+        call(other, "DescribeFileCounterSignResult", {"Operator": operator(other), "TaskId": "1" * 32})
+        return "ok"
+    except TencentCloudSDKException as error:
+        return error.get_code()
+
+
+with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+    codes = list(pool.map(probe, range(60)))
+check(set(codes) == {"ResourceNotFound", "RequestLimitExceeded"}, "a burst only passes or is limited (%s)" % codes)
+check(codes.count("ResourceNotFound") >= 20, "a full bucket lets 20 requests through (%s)" % codes)
+check(codes.count("RequestLimitExceeded") >= 10, "a burst of 60 hits RequestLimitExceeded (%s)" % codes)
+
+print("e2e: %d checks passed" % len(CHECKS), flush=True)

@@ -1,0 +1,230 @@
+//! Shared by the service integration tests (`#[path]`-included): a temporary folder, the test
+//! configuration, a minimal API-3.0 HTTP client and the Python/SDK lookup.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use countersign::service::auth::{authorization_header, SignedRequest};
+use countersign::service::clock::unix_now;
+use serde_json::Value;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn pki(name: &str) -> PathBuf {
+    repo_root().join("testdata").join("pki").join(name)
+}
+
+pub fn test_pdf(name: &str) -> PathBuf {
+    repo_root().join("testdata").join("pdf").join(name)
+}
+
+/// A folder removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "countersign-{label}-{}-{}",
+            std::process::id(),
+            countersign::service::ids::random_id()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub const ADMIN: (&str, &str, &str) = ("AKIDgroupAdmin", "group-admin-secret", "group-admin");
+pub const UPLOADER: (&str, &str, &str) = (
+    "AKIDgroupUploader",
+    "group-uploader-secret",
+    "group-uploader",
+);
+pub const SUB_CLERK: (&str, &str, &str) = ("AKIDsubClerk", "sub-clerk-secret", "sub-clerk");
+pub const OTHER: (&str, &str, &str) = ("AKIDotherAdmin", "other-admin-secret", "other-admin");
+pub const POOR: (&str, &str, &str) = ("AKIDpoorAdmin", "poor-admin-secret", "poor-admin");
+pub const HSM: (&str, &str, &str) = ("AKIDhsmAdmin", "hsm-admin-secret", "hsm-admin");
+
+/// The test deployment: a group with a subsidiary, an unrelated organisation, one without quota
+/// and one whose signer (an "HSM") the e2e test replaces with a failing one.
+pub fn write_config(dir: &Path, rate_limit: u32, workers: usize) -> PathBuf {
+    let pem = |name: &str| pki(name).display().to_string().replace('\\', "/");
+    let all = r#"["upload", "counter_sign", "verify", "download"]"#;
+    let employee = |who: (&str, &str, &str), org: &str, permissions: &str| {
+        format!(
+            "[[employees]]\nuser_id = \"{}\"\norganization = \"{org}\"\npermissions = {permissions}\nsecrets = [{{ id = \"{}\", key = \"{}\" }}]\n",
+            who.2, who.0, who.1
+        )
+    };
+    let organization = |id: &str, parent: Option<&str>, quota: u64, signer: &str| {
+        format!(
+            "[[organizations]]\nid = \"{id}\"\nname = \"{id} Ltd\"\n{}quota = {quota}\ncredential = {{ key = \"{}\", certificates = \"{}\" }}\n",
+            parent.map(|p| format!("parent = \"{p}\"\n")).unwrap_or_default(),
+            pem(&format!("{signer}.key.pem")),
+            pem(&format!("{signer}.chain.pem")),
+        )
+    };
+    let text = [
+        format!("workers = {workers}\nrate_limit = {rate_limit}\n"),
+        organization("group", None, 100_000, "demo"),
+        organization("sub", Some("group"), 100_000, "deep-rsa4096"),
+        organization("other", None, 100_000, "demo"),
+        organization("poor", None, 0, "demo"),
+        organization("hsm", None, 100_000, "demo"),
+        employee(ADMIN, "group", all),
+        employee(UPLOADER, "group", r#"["upload"]"#),
+        employee(SUB_CLERK, "sub", all),
+        employee(OTHER, "other", all),
+        employee(POOR, "poor", all),
+        employee(HSM, "hsm", all),
+    ]
+    .join("\n");
+    let path = dir.join("service.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: (status, body).
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = Some(value.trim().parse::<usize>().unwrap());
+            }
+        }
+    }
+    let mut body = Vec::new();
+    match length {
+        Some(length) => {
+            body.resize(length, 0);
+            reader.read_exact(&mut body).unwrap();
+        }
+        None => {
+            reader.read_to_end(&mut body).unwrap();
+        }
+    }
+    (status, body)
+}
+
+/// Calls an action as `who` with a TC3-signed request; returns the `Response` object.
+pub fn api(addr: SocketAddr, who: (&str, &str, &str), action: &str, body: &Value) -> Value {
+    let body = body.to_string();
+    let timestamp = unix_now();
+    let mut headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Host".to_owned(), addr.to_string()),
+        ("X-TC-Action".to_owned(), action.to_owned()),
+        ("X-TC-Version".to_owned(), "2020-11-11".to_owned()),
+        ("X-TC-Timestamp".to_owned(), timestamp.to_string()),
+        ("X-TC-Region".to_owned(), "ap-guangzhou".to_owned()),
+    ];
+    let request = SignedRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let authorization = authorization_header(&request, who.0, who.1, "ess", timestamp);
+    headers.push(("Authorization".to_owned(), authorization));
+    let (status, response) = http(addr, "POST", "/", &headers, body.as_bytes());
+    assert_eq!(status, 200);
+    let mut response: Value = serde_json::from_slice(&response).unwrap();
+    response["Response"].take()
+}
+
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["Error"]["Code"].as_str()
+}
+
+/// Polls DescribeFileCounterSignResult until the task leaves PROCESSING or `timeout` passes.
+pub fn wait_task(
+    addr: SocketAddr,
+    who: (&str, &str, &str),
+    task: &str,
+    timeout: Duration,
+) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let body = serde_json::json!({"TaskId": task, "Operator": {"UserId": who.2}});
+        let response = api(addr, who, "DescribeFileCounterSignResult", &body);
+        if response["Status"] != "PROCESSING" || Instant::now() > deadline {
+            return response;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+}
+
+/// A Python that imports the official ESS SDK (and pyHanko): the repo's `.venv` first, then
+/// `python3`. `None` after printing "skipped: ..." outside CI; panics under CI=true.
+pub fn python_with_sdk() -> Option<PathBuf> {
+    let candidates = [
+        repo_root().join(".venv").join("bin").join("python3"),
+        PathBuf::from("python3"),
+    ];
+    let found = candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import tencentcloud.ess.v20201111.ess_client"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    });
+    if found.is_none() {
+        let why = "python with tencentcloud-sdk-python-ess not found (.venv or python3)";
+        if ci() {
+            panic!("{why}, but CI=true requires it (see .ci/run)");
+        }
+        eprintln!("skipped: {why}");
+    }
+    found
+}

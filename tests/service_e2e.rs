@@ -1,0 +1,123 @@
+//! End to end through HTTP with the official Python SDK (tencentcloud-sdk-python-ess): the happy
+//! path, the group acting for its subsidiary, and every error code; the downloaded PDFs must pass
+//! pyHanko and pdfsig.
+
+#![cfg(feature = "server")]
+
+mod common;
+#[path = "service/support.rs"]
+mod support;
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::Arc;
+
+use countersign::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
+use countersign::service::demo::load_config_keys;
+use countersign::service::{PdfEngine, Service, ServiceConfig};
+use serde_json::json;
+use support::*;
+
+/// A signing key whose device is down.
+#[derive(Debug)]
+struct UnreachableHsm;
+
+struct UnreachableSigner;
+
+impl Signer for UnreachableSigner {
+    fn sign(&self, _message: &[u8]) -> Result<Vec<u8>, countersign::Error> {
+        Err(countersign::Error::Signer(
+            "HSM slot 0: device not reachable".into(),
+        ))
+    }
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::RsaPkcs1v15(DigestAlgorithm::Sha256)
+    }
+    fn max_signature_len(&self) -> usize {
+        256
+    }
+}
+
+impl SigningKey for UnreachableHsm {
+    fn choose_scheme(&self, _digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        Some(Box::new(UnreachableSigner))
+    }
+}
+
+#[test]
+fn official_sdk_drives_every_api_and_error_code() {
+    let Some(python) = python_with_sdk() else {
+        return;
+    };
+    let dir = TempDir::new("e2e");
+    let config_path = write_config(dir.path(), 20, 2);
+    let config = ServiceConfig::load(&config_path).unwrap();
+    let mut keys = load_config_keys(&config).unwrap();
+    let hsm_chain = keys["hsm"].cert_chain.clone();
+    keys.insert(
+        "hsm".into(),
+        CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm)),
+    );
+    let data_dir = dir.path().join("data");
+    let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
+    let server =
+        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a PDF at all\n").unwrap();
+    let who = |w: (&str, &str, &str)| json!({"secret_id": w.0, "secret_key": w.1, "user_id": w.2});
+    let settings = json!({
+        "endpoint": server.addr().to_string(),
+        "data_dir": data_dir,
+        "out_dir": out_dir,
+        "group_organization": "group",
+        "sub_organization": "sub",
+        "admin": who(ADMIN), "uploader": who(UPLOADER), "sub_clerk": who(SUB_CLERK),
+        "other": who(OTHER), "poor": who(POOR), "hsm": who(HSM),
+        "pdfs": {
+            "classic": test_pdf("classic.pdf"),
+            "certified_p1": test_pdf("certified-p1.pdf"),
+            "text": text,
+        },
+    });
+    let settings_path = dir.path().join("settings.json");
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let script = repo_root().join("tests").join("service").join("e2e.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(&settings_path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "e2e.py failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}");
+    println!("{stdout}");
+
+    let original = std::fs::read(test_pdf("classic.pdf")).unwrap();
+    for name in ["group-sync.pdf", "group-async.pdf", "sub-proxied.pdf"] {
+        let path = out_dir.join(name);
+        let signed = std::fs::read(&path).unwrap();
+        assert!(
+            signed.starts_with(&original),
+            "{name}: not an incremental update of the upload"
+        );
+        let pyhanko = common::pyhanko_validate(&path, &common::root_ca_pem());
+        if !pyhanko.skipped {
+            assert!(
+                pyhanko.all_intact_valid_trusted(),
+                "{name}: pyHanko: {pyhanko:?}"
+            );
+        }
+        let pdfsig = common::pdfsig_verify(&path, &common::root_ca_pem());
+        if !pdfsig.skipped {
+            assert!(pdfsig.all_valid_and_trusted(), "{name}: pdfsig: {pdfsig:?}");
+        }
+    }
+    server.stop().unwrap();
+}
