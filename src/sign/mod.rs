@@ -127,7 +127,7 @@ fn sign_as_is(
     pdf: &[u8],
     key: &CertifiedKey,
     options: &SignOptions,
-    contents_len: usize,
+    contents_len: Option<usize>,
 ) -> Result<Vec<u8>> {
     let params = cms_params(options);
     let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
