@@ -9,6 +9,18 @@
 //! - [`verify`]: signature verification with a structured report.
 
 #![doc = include_str!("../README.md")]
+// The library reads untrusted files and requests: no panicking shortcuts and no unchecked
+// arithmetic anywhere in it (tests may use them). Where a bound is proven by hand, the allow
+// names it.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod cades;
 pub mod crypto;
