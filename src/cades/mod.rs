@@ -1,6 +1,5 @@
 //! The CMS SignedData container (RFC 5652) in its CAdES/PAdES form (ETSI EN 319 122 / 319 142).
 
-
 pub mod signed_attributes;
 pub mod signed_data;
 pub mod signing_certificate;

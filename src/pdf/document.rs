@@ -47,17 +47,7 @@ pub struct Document<'a> {
 impl<'a> Document<'a> {
     /// Reads the header, the last `startxref` and the whole xref chain. Objects are not parsed.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
-        let header_pos = find(
-            data.get(..HEADER_SEARCH.min(data.len()))
-                .unwrap_or_default(),
-            b"%PDF-",
-        )
-        .ok_or_else(|| {
-            Error::NotPdf(format!(
-                "no %PDF- header in the first {HEADER_SEARCH} bytes"
-            ))
-        })?;
-        let version = read_version(data, header_pos);
+        let (header_pos, version) = read_header(data)?;
         let startxref = find_startxref(data)?;
         let (shift, first_pos) = locate_first_section(data, header_pos, startxref)?;
         let startxref = (first_pos as u64).saturating_sub(shift);
@@ -382,6 +372,21 @@ fn stream_data(data: &[u8], start: usize, declared: Option<usize>) -> Option<&[u
         }
     }
     rest.get(..end)
+}
+
+/// The position of `%PDF-` and the version after it.
+pub fn read_header(data: &[u8]) -> Result<(usize, String)> {
+    let header_pos = find(
+        data.get(..HEADER_SEARCH.min(data.len()))
+            .unwrap_or_default(),
+        b"%PDF-",
+    )
+    .ok_or_else(|| {
+        Error::NotPdf(format!(
+            "no %PDF- header in the first {HEADER_SEARCH} bytes"
+        ))
+    })?;
+    Ok((header_pos, read_version(data, header_pos)))
 }
 
 fn read_version(data: &[u8], header_pos: usize) -> String {

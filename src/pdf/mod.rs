@@ -1,6 +1,5 @@
 //! Reading only what signing needs from a PDF, and writing the incremental update.
 
-
 pub mod date;
 pub mod document;
 pub mod filters;

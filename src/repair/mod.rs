@@ -4,7 +4,6 @@
 //! written whole, with a fresh table: the result reads the same in every reader. Rewriting
 //! changes the bytes every earlier signature covers, so a file that carries signatures is refused.
 
-
 mod scan;
 
 use std::collections::BTreeMap;

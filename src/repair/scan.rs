@@ -2,15 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
-use crate::pdf::document::parse_indirect_span;
+use crate::error::Result;
+use crate::pdf::document::{parse_indirect_span, read_header};
 use crate::pdf::lexer::{is_regular, is_whitespace, Cursor};
 use crate::pdf::objstm::ObjectStream;
 use crate::pdf::parser::ObjectParser;
 use crate::pdf::{Dict, ObjRef, Object};
-
-/// `%PDF-` must appear this early (§7.5.2).
-const HEADER_SEARCH: usize = 1024;
 
 /// The objects of a file as the scan found them.
 pub struct ScannedObjects {
@@ -48,17 +45,13 @@ impl ScannedObjects {
 /// Scans `data` front to back. Object streams are unpacked; xref streams and object streams
 /// themselves are dropped (the rewrite has its own table and writes everything uncompressed).
 pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
-    let header = find(
-        data.get(..HEADER_SEARCH.min(data.len()))
-            .unwrap_or_default(),
-        b"%PDF-",
-    )
-    .ok_or_else(|| {
-        Error::NotPdf(format!(
-            "no %PDF- header in the first {HEADER_SEARCH} bytes"
-        ))
-    })?;
-    let version = read_version(data, header);
+    let (header, version) = read_header(data)?;
+    // The rewrite needs some version line; 1.7 reads everything we write.
+    let version = if version.is_empty() {
+        "1.7".to_string()
+    } else {
+        version
+    };
     // (position, generation, object) per number; the highest position wins.
     let mut found: BTreeMap<u32, (usize, u16, Object)> = BTreeMap::new();
     let mut trailer = Dict::new();
@@ -188,23 +181,6 @@ fn all_trailers(data: &[u8]) -> Vec<Dict> {
         }
     }
     trailers
-}
-
-fn read_version(data: &[u8], header: usize) -> String {
-    let start = header.saturating_add(5);
-    let version: String = data
-        .get(start..)
-        .unwrap_or_default()
-        .iter()
-        .take(4)
-        .take_while(|b| b.is_ascii_digit() || **b == b'.')
-        .map(|&b| char::from(b))
-        .collect();
-    if version.is_empty() {
-        "1.7".into()
-    } else {
-        version
-    }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

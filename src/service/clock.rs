@@ -10,7 +10,9 @@ pub fn unix_now() -> i64 {
 pub fn unix_seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, i64::wrapping_neg),
+        Err(before) => {
+            i64::try_from(before.duration().as_secs()).map_or(i64::MIN, i64::wrapping_neg)
+        }
     }
 }
 
@@ -18,7 +20,9 @@ pub fn unix_seconds(time: SystemTime) -> i64 {
 pub fn unix_millis(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_millis()).map_or(i64::MIN, i64::wrapping_neg),
+        Err(before) => {
+            i64::try_from(before.duration().as_millis()).map_or(i64::MIN, i64::wrapping_neg)
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! One file per stage: `preflight` (refusals), `page_tree` and `field` (what changes),
 //! `signature_dictionary` and `byterange` (placeholders), then CMS from [`crate::cades`].
 
-
 pub mod batch;
 pub mod byterange;
 mod field;

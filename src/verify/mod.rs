@@ -2,7 +2,6 @@
 //! `signature_fields` finds them, `byte_range` checks what they cover, [`crate::cades`] checks the
 //! CMS container.
 
-
 mod ber;
 mod byte_range;
 mod signature_fields;
