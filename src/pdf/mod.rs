@@ -1,5 +1,6 @@
 //! Reading only what signing needs from a PDF, and writing the incremental update.
 
+pub mod acroform;
 pub mod date;
 pub mod document;
 pub mod filters;

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::pdf::object::text_string;
+use crate::pdf::acroform::{walk_fields, FieldVisit, FormField};
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
 
 /// `/SigFlags`: SignaturesExist | AppendOnly (§12.7.2, Table 219).
@@ -271,104 +271,21 @@ impl AcroForm {
     }
 }
 
-/// Field trees are shallow; a deeper one is hostile.
-const MAX_FIELD_DEPTH: usize = 32;
-
-/// A terminal or non-terminal form field, with its fully qualified name.
-pub struct FormField {
-    pub name: String,
-    pub reference: Option<ObjRef>,
-    pub dict: Dict,
-    /// `/FT /Sig`, inherited from an ancestor when absent (§12.7.4.1).
-    pub is_signature: bool,
-}
-
-impl FormField {
-    /// A signature field whose `/V` is a signature dictionary.
-    pub fn signature_value(&self, doc: &Document<'_>) -> Result<Option<Dict>> {
-        if !self.is_signature {
-            return Ok(None);
-        }
-        Ok(doc
-            .resolve_key(&self.dict, b"V")?
-            .and_then(|v| v.as_dict().cloned()))
-    }
-}
-
-/// Every field of the AcroForm tree, parents before kids.
+/// Every field of the AcroForm tree, parents before kids; an unreadable field is an error here,
+/// since signing must not guess around a damaged form.
 pub fn form_fields(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FormField>> {
     let mut out = Vec::new();
-    let Some(form) = doc.resolve_key(catalog, b"AcroForm")? else {
-        return Ok(out);
-    };
-    let Some(Object::Array(fields)) = form
-        .as_dict()
-        .map(|f| doc.resolve_key(f, b"Fields"))
-        .transpose()?
-        .flatten()
-    else {
-        return Ok(out);
-    };
-    let mut seen = HashSet::new();
-    for field in &fields {
-        collect_fields(doc, field, ("", false), 0, &mut seen, &mut out)?;
-    }
-    Ok(out)
-}
-
-fn collect_fields(
-    doc: &Document<'_>,
-    node: &Object,
-    (parent_name, parent_is_sig): (&str, bool),
-    depth: usize,
-    seen: &mut HashSet<ObjRef>,
-    out: &mut Vec<FormField>,
-) -> Result<()> {
-    if depth > MAX_FIELD_DEPTH {
-        return Ok(());
-    }
-    let reference = node.as_ref();
-    if let Some(r) = reference {
-        if !seen.insert(r) {
-            return Ok(());
+    let mut failure = None;
+    walk_fields(doc, catalog, &mut |visit| match visit {
+        FieldVisit::Field(field) => out.push(field),
+        FieldVisit::Unreadable { error, .. } => {
+            failure.get_or_insert(error);
         }
+    })?;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(out),
     }
-    let Object::Dict(dict) = doc.resolve(node)? else {
-        return Ok(());
-    };
-    let partial = dict
-        .get(b"T")
-        .and_then(Object::as_string_bytes)
-        .map(text_string);
-    let name = match (parent_name.is_empty(), partial) {
-        (_, None) => parent_name.to_string(),
-        (true, Some(p)) => p,
-        (false, Some(p)) => format!("{parent_name}.{p}"),
-    };
-    let is_signature = match dict.get(b"FT").and_then(Object::as_name) {
-        Some(ft) => ft == b"Sig",
-        None => parent_is_sig,
-    };
-    let kids = doc.resolve_key(&dict, b"Kids")?;
-    out.push(FormField {
-        name: name.clone(),
-        reference,
-        dict,
-        is_signature,
-    });
-    if let Some(Object::Array(kids)) = kids {
-        for kid in &kids {
-            collect_fields(
-                doc,
-                kid,
-                (&name, is_signature),
-                depth.saturating_add(1),
-                seen,
-                out,
-            )?;
-        }
-    }
-    Ok(())
 }
 
 /// The first signature field without a value (a terminal field: no `/Kids` of its own fields).

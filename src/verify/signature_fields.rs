@@ -1,13 +1,8 @@
 //! Finding the signature fields that hold a value, through the AcroForm field tree (§12.7.4).
 
-use std::collections::HashSet;
-
 use crate::error::{Error, Result};
-use crate::pdf::object::text_string;
+use crate::pdf::acroform::{walk_fields, FieldVisit};
 use crate::pdf::{Dict, Document, ObjRef, Object};
-
-/// Field trees are shallow; a deeper one is hostile.
-const MAX_DEPTH: usize = 32;
 
 /// A signature field with its value.
 pub struct SignatureField {
@@ -31,110 +26,42 @@ impl SignatureField {
     }
 }
 
-/// Every signed signature field, in field-tree order.
+/// Every signed signature field, in field-tree order. An unreadable field or signature
+/// dictionary becomes a field with a `problem`, so the other signatures still get a verdict.
 pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
     let (_, catalog) = doc.catalog()?;
-    let Some(form) = doc.resolve_key(&catalog, b"AcroForm")? else {
-        return Ok(Vec::new());
-    };
-    let Some(Object::Array(fields)) = form
-        .as_dict()
-        .map(|f| doc.resolve_key(f, b"Fields"))
-        .transpose()?
-        .flatten()
-    else {
-        return Ok(Vec::new());
-    };
     let mut found = Vec::new();
-    let mut visited = HashSet::new();
-    for field in &fields {
-        walk(doc, field, "", false, 0, &mut visited, &mut found)?;
-    }
-    Ok(found)
-}
-
-fn walk(
-    doc: &Document<'_>,
-    node: &Object,
-    parent_name: &str,
-    parent_is_sig: bool,
-    depth: usize,
-    visited: &mut HashSet<ObjRef>,
-    found: &mut Vec<SignatureField>,
-) -> Result<()> {
-    if depth > MAX_DEPTH {
-        return Ok(());
-    }
-    if let Some(r) = node.as_ref() {
-        if !visited.insert(r) {
-            return Ok(());
-        }
-    }
-    let node = match doc.resolve(node) {
-        Ok(node) => node,
-        Err(error) => {
-            found.push(SignatureField::unreadable(
-                parent_name,
-                node.as_ref(),
-                "a form field",
-                &error,
-            ));
-            return Ok(());
-        }
-    };
-    let Some(dict) = node.as_dict() else {
-        return Ok(());
-    };
-    let partial = dict
-        .get(b"T")
-        .and_then(Object::as_string_bytes)
-        .map(text_string);
-    let name = match (parent_name.is_empty(), partial) {
-        (_, None) => parent_name.to_string(),
-        (true, Some(p)) => p,
-        (false, Some(p)) => format!("{parent_name}.{p}"),
-    };
-    // /FT is inheritable (§12.7.3.1).
-    let is_sig = match dict.get(b"FT").and_then(Object::as_name) {
-        Some(ft) => ft == b"Sig",
-        None => parent_is_sig,
-    };
-    if is_sig {
-        if let Some(value) = dict.get(b"V") {
+    walk_fields(doc, &catalog, &mut |visit| match visit {
+        FieldVisit::Field(field) if field.is_signature => {
+            let Some(value) = field.dict.get(b"V") else {
+                return;
+            };
             let value_ref = value.as_ref();
             match doc.resolve(value) {
                 Ok(Object::Dict(value)) => found.push(SignatureField {
-                    name: name.clone(),
+                    name: field.name,
                     value_ref,
                     value,
                     problem: None,
                 }),
                 Ok(_) => {}
                 Err(error) => found.push(SignatureField::unreadable(
-                    &name,
+                    &field.name,
                     value_ref,
                     "the signature dictionary",
                     &error,
                 )),
             }
         }
-    }
-    let kids = doc.resolve_key(dict, b"Kids").unwrap_or_else(|error| {
-        found.push(SignatureField::unreadable(&name, None, "/Kids", &error));
-        None
-    });
-    if let Some(Object::Array(kids)) = kids {
-        for kid in &kids {
-            walk(
-                doc,
-                kid,
-                &name,
-                is_sig,
-                depth.saturating_add(1),
-                visited,
-                found,
-            )?;
+        FieldVisit::Field(_) => {}
+        FieldVisit::Unreadable {
+            name,
+            reference,
+            what,
+            error,
+        } => {
+            found.push(SignatureField::unreadable(&name, reference, what, &error));
         }
-    }
-    Ok(())
+    })?;
+    Ok(found)
 }

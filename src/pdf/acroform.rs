@@ -1,0 +1,139 @@
+//! Walking the interactive-form field tree (§12.7.4): one walker for signing (which needs every
+//! field) and verification (which needs the signed ones and must survive unreadable nodes).
+
+use std::collections::HashSet;
+
+use super::object::text_string;
+use super::{Dict, Document, ObjRef, Object};
+use crate::error::{Error, Result};
+
+/// Field trees are shallow; a deeper one is hostile.
+const MAX_FIELD_DEPTH: usize = 32;
+
+/// A terminal or non-terminal form field, with its fully qualified name.
+pub struct FormField {
+    pub name: String,
+    pub reference: Option<ObjRef>,
+    pub dict: Dict,
+    /// `/FT /Sig`, inherited from an ancestor when absent (§12.7.4.1).
+    pub is_signature: bool,
+}
+
+impl FormField {
+    /// A signature field whose `/V` is a signature dictionary.
+    pub fn signature_value(&self, doc: &Document<'_>) -> Result<Option<Dict>> {
+        if !self.is_signature {
+            return Ok(None);
+        }
+        Ok(doc
+            .resolve_key(&self.dict, b"V")?
+            .and_then(|v| v.as_dict().cloned()))
+    }
+}
+
+/// What the walker meets: a field, or a node it could not read (the walk goes on).
+pub enum FieldVisit {
+    Field(FormField),
+    Unreadable {
+        /// Name of the field (or of its parent, when the field itself is unreadable).
+        name: String,
+        reference: Option<ObjRef>,
+        /// `"a form field"` or `"/Kids"`.
+        what: &'static str,
+        error: Error,
+    },
+}
+
+/// Calls `visit` for every node of the AcroForm field tree, parents before kids. Loops and
+/// over-deep trees are cut; only a missing or unreadable catalog entry stops the walk.
+pub fn walk_fields(
+    doc: &Document<'_>,
+    catalog: &Dict,
+    visit: &mut dyn FnMut(FieldVisit),
+) -> Result<()> {
+    let Some(form) = doc.resolve_key(catalog, b"AcroForm")? else {
+        return Ok(());
+    };
+    let fields = form
+        .as_dict()
+        .map(|f| doc.resolve_key(f, b"Fields"))
+        .transpose()?
+        .flatten();
+    let Some(Object::Array(fields)) = fields else {
+        return Ok(());
+    };
+    let mut seen = HashSet::new();
+    for field in &fields {
+        walk(doc, field, ("", false), 0, &mut seen, visit);
+    }
+    Ok(())
+}
+
+fn walk(
+    doc: &Document<'_>,
+    node: &Object,
+    (parent_name, parent_is_sig): (&str, bool),
+    depth: usize,
+    seen: &mut HashSet<ObjRef>,
+    visit: &mut dyn FnMut(FieldVisit),
+) {
+    let reference = node.as_ref();
+    if depth > MAX_FIELD_DEPTH || reference.is_some_and(|r| !seen.insert(r)) {
+        return;
+    }
+    let dict = match doc.resolve(node) {
+        Ok(Object::Dict(dict)) => dict,
+        Ok(_) => return,
+        Err(error) => {
+            let name = parent_name.to_string();
+            return visit(FieldVisit::Unreadable {
+                name,
+                reference,
+                what: "a form field",
+                error,
+            });
+        }
+    };
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string_bytes)
+        .map(text_string);
+    let name = match (parent_name.is_empty(), partial) {
+        (_, None) => parent_name.to_string(),
+        (true, Some(p)) => p,
+        (false, Some(p)) => format!("{parent_name}.{p}"),
+    };
+    // /FT is inheritable (§12.7.3.1).
+    let is_signature = match dict.get(b"FT").and_then(Object::as_name) {
+        Some(ft) => ft == b"Sig",
+        None => parent_is_sig,
+    };
+    let kids = doc.resolve_key(&dict, b"Kids");
+    visit(FieldVisit::Field(FormField {
+        name: name.clone(),
+        reference,
+        dict,
+        is_signature,
+    }));
+    match kids {
+        Ok(Some(Object::Array(kids))) => {
+            for kid in &kids {
+                walk(
+                    doc,
+                    kid,
+                    (&name, is_signature),
+                    depth.saturating_add(1),
+                    seen,
+                    visit,
+                );
+            }
+        }
+        Ok(_) => {}
+        Err(error) => visit(FieldVisit::Unreadable {
+            name,
+            reference: None,
+            what: "/Kids",
+            error,
+        }),
+    }
+}
