@@ -202,15 +202,10 @@ fn create_file_counter_sign(
     request: CreateFileCounterSignRequest,
 ) -> Result<CreateFileCounterSignResponse, ApiError> {
     let core = &service.core;
-    let acting = core.directory.authorize(
-        user_id,
-        operator(request.operator.as_ref()),
-        request.agent.as_ref(),
-        Permission::CounterSign,
-    )?;
-    let file_id = required(request.file_id.as_ref(), "FileId")?;
-    owned_file(service, &acting, file_id)?;
-    if !looks_like_pdf(&file_bytes(service, file_id)?) {
+    let caller = Caller::of(user_id, request.operator.as_ref(), request.agent.as_ref());
+    let (acting, file_id, pdf) =
+        caller.own_file(service, request.file_id.as_ref(), Permission::CounterSign)?;
+    if !looks_like_pdf(&pdf) {
         return Err(ApiError::invalid(format!("file {file_id} is not a PDF")));
     }
     let now = unix_now();
@@ -336,15 +331,9 @@ fn verify_digit_file(
     request: VerifyDigitFileRequest,
 ) -> Result<VerifyDigitFileResponse, ApiError> {
     let core = &service.core;
-    let acting = core.directory.authorize(
-        user_id,
-        operator(request.operator.as_ref()),
-        request.agent.as_ref(),
-        Permission::Verify,
-    )?;
-    let file_id = required(request.file_id.as_ref(), "FileId")?;
-    owned_file(service, &acting, file_id)?;
-    let pdf = file_bytes(service, file_id)?;
+    let caller = Caller::of(user_id, request.operator.as_ref(), request.agent.as_ref());
+    let (_, file_id, pdf) =
+        caller.own_file(service, request.file_id.as_ref(), Permission::Verify)?;
     match core.engine.verify(&pdf) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
@@ -375,4 +364,41 @@ fn bounded_list<'a, T>(list: Option<&'a [T]>, name: &str, max: usize) -> Result<
         return Err(ApiError::invalid(format!("at most {max} {name} per call")));
     }
     Ok(list)
+}
+
+/// Who is calling: the credential's employee, the request's operator and agent.
+struct Caller<'r> {
+    user_id: &'r str,
+    operator: Option<&'r UserInfo>,
+    agent: Option<&'r Agent>,
+}
+
+impl<'r> Caller<'r> {
+    fn of(user_id: &'r str, operator: Option<&'r UserInfo>, agent: Option<&'r Agent>) -> Self {
+        Self {
+            user_id,
+            operator,
+            agent,
+        }
+    }
+
+    /// Checks `permission`, then that `FileId` names a file of the acting organisation, and
+    /// returns the acting organisation, the id and the file's bytes.
+    fn own_file<'s>(
+        &self,
+        service: &'s Service,
+        file_id: Option<&'r String>,
+        permission: Permission,
+    ) -> Result<(Acting<'s>, &'r str, Vec<u8>), ApiError> {
+        let operator = operator(self.operator);
+        let acting =
+            service
+                .core
+                .directory
+                .authorize(self.user_id, operator, self.agent, permission)?;
+        let file_id = required(file_id, "FileId")?;
+        owned_file(service, &acting, file_id)?;
+        let bytes = file_bytes(service, file_id)?;
+        Ok((acting, file_id, bytes))
+    }
 }
