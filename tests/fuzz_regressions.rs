@@ -34,7 +34,10 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-fn replay(target: &str, checks: &[(&str, fn(&[u8]))]) -> usize {
+/// A check's name (for messages) and the check.
+type Check = (&'static str, fn(&[u8]));
+
+fn replay(target: &str, checks: &[Check]) -> usize {
     let inputs = inputs(target);
     for (path, bytes) in &inputs {
         for (name, check) in checks {
