@@ -49,6 +49,10 @@ pub enum Error {
     /// Invalid caller-supplied option.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A bug: signing this document panicked. Batch signing turns the panic into this error so
+    /// that the other documents are still signed.
+    #[error("internal error (panic) while signing: {0}")]
+    Panicked(String),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }

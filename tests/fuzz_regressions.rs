@@ -34,7 +34,7 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-/// A check's name (for messages) and the check.
+/// A named property every replayed input must satisfy.
 type Check = (&'static str, fn(&[u8]));
 
 fn replay(target: &str, checks: &[Check]) -> usize {

@@ -1,27 +1,18 @@
 //! Malformed inputs give typed errors, never a panic: empty, random, truncated, broken startxref.
 
-use std::sync::Arc;
+use countersign::crypto::credential::load_pem;
+use countersign::crypto::LoadOptions;
+use countersign::{sign_pdf, CertifiedKey, Error, SignOptions};
 
-use countersign::{
-    sign_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer, SigningKey,
-};
-
-/// A key that is never reached: every input here fails before signing.
-#[derive(Debug)]
-struct UnreachableKey;
-
-impl SigningKey for UnreachableKey {
-    fn choose_scheme(&self, _: DigestAlgorithm) -> Option<Box<dyn Signer>> {
-        None
-    }
-}
-
+/// The demo credential: a real key, so the refusals below come from reading the file, not from
+/// a key that cannot sign.
 fn key() -> CertifiedKey {
-    let chain = countersign::crypto::credential::parse_certificates(include_bytes!(
-        "../testdata/pki/demo.chain.pem"
-    ))
-    .unwrap();
-    CertifiedKey::new(chain, Arc::new(UnreachableKey))
+    load_pem(
+        include_bytes!("../testdata/pki/demo.chain.pem"),
+        include_bytes!("../testdata/pki/demo.key.pem"),
+        &LoadOptions::default(),
+    )
+    .unwrap()
 }
 
 fn sign(bytes: &[u8]) -> Result<Vec<u8>, Error> {

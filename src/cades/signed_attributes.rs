@@ -90,7 +90,10 @@ fn asn1_time(time: SystemTime) -> Result<Time> {
         .duration_since(UNIX_EPOCH)
         .map_err(|_| Error::InvalidOption("signing time before 1970".into()))?
         .as_secs();
-    Time::try_from(UNIX_EPOCH + Duration::from_secs(seconds))
+    let whole_seconds = UNIX_EPOCH
+        .checked_add(Duration::from_secs(seconds))
+        .ok_or_else(|| Error::InvalidOption("signing time out of range".into()))?;
+    Time::try_from(whole_seconds)
         .map_err(|e| Error::InvalidOption(format!("signing time out of range: {e}")))
 }
 

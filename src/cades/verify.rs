@@ -139,12 +139,13 @@ pub fn verify_detached(
     let signature = signer_info.signature.as_bytes();
     match (&signer_info.signed_attrs, &raw.signed_attributes) {
         (Some(attributes), Some(signed_bytes)) => {
+            let signer_der = original_der(cms, signer)?;
             check_attributes(
                 &mut report,
                 attributes,
                 &signed_data,
                 &content_digest,
-                signer,
+                (signer, &signer_der),
             )?;
             report.signature_ok =
                 verify(&mut report, public_key, &algorithm, signed_bytes, signature)
@@ -234,6 +235,39 @@ impl RawSignerInfo {
     }
 }
 
+/// The signer certificate's bytes as embedded: the ESS hash is over the certificate as issued,
+/// and decoding then re-encoding need not give those bytes back.
+fn original_der(cms: &[u8], signer: &Certificate) -> Result<Vec<u8>> {
+    let content_info = AnyRef::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
+    let explicit_content = children(content_info)?.get(1).copied();
+    let signed_data = match explicit_content {
+        Some(content) => children(content)?.first().copied(),
+        None => None,
+    };
+    let certificates_tag = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
+    if let Some(signed_data) = signed_data {
+        for field in children(signed_data)? {
+            if field.tag() != certificates_tag {
+                continue;
+            }
+            let set =
+                AnyRef::new(Tag::Set, field.value()).map_err(|e| cms_error("certificates", e))?;
+            for element in children(set)? {
+                let der = element.to_der().map_err(|e| cms_error("certificate", e))?;
+                if Certificate::from_der(&der).ok().as_ref() == Some(signer) {
+                    return Ok(der);
+                }
+            }
+        }
+    }
+    signer
+        .to_der()
+        .map_err(|e| cms_error("signer certificate", e))
+}
+
 fn children(parent: AnyRef<'_>) -> Result<Vec<AnyRef<'_>>> {
     let mut reader = SliceReader::new(parent.value()).map_err(|e| cms_error("CMS", e))?;
     let mut elements = Vec::new();
@@ -284,7 +318,7 @@ fn check_attributes(
     attributes: &SignedAttributes,
     signed_data: &SignedData,
     content_digest: &[u8],
-    signer: &Certificate,
+    signer: (&Certificate, &[u8]),
 ) -> Result<()> {
     // The signed content type and the ESS certificate binding count as part of the signature:
     // the eContentType and the certificate set are unsigned and could otherwise be swapped.
@@ -324,11 +358,8 @@ fn check_attributes(
 /// `Some(problem)` when an ESS signing-certificate(-v2) attribute does not name `signer`.
 fn check_signing_certificate(
     attributes: &SignedAttributes,
-    signer: &Certificate,
+    (signer, signer_der): (&Certificate, &[u8]),
 ) -> Result<Option<String>> {
-    let signer_der = signer
-        .to_der()
-        .map_err(|e| cms_error("signer certificate", e))?;
     if let Some(v2) =
         single_value::<SigningCertificateV2>(attributes, ID_AA_SIGNING_CERTIFICATE_V2)?
     {
@@ -344,7 +375,7 @@ fn check_signing_certificate(
                 "ESS signing-certificate-v2 uses unsupported hash {hash_oid}"
             )));
         };
-        if id.cert_hash.as_bytes() != hash.digest_chunks(&[&signer_der]) {
+        if id.cert_hash.as_bytes() != hash.digest_chunks(&[signer_der]) {
             return Ok(Some(
                 "ESS signing-certificate-v2 hash does not match the signer certificate".into(),
             ));
@@ -355,7 +386,7 @@ fn check_signing_certificate(
         let Some(id) = v1.certs.first() else {
             return Ok(Some("empty ESS signing-certificate attribute".into()));
         };
-        if id.cert_hash.as_bytes() != sha1::Sha1::digest(&signer_der).as_slice() {
+        if id.cert_hash.as_bytes() != sha1::Sha1::digest(signer_der).as_slice() {
             return Ok(Some(
                 "ESS signing-certificate hash does not match the signer certificate".into(),
             ));

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use countersign::crypto::credential::{load_pem, load_pkcs12};
-use countersign::crypto::{LoadOptions, RsaPadding};
+use countersign::crypto::{Backend, LoadOptions, RsaPadding};
 use countersign::CertifiedKey;
 
 use super::demo;
@@ -26,6 +26,35 @@ pub struct CredentialArgs {
     /// Sign RSA with RSASSA-PSS instead of PKCS#1 v1.5.
     #[arg(long)]
     pub pss: bool,
+    /// Implementation that holds the key (default: aws-lc when built with it, else rustcrypto).
+    #[arg(long, value_enum, default_value_t = BackendArg::fastest())]
+    pub backend: BackendArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BackendArg {
+    /// Pure Rust (RustCrypto).
+    Rustcrypto,
+    /// AWS-LC (only in builds with the `aws-lc` feature).
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
+}
+
+impl BackendArg {
+    fn fastest() -> Self {
+        #[cfg(feature = "aws-lc")]
+        return BackendArg::AwsLc;
+        #[cfg(not(feature = "aws-lc"))]
+        BackendArg::Rustcrypto
+    }
+
+    fn backend(self) -> Backend {
+        match self {
+            BackendArg::Rustcrypto => Backend::RustCrypto,
+            #[cfg(feature = "aws-lc")]
+            BackendArg::AwsLc => Backend::AwsLc,
+        }
+    }
 }
 
 impl CredentialArgs {
@@ -38,7 +67,7 @@ impl CredentialArgs {
             } else {
                 RsaPadding::Pkcs1v15
             },
-            ..LoadOptions::default()
+            backend: self.backend.backend(),
         };
         if let Some(p12) = &self.p12 {
             let bytes = std::fs::read(p12).map_err(|e| format!("{}: {e}", p12.display()))?;

@@ -1,10 +1,12 @@
 //! Subcommands: `sign`, `verify` (and `serve` with the `server` feature).
 
+mod batch;
 mod credential_args;
 mod demo;
 #[cfg(feature = "server")]
 mod serve;
 mod sign;
+mod signature_args;
 mod verify;
 
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ struct Cli {
 enum Command {
     /// Sign a PDF (incremental update; the input stays an exact prefix of the output).
     Sign(Box<sign::SignArgs>),
+    /// Sign many PDFs on all cores with one credential (outputs keep their file names).
+    Batch(Box<batch::BatchArgs>),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
     /// Run the ESS API-3.0 compatible counter-signing service.
@@ -38,6 +42,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
+        Command::Batch(args) => batch::run(*args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };

@@ -210,6 +210,25 @@ pub fn named_curve(algorithm: &AlgorithmIdentifierOwned) -> Option<ObjectIdentif
         .ok()
 }
 
+/// The RSA moduli we sign with; smaller keys are no longer acceptable for PAdES (ETSI TS 119 312).
+pub const RSA_MIN_BITS: usize = 2048;
+pub const RSA_MAX_BITS: usize = 4096;
+
+/// A DER ECDSA signature is a SEQUENCE of two INTEGERs, each at most one byte longer than the
+/// field (a leading zero keeps it positive): 2 + 2 * (2 + field + 1).
+pub const P256_MAX_SIGNATURE_LEN: usize = 72;
+pub const P384_MAX_SIGNATURE_LEN: usize = 104;
+
+/// Refuses RSA signing keys outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] (every backend).
+pub fn check_rsa_signing_bits(bits: usize) -> crate::error::Result<()> {
+    if (RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+        return Ok(());
+    }
+    Err(crate::error::Error::Credential(format!(
+        "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

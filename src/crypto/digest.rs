@@ -36,3 +36,43 @@ impl DigestAlgorithm {
         }
     }
 }
+
+/// A digest computed over data that arrives in pieces (a file hashed as it is read).
+#[derive(Clone, Debug)]
+pub struct DigestState(Hasher);
+
+#[derive(Clone, Debug)]
+enum Hasher {
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl DigestAlgorithm {
+    /// An empty incremental digest.
+    pub fn start(self) -> DigestState {
+        DigestState(match self {
+            Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            Self::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
+            Self::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+        })
+    }
+}
+
+impl DigestState {
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        match self.0 {
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+        }
+    }
+}

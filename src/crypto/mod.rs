@@ -12,5 +12,6 @@ pub mod signer;
 pub use algorithm::SignatureAlgorithm;
 pub use credential::{Backend, LoadOptions};
 pub use digest::DigestAlgorithm;
+pub use digest::DigestState;
 pub use rustcrypto::RsaPadding;
 pub use signer::{CertifiedKey, LoadedKey, SignatureScheme, Signer, SigningKey};

@@ -47,17 +47,7 @@ pub struct Document<'a> {
 impl<'a> Document<'a> {
     /// Reads the header, the last `startxref` and the whole xref chain. Objects are not parsed.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
-        let header_pos = find(
-            data.get(..HEADER_SEARCH.min(data.len()))
-                .unwrap_or_default(),
-            b"%PDF-",
-        )
-        .ok_or_else(|| {
-            Error::NotPdf(format!(
-                "no %PDF- header in the first {HEADER_SEARCH} bytes"
-            ))
-        })?;
-        let version = read_version(data, header_pos);
+        let (header_pos, version) = read_header(data)?;
         let startxref = find_startxref(data)?;
         let (shift, first_pos) = locate_first_section(data, header_pos, startxref)?;
         let startxref = (first_pos as u64).saturating_sub(shift);
@@ -376,13 +366,27 @@ fn stream_data(data: &[u8], start: usize, declared: Option<usize>) -> Option<&[u
     let rest = data.get(start..)?;
     let mut end = find(rest, b"endstream")?;
     // Drop the end-of-line that precedes the keyword.
-    if end > 0 && rest.get(end - 1) == Some(&b'\n') {
-        end -= 1;
-    }
-    if end > 0 && rest.get(end - 1) == Some(&b'\r') {
-        end -= 1;
+    for eol in [b'\n', b'\r'] {
+        if let Some(shorter) = end.checked_sub(1).filter(|&e| rest.get(e) == Some(&eol)) {
+            end = shorter;
+        }
     }
     rest.get(..end)
+}
+
+/// The position of `%PDF-` and the version after it.
+pub fn read_header(data: &[u8]) -> Result<(usize, String)> {
+    let header_pos = find(
+        data.get(..HEADER_SEARCH.min(data.len()))
+            .unwrap_or_default(),
+        b"%PDF-",
+    )
+    .ok_or_else(|| {
+        Error::NotPdf(format!(
+            "no %PDF- header in the first {HEADER_SEARCH} bytes"
+        ))
+    })?;
+    Ok((header_pos, read_version(data, header_pos)))
 }
 
 fn read_version(data: &[u8], header_pos: usize) -> String {
@@ -447,10 +451,10 @@ fn section_start(data: &[u8], offset: u64) -> Option<usize> {
             while cursor.peek().is_some_and(super::lexer::is_whitespace) {
                 cursor.advance(1);
             }
-        } else if pos > 0
-            && data
-                .get(pos - 1)
-                .is_some_and(|b| super::lexer::is_regular(*b))
+        } else if pos
+            .checked_sub(1)
+            .and_then(|before| data.get(before))
+            .is_some_and(|b| super::lexer::is_regular(*b))
         {
             return None;
         }

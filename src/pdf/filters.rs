@@ -87,8 +87,8 @@ fn unpredict(data: Vec<u8>, parms: Option<&Dict>) -> Result<Vec<u8>, DecodeError
         .checked_mul(bits_per_pixel)
         .filter(|&b| b > 0 && b <= 1 << 30)
         .ok_or("bad predictor Columns")?;
-    let row_len = usize::try_from((row_bits + 7) / 8).map_err(|_| "bad predictor row")?;
-    let pixel_len = usize::try_from((bits_per_pixel + 7) / 8).map_err(|_| "bad predictor pixel")?;
+    let row_len = bytes_for_bits(row_bits).ok_or("bad predictor row")?;
+    let pixel_len = bytes_for_bits(bits_per_pixel).ok_or("bad predictor pixel")?;
     if predictor == 2 {
         return Ok(tiff_unpredict(data, row_len, pixel_len, bits));
     }
@@ -101,7 +101,7 @@ fn tiff_unpredict(mut data: Vec<u8>, row_len: usize, pixel_len: usize, bits: i64
     }
     for row in data.chunks_mut(row_len) {
         for i in pixel_len..row.len() {
-            let left = row.get(i - pixel_len).copied().unwrap_or(0);
+            let left = byte_before(row, i, pixel_len);
             if let Some(b) = row.get_mut(i) {
                 *b = b.wrapping_add(left);
             }
@@ -123,22 +123,14 @@ fn png_unpredict(data: &[u8], row_len: usize, pixel_len: usize) -> Result<Vec<u8
         };
         let mut row = encoded.to_vec();
         for i in 0..row.len() {
-            let left = if i >= pixel_len {
-                row.get(i - pixel_len).copied().unwrap_or(0)
-            } else {
-                0
-            };
+            let left = byte_before(&row, i, pixel_len);
             let up = previous.get(i).copied().unwrap_or(0);
-            let up_left = if i >= pixel_len {
-                previous.get(i - pixel_len).copied().unwrap_or(0)
-            } else {
-                0
-            };
+            let up_left = byte_before(&previous, i, pixel_len);
             let add = match kind {
                 0 => 0,
                 1 => left,
                 2 => up,
-                3 => ((u16::from(left) + u16::from(up)) / 2) as u8,
+                3 => average(left, up),
                 4 => paeth(left, up, up_left),
                 other => return Err(format!("unknown PNG predictor type {other}")),
             };
@@ -152,11 +144,31 @@ fn png_unpredict(data: &[u8], row_len: usize, pixel_len: usize) -> Result<Vec<u8
     Ok(out)
 }
 
+/// The byte `distance` before `i` in `row`, or 0 before the row's start (PNG's convention).
+fn byte_before(row: &[u8], i: usize, distance: usize) -> u8 {
+    i.checked_sub(distance)
+        .and_then(|j| row.get(j))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Whole bytes holding `bits` bits.
+fn bytes_for_bits(bits: i64) -> Option<usize> {
+    usize::try_from(bits).ok().map(|b| b.div_ceil(8))
+}
+
+fn average(a: u8, b: u8) -> u8 {
+    // Both fit in u8, so their mean does too.
+    u8::try_from(u16::from(a).saturating_add(u16::from(b)) / 2).unwrap_or(u8::MAX)
+}
+
+/// The Paeth predictor (PNG spec §9.4); u8 inputs keep every i16 step far from overflow.
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
-    let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let pa = (p - i16::from(a)).abs();
-    let pb = (p - i16::from(b)).abs();
-    let pc = (p - i16::from(c)).abs();
+    let (a16, b16, c16) = (i16::from(a), i16::from(b), i16::from(c));
+    let p = a16.saturating_add(b16).saturating_sub(c16);
+    let pa = p.saturating_sub(a16).saturating_abs();
+    let pb = p.saturating_sub(b16).saturating_abs();
+    let pc = p.saturating_sub(c16).saturating_abs();
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {

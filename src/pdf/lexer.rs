@@ -112,7 +112,9 @@ impl<'a> Cursor<'a> {
             if !b.is_ascii_digit() {
                 break;
             }
-            value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            value = value
+                .checked_mul(10)?
+                .checked_add(u64::from(b.wrapping_sub(b'0')))?;
             self.pos = self.pos.saturating_add(1);
         }
         if self.pos == start {

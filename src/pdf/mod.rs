@@ -1,5 +1,6 @@
 //! Reading only what signing needs from a PDF, and writing the incremental update.
 
+pub mod date;
 pub mod document;
 pub mod filters;
 pub mod lexer;

@@ -187,3 +187,19 @@ pub struct Stream {
     pub dict: Dict,
     pub raw: Vec<u8>,
 }
+
+/// A text string (§7.9.2.2): UTF-16BE after a byte-order mark, else PDFDocEncoding, read here as
+/// Latin-1 (the two agree on every character field names and signature names use in practice).
+pub fn text_string(bytes: &[u8]) -> String {
+    if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = utf16
+            .chunks_exact(2)
+            .map(|pair| match pair {
+                [hi, lo] => u16::from_be_bytes([*hi, *lo]),
+                _ => 0xfffd,
+            })
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
+}

@@ -40,6 +40,14 @@ impl ObjectStream {
         })
     }
 
+    /// Every object number the stream's header lists, with its index.
+    pub fn numbers(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.offsets
+            .iter()
+            .zip(0u32..)
+            .map(|(&(num, _), index)| (num, index))
+    }
+
     /// The object numbered `num`, expected at `index`.
     pub fn object(&self, num: u32, index: u32) -> Result<Object> {
         let by_index = usize::try_from(index)
@@ -81,7 +89,7 @@ fn positive(value: Option<&Object>) -> Option<usize> {
 
 fn read_header(header: &[u8], count: usize) -> Option<Vec<(u32, usize)>> {
     let mut cursor = Cursor::new(header, 0);
-    let mut offsets = Vec::with_capacity(count.min(header.len() / 2 + 1));
+    let mut offsets = Vec::with_capacity(count.min((header.len() / 2).saturating_add(1)));
     for _ in 0..count {
         cursor.skip_ws();
         let num = u32::try_from(cursor.read_unsigned()?).ok()?;

@@ -144,11 +144,13 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
             }
             b'\n' => {}
             b'0'..=b'7' => {
-                let mut value = u32::from(b - b'0');
+                let mut value = u32::from(b.wrapping_sub(b'0'));
                 for _ in 0..2 {
                     match self.cursor.peek() {
                         Some(d @ b'0'..=b'7') => {
-                            value = value * 8 + u32::from(d - b'0');
+                            value = value
+                                .saturating_mul(8)
+                                .saturating_add(u32::from(d.wrapping_sub(b'0')));
                             self.cursor.advance(1);
                         }
                         _ => break,
@@ -292,12 +294,9 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
 }
 
 fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    char::from(b)
+        .to_digit(16)
+        .and_then(|v| u8::try_from(v).ok())
 }
 
 /// `[+-]?digits`, fitting in i64.
@@ -312,9 +311,15 @@ pub fn parse_integer(token: &[u8]) -> Option<i64> {
     }
     let mut value: i64 = 0;
     for &d in digits {
-        value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+        value = value
+            .checked_mul(10)?
+            .checked_add(i64::from(d.wrapping_sub(b'0')))?;
     }
-    Some(if negative { -value } else { value })
+    if negative {
+        value.checked_neg()
+    } else {
+        Some(value)
+    }
 }
 
 /// `[+-]?digits.digits` with at least one digit (`.5`, `5.`, `-.002`).
@@ -325,7 +330,7 @@ fn is_real(token: &[u8]) -> bool {
     };
     let dots = body.iter().filter(|&&b| b == b'.').count();
     let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
-    dots == 1 && digits >= 1 && digits + dots == body.len()
+    dots == 1 && digits >= 1 && digits.saturating_add(dots) == body.len()
 }
 
 /// Reads `num gen obj` at the cursor.

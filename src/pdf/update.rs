@@ -140,7 +140,7 @@ impl UpdateWriter {
                 rows.extend_from_slice(
                     offset
                         .to_be_bytes()
-                        .get(8 - offset_width..)
+                        .get(8usize.saturating_sub(offset_width)..)
                         .unwrap_or_default(),
                 );
                 rows.extend_from_slice(&id.gen.to_be_bytes());
@@ -201,7 +201,7 @@ fn contiguous_runs(offsets: &[(ObjRef, u64)]) -> Vec<&[(ObjRef, u64)]> {
 
 /// Bytes needed to write `value` big-endian (at least 1).
 fn byte_width(value: u64) -> usize {
-    let bits = 64 - value.leading_zeros() as usize;
+    let bits = 64usize.saturating_sub(value.leading_zeros() as usize);
     bits.div_ceil(8).max(1)
 }
 

@@ -76,6 +76,35 @@ impl XrefSection {
         own.unwrap_or(0).max(hidden.unwrap_or(0))
     }
 
+    /// Every object number this section (and its hidden stream) gives a location for.
+    pub fn object_numbers(&self, data: &[u8]) -> Vec<u32> {
+        let mut numbers = Vec::new();
+        let mut push_range = |first: u32, count: u32| {
+            let end = first.saturating_add(count.min(1 << 20));
+            for num in first..end {
+                if matches!(
+                    self.lookup(data, num),
+                    Some(XrefEntry::InFile { .. } | XrefEntry::Compressed { .. })
+                ) {
+                    numbers.push(num);
+                }
+            }
+        };
+        match &self.entries {
+            Entries::Table(subs) => subs.iter().for_each(|s| push_range(s.first, s.count)),
+            Entries::Stream(st) => st
+                .subsections
+                .iter()
+                .for_each(|&(f, c, _)| push_range(f, c)),
+        }
+        if let Some(hidden) = &self.hidden_stream {
+            numbers.extend(hidden.object_numbers(data));
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers
+    }
+
     /// The /Prev offset of this section.
     pub fn prev(&self) -> Option<u64> {
         self.trailer
@@ -118,7 +147,7 @@ impl StreamEntries {
             .subsections
             .iter()
             .rev()
-            .find(|&&(f, c, _)| num >= f && num - f < c)?;
+            .find(|&&(f, c, _)| num.checked_sub(f).is_some_and(|i| i < c))?;
         let row = row0.checked_add(usize::try_from(num.checked_sub(*first)?).ok()?)?;
         let row_len: usize = self.widths.iter().sum();
         let start = row.checked_mul(row_len)?;
@@ -172,7 +201,7 @@ fn parse_table_entry(bytes: &[u8]) -> Option<(XrefEntry, usize)> {
         .is_some_and(|&b| b == b' ' || b == b'\r' || b == b'\n')
         && len < 20
     {
-        len += 1;
+        len = len.saturating_add(1);
     }
     let gen = u16::try_from(gen).ok()?;
     let entry = match kind {
@@ -272,7 +301,7 @@ fn read_subsection(
     // A well-known writer bug: the table says "1 n" but starts with object 0's free entry.
     let first = if first == 1
         && first_entry == XrefEntry::Free
-        && data.get(start..start + 10) == Some(b"0000000000")
+        && data.get(start..start.saturating_add(10)) == Some(b"0000000000")
     {
         0
     } else {

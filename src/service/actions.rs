@@ -129,21 +129,8 @@ fn upload_files(
         request.agent.as_ref(),
         Permission::Upload,
     )?;
-    let business_type = required(request.business_type.as_ref(), "BusinessType")?;
-    if business_type != "DOCUMENT" {
-        return Err(ApiError::invalid(format!(
-            "BusinessType {business_type} is not supported; use DOCUMENT"
-        )));
-    }
-    let infos = request.file_infos.as_deref().unwrap_or_default();
-    if infos.is_empty() {
-        return Err(ApiError::missing("FileInfos"));
-    }
-    if infos.len() > MAX_UPLOAD_FILES {
-        return Err(ApiError::invalid(format!(
-            "at most {MAX_UPLOAD_FILES} files per call"
-        )));
-    }
+    require_business_type(request.business_type.as_ref(), "DOCUMENT")?;
+    let infos = bounded_list(request.file_infos.as_deref(), "FileInfos", MAX_UPLOAD_FILES)?;
     let now = unix_now();
     let deadline = match request.deadline {
         None | Some(0) => now.saturating_add(DEFAULT_FILE_LIFETIME_SECONDS),
@@ -302,21 +289,12 @@ fn describe_file_urls(
         request.agent.as_ref(),
         Permission::Download,
     )?;
-    let business_type = required(request.business_type.as_ref(), "BusinessType")?;
-    if business_type != "DIGITFILE" {
-        return Err(ApiError::invalid(format!(
-            "BusinessType {business_type} is not supported; use DIGITFILE"
-        )));
-    }
-    let ids = request.business_ids.as_deref().unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::missing("BusinessIds"));
-    }
-    if ids.len() > MAX_BUSINESS_IDS {
-        return Err(ApiError::invalid(format!(
-            "at most {MAX_BUSINESS_IDS} BusinessIds"
-        )));
-    }
+    require_business_type(request.business_type.as_ref(), "DIGITFILE")?;
+    let ids = bounded_list(
+        request.business_ids.as_deref(),
+        "BusinessIds",
+        MAX_BUSINESS_IDS,
+    )?;
     let ttl = match request.url_ttl {
         None | Some(0) => DEFAULT_URL_TTL_SECONDS,
         Some(ttl) if (1..=MAX_URL_TTL_SECONDS).contains(&ttl) => ttl,
@@ -374,4 +352,27 @@ fn verify_digit_file(
         ))),
         Err(_) => Ok(verify_response(&pdf, None)),
     }
+}
+
+/// `BusinessType` must be present and be the one value this action accepts.
+fn require_business_type(value: Option<&String>, expected: &str) -> Result<(), ApiError> {
+    let business_type = required(value, "BusinessType")?;
+    if business_type != expected {
+        return Err(ApiError::invalid(format!(
+            "BusinessType {business_type} is not supported; use {expected}"
+        )));
+    }
+    Ok(())
+}
+
+/// A required list of 1 to `max` entries.
+fn bounded_list<'a, T>(list: Option<&'a [T]>, name: &str, max: usize) -> Result<&'a [T], ApiError> {
+    let list = list.unwrap_or_default();
+    if list.is_empty() {
+        return Err(ApiError::missing(name));
+    }
+    if list.len() > max {
+        return Err(ApiError::invalid(format!("at most {max} {name} per call")));
+    }
+    Ok(list)
 }

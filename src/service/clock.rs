@@ -10,7 +10,9 @@ pub fn unix_now() -> i64 {
 pub fn unix_seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+        Err(before) => {
+            i64::try_from(before.duration().as_secs()).map_or(i64::MIN, i64::wrapping_neg)
+        }
     }
 }
 
@@ -18,11 +20,15 @@ pub fn unix_seconds(time: SystemTime) -> i64 {
 pub fn unix_millis(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
+        Err(before) => {
+            i64::try_from(before.duration().as_millis()).map_or(i64::MIN, i64::wrapping_neg)
+        }
     }
 }
 
 /// `YYYY-MM-DD` of a Unix timestamp in UTC (proleptic Gregorian; Howard Hinnant's civil_from_days).
+// `days` is within ±1.1e14 for any i64 input, so no step below comes near overflow.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn utc_date(unix_seconds: i64) -> String {
     let days = unix_seconds.div_euclid(86_400);
     let z = days + 719_468;

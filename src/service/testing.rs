@@ -59,6 +59,8 @@ impl Engine for FakeEngine {
                     byte_range_ok: true,
                     digest_ok: true,
                     signature_ok: true,
+                    covers_whole_file: true,
+                    signed_revision_len: pdf.len() as u64,
                     ..SignatureReport::default()
                 })
                 .into_iter()

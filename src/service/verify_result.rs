@@ -76,6 +76,7 @@ mod tests {
             byte_range_ok: true,
             digest_ok: true,
             signature_ok: true,
+            covers_whole_file: true,
             chain: ChainStatus::NotChecked,
             signature_algorithm: "SHA256withRSA".into(),
             signer_subject: "CN=Demo Group Signer,O=Demo Group,C=CN".into(),

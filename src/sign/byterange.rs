@@ -24,12 +24,17 @@ pub fn write_placeholders(buf: &mut Vec<u8>, contents_len: usize) -> Placeholder
     buf.extend_from_slice(b"/ByteRange ");
     let byte_range_at = buf.len();
     buf.push(b'[');
-    buf.resize(byte_range_at + BYTE_RANGE_WIDTH - 1, b' ');
+    buf.resize(byte_range_at.saturating_add(BYTE_RANGE_WIDTH - 1), b' ');
     buf.push(b']');
     buf.extend_from_slice(b"\n/Contents ");
     let contents_start = buf.len();
     buf.push(b'<');
-    buf.resize(contents_start + 1 + 2 * contents_len, b'0');
+    buf.resize(
+        contents_start
+            .saturating_add(1)
+            .saturating_add(contents_len.saturating_mul(2)),
+        b'0',
+    );
     buf.push(b'>');
     Placeholders {
         byte_range_at,
@@ -61,9 +66,11 @@ pub fn fill_byte_range(
     placeholders: &Placeholders,
     range: [u64; 4],
 ) -> Result<()> {
-    let text = format!("[{} {} {} {}]", range[0], range[1], range[2], range[3]);
+    let [start, first_len, second_start, second_len] = range;
+    let text = format!("[{start} {first_len} {second_start} {second_len}]");
+    let end = placeholders.byte_range_at.saturating_add(BYTE_RANGE_WIDTH);
     let slot = update
-        .get_mut(placeholders.byte_range_at..placeholders.byte_range_at + BYTE_RANGE_WIDTH)
+        .get_mut(placeholders.byte_range_at..end)
         .ok_or_else(|| Error::Unsupported("ByteRange placeholder out of place".into()))?;
     if text.len() > slot.len() {
         return Err(Error::Unsupported(
@@ -80,9 +87,12 @@ pub fn fill_byte_range(
 /// Writes `der` as hex into the `/Contents` placeholder; the rest stays `0` padding.
 pub fn fill_contents(update: &mut [u8], placeholders: &Placeholders, der: &[u8]) -> Result<()> {
     let inner = update
-        .get_mut(placeholders.contents_start + 1..placeholders.contents_end - 1)
+        .get_mut(
+            placeholders.contents_start.saturating_add(1)
+                ..placeholders.contents_end.saturating_sub(1),
+        )
         .ok_or_else(|| Error::Unsupported("Contents placeholder out of place".into()))?;
-    if der.len() * 2 > inner.len() {
+    if der.len().saturating_mul(2) > inner.len() {
         return Err(Error::Cms(format!(
             "signature container is {} bytes but {} were reserved",
             der.len(),
@@ -91,9 +101,10 @@ pub fn fill_contents(update: &mut [u8], placeholders: &Placeholders, der: &[u8])
     }
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for (pair, byte) in inner.chunks_exact_mut(2).zip(der) {
+        let digit = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
         if let [hi, lo] = pair {
-            *hi = HEX[usize::from(byte >> 4)];
-            *lo = HEX[usize::from(byte & 0x0f)];
+            *hi = digit(byte >> 4);
+            *lo = digit(byte & 0x0f);
         }
     }
     Ok(())

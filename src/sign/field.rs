@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
+use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
 
 /// `/SigFlags`: SignaturesExist | AppendOnly (§12.7.2, Table 219).
@@ -42,7 +43,25 @@ pub struct FieldPlan {
     pub objects: Vec<(ObjRef, Object)>,
 }
 
-/// Plans the field that will hold the signature dictionary `sig_ref`.
+/// Plans the field that will hold the signature dictionary `sig_ref`. With `fill_empty`, the first empty signature field is filled when there is one; otherwise a
+/// new field is added (see [`plan_field`]).
+pub fn plan_field_or_fill(
+    doc: &Document<'_>,
+    catalog: (ObjRef, &Dict),
+    page: (ObjRef, &Dict),
+    sig_ref: ObjRef,
+    (requested_name, fill_empty): (Option<&str>, bool),
+    numbers: &mut ObjectNumbers,
+) -> Result<FieldPlan> {
+    if fill_empty && requested_name.is_none() {
+        if let Some(plan) = plan_fill_empty(doc, catalog, sig_ref, numbers)? {
+            return Ok(plan);
+        }
+    }
+    plan_field(doc, catalog, page, sig_ref, requested_name, numbers)
+}
+
+/// A new field for `sig_ref`, with an invisible widget on `page`.
 pub fn plan_field(
     doc: &Document<'_>,
     catalog: (ObjRef, &Dict),
@@ -250,4 +269,167 @@ impl AcroForm {
         }
         Ok(changed)
     }
+}
+
+/// Field trees are shallow; a deeper one is hostile.
+const MAX_FIELD_DEPTH: usize = 32;
+
+/// A terminal or non-terminal form field, with its fully qualified name.
+pub struct FormField {
+    pub name: String,
+    pub reference: Option<ObjRef>,
+    pub dict: Dict,
+    /// `/FT /Sig`, inherited from an ancestor when absent (§12.7.4.1).
+    pub is_signature: bool,
+}
+
+impl FormField {
+    /// A signature field whose `/V` is a signature dictionary.
+    pub fn signature_value(&self, doc: &Document<'_>) -> Result<Option<Dict>> {
+        if !self.is_signature {
+            return Ok(None);
+        }
+        Ok(doc
+            .resolve_key(&self.dict, b"V")?
+            .and_then(|v| v.as_dict().cloned()))
+    }
+}
+
+/// Every field of the AcroForm tree, parents before kids.
+pub fn form_fields(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FormField>> {
+    let mut out = Vec::new();
+    let Some(form) = doc.resolve_key(catalog, b"AcroForm")? else {
+        return Ok(out);
+    };
+    let Some(Object::Array(fields)) = form
+        .as_dict()
+        .map(|f| doc.resolve_key(f, b"Fields"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(out);
+    };
+    let mut seen = HashSet::new();
+    for field in &fields {
+        collect_fields(doc, field, ("", false), 0, &mut seen, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn collect_fields(
+    doc: &Document<'_>,
+    node: &Object,
+    (parent_name, parent_is_sig): (&str, bool),
+    depth: usize,
+    seen: &mut HashSet<ObjRef>,
+    out: &mut Vec<FormField>,
+) -> Result<()> {
+    if depth > MAX_FIELD_DEPTH {
+        return Ok(());
+    }
+    let reference = node.as_ref();
+    if let Some(r) = reference {
+        if !seen.insert(r) {
+            return Ok(());
+        }
+    }
+    let Object::Dict(dict) = doc.resolve(node)? else {
+        return Ok(());
+    };
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string_bytes)
+        .map(text_string);
+    let name = match (parent_name.is_empty(), partial) {
+        (_, None) => parent_name.to_string(),
+        (true, Some(p)) => p,
+        (false, Some(p)) => format!("{parent_name}.{p}"),
+    };
+    let is_signature = match dict.get(b"FT").and_then(Object::as_name) {
+        Some(ft) => ft == b"Sig",
+        None => parent_is_sig,
+    };
+    let kids = doc.resolve_key(&dict, b"Kids")?;
+    out.push(FormField {
+        name: name.clone(),
+        reference,
+        dict,
+        is_signature,
+    });
+    if let Some(Object::Array(kids)) = kids {
+        for kid in &kids {
+            collect_fields(
+                doc,
+                kid,
+                (&name, is_signature),
+                depth.saturating_add(1),
+                seen,
+                out,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The first signature field without a value (a terminal field: no `/Kids` of its own fields).
+fn first_empty_signature_field(
+    doc: &Document<'_>,
+    catalog: &Dict,
+) -> Result<Option<(ObjRef, String, Dict)>> {
+    for field in form_fields(doc, catalog)? {
+        let terminal = !field.dict.contains(b"Kids");
+        if field.is_signature && terminal && !field.dict.contains(b"V") {
+            if let Some(reference) = field.reference {
+                return Ok(Some((reference, field.name, field.dict)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Fills the first empty signature field with `sig_ref`, when the document has one: the
+/// field (with its merged widget) is the only object rewritten, plus `/SigFlags` if needed.
+/// `None` means there is no empty field to fill.
+pub fn plan_fill_empty(
+    doc: &Document<'_>,
+    catalog: (ObjRef, &Dict),
+    sig_ref: ObjRef,
+    numbers: &mut ObjectNumbers,
+) -> Result<Option<FieldPlan>> {
+    let (catalog_ref, catalog_dict) = catalog;
+    let Some((field_ref, name, mut field)) = first_empty_signature_field(doc, catalog_dict)? else {
+        return Ok(None);
+    };
+    if super::preflight::field_is_locked(doc, catalog_dict, &name)? {
+        return Err(Error::FieldLocked(name));
+    }
+    field.set("V", Object::Ref(sig_ref));
+    let mut objects = vec![(field_ref, Object::Dict(field))];
+    let acroform = AcroForm::read(doc, catalog_dict)?;
+    let flags = acroform
+        .dict()
+        .and_then(|d| d.get(b"SigFlags"))
+        .and_then(Object::as_i64)
+        .unwrap_or(0);
+    if flags & SIG_FLAGS != SIG_FLAGS {
+        match acroform {
+            AcroForm::Indirect(r, mut form) => {
+                form.set("SigFlags", Object::Integer(flags | SIG_FLAGS));
+                objects.push((r, Object::Dict(form)));
+            }
+            AcroForm::Direct(mut form) => {
+                form.set("SigFlags", Object::Integer(flags | SIG_FLAGS));
+                let r = numbers.allocate()?;
+                objects.push((r, Object::Dict(form)));
+                let mut catalog = catalog_dict.clone();
+                catalog.set("AcroForm", Object::Ref(r));
+                objects.push((catalog_ref, Object::Dict(catalog)));
+            }
+            AcroForm::Absent => {}
+        }
+    }
+    Ok(Some(FieldPlan {
+        field_name: name,
+        objects,
+    }))
 }

@@ -2,12 +2,13 @@
 //! One file per stage: `preflight` (refusals), `page_tree` and `field` (what changes),
 //! `signature_dictionary` and `byterange` (placeholders), then CMS from [`crate::cades`].
 
+pub mod batch;
 pub mod byterange;
 mod field;
 mod page_tree;
-mod pdf_date;
 pub mod preflight;
 mod signature_dictionary;
+pub mod stream;
 
 use std::time::SystemTime;
 
@@ -42,6 +43,11 @@ pub struct SignOptions {
     pub page_index: usize,
     /// Name of the signature field; default: the first free `SignatureN`.
     pub field_name: Option<String>,
+    /// Sign the first empty signature field instead of adding a new one (when there is one).
+    pub fill_empty_field: bool,
+    /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
+    /// output is then not an incremental update of the input).
+    pub repair: bool,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -81,10 +87,38 @@ impl PreparedUpdate {
     }
 }
 
-/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result.
+/// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
+/// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
+    sign_pdf_reserving(pdf, key, options, None)
+}
+
+/// [`sign_pdf`], optionally with the `/Contents` reservation ([`cades::reserved_len`]) computed
+/// once by the caller: batch signing reuses it for every document.
+pub(crate) fn sign_pdf_reserving(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: Option<usize>,
+) -> Result<Vec<u8>> {
+    match sign_as_is(pdf, key, options, contents_len) {
+        // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
+        Err(error) if options.repair && crate::repair::is_damage(&error) => {
+            let rewritten = crate::repair::rewrite(pdf)?;
+            sign_as_is(&rewritten, key, options, contents_len)
+        }
+        other => other,
+    }
+}
+
+fn sign_as_is(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: Option<usize>,
+) -> Result<Vec<u8>> {
     let params = cms_params(options);
-    let mut prepared = prepare_update(pdf, key, options)?;
+    let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
     let (before, after) = prepared.signed_parts();
     let digest = options.digest.digest_chunks(&[pdf, before, after]);
     let der = cades::build_detached(key, &params, &digest)?;
@@ -99,7 +133,7 @@ fn signing_time(options: &SignOptions) -> SystemTime {
     options.signing_time.unwrap_or_else(SystemTime::now)
 }
 
-fn cms_params(options: &SignOptions) -> CmsParams {
+pub(crate) fn cms_params(options: &SignOptions) -> CmsParams {
     CmsParams {
         digest: options.digest,
         signing_time: match options.subfilter {
@@ -116,21 +150,34 @@ pub fn prepare_update(
     key: &CertifiedKey,
     options: &SignOptions,
 ) -> Result<PreparedUpdate> {
+    prepare_update_reserving(pdf, key, options, None)
+}
+
+/// [`prepare_update`], optionally with a `/Contents` reservation computed by the caller.
+pub(crate) fn prepare_update_reserving(
+    pdf: &[u8],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: Option<usize>,
+) -> Result<PreparedUpdate> {
     let doc = Document::parse(pdf)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
-    let contents_len = cades::reserved_len(key, &cms_params(options))?;
+    let contents_len = match contents_len {
+        Some(len) => len,
+        None => cades::reserved_len(key, &cms_params(options))?,
+    };
     let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
-    let plan = field::plan_field(
+    let plan = field::plan_field_or_fill(
         &doc,
         (catalog_ref, &catalog),
         (page.0, &page.1),
         sig_ref,
-        options.field_name.as_deref(),
+        (options.field_name.as_deref(), options.fill_empty_field),
         &mut numbers,
     )?;
 

@@ -89,7 +89,7 @@ fn descend(
         if *remaining < count {
             return Ok(Some(kid_ref));
         }
-        *remaining -= count;
+        *remaining = remaining.saturating_sub(count);
     }
     Ok(None)
 }

@@ -1,4 +1,5 @@
-//! Refusals decided before anything is written: encryption and certification (DocMDP).
+//! Refusals decided before anything is written: encryption, certification (DocMDP) and
+//! FieldMDP locks of signed fields.
 
 use crate::error::{Error, Result};
 use crate::pdf::{Dict, Document, Object};
@@ -9,7 +10,97 @@ pub fn check_signable(doc: &Document<'_>, catalog: &Dict) -> Result<()> {
     if docmdp_permission(doc, catalog)? == Some(1) {
         return Err(Error::CertifiedNoChanges);
     }
+    for lock in active_locks(doc, catalog)? {
+        if lock.permission == Some(1) {
+            return Err(Error::FieldLocked(format!(
+                "{} (its lock sets P=1: no change at all is permitted after it was signed)",
+                lock.signed_field
+            )));
+        }
+    }
     Ok(())
+}
+
+/// A FieldMDP lock that took effect when `signed_field` was signed (§12.8.2.4; ISO 32000-2
+/// Table 236 for `/P` in a lock dictionary).
+struct FieldLock {
+    signed_field: String,
+    action: Vec<u8>,
+    fields: Vec<String>,
+    permission: Option<i64>,
+}
+
+impl FieldLock {
+    fn covers(&self, name: &str) -> bool {
+        let listed = self.fields.iter().any(|f| f == name);
+        match self.action.as_slice() {
+            b"All" => true,
+            b"Include" => listed,
+            b"Exclude" => !listed,
+            _ => true, // unknown action: fail closed
+        }
+    }
+
+    fn from_params(signed_field: &str, params: &Dict) -> Self {
+        let fields = params
+            .get(b"Fields")
+            .and_then(Object::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Object::as_string_bytes)
+                    .map(|b| b.iter().map(|&c| char::from(c)).collect())
+                    .collect()
+            })
+            .unwrap_or_default();
+        FieldLock {
+            signed_field: signed_field.to_string(),
+            action: params
+                .get(b"Action")
+                .and_then(Object::as_name)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
+            fields,
+            permission: params.get(b"P").and_then(Object::as_i64),
+        }
+    }
+}
+
+/// Locks of every signed signature field: its `/Lock` dictionary and the FieldMDP transform in
+/// its signature's `/Reference`.
+fn active_locks(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FieldLock>> {
+    let mut locks = Vec::new();
+    for field in super::field::form_fields(doc, catalog)? {
+        let Some(value) = field.signature_value(doc)? else {
+            continue;
+        };
+        if let Some(Object::Dict(lock)) = doc.resolve_key(&field.dict, b"Lock")? {
+            locks.push(FieldLock::from_params(&field.name, &lock));
+        }
+        if let Some(Object::Array(references)) = doc.resolve_key(&value, b"Reference")? {
+            for reference in &references {
+                let Object::Dict(reference) = doc.resolve(reference)? else {
+                    continue;
+                };
+                if !reference.has_name(b"TransformMethod", b"FieldMDP") {
+                    continue;
+                }
+                if let Some(Object::Dict(params)) =
+                    doc.resolve_key(&reference, b"TransformParams")?
+                {
+                    locks.push(FieldLock::from_params(&field.name, &params));
+                }
+            }
+        }
+    }
+    Ok(locks)
+}
+
+/// Whether a signed field's FieldMDP lock covers the field `name` (filling it would change a
+/// locked field).
+pub fn field_is_locked(doc: &Document<'_>, catalog: &Dict, name: &str) -> Result<bool> {
+    Ok(active_locks(doc, catalog)?
+        .iter()
+        .any(|lock| lock.covers(name)))
 }
 
 fn check_not_encrypted(doc: &Document<'_>) -> Result<()> {

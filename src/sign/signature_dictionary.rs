@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::byterange::{write_placeholders, Placeholders};
-use super::{pdf_date::pdf_date, SignOptions, SubFilter};
+use super::{SignOptions, SubFilter};
 use crate::pdf::writer::{write_name, write_object};
 use crate::pdf::{Dict, Object};
 
@@ -37,7 +37,10 @@ fn entries(options: &SignOptions, signing_time: SystemTime) -> Dict {
         SubFilter::Pkcs7Detached => "adbe.pkcs7.detached",
     };
     dict.set("SubFilter", Object::name(subfilter));
-    dict.set("M", Object::literal(pdf_date(signing_time).as_bytes()));
+    dict.set(
+        "M",
+        Object::literal(crate::pdf::date::format(signing_time).as_bytes()),
+    );
     let optional = [
         ("Name", &options.name),
         ("Reason", &options.reason),

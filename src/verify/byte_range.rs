@@ -104,8 +104,16 @@ fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = us
 }
 
 fn decode_hex(hex: &[u8]) -> Vec<u8> {
-    let value = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    let value = |b: &u8| {
+        char::from(*b)
+            .to_digit(16)
+            .and_then(|v| u8::try_from(v).ok())
+            .unwrap_or(0)
+    };
     hex.chunks_exact(2)
-        .map(|p| value(p[0]) << 4 | value(p[1]))
+        .map(|pair| match pair {
+            [hi, lo] => value(hi) << 4 | value(lo),
+            _ => 0,
+        })
         .collect()
 }

@@ -2,8 +2,10 @@
 //! `signature_fields` finds them, `byte_range` checks what they cover, [`crate::cades`] checks the
 //! CMS container.
 
+mod ber;
 mod byte_range;
 mod signature_fields;
+mod timestamp;
 
 use std::time::SystemTime;
 
@@ -27,10 +29,26 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// True when there is at least one signature and every one is intact and cryptographically valid
-    /// (and trusted, when trust roots were given).
+    /// True when there is at least one signature, every one is intact and cryptographically valid
+    /// (and trusted, when trust roots were given), and nothing was appended after the newest one:
+    /// an unsigned incremental update fails closed (see [`Self::unsigned_changes`]).
     pub fn all_valid(&self) -> bool {
-        !self.signatures.is_empty() && self.signatures.iter().all(SignatureReport::is_valid)
+        !self.signatures.is_empty()
+            && self.signatures.iter().all(SignatureReport::is_valid)
+            && self.newest().is_some_and(|s| s.covers_whole_file)
+    }
+
+    /// The newest signature (the one covering the longest revision).
+    pub fn newest(&self) -> Option<&SignatureReport> {
+        self.signatures.iter().max_by_key(|s| s.signed_revision_len)
+    }
+
+    /// Objects changed by updates that no signature covers (Incremental Saving Attack surface).
+    pub fn unsigned_changes(&self) -> &[String] {
+        match self.newest() {
+            Some(newest) if !newest.covers_whole_file => &newest.modified_after,
+            _ => &[],
+        }
     }
 }
 
@@ -54,6 +72,13 @@ pub struct SignatureReport {
     pub byte_range_ok: bool,
     /// The signature covers the whole file (no later incremental updates).
     pub covers_whole_file: bool,
+    /// Length of the revision the signature covers (the end of its second byte range).
+    pub signed_revision_len: u64,
+    /// Objects (re)defined by incremental updates appended after the signed revision, as
+    /// `"12 0 R"`, newest update first; empty when the signature covers the whole file.
+    pub modified_after: Vec<String>,
+    /// How many cross-reference sections were appended after the signed revision.
+    pub later_revisions: usize,
     /// The message-digest attribute (or the encapsulated digest) matches the ByteRange bytes.
     pub digest_ok: bool,
     /// The CMS signature verifies with the embedded signer certificate's public key.
@@ -103,12 +128,12 @@ fn verify_field(
         subfilter: sig
             .get(b"SubFilter")
             .and_then(Object::as_name)
-            .map(signature_fields::text)
+            .map(crate::pdf::object::text_string)
             .unwrap_or_default(),
         signing_time: sig
             .get(b"M")
             .and_then(Object::as_string_bytes)
-            .and_then(parse_pdf_date),
+            .and_then(crate::pdf::date::parse),
         ..SignatureReport::default()
     };
     if let Some(problem) = &field.problem {
@@ -130,6 +155,27 @@ fn verify_field(
             .push("/Contents is missing or not a string".into());
         return report;
     };
+    // Signature wrapping through the padding: only zeros may follow the CMS element.
+    match ber::element_len(contents) {
+        None => {
+            report
+                .problems
+                .push("/Contents does not hold a CMS element".into());
+            return report;
+        }
+        Some(len)
+            if contents
+                .get(len..)
+                .is_some_and(|pad| pad.iter().any(|&b| b != 0)) =>
+        {
+            report.problems.push(
+                "/Contents carries non-zero bytes after the CMS element (content in the padding)"
+                    .into(),
+            );
+            return report;
+        }
+        Some(_) => {}
+    }
     let span = field.value_ref.and_then(|r| doc.object_span(r));
     let ranges = match byte_range::check_byte_range(data, range, contents, span) {
         Ok(ranges) => ranges,
@@ -140,11 +186,20 @@ fn verify_field(
     };
     report.byte_range_ok = true;
     report.covers_whole_file = ranges.signed_len() == data.len();
+    report.signed_revision_len = ranges.signed_len() as u64;
+    describe_later_updates(doc, &mut report, ranges.signed_len());
     if !report.covers_whole_file {
         report.problems.push(format!(
-            "the signature covers the first {} bytes; {} bytes were appended after signing",
+            "the signature covers the first {} bytes; {} bytes were appended after signing \
+             ({} later revision(s) redefining {})",
             ranges.signed_len(),
-            data.len().saturating_sub(ranges.signed_len())
+            data.len().saturating_sub(ranges.signed_len()),
+            report.later_revisions,
+            if report.modified_after.is_empty() {
+                "no object".to_string()
+            } else {
+                report.modified_after.join(", ")
+            }
         ));
     }
     let covered = [
@@ -152,11 +207,95 @@ fn verify_field(
         data.get(ranges.second.clone()).unwrap_or_default(),
     ];
     let at = report.signing_time;
-    match cades::verify_detached(contents, &covered, &options.trust_roots, at) {
+    if is_document_timestamp(sig) {
+        verify_timestamp(&mut report, contents, &covered, options);
+        return report;
+    }
+    let mut verified = cades::verify_detached(contents, &covered, &options.trust_roots, at);
+    if verified.is_err() {
+        // BER with indefinite lengths (accepted by Acrobat and pdfsig): retry in definite form.
+        if let Some(der) = ber::to_definite_lengths(contents).filter(|d| !contents.starts_with(d)) {
+            verified = cades::verify_detached(&der, &covered, &options.trust_roots, at);
+        }
+    }
+    match verified {
         Ok(cms) => apply_cms(&mut report, cms),
         Err(e) => report.problems.push(e.to_string()),
     }
     report
+}
+
+/// Incremental saving: which objects the sections after the signed revision redefine.
+fn describe_later_updates(doc: &Document<'_>, report: &mut SignatureReport, signed_len: usize) {
+    let data = doc.data();
+    let later: Vec<_> = doc
+        .sections()
+        .iter()
+        .filter(|section| {
+            doc.position_of(section.offset)
+                .is_some_and(|pos| pos >= signed_len)
+        })
+        .collect();
+    report.later_revisions = later.len();
+    for section in later {
+        let own_stream = section.stream_object.map(|r| r.num);
+        for num in section.object_numbers(data) {
+            if Some(num) == own_stream {
+                continue;
+            }
+            let gen = match doc.entry(num) {
+                Some(crate::pdf::XrefEntry::InFile { gen, .. }) => gen,
+                _ => 0,
+            };
+            let name = format!("{num} {gen} R");
+            if !report.modified_after.contains(&name) {
+                report.modified_after.push(name);
+            }
+        }
+    }
+}
+
+fn is_document_timestamp(sig: &crate::pdf::Dict) -> bool {
+    sig.has_name(b"Type", b"DocTimeStamp") || sig.has_name(b"SubFilter", b"ETSI.RFC3161")
+}
+
+/// A document timestamp: the token's signature covers its TSTInfo, whose messageImprint must be
+/// the digest of the ByteRange bytes.
+fn verify_timestamp(
+    report: &mut SignatureReport,
+    contents: &[u8],
+    covered: &[&[u8]],
+    options: &VerifyOptions,
+) {
+    let tst_info = match timestamp::tst_info(contents) {
+        Ok(tst_info) => tst_info,
+        Err(problem) => {
+            report.problems.push(problem);
+            return;
+        }
+    };
+    let imprint_ok = match timestamp::imprint_matches(&tst_info, covered) {
+        Ok(ok) => ok,
+        Err(problem) => {
+            report.problems.push(problem);
+            false
+        }
+    };
+    if !imprint_ok {
+        report
+            .problems
+            .push("the TSTInfo messageImprint does not match the ByteRange bytes".into());
+    }
+    let der = ber::to_definite_lengths(contents).unwrap_or_else(|| contents.to_vec());
+    match cades::verify_detached(&der, &[&tst_info], &options.trust_roots, None) {
+        Ok(mut cms) => {
+            // Encapsulated content is what a timestamp token is.
+            cms.problems.retain(|p| !p.contains("encapsulates content"));
+            apply_cms(report, cms);
+            report.digest_ok = report.digest_ok && imprint_ok;
+        }
+        Err(e) => report.problems.push(e.to_string()),
+    }
 }
 
 fn apply_cms(report: &mut SignatureReport, cms: cades::CmsVerification) {
@@ -172,66 +311,4 @@ fn apply_cms(report: &mut SignatureReport, cms: cades::CmsVerification) {
         report.signing_time = cms.signing_time;
     }
     report.problems.extend(cms.problems);
-}
-
-/// `D:YYYYMMDDHHmmSS` with an optional `Z` or `+HH'mm'` offset (§7.9.4); missing fields default.
-fn parse_pdf_date(bytes: &[u8]) -> Option<SystemTime> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let text = text.strip_prefix("D:").unwrap_or(text);
-    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-    let field = |from: usize, len: usize, default: u64| -> Option<u64> {
-        match digits.get(from..from + len) {
-            Some(s) => s.parse().ok(),
-            None => Some(default),
-        }
-    };
-    let year = field(0, 4, 0)?;
-    let (month, day) = (field(4, 2, 1)?, field(6, 2, 1)?);
-    let (hour, minute, second) = (field(8, 2, 0)?, field(10, 2, 0)?, field(12, 2, 0)?);
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let rest = text.get(digits.len()..).unwrap_or("");
-    let offset_secs: i64 = match rest.chars().next() {
-        Some(sign @ ('+' | '-')) => {
-            let nums: Vec<i64> = rest
-                .get(1..)
-                .unwrap_or_default()
-                .split(|c: char| !c.is_ascii_digit())
-                .filter_map(|p| p.parse().ok())
-                .collect();
-            let (hours, minutes) = (
-                nums.first().copied().unwrap_or(0),
-                nums.get(1).copied().unwrap_or(0),
-            );
-            // An offset is HH'mm' (§7.9.4); anything larger is not a date (and would overflow).
-            if !(0..=23).contains(&hours) || !(0..=59).contains(&minutes) {
-                return None;
-            }
-            let seconds = (hours * 60 + minutes) * 60;
-            if sign == '+' {
-                seconds
-            } else {
-                -seconds
-            }
-        }
-        _ => 0,
-    };
-    let days = days_from_civil(year, month, day);
-    let local = days
-        .checked_mul(86_400)?
-        .checked_add(hour * 3600 + minute * 60 + second)?;
-    let utc = i64::try_from(local).ok()?.checked_sub(offset_secs)?;
-    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(utc).ok()?))
-}
-
-/// Days from 1970-01-01 to the given Gregorian date (inverse of civil-from-days).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let m = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).saturating_sub(719_468)
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
+use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object};
 
 /// Field trees are shallow; a deeper one is hostile.
@@ -84,7 +85,10 @@ fn walk(
     let Some(dict) = node.as_dict() else {
         return Ok(());
     };
-    let partial = dict.get(b"T").and_then(Object::as_string_bytes).map(text);
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string_bytes)
+        .map(text_string);
     let name = match (parent_name.is_empty(), partial) {
         (_, None) => parent_name.to_string(),
         (true, Some(p)) => p,
@@ -121,20 +125,16 @@ fn walk(
     });
     if let Some(Object::Array(kids)) = kids {
         for kid in &kids {
-            walk(doc, kid, &name, is_sig, depth + 1, visited, found)?;
+            walk(
+                doc,
+                kid,
+                &name,
+                is_sig,
+                depth.saturating_add(1),
+                visited,
+                found,
+            )?;
         }
     }
     Ok(())
-}
-
-/// A text string: UTF-16BE with BOM, else PDFDocEncoding read as Latin-1 (close enough for names).
-pub fn text(bytes: &[u8]) -> String {
-    if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
-        let units: Vec<u16> = utf16
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16_lossy(&units);
-    }
-    bytes.iter().map(|&b| char::from(b)).collect()
 }

@@ -17,7 +17,12 @@ import sys
 
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+SUBFILTERS = {subfilter.value for subfilter in SigSeedSubFilter}
 from pyhanko_certvalidator import ValidationContext
 
 
@@ -60,13 +65,42 @@ def describe(embedded, context):
         coverage=enum_name(status.coverage),
         modification_level=enum_name(getattr(status, "modification_level", None)),
         docmdp_ok=getattr(status, "docmdp_ok", None),
-        bottom_line=bool(status.bottom_line),
+        # Document timestamps have no bottom line of their own: intact and valid is theirs.
+        bottom_line=bool(
+            getattr(status, "bottom_line", bool(status.intact) and bool(status.valid))
+        ),
         signer=status.signing_cert.subject.human_friendly if status.signing_cert else None,
         md_algorithm=status.md_algorithm,
-        mechanism=enum_name(status.pkcs7_signature_mechanism),
+        mechanism=enum_name(getattr(status, "pkcs7_signature_mechanism", None)),
         summary=status.summary(),
     )
     return entry
+
+
+def embedded_signatures(reader):
+    """Like reader.embedded_signatures, but each signature is read on its own: one unreadable
+    signature (an all-zero placeholder /Contents, say) is reported instead of hiding the others.
+    Returns (unreadable entries, readable EmbeddedPdfSignature objects in signing order)."""
+    unreadable, readable = [], []
+    for name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        if str(sig_obj.get_object().get("/SubFilter")) not in SUBFILTERS:
+            continue  # pyHanko ignores unknown SubFilters too
+        try:
+            readable.append(EmbeddedPdfSignature(reader, sig_field, name))
+        except Exception as error:
+            unreadable.append(
+                {
+                    "field_name": name,
+                    "sig_type": None,
+                    "error": f"{type(error).__name__}: {error}",
+                    "intact": False,
+                    "valid": False,
+                    "trusted": False,
+                    "bottom_line": False,
+                }
+            )
+    readable.sort(key=lambda embedded: embedded.signed_revision)
+    return unreadable, readable
 
 
 def main():
@@ -78,7 +112,8 @@ def main():
     try:
         with open(pdf_path, "rb") as handle:
             reader = PdfFileReader(handle, strict=False)
-            report["signatures"] = [describe(sig, context) for sig in reader.embedded_signatures]
+            unreadable, readable = embedded_signatures(reader)
+            report["signatures"] = unreadable + [describe(sig, context) for sig in readable]
     except Exception as error:  # an unreadable file is a verdict too
         report["error"] = f"{type(error).__name__}: {error}"
     json.dump(report, sys.stdout, indent=1)

@@ -9,18 +9,13 @@ use aws_lc_rs::signature::{self as lc, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use der::Decode;
 use spki::SubjectPublicKeyInfoOwned;
 
-use crate::crypto::algorithm::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1};
+use crate::crypto::algorithm::{
+    check_rsa_signing_bits, ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN,
+    RSA_ENCRYPTION, SECP256R1, SECP384R1,
+};
 use crate::crypto::rustcrypto;
 use crate::crypto::{DigestAlgorithm, LoadedKey, RsaPadding, SignatureScheme, Signer, SigningKey};
 use crate::error::{Error, Result};
-
-/// The RSA moduli we sign with, as in the RustCrypto backend.
-const RSA_MIN_BITS: usize = 2048;
-const RSA_MAX_BITS: usize = 4096;
-
-/// DER ECDSA maximum lengths: 2 + 2 * (2 + field + 1).
-const P256_MAX_SIGNATURE_LEN: usize = 72;
-const P384_MAX_SIGNATURE_LEN: usize = 104;
 
 /// An RSA private key held by AWS-LC.
 pub struct RsaSigningKey {
@@ -31,7 +26,7 @@ pub struct RsaSigningKey {
 impl fmt::Debug for RsaSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaSigningKey")
-            .field("bits", &(self.key.public_modulus_len() * 8))
+            .field("bits", &self.key.public_modulus_len().saturating_mul(8))
             .field("padding", &self.padding)
             .finish_non_exhaustive()
     }
@@ -43,11 +38,7 @@ impl RsaSigningKey {
         let key = RsaKeyPair::from_pkcs8(der)
             .map_err(|e| Error::Credential(format!("invalid RSA private key: {e}")))?;
         let bits = key.public_modulus_len().saturating_mul(8);
-        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
-            return Err(Error::Credential(format!(
-                "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
-            )));
-        }
+        check_rsa_signing_bits(bits)?;
         Ok(Self {
             key: Arc::new(key),
             padding,

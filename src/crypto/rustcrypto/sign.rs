@@ -9,7 +9,10 @@ use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, Pss};
 use signature::hazmat::PrehashSigner;
 use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
 
-use crate::crypto::algorithm::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1};
+use crate::crypto::algorithm::{
+    check_rsa_signing_bits, ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN,
+    RSA_ENCRYPTION, SECP256R1, SECP384R1,
+};
 use crate::crypto::{DigestAlgorithm, LoadedKey, SignatureScheme, Signer, SigningKey};
 use crate::error::{Error, Result};
 
@@ -23,15 +26,6 @@ pub enum RsaPadding {
     Pss,
 }
 
-/// The RSA moduli we sign with; smaller keys are no longer acceptable for PAdES (ETSI TS 119 312).
-const RSA_MIN_BITS: usize = 2048;
-const RSA_MAX_BITS: usize = 4096;
-
-/// A DER ECDSA signature is a SEQUENCE of two INTEGERs, each at most one byte longer than the
-/// field (a leading zero keeps it positive): 2 + 2 * (2 + field + 1).
-const P256_MAX_SIGNATURE_LEN: usize = 72;
-const P384_MAX_SIGNATURE_LEN: usize = 104;
-
 /// An RSA private key in memory.
 pub struct RsaSigningKey {
     key: Arc<RsaPrivateKey>,
@@ -41,7 +35,7 @@ pub struct RsaSigningKey {
 impl fmt::Debug for RsaSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaSigningKey")
-            .field("bits", &(self.key.size() * 8))
+            .field("bits", &self.key.size().saturating_mul(8))
             .field("padding", &self.padding)
             .finish_non_exhaustive()
     }
@@ -51,11 +45,7 @@ impl RsaSigningKey {
     /// Wraps `key`, refusing moduli outside 2048..=4096 bits.
     pub fn new(key: RsaPrivateKey, padding: RsaPadding) -> Result<Self> {
         let bits = key.n().bit_width() as usize;
-        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
-            return Err(Error::Credential(format!(
-                "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
-            )));
-        }
+        check_rsa_signing_bits(bits)?;
         Ok(Self {
             key: Arc::new(key),
             padding,

@@ -1,0 +1,91 @@
+//! Many documents, one credential, every core (the current rayon pool: install your own pool to
+//! choose the thread count).
+//!
+//! Each document gets its own result, in input order. A document that fails, or even panics,
+//! yields its own error and never stops or affects the others.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::stream::{sign_file_reserving, SignedFile};
+use super::{cms_params, sign_pdf_reserving, SignOptions};
+use crate::cades;
+use crate::crypto::CertifiedKey;
+use crate::error::{Error, Result};
+
+/// Signs every document in memory; `results[i]` belongs to `pdfs[i]`.
+pub fn sign_batch<D>(pdfs: &[D], key: &CertifiedKey, options: &SignOptions) -> Vec<Result<Vec<u8>>>
+where
+    D: AsRef<[u8]> + Sync,
+{
+    // The /Contents reservation depends only on the key and options: computed once, it saves
+    // a whole CMS encoding per document. If it fails, each document reports the error itself
+    // (after its own document errors, as `sign_pdf` would).
+    let reservation = cades::reserved_len(key, &cms_params(options)).ok();
+    pdfs.par_iter()
+        .map(|pdf| isolated(|| sign_pdf_reserving(pdf.as_ref(), key, options, reservation)))
+        .collect()
+}
+
+/// One file to sign and where its signed copy goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileJob {
+    pub input: PathBuf,
+    pub output: PathBuf,
+}
+
+/// Signs files on disk with [`sign_file`](super::stream::sign_file) (memory independent of file sizes); `results[i]`
+/// belongs to `jobs[i]`. `on_done(i, &result)` is called as each job finishes, from the worker
+/// thread that ran it: progress reporting without a dependency here.
+pub fn sign_files<F>(
+    jobs: &[FileJob],
+    key: &CertifiedKey,
+    options: &SignOptions,
+    on_done: F,
+) -> Vec<Result<SignedFile>>
+where
+    F: Fn(usize, &Result<SignedFile>) + Sync,
+{
+    let reservation = cades::reserved_len(key, &cms_params(options)).ok();
+    jobs.par_iter()
+        .enumerate()
+        .map(|(index, job)| {
+            let result = isolated(|| {
+                sign_file_reserving(&job.input, &job.output, key, options, reservation)
+            });
+            on_done(index, &result);
+            result
+        })
+        .collect()
+}
+
+/// The last line of defence between documents: a panic in one becomes its error.
+///
+/// Unwind safety holds because nothing mutable is shared between documents: each owns its
+/// parse state and output, and the key is only read. (With `panic = "abort"` there is nothing
+/// to catch.)
+fn isolated<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        Err(Error::Panicked(message))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_that_documents_error() {
+        let result: Result<()> = isolated(|| panic!("boom"));
+        assert!(matches!(result, Err(Error::Panicked(m)) if m == "boom"));
+        let formatted: Result<()> = isolated(|| panic!("code {}", 7));
+        assert!(matches!(formatted, Err(Error::Panicked(m)) if m == "code 7"));
+    }
+}

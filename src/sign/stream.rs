@@ -1,0 +1,259 @@
+//! Signing a file on disk into a file on disk with memory that does not grow with the file.
+//!
+//! The input is memory-mapped, so the lazy reader touches only the pages holding the xref chain
+//! and the few objects the update needs. The original bytes are then hashed and copied in chunks
+//! (on two threads for large files: SHA-256 and the copy each take one core), the CMS is built
+//! over the digest and the update is appended. The output is written beside its final name and
+//! renamed into place, so a failure never leaves half a PDF (and signing in place is safe).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{cms_params, prepare_update_reserving, PreparedUpdate, SignOptions};
+use crate::cades;
+use crate::crypto::{CertifiedKey, DigestAlgorithm, DigestState};
+use crate::error::{Error, Result};
+
+/// From this size on, hashing and copying run on two threads (below it a thread costs more
+/// than it saves).
+const PARALLEL_THRESHOLD: u64 = 8 << 20;
+/// The read buffer: large enough that syscalls cost nothing next to SHA-256, small enough to
+/// stay out of the memory budget.
+const CHUNK: usize = 1 << 20;
+
+/// What [`sign_file`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedFile {
+    pub input_len: u64,
+    pub output_len: u64,
+    /// The signature field that holds the new signature.
+    pub field_name: String,
+}
+
+/// Signs the PDF at `input` and writes the signed file to `output` (which may be `input`).
+///
+/// The result is byte-identical to [`sign_pdf`](super::sign_pdf) on the same bytes and options.
+/// Memory use does not depend on the file size; files larger than 4 GiB work.
+///
+/// The input must not be modified while it is being signed (it is memory-mapped); a change of
+/// its length is detected and reported as [`Error::Io`].
+pub fn sign_file(
+    input: &Path,
+    output: &Path,
+    key: &CertifiedKey,
+    options: &SignOptions,
+) -> Result<SignedFile> {
+    sign_file_reserving(input, output, key, options, None)
+}
+
+/// [`sign_file`], optionally with the `/Contents` reservation computed once by the caller.
+pub(crate) fn sign_file_reserving(
+    input: &Path,
+    output: &Path,
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: Option<usize>,
+) -> Result<SignedFile> {
+    let source = File::open(input).map_err(|e| with_path(e, input))?;
+    let input_len = source.metadata().map_err(|e| with_path(e, input))?.len();
+    let mut prepared = prepare_mapped(&source, input, key, options, contents_len)?;
+
+    let mut temp = TempOutput::create(output)?;
+    let mut digest = copy_and_hash(&source, input_len, temp.file(), options.digest)
+        .map_err(|e| with_path(e, input))?;
+    let (before, after) = prepared.signed_parts();
+    digest.update(before);
+    digest.update(after);
+    let der = cades::build_detached(key, &cms_params(options), &digest.finish())?;
+    prepared.embed(&der)?;
+    temp.append(&prepared.update)?;
+    ensure_unchanged(&source, input, input_len)?;
+    temp.persist()?;
+    Ok(SignedFile {
+        input_len,
+        output_len: input_len.saturating_add(prepared.update.len() as u64),
+        field_name: prepared.field_name,
+    })
+}
+
+/// Reads what the update needs through a memory map; the map is gone when this returns.
+fn prepare_mapped(
+    source: &File,
+    path: &Path,
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: Option<usize>,
+) -> Result<PreparedUpdate> {
+    // SAFETY: the map is only read, and dropped before this function returns. memmap2 requires
+    // that no other process changes the file meanwhile: that is `sign_file`'s documented
+    // precondition, the same one every reader of a mapped file has.
+    let map = unsafe { memmap2::Mmap::map(source) }.map_err(|e| with_path(e, path))?;
+    prepare_update_reserving(&map, key, options, contents_len)
+}
+
+/// Copies the first `len` bytes of `source` to `dest` and returns their digest.
+fn copy_and_hash(
+    source: &File,
+    len: u64,
+    dest: &mut File,
+    algorithm: DigestAlgorithm,
+) -> io::Result<DigestState> {
+    #[cfg(unix)]
+    if len >= PARALLEL_THRESHOLD {
+        return copy_and_hash_parallel(source, len, dest, algorithm);
+    }
+    copy_and_hash_sequential(source, len, dest, algorithm)
+}
+
+/// One pass: each chunk is read once, hashed, written.
+fn copy_and_hash_sequential(
+    mut source: &File,
+    len: u64,
+    dest: &mut File,
+    algorithm: DigestAlgorithm,
+) -> io::Result<DigestState> {
+    let mut digest = algorithm.start();
+    let mut buffer = vec![0u8; chunk_len(len)];
+    let mut remaining = len;
+    while remaining > 0 {
+        let want = usize::try_from(remaining).map_or(buffer.len(), |r| r.min(buffer.len()));
+        let chunk = buffer.get_mut(..want).unwrap_or_default();
+        source.read_exact(chunk)?;
+        digest.update(chunk);
+        dest.write_all(chunk)?;
+        remaining = remaining.saturating_sub(want as u64);
+    }
+    Ok(digest)
+}
+
+/// The hash reads with `pread` on one thread while the kernel copies (`copy_file_range`) on
+/// this one: the wall time is the slower of the two instead of their sum.
+#[cfg(unix)]
+fn copy_and_hash_parallel(
+    source: &File,
+    len: u64,
+    dest: &mut File,
+    algorithm: DigestAlgorithm,
+) -> io::Result<DigestState> {
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| hash_positioned(source, len, algorithm));
+        let copied = io::copy(&mut source.take(len), dest);
+        let digest = hashing
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))??;
+        if copied? != len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file became shorter while it was copied",
+            ));
+        }
+        Ok(digest)
+    })
+}
+
+/// Hashes `[0, len)` with positioned reads, leaving the file's cursor to the copy.
+#[cfg(unix)]
+fn hash_positioned(source: &File, len: u64, algorithm: DigestAlgorithm) -> io::Result<DigestState> {
+    use std::os::unix::fs::FileExt;
+    let mut digest = algorithm.start();
+    let mut buffer = vec![0u8; chunk_len(len)];
+    let mut position = 0u64;
+    while position < len {
+        let want = usize::try_from(len.saturating_sub(position))
+            .map_or(buffer.len(), |r| r.min(buffer.len()));
+        let chunk = buffer.get_mut(..want).unwrap_or_default();
+        source.read_exact_at(chunk, position)?;
+        digest.update(chunk);
+        position = position.saturating_add(want as u64);
+    }
+    Ok(digest)
+}
+
+fn chunk_len(len: u64) -> usize {
+    usize::try_from(len).map_or(CHUNK, |l| l.clamp(1, CHUNK))
+}
+
+/// The signature covers the length seen when the update was planned; a file that grew or shrank
+/// since would make the offsets in the update wrong.
+fn ensure_unchanged(source: &File, path: &Path, len: u64) -> Result<()> {
+    let now = source.metadata().map_err(|e| with_path(e, path))?.len();
+    if now != len {
+        return Err(Error::Io(io::Error::other(format!(
+            "{}: the file changed size while it was signed ({len} -> {now} bytes)",
+            path.display()
+        ))));
+    }
+    Ok(())
+}
+
+fn with_path(error: io::Error, path: &Path) -> Error {
+    Error::Io(io::Error::new(
+        error.kind(),
+        format!("{}: {error}", path.display()),
+    ))
+}
+
+/// A file beside the final output, removed unless [`TempOutput::persist`] renames it into place.
+struct TempOutput {
+    file: File,
+    path: PathBuf,
+    target: PathBuf,
+    persisted: bool,
+}
+
+impl TempOutput {
+    fn create(target: &Path) -> Result<Self> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .ok_or_else(|| Error::InvalidOption(format!("{}: not a file name", target.display())))?
+            .to_string_lossy();
+        let path = dir.join(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| with_path(e, &path))?;
+        Ok(Self {
+            file,
+            path,
+            target: target.to_path_buf(),
+            persisted: false,
+        })
+    }
+
+    fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| with_path(e, &self.path))
+    }
+
+    fn persist(mut self) -> Result<()> {
+        std::fs::rename(&self.path, &self.target).map_err(|e| with_path(e, &self.target))?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // Best effort: the error that got us here matters more than a stray temp file.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}

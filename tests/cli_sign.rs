@@ -1,0 +1,124 @@
+//! `countersign sign` and `verify` as a user runs them: the README's main command, fixed-time
+//! determinism, and refusals that name their reason.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn countersign(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn signs_with_the_demo_organisation_and_verifies_against_the_test_root() {
+    let dir = common::TempDir::new("cli-sign");
+    let out = dir.path().join("signed.pdf");
+    let input = common::pdf_path("classic.pdf");
+    let signed = countersign(&["sign", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    assert!(
+        text(&signed.stderr).contains("demo organisation"),
+        "{}",
+        text(&signed.stderr)
+    );
+    let original = std::fs::read(&input).unwrap();
+    assert!(common::prefix_ok(&original, &std::fs::read(&out).unwrap()));
+
+    let root = common::root_ca_pem();
+    let verified = countersign(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--trust",
+        root.to_str().unwrap(),
+    ]);
+    assert!(verified.status.success(), "{}", text(&verified.stdout));
+    assert!(text(&verified.stdout).contains("Signature1: VALID"));
+    // Unsigned input: nothing to vouch for.
+    let unsigned = countersign(&["verify", input.to_str().unwrap()]);
+    assert_eq!(unsigned.status.code(), Some(1));
+}
+
+#[test]
+fn a_fixed_time_gives_identical_bytes_with_every_credential_form() {
+    let dir = common::TempDir::new("cli-time");
+    let input = common::pdf_path("acroform.pdf");
+    let (chain, key, p12) = (
+        common::pki_path("demo.chain.pem"),
+        common::pki_path("demo.key.pem"),
+        common::pki_path("demo.p12"),
+    );
+    let runs: [Vec<&str>; 3] = [
+        vec![
+            "--cert",
+            chain.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        vec!["--p12", p12.to_str().unwrap(), "--password", "demo"],
+        vec![],
+    ];
+    let mut outputs = Vec::new();
+    for (i, credential) in runs.iter().enumerate() {
+        let out = dir.path().join(format!("out{i}.pdf"));
+        let mut args = vec!["sign", input.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend(["--time", "1790000000", "--reason", "Approved"]);
+        args.extend(credential.iter().copied());
+        let run = countersign(&args);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(outputs.windows(2).all(|pair| pair[0] == pair[1]));
+}
+
+#[test]
+fn refusals_exit_2_and_say_why() {
+    let dir = common::TempDir::new("cli-refuse");
+    let out = dir.path().join("out.pdf");
+    let p1 = common::pdf_path("certified-p1.pdf");
+    let refused = countersign(&["sign", p1.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("DocMDP P=1"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!out.exists(), "nothing is written for a refused file");
+
+    let damaged = dir.write("damaged.pdf", b"%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>\nendobj\nstartxref\n9999\n%%EOF\n");
+    let refused = countersign(&[
+        "sign",
+        damaged.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("damaged cross-reference at offset 9999"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let repaired = countersign(&[
+        "sign",
+        damaged.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--repair",
+    ]);
+    assert!(repaired.status.success(), "{}", text(&repaired.stderr));
+    let root = common::root_ca_pem();
+    let verified = countersign(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--trust",
+        root.to_str().unwrap(),
+    ]);
+    assert!(verified.status.success(), "{}", text(&verified.stdout));
+}
