@@ -41,12 +41,17 @@ pub fn write_object(out: &mut Vec<u8>, object: &Object) {
 
 pub fn write_dict(out: &mut Vec<u8>, dict: &Dict) {
     out.extend_from_slice(b"<<");
+    write_dict_entries(out, dict);
+    out.extend_from_slice(b">>");
+}
+
+/// The `/Key value` pairs of `dict` without the delimiters, for callers that append more.
+pub fn write_dict_entries(out: &mut Vec<u8>, dict: &Dict) {
     for (key, value) in dict.iter() {
         write_name(out, key);
         out.push(b' ');
         write_object(out, value);
     }
-    out.extend_from_slice(b">>");
 }
 
 /// `/Name` with every byte outside the regular printable range written as `#xx` (§7.3.5).

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use super::byterange::{write_placeholders, Placeholders};
 use super::{SignOptions, SubFilter};
-use crate::pdf::writer::{write_name, write_object};
+use crate::pdf::writer::write_dict_entries;
 use crate::pdf::{Dict, Object};
 
 /// Writes `<< ... /ByteRange [...] /Contents <00...> >>` into `buf`.
@@ -17,12 +17,7 @@ pub fn write_signature_dictionary(
 ) -> Placeholders {
     let dict = entries(options, signing_time);
     buf.extend_from_slice(b"<<");
-    for (key, value) in dict.iter() {
-        write_name(buf, key);
-        buf.push(b' ');
-        write_object(buf, value);
-        buf.push(b'\n');
-    }
+    write_dict_entries(buf, &dict);
     let placeholders = write_placeholders(buf, contents_len);
     buf.extend_from_slice(b">>");
     placeholders
