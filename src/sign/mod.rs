@@ -4,7 +4,8 @@
 
 pub mod batch;
 pub mod byterange;
-mod field;
+pub mod doc_timestamp;
+pub(crate) mod field;
 mod page_tree;
 pub mod preflight;
 mod signature_dictionary;
@@ -212,14 +213,33 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
-    let doc = Document::parse(pdf)?;
-    let (catalog_ref, catalog) = doc.catalog()?;
-    preflight::check_signable(&doc, &catalog)?;
-    let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let contents_len = match contents_len {
         Some(len) => len,
         None => contents_reservation(key, options)?,
     };
+    prepare_with(pdf, options, contents_len, SignatureKind::Signature)
+}
+
+/// What the new signature dictionary holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignatureKind {
+    /// `/Type /Sig`: a CMS signature.
+    Signature,
+    /// `/Type /DocTimeStamp`, `/SubFilter /ETSI.RFC3161`: an RFC 3161 token over the file.
+    DocumentTimestamp,
+}
+
+/// Plans the update for a signature dictionary of `kind` with `contents_len` bytes reserved.
+pub(crate) fn prepare_with(
+    pdf: &[u8],
+    options: &SignOptions,
+    contents_len: usize,
+    kind: SignatureKind,
+) -> Result<PreparedUpdate> {
+    let doc = Document::parse(pdf)?;
+    let (catalog_ref, catalog) = doc.catalog()?;
+    preflight::check_signable(&doc, &catalog)?;
+    let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
@@ -238,7 +258,7 @@ pub(crate) fn prepare_update_reserving(
     let placeholders = signature_dictionary::write_signature_dictionary(
         writer.buffer_mut(),
         options,
-        time,
+        (time, kind),
         contents_len,
     );
     writer.end_object();
@@ -269,7 +289,7 @@ pub(crate) fn prepare_update_reserving(
 /// `/ID`: the first part is kept (or made once, if the file has none); the second changes with
 /// every update (§14.4). Derived from the file's identity and the signing time, so a fixed time
 /// gives a reproducible output.
-fn file_id(doc: &Document<'_>, time: SystemTime) -> [Vec<u8>; 2] {
+pub(crate) fn file_id(doc: &Document<'_>, time: SystemTime) -> [Vec<u8>; 2] {
     let seconds = time
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos())
