@@ -37,6 +37,7 @@ fn server_process_for_crash_test() {
         listen: "127.0.0.1:0".into(),
         config,
         data: data.into(),
+        ..ServeSettings::default()
     };
     countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
 }

@@ -2,14 +2,17 @@
 
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
 
+use std::io::Write;
+
 use super::api::*;
 use super::clock::unix_now;
-use super::config::Permission;
+use super::config::{Limits, Permission};
 use super::directory::Acting;
-use super::error::{ApiError, ErrorCode};
+use super::error::{ApiError, ErrorCode, StoreError};
 use super::ids::{random_id, result_file_id};
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
 use super::verify_result::verify_response;
@@ -43,7 +46,7 @@ pub(super) fn dispatch(
     body: &[u8],
 ) -> Result<Value, ApiError> {
     match action {
-        "UploadFiles" => respond(upload_files(service, user_id, parse(body)?)),
+        "UploadFiles" => respond(upload_files(service, user_id, parse_borrowed(body)?)),
         "CreateFileCounterSign" => {
             respond(create_file_counter_sign(service, user_id, parse(body)?))
         }
@@ -62,6 +65,11 @@ pub(super) fn dispatch(
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    parse_borrowed(body)
+}
+
+/// [`parse`] for request types that borrow from the body.
+fn parse_borrowed<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         &b"{}"[..]
     } else {
@@ -116,7 +124,7 @@ fn looks_like_pdf(bytes: &[u8]) -> bool {
 fn upload_files(
     service: &Service,
     user_id: &str,
-    request: UploadFilesRequest,
+    request: UploadFilesRequest<'_>,
 ) -> Result<UploadFilesResponse, ApiError> {
     let core = &service.core;
     let operator = request
@@ -145,35 +153,35 @@ fn upload_files(
             )))
         }
     };
-    let mut decoded = Vec::with_capacity(infos.len());
+    let mut files = Vec::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
-        let body = required(
-            info.file_body.as_ref(),
-            &format!("FileInfos.{index}.FileBody"),
-        )?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .map_err(|e| {
-                ApiError::invalid(format!("FileInfos.{index}.FileBody is not base64: {e}"))
-            })?;
-        let name = info
-            .file_name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "file.pdf".into());
-        decoded.push((name, bytes));
+        files.push(checked_upload(info, index, &core.limits)?);
     }
     remove_expired_files(service, now);
-    let mut file_ids = Vec::with_capacity(decoded.len());
-    for (name, bytes) in decoded {
+    let mut stored: Vec<(String, &str, u64)> = Vec::with_capacity(files.len());
+    for (index, (name, body)) in files.into_iter().enumerate() {
         let id = random_id();
         // Bytes first: a crash in between leaves an unreferenced blob, never a record without bytes.
-        core.blobs.put(&id, &bytes)?;
+        match core
+            .blobs
+            .put_streamed(&id, &mut |out| decode_base64_into(body, index, out))
+        {
+            Ok(size) => stored.push((id, name, size)),
+            Err(error) => {
+                for (id, _, _) in &stored {
+                    let _ = core.blobs.delete(id);
+                }
+                return Err(error.into());
+            }
+        }
+    }
+    let mut file_ids = Vec::with_capacity(stored.len());
+    for (id, name, size) in stored {
         core.metadata.insert_file(&FileRecord {
             id: id.clone(),
             organization: acting.organization.id.clone(),
-            name,
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            name: name.to_owned(),
+            size,
             kind: FileKind::Upload,
             created_at: now,
             expires_at: Some(deadline),
@@ -185,6 +193,60 @@ fn upload_files(
         file_ids,
         deadline,
     })
+}
+
+/// The name and the trimmed base64 body of `FileInfos.index`, once their sizes are within the
+/// limits; a blank body counts as missing.
+fn checked_upload<'r>(
+    info: &'r UploadFile<'_>,
+    index: usize,
+    limits: &Limits,
+) -> Result<(&'r str, &'r str), ApiError> {
+    let body = info
+        .file_body
+        .as_deref()
+        .map(str::trim)
+        .filter(|body| !body.is_empty())
+        .ok_or_else(|| ApiError::missing(&format!("FileInfos.{index}.FileBody")))?;
+    let padding = body.bytes().rev().take_while(|&b| b == b'=').count();
+    let decoded = (body.len() / 4).saturating_mul(3).saturating_sub(padding);
+    if u64::try_from(decoded).unwrap_or(u64::MAX) > limits.max_file_bytes {
+        return Err(ApiError::invalid(format!(
+            "FileInfos.{index}.FileBody decodes to {decoded} bytes, more than the {} allowed",
+            limits.max_file_bytes
+        )));
+    }
+    let name = info
+        .file_name
+        .as_deref()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or("file.pdf");
+    if name.chars().count() > limits.max_file_name_chars {
+        return Err(ApiError::invalid(format!(
+            "FileInfos.{index}.FileName is longer than {} characters",
+            limits.max_file_name_chars
+        )));
+    }
+    Ok((name, body))
+}
+
+/// Decodes standard padded base64 chunk by chunk into `out`, so the decoded file never sits in
+/// memory whole.
+fn decode_base64_into(text: &str, file: usize, out: &mut dyn Write) -> Result<(), StoreError> {
+    // A multiple of 4 characters: every chunk but the last is whole base64 groups.
+    const CHUNK: usize = 64 * 1024;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let mut decoded = vec![0u8; CHUNK / 4 * 3];
+    for (index, chunk) in text.as_bytes().chunks(CHUNK).enumerate() {
+        let length = engine.decode_slice(chunk, &mut decoded).map_err(|error| {
+            StoreError::Rejected(format!(
+                "FileInfos.{file}.FileBody is not base64 (in characters from {}): {error}",
+                index.saturating_mul(CHUNK)
+            ))
+        })?;
+        out.write_all(decoded.get(..length).unwrap_or_default())?;
+    }
+    Ok(())
 }
 
 /// Best effort: an expired file is already invisible; deleting its bytes only frees space.

@@ -89,18 +89,23 @@ pub struct VerifyDigitFileResult {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct UploadFilesRequest {
+pub struct UploadFilesRequest<'a> {
     pub business_type: Option<String>,
     pub caller: Option<Caller>,
-    pub file_infos: Option<Vec<UploadFile>>,
+    /// Borrowed from the request body: the base64 text is decoded straight into the blob store,
+    /// never copied whole.
+    #[serde(borrow)]
+    pub file_infos: Option<Vec<UploadFile<'a>>>,
     pub agent: Option<Agent>,
     pub deadline: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct UploadFile {
-    pub file_body: Option<String>,
+pub struct UploadFile<'a> {
+    /// Borrowed unless the JSON string holds escapes (e.g. `\/`).
+    #[serde(borrow)]
+    pub file_body: Option<std::borrow::Cow<'a, str>>,
     pub file_name: Option<String>,
 }
 

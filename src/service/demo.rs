@@ -79,6 +79,8 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limit: DEFAULT_RATE_LIMIT,
         rate_limits: BTreeMap::new(),
         public_url: None,
+        hosts: Vec::new(),
+        limits: Default::default(),
         organizations: vec![
             OrganizationConfig {
                 id: GROUP_ORGANIZATION_ID.into(),

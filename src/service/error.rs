@@ -23,6 +23,7 @@ pub enum ErrorCode {
     SecretIdNotFound,
     SignatureExpire,
     InvalidAction,
+    RequestSizeLimitExceeded,
 }
 
 impl ErrorCode {
@@ -43,6 +44,7 @@ impl ErrorCode {
             Self::SecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::SignatureExpire => "AuthFailure.SignatureExpire",
             Self::InvalidAction => "InvalidAction",
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
         }
     }
 }
@@ -124,6 +126,11 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The caller's data, streamed into the store, turned out invalid.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{}: other users can write this folder (mode {mode:o}); make it private (chmod 700) or choose another --data folder", path.display())]
+    SharedDirectory { path: std::path::PathBuf, mode: u32 },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -134,7 +141,10 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        Self::internal(error.to_string())
+        match error {
+            StoreError::Rejected(message) => Self::invalid(message),
+            other => Self::internal(other.to_string()),
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod directory;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod ids;
 pub mod rate_limit;
 pub mod store;
@@ -33,17 +34,21 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{json, Value};
 
+pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
-pub use self::config::{Permission, ServiceConfig};
+pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
+use self::host::HostPolicy;
 use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
 use self::token::DownloadTokens;
 use crate::crypto::CertifiedKey;
 
+/// The service name of the credential scope (`date/ess/tc3_request`).
+pub const SERVICE_NAME: &str = "ess";
 /// The API version the service speaks (`X-TC-Version`).
 pub const API_VERSION: &str = "2020-11-11";
 
@@ -56,6 +61,9 @@ pub(crate) struct Core {
     limiter: RateLimiter,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
+    /// Host values requests may name (see [`host`]).
+    hosts: RwLock<HostPolicy>,
+    limits: Limits,
 }
 
 /// The service: one per process, shared by reference between request threads.
@@ -68,6 +76,22 @@ pub struct Service {
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+/// A downloadable file, opened for reading.
+pub struct DownloadStream {
+    pub name: String,
+    pub len: u64,
+    pub reader: Box<dyn std::io::Read + Send>,
+}
+
+impl std::fmt::Debug for DownloadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadStream")
+            .field("name", &self.name)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
     }
 }
 
@@ -88,7 +112,7 @@ impl Service {
         data_dir: &Path,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
-        std::fs::create_dir_all(data_dir).map_err(StoreError::from)?;
+        store::private::create_private_dir(data_dir)?;
         let metadata = Arc::new(SqliteStore::open(&data_dir.join("countersign.db"))?);
         let blobs = Arc::new(DirBlobStore::open(&data_dir.join("files"))?);
         Self::with_stores(config, keys, metadata, blobs, engine)
@@ -107,15 +131,24 @@ impl Service {
             metadata.ensure_account(&organization.id, organization.quota)?;
         }
         let tokens = DownloadTokens::new(metadata.installation_key()?);
-        let limits = config.clone();
+        let rate_limits = config.clone();
+        let mut hosts = HostPolicy::default();
+        for host in &config.hosts {
+            hosts.allow_host(host);
+        }
+        if let Some(url) = &config.public_url {
+            hosts.allow_url(url);
+        }
         let core = Arc::new(Core {
             directory,
             metadata,
             blobs,
             engine,
-            limiter: RateLimiter::new(move |action| limits.rate_limit_for(action)),
+            limiter: RateLimiter::new(move |action| rate_limits.rate_limit_for(action)),
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
+            hosts: RwLock::new(hosts),
+            limits: config.limits.clone(),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -144,30 +177,79 @@ impl Service {
         }
     }
 
+    /// The server's limits (from the configuration).
+    pub fn limits(&self) -> &Limits {
+        &self.core.limits
+    }
+
+    /// Allows the server's listening address as a request Host (besides the configured ones).
+    pub fn allow_listen_addr(&self, addr: std::net::SocketAddr) {
+        self.core
+            .hosts
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .allow_listen_addr(addr);
+    }
+
     /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
     /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`).
     pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
-        let request_id = ids::request_id();
-        let mut response = match self.handle_inner(request) {
-            Ok(Value::Object(fields)) => fields,
-            Ok(_) => serde_json::Map::new(),
-            Err(error) => {
-                let mut fields = serde_json::Map::new();
-                fields.insert(
-                    "Error".into(),
-                    json!({"Code": error.code.as_str(), "Message": error.message}),
-                );
-                fields
-            }
-        };
-        response.insert("RequestId".into(), Value::String(request_id));
-        json!({ "Response": response })
+        match self.admit(request) {
+            Ok(check) => self.handle_admitted(&check, request),
+            Err(error) => Self::error_response(&error),
+        }
     }
 
-    fn handle_inner(&self, request: &SignedRequest<'_>) -> Result<Value, ApiError> {
+    /// The part of authentication that needs no body, done before the body is read: a known
+    /// SecretId, a fresh timestamp, the `ess` credential scope, a Host of this service. The
+    /// request's `body` is ignored.
+    pub fn admit(&self, head: &SignedRequest<'_>) -> Result<HeaderCheck, ApiError> {
         let directory = &self.core.directory;
-        let secret_id =
-            auth::verify_request(request, |id| directory.secret_key(id), clock::unix_now())?;
+        let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
+        if check.authorization.service != SERVICE_NAME {
+            return Err(ApiError::new(
+                ErrorCode::SignatureFailure,
+                format!(
+                    "credential scope names service {}, this is {SERVICE_NAME}",
+                    check.authorization.service
+                ),
+            ));
+        }
+        self.core
+            .hosts
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .check(head.header("Host"))?;
+        Ok(check)
+    }
+
+    /// Answers a request that passed [`Service::admit`], now with its whole body.
+    pub fn handle_admitted(&self, check: &HeaderCheck, request: &SignedRequest<'_>) -> Value {
+        match self.handle_inner(check, request) {
+            Ok(Value::Object(mut fields)) => {
+                fields.insert("RequestId".into(), Value::String(ids::request_id()));
+                json!({ "Response": fields })
+            }
+            Ok(_) => json!({ "Response": { "RequestId": ids::request_id() } }),
+            Err(error) => Self::error_response(&error),
+        }
+    }
+
+    /// The API envelope of an error: `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
+    pub fn error_response(error: &ApiError) -> Value {
+        json!({ "Response": {
+            "Error": {"Code": error.code.as_str(), "Message": error.message},
+            "RequestId": ids::request_id(),
+        }})
+    }
+
+    fn handle_inner(
+        &self,
+        check: &HeaderCheck,
+        request: &SignedRequest<'_>,
+    ) -> Result<Value, ApiError> {
+        let directory = &self.core.directory;
+        let secret_id = check.verify_body(request)?;
         let employee = directory
             .employee_of_secret(&secret_id)
             .ok_or_else(|| ApiError::internal("credential without employee"))?;
@@ -214,6 +296,21 @@ impl Service {
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
     pub fn download(&self, token: &str) -> Result<Download, ApiError> {
+        let mut stream = self.open_download(token)?;
+        let mut bytes = Vec::new();
+        stream
+            .reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| ApiError::internal(format!("reading the file: {e}")))?;
+        Ok(Download {
+            name: stream.name,
+            bytes,
+        })
+    }
+
+    /// [`Service::download`] as a reader, so that the server streams the file instead of
+    /// loading it.
+    pub fn open_download(&self, token: &str) -> Result<DownloadStream, ApiError> {
         let file_id = self
             .core
             .tokens
@@ -224,14 +321,15 @@ impl Service {
             .metadata
             .file(&file_id, clock::unix_now())?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
-        let bytes = self
+        let blob = self
             .core
             .blobs
-            .get(&file_id)?
+            .open(&file_id)?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
-        Ok(Download {
+        Ok(DownloadStream {
             name: record.name,
-            bytes,
+            len: blob.len,
+            reader: blob.reader,
         })
     }
 
