@@ -36,13 +36,14 @@ use serde_json::{json, Value};
 
 pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
+use self::config::StoreLocation;
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
 use self::host::HostPolicy;
 use self::rate_limit::RateLimiter;
-use self::store::{BlobStore, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
+use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
 use self::token::DownloadTokens;
 use crate::crypto::CertifiedKey;
@@ -59,6 +60,7 @@ pub(crate) struct Core {
     blobs: Arc<dyn BlobStore>,
     engine: Arc<dyn Engine>,
     limiter: RateLimiter,
+    claims: ClaimPolicy,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
     /// Host values requests may name (see [`host`]).
@@ -113,8 +115,24 @@ impl Service {
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
         store::private::create_private_dir(data_dir)?;
-        let metadata = Arc::new(SqliteStore::open(&data_dir.join("countersign.db"))?);
-        let blobs = Arc::new(DirBlobStore::open(&data_dir.join("files"))?);
+        let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
+            StoreLocation::Sqlite => {
+                let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
+                // One process per SQLite store: the runs that held leases died with it.
+                store.release_leases()?;
+                Arc::new(store)
+            }
+            StoreLocation::Postgres(_) => {
+                return Err(ServiceError::Config(
+                    "store = postgres://... needs a build with the `postgres` feature".into(),
+                ))
+            }
+        };
+        let blob_dir = config
+            .blobs
+            .clone()
+            .unwrap_or_else(|| data_dir.join("files"));
+        let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
         Self::with_stores(config, keys, metadata, blobs, engine)
     }
 
@@ -132,6 +150,10 @@ impl Service {
         }
         let tokens = DownloadTokens::new(metadata.installation_key()?);
         let rate_limits = config.clone();
+        let limiter = RateLimiter::with_store(
+            move |action| rate_limits.rate_limit_for(action),
+            Arc::clone(&metadata),
+        );
         let mut hosts = HostPolicy::default();
         for host in &config.hosts {
             hosts.allow_host(host);
@@ -144,7 +166,8 @@ impl Service {
             metadata,
             blobs,
             engine,
-            limiter: RateLimiter::new(move |action| rate_limits.rate_limit_for(action)),
+            limiter,
+            claims: config.claim_policy(),
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
             hosts: RwLock::new(hosts),
@@ -155,10 +178,10 @@ impl Service {
                 .map(usize::from)
                 .unwrap_or(2)
         });
-        let pool = WorkerPool::start(Arc::clone(&core), workers).map_err(ServiceError::Workers)?;
-        for task in core.metadata.processing_tasks()? {
-            pool.submit(task.id);
-        }
+        // Idle workers look for free tasks (left by a previous run or another replica) this often.
+        let poll = std::time::Duration::from_millis(500);
+        let pool =
+            WorkerPool::start(Arc::clone(&core), workers, poll).map_err(ServiceError::Workers)?;
         Ok(Self {
             core,
             pool: Some(pool),
