@@ -445,7 +445,7 @@ fn upload(addr: SocketAddr, name: &str, body: &str) -> Value {
 #[test]
 fn long_file_names_blank_bodies_and_big_files_are_refused() {
     let dir = TempDir::new("hostile-upload");
-    let server = start(&dir, "", "max_file_bytes = 30000");
+    let server = start(&dir, "", "max_file_bytes = 100000");
     let addr = server.addr();
     let small = base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7\n%%EOF\n");
 
@@ -455,7 +455,7 @@ fn long_file_names_blank_bodies_and_big_files_are_refused() {
     let too_long = "合".repeat(197) + ".pdf";
     assert_eq!(
         error_code(&upload(addr, &too_long, &small)),
-        Some("InvalidParameter")
+        Some("InvalidParameterValue")
     );
 
     for blank in ["", "   ", " \n\t \r\n "] {

@@ -36,7 +36,8 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::service::config::ServiceConfig;
 use crate::service::demo::{demo, load_config_keys};
-use crate::service::{ApiError, ErrorCode, Limits, PdfEngine, Service, SignedRequest};
+use crate::service::request;
+use crate::service::{ApiError, ErrorCode, Language, Limits, PdfEngine, Service, SignedRequest};
 
 /// What the handlers share: the service and the budget of request-body bytes held in memory.
 #[derive(Clone)]
@@ -57,7 +58,7 @@ pub fn router(service: Arc<Service>) -> Router {
         body_budget: Arc::new(Semaphore::new(permits)),
     };
     Router::new()
-        .route("/", post(api))
+        .route("/", post(api).get(api))
         .route("/download/{token}", get(download))
         .with_state(state)
 }
@@ -86,11 +87,15 @@ async fn api(State(state): State<AppState>, request: Request) -> Response {
         headers: &headers,
         body: &[],
     };
+    let language = request::language(&head);
     let check = match state.service.admit(&head) {
         Ok(check) => check,
-        Err(error) => return refusal(&error),
+        Err(error) => return refusal(&error, language),
     };
-    let limits = state.service.limits().clone();
+    let mut limits = state.service.limits().clone();
+    if check.is_none() {
+        limits.max_body_bytes = limits.max_body_bytes.min(limits.max_v1_body_bytes);
+    }
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -99,12 +104,13 @@ async fn api(State(state): State<AppState>, request: Request) -> Response {
     let read = read_body(body, declared, &limits, &state.body_budget);
     let (body, permit) = match tokio::time::timeout(timeout, read).await {
         Ok(Ok(read)) => read,
-        Ok(Err(error)) => return refusal(&error),
+        Ok(Err(error)) => return refusal(&error, language),
         Err(_) => {
-            return refusal(&ApiError::invalid(format!(
+            let error = ApiError::invalid(format!(
                 "the request body did not arrive within {} ms",
                 limits.body_timeout_ms
-            )))
+            ));
+            return refusal(&error, language);
         }
     };
     let (method, path, query) = (method.to_owned(), path.to_owned(), query.to_owned());
@@ -118,7 +124,7 @@ async fn api(State(state): State<AppState>, request: Request) -> Response {
             headers: &headers,
             body: &body,
         };
-        let answer = service.handle_admitted(&check, &request);
+        let answer = service.handle_admitted(check.as_ref(), &request);
         drop(permit);
         answer
     })
@@ -130,8 +136,8 @@ async fn api(State(state): State<AppState>, request: Request) -> Response {
 }
 
 /// The API envelope of `error`, on a connection that is then closed (its body may be unread).
-fn refusal(error: &ApiError) -> Response {
-    let mut response = Json(Service::error_response(error)).into_response();
+fn refusal(error: &ApiError, language: Language) -> Response {
+    let mut response = Json(Service::error_response(error, language)).into_response();
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -9,6 +9,7 @@
 mod actions;
 pub mod api;
 pub mod auth;
+pub mod auth_v1;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -18,7 +19,9 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod ids;
+pub mod params;
 pub mod rate_limit;
+pub mod request;
 pub mod store;
 mod tasks;
 #[cfg(test)]
@@ -40,7 +43,7 @@ use self::config::StoreLocation;
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
-pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
+pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
 use self::host::HostPolicy;
 use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
@@ -215,106 +218,127 @@ impl Service {
     }
 
     /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
-    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`).
+    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`); error messages are in
+    /// the language the request asks for (`X-TC-Language: zh-CN` for Chinese).
     pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
         match self.admit(request) {
-            Ok(check) => self.handle_admitted(&check, request),
-            Err(error) => Self::error_response(&error),
+            Ok(check) => self.handle_admitted(check.as_ref(), request),
+            Err(error) => Self::error_response(&error, request::language(request)),
         }
     }
 
-    /// The part of authentication that needs no body, done before the body is read: a known
-    /// SecretId, a fresh timestamp, the `ess` credential scope, a Host of this service. The
-    /// request's `body` is ignored.
-    pub fn admit(&self, head: &SignedRequest<'_>) -> Result<HeaderCheck, ApiError> {
+    /// The part of authentication that needs no body, done before the body is read: a Host of
+    /// this service and, for a TC3 request, a known SecretId, a fresh timestamp and the `ess`
+    /// credential scope (`Some`). `None`: a v1-signed request, authenticated only once its
+    /// parameters (possibly its body) are read. The request's `body` is ignored.
+    pub fn admit(&self, head: &SignedRequest<'_>) -> Result<Option<HeaderCheck>, ApiError> {
         let directory = &self.core.directory;
-        let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
-        if check.authorization.service != SERVICE_NAME {
-            return Err(ApiError::new(
-                ErrorCode::SignatureFailure,
-                format!(
-                    "credential scope names service {}, this is {SERVICE_NAME}",
-                    check.authorization.service
-                ),
-            ));
-        }
         self.core
             .hosts
             .read()
             .unwrap_or_else(|poison| poison.into_inner())
             .check(head.header("Host"))?;
-        Ok(check)
+        if head.header("Authorization").is_none() {
+            // A v1 signature travels in the parameters (the body of a form POST).
+            return Ok(None);
+        }
+        let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
+        if check.authorization.service != SERVICE_NAME {
+            return Err(ApiError::new(
+                ErrorCode::SignatureFailure,
+                format!(
+                    "credential scope names service {:.32}, this is {SERVICE_NAME}",
+                    check.authorization.service
+                ),
+            ));
+        }
+        Ok(Some(check))
     }
 
     /// Answers a request that passed [`Service::admit`], now with its whole body.
-    pub fn handle_admitted(&self, check: &HeaderCheck, request: &SignedRequest<'_>) -> Value {
+    pub fn handle_admitted(
+        &self,
+        check: Option<&HeaderCheck>,
+        request: &SignedRequest<'_>,
+    ) -> Value {
         match self.handle_inner(check, request) {
             Ok(Value::Object(mut fields)) => {
                 fields.insert("RequestId".into(), Value::String(ids::request_id()));
                 json!({ "Response": fields })
             }
             Ok(_) => json!({ "Response": { "RequestId": ids::request_id() } }),
-            Err(error) => Self::error_response(&error),
+            Err(error) => Self::error_response(&error, request::language(request)),
         }
     }
 
     /// The API envelope of an error: `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
-    pub fn error_response(error: &ApiError) -> Value {
+    pub fn error_response(error: &ApiError, language: Language) -> Value {
         json!({ "Response": {
-            "Error": {"Code": error.code.as_str(), "Message": error.message},
+            "Error": {"Code": error.code.as_str(), "Message": error.message_in(language)},
             "RequestId": ids::request_id(),
         }})
     }
 
     fn handle_inner(
         &self,
-        check: &HeaderCheck,
+        check: Option<&HeaderCheck>,
         request: &SignedRequest<'_>,
     ) -> Result<Value, ApiError> {
         let directory = &self.core.directory;
-        let secret_id = check.verify_body(request)?;
-        let employee = directory
-            .employee_of_secret(&secret_id)
-            .ok_or_else(|| ApiError::internal("credential without employee"))?;
-        let action = request
-            .header("X-TC-Action")
+        let incoming = request::authenticate(
+            request,
+            check,
+            |id| directory.secret_key(id),
+            clock::unix_now(),
+        )?;
+        let organization = directory
+            .organization_of_secret(&incoming.secret_id)
+            .ok_or_else(|| ApiError::internal("credential without organisation"))?;
+        let action = incoming
+            .action
+            .as_deref()
             .filter(|action| !action.is_empty())
-            .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
-        match request.header("X-TC-Version") {
+            .ok_or_else(|| ApiError::missing("Action (X-TC-Action)"))?;
+        match incoming.version.as_deref() {
             Some(API_VERSION) => {}
-            None => return Err(ApiError::missing("X-TC-Version")),
+            None => return Err(ApiError::missing("Version (X-TC-Version)")),
             Some(other) => {
-                return Err(ApiError::invalid(format!(
-                    "X-TC-Version {other} is not supported; use {API_VERSION}"
-                )))
+                return Err(ApiError::new(
+                    ErrorCode::NoSuchVersion,
+                    format!("version {other:.32} does not exist; use {API_VERSION}"),
+                )
+                .zh(format!("接口版本 {other:.32} 不存在，请使用 {API_VERSION}")))
             }
         }
         if !actions::is_known(action) {
             return Err(ApiError::new(
                 ErrorCode::InvalidAction,
-                format!("action {action} is not supported"),
+                format!("action {action:.64} is not supported"),
             ));
         }
-        if !self
-            .core
-            .limiter
-            .try_acquire(&employee.organization, action)
-        {
+        if !self.core.limiter.try_acquire(&organization.id, action) {
             return Err(ApiError::new(
                 ErrorCode::RequestLimitExceeded,
                 format!(
                     "organisation {} exceeded the rate limit of {action}",
-                    employee.organization
+                    organization.id
                 ),
             ));
         }
-        let user_id = employee.user_id.clone();
-        self.call(&user_id, action, request.body)
+        actions::dispatch(self, &organization.id, action, incoming.params)
     }
 
-    /// Runs `action` for the employee `user_id` (already authenticated) with the JSON `body`.
+    /// Runs `action` with the JSON `body` as if signed with a key of `user_id`'s organisation
+    /// (authentication already done; the body still names the operator).
     pub fn call(&self, user_id: &str, action: &str, body: &[u8]) -> Result<Value, ApiError> {
-        actions::dispatch(self, user_id, action, body)
+        let employee = self.core.directory.employee(user_id).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::UserNotFound,
+                format!("unknown employee {user_id}"),
+            )
+        })?;
+        let organization = employee.organization.clone();
+        actions::dispatch(self, &organization, action, actions::json_params(body)?)
     }
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
