@@ -137,7 +137,8 @@ fn unauthenticated_big_body_is_refused_without_being_read() {
     );
     assert!(response["Response"]["RequestId"].is_string());
 
-    // No Authorization at all, and a stale timestamp: refused the same way.
+    // No Authorization header: a v1 signature would be in the body, so the body is capped at
+    // max_v1_body_bytes (1 MiB) and this one is refused unread. A stale timestamp: refused too.
     let no_auth: Vec<_> = headers
         .iter()
         .filter(|(name, _)| name != "Authorization")
@@ -146,7 +147,7 @@ fn unauthenticated_big_body_is_refused_without_being_read() {
     let response = json_of(&head_only(addr, &no_auth, claimed));
     assert_eq!(
         response["Response"]["Error"]["Code"],
-        "AuthFailure.SignatureFailure"
+        "RequestSizeLimitExceeded"
     );
     let stale_time = unix_now() - 3600;
     let body = b"{}";
@@ -466,20 +467,31 @@ fn long_file_names_blank_bodies_and_big_files_are_refused() {
         );
     }
 
-    let big = base64::engine::general_purpose::STANDARD.encode(vec![b'%'; 30_001]);
-    let response = upload(addr, "big.pdf", &big);
+    let pdf_of = |len: usize| {
+        let mut bytes = b"%PDF-1.7\n".to_vec();
+        bytes.resize(len, b'%');
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let response = upload(addr, "big.pdf", &pdf_of(100_001));
     assert_eq!(
         error_code(&response),
-        Some("InvalidParameter"),
+        Some("InvalidParameterValue"),
         "{response}"
     );
-    let fits = base64::engine::general_purpose::STANDARD.encode(vec![b'%'; 30_000]);
-    assert!(upload(addr, "fits.pdf", &fits)["Error"].is_null());
+    assert!(upload(addr, "fits.pdf", &pdf_of(100_000))["Error"].is_null());
 
     let response = upload(addr, "bad.pdf", "JVBERi0x@@@@");
     assert_eq!(
         error_code(&response),
-        Some("InvalidParameter"),
+        Some("InvalidParameterValue"),
+        "{response}"
+    );
+    // Invalid only after the first 64 KiB of base64: found while streaming into the store.
+    let late = format!("{}@@@@", pdf_of(60_000));
+    let response = upload(addr, "late.pdf", &late);
+    assert_eq!(
+        error_code(&response),
+        Some("InvalidParameterValue"),
         "{response}"
     );
 }
