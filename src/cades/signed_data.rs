@@ -96,7 +96,7 @@ pub fn build_encapsulated(
     let attributes = signed_attributes::build_for(
         content_type,
         &digest.digest_chunks(&[content]),
-        end_entity(key)?,
+        key.end_entity(),
         None,
     )?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
