@@ -4,7 +4,8 @@ pub mod signed_attributes;
 pub mod signed_data;
 pub mod signing_certificate;
 pub mod signing_certificate_v2;
+pub mod timestamp;
 pub mod verify;
 
-pub use signed_data::{build_detached, reserved_len, CmsParams};
+pub use signed_data::{build_detached, build_encapsulated, reserved_len, CmsParams};
 pub use verify::{verify_detached, CmsVerification};

@@ -91,19 +91,46 @@ pub struct SignatureReport {
     pub signer_serial_hex: String,
     pub signer_not_before: Option<SystemTime>,
     pub signer_not_after: Option<SystemTime>,
-    /// `/M` of the signature dictionary, or the signing-time attribute.
+    /// `/M` of the signature dictionary, or the signing-time attribute: what the signer
+    /// claims, not proof (see [`Self::timestamp`]).
     pub signing_time: Option<SystemTime>,
+    /// The RFC 3161 signature timestamp (PAdES B-T), when the signature carries one; for a
+    /// document timestamp, the token itself.
+    pub timestamp: Option<TimestampReport>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
 }
 
+/// What an RFC 3161 token attached to a signature proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampReport {
+    /// genTime of the token.
+    pub time: SystemTime,
+    /// Imprint matches, signature verifies, the TSA certificate is for timestamping, and its
+    /// chain reaches the trust roots (when given).
+    pub valid: bool,
+    pub tsa_subject: String,
+    pub chain: ChainStatus,
+    pub problems: Vec<String>,
+}
+
 impl SignatureReport {
+    /// The time the signature provably existed: a valid timestamp's genTime.
+    pub fn proven_time(&self) -> Option<SystemTime> {
+        self.timestamp.as_ref().filter(|t| t.valid).map(|t| t.time)
+    }
+
     pub fn is_valid(&self) -> bool {
         self.byte_range_ok
             && self.digest_ok
             && self.signature_ok
             && matches!(self.chain, ChainStatus::NotChecked | ChainStatus::Trusted)
     }
+}
+
+/// The first DER element of `bytes` (a `/Contents` value is followed by zero padding).
+pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
+    bytes.get(..ber::element_len(bytes)?)
 }
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
@@ -211,6 +238,9 @@ fn verify_field(
         verify_timestamp(&mut report, contents, &covered, options);
         return report;
     }
+    report.timestamp = signature_timestamp(contents, options);
+    // A verified timestamp proves when the signature existed: the chain is validated then.
+    let at = report.proven_time().or(at);
     let mut verified = cades::verify_detached(contents, &covered, &options.trust_roots, at);
     if verified.is_err() {
         // BER with indefinite lengths (accepted by Acrobat and pdfsig): retry in definite form.
@@ -223,6 +253,41 @@ fn verify_field(
         Err(e) => report.problems.push(e.to_string()),
     }
     report
+}
+
+/// The signature-timestamp unsigned attribute, checked against the signature value.
+fn signature_timestamp(contents: &[u8], options: &VerifyOptions) -> Option<TimestampReport> {
+    let token = cades::timestamp::signature_timestamp_token(contents).ok()??;
+    let value = cades::timestamp::signature_value(contents).ok()?;
+    Some(timestamp_report(&token, &[&value], options))
+}
+
+fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> TimestampReport {
+    match cades::timestamp::verify_token(token, Some(data), &options.trust_roots) {
+        Ok(verified) => {
+            let mut problems = verified.cms.problems.clone();
+            if !verified.imprint_ok {
+                problems.push("the timestamp's messageImprint does not match".into());
+            }
+            if !verified.eku_ok {
+                problems.push("the TSA certificate lacks the timeStamping EKU".into());
+            }
+            TimestampReport {
+                time: verified.gen_time(),
+                valid: verified.is_valid(),
+                tsa_subject: verified.cms.signer_subject.clone(),
+                chain: verified.cms.chain.clone(),
+                problems,
+            }
+        }
+        Err(e) => TimestampReport {
+            time: SystemTime::UNIX_EPOCH,
+            valid: false,
+            tsa_subject: String::new(),
+            chain: ChainStatus::NotChecked,
+            problems: vec![e.to_string()],
+        },
+    }
 }
 
 /// Incremental saving: which objects the sections after the signed revision redefine.
@@ -287,7 +352,13 @@ fn verify_timestamp(
             .push("the TSTInfo messageImprint does not match the ByteRange bytes".into());
     }
     let der = ber::to_definite_lengths(contents).unwrap_or_else(|| contents.to_vec());
-    match cades::verify_detached(&der, &[&tst_info], &options.trust_roots, None) {
+    let stamp = timestamp_report(&der, covered, options);
+    if !stamp.valid {
+        report.problems.extend(stamp.problems.iter().cloned());
+    }
+    let at = Some(stamp.time).filter(|_| stamp.valid);
+    report.timestamp = Some(stamp);
+    match cades::verify_detached(&der, &[&tst_info], &options.trust_roots, at) {
         Ok(mut cms) => {
             // Encapsulated content is what a timestamp token is.
             cms.problems.retain(|p| !p.contains("encapsulates content"));

@@ -8,11 +8,12 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod acceptance;
+pub mod servers;
 pub mod validators;
 
 pub use validators::{
-    openssl_cms_verify, pdfsig_verify, prefix_ok, pyhanko_validate, qpdf_check, PdfsigReport,
-    PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict,
+    openssl_cms_verify, pdfsig_verify, prefix_ok, pyhanko_ades, pyhanko_validate, qpdf_check,
+    PdfsigReport, PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict,
 };
 
 use std::path::{Path, PathBuf};

@@ -73,7 +73,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
             )));
         };
         transaction.execute_batch(step)?;
-        transaction.pragma_update(None, "user_version", version + 1)?;
+        transaction.pragma_update(None, "user_version", version.saturating_add(1))?;
         transaction.commit()?;
     }
 }
