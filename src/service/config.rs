@@ -4,6 +4,8 @@
 //! workers = 2                      # async signing threads (default: number of cores)
 //! rate_limit = 20                  # requests per second, per action and organisation
 //! public_url = "https://ess.example.com"   # base of DescribeFileUrls links (default: listen address)
+//! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
+//!                                          # organisations' own CA chains
 //! [rate_limits]                    # per-action overrides
 //! CreateFileCounterSign = 10
 //!
@@ -52,6 +54,10 @@ pub struct ServiceConfig {
     pub rate_limits: BTreeMap<String, u32>,
     /// Base of the download links; `None`: the server's listening address.
     pub public_url: Option<String>,
+    /// PEM files of further trust anchors for VerifyDigitFile. The top certificate of every
+    /// organisation's chain is trusted anyway; nothing else is.
+    #[serde(default)]
+    pub trust_roots: Vec<PathBuf>,
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
     #[serde(default)]
@@ -129,6 +135,9 @@ impl ServiceConfig {
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
             toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+        for path in &mut config.trust_roots {
+            *path = base_dir.join(&*path);
+        }
         for organization in &mut config.organizations {
             let credential = &mut organization.credential;
             for path in [

@@ -53,6 +53,8 @@ pub(crate) struct Core {
     metadata: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
     engine: Arc<dyn Engine>,
+    /// What VerifyDigitFile trusts (see [`trust_roots`]).
+    trust_roots: Vec<x509_cert::Certificate>,
     limiter: RateLimiter,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
@@ -76,6 +78,33 @@ impl std::fmt::Debug for Service {
 pub struct Download {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// The trust anchors of VerifyDigitFile: the top certificate of each organisation's chain (its
+/// root, or the highest CA the credential carries) and every certificate of the configured
+/// `trust_roots` files. A signer outside these, a self-signed one say, is not trusted.
+fn trust_roots(
+    config: &ServiceConfig,
+    keys: &HashMap<String, CertifiedKey>,
+) -> Result<Vec<x509_cert::Certificate>, ServiceError> {
+    let mut roots: Vec<x509_cert::Certificate> = keys
+        .values()
+        .filter_map(|key| key.cert_chain.last().cloned())
+        .collect();
+    for path in &config.trust_roots {
+        let pem = std::fs::read(path)
+            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        let certificates = crate::crypto::credential::trust_roots_from_pem(&pem)
+            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        roots.extend(certificates);
+    }
+    let mut unique = Vec::with_capacity(roots.len());
+    for root in roots {
+        if !unique.contains(&root) {
+            unique.push(root);
+        }
+    }
+    Ok(unique)
 }
 
 impl Service {
@@ -102,6 +131,7 @@ impl Service {
         blobs: Arc<dyn BlobStore>,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
+        let trust_roots = trust_roots(config, &keys)?;
         let directory = Directory::new(config, keys)?;
         for organization in &config.organizations {
             metadata.ensure_account(&organization.id, organization.quota)?;
@@ -113,6 +143,7 @@ impl Service {
             metadata,
             blobs,
             engine,
+            trust_roots,
             limiter: RateLimiter::new(move |action| limits.rate_limit_for(action)),
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),

@@ -48,6 +48,9 @@ pub struct SignOptions {
     /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
     /// output is then not an incremental update of the input).
     pub repair: bool,
+    /// Sign even with a certificate that is expired or not yet valid at the signing time, or has
+    /// no signing keyUsage (for tests that need such signatures; never in production).
+    pub allow_invalid_certificate: bool,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -160,6 +163,10 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
+    let time = signing_time(options);
+    if !options.allow_invalid_certificate {
+        preflight::check_certificate(key, time)?;
+    }
     let doc = Document::parse(pdf)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
@@ -168,7 +175,6 @@ pub(crate) fn prepare_update_reserving(
         Some(len) => len,
         None => cades::reserved_len(key, &cms_params(options))?,
     };
-    let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
