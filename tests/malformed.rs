@@ -119,3 +119,41 @@ fn certified_p1_is_refused() {
     let pdf = std::fs::read("testdata/pdf/certified-p1.pdf").unwrap();
     assert!(matches!(sign(&pdf), Err(Error::CertifiedNoChanges)));
 }
+
+/// classic.pdf plus an update redefining objects 1..=3 whose middle entry is damaged (only the
+/// first and last entries of a subsection are checked up front).
+fn update_with_damaged_middle_entry() -> Vec<u8> {
+    let mut pdf = std::fs::read("testdata/pdf/classic.pdf").unwrap();
+    let mut offsets = Vec::new();
+    for (num, body) in [
+        (1, "<< /Type /Catalog /Pages 2 0 R /Lang (en) >>"),
+        (2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        (3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"),
+    ] {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{num} 0 obj\n{body}\nendobj\n").as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "xref\n1 3\n{:010} 00000 n\r\n00000x{:04} 00000 n\r\n{:010} 00000 n\r\ntrailer\n<< /Size 9 /Root 1 0 R /Prev 753 >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets[0], offsets[1] % 10_000, offsets[2]
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn unreadable_entry_in_the_newest_section_is_damage_not_the_older_revision() {
+    let pdf = update_with_damaged_middle_entry();
+    let doc = countersign::pdf::Document::parse(&pdf).unwrap();
+    let read = doc.get(countersign::pdf::ObjRef::new(2, 0));
+    // Before: the older revision's page tree (two pages) was read in its place.
+    assert!(matches!(read, Err(Error::DamagedXref { .. })), "{read:?}");
+    let signed = sign(&pdf);
+    assert!(
+        matches!(signed, Err(Error::DamagedXref { .. })),
+        "{signed:?}"
+    );
+}

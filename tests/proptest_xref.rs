@@ -100,7 +100,7 @@ fn check_our_reader(file: &[u8], objects: &Update) -> Result<(), TestCaseError> 
         let Some(XrefEntry::InFile {
             offset,
             gen: listed,
-        }) = doc.entry(num)
+        }) = doc.entry(num).unwrap()
         else {
             return Err(TestCaseError::fail(format!(
                 "object {num} not listed in file form"

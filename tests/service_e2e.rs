@@ -121,3 +121,70 @@ fn official_sdk_drives_every_api_and_error_code() {
     }
     server.stop().unwrap();
 }
+
+/// The official Node SDK against a server on a port other than 80, reached by name: it signs the
+/// host without the port and sends `Host: name:port`. Every request form it offers must work; the
+/// downloaded PDFs must pass pyHanko and pdfsig.
+#[test]
+fn official_node_sdk_drives_every_api() {
+    let Some(node_dir) = node_with_sdk() else {
+        return;
+    };
+    let dir = TempDir::new("e2e-node");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("ess.localhost:{}", listener.local_addr().unwrap().port());
+    let top = format!("public_url = \"http://{endpoint}\"");
+    let config = ServiceConfig::load(&write_config_with(dir.path(), 1000, 2, &top)).unwrap();
+    let keys = load_config_keys(&config).unwrap();
+    let data_dir = dir.path().join("data");
+    let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
+    let server = countersign::server::spawn(listener, service).unwrap();
+
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let who = |w: (&str, &str, &str)| json!({"secret_id": w.0, "secret_key": w.1, "user_id": w.2});
+    let settings = json!({
+        "endpoint": endpoint,
+        "out_dir": out_dir,
+        "admin": who(ADMIN), "uploader": who(UPLOADER), "sub_clerk": who(SUB_CLERK),
+        "pdfs": { "classic": test_pdf("classic.pdf") },
+    });
+    let settings_path = dir.path().join("settings.json");
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let output = Command::new("node")
+        .arg(node_dir.join("e2e.js"))
+        .arg(&settings_path)
+        .current_dir(&node_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "e2e.js failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}");
+    println!("{stdout}");
+
+    let mut validated = 0;
+    for entry in std::fs::read_dir(&out_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let pyhanko = common::pyhanko_validate(&path, &common::root_ca_pem());
+        if !pyhanko.skipped {
+            assert!(
+                pyhanko.all_intact_valid_trusted(),
+                "{path:?}: pyHanko: {pyhanko:?}"
+            );
+        }
+        let pdfsig = common::pdfsig_verify(&path, &common::root_ca_pem());
+        if !pdfsig.skipped {
+            assert!(
+                pdfsig.all_valid_and_trusted(),
+                "{path:?}: pdfsig: {pdfsig:?}"
+            );
+        }
+        validated += 1;
+    }
+    assert!(validated >= 1, "the Node SDK downloaded no PDF");
+    server.stop().unwrap();
+}

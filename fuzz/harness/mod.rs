@@ -109,9 +109,13 @@ pub fn check_xref(data: &[u8]) {
     }
     for num in 0..doc.size().min(OBJECTS_TO_WALK) {
         let gen = match doc.entry(num) {
-            Some(XrefEntry::InFile { gen, .. }) => gen,
-            Some(XrefEntry::Compressed { .. }) => 0,
-            _ => continue,
+            Ok(Some(XrefEntry::InFile { gen, .. })) => gen,
+            Ok(Some(XrefEntry::Compressed { .. })) => 0,
+            Ok(_) => continue,
+            Err(error) => {
+                assert_typed(&error, "entry");
+                continue;
+            }
         };
         let id = ObjRef::new(num, gen);
         match doc.get(id) {

@@ -17,6 +17,9 @@ pub struct FormField {
     pub dict: Dict,
     /// `/FT /Sig`, inherited from an ancestor when absent (§12.7.4.1).
     pub is_signature: bool,
+    /// A kid without `/T`: a widget annotation of its parent field, not a field of its own
+    /// (§12.7.3.1); its parent holds the value.
+    pub is_widget: bool,
 }
 
 impl FormField {
@@ -109,11 +112,13 @@ fn walk(
         None => parent_is_sig,
     };
     let kids = doc.resolve_key(&dict, b"Kids");
+    let is_widget = depth > 0 && !dict.contains(b"T");
     visit(FieldVisit::Field(FormField {
         name: name.clone(),
         reference,
         dict,
         is_signature,
+        is_widget,
     }));
     match kids {
         Ok(Some(Object::Array(kids))) => {

@@ -126,30 +126,30 @@ impl<'a> Document<'a> {
         declared.max(listed)
     }
 
-    /// Where the newest section puts object `num`.
-    pub fn entry(&self, num: u32) -> Option<XrefEntry> {
+    /// Where the newest section puts object `num` (`None`: no section lists it). An entry that a
+    /// section lists but that cannot be read is [`Error::DamagedXref`]: falling back to an older
+    /// revision would read an object the file has replaced.
+    pub fn entry(&self, num: u32) -> Result<Option<XrefEntry>> {
         for section in &self.sections {
-            let entry = section.lookup(self.data, num);
+            let entry = section.lookup(self.data, num)?;
             // In a hybrid section the table wins, then its hidden stream (§7.5.8.4).
-            let hidden = || {
-                section
-                    .hidden_stream
-                    .as_ref()
-                    .and_then(|h| h.lookup(self.data, num))
+            let hidden = || match &section.hidden_stream {
+                Some(h) => h.lookup(self.data, num),
+                None => Ok(None),
             };
             match entry {
                 Some(e @ XrefEntry::InFile { .. }) | Some(e @ XrefEntry::Compressed { .. }) => {
-                    return Some(e)
+                    return Ok(Some(e))
                 }
-                Some(XrefEntry::Free) => return hidden().or(Some(XrefEntry::Free)),
+                Some(XrefEntry::Free) => return Ok(hidden()?.or(Some(XrefEntry::Free))),
                 None => {
-                    if let Some(e) = hidden() {
-                        return Some(e);
+                    if let Some(e) = hidden()? {
+                        return Ok(Some(e));
                     }
                 }
             }
         }
-        None
+        Ok(None)
     }
 
     /// The object `id`; a reference to a free or absent object is the null object (§7.3.10).
@@ -189,7 +189,7 @@ impl<'a> Document<'a> {
     }
 
     fn load(&self, id: ObjRef) -> Result<Object> {
-        match self.entry(id.num) {
+        match self.entry(id.num)? {
             None | Some(XrefEntry::Free) => Ok(Object::Null),
             Some(XrefEntry::InFile { gen, .. }) if gen != id.gen => Ok(Object::Null),
             Some(XrefEntry::InFile { offset, .. }) => {
@@ -223,7 +223,7 @@ impl<'a> Document<'a> {
         if let Some(hit) = self.object_streams.borrow().get(&num) {
             return Ok(Rc::clone(hit));
         }
-        let id = match self.entry(num) {
+        let id = match self.entry(num)? {
             Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
             _ => return Err(Error::MissingObject(format!("{num} 0 R (object stream)"))),
         };
@@ -259,7 +259,7 @@ impl<'a> Document<'a> {
 
     /// The bytes `[start, end)` of the uncompressed object `id` in the file, header to value end.
     pub fn object_span(&self, id: ObjRef) -> Option<std::ops::Range<usize>> {
-        let Some(XrefEntry::InFile { offset, gen }) = self.entry(id.num) else {
+        let Ok(Some(XrefEntry::InFile { offset, gen })) = self.entry(id.num) else {
             return None;
         };
         if gen != id.gen {

@@ -82,10 +82,9 @@ impl XrefSection {
         let mut push_range = |first: u32, count: u32| {
             let end = first.saturating_add(count.min(1 << 20));
             for num in first..end {
-                if matches!(
-                    self.lookup(data, num),
-                    Some(XrefEntry::InFile { .. } | XrefEntry::Compressed { .. })
-                ) {
+                // An unreadable entry is still listed: callers asking "what does this section
+                // redefine" must not miss it.
+                if !matches!(self.lookup(data, num), Ok(None | Some(XrefEntry::Free))) {
                     numbers.push(num);
                 }
             }
@@ -115,45 +114,95 @@ impl XrefSection {
 }
 
 impl TableSubsection {
-    /// `data` is the whole file: fixed-layout entries are parsed from it on demand.
-    fn lookup(&self, data: &[u8], num: u32) -> Option<XrefEntry> {
-        let index =
-            usize::try_from(num.checked_sub(self.first).filter(|&i| i < self.count)?).ok()?;
+    /// The index of `num` in this subsection, when the subsection lists it.
+    fn index_of(&self, num: u32) -> Option<u32> {
+        num.checked_sub(self.first).filter(|&i| i < self.count)
+    }
+
+    /// `data` is the whole file: fixed-layout entries are parsed from it on demand. An entry this
+    /// subsection lists but that cannot be read is damage, never "not listed": an older section
+    /// must not answer in its place.
+    fn lookup(&self, data: &[u8], num: u32, section: u64) -> Result<Option<XrefEntry>> {
+        let Some(index) = self.index_of(num) else {
+            return Ok(None);
+        };
+        let unreadable = |at: Option<usize>| {
+            Error::damaged_xref(
+                at.map_or(section, |at| at as u64),
+                format!("the entry for object {num} in the section at {section} is unreadable"),
+            )
+        };
+        let index = usize::try_from(index).map_err(|_| unreadable(None))?;
         match &self.layout {
-            TableLayout::Parsed(entries) => entries.get(index).copied(),
+            TableLayout::Parsed(entries) => entries
+                .get(index)
+                .copied()
+                .ok_or(unreadable(None))
+                .map(Some),
             TableLayout::Fixed { start, stride } => {
-                let at = index.checked_mul(*stride)?.checked_add(*start)?;
-                parse_table_entry(data.get(at..)?).map(|(entry, _)| entry)
+                let at = index
+                    .checked_mul(*stride)
+                    .and_then(|o| o.checked_add(*start))
+                    .ok_or(unreadable(None))?;
+                data.get(at..)
+                    .and_then(parse_table_entry)
+                    .map(|(entry, _)| Some(entry))
+                    .ok_or_else(|| unreadable(Some(at)))
             }
         }
     }
 }
 
 impl XrefSection {
-    /// The entry this section gives for `num`, if it mentions `num` at all (`data` is the file).
-    pub fn lookup(&self, data: &[u8], num: u32) -> Option<XrefEntry> {
+    /// The entry this section gives for `num`: `Ok(None)` when it does not mention `num`, an
+    /// error when it lists `num` but the entry is unreadable (`data` is the file).
+    pub fn lookup(&self, data: &[u8], num: u32) -> Result<Option<XrefEntry>> {
         match &self.entries {
             Entries::Table(subsections) => {
-                subsections.iter().rev().find_map(|s| s.lookup(data, num))
+                // The last subsection listing `num` wins, as the stream form does.
+                match subsections.iter().rev().find(|s| s.index_of(num).is_some()) {
+                    Some(subsection) => subsection.lookup(data, num, self.offset),
+                    None => Ok(None),
+                }
             }
-            Entries::Stream(stream) => stream.lookup(num),
+            Entries::Stream(stream) => stream.lookup(num, self.offset),
         }
     }
 }
 
 impl StreamEntries {
-    fn lookup(&self, num: u32) -> Option<XrefEntry> {
-        let (first, _, row0) = self
+    fn lookup(&self, num: u32, section: u64) -> Result<Option<XrefEntry>> {
+        let Some(&(first, _, row0)) = self
             .subsections
             .iter()
             .rev()
-            .find(|&&(f, c, _)| num.checked_sub(f).is_some_and(|i| i < c))?;
-        let row = row0.checked_add(usize::try_from(num.checked_sub(*first)?).ok()?)?;
+            .find(|&&(f, c, _)| num.checked_sub(f).is_some_and(|i| i < c))
+        else {
+            return Ok(None);
+        };
+        let unreadable = || {
+            Error::damaged_xref(
+                section,
+                format!("xref stream row for object {num} is unreadable"),
+            )
+        };
         let row_len: usize = self.widths.iter().sum();
-        let start = row.checked_mul(row_len)?;
-        let bytes = self.rows.get(start..start.checked_add(row_len)?)?;
-        let (f0, rest) = bytes.split_at_checked(self.widths[0])?;
-        let (f1, f2) = rest.split_at_checked(self.widths[1])?;
+        let start = num
+            .checked_sub(first)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| row0.checked_add(i))
+            .and_then(|row| row.checked_mul(row_len))
+            .ok_or_else(unreadable)?;
+        let bytes = start
+            .checked_add(row_len)
+            .and_then(|end| self.rows.get(start..end))
+            .ok_or_else(unreadable)?;
+        let (f0, rest) = bytes
+            .split_at_checked(self.widths[0])
+            .ok_or_else(unreadable)?;
+        let (f1, f2) = rest
+            .split_at_checked(self.widths[1])
+            .ok_or_else(unreadable)?;
         // A missing type field means type 1 (§7.5.8.2, Table 17).
         let kind = if self.widths[0] == 0 {
             1
@@ -161,19 +210,19 @@ impl StreamEntries {
             be_number(f0)
         };
         let (a, b) = (be_number(f1), be_number(f2));
-        match kind {
-            0 => Some(XrefEntry::Free),
-            1 => Some(XrefEntry::InFile {
+        Ok(Some(match kind {
+            0 => XrefEntry::Free,
+            1 => XrefEntry::InFile {
                 offset: a,
                 gen: u16::try_from(b).unwrap_or(u16::MAX),
-            }),
-            2 => Some(XrefEntry::Compressed {
-                stream: u32::try_from(a).ok()?,
-                index: u32::try_from(b).ok()?,
-            }),
+            },
+            2 => XrefEntry::Compressed {
+                stream: u32::try_from(a).map_err(|_| unreadable())?,
+                index: u32::try_from(b).map_err(|_| unreadable())?,
+            },
             // Unknown types are references to the null object.
-            _ => Some(XrefEntry::Free),
-        }
+            _ => XrefEntry::Free,
+        }))
     }
 }
 
@@ -423,15 +472,15 @@ mod tests {
         let data = b"xref\n0 3\n0000000000 65535 f\r\n0000000017 00000 n\r\n0000000081 00002 n\r\ntrailer\n<</Size 3>>";
         let section = parse_table(data, 0, 0).unwrap();
         assert_eq!(
-            section.lookup(data, 1),
+            section.lookup(data, 1).unwrap(),
             Some(XrefEntry::InFile { offset: 17, gen: 0 })
         );
         assert_eq!(
-            section.lookup(data, 2),
+            section.lookup(data, 2).unwrap(),
             Some(XrefEntry::InFile { offset: 81, gen: 2 })
         );
-        assert_eq!(section.lookup(data, 0), Some(XrefEntry::Free));
-        assert_eq!(section.lookup(data, 3), None);
+        assert_eq!(section.lookup(data, 0).unwrap(), Some(XrefEntry::Free));
+        assert_eq!(section.lookup(data, 3).unwrap(), None);
         assert_eq!(section.trailer.get(b"Size"), Some(&Object::Integer(3)));
     }
 
@@ -440,11 +489,11 @@ mod tests {
         let data = b"xref\n0 2\n0000000000 65535 f\n0000000017 00000 n\n3 2\n0000000090 00000 n \n0000000099 00000 n\r\ntrailer<<>>";
         let section = parse_table(data, 0, 0).unwrap();
         assert_eq!(
-            section.lookup(data, 1),
+            section.lookup(data, 1).unwrap(),
             Some(XrefEntry::InFile { offset: 17, gen: 0 })
         );
         assert_eq!(
-            section.lookup(data, 4),
+            section.lookup(data, 4).unwrap(),
             Some(XrefEntry::InFile { offset: 99, gen: 0 })
         );
     }
@@ -454,9 +503,24 @@ mod tests {
         let data = b"xref\n1 2\n0000000000 65535 f \n0000000017 00000 n \ntrailer<<>>";
         let section = parse_table(data, 0, 0).unwrap();
         assert_eq!(
-            section.lookup(data, 1),
+            section.lookup(data, 1).unwrap(),
             Some(XrefEntry::InFile { offset: 17, gen: 0 })
         );
+    }
+
+    #[test]
+    fn unreadable_entry_inside_a_listed_subsection_is_damage_not_absence() {
+        // Only the first and last entries are checked when the table is read; the middle one is
+        // found broken on lookup.
+        let data = b"xref\n0 3\n0000000000 65535 f\r\n00000x0017 00000 n\r\n0000000081 00000 n\r\ntrailer\n<</Size 3>>";
+        let section = parse_table(data, 0, 7).unwrap();
+        let error = section.lookup(data, 1).unwrap_err();
+        assert!(
+            matches!(error, Error::DamagedXref { offset: 29, .. }),
+            "{error:?}"
+        );
+        assert_eq!(section.lookup(data, 3).unwrap(), None);
+        assert_eq!(section.object_numbers(data), vec![1, 2]);
     }
 
     #[test]

@@ -210,6 +210,7 @@ fn create_file_counter_sign(
     }
     let now = unix_now();
     let task_id = random_id();
+    let sync = request.sync_mode.unwrap_or(false);
     let task = TaskRecord {
         result_file_id: result_file_id(&task_id),
         id: task_id,
@@ -219,6 +220,10 @@ fn create_file_counter_sign(
         error_detail: String::new(),
         created_at: now,
         updated_at: now,
+        // A synchronous task is created claimed by this request (its first attempt); an
+        // asynchronous one is free for the first worker, here or on another replica.
+        attempts: u32::from(sync),
+        lease_until: sync.then(|| now.saturating_add(core.claims.lease_seconds)),
     };
     if !core.metadata.create_task(&task)? {
         return Err(ApiError::new(
@@ -226,8 +231,8 @@ fn create_file_counter_sign(
             format!("organisation {} has no signatures left", task.organization),
         ));
     }
-    if request.sync_mode.unwrap_or(false) {
-        let done = core.run_task(&task.id)?;
+    if sync {
+        let done = core.run_claimed(&task)?;
         return Ok(CreateFileCounterSignResponse {
             status: done.status.as_str().into(),
             result_file_id: done.result_file_id,

@@ -123,18 +123,48 @@ pub fn tc3_signature(secret_key: &str, date: &str, service: &str, string_to_sign
     hex::encode(hmac_sha256(&secret_signing, string_to_sign.as_bytes()))
 }
 
-/// The string to sign of `request`, with the signed headers' values as received or lower-cased
-/// (the documentation lower-cases them, the Python SDK does not; both must verify).
+/// How a client may have written the signed headers: values as received or lower-cased (the
+/// documentation lower-cases them, the Python SDK does not), and `host` as sent or without its port
+/// (the Node SDK signs the hostname but sends `Host: h:port`).
+#[derive(Clone, Copy, Debug)]
+struct HeaderForm<'a> {
+    lowercase_values: bool,
+    host: Option<&'a str>,
+}
+
+/// The forms of the request's `Host` a signature may cover: as received, and without the port.
+pub fn host_forms(host: &str) -> Vec<&str> {
+    let mut forms = vec![host];
+    if let Some(bare) = host_without_port(host) {
+        forms.push(bare);
+    }
+    forms
+}
+
+/// `h` of `h:port` (`[::1]` of `[::1]:port`); `None` when there is no port.
+pub fn host_without_port(host: &str) -> Option<&str> {
+    let (name, port) = host.rsplit_once(':')?;
+    let is_port = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    // A bare IPv6 address has colons of its own: only `[..]:port` carries a port.
+    let bracketed_or_plain = name.ends_with(']') || !name.contains(':');
+    (is_port && bracketed_or_plain && !name.is_empty()).then_some(name)
+}
+
+/// The string to sign of `request`, with the signed headers written in `form`.
 fn string_to_sign(
     request: &SignedRequest<'_>,
     signed_headers: &[String],
     timestamp: &str,
     scope: &str,
-    lowercase_values: bool,
+    form: HeaderForm<'_>,
 ) -> String {
+    let lowercase_values = form.lowercase_values;
     let mut canonical_headers = String::new();
     for name in signed_headers {
-        let value = request.header(name).unwrap_or_default().trim();
+        let value = match (name.as_str(), form.host) {
+            ("host", Some(host)) => host,
+            _ => request.header(name).unwrap_or_default().trim(),
+        };
         canonical_headers.push_str(name);
         canonical_headers.push(':');
         if lowercase_values {
@@ -178,12 +208,16 @@ pub fn authorization_header(
     let date = utc_date(timestamp);
     let scope = format!("{date}/{service}/tc3_request");
     let signed_headers = ["content-type".to_owned(), "host".to_owned()];
+    let form = HeaderForm {
+        lowercase_values: false,
+        host: None,
+    };
     let to_sign = string_to_sign(
         request,
         &signed_headers,
         &timestamp.to_string(),
         &scope,
-        false,
+        form,
     );
     let signature = tc3_signature(secret_key, &date, service, &to_sign);
     format!(
@@ -230,13 +264,20 @@ pub fn verify_request(
         "{}/{}/tc3_request",
         authorization.date, authorization.service
     );
-    for lowercase_values in [false, true] {
+    let host = request.header("Host").unwrap_or_default().trim();
+    let forms = host_forms(host).into_iter().flat_map(|host| {
+        [false, true].map(|lowercase_values| HeaderForm {
+            lowercase_values,
+            host: Some(host),
+        })
+    });
+    for form in forms {
         let to_sign = string_to_sign(
             request,
             &authorization.signed_headers,
             timestamp_text,
             &scope,
-            lowercase_values,
+            form,
         );
         let expected = tc3_signature(
             &secret_key,
@@ -351,6 +392,50 @@ mod tests {
         let unsigned = headers(None, timestamp);
         assert_eq!(
             verify_request(&request(&unsigned), key_of, timestamp)
+                .unwrap_err()
+                .code,
+            ErrorCode::SignatureFailure
+        );
+    }
+
+    #[test]
+    fn host_forms_drop_only_a_port() {
+        assert_eq!(
+            host_without_port("ess.example.com:8080"),
+            Some("ess.example.com")
+        );
+        assert_eq!(host_without_port("127.0.0.1:1"), Some("127.0.0.1"));
+        assert_eq!(host_without_port("[::1]:443"), Some("[::1]"));
+        assert_eq!(host_without_port("ess.example.com"), None);
+        assert_eq!(host_without_port("::1"), None);
+        assert_eq!(host_without_port("h:"), None);
+        assert_eq!(host_without_port(":80"), None);
+    }
+
+    /// The Node SDK signs `host:127.0.0.1` but sends `Host: 127.0.0.1:port`; the port is the only
+    /// difference accepted, another host is still refused.
+    #[test]
+    fn a_signature_over_the_host_without_its_port_verifies() {
+        let timestamp = 1_551_113_065;
+        let bare = vec![
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+            ("Host".to_owned(), "127.0.0.1".to_owned()),
+        ];
+        let header = authorization_header(&request(&bare), SECRET_ID, SECRET_KEY, "ess", timestamp);
+        let sent = |host: &str| {
+            vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("Host".to_owned(), host.to_owned()),
+                ("X-TC-Timestamp".to_owned(), timestamp.to_string()),
+                ("Authorization".to_owned(), header.clone()),
+            ]
+        };
+        let key_of = |id: &str| (id == SECRET_ID).then(|| SECRET_KEY.to_owned());
+        let with_port = sent("127.0.0.1:8080");
+        assert!(verify_request(&request(&with_port), key_of, timestamp).is_ok());
+        let other_host = sent("127.0.0.2:8080");
+        assert_eq!(
+            verify_request(&request(&other_host), key_of, timestamp)
                 .unwrap_err()
                 .code,
             ErrorCode::SignatureFailure

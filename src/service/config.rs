@@ -4,6 +4,10 @@
 //! workers = 2                      # async signing threads (default: number of cores)
 //! rate_limit = 20                  # requests per second, per action and organisation
 //! public_url = "https://ess.example.com"   # base of DescribeFileUrls links (default: listen address)
+//! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
+//! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files)
+//! task_lease_seconds = 60          # how long a run owns a task before others may take it over
+//! task_max_attempts = 3            # runs started for one task before it is marked FAILED
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
 //! [rate_limits]                    # per-action overrides
@@ -40,7 +44,7 @@ use super::error::ServiceError;
 /// Requests per second per action and organisation when the configuration names no other.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     /// Threads that sign asynchronous tasks; `None`: one per core. With 0, asynchronous tasks are
@@ -58,14 +62,68 @@ pub struct ServiceConfig {
     /// organisation's chain is trusted anyway; nothing else is.
     #[serde(default)]
     pub trust_roots: Vec<PathBuf>,
+    /// Where metadata lives: `None` or `"sqlite"`, the embedded database in the data folder;
+    /// `"postgres://..."`, a PostgreSQL database that several replicas share.
+    pub store: Option<String>,
+    /// Folder of the file bytes; `None`: `files` in the data folder. Replicas on one host may
+    /// share it.
+    pub blobs: Option<std::path::PathBuf>,
+    /// Seconds a task run owns its task; a task whose runner died is taken over after this.
+    #[serde(default = "default_task_lease_seconds")]
+    pub task_lease_seconds: u32,
+    /// Runs started for one task before it is given up as FAILED (a task that crashes its
+    /// process every time must not be retried forever).
+    #[serde(default = "default_task_max_attempts")]
+    pub task_max_attempts: u32,
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
     #[serde(default)]
     pub employees: Vec<EmployeeConfig>,
 }
 
+impl Default for ServiceConfig {
+    /// What an empty configuration file gives.
+    fn default() -> Self {
+        Self {
+            workers: None,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            rate_limits: BTreeMap::new(),
+            public_url: None,
+            store: None,
+            blobs: None,
+            task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
+            task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
+            trust_roots: Vec::new(),
+            organizations: Vec::new(),
+            employees: Vec::new(),
+        }
+    }
+}
+
 fn default_rate_limit() -> u32 {
     DEFAULT_RATE_LIMIT
+}
+
+/// Default of `task_lease_seconds`: far above the time one signature takes.
+pub const DEFAULT_TASK_LEASE_SECONDS: u32 = 60;
+/// Default of `task_max_attempts`.
+pub const DEFAULT_TASK_MAX_ATTEMPTS: u32 = 3;
+
+fn default_task_lease_seconds() -> u32 {
+    DEFAULT_TASK_LEASE_SECONDS
+}
+
+fn default_task_max_attempts() -> u32 {
+    DEFAULT_TASK_MAX_ATTEMPTS
+}
+
+/// Where the metadata lives, from `store`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The embedded SQLite database in the data folder.
+    Sqlite,
+    /// A PostgreSQL connection URL.
+    Postgres(String),
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -162,6 +220,27 @@ impl ServiceConfig {
         Self::from_toml(&text, base_dir)
     }
 
+    /// The store selected by `store`.
+    pub fn store_location(&self) -> Result<StoreLocation, ServiceError> {
+        match self.store.as_deref() {
+            None | Some("sqlite") => Ok(StoreLocation::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreLocation::Postgres(url.to_owned()))
+            }
+            Some(_) => Err(config_error(
+                "store must be \"sqlite\" or a postgres://... URL".into(),
+            )),
+        }
+    }
+
+    /// The task claim settings.
+    pub fn claim_policy(&self) -> super::store::ClaimPolicy {
+        super::store::ClaimPolicy {
+            lease_seconds: i64::from(self.task_lease_seconds),
+            max_attempts: self.task_max_attempts,
+        }
+    }
+
     /// The rate limit of one action.
     pub fn rate_limit_for(&self, action: &str) -> u32 {
         self.rate_limits
@@ -215,6 +294,12 @@ impl ServiceConfig {
                     )));
                 }
             }
+        }
+        self.store_location()?;
+        if self.task_lease_seconds == 0 || self.task_max_attempts == 0 {
+            return Err(config_error(
+                "task_lease_seconds and task_max_attempts must be at least 1".into(),
+            ));
         }
         if self.rate_limit == 0 || self.rate_limits.values().any(|&limit| limit == 0) {
             return Err(config_error(
@@ -271,6 +356,17 @@ mod tests {
         assert_eq!(config.employees[0].permissions, [Permission::CounterSign]);
         let defaults = ServiceConfig::from_toml("", Path::new(".")).unwrap();
         assert_eq!(defaults.rate_limit, DEFAULT_RATE_LIMIT);
+        assert_eq!(defaults.store_location().unwrap(), StoreLocation::Sqlite);
+        assert_eq!(
+            (defaults.task_lease_seconds, defaults.task_max_attempts),
+            (DEFAULT_TASK_LEASE_SECONDS, DEFAULT_TASK_MAX_ATTEMPTS)
+        );
+        let shared =
+            ServiceConfig::from_toml("store = \"postgres://u@db/cs\"", Path::new(".")).unwrap();
+        assert_eq!(
+            shared.store_location().unwrap(),
+            StoreLocation::Postgres("postgres://u@db/cs".into())
+        );
     }
 
     #[test]
@@ -286,6 +382,8 @@ mod tests {
                 "permissions = [\"everything\"]",
             ),
             VALID.replace("quota = 10", "quota = 10\ncolour = \"blue\""),
+            VALID.replace("rate_limit = 7", "rate_limit = 7\nstore = \"mysql://x\""),
+            VALID.replace("rate_limit = 7", "rate_limit = 7\ntask_max_attempts = 0"),
         ];
         for text in broken {
             assert!(

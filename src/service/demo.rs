@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::config::{
     CredentialConfig, EmployeeConfig, OrganizationConfig, Permission, SecretConfig, ServiceConfig,
-    DEFAULT_RATE_LIMIT,
+    DEFAULT_RATE_LIMIT, DEFAULT_TASK_LEASE_SECONDS, DEFAULT_TASK_MAX_ATTEMPTS,
 };
 use super::credentials::certified_key_from_pem;
 use super::error::ServiceError;
@@ -80,6 +80,10 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limits: BTreeMap::new(),
         public_url: None,
         trust_roots: Vec::new(),
+        store: None,
+        blobs: None,
+        task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
+        task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
         organizations: vec![
             OrganizationConfig {
                 id: GROUP_ORGANIZATION_ID.into(),

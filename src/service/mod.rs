@@ -34,12 +34,13 @@ use std::sync::{Arc, RwLock};
 use serde_json::{json, Value};
 
 pub use self::auth::SignedRequest;
+use self::config::StoreLocation;
 pub use self::config::{Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
 use self::rate_limit::RateLimiter;
-use self::store::{BlobStore, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
+use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
 use self::token::DownloadTokens;
 use crate::crypto::CertifiedKey;
@@ -56,6 +57,7 @@ pub(crate) struct Core {
     /// What VerifyDigitFile trusts (see [`trust_roots`]).
     trust_roots: Vec<x509_cert::Certificate>,
     limiter: RateLimiter,
+    claims: ClaimPolicy,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
 }
@@ -118,8 +120,24 @@ impl Service {
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
         std::fs::create_dir_all(data_dir).map_err(StoreError::from)?;
-        let metadata = Arc::new(SqliteStore::open(&data_dir.join("countersign.db"))?);
-        let blobs = Arc::new(DirBlobStore::open(&data_dir.join("files"))?);
+        let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
+            StoreLocation::Sqlite => {
+                let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
+                // One process per SQLite store: the runs that held leases died with it.
+                store.release_leases()?;
+                Arc::new(store)
+            }
+            StoreLocation::Postgres(_) => {
+                return Err(ServiceError::Config(
+                    "store = postgres://... needs a build with the `postgres` feature".into(),
+                ))
+            }
+        };
+        let blob_dir = config
+            .blobs
+            .clone()
+            .unwrap_or_else(|| data_dir.join("files"));
+        let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
         Self::with_stores(config, keys, metadata, blobs, engine)
     }
 
@@ -138,13 +156,18 @@ impl Service {
         }
         let tokens = DownloadTokens::new(metadata.installation_key()?);
         let limits = config.clone();
+        let limiter = RateLimiter::with_store(
+            move |action| limits.rate_limit_for(action),
+            Arc::clone(&metadata),
+        );
         let core = Arc::new(Core {
             directory,
             metadata,
             blobs,
             engine,
             trust_roots,
-            limiter: RateLimiter::new(move |action| limits.rate_limit_for(action)),
+            limiter,
+            claims: config.claim_policy(),
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
         });
@@ -153,10 +176,10 @@ impl Service {
                 .map(usize::from)
                 .unwrap_or(2)
         });
-        let pool = WorkerPool::start(Arc::clone(&core), workers).map_err(ServiceError::Workers)?;
-        for task in core.metadata.processing_tasks()? {
-            pool.submit(task.id);
-        }
+        // Idle workers look for free tasks (left by a previous run or another replica) this often.
+        let poll = std::time::Duration::from_millis(500);
+        let pool =
+            WorkerPool::start(Arc::clone(&core), workers, poll).map_err(ServiceError::Workers)?;
         Ok(Self {
             core,
             pool: Some(pool),

@@ -2,10 +2,15 @@
 //!
 //! A bucket holds at most `rate` tokens (one second of burst) and refills continuously at `rate`
 //! tokens per second; a request takes one token or is refused with `RequestLimitExceeded`.
+//!
+//! With a store that keeps shared buckets (PostgreSQL), the buckets live there, so that the limit
+//! holds for all replicas together; otherwise they live in this process's memory.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use super::store::MetadataStore;
 
 #[derive(Debug)]
 struct Bucket {
@@ -17,6 +22,7 @@ struct Bucket {
 pub struct RateLimiter {
     limit_of: Box<dyn Fn(&str) -> u32 + Send + Sync>,
     buckets: Mutex<HashMap<(String, String), Bucket>>,
+    shared: Option<Arc<dyn MetadataStore>>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -30,11 +36,32 @@ impl RateLimiter {
         Self {
             limit_of: Box::new(limit_of),
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// A limiter that keeps its buckets in `store` when the store can share them.
+    pub fn with_store(
+        limit_of: impl Fn(&str) -> u32 + Send + Sync + 'static,
+        store: Arc<dyn MetadataStore>,
+    ) -> Self {
+        Self {
+            shared: Some(store),
+            ..Self::new(limit_of)
         }
     }
 
     /// Takes a token for `action` by `organization` now; false when the bucket is empty.
     pub fn try_acquire(&self, organization: &str, action: &str) -> bool {
+        if let Some(store) = &self.shared {
+            let rate = (self.limit_of)(action).max(1);
+            match store.take_rate_token(organization, action, rate) {
+                Ok(Some(granted)) => return granted,
+                Ok(None) => {}
+                // Unreachable shared store: refuse rather than let every replica grant the rate.
+                Err(_) => return false,
+            }
+        }
         self.try_acquire_at(organization, action, Instant::now())
     }
 

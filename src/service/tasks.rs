@@ -1,32 +1,55 @@
 //! Running counter-signing tasks: the idempotent task step and the worker pool.
 //!
-//! Crash safety rests on three facts: a task is committed (with its quota charge) before its
-//! TaskId is returned; every task still PROCESSING at start-up is queued again; and a task's result
-//! goes to a file id derived from the task id, written atomically, so a re-run either finds the
-//! complete result of an earlier run (and only records it) or writes the one and only result.
+//! Crash safety rests on four facts: a task is committed (with its quota charge) before its
+//! TaskId is returned; every run of a task is a claim in the store (attempt counter + lease), so a
+//! task whose runner died is claimed again once its lease expires, by this process or another
+//! replica; a task that used all its attempts is marked FAILED rather than retried forever; and a
+//! task's result goes to a file id derived from the task id, written atomically, so a re-run either
+//! finds the complete result of an earlier run (and only records it) or writes the one and only
+//! result, and only the first run to finish records it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use super::clock::unix_now;
 use super::error::ApiError;
-use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
+use super::store::{FileKind, FileRecord, TaskRecord};
 use super::Core;
 
 impl Core {
-    /// Runs one task to FINISHED or FAILED. `Err` carries the failure (already recorded) so that
-    /// synchronous callers can answer with its code.
-    pub(crate) fn run_task(&self, task_id: &str) -> Result<TaskRecord, ApiError> {
-        let task = self
+    /// Claims task `task_id` and runs it, unless it is done or another run holds its lease.
+    fn claim_and_run(&self, task_id: &str) -> Result<(), ApiError> {
+        if let Some(task) = self
             .metadata
-            .task(task_id)?
-            .ok_or_else(|| ApiError::not_found(format!("task {task_id} not found")))?;
-        if task.status != TaskStatus::Processing {
-            return Ok(task);
+            .claim_task(task_id, unix_now(), &self.claims)?
+        {
+            self.run_claimed(&task)?;
         }
-        match self.produce_result(&task) {
+        Ok(())
+    }
+
+    /// Claims the oldest free task (new, or abandoned by a dead runner) and runs it; false when
+    /// there was none.
+    fn claim_next_and_run(&self) -> Result<bool, ApiError> {
+        match self.metadata.claim_next(unix_now(), &self.claims)? {
+            Some(task) => {
+                // Its failure is recorded on the task; the worker just goes on.
+                let _ = self.run_claimed(&task);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Runs a task this caller holds the claim of to FINISHED or FAILED (a task that is neither
+    /// any more is left as it is). `Err` carries the failure (already recorded) so that
+    /// synchronous callers can answer with its code; a store failure leaves the task PROCESSING
+    /// for the next claim.
+    pub(crate) fn run_claimed(&self, task: &TaskRecord) -> Result<TaskRecord, ApiError> {
+        match self.produce_result(task) {
             Ok(result) => {
                 self.metadata.finish_task(&task.id, &result, unix_now())?;
             }
@@ -37,8 +60,8 @@ impl Core {
             }
         }
         self.metadata
-            .task(task_id)?
-            .ok_or_else(|| ApiError::internal(format!("task {task_id} vanished")))
+            .task(&task.id)?
+            .ok_or_else(|| ApiError::internal(format!("task {} vanished", task.id)))
     }
 
     fn produce_result(&self, task: &TaskRecord) -> Result<FileRecord, ApiError> {
@@ -92,7 +115,9 @@ fn signed_name(name: &str) -> String {
     format!("{stem}-countersigned.pdf")
 }
 
-/// Threads that take task ids from a queue and run them.
+/// Threads that run tasks: those this process accepted (sent through a queue, so they start at
+/// once) and, whenever idle, any free task in the store (new ones accepted by other replicas, and
+/// those whose runner died).
 pub(crate) struct WorkerPool {
     sender: Option<Sender<String>>,
     stopping: Arc<AtomicBool>,
@@ -100,7 +125,8 @@ pub(crate) struct WorkerPool {
 }
 
 impl WorkerPool {
-    pub(crate) fn start(core: Arc<Core>, count: usize) -> std::io::Result<Self> {
+    /// `poll`: how long an idle worker waits before looking for free tasks in the store.
+    pub(crate) fn start(core: Arc<Core>, count: usize, poll: Duration) -> std::io::Result<Self> {
         let (sender, receiver) = mpsc::channel::<String>();
         let receiver = Arc::new(Mutex::new(receiver));
         let stopping = Arc::new(AtomicBool::new(false));
@@ -118,14 +144,14 @@ impl WorkerPool {
             // On error `pool` is dropped, which stops the workers already started.
             let worker = std::thread::Builder::new()
                 .name(format!("countersign-worker-{index}"))
-                .spawn(move || work(&core, &receiver, &stopping))?;
+                .spawn(move || work(&core, &receiver, &stopping, poll))?;
             pool.workers.push(worker);
         }
         Ok(pool)
     }
 
-    /// Queues a task. Tasks not run before shutdown stay PROCESSING in the store and are queued
-    /// again at the next start.
+    /// Queues a task. Tasks not run before shutdown stay PROCESSING in the store and are claimed
+    /// by the next worker that looks for free tasks, here or on another replica.
     pub(crate) fn submit(&self, task_id: String) {
         if let Some(sender) = &self.sender {
             // Fails only when every worker has exited, i.e. during shutdown: see above.
@@ -134,18 +160,28 @@ impl WorkerPool {
     }
 }
 
-fn work(core: &Core, receiver: &Mutex<Receiver<String>>, stopping: &AtomicBool) {
+fn work(core: &Core, receiver: &Mutex<Receiver<String>>, stopping: &AtomicBool, poll: Duration) {
     loop {
         let next = {
             let receiver = receiver.lock().unwrap_or_else(|poison| poison.into_inner());
-            receiver.recv()
+            receiver.recv_timeout(poll)
         };
-        let Ok(task_id) = next else { return };
         if stopping.load(Ordering::SeqCst) {
             return;
         }
-        // Failures are recorded on the task; nothing more to do with them here.
-        let _ = core.run_task(&task_id);
+        match next {
+            // Failures are recorded on the task; nothing more to do with them here.
+            Ok(task_id) => {
+                let _ = core.claim_and_run(&task_id);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                // Drain the free tasks, then wait again; a store error waits one poll period.
+                while !stopping.load(Ordering::SeqCst) && core.claim_next_and_run().unwrap_or(false)
+                {
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
     }
 }
 

@@ -396,6 +396,49 @@ fn accepted_tasks_survive_a_restart() {
 }
 
 #[test]
+fn a_task_that_keeps_killing_its_process_is_given_up_after_max_attempts() {
+    let dir = TempDir::new("svc-crashloop");
+    let task = {
+        let service = open(&dir, 0, Arc::new(FakeEngine::default()));
+        let file = upload(&service, "admin", None, PDF);
+        let task = sign(&service, "admin", None, &file, false).unwrap()["TaskId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        task
+    };
+    // Three starts, each claiming the task (as a worker does) and dying before it ends.
+    for attempt in 1..=3 {
+        let service = open(&dir, 0, Arc::new(FakeEngine::default()));
+        let claimed = service
+            .core
+            .metadata
+            .claim_task(&task, clock::unix_now(), &service.core.claims)
+            .unwrap()
+            .expect("the dead run's lease is released at start");
+        assert_eq!(claimed.attempts, attempt);
+        // While the lease holds, nobody else may run it.
+        assert!(service
+            .core
+            .metadata
+            .claim_task(&task, clock::unix_now(), &service.core.claims)
+            .unwrap()
+            .is_none());
+    }
+    let engine = Arc::new(FakeEngine::default());
+    let service = open(&dir, 1, Arc::clone(&engine));
+    let failed = wait_for(&service, "admin", &task);
+    assert_eq!(failed["Status"], "FAILED");
+    assert_eq!(
+        failed["ErrorDetail"],
+        "abandoned after 3 attempts: the process running it stopped each time"
+    );
+    assert_eq!(engine.signatures.load(Ordering::SeqCst), 0);
+    // Given up means not charged.
+    assert_eq!(service.balance("group").unwrap(), Some(100));
+}
+
+#[test]
 fn a_result_written_before_the_crash_is_recorded_not_signed_again() {
     let dir = TempDir::new("svc-idem");
     let task = {

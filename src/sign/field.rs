@@ -288,20 +288,39 @@ pub fn form_fields(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FormField>>
     }
 }
 
-/// The first signature field without a value (a terminal field: no `/Kids` of its own fields).
+/// The first signature field without a value: a terminal field (its `/Kids`, if any, are only
+/// widgets), never a widget itself, and never one that already holds a signature.
 fn first_empty_signature_field(
     doc: &Document<'_>,
     catalog: &Dict,
 ) -> Result<Option<(ObjRef, String, Dict)>> {
     for field in form_fields(doc, catalog)? {
-        let terminal = !field.dict.contains(b"Kids");
-        if field.is_signature && terminal && !field.dict.contains(b"V") {
-            if let Some(reference) = field.reference {
-                return Ok(Some((reference, field.name, field.dict)));
-            }
+        let empty = field.is_signature && !field.is_widget && !field.dict.contains(b"V");
+        if !empty || has_field_kids(doc, &field.dict)? {
+            continue;
+        }
+        if let Some(reference) = field.reference {
+            return Ok(Some((reference, field.name, field.dict)));
         }
     }
     Ok(None)
+}
+
+/// Whether `/Kids` holds fields (kids with `/T`) rather than only the field's widgets.
+fn has_field_kids(doc: &Document<'_>, field: &Dict) -> Result<bool> {
+    let Some(Object::Array(kids)) = doc.resolve_key(field, b"Kids")? else {
+        return Ok(false);
+    };
+    for kid in &kids {
+        if doc
+            .resolve(kid)?
+            .as_dict()
+            .is_some_and(|k| k.contains(b"T"))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Fills the first empty signature field with `sig_ref`, when the document has one: the

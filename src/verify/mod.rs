@@ -311,7 +311,7 @@ fn describe_later_updates(doc: &Document<'_>, report: &mut SignatureReport, sign
                 continue;
             }
             let gen = match doc.entry(num) {
-                Some(crate::pdf::XrefEntry::InFile { gen, .. }) => gen,
+                Ok(Some(crate::pdf::XrefEntry::InFile { gen, .. })) => gen,
                 _ => 0,
             };
             let name = format!("{num} {gen} R");

@@ -64,6 +64,11 @@ pub const HSM: (&str, &str, &str) = ("AKIDhsmAdmin", "hsm-admin-secret", "hsm-ad
 /// The test deployment: a group with a subsidiary, an unrelated organisation, one without quota
 /// and one whose signer (an "HSM") the e2e test replaces with a failing one.
 pub fn write_config(dir: &Path, rate_limit: u32, workers: usize) -> PathBuf {
+    write_config_with(dir, rate_limit, workers, "")
+}
+
+/// [`write_config`] with extra top-level settings (`public_url = ...`).
+pub fn write_config_with(dir: &Path, rate_limit: u32, workers: usize, top: &str) -> PathBuf {
     let pem = |name: &str| pki(name).display().to_string().replace('\\', "/");
     let all = r#"["upload", "counter_sign", "verify", "download"]"#;
     let employee = |who: (&str, &str, &str), org: &str, permissions: &str| {
@@ -81,7 +86,7 @@ pub fn write_config(dir: &Path, rate_limit: u32, workers: usize) -> PathBuf {
         )
     };
     let text = [
-        format!("workers = {workers}\nrate_limit = {rate_limit}\n"),
+        format!("{top}\nworkers = {workers}\nrate_limit = {rate_limit}\n"),
         organization("group", None, 100_000, "demo"),
         organization("sub", Some("group"), 100_000, "deep-rsa4096"),
         organization("other", None, 100_000, "demo"),
@@ -202,7 +207,7 @@ pub fn wait_task(
     }
 }
 
-fn ci() -> bool {
+pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true")
 }
 
@@ -227,4 +232,24 @@ pub fn python_with_sdk() -> Option<PathBuf> {
         eprintln!("skipped: {why}");
     }
     found
+}
+
+/// `node` and the official Node SDK installed in tests/service/node (`npm ci` there, as .ci/run
+/// does): the folder to run `e2e.js` in. `None` after printing "skipped: ..." outside CI.
+pub fn node_with_sdk() -> Option<PathBuf> {
+    let folder = repo_root().join("tests").join("service").join("node");
+    let sdk = folder.join("node_modules").join("tencentcloud-sdk-nodejs");
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if node && sdk.is_dir() {
+        return Some(folder);
+    }
+    let why = "node or tencentcloud-sdk-nodejs not found (run `npm ci` in tests/service/node)";
+    if ci() {
+        panic!("{why}, but CI=true requires it (see .ci/run)");
+    }
+    eprintln!("skipped: {why}");
+    None
 }

@@ -3,12 +3,18 @@
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::BlobStore;
 use crate::service::error::StoreError;
 use crate::service::ids::random_id;
 
-/// Blobs under `root/blobs/<first two hex digits>/<id>`; temporary files under `root/tmp`.
+/// A temporary file this old is a leftover of a crashed write, not one in progress.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Blobs under `root/blobs/<first two hex digits>/<id>`; temporary files under `root/tmp`, with a
+/// random name each, so that several processes (replicas on one host) can share the folder: each
+/// write renames its own complete file into place, and a reader sees one whole version.
 #[derive(Debug)]
 pub struct DirBlobStore {
     blobs: PathBuf,
@@ -21,9 +27,19 @@ impl DirBlobStore {
         let tmp = root.join("tmp");
         fs::create_dir_all(&blobs)?;
         fs::create_dir_all(&tmp)?;
-        // Leftovers of writes interrupted by a crash were never renamed into place: drop them.
+        // Leftovers of writes interrupted by a crash were never renamed into place: drop them. Only
+        // old ones: another replica sharing this folder may be writing a fresh one right now.
         for entry in fs::read_dir(&tmp)? {
-            let _ = fs::remove_file(entry?.path());
+            let entry = entry?;
+            let stale = entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age > STALE_TEMP_AGE);
+            if stale {
+                let _ = fs::remove_file(entry.path());
+            }
         }
         Ok(Self { blobs, tmp })
     }
@@ -97,5 +113,39 @@ mod tests {
         assert_eq!(store.get(&id).unwrap(), None);
         assert!(store.put("../../etc/passwd", b"x").is_err());
         assert!(store.get("zz").is_err());
+    }
+
+    #[test]
+    fn two_stores_on_one_folder_write_the_same_blob_concurrently() {
+        let dir = crate::service::testing::TempDir::new("blob-shared");
+        let id = random_id();
+        let first = DirBlobStore::open(dir.path()).unwrap();
+        // A write in progress of the first replica survives the second replica's start.
+        let in_progress = dir.path().join("tmp").join("in-progress.tmp");
+        fs::write(&in_progress, b"partial").unwrap();
+        let second = DirBlobStore::open(dir.path()).unwrap();
+        assert!(in_progress.exists());
+        let contents: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 64 * 1024]).collect();
+        std::thread::scope(|scope| {
+            for (index, content) in contents.iter().enumerate() {
+                let store = if index % 2 == 0 { &first } else { &second };
+                let id = &id;
+                scope.spawn(move || {
+                    for _ in 0..20 {
+                        store.put(id, content).unwrap();
+                        // Whatever a reader sees is one complete write.
+                        let seen = store.get(id).unwrap().unwrap();
+                        assert!(contents_match(&seen));
+                    }
+                });
+            }
+        });
+        assert!(contents.contains(&first.get(&id).unwrap().unwrap()));
+        // Only the foreign temporary file is left.
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 1);
+    }
+
+    fn contents_match(seen: &[u8]) -> bool {
+        seen.len() == 64 * 1024 && seen.iter().all(|&b| b == seen[0])
     }
 }

@@ -1,18 +1,21 @@
-//! Durable state behind traits: metadata (files, tasks, quota) and file bytes (blobs).
+//! Durable state behind traits: metadata (files, tasks, quota, rate limits) and file bytes (blobs).
 //!
 //! The default implementation is [`SqliteStore`] plus [`DirBlobStore`]: SQLite (bundled, so there is
 //! no server to install) is a transactional, crash-safe embedded database whose write-ahead log
 //! survives `kill -9` and power loss with `synchronous=FULL`; it keeps the small, relational,
 //! frequently updated records, where a task's state change and its quota charge must commit
 //! together. File bytes, which can be megabytes and are written once, go to plain files written
-//! atomically (temporary file, fsync, rename, fsync of the folder), which keeps the database small
-//! and lets a restart see either the whole file or none of it.
+//! atomically (unique temporary file, fsync, rename, fsync of the folder), which keeps the database
+//! small and lets a restart, or another replica on the same folder, see either the whole file or none.
 //!
-//! A deployment that outgrows one machine implements [`MetadataStore`] on a shared database
-//! (PostgreSQL: the same tables, `UPDATE ... WHERE status = 'PROCESSING'` for the transitions) and
-//! [`BlobStore`] on shared storage; the service only talks to the traits. With several nodes,
-//! "re-queue every PROCESSING task at start" becomes a lease (a `claimed_until` column taken with
-//! `SELECT ... FOR UPDATE SKIP LOCKED`), so a node only resumes tasks whose owner stopped renewing.
+//! Several replicas share one PostgreSQL database instead (feature `postgres`, `PostgresStore`):
+//! the same tables, tasks claimed with `SELECT ... FOR UPDATE SKIP LOCKED` under a lease, and the
+//! rate-limit buckets kept in the database so that the limit holds across replicas.
+//!
+//! Every task run is a *claim*: the attempt counter goes up and a lease (`lease_until`) is taken in
+//! one statement. A task whose lease expired (its runner died) can be claimed again; one that has
+//! used all its attempts is marked FAILED instead, so a task that crashes its process every time is
+//! not retried forever.
 
 mod blob;
 mod sqlite;
@@ -101,6 +104,28 @@ pub struct TaskRecord {
     pub error_detail: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// How many runs have been started (claims), counting the one in progress.
+    pub attempts: u32,
+    /// Unix seconds until which the current run owns the task; `None`: nobody runs it.
+    pub lease_until: Option<i64>,
+}
+
+/// How tasks are claimed: a claim holds the task for `lease_seconds`; a task is claimed at most
+/// `max_attempts` times, after which it is marked FAILED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimPolicy {
+    pub lease_seconds: i64,
+    pub max_attempts: u32,
+}
+
+impl ClaimPolicy {
+    /// What FAILED tasks that used up their attempts say.
+    pub fn exhausted_detail(&self) -> String {
+        format!(
+            "abandoned after {} attempts: the process running it stopped each time",
+            self.max_attempts
+        )
+    }
 }
 
 /// File metadata.
@@ -115,12 +140,24 @@ pub trait FileStore: Send + Sync {
 
 /// Task state and the quota charge that goes with it.
 pub trait TaskStore: Send + Sync {
-    /// Records a new PROCESSING task and takes one signature from its organisation's balance, in one
-    /// transaction. `Ok(false)`: the balance is zero and nothing was recorded.
+    /// Records a new PROCESSING task (with its `attempts` and `lease_until`, so that a synchronous
+    /// caller creates it already claimed) and takes one signature from its organisation's balance,
+    /// in one transaction. `Ok(false)`: the balance is zero and nothing was recorded.
     fn create_task(&self, task: &TaskRecord) -> Result<bool, StoreError>;
     fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError>;
-    /// Every task still PROCESSING (to re-queue after a restart), oldest first.
+    /// Every task still PROCESSING, oldest first.
     fn processing_tasks(&self) -> Result<Vec<TaskRecord>, StoreError>;
+    /// Claims task `id` for one run if it is PROCESSING and nobody holds an unexpired lease at
+    /// `now`: attempts + 1, lease until `now + lease_seconds`. A task that already used
+    /// `max_attempts` is marked FAILED (and refunded) instead. `None`: not claimed.
+    fn claim_task(
+        &self,
+        id: &str,
+        now: i64,
+        policy: &ClaimPolicy,
+    ) -> Result<Option<TaskRecord>, StoreError>;
+    /// Claims the oldest claimable task, as [`TaskStore::claim_task`] does; `None`: none is free.
+    fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError>;
     /// Records the result file (if not yet recorded) and marks the task FINISHED, in one
     /// transaction; a task that is no longer PROCESSING is left as it is.
     fn finish_task(&self, task_id: &str, result: &FileRecord, now: i64) -> Result<(), StoreError>;
@@ -144,6 +181,18 @@ pub trait QuotaStore: Send + Sync {
 pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     /// A random secret created on first use and kept forever (keys the download tokens).
     fn installation_key(&self) -> Result<Vec<u8>, StoreError>;
+
+    /// Takes one request token from the shared bucket of (`organization`, `action`) holding at most
+    /// `rate` tokens and refilled at `rate` per second. `None`: this store keeps no shared buckets
+    /// (one process: the service counts in memory).
+    fn take_rate_token(
+        &self,
+        _organization: &str,
+        _action: &str,
+        _rate: u32,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// File bytes by id.

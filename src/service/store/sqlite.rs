@@ -3,15 +3,20 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{
-    FileKind, FileRecord, FileStore, MetadataStore, QuotaStore, TaskRecord, TaskStatus, TaskStore,
+    ClaimPolicy, FileKind, FileRecord, FileStore, MetadataStore, QuotaStore, TaskRecord,
+    TaskStatus, TaskStore,
 };
 use crate::service::error::StoreError;
 use crate::service::ids::secret_bytes;
 
-const SCHEMA: &str = "
+/// Schema versions, applied in order; the database's `user_version` is the number applied. Never
+/// edit a released step: add one. Step 1 is the schema from before versioning (hence `IF NOT
+/// EXISTS`: such databases already have it at version 0).
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY,
     organization TEXT NOT NULL,
@@ -41,7 +46,37 @@ CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
-";
+",
+    "
+ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN lease_until INTEGER;
+",
+];
+
+/// Brings the database to the last schema version, one transaction per step.
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    loop {
+        // IMMEDIATE: a second process opening the same file waits instead of racing the step.
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let Some(step) = usize::try_from(version)
+            .ok()
+            .and_then(|index| MIGRATIONS.get(index))
+        else {
+            if usize::try_from(version).is_ok_and(|v| v == MIGRATIONS.len()) {
+                return Ok(());
+            }
+            return Err(StoreError::Corrupt(format!(
+                "database schema version {version} is newer than this program ({})",
+                MIGRATIONS.len()
+            )));
+        };
+        transaction.execute_batch(step)?;
+        transaction.pragma_update(None, "user_version", version + 1)?;
+        transaction.commit()?;
+    }
+}
 
 /// One connection behind a mutex: SQLite serialises writers anyway, and the statements are short.
 #[derive(Debug)]
@@ -57,10 +92,21 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        connection.execute_batch(SCHEMA)?;
+        let mut connection = connection;
+        migrate(&mut connection)?;
         Ok(Self {
             connection: Mutex::new(connection),
         })
+    }
+
+    /// Frees every lease: only one process uses a SQLite store, so at its start the runs that held
+    /// them are dead. Their attempts stay counted.
+    pub fn release_leases(&self) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE tasks SET lease_until = NULL WHERE status = 'PROCESSING'",
+            [],
+        )?;
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -103,6 +149,8 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<(TaskRecord, String)> {
             error_detail: row.get(5)?,
             created_at: row.get(6)?,
             updated_at: row.get(7)?,
+            attempts: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(u32::MAX),
+            lease_until: row.get(9)?,
         },
         row.get(4)?,
     ))
@@ -113,8 +161,8 @@ fn with_status((mut task, status): (TaskRecord, String)) -> Result<TaskRecord, S
     Ok(task)
 }
 
-const TASK_COLUMNS: &str =
-    "id, organization, file_id, result_file_id, status, error_detail, created_at, updated_at";
+const TASK_COLUMNS: &str = "id, organization, file_id, result_file_id, status, error_detail, \
+     created_at, updated_at, attempts, lease_until";
 
 impl FileStore for SqliteStore {
     fn insert_file(&self, record: &FileRecord) -> Result<(), StoreError> {
@@ -183,7 +231,9 @@ impl TaskStore for SqliteStore {
             return Ok(false);
         }
         transaction.execute(
-            &format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            &format!(
+                "INSERT INTO tasks ({TASK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ),
             params![
                 task.id,
                 task.organization,
@@ -192,7 +242,9 @@ impl TaskStore for SqliteStore {
                 task.status.as_str(),
                 task.error_detail,
                 task.created_at,
-                task.updated_at
+                task.updated_at,
+                task.attempts,
+                task.lease_until
             ],
         )?;
         transaction.commit()?;
@@ -228,7 +280,7 @@ impl TaskStore for SqliteStore {
         let mut connection = self.lock();
         let transaction = connection.transaction()?;
         let updated = transaction.execute(
-            "UPDATE tasks SET status = 'FINISHED', error_detail = '', updated_at = ?2
+            "UPDATE tasks SET status = 'FINISHED', error_detail = '', updated_at = ?2, lease_until = NULL
              WHERE id = ?1 AND status = 'PROCESSING'",
             params![task_id, now],
         )?;
@@ -254,23 +306,104 @@ impl TaskStore for SqliteStore {
     fn fail_task(&self, task_id: &str, detail: &str, now: i64) -> Result<(), StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction()?;
-        let organization: Option<String> = transaction
-            .query_row(
-                "UPDATE tasks SET status = 'FAILED', error_detail = ?2, updated_at = ?3
-                 WHERE id = ?1 AND status = 'PROCESSING' RETURNING organization",
-                params![task_id, detail, now],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(organization) = organization {
-            transaction.execute(
-                "UPDATE quota SET balance = balance + 1 WHERE organization = ?1",
-                params![organization],
-            )?;
-        }
+        fail_in(&transaction, task_id, detail, now)?;
         transaction.commit()?;
         Ok(())
     }
+
+    fn claim_task(
+        &self,
+        id: &str,
+        now: i64,
+        policy: &ClaimPolicy,
+    ) -> Result<Option<TaskRecord>, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let claimed = claim_in(&transaction, id, now, policy)?;
+        transaction.commit()?;
+        Ok(claimed)
+    }
+
+    fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let claimed = loop {
+            let next: Option<String> = transaction
+                .query_row(
+                    "SELECT id FROM tasks WHERE status = 'PROCESSING'
+                     AND (lease_until IS NULL OR lease_until < ?1)
+                     ORDER BY created_at, id LIMIT 1",
+                    params![now],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(id) = next else { break None };
+            // An exhausted task is failed by claim_in and no longer matches: look again.
+            if let Some(task) = claim_in(&transaction, &id, now, policy)? {
+                break Some(task);
+            }
+        };
+        transaction.commit()?;
+        Ok(claimed)
+    }
+}
+
+/// The claim step of [`TaskStore::claim_task`] inside the caller's transaction.
+fn claim_in(
+    transaction: &Transaction<'_>,
+    id: &str,
+    now: i64,
+    policy: &ClaimPolicy,
+) -> Result<Option<TaskRecord>, StoreError> {
+    let found = transaction
+        .query_row(
+            &format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1 AND status = 'PROCESSING'
+                 AND (lease_until IS NULL OR lease_until < ?2)"
+            ),
+            params![id, now],
+            task_from_row,
+        )
+        .optional()?;
+    let Some(mut task) = found.map(with_status).transpose()? else {
+        return Ok(None);
+    };
+    if task.attempts >= policy.max_attempts {
+        fail_in(transaction, id, &policy.exhausted_detail(), now)?;
+        return Ok(None);
+    }
+    let lease_until = now.saturating_add(policy.lease_seconds);
+    transaction.execute(
+        "UPDATE tasks SET attempts = attempts + 1, lease_until = ?2 WHERE id = ?1",
+        params![id, lease_until],
+    )?;
+    task.attempts = task.attempts.saturating_add(1);
+    task.lease_until = Some(lease_until);
+    Ok(Some(task))
+}
+
+/// Marks a PROCESSING task FAILED and refunds its signature; anything else stays as it is.
+fn fail_in(
+    transaction: &Transaction<'_>,
+    task_id: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let organization: Option<String> = transaction
+        .query_row(
+            "UPDATE tasks SET status = 'FAILED', error_detail = ?2, updated_at = ?3,
+             lease_until = NULL WHERE id = ?1 AND status = 'PROCESSING' RETURNING organization",
+            params![task_id, detail, now],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(organization) = organization {
+        transaction.execute(
+            "UPDATE quota SET balance = balance + 1 WHERE organization = ?1",
+            params![organization],
+        )?;
+    }
+    Ok(())
 }
 
 impl QuotaStore for SqliteStore {
@@ -339,6 +472,8 @@ mod tests {
             error_detail: String::new(),
             created_at: 1,
             updated_at: 1,
+            attempts: 0,
+            lease_until: None,
         }
     }
 
@@ -414,5 +549,81 @@ mod tests {
             vec!["up".to_owned()]
         );
         assert!(store.remove_expired_files(200).unwrap().is_empty());
+    }
+
+    #[test]
+    fn claims_lease_tasks_and_give_up_after_max_attempts() {
+        let dir = crate::service::testing::TempDir::new("sqlite-claims");
+        let store = SqliteStore::open(&dir.path().join("db")).unwrap();
+        let policy = ClaimPolicy {
+            lease_seconds: 10,
+            max_attempts: 2,
+        };
+        store.ensure_account("org", 5).unwrap();
+        assert!(store.create_task(&task("a", "org")).unwrap());
+        let mut b = task("b", "org");
+        b.created_at = 2;
+        assert!(store.create_task(&b).unwrap());
+
+        let first = store.claim_next(100, &policy).unwrap().unwrap();
+        assert_eq!((first.id.as_str(), first.attempts), ("a", 1));
+        assert_eq!(first.lease_until, Some(110));
+        // "a" is leased: the next free one is "b", then none.
+        assert_eq!(store.claim_next(100, &policy).unwrap().unwrap().id, "b");
+        assert!(store.claim_next(110, &policy).unwrap().is_none());
+        assert!(store.claim_task("a", 110, &policy).unwrap().is_none());
+        // Expired leases are taken over.
+        assert_eq!(
+            store
+                .claim_task("a", 111, &policy)
+                .unwrap()
+                .unwrap()
+                .attempts,
+            2
+        );
+        store.finish_task("b", &result("rb"), 111).unwrap();
+        assert!(store.claim_task("b", 999, &policy).unwrap().is_none());
+        // "a" used its two attempts: the next claim gives it up and refunds it.
+        assert_eq!(store.balance("org").unwrap(), Some(3));
+        assert!(store.claim_next(200, &policy).unwrap().is_none());
+        let given_up = store.task("a").unwrap().unwrap();
+        assert_eq!(given_up.status, TaskStatus::Failed);
+        assert_eq!(given_up.error_detail, policy.exhausted_detail());
+        assert_eq!(store.balance("org").unwrap(), Some(4));
+    }
+
+    #[test]
+    fn migrates_a_database_from_before_versioning() {
+        let dir = crate::service::testing::TempDir::new("sqlite-migrate");
+        let path = dir.path().join("db");
+        {
+            // The unversioned schema as released, with one task in it.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(MIGRATIONS[0]).unwrap();
+            old.execute(
+                "INSERT INTO tasks VALUES ('t', 'org', 'f', 'rt', 'PROCESSING', '', 1, 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let version: i64 = store
+            .lock()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(usize::try_from(version).unwrap(), MIGRATIONS.len());
+        let old_task = store.task("t").unwrap().unwrap();
+        assert_eq!((old_task.attempts, old_task.lease_until), (0, None));
+        drop(store);
+        // Reopening applies nothing twice; a newer database is refused.
+        SqliteStore::open(&path).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 }
