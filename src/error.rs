@@ -59,6 +59,47 @@ pub enum Error {
     Panicked(String),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// The time-stamping authority could not be reached, refused the connection, answered
+    /// with an HTTP error or not within the configured timeout. Nothing was written.
+    #[error("time-stamping authority unavailable: {0}")]
+    TsaUnavailable(String),
+    /// The TSA answered, but its answer is not a timestamp we can use. Nothing was written.
+    #[error("timestamp refused: {0}")]
+    Timestamp(TimestampProblem),
+    /// The token is larger than the room reserved for it in `/Contents`; nothing was written
+    /// (the next attempt reserves for the larger size).
+    #[error(
+        "the signature with its timestamp token needs {needed} bytes, {reserved} were reserved"
+    )]
+    TimestampTooLarge { reserved: usize, needed: usize },
+    /// Revocation data (OCSP, CRL) could not be fetched or is not usable.
+    #[error("revocation data: {0}")]
+    Revocation(String),
+}
+
+/// Why a TSA's answer was refused (RFC 3161 §2.4.2 checks).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampProblem {
+    /// PKIStatus other than granted / grantedWithMods.
+    #[error("the TSA answered status {status}: {text}")]
+    Rejected { status: u8, text: String },
+    /// The answer is not a DER TimeStampResp with a token.
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+    #[error("the token's messageImprint is not the one requested")]
+    ImprintMismatch,
+    #[error("the token's nonce is not the one requested")]
+    NonceMismatch,
+    /// The TSA certificate lacks the id-kp-timeStamping extended key usage.
+    #[error("the TSA certificate {0} lacks the timeStamping extended key usage")]
+    NotTimestampingCertificate(String),
+    /// The token's CMS signature or digest does not verify.
+    #[error("the token's signature does not verify: {0}")]
+    BadSignature(String),
+    /// The TSA certificate does not chain to the configured TSA trust roots.
+    #[error("the TSA certificate is not trusted: {0}")]
+    Untrusted(String),
 }
 
 impl Error {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
-# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|pdf]   (default: all)
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|pdf]   (default: all)
 #
 # Keys are random, so a PKI run produces new keys and certificates; everything else (names,
 # serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
@@ -203,6 +203,106 @@ verify_pki() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# PAdES B-T / B-LT / B-LTA: a TSA, an OCSP responder and a seal whose certificates name them.
+# Files: tsa-*, ocsp-*. The URLs are fixed loopback ports the tests listen on:
+#   OCSP http://127.0.0.1:18961   CRLs http://127.0.0.1:18962/tsa-root.crl, /tsa-ca.crl
+# ---------------------------------------------------------------------------------------------
+
+ocsp_url=http://127.0.0.1:18961
+crl_base=http://127.0.0.1:18962
+
+# write_ltv_sections DIR: the extension sections of the tsa- certificates, appended to a
+# throw-away CA configuration in DIR.
+write_ltv_sections() {
+    cat >>"$1/ca.cnf" <<CNF
+
+[ tsa_ca ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+crlDistributionPoints  = URI:$crl_base/tsa-root.crl
+
+[ tsa_signer ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = OCSP;URI:$ocsp_url
+crlDistributionPoints  = URI:$crl_base/tsa-ca.crl
+
+[ tsa_tsa ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+extendedKeyUsage       = critical, timeStamping
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = OCSP;URI:$ocsp_url
+crlDistributionPoints  = URI:$crl_base/tsa-ca.crl
+
+[ ocsp_responder ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, OCSPSigning
+noCheck                = ignored
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+CNF
+}
+
+generate_tsa_pki() {
+    step "TSA / OCSP PKI -> testdata/pki/tsa-*, ocsp-*"
+    [[ -f "$pki/root-ca.key.pem" ]] || { echo "run '$0 pki' first" >&2; exit 1; }
+    local top
+    top="$(mktemp -d)"
+    local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
+
+    # The root's database: it issues tsa-ca and signs tsa-root.crl (revoking nothing).
+    tmp="$top/root"
+    mkdir -p "$tmp"
+    write_ca_config "$tmp"
+    write_ltv_sections "$tmp"
+    rsa_key tsa-ca 2048
+    issue tsa-ca "$org/OU=Demo PKI/CN=Demo LTV CA" 5000 tsa_ca root-ca
+    openssl ca -gencrl -batch -config "$tmp/ca.cnf" -keyfile "$pki/root-ca.key.pem" \
+        -cert "$pki/root-ca.cert.pem" -crldays 7300 -out "$tmp/root-ca.crl.pem" 2>/dev/null
+    openssl crl -in "$tmp/root-ca.crl.pem" -outform DER -out "$pki/tsa-root.crl"
+
+    # tsa-ca's database doubles as the OCSP responder's index (openssl ocsp -index).
+    tmp="$top/tsa-ca"
+    mkdir -p "$tmp"
+    write_ca_config "$tmp"
+    write_ltv_sections "$tmp"
+    rsa_key tsa-signer 2048
+    issue tsa-signer "$org/OU=Seal/CN=Demo Organisation LTV" 5001 tsa_signer tsa-ca
+    chain tsa-signer tsa-ca root-ca
+    p12 tsa-signer "Demo Organisation LTV" tsa-ca root-ca
+    rsa_key tsa-tsa 2048
+    issue tsa-tsa "$org/OU=Time Stamping/CN=Demo TSA" 5002 tsa_tsa tsa-ca
+    chain tsa-tsa tsa-ca root-ca
+    rsa_key ocsp-responder 2048
+    issue ocsp-responder "$org/OU=Demo PKI/CN=Demo OCSP Responder" 5003 ocsp_responder tsa-ca
+    # A revoked seal: the OCSP responder and the CRL both say so.
+    rsa_key tsa-revoked 2048
+    issue tsa-revoked "$org/OU=Seal/CN=Demo Organisation Revoked" 5004 tsa_signer tsa-ca
+    chain tsa-revoked tsa-ca root-ca
+    openssl ca -batch -config "$tmp/ca.cnf" -keyfile "$pki/tsa-ca.key.pem" \
+        -cert "$pki/tsa-ca.cert.pem" -revoke "$pki/tsa-revoked.cert.pem" \
+        -crl_reason keyCompromise 2>/dev/null
+    openssl ca -gencrl -batch -config "$tmp/ca.cnf" -keyfile "$pki/tsa-ca.key.pem" \
+        -cert "$pki/tsa-ca.cert.pem" -crldays 7300 -out "$tmp/tsa-ca.crl.pem" 2>/dev/null
+    openssl crl -in "$tmp/tsa-ca.crl.pem" -outform DER -out "$pki/tsa-ca.crl"
+    cp "$tmp/index.txt" "$pki/ocsp-index.txt"
+
+    openssl verify -x509_strict -purpose timestampsign -CAfile "$pki/root-ca.cert.pem" \
+        -untrusted "$pki/tsa-ca.cert.pem" "$pki/tsa-tsa.cert.pem" >/dev/null
+    openssl verify -x509_strict -CAfile "$pki/root-ca.cert.pem" \
+        -untrusted "$pki/tsa-ca.cert.pem" "$pki/tsa-signer.cert.pem" >/dev/null
+    rm -rf "$top"
+    echo "    TSA/OCSP PKI verified"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Trust PKI: certificates a verifier must not trust, under the committed demo CAs (trust-*)
 # ---------------------------------------------------------------------------------------------
 
@@ -363,10 +463,11 @@ generate_pdf() {
 
 what="${1:-all}"
 case "$what" in
-all) generate_pki; generate_trust_pki; generate_pdf ;;
-pki) generate_pki; generate_trust_pki ;;
+all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_pdf ;;
+pki) generate_pki; generate_trust_pki; generate_tsa_pki ;;
 trust) generate_trust_pki ;;
+tsa) generate_tsa_pki ;;
 pdf) generate_pdf ;;
-*) echo "usage: $0 [all|pki|trust|pdf]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|pki|trust|tsa|pdf]" >&2; exit 2 ;;
 esac
 step "done"

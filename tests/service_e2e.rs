@@ -76,6 +76,7 @@ fn official_sdk_drives_every_api_and_error_code() {
         "sub_organization": "sub",
         "admin": who(ADMIN), "uploader": who(UPLOADER), "sub_clerk": who(SUB_CLERK),
         "other": who(OTHER), "poor": who(POOR), "hsm": who(HSM),
+        "group_key": who(GROUP_KEY), "leaver": LEAVER,
         "pdfs": {
             "classic": test_pdf("classic.pdf"),
             "certified_p1": test_pdf("certified-p1.pdf"),
@@ -100,7 +101,17 @@ fn official_sdk_drives_every_api_and_error_code() {
     println!("{stdout}");
 
     let original = std::fs::read(test_pdf("classic.pdf")).unwrap();
-    for name in ["group-sync.pdf", "group-async.pdf", "sub-proxied.pdf"] {
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for expected in ["group-sync.pdf", "group-async.pdf", "sub-proxied.pdf"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} missing");
+    }
+    // The three flows above plus one per request form (GET, v1 signatures).
+    assert!(names.len() >= 8, "{names:?}");
+    for name in &names {
         let path = out_dir.join(name);
         let signed = std::fs::read(&path).unwrap();
         assert!(

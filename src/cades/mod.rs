@@ -5,10 +5,11 @@ pub mod signed_attributes;
 pub mod signed_data;
 pub mod signing_certificate;
 pub mod signing_certificate_v2;
+pub mod timestamp;
 pub mod verify;
 
 pub(crate) use path::signer_key_usage_problem;
-pub use signed_data::{build_detached, reserved_len, CmsParams};
+pub use signed_data::{build_detached, build_encapsulated, reserved_len, CmsParams};
 pub use verify::{
     validation_time, verify_detached, verify_detached_with, CmsVerification, PathCheck,
 };

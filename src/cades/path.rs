@@ -17,15 +17,15 @@ use crate::verify::ChainStatus;
 /// Certification paths longer than this are refused (and cycles cannot loop forever).
 const MAX_PATH_LEN: usize = 16;
 
-/// The chain status of `signer` at `at`. Problems that do not decide the status (a CRL that does
+/// The chain status of `signer` at `check.at`. Problems that do not decide the status (a CRL that does
 /// not verify, say) are added to `problems`.
 pub(super) fn evaluate(
     signer: &Certificate,
     embedded: &[Certificate],
     check: &PathCheck<'_>,
-    at: SystemTime,
     problems: &mut Vec<String>,
 ) -> ChainStatus {
+    let at = check.at;
     let path = match build(signer, embedded, check.trust_roots) {
         Ok(path) => path,
         Err(why) => return ChainStatus::Untrusted(why),

@@ -26,8 +26,19 @@ pub fn build(
     signer_certificate: &Certificate,
     signing_time: Option<SystemTime>,
 ) -> Result<SignedAttributes> {
+    build_for(ID_DATA, document_digest, signer_certificate, signing_time)
+}
+
+/// The attributes for content of type `content_type` (id-data for a PDF signature,
+/// id-ct-TSTInfo for a timestamp token) whose digest is `content_digest`.
+pub fn build_for(
+    content_type: ObjectIdentifier,
+    document_digest: &[u8],
+    signer_certificate: &Certificate,
+    signing_time: Option<SystemTime>,
+) -> Result<SignedAttributes> {
     let mut attributes = vec![
-        attribute(ID_CONTENT_TYPE, &ID_DATA)?,
+        attribute(ID_CONTENT_TYPE, &content_type)?,
         attribute(
             ID_MESSAGE_DIGEST,
             &OctetString::new(document_digest).map_err(cms_error)?,

@@ -41,7 +41,14 @@ pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
     let attributes =
         signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
     let placeholder_signature = vec![0xFFu8; signer.max_signature_len()];
-    Ok(encode(key, signer.scheme(), attributes, placeholder_signature)?.len())
+    Ok(encode(
+        key,
+        signer.scheme(),
+        attributes,
+        placeholder_signature,
+        None,
+    )?
+    .len())
 }
 
 /// Signs `document_digest` (the digest of the signed byte ranges, computed with `params.digest`)
@@ -71,7 +78,36 @@ pub fn build_detached(
             signer.max_signature_len()
         )));
     }
-    encode(key, signer.scheme(), attributes, signature)
+    encode(key, signer.scheme(), attributes, signature, None)
+}
+
+/// A SignedData that encapsulates `content` of type `content_type` (a timestamp token's
+/// TSTInfo): the signed attributes carry that type and the content's digest.
+pub fn build_encapsulated(
+    key: &CertifiedKey,
+    digest: DigestAlgorithm,
+    content_type: ObjectIdentifier,
+    content: &[u8],
+) -> Result<Vec<u8>> {
+    let params = CmsParams {
+        digest,
+        signing_time: None,
+    };
+    let signer = choose_signer(key, &params)?;
+    let attributes = signed_attributes::build_for(
+        content_type,
+        &digest.digest_chunks(&[content]),
+        end_entity(key)?,
+        None,
+    )?;
+    let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
+    encode(
+        key,
+        signer.scheme(),
+        attributes,
+        signature,
+        Some((content_type, content)),
+    )
 }
 
 fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
@@ -99,6 +135,7 @@ fn encode(
     scheme: SignatureScheme,
     attributes: SignedAttributes,
     signature: Vec<u8>,
+    encapsulated: Option<(ObjectIdentifier, &[u8])>,
 ) -> Result<Vec<u8>> {
     let signer_certificate = end_entity(key)?;
     let tbs = signer_certificate.tbs_certificate();
@@ -123,14 +160,31 @@ fn encode(
             certificates.push(choice);
         }
     }
-    let signed_data = SignedData {
+    let (version, encap_content_info) = match encapsulated {
         // Version 1: id-data content, only X.509 v3 certificates, v1 SignerInfo (RFC 5652 §5.1).
-        version: CmsVersion::V1,
+        None => (
+            CmsVersion::V1,
+            EncapsulatedContentInfo {
+                econtent_type: ID_DATA,
+                econtent: None,
+            },
+        ),
+        // Version 3: an eContentType other than id-data (RFC 5652 §5.1).
+        Some((content_type, content)) => (
+            CmsVersion::V3,
+            EncapsulatedContentInfo {
+                econtent_type: content_type,
+                econtent: Some(
+                    Any::encode_from(&OctetString::new(content).map_err(cms_error)?)
+                        .map_err(cms_error)?,
+                ),
+            },
+        ),
+    };
+    let signed_data = SignedData {
+        version,
         digest_algorithms: SetOfVec::try_from(vec![digest_algorithm]).map_err(cms_error)?,
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: ID_DATA,
-            econtent: None,
-        },
+        encap_content_info,
         certificates: Some(CertificateSet(
             SetOfVec::try_from(certificates).map_err(cms_error)?,
         )),

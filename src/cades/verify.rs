@@ -48,10 +48,8 @@ pub struct CmsVerification {
     /// The signing-time attribute, when present.
     pub signing_time: Option<SystemTime>,
     pub signer_certificate: Option<Certificate>,
-    /// genTime of a verified RFC 3161 signature timestamp over this signature, when there is one.
-    pub signature_timestamp: Option<SystemTime>,
-    /// The time the certificates were judged at (see [`validation_time`]); `None` when the chain
-    /// was not evaluated.
+    /// The time the certificates were judged at ([`PathCheck::at`]); `None` when the chain was
+    /// not evaluated.
     pub validation_time: Option<SystemTime>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
@@ -78,8 +76,8 @@ pub struct PathCheck<'a> {
     pub trust_roots: &'a [Certificate],
     /// CRLs; a CRL counts only when its issuer's key verifies it.
     pub crls: &'a [CertificateList],
-    /// The current time.
-    pub now: SystemTime,
+    /// The validation time (see [`validation_time`]).
+    pub at: SystemTime,
 }
 
 /// The time certificates are judged at: the genTime of a verified RFC 3161 signature timestamp
@@ -89,18 +87,18 @@ pub fn validation_time(now: SystemTime, verified_timestamp: Option<SystemTime>) 
     verified_timestamp.unwrap_or(now)
 }
 
-/// [`verify_detached_with`] without CRLs; `now` defaults to the current time. When `trust_roots`
-/// is empty the chain is not evaluated.
+/// [`verify_detached_with`] without CRLs, judging certificates at `at` (default: now). When
+/// `trust_roots` is empty the chain is not evaluated.
 pub fn verify_detached(
     cms_der: &[u8],
     content: &[&[u8]],
     trust_roots: &[Certificate],
-    now: Option<SystemTime>,
+    at: Option<SystemTime>,
 ) -> Result<CmsVerification> {
     let check = PathCheck {
         trust_roots,
         crls: &[],
-        now: now.unwrap_or_else(SystemTime::now),
+        at: at.unwrap_or_else(SystemTime::now),
     };
     verify_detached_with(cms_der, content, &check)
 }
@@ -200,11 +198,9 @@ pub fn verify_detached_with(
         }
     }
 
-    report.signature_timestamp = verified_signature_timestamp(&signer_info);
     if !check.trust_roots.is_empty() {
-        let at = validation_time(check.now, report.signature_timestamp);
-        report.validation_time = Some(at);
-        report.chain = super::path::evaluate(signer, &embedded, check, at, &mut report.problems);
+        report.validation_time = Some(check.at);
+        report.chain = super::path::evaluate(signer, &embedded, check, &mut report.problems);
         match &report.chain {
             ChainStatus::Untrusted(why) => report.problems.push(format!("untrusted: {why}")),
             ChainStatus::Revoked(why) => report.problems.push(format!("revoked: {why}")),
@@ -212,13 +208,6 @@ pub fn verify_detached_with(
         }
     }
     Ok(report)
-}
-
-/// The genTime of the signature-time-stamp token (unsigned attribute, RFC 3161 / ETSI EN 319
-/// 122-1 5.3) once that token is verified. Tokens are not verified here yet, and an unverified
-/// token must not move the validation time, so none supplies one.
-fn verified_signature_timestamp(_signer_info: &SignerInfo) -> Option<SystemTime> {
-    None
 }
 
 /// The first DER element of `bytes`; anything after it must be zero padding.

@@ -59,6 +59,9 @@ struct Refusal {
 pub fn run(args: BatchArgs) -> CliResult {
     let key = args.credential.load()?;
     let options = args.signature.options()?;
+    if args.signature.level()? > super::signature_args::Level::BT {
+        return Err("batch signs at b-b or b-t; run `extend` on the outputs for b-lt/b-lta".into());
+    }
     std::fs::create_dir_all(&args.output_dir)
         .map_err(|e| format!("{}: {e}", args.output_dir.display()))?;
     let inputs = expand_inputs(&args.inputs)?;

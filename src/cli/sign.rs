@@ -46,6 +46,9 @@ impl SignArgs {
 pub fn run(args: SignArgs) -> CliResult {
     let key = args.credential.load()?;
     let options = args.options()?;
+    if args.signature.level()? > super::signature_args::Level::BT {
+        return Err("--level b-lt and b-lta are not available yet".into());
+    }
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
     let output_len = if options.repair {
         // A repair rewrites the whole file, so it works in memory.

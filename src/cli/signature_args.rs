@@ -1,8 +1,10 @@
 //! What a signature says (reason, time, algorithms, page): shared by `sign` and `batch`.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
+use countersign::cades::timestamp::http::{HttpTsa, TsaConfig};
 use countersign::{DigestAlgorithm, SignOptions, SubFilter};
 
 #[derive(Args, Clone, Debug)]
@@ -26,6 +28,37 @@ pub struct SignatureArgs {
     /// Fixed signing time (Unix seconds): the output is then byte-identical across runs.
     #[arg(long)]
     pub time: Option<u64>,
+    /// RFC 3161 time-stamping authority (http:// or https://): the signature gets a signature
+    /// timestamp (PAdES B-T) and, for B-LTA, the document a document timestamp.
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+    /// HTTP basic credentials for the TSA, as USER:PASSWORD.
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "COUNTERSIGN_TSA_AUTH",
+        hide_env_values = true
+    )]
+    pub tsa_auth: Option<String>,
+    /// Seconds to wait for the TSA (and OCSP/CRL servers) before giving up; nothing is written.
+    #[arg(long, default_value_t = 10)]
+    pub tsa_timeout: u64,
+    /// PAdES level: b-b (no timestamp), b-t (signature timestamp), b-lt (plus revocation data
+    /// in a DSS), b-lta (plus a document timestamp). Default: b-t with --tsa, else b-b.
+    #[arg(long, value_enum)]
+    pub level: Option<Level>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Level {
+    #[value(name = "b-b")]
+    BB,
+    #[value(name = "b-t")]
+    BT,
+    #[value(name = "b-lt")]
+    BLt,
+    #[value(name = "b-lta")]
+    BLta,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -44,6 +77,39 @@ pub enum DigestArg {
 }
 
 impl SignatureArgs {
+    /// The level asked for, checked against the TSA flag.
+    pub fn level(&self) -> Result<Level, String> {
+        let level = self.level.unwrap_or(if self.tsa.is_some() {
+            Level::BT
+        } else {
+            Level::BB
+        });
+        if level > Level::BB && self.tsa.is_none() {
+            return Err("--level b-t, b-lt and b-lta need --tsa URL".into());
+        }
+        Ok(level)
+    }
+
+    /// The TSA client the flags describe, if any.
+    pub fn tsa(&self) -> Result<Option<Arc<HttpTsa>>, String> {
+        let Some(url) = &self.tsa else {
+            return Ok(None);
+        };
+        let basic_auth = match &self.tsa_auth {
+            Some(auth) => Some(
+                auth.split_once(':')
+                    .map(|(user, password)| (user.to_owned(), password.to_owned()))
+                    .ok_or("--tsa-auth is USER:PASSWORD")?,
+            ),
+            None => None,
+        };
+        Ok(Some(Arc::new(HttpTsa::new(TsaConfig {
+            timeout: Duration::from_secs(self.tsa_timeout),
+            basic_auth,
+            ..TsaConfig::new(url.clone())
+        }))))
+    }
+
     /// The library options these flags describe (field choice and repair left at their defaults).
     pub fn options(&self) -> Result<SignOptions, String> {
         let page_index = self.page.checked_sub(1).ok_or("--page counts from 1")?;
@@ -65,6 +131,12 @@ impl SignatureArgs {
             contact_info: self.contact_info.clone(),
             name: self.name.clone(),
             page_index,
+            timestamp: match self.level()? {
+                Level::BB => None,
+                _ => self
+                    .tsa()?
+                    .map(|tsa| tsa as Arc<dyn countersign::cades::timestamp::TimeStamper>),
+            },
             ..SignOptions::default()
         })
     }

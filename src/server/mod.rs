@@ -37,7 +37,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 /// The routes, bound to `service`.
 pub fn router(service: Arc<Service>) -> Router {
     Router::new()
-        .route("/", post(api))
+        .route("/", post(api).get(api))
         .route("/download/{token}", get(download))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(service)

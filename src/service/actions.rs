@@ -30,30 +30,36 @@ pub const DEFAULT_FILE_LIFETIME_SECONDS: i64 = 3600;
 pub const MAX_FILE_LIFETIME_SECONDS: i64 = 366 * 86_400;
 pub const DEFAULT_URL_TTL_SECONDS: i64 = 300;
 pub const MAX_URL_TTL_SECONDS: i64 = 86_400;
-pub const MAX_BUSINESS_IDS: usize = 100;
+/// DescribeFileUrls takes at most this many BusinessIds, as documented.
+pub const MAX_BUSINESS_IDS: usize = 20;
+/// Longest FileName UploadFiles accepts, in characters, as documented.
+pub const MAX_FILE_NAME_CHARS: usize = 200;
 
 pub(super) fn is_known(action: &str) -> bool {
     ACTIONS.contains(&action)
 }
 
+/// Runs `action` with `params` for a request signed with a key of `credential_org`.
 pub(super) fn dispatch(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     action: &str,
-    body: &[u8],
+    params: Value,
 ) -> Result<Value, ApiError> {
     match action {
-        "UploadFiles" => respond(upload_files(service, user_id, parse(body)?)),
-        "CreateFileCounterSign" => {
-            respond(create_file_counter_sign(service, user_id, parse(body)?))
-        }
+        "UploadFiles" => respond(upload_files(service, credential_org, parse(params)?)),
+        "CreateFileCounterSign" => respond(create_file_counter_sign(
+            service,
+            credential_org,
+            parse(params)?,
+        )),
         "DescribeFileCounterSignResult" => respond(describe_file_counter_sign_result(
             service,
-            user_id,
-            parse(body)?,
+            credential_org,
+            parse(params)?,
         )),
-        "DescribeFileUrls" => respond(describe_file_urls(service, user_id, parse(body)?)),
-        "VerifyDigitFile" => respond(verify_digit_file(service, user_id, parse(body)?)),
+        "DescribeFileUrls" => respond(describe_file_urls(service, credential_org, parse(params)?)),
+        "VerifyDigitFile" => respond(verify_digit_file(service, credential_org, parse(params)?)),
         other => Err(ApiError::new(
             ErrorCode::InvalidAction,
             format!("unknown action {other}"),
@@ -61,12 +67,16 @@ pub(super) fn dispatch(
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        body
-    };
+fn parse<T: DeserializeOwned>(params: Value) -> Result<T, ApiError> {
+    serde_json::from_value(params)
+        .map_err(|e| ApiError::invalid(format!("request parameters: {e}")))
+}
+
+/// The parameters of a JSON body (an empty body is no parameters).
+pub(super) fn json_params(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
     serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("request body: {e}")))
 }
 
@@ -74,10 +84,11 @@ fn respond<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError>
     serde_json::to_value(result?).map_err(|e| ApiError::internal(e.to_string()))
 }
 
+/// A present parameter that is not empty or blank.
 fn required<'a>(value: Option<&'a String>, name: &str) -> Result<&'a str, ApiError> {
     value
         .map(String::as_str)
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| ApiError::missing(name))
 }
 
@@ -115,7 +126,7 @@ fn looks_like_pdf(bytes: &[u8]) -> bool {
 
 fn upload_files(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: UploadFilesRequest,
 ) -> Result<UploadFilesResponse, ApiError> {
     let core = &service.core;
@@ -124,7 +135,7 @@ fn upload_files(
         .as_ref()
         .and_then(|caller| caller.operator_id.as_deref());
     let acting = core.directory.authorize(
-        user_id,
+        credential_org,
         operator,
         request.agent.as_ref(),
         Permission::Upload,
@@ -140,28 +151,15 @@ fn upload_files(
             deadline
         }
         Some(deadline) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ApiError::invalid_value(format!(
                 "Deadline {deadline} must be in the future and at most one year away"
             )))
         }
     };
+    check_upload_file_type(request.file_type.as_deref())?;
     let mut decoded = Vec::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
-        let body = required(
-            info.file_body.as_ref(),
-            &format!("FileInfos.{index}.FileBody"),
-        )?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .map_err(|e| {
-                ApiError::invalid(format!("FileInfos.{index}.FileBody is not base64: {e}"))
-            })?;
-        let name = info
-            .file_name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "file.pdf".into());
-        decoded.push((name, bytes));
+        decoded.push(decode_upload(index, info)?);
     }
     remove_expired_files(service, now);
     let mut file_ids = Vec::with_capacity(decoded.len());
@@ -187,6 +185,51 @@ fn upload_files(
     })
 }
 
+/// `FileType` of UploadFiles: absent (the contents decide) or `pdf`, the one type this service
+/// signs; the other documented types need a conversion service this one does not have.
+fn check_upload_file_type(file_type: Option<&str>) -> Result<(), ApiError> {
+    match file_type.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(()),
+        Some(t) if t.eq_ignore_ascii_case("pdf") => Ok(()),
+        Some(other) => Err(ApiError::new(
+            ErrorCode::InvalidFileType,
+            format!("FileType {other:.16} is not supported: this service takes PDF files only"),
+        )
+        .zh(format!("不支持文件类型 {other:.16}，仅支持 PDF 文件"))),
+    }
+}
+
+/// One `FileInfos` entry: its name (checked) and decoded bytes, which must be a PDF.
+fn decode_upload(index: usize, info: &UploadFile) -> Result<(String, Vec<u8>), ApiError> {
+    let body = required(
+        info.file_body.as_ref(),
+        &format!("FileInfos.{index}.FileBody"),
+    )?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|e| {
+            ApiError::invalid_value(format!("FileInfos.{index}.FileBody is not base64: {e}"))
+        })?;
+    let name = info
+        .file_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "file.pdf".into());
+    if name.chars().count() > MAX_FILE_NAME_CHARS {
+        return Err(ApiError::invalid_value(format!(
+            "FileInfos.{index}.FileName is longer than {MAX_FILE_NAME_CHARS} characters"
+        )));
+    }
+    if !looks_like_pdf(&bytes) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidFileType,
+            format!("FileInfos.{index} ({name:.64}) is not a PDF file"),
+        )
+        .zh(format!("FileInfos.{index}（{name:.64}）不是 PDF 文件")));
+    }
+    Ok((name, bytes))
+}
+
 /// Best effort: an expired file is already invisible; deleting its bytes only frees space.
 fn remove_expired_files(service: &Service, now: i64) {
     if let Ok(expired) = service.core.metadata.remove_expired_files(now) {
@@ -198,11 +241,15 @@ fn remove_expired_files(service: &Service, now: i64) {
 
 fn create_file_counter_sign(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: CreateFileCounterSignRequest,
 ) -> Result<CreateFileCounterSignResponse, ApiError> {
     let core = &service.core;
-    let caller = Caller::of(user_id, request.operator.as_ref(), request.agent.as_ref());
+    let caller = Caller::of(
+        credential_org,
+        request.operator.as_ref(),
+        request.agent.as_ref(),
+    );
     let (acting, file_id, pdf) =
         caller.own_file(service, request.file_id.as_ref(), Permission::CounterSign)?;
     if !looks_like_pdf(&pdf) {
@@ -249,12 +296,12 @@ fn create_file_counter_sign(
 
 fn describe_file_counter_sign_result(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: DescribeFileCounterSignResultRequest,
 ) -> Result<DescribeFileCounterSignResultResponse, ApiError> {
     let core = &service.core;
     let acting = core.directory.authorize(
-        user_id,
+        credential_org,
         operator(request.operator.as_ref()),
         request.agent.as_ref(),
         Permission::CounterSign,
@@ -279,12 +326,12 @@ fn describe_file_counter_sign_result(
 
 fn describe_file_urls(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: DescribeFileUrlsRequest,
 ) -> Result<DescribeFileUrlsResponse, ApiError> {
     let core = &service.core;
     let acting = core.directory.authorize(
-        user_id,
+        credential_org,
         operator(request.operator.as_ref()),
         request.agent.as_ref(),
         Permission::Download,
@@ -299,7 +346,7 @@ fn describe_file_urls(
         None | Some(0) => DEFAULT_URL_TTL_SECONDS,
         Some(ttl) if (1..=MAX_URL_TTL_SECONDS).contains(&ttl) => ttl,
         Some(ttl) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ApiError::invalid_value(format!(
                 "UrlTtl {ttl} is outside 1..=86400 seconds"
             )))
         }
@@ -332,11 +379,15 @@ fn describe_file_urls(
 
 fn verify_digit_file(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: VerifyDigitFileRequest,
 ) -> Result<VerifyDigitFileResponse, ApiError> {
     let core = &service.core;
-    let caller = Caller::of(user_id, request.operator.as_ref(), request.agent.as_ref());
+    let caller = Caller::of(
+        credential_org,
+        request.operator.as_ref(),
+        request.agent.as_ref(),
+    );
     let (_, file_id, pdf) =
         caller.own_file(service, request.file_id.as_ref(), Permission::Verify)?;
     match core.engine.verify(&pdf, &core.trust_roots) {
@@ -352,8 +403,12 @@ fn verify_digit_file(
 fn require_business_type(value: Option<&String>, expected: &str) -> Result<(), ApiError> {
     let business_type = required(value, "BusinessType")?;
     if business_type != expected {
-        return Err(ApiError::invalid(format!(
-            "BusinessType {business_type} is not supported; use {expected}"
+        return Err(ApiError::new(
+            ErrorCode::InvalidBusinessType,
+            format!("BusinessType {business_type:.32} is not supported; use {expected}"),
+        )
+        .zh(format!(
+            "不合法的业务类型 {business_type:.32}，请使用 {expected}"
         )));
     }
     Ok(())
@@ -366,22 +421,30 @@ fn bounded_list<'a, T>(list: Option<&'a [T]>, name: &str, max: usize) -> Result<
         return Err(ApiError::missing(name));
     }
     if list.len() > max {
-        return Err(ApiError::invalid(format!("at most {max} {name} per call")));
+        return Err(ApiError::new(
+            ErrorCode::LimitExceeded,
+            format!("at most {max} {name} per call"),
+        )
+        .zh(format!("{name} 每次最多 {max} 个")));
     }
     Ok(list)
 }
 
 /// Who is calling: the credential's employee, the request's operator and agent.
 struct Caller<'r> {
-    user_id: &'r str,
+    credential_org: &'r str,
     operator: Option<&'r UserInfo>,
     agent: Option<&'r Agent>,
 }
 
 impl<'r> Caller<'r> {
-    fn of(user_id: &'r str, operator: Option<&'r UserInfo>, agent: Option<&'r Agent>) -> Self {
+    fn of(
+        credential_org: &'r str,
+        operator: Option<&'r UserInfo>,
+        agent: Option<&'r Agent>,
+    ) -> Self {
         Self {
-            user_id,
+            credential_org,
             operator,
             agent,
         }
@@ -396,11 +459,12 @@ impl<'r> Caller<'r> {
         permission: Permission,
     ) -> Result<(Acting<'s>, &'r str, Vec<u8>), ApiError> {
         let operator = operator(self.operator);
-        let acting =
-            service
-                .core
-                .directory
-                .authorize(self.user_id, operator, self.agent, permission)?;
+        let acting = service.core.directory.authorize(
+            self.credential_org,
+            operator,
+            self.agent,
+            permission,
+        )?;
         let file_id = required(file_id, "FileId")?;
         owned_file(service, &acting, file_id)?;
         let bytes = file_bytes(service, file_id)?;

@@ -51,13 +51,13 @@ impl Authorization {
         let rest = header
             .trim()
             .strip_prefix(ALGORITHM)
-            .ok_or_else(|| signature_failure("Authorization does not use TC3-HMAC-SHA256"))?;
+            .ok_or_else(|| invalid_authorization("Authorization does not use TC3-HMAC-SHA256"))?;
         let (mut credential, mut signed_headers, mut signature) = (None, None, None);
         for part in rest.split(',') {
             let (name, value) = part
                 .trim()
                 .split_once('=')
-                .ok_or_else(|| signature_failure("malformed Authorization header"))?;
+                .ok_or_else(|| invalid_authorization("malformed Authorization header"))?;
             match name {
                 "Credential" => credential = Some(value),
                 "SignedHeaders" => signed_headers = Some(value),
@@ -66,7 +66,7 @@ impl Authorization {
             }
         }
         let credential =
-            credential.ok_or_else(|| signature_failure("Authorization has no Credential"))?;
+            credential.ok_or_else(|| invalid_authorization("Authorization has no Credential"))?;
         let mut scope = credential.split('/');
         let (Some(secret_id), Some(date), Some(service), Some("tc3_request"), None) = (
             scope.next(),
@@ -75,19 +75,19 @@ impl Authorization {
             scope.next(),
             scope.next(),
         ) else {
-            return Err(signature_failure(
+            return Err(invalid_authorization(
                 "Credential is not SecretId/date/service/tc3_request",
             ));
         };
         let signed_headers: Vec<String> = signed_headers
-            .ok_or_else(|| signature_failure("Authorization has no SignedHeaders"))?
+            .ok_or_else(|| invalid_authorization("Authorization has no SignedHeaders"))?
             .split(';')
             .map(|name| name.trim().to_ascii_lowercase())
             .collect();
         if !signed_headers.iter().any(|h| h == "host")
             || !signed_headers.iter().any(|h| h == "content-type")
         {
-            return Err(signature_failure(
+            return Err(invalid_authorization(
                 "SignedHeaders must include content-type and host",
             ));
         }
@@ -97,10 +97,15 @@ impl Authorization {
             service: service.to_owned(),
             signed_headers,
             signature: signature
-                .ok_or_else(|| signature_failure("Authorization has no Signature"))?
+                .ok_or_else(|| invalid_authorization("Authorization has no Signature"))?
                 .to_ascii_lowercase(),
         })
     }
+}
+
+/// `AuthFailure.InvalidAuthorization`: the header is not in TC3's format at all.
+fn invalid_authorization(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidAuthorization, message)
 }
 
 fn signature_failure(message: &str) -> ApiError {

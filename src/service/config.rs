@@ -18,6 +18,7 @@
 //! name = "Example Group"
 //! quota = 1000                     # signatures this organisation may still make
 //! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+//! secrets = [{ id = "AKID...", key = "..." }]   # the organisation's API keys
 //!
 //! [[organizations]]
 //! id = "org-sub"
@@ -30,8 +31,11 @@
 //! user_id = "user-admin"
 //! organization = "org-group"
 //! permissions = ["upload", "counter_sign", "verify", "download"]
-//! secrets = [{ id = "AKID...", key = "..." }]
+//! active = true                    # false: left the organisation, or not yet joined
 //! ```
+//! As in ESS, an API key belongs to an organisation and acts for whichever of its employees a
+//! request names (`Operator.UserId`, `Caller.OperatorId`), within that employee's permissions.
+//! `secrets` listed under an employee (the older form) are keys of the employee's organisation.
 //! Relative credential paths are resolved against the configuration file's folder.
 
 use std::collections::{BTreeMap, HashSet};
@@ -138,6 +142,9 @@ pub struct OrganizationConfig {
     #[serde(default)]
     pub quota: u64,
     pub credential: CredentialConfig,
+    /// The organisation's API keys: requests signed with one act for any of its employees.
+    #[serde(default)]
+    pub secrets: Vec<SecretConfig>,
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
@@ -176,11 +183,19 @@ pub struct EmployeeConfig {
     pub name: String,
     #[serde(default)]
     pub permissions: Vec<Permission>,
+    /// An inactive employee (left, or not yet joined) cannot be named as operator.
+    #[serde(default = "default_active")]
+    pub active: bool,
+    /// Keys of the employee's organisation (the older place to list them).
     #[serde(default)]
     pub secrets: Vec<SecretConfig>,
 }
 
-/// A SecretId/SecretKey pair; requests signed with it act as the employee holding it.
+fn default_active() -> bool {
+    true
+}
+
+/// A SecretId/SecretKey pair of an organisation.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretConfig {
@@ -273,6 +288,14 @@ impl ServiceConfig {
         }
         let mut users = HashSet::new();
         let mut secrets = HashSet::new();
+        for secret in self.organizations.iter().flat_map(|o| &o.secrets) {
+            if !secrets.insert(secret.id.as_str()) || secret.key.is_empty() {
+                return Err(config_error(format!(
+                    "secret {} duplicated or empty",
+                    secret.id
+                )));
+            }
+        }
         for employee in &self.employees {
             if !users.insert(employee.user_id.as_str()) {
                 return Err(config_error(format!(

@@ -9,6 +9,7 @@
 mod actions;
 pub mod api;
 pub mod auth;
+pub mod auth_v1;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -17,7 +18,9 @@ pub mod directory;
 pub mod engine;
 pub mod error;
 pub mod ids;
+pub mod params;
 pub mod rate_limit;
+pub mod request;
 pub mod store;
 mod tasks;
 #[cfg(test)]
@@ -38,7 +41,7 @@ use self::config::StoreLocation;
 pub use self::config::{Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
-pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
+pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
 use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
@@ -199,17 +202,19 @@ impl Service {
     }
 
     /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
-    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`).
+    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`); error messages are in
+    /// the language the request asks for (`X-TC-Language: zh-CN` for Chinese).
     pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
         let request_id = ids::request_id();
         let mut response = match self.handle_inner(request) {
             Ok(Value::Object(fields)) => fields,
             Ok(_) => serde_json::Map::new(),
             Err(error) => {
+                let message = error.message_in(request::language(request));
                 let mut fields = serde_json::Map::new();
                 fields.insert(
                     "Error".into(),
-                    json!({"Code": error.code.as_str(), "Message": error.message}),
+                    json!({"Code": error.code.as_str(), "Message": message}),
                 );
                 fields
             }
@@ -220,50 +225,56 @@ impl Service {
 
     fn handle_inner(&self, request: &SignedRequest<'_>) -> Result<Value, ApiError> {
         let directory = &self.core.directory;
-        let secret_id =
-            auth::verify_request(request, |id| directory.secret_key(id), clock::unix_now())?;
-        let employee = directory
-            .employee_of_secret(&secret_id)
-            .ok_or_else(|| ApiError::internal("credential without employee"))?;
-        let action = request
-            .header("X-TC-Action")
+        let incoming =
+            request::authenticate(request, |id| directory.secret_key(id), clock::unix_now())?;
+        let organization = directory
+            .organization_of_secret(&incoming.secret_id)
+            .ok_or_else(|| ApiError::internal("credential without organisation"))?;
+        let action = incoming
+            .action
+            .as_deref()
             .filter(|action| !action.is_empty())
-            .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
-        match request.header("X-TC-Version") {
+            .ok_or_else(|| ApiError::missing("Action (X-TC-Action)"))?;
+        match incoming.version.as_deref() {
             Some(API_VERSION) => {}
-            None => return Err(ApiError::missing("X-TC-Version")),
+            None => return Err(ApiError::missing("Version (X-TC-Version)")),
             Some(other) => {
-                return Err(ApiError::invalid(format!(
-                    "X-TC-Version {other} is not supported; use {API_VERSION}"
-                )))
+                return Err(ApiError::new(
+                    ErrorCode::NoSuchVersion,
+                    format!("version {other:.32} does not exist; use {API_VERSION}"),
+                )
+                .zh(format!("接口版本 {other:.32} 不存在，请使用 {API_VERSION}")))
             }
         }
         if !actions::is_known(action) {
             return Err(ApiError::new(
                 ErrorCode::InvalidAction,
-                format!("action {action} is not supported"),
+                format!("action {action:.64} is not supported"),
             ));
         }
-        if !self
-            .core
-            .limiter
-            .try_acquire(&employee.organization, action)
-        {
+        if !self.core.limiter.try_acquire(&organization.id, action) {
             return Err(ApiError::new(
                 ErrorCode::RequestLimitExceeded,
                 format!(
                     "organisation {} exceeded the rate limit of {action}",
-                    employee.organization
+                    organization.id
                 ),
             ));
         }
-        let user_id = employee.user_id.clone();
-        self.call(&user_id, action, request.body)
+        actions::dispatch(self, &organization.id, action, incoming.params)
     }
 
-    /// Runs `action` for the employee `user_id` (already authenticated) with the JSON `body`.
+    /// Runs `action` with the JSON `body` as if signed with a key of `user_id`'s organisation
+    /// (authentication already done; the body still names the operator).
     pub fn call(&self, user_id: &str, action: &str, body: &[u8]) -> Result<Value, ApiError> {
-        actions::dispatch(self, user_id, action, body)
+        let employee = self.core.directory.employee(user_id).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::UserNotFound,
+                format!("unknown employee {user_id}"),
+            )
+        })?;
+        let organization = employee.organization.clone();
+        actions::dispatch(self, &organization, action, actions::json_params(body)?)
     }
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.

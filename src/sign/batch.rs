@@ -10,8 +10,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use super::stream::{sign_file_reserving, SignedFile};
-use super::{cms_params, sign_pdf_reserving, SignOptions};
-use crate::cades;
+use super::{contents_reservation, sign_pdf_reserving, SignOptions};
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 
@@ -23,10 +22,12 @@ where
     // The /Contents reservation depends only on the key and options: computed once, it saves
     // a whole CMS encoding per document. If it fails, each document reports the error itself
     // (after its own document errors, as `sign_pdf` would).
-    let reservation = cades::reserved_len(key, &cms_params(options)).ok();
-    pdfs.par_iter()
-        .map(|pdf| isolated(|| sign_pdf_reserving(pdf.as_ref(), key, options, reservation)))
-        .collect()
+    let reservation = contents_reservation(key, options).ok();
+    on_pool(options, || {
+        pdfs.par_iter()
+            .map(|pdf| isolated(|| sign_pdf_reserving(pdf.as_ref(), key, options, reservation)))
+            .collect()
+    })
 }
 
 /// One file to sign and where its signed copy goes.
@@ -48,17 +49,36 @@ pub fn sign_files<F>(
 where
     F: Fn(usize, &Result<SignedFile>) + Sync,
 {
-    let reservation = cades::reserved_len(key, &cms_params(options)).ok();
-    jobs.par_iter()
-        .enumerate()
-        .map(|(index, job)| {
-            let result = isolated(|| {
-                sign_file_reserving(&job.input, &job.output, key, options, reservation)
-            });
-            on_done(index, &result);
-            result
-        })
-        .collect()
+    let reservation = contents_reservation(key, options).ok();
+    on_pool(options, || {
+        jobs.par_iter()
+            .enumerate()
+            .map(|(index, job)| {
+                let result = isolated(|| {
+                    sign_file_reserving(&job.input, &job.output, key, options, reservation)
+                });
+                on_done(index, &result);
+                result
+            })
+            .collect()
+    })
+}
+
+/// Documents in flight while timestamping: a TSA round trip is mostly waiting, so many
+/// tokens are fetched at once instead of one per core.
+pub const TIMESTAMP_PARALLELISM: usize = 32;
+
+/// Runs `work` on the current pool, or, when timestamping, on a pool wide enough to keep
+/// [`TIMESTAMP_PARALLELISM`] requests to the TSA in flight.
+fn on_pool<T: Send>(options: &SignOptions, work: impl FnOnce() -> T + Send) -> T {
+    if options.timestamp.is_none() {
+        return work();
+    }
+    let threads = rayon::current_num_threads().max(TIMESTAMP_PARALLELISM);
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
 }
 
 /// The last line of defence between documents: a panic in one becomes its error.

@@ -10,8 +10,10 @@ pub mod preflight;
 mod signature_dictionary;
 pub mod stream;
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::cades::timestamp::{self, TimeStamper};
 use crate::cades::{self, CmsParams};
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result};
@@ -51,6 +53,11 @@ pub struct SignOptions {
     /// Sign even with a certificate that is expired or not yet valid at the signing time, or has
     /// no signing keyUsage (for tests that need such signatures; never in production).
     pub allow_invalid_certificate: bool,
+    /// PAdES B-T: the signature value is timestamped by this TSA (e.g.
+    /// `cades::timestamp::http::HttpTsa`, feature `tsa`) and the token embedded as the
+    /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
+    /// written.
+    pub timestamp: Option<Arc<dyn TimeStamper>>,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -82,6 +89,15 @@ impl PreparedUpdate {
     pub fn byte_range(&self) -> Result<[u64; 4]> {
         let total = self.update_start.saturating_add(self.update.len() as u64);
         byterange::byte_range(self.update_start, &self.placeholders, total)
+    }
+
+    /// Bytes `/Contents` can hold.
+    pub fn capacity(&self) -> usize {
+        self.placeholders
+            .contents_end
+            .saturating_sub(self.placeholders.contents_start)
+            .saturating_sub(2)
+            / 2
     }
 
     /// Writes the signature container into `/Contents`.
@@ -124,12 +140,48 @@ fn sign_as_is(
     let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
     let (before, after) = prepared.signed_parts();
     let digest = options.digest.digest_chunks(&[pdf, before, after]);
-    let der = cades::build_detached(key, &params, &digest)?;
+    let der = seal(key, options, &params, &digest, prepared.capacity())?;
     prepared.embed(&der)?;
     let mut out = Vec::with_capacity(pdf.len().saturating_add(prepared.update.len()));
     out.extend_from_slice(pdf);
     out.extend_from_slice(&prepared.update);
     Ok(out)
+}
+
+/// The CMS for `digest`, with its signature timestamp when asked for; a container that would
+/// not fit `capacity` bytes is a typed error before anything is written.
+pub(crate) fn seal(
+    key: &CertifiedKey,
+    options: &SignOptions,
+    params: &CmsParams,
+    digest: &[u8],
+    capacity: usize,
+) -> Result<Vec<u8>> {
+    let der = cades::build_detached(key, params, digest)?;
+    let Some(stamper) = &options.timestamp else {
+        return Ok(der);
+    };
+    let stamped = timestamp::add_signature_timestamp(&der, stamper.as_ref())?;
+    if stamped.len() > capacity {
+        stamper.note_token_len(stamped.len().saturating_sub(der.len()));
+        return Err(Error::TimestampTooLarge {
+            reserved: capacity,
+            needed: stamped.len(),
+        });
+    }
+    Ok(stamped)
+}
+
+/// Bytes to reserve in `/Contents`: the CMS at its largest, plus a token when timestamping.
+pub(crate) fn contents_reservation(key: &CertifiedKey, options: &SignOptions) -> Result<usize> {
+    let cms = cades::reserved_len(key, &cms_params(options))?;
+    let token = match &options.timestamp {
+        Some(stamper) => stamper
+            .token_len_hint()?
+            .saturating_add(timestamp::ATTRIBUTE_OVERHEAD),
+        None => 0,
+    };
+    Ok(cms.saturating_add(token))
 }
 
 fn signing_time(options: &SignOptions) -> SystemTime {
@@ -173,7 +225,7 @@ pub(crate) fn prepare_update_reserving(
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let contents_len = match contents_len {
         Some(len) => len,
-        None => cades::reserved_len(key, &cms_params(options))?,
+        None => contents_reservation(key, options)?,
     };
 
     let mut numbers = field::ObjectNumbers::new(doc.size());

@@ -11,8 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{cms_params, prepare_update_reserving, PreparedUpdate, SignOptions};
-use crate::cades;
+use super::{cms_params, prepare_update_reserving, seal, PreparedUpdate, SignOptions};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, DigestState};
 use crate::error::{Error, Result};
 
@@ -66,7 +65,14 @@ pub(crate) fn sign_file_reserving(
     let (before, after) = prepared.signed_parts();
     digest.update(before);
     digest.update(after);
-    let der = cades::build_detached(key, &cms_params(options), &digest.finish())?;
+    let capacity = prepared.capacity();
+    let der = seal(
+        key,
+        options,
+        &cms_params(options),
+        &digest.finish(),
+        capacity,
+    )?;
     prepared.embed(&der)?;
     temp.append(&prepared.update)?;
     ensure_unchanged(&source, input, input_len)?;

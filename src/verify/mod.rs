@@ -41,11 +41,13 @@ impl VerifyOptions {
         }
     }
 
-    fn path_check(&self) -> cades::PathCheck<'_> {
+    /// The path checks at now, or at the time a verified timestamp proves.
+    fn path_check(&self, verified_timestamp: Option<SystemTime>) -> cades::PathCheck<'_> {
+        let now = self.now.unwrap_or_else(SystemTime::now);
         cades::PathCheck {
             trust_roots: &self.trust_roots,
             crls: &self.crls,
-            now: self.now.unwrap_or_else(SystemTime::now),
+            at: cades::validation_time(now, verified_timestamp),
         }
     }
 }
@@ -136,16 +138,37 @@ pub struct SignatureReport {
     pub signer_serial_hex: String,
     pub signer_not_before: Option<SystemTime>,
     pub signer_not_after: Option<SystemTime>,
-    /// `/M` of the signature dictionary, or the signing-time attribute: the signer's claim,
-    /// never used to judge certificates.
+    /// `/M` of the signature dictionary, or the signing-time attribute: what the signer
+    /// claims, never used to judge certificates (see [`Self::timestamp`]).
     pub signing_time: Option<SystemTime>,
-    /// The time the certificates were judged at: now, or a verified signature timestamp's time.
+    /// The RFC 3161 signature timestamp (PAdES B-T), when the signature carries one; for a
+    /// document timestamp, the token itself.
+    pub timestamp: Option<TimestampReport>,
+    /// The time the certificates were judged at: now, or a valid signature timestamp's genTime.
     pub validation_time: Option<SystemTime>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
 }
 
+/// What an RFC 3161 token attached to a signature proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampReport {
+    /// genTime of the token.
+    pub time: SystemTime,
+    /// Imprint matches, signature verifies, the TSA certificate is for timestamping, and its
+    /// chain reaches the trust roots (when given).
+    pub valid: bool,
+    pub tsa_subject: String,
+    pub chain: ChainStatus,
+    pub problems: Vec<String>,
+}
+
 impl SignatureReport {
+    /// The time the signature provably existed: a valid timestamp's genTime.
+    pub fn proven_time(&self) -> Option<SystemTime> {
+        self.timestamp.as_ref().filter(|t| t.valid).map(|t| t.time)
+    }
+
     /// Intact: the ByteRange is sound and the signed digest matches the bytes it covers.
     pub fn is_intact(&self) -> bool {
         self.byte_range_ok && self.digest_ok
@@ -171,6 +194,11 @@ impl SignatureReport {
     pub fn is_valid_ignoring_trust(&self) -> bool {
         self.is_signature_valid() && !matches!(self.chain, ChainStatus::Revoked(_))
     }
+}
+
+/// The first DER element of `bytes` (a `/Contents` value is followed by zero padding).
+pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
+    bytes.get(..ber::element_len(bytes)?)
 }
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
@@ -277,7 +305,9 @@ fn verify_field(
         verify_timestamp(&mut report, contents, &covered, options);
         return report;
     }
-    let check = options.path_check();
+    report.timestamp = signature_timestamp(contents, options);
+    // A verified timestamp proves when the signature existed: certificates are judged then.
+    let check = options.path_check(report.proven_time());
     let mut verified = cades::verify_detached_with(contents, &covered, &check);
     if verified.is_err() {
         // BER with indefinite lengths (accepted by Acrobat and pdfsig): retry in definite form.
@@ -290,6 +320,41 @@ fn verify_field(
         Err(e) => report.problems.push(e.to_string()),
     }
     report
+}
+
+/// The signature-timestamp unsigned attribute, checked against the signature value.
+fn signature_timestamp(contents: &[u8], options: &VerifyOptions) -> Option<TimestampReport> {
+    let token = cades::timestamp::signature_timestamp_token(contents).ok()??;
+    let value = cades::timestamp::signature_value(contents).ok()?;
+    Some(timestamp_report(&token, &[&value], options))
+}
+
+fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> TimestampReport {
+    match cades::timestamp::verify_token(token, Some(data), &options.trust_roots) {
+        Ok(verified) => {
+            let mut problems = verified.cms.problems.clone();
+            if !verified.imprint_ok {
+                problems.push("the timestamp's messageImprint does not match".into());
+            }
+            if !verified.eku_ok {
+                problems.push("the TSA certificate lacks the timeStamping EKU".into());
+            }
+            TimestampReport {
+                time: verified.gen_time(),
+                valid: verified.is_valid(),
+                tsa_subject: verified.cms.signer_subject.clone(),
+                chain: verified.cms.chain.clone(),
+                problems,
+            }
+        }
+        Err(e) => TimestampReport {
+            time: SystemTime::UNIX_EPOCH,
+            valid: false,
+            tsa_subject: String::new(),
+            chain: ChainStatus::NotChecked,
+            problems: vec![e.to_string()],
+        },
+    }
 }
 
 /// Incremental saving: which objects the sections after the signed revision redefine.
@@ -354,7 +419,13 @@ fn verify_timestamp(
             .push("the TSTInfo messageImprint does not match the ByteRange bytes".into());
     }
     let der = ber::to_definite_lengths(contents).unwrap_or_else(|| contents.to_vec());
-    match cades::verify_detached_with(&der, &[&tst_info], &options.path_check()) {
+    let stamp = timestamp_report(&der, covered, options);
+    if !stamp.valid {
+        report.problems.extend(stamp.problems.iter().cloned());
+    }
+    let at = Some(stamp.time).filter(|_| stamp.valid);
+    report.timestamp = Some(stamp);
+    match cades::verify_detached_with(&der, &[&tst_info], &options.path_check(at)) {
         Ok(mut cms) => {
             // Encapsulated content is what a timestamp token is.
             cms.problems.retain(|p| !p.contains("encapsulates content"));

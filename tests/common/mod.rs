@@ -8,11 +8,13 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod acceptance;
+pub mod servers;
 pub mod validators;
 
 pub use validators::{
-    openssl_cms_verify, pdfsig_verify, prefix_ok, pyhanko_validate, pyhanko_validate_with_crls,
-    qpdf_check, PdfsigReport, PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict,
+    openssl_cms_verify, pdfsig_verify, prefix_ok, pyhanko_ades, pyhanko_validate,
+    pyhanko_validate_with_crls, qpdf_check, PdfsigReport, PdfsigSignature, PyhankoReport,
+    PyhankoSignature, Verdict,
 };
 
 use std::path::{Path, PathBuf};

@@ -598,3 +598,34 @@ fn der_total_length(bytes: &[u8]) -> Option<usize> {
 pub fn prefix_ok(input: &[u8], output: &[u8]) -> bool {
     output.len() > input.len() && output.starts_with(input)
 }
+
+// ---------------------------------------------------------------------------------------------
+// pyHanko AdES levels
+// ---------------------------------------------------------------------------------------------
+
+/// pyHanko's AdES validation of each regular signature (see `tests/common/pyhanko_ades.py`):
+/// `level` is `B-B`, `B-T`, `B-LT` or `B-LTA`. `None` when pyHanko is missing (outside CI).
+pub fn pyhanko_ades(path: &Path, trust_root_pem: &Path) -> Option<serde_json::Value> {
+    let python = pyhanko_python().ok()?;
+    let script = repo_root()
+        .join("tests")
+        .join("common")
+        .join("pyhanko_ades.py");
+    let out = run(
+        &python,
+        [
+            script.as_os_str(),
+            path.as_os_str(),
+            trust_root_pem.as_os_str(),
+        ],
+    );
+    let output = combined_text(&out);
+    assert!(out.status.success(), "pyhanko_ades.py failed:\n{output}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("unparsable JSON from pyhanko_ades.py: {e}\n{output}"));
+    assert!(
+        json["error"].is_null(),
+        "pyHanko could not read the file:\n{output}"
+    );
+    Some(json)
+}

@@ -139,6 +139,11 @@ async function main() {
   const operator = { UserId: admin.user_id };
   const forms = [
     [{}, "POST TC3-HMAC-SHA256"],
+    [{ reqMethod: "GET" }, "GET TC3-HMAC-SHA256"],
+    [{ signMethod: "HmacSHA256" }, "POST HmacSHA256"],
+    [{ reqMethod: "GET", signMethod: "HmacSHA256" }, "GET HmacSHA256"],
+    [{ signMethod: "HmacSHA1" }, "POST HmacSHA1"],
+    [{ reqMethod: "GET", signMethod: "HmacSHA1" }, "GET HmacSHA1"],
   ];
   for (const [form, label] of forms) {
     const signed = await flow(form, label);
@@ -160,6 +165,28 @@ async function main() {
     "unknown SecretId",
   );
   await expectError("MissingParameter", client(admin).CreateFileCounterSign({ Operator: operator }), "no FileId");
+
+  // The organisation's key acts for the employee the request names, within their permissions.
+  const uploader = settings.uploader;
+  const ghost = { Operator: { UserId: "nobody-here" }, TaskId: "0".repeat(32) };
+  for (const [form, label] of forms) {
+    await expectError(
+      "OperationDenied.OperatorHasNoPermission",
+      client(admin, form).DescribeFileCounterSignResult({ Operator: { UserId: uploader.user_id }, TaskId: "0".repeat(32) }),
+      `${label}: an operator without the permission`,
+    );
+    const zh = await expectError(
+      "ResourceNotFound.User",
+      client(admin, { ...form, language: "zh-CN" }).DescribeFileCounterSignResult(ghost),
+      `${label}: an unknown operator`,
+    );
+    check(/[\u4e00-\u9fff]/.test(zh.message), `${label}: language zh-CN gives a Chinese message (${zh.message})`);
+    await expectError(
+      "AuthFailure.SignatureFailure",
+      client({ ...admin, secret_key: "not-the-secret" }, form).DescribeFileCounterSignResult(lookup),
+      `${label}: wrong SecretKey`,
+    );
+  }
 
   console.log(`node e2e: ${checks} checks passed`);
 }

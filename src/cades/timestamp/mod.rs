@@ -1,0 +1,274 @@
+//! RFC 3161 timestamps: the request a signer sends, the checks its answer must pass, the
+//! signature-timestamp unsigned attribute of PAdES B-T, and the verification of a token.
+//!
+//! The transport is a trait, [`TimeStamper`]: [`http::HttpTsa`] (feature `tsa`) posts to a TSA
+//! URL; [`authority`] is a minimal responder over a local key (tests, benchmarks, self-hosting).
+
+pub mod asn1;
+pub mod authority;
+#[cfg(feature = "tsa")]
+pub mod http;
+
+use std::time::SystemTime;
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::SignedData;
+use der::asn1::{Any, Int, OctetString, SetOfVec};
+use der::{Decode, Encode};
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::ExtendedKeyUsage;
+use x509_cert::Certificate;
+
+use self::asn1::{
+    MessageImprint, TimeStampReq, TimeStampResp, TstInfo, ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+    ID_KP_TIME_STAMPING,
+};
+use super::verify::{verify_detached, CmsVerification};
+use crate::crypto::DigestAlgorithm;
+use crate::error::{Error, Result, TimestampProblem};
+use crate::verify::ChainStatus;
+
+/// Bytes an unsigned-attributes field with one token attribute adds around the token, plus the
+/// growth of the enclosing length headers.
+pub const ATTRIBUTE_OVERHEAD: usize = 64;
+
+/// Where timestamp tokens come from. Implementations check every token before returning it.
+pub trait TimeStamper: Send + Sync + std::fmt::Debug {
+    /// A checked token (DER ContentInfo) whose messageImprint is `imprint`, the `digest` of the
+    /// data to be timestamped.
+    fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> Result<Vec<u8>>;
+
+    /// Bytes to reserve for one token from this source (the signature's `/Contents` is sized
+    /// before the token exists).
+    fn token_len_hint(&self) -> Result<usize>;
+
+    /// A token of `len` bytes did not fit its reservation: reserve at least that next time.
+    fn note_token_len(&self, _len: usize) {}
+
+    /// The digest used for the messageImprint.
+    fn digest(&self) -> DigestAlgorithm {
+        DigestAlgorithm::Sha256
+    }
+}
+
+/// A request and the nonce it carries, to check the answer against.
+#[derive(Clone, Debug)]
+pub struct TimestampRequest {
+    pub der: Vec<u8>,
+    pub imprint: MessageImprint,
+    pub nonce: Int,
+}
+
+impl TimestampRequest {
+    /// A request for `imprint` (the `digest` of the data) with `nonce` (big-endian bytes; a
+    /// random 8 bytes in practice) and the TSA certificate asked for (certReq).
+    pub fn new(digest: DigestAlgorithm, imprint: &[u8], nonce: &[u8]) -> Result<Self> {
+        let imprint = MessageImprint {
+            hash_algorithm: digest.algorithm_identifier(),
+            hashed_message: OctetString::new(imprint).map_err(der_error)?,
+        };
+        let nonce = Int::new(nonce).map_err(der_error)?;
+        let request = TimeStampReq {
+            version: 1,
+            message_imprint: imprint.clone(),
+            req_policy: None,
+            nonce: Some(nonce.clone()),
+            cert_req: true,
+            extensions: None,
+        };
+        Ok(Self {
+            der: request.to_der().map_err(der_error)?,
+            imprint,
+            nonce,
+        })
+    }
+
+    /// Checks a TimeStampResp against this request (RFC 3161 §2.4.2): status, imprint, nonce,
+    /// the TSA certificate's EKU, the token's signature and, when `trust_roots` is not empty,
+    /// the TSA's chain. Returns the token.
+    pub fn check_response(&self, response: &[u8], trust_roots: &[Certificate]) -> Result<Vec<u8>> {
+        let response = TimeStampResp::from_der(response)
+            .map_err(|e| problem(TimestampProblem::Malformed(format!("TimeStampResp: {e}"))))?;
+        let status = response.status.status;
+        if status > 1 {
+            let text = response.status.status_string.unwrap_or_default().join("; ");
+            return Err(problem(TimestampProblem::Rejected { status, text }));
+        }
+        let token = response.time_stamp_token.ok_or_else(|| {
+            problem(TimestampProblem::Malformed(
+                "granted without a token".into(),
+            ))
+        })?;
+        let token = token.to_der().map_err(der_error)?;
+        let verified = verify_token(&token, None, trust_roots)?;
+        if verified.tst_info.message_imprint != self.imprint {
+            return Err(problem(TimestampProblem::ImprintMismatch));
+        }
+        if verified.tst_info.nonce.as_ref() != Some(&self.nonce) {
+            return Err(problem(TimestampProblem::NonceMismatch));
+        }
+        verified.into_result()?;
+        Ok(token)
+    }
+}
+
+/// What checking one token found.
+#[derive(Clone, Debug)]
+pub struct TokenVerification {
+    pub tst_info: TstInfo,
+    /// The token's CMS checks (digest of the TSTInfo, signature, TSA chain).
+    pub cms: CmsVerification,
+    /// The token's messageImprint matches the data it was checked against (`true` when no
+    /// data was given).
+    pub imprint_ok: bool,
+    /// The TSA certificate carries id-kp-timeStamping.
+    pub eku_ok: bool,
+}
+
+impl TokenVerification {
+    pub fn gen_time(&self) -> SystemTime {
+        self.tst_info.gen_time
+    }
+
+    /// Intact, signed by a timestamping certificate, and trusted (or not checked).
+    pub fn is_valid(&self) -> bool {
+        self.imprint_ok && self.eku_ok && self.cms.is_valid()
+    }
+
+    /// The first failed check as a typed error.
+    fn into_result(self) -> Result<Self> {
+        if !self.imprint_ok {
+            return Err(problem(TimestampProblem::ImprintMismatch));
+        }
+        if !self.eku_ok {
+            return Err(problem(TimestampProblem::NotTimestampingCertificate(
+                self.cms.signer_subject.clone(),
+            )));
+        }
+        if !(self.cms.digest_ok && self.cms.signature_ok) {
+            return Err(problem(TimestampProblem::BadSignature(
+                self.cms.problems.join("; "),
+            )));
+        }
+        if let ChainStatus::Untrusted(why) | ChainStatus::Revoked(why) = &self.cms.chain {
+            return Err(problem(TimestampProblem::Untrusted(why.clone())));
+        }
+        Ok(self)
+    }
+}
+
+/// Checks a token: its TSTInfo is what its signature covers, the TSA certificate is for
+/// timestamping, its chain reaches `trust_roots` at genTime (when given), and, when `data` is
+/// given, the messageImprint is the digest of `data`. Unreadable tokens are errors.
+pub fn verify_token(
+    token: &[u8],
+    data: Option<&[&[u8]]>,
+    trust_roots: &[Certificate],
+) -> Result<TokenVerification> {
+    let content_info = ContentInfo::from_der(token)
+        .map_err(|e| problem(TimestampProblem::Malformed(format!("token: {e}"))))?;
+    let tst_der = asn1::encapsulated_tst_info(&content_info)
+        .map_err(|e| problem(TimestampProblem::Malformed(e)))?;
+    let tst_info =
+        TstInfo::from_der(&tst_der).map_err(|e| problem(TimestampProblem::Malformed(e)))?;
+    let mut cms = verify_detached(token, &[&tst_der], trust_roots, Some(tst_info.gen_time))?;
+    // Encapsulated content is what a timestamp token is.
+    cms.problems.retain(|p| !p.contains("encapsulates content"));
+    let eku_ok = cms.signer_certificate.as_ref().is_some_and(is_timestamping);
+    let imprint_ok = match data {
+        None => true,
+        Some(chunks) => imprint_matches(&tst_info.message_imprint, chunks),
+    };
+    Ok(TokenVerification {
+        tst_info,
+        cms,
+        imprint_ok,
+        eku_ok,
+    })
+}
+
+fn imprint_matches(imprint: &MessageImprint, data: &[&[u8]]) -> bool {
+    DigestAlgorithm::from_oid(&imprint.hash_algorithm.oid)
+        .is_some_and(|digest| digest.digest_chunks(data) == imprint.hashed_message.as_bytes())
+}
+
+fn is_timestamping(certificate: &Certificate) -> bool {
+    matches!(
+        certificate.tbs_certificate().get_extension::<ExtendedKeyUsage>(),
+        Ok(Some((_, eku))) if eku.0.contains(&ID_KP_TIME_STAMPING)
+    )
+}
+
+/// The signature value of the (first) SignerInfo: what a signature timestamp covers.
+pub fn signature_value(cms_der: &[u8]) -> Result<Vec<u8>> {
+    let signed = signed_data(cms_der)?;
+    let info = signed
+        .signer_infos
+        .0
+        .get(0)
+        .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
+    Ok(info.signature.as_bytes().to_vec())
+}
+
+/// The signature-timestamp token of the (first) SignerInfo, when it has one.
+pub fn signature_timestamp_token(cms_der: &[u8]) -> Result<Option<Vec<u8>>> {
+    let signed = signed_data(cms_der)?;
+    let Some(info) = signed.signer_infos.0.get(0) else {
+        return Ok(None);
+    };
+    let Some(attributes) = &info.unsigned_attrs else {
+        return Ok(None);
+    };
+    let token = attributes
+        .iter()
+        .find(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.get(0))
+        .map(|value| value.to_der().map_err(der_error))
+        .transpose()?;
+    Ok(token)
+}
+
+/// Adds the signature-timestamp unsigned attribute (PAdES B-T) to a SignedData made by
+/// [`super::build_detached`]: the token is over the SignerInfo's signature value.
+pub fn add_signature_timestamp(cms_der: &[u8], stamper: &dyn TimeStamper) -> Result<Vec<u8>> {
+    let content_info = ContentInfo::from_der(cms_der).map_err(der_error)?;
+    let signed: SignedData = content_info.content.decode_as().map_err(der_error)?;
+    let mut infos = signed.signer_infos.0.clone().into_vec();
+    let info = infos
+        .first_mut()
+        .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
+    let digest = stamper.digest();
+    let imprint = digest.digest_chunks(&[info.signature.as_bytes()]);
+    let token = stamper.timestamp(digest, &imprint)?;
+    let value = Any::from_der(&token).map_err(der_error)?;
+    let attribute = Attribute {
+        oid: ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+        values: SetOfVec::try_from(vec![value]).map_err(der_error)?,
+    };
+    info.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(der_error)?);
+    let signed = SignedData {
+        signer_infos: cms::signed_data::SignerInfos(SetOfVec::try_from(infos).map_err(der_error)?),
+        ..signed
+    };
+    ContentInfo {
+        content_type: content_info.content_type,
+        content: Any::encode_from(&signed).map_err(der_error)?,
+    }
+    .to_der()
+    .map_err(der_error)
+}
+
+fn signed_data(cms_der: &[u8]) -> Result<SignedData> {
+    let element = crate::verify::first_der_element(cms_der)
+        .ok_or_else(|| Error::Cms("not a DER element".into()))?;
+    let content_info = ContentInfo::from_der(element).map_err(der_error)?;
+    content_info.content.decode_as().map_err(der_error)
+}
+
+fn problem(kind: TimestampProblem) -> Error {
+    Error::Timestamp(kind)
+}
+
+fn der_error(error: der::Error) -> Error {
+    Error::Cms(error.to_string())
+}
