@@ -80,6 +80,8 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limits: BTreeMap::new(),
         public_url: None,
         trust_roots: Vec::new(),
+        hosts: Vec::new(),
+        limits: Default::default(),
         store: None,
         blobs: None,
         task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
