@@ -357,10 +357,11 @@ generate_trust_pki() {
     rsa_key trust-selfsigned 2048
     issue trust-selfsigned "/C=CN/O=Nobody/CN=Self-Signed Impostor" 5001 signer -selfsign
     chain trust-selfsigned
-    # Expired at the end of 2020: only a backdated /M makes it look usable.
+    # Expired on 2025-07-01, inside its issuers' validity: a /M backdated before that date
+    # makes the whole chain look valid at the claimed time.
     rsa_key trust-expired 2048
     issue_during trust-expired "$org/OU=Seal/CN=Trust Expired Signer" 5002 signer demo-ca \
-        20200101000000Z 20210101000000Z
+        20250101000000Z 20250701000000Z
     chain trust-expired demo-ca root-ca
     # No keyUsage at all, and keyUsage that only allows encryption.
     rsa_key trust-no-ku 2048

@@ -17,8 +17,8 @@ use countersign::{
 
 /// 2026-01-01: inside the demo PKI's validity, after trust-expired's.
 const IN_DEMO_VALIDITY: u64 = 1_767_225_600;
-/// 2020-06-01: inside trust-expired's validity (2020), the backdated claim.
-const BACKDATED: u64 = 1_590_969_600;
+/// 2025-03-01: inside trust-expired's validity (first half of 2025), the backdated claim.
+const BACKDATED: u64 = 1_740_787_200;
 
 fn at(seconds: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(seconds)
