@@ -37,6 +37,7 @@ fn server_process_for_crash_test() {
         listen: "127.0.0.1:0".into(),
         config,
         data: data.into(),
+        ..ServeSettings::default()
     };
     countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
 }
@@ -194,18 +195,18 @@ fn tasks_survive_sigkill_and_restart() {
         assert_eq!(status["ResultFileId"], result_file_id(task).as_str());
     }
     let result_ids: Vec<String> = tasks.iter().map(|task| result_file_id(task)).collect();
-    // DescribeFileUrls takes at most 20 BusinessIds per call, as ESS documents.
+    // DescribeFileUrls takes at most 20 ids per call, as documented.
     let mut file_urls = Vec::new();
-    for chunk in result_ids.chunks(20) {
+    for ids in result_ids.chunks(20) {
         let urls = api(
             server.addr,
             SUB_CLERK,
             "DescribeFileUrls",
             &json!({
-                "Operator": {"UserId": SUB_CLERK.2}, "BusinessType": "DIGITFILE", "BusinessIds": chunk,
+                "Operator": {"UserId": SUB_CLERK.2}, "BusinessType": "DIGITFILE", "BusinessIds": ids,
             }),
         );
-        assert_eq!(urls["TotalCount"], chunk.len(), "{urls}");
+        assert_eq!(urls["TotalCount"], ids.len(), "{urls}");
         file_urls.extend(urls["FileUrls"].as_array().unwrap().iter().cloned());
     }
     assert_eq!(file_urls.len(), TASKS);
