@@ -18,9 +18,9 @@ use countersign::service::{PdfEngine, Service, ServiceConfig};
 use serde_json::json;
 use support::*;
 
-/// A signing key whose device is down.
+/// A signing key whose device is down; it still knows its public key, as an HSM does.
 #[derive(Debug)]
-struct UnreachableHsm;
+struct UnreachableHsm(spki::SubjectPublicKeyInfoOwned);
 
 struct UnreachableSigner;
 
@@ -39,6 +39,10 @@ impl Signer for UnreachableSigner {
 }
 
 impl SigningKey for UnreachableHsm {
+    fn public_key(&self) -> Result<spki::SubjectPublicKeyInfoOwned, countersign::Error> {
+        Ok(self.0.clone())
+    }
+
     fn choose_scheme(&self, _digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         Some(Box::new(UnreachableSigner))
     }
@@ -53,10 +57,11 @@ fn official_sdk_drives_every_api_and_error_code() {
     let config_path = write_config(dir.path(), 20, 2);
     let config = ServiceConfig::load(&config_path).unwrap();
     let mut keys = load_config_keys(&config).unwrap();
-    let hsm_chain = keys["hsm"].cert_chain.clone();
+    let hsm_chain = keys["hsm"].cert_chain().to_vec();
+    let hsm_public_key = keys["hsm"].key().public_key().unwrap();
     keys.insert(
         "hsm".into(),
-        CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm)),
+        CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm(hsm_public_key))).unwrap(),
     );
     let data_dir = dir.path().join("data");
     let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
