@@ -274,7 +274,7 @@ impl Service {
             return Ok(None);
         }
         let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
-        if check.authorization.service != SERVICE_NAME {
+        if !scope_service_matches(&check.authorization.service, head.header("Host")) {
             return Err(ApiError::new(
                 ErrorCode::SignatureFailure,
                 format!(
@@ -431,6 +431,18 @@ impl Service {
             pool.submit(task_id);
         }
     }
+}
+
+/// The credential scope's service is `ess`, or what the official Node SDK derives from the endpoint
+/// it was given: the text before the first dot (`127` for `127.0.0.1:8080`, `localhost:8080` for
+/// `localhost:8080`). The Host itself is checked against this service's addresses separately, so
+/// the second form binds the signature to this service just as well.
+fn scope_service_matches(service: &str, host: Option<&str>) -> bool {
+    let node_form = host
+        .map(str::trim)
+        .and_then(|host| host.split('.').next())
+        .is_some_and(|label| !label.is_empty() && label == service);
+    service == SERVICE_NAME || node_form
 }
 
 impl Drop for Service {
