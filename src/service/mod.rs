@@ -118,7 +118,7 @@ fn trust_roots(
 ) -> Result<Vec<x509_cert::Certificate>, ServiceError> {
     let mut roots: Vec<x509_cert::Certificate> = keys
         .values()
-        .filter_map(|key| key.cert_chain.last().cloned())
+        .filter_map(|key| key.cert_chain().last().cloned())
         .collect();
     for path in &config.trust_roots {
         let pem = std::fs::read(path)

@@ -10,9 +10,7 @@ use crate::pdf::{Dict, Document, Object};
 /// Refuses a signer certificate that is not valid at `time` or may not sign
 /// ([`Error::UnusableCertificate`]): a verifier would reject the signature anyway.
 pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
-    let certificate = key
-        .end_entity()
-        .ok_or_else(|| Error::UnusableCertificate("the credential has no certificate".into()))?;
+    let certificate = key.end_entity();
     let tbs = certificate.tbs_certificate();
     let validity = tbs.validity();
     if time < validity.not_before.to_system_time() {
