@@ -61,6 +61,10 @@ pub enum Error {
     /// Building or parsing a CMS structure failed.
     #[error("CMS: {0}")]
     Cms(String),
+    /// The signer certificate must not sign now: expired, not yet valid, or without a signing
+    /// keyUsage (digitalSignature or nonRepudiation). Names the problem.
+    #[error("unusable signer certificate: {0}")]
+    UnusableCertificate(String),
     /// Invalid caller-supplied option.
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -148,7 +148,8 @@ fn official_node_sdk_drives_every_api() {
     };
     let dir = TempDir::new("e2e-node");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("ess.localhost:{}", listener.local_addr().unwrap().port());
+    let port = listener.local_addr().unwrap().port();
+    let endpoint = format!("ess.localhost:{port}");
     let top = format!("public_url = \"http://{endpoint}\"");
     let config = ServiceConfig::load(&write_config_with(dir.path(), 1000, 2, &top)).unwrap();
     let keys = load_config_keys(&config).unwrap();
@@ -161,6 +162,7 @@ fn official_node_sdk_drives_every_api() {
     let who = |w: (&str, &str, &str)| json!({"secret_id": w.0, "secret_key": w.1, "user_id": w.2});
     let settings = json!({
         "endpoint": endpoint,
+        "ip_endpoint": format!("127.0.0.1:{port}"),
         "out_dir": out_dir,
         "admin": who(ADMIN), "uploader": who(UPLOADER), "sub_clerk": who(SUB_CLERK),
         "pdfs": { "classic": test_pdf("classic.pdf") },
