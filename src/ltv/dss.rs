@@ -79,7 +79,7 @@ pub fn append(doc: &Document<'_>, per_signature: &[(Vec<u8>, ValidationData)]) -
     writer.add(dss_ref, &Object::Dict(dss));
     writer.add(catalog_ref, &Object::Dict(catalog));
     let id = crate::sign::file_id(doc, SystemTime::now());
-    let update = writer.finish(doc, numbers.size(), &id);
+    let update = writer.finish(doc, numbers.size(), &id)?;
     let data = doc.data();
     let mut out = Vec::with_capacity(data.len().saturating_add(update.len()));
     out.extend_from_slice(data);

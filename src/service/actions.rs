@@ -5,11 +5,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use std::io::Write;
+
 use super::api::*;
 use super::clock::unix_now;
-use super::config::Permission;
+use super::config::{Limits, Permission};
 use super::directory::Acting;
-use super::error::{ApiError, ErrorCode};
+use super::error::{ApiError, ErrorCode, StoreError};
 use super::ids::{random_id, result_file_id};
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
 use super::verify_result::verify_response;
@@ -30,30 +32,34 @@ pub const DEFAULT_FILE_LIFETIME_SECONDS: i64 = 3600;
 pub const MAX_FILE_LIFETIME_SECONDS: i64 = 366 * 86_400;
 pub const DEFAULT_URL_TTL_SECONDS: i64 = 300;
 pub const MAX_URL_TTL_SECONDS: i64 = 86_400;
-pub const MAX_BUSINESS_IDS: usize = 100;
+/// DescribeFileUrls takes at most this many BusinessIds, as documented.
+pub const MAX_BUSINESS_IDS: usize = 20;
 
 pub(super) fn is_known(action: &str) -> bool {
     ACTIONS.contains(&action)
 }
 
+/// Runs `action` with `params` for a request signed with a key of `credential_org`.
 pub(super) fn dispatch(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     action: &str,
-    body: &[u8],
+    params: Value,
 ) -> Result<Value, ApiError> {
     match action {
-        "UploadFiles" => respond(upload_files(service, user_id, parse(body)?)),
-        "CreateFileCounterSign" => {
-            respond(create_file_counter_sign(service, user_id, parse(body)?))
-        }
+        "UploadFiles" => respond(upload_files(service, credential_org, parse(params)?)),
+        "CreateFileCounterSign" => respond(create_file_counter_sign(
+            service,
+            credential_org,
+            parse(params)?,
+        )),
         "DescribeFileCounterSignResult" => respond(describe_file_counter_sign_result(
             service,
-            user_id,
-            parse(body)?,
+            credential_org,
+            parse(params)?,
         )),
-        "DescribeFileUrls" => respond(describe_file_urls(service, user_id, parse(body)?)),
-        "VerifyDigitFile" => respond(verify_digit_file(service, user_id, parse(body)?)),
+        "DescribeFileUrls" => respond(describe_file_urls(service, credential_org, parse(params)?)),
+        "VerifyDigitFile" => respond(verify_digit_file(service, credential_org, parse(params)?)),
         other => Err(ApiError::new(
             ErrorCode::InvalidAction,
             format!("unknown action {other}"),
@@ -61,12 +67,16 @@ pub(super) fn dispatch(
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        body
-    };
+fn parse<T: DeserializeOwned>(params: Value) -> Result<T, ApiError> {
+    serde_json::from_value(params)
+        .map_err(|e| ApiError::invalid(format!("request parameters: {e}")))
+}
+
+/// The parameters of a JSON body (an empty body is no parameters).
+pub(super) fn json_params(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
     serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("request body: {e}")))
 }
 
@@ -74,10 +84,11 @@ fn respond<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError>
     serde_json::to_value(result?).map_err(|e| ApiError::internal(e.to_string()))
 }
 
+/// A present parameter that is not empty or blank.
 fn required<'a>(value: Option<&'a String>, name: &str) -> Result<&'a str, ApiError> {
     value
         .map(String::as_str)
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| ApiError::missing(name))
 }
 
@@ -115,7 +126,7 @@ fn looks_like_pdf(bytes: &[u8]) -> bool {
 
 fn upload_files(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: UploadFilesRequest,
 ) -> Result<UploadFilesResponse, ApiError> {
     let core = &service.core;
@@ -124,7 +135,7 @@ fn upload_files(
         .as_ref()
         .and_then(|caller| caller.operator_id.as_deref());
     let acting = core.directory.authorize(
-        user_id,
+        credential_org,
         operator,
         request.agent.as_ref(),
         Permission::Upload,
@@ -140,40 +151,41 @@ fn upload_files(
             deadline
         }
         Some(deadline) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ApiError::invalid_value(format!(
                 "Deadline {deadline} must be in the future and at most one year away"
             )))
         }
     };
-    let mut decoded = Vec::with_capacity(infos.len());
+    check_upload_file_type(request.file_type.as_deref())?;
+    let mut files = Vec::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
-        let body = required(
-            info.file_body.as_ref(),
-            &format!("FileInfos.{index}.FileBody"),
-        )?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .map_err(|e| {
-                ApiError::invalid(format!("FileInfos.{index}.FileBody is not base64: {e}"))
-            })?;
-        let name = info
-            .file_name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "file.pdf".into());
-        decoded.push((name, bytes));
+        files.push(checked_upload(info, index, &core.limits)?);
     }
     remove_expired_files(service, now);
-    let mut file_ids = Vec::with_capacity(decoded.len());
-    for (name, bytes) in decoded {
+    let mut stored: Vec<(String, &str, u64)> = Vec::with_capacity(files.len());
+    for (index, (name, body)) in files.into_iter().enumerate() {
         let id = random_id();
         // Bytes first: a crash in between leaves an unreferenced blob, never a record without bytes.
-        core.blobs.put(&id, &bytes)?;
+        match core
+            .blobs
+            .put_streamed(&id, &mut |out| decode_base64_into(body, index, out))
+        {
+            Ok(size) => stored.push((id, name, size)),
+            Err(error) => {
+                for (id, _, _) in &stored {
+                    let _ = core.blobs.delete(id);
+                }
+                return Err(error.into());
+            }
+        }
+    }
+    let mut file_ids = Vec::with_capacity(stored.len());
+    for (id, name, size) in stored {
         core.metadata.insert_file(&FileRecord {
             id: id.clone(),
             organization: acting.organization.id.clone(),
-            name,
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            name: name.to_owned(),
+            size,
             kind: FileKind::Upload,
             created_at: now,
             expires_at: Some(deadline),
@@ -187,6 +199,96 @@ fn upload_files(
     })
 }
 
+/// `FileType` of UploadFiles: absent (the contents decide) or `pdf`, the one type this service
+/// signs; the other documented types need a conversion service this one does not have.
+fn check_upload_file_type(file_type: Option<&str>) -> Result<(), ApiError> {
+    match file_type.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(()),
+        Some(t) if t.eq_ignore_ascii_case("pdf") => Ok(()),
+        Some(other) => Err(ApiError::new(
+            ErrorCode::InvalidFileType,
+            format!("FileType {other:.16} is not supported: this service takes PDF files only"),
+        )
+        .zh(format!("不支持文件类型 {other:.16}，仅支持 PDF 文件"))),
+    }
+}
+
+/// The name and the trimmed base64 body of `FileInfos.index`, once their sizes are within the
+/// limits; a blank body counts as missing.
+fn checked_upload<'r>(
+    info: &'r UploadFile,
+    index: usize,
+    limits: &Limits,
+) -> Result<(&'r str, &'r str), ApiError> {
+    let body = info
+        .file_body
+        .as_deref()
+        .map(str::trim)
+        .filter(|body| !body.is_empty())
+        .ok_or_else(|| ApiError::missing(&format!("FileInfos.{index}.FileBody")))?;
+    let name = info
+        .file_name
+        .as_deref()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or("file.pdf");
+    let padding = body.bytes().rev().take_while(|&b| b == b'=').count();
+    let decoded = (body.len() / 4).saturating_mul(3).saturating_sub(padding);
+    if u64::try_from(decoded).unwrap_or(u64::MAX) > limits.max_file_bytes {
+        return Err(ApiError::invalid_value(format!(
+            "FileInfos.{index}.FileBody decodes to {decoded} bytes, more than the {} allowed",
+            limits.max_file_bytes
+        )));
+    }
+    if name.chars().count() > limits.max_file_name_chars {
+        return Err(ApiError::invalid_value(format!(
+            "FileInfos.{index}.FileName is longer than {} characters",
+            limits.max_file_name_chars
+        )));
+    }
+    if !looks_like_pdf(&decode_head(body, index)?) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidFileType,
+            format!("FileInfos.{index} ({name:.64}) is not a PDF file"),
+        )
+        .zh(format!("FileInfos.{index}（{name:.64}）不是 PDF 文件")));
+    }
+    Ok((name, body))
+}
+
+/// The first 1 KiB (at most) of the decoded body, where `%PDF-` must be.
+fn decode_head(body: &str, index: usize) -> Result<Vec<u8>, ApiError> {
+    // 1368 characters are 342 whole base64 groups, 1026 bytes.
+    let head = if body.len() <= 1368 {
+        body
+    } else {
+        body.get(..1368).unwrap_or_default()
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(head)
+        .map_err(|e| {
+            ApiError::invalid_value(format!("FileInfos.{index}.FileBody is not base64: {e}"))
+        })
+}
+
+/// Decodes standard padded base64 chunk by chunk into `out`, so the decoded file never sits in
+/// memory whole.
+fn decode_base64_into(text: &str, file: usize, out: &mut dyn Write) -> Result<(), StoreError> {
+    // A multiple of 4 characters: every chunk but the last is whole base64 groups.
+    const CHUNK: usize = 64 * 1024;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let mut decoded = vec![0u8; CHUNK / 4 * 3];
+    for (index, chunk) in text.as_bytes().chunks(CHUNK).enumerate() {
+        let length = engine.decode_slice(chunk, &mut decoded).map_err(|error| {
+            StoreError::Rejected(format!(
+                "FileInfos.{file}.FileBody is not base64 (in characters from {}): {error}",
+                index.saturating_mul(CHUNK)
+            ))
+        })?;
+        out.write_all(decoded.get(..length).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
 /// Best effort: an expired file is already invisible; deleting its bytes only frees space.
 fn remove_expired_files(service: &Service, now: i64) {
     if let Ok(expired) = service.core.metadata.remove_expired_files(now) {
@@ -198,11 +300,15 @@ fn remove_expired_files(service: &Service, now: i64) {
 
 fn create_file_counter_sign(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: CreateFileCounterSignRequest,
 ) -> Result<CreateFileCounterSignResponse, ApiError> {
     let core = &service.core;
-    let caller = Caller::of(user_id, request.operator.as_ref(), request.agent.as_ref());
+    let caller = Caller::of(
+        credential_org,
+        request.operator.as_ref(),
+        request.agent.as_ref(),
+    );
     let (acting, file_id, pdf) =
         caller.own_file(service, request.file_id.as_ref(), Permission::CounterSign)?;
     if !looks_like_pdf(&pdf) {
@@ -249,12 +355,12 @@ fn create_file_counter_sign(
 
 fn describe_file_counter_sign_result(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: DescribeFileCounterSignResultRequest,
 ) -> Result<DescribeFileCounterSignResultResponse, ApiError> {
     let core = &service.core;
     let acting = core.directory.authorize(
-        user_id,
+        credential_org,
         operator(request.operator.as_ref()),
         request.agent.as_ref(),
         Permission::CounterSign,
@@ -279,12 +385,12 @@ fn describe_file_counter_sign_result(
 
 fn describe_file_urls(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: DescribeFileUrlsRequest,
 ) -> Result<DescribeFileUrlsResponse, ApiError> {
     let core = &service.core;
     let acting = core.directory.authorize(
-        user_id,
+        credential_org,
         operator(request.operator.as_ref()),
         request.agent.as_ref(),
         Permission::Download,
@@ -299,7 +405,7 @@ fn describe_file_urls(
         None | Some(0) => DEFAULT_URL_TTL_SECONDS,
         Some(ttl) if (1..=MAX_URL_TTL_SECONDS).contains(&ttl) => ttl,
         Some(ttl) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ApiError::invalid_value(format!(
                 "UrlTtl {ttl} is outside 1..=86400 seconds"
             )))
         }
@@ -332,14 +438,18 @@ fn describe_file_urls(
 
 fn verify_digit_file(
     service: &Service,
-    user_id: &str,
+    credential_org: &str,
     request: VerifyDigitFileRequest,
 ) -> Result<VerifyDigitFileResponse, ApiError> {
     let core = &service.core;
-    let caller = Caller::of(user_id, request.operator.as_ref(), request.agent.as_ref());
+    let caller = Caller::of(
+        credential_org,
+        request.operator.as_ref(),
+        request.agent.as_ref(),
+    );
     let (_, file_id, pdf) =
         caller.own_file(service, request.file_id.as_ref(), Permission::Verify)?;
-    match core.engine.verify(&pdf) {
+    match core.engine.verify(&pdf, &core.trust_roots) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"
@@ -352,8 +462,12 @@ fn verify_digit_file(
 fn require_business_type(value: Option<&String>, expected: &str) -> Result<(), ApiError> {
     let business_type = required(value, "BusinessType")?;
     if business_type != expected {
-        return Err(ApiError::invalid(format!(
-            "BusinessType {business_type} is not supported; use {expected}"
+        return Err(ApiError::new(
+            ErrorCode::InvalidBusinessType,
+            format!("BusinessType {business_type:.32} is not supported; use {expected}"),
+        )
+        .zh(format!(
+            "不合法的业务类型 {business_type:.32}，请使用 {expected}"
         )));
     }
     Ok(())
@@ -366,22 +480,30 @@ fn bounded_list<'a, T>(list: Option<&'a [T]>, name: &str, max: usize) -> Result<
         return Err(ApiError::missing(name));
     }
     if list.len() > max {
-        return Err(ApiError::invalid(format!("at most {max} {name} per call")));
+        return Err(ApiError::new(
+            ErrorCode::LimitExceeded,
+            format!("at most {max} {name} per call"),
+        )
+        .zh(format!("{name} 每次最多 {max} 个")));
     }
     Ok(list)
 }
 
 /// Who is calling: the credential's employee, the request's operator and agent.
 struct Caller<'r> {
-    user_id: &'r str,
+    credential_org: &'r str,
     operator: Option<&'r UserInfo>,
     agent: Option<&'r Agent>,
 }
 
 impl<'r> Caller<'r> {
-    fn of(user_id: &'r str, operator: Option<&'r UserInfo>, agent: Option<&'r Agent>) -> Self {
+    fn of(
+        credential_org: &'r str,
+        operator: Option<&'r UserInfo>,
+        agent: Option<&'r Agent>,
+    ) -> Self {
         Self {
-            user_id,
+            credential_org,
             operator,
             agent,
         }
@@ -396,11 +518,12 @@ impl<'r> Caller<'r> {
         permission: Permission,
     ) -> Result<(Acting<'s>, &'r str, Vec<u8>), ApiError> {
         let operator = operator(self.operator);
-        let acting =
-            service
-                .core
-                .directory
-                .authorize(self.user_id, operator, self.agent, permission)?;
+        let acting = service.core.directory.authorize(
+            self.credential_org,
+            operator,
+            self.agent,
+            permission,
+        )?;
         let file_id = required(file_id, "FileId")?;
         owned_file(service, &acting, file_id)?;
         let bytes = file_bytes(service, file_id)?;

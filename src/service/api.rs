@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::params::{lenient_bool, lenient_i64};
+
 /// `UserInfo`: the employee performing the call.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -31,6 +33,7 @@ pub struct CreateFileCounterSignRequest {
     pub file_id: Option<String>,
     pub operator: Option<UserInfo>,
     pub agent: Option<Agent>,
+    #[serde(deserialize_with = "lenient_bool")]
     pub sync_mode: Option<bool>,
 }
 
@@ -93,7 +96,10 @@ pub struct UploadFilesRequest {
     pub business_type: Option<String>,
     pub caller: Option<Caller>,
     pub file_infos: Option<Vec<UploadFile>>,
+    /// `pdf` is the one type this service takes (it converts no other format).
+    pub file_type: Option<String>,
     pub agent: Option<Agent>,
+    #[serde(deserialize_with = "lenient_i64")]
     pub deadline: Option<i64>,
 }
 
@@ -119,6 +125,17 @@ pub struct DescribeFileUrlsRequest {
     pub agent: Option<Agent>,
     pub business_type: Option<String>,
     pub business_ids: Option<Vec<String>>,
+    /// Name of the ZIP download (only with `FileType` ZIP).
+    pub file_name: Option<String>,
+    /// `PDF` (default) or `ZIP` (one archive of all the files).
+    pub file_type: Option<String>,
+    /// Page number, from 0.
+    #[serde(deserialize_with = "lenient_i64")]
+    pub offset: Option<i64>,
+    /// Page size (default 20, at most 100).
+    #[serde(deserialize_with = "lenient_i64")]
+    pub limit: Option<i64>,
+    #[serde(deserialize_with = "lenient_i64")]
     pub url_ttl: Option<i64>,
 }
 

@@ -51,13 +51,13 @@ impl Authorization {
         let rest = header
             .trim()
             .strip_prefix(ALGORITHM)
-            .ok_or_else(|| signature_failure("Authorization does not use TC3-HMAC-SHA256"))?;
+            .ok_or_else(|| invalid_authorization("Authorization does not use TC3-HMAC-SHA256"))?;
         let (mut credential, mut signed_headers, mut signature) = (None, None, None);
         for part in rest.split(',') {
             let (name, value) = part
                 .trim()
                 .split_once('=')
-                .ok_or_else(|| signature_failure("malformed Authorization header"))?;
+                .ok_or_else(|| invalid_authorization("malformed Authorization header"))?;
             match name {
                 "Credential" => credential = Some(value),
                 "SignedHeaders" => signed_headers = Some(value),
@@ -66,7 +66,7 @@ impl Authorization {
             }
         }
         let credential =
-            credential.ok_or_else(|| signature_failure("Authorization has no Credential"))?;
+            credential.ok_or_else(|| invalid_authorization("Authorization has no Credential"))?;
         let mut scope = credential.split('/');
         let (Some(secret_id), Some(date), Some(service), Some("tc3_request"), None) = (
             scope.next(),
@@ -75,19 +75,19 @@ impl Authorization {
             scope.next(),
             scope.next(),
         ) else {
-            return Err(signature_failure(
+            return Err(invalid_authorization(
                 "Credential is not SecretId/date/service/tc3_request",
             ));
         };
         let signed_headers: Vec<String> = signed_headers
-            .ok_or_else(|| signature_failure("Authorization has no SignedHeaders"))?
+            .ok_or_else(|| invalid_authorization("Authorization has no SignedHeaders"))?
             .split(';')
             .map(|name| name.trim().to_ascii_lowercase())
             .collect();
         if !signed_headers.iter().any(|h| h == "host")
             || !signed_headers.iter().any(|h| h == "content-type")
         {
-            return Err(signature_failure(
+            return Err(invalid_authorization(
                 "SignedHeaders must include content-type and host",
             ));
         }
@@ -97,10 +97,15 @@ impl Authorization {
             service: service.to_owned(),
             signed_headers,
             signature: signature
-                .ok_or_else(|| signature_failure("Authorization has no Signature"))?
+                .ok_or_else(|| invalid_authorization("Authorization has no Signature"))?
                 .to_ascii_lowercase(),
         })
     }
+}
+
+/// `AuthFailure.InvalidAuthorization`: the header is not in TC3's format at all.
+fn invalid_authorization(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidAuthorization, message)
 }
 
 fn signature_failure(message: &str) -> ApiError {
@@ -225,13 +230,23 @@ pub fn authorization_header(
     )
 }
 
-/// Checks the request's TC3 signature. `secret_key_of` maps a SecretId to its SecretKey. Returns
-/// the SecretId that signed.
-pub fn verify_request(
+/// What the headers alone establish, before any byte of the body is read: the Authorization is
+/// well formed, its SecretId is known and its timestamp is fresh. The MAC itself covers the body's
+/// hash, so it is checked by [`HeaderCheck::verify_body`] once the (bounded) body has arrived.
+#[derive(Clone, Debug)]
+pub struct HeaderCheck {
+    pub authorization: Authorization,
+    secret_key: String,
+    timestamp_text: String,
+}
+
+/// Checks what `request`'s headers say (its `body` is not looked at). `secret_key_of` maps a
+/// SecretId to its SecretKey.
+pub fn check_headers(
     request: &SignedRequest<'_>,
     secret_key_of: impl Fn(&str) -> Option<String>,
     now: i64,
-) -> Result<String, ApiError> {
+) -> Result<HeaderCheck, ApiError> {
     let header = request
         .header("Authorization")
         .ok_or_else(|| signature_failure("missing Authorization header"))?;
@@ -260,36 +275,59 @@ pub fn verify_request(
             "credential date does not match X-TC-Timestamp",
         ));
     }
-    let scope = format!(
-        "{}/{}/tc3_request",
-        authorization.date, authorization.service
-    );
-    let host = request.header("Host").unwrap_or_default().trim();
-    let forms = host_forms(host).into_iter().flat_map(|host| {
-        [false, true].map(|lowercase_values| HeaderForm {
-            lowercase_values,
-            host: Some(host),
-        })
-    });
-    for form in forms {
-        let to_sign = string_to_sign(
-            request,
-            &authorization.signed_headers,
-            timestamp_text,
-            &scope,
-            form,
+    Ok(HeaderCheck {
+        authorization,
+        secret_key,
+        timestamp_text: timestamp_text.to_owned(),
+    })
+}
+
+impl HeaderCheck {
+    /// Recomputes the MAC over `request` (the same request, now with its body). Returns the
+    /// SecretId that signed.
+    pub fn verify_body(&self, request: &SignedRequest<'_>) -> Result<String, ApiError> {
+        let authorization = &self.authorization;
+        let scope = format!(
+            "{}/{}/tc3_request",
+            authorization.date, authorization.service
         );
-        let expected = tc3_signature(
-            &secret_key,
-            &authorization.date,
-            &authorization.service,
-            &to_sign,
-        );
-        if constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
-            return Ok(authorization.secret_id);
+        let host = request.header("Host").unwrap_or_default().trim();
+        let forms = host_forms(host).into_iter().flat_map(|host| {
+            [false, true].map(|lowercase_values| HeaderForm {
+                lowercase_values,
+                host: Some(host),
+            })
+        });
+        for form in forms {
+            let to_sign = string_to_sign(
+                request,
+                &authorization.signed_headers,
+                &self.timestamp_text,
+                &scope,
+                form,
+            );
+            let expected = tc3_signature(
+                &self.secret_key,
+                &authorization.date,
+                &authorization.service,
+                &to_sign,
+            );
+            if constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
+                return Ok(authorization.secret_id.clone());
+            }
         }
+        Err(signature_failure("signature does not match the request"))
     }
-    Err(signature_failure("signature does not match the request"))
+}
+
+/// Checks the request's TC3 signature: [`check_headers`] then [`HeaderCheck::verify_body`].
+/// Returns the SecretId that signed.
+pub fn verify_request(
+    request: &SignedRequest<'_>,
+    secret_key_of: impl Fn(&str) -> Option<String>,
+    now: i64,
+) -> Result<String, ApiError> {
+    check_headers(request, secret_key_of, now)?.verify_body(request)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

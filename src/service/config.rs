@@ -4,10 +4,16 @@
 //! workers = 2                      # async signing threads (default: number of cores)
 //! rate_limit = 20                  # requests per second, per action and organisation
 //! public_url = "https://ess.example.com"   # base of DescribeFileUrls links (default: listen address)
+//! hosts = ["ess.internal:8080"]    # further Host values clients may use (public_url's host is allowed)
+//! [limits]                         # see `Limits` and docs/SECURITY.md for the defaults
+//! max_body_bytes = 88080384
+//! header_timeout_ms = 10000
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files)
 //! task_lease_seconds = 60          # how long a run owns a task before others may take it over
 //! task_max_attempts = 3            # runs started for one task before it is marked FAILED
+//! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
+//!                                          # organisations' own CA chains
 //! [rate_limits]                    # per-action overrides
 //! CreateFileCounterSign = 10
 //!
@@ -16,6 +22,7 @@
 //! name = "Example Group"
 //! quota = 1000                     # signatures this organisation may still make
 //! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+//! secrets = [{ id = "AKID...", key = "..." }]   # the organisation's API keys
 //!
 //! [[organizations]]
 //! id = "org-sub"
@@ -28,8 +35,11 @@
 //! user_id = "user-admin"
 //! organization = "org-group"
 //! permissions = ["upload", "counter_sign", "verify", "download"]
-//! secrets = [{ id = "AKID...", key = "..." }]
+//! active = true                    # false: left the organisation, or not yet joined
 //! ```
+//! As in ESS, an API key belongs to an organisation and acts for whichever of its employees a
+//! request names (`Operator.UserId`, `Caller.OperatorId`), within that employee's permissions.
+//! `secrets` listed under an employee (the older form) are keys of the employee's organisation.
 //! Relative credential paths are resolved against the configuration file's folder.
 
 use std::collections::{BTreeMap, HashSet};
@@ -56,6 +66,17 @@ pub struct ServiceConfig {
     pub rate_limits: BTreeMap<String, u32>,
     /// Base of the download links; `None`: the server's listening address.
     pub public_url: Option<String>,
+    /// PEM files of further trust anchors for VerifyDigitFile. The top certificate of every
+    /// organisation's chain is trusted anyway; nothing else is.
+    #[serde(default)]
+    pub trust_roots: Vec<PathBuf>,
+    /// Host values (`name` or `name:port`) under which clients reach the service, besides the
+    /// listening address and `public_url`'s host; requests naming another Host are refused.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Sizes, timeouts and connection counts that bound what one client can make us spend.
+    #[serde(default)]
+    pub limits: Limits,
     /// Where metadata lives: `None` or `"sqlite"`, the embedded database in the data folder;
     /// `"postgres://..."`, a PostgreSQL database that several replicas share.
     pub store: Option<String>,
@@ -75,6 +96,59 @@ pub struct ServiceConfig {
     pub employees: Vec<EmployeeConfig>,
 }
 
+/// ESS accepts PDFs of up to "60M" (UploadFiles reference); read generously as 60 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 60 * 1024 * 1024;
+/// One maximal file in base64 (4/3 of it) plus room for the JSON around it.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = DEFAULT_MAX_FILE_BYTES / 3 * 4 + 4 * 1024 * 1024;
+/// UploadFile.FileName: ESS documents at most 200 characters.
+pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
+
+/// What one client can make the server spend. Durations in milliseconds, so tests can make them
+/// short.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body; a larger one is refused with `RequestSizeLimitExceeded` before it is
+    /// read (by Content-Length) or as soon as it grows past the limit.
+    pub max_body_bytes: u64,
+    /// Largest body of a v1-signed (HmacSHA1/HmacSHA256) request: its signature travels in the
+    /// form body, so it can only be authenticated after the body is read.
+    pub max_v1_body_bytes: u64,
+    /// Largest decoded file in UploadFiles.
+    pub max_file_bytes: u64,
+    /// Longest UploadFiles FileName, in characters.
+    pub max_file_name_chars: usize,
+    /// Time to receive a request's headers, counted from the connection's opening or from the end
+    /// of the previous response on a kept-alive connection (so it is also the idle timeout).
+    pub header_timeout_ms: u64,
+    /// Time to receive a whole request body once its headers were accepted.
+    pub body_timeout_ms: u64,
+    /// Longest a response write may make no progress (a client that stops reading).
+    pub write_timeout_ms: u64,
+    /// Open connections. At the limit the oldest connection with no request in progress is
+    /// closed to make room, so idle or half-open connections cannot lock real clients out.
+    pub max_connections: usize,
+    /// Request bodies held in memory at once, over all connections; a request waits (within
+    /// its body timeout) for room.
+    pub max_buffered_body_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_v1_body_bytes: 1024 * 1024,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_file_name_chars: DEFAULT_MAX_FILE_NAME_CHARS,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 300_000,
+            write_timeout_ms: 60_000,
+            max_connections: 512,
+            max_buffered_body_bytes: 4 * DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
 impl Default for ServiceConfig {
     /// What an empty configuration file gives.
     fn default() -> Self {
@@ -83,10 +157,13 @@ impl Default for ServiceConfig {
             rate_limit: DEFAULT_RATE_LIMIT,
             rate_limits: BTreeMap::new(),
             public_url: None,
+            hosts: Vec::new(),
+            limits: Limits::default(),
             store: None,
             blobs: None,
             task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
             task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
+            trust_roots: Vec::new(),
             organizations: Vec::new(),
             employees: Vec::new(),
         }
@@ -131,6 +208,9 @@ pub struct OrganizationConfig {
     #[serde(default)]
     pub quota: u64,
     pub credential: CredentialConfig,
+    /// The organisation's API keys: requests signed with one act for any of its employees.
+    #[serde(default)]
+    pub secrets: Vec<SecretConfig>,
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
@@ -169,11 +249,19 @@ pub struct EmployeeConfig {
     pub name: String,
     #[serde(default)]
     pub permissions: Vec<Permission>,
+    /// An inactive employee (left, or not yet joined) cannot be named as operator.
+    #[serde(default = "default_active")]
+    pub active: bool,
+    /// Keys of the employee's organisation (the older place to list them).
     #[serde(default)]
     pub secrets: Vec<SecretConfig>,
 }
 
-/// A SecretId/SecretKey pair; requests signed with it act as the employee holding it.
+fn default_active() -> bool {
+    true
+}
+
+/// A SecretId/SecretKey pair of an organisation.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretConfig {
@@ -186,6 +274,9 @@ impl ServiceConfig {
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
             toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+        for path in &mut config.trust_roots {
+            *path = base_dir.join(&*path);
+        }
         for organization in &mut config.organizations {
             let credential = &mut organization.credential;
             for path in [
@@ -263,6 +354,14 @@ impl ServiceConfig {
         }
         let mut users = HashSet::new();
         let mut secrets = HashSet::new();
+        for secret in self.organizations.iter().flat_map(|o| &o.secrets) {
+            if !secrets.insert(secret.id.as_str()) || secret.key.is_empty() {
+                return Err(config_error(format!(
+                    "secret {} duplicated or empty",
+                    secret.id
+                )));
+            }
+        }
         for employee in &self.employees {
             if !users.insert(employee.user_id.as_str()) {
                 return Err(config_error(format!(
@@ -284,6 +383,22 @@ impl ServiceConfig {
                     )));
                 }
             }
+        }
+        let limits = &self.limits;
+        if limits.max_connections == 0
+            || limits.max_body_bytes == 0
+            || limits.max_buffered_body_bytes < limits.max_body_bytes
+            || [
+                limits.header_timeout_ms,
+                limits.body_timeout_ms,
+                limits.write_timeout_ms,
+            ]
+            .contains(&0)
+        {
+            return Err(config_error(
+                "limits must be positive and max_buffered_body_bytes at least max_body_bytes"
+                    .into(),
+            ));
         }
         self.store_location()?;
         if self.task_lease_seconds == 0 || self.task_max_attempts == 0 {

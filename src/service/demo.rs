@@ -1,5 +1,5 @@
 //! The bundled demo configuration of `countersign serve` without `--config`: a group main
-//! organisation, one sub-organisation it may act for, an employee in each, and the test PKI's demo
+//! organisation, one sub-organisation it may act for, an API key and an employee in each, and the test PKI's demo
 //! credentials compiled in (never use them outside a demo).
 
 use std::collections::{BTreeMap, HashMap};
@@ -79,6 +79,9 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limit: DEFAULT_RATE_LIMIT,
         rate_limits: BTreeMap::new(),
         public_url: None,
+        trust_roots: Vec::new(),
+        hosts: Vec::new(),
+        limits: Default::default(),
         store: None,
         blobs: None,
         task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
@@ -90,6 +93,10 @@ pub fn demo() -> Result<Demo, ServiceError> {
                 parent: None,
                 quota: DEMO_QUOTA,
                 credential: embedded("demo"),
+                secrets: vec![SecretConfig {
+                    id: GROUP_SECRET_ID.into(),
+                    key: secret_key.clone(),
+                }],
             },
             OrganizationConfig {
                 id: SUB_ORGANIZATION_ID.into(),
@@ -97,6 +104,10 @@ pub fn demo() -> Result<Demo, ServiceError> {
                 parent: Some(GROUP_ORGANIZATION_ID.into()),
                 quota: DEMO_QUOTA,
                 credential: embedded("deep-rsa4096"),
+                secrets: vec![SecretConfig {
+                    id: SUB_SECRET_ID.into(),
+                    key: new_secret()?,
+                }],
             },
         ],
         employees: vec![
@@ -105,20 +116,16 @@ pub fn demo() -> Result<Demo, ServiceError> {
                 organization: GROUP_ORGANIZATION_ID.into(),
                 name: "Group administrator".into(),
                 permissions: all_permissions(),
-                secrets: vec![SecretConfig {
-                    id: GROUP_SECRET_ID.into(),
-                    key: secret_key.clone(),
-                }],
+                active: true,
+                secrets: Vec::new(),
             },
             EmployeeConfig {
                 user_id: SUB_USER_ID.into(),
                 organization: SUB_ORGANIZATION_ID.into(),
                 name: "Subsidiary clerk".into(),
                 permissions: all_permissions(),
-                secrets: vec![SecretConfig {
-                    id: SUB_SECRET_ID.into(),
-                    key: new_secret()?,
-                }],
+                active: true,
+                secrets: Vec::new(),
             },
         ],
     };

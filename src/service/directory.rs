@@ -1,5 +1,7 @@
-//! Who is who: organisations with their signing credentials, employees with their permissions, and
-//! the SecretId pairs that authenticate them. Also the two authorisation rules of the API.
+//! Who is who: organisations with their signing credentials and API keys, employees with their
+//! permissions. Also the authorisation rules of the API: a key acts for an active employee of its
+//! organisation, named in the request, within that employee's permissions; and a group acts for its
+//! subsidiaries.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,6 +24,7 @@ pub struct Employee {
     pub user_id: String,
     pub organization: String,
     pub permissions: HashSet<Permission>,
+    pub active: bool,
 }
 
 /// The authorised context of one call: who calls, and for which organisation.
@@ -37,7 +40,7 @@ pub struct Acting<'a> {
 pub struct Directory {
     organizations: HashMap<String, Organization>,
     employees: HashMap<String, Employee>,
-    /// SecretId -> (SecretKey, UserId).
+    /// SecretId -> (SecretKey, organisation id).
     secrets: HashMap<String, (String, String)>,
 }
 
@@ -65,6 +68,12 @@ impl Directory {
                     key,
                 },
             );
+            for secret in &organization.secrets {
+                directory.secrets.insert(
+                    secret.id.clone(),
+                    (secret.key.clone(), organization.id.clone()),
+                );
+            }
         }
         for employee in &config.employees {
             directory.employees.insert(
@@ -73,12 +82,13 @@ impl Directory {
                     user_id: employee.user_id.clone(),
                     organization: employee.organization.clone(),
                     permissions: employee.permissions.iter().copied().collect(),
+                    active: employee.active,
                 },
             );
             for secret in &employee.secrets {
                 directory.secrets.insert(
                     secret.id.clone(),
-                    (secret.key.clone(), employee.user_id.clone()),
+                    (secret.key.clone(), employee.organization.clone()),
                 );
             }
         }
@@ -89,22 +99,27 @@ impl Directory {
         self.secrets.get(secret_id).map(|(key, _)| key.clone())
     }
 
-    /// The employee a SecretId belongs to.
-    pub fn employee_of_secret(&self, secret_id: &str) -> Option<&Employee> {
+    /// The organisation a SecretId belongs to.
+    pub fn organization_of_secret(&self, secret_id: &str) -> Option<&Organization> {
         self.secrets
             .get(secret_id)
-            .and_then(|(_, user)| self.employees.get(user))
+            .and_then(|(_, organization)| self.organizations.get(organization))
+    }
+
+    pub fn employee(&self, user_id: &str) -> Option<&Employee> {
+        self.employees.get(user_id)
     }
 
     pub fn organization(&self, id: &str) -> Option<&Organization> {
         self.organizations.get(id)
     }
 
-    /// Checks that `operator` is the credential's employee, holds `permission`, and may act for
-    /// the organisation `agent` names (its own when there is no agent).
+    /// Checks that `operator` is an active employee of `credential_organization` (whose key
+    /// signed the request) holding `permission`, and that the organisation `agent` names (its own
+    /// when there is no agent) may be acted for.
     pub fn authorize<'a>(
         &'a self,
-        credential_user: &str,
+        credential_organization: &str,
         operator: Option<&str>,
         agent: Option<&Agent>,
         permission: Permission,
@@ -116,23 +131,30 @@ impl Directory {
                 "Operator.UserId"
             })
         })?;
-        if operator != credential_user {
-            return Err(ApiError::new(
-                ErrorCode::OperationDenied,
-                format!("the credential does not belong to employee {operator}"),
-            ));
-        }
         let employee = self.employees.get(operator).ok_or_else(|| {
             ApiError::new(
-                ErrorCode::OperationDenied,
+                ErrorCode::UserNotFound,
                 format!("unknown employee {operator}"),
             )
+            .zh(format!("员工 {operator} 不存在"))
         })?;
+        if employee.organization != credential_organization || !employee.active {
+            return Err(ApiError::new(
+                ErrorCode::UserNotInOrganization,
+                format!(
+                    "{operator} is not an active employee of organisation {credential_organization}"
+                ),
+            )
+            .zh(format!(
+                "{operator} 不是企业 {credential_organization} 的在职员工"
+            )));
+        }
         if !employee.permissions.contains(&permission) {
             return Err(ApiError::new(
-                ErrorCode::OperationDenied,
+                ErrorCode::OperatorHasNoPermission,
                 format!("employee {operator} lacks the {permission:?} permission"),
-            ));
+            )
+            .zh(format!("员工 {operator} 没有 {permission:?} 权限")));
         }
         let own = self
             .organizations

@@ -11,8 +11,24 @@ use std::fmt;
 pub enum ErrorCode {
     MissingParameter,
     InvalidParameter,
+    /// `InvalidParameter.BusinessType`: a BusinessType the action does not take.
+    InvalidBusinessType,
+    /// `InvalidParameter.FileType`: a file type the action does not take, or contents that are
+    /// not of the declared type.
+    InvalidFileType,
+    /// `InvalidParameterValue`: a parameter of the right type with a value out of range.
+    InvalidParameterValue,
+    /// `LimitExceeded`: more items than the action takes (files, ids).
+    LimitExceeded,
     ResourceNotFound,
+    /// `ResourceNotFound.User`: the named operator is no employee.
+    UserNotFound,
     OperationDenied,
+    /// `OperationDenied.UserNotInOrganization`: the operator is not an active employee of the
+    /// organisation whose credential signed the request.
+    UserNotInOrganization,
+    /// `OperationDenied.OperatorHasNoPermission`: the operator lacks the action's permission.
+    OperatorHasNoPermission,
     NoResourceAccess,
     BalanceNotEnough,
     FailedOperation,
@@ -22,7 +38,14 @@ pub enum ErrorCode {
     SignatureFailure,
     SecretIdNotFound,
     SignatureExpire,
+    /// `AuthFailure.InvalidAuthorization`: an `Authorization` header that is not TC3's format.
+    InvalidAuthorization,
     InvalidAction,
+    RequestSizeLimitExceeded,
+    /// `NoSuchVersion`: an API version other than 2020-11-11.
+    NoSuchVersion,
+    /// `UnsupportedOperation`: a request form the API does not take (HTTP method, content type).
+    UnsupportedOperation,
 }
 
 impl ErrorCode {
@@ -31,8 +54,15 @@ impl ErrorCode {
         match self {
             Self::MissingParameter => "MissingParameter",
             Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidBusinessType => "InvalidParameter.BusinessType",
+            Self::InvalidFileType => "InvalidParameter.FileType",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::LimitExceeded => "LimitExceeded",
             Self::ResourceNotFound => "ResourceNotFound",
+            Self::UserNotFound => "ResourceNotFound.User",
             Self::OperationDenied => "OperationDenied",
+            Self::UserNotInOrganization => "OperationDenied.UserNotInOrganization",
+            Self::OperatorHasNoPermission => "OperationDenied.OperatorHasNoPermission",
             Self::NoResourceAccess => "OperationDenied.ErrNoResourceAccess",
             Self::BalanceNotEnough => "FailedOperation.BalanceNotEnough",
             Self::FailedOperation => "FailedOperation",
@@ -42,7 +72,63 @@ impl ErrorCode {
             Self::SignatureFailure => "AuthFailure.SignatureFailure",
             Self::SecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::SignatureExpire => "AuthFailure.SignatureExpire",
+            Self::InvalidAuthorization => "AuthFailure.InvalidAuthorization",
             Self::InvalidAction => "InvalidAction",
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+        }
+    }
+
+    /// What the code means, in Chinese, as Tencent Cloud's error code tables word it: the start of
+    /// every message answered under `X-TC-Language: zh-CN`.
+    pub fn zh_description(self) -> &'static str {
+        match self {
+            Self::MissingParameter => "缺少参数错误",
+            Self::InvalidParameter => "参数错误",
+            Self::InvalidBusinessType => "不合法的业务类型，请检查后重试",
+            Self::InvalidFileType => "文件类型不合法",
+            Self::InvalidParameterValue => "参数取值错误",
+            Self::LimitExceeded => "超过配额限制",
+            Self::ResourceNotFound => "资源不存在",
+            Self::UserNotFound => "用户或者员工信息不存在，请检查参数后重试",
+            Self::OperationDenied => "操作被拒绝",
+            Self::UserNotInOrganization => "用户不归属于当前企业，无法操作，请检查后重试",
+            Self::OperatorHasNoPermission => "操作者权限不足",
+            Self::NoResourceAccess => "此企业无该资源使用权限",
+            Self::BalanceNotEnough => "余额不足",
+            Self::FailedOperation => "操作失败",
+            Self::InternalError => "内部错误",
+            Self::InternalErrorApi => "第三方接口调用失败",
+            Self::RequestLimitExceeded => "请求的次数超过了频率限制",
+            Self::SignatureFailure => {
+                "签名错误，签名计算错误，请对照调用方式中的签名方法文档检查签名计算过程"
+            }
+            Self::SecretIdNotFound => "密钥不存在，请检查密钥是否填写正确",
+            Self::SignatureExpire => "签名过期，Timestamp 和服务器时间相差不得超过五分钟",
+            Self::InvalidAuthorization => "请求头部的 Authorization 不符合腾讯云标准",
+            Self::InvalidAction => "接口不存在",
+            Self::NoSuchVersion => "接口版本不存在",
+            Self::UnsupportedOperation => "操作不支持",
+            Self::RequestSizeLimitExceeded => "请求包超过限制大小",
+        }
+    }
+}
+
+/// The language of error messages: `X-TC-Language` (TC3) or `Language` (v1 signatures).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    #[default]
+    English,
+    Chinese,
+}
+
+impl Language {
+    /// `zh-CN` is Chinese; anything else (`en-US`, absent) English.
+    pub fn from_tag(tag: Option<&str>) -> Self {
+        match tag.map(str::trim) {
+            Some(tag) if tag.eq_ignore_ascii_case("zh-CN") => Self::Chinese,
+            _ => Self::English,
         }
     }
 }
@@ -58,6 +144,8 @@ impl fmt::Display for ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// The Chinese message, where it says more than the code's description.
+    pub message_zh: Option<String>,
 }
 
 impl ApiError {
@@ -65,6 +153,25 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            message_zh: None,
+        }
+    }
+
+    /// Sets the Chinese message.
+    pub fn zh(mut self, message: impl Into<String>) -> Self {
+        self.message_zh = Some(message.into());
+        self
+    }
+
+    /// The message in `language`. Chinese without a message of its own is the code's description
+    /// followed by the English detail, which names the parameter, file or task concerned.
+    pub fn message_in(&self, language: Language) -> String {
+        match (language, &self.message_zh) {
+            (Language::English, _) => self.message.clone(),
+            (Language::Chinese, Some(zh)) => zh.clone(),
+            (Language::Chinese, None) => {
+                format!("{}（{}）", self.code.zh_description(), self.message)
+            }
         }
     }
 
@@ -73,6 +180,12 @@ impl ApiError {
             ErrorCode::MissingParameter,
             format!("missing required parameter {parameter}"),
         )
+        .zh(format!("缺少必填参数 {parameter}"))
+    }
+
+    /// `InvalidParameterValue`.
+    pub fn invalid_value(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameterValue, message)
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -124,6 +237,11 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The caller's data, streamed into the store, turned out invalid.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{}: other users can write this folder (mode {mode:o}); make it private (chmod 700) or choose another --data folder", path.display())]
+    SharedDirectory { path: std::path::PathBuf, mode: u32 },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -134,7 +252,10 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        Self::internal(error.to_string())
+        match error {
+            StoreError::Rejected(message) => Self::invalid_value(message),
+            other => Self::internal(other.to_string()),
+        }
     }
 }
 

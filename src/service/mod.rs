@@ -9,6 +9,7 @@
 mod actions;
 pub mod api;
 pub mod auth;
+pub mod auth_v1;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -16,8 +17,11 @@ pub mod demo;
 pub mod directory;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod ids;
+pub mod params;
 pub mod rate_limit;
+pub mod request;
 pub mod store;
 mod tasks;
 #[cfg(test)]
@@ -33,18 +37,22 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{json, Value};
 
+pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
 use self::config::StoreLocation;
-pub use self::config::{Permission, ServiceConfig};
+pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
-pub use self::error::{ApiError, ErrorCode, ServiceError, StoreError};
+pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
+use self::host::HostPolicy;
 use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
 use self::token::DownloadTokens;
 use crate::crypto::CertifiedKey;
 
+/// The service name of the credential scope (`date/ess/tc3_request`).
+pub const SERVICE_NAME: &str = "ess";
 /// The API version the service speaks (`X-TC-Version`).
 pub const API_VERSION: &str = "2020-11-11";
 
@@ -54,10 +62,15 @@ pub(crate) struct Core {
     metadata: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
     engine: Arc<dyn Engine>,
+    /// What VerifyDigitFile trusts (see [`trust_roots`]).
+    trust_roots: Vec<x509_cert::Certificate>,
     limiter: RateLimiter,
     claims: ClaimPolicy,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
+    /// Host values requests may name (see [`host`]).
+    hosts: RwLock<HostPolicy>,
+    limits: Limits,
 }
 
 /// The service: one per process, shared by reference between request threads.
@@ -73,11 +86,54 @@ impl std::fmt::Debug for Service {
     }
 }
 
+/// A downloadable file, opened for reading.
+pub struct DownloadStream {
+    pub name: String,
+    pub len: u64,
+    pub reader: Box<dyn std::io::Read + Send>,
+}
+
+impl std::fmt::Debug for DownloadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadStream")
+            .field("name", &self.name)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A downloadable file.
 #[derive(Clone, Debug)]
 pub struct Download {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// The trust anchors of VerifyDigitFile: the top certificate of each organisation's chain (its
+/// root, or the highest CA the credential carries) and every certificate of the configured
+/// `trust_roots` files. A signer outside these, a self-signed one say, is not trusted.
+fn trust_roots(
+    config: &ServiceConfig,
+    keys: &HashMap<String, CertifiedKey>,
+) -> Result<Vec<x509_cert::Certificate>, ServiceError> {
+    let mut roots: Vec<x509_cert::Certificate> = keys
+        .values()
+        .filter_map(|key| key.cert_chain().last().cloned())
+        .collect();
+    for path in &config.trust_roots {
+        let pem = std::fs::read(path)
+            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        let certificates = crate::crypto::credential::trust_roots_from_pem(&pem)
+            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        roots.extend(certificates);
+    }
+    let mut unique = Vec::with_capacity(roots.len());
+    for root in roots {
+        if !unique.contains(&root) {
+            unique.push(root);
+        }
+    }
+    Ok(unique)
 }
 
 impl Service {
@@ -90,7 +146,7 @@ impl Service {
         data_dir: &Path,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
-        std::fs::create_dir_all(data_dir).map_err(StoreError::from)?;
+        store::private::create_private_dir(data_dir)?;
         let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
             StoreLocation::Sqlite => {
                 let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
@@ -120,25 +176,36 @@ impl Service {
         blobs: Arc<dyn BlobStore>,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
+        let trust_roots = trust_roots(config, &keys)?;
         let directory = Directory::new(config, keys)?;
         for organization in &config.organizations {
             metadata.ensure_account(&organization.id, organization.quota)?;
         }
         let tokens = DownloadTokens::new(metadata.installation_key()?);
-        let limits = config.clone();
+        let rate_limits = config.clone();
         let limiter = RateLimiter::with_store(
-            move |action| limits.rate_limit_for(action),
+            move |action| rate_limits.rate_limit_for(action),
             Arc::clone(&metadata),
         );
+        let mut hosts = HostPolicy::default();
+        for host in &config.hosts {
+            hosts.allow_host(host);
+        }
+        if let Some(url) = &config.public_url {
+            hosts.allow_url(url);
+        }
         let core = Arc::new(Core {
             directory,
             metadata,
             blobs,
             engine,
+            trust_roots,
             limiter,
             claims: config.claim_policy(),
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
+            hosts: RwLock::new(hosts),
+            limits: config.limits.clone(),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -167,76 +234,161 @@ impl Service {
         }
     }
 
-    /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
-    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`).
-    pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
-        let request_id = ids::request_id();
-        let mut response = match self.handle_inner(request) {
-            Ok(Value::Object(fields)) => fields,
-            Ok(_) => serde_json::Map::new(),
-            Err(error) => {
-                let mut fields = serde_json::Map::new();
-                fields.insert(
-                    "Error".into(),
-                    json!({"Code": error.code.as_str(), "Message": error.message}),
-                );
-                fields
-            }
-        };
-        response.insert("RequestId".into(), Value::String(request_id));
-        json!({ "Response": response })
+    /// The server's limits (from the configuration).
+    pub fn limits(&self) -> &Limits {
+        &self.core.limits
     }
 
-    fn handle_inner(&self, request: &SignedRequest<'_>) -> Result<Value, ApiError> {
+    /// Allows the server's listening address as a request Host (besides the configured ones).
+    pub fn allow_listen_addr(&self, addr: std::net::SocketAddr) {
+        self.core
+            .hosts
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .allow_listen_addr(addr);
+    }
+
+    /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
+    /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`); error messages are in
+    /// the language the request asks for (`X-TC-Language: zh-CN` for Chinese).
+    pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
+        match self.admit(request) {
+            Ok(check) => self.handle_admitted(check.as_ref(), request),
+            Err(error) => Self::error_response(&error, request::language(request)),
+        }
+    }
+
+    /// The part of authentication that needs no body, done before the body is read: a Host of
+    /// this service and, for a TC3 request, a known SecretId, a fresh timestamp and the `ess`
+    /// credential scope (`Some`). `None`: a v1-signed request, authenticated only once its
+    /// parameters (possibly its body) are read. The request's `body` is ignored.
+    pub fn admit(&self, head: &SignedRequest<'_>) -> Result<Option<HeaderCheck>, ApiError> {
         let directory = &self.core.directory;
-        let secret_id =
-            auth::verify_request(request, |id| directory.secret_key(id), clock::unix_now())?;
-        let employee = directory
-            .employee_of_secret(&secret_id)
-            .ok_or_else(|| ApiError::internal("credential without employee"))?;
-        let action = request
-            .header("X-TC-Action")
+        self.core
+            .hosts
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .check(head.header("Host"))?;
+        if head.header("Authorization").is_none() {
+            // A v1 signature travels in the parameters (the body of a form POST).
+            return Ok(None);
+        }
+        let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
+        if !scope_service_matches(&check.authorization.service, head.header("Host")) {
+            return Err(ApiError::new(
+                ErrorCode::SignatureFailure,
+                format!(
+                    "credential scope names service {:.32}, this is {SERVICE_NAME}",
+                    check.authorization.service
+                ),
+            ));
+        }
+        Ok(Some(check))
+    }
+
+    /// Answers a request that passed [`Service::admit`], now with its whole body.
+    pub fn handle_admitted(
+        &self,
+        check: Option<&HeaderCheck>,
+        request: &SignedRequest<'_>,
+    ) -> Value {
+        match self.handle_inner(check, request) {
+            Ok(Value::Object(mut fields)) => {
+                fields.insert("RequestId".into(), Value::String(ids::request_id()));
+                json!({ "Response": fields })
+            }
+            Ok(_) => json!({ "Response": { "RequestId": ids::request_id() } }),
+            Err(error) => Self::error_response(&error, request::language(request)),
+        }
+    }
+
+    /// The API envelope of an error: `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
+    pub fn error_response(error: &ApiError, language: Language) -> Value {
+        json!({ "Response": {
+            "Error": {"Code": error.code.as_str(), "Message": error.message_in(language)},
+            "RequestId": ids::request_id(),
+        }})
+    }
+
+    fn handle_inner(
+        &self,
+        check: Option<&HeaderCheck>,
+        request: &SignedRequest<'_>,
+    ) -> Result<Value, ApiError> {
+        let directory = &self.core.directory;
+        let incoming = request::authenticate(
+            request,
+            check,
+            |id| directory.secret_key(id),
+            clock::unix_now(),
+        )?;
+        let organization = directory
+            .organization_of_secret(&incoming.secret_id)
+            .ok_or_else(|| ApiError::internal("credential without organisation"))?;
+        let action = incoming
+            .action
+            .as_deref()
             .filter(|action| !action.is_empty())
-            .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
-        match request.header("X-TC-Version") {
+            .ok_or_else(|| ApiError::missing("Action (X-TC-Action)"))?;
+        match incoming.version.as_deref() {
             Some(API_VERSION) => {}
-            None => return Err(ApiError::missing("X-TC-Version")),
+            None => return Err(ApiError::missing("Version (X-TC-Version)")),
             Some(other) => {
-                return Err(ApiError::invalid(format!(
-                    "X-TC-Version {other} is not supported; use {API_VERSION}"
-                )))
+                return Err(ApiError::new(
+                    ErrorCode::NoSuchVersion,
+                    format!("version {other:.32} does not exist; use {API_VERSION}"),
+                )
+                .zh(format!("接口版本 {other:.32} 不存在，请使用 {API_VERSION}")))
             }
         }
         if !actions::is_known(action) {
             return Err(ApiError::new(
                 ErrorCode::InvalidAction,
-                format!("action {action} is not supported"),
+                format!("action {action:.64} is not supported"),
             ));
         }
-        if !self
-            .core
-            .limiter
-            .try_acquire(&employee.organization, action)
-        {
+        if !self.core.limiter.try_acquire(&organization.id, action) {
             return Err(ApiError::new(
                 ErrorCode::RequestLimitExceeded,
                 format!(
                     "organisation {} exceeded the rate limit of {action}",
-                    employee.organization
+                    organization.id
                 ),
             ));
         }
-        let user_id = employee.user_id.clone();
-        self.call(&user_id, action, request.body)
+        actions::dispatch(self, &organization.id, action, incoming.params)
     }
 
-    /// Runs `action` for the employee `user_id` (already authenticated) with the JSON `body`.
+    /// Runs `action` with the JSON `body` as if signed with a key of `user_id`'s organisation
+    /// (authentication already done; the body still names the operator).
     pub fn call(&self, user_id: &str, action: &str, body: &[u8]) -> Result<Value, ApiError> {
-        actions::dispatch(self, user_id, action, body)
+        let employee = self.core.directory.employee(user_id).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::UserNotFound,
+                format!("unknown employee {user_id}"),
+            )
+        })?;
+        let organization = employee.organization.clone();
+        actions::dispatch(self, &organization, action, actions::json_params(body)?)
     }
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
     pub fn download(&self, token: &str) -> Result<Download, ApiError> {
+        let mut stream = self.open_download(token)?;
+        let mut bytes = Vec::new();
+        stream
+            .reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| ApiError::internal(format!("reading the file: {e}")))?;
+        Ok(Download {
+            name: stream.name,
+            bytes,
+        })
+    }
+
+    /// [`Service::download`] as a reader, so that the server streams the file instead of
+    /// loading it.
+    pub fn open_download(&self, token: &str) -> Result<DownloadStream, ApiError> {
         let file_id = self
             .core
             .tokens
@@ -247,14 +399,15 @@ impl Service {
             .metadata
             .file(&file_id, clock::unix_now())?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
-        let bytes = self
+        let blob = self
             .core
             .blobs
-            .get(&file_id)?
+            .open(&file_id)?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
-        Ok(Download {
+        Ok(DownloadStream {
             name: record.name,
-            bytes,
+            len: blob.len,
+            reader: blob.reader,
         })
     }
 
@@ -278,6 +431,18 @@ impl Service {
             pool.submit(task_id);
         }
     }
+}
+
+/// The credential scope's service is `ess`, or what the official Node SDK derives from the endpoint
+/// it was given: the text before the first dot (`127` for `127.0.0.1:8080`, `localhost:8080` for
+/// `localhost:8080`). The Host itself is checked against this service's addresses separately, so
+/// the second form binds the signature to this service just as well.
+fn scope_service_matches(service: &str, host: Option<&str>) -> bool {
+    let node_form = host
+        .map(str::trim)
+        .and_then(|host| host.split('.').next())
+        .is_some_and(|label| !label.is_empty() && label == service);
+    service == SERVICE_NAME || node_form
 }
 
 impl Drop for Service {

@@ -45,6 +45,11 @@ user_id = "clerk"
 organization = "sub"
 permissions = ["upload", "counter_sign", "verify", "download"]
 [[employees]]
+user_id = "leaver"
+organization = "group"
+permissions = ["upload", "counter_sign", "verify", "download"]
+active = false
+[[employees]]
 user_id = "stranger"
 organization = "stranger-org"
 permissions = ["upload", "counter_sign", "verify", "download"]
@@ -200,16 +205,32 @@ fn permissions_and_data_access() {
         code(sign(&service, "admin", None, "", true)),
         ErrorCode::MissingParameter
     );
-    let impersonation = call(
+    // The organisation's key acts for any active employee it names, within their permissions.
+    let as_admin = call(
         &service,
         "uploader",
         "CreateFileCounterSign",
-        json!({"FileId": file, "Operator": {"UserId": "admin"}}),
+        json!({"FileId": file, "Operator": {"UserId": "admin"}, "SyncMode": true}),
     );
-    assert_eq!(code(impersonation), ErrorCode::OperationDenied);
+    assert_eq!(as_admin.unwrap()["Status"], "FINISHED");
+    let named = |credential: &str, operator: &str| {
+        code(call(
+            &service,
+            credential,
+            "CreateFileCounterSign",
+            json!({"FileId": file, "Operator": {"UserId": operator}, "SyncMode": true}),
+        ))
+    };
+    assert_eq!(named("admin", "ghost"), ErrorCode::UserNotFound);
+    assert_eq!(named("stranger", "admin"), ErrorCode::UserNotInOrganization);
+    assert_eq!(named("admin", "leaver"), ErrorCode::UserNotInOrganization);
+    assert_eq!(
+        named("admin", "uploader"),
+        ErrorCode::OperatorHasNoPermission
+    );
     assert_eq!(
         code(sign(&service, "uploader", None, &file, true)),
-        ErrorCode::OperationDenied
+        ErrorCode::OperatorHasNoPermission
     );
 
     // Another organisation's file; a proxy without relation; unknown file and task.
@@ -252,7 +273,7 @@ fn permissions_and_data_access() {
     let signed = sign(&service, "admin", Some("sub"), &sub_file, true).unwrap();
     assert_eq!(signed["Status"], "FINISHED");
     assert_eq!(service.balance("sub").unwrap(), Some(1));
-    assert_eq!(service.balance("group").unwrap(), Some(100));
+    assert_eq!(service.balance("group").unwrap(), Some(99));
     // The subsidiary's own employee sees it; the group without Agent does not.
     let task = signed["TaskId"].as_str().unwrap();
     let seen = call(
@@ -278,7 +299,14 @@ fn quota_and_engine_errors() {
     let pdf = upload(&service, "clerk", None, PDF);
     let encrypted = upload(&service, "clerk", None, b"%PDF-1.7\n/Encrypt 5 0 R\n");
     let hsm_down = upload(&service, "clerk", None, b"%PDF-1.7\nHSM-DOWN\n");
-    let text = upload(&service, "clerk", None, b"hello, not a pdf");
+    let text = json!({
+        "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+        "FileInfos": [{"FileName": "notes.txt", "FileBody": base64::engine::general_purpose::STANDARD.encode("hello, not a pdf")}],
+    });
+    assert_eq!(
+        code(call(&service, "clerk", "UploadFiles", text)),
+        ErrorCode::InvalidFileType
+    );
 
     let refused = sign(&service, "clerk", None, &encrypted, true).unwrap_err();
     assert_eq!(refused.code, ErrorCode::FailedOperation);
@@ -286,10 +314,6 @@ fn quota_and_engine_errors() {
     assert_eq!(
         code(sign(&service, "clerk", None, &hsm_down, true)),
         ErrorCode::InternalErrorApi
-    );
-    assert_eq!(
-        code(sign(&service, "clerk", None, &text, true)),
-        ErrorCode::InvalidParameter
     );
     // Failures gave their signature back: the balance of 2 is intact.
     assert_eq!(service.balance("sub").unwrap(), Some(2));
@@ -325,19 +349,19 @@ fn upload_and_url_parameters_are_checked() {
         json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": vec![file.clone(); 21]});
     assert_eq!(
         code(call(&service, "admin", "UploadFiles", too_many)),
-        ErrorCode::InvalidParameter
+        ErrorCode::LimitExceeded
     );
     let bad_base64 =
         json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": [{"FileBody": "***"}]});
     assert_eq!(
         code(call(&service, "admin", "UploadFiles", bad_base64)),
-        ErrorCode::InvalidParameter
+        ErrorCode::InvalidParameterValue
     );
     let past =
         json!({"BusinessType": "DOCUMENT", "Caller": user, "FileInfos": [file], "Deadline": 5});
     assert_eq!(
         code(call(&service, "admin", "UploadFiles", past)),
-        ErrorCode::InvalidParameter
+        ErrorCode::InvalidParameterValue
     );
     let no_files = json!({"BusinessType": "DOCUMENT", "Caller": user});
     assert_eq!(
@@ -365,8 +389,11 @@ fn upload_and_url_parameters_are_checked() {
             }),
         )
     };
-    assert_eq!(code(urls(86_401, uploaded)), ErrorCode::InvalidParameter);
-    assert_eq!(code(urls(-1, uploaded)), ErrorCode::InvalidParameter);
+    assert_eq!(
+        code(urls(86_401, uploaded)),
+        ErrorCode::InvalidParameterValue
+    );
+    assert_eq!(code(urls(-1, uploaded)), ErrorCode::InvalidParameterValue);
     // An upload is not a counter-signed file.
     assert_eq!(code(urls(10, uploaded)), ErrorCode::ResourceNotFound);
 }
@@ -600,4 +627,17 @@ fn api_requests_are_authenticated_and_rate_limited() {
         error_code(&service.handle(&request)).as_deref(),
         Some("ResourceNotFound")
     );
+}
+
+#[test]
+fn the_node_sdk_scope_service_is_accepted_only_for_the_host_it_names() {
+    assert!(super::scope_service_matches("ess", Some("127.0.0.1:8080")));
+    assert!(super::scope_service_matches("127", Some("127.0.0.1:8080")));
+    assert!(super::scope_service_matches(
+        "localhost:8080",
+        Some("localhost:8080")
+    ));
+    assert!(!super::scope_service_matches("cvm", Some("127.0.0.1:8080")));
+    assert!(!super::scope_service_matches("", Some("")));
+    assert!(!super::scope_service_matches("127", None));
 }

@@ -51,6 +51,9 @@ pub struct SignOptions {
     /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
     /// output is then not an incremental update of the input).
     pub repair: bool,
+    /// Sign even with a certificate that is expired or not yet valid at the signing time, or has
+    /// no signing keyUsage (for tests that need such signatures; never in production).
+    pub allow_invalid_certificate: bool,
     /// PAdES B-T: the signature value is timestamped by this TSA (e.g.
     /// `cades::timestamp::http::HttpTsa`, feature `tsa`) and the token embedded as the
     /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
@@ -213,6 +216,10 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
+    let time = signing_time(options);
+    if !options.allow_invalid_certificate {
+        preflight::check_certificate(key, time)?;
+    }
     let contents_len = match contents_len {
         Some(len) => len,
         None => contents_reservation(key, options)?,
@@ -273,7 +280,7 @@ pub(crate) fn prepare_with(
         writer.add(*id, object);
     }
     let id = file_id(&doc, time);
-    let mut update = writer.finish(&doc, numbers.size(), &id);
+    let mut update = writer.finish(&doc, numbers.size(), &id)?;
     let update_start = pdf.len() as u64;
     let total = update_start.saturating_add(update.len() as u64);
     let range = byterange::byte_range(update_start, &placeholders, total)?;

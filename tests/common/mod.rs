@@ -13,8 +13,8 @@ pub mod validators;
 
 pub use validators::{
     openssl_cms_verify, pdfsig_verify, pdfsig_verify_with, prefix_ok, pyhanko_ades,
-    pyhanko_validate, qpdf_check, PdfsigReport, PdfsigSignature, PyhankoReport, PyhankoSignature,
-    Verdict,
+    pyhanko_validate, pyhanko_validate_with_crls, qpdf_check, PdfsigReport, PdfsigSignature,
+    PyhankoReport, PyhankoSignature, Verdict,
 };
 
 use std::path::{Path, PathBuf};

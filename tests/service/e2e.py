@@ -35,26 +35,40 @@ def check(condition, what):
     CHECKS.append(what)
 
 
-def client(who):
+# Every request form the SDK offers: (reqMethod, signMethod).
+FORMS = [
+    ("POST", "TC3-HMAC-SHA256"),
+    ("GET", "TC3-HMAC-SHA256"),
+    ("POST", "HmacSHA256"),
+    ("GET", "HmacSHA256"),
+    ("POST", "HmacSHA1"),
+    ("GET", "HmacSHA1"),
+]
+
+
+def client(who, form=("POST", "TC3-HMAC-SHA256"), language=None):
     http = HttpProfile()
     http.endpoint = settings["endpoint"]
     http.scheme = "http"
-    http.reqMethod = "POST"
+    http.reqMethod = form[0]
     http.reqTimeout = 120
     profile = ClientProfile()
     profile.httpProfile = http
+    profile.signMethod = form[1]
+    if language:
+        profile.language = language
     return ess_client.EssClient(credential.Credential(who["secret_id"], who["secret_key"]), "ap-guangzhou", profile)
 
 
-def call(who, action, params):
+def call(who, action, params, form=("POST", "TC3-HMAC-SHA256"), language=None):
     request = getattr(models, action + "Request")()
     request.from_json_string(json.dumps(params))
-    return getattr(client(who), action)(request)
+    return getattr(client(who, form, language), action)(request)
 
 
-def expect_error(code, who, action, params):
+def expect_error(code, who, action, params, form=("POST", "TC3-HMAC-SHA256"), language=None):
     try:
-        call(who, action, params)
+        call(who, action, params, form, language)
     except TencentCloudSDKException as error:
         check(error.get_code() == code, "%s: expected %s, got %s (%s)" % (action, code, error.get_code(), error.get_message()))
         check(bool(error.get_request_id()), "%s error carries a RequestId" % code)
@@ -178,12 +192,24 @@ verify(sub_clerk, proxied_done.ResultFileId, sub_pdf, "4100")
 
 # --- Every error code -------------------------------------------------------------------------
 expect_error("MissingParameter", admin, "CreateFileCounterSign", {"Operator": operator(admin)})
-text_file = upload(admin, pdfs["text"], name="notes.txt")
-expect_error("InvalidParameter", admin, "CreateFileCounterSign", {"FileId": text_file, "Operator": operator(admin), "SyncMode": True})
-expect_error("InvalidParameter", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId], "UrlTtl": 86401})
+text_body = base64.b64encode(open(pdfs["text"], "rb").read()).decode()
+pdf_body = base64.b64encode(open(pdfs["classic"], "rb").read()).decode()
+expect_error("InvalidParameter.FileType", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": text_body, "FileName": "notes.txt"}]})
+expect_error("InvalidParameter.FileType", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileType": "docx", "FileInfos": [{"FileBody": pdf_body, "FileName": "a.docx"}]})
+typed = call(admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileType": "pdf", "FileInfos": [{"FileBody": pdf_body, "FileName": "typed.pdf"}]})
+check(typed.TotalCount == 1, "UploadFiles takes FileType pdf")
+expect_error("InvalidParameter.BusinessType", admin, "UploadFiles", {"BusinessType": "TEMPLATE", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": pdf_body}]})
+expect_error("InvalidParameter.BusinessType", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "FLOW", "BusinessIds": [sync.ResultFileId]})
+expect_error("LimitExceeded", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": pdf_body}] * 21})
+expect_error("LimitExceeded", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId] * 21})
+expect_error("InvalidParameterValue", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": "***"}]})
+expect_error("InvalidParameterValue", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": pdf_body}], "Deadline": 5})
+expect_error("InvalidParameterValue", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": pdf_body, "FileName": "x" * 197 + ".pdf"}]})
+expect_error("MissingParameter", admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": "   "}]})
+expect_error("InvalidParameterValue", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId], "UrlTtl": 86401})
 expect_error("ResourceNotFound", admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": "0" * 32})
 expect_error("ResourceNotFound", admin, "CreateFileCounterSign", {"FileId": "f" * 32, "Operator": operator(admin)})
-expect_error("OperationDenied", uploader, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(uploader)})
+expect_error("OperationDenied.OperatorHasNoPermission", uploader, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(uploader)})
 expect_error("OperationDenied.ErrNoResourceAccess", other, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(other)})
 expect_error("OperationDenied.ErrNoResourceAccess", other, "DescribeFileUrls", {"Operator": operator(other), "BusinessType": "DIGITFILE", "BusinessIds": [sync.ResultFileId]})
 expect_error("OperationDenied.ErrNoResourceAccess", sub_clerk, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(sub_clerk), "Agent": {"ProxyOrganizationId": settings["group_organization"]}})
@@ -226,5 +252,60 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
 check(set(codes) == {"ResourceNotFound", "RequestLimitExceeded"}, "a burst only passes or is limited (%s)" % codes)
 check(codes.count("ResourceNotFound") >= 20, "a full bucket lets 20 requests through (%s)" % codes)
 check(codes.count("RequestLimitExceeded") >= 10, "a burst of 60 hits RequestLimitExceeded (%s)" % codes)
+
+# --- The organisation's API key acts for the employee each request names -------------------------
+group_key, leaver = settings["group_key"], settings["leaver"]
+as_admin = call(group_key, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(admin), "SyncMode": True})
+check(as_admin.Status == "FINISHED", "the organisation's key signs as the employee it names")
+as_uploader = call(group_key, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": uploader["user_id"]}, "FileInfos": [{"FileBody": pdf_body}]})
+check(as_uploader.TotalCount == 1, "the same key uploads as another employee")
+expect_error("OperationDenied.OperatorHasNoPermission", group_key, "CreateFileCounterSign", {"FileId": file_id, "Operator": operator(uploader)})
+expect_error("ResourceNotFound.User", group_key, "CreateFileCounterSign", {"FileId": file_id, "Operator": {"UserId": "nobody-here"}})
+expect_error("OperationDenied.UserNotInOrganization", group_key, "VerifyDigitFile", {"FileId": file_id, "Operator": {"UserId": leaver}})
+expect_error("OperationDenied.UserNotInOrganization", other, "VerifyDigitFile", {"FileId": file_id, "Operator": operator(admin)})
+
+# --- API-3.0 common errors ------------------------------------------------------------------------
+versioned = client(admin)
+versioned._apiVersion = "2019-01-01"
+try:
+    versioned.call_json("DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId})
+    check(False, "a wrong version is refused")
+except TencentCloudSDKException as error:
+    check(error.get_code() == "NoSuchVersion", "a wrong version gives NoSuchVersion (%s)" % error.get_code())
+raw = urllib.request.Request("http://" + settings["endpoint"] + "/", data=b"{}", method="POST", headers={
+    "Content-Type": "application/json", "Authorization": "Bearer something", "X-TC-Action": "DescribeFileCounterSignResult",
+    "X-TC-Version": "2020-11-11", "X-TC-Timestamp": str(int(time.time()))})
+answer = json.loads(urllib.request.urlopen(raw, timeout=60).read())["Response"]
+check(answer["Error"]["Code"] == "AuthFailure.InvalidAuthorization", "a malformed Authorization gives AuthFailure.InvalidAuthorization (%s)" % answer)
+chinese = expect_error("ResourceNotFound", admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": "0" * 32}, language="zh-CN")
+check(any("\u4e00" <= c <= "\u9fff" for c in chinese.get_message()), "X-TC-Language zh-CN gives a Chinese message (%s)" % chinese.get_message())
+english = expect_error("ResourceNotFound", admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": "0" * 32}, language="en-US")
+check(all(ord(c) < 128 for c in english.get_message()), "en-US gives an English message (%s)" % english.get_message())
+for form in FORMS[1:]:
+    zh = expect_error("ResourceNotFound.User", admin, "VerifyDigitFile", {"Operator": {"UserId": "nobody-here"}, "FileId": file_id}, form=form, language="zh-CN")
+    check(any("\u4e00" <= c <= "\u9fff" for c in zh.get_message()), "%s %s: Chinese message through Language" % form)
+
+# --- Every request form of the SDK: GET and the v1 HmacSHA1/HmacSHA256 signatures -------------
+for form in FORMS[1:]:
+    label = "%s %s" % form
+    form_file = call(admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": pdf_body, "FileName": "合同 %s.pdf" % form[0]}]}, form=form)
+    check(form_file.TotalCount == 1 and len(form_file.FileIds[0]) == 32, label + ": UploadFiles")
+    form_sync = call(admin, "CreateFileCounterSign", {"FileId": form_file.FileIds[0], "Operator": operator(admin), "SyncMode": True}, form=form)
+    check(form_sync.Status == "FINISHED", label + ": sync CreateFileCounterSign (SyncMode as a string)")
+    form_async = call(admin, "CreateFileCounterSign", {"FileId": form_file.FileIds[0], "Operator": operator(admin), "SyncMode": False}, form=form)
+    check(form_async.Status == "PROCESSING", label + ": SyncMode false stays asynchronous")
+    form_done = call(admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": form_sync.TaskId}, form=form)
+    check(form_done.Status == "FINISHED" and form_done.ResultFileId == form_sync.ResultFileId, label + ": DescribeFileCounterSignResult")
+    form_urls = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": [form_sync.ResultFileId], "UrlTtl": 60}, form=form)
+    check(form_urls.TotalCount == 1, label + ": DescribeFileUrls")
+    form_pdf = urllib.request.urlopen(form_urls.FileUrls[0].Url, timeout=60).read()
+    name = "form-%s-%s.pdf" % (form[0].lower(), form[1].lower())
+    open(os.path.join(settings["out_dir"], name), "wb").write(form_pdf)
+    form_verified = call(admin, "VerifyDigitFile", {"Operator": operator(admin), "FileId": form_sync.ResultFileId}, form=form)
+    check(form_verified.VerifyResult == 1 and form_verified.PdfResourceMd5 == hashlib.md5(form_pdf).hexdigest().upper(), label + ": VerifyDigitFile")
+    expect_error("AuthFailure.SignatureFailure", wrong_key, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId}, form=form)
+    expect_error("AuthFailure.SecretIdNotFound", unknown, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId}, form=form)
+    with mock.patch("time.time", lambda: real_time() - 600):
+        expect_error("AuthFailure.SignatureExpire", admin, "DescribeFileCounterSignResult", {"Operator": operator(admin), "TaskId": pending.TaskId}, form=form)
 
 print("e2e: %d checks passed" % len(CHECKS), flush=True)

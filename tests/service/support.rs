@@ -60,6 +60,10 @@ pub const SUB_CLERK: (&str, &str, &str) = ("AKIDsubClerk", "sub-clerk-secret", "
 pub const OTHER: (&str, &str, &str) = ("AKIDotherAdmin", "other-admin-secret", "other-admin");
 pub const POOR: (&str, &str, &str) = ("AKIDpoorAdmin", "poor-admin-secret", "poor-admin");
 pub const HSM: (&str, &str, &str) = ("AKIDhsmAdmin", "hsm-admin-secret", "hsm-admin");
+/// The group's own API key (listed under the organisation) and the operator it names in tests.
+pub const GROUP_KEY: (&str, &str, &str) = ("AKIDgroupOrgKey", "group-org-secret", "group-admin");
+/// A former employee of the group: named as operator, refused.
+pub const LEAVER: &str = "group-leaver";
 
 /// The test deployment: a group with a subsidiary, an unrelated organisation, one without quota
 /// and one whose signer (an "HSM") the e2e test replaces with a failing one.
@@ -88,12 +92,19 @@ pub fn write_config_with(dir: &Path, rate_limit: u32, workers: usize, top: &str)
     let text = [
         format!("{top}\nworkers = {workers}\nrate_limit = {rate_limit}\n"),
         organization("group", None, 100_000, "demo"),
+        format!(
+            "secrets = [{{ id = \"{}\", key = \"{}\" }}]\n",
+            GROUP_KEY.0, GROUP_KEY.1
+        ),
         organization("sub", Some("group"), 100_000, "deep-rsa4096"),
         organization("other", None, 100_000, "demo"),
         organization("poor", None, 0, "demo"),
         organization("hsm", None, 100_000, "demo"),
         employee(ADMIN, "group", all),
         employee(UPLOADER, "group", r#"["upload"]"#),
+        format!(
+            "[[employees]]\nuser_id = \"{LEAVER}\"\norganization = \"group\"\npermissions = {all}\nactive = false\n"
+        ),
         employee(SUB_CLERK, "sub", all),
         employee(OTHER, "other", all),
         employee(POOR, "poor", all),

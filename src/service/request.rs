@@ -1,0 +1,120 @@
+//! From an HTTP request to an authenticated call, in every form API 3.0 takes:
+//!
+//! | method | signature | common parameters | action parameters |
+//! |---|---|---|---|
+//! | POST | TC3-HMAC-SHA256 | `X-TC-*` headers | JSON body |
+//! | GET  | TC3-HMAC-SHA256 | `X-TC-*` headers | flat query (`Operator.UserId=...`) |
+//! | POST | HmacSHA1/HmacSHA256 | form body | form body, flat |
+//! | GET  | HmacSHA1/HmacSHA256 | query | query, flat |
+
+use serde_json::Value;
+
+use super::actions::json_params;
+use super::auth::{self, HeaderCheck, SignedRequest};
+use super::auth_v1;
+use super::error::{ApiError, ErrorCode, Language};
+use super::params::{parse_form, unflatten};
+
+/// An authenticated request: who signed, what to do, with which parameters.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub secret_id: String,
+    pub action: Option<String>,
+    pub version: Option<String>,
+    pub params: Value,
+}
+
+fn is_form(request: &SignedRequest<'_>) -> bool {
+    request.header("Content-Type").is_some_and(|value| {
+        value
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    })
+}
+
+/// The flat parameters of a GET query or a form-encoded POST body; `None` for a JSON body.
+fn flat_params(request: &SignedRequest<'_>) -> Result<Option<Vec<(String, String)>>, ApiError> {
+    if request.method.eq_ignore_ascii_case("GET") {
+        return parse_form(request.query).map(Some);
+    }
+    if !request.method.eq_ignore_ascii_case("POST") {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedOperation,
+            format!(
+                "HTTP method {:.16} is not supported; use POST or GET",
+                request.method
+            ),
+        ));
+    }
+    if !is_form(request) {
+        return Ok(None);
+    }
+    let text = std::str::from_utf8(request.body)
+        .map_err(|_| ApiError::invalid("the form body is not UTF-8"))?;
+    parse_form(text).map(Some)
+}
+
+/// The language the caller asked for: `X-TC-Language`, or the v1 `Language` parameter.
+pub fn language(request: &SignedRequest<'_>) -> Language {
+    if let Some(tag) = request.header("X-TC-Language") {
+        return Language::from_tag(Some(tag));
+    }
+    let flat = flat_params(request).ok().flatten().unwrap_or_default();
+    Language::from_tag(auth_v1::param(&flat, "Language"))
+}
+
+/// Checks the request's signature (TC3 when it has an `Authorization` header, v1 when its
+/// parameters carry `Signature`) and gathers the call. `secret_key_of` maps a SecretId to its key.
+/// `checked`: the TC3 header check already done before the body was read (then only the MAC
+/// over the body remains to verify).
+pub fn authenticate(
+    request: &SignedRequest<'_>,
+    checked: Option<&HeaderCheck>,
+    secret_key_of: impl Fn(&str) -> Option<String>,
+    now: i64,
+) -> Result<Incoming, ApiError> {
+    let flat = flat_params(request)?;
+    if request.header("Authorization").is_some() {
+        let secret_id = match checked {
+            Some(check) => check.verify_body(request)?,
+            None => auth::verify_request(request, secret_key_of, now)?,
+        };
+        let params = match &flat {
+            Some(pairs) => unflatten(pairs)?,
+            None => json_params(request.body)?,
+        };
+        return Ok(Incoming {
+            secret_id,
+            action: request.header("X-TC-Action").map(str::to_owned),
+            version: request.header("X-TC-Version").map(str::to_owned),
+            params,
+        });
+    }
+    let Some(pairs) = flat.filter(|pairs| auth_v1::param(pairs, "Signature").is_some()) else {
+        return Err(ApiError::new(
+            ErrorCode::SignatureFailure,
+            "missing Authorization header (or Signature parameter)",
+        ));
+    };
+    let host = request.header("Host").unwrap_or_default().trim();
+    let secret_id = auth_v1::verify(
+        request.method,
+        host,
+        request.path,
+        &pairs,
+        secret_key_of,
+        now,
+    )?;
+    let action_params: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(name, _)| !auth_v1::COMMON_PARAMETERS.contains(&name.as_str()))
+        .cloned()
+        .collect();
+    Ok(Incoming {
+        secret_id,
+        action: auth_v1::param(&pairs, "Action").map(str::to_owned),
+        version: auth_v1::param(&pairs, "Version").map(str::to_owned),
+        params: unflatten(&action_params)?,
+    })
+}
