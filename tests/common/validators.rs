@@ -352,6 +352,16 @@ impl PyhankoReport {
 /// Validates every embedded signature with pyHanko, trusting only `trust_root_pem`
 /// (no fetching, no revocation requirement).
 pub fn pyhanko_validate(path: &Path, trust_root_pem: &Path) -> PyhankoReport {
+    pyhanko_validate_with_crls(path, trust_root_pem, &[])
+}
+
+/// [`pyhanko_validate`] with CRLs (PEM or DER files); the signer's certificate must then be
+/// covered by one of them.
+pub fn pyhanko_validate_with_crls(
+    path: &Path,
+    trust_root_pem: &Path,
+    crls: &[&Path],
+) -> PyhankoReport {
     let python = match pyhanko_python() {
         Ok(python) => python,
         Err(_) => {
@@ -371,7 +381,9 @@ pub fn pyhanko_validate(path: &Path, trust_root_pem: &Path) -> PyhankoReport {
             script.as_os_str(),
             path.as_os_str(),
             trust_root_pem.as_os_str(),
-        ],
+        ]
+        .into_iter()
+        .chain(crls.iter().map(|crl| crl.as_os_str())),
     );
     let output = combined_text(&out);
     if !out.status.success() {
@@ -585,6 +597,67 @@ fn der_total_length(bytes: &[u8]) -> Option<usize> {
 /// and appends something.
 pub fn prefix_ok(input: &[u8], output: &[u8]) -> bool {
     output.len() > input.len() && output.starts_with(input)
+}
+
+// ---------------------------------------------------------------------------------------------
+// MuPDF (`mutool sign -v`)
+// ---------------------------------------------------------------------------------------------
+
+/// `mutool sign -v`: `Ok` when every signature reads "The document is unchanged since signing."
+/// (certificate trust is not MuPDF's to judge here: it has no trust store option), `Errors` with
+/// its output otherwise.
+pub fn mutool_verify(path: &Path) -> Verdict {
+    let mutool = match require_tool("mutool") {
+        Ok(tool) => tool,
+        Err(why) => return Verdict::Skipped(why),
+    };
+    let out = run(
+        &mutool,
+        [OsStr::new("sign"), OsStr::new("-v"), path.as_os_str()],
+    );
+    let text = combined_text(&out);
+    let verified = text.matches("Verifying signature").count();
+    let unchanged = text
+        .matches("The document is unchanged since signing.")
+        .count();
+    if out.status.success() && verified > 0 && unchanged == verified {
+        Verdict::Ok
+    } else {
+        Verdict::Errors(text)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pyHanko as a signer (a reference output for the same input)
+// ---------------------------------------------------------------------------------------------
+
+/// Signs `input` into `output` with pyHanko's own incremental signer (PAdES, the demo key, a new
+/// or existing field `field`): the reference that our update is compared with. `Err` carries
+/// pyHanko's message (it refuses some inputs), `Ok(false)` means pyHanko is not installed.
+pub fn pyhanko_sign(input: &Path, output: &Path, field: &str) -> Result<bool, String> {
+    let Ok(python) = pyhanko_python() else {
+        return Ok(false);
+    };
+    let script = repo_root()
+        .join("tests")
+        .join("common")
+        .join("pyhanko_sign.py");
+    let pki = repo_root().join("testdata").join("pki");
+    let out = run(
+        &python,
+        [
+            script.as_os_str(),
+            input.as_os_str(),
+            output.as_os_str(),
+            OsStr::new(field),
+            pki.as_os_str(),
+        ],
+    );
+    if out.status.success() {
+        Ok(true)
+    } else {
+        Err(combined_text(&out))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
