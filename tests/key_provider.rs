@@ -98,7 +98,9 @@ fn an_hsm_key_that_is_not_its_certificates_is_refused_at_load() {
     let key = CertifiedKey::new(chain, Arc::new(right_slot)).unwrap();
     let pdf = std::fs::read(common::pdf_path("classic.pdf")).unwrap();
     let signed = countersign::sign_pdf(&pdf, &key, &Default::default()).unwrap();
-    let report = countersign::verify_pdf(&signed, &Default::default()).unwrap();
+    let roots = parse_certificates(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
+    let report =
+        countersign::verify_pdf(&signed, &countersign::VerifyOptions::trusting(roots)).unwrap();
     assert!(report.all_valid(), "{report:?}");
 }
 

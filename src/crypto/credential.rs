@@ -12,6 +12,7 @@ use der::Decode;
 use pkcs1::DecodeRsaPrivateKey;
 use pkcs8::EncodePrivateKey;
 use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::Certificate;
 
@@ -137,6 +138,27 @@ pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
         ));
     }
     Ok(roots)
+}
+
+/// Certificate revocation lists from a PEM file (every `X509 CRL` block) or one DER CRL.
+pub fn crls_from_pem_or_der(bytes: &[u8]) -> Result<Vec<CertificateList>> {
+    let parse = |der: &[u8]| {
+        CertificateList::from_der(der).map_err(|e| Error::Credential(format!("invalid CRL: {e}")))
+    };
+    if !looks_like_pem(bytes) {
+        return Ok(vec![parse(bytes)?]);
+    }
+    let crls = pem_blocks(bytes)?
+        .iter()
+        .filter(|(label, _)| label == "X509 CRL")
+        .map(|(_, der)| parse(der))
+        .collect::<Result<Vec<_>>>()?;
+    if crls.is_empty() {
+        return Err(Error::Credential(
+            "no X509 CRL block in the PEM file".into(),
+        ));
+    }
+    Ok(crls)
 }
 
 /// Certificates from a PEM file (every `CERTIFICATE` block) or from a single DER certificate.
