@@ -30,6 +30,9 @@ pub struct VerifyOptions {
     /// The current time; `None`: the system clock. Certificates are judged at this time unless a
     /// verified signature timestamp supplies one (see [`crate::cades::validation_time`]).
     pub now: Option<SystemTime>,
+    /// The crypto backend that verifies signatures (the same provider that signs: with feature
+    /// `aws-lc`, [`Backend::AwsLc`](crate::crypto::Backend) verifies too).
+    pub backend: crate::crypto::Backend,
 }
 
 impl VerifyOptions {
@@ -48,6 +51,7 @@ impl VerifyOptions {
             trust_roots: &self.trust_roots,
             crls: &self.crls,
             at: cades::validation_time(now, verified_timestamp),
+            backend: self.backend,
         }
     }
 }
@@ -156,6 +160,9 @@ pub struct SignatureReport {
     pub validation_time: Option<SystemTime>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
+    /// The signature field has a widget with an area on a page (an appearance, a seal); an
+    /// invisible signature is digital only.
+    pub visible: bool,
 }
 
 /// What an RFC 3161 token attached to a signature proves.
@@ -228,6 +235,7 @@ fn verify_field(
     let sig = &field.value;
     let mut report = SignatureReport {
         field_name: field.name.clone(),
+        visible: field.visible,
         subfilter: sig
             .get(b"SubFilter")
             .and_then(Object::as_name)
