@@ -380,6 +380,11 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
 /// existed in the signed revision is its catalog, changed only in `/DSS` and `/Extensions`
 /// (new objects are unreachable except through those keys).
 fn only_validation_data(doc: &Document<'_>, report: &SignatureReport, signed_len: usize) -> bool {
+    // Bytes appended without a revision of their own are not a DSS update.
+    let ends_with_revision = doc.data().trim_ascii_end().ends_with(b"%%EOF");
+    if report.later_revisions == 0 || !ends_with_revision {
+        return false;
+    }
     let Some(signed) = doc.data().get(..signed_len) else {
         return false;
     };
