@@ -38,7 +38,14 @@ fn fixed_time() -> SignOptions {
 fn assert_signed(input: &[u8], output: &[u8], what: &str) {
     assert!(output.starts_with(input), "{what}: input is not a prefix");
     let roots = trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
-    let report = verify_pdf(output, &VerifyOptions { trust_roots: roots }).unwrap();
+    let report = verify_pdf(
+        output,
+        &VerifyOptions {
+            trust_roots: roots,
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap();
     let ours = report.signatures.last().unwrap();
     assert!(
         ours.is_valid() && ours.covers_whole_file,

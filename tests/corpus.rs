@@ -122,6 +122,7 @@ fn demo_key() -> CertifiedKey {
 fn verify_options() -> VerifyOptions {
     VerifyOptions {
         trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+        ..VerifyOptions::default()
     }
 }
 

@@ -58,6 +58,7 @@ fn sign_and_check(
         &output,
         &VerifyOptions {
             trust_roots: roots(),
+            ..VerifyOptions::default()
         },
     )
     .unwrap();
@@ -82,6 +83,7 @@ fn every_testdata_pdf_is_signed_and_accepted() {
             &input,
             &VerifyOptions {
                 trust_roots: roots(),
+                ..VerifyOptions::default()
             },
         )
         .unwrap();
@@ -105,6 +107,7 @@ fn signing_twice_keeps_both_signatures_valid() {
         &twice,
         &VerifyOptions {
             trust_roots: roots(),
+            ..VerifyOptions::default()
         },
     )
     .unwrap();

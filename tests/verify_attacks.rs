@@ -22,6 +22,7 @@ fn demo_key() -> CertifiedKey {
 fn options() -> VerifyOptions {
     VerifyOptions {
         trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+        ..VerifyOptions::default()
     }
 }
 

@@ -45,6 +45,7 @@ fn trusting_root() -> &'static VerifyOptions {
     static OPTIONS: OnceLock<VerifyOptions> = OnceLock::new();
     OPTIONS.get_or_init(|| VerifyOptions {
         trust_roots: credential::trust_roots_from_pem(ROOT_PEM).expect("root-ca loads"),
+        ..VerifyOptions::default()
     })
 }
 

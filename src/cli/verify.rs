@@ -27,7 +27,13 @@ pub fn run(args: VerifyArgs) -> CliResult {
         None => Vec::new(),
     };
     let pdf = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
-    let report = verify_pdf(&pdf, &VerifyOptions { trust_roots })?;
+    let report = verify_pdf(
+        &pdf,
+        &VerifyOptions {
+            trust_roots,
+            ..VerifyOptions::default()
+        },
+    )?;
     if report.signatures.is_empty() {
         println!("{}: no signatures", args.input.display());
         return Ok(ExitCode::from(1));

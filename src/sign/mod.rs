@@ -50,6 +50,8 @@ pub struct SignOptions {
     /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
     /// output is then not an incremental update of the input).
     pub repair: bool,
+    /// Bounds on decoded bytes and nesting while reading the input (decompression bombs).
+    pub limits: crate::pdf::Limits,
     /// PAdES B-T: the signature value is timestamped by this TSA (e.g.
     /// `cades::timestamp::http::HttpTsa`, feature `tsa`) and the token embedded as the
     /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
@@ -120,7 +122,7 @@ pub(crate) fn sign_pdf_reserving(
     match sign_as_is(pdf, key, options, contents_len) {
         // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
         Err(error) if options.repair && crate::repair::is_damage(&error) => {
-            let rewritten = crate::repair::rewrite(pdf)?;
+            let rewritten = crate::repair::rewrite_with_limits(pdf, &options.limits)?;
             sign_as_is(&rewritten, key, options, contents_len)
         }
         other => other,
@@ -212,7 +214,7 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
-    let doc = Document::parse(pdf)?;
+    let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;

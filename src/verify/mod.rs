@@ -20,6 +20,8 @@ use signature_fields::SignatureField;
 pub struct VerifyOptions {
     /// Trust anchors; when empty the chain is not evaluated.
     pub trust_roots: Vec<Certificate>,
+    /// Bounds on decoded bytes and nesting while reading the file (decompression bombs).
+    pub limits: crate::pdf::Limits,
 }
 
 /// One report per signature field that holds a signature value, in document order.
@@ -135,7 +137,7 @@ pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let doc = Document::parse(pdf)?;
+    let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let fields = signature_fields::signature_fields(&doc)?;
     let signatures = fields
         .iter()
