@@ -40,6 +40,13 @@ pub enum Error {
     /// A key or certificate file could not be loaded.
     #[error("credential: {0}")]
     Credential(String),
+    /// The private key does not belong to the certificate it was paired with (an HSM or KMS key
+    /// configured with the wrong certificate): refused when the credential is built.
+    #[error("the private key does not match the public key in the certificate of {subject}")]
+    KeyMismatch {
+        /// RFC 4514 form of the certificate's subject.
+        subject: String,
+    },
     /// The signing key (software, HSM, KMS or remote) failed to sign.
     #[error("signer failed: {0}")]
     Signer(String),
@@ -54,6 +61,10 @@ pub enum Error {
         limit: u64,
         location: String,
     },
+    /// The signer certificate must not sign now: expired, not yet valid, or without a signing
+    /// keyUsage (digitalSignature or nonRepudiation). Names the problem.
+    #[error("unusable signer certificate: {0}")]
+    UnusableCertificate(String),
     /// Invalid caller-supplied option.
     #[error("invalid option: {0}")]
     InvalidOption(String),

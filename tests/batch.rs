@@ -100,6 +100,10 @@ struct PanicsOnce {
 }
 
 impl SigningKey for PanicsOnce {
+    fn public_key(&self) -> Result<spki::SubjectPublicKeyInfoOwned, Error> {
+        self.inner.public_key()
+    }
+
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         Some(Box::new(PanickingSigner {
             inner: self.inner.choose_scheme(digest)?,
@@ -135,13 +139,14 @@ fn a_panic_while_signing_one_document_fails_only_that_document() {
     let real = demo_key(Backend::RustCrypto);
     let calls = Arc::new(AtomicUsize::new(0));
     let key = CertifiedKey::new(
-        real.cert_chain.clone(),
+        real.cert_chain().to_vec(),
         Arc::new(PanicsOnce {
-            inner: Arc::clone(&real.key),
+            inner: Arc::clone(real.key()),
             calls: Arc::clone(&calls),
             fail_on: 5,
         }),
-    );
+    )
+    .unwrap();
     let inputs: Vec<Vec<u8>> = (0..10)
         .map(|seed| generate::text_pdf(1, 4_000, seed))
         .collect();

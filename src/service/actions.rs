@@ -449,7 +449,7 @@ fn verify_digit_file(
     );
     let (_, file_id, pdf) =
         caller.own_file(service, request.file_id.as_ref(), Permission::Verify)?;
-    match core.engine.verify(&pdf) {
+    match core.engine.verify(&pdf, &core.trust_roots) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"

@@ -77,7 +77,7 @@ mod tests {
             digest_ok: true,
             signature_ok: true,
             covers_whole_file: true,
-            chain: ChainStatus::NotChecked,
+            chain: ChainStatus::Trusted,
             signature_algorithm: "SHA256withRSA".into(),
             signer_subject: "CN=Demo Group Signer,O=Demo Group,C=CN".into(),
             signer_serial_hex: "0a1b".into(),
@@ -112,6 +112,26 @@ mod tests {
                 signer_name: "Demo Group Signer".into(),
             }]
         );
+    }
+
+    #[test]
+    fn untrusted_or_unchecked_signers_fail() {
+        for chain in [
+            ChainStatus::NotChecked,
+            ChainStatus::Untrusted("CN=Self is self-signed".into()),
+            ChainStatus::Revoked("serial 500A".into()),
+        ] {
+            let report = VerifyReport {
+                signatures: vec![SignatureReport {
+                    chain,
+                    ..valid_signature()
+                }],
+            };
+            assert_eq!(
+                verify_response(b"", Some(&report)).verify_result,
+                VERIFY_FAILED
+            );
+        }
     }
 
     #[test]

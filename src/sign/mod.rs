@@ -52,6 +52,9 @@ pub struct SignOptions {
     pub repair: bool,
     /// Bounds on decoded bytes and nesting while reading the input (decompression bombs).
     pub limits: crate::pdf::Limits,
+    /// Sign even with a certificate that is expired or not yet valid at the signing time, or has
+    /// no signing keyUsage (for tests that need such signatures; never in production).
+    pub allow_invalid_certificate: bool,
     /// PAdES B-T: the signature value is timestamped by this TSA (e.g.
     /// `cades::timestamp::http::HttpTsa`, feature `tsa`) and the token embedded as the
     /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
@@ -214,6 +217,10 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
+    let time = signing_time(options);
+    if !options.allow_invalid_certificate {
+        preflight::check_certificate(key, time)?;
+    }
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
@@ -222,7 +229,6 @@ pub(crate) fn prepare_update_reserving(
         Some(len) => len,
         None => contents_reservation(key, options)?,
     };
-    let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
