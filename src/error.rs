@@ -47,6 +47,14 @@ pub enum Error {
         /// RFC 4514 form of the certificate's subject.
         subject: String,
     },
+    /// The update would put an object beyond the 10 digits of a cross-reference table entry (a
+    /// table-based file over 10 GB); writing the table anyway would corrupt it.
+    #[error("object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry")]
+    XrefOffsetTooLarge {
+        /// `"12 0 R"` style.
+        object: String,
+        offset: u64,
+    },
     /// The signing key (software, HSM, KMS or remote) failed to sign.
     #[error("signer failed: {0}")]
     Signer(String),

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod ids;
+pub mod pages;
 pub mod params;
 pub mod rate_limit;
 pub mod request;
@@ -30,6 +31,7 @@ pub(crate) mod testing;
 mod tests;
 pub mod token;
 pub mod verify_result;
+pub mod zip;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -261,7 +261,7 @@ pub(crate) fn prepare_update_reserving(
         writer.add(*id, object);
     }
     let id = file_id(&doc, time);
-    let mut update = writer.finish(&doc, numbers.size(), &id);
+    let mut update = writer.finish(&doc, numbers.size(), &id)?;
     let update_start = pdf.len() as u64;
     let total = update_start.saturating_add(update.len() as u64);
     let range = byterange::byte_range(update_start, &placeholders, total)?;

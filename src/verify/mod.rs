@@ -150,6 +150,9 @@ pub struct SignatureReport {
     pub validation_time: Option<SystemTime>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
+    /// The signature field has a widget with an area on a page (an appearance, a seal); an
+    /// invisible signature is digital only.
+    pub visible: bool,
 }
 
 /// What an RFC 3161 token attached to a signature proves.
@@ -222,6 +225,7 @@ fn verify_field(
     let sig = &field.value;
     let mut report = SignatureReport {
         field_name: field.name.clone(),
+        visible: field.visible,
         subfilter: sig
             .get(b"SubFilter")
             .and_then(Object::as_name)
