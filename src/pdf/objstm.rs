@@ -35,7 +35,7 @@ impl ObjectStream {
         let first = positive(stream.dict.get(b"First"))
             .ok_or_else(|| malformed("object stream without a valid /First".into()))?;
         let location = || format!("object stream {id}");
-        let data = inflation.decode_or(&stream.dict, &stream.raw, &location, &malformed)?;
+        let data = inflation.decode_or(&stream.dict, &stream.raw, &location, malformed)?;
         let header = data
             .get(..first)
             .ok_or_else(|| malformed(format!("/First {first} is past the stream's end")))?;
