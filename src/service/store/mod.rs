@@ -18,8 +18,12 @@
 //! not retried forever.
 
 mod blob;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresStore;
 pub use blob::DirBlobStore;
 pub use sqlite::SqliteStore;
 
