@@ -37,6 +37,7 @@ fn server_process_for_crash_test() {
         listen: "127.0.0.1:0".into(),
         config,
         data: data.into(),
+        ..ServeSettings::default()
     };
     countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
 }
@@ -194,16 +195,22 @@ fn tasks_survive_sigkill_and_restart() {
         assert_eq!(status["ResultFileId"], result_file_id(task).as_str());
     }
     let result_ids: Vec<String> = tasks.iter().map(|task| result_file_id(task)).collect();
-    let urls = api(
-        server.addr,
-        SUB_CLERK,
-        "DescribeFileUrls",
-        &json!({
-            "Operator": {"UserId": SUB_CLERK.2}, "BusinessType": "DIGITFILE", "BusinessIds": result_ids,
-        }),
-    );
-    assert_eq!(urls["TotalCount"], TASKS, "{urls}");
-    for url in urls["FileUrls"].as_array().unwrap() {
+    // DescribeFileUrls takes at most 20 ids per call, as documented.
+    let mut file_urls = Vec::new();
+    for ids in result_ids.chunks(20) {
+        let urls = api(
+            server.addr,
+            SUB_CLERK,
+            "DescribeFileUrls",
+            &json!({
+                "Operator": {"UserId": SUB_CLERK.2}, "BusinessType": "DIGITFILE", "BusinessIds": ids,
+            }),
+        );
+        assert_eq!(urls["TotalCount"], ids.len(), "{urls}");
+        file_urls.extend(urls["FileUrls"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(file_urls.len(), TASKS);
+    for url in &file_urls {
         let path = url["Url"]
             .as_str()
             .unwrap()

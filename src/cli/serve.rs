@@ -16,6 +16,10 @@ pub struct ServeArgs {
     /// Folder of the durable store (database and files).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
     pub data: PathBuf,
+    /// The URL clients use (behind a proxy, or when listening on 0.0.0.0): base of the download
+    /// links, and its host is accepted as the request Host. Overrides `public_url` of --config.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -23,6 +27,7 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         listen: args.listen,
         config: args.config,
         data: args.data,
+        public_url: args.public_url,
     };
     countersign::server::run(&settings, &mut std::io::stdout())
 }

@@ -48,10 +48,11 @@ impl<'a> Document<'a> {
     /// Reads the header, the last `startxref` and the whole xref chain. Objects are not parsed.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
         let (header_pos, version) = read_header(data)?;
+        // Kept as the file states it, even when the section is found a byte or two away: the
+        // new section's /Prev must repeat it exactly (validators that tie a signature to its
+        // revision through this value reject a "corrected" one).
         let startxref = find_startxref(data)?;
-        let (shift, first_pos) = locate_first_section(data, header_pos, startxref)?;
-        let startxref = (first_pos as u64).saturating_sub(shift);
-        let sections = read_chain(data, shift, startxref)?;
+        let (shift, sections) = read_chain_any_base(data, header_pos, startxref)?;
         let trailer = merged_trailer(&sections);
         Ok(Self {
             data,
@@ -86,7 +87,7 @@ impl<'a> Document<'a> {
         self.shift
     }
 
-    /// The offset of the newest xref section, as the new section's `/Prev` must name it.
+    /// The last `startxref` value exactly as the file states it: the new section's `/Prev`.
     pub fn startxref(&self) -> u64 {
         self.startxref
     }
@@ -420,23 +421,36 @@ fn find_startxref(data: &[u8]) -> Result<u64> {
         .ok_or_else(|| Error::damaged_xref(at as u64, "startxref is not followed by an offset"))
 }
 
-/// Finds where the section named by `startxref` really starts: offsets are normally counted from
-/// the first byte, by some producers from the `%PDF-` header; a writer bug puts startxref a byte
-/// or two off. Returns the offset shift and the section's position.
-fn locate_first_section(data: &[u8], header_pos: usize, startxref: u64) -> Result<(u64, usize)> {
+/// Offsets are normally counted from the first byte, by some producers from the `%PDF-` header:
+/// the chain is read with the first base under which `startxref` names a section and the whole
+/// chain reads. Returns the base (the shift added to written offsets) and the sections.
+fn read_chain_any_base(
+    data: &[u8],
+    header_pos: usize,
+    startxref: u64,
+) -> Result<(u64, Vec<XrefSection>)> {
     let mut shifts = vec![0u64];
     if header_pos > 0 {
         shifts.push(header_pos as u64);
     }
-    for &shift in &shifts {
-        if let Some(pos) = section_start(data, startxref.saturating_add(shift)) {
-            return Ok((shift, pos));
+    let mut first_error = None;
+    for shift in shifts {
+        if section_start(data, startxref.saturating_add(shift)).is_none() {
+            continue;
+        }
+        match read_chain(data, shift, startxref) {
+            Ok(sections) => return Ok((shift, sections)),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
         }
     }
-    Err(Error::damaged_xref(
-        startxref,
-        "startxref does not point to an xref table or xref stream",
-    ))
+    Err(first_error.unwrap_or_else(|| {
+        Error::damaged_xref(
+            startxref,
+            "startxref does not point to an xref table or xref stream",
+        )
+    }))
 }
 
 /// The position of a section at `offset`, allowing white space and off-by-a-few offsets.
@@ -460,7 +474,12 @@ fn section_start(data: &[u8], offset: u64) -> Option<usize> {
         }
         let start = cursor.pos();
         let digit = cursor.peek().is_some_and(|b| b.is_ascii_digit());
-        if cursor.starts_with(b"xref") || (digit && parse_object_header(&mut cursor).is_some()) {
+        // `xref` must be the keyword, not the start of a word inside a string (`(... xref)`).
+        let keyword = cursor.starts_with(b"xref")
+            && data
+                .get(start.saturating_add(4))
+                .is_some_and(|&b| super::lexer::is_whitespace(b));
+        if keyword || (digit && parse_object_header(&mut cursor).is_some()) {
             Some(start)
         } else {
             None

@@ -13,59 +13,120 @@
 //! Set `public_url` in the configuration when clients reach the server under another address than
 //! the one it listens on (proxy, `0.0.0.0`): it is the base of the download links.
 
-use std::io::{self, Write};
+mod connections;
+
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tokio::sync::oneshot;
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::service::config::ServiceConfig;
 use crate::service::demo::{demo, load_config_keys};
-use crate::service::{PdfEngine, Service, SignedRequest};
+use crate::service::request;
+use crate::service::{ApiError, ErrorCode, Language, Limits, PdfEngine, Service, SignedRequest};
 
-/// Largest request body: 20 base64 files of a few megabytes each.
-pub const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+/// What the handlers share: the service and the budget of request-body bytes held in memory.
+#[derive(Clone)]
+struct AppState {
+    service: Arc<Service>,
+    /// Permits are KiB of request body; see [`Limits::max_buffered_body_bytes`].
+    body_budget: Arc<Semaphore>,
+}
 
 /// The routes, bound to `service`.
 pub fn router(service: Arc<Service>) -> Router {
+    let kib = service.limits().max_buffered_body_bytes.div_ceil(1024);
+    let permits = usize::try_from(kib)
+        .unwrap_or(usize::MAX)
+        .min(Semaphore::MAX_PERMITS);
+    let state = AppState {
+        service,
+        body_budget: Arc::new(Semaphore::new(permits)),
+    };
     Router::new()
         .route("/", post(api).get(api))
         .route("/download/{token}", get(download))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(service)
+        .with_state(state)
 }
 
-async fn api(
-    State(service): State<Arc<Service>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let headers: Vec<(String, String)> = headers
+/// The request's headers as (name, value) text pairs; values that are not text are dropped.
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
         .iter()
         .filter_map(|(name, value)| {
             Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
         })
-        .collect();
+        .collect()
+}
+
+/// Authenticates from the headers, only then reads the body (bounded in size, time and total
+/// memory), then verifies the body's MAC and runs the action on a blocking thread.
+async fn api(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = header_pairs(&parts.headers);
+    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    let query = parts.uri.query().unwrap_or_default();
+    let head = SignedRequest {
+        method,
+        path,
+        query,
+        headers: &headers,
+        body: &[],
+    };
+    let language = request::language(&head);
+    let check = match state.service.admit(&head) {
+        Ok(check) => check,
+        Err(error) => return refusal(&error, language),
+    };
+    let mut limits = state.service.limits().clone();
+    if check.is_none() {
+        limits.max_body_bytes = limits.max_body_bytes.min(limits.max_v1_body_bytes);
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
+    let timeout = Duration::from_millis(limits.body_timeout_ms);
+    let read = read_body(body, declared, &limits, &state.body_budget);
+    let (body, permit) = match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(error)) => return refusal(&error, language),
+        Err(_) => {
+            let error = ApiError::invalid(format!(
+                "the request body did not arrive within {} ms",
+                limits.body_timeout_ms
+            ));
+            return refusal(&error, language);
+        }
+    };
+    let (method, path, query) = (method.to_owned(), path.to_owned(), query.to_owned());
+    let service = Arc::clone(&state.service);
     // Signing and the database block: keep them off the async workers.
     let answer = tokio::task::spawn_blocking(move || {
         let request = SignedRequest {
-            method: method.as_str(),
-            path: uri.path(),
-            query: uri.query().unwrap_or_default(),
+            method: &method,
+            path: &path,
+            query: &query,
             headers: &headers,
             body: &body,
         };
-        service.handle(&request)
+        let answer = service.handle_admitted(check.as_ref(), &request);
+        drop(permit);
+        answer
     })
     .await;
     match answer {
@@ -74,18 +135,116 @@ async fn api(
     }
 }
 
-async fn download(State(service): State<Arc<Service>>, Path(token): Path<String>) -> Response {
-    match tokio::task::spawn_blocking(move || service.download(&token)).await {
+/// The API envelope of `error`, on a connection that is then closed (its body may be unread).
+fn refusal(error: &ApiError, language: Language) -> Response {
+    let mut response = Json(Service::error_response(error, language)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        ErrorCode::RequestSizeLimitExceeded,
+        format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// Reads the body into one buffer of at most `max_body_bytes`, after reserving its size from the
+/// shared budget (the declared length, or the maximum when none is declared).
+async fn read_body(
+    mut body: Body,
+    declared: Option<u64>,
+    limits: &Limits,
+    budget: &Arc<Semaphore>,
+) -> Result<(Vec<u8>, OwnedSemaphorePermit), ApiError> {
+    let max = limits.max_body_bytes;
+    if declared.is_some_and(|length| length > max) {
+        return Err(too_large(max));
+    }
+    let reserve = declared.unwrap_or(max).div_ceil(1024).max(1);
+    let permit = Arc::clone(budget)
+        .acquire_many_owned(u32::try_from(reserve).unwrap_or(u32::MAX))
+        .await
+        .map_err(|_| ApiError::internal("the server is stopping"))?;
+    let mut buffer = Vec::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::invalid(format!("reading the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            let length = u64::try_from(buffer.len().saturating_add(data.len())).unwrap_or(u64::MAX);
+            if length > max {
+                return Err(too_large(max));
+            }
+            buffer.extend_from_slice(&data);
+        }
+    }
+    Ok((buffer, permit))
+}
+
+async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let service = Arc::clone(&state.service);
+    match tokio::task::spawn_blocking(move || service.open_download(&token)).await {
         Ok(Ok(file)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
                 (header::CONTENT_DISPOSITION, content_disposition(&file.name)),
             ],
-            file.bytes,
+            Body::new(ReaderBody::spawn(file.reader, file.len)),
         )
             .into_response(),
         Ok(Err(error)) => (StatusCode::NOT_FOUND, error.message).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "download failed").into_response(),
+    }
+}
+
+/// A response body fed by a blocking thread that reads a file in chunks, so a download holds a
+/// few chunks in memory whatever the file's size. A client that stops reading is cut off by the
+/// connection's write timeout, which drops this body and ends the thread.
+struct ReaderBody {
+    chunks: mpsc::Receiver<io::Result<Bytes>>,
+    len: u64,
+}
+
+impl ReaderBody {
+    const CHUNK: usize = 64 * 1024;
+
+    fn spawn(mut reader: Box<dyn Read + Send>, len: u64) -> Self {
+        let (sender, chunks) = mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut buffer = vec![0u8; Self::CHUNK];
+            loop {
+                let chunk = match reader.read(&mut buffer) {
+                    Ok(0) => return,
+                    Ok(n) => Ok(Bytes::copy_from_slice(buffer.get(..n).unwrap_or_default())),
+                    Err(error) => Err(error),
+                };
+                let failed = chunk.is_err();
+                if sender.blocking_send(chunk).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Self { chunks, len }
+    }
+}
+
+impl http_body::Body for ReaderBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        self.chunks
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|chunk| chunk.map(Frame::data)))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.len)
     }
 }
 
@@ -154,10 +313,12 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Serves `service` on `listener` from a new thread.
+/// Serves `service` on `listener` from a new thread, with the limits of the service's
+/// configuration (timeouts, connection limit).
 pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     service.set_default_public_url(&format!("http://{addr}"));
+    service.allow_listen_addr(addr);
     listener.set_nonblocking(true)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -168,11 +329,13 @@ pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHan
                 .build()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                axum::serve(listener, router(Arc::new(service)))
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
+                let limits = service.limits().clone();
+                let app = router(Arc::new(service));
+                connections::serve(listener, app, &limits, async {
+                    let _ = stopped.await;
+                })
+                .await;
+                Ok(())
             })
         })?;
     Ok(ServerHandle {
@@ -191,6 +354,20 @@ pub struct ServeSettings {
     pub config: Option<PathBuf>,
     /// Folder of the durable store.
     pub data: PathBuf,
+    /// Overrides the configuration's `public_url` (the address clients use; its host is
+    /// accepted as the request Host).
+    pub public_url: Option<String>,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.into(),
+            config: None,
+            data: PathBuf::from(DEFAULT_DATA_DIR),
+            public_url: None,
+        }
+    }
 }
 
 /// Default listening address of `countersign serve`.
@@ -210,7 +387,10 @@ pub fn run(
     let engine = Arc::new(PdfEngine::default());
     let (service, banner) = match &settings.config {
         Some(path) => {
-            let config = ServiceConfig::load(path)?;
+            let mut config = ServiceConfig::load(path)?;
+            if let Some(url) = &settings.public_url {
+                config.public_url = Some(url.clone());
+            }
             let keys = load_config_keys(&config)?;
             (
                 Service::open(&config, keys, &settings.data, engine)?,
@@ -218,7 +398,8 @@ pub fn run(
             )
         }
         None => {
-            let demo = demo()?;
+            let mut demo = demo()?;
+            demo.config.public_url.clone_from(&settings.public_url);
             let banner = vec![
                 ("SecretId", demo.secret_id.clone()),
                 ("SecretKey", demo.secret_key.clone()),

@@ -5,11 +5,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use std::io::Write;
+
 use super::api::*;
 use super::clock::unix_now;
-use super::config::Permission;
+use super::config::{Limits, Permission};
 use super::directory::Acting;
-use super::error::{ApiError, ErrorCode};
+use super::error::{ApiError, ErrorCode, StoreError};
 use super::ids::{random_id, result_file_id};
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
 use super::verify_result::verify_response;
@@ -32,8 +34,6 @@ pub const DEFAULT_URL_TTL_SECONDS: i64 = 300;
 pub const MAX_URL_TTL_SECONDS: i64 = 86_400;
 /// DescribeFileUrls takes at most this many BusinessIds, as documented.
 pub const MAX_BUSINESS_IDS: usize = 20;
-/// Longest FileName UploadFiles accepts, in characters, as documented.
-pub const MAX_FILE_NAME_CHARS: usize = 200;
 
 pub(super) fn is_known(action: &str) -> bool {
     ACTIONS.contains(&action)
@@ -157,21 +157,35 @@ fn upload_files(
         }
     };
     check_upload_file_type(request.file_type.as_deref())?;
-    let mut decoded = Vec::with_capacity(infos.len());
+    let mut files = Vec::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
-        decoded.push(decode_upload(index, info)?);
+        files.push(checked_upload(info, index, &core.limits)?);
     }
     remove_expired_files(service, now);
-    let mut file_ids = Vec::with_capacity(decoded.len());
-    for (name, bytes) in decoded {
+    let mut stored: Vec<(String, &str, u64)> = Vec::with_capacity(files.len());
+    for (index, (name, body)) in files.into_iter().enumerate() {
         let id = random_id();
         // Bytes first: a crash in between leaves an unreferenced blob, never a record without bytes.
-        core.blobs.put(&id, &bytes)?;
+        match core
+            .blobs
+            .put_streamed(&id, &mut |out| decode_base64_into(body, index, out))
+        {
+            Ok(size) => stored.push((id, name, size)),
+            Err(error) => {
+                for (id, _, _) in &stored {
+                    let _ = core.blobs.delete(id);
+                }
+                return Err(error.into());
+            }
+        }
+    }
+    let mut file_ids = Vec::with_capacity(stored.len());
+    for (id, name, size) in stored {
         core.metadata.insert_file(&FileRecord {
             id: id.clone(),
             organization: acting.organization.id.clone(),
-            name,
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            name: name.to_owned(),
+            size,
             kind: FileKind::Upload,
             created_at: now,
             expires_at: Some(deadline),
@@ -199,35 +213,80 @@ fn check_upload_file_type(file_type: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// One `FileInfos` entry: its name (checked) and decoded bytes, which must be a PDF.
-fn decode_upload(index: usize, info: &UploadFile) -> Result<(String, Vec<u8>), ApiError> {
-    let body = required(
-        info.file_body.as_ref(),
-        &format!("FileInfos.{index}.FileBody"),
-    )?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .map_err(|e| {
-            ApiError::invalid_value(format!("FileInfos.{index}.FileBody is not base64: {e}"))
-        })?;
+/// The name and the trimmed base64 body of `FileInfos.index`, once their sizes are within the
+/// limits; a blank body counts as missing.
+fn checked_upload<'r>(
+    info: &'r UploadFile,
+    index: usize,
+    limits: &Limits,
+) -> Result<(&'r str, &'r str), ApiError> {
+    let body = info
+        .file_body
+        .as_deref()
+        .map(str::trim)
+        .filter(|body| !body.is_empty())
+        .ok_or_else(|| ApiError::missing(&format!("FileInfos.{index}.FileBody")))?;
     let name = info
         .file_name
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "file.pdf".into());
-    if name.chars().count() > MAX_FILE_NAME_CHARS {
+        .as_deref()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or("file.pdf");
+    let padding = body.bytes().rev().take_while(|&b| b == b'=').count();
+    let decoded = (body.len() / 4).saturating_mul(3).saturating_sub(padding);
+    if u64::try_from(decoded).unwrap_or(u64::MAX) > limits.max_file_bytes {
         return Err(ApiError::invalid_value(format!(
-            "FileInfos.{index}.FileName is longer than {MAX_FILE_NAME_CHARS} characters"
+            "FileInfos.{index}.FileBody decodes to {decoded} bytes, more than the {} allowed",
+            limits.max_file_bytes
         )));
     }
-    if !looks_like_pdf(&bytes) {
+    if name.chars().count() > limits.max_file_name_chars {
+        return Err(ApiError::invalid_value(format!(
+            "FileInfos.{index}.FileName is longer than {} characters",
+            limits.max_file_name_chars
+        )));
+    }
+    if !looks_like_pdf(&decode_head(body, index)?) {
         return Err(ApiError::new(
             ErrorCode::InvalidFileType,
             format!("FileInfos.{index} ({name:.64}) is not a PDF file"),
         )
         .zh(format!("FileInfos.{index}（{name:.64}）不是 PDF 文件")));
     }
-    Ok((name, bytes))
+    Ok((name, body))
+}
+
+/// The first 1 KiB (at most) of the decoded body, where `%PDF-` must be.
+fn decode_head(body: &str, index: usize) -> Result<Vec<u8>, ApiError> {
+    // 1368 characters are 342 whole base64 groups, 1026 bytes.
+    let head = if body.len() <= 1368 {
+        body
+    } else {
+        body.get(..1368).unwrap_or_default()
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(head)
+        .map_err(|e| {
+            ApiError::invalid_value(format!("FileInfos.{index}.FileBody is not base64: {e}"))
+        })
+}
+
+/// Decodes standard padded base64 chunk by chunk into `out`, so the decoded file never sits in
+/// memory whole.
+fn decode_base64_into(text: &str, file: usize, out: &mut dyn Write) -> Result<(), StoreError> {
+    // A multiple of 4 characters: every chunk but the last is whole base64 groups.
+    const CHUNK: usize = 64 * 1024;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let mut decoded = vec![0u8; CHUNK / 4 * 3];
+    for (index, chunk) in text.as_bytes().chunks(CHUNK).enumerate() {
+        let length = engine.decode_slice(chunk, &mut decoded).map_err(|error| {
+            StoreError::Rejected(format!(
+                "FileInfos.{file}.FileBody is not base64 (in characters from {}): {error}",
+                index.saturating_mul(CHUNK)
+            ))
+        })?;
+        out.write_all(decoded.get(..length).unwrap_or_default())?;
+    }
+    Ok(())
 }
 
 /// Best effort: an expired file is already invisible; deleting its bytes only frees space.

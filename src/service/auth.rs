@@ -230,13 +230,23 @@ pub fn authorization_header(
     )
 }
 
-/// Checks the request's TC3 signature. `secret_key_of` maps a SecretId to its SecretKey. Returns
-/// the SecretId that signed.
-pub fn verify_request(
+/// What the headers alone establish, before any byte of the body is read: the Authorization is
+/// well formed, its SecretId is known and its timestamp is fresh. The MAC itself covers the body's
+/// hash, so it is checked by [`HeaderCheck::verify_body`] once the (bounded) body has arrived.
+#[derive(Clone, Debug)]
+pub struct HeaderCheck {
+    pub authorization: Authorization,
+    secret_key: String,
+    timestamp_text: String,
+}
+
+/// Checks what `request`'s headers say (its `body` is not looked at). `secret_key_of` maps a
+/// SecretId to its SecretKey.
+pub fn check_headers(
     request: &SignedRequest<'_>,
     secret_key_of: impl Fn(&str) -> Option<String>,
     now: i64,
-) -> Result<String, ApiError> {
+) -> Result<HeaderCheck, ApiError> {
     let header = request
         .header("Authorization")
         .ok_or_else(|| signature_failure("missing Authorization header"))?;
@@ -265,36 +275,59 @@ pub fn verify_request(
             "credential date does not match X-TC-Timestamp",
         ));
     }
-    let scope = format!(
-        "{}/{}/tc3_request",
-        authorization.date, authorization.service
-    );
-    let host = request.header("Host").unwrap_or_default().trim();
-    let forms = host_forms(host).into_iter().flat_map(|host| {
-        [false, true].map(|lowercase_values| HeaderForm {
-            lowercase_values,
-            host: Some(host),
-        })
-    });
-    for form in forms {
-        let to_sign = string_to_sign(
-            request,
-            &authorization.signed_headers,
-            timestamp_text,
-            &scope,
-            form,
+    Ok(HeaderCheck {
+        authorization,
+        secret_key,
+        timestamp_text: timestamp_text.to_owned(),
+    })
+}
+
+impl HeaderCheck {
+    /// Recomputes the MAC over `request` (the same request, now with its body). Returns the
+    /// SecretId that signed.
+    pub fn verify_body(&self, request: &SignedRequest<'_>) -> Result<String, ApiError> {
+        let authorization = &self.authorization;
+        let scope = format!(
+            "{}/{}/tc3_request",
+            authorization.date, authorization.service
         );
-        let expected = tc3_signature(
-            &secret_key,
-            &authorization.date,
-            &authorization.service,
-            &to_sign,
-        );
-        if constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
-            return Ok(authorization.secret_id);
+        let host = request.header("Host").unwrap_or_default().trim();
+        let forms = host_forms(host).into_iter().flat_map(|host| {
+            [false, true].map(|lowercase_values| HeaderForm {
+                lowercase_values,
+                host: Some(host),
+            })
+        });
+        for form in forms {
+            let to_sign = string_to_sign(
+                request,
+                &authorization.signed_headers,
+                &self.timestamp_text,
+                &scope,
+                form,
+            );
+            let expected = tc3_signature(
+                &self.secret_key,
+                &authorization.date,
+                &authorization.service,
+                &to_sign,
+            );
+            if constant_time_eq(expected.as_bytes(), authorization.signature.as_bytes()) {
+                return Ok(authorization.secret_id.clone());
+            }
         }
+        Err(signature_failure("signature does not match the request"))
     }
-    Err(signature_failure("signature does not match the request"))
+}
+
+/// Checks the request's TC3 signature: [`check_headers`] then [`HeaderCheck::verify_body`].
+/// Returns the SecretId that signed.
+pub fn verify_request(
+    request: &SignedRequest<'_>,
+    secret_key_of: impl Fn(&str) -> Option<String>,
+    now: i64,
+) -> Result<String, ApiError> {
+    check_headers(request, secret_key_of, now)?.verify_body(request)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -4,6 +4,10 @@
 //! workers = 2                      # async signing threads (default: number of cores)
 //! rate_limit = 20                  # requests per second, per action and organisation
 //! public_url = "https://ess.example.com"   # base of DescribeFileUrls links (default: listen address)
+//! hosts = ["ess.internal:8080"]    # further Host values clients may use (public_url's host is allowed)
+//! [limits]                         # see `Limits` and docs/SECURITY.md for the defaults
+//! max_body_bytes = 88080384
+//! header_timeout_ms = 10000
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files)
 //! task_lease_seconds = 60          # how long a run owns a task before others may take it over
@@ -60,6 +64,13 @@ pub struct ServiceConfig {
     pub rate_limits: BTreeMap<String, u32>,
     /// Base of the download links; `None`: the server's listening address.
     pub public_url: Option<String>,
+    /// Host values (`name` or `name:port`) under which clients reach the service, besides the
+    /// listening address and `public_url`'s host; requests naming another Host are refused.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Sizes, timeouts and connection counts that bound what one client can make us spend.
+    #[serde(default)]
+    pub limits: Limits,
     /// Where metadata lives: `None` or `"sqlite"`, the embedded database in the data folder;
     /// `"postgres://..."`, a PostgreSQL database that several replicas share.
     pub store: Option<String>,
@@ -79,6 +90,59 @@ pub struct ServiceConfig {
     pub employees: Vec<EmployeeConfig>,
 }
 
+/// ESS accepts PDFs of up to "60M" (UploadFiles reference); read generously as 60 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 60 * 1024 * 1024;
+/// One maximal file in base64 (4/3 of it) plus room for the JSON around it.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = DEFAULT_MAX_FILE_BYTES / 3 * 4 + 4 * 1024 * 1024;
+/// UploadFile.FileName: ESS documents at most 200 characters.
+pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
+
+/// What one client can make the server spend. Durations in milliseconds, so tests can make them
+/// short.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body; a larger one is refused with `RequestSizeLimitExceeded` before it is
+    /// read (by Content-Length) or as soon as it grows past the limit.
+    pub max_body_bytes: u64,
+    /// Largest body of a v1-signed (HmacSHA1/HmacSHA256) request: its signature travels in the
+    /// form body, so it can only be authenticated after the body is read.
+    pub max_v1_body_bytes: u64,
+    /// Largest decoded file in UploadFiles.
+    pub max_file_bytes: u64,
+    /// Longest UploadFiles FileName, in characters.
+    pub max_file_name_chars: usize,
+    /// Time to receive a request's headers, counted from the connection's opening or from the end
+    /// of the previous response on a kept-alive connection (so it is also the idle timeout).
+    pub header_timeout_ms: u64,
+    /// Time to receive a whole request body once its headers were accepted.
+    pub body_timeout_ms: u64,
+    /// Longest a response write may make no progress (a client that stops reading).
+    pub write_timeout_ms: u64,
+    /// Open connections. At the limit the oldest connection with no request in progress is
+    /// closed to make room, so idle or half-open connections cannot lock real clients out.
+    pub max_connections: usize,
+    /// Request bodies held in memory at once, over all connections; a request waits (within
+    /// its body timeout) for room.
+    pub max_buffered_body_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_v1_body_bytes: 1024 * 1024,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_file_name_chars: DEFAULT_MAX_FILE_NAME_CHARS,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 300_000,
+            write_timeout_ms: 60_000,
+            max_connections: 512,
+            max_buffered_body_bytes: 4 * DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
 impl Default for ServiceConfig {
     /// What an empty configuration file gives.
     fn default() -> Self {
@@ -87,6 +151,8 @@ impl Default for ServiceConfig {
             rate_limit: DEFAULT_RATE_LIMIT,
             rate_limits: BTreeMap::new(),
             public_url: None,
+            hosts: Vec::new(),
+            limits: Limits::default(),
             store: None,
             blobs: None,
             task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
@@ -307,6 +373,22 @@ impl ServiceConfig {
                     )));
                 }
             }
+        }
+        let limits = &self.limits;
+        if limits.max_connections == 0
+            || limits.max_body_bytes == 0
+            || limits.max_buffered_body_bytes < limits.max_body_bytes
+            || [
+                limits.header_timeout_ms,
+                limits.body_timeout_ms,
+                limits.write_timeout_ms,
+            ]
+            .contains(&0)
+        {
+            return Err(config_error(
+                "limits must be positive and max_buffered_body_bytes at least max_body_bytes"
+                    .into(),
+            ));
         }
         self.store_location()?;
         if self.task_lease_seconds == 0 || self.task_max_attempts == 0 {

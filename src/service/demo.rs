@@ -79,6 +79,8 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limit: DEFAULT_RATE_LIMIT,
         rate_limits: BTreeMap::new(),
         public_url: None,
+        hosts: Vec::new(),
+        limits: Default::default(),
         store: None,
         blobs: None,
         task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,

@@ -41,6 +41,7 @@ pub enum ErrorCode {
     /// `AuthFailure.InvalidAuthorization`: an `Authorization` header that is not TC3's format.
     InvalidAuthorization,
     InvalidAction,
+    RequestSizeLimitExceeded,
     /// `NoSuchVersion`: an API version other than 2020-11-11.
     NoSuchVersion,
     /// `UnsupportedOperation`: a request form the API does not take (HTTP method, content type).
@@ -73,6 +74,7 @@ impl ErrorCode {
             Self::SignatureExpire => "AuthFailure.SignatureExpire",
             Self::InvalidAuthorization => "AuthFailure.InvalidAuthorization",
             Self::InvalidAction => "InvalidAction",
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
             Self::NoSuchVersion => "NoSuchVersion",
             Self::UnsupportedOperation => "UnsupportedOperation",
         }
@@ -108,6 +110,7 @@ impl ErrorCode {
             Self::InvalidAction => "接口不存在",
             Self::NoSuchVersion => "接口版本不存在",
             Self::UnsupportedOperation => "操作不支持",
+            Self::RequestSizeLimitExceeded => "请求包超过限制大小",
         }
     }
 }
@@ -234,6 +237,11 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The caller's data, streamed into the store, turned out invalid.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{}: other users can write this folder (mode {mode:o}); make it private (chmod 700) or choose another --data folder", path.display())]
+    SharedDirectory { path: std::path::PathBuf, mode: u32 },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -244,7 +252,10 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        Self::internal(error.to_string())
+        match error {
+            StoreError::Rejected(message) => Self::invalid_value(message),
+            other => Self::internal(other.to_string()),
+        }
     }
 }
 

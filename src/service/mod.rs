@@ -17,6 +17,7 @@ pub mod demo;
 pub mod directory;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod ids;
 pub mod params;
 pub mod rate_limit;
@@ -36,18 +37,22 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{json, Value};
 
+pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
 use self::config::StoreLocation;
-pub use self::config::{Permission, ServiceConfig};
+pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
+use self::host::HostPolicy;
 use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
 use self::token::DownloadTokens;
 use crate::crypto::CertifiedKey;
 
+/// The service name of the credential scope (`date/ess/tc3_request`).
+pub const SERVICE_NAME: &str = "ess";
 /// The API version the service speaks (`X-TC-Version`).
 pub const API_VERSION: &str = "2020-11-11";
 
@@ -61,6 +66,9 @@ pub(crate) struct Core {
     claims: ClaimPolicy,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
+    /// Host values requests may name (see [`host`]).
+    hosts: RwLock<HostPolicy>,
+    limits: Limits,
 }
 
 /// The service: one per process, shared by reference between request threads.
@@ -73,6 +81,22 @@ pub struct Service {
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+/// A downloadable file, opened for reading.
+pub struct DownloadStream {
+    pub name: String,
+    pub len: u64,
+    pub reader: Box<dyn std::io::Read + Send>,
+}
+
+impl std::fmt::Debug for DownloadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadStream")
+            .field("name", &self.name)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,7 +117,7 @@ impl Service {
         data_dir: &Path,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
-        std::fs::create_dir_all(data_dir).map_err(StoreError::from)?;
+        store::private::create_private_dir(data_dir)?;
         let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
             StoreLocation::Sqlite => {
                 let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
@@ -131,11 +155,18 @@ impl Service {
             metadata.ensure_account(&organization.id, organization.quota)?;
         }
         let tokens = DownloadTokens::new(metadata.installation_key()?);
-        let limits = config.clone();
+        let rate_limits = config.clone();
         let limiter = RateLimiter::with_store(
-            move |action| limits.rate_limit_for(action),
+            move |action| rate_limits.rate_limit_for(action),
             Arc::clone(&metadata),
         );
+        let mut hosts = HostPolicy::default();
+        for host in &config.hosts {
+            hosts.allow_host(host);
+        }
+        if let Some(url) = &config.public_url {
+            hosts.allow_url(url);
+        }
         let core = Arc::new(Core {
             directory,
             metadata,
@@ -145,6 +176,8 @@ impl Service {
             claims: config.claim_policy(),
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
+            hosts: RwLock::new(hosts),
+            limits: config.limits.clone(),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -173,32 +206,94 @@ impl Service {
         }
     }
 
+    /// The server's limits (from the configuration).
+    pub fn limits(&self) -> &Limits {
+        &self.core.limits
+    }
+
+    /// Allows the server's listening address as a request Host (besides the configured ones).
+    pub fn allow_listen_addr(&self, addr: std::net::SocketAddr) {
+        self.core
+            .hosts
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .allow_listen_addr(addr);
+    }
+
     /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
     /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`); error messages are in
     /// the language the request asks for (`X-TC-Language: zh-CN` for Chinese).
     pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
-        let request_id = ids::request_id();
-        let mut response = match self.handle_inner(request) {
-            Ok(Value::Object(fields)) => fields,
-            Ok(_) => serde_json::Map::new(),
-            Err(error) => {
-                let message = error.message_in(request::language(request));
-                let mut fields = serde_json::Map::new();
-                fields.insert(
-                    "Error".into(),
-                    json!({"Code": error.code.as_str(), "Message": message}),
-                );
-                fields
-            }
-        };
-        response.insert("RequestId".into(), Value::String(request_id));
-        json!({ "Response": response })
+        match self.admit(request) {
+            Ok(check) => self.handle_admitted(check.as_ref(), request),
+            Err(error) => Self::error_response(&error, request::language(request)),
+        }
     }
 
-    fn handle_inner(&self, request: &SignedRequest<'_>) -> Result<Value, ApiError> {
+    /// The part of authentication that needs no body, done before the body is read: a Host of
+    /// this service and, for a TC3 request, a known SecretId, a fresh timestamp and the `ess`
+    /// credential scope (`Some`). `None`: a v1-signed request, authenticated only once its
+    /// parameters (possibly its body) are read. The request's `body` is ignored.
+    pub fn admit(&self, head: &SignedRequest<'_>) -> Result<Option<HeaderCheck>, ApiError> {
         let directory = &self.core.directory;
-        let incoming =
-            request::authenticate(request, |id| directory.secret_key(id), clock::unix_now())?;
+        self.core
+            .hosts
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .check(head.header("Host"))?;
+        if head.header("Authorization").is_none() {
+            // A v1 signature travels in the parameters (the body of a form POST).
+            return Ok(None);
+        }
+        let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
+        if check.authorization.service != SERVICE_NAME {
+            return Err(ApiError::new(
+                ErrorCode::SignatureFailure,
+                format!(
+                    "credential scope names service {:.32}, this is {SERVICE_NAME}",
+                    check.authorization.service
+                ),
+            ));
+        }
+        Ok(Some(check))
+    }
+
+    /// Answers a request that passed [`Service::admit`], now with its whole body.
+    pub fn handle_admitted(
+        &self,
+        check: Option<&HeaderCheck>,
+        request: &SignedRequest<'_>,
+    ) -> Value {
+        match self.handle_inner(check, request) {
+            Ok(Value::Object(mut fields)) => {
+                fields.insert("RequestId".into(), Value::String(ids::request_id()));
+                json!({ "Response": fields })
+            }
+            Ok(_) => json!({ "Response": { "RequestId": ids::request_id() } }),
+            Err(error) => Self::error_response(&error, request::language(request)),
+        }
+    }
+
+    /// The API envelope of an error: `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
+    pub fn error_response(error: &ApiError, language: Language) -> Value {
+        json!({ "Response": {
+            "Error": {"Code": error.code.as_str(), "Message": error.message_in(language)},
+            "RequestId": ids::request_id(),
+        }})
+    }
+
+    fn handle_inner(
+        &self,
+        check: Option<&HeaderCheck>,
+        request: &SignedRequest<'_>,
+    ) -> Result<Value, ApiError> {
+        let directory = &self.core.directory;
+        let incoming = request::authenticate(
+            request,
+            check,
+            |id| directory.secret_key(id),
+            clock::unix_now(),
+        )?;
         let organization = directory
             .organization_of_secret(&incoming.secret_id)
             .ok_or_else(|| ApiError::internal("credential without organisation"))?;
@@ -251,6 +346,21 @@ impl Service {
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
     pub fn download(&self, token: &str) -> Result<Download, ApiError> {
+        let mut stream = self.open_download(token)?;
+        let mut bytes = Vec::new();
+        stream
+            .reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| ApiError::internal(format!("reading the file: {e}")))?;
+        Ok(Download {
+            name: stream.name,
+            bytes,
+        })
+    }
+
+    /// [`Service::download`] as a reader, so that the server streams the file instead of
+    /// loading it.
+    pub fn open_download(&self, token: &str) -> Result<DownloadStream, ApiError> {
         let file_id = self
             .core
             .tokens
@@ -261,14 +371,15 @@ impl Service {
             .metadata
             .file(&file_id, clock::unix_now())?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
-        let bytes = self
+        let blob = self
             .core
             .blobs
-            .get(&file_id)?
+            .open(&file_id)?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
-        Ok(Download {
+        Ok(DownloadStream {
             name: record.name,
-            bytes,
+            len: blob.len,
+            reader: blob.reader,
         })
     }
 

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::actions::json_params;
-use super::auth::{self, SignedRequest};
+use super::auth::{self, HeaderCheck, SignedRequest};
 use super::auth_v1;
 use super::error::{ApiError, ErrorCode, Language};
 use super::params::{parse_form, unflatten};
@@ -66,14 +66,20 @@ pub fn language(request: &SignedRequest<'_>) -> Language {
 
 /// Checks the request's signature (TC3 when it has an `Authorization` header, v1 when its
 /// parameters carry `Signature`) and gathers the call. `secret_key_of` maps a SecretId to its key.
+/// `checked`: the TC3 header check already done before the body was read (then only the MAC
+/// over the body remains to verify).
 pub fn authenticate(
     request: &SignedRequest<'_>,
+    checked: Option<&HeaderCheck>,
     secret_key_of: impl Fn(&str) -> Option<String>,
     now: i64,
 ) -> Result<Incoming, ApiError> {
     let flat = flat_params(request)?;
     if request.header("Authorization").is_some() {
-        let secret_id = auth::verify_request(request, secret_key_of, now)?;
+        let secret_id = match checked {
+            Some(check) => check.verify_body(request)?,
+            None => auth::verify_request(request, secret_key_of, now)?,
+        };
         let params = match &flat {
             Some(pairs) => unflatten(pairs)?,
             None => json_params(request.body)?,

@@ -588,6 +588,67 @@ pub fn prefix_ok(input: &[u8], output: &[u8]) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
+// MuPDF (`mutool sign -v`)
+// ---------------------------------------------------------------------------------------------
+
+/// `mutool sign -v`: `Ok` when every signature reads "The document is unchanged since signing."
+/// (certificate trust is not MuPDF's to judge here: it has no trust store option), `Errors` with
+/// its output otherwise.
+pub fn mutool_verify(path: &Path) -> Verdict {
+    let mutool = match require_tool("mutool") {
+        Ok(tool) => tool,
+        Err(why) => return Verdict::Skipped(why),
+    };
+    let out = run(
+        &mutool,
+        [OsStr::new("sign"), OsStr::new("-v"), path.as_os_str()],
+    );
+    let text = combined_text(&out);
+    let verified = text.matches("Verifying signature").count();
+    let unchanged = text
+        .matches("The document is unchanged since signing.")
+        .count();
+    if out.status.success() && verified > 0 && unchanged == verified {
+        Verdict::Ok
+    } else {
+        Verdict::Errors(text)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pyHanko as a signer (a reference output for the same input)
+// ---------------------------------------------------------------------------------------------
+
+/// Signs `input` into `output` with pyHanko's own incremental signer (PAdES, the demo key, a new
+/// or existing field `field`): the reference that our update is compared with. `Err` carries
+/// pyHanko's message (it refuses some inputs), `Ok(false)` means pyHanko is not installed.
+pub fn pyhanko_sign(input: &Path, output: &Path, field: &str) -> Result<bool, String> {
+    let Ok(python) = pyhanko_python() else {
+        return Ok(false);
+    };
+    let script = repo_root()
+        .join("tests")
+        .join("common")
+        .join("pyhanko_sign.py");
+    let pki = repo_root().join("testdata").join("pki");
+    let out = run(
+        &python,
+        [
+            script.as_os_str(),
+            input.as_os_str(),
+            output.as_os_str(),
+            OsStr::new(field),
+            pki.as_os_str(),
+        ],
+    );
+    if out.status.success() {
+        Ok(true)
+    } else {
+        Err(combined_text(&out))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // pyHanko AdES levels
 // ---------------------------------------------------------------------------------------------
 

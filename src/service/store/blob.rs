@@ -1,11 +1,12 @@
 //! File bytes as plain files, written atomically.
 
 use std::fs::{self, File};
-use std::io::{ErrorKind, Write};
+use std::io::{BufWriter, ErrorKind};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::BlobStore;
+use super::private::{create_private_dir, private_file_options};
+use super::{BlobReader, BlobStore, BlobWriter};
 use crate::service::error::StoreError;
 use crate::service::ids::random_id;
 
@@ -25,8 +26,8 @@ impl DirBlobStore {
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let blobs = root.join("blobs");
         let tmp = root.join("tmp");
-        fs::create_dir_all(&blobs)?;
-        fs::create_dir_all(&tmp)?;
+        create_private_dir(&blobs)?;
+        create_private_dir(&tmp)?;
         // Leftovers of writes interrupted by a crash were never renamed into place: drop them. Only
         // old ones: another replica sharing this folder may be writing a fresh one right now.
         for entry in fs::read_dir(&tmp)? {
@@ -65,18 +66,50 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 
 impl BlobStore for DirBlobStore {
     fn put(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.put_streamed(id, &mut |out| Ok(out.write_all(bytes)?))
+            .map(|_| ())
+    }
+
+    fn put_streamed(&self, id: &str, write: &mut BlobWriter<'_>) -> Result<u64, StoreError> {
         let target = self.path_of(id)?;
         let dir = target
             .parent()
             .ok_or_else(|| StoreError::Corrupt("blob path has no folder".into()))?;
-        fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
         let temp = self.tmp.join(format!("{id}.{}.tmp", random_id()));
-        let mut file = File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
+        let file = private_file_options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        let mut out = BufWriter::with_capacity(256 * 1024, file);
+        let written = write(&mut out).and_then(|()| {
+            let file = out
+                .into_inner()
+                .map_err(|e| StoreError::Io(e.into_error()))?;
+            file.sync_all()?;
+            Ok(file.metadata()?.len())
+        });
+        let len = match written {
+            Ok(len) => len,
+            Err(error) => {
+                let _ = fs::remove_file(&temp);
+                return Err(error);
+            }
+        };
         fs::rename(&temp, &target)?;
-        sync_dir(dir)
+        sync_dir(dir)?;
+        Ok(len)
+    }
+
+    fn open(&self, id: &str) -> Result<Option<BlobReader>, StoreError> {
+        match File::open(self.path_of(id)?) {
+            Ok(file) => Ok(Some(BlobReader {
+                len: file.metadata()?.len(),
+                reader: Box::new(file),
+            })),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.into()),
+        }
     }
 
     fn get(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -20,12 +20,15 @@
 mod blob;
 #[cfg(feature = "postgres")]
 mod postgres;
+pub mod private;
 mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStore;
 pub use blob::DirBlobStore;
 pub use sqlite::SqliteStore;
+
+use std::io::{Read, Write};
 
 use super::error::StoreError;
 
@@ -199,10 +202,36 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     }
 }
 
+/// Writes a blob's bytes into the sink it is given (see [`BlobStore::put_streamed`]).
+pub type BlobWriter<'a> = dyn FnMut(&mut dyn Write) -> Result<(), StoreError> + 'a;
+
+/// A stored blob opened for reading, with its length.
+pub struct BlobReader {
+    pub reader: Box<dyn Read + Send>,
+    pub len: u64,
+}
+
 /// File bytes by id.
 pub trait BlobStore: Send + Sync {
     /// Stores `bytes` under `id` atomically: readers see the old content or the whole new one.
     fn put(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError>;
     fn get(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn delete(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Stores what `write` produces under `id`, atomically like [`BlobStore::put`]; returns the
+    /// length. Stores that can should not hold the whole blob in memory (the default does).
+    fn put_streamed(&self, id: &str, write: &mut BlobWriter<'_>) -> Result<u64, StoreError> {
+        let mut bytes = Vec::new();
+        write(&mut bytes)?;
+        self.put(id, &bytes)?;
+        Ok(u64::try_from(bytes.len()).unwrap_or(u64::MAX))
+    }
+
+    /// The blob as a reader, for serving it without loading it whole (the default loads it).
+    fn open(&self, id: &str) -> Result<Option<BlobReader>, StoreError> {
+        Ok(self.get(id)?.map(|bytes| BlobReader {
+            len: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            reader: Box::new(std::io::Cursor::new(bytes)),
+        }))
+    }
 }

@@ -87,6 +87,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        super::private::private_file(path)?;
         let connection = Connection::open(path)?;
         // WAL + FULL: a committed transaction survives a crash of the process or the machine.
         connection.pragma_update(None, "journal_mode", "WAL")?;
