@@ -134,7 +134,7 @@ fn limit_once(key: &CertifiedKey, signer: &dyn countersign::Signer, bytes: &[u8]
 }
 
 fn signer_of(key: &CertifiedKey) -> Box<dyn countersign::Signer> {
-    key.key
+    key.key()
         .choose_scheme(DigestAlgorithm::Sha256)
         .expect("SHA-256 signer")
 }

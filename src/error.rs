@@ -40,12 +40,31 @@ pub enum Error {
     /// A key or certificate file could not be loaded.
     #[error("credential: {0}")]
     Credential(String),
+    /// The private key does not belong to the certificate it was paired with (an HSM or KMS key
+    /// configured with the wrong certificate): refused when the credential is built.
+    #[error("the private key does not match the public key in the certificate of {subject}")]
+    KeyMismatch {
+        /// RFC 4514 form of the certificate's subject.
+        subject: String,
+    },
+    /// The update would put an object beyond the 10 digits of a cross-reference table entry (a
+    /// table-based file over 10 GB); writing the table anyway would corrupt it.
+    #[error("object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry")]
+    XrefOffsetTooLarge {
+        /// `"12 0 R"` style.
+        object: String,
+        offset: u64,
+    },
     /// The signing key (software, HSM, KMS or remote) failed to sign.
     #[error("signer failed: {0}")]
     Signer(String),
     /// Building or parsing a CMS structure failed.
     #[error("CMS: {0}")]
     Cms(String),
+    /// The signer certificate must not sign now: expired, not yet valid, or without a signing
+    /// keyUsage (digitalSignature or nonRepudiation). Names the problem.
+    #[error("unusable signer certificate: {0}")]
+    UnusableCertificate(String),
     /// Invalid caller-supplied option.
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
-# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|tsa|pdf]   (default: all)
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|pdf]   (default: all)
 #
 # Keys are random, so a PKI run produces new keys and certificates; everything else (names,
 # serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
@@ -303,6 +303,148 @@ generate_tsa_pki() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Trust PKI: certificates a verifier must not trust, under the committed demo CAs (trust-*)
+# ---------------------------------------------------------------------------------------------
+
+# Extension sections for the trust-* certificates, appended to the throw-away ca.cnf.
+write_trust_extensions() {
+    cat >>"$tmp/ca.cnf" <<CNF
+
+[ trust_no_key_usage ]
+basicConstraints       = critical, CA:FALSE
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ trust_encipher_only ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, keyEncipherment, dataEncipherment
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# Signs certificates but never says it is a CA (no basicConstraints).
+[ trust_undeclared_ca ]
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ trust_pathlen0_ca ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+CNF
+}
+
+# issue_during NAME SUBJECT SERIAL EXTENSIONS ISSUER NOT-BEFORE NOT-AFTER
+issue_during() {
+    local saved_before="$not_before" saved_after="$not_after"
+    not_before="$6" not_after="$7"
+    issue "$1" "$2" "$3" "$4" "$5"
+    not_before="$saved_before" not_after="$saved_after"
+}
+
+# Needs the committed root-ca and demo-ca (keys included); leaves every other file alone.
+generate_trust_pki() {
+    step "trust PKI -> testdata/pki/trust-*"
+    rm -f "$pki"/trust-*
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    write_ca_config "$tmp"
+    write_trust_extensions
+    local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
+
+    # Self-signed: a perfect signature nobody configured to trust.
+    rsa_key trust-selfsigned 2048
+    issue trust-selfsigned "/C=CN/O=Nobody/CN=Self-Signed Impostor" 5001 signer -selfsign
+    chain trust-selfsigned
+    # Expired on 2025-07-01, inside its issuers' validity: a /M backdated before that date
+    # makes the whole chain look valid at the claimed time.
+    rsa_key trust-expired 2048
+    issue_during trust-expired "$org/OU=Seal/CN=Trust Expired Signer" 5002 signer demo-ca \
+        20250101000000Z 20250701000000Z
+    chain trust-expired demo-ca root-ca
+    # No keyUsage at all, and keyUsage that only allows encryption.
+    rsa_key trust-no-ku 2048
+    issue trust-no-ku "$org/OU=Seal/CN=Trust No KeyUsage" 5003 trust_no_key_usage demo-ca
+    chain trust-no-ku demo-ca root-ca
+    rsa_key trust-encipher-only 2048
+    issue trust-encipher-only "$org/OU=Seal/CN=Trust Encipher Only" 5004 trust_encipher_only \
+        demo-ca
+    chain trust-encipher-only demo-ca root-ca
+    # An issuer without basicConstraints, and the signer it issued.
+    rsa_key trust-undeclared-ca 2048
+    issue trust-undeclared-ca "$org/OU=Demo PKI/CN=Trust Undeclared CA" 5005 \
+        trust_undeclared_ca demo-ca
+    rsa_key trust-under-undeclared 2048
+    issue trust-under-undeclared "$org/OU=Seal/CN=Trust Under Undeclared CA" 5006 signer \
+        trust-undeclared-ca
+    chain trust-under-undeclared trust-undeclared-ca demo-ca root-ca
+    # pathLen 0 violated: root -> pathlen0 CA -> sub CA -> signer.
+    rsa_key trust-pathlen0-ca 2048
+    issue trust-pathlen0-ca "$org/OU=Demo PKI/CN=Trust PathLen0 CA" 5007 trust_pathlen0_ca \
+        root-ca
+    rsa_key trust-pathlen-sub-ca 2048
+    issue trust-pathlen-sub-ca "$org/OU=Demo PKI/CN=Trust PathLen Sub CA" 5008 \
+        intermediate_ca trust-pathlen0-ca
+    rsa_key trust-pathlen-signer 2048
+    issue trust-pathlen-signer "$org/OU=Seal/CN=Trust PathLen Signer" 5009 signer \
+        trust-pathlen-sub-ca
+    chain trust-pathlen-signer trust-pathlen-sub-ca trust-pathlen0-ca root-ca
+    # Revoked by demo-ca's CRL (keyCompromise); the CRL is good for 20 years.
+    rsa_key trust-revoked 2048
+    issue trust-revoked "$org/OU=Seal/CN=Trust Revoked Signer" 500A signer demo-ca
+    chain trust-revoked demo-ca root-ca
+    openssl ca -batch -config "$tmp/ca.cnf" -keyfile "$pki/demo-ca.key.pem" \
+        -cert "$pki/demo-ca.cert.pem" -revoke "$pki/trust-revoked.cert.pem" \
+        -crl_reason keyCompromise 2>"$tmp/revoke.log" || { cat "$tmp/revoke.log" >&2; return 1; }
+    openssl ca -batch -config "$tmp/ca.cnf" -keyfile "$pki/demo-ca.key.pem" \
+        -cert "$pki/demo-ca.cert.pem" -gencrl -crldays 7300 -md sha256 \
+        -out "$pki/trust-demo-ca.crl.pem" 2>"$tmp/crl.log" || { cat "$tmp/crl.log" >&2; return 1; }
+    # A forged CRL: demo-ca's name, another key, revoking the demo seal (0x3001).
+    rsa_key trust-forger 2048
+    local forged="$tmp/forged"
+    mkdir -p "$forged"
+    write_ca_config "$forged"
+    issue_as_forger() {
+        openssl req -new -x509 -key "$pki/trust-forger.key.pem" -days 7300 \
+            -subj "$org/OU=Demo PKI/CN=Demo Organisation CA" -out "$forged/forger.cert.pem"
+        openssl ca -batch -config "$forged/ca.cnf" -keyfile "$pki/trust-forger.key.pem" \
+            -cert "$forged/forger.cert.pem" -revoke "$pki/demo.cert.pem" \
+            -crl_reason keyCompromise 2>"$forged/revoke.log"
+        openssl ca -batch -config "$forged/ca.cnf" -keyfile "$pki/trust-forger.key.pem" \
+            -cert "$forged/forger.cert.pem" -gencrl -crldays 7300 -md sha256 \
+            -out "$pki/trust-forged.crl.pem" 2>"$forged/crl.log"
+    }
+    issue_as_forger || { cat "$forged"/*.log >&2; return 1; }
+    rm -f "$pki/trust-forger.key.pem"
+    verify_trust_pki
+    rm -rf "$tmp"
+}
+
+verify_trust_pki() {
+    local name
+    for name in trust-no-ku trust-encipher-only trust-revoked; do
+        openssl verify -x509_strict -CAfile "$pki/root-ca.cert.pem" \
+            -untrusted "$pki/demo-ca.cert.pem" "$pki/$name.cert.pem" >/dev/null
+    done
+    # What openssl itself refuses: expired, revoked, pathLen, undeclared CA.
+    ! openssl verify -CAfile "$pki/root-ca.cert.pem" -untrusted "$pki/demo-ca.cert.pem" \
+        "$pki/trust-expired.cert.pem" >/dev/null 2>&1
+    cat "$pki/root-ca.cert.pem" "$pki/trust-demo-ca.crl.pem" >"$tmp/with-crl.pem"
+    ! openssl verify -crl_check -CAfile "$tmp/with-crl.pem" -untrusted "$pki/demo-ca.cert.pem" \
+        "$pki/trust-revoked.cert.pem" >/dev/null 2>&1
+    openssl verify -crl_check -CAfile "$tmp/with-crl.pem" -untrusted "$pki/demo-ca.cert.pem" \
+        "$pki/demo.cert.pem" >/dev/null
+    cat "$pki/trust-pathlen-sub-ca.cert.pem" "$pki/trust-pathlen0-ca.cert.pem" >"$tmp/pl.pem"
+    ! openssl verify -CAfile "$pki/root-ca.cert.pem" -untrusted "$tmp/pl.pem" \
+        "$pki/trust-pathlen-signer.cert.pem" >/dev/null 2>&1
+    cat "$pki/trust-undeclared-ca.cert.pem" "$pki/demo-ca.cert.pem" >"$tmp/ud.pem"
+    ! openssl verify -CAfile "$pki/root-ca.cert.pem" -untrusted "$tmp/ud.pem" \
+        "$pki/trust-under-undeclared.cert.pem" >/dev/null 2>&1
+    echo "    trust PKI verified (openssl verify agrees on every case)"
+}
+
+# ---------------------------------------------------------------------------------------------
 # PDFs
 # ---------------------------------------------------------------------------------------------
 
@@ -322,10 +464,11 @@ generate_pdf() {
 
 what="${1:-all}"
 case "$what" in
-all) generate_pki; generate_tsa_pki; generate_pdf ;;
-pki) generate_pki; generate_tsa_pki ;;
+all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_pdf ;;
+pki) generate_pki; generate_trust_pki; generate_tsa_pki ;;
+trust) generate_trust_pki ;;
 tsa) generate_tsa_pki ;;
 pdf) generate_pdf ;;
-*) echo "usage: $0 [all|pki|tsa|pdf]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|pki|trust|tsa|pdf]" >&2; exit 2 ;;
 esac
 step "done"

@@ -38,7 +38,14 @@ fn fixed_time() -> SignOptions {
 fn assert_signed(input: &[u8], output: &[u8], what: &str) {
     assert!(output.starts_with(input), "{what}: input is not a prefix");
     let roots = trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
-    let report = verify_pdf(output, &VerifyOptions { trust_roots: roots }).unwrap();
+    let report = verify_pdf(
+        output,
+        &VerifyOptions {
+            trust_roots: roots,
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap();
     let ours = report.signatures.last().unwrap();
     assert!(
         ours.is_valid() && ours.covers_whole_file,
@@ -93,6 +100,10 @@ struct PanicsOnce {
 }
 
 impl SigningKey for PanicsOnce {
+    fn public_key(&self) -> Result<spki::SubjectPublicKeyInfoOwned, Error> {
+        self.inner.public_key()
+    }
+
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         Some(Box::new(PanickingSigner {
             inner: self.inner.choose_scheme(digest)?,
@@ -128,13 +139,14 @@ fn a_panic_while_signing_one_document_fails_only_that_document() {
     let real = demo_key(Backend::RustCrypto);
     let calls = Arc::new(AtomicUsize::new(0));
     let key = CertifiedKey::new(
-        real.cert_chain.clone(),
+        real.cert_chain().to_vec(),
         Arc::new(PanicsOnce {
-            inner: Arc::clone(&real.key),
+            inner: Arc::clone(real.key()),
             calls: Arc::clone(&calls),
             fail_on: 5,
         }),
-    );
+    )
+    .unwrap();
     let inputs: Vec<Vec<u8>> = (0..10)
         .map(|seed| generate::text_pdf(1, 4_000, seed))
         .collect();

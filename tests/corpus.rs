@@ -122,6 +122,7 @@ fn demo_key() -> CertifiedKey {
 fn verify_options() -> VerifyOptions {
     VerifyOptions {
         trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+        ..VerifyOptions::default()
     }
 }
 
@@ -1097,7 +1098,9 @@ fn lock_everything(input: &[u8]) -> Vec<u8> {
     params.set("Action", Object::name("All"));
     let mut writer = UpdateWriter::new(&doc);
     writer.add(params_ref, &Object::Dict(params));
-    let update = writer.finish(&doc, doc.size(), &[b"a".to_vec(), b"b".to_vec()]);
+    let update = writer
+        .finish(&doc, doc.size(), &[b"a".to_vec(), b"b".to_vec()])
+        .unwrap();
     let mut out = input.to_vec();
     out.extend_from_slice(&update);
     out

@@ -90,7 +90,11 @@ fn append(base: &[u8], objects: Update) -> (Vec<u8>, Update) {
     }
     let size = objects.keys().max().map_or(doc.size(), |&n| n + 1);
     let mut file = base.to_vec();
-    file.extend(writer.finish(&doc, size, &[b"first".to_vec(), b"second".to_vec()]));
+    file.extend(
+        writer
+            .finish(&doc, size, &[b"first".to_vec(), b"second".to_vec()])
+            .unwrap(),
+    );
     (file, objects)
 }
 

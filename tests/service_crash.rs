@@ -220,7 +220,11 @@ fn tasks_survive_sigkill_and_restart() {
         let (status, signed) = http(server.addr, "GET", &path, &[], b"");
         assert_eq!(status, 200);
         assert!(signed.starts_with(&original));
-        let report = countersign::verify_pdf(&signed, &Default::default()).unwrap();
+        let root = std::fs::read(pki("root-ca.cert.pem")).unwrap();
+        let options = countersign::VerifyOptions::trusting(
+            countersign::crypto::credential::trust_roots_from_pem(&root).unwrap(),
+        );
+        let report = countersign::verify_pdf(&signed, &options).unwrap();
         assert!(report.all_valid(), "{report:?}");
         assert_eq!(report.signatures.len(), 1);
         assert_eq!(report.signatures[0].signer_serial_hex, "4100");

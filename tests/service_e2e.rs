@@ -18,9 +18,9 @@ use countersign::service::{PdfEngine, Service, ServiceConfig};
 use serde_json::json;
 use support::*;
 
-/// A signing key whose device is down.
+/// A signing key whose device is down; it still knows its public key, as an HSM does.
 #[derive(Debug)]
-struct UnreachableHsm;
+struct UnreachableHsm(spki::SubjectPublicKeyInfoOwned);
 
 struct UnreachableSigner;
 
@@ -39,6 +39,10 @@ impl Signer for UnreachableSigner {
 }
 
 impl SigningKey for UnreachableHsm {
+    fn public_key(&self) -> Result<spki::SubjectPublicKeyInfoOwned, countersign::Error> {
+        Ok(self.0.clone())
+    }
+
     fn choose_scheme(&self, _digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         Some(Box::new(UnreachableSigner))
     }
@@ -53,10 +57,11 @@ fn official_sdk_drives_every_api_and_error_code() {
     let config_path = write_config(dir.path(), 20, 2);
     let config = ServiceConfig::load(&config_path).unwrap();
     let mut keys = load_config_keys(&config).unwrap();
-    let hsm_chain = keys["hsm"].cert_chain.clone();
+    let hsm_chain = keys["hsm"].cert_chain().to_vec();
+    let hsm_public_key = keys["hsm"].key().public_key().unwrap();
     keys.insert(
         "hsm".into(),
-        CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm)),
+        CertifiedKey::new(hsm_chain, Arc::new(UnreachableHsm(hsm_public_key))).unwrap(),
     );
     let data_dir = dir.path().join("data");
     let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
@@ -143,7 +148,8 @@ fn official_node_sdk_drives_every_api() {
     };
     let dir = TempDir::new("e2e-node");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("ess.localhost:{}", listener.local_addr().unwrap().port());
+    let port = listener.local_addr().unwrap().port();
+    let endpoint = format!("ess.localhost:{port}");
     let top = format!("public_url = \"http://{endpoint}\"");
     let config = ServiceConfig::load(&write_config_with(dir.path(), 1000, 2, &top)).unwrap();
     let keys = load_config_keys(&config).unwrap();
@@ -156,6 +162,7 @@ fn official_node_sdk_drives_every_api() {
     let who = |w: (&str, &str, &str)| json!({"secret_id": w.0, "secret_key": w.1, "user_id": w.2});
     let settings = json!({
         "endpoint": endpoint,
+        "ip_endpoint": format!("127.0.0.1:{port}"),
         "out_dir": out_dir,
         "admin": who(ADMIN), "uploader": who(UPLOADER), "sub_clerk": who(SUB_CLERK),
         "pdfs": { "classic": test_pdf("classic.pdf") },

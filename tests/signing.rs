@@ -58,6 +58,7 @@ fn sign_and_check(
         &output,
         &VerifyOptions {
             trust_roots: roots(),
+            ..VerifyOptions::default()
         },
     )
     .unwrap();
@@ -82,6 +83,7 @@ fn every_testdata_pdf_is_signed_and_accepted() {
             &input,
             &VerifyOptions {
                 trust_roots: roots(),
+                ..VerifyOptions::default()
             },
         )
         .unwrap();
@@ -105,6 +107,7 @@ fn signing_twice_keeps_both_signatures_valid() {
         &twice,
         &VerifyOptions {
             trust_roots: roots(),
+            ..VerifyOptions::default()
         },
     )
     .unwrap();
@@ -186,7 +189,7 @@ fn every_key_type_credential_form_and_subfilter() {
         ),
     ];
     assert_eq!(
-        credentials[4].1.cert_chain.len(),
+        credentials[4].1.cert_chain().len(),
         5,
         "the RSA-4096 credential carries a 5-certificate chain"
     );
@@ -265,6 +268,12 @@ mod external {
     }
 
     impl SigningKey for TestHsm {
+        fn public_key(&self) -> Result<spki::SubjectPublicKeyInfoOwned, Error> {
+            use rsa::pkcs8::EncodePublicKey;
+            let der = self.key.to_public_key().to_public_key_der().unwrap();
+            Ok(der::Decode::from_der(der.as_bytes()).unwrap())
+        }
+
         fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
             (digest == DigestAlgorithm::Sha256)
                 .then(|| Box::new(TestHsmSigner(self.key.clone())) as Box<dyn Signer>)
@@ -291,9 +300,10 @@ fn external_signer_is_byte_identical_to_builtin_in_deterministic_mode() {
     let builtin = demo_rsa();
     let pem = std::fs::read_to_string(common::pki_path("demo.key.pem")).unwrap();
     let external = CertifiedKey::new(
-        builtin.cert_chain.clone(),
+        builtin.cert_chain().to_vec(),
         Arc::new(external::TestHsm::from_pem(&pem)),
-    );
+    )
+    .unwrap();
     let options = SignOptions {
         signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000)),
         reason: Some("approved".into()),

@@ -32,6 +32,7 @@ fn fixed_time() -> SignOptions {
 fn verify_options() -> VerifyOptions {
     VerifyOptions {
         trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+        ..VerifyOptions::default()
     }
 }
 

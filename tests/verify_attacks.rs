@@ -22,6 +22,7 @@ fn demo_key() -> CertifiedKey {
 fn options() -> VerifyOptions {
     VerifyOptions {
         trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+        ..VerifyOptions::default()
     }
 }
 
@@ -281,7 +282,9 @@ fn incremental_saving_is_reported_with_what_changed() {
     catalog.set("OpenAction", Object::name("Evil"));
     let mut writer = UpdateWriter::new(&doc);
     writer.add(catalog_ref, &Object::Dict(catalog));
-    let update = writer.finish(&doc, doc.size(), &[b"a".to_vec(), b"b".to_vec()]);
+    let update = writer
+        .finish(&doc, doc.size(), &[b"a".to_vec(), b"b".to_vec()])
+        .unwrap();
     let mut attacked = original.clone();
     attacked.extend_from_slice(&update);
 

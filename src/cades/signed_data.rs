@@ -15,7 +15,6 @@ use cms::signed_data::{
 };
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::Encode;
-use x509_cert::Certificate;
 
 use super::signed_attributes::{self, ID_DATA};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};
@@ -36,7 +35,7 @@ pub struct CmsParams {
 /// container encoded with a dummy signature of the signer's maximum length.
 pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
     let signer = choose_signer(key, params)?;
-    let signer_certificate = end_entity(key)?;
+    let signer_certificate = key.end_entity();
     let placeholder_digest = vec![0u8; params.digest.output_len()];
     let attributes =
         signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
@@ -67,7 +66,7 @@ pub fn build_detached(
         )));
     }
     let signer = choose_signer(key, params)?;
-    let signer_certificate = end_entity(key)?;
+    let signer_certificate = key.end_entity();
     let attributes =
         signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
@@ -97,7 +96,7 @@ pub fn build_encapsulated(
     let attributes = signed_attributes::build_for(
         content_type,
         &digest.digest_chunks(&[content]),
-        end_entity(key)?,
+        key.end_entity(),
         None,
     )?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
@@ -112,7 +111,7 @@ pub fn build_encapsulated(
 
 fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
     let signer = key
-        .key
+        .key()
         .choose_scheme(params.digest)
         .ok_or_else(|| Error::Signer(format!("the key cannot sign with {:?}", params.digest)))?;
     if signer.scheme().digest() != params.digest {
@@ -125,11 +124,6 @@ fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signe
     Ok(signer)
 }
 
-fn end_entity(key: &CertifiedKey) -> Result<&Certificate> {
-    key.end_entity()
-        .ok_or_else(|| Error::Credential("the certificate chain is empty".into()))
-}
-
 fn encode(
     key: &CertifiedKey,
     scheme: SignatureScheme,
@@ -137,7 +131,7 @@ fn encode(
     signature: Vec<u8>,
     encapsulated: Option<(ObjectIdentifier, &[u8])>,
 ) -> Result<Vec<u8>> {
-    let signer_certificate = end_entity(key)?;
+    let signer_certificate = key.end_entity();
     let tbs = signer_certificate.tbs_certificate();
     let digest_algorithm = scheme.digest().algorithm_identifier();
     let signer_info = SignerInfo {
@@ -153,8 +147,8 @@ fn encode(
         signature: OctetString::new(signature).map_err(cms_error)?,
         unsigned_attrs: None,
     };
-    let mut certificates = Vec::with_capacity(key.cert_chain.len());
-    for certificate in &key.cert_chain {
+    let mut certificates = Vec::with_capacity(key.cert_chain().len());
+    for certificate in key.cert_chain() {
         let choice = CertificateChoices::Certificate(certificate.clone());
         if !certificates.contains(&choice) {
             certificates.push(choice);

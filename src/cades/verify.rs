@@ -9,8 +9,9 @@ use cms::signed_data::{SignedAttributes, SignedData, SignerIdentifier, SignerInf
 use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use sha1::Digest;
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::time::Time;
 use x509_cert::Certificate;
 
@@ -23,9 +24,6 @@ use super::signing_certificate_v2::{
 use crate::crypto::{rustcrypto, DigestAlgorithm, SignatureAlgorithm};
 use crate::error::{Error, Result};
 use crate::verify::ChainStatus;
-
-/// Certification paths longer than this are refused (and cycles cannot loop forever).
-const MAX_PATH_LEN: usize = 16;
 
 /// What [`verify_detached`] found out about one signature.
 #[derive(Clone, Debug, Default)]
@@ -50,27 +48,68 @@ pub struct CmsVerification {
     /// The signing-time attribute, when present.
     pub signing_time: Option<SystemTime>,
     pub signer_certificate: Option<Certificate>,
+    /// The time the certificates were judged at ([`PathCheck::at`]); `None` when the chain was
+    /// not evaluated.
+    pub validation_time: Option<SystemTime>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
 }
 
 impl CmsVerification {
-    /// Digest and signature verify, and the chain is trusted (or was not checked).
+    /// Digest and signature verify, and the chain ends at a configured trust root with every
+    /// certificate check passed.
     pub fn is_valid(&self) -> bool {
-        self.digest_ok
-            && self.signature_ok
-            && matches!(self.chain, ChainStatus::NotChecked | ChainStatus::Trusted)
+        self.digest_ok && self.signature_ok && self.chain == ChainStatus::Trusted
+    }
+
+    /// The explicit integrity-only verdict: digest and signature verify, whoever the signer is
+    /// (only a revocation the caller proved counts against it).
+    pub fn is_valid_ignoring_trust(&self) -> bool {
+        self.digest_ok && self.signature_ok && !matches!(self.chain, ChainStatus::Revoked(_))
     }
 }
 
-/// Verifies a detached SignedData over the concatenation of `content`. `cms_der` may be followed
-/// by zero padding (a PDF `/Contents` string is). When `trust_roots` is empty the chain is not
-/// evaluated. Malformed CMS is an error; a signature that does not verify is a report saying so.
+/// What the certification path is checked against.
+#[derive(Clone, Copy, Debug)]
+pub struct PathCheck<'a> {
+    /// Trust anchors; when empty the chain is not evaluated ([`ChainStatus::NotChecked`]).
+    pub trust_roots: &'a [Certificate],
+    /// CRLs; a CRL counts only when its issuer's key verifies it.
+    pub crls: &'a [CertificateList],
+    /// The validation time (see [`validation_time`]).
+    pub at: SystemTime,
+}
+
+/// The time certificates are judged at: the genTime of a verified RFC 3161 signature timestamp
+/// when there is one, else the current time. Never `/M` or signingTime: the signer writes those,
+/// so a backdated claim would revive an expired certificate.
+pub fn validation_time(now: SystemTime, verified_timestamp: Option<SystemTime>) -> SystemTime {
+    verified_timestamp.unwrap_or(now)
+}
+
+/// [`verify_detached_with`] without CRLs, judging certificates at `at` (default: now). When
+/// `trust_roots` is empty the chain is not evaluated.
 pub fn verify_detached(
     cms_der: &[u8],
     content: &[&[u8]],
     trust_roots: &[Certificate],
     at: Option<SystemTime>,
+) -> Result<CmsVerification> {
+    let check = PathCheck {
+        trust_roots,
+        crls: &[],
+        at: at.unwrap_or_else(SystemTime::now),
+    };
+    verify_detached_with(cms_der, content, &check)
+}
+
+/// Verifies a detached SignedData over the concatenation of `content`. `cms_der` may be followed
+/// by zero padding (a PDF `/Contents` string is). Malformed CMS is an error; a signature that
+/// does not verify is a report saying so.
+pub fn verify_detached_with(
+    cms_der: &[u8],
+    content: &[&[u8]],
+    check: &PathCheck<'_>,
 ) -> Result<CmsVerification> {
     let mut report = CmsVerification::default();
     let cms = first_element(cms_der, &mut report)?;
@@ -159,11 +198,13 @@ pub fn verify_detached(
         }
     }
 
-    if !trust_roots.is_empty() {
-        let at = at.unwrap_or_else(SystemTime::now);
-        report.chain = evaluate_chain(signer, &embedded, trust_roots, at);
-        if let ChainStatus::Untrusted(why) = &report.chain {
-            report.problems.push(format!("untrusted: {why}"));
+    if !check.trust_roots.is_empty() {
+        report.validation_time = Some(check.at);
+        report.chain = super::path::evaluate(signer, &embedded, check, &mut report.problems);
+        match &report.chain {
+            ChainStatus::Untrusted(why) => report.problems.push(format!("untrusted: {why}")),
+            ChainStatus::Revoked(why) => report.problems.push(format!("revoked: {why}")),
+            ChainStatus::NotChecked | ChainStatus::Trusted => {}
         }
     }
     Ok(report)
@@ -305,7 +346,7 @@ fn describe_signer(report: &mut CmsVerification, signer: &Certificate) {
 }
 
 /// Upper-case hex without the sign byte DER adds in front of a high bit.
-fn serial_hex(bytes: &[u8]) -> String {
+pub(super) fn serial_hex(bytes: &[u8]) -> String {
     let significant = match bytes {
         [0, rest @ ..] if !rest.is_empty() => rest,
         _ => bytes,
@@ -434,117 +475,6 @@ fn verify(
                 .push(format!("cannot verify the signature: {e}"));
             false
         }
-    }
-}
-
-/// Builds a path signer -> embedded intermediates -> trust anchor, checking each signature,
-/// validity period and CA flag.
-fn evaluate_chain(
-    signer: &Certificate,
-    embedded: &[Certificate],
-    roots: &[Certificate],
-    at: SystemTime,
-) -> ChainStatus {
-    let mut current = signer;
-    for _ in 0..MAX_PATH_LEN {
-        if let Some(problem) = validity_problem(current, at) {
-            return ChainStatus::Untrusted(problem);
-        }
-        if roots.iter().any(|root| same_certificate(root, current)) {
-            return ChainStatus::Trusted;
-        }
-        let Some((issuer, is_root)) = find_issuer(current, embedded, roots) else {
-            return ChainStatus::Untrusted(format!(
-                "no certificate among the embedded ones and the trust roots issued {}",
-                current.tbs_certificate().subject()
-            ));
-        };
-        if !may_issue(issuer, is_root) {
-            return ChainStatus::Untrusted(format!(
-                "{} is not a CA certificate",
-                issuer.tbs_certificate().subject()
-            ));
-        }
-        current = issuer;
-    }
-    ChainStatus::Untrusted(format!(
-        "certification path longer than {MAX_PATH_LEN} certificates"
-    ))
-}
-
-fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String> {
-    let tbs = certificate.tbs_certificate();
-    let validity = tbs.validity();
-    if at < validity.not_before.to_system_time() {
-        Some(format!(
-            "{} is not valid before {}",
-            tbs.subject(),
-            validity.not_before
-        ))
-    } else if at > validity.not_after.to_system_time() {
-        Some(format!(
-            "{} expired at {}",
-            tbs.subject(),
-            validity.not_after
-        ))
-    } else {
-        None
-    }
-}
-
-/// Same DER, or the same subject and key (a re-issued anchor).
-fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
-    a == b
-        || (a.tbs_certificate().subject() == b.tbs_certificate().subject()
-            && a.tbs_certificate().subject_public_key_info()
-                == b.tbs_certificate().subject_public_key_info())
-}
-
-/// The certificate whose key verifies `certificate`'s signature, trust anchors first; the flag
-/// says whether it is a trust anchor.
-fn find_issuer<'a>(
-    certificate: &Certificate,
-    embedded: &'a [Certificate],
-    roots: &'a [Certificate],
-) -> Option<(&'a Certificate, bool)> {
-    let tbs = certificate.tbs_certificate();
-    let candidates = roots
-        .iter()
-        .map(|c| (c, true))
-        .chain(embedded.iter().map(|c| (c, false)));
-    candidates
-        .filter(|(candidate, _)| {
-            candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate
-        })
-        .find(|(candidate, _)| issued_by(certificate, candidate))
-}
-
-fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
-    let Ok(algorithm) =
-        SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
-    else {
-        return false;
-    };
-    let (Ok(tbs), Some(signature)) = (
-        certificate.tbs_certificate().to_der(),
-        certificate.signature().as_bytes(),
-    ) else {
-        return false;
-    };
-    let public_key = issuer.tbs_certificate().subject_public_key_info();
-    matches!(
-        rustcrypto::verify_signature(public_key, &algorithm, &tbs, signature),
-        Ok(true)
-    )
-}
-
-/// Intermediates must say they are CAs; a trust anchor without basicConstraints (X.509 v1 roots)
-/// is accepted because the caller chose to trust it.
-fn may_issue(issuer: &Certificate, is_root: bool) -> bool {
-    match issuer.tbs_certificate().get_extension::<BasicConstraints>() {
-        Ok(Some((_, constraints))) => constraints.ca,
-        Ok(None) => is_root,
-        Err(_) => false,
     }
 }
 

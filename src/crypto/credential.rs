@@ -4,20 +4,26 @@
 //! Every key format is first normalised to an unencrypted PKCS#8 `PrivateKeyInfo`, the one format
 //! every backend loads.
 
+use std::fmt;
+use std::sync::Arc;
+
 use der::zeroize::Zeroizing;
 use der::Decode;
 use pkcs1::DecodeRsaPrivateKey;
 use pkcs8::EncodePrivateKey;
 use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::Certificate;
 
 use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1};
-use super::{rustcrypto, CertifiedKey, LoadedKey, RsaPadding};
+use super::{rustcrypto, CertifiedKey, RsaPadding, SignatureAlgorithm, SigningKey};
 use crate::error::{Error, Result};
 
-/// Which implementation holds the private key.
+/// Which implementation holds the private key and verifies signatures. Non-exhaustive: backends
+/// come with features, and enabling one must not break a downstream `match`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Backend {
     /// Pure Rust (RustCrypto); always available.
     #[default]
@@ -27,14 +33,46 @@ pub enum Backend {
     AwsLc,
 }
 
-/// How to load a key.
-#[derive(Clone, Debug, Default)]
+/// How to load a key. `Debug` shows whether a password is set, never the password.
+#[derive(Clone, Default)]
 pub struct LoadOptions {
     /// Password of an encrypted PKCS#8 key (PKCS#12 passwords are passed separately).
     pub password: Option<String>,
     /// The signature scheme RSA keys produce.
     pub rsa_padding: RsaPadding,
     pub backend: Backend,
+}
+
+impl fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("rsa_padding", &self.rsa_padding)
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Backend {
+    /// Checks `signature` over `message` with `public_key` on this backend. `Ok(false)` means the
+    /// signature does not verify; `Err` means the key or algorithm cannot be used at all.
+    pub fn verify_signature(
+        self,
+        public_key: &SubjectPublicKeyInfoOwned,
+        algorithm: &SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
+        match self {
+            Backend::RustCrypto => {
+                rustcrypto::verify_signature(public_key, algorithm, message, signature)
+            }
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                super::aws_lc::verify_signature(public_key, algorithm, message, signature)
+            }
+        }
+    }
 }
 
 /// A longest certification path we follow; real chains have 2 to 5 certificates.
@@ -63,7 +101,8 @@ pub fn load_der(
     certified_key(certificates, key)
 }
 
-/// Loads the first key of a PKCS#12 (.p12/.pfx) file and its chain.
+/// Loads the first key of a PKCS#12 (.p12/.pfx) file and its chain (feature `pkcs12`).
+#[cfg(feature = "pkcs12")]
 pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Result<CertifiedKey> {
     let store = p12_keystore::KeyStore::from_pkcs12(pkcs12, password).map_err(pkcs12_error)?;
     let mut certificates = Vec::new();
@@ -101,6 +140,27 @@ pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
     Ok(roots)
 }
 
+/// Certificate revocation lists from a PEM file (every `X509 CRL` block) or one DER CRL.
+pub fn crls_from_pem_or_der(bytes: &[u8]) -> Result<Vec<CertificateList>> {
+    let parse = |der: &[u8]| {
+        CertificateList::from_der(der).map_err(|e| Error::Credential(format!("invalid CRL: {e}")))
+    };
+    if !looks_like_pem(bytes) {
+        return Ok(vec![parse(bytes)?]);
+    }
+    let crls = pem_blocks(bytes)?
+        .iter()
+        .filter(|(label, _)| label == "X509 CRL")
+        .map(|(_, der)| parse(der))
+        .collect::<Result<Vec<_>>>()?;
+    if crls.is_empty() {
+        return Err(Error::Credential(
+            "no X509 CRL block in the PEM file".into(),
+        ));
+    }
+    Ok(crls)
+}
+
 /// Certificates from a PEM file (every `CERTIFICATE` block) or from a single DER certificate.
 pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
     if looks_like_pem(bytes) {
@@ -117,7 +177,7 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
 }
 
 /// A private key from PEM (the first key block) or DER, in any supported format.
-pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<LoadedKey> {
+pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
     let pkcs8 = if looks_like_pem(bytes) {
         pem_private_key_pkcs8(bytes, options.password.as_deref())?
     } else {
@@ -127,18 +187,22 @@ pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<LoadedKey
 }
 
 /// Puts the certificate of `key` first and its issuers after it, and checks they belong together.
-pub fn certified_key(certificates: Vec<Certificate>, key: LoadedKey) -> Result<CertifiedKey> {
+/// `certificates` may come in any order; the one whose public key is the key's own is the signer.
+pub fn certified_key(
+    certificates: Vec<Certificate>,
+    key: Arc<dyn SigningKey>,
+) -> Result<CertifiedKey> {
     if certificates.is_empty() {
         return Err(Error::Credential(
             "no certificate given for the private key".into(),
         ));
     }
-    let signer = find_end_entity(&certificates, &key.public_key)?.clone();
+    let signer = find_end_entity(&certificates, &key.public_key()?)?.clone();
     let chain = order_chain(signer, &certificates);
-    Ok(CertifiedKey::new(chain, key.key))
+    CertifiedKey::new(chain, key)
 }
 
-fn backend_key(pkcs8: &[u8], options: &LoadOptions) -> Result<LoadedKey> {
+fn backend_key(pkcs8: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
     match options.backend {
         Backend::RustCrypto => rustcrypto::any_supported_key(pkcs8, options.rsa_padding),
         #[cfg(feature = "aws-lc")]
@@ -367,6 +431,7 @@ fn sec1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     Ok(Zeroizing::new(document.as_bytes().to_vec()))
 }
 
+#[cfg(feature = "pkcs12")]
 fn pkcs12_error(error: p12_keystore::error::Error) -> Error {
     use p12_keystore::error::Error as P12;
     match error {

@@ -14,4 +14,7 @@ pub use credential::{Backend, LoadOptions};
 pub use digest::DigestAlgorithm;
 pub use digest::DigestState;
 pub use rustcrypto::RsaPadding;
-pub use signer::{CertifiedKey, LoadedKey, SignatureScheme, Signer, SigningKey};
+pub use signer::{CertifiedKey, SignatureScheme, Signer, SigningKey};
+/// The public-key type of [`SigningKey::public_key`], re-exported so that implementors need not
+/// depend on `spki` themselves.
+pub use spki::SubjectPublicKeyInfoOwned;

@@ -5,10 +5,11 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
+use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::DigestAlgorithm;
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// The signature algorithm a [`Signer`] produces; it decides the SignerInfo's signatureAlgorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +37,11 @@ impl SignatureScheme {
 pub trait SigningKey: Send + Sync + Debug {
     /// A signer that hashes with `digest`, or `None` when this key cannot use that digest.
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>>;
+
+    /// The public half of the key, as the SubjectPublicKeyInfo of its certificate.
+    /// [`CertifiedKey::new`] compares the two, so that a key that does not belong to its
+    /// certificate is refused when it is loaded rather than producing signatures nobody can verify.
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned>;
 }
 
 /// One configured signing operation.
@@ -49,27 +55,48 @@ pub trait Signer: Send + Sync {
 }
 
 /// A certificate chain (signer first, then its issuers) and the key of its first certificate.
+/// The chain is never empty and its first certificate carries the key's public half: both are
+/// checked by [`CertifiedKey::new`], the only way to build one.
 #[derive(Clone, Debug)]
 pub struct CertifiedKey {
-    pub cert_chain: Vec<Certificate>,
-    pub key: Arc<dyn SigningKey>,
+    /// The first certificate of `cert_chain`, kept apart so that reading it cannot fail.
+    end_entity: Certificate,
+    cert_chain: Vec<Certificate>,
+    key: Arc<dyn SigningKey>,
 }
 
 impl CertifiedKey {
-    pub fn new(cert_chain: Vec<Certificate>, key: Arc<dyn SigningKey>) -> Self {
-        Self { cert_chain, key }
+    /// Pairs `key` with `cert_chain`, refusing an empty chain ([`Error::Credential`]) and a key
+    /// whose public half is not the one in the first certificate ([`Error::KeyMismatch`]).
+    pub fn new(cert_chain: Vec<Certificate>, key: Arc<dyn SigningKey>) -> Result<Self> {
+        let end_entity = cert_chain
+            .first()
+            .ok_or_else(|| Error::Credential("the certificate chain is empty".into()))?;
+        let certified = end_entity.tbs_certificate().subject_public_key_info();
+        if !super::credential::public_keys_match(certified, &key.public_key()?) {
+            return Err(Error::KeyMismatch {
+                subject: end_entity.tbs_certificate().subject().to_string(),
+            });
+        }
+        Ok(Self {
+            end_entity: end_entity.clone(),
+            cert_chain,
+            key,
+        })
     }
 
     /// The signer's own certificate.
-    pub fn end_entity(&self) -> Option<&Certificate> {
-        self.cert_chain.first()
+    pub fn end_entity(&self) -> &Certificate {
+        &self.end_entity
     }
-}
 
-/// A private key loaded by a software backend, with its public half: the credential loader uses
-/// it to find the certificate that belongs to the key.
-#[derive(Clone, Debug)]
-pub struct LoadedKey {
-    pub key: Arc<dyn SigningKey>,
-    pub public_key: spki::SubjectPublicKeyInfoOwned,
+    /// The signer's certificate followed by its issuers.
+    pub fn cert_chain(&self) -> &[Certificate] {
+        &self.cert_chain
+    }
+
+    /// The private key of [`Self::end_entity`].
+    pub fn key(&self) -> &Arc<dyn SigningKey> {
+        &self.key
+    }
 }

@@ -4,6 +4,11 @@
 use super::document::{Document, XrefForm};
 use super::object::{Dict, ObjRef, Object, Stream};
 use super::writer::{write_dict, write_indirect, write_object};
+use crate::error::{Error, Result};
+
+/// The largest offset a cross-reference table entry can hold: its field is exactly 10 decimal
+/// digits (§7.5.4), so a longer number would shift every later entry and break the table.
+const MAX_TABLE_OFFSET: u64 = 9_999_999_999;
 
 /// Trailer keys that describe one section only and must not be copied into the next (§7.5.5,
 /// §7.5.8.2).
@@ -78,7 +83,9 @@ impl UpdateWriter {
 
     /// Writes the xref section and trailer and returns the update's bytes.
     /// `size` is one past the highest object number the update uses.
-    pub fn finish(self, doc: &Document<'_>, size: u32, id: &[Vec<u8>; 2]) -> Vec<u8> {
+    /// Refused with [`Error::XrefOffsetTooLarge`] when the previous section is a table and an
+    /// object lands beyond what a table entry can address (a file over 10 GB).
+    pub fn finish(self, doc: &Document<'_>, size: u32, id: &[Vec<u8>; 2]) -> Result<Vec<u8>> {
         let mut trailer = base_trailer(doc);
         trailer.set(b"Prev".to_vec(), Object::Integer(to_i64(doc.startxref())));
         trailer.set(
@@ -93,11 +100,17 @@ impl UpdateWriter {
             // For a hybrid file a plain table is what 1.4 and 1.5 readers resolve the same way:
             // every object we write is uncompressed and listed in it.
             XrefForm::Table | XrefForm::Hybrid => self.finish_table(trailer, size),
-            XrefForm::Stream => self.finish_stream(trailer, size),
+            XrefForm::Stream => Ok(self.finish_stream(trailer, size)),
         }
     }
 
-    fn finish_table(mut self, mut trailer: Dict, size: u32) -> Vec<u8> {
+    fn finish_table(mut self, mut trailer: Dict, size: u32) -> Result<Vec<u8>> {
+        if let Some(&(object, offset)) = self.offsets.iter().find(|(_, o)| *o > MAX_TABLE_OFFSET) {
+            return Err(Error::XrefOffsetTooLarge {
+                object: object.to_string(),
+                offset,
+            });
+        }
         self.offsets.sort();
         let xref_offset = self.base.saturating_add(self.buf.len() as u64);
         self.buf.extend_from_slice(b"xref\n");
@@ -117,7 +130,7 @@ impl UpdateWriter {
         write_dict(&mut self.buf, &trailer);
         self.buf
             .extend_from_slice(format!("\nstartxref\n{xref_offset}\n%%EOF\n").as_bytes());
-        self.buf
+        Ok(self.buf)
     }
 
     fn finish_stream(mut self, mut trailer: Dict, size: u32) -> Vec<u8> {
@@ -214,4 +227,53 @@ pub fn object_bytes(object: &Object) -> Vec<u8> {
     let mut out = Vec::new();
     write_object(&mut out, object);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn testdata(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/testdata/pdf/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// An update of `doc` whose one object, 100 0 R, starts at `offset` in the file.
+    fn update_with_object_at(doc: &Document<'_>, offset: u64) -> Result<Vec<u8>> {
+        let mut writer = UpdateWriter::new(doc);
+        writer.base = offset - writer.buf.len() as u64;
+        writer.add(ObjRef::new(100, 0), &Object::Integer(1));
+        writer.finish(doc, 101, &[b"a".to_vec(), b"b".to_vec()])
+    }
+
+    #[test]
+    fn a_table_entry_beyond_ten_digits_is_refused_not_written() {
+        for name in ["classic.pdf", "hybrid.pdf"] {
+            let pdf = testdata(name);
+            let doc = Document::parse(&pdf).unwrap();
+            let widest = update_with_object_at(&doc, MAX_TABLE_OFFSET).unwrap();
+            let entry = b"\n100 1\n9999999999 00000 n\r\n";
+            assert!(widest.windows(entry.len()).any(|w| w == entry), "{name}");
+            match update_with_object_at(&doc, MAX_TABLE_OFFSET + 1) {
+                Err(Error::XrefOffsetTooLarge { object, offset }) => {
+                    assert_eq!(object, "100 0 R");
+                    assert_eq!(offset, 10_000_000_000);
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_xref_stream_widens_its_offset_field_instead() {
+        let pdf = testdata("xref-stream.pdf");
+        let doc = Document::parse(&pdf).unwrap();
+        assert_eq!(doc.xref_form(), XrefForm::Stream);
+        let update = update_with_object_at(&doc, 1 << 40).unwrap();
+        let text = String::from_utf8_lossy(&update);
+        assert!(text.contains("/W [1 6 2]"), "{text}");
+    }
 }

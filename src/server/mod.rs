@@ -188,7 +188,7 @@ async fn download(State(state): State<AppState>, Path(token): Path<String>) -> R
     match tokio::task::spawn_blocking(move || service.open_download(&token)).await {
         Ok(Ok(file)) => (
             [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_TYPE, content_type(&file.name).to_owned()),
                 (header::CONTENT_DISPOSITION, content_disposition(&file.name)),
             ],
             Body::new(ReaderBody::spawn(file.reader, file.len)),
@@ -196,6 +196,15 @@ async fn download(State(state): State<AppState>, Path(token): Path<String>) -> R
             .into_response(),
         Ok(Err(error)) => (StatusCode::NOT_FOUND, error.message).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "download failed").into_response(),
+    }
+}
+
+/// The archives of DescribeFileUrls (FileType ZIP) are ZIP; every other download is a PDF.
+fn content_type(name: &str) -> &'static str {
+    if name.to_ascii_lowercase().ends_with(".zip") {
+        "application/zip"
+    } else {
+        "application/pdf"
     }
 }
 

@@ -13,8 +13,10 @@ use super::config::{Limits, Permission};
 use super::directory::Acting;
 use super::error::{ApiError, ErrorCode, StoreError};
 use super::ids::{random_id, result_file_id};
+use super::pages;
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
 use super::verify_result::verify_response;
+use super::zip::ZipWriter;
 use super::Service;
 
 const ACTIONS: [&str; 5] = [
@@ -32,6 +34,10 @@ pub const DEFAULT_FILE_LIFETIME_SECONDS: i64 = 3600;
 pub const MAX_FILE_LIFETIME_SECONDS: i64 = 366 * 86_400;
 pub const DEFAULT_URL_TTL_SECONDS: i64 = 300;
 pub const MAX_URL_TTL_SECONDS: i64 = 86_400;
+/// DescribeFileUrls pages: `Offset` is a page number up to this, `Limit` a page size.
+pub const MAX_URL_PAGE: i64 = 1000;
+pub const DEFAULT_URL_PAGE_SIZE: usize = 20;
+pub const MAX_URL_PAGE_SIZE: i64 = 100;
 /// DescribeFileUrls takes at most this many BusinessIds, as documented.
 pub const MAX_BUSINESS_IDS: usize = 20;
 
@@ -401,39 +407,164 @@ fn describe_file_urls(
         "BusinessIds",
         MAX_BUSINESS_IDS,
     )?;
-    let ttl = match request.url_ttl {
-        None | Some(0) => DEFAULT_URL_TTL_SECONDS,
-        Some(ttl) if (1..=MAX_URL_TTL_SECONDS).contains(&ttl) => ttl,
-        Some(ttl) => {
+    let ttl = url_ttl(request.url_ttl)?;
+    let (offset, limit) = url_page(request.offset, request.limit)?;
+    let zip = download_as_zip(request.file_type.as_deref())?;
+    // Every id is checked, not only the page's: an unknown or foreign id fails the call.
+    let files = ids
+        .iter()
+        .map(|id| result_file(service, &acting, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = files.len();
+    let page: Vec<&FileRecord> = files
+        .iter()
+        .skip(offset.saturating_mul(limit))
+        .take(limit)
+        .collect();
+    let expires_at = unix_now().saturating_add(ttl);
+    let file_urls = if zip {
+        let name = zip_name(request.file_name.as_deref(), service.limits())?;
+        let archive = store_zip(service, &acting, &page, &name, expires_at)?;
+        vec![FileUrl {
+            url: download_url(service, &archive, expires_at),
+            option: String::new(),
+        }]
+    } else {
+        let mut urls = Vec::with_capacity(page.len());
+        for file in page {
+            urls.push(FileUrl {
+                url: download_url(service, &file.id, expires_at),
+                option: pages::option_text(&file_bytes(service, &file.id)?),
+            });
+        }
+        urls
+    };
+    let total_count = if zip { 1 } else { total };
+    Ok(DescribeFileUrlsResponse {
+        total_count: i64::try_from(total_count).unwrap_or(i64::MAX),
+        file_urls,
+    })
+}
+
+/// `UrlTtl`: 0 or absent is five minutes; otherwise 1 s to one day.
+fn url_ttl(ttl: Option<i64>) -> Result<i64, ApiError> {
+    match ttl {
+        None | Some(0) => Ok(DEFAULT_URL_TTL_SECONDS),
+        Some(ttl) if (1..=MAX_URL_TTL_SECONDS).contains(&ttl) => Ok(ttl),
+        Some(ttl) => Err(ApiError::invalid_value(format!(
+            "UrlTtl {ttl} is outside 1..=86400 seconds"
+        ))),
+    }
+}
+
+/// `Offset` (page number from 0, at most 1000) and `Limit` (page size, default 20, at most 100).
+fn url_page(offset: Option<i64>, limit: Option<i64>) -> Result<(usize, usize), ApiError> {
+    let offset = match offset.unwrap_or(0) {
+        offset @ 0..=MAX_URL_PAGE => usize::try_from(offset).unwrap_or(0),
+        other => {
             return Err(ApiError::invalid_value(format!(
-                "UrlTtl {ttl} is outside 1..=86400 seconds"
+                "Offset {other} is outside 0..={MAX_URL_PAGE}"
             )))
         }
     };
-    let expires_at = unix_now().saturating_add(ttl);
-    let base = core
+    let limit = match limit.unwrap_or(0) {
+        0 => DEFAULT_URL_PAGE_SIZE,
+        limit @ 1..=MAX_URL_PAGE_SIZE => usize::try_from(limit).unwrap_or(DEFAULT_URL_PAGE_SIZE),
+        other => {
+            return Err(ApiError::invalid_value(format!(
+                "Limit {other} is outside 1..={MAX_URL_PAGE_SIZE}"
+            )))
+        }
+    };
+    Ok((offset, limit))
+}
+
+/// `FileType`: PDF (the default: one URL per file) or ZIP (one archive of them all). JPG needs
+/// a renderer this service does not have.
+fn download_as_zip(file_type: Option<&str>) -> Result<bool, ApiError> {
+    match file_type.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(false),
+        Some(t) if t.eq_ignore_ascii_case("PDF") => Ok(false),
+        Some(t) if t.eq_ignore_ascii_case("ZIP") => Ok(true),
+        Some(other) => Err(ApiError::new(
+            ErrorCode::InvalidFileType,
+            format!("FileType {other:.16} is not supported; use PDF or ZIP"),
+        )
+        .zh(format!("不支持文件类型 {other:.16}，请使用 PDF 或 ZIP"))),
+    }
+}
+
+/// The archive's name: `FileName` (with `.zip` added when missing) or `files.zip`.
+fn zip_name(file_name: Option<&str>, limits: &Limits) -> Result<String, ApiError> {
+    let Some(name) = file_name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok("files.zip".into());
+    };
+    if name.chars().count() > limits.max_file_name_chars {
+        return Err(ApiError::invalid_value(format!(
+            "FileName is longer than {} characters",
+            limits.max_file_name_chars
+        )));
+    }
+    if name.to_ascii_lowercase().ends_with(".zip") {
+        Ok(name.to_owned())
+    } else {
+        Ok(format!("{name}.zip"))
+    }
+}
+
+/// A counter-signed file `acting` may download.
+fn result_file(service: &Service, acting: &Acting<'_>, id: &str) -> Result<FileRecord, ApiError> {
+    let file = owned_file(service, acting, id)?;
+    if file.kind != FileKind::Result {
+        return Err(ApiError::not_found(format!(
+            "{id} is not a counter-signed file"
+        )));
+    }
+    Ok(file)
+}
+
+fn download_url(service: &Service, file_id: &str, expires_at: i64) -> String {
+    let base = service
+        .core
         .public_url
         .read()
         .unwrap_or_else(|poison| poison.into_inner())
         .clone();
-    let mut file_urls = Vec::with_capacity(ids.len());
-    for id in ids {
-        let file = owned_file(service, &acting, id)?;
-        if file.kind != FileKind::Result {
-            return Err(ApiError::not_found(format!(
-                "{id} is not a counter-signed file"
-            )));
+    let token = service.core.tokens.issue(file_id, expires_at);
+    format!("{base}/download/{token}")
+}
+
+/// Streams `files` into one stored ZIP kept until the URL expires; returns its id.
+fn store_zip(
+    service: &Service,
+    acting: &Acting<'_>,
+    files: &[&FileRecord],
+    name: &str,
+    expires_at: i64,
+) -> Result<String, ApiError> {
+    let core = &service.core;
+    let id = random_id();
+    let size = core.blobs.put_streamed(&id, &mut |out| {
+        let mut zip = ZipWriter::new(out);
+        for file in files {
+            let mut blob = core
+                .blobs
+                .open(&file.id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("file {} has no bytes", file.id)))?;
+            zip.add(&file.name, &mut blob.reader)?;
         }
-        let token = core.tokens.issue(&file.id, expires_at);
-        file_urls.push(FileUrl {
-            url: format!("{base}/download/{token}"),
-            option: String::new(),
-        });
-    }
-    Ok(DescribeFileUrlsResponse {
-        total_count: i64::try_from(file_urls.len()).unwrap_or(i64::MAX),
-        file_urls,
-    })
+        zip.finish()
+    })?;
+    core.metadata.insert_file(&FileRecord {
+        id: id.clone(),
+        organization: acting.organization.id.clone(),
+        name: name.to_owned(),
+        size,
+        kind: FileKind::Upload,
+        created_at: unix_now(),
+        expires_at: Some(expires_at),
+    })?;
+    Ok(id)
 }
 
 fn verify_digit_file(
@@ -449,7 +580,7 @@ fn verify_digit_file(
     );
     let (_, file_id, pdf) =
         caller.own_file(service, request.file_id.as_ref(), Permission::Verify)?;
-    match core.engine.verify(&pdf) {
+    match core.engine.verify(&pdf, &core.trust_roots) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"

@@ -12,6 +12,8 @@
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files)
 //! task_lease_seconds = 60          # how long a run owns a task before others may take it over
 //! task_max_attempts = 3            # runs started for one task before it is marked FAILED
+//! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
+//!                                          # organisations' own CA chains
 //! [rate_limits]                    # per-action overrides
 //! CreateFileCounterSign = 10
 //!
@@ -64,6 +66,10 @@ pub struct ServiceConfig {
     pub rate_limits: BTreeMap<String, u32>,
     /// Base of the download links; `None`: the server's listening address.
     pub public_url: Option<String>,
+    /// PEM files of further trust anchors for VerifyDigitFile. The top certificate of every
+    /// organisation's chain is trusted anyway; nothing else is.
+    #[serde(default)]
+    pub trust_roots: Vec<PathBuf>,
     /// Host values (`name` or `name:port`) under which clients reach the service, besides the
     /// listening address and `public_url`'s host; requests naming another Host are refused.
     #[serde(default)]
@@ -157,6 +163,7 @@ impl Default for ServiceConfig {
             blobs: None,
             task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
             task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
+            trust_roots: Vec::new(),
             organizations: Vec::new(),
             employees: Vec::new(),
         }
@@ -267,6 +274,9 @@ impl ServiceConfig {
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
             toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+        for path in &mut config.trust_roots {
+            *path = base_dir.join(&*path);
+        }
         for organization in &mut config.organizations {
             let credential = &mut organization.credential;
             for path in [

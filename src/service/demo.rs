@@ -79,6 +79,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limit: DEFAULT_RATE_LIMIT,
         rate_limits: BTreeMap::new(),
         public_url: None,
+        trust_roots: Vec::new(),
         hosts: Vec::new(),
         limits: Default::default(),
         store: None,

@@ -1,6 +1,8 @@
 //! The seam between the service and the signing engine, so the service can be exercised with a
 //! stand-in engine and a deployment can wrap the engine (metrics, a different PDF profile).
 
+use x509_cert::Certificate;
+
 use crate::crypto::CertifiedKey;
 use crate::sign::SignOptions;
 use crate::verify::{VerifyOptions, VerifyReport};
@@ -8,13 +10,17 @@ use crate::verify::{VerifyOptions, VerifyReport};
 /// Signs and verifies PDF files.
 pub trait Engine: Send + Sync {
     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error>;
-    fn verify(&self, pdf: &[u8]) -> Result<VerifyReport, crate::Error>;
+    /// Verifies trusting `trust_roots` (the service's: its organisations' CA chains and the
+    /// configured roots).
+    fn verify(&self, pdf: &[u8], trust_roots: &[Certificate])
+        -> Result<VerifyReport, crate::Error>;
 }
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
 #[derive(Clone, Debug, Default)]
 pub struct PdfEngine {
     pub sign_options: SignOptions,
+    /// Base verification options; the service's trust roots are added to `trust_roots`.
     pub verify_options: VerifyOptions,
 }
 
@@ -23,7 +29,13 @@ impl Engine for PdfEngine {
         crate::sign_pdf(pdf, key, &self.sign_options)
     }
 
-    fn verify(&self, pdf: &[u8]) -> Result<VerifyReport, crate::Error> {
-        crate::verify_pdf(pdf, &self.verify_options)
+    fn verify(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[Certificate],
+    ) -> Result<VerifyReport, crate::Error> {
+        let mut options = self.verify_options.clone();
+        options.trust_roots.extend_from_slice(trust_roots);
+        crate::verify_pdf(pdf, &options)
     }
 }

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod ids;
+pub mod pages;
 pub mod params;
 pub mod rate_limit;
 pub mod request;
@@ -30,6 +31,7 @@ pub(crate) mod testing;
 mod tests;
 pub mod token;
 pub mod verify_result;
+pub mod zip;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -62,6 +64,8 @@ pub(crate) struct Core {
     metadata: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
     engine: Arc<dyn Engine>,
+    /// What VerifyDigitFile trusts (see [`trust_roots`]).
+    trust_roots: Vec<x509_cert::Certificate>,
     limiter: RateLimiter,
     claims: ClaimPolicy,
     tokens: DownloadTokens,
@@ -107,6 +111,33 @@ pub struct Download {
     pub bytes: Vec<u8>,
 }
 
+/// The trust anchors of VerifyDigitFile: the top certificate of each organisation's chain (its
+/// root, or the highest CA the credential carries) and every certificate of the configured
+/// `trust_roots` files. A signer outside these, a self-signed one say, is not trusted.
+fn trust_roots(
+    config: &ServiceConfig,
+    keys: &HashMap<String, CertifiedKey>,
+) -> Result<Vec<x509_cert::Certificate>, ServiceError> {
+    let mut roots: Vec<x509_cert::Certificate> = keys
+        .values()
+        .filter_map(|key| key.cert_chain().last().cloned())
+        .collect();
+    for path in &config.trust_roots {
+        let pem = std::fs::read(path)
+            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        let certificates = crate::crypto::credential::trust_roots_from_pem(&pem)
+            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        roots.extend(certificates);
+    }
+    let mut unique = Vec::with_capacity(roots.len());
+    for root in roots {
+        if !unique.contains(&root) {
+            unique.push(root);
+        }
+    }
+    Ok(unique)
+}
+
 impl Service {
     /// Opens the default store in `data_dir` (SQLite `countersign.db` and a `files` folder) and
     /// starts the workers, which first finish every task left PROCESSING by a previous run.
@@ -150,6 +181,7 @@ impl Service {
         blobs: Arc<dyn BlobStore>,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
+        let trust_roots = trust_roots(config, &keys)?;
         let directory = Directory::new(config, keys)?;
         for organization in &config.organizations {
             metadata.ensure_account(&organization.id, organization.quota)?;
@@ -172,6 +204,7 @@ impl Service {
             metadata,
             blobs,
             engine,
+            trust_roots,
             limiter,
             claims: config.claim_policy(),
             tokens,
@@ -246,7 +279,7 @@ impl Service {
             return Ok(None);
         }
         let check = auth::check_headers(head, |id| directory.secret_key(id), clock::unix_now())?;
-        if check.authorization.service != SERVICE_NAME {
+        if !scope_service_matches(&check.authorization.service, head.header("Host")) {
             return Err(ApiError::new(
                 ErrorCode::SignatureFailure,
                 format!(
@@ -403,6 +436,18 @@ impl Service {
             pool.submit(task_id);
         }
     }
+}
+
+/// The credential scope's service is `ess`, or what the official Node SDK derives from the endpoint
+/// it was given: the text before the first dot (`127` for `127.0.0.1:8080`, `localhost:8080` for
+/// `localhost:8080`). The Host itself is checked against this service's addresses separately, so
+/// the second form binds the signature to this service just as well.
+fn scope_service_matches(service: &str, host: Option<&str>) -> bool {
+    let node_form = host
+        .map(str::trim)
+        .and_then(|host| host.split('.').next())
+        .is_some_and(|label| !label.is_empty() && label == service);
+    service == SERVICE_NAME || node_form
 }
 
 impl Drop for Service {

@@ -83,7 +83,7 @@ impl Core {
         if let Some(existing) = self.blobs.get(&task.result_file_id)? {
             if self
                 .engine
-                .verify(&existing)
+                .verify(&existing, &self.trust_roots)
                 .is_ok_and(|report| report.all_valid())
             {
                 return Ok(record(existing.len()));

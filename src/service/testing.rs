@@ -51,7 +51,11 @@ impl Engine for FakeEngine {
         Ok([pdf, FAKE_SIGNATURE].concat())
     }
 
-    fn verify(&self, pdf: &[u8]) -> Result<VerifyReport, crate::Error> {
+    fn verify(
+        &self,
+        pdf: &[u8],
+        _trust_roots: &[x509_cert::Certificate],
+    ) -> Result<VerifyReport, crate::Error> {
         let signed = pdf.ends_with(FAKE_SIGNATURE);
         Ok(VerifyReport {
             signatures: signed
@@ -59,6 +63,7 @@ impl Engine for FakeEngine {
                     byte_range_ok: true,
                     digest_ok: true,
                     signature_ok: true,
+                    chain: crate::verify::ChainStatus::Trusted,
                     covers_whole_file: true,
                     signed_revision_len: pdf.len() as u64,
                     ..SignatureReport::default()

@@ -628,3 +628,16 @@ fn api_requests_are_authenticated_and_rate_limited() {
         Some("ResourceNotFound")
     );
 }
+
+#[test]
+fn the_node_sdk_scope_service_is_accepted_only_for_the_host_it_names() {
+    assert!(super::scope_service_matches("ess", Some("127.0.0.1:8080")));
+    assert!(super::scope_service_matches("127", Some("127.0.0.1:8080")));
+    assert!(super::scope_service_matches(
+        "localhost:8080",
+        Some("localhost:8080")
+    ));
+    assert!(!super::scope_service_matches("cvm", Some("127.0.0.1:8080")));
+    assert!(!super::scope_service_matches("", Some("")));
+    assert!(!super::scope_service_matches("127", None));
+}

@@ -11,7 +11,9 @@ use crate::verify::{SignatureReport, VerifyReport};
 pub const VERIFY_OK: i64 = 1;
 /// `VerifyResult` otherwise (no signature, or any signature broken).
 pub const VERIFY_FAILED: i64 = 2;
-/// `SignType` of a digital signature without a seal image, which is all the engine writes.
+/// `SignType` of a signature shown on a page (a seal appearance): "带签章的数字签名".
+pub const SIGN_TYPE_WITH_SEAL: i64 = 0;
+/// `SignType` of an invisible signature, which is what the engine writes: "仅数字签名".
 pub const SIGN_TYPE_DIGITAL_ONLY: i64 = 1;
 
 /// Upper-case hex MD5, as `PdfResourceMd5`.
@@ -46,22 +48,56 @@ fn signature_result(signature: &SignatureReport) -> VerifyDigitFileResult {
         cert_sn: signature.signer_serial_hex.to_ascii_uppercase(),
         sign_algorithm: signature.signature_algorithm.clone(),
         sign_time: signature.signing_time.map(unix_millis).unwrap_or_default(),
-        sign_type: SIGN_TYPE_DIGITAL_ONLY,
-        signer_name: common_name(&signature.signer_subject),
+        sign_type: if signature.visible {
+            SIGN_TYPE_WITH_SEAL
+        } else {
+            SIGN_TYPE_DIGITAL_ONLY
+        },
+        signer_name: signer_name(&signature.signer_subject),
     }
 }
 
-/// The CN of an RFC 4514 subject, or the whole subject when it has none.
-fn common_name(subject: &str) -> String {
-    subject
-        .split(',')
-        .find_map(|part| {
-            let (name, value) = part.trim().split_once('=')?;
-            name.trim()
-                .eq_ignore_ascii_case("CN")
-                .then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| subject.to_owned())
+/// `SignerName` as ESS documents it for an organisation: `ESS@<organisation>@<code>` when the
+/// certificate carries the organisation's identifier (organizationIdentifier, 2.5.4.97, where
+/// Chinese CAs put the unified social credit code), else the organisation name (O), else the
+/// CN, else the whole subject.
+pub fn signer_name(subject: &str) -> String {
+    let organization = attribute(subject, &["O", "organizationName", "2.5.4.10"]);
+    let code = attribute(subject, &["organizationIdentifier", "2.5.4.97"]);
+    match (organization, code) {
+        (Some(organization), Some(code)) => format!("ESS@{organization}@{code}"),
+        (Some(organization), None) => organization,
+        (None, _) => attribute(subject, &["CN", "commonName", "2.5.4.3"])
+            .unwrap_or_else(|| subject.to_owned()),
+    }
+}
+
+/// The first value of any of `names` in an RFC 4514 subject (`\,` escapes a comma).
+fn attribute(subject: &str, names: &[&str]) -> Option<String> {
+    split_unescaped(subject).into_iter().find_map(|part| {
+        let (name, value) = part.trim().split_once('=')?;
+        let wanted = names.iter().any(|n| name.trim().eq_ignore_ascii_case(n));
+        let value = value.trim().replace("\\,", ",");
+        (wanted && !value.is_empty()).then_some(value)
+    })
+}
+
+fn split_unescaped(subject: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (index, byte) in subject.bytes().enumerate() {
+        match byte {
+            b'\\' if !escaped => escaped = true,
+            b',' | b'+' if !escaped => {
+                parts.push(subject.get(start..index).unwrap_or_default());
+                start = index.saturating_add(1);
+            }
+            _ => escaped = false,
+        }
+    }
+    parts.push(subject.get(start..).unwrap_or_default());
+    parts
 }
 
 #[cfg(test)]
@@ -77,7 +113,7 @@ mod tests {
             digest_ok: true,
             signature_ok: true,
             covers_whole_file: true,
-            chain: ChainStatus::NotChecked,
+            chain: ChainStatus::Trusted,
             signature_algorithm: "SHA256withRSA".into(),
             signer_subject: "CN=Demo Group Signer,O=Demo Group,C=CN".into(),
             signer_serial_hex: "0a1b".into(),
@@ -109,9 +145,29 @@ mod tests {
                 sign_algorithm: "SHA256withRSA".into(),
                 sign_time: 1_750_000_000_000,
                 sign_type: 1,
-                signer_name: "Demo Group Signer".into(),
+                signer_name: "Demo Group".into(),
             }]
         );
+    }
+
+    #[test]
+    fn untrusted_or_unchecked_signers_fail() {
+        for chain in [
+            ChainStatus::NotChecked,
+            ChainStatus::Untrusted("CN=Self is self-signed".into()),
+            ChainStatus::Revoked("serial 500A".into()),
+        ] {
+            let report = VerifyReport {
+                signatures: vec![SignatureReport {
+                    chain,
+                    ..valid_signature()
+                }],
+            };
+            assert_eq!(
+                verify_response(b"", Some(&report)).verify_result,
+                VERIFY_FAILED
+            );
+        }
     }
 
     #[test]
@@ -133,5 +189,34 @@ mod tests {
         let unreadable = verify_response(b"", None);
         assert_eq!(unreadable.verify_result, VERIFY_FAILED);
         assert!(unreadable.verify_digit_file_results.is_empty());
+    }
+
+    #[test]
+    fn signer_name_in_the_ess_form_and_sign_type_from_visibility() {
+        assert_eq!(
+            signer_name("CN=Seal,O=Example Co\\, Ltd,2.5.4.97=91440300MA5EXAMPLE,C=CN"),
+            "ESS@Example Co, Ltd@91440300MA5EXAMPLE"
+        );
+        assert_eq!(
+            signer_name("CN=Seal+organizationIdentifier=9144,O=Org"),
+            "ESS@Org@9144"
+        );
+        assert_eq!(
+            signer_name("CN=Demo Organisation,OU=Seal,O=Demo Organisation"),
+            "Demo Organisation"
+        );
+        assert_eq!(signer_name("CN=Only A Name,C=CN"), "Only A Name");
+        assert_eq!(signer_name("C=CN"), "C=CN");
+        let mut visible = valid_signature();
+        visible.visible = true;
+        let report = VerifyReport {
+            signatures: vec![visible, valid_signature()],
+        };
+        let types: Vec<i64> = verify_response(b"", Some(&report))
+            .verify_digit_file_results
+            .iter()
+            .map(|r| r.sign_type)
+            .collect();
+        assert_eq!(types, [SIGN_TYPE_WITH_SEAL, SIGN_TYPE_DIGITAL_ONLY]);
     }
 }

@@ -50,6 +50,9 @@ pub struct SignOptions {
     /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
     /// output is then not an incremental update of the input).
     pub repair: bool,
+    /// Sign even with a certificate that is expired or not yet valid at the signing time, or has
+    /// no signing keyUsage (for tests that need such signatures; never in production).
+    pub allow_invalid_certificate: bool,
     /// PAdES B-T: the signature value is timestamped by this TSA (e.g.
     /// `cades::timestamp::http::HttpTsa`, feature `tsa`) and the token embedded as the
     /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
@@ -212,6 +215,10 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
+    let time = signing_time(options);
+    if !options.allow_invalid_certificate {
+        preflight::check_certificate(key, time)?;
+    }
     let doc = Document::parse(pdf)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
@@ -220,7 +227,6 @@ pub(crate) fn prepare_update_reserving(
         Some(len) => len,
         None => contents_reservation(key, options)?,
     };
-    let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
@@ -253,7 +259,7 @@ pub(crate) fn prepare_update_reserving(
         writer.add(*id, object);
     }
     let id = file_id(&doc, time);
-    let mut update = writer.finish(&doc, numbers.size(), &id);
+    let mut update = writer.finish(&doc, numbers.size(), &id)?;
     let update_start = pdf.len() as u64;
     let total = update_start.saturating_add(update.len() as u64);
     let range = byterange::byte_range(update_start, &placeholders, total)?;

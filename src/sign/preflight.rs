@@ -1,8 +1,39 @@
 //! Refusals decided before anything is written: encryption, certification (DocMDP) and
 //! FieldMDP locks of signed fields.
 
+use std::time::SystemTime;
+
+use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 use crate::pdf::{Dict, Document, Object};
+
+/// Refuses a signer certificate that is not valid at `time` or may not sign
+/// ([`Error::UnusableCertificate`]): a verifier would reject the signature anyway.
+pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
+    let certificate = key.end_entity();
+    let tbs = certificate.tbs_certificate();
+    let validity = tbs.validity();
+    if time < validity.not_before.to_system_time() {
+        return Err(Error::UnusableCertificate(format!(
+            "{} is not valid before {} (signing time {})",
+            tbs.subject(),
+            validity.not_before,
+            crate::pdf::date::format(time)
+        )));
+    }
+    if time > validity.not_after.to_system_time() {
+        return Err(Error::UnusableCertificate(format!(
+            "{} expired at {} (signing time {})",
+            tbs.subject(),
+            validity.not_after,
+            crate::pdf::date::format(time)
+        )));
+    }
+    match crate::cades::signer_key_usage_problem(certificate) {
+        Some(problem) => Err(Error::UnusableCertificate(problem)),
+        None => Ok(()),
+    }
+}
 
 /// Refuses documents we must not or cannot sign.
 pub fn check_signable(doc: &Document<'_>, catalog: &Dict) -> Result<()> {

@@ -204,6 +204,8 @@ fn with_path(error: io::Error, path: &Path) -> Error {
 /// A file beside the final output, removed unless [`TempOutput::persist`] renames it into place.
 struct TempOutput {
     file: File,
+    /// The directory of both the temporary file and the target.
+    dir: PathBuf,
     path: PathBuf,
     target: PathBuf,
     persisted: bool,
@@ -232,6 +234,7 @@ impl TempOutput {
             .map_err(|e| with_path(e, &path))?;
         Ok(Self {
             file,
+            dir: dir.to_path_buf(),
             path,
             target: target.to_path_buf(),
             persisted: false,
@@ -248,11 +251,27 @@ impl TempOutput {
             .map_err(|e| with_path(e, &self.path))
     }
 
+    /// Flushes the data to disk, then renames: without the flush a crash shortly after the
+    /// rename can leave the final name pointing at an empty or partial file. Syncing the directory
+    /// afterwards makes the rename itself survive a crash.
     fn persist(mut self) -> Result<()> {
+        self.file.sync_all().map_err(|e| with_path(e, &self.path))?;
         std::fs::rename(&self.path, &self.target).map_err(|e| with_path(e, &self.target))?;
         self.persisted = true;
-        Ok(())
+        sync_directory(&self.dir).map_err(|e| with_path(e, &self.dir))
     }
+}
+
+/// Makes the directory's entries (a rename into it) durable. Only Unix lets a directory be opened
+/// and synced; elsewhere the file's own flush is all that can be done.
+#[cfg(unix)]
+fn sync_directory(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_directory(_dir: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 impl Drop for TempOutput {

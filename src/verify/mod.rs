@@ -9,6 +9,7 @@ mod timestamp;
 
 use std::time::SystemTime;
 
+use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
 
 use crate::cades;
@@ -16,10 +17,39 @@ use crate::error::Result;
 use crate::pdf::{Document, Object};
 use signature_fields::SignatureField;
 
+/// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
+/// keep their defaults.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyOptions {
-    /// Trust anchors; when empty the chain is not evaluated.
+    /// Trust anchors. Without any, no signature is trusted: [`VerifyReport::all_valid`] is false
+    /// and only [`VerifyReport::all_valid_ignoring_trust`] can say anything.
     pub trust_roots: Vec<Certificate>,
+    /// Certificate revocation lists; a certificate of the path listed by a CRL that its issuer
+    /// signed is [`ChainStatus::Revoked`].
+    pub crls: Vec<CertificateList>,
+    /// The current time; `None`: the system clock. Certificates are judged at this time unless a
+    /// verified signature timestamp supplies one (see [`crate::cades::validation_time`]).
+    pub now: Option<SystemTime>,
+}
+
+impl VerifyOptions {
+    /// Options that trust `trust_roots`.
+    pub fn trusting(trust_roots: Vec<Certificate>) -> Self {
+        Self {
+            trust_roots,
+            ..Self::default()
+        }
+    }
+
+    /// The path checks at now, or at the time a verified timestamp proves.
+    fn path_check(&self, verified_timestamp: Option<SystemTime>) -> cades::PathCheck<'_> {
+        let now = self.now.unwrap_or_else(SystemTime::now);
+        cades::PathCheck {
+            trust_roots: &self.trust_roots,
+            crls: &self.crls,
+            at: cades::validation_time(now, verified_timestamp),
+        }
+    }
 }
 
 /// One report per signature field that holds a signature value, in document order.
@@ -29,12 +59,23 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// True when there is at least one signature, every one is intact and cryptographically valid
-    /// (and trusted, when trust roots were given), and nothing was appended after the newest one:
-    /// an unsigned incremental update fails closed (see [`Self::unsigned_changes`]).
+    /// True when there is at least one signature, every one is intact, cryptographically valid
+    /// and trusted (its certification path ends at a configured trust root and passes every
+    /// check), and nothing was appended after the newest one: an unsigned incremental update
+    /// fails closed (see [`Self::unsigned_changes`]).
     pub fn all_valid(&self) -> bool {
+        self.all(SignatureReport::is_valid)
+    }
+
+    /// The explicit integrity-only opt-in: [`Self::all_valid`] without asking who signed. Says
+    /// nothing about the signer's identity; never use it to accept a document.
+    pub fn all_valid_ignoring_trust(&self) -> bool {
+        self.all(SignatureReport::is_valid_ignoring_trust)
+    }
+
+    fn all(&self, verdict: impl Fn(&SignatureReport) -> bool) -> bool {
         !self.signatures.is_empty()
-            && self.signatures.iter().all(SignatureReport::is_valid)
+            && self.signatures.iter().all(verdict)
             && self.newest().is_some_and(|s| s.covers_whole_file)
     }
 
@@ -52,13 +93,19 @@ impl VerifyReport {
     }
 }
 
-/// Whether the signer's chain reaches a trust anchor.
+/// Whether the signer's certification path ends at a configured trust anchor and passes the
+/// certificate checks (validity at the validation time, keyUsage, basicConstraints, pathLen,
+/// revocation by the given CRLs).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ChainStatus {
+    /// No trust roots were configured: nothing is trusted.
     #[default]
     NotChecked,
     Trusted,
+    /// No path to a trust root, or a certificate of the path fails a check; says which.
     Untrusted(String),
+    /// A CRL signed by the issuer lists a certificate of the path.
+    Revoked(String),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -92,13 +139,18 @@ pub struct SignatureReport {
     pub signer_not_before: Option<SystemTime>,
     pub signer_not_after: Option<SystemTime>,
     /// `/M` of the signature dictionary, or the signing-time attribute: what the signer
-    /// claims, not proof (see [`Self::timestamp`]).
+    /// claims, never used to judge certificates (see [`Self::timestamp`]).
     pub signing_time: Option<SystemTime>,
     /// The RFC 3161 signature timestamp (PAdES B-T), when the signature carries one; for a
     /// document timestamp, the token itself.
     pub timestamp: Option<TimestampReport>,
+    /// The time the certificates were judged at: now, or a valid signature timestamp's genTime.
+    pub validation_time: Option<SystemTime>,
     /// Everything that went wrong, in words.
     pub problems: Vec<String>,
+    /// The signature field has a widget with an area on a page (an appearance, a seal); an
+    /// invisible signature is digital only.
+    pub visible: bool,
 }
 
 /// What an RFC 3161 token attached to a signature proves.
@@ -120,11 +172,30 @@ impl SignatureReport {
         self.timestamp.as_ref().filter(|t| t.valid).map(|t| t.time)
     }
 
+    /// Intact: the ByteRange is sound and the signed digest matches the bytes it covers.
+    pub fn is_intact(&self) -> bool {
+        self.byte_range_ok && self.digest_ok
+    }
+
+    /// Intact, and the signature verifies with the signer certificate's key.
+    pub fn is_signature_valid(&self) -> bool {
+        self.is_intact() && self.signature_ok
+    }
+
+    /// The certification path ends at a configured trust root and passes every check.
+    pub fn is_trusted(&self) -> bool {
+        self.chain == ChainStatus::Trusted
+    }
+
+    /// The verdict to act on: intact, signature valid and trusted.
     pub fn is_valid(&self) -> bool {
-        self.byte_range_ok
-            && self.digest_ok
-            && self.signature_ok
-            && matches!(self.chain, ChainStatus::NotChecked | ChainStatus::Trusted)
+        self.is_signature_valid() && self.is_trusted()
+    }
+
+    /// The explicit integrity-only verdict: intact and signature valid whoever signed (only a
+    /// revocation the caller proved with a CRL counts against it).
+    pub fn is_valid_ignoring_trust(&self) -> bool {
+        self.is_signature_valid() && !matches!(self.chain, ChainStatus::Revoked(_))
     }
 }
 
@@ -152,6 +223,7 @@ fn verify_field(
     let sig = &field.value;
     let mut report = SignatureReport {
         field_name: field.name.clone(),
+        visible: field.visible,
         subfilter: sig
             .get(b"SubFilter")
             .and_then(Object::as_name)
@@ -233,19 +305,18 @@ fn verify_field(
         data.get(ranges.first.clone()).unwrap_or_default(),
         data.get(ranges.second.clone()).unwrap_or_default(),
     ];
-    let at = report.signing_time;
     if is_document_timestamp(sig) {
         verify_timestamp(&mut report, contents, &covered, options);
         return report;
     }
     report.timestamp = signature_timestamp(contents, options);
-    // A verified timestamp proves when the signature existed: the chain is validated then.
-    let at = report.proven_time().or(at);
-    let mut verified = cades::verify_detached(contents, &covered, &options.trust_roots, at);
+    // A verified timestamp proves when the signature existed: certificates are judged then.
+    let check = options.path_check(report.proven_time());
+    let mut verified = cades::verify_detached_with(contents, &covered, &check);
     if verified.is_err() {
         // BER with indefinite lengths (accepted by Acrobat and pdfsig): retry in definite form.
         if let Some(der) = ber::to_definite_lengths(contents).filter(|d| !contents.starts_with(d)) {
-            verified = cades::verify_detached(&der, &covered, &options.trust_roots, at);
+            verified = cades::verify_detached_with(&der, &covered, &check);
         }
     }
     match verified {
@@ -358,7 +429,7 @@ fn verify_timestamp(
     }
     let at = Some(stamp.time).filter(|_| stamp.valid);
     report.timestamp = Some(stamp);
-    match cades::verify_detached(&der, &[&tst_info], &options.trust_roots, at) {
+    match cades::verify_detached_with(&der, &[&tst_info], &options.path_check(at)) {
         Ok(mut cms) => {
             // Encapsulated content is what a timestamp token is.
             cms.problems.retain(|p| !p.contains("encapsulates content"));
@@ -378,6 +449,7 @@ fn apply_cms(report: &mut SignatureReport, cms: cades::CmsVerification) {
     report.signer_serial_hex = cms.signer_serial_hex;
     report.signer_not_before = cms.signer_not_before;
     report.signer_not_after = cms.signer_not_after;
+    report.validation_time = cms.validation_time;
     if report.signing_time.is_none() {
         report.signing_time = cms.signing_time;
     }

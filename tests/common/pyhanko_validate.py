@@ -1,6 +1,6 @@
 """Validates every embedded signature of a PDF with pyHanko and prints one JSON document.
 
-Usage: python3 pyhanko_validate.py FILE.pdf TRUST_ROOT.pem
+Usage: python3 pyhanko_validate.py FILE.pdf TRUST_ROOT.pem [CRL ...]
 
 Output: {"signatures": [{...}, ...], "error": null} in document order ("error" is set when
 pyHanko could not read the file at all). Each entry has field_name, sig_type
@@ -9,7 +9,8 @@ ANNOTATE for a certification signature, else null), intact, valid, trusted, cove
 ENTIRE_REVISION, CONTIGUOUS_BLOCK_FROM_START), modification_level (NONE, LTA_UPDATES,
 FORM_FILLING, ANNOTATIONS, OTHER or null), docmdp_ok, bottom_line, signer, md_algorithm,
 mechanism, summary and error (a message when validation raised, else null).
-Trust comes only from the given root: no fetching, no revocation requirement.
+Trust comes only from the given root: no fetching, no revocation requirement, except that
+with CRLs given the signer's certificate must be covered by one of them (pyHanko's CRL_REQUIRED).
 """
 
 import json
@@ -24,6 +25,36 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 SUBFILTERS = {subfilter.value for subfilter in SigSeedSubFilter}
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+
+
+def validation_context(root_path, crl_paths):
+    roots = [load_cert_from_pemder(root_path)]
+    if not crl_paths:
+        return ValidationContext(trust_roots=roots, allow_fetching=False)
+    crls = []
+    for path in crl_paths:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if data.startswith(b"-----"):
+            from asn1crypto import pem
+
+            crls.extend(der for _, _, der in pem.unarmor(data, multiple=True))
+        else:
+            crls.append(data)
+    policy = CertRevTrustPolicy(
+        RevocationCheckingPolicy(
+            ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
+            intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+        )
+    )
+    return ValidationContext(
+        trust_roots=roots, crls=crls, allow_fetching=False, revinfo_policy=policy
+    )
 
 
 def enum_name(value):
@@ -105,9 +136,7 @@ def embedded_signatures(reader):
 
 def main():
     pdf_path, root_path = sys.argv[1], sys.argv[2]
-    context = ValidationContext(
-        trust_roots=[load_cert_from_pemder(root_path)], allow_fetching=False
-    )
+    context = validation_context(root_path, sys.argv[3:])
     report = {"signatures": [], "error": None}
     try:
         with open(pdf_path, "rb") as handle:

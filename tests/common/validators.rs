@@ -352,6 +352,16 @@ impl PyhankoReport {
 /// Validates every embedded signature with pyHanko, trusting only `trust_root_pem`
 /// (no fetching, no revocation requirement).
 pub fn pyhanko_validate(path: &Path, trust_root_pem: &Path) -> PyhankoReport {
+    pyhanko_validate_with_crls(path, trust_root_pem, &[])
+}
+
+/// [`pyhanko_validate`] with CRLs (PEM or DER files); the signer's certificate must then be
+/// covered by one of them.
+pub fn pyhanko_validate_with_crls(
+    path: &Path,
+    trust_root_pem: &Path,
+    crls: &[&Path],
+) -> PyhankoReport {
     let python = match pyhanko_python() {
         Ok(python) => python,
         Err(_) => {
@@ -371,7 +381,9 @@ pub fn pyhanko_validate(path: &Path, trust_root_pem: &Path) -> PyhankoReport {
             script.as_os_str(),
             path.as_os_str(),
             trust_root_pem.as_os_str(),
-        ],
+        ]
+        .into_iter()
+        .chain(crls.iter().map(|crl| crl.as_os_str())),
     );
     let output = combined_text(&out);
     if !out.status.success() {

@@ -11,11 +11,13 @@ exits non-zero on the first failed expectation.
 import base64
 import concurrent.futures
 import hashlib
+import io
 import json
 import os
 import sys
 import time
 import urllib.request
+import zipfile
 from unittest import mock
 
 from tencentcloud.common import credential
@@ -145,7 +147,7 @@ def verify(who, file_id, data, serial, agent=None):
     check(result.CertNotBefore == 1735689600000 and result.CertNotAfter == 2366841600000, "certificate validity in Unix ms")
     check(abs(result.SignTime - time.time() * 1000) < 600_000, "SignTime is now, in ms")
     check(result.SignType == 1, "SignType 1 (digital signature only)")
-    check(result.SignerName.startswith("Demo Organisation"), "SignerName is the signer's CN")
+    check(result.SignerName == "Demo Organisation", "SignerName is the certificate's organisation (%s)" % result.SignerName)
     return response
 
 
@@ -177,6 +179,30 @@ try:
     check(False, "an expired download URL is refused")
 except urllib.error.HTTPError as error:
     check(error.code == 404, "an expired download URL gives 404")
+# --- DescribeFileUrls: Option (page sizes), Offset/Limit pages, FileType ZIP with FileName ------
+both = [sync.ResultFileId, done.ResultFileId]
+listed = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "FileType": "PDF"})
+check(listed.TotalCount == 2 and len(listed.FileUrls) == 2, "DescribeFileUrls returns a URL per id")
+letter = {"Width": 612.0, "Height": 792.0}
+for url in listed.FileUrls:
+    check(json.loads(url.Option) == [letter, letter], "Option lists each page's width and height (%s)" % url.Option)
+second = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "Offset": 1, "Limit": 1})
+check(second.TotalCount == 2 and len(second.FileUrls) == 1, "Limit 1 Offset 1 is the second page of one URL")
+check(urllib.request.urlopen(second.FileUrls[0].Url, timeout=60).read() == async_pdf, "page 2 is the second id's file")
+beyond = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "Offset": 2, "Limit": 1})
+check(beyond.TotalCount == 2 and not beyond.FileUrls, "a page past the end is empty")
+zipped = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "FileType": "ZIP", "FileName": "合同包"})
+check(zipped.TotalCount == 1 and len(zipped.FileUrls) == 1, "FileType ZIP gives one URL")
+answer = urllib.request.urlopen(zipped.FileUrls[0].Url, timeout=60)
+check(answer.headers.get("Content-Type") == "application/zip", "the ZIP is served as application/zip")
+check("%E5%90%88%E5%90%8C%E5%8C%85.zip" in answer.headers.get("Content-Disposition", ""), "the ZIP is named FileName.zip")
+archive = zipfile.ZipFile(io.BytesIO(answer.read()))
+check(archive.testzip() is None, "the ZIP's CRCs check (Python zipfile)")
+contents = sorted(archive.read(name) for name in archive.namelist())
+check(len(archive.namelist()) == 2 and contents == sorted([sync_pdf, async_pdf]), "the ZIP holds both counter-signed PDFs")
+expect_error("InvalidParameter.FileType", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "FileType": "JPG"})
+expect_error("InvalidParameterValue", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "Offset": 1001})
+expect_error("InvalidParameterValue", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "Limit": 101})
 unsigned = call(admin, "VerifyDigitFile", {"Operator": operator(admin), "FileId": file_id})
 check(unsigned.VerifyResult == 2 and not unsigned.VerifyDigitFileResults, "an unsigned upload does not verify")
 

@@ -150,7 +150,7 @@ impl TokenVerification {
                 self.cms.problems.join("; "),
             )));
         }
-        if let ChainStatus::Untrusted(why) = &self.cms.chain {
+        if let ChainStatus::Untrusted(why) | ChainStatus::Revoked(why) = &self.cms.chain {
             return Err(problem(TimestampProblem::Untrusted(why.clone())));
         }
         Ok(self)

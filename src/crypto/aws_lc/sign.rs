@@ -14,7 +14,7 @@ use crate::crypto::algorithm::{
     RSA_ENCRYPTION, SECP256R1, SECP384R1,
 };
 use crate::crypto::rustcrypto;
-use crate::crypto::{DigestAlgorithm, LoadedKey, RsaPadding, SignatureScheme, Signer, SigningKey};
+use crate::crypto::{DigestAlgorithm, RsaPadding, SignatureScheme, Signer, SigningKey};
 use crate::error::{Error, Result};
 
 /// An RSA private key held by AWS-LC.
@@ -56,6 +56,10 @@ impl RsaSigningKey {
 }
 
 impl SigningKey for RsaSigningKey {
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        self.public_key_info()
+    }
+
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         let scheme = match self.padding {
             RsaPadding::Pkcs1v15 => SignatureScheme::RsaPkcs1v15(digest),
@@ -164,6 +168,10 @@ impl EcdsaSigningKey {
 }
 
 impl SigningKey for EcdsaSigningKey {
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        self.public_key_info()
+    }
+
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         if digest != self.native_digest() {
             return self.other_digests.choose_scheme(digest);
@@ -205,26 +213,15 @@ impl Signer for EcdsaSigner {
 }
 
 /// Loads any supported key from an unencrypted PKCS#8 `PrivateKeyInfo`.
-pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<LoadedKey> {
+pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<Arc<dyn SigningKey>> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
         .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
     match info.algorithm.oid {
-        RSA_ENCRYPTION => {
-            let key = RsaSigningKey::from_pkcs8_der(pkcs8_der, rsa_padding)?;
-            let public_key = key.public_key_info()?;
-            Ok(LoadedKey {
-                key: Arc::new(key),
-                public_key,
-            })
-        }
-        ID_EC_PUBLIC_KEY => {
-            let key = EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?;
-            let public_key = key.public_key_info()?;
-            Ok(LoadedKey {
-                key: Arc::new(key),
-                public_key,
-            })
-        }
+        RSA_ENCRYPTION => Ok(Arc::new(RsaSigningKey::from_pkcs8_der(
+            pkcs8_der,
+            rsa_padding,
+        )?)),
+        ID_EC_PUBLIC_KEY => Ok(Arc::new(EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?)),
         other => Err(Error::Credential(format!(
             "unsupported private key algorithm {other}"
         ))),

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use getrandom::SysRng;
 use pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, Pss};
@@ -13,7 +14,7 @@ use crate::crypto::algorithm::{
     check_rsa_signing_bits, ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN,
     RSA_ENCRYPTION, SECP256R1, SECP384R1,
 };
-use crate::crypto::{DigestAlgorithm, LoadedKey, SignatureScheme, Signer, SigningKey};
+use crate::crypto::{DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 use crate::error::{Error, Result};
 
 /// Which RSA signature scheme an RSA key produces.
@@ -75,6 +76,10 @@ impl RsaSigningKey {
 }
 
 impl SigningKey for RsaSigningKey {
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        self.public_key_info()
+    }
+
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         let scheme = match self.padding {
             RsaPadding::Pkcs1v15 => SignatureScheme::RsaPkcs1v15(digest),
@@ -96,24 +101,33 @@ impl Signer for RsaSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         let digest = self.scheme.digest();
         let hash = digest.digest_chunks(&[message]);
+        // The RNG is passed explicitly: it blinds the private-key operation and draws the PSS salt.
+        // `rsa::PrivateKey::sign` would use one only with `rsa`'s default `getrandom` feature and
+        // silently sign unblinded without it.
         let signed = match (self.scheme, digest) {
             (SignatureScheme::RsaPss(_), DigestAlgorithm::Sha256) => {
-                self.key.sign(Pss::<sha2::Sha256>::new(), &hash)
+                self.key
+                    .sign_with_rng(&mut SysRng, Pss::<sha2::Sha256>::new(), &hash)
             }
             (SignatureScheme::RsaPss(_), DigestAlgorithm::Sha384) => {
-                self.key.sign(Pss::<sha2::Sha384>::new(), &hash)
+                self.key
+                    .sign_with_rng(&mut SysRng, Pss::<sha2::Sha384>::new(), &hash)
             }
             (SignatureScheme::RsaPss(_), DigestAlgorithm::Sha512) => {
-                self.key.sign(Pss::<sha2::Sha512>::new(), &hash)
+                self.key
+                    .sign_with_rng(&mut SysRng, Pss::<sha2::Sha512>::new(), &hash)
             }
             (_, DigestAlgorithm::Sha256) => {
-                self.key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &hash)
+                self.key
+                    .sign_with_rng(&mut SysRng, Pkcs1v15Sign::new::<sha2::Sha256>(), &hash)
             }
             (_, DigestAlgorithm::Sha384) => {
-                self.key.sign(Pkcs1v15Sign::new::<sha2::Sha384>(), &hash)
+                self.key
+                    .sign_with_rng(&mut SysRng, Pkcs1v15Sign::new::<sha2::Sha384>(), &hash)
             }
             (_, DigestAlgorithm::Sha512) => {
-                self.key.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), &hash)
+                self.key
+                    .sign_with_rng(&mut SysRng, Pkcs1v15Sign::new::<sha2::Sha512>(), &hash)
             }
         };
         signed.map_err(|e| Error::Signer(format!("RSA signing failed: {e}")))
@@ -188,6 +202,10 @@ impl EcdsaSigningKey {
 }
 
 impl SigningKey for EcdsaSigningKey {
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        self.public_key_info()
+    }
+
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
         Some(Box::new(EcdsaSigner {
             key: self.key.clone(),
@@ -233,26 +251,15 @@ impl Signer for EcdsaSigner {
 }
 
 /// Loads any supported key from an unencrypted PKCS#8 `PrivateKeyInfo`.
-pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<LoadedKey> {
+pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<Arc<dyn SigningKey>> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
         .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
     match info.algorithm.oid {
-        RSA_ENCRYPTION => {
-            let key = RsaSigningKey::from_pkcs8_der(pkcs8_der, rsa_padding)?;
-            let public_key = key.public_key_info()?;
-            Ok(LoadedKey {
-                key: Arc::new(key),
-                public_key,
-            })
-        }
-        ID_EC_PUBLIC_KEY => {
-            let key = EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?;
-            let public_key = key.public_key_info()?;
-            Ok(LoadedKey {
-                key: Arc::new(key),
-                public_key,
-            })
-        }
+        RSA_ENCRYPTION => Ok(Arc::new(RsaSigningKey::from_pkcs8_der(
+            pkcs8_der,
+            rsa_padding,
+        )?)),
+        ID_EC_PUBLIC_KEY => Ok(Arc::new(EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?)),
         other => Err(Error::Credential(format!(
             "unsupported private key algorithm {other}"
         ))),

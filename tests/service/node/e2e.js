@@ -6,9 +6,10 @@
 // The server listens on a port other than 80 and is reached as `ess.localhost:PORT`: the Node SDK
 // derives the credential scope's service from the first label of the endpoint and signs the host
 // without its port while sending `Host: ess.localhost:PORT`. A custom DNS lookup maps the name to
-// the loopback address, so nothing leaves the machine. Every action runs with each request form the
-// SDK offers: POST/TC3-HMAC-SHA256 (the default), GET/TC3, POST and GET with the v1 HmacSHA256 and
-// HmacSHA1 signatures. Exits non-zero on the first failed expectation.
+// the loopback address, so nothing leaves the machine. Every action runs with each request form
+// the SDK offers: POST/TC3-HMAC-SHA256 (the default), GET/TC3, POST and GET with the v1 HmacSHA256
+// and HmacSHA1 signatures, and TC3 against `127.0.0.1:PORT`. Exits non-zero on the first failed
+// expectation.
 "use strict";
 
 const fs = require("fs");
@@ -46,7 +47,7 @@ function client(who, form = {}) {
       signMethod: form.signMethod || "TC3-HMAC-SHA256",
       language: form.language,
       httpProfile: {
-        endpoint: settings.endpoint,
+        endpoint: form.endpoint || settings.endpoint,
         protocol: "http://",
         reqMethod: form.reqMethod || "POST",
         reqTimeout: 120,
@@ -144,6 +145,9 @@ async function main() {
     [{ reqMethod: "GET", signMethod: "HmacSHA256" }, "GET HmacSHA256"],
     [{ signMethod: "HmacSHA1" }, "POST HmacSHA1"],
     [{ reqMethod: "GET", signMethod: "HmacSHA1" }, "GET HmacSHA1"],
+    // By address: the SDK then puts `127` in the credential scope where a name gives `ess`.
+    [{ endpoint: settings.ip_endpoint }, "POST TC3-HMAC-SHA256 by IP address"],
+    [{ endpoint: settings.ip_endpoint, reqMethod: "GET" }, "GET TC3-HMAC-SHA256 by IP address"],
   ];
   for (const [form, label] of forms) {
     const signed = await flow(form, label);

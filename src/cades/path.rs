@@ -1,0 +1,308 @@
+//! Certification path validation (RFC 5280 §6, the parts a signature verifier needs): a path
+//! signer -> embedded intermediates -> configured trust anchor, then validity at the validation
+//! time, the signer's keyUsage, each issuer's basicConstraints/pathLen/keyUsage, and revocation
+//! by the CRLs the caller gave.
+
+use std::time::SystemTime;
+
+use der::Encode;
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::Certificate;
+
+use super::verify::PathCheck;
+use crate::crypto::{rustcrypto, SignatureAlgorithm};
+use crate::verify::ChainStatus;
+
+/// Certification paths longer than this are refused (and cycles cannot loop forever).
+const MAX_PATH_LEN: usize = 16;
+
+/// The chain status of `signer` at `check.at`. Problems that do not decide the status (a CRL that does
+/// not verify, say) are added to `problems`.
+pub(super) fn evaluate(
+    signer: &Certificate,
+    embedded: &[Certificate],
+    check: &PathCheck<'_>,
+    problems: &mut Vec<String>,
+) -> ChainStatus {
+    let at = check.at;
+    let path = match build(signer, embedded, check.trust_roots) {
+        Ok(path) => path,
+        Err(why) => return ChainStatus::Untrusted(why),
+    };
+    if let Some(problem) = path_problem(&path, at) {
+        return ChainStatus::Untrusted(problem);
+    }
+    match revocation(&path, check.crls, at, problems) {
+        Some(revoked) => ChainStatus::Revoked(revoked),
+        None => ChainStatus::Trusted,
+    }
+}
+
+/// signer, its issuers..., and last the trust anchor; each link's signature verified.
+fn build<'a>(
+    signer: &'a Certificate,
+    embedded: &'a [Certificate],
+    roots: &'a [Certificate],
+) -> Result<Vec<&'a Certificate>, String> {
+    let mut path = vec![signer];
+    let mut current = signer;
+    for _ in 0..MAX_PATH_LEN {
+        if roots.iter().any(|root| same_certificate(root, current)) {
+            return Ok(path);
+        }
+        let Some(issuer) = find_issuer(current, embedded, roots) else {
+            let tbs = current.tbs_certificate();
+            return Err(if tbs.subject() == tbs.issuer() {
+                format!(
+                    "{} is self-signed and not a configured trust root",
+                    tbs.subject()
+                )
+            } else {
+                format!(
+                    "no certificate among the embedded ones and the trust roots issued {}",
+                    tbs.subject()
+                )
+            });
+        };
+        if path.contains(&issuer) {
+            return Err(format!(
+                "the certification path loops at {}",
+                issuer.tbs_certificate().subject()
+            ));
+        }
+        path.push(issuer);
+        current = issuer;
+    }
+    Err(format!(
+        "certification path longer than {MAX_PATH_LEN} certificates"
+    ))
+}
+
+/// The first certificate check the path fails, in words.
+fn path_problem(path: &[&Certificate], at: SystemTime) -> Option<String> {
+    if let Some(problem) = path.iter().find_map(|c| validity_problem(c, at)) {
+        return Some(problem);
+    }
+    let signer = path.first()?;
+    if let Some(problem) = signer_key_usage_problem(signer) {
+        return Some(problem);
+    }
+    let anchor_index = path.len().saturating_sub(1);
+    path.iter().enumerate().skip(1).find_map(|(index, issuer)| {
+        // CA certificates between this issuer and the signer; self-issued ones do not count
+        // (RFC 5280 6.1.4 (l)).
+        let below = path
+            .get(1..index)
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| !is_self_issued(c))
+            .count();
+        issuer_problem(issuer, index == anchor_index, below)
+    })
+}
+
+fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String> {
+    let tbs = certificate.tbs_certificate();
+    let validity = tbs.validity();
+    if at < validity.not_before.to_system_time() {
+        Some(format!(
+            "{} is not valid before {}",
+            tbs.subject(),
+            validity.not_before
+        ))
+    } else if at > validity.not_after.to_system_time() {
+        Some(format!(
+            "{} expired at {}",
+            tbs.subject(),
+            validity.not_after
+        ))
+    } else {
+        None
+    }
+}
+
+/// The signer must be allowed to sign: keyUsage digitalSignature or nonRepudiation (an absent
+/// extension allows neither, as pyHanko also judges).
+pub(crate) fn signer_key_usage_problem(signer: &Certificate) -> Option<String> {
+    let subject = signer.tbs_certificate().subject();
+    match signer.tbs_certificate().get_extension::<KeyUsage>() {
+        Ok(Some((_, usage))) if usage.digital_signature() || usage.non_repudiation() => None,
+        Ok(Some(_)) => Some(format!(
+            "{subject} has keyUsage without digitalSignature or nonRepudiation"
+        )),
+        Ok(None) => Some(format!(
+            "{subject} has no keyUsage extension allowing digitalSignature or nonRepudiation"
+        )),
+        Err(e) => Some(format!(
+            "{subject} has an unreadable keyUsage extension: {e}"
+        )),
+    }
+}
+
+/// An issuer must be a CA (basicConstraints cA, not needed for a configured anchor: X.509 v1
+/// roots have none), allow `below` CAs under it (pathLenConstraint) and, when it states a
+/// keyUsage, keyCertSign.
+fn issuer_problem(issuer: &Certificate, is_anchor: bool, below: usize) -> Option<String> {
+    let tbs = issuer.tbs_certificate();
+    let subject = tbs.subject();
+    match tbs.get_extension::<BasicConstraints>() {
+        Ok(Some((_, constraints))) if !constraints.ca => {
+            return Some(format!("{subject} is not a CA certificate (cA false)"));
+        }
+        Ok(Some((_, constraints))) => {
+            if let Some(limit) = constraints.path_len_constraint {
+                if below > usize::from(limit) {
+                    return Some(format!(
+                        "{subject} allows {limit} CA certificate(s) below it (pathLenConstraint), \
+                         the path has {below}"
+                    ));
+                }
+            }
+        }
+        Ok(None) if is_anchor => {}
+        Ok(None) => {
+            return Some(format!(
+                "{subject} issued a certificate but has no basicConstraints: it is not a CA"
+            ));
+        }
+        Err(e) => return Some(format!("{subject} has unreadable basicConstraints: {e}")),
+    }
+    match tbs.get_extension::<KeyUsage>() {
+        Ok(Some((_, usage))) if !usage.key_cert_sign() => Some(format!(
+            "{subject} issued a certificate but its keyUsage lacks keyCertSign"
+        )),
+        Ok(_) => None,
+        Err(e) => Some(format!(
+            "{subject} has an unreadable keyUsage extension: {e}"
+        )),
+    }
+}
+
+fn is_self_issued(certificate: &Certificate) -> bool {
+    let tbs = certificate.tbs_certificate();
+    tbs.subject() == tbs.issuer()
+}
+
+/// `Some(why)` when a CRL from the certificate's issuer, verified with the issuer's key, lists a
+/// certificate of the path as revoked at `at`. The anchor is trusted as configured.
+fn revocation(
+    path: &[&Certificate],
+    crls: &[CertificateList],
+    at: SystemTime,
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    path.windows(2).find_map(|pair| {
+        let [certificate, issuer] = pair else {
+            return None;
+        };
+        let issuer_name = issuer.tbs_certificate().subject();
+        crls.iter()
+            .filter(|crl| &crl.tbs_cert_list.issuer == issuer_name)
+            .filter(|crl| match crl_problem(crl, issuer) {
+                Some(problem) => {
+                    problems.push(problem);
+                    false
+                }
+                None => true,
+            })
+            .find_map(|crl| revoked_entry(crl, certificate, at))
+    })
+}
+
+/// Why a CRL naming `issuer` cannot be used, if it cannot.
+fn crl_problem(crl: &CertificateList, issuer: &Certificate) -> Option<String> {
+    let subject = issuer.tbs_certificate().subject();
+    if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
+        if !usage.crl_sign() {
+            return Some(format!(
+                "a CRL names {subject} as issuer, whose keyUsage lacks cRLSign: ignored"
+            ));
+        }
+    }
+    let verified = SignatureAlgorithm::from_identifier(&crl.signature_algorithm, None)
+        .ok()
+        .zip(crl.tbs_cert_list.to_der().ok())
+        .zip(crl.signature.as_bytes())
+        .is_some_and(|((algorithm, tbs), signature)| {
+            matches!(
+                rustcrypto::verify_signature(
+                    issuer.tbs_certificate().subject_public_key_info(),
+                    &algorithm,
+                    &tbs,
+                    signature
+                ),
+                Ok(true)
+            )
+        });
+    (!verified).then(|| {
+        format!("a CRL naming {subject} as issuer does not verify with {subject}'s key: ignored")
+    })
+}
+
+fn revoked_entry(
+    crl: &CertificateList,
+    certificate: &Certificate,
+    at: SystemTime,
+) -> Option<String> {
+    let tbs = certificate.tbs_certificate();
+    crl.tbs_cert_list
+        .revoked_certificates
+        .iter()
+        .flatten()
+        .find(|entry| {
+            &entry.serial_number == tbs.serial_number()
+                && entry.revocation_date.to_system_time() <= at
+        })
+        .map(|entry| {
+            format!(
+                "{} (serial {}) was revoked at {} by its issuer's CRL",
+                tbs.subject(),
+                super::verify::serial_hex(tbs.serial_number().as_bytes()),
+                entry.revocation_date
+            )
+        })
+}
+
+/// Same DER, or the same subject and key (a re-issued anchor).
+pub(super) fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
+    a == b
+        || (a.tbs_certificate().subject() == b.tbs_certificate().subject()
+            && a.tbs_certificate().subject_public_key_info()
+                == b.tbs_certificate().subject_public_key_info())
+}
+
+/// The certificate whose key verifies `certificate`'s signature, trust anchors first.
+fn find_issuer<'a>(
+    certificate: &Certificate,
+    embedded: &'a [Certificate],
+    roots: &'a [Certificate],
+) -> Option<&'a Certificate> {
+    let tbs = certificate.tbs_certificate();
+    roots
+        .iter()
+        .chain(embedded.iter())
+        .filter(|candidate| {
+            candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate
+        })
+        .find(|candidate| issued_by(certificate, candidate))
+}
+
+fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
+    let Ok(algorithm) =
+        SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
+    else {
+        return false;
+    };
+    let (Ok(tbs), Some(signature)) = (
+        certificate.tbs_certificate().to_der(),
+        certificate.signature().as_bytes(),
+    ) else {
+        return false;
+    };
+    let public_key = issuer.tbs_certificate().subject_public_key_info();
+    matches!(
+        rustcrypto::verify_signature(public_key, &algorithm, &tbs, signature),
+        Ok(true)
+    )
+}

@@ -1,0 +1,169 @@
+//! The key provider: a `SigningKey` knows its public key, `CertifiedKey::new` refuses a key that
+//! is not its certificate's, the RSA signer draws its own randomness, and every backend verifies.
+
+mod common;
+
+use std::sync::Arc;
+
+use countersign::crypto::credential::{load_pem, load_private_key, parse_certificates, Backend};
+use countersign::crypto::{LoadOptions, RsaPadding, SubjectPublicKeyInfoOwned};
+use countersign::{CertifiedKey, DigestAlgorithm, Error, Signer, SigningKey};
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(common::pki_path(name)).unwrap()
+}
+
+fn backends() -> Vec<Backend> {
+    #[allow(unused_mut)]
+    let mut backends = vec![Backend::RustCrypto];
+    #[cfg(feature = "aws-lc")]
+    backends.push(Backend::AwsLc);
+    backends
+}
+
+fn options(backend: Backend, rsa_padding: RsaPadding) -> LoadOptions {
+    LoadOptions {
+        password: None,
+        rsa_padding,
+        backend,
+    }
+}
+
+/// An HSM stand-in: signs with a real key, reports whatever public key it was configured with.
+#[derive(Debug)]
+struct Hsm {
+    inner: Arc<dyn SigningKey>,
+    reported: SubjectPublicKeyInfoOwned,
+}
+
+impl SigningKey for Hsm {
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned, Error> {
+        Ok(self.reported.clone())
+    }
+    fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        self.inner.choose_scheme(digest)
+    }
+}
+
+#[test]
+fn software_keys_report_the_public_key_of_their_certificate() {
+    for backend in backends() {
+        for (chain, key) in [
+            ("demo.chain.pem", "demo.key.pem"),
+            ("demo-p256.chain.pem", "demo-p256.key.pem"),
+            ("deep-rsa4096.chain.pem", "deep-rsa4096.key.pem"),
+        ] {
+            let loaded = load_pem(
+                &read(chain),
+                &read(key),
+                &options(backend, RsaPadding::Pkcs1v15),
+            )
+            .unwrap();
+            let certified = loaded
+                .end_entity()
+                .tbs_certificate()
+                .subject_public_key_info();
+            assert_eq!(
+                &loaded.key().public_key().unwrap(),
+                certified,
+                "{backend:?} {key}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_hsm_key_that_is_not_its_certificates_is_refused_at_load() {
+    let chain = parse_certificates(&read("demo.chain.pem")).unwrap();
+    let demo_key = load_private_key(&read("demo.key.pem"), &LoadOptions::default()).unwrap();
+    // The slot holds the P-256 key but was configured with the RSA demo certificate.
+    let other_key = load_private_key(&read("demo-p256.key.pem"), &LoadOptions::default()).unwrap();
+    let wrong_slot = Hsm {
+        reported: other_key.public_key().unwrap(),
+        inner: other_key,
+    };
+    match CertifiedKey::new(chain.clone(), Arc::new(wrong_slot)) {
+        Err(Error::KeyMismatch { subject }) => {
+            assert!(subject.contains("CN="), "names the certificate: {subject}");
+            let expected = chain[0].tbs_certificate().subject().to_string();
+            assert_eq!(subject, expected);
+        }
+        other => panic!("expected KeyMismatch, got {other:?}"),
+    }
+    // The same HSM slot with its own certificate's key is accepted and signs.
+    let right_slot = Hsm {
+        reported: demo_key.public_key().unwrap(),
+        inner: demo_key,
+    };
+    let key = CertifiedKey::new(chain, Arc::new(right_slot)).unwrap();
+    let pdf = std::fs::read(common::pdf_path("classic.pdf")).unwrap();
+    let signed = countersign::sign_pdf(&pdf, &key, &Default::default()).unwrap();
+    let roots = parse_certificates(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
+    let report =
+        countersign::verify_pdf(&signed, &countersign::VerifyOptions::trusting(roots)).unwrap();
+    assert!(report.all_valid(), "{report:?}");
+}
+
+#[test]
+fn a_key_issuer_pair_is_refused_even_when_the_chain_holds_the_right_certificate_later() {
+    // Only the first certificate counts: a chain listed issuer-first is a configuration error.
+    let mut chain = parse_certificates(&read("demo.chain.pem")).unwrap();
+    chain.reverse();
+    let key = load_private_key(&read("demo.key.pem"), &LoadOptions::default()).unwrap();
+    assert!(matches!(
+        CertifiedKey::new(chain, key),
+        Err(Error::KeyMismatch { .. })
+    ));
+}
+
+#[test]
+fn an_empty_chain_is_refused() {
+    let key = load_private_key(&read("demo.key.pem"), &LoadOptions::default()).unwrap();
+    assert!(matches!(
+        CertifiedKey::new(Vec::new(), key),
+        Err(Error::Credential(_))
+    ));
+}
+
+#[test]
+fn load_options_debug_does_not_print_the_password() {
+    let options = LoadOptions {
+        password: Some("hunter2-secret".into()),
+        ..LoadOptions::default()
+    };
+    let printed = format!("{options:?} {options:#?}");
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(printed.contains("password"), "{printed}");
+    assert!(format!("{:?}", LoadOptions::default()).contains("password: None"));
+}
+
+/// PSS needs fresh randomness for its salt: two signatures of one message differ, and both verify
+/// on every backend. With `rsa`'s own RNG feature off, a signer that did not pass its RNG would
+/// fail here instead.
+#[test]
+fn rsa_pss_signatures_are_salted_and_verify_on_every_backend() {
+    let message = b"signed attributes stand-in";
+    for signing_backend in backends() {
+        let key = load_private_key(
+            &read("demo.key.pem"),
+            &options(signing_backend, RsaPadding::Pss),
+        )
+        .unwrap();
+        let signer = key.choose_scheme(DigestAlgorithm::Sha256).unwrap();
+        let a = signer.sign(message).unwrap();
+        let b = signer.sign(message).unwrap();
+        assert_ne!(a, b, "{signing_backend:?}: PSS salt is random");
+        let public_key = key.public_key().unwrap();
+        let algorithm = signer.scheme().signature_algorithm();
+        for verifying_backend in backends() {
+            for signature in [&a, &b] {
+                assert!(verifying_backend
+                    .verify_signature(&public_key, &algorithm, message, signature)
+                    .unwrap());
+            }
+            assert!(!verifying_backend
+                .verify_signature(&public_key, &algorithm, b"other message", &a)
+                .unwrap());
+        }
+    }
+}

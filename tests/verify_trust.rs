@@ -1,0 +1,407 @@
+//! Verification must not say "valid" for what nobody trusts (issue 9): each attack is a signature
+//! that is intact and mathematically correct, made with a certificate no verifier may accept.
+//! Our verdict is checked against pyHanko's on the same file where pyHanko can judge it.
+//! Certificates: `testdata/generate.sh trust` (testdata/pki/trust-*).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use countersign::crypto::credential::{crls_from_pem_or_der, load_pem, trust_roots_from_pem};
+use countersign::crypto::LoadOptions;
+use countersign::verify::{ChainStatus, SignatureReport, VerifyReport};
+use countersign::{
+    sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, SubFilter, VerifyOptions,
+};
+
+/// 2026-01-01: inside the demo PKI's validity, after trust-expired's.
+const IN_DEMO_VALIDITY: u64 = 1_767_225_600;
+/// 2025-03-01: inside trust-expired's validity (first half of 2025), the backdated claim.
+const BACKDATED: u64 = 1_740_787_200;
+
+fn at(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+fn key(name: &str) -> CertifiedKey {
+    let chain = std::fs::read(common::pki_path(&format!("{name}.chain.pem"))).unwrap();
+    let key = std::fs::read(common::pki_path(&format!("{name}.key.pem"))).unwrap();
+    load_pem(&chain, &key, &LoadOptions::default()).unwrap()
+}
+
+fn root_options() -> VerifyOptions {
+    let root = std::fs::read(common::root_ca_pem()).unwrap();
+    VerifyOptions::trusting(trust_roots_from_pem(&root).unwrap())
+}
+
+fn crl(name: &str) -> PathBuf {
+    common::pki_path(name)
+}
+
+fn with_crl(name: &str) -> VerifyOptions {
+    VerifyOptions {
+        crls: crls_from_pem_or_der(&std::fs::read(crl(name)).unwrap()).unwrap(),
+        ..root_options()
+    }
+}
+
+/// classic.pdf signed by `name`, whatever its certificate says.
+fn signed_by(name: &str, options: SignOptions) -> Vec<u8> {
+    let options = SignOptions {
+        allow_invalid_certificate: true,
+        ..options
+    };
+    sign_pdf(&common::read_pdf("classic.pdf"), &key(name), &options).unwrap()
+}
+
+fn only(report: &VerifyReport) -> &SignatureReport {
+    assert_eq!(report.signatures.len(), 1, "{report:#?}");
+    &report.signatures[0]
+}
+
+/// Intact and mathematically valid, yet not trusted for the reason `why` names.
+fn assert_untrusted_because(report: &VerifyReport, why: &str) {
+    let signature = only(report);
+    assert!(signature.is_intact(), "{signature:#?}");
+    assert!(signature.is_signature_valid(), "{signature:#?}");
+    match &signature.chain {
+        ChainStatus::Untrusted(reason) => assert!(reason.contains(why), "{reason}"),
+        other => panic!("expected untrusted ({why}), got {other:?}"),
+    }
+    assert!(!signature.is_valid() && !report.all_valid(), "{report:#?}");
+    assert!(report.all_valid_ignoring_trust(), "{report:#?}");
+}
+
+/// pyHanko, trusting only the demo root (and given `crls`), must not trust the file either.
+fn assert_pyhanko_distrusts(pdf: &[u8], crls: &[&Path]) {
+    let dir = common::TempDir::new("verify-trust");
+    let path = dir.path().join("signed.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let report = common::pyhanko_validate_with_crls(&path, &common::root_ca_pem(), crls);
+    if report.skipped {
+        return;
+    }
+    assert_eq!(report.signatures.len(), 1, "{report:?}");
+    let signature = &report.signatures[0];
+    println!(
+        "pyHanko: {:?} trusted={}",
+        signature.summary, signature.trusted
+    );
+    assert!(signature.intact, "pyHanko: {signature:?}");
+    assert!(
+        !signature.trusted && !signature.bottom_line,
+        "pyHanko trusts it: {signature:?}"
+    );
+}
+
+fn assert_pyhanko_trusts(pdf: &[u8], crls: &[&Path]) {
+    let dir = common::TempDir::new("verify-trust");
+    let path = dir.path().join("signed.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let report = common::pyhanko_validate_with_crls(&path, &common::root_ca_pem(), crls);
+    if !report.skipped {
+        assert!(report.all_intact_valid_trusted(), "pyHanko: {report:?}");
+    }
+}
+
+#[test]
+fn self_signed_signer_is_intact_but_untrusted() {
+    let pdf = signed_by("trust-selfsigned", SignOptions::default());
+    assert_untrusted_because(
+        &verify_pdf(&pdf, &root_options()).unwrap(),
+        "self-signed and not a configured trust root",
+    );
+    assert_pyhanko_distrusts(&pdf, &[]);
+}
+
+#[test]
+fn without_trust_roots_nothing_is_valid_only_intact() {
+    for name in ["trust-selfsigned", "demo"] {
+        let pdf = signed_by(name, SignOptions::default());
+        let report = verify_pdf(&pdf, &VerifyOptions::default()).unwrap();
+        let signature = only(&report);
+        assert_eq!(signature.chain, ChainStatus::NotChecked, "{name}");
+        assert!(!report.all_valid(), "{name}: valid without any trust root");
+        assert!(report.all_valid_ignoring_trust(), "{name}: {report:#?}");
+    }
+    // The control: the demo seal chains to the configured root.
+    let pdf = signed_by("demo", SignOptions::default());
+    assert!(verify_pdf(&pdf, &root_options()).unwrap().all_valid());
+}
+
+#[test]
+fn backdated_signing_time_does_not_revive_an_expired_certificate() {
+    for subfilter in [SubFilter::CadesDetached, SubFilter::Pkcs7Detached] {
+        let pdf = signed_by(
+            "trust-expired",
+            SignOptions {
+                subfilter,
+                signing_time: Some(at(BACKDATED)),
+                ..SignOptions::default()
+            },
+        );
+        let report = verify_pdf(&pdf, &root_options()).unwrap();
+        assert_eq!(only(&report).signing_time, Some(at(BACKDATED)));
+        assert_untrusted_because(&report, "expired");
+        let judged = only(&report).validation_time.unwrap();
+        assert!(judged > at(IN_DEMO_VALIDITY), "judged at {judged:?}");
+        assert_pyhanko_distrusts(&pdf, &[]);
+    }
+}
+
+#[test]
+fn validity_is_judged_at_the_injected_current_time() {
+    let pdf = signed_by(
+        "demo",
+        SignOptions {
+            signing_time: Some(at(IN_DEMO_VALIDITY)),
+            ..SignOptions::default()
+        },
+    );
+    let now = |seconds| VerifyOptions {
+        now: Some(at(seconds)),
+        ..root_options()
+    };
+    let report = verify_pdf(&pdf, &now(IN_DEMO_VALIDITY)).unwrap();
+    assert!(report.all_valid(), "{report:#?}");
+    assert_eq!(only(&report).validation_time, Some(at(IN_DEMO_VALIDITY)));
+    // 2046: the demo seal (valid until 2045) has expired, whatever /M says.
+    assert_untrusted_because(&verify_pdf(&pdf, &now(2_398_291_200)).unwrap(), "expired");
+    // 2024: not yet valid.
+    assert_untrusted_because(
+        &verify_pdf(&pdf, &now(1_704_067_200)).unwrap(),
+        "not valid before",
+    );
+}
+
+#[test]
+fn signer_without_a_signing_key_usage_is_untrusted() {
+    for name in ["trust-no-ku", "trust-encipher-only"] {
+        let pdf = signed_by(name, SignOptions::default());
+        assert_untrusted_because(&verify_pdf(&pdf, &root_options()).unwrap(), "keyUsage");
+        assert_pyhanko_distrusts(&pdf, &[]);
+    }
+}
+
+#[test]
+fn issuer_without_basic_constraints_is_not_a_ca() {
+    let pdf = signed_by("trust-under-undeclared", SignOptions::default());
+    assert_untrusted_because(
+        &verify_pdf(&pdf, &root_options()).unwrap(),
+        "has no basicConstraints: it is not a CA",
+    );
+    assert_pyhanko_distrusts(&pdf, &[]);
+}
+
+#[test]
+fn path_length_constraint_is_enforced() {
+    let pdf = signed_by("trust-pathlen-signer", SignOptions::default());
+    assert_untrusted_because(
+        &verify_pdf(&pdf, &root_options()).unwrap(),
+        "pathLenConstraint",
+    );
+    assert_pyhanko_distrusts(&pdf, &[]);
+}
+
+#[test]
+fn revoked_signer_is_reported_revoked() {
+    let pdf = signed_by("trust-revoked", SignOptions::default());
+    // Without the CRL nothing says it is revoked (and pyHanko agrees).
+    assert!(verify_pdf(&pdf, &root_options()).unwrap().all_valid());
+    assert_pyhanko_trusts(&pdf, &[]);
+
+    let report = verify_pdf(&pdf, &with_crl("trust-demo-ca.crl.pem")).unwrap();
+    let signature = only(&report);
+    match &signature.chain {
+        ChainStatus::Revoked(why) => assert!(why.contains("500A"), "{why}"),
+        other => panic!("expected revoked, got {other:?}"),
+    }
+    assert!(signature.is_signature_valid(), "{signature:#?}");
+    assert!(!report.all_valid() && !report.all_valid_ignoring_trust());
+    assert_pyhanko_distrusts(&pdf, &[&crl("trust-demo-ca.crl.pem")]);
+
+    // Before the revocation date (injected clock) the CRL does not apply.
+    let before = VerifyOptions {
+        now: Some(at(IN_DEMO_VALIDITY)),
+        ..with_crl("trust-demo-ca.crl.pem")
+    };
+    assert!(verify_pdf(&pdf, &before).unwrap().all_valid());
+}
+
+#[test]
+fn crl_checks_leave_good_signers_alone_and_ignore_forged_crls() {
+    let pdf = signed_by("demo", SignOptions::default());
+    let report = verify_pdf(&pdf, &with_crl("trust-demo-ca.crl.pem")).unwrap();
+    assert!(report.all_valid(), "{report:#?}");
+    assert_pyhanko_trusts(&pdf, &[&crl("trust-demo-ca.crl.pem")]);
+
+    // Same issuer name, another key, "revoking" the demo seal: not the issuer's word.
+    let report = verify_pdf(&pdf, &with_crl("trust-forged.crl.pem")).unwrap();
+    assert!(report.all_valid(), "{report:#?}");
+    assert!(
+        only(&report)
+            .problems
+            .iter()
+            .any(|p| p.contains("does not verify")),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn signing_refuses_unusable_certificates() {
+    let pdf = common::read_pdf("classic.pdf");
+    let refused = |name: &str, time: u64| {
+        let options = SignOptions {
+            signing_time: Some(at(time)),
+            ..SignOptions::default()
+        };
+        match sign_pdf(&pdf, &key(name), &options) {
+            Err(Error::UnusableCertificate(why)) => why,
+            other => panic!("{name}: expected UnusableCertificate, got {other:?}"),
+        }
+    };
+    let why = refused("trust-expired", IN_DEMO_VALIDITY);
+    assert!(why.contains("expired"), "{why}");
+    // Backdating the signing time into its validity is no way around it for the demo seal.
+    let why = refused("demo", 1_704_067_200);
+    assert!(why.contains("not valid before"), "{why}");
+    for name in ["trust-no-ku", "trust-encipher-only"] {
+        let why = refused(name, IN_DEMO_VALIDITY);
+        assert!(why.contains("keyUsage"), "{name}: {why}");
+    }
+    // The explicit opt-in, and the usable certificate, sign.
+    let allowed = SignOptions {
+        signing_time: Some(at(IN_DEMO_VALIDITY)),
+        allow_invalid_certificate: true,
+        ..SignOptions::default()
+    };
+    assert!(sign_pdf(&pdf, &key("trust-expired"), &allowed).is_ok());
+    let usable = SignOptions {
+        signing_time: Some(at(IN_DEMO_VALIDITY)),
+        ..SignOptions::default()
+    };
+    assert!(sign_pdf(&pdf, &key("demo"), &usable).is_ok());
+}
+
+#[cfg(feature = "cli")]
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn verify(pdf: &Path, args: &[&Path], flags: &[&str]) -> (Option<i32>, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_countersign"));
+        command.arg("verify").arg(pdf).args(flags);
+        for pair in args.chunks(2) {
+            command.arg(pair[0]).arg(pair[1]);
+        }
+        let output = command.output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.code(), text)
+    }
+
+    #[test]
+    fn cli_verify_needs_a_trust_root_or_an_explicit_integrity_only() {
+        let dir = common::TempDir::new("verify-trust-cli");
+        let good = dir.path().join("demo.pdf");
+        std::fs::write(&good, signed_by("demo", SignOptions::default())).unwrap();
+        let revoked = dir.path().join("revoked.pdf");
+        std::fs::write(&revoked, signed_by("trust-revoked", SignOptions::default())).unwrap();
+        let (trust, root) = (Path::new("--trust"), common::root_ca_pem());
+        let (crl_flag, crl_file) = (Path::new("--crl"), crl("trust-demo-ca.crl.pem"));
+
+        let (code, text) = verify(&good, &[], &[]);
+        assert_eq!(code, Some(1), "no roots must not pass: {text}");
+        assert!(text.contains("--integrity-only"), "{text}");
+        let (code, text) = verify(&good, &[], &["--integrity-only"]);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("not checked"), "{text}");
+        let (code, text) = verify(&good, &[trust, &root], &[]);
+        assert_eq!(code, Some(0), "{text}");
+
+        let (code, text) = verify(&revoked, &[trust, &root, crl_flag, &crl_file], &[]);
+        assert_eq!(code, Some(1), "{text}");
+        assert!(text.contains("revoked"), "{text}");
+        let (code, text) = verify(&revoked, &[crl_flag, &crl_file], &["--integrity-only"]);
+        assert_eq!(
+            code,
+            Some(0),
+            "no roots, so no path and no revocation: {text}"
+        );
+    }
+}
+
+#[cfg(feature = "server")]
+#[path = "service/support.rs"]
+mod support;
+
+#[cfg(feature = "server")]
+mod service {
+    use super::*;
+    use base64::Engine as _;
+    use countersign::service::demo::load_config_keys;
+    use countersign::service::{PdfEngine, Service, ServiceConfig};
+    use serde_json::json;
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use support::{api, write_config, TempDir, ADMIN};
+
+    /// Uploads `pdf` as the group administrator and returns VerifyDigitFile's VerifyResult.
+    fn verify_result(addr: std::net::SocketAddr, pdf: &[u8]) -> serde_json::Value {
+        let upload = api(
+            addr,
+            ADMIN,
+            "UploadFiles",
+            &json!({
+                "BusinessType": "DOCUMENT",
+                "Caller": {"OperatorId": ADMIN.2},
+                "FileInfos": [{"FileName": "a.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(pdf)}],
+            }),
+        );
+        let file_id = upload["FileIds"][0].as_str().unwrap().to_owned();
+        let verified = api(
+            addr,
+            ADMIN,
+            "VerifyDigitFile",
+            &json!({"FileId": file_id, "Operator": {"UserId": ADMIN.2}}),
+        );
+        verified["VerifyResult"].clone()
+    }
+
+    fn serve(dir: &Path, extra_config: &str) -> countersign::server::ServerHandle {
+        let path = write_config(dir, 100, 1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{extra_config}{text}")).unwrap();
+        let config = ServiceConfig::load(&path).unwrap();
+        let keys = load_config_keys(&config).unwrap();
+        let service = Service::open(
+            &config,
+            keys,
+            &dir.join("data"),
+            Arc::new(PdfEngine::default()),
+        )
+        .unwrap();
+        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
+    }
+
+    #[test]
+    fn verify_digit_file_answers_2_for_a_self_signed_signer() {
+        let dir = TempDir::new("verify-trust-service");
+        let server = serve(dir.path(), "");
+        let impostor = signed_by("trust-selfsigned", SignOptions::default());
+        assert_eq!(verify_result(server.addr(), &impostor), 2);
+        // The organisations' own CA chain is trusted.
+        let demo = signed_by("demo", SignOptions::default());
+        assert_eq!(verify_result(server.addr(), &demo), 1);
+        server.stop().unwrap();
+
+        // A root the deployment lists in `trust_roots` is trusted too.
+        let dir = TempDir::new("verify-trust-service-roots");
+        let root = common::pki_path("trust-selfsigned.cert.pem");
+        let extra = format!("trust_roots = [{:?}]\n", root.display().to_string());
+        let server = serve(dir.path(), &extra);
+        assert_eq!(verify_result(server.addr(), &impostor), 1);
+        server.stop().unwrap();
+    }
+}
