@@ -495,3 +495,86 @@ fn long_file_names_blank_bodies_and_big_files_are_refused() {
         "{response}"
     );
 }
+
+/// A one-page PDF whose content stream is a comment of `len` bytes or so.
+fn big_pdf(len: usize) -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+    ];
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (index, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", index + 1).as_bytes());
+    }
+    offsets.push(pdf.len());
+    let mut stream = b"% ".to_vec();
+    stream.resize(len, b'x');
+    stream.push(b'\n');
+    pdf.extend_from_slice(format!("4 0 obj\n<< /Length {} >>\nstream\n", stream.len()).as_bytes());
+    pdf.extend_from_slice(&stream);
+    pdf.extend_from_slice(b"endstream\nendobj\n");
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_client_that_stops_reading_its_download_is_cut_off() {
+    let dir = TempDir::new("hostile-reader");
+    let server = start(&dir, "", "write_timeout_ms = 300");
+    let addr = server.addr();
+    // Far more than the socket buffers of both ends can hold.
+    let pdf = big_pdf(32 * 1024 * 1024);
+    let upload = json!({
+        "BusinessType": "DOCUMENT",
+        "Caller": {"OperatorId": ADMIN.2},
+        "FileInfos": [{"FileName": "big.pdf",
+                       "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    });
+    let uploaded = call(addr, &addr.to_string(), "ess", "UploadFiles", &upload);
+    let file_id = uploaded["FileIds"][0].as_str().unwrap().to_owned();
+    let signed = call(
+        addr,
+        &addr.to_string(),
+        "ess",
+        "CreateFileCounterSign",
+        &json!({"FileId": file_id, "SyncMode": true, "Operator": {"UserId": ADMIN.2}}),
+    );
+    assert_eq!(signed["Status"], "FINISHED", "{signed}");
+    let urls = call(
+        addr,
+        &addr.to_string(),
+        "ess",
+        "DescribeFileUrls",
+        &json!({"BusinessType": "DIGITFILE", "BusinessIds": [signed["ResultFileId"]],
+                "Operator": {"UserId": ADMIN.2}}),
+    );
+    let url = urls["FileUrls"][0]["Url"].as_str().unwrap();
+    let path = url.strip_prefix(&format!("http://{addr}")).unwrap();
+
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    // Stall well past the write timeout, then take whatever the server had sent.
+    std::thread::sleep(Duration::from_secs(3));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut received = Vec::new();
+    let _ = stream.read_to_end(&mut received);
+    assert!(
+        received.len() < pdf.len(),
+        "the whole {} bytes arrived after stalling: the server waited",
+        received.len()
+    );
+    assert!(received.starts_with(b"HTTP/1.1 200"));
+}

@@ -30,6 +30,9 @@ pub struct VerifyOptions {
     /// The current time; `None`: the system clock. Certificates are judged at this time unless a
     /// verified signature timestamp supplies one (see [`crate::cades::validation_time`]).
     pub now: Option<SystemTime>,
+    /// The crypto backend that verifies signatures (the same provider that signs: with feature
+    /// `aws-lc`, [`Backend::AwsLc`](crate::crypto::Backend) verifies too).
+    pub backend: crate::crypto::Backend,
 }
 
 impl VerifyOptions {
@@ -48,6 +51,7 @@ impl VerifyOptions {
             trust_roots: &self.trust_roots,
             crls: &self.crls,
             at: cades::validation_time(now, verified_timestamp),
+            backend: self.backend,
         }
     }
 }
