@@ -70,6 +70,14 @@ pub enum Error {
     /// Building or parsing a CMS structure failed.
     #[error("CMS: {0}")]
     Cms(String),
+    /// A resource limit ([`crate::pdf::Limits`]) stopped reading: a decompression or parser
+    /// bomb, or a file beyond the configured bounds. `what` names the limit, `location` where.
+    #[error("limit exceeded: {what} over {limit} at {location}")]
+    LimitExceeded {
+        what: &'static str,
+        limit: u64,
+        location: String,
+    },
     /// The signer certificate must not sign now: expired, not yet valid, or without a signing
     /// keyUsage (digitalSignature or nonRepudiation). Names the problem.
     #[error("unusable signer certificate: {0}")]
@@ -144,6 +152,15 @@ impl Error {
         move |source| Error::InvalidCredential {
             what,
             source: Box::new(source),
+        }
+    }
+
+    /// Shorthand for [`Error::LimitExceeded`].
+    pub fn limit(what: &'static str, limit: u64, location: impl Into<String>) -> Self {
+        Error::LimitExceeded {
+            what,
+            limit,
+            location: location.into(),
         }
     }
 

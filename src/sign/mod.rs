@@ -50,6 +50,8 @@ pub struct SignOptions {
     /// A damaged file that carries no signature is rewritten whole before signing (opt-in: the
     /// output is then not an incremental update of the input).
     pub repair: bool,
+    /// Bounds on decoded bytes and nesting while reading the input (decompression bombs).
+    pub limits: crate::pdf::Limits,
     /// Sign even with a certificate that is expired or not yet valid at the signing time, or has
     /// no signing keyUsage (for tests that need such signatures; never in production).
     pub allow_invalid_certificate: bool,
@@ -123,7 +125,7 @@ pub(crate) fn sign_pdf_reserving(
     match sign_as_is(pdf, key, options, contents_len) {
         // Opt-in: rebuild a damaged file whole, then sign the rebuilt file.
         Err(error) if options.repair && crate::repair::is_damage(&error) => {
-            let rewritten = crate::repair::rewrite(pdf)?;
+            let rewritten = crate::repair::rewrite_with_limits(pdf, &options.limits)?;
             sign_as_is(&rewritten, key, options, contents_len)
         }
         other => other,
@@ -219,7 +221,7 @@ pub(crate) fn prepare_update_reserving(
     if !options.allow_invalid_certificate {
         preflight::check_certificate(key, time)?;
     }
-    let doc = Document::parse(pdf)?;
+    let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;

@@ -24,6 +24,8 @@ pub struct VerifyOptions {
     /// Trust anchors. Without any, no signature is trusted: [`VerifyReport::all_valid`] is false
     /// and only [`VerifyReport::all_valid_ignoring_trust`] can say anything.
     pub trust_roots: Vec<Certificate>,
+    /// Bounds on decoded bytes and nesting while reading the file (decompression bombs).
+    pub limits: crate::pdf::Limits,
     /// Certificate revocation lists; a certificate of the path listed by a CRL that its issuer
     /// signed is [`ChainStatus::Revoked`].
     pub crls: Vec<CertificateList>,
@@ -210,7 +212,7 @@ pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let doc = Document::parse(pdf)?;
+    let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let fields = signature_fields::signature_fields(&doc)?;
     let signatures = fields
         .iter()
