@@ -20,6 +20,7 @@ def main():
     parser.add_argument("--cert", required=True)
     parser.add_argument("--chain", nargs="*", default=[])
     parser.add_argument("--reserve", type=int, default=16384)
+    parser.add_argument("--tsa", help="RFC 3161 TSA URL: PAdES B-T (pyHanko's HTTPTimeStamper)")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
 
@@ -29,7 +30,12 @@ def main():
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    pdf_signer = signers.PdfSigner(meta, signer=signer)
+    timestamper = None
+    if args.tsa:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(args.tsa)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
 
     start = time.perf_counter()
     for path in args.files:

@@ -47,7 +47,12 @@ fn signature_result(signature: &SignatureReport) -> VerifyDigitFileResult {
             .unwrap_or_default(),
         cert_sn: signature.signer_serial_hex.to_ascii_uppercase(),
         sign_algorithm: signature.signature_algorithm.clone(),
-        sign_time: signature.signing_time.map(unix_millis).unwrap_or_default(),
+        // A verified RFC 3161 timestamp proves the time; /M is only the signer's claim.
+        sign_time: signature
+            .proven_time()
+            .or(signature.signing_time)
+            .map(unix_millis)
+            .unwrap_or_default(),
         sign_type: if signature.visible {
             SIGN_TYPE_WITH_SEAL
         } else {

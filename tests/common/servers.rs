@@ -135,6 +135,15 @@ impl LocalTsa {
     }
 
     pub fn start_with(delay: Duration) -> LocalTsa {
+        Self::serve(0, delay)
+    }
+
+    /// On a fixed port (the benchmark's TSA process).
+    pub fn start_on(port: u16) -> LocalTsa {
+        Self::serve(port, Duration::ZERO)
+    }
+
+    fn serve(port: u16, delay: Duration) -> LocalTsa {
         let authority = Arc::new(test_authority());
         let handler: Arc<Handler> = Arc::new(move |method, _path, body| {
             if method != "POST" {
@@ -147,7 +156,7 @@ impl LocalTsa {
             }
         });
         LocalTsa {
-            server: HttpServer::start(0, handler),
+            server: HttpServer::start(port, handler),
         }
     }
 
