@@ -40,6 +40,15 @@ pub enum Error {
     /// A key or certificate file could not be loaded.
     #[error("credential: {0}")]
     Credential(String),
+    /// A certificate, private key, PKCS#12 file or CRL could not be decoded; `source` is the
+    /// decoder's own error (walk [`std::error::Error::source`] for the details).
+    #[error("credential: invalid {what}")]
+    InvalidCredential {
+        /// What was being decoded: `certificate`, `PKCS#8 private key`, `PEM block`...
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The private key does not belong to the certificate it was paired with (an HSM or KMS key
     /// configured with the wrong certificate): refused when the credential is built.
     #[error("the private key does not match the public key in the certificate of {subject}")]
@@ -61,6 +70,14 @@ pub enum Error {
     /// Building or parsing a CMS structure failed.
     #[error("CMS: {0}")]
     Cms(String),
+    /// A resource limit ([`crate::pdf::Limits`]) stopped reading: a decompression or parser
+    /// bomb, or a file beyond the configured bounds. `what` names the limit, `location` where.
+    #[error("limit exceeded: {what} over {limit} at {location}")]
+    LimitExceeded {
+        what: &'static str,
+        limit: u64,
+        location: String,
+    },
     /// The signer certificate must not sign now: expired, not yet valid, or without a signing
     /// keyUsage (digitalSignature or nonRepudiation). Names the problem.
     #[error("unusable signer certificate: {0}")]
@@ -124,6 +141,26 @@ impl Error {
             object: object.into(),
             offset,
             reason: reason.into(),
+        }
+    }
+
+    /// A `map_err` adapter for decoders: `.map_err(Error::invalid("certificate"))`.
+    pub fn invalid<E>(what: &'static str) -> impl FnOnce(E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        move |source| Error::InvalidCredential {
+            what,
+            source: Box::new(source),
+        }
+    }
+
+    /// Shorthand for [`Error::LimitExceeded`].
+    pub fn limit(what: &'static str, limit: u64, location: impl Into<String>) -> Self {
+        Error::LimitExceeded {
+            what,
+            limit,
+            location: location.into(),
         }
     }
 

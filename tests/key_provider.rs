@@ -167,3 +167,104 @@ fn rsa_pss_signatures_are_salted_and_verify_on_every_backend() {
         }
     }
 }
+
+/// A signed PDF verifies, chain included, with the backend the caller picked.
+#[test]
+fn every_backend_verifies_a_signed_pdf_and_its_chain() {
+    let key = load_pem(
+        &read("demo.chain.pem"),
+        &read("demo.key.pem"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let pdf = std::fs::read(common::pdf_path("classic.pdf")).unwrap();
+    let signed = countersign::sign_pdf(&pdf, &key, &Default::default()).unwrap();
+    let roots = parse_certificates(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
+    for backend in backends() {
+        let options = countersign::VerifyOptions {
+            backend,
+            ..countersign::VerifyOptions::trusting(roots.clone())
+        };
+        let report = countersign::verify_pdf(&signed, &options).unwrap();
+        assert!(report.all_valid(), "{backend:?}: {report:#?}");
+    }
+}
+
+/// Verification really goes through the chosen backend: AWS-LC refuses RSA keys under 2048 bits
+/// (its verification algorithms are RSA_*_2048_8192), which RustCrypto verifies. The CMS and its
+/// 1024-bit self-signed signer are made by `openssl`.
+#[cfg(feature = "aws-lc")]
+#[test]
+fn the_aws_lc_backend_is_the_one_that_verifies() {
+    use countersign::cades::{verify_detached_with, PathCheck};
+    use std::process::Command;
+    if Command::new("openssl").arg("version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "openssl is required in CI"
+        );
+        eprintln!("skipped: the openssl CLI is not installed");
+        return;
+    }
+    let dir = common::TempDir::new("key-provider-weak");
+    let data = dir.write("data.bin", b"content signed with a 1024-bit key");
+    let openssl = |args: &str| {
+        let output = Command::new("openssl")
+            .current_dir(dir.path())
+            .args(args.split_whitespace())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "openssl {args}: {output:?}");
+    };
+    openssl("req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem -subj /CN=weak -days 3650 -sha256");
+    openssl("cms -sign -binary -nosmimecap -md sha256 -in data.bin -signer weak.pem -inkey weak.key -outform DER -out weak.p7s");
+    let cms = std::fs::read(dir.path().join("weak.p7s")).unwrap();
+    let content = std::fs::read(&data).unwrap();
+    let roots = parse_certificates(&std::fs::read(dir.path().join("weak.pem")).unwrap()).unwrap();
+    let check = |backend| PathCheck {
+        trust_roots: &roots,
+        crls: &[],
+        at: std::time::SystemTime::now(),
+        backend,
+    };
+    let rustcrypto = verify_detached_with(&cms, &[&content], &check(Backend::RustCrypto)).unwrap();
+    assert!(rustcrypto.signature_ok, "{rustcrypto:#?}");
+    let aws_lc = verify_detached_with(&cms, &[&content], &check(Backend::AwsLc)).unwrap();
+    assert!(!aws_lc.signature_ok, "{aws_lc:#?}");
+}
+
+/// A decoding failure is typed and keeps the decoder's own error as its source.
+#[test]
+fn decoding_failures_keep_the_decoders_error_as_source() {
+    use std::error::Error as _;
+    let mut certificate = read("demo.cert.der");
+    certificate.truncate(certificate.len() / 2);
+    let error = parse_certificates(&certificate).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidCredential {
+                what: "certificate",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let source = error.source().expect("a source");
+    assert!(source.downcast_ref::<der::Error>().is_some(), "{source:?}");
+
+    // A PRIVATE KEY block holding SEQUENCE { INTEGER 0 }: PEM is fine, PKCS#8 is not.
+    let key = b"-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n";
+    let error = load_private_key(key, &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidCredential {
+                what: "PKCS#8 private key",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.source().is_some(), "{error:?}");
+}

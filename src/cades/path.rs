@@ -11,7 +11,7 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::Certificate;
 
 use super::verify::PathCheck;
-use crate::crypto::{rustcrypto, SignatureAlgorithm};
+use crate::crypto::{Backend, SignatureAlgorithm};
 use crate::verify::ChainStatus;
 
 /// Certification paths longer than this are refused (and cycles cannot loop forever).
@@ -26,14 +26,14 @@ pub(super) fn evaluate(
     problems: &mut Vec<String>,
 ) -> ChainStatus {
     let at = check.at;
-    let path = match build(signer, embedded, check.trust_roots) {
+    let path = match build(signer, embedded, check.trust_roots, check.backend) {
         Ok(path) => path,
         Err(why) => return ChainStatus::Untrusted(why),
     };
     if let Some(problem) = path_problem(&path, at) {
         return ChainStatus::Untrusted(problem);
     }
-    match revocation(&path, check.crls, at, problems) {
+    match revocation(&path, check, problems) {
         Some(revoked) => ChainStatus::Revoked(revoked),
         None => ChainStatus::Trusted,
     }
@@ -44,6 +44,7 @@ fn build<'a>(
     signer: &'a Certificate,
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
+    backend: Backend,
 ) -> Result<Vec<&'a Certificate>, String> {
     let mut path = vec![signer];
     let mut current = signer;
@@ -51,7 +52,7 @@ fn build<'a>(
         if roots.iter().any(|root| same_certificate(root, current)) {
             return Ok(path);
         }
-        let Some(issuer) = find_issuer(current, embedded, roots) else {
+        let Some(issuer) = find_issuer(current, embedded, roots, backend) else {
             let tbs = current.tbs_certificate();
             return Err(if tbs.subject() == tbs.issuer() {
                 format!(
@@ -188,8 +189,7 @@ fn is_self_issued(certificate: &Certificate) -> bool {
 /// certificate of the path as revoked at `at`. The anchor is trusted as configured.
 fn revocation(
     path: &[&Certificate],
-    crls: &[CertificateList],
-    at: SystemTime,
+    check: &PathCheck<'_>,
     problems: &mut Vec<String>,
 ) -> Option<String> {
     path.windows(2).find_map(|pair| {
@@ -197,21 +197,23 @@ fn revocation(
             return None;
         };
         let issuer_name = issuer.tbs_certificate().subject();
-        crls.iter()
+        check
+            .crls
+            .iter()
             .filter(|crl| &crl.tbs_cert_list.issuer == issuer_name)
-            .filter(|crl| match crl_problem(crl, issuer) {
+            .filter(|crl| match crl_problem(crl, issuer, check.backend) {
                 Some(problem) => {
                     problems.push(problem);
                     false
                 }
                 None => true,
             })
-            .find_map(|crl| revoked_entry(crl, certificate, at))
+            .find_map(|crl| revoked_entry(crl, certificate, check.at))
     })
 }
 
 /// Why a CRL naming `issuer` cannot be used, if it cannot.
-fn crl_problem(crl: &CertificateList, issuer: &Certificate) -> Option<String> {
+fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) -> Option<String> {
     let subject = issuer.tbs_certificate().subject();
     if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
         if !usage.crl_sign() {
@@ -226,7 +228,7 @@ fn crl_problem(crl: &CertificateList, issuer: &Certificate) -> Option<String> {
         .zip(crl.signature.as_bytes())
         .is_some_and(|((algorithm, tbs), signature)| {
             matches!(
-                rustcrypto::verify_signature(
+                backend.verify_signature(
                     issuer.tbs_certificate().subject_public_key_info(),
                     &algorithm,
                     &tbs,
@@ -277,6 +279,7 @@ fn find_issuer<'a>(
     certificate: &Certificate,
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
+    backend: Backend,
 ) -> Option<&'a Certificate> {
     let tbs = certificate.tbs_certificate();
     roots
@@ -285,10 +288,10 @@ fn find_issuer<'a>(
         .filter(|candidate| {
             candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate
         })
-        .find(|candidate| issued_by(certificate, candidate))
+        .find(|candidate| issued_by(certificate, candidate, backend))
 }
 
-fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
+fn issued_by(certificate: &Certificate, issuer: &Certificate, backend: Backend) -> bool {
     let Ok(algorithm) =
         SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
     else {
@@ -302,7 +305,7 @@ fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
     };
     let public_key = issuer.tbs_certificate().subject_public_key_info();
     matches!(
-        rustcrypto::verify_signature(public_key, &algorithm, &tbs, signature),
+        backend.verify_signature(public_key, &algorithm, &tbs, signature),
         Ok(true)
     )
 }

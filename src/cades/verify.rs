@@ -21,7 +21,7 @@ use super::signing_certificate::{SigningCertificate, ID_AA_SIGNING_CERTIFICATE};
 use super::signing_certificate_v2::{
     IssuerSerial, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
 };
-use crate::crypto::{rustcrypto, DigestAlgorithm, SignatureAlgorithm};
+use crate::crypto::{Backend, DigestAlgorithm, SignatureAlgorithm};
 use crate::error::{Error, Result};
 use crate::verify::ChainStatus;
 
@@ -78,6 +78,9 @@ pub struct PathCheck<'a> {
     pub crls: &'a [CertificateList],
     /// The validation time (see [`validation_time`]).
     pub at: SystemTime,
+    /// The crypto backend that checks every signature: the SignerInfo's and each link of the
+    /// path's (and CRLs').
+    pub backend: Backend,
 }
 
 /// The time certificates are judged at: the genTime of a verified RFC 3161 signature timestamp
@@ -99,6 +102,7 @@ pub fn verify_detached(
         trust_roots,
         crls: &[],
         at: at.unwrap_or_else(SystemTime::now),
+        backend: Backend::default(),
     };
     verify_detached_with(cms_der, content, &check)
 }
@@ -186,14 +190,26 @@ pub fn verify_detached_with(
                 &content_digest,
                 (signer, &signer_der),
             )?;
-            report.signature_ok =
-                verify(&mut report, public_key, &algorithm, signed_bytes, signature)
-                    && report.signature_ok;
+            report.signature_ok = verify(
+                &mut report,
+                check.backend,
+                public_key,
+                &algorithm,
+                signed_bytes,
+                signature,
+            ) && report.signature_ok;
         }
         _ => {
             // Without signed attributes the signature covers the content itself (RFC 5652 §5.4).
             let message = content.concat();
-            report.signature_ok = verify(&mut report, public_key, &algorithm, &message, signature);
+            report.signature_ok = verify(
+                &mut report,
+                check.backend,
+                public_key,
+                &algorithm,
+                &message,
+                signature,
+            );
             report.digest_ok = report.signature_ok;
         }
     }
@@ -456,12 +472,13 @@ fn issuer_serial_problem(
 
 fn verify(
     report: &mut CmsVerification,
+    backend: Backend,
     public_key: &spki::SubjectPublicKeyInfoOwned,
     algorithm: &SignatureAlgorithm,
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    match rustcrypto::verify_signature(public_key, algorithm, message, signature) {
+    match backend.verify_signature(public_key, algorithm, message, signature) {
         Ok(true) => true,
         Ok(false) => {
             report

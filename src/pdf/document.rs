@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::lexer::{find, rfind, Cursor};
+use super::limits::{Inflation, Limits};
 use super::object::{Dict, ObjRef, Object, Stream};
 use super::objstm::ObjectStream;
 use super::parser::{parse_object_header, ObjectParser};
@@ -42,17 +43,34 @@ pub struct Document<'a> {
     cache: RefCell<HashMap<ObjRef, Rc<Object>>>,
     object_streams: RefCell<HashMap<u32, Rc<ObjectStream>>>,
     depth: Cell<usize>,
+    limits: Limits,
+    /// What every decoded stream (xref streams, object streams) draws on.
+    inflation: Inflation,
 }
 
 impl<'a> Document<'a> {
     /// Reads the header, the last `startxref` and the whole xref chain. Objects are not parsed.
+    /// Reading is bounded by the default [`Limits`].
     pub fn parse(data: &'a [u8]) -> Result<Self> {
+        Self::parse_with_limits(data, &Limits::default())
+    }
+
+    /// [`parse`](Self::parse) within `limits`: a decompression or nesting bomb ends in
+    /// [`Error::LimitExceeded`], here or when the object holding it is read.
+    pub fn parse_with_limits(data: &'a [u8], limits: &Limits) -> Result<Self> {
+        let inflation = Inflation::new(limits, data.len());
         let (header_pos, version) = read_header(data)?;
         // Kept as the file states it, even when the section is found a byte or two away: the
         // new section's /Prev must repeat it exactly (validators that tie a signature to its
         // revision through this value reject a "corrected" one).
         let startxref = find_startxref(data)?;
-        let (shift, sections) = read_chain_any_base(data, header_pos, startxref)?;
+        let reader = ChainReader {
+            data,
+            shift: 0,
+            inflation: &inflation,
+            limits,
+        };
+        let (shift, sections) = reader.read_any_base(header_pos, startxref)?;
         let trailer = merged_trailer(&sections);
         Ok(Self {
             data,
@@ -65,6 +83,8 @@ impl<'a> Document<'a> {
             cache: RefCell::default(),
             object_streams: RefCell::default(),
             depth: Cell::new(0),
+            limits: *limits,
+            inflation,
         })
     }
 
@@ -235,7 +255,12 @@ impl<'a> Document<'a> {
                 "object stream is not a stream",
             ));
         };
-        let decoded = Rc::new(ObjectStream::decode(id, &stream)?);
+        let decoded = Rc::new(ObjectStream::decode(
+            id,
+            &stream,
+            &self.inflation,
+            &self.limits,
+        )?);
         self.object_streams
             .borrow_mut()
             .insert(num, Rc::clone(&decoded));
@@ -253,7 +278,8 @@ impl<'a> Document<'a> {
             ));
         }
         self.depth.set(depth.saturating_add(1));
-        let result = parse_indirect(self.data, pos, &|r| self.length_value(r));
+        let nesting = self.limits.nesting();
+        let result = parse_indirect(self.data, pos, nesting, &|r| self.length_value(r));
         self.depth.set(depth);
         result
     }
@@ -267,8 +293,10 @@ impl<'a> Document<'a> {
             return None;
         }
         let pos = self.position_of(offset)?;
-        let (found, _, end) =
-            parse_indirect_span(self.data, pos, &|r| self.length_value(r)).ok()?;
+        let (found, _, end) = parse_indirect_span(self.data, pos, self.limits.nesting(), &|r| {
+            self.length_value(r)
+        })
+        .ok()?;
         (found == id).then_some(pos..end)
     }
 
@@ -298,19 +326,22 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Parses an indirect object at `pos`; `length_of` resolves an indirect `/Length`.
+/// Parses an indirect object at `pos`, arrays and dictionaries nested at most `max_depth` deep;
+/// `length_of` resolves an indirect `/Length`.
 pub fn parse_indirect(
     data: &[u8],
     pos: usize,
+    max_depth: usize,
     length_of: &dyn Fn(ObjRef) -> Option<usize>,
 ) -> Result<(ObjRef, Object)> {
-    parse_indirect_span(data, pos, length_of).map(|(id, object, _)| (id, object))
+    parse_indirect_span(data, pos, max_depth, length_of).map(|(id, object, _)| (id, object))
 }
 
 /// Like [`parse_indirect`], also returning the position after the object's value (or stream data).
 pub fn parse_indirect_span(
     data: &[u8],
     pos: usize,
+    max_depth: usize,
     length_of: &dyn Fn(ObjRef) -> Option<usize>,
 ) -> Result<(ObjRef, Object, usize)> {
     let mut cursor = Cursor::new(data, pos);
@@ -321,7 +352,9 @@ pub fn parse_indirect_span(
             "no `num gen obj` header at this offset",
         )
     })?;
-    let object = ObjectParser::new(&mut cursor, id.to_string()).parse()?;
+    let mut parser = ObjectParser::new(&mut cursor, id.to_string());
+    parser.max_depth = max_depth;
+    let object = parser.parse()?;
     let value_end = cursor.pos();
     cursor.skip_ws();
     if !cursor.eat_keyword(b"stream") {
@@ -421,36 +454,121 @@ fn find_startxref(data: &[u8]) -> Result<u64> {
         .ok_or_else(|| Error::damaged_xref(at as u64, "startxref is not followed by an offset"))
 }
 
-/// Offsets are normally counted from the first byte, by some producers from the `%PDF-` header:
-/// the chain is read with the first base under which `startxref` names a section and the whole
-/// chain reads. Returns the base (the shift added to written offsets) and the sections.
-fn read_chain_any_base(
-    data: &[u8],
-    header_pos: usize,
-    startxref: u64,
-) -> Result<(u64, Vec<XrefSection>)> {
-    let mut shifts = vec![0u64];
-    if header_pos > 0 {
-        shifts.push(header_pos as u64);
-    }
-    let mut first_error = None;
-    for shift in shifts {
-        if section_start(data, startxref.saturating_add(shift)).is_none() {
-            continue;
+/// Reads the xref chain of `data` with offsets shifted by `shift`, within the document's limits.
+struct ChainReader<'r> {
+    data: &'r [u8],
+    shift: u64,
+    inflation: &'r Inflation,
+    limits: &'r Limits,
+}
+
+impl ChainReader<'_> {
+    /// Offsets are normally counted from the first byte, by some producers from the `%PDF-`
+    /// header: the chain is read with the first base under which `startxref` names a section and
+    /// the whole chain reads. Returns the base (the shift added to written offsets) and the
+    /// sections. A limit stops at once: a bomb must not be inflated twice.
+    fn read_any_base(
+        mut self,
+        header_pos: usize,
+        startxref: u64,
+    ) -> Result<(u64, Vec<XrefSection>)> {
+        let mut shifts = vec![0u64];
+        if header_pos > 0 {
+            shifts.push(header_pos as u64);
         }
-        match read_chain(data, shift, startxref) {
-            Ok(sections) => return Ok((shift, sections)),
-            Err(error) => {
-                first_error.get_or_insert(error);
+        let mut first_error = None;
+        for shift in shifts {
+            if section_start(self.data, startxref.saturating_add(shift)).is_none() {
+                continue;
+            }
+            self.shift = shift;
+            match self.read_chain(startxref) {
+                Ok(sections) => return Ok((shift, sections)),
+                Err(error @ Error::LimitExceeded { .. }) => return Err(error),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
             }
         }
+        Err(first_error.unwrap_or_else(|| {
+            Error::damaged_xref(
+                startxref,
+                "startxref does not point to an xref table or xref stream",
+            )
+        }))
     }
-    Err(first_error.unwrap_or_else(|| {
-        Error::damaged_xref(
-            startxref,
-            "startxref does not point to an xref table or xref stream",
-        )
-    }))
+
+    fn read_chain(&self, startxref: u64) -> Result<Vec<XrefSection>> {
+        let data = self.data;
+        let mut sections: Vec<XrefSection> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = Some(startxref);
+        while let Some(offset) = next {
+            if !seen.insert(offset) {
+                return Err(Error::damaged_xref(offset, "the /Prev chain loops"));
+            }
+            if sections.len() >= MAX_SECTIONS {
+                return Err(Error::damaged_xref(offset, "too many xref sections"));
+            }
+            let section = self.read_section(offset)?;
+            // Some writers put `/Prev 0` in a complete table to mean "no previous section".
+            next = section
+                .prev()
+                .filter(|&p| p != 0 || section_start(data, self.shift).is_some());
+            sections.push(section);
+        }
+        Ok(sections)
+    }
+
+    fn read_section(&self, offset: u64) -> Result<XrefSection> {
+        let data = self.data;
+        let pos = section_start(data, offset.saturating_add(self.shift)).ok_or_else(|| {
+            Error::damaged_xref(offset, "no xref table or xref stream at this offset")
+        })?;
+        let mut cursor = Cursor::new(data, pos);
+        if cursor.starts_with(b"xref") {
+            let mut section = parse_table(data, pos, offset, self.limits)?;
+            if let Some(stm) = section.trailer.get(b"XRefStm").and_then(Object::as_i64) {
+                let stm = u64::try_from(stm)
+                    .map_err(|_| Error::damaged_xref(offset, "negative /XRefStm"))?;
+                section.hidden_stream = Some(Box::new(self.read_stream_section(stm)?));
+            }
+            return Ok(section);
+        }
+        cursor.skip_ws();
+        self.read_stream_section(offset)
+    }
+
+    fn read_stream_section(&self, offset: u64) -> Result<XrefSection> {
+        let data = self.data;
+        let pos = section_start(data, offset.saturating_add(self.shift))
+            .ok_or_else(|| Error::damaged_xref(offset, "no xref stream at this offset"))?;
+        // An xref stream's /Length must be direct (§7.5.8.2).
+        let (id, object) =
+            parse_indirect(data, pos, self.limits.nesting(), &|_| None).map_err(|e| match e {
+                Error::LimitExceeded { .. } => e,
+                other => Error::damaged_xref(offset, other.to_string()),
+            })?;
+        let Object::Stream(stream) = object else {
+            return Err(Error::damaged_xref(
+                offset,
+                format!("object {id} at this offset is not an xref stream"),
+            ));
+        };
+        if !stream.dict.has_name(b"Type", b"XRef") {
+            return Err(Error::damaged_xref(
+                offset,
+                format!("object {id} at this offset is not /Type /XRef"),
+            ));
+        }
+        let location = || format!("xref stream {id} at offset {offset}");
+        let decoded = self
+            .inflation
+            .decode_or(&stream.dict, &stream.raw, &location, |e| {
+                Error::damaged_xref(offset, format!("xref stream {id}: {e}"))
+            })?;
+        stream_section(offset, id, stream.dict, decoded)
+    }
 }
 
 /// The position of a section at `offset`, allowing white space and off-by-a-few offsets.
@@ -485,68 +603,6 @@ fn section_start(data: &[u8], offset: u64) -> Option<usize> {
             None
         }
     })
-}
-
-fn read_chain(data: &[u8], shift: u64, startxref: u64) -> Result<Vec<XrefSection>> {
-    let mut sections: Vec<XrefSection> = Vec::new();
-    let mut seen = HashSet::new();
-    let mut next = Some(startxref);
-    while let Some(offset) = next {
-        if !seen.insert(offset) {
-            return Err(Error::damaged_xref(offset, "the /Prev chain loops"));
-        }
-        if sections.len() >= MAX_SECTIONS {
-            return Err(Error::damaged_xref(offset, "too many xref sections"));
-        }
-        let section = read_section(data, shift, offset)?;
-        // Some writers put `/Prev 0` in a complete table to mean "no previous section".
-        next = section
-            .prev()
-            .filter(|&p| p != 0 || section_start(data, shift).is_some());
-        sections.push(section);
-    }
-    Ok(sections)
-}
-
-fn read_section(data: &[u8], shift: u64, offset: u64) -> Result<XrefSection> {
-    let pos = section_start(data, offset.saturating_add(shift)).ok_or_else(|| {
-        Error::damaged_xref(offset, "no xref table or xref stream at this offset")
-    })?;
-    let mut cursor = Cursor::new(data, pos);
-    if cursor.starts_with(b"xref") {
-        let mut section = parse_table(data, pos, offset)?;
-        if let Some(stm) = section.trailer.get(b"XRefStm").and_then(Object::as_i64) {
-            let stm =
-                u64::try_from(stm).map_err(|_| Error::damaged_xref(offset, "negative /XRefStm"))?;
-            section.hidden_stream = Some(Box::new(read_stream_section(data, shift, stm)?));
-        }
-        return Ok(section);
-    }
-    cursor.skip_ws();
-    read_stream_section(data, shift, offset)
-}
-
-fn read_stream_section(data: &[u8], shift: u64, offset: u64) -> Result<XrefSection> {
-    let pos = section_start(data, offset.saturating_add(shift))
-        .ok_or_else(|| Error::damaged_xref(offset, "no xref stream at this offset"))?;
-    // An xref stream's /Length must be direct (§7.5.8.2).
-    let (id, object) = parse_indirect(data, pos, &|_| None)
-        .map_err(|e| Error::damaged_xref(offset, e.to_string()))?;
-    let Object::Stream(stream) = object else {
-        return Err(Error::damaged_xref(
-            offset,
-            format!("object {id} at this offset is not an xref stream"),
-        ));
-    };
-    if !stream.dict.has_name(b"Type", b"XRef") {
-        return Err(Error::damaged_xref(
-            offset,
-            format!("object {id} at this offset is not /Type /XRef"),
-        ));
-    }
-    let decoded = super::filters::decode_stream(&stream.dict, &stream.raw)
-        .map_err(|e| Error::damaged_xref(offset, format!("xref stream {id}: {e}")))?;
-    stream_section(offset, id, stream.dict, decoded)
 }
 
 /// Trailer keys that older sections still supply when the newest one omits them.

@@ -5,14 +5,24 @@ use std::io::Read;
 
 use super::object::{Dict, Object};
 
-/// Decoded streams larger than this are refused: a tiny deflate bomb must not exhaust memory.
-pub const MAX_DECODED_LEN: u64 = 512 * 1024 * 1024;
-
 /// Why a stream could not be decoded (the caller adds which object it was).
-pub type DecodeError = String;
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Decoding would exceed the bytes the caller allowed.
+    Limit,
+    /// The data is not what its filters say.
+    Invalid(String),
+}
 
-/// Applies the stream's `/Filter` chain to `raw`.
-pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, DecodeError> {
+impl From<&str> for DecodeError {
+    fn from(reason: &str) -> Self {
+        DecodeError::Invalid(reason.to_string())
+    }
+}
+
+/// Applies the stream's `/Filter` chain to `raw`. Every filter's output is taken from `budget`
+/// (bytes): a tiny deflate bomb stops at the budget instead of exhausting memory.
+pub fn decode_stream(dict: &Dict, raw: &[u8], budget: &mut u64) -> Result<Vec<u8>, DecodeError> {
     let filters = filter_names(dict.get(b"Filter"));
     let params = dict.get(b"DecodeParms").or_else(|| dict.get(b"DP"));
     let mut data = raw.to_vec();
@@ -23,12 +33,12 @@ pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, DecodeError> {
             None => None,
         };
         data = match filter.as_slice() {
-            b"FlateDecode" | b"Fl" => unpredict(inflate(&data)?, parms)?,
+            b"FlateDecode" | b"Fl" => unpredict(inflate(&data, budget)?, parms)?,
             other => {
-                return Err(format!(
+                return Err(DecodeError::Invalid(format!(
                     "unsupported filter /{}",
                     String::from_utf8_lossy(other)
-                ))
+                )))
             }
         };
     }
@@ -46,20 +56,21 @@ fn filter_names(filter: Option<&Object>) -> Vec<Vec<u8>> {
     }
 }
 
-fn inflate(data: &[u8]) -> Result<Vec<u8>, DecodeError> {
+fn inflate(data: &[u8], budget: &mut u64) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::new();
     let decoder = flate2::read::ZlibDecoder::new(data);
-    let result = decoder
-        .take(MAX_DECODED_LEN.saturating_add(1))
-        .read_to_end(&mut out);
-    if out.len() as u64 > MAX_DECODED_LEN {
-        return Err(format!("decoded stream exceeds {MAX_DECODED_LEN} bytes"));
+    let result = decoder.take(budget.saturating_add(1)).read_to_end(&mut out);
+    let len = out.len() as u64;
+    if len > *budget {
+        *budget = 0;
+        return Err(DecodeError::Limit);
     }
+    *budget = budget.saturating_sub(len);
     match result {
         Ok(_) => Ok(out),
         // Many writers end the zlib stream without its checksum; keep what was inflated.
         Err(_) if !out.is_empty() => Ok(out),
-        Err(e) => Err(format!("FlateDecode failed: {e}")),
+        Err(e) => Err(DecodeError::Invalid(format!("FlateDecode failed: {e}"))),
     }
 }
 
@@ -132,7 +143,11 @@ fn png_unpredict(data: &[u8], row_len: usize, pixel_len: usize) -> Result<Vec<u8
                 2 => up,
                 3 => average(left, up),
                 4 => paeth(left, up, up_left),
-                other => return Err(format!("unknown PNG predictor type {other}")),
+                other => {
+                    return Err(DecodeError::Invalid(format!(
+                        "unknown PNG predictor type {other}"
+                    )))
+                }
             };
             if let Some(b) = row.get_mut(i) {
                 *b = b.wrapping_add(add);

@@ -5,6 +5,7 @@ pub mod date;
 pub mod document;
 pub mod filters;
 pub mod lexer;
+pub mod limits;
 pub mod object;
 pub mod objstm;
 pub mod parser;
@@ -13,6 +14,7 @@ pub mod writer;
 pub mod xref;
 
 pub use document::{Document, XrefForm};
+pub use limits::Limits;
 pub use object::{Dict, ObjRef, Object, Stream, StringForm};
 pub use update::UpdateWriter;
 pub use xref::XrefEntry;

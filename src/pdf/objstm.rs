@@ -1,6 +1,7 @@
 //! Object streams (§7.5.7): compressed objects are read by decoding only the stream that holds them.
 
 use super::lexer::Cursor;
+use super::limits::{Inflation, Limits};
 use super::object::{ObjRef, Object, Stream};
 use super::parser::ObjectParser;
 use crate::error::{Error, Result};
@@ -12,10 +13,17 @@ pub struct ObjectStream {
     data: Vec<u8>,
     first: usize,
     offsets: Vec<(u32, usize)>,
+    max_depth: usize,
 }
 
 impl ObjectStream {
-    pub fn decode(id: ObjRef, stream: &Stream) -> Result<Self> {
+    /// Decodes the stream within the document's inflation budget.
+    pub(crate) fn decode(
+        id: ObjRef,
+        stream: &Stream,
+        inflation: &Inflation,
+        limits: &Limits,
+    ) -> Result<Self> {
         let malformed = |reason: String| Error::malformed(id.to_string(), 0, reason);
         if !stream.dict.has_name(b"Type", b"ObjStm") {
             return Err(malformed(
@@ -26,7 +34,8 @@ impl ObjectStream {
             .ok_or_else(|| malformed("object stream without a valid /N".into()))?;
         let first = positive(stream.dict.get(b"First"))
             .ok_or_else(|| malformed("object stream without a valid /First".into()))?;
-        let data = super::filters::decode_stream(&stream.dict, &stream.raw).map_err(&malformed)?;
+        let location = || format!("object stream {id}");
+        let data = inflation.decode_or(&stream.dict, &stream.raw, &location, malformed)?;
         let header = data
             .get(..first)
             .ok_or_else(|| malformed(format!("/First {first} is past the stream's end")))?;
@@ -37,6 +46,7 @@ impl ObjectStream {
             data,
             first,
             offsets,
+            max_depth: limits.nesting(),
         })
     }
 
@@ -77,6 +87,7 @@ impl ObjectStream {
             &mut cursor,
             format!("{num} 0 R (in object stream {})", self.id),
         );
+        parser.max_depth = self.max_depth;
         parser.parse()
     }
 }

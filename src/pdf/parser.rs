@@ -4,15 +4,15 @@ use super::lexer::{is_delimiter, is_regular, is_whitespace, Cursor};
 use super::object::{Dict, ObjRef, Object, StringForm};
 use crate::error::{Error, Result};
 
-/// Hostile files nest arrays and dictionaries to blow the stack; real files stay far below this.
-const MAX_DEPTH: usize = 64;
-
 /// Parses direct objects; `context` names the object being read, for error messages.
 pub struct ObjectParser<'a, 'c> {
     pub cursor: &'c mut Cursor<'a>,
     /// Added to positions in messages (the cursor may run over a decoded object stream).
     pub base_offset: u64,
     pub context: String,
+    /// Arrays and dictionaries nested deeper are refused: hostile files nest them to blow the
+    /// stack ([`super::Limits::max_nesting`]).
+    pub max_depth: usize,
 }
 
 impl<'a, 'c> ObjectParser<'a, 'c> {
@@ -21,7 +21,14 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
             cursor,
             base_offset: 0,
             context: context.into(),
+            max_depth: super::Limits::default().nesting(),
         }
+    }
+
+    /// The parser with the nesting limit of `limits`.
+    pub fn with_limits(mut self, limits: &super::Limits) -> Self {
+        self.max_depth = limits.nesting();
+        self
     }
 
     fn error(&self, reason: impl Into<String>) -> Error {
@@ -34,8 +41,13 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
     }
 
     fn parse_at_depth(&mut self, depth: usize) -> Result<Object> {
-        if depth > MAX_DEPTH {
-            return Err(self.error("objects nested too deeply"));
+        if depth > self.max_depth {
+            let offset = self.base_offset.saturating_add(self.cursor.pos() as u64);
+            return Err(Error::limit(
+                "object nesting depth",
+                self.max_depth as u64,
+                format!("{} at offset {offset}", self.context),
+            ));
         }
         self.cursor.skip_ws();
         let Some(b) = self.cursor.peek() else {

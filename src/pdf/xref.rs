@@ -263,7 +263,12 @@ fn parse_table_entry(bytes: &[u8]) -> Option<(XrefEntry, usize)> {
 
 /// Parses the classic table whose `xref` keyword is at `pos` (the cursor's data is the whole file).
 /// Returns the subsections and the trailer dictionary.
-pub fn parse_table(data: &[u8], pos: usize, offset: u64) -> Result<XrefSection> {
+pub fn parse_table(
+    data: &[u8],
+    pos: usize,
+    offset: u64,
+    limits: &super::Limits,
+) -> Result<XrefSection> {
     let damaged = |reason: &str| Error::damaged_xref(offset, reason.to_string());
     let mut cursor = Cursor::new(data, pos);
     cursor.skip_ws();
@@ -294,7 +299,7 @@ pub fn parse_table(data: &[u8], pos: usize, offset: u64) -> Result<XrefSection> 
         })?;
         subsections.push(subsection);
     }
-    let mut parser = super::parser::ObjectParser::new(&mut cursor, "trailer");
+    let mut parser = super::parser::ObjectParser::new(&mut cursor, "trailer").with_limits(limits);
     let trailer = match parser.parse()? {
         Object::Dict(d) => d,
         other => {
@@ -400,7 +405,7 @@ pub fn stream_section(
     offset: u64,
     id: ObjRef,
     dict: Dict,
-    decoded: Vec<u8>,
+    mut decoded: Vec<u8>,
 ) -> Result<XrefSection> {
     let damaged = |reason: String| Error::damaged_xref(offset, reason);
     let widths = dict
@@ -449,6 +454,9 @@ pub fn stream_section(
             decoded.len()
         )));
     }
+    // Only the rows /Index names are kept: whatever else the stream inflated to is dropped.
+    decoded.truncate(needed);
+    decoded.shrink_to_fit();
     Ok(XrefSection {
         offset,
         kind: SectionKind::Stream,
@@ -470,7 +478,7 @@ mod tests {
     #[test]
     fn fixed_width_table_is_looked_up_without_parsing_everything() {
         let data = b"xref\n0 3\n0000000000 65535 f\r\n0000000017 00000 n\r\n0000000081 00002 n\r\ntrailer\n<</Size 3>>";
-        let section = parse_table(data, 0, 0).unwrap();
+        let section = parse_table(data, 0, 0, &Default::default()).unwrap();
         assert_eq!(
             section.lookup(data, 1).unwrap(),
             Some(XrefEntry::InFile { offset: 17, gen: 0 })
@@ -487,7 +495,7 @@ mod tests {
     #[test]
     fn nineteen_byte_and_mixed_entries_are_read() {
         let data = b"xref\n0 2\n0000000000 65535 f\n0000000017 00000 n\n3 2\n0000000090 00000 n \n0000000099 00000 n\r\ntrailer<<>>";
-        let section = parse_table(data, 0, 0).unwrap();
+        let section = parse_table(data, 0, 0, &Default::default()).unwrap();
         assert_eq!(
             section.lookup(data, 1).unwrap(),
             Some(XrefEntry::InFile { offset: 17, gen: 0 })
@@ -501,7 +509,7 @@ mod tests {
     #[test]
     fn subsection_starting_at_one_with_free_head_is_shifted() {
         let data = b"xref\n1 2\n0000000000 65535 f \n0000000017 00000 n \ntrailer<<>>";
-        let section = parse_table(data, 0, 0).unwrap();
+        let section = parse_table(data, 0, 0, &Default::default()).unwrap();
         assert_eq!(
             section.lookup(data, 1).unwrap(),
             Some(XrefEntry::InFile { offset: 17, gen: 0 })
@@ -513,7 +521,7 @@ mod tests {
         // Only the first and last entries are checked when the table is read; the middle one is
         // found broken on lookup.
         let data = b"xref\n0 3\n0000000000 65535 f\r\n00000x0017 00000 n\r\n0000000081 00000 n\r\ntrailer\n<</Size 3>>";
-        let section = parse_table(data, 0, 7).unwrap();
+        let section = parse_table(data, 0, 7, &Default::default()).unwrap();
         let error = section.lookup(data, 1).unwrap_err();
         assert!(
             matches!(error, Error::DamagedXref { offset: 29, .. }),
@@ -525,8 +533,20 @@ mod tests {
 
     #[test]
     fn damaged_tables_are_errors() {
-        assert!(parse_table(b"xref\n0 2\n0000000000 65535 f \n", 0, 0).is_err());
-        assert!(parse_table(b"xref\nfoo", 0, 0).is_err());
-        assert!(parse_table(b"xref\n0 1\n0000000000 65535 f \ntrailer 5", 0, 0).is_err());
+        assert!(parse_table(
+            b"xref\n0 2\n0000000000 65535 f \n",
+            0,
+            0,
+            &Default::default()
+        )
+        .is_err());
+        assert!(parse_table(b"xref\nfoo", 0, 0, &Default::default()).is_err());
+        assert!(parse_table(
+            b"xref\n0 1\n0000000000 65535 f \ntrailer 5",
+            0,
+            0,
+            &Default::default()
+        )
+        .is_err());
     }
 }

@@ -27,7 +27,12 @@ pub fn is_damage(error: &Error) -> bool {
 /// Rebuilds `data` from its objects: every object found (the last definition of each number
 /// wins, compressed objects are written uncompressed), then one classic xref table and trailer.
 pub fn rewrite(data: &[u8]) -> Result<Vec<u8>> {
-    let scanned = scan::scan(data)?;
+    rewrite_with_limits(data, &crate::pdf::Limits::default())
+}
+
+/// [`rewrite`] within `limits` (decoded bytes and nesting, as for reading).
+pub fn rewrite_with_limits(data: &[u8], limits: &crate::pdf::Limits) -> Result<Vec<u8>> {
+    let scanned = scan::scan(data, limits)?;
     refuse_unrepairable(&scanned)?;
     let root = scanned.catalog().ok_or_else(|| {
         Error::MissingObject("the catalog (repair found no /Type /Catalog object)".into())

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::Result;
 use crate::pdf::document::{parse_indirect_span, read_header};
 use crate::pdf::lexer::{is_regular, is_whitespace, Cursor};
+use crate::pdf::limits::{Inflation, Limits};
 use crate::pdf::objstm::ObjectStream;
 use crate::pdf::parser::ObjectParser;
 use crate::pdf::{Dict, ObjRef, Object};
@@ -44,7 +45,9 @@ impl ScannedObjects {
 
 /// Scans `data` front to back. Object streams are unpacked; xref streams and object streams
 /// themselves are dropped (the rewrite has its own table and writes everything uncompressed).
-pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
+/// Decoding draws on one budget for the file, as reading does (`limits`).
+pub fn scan(data: &[u8], limits: &Limits) -> Result<ScannedObjects> {
+    let inflation = Inflation::new(limits, data.len());
     let (header, version) = read_header(data)?;
     // The rewrite needs some version line; 1.7 reads everything we write.
     let version = if version.is_empty() {
@@ -58,7 +61,7 @@ pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
     let mut xref_dicts = Vec::new();
     let mut pos = header;
     while let Some(start) = next_object_start(data, pos) {
-        let parsed = parse_indirect_span(data, start, &|_| None);
+        let parsed = parse_indirect_span(data, start, limits.nesting(), &|_| None);
         let Ok((id, object, end)) = parsed else {
             pos = start.saturating_add(1);
             continue;
@@ -71,7 +74,7 @@ pub fn scan(data: &[u8]) -> Result<ScannedObjects> {
                 continue;
             }
             if stream.dict.has_name(b"Type", b"ObjStm") {
-                unpack(id, &object, start, &mut found);
+                unpack(id, &object, start, (&inflation, limits), &mut found)?;
                 continue;
             }
         }
@@ -105,13 +108,22 @@ fn insert(found: &mut BTreeMap<u32, (usize, u16, Object)>, num: u32, entry: (usi
     }
 }
 
-/// The compressed objects of an object stream, dated at the stream's position.
-fn unpack(id: ObjRef, object: &Object, at: usize, found: &mut BTreeMap<u32, (usize, u16, Object)>) {
+/// The compressed objects of an object stream, dated at the stream's position. An undecodable
+/// stream is skipped (the rewrite keeps what it can); a limit stops the scan.
+fn unpack(
+    id: ObjRef,
+    object: &Object,
+    at: usize,
+    (inflation, limits): (&Inflation, &Limits),
+    found: &mut BTreeMap<u32, (usize, u16, Object)>,
+) -> Result<()> {
     let Object::Stream(stream) = object else {
-        return;
+        return Ok(());
     };
-    let Ok(decoded) = ObjectStream::decode(id, stream) else {
-        return;
+    let decoded = match ObjectStream::decode(id, stream, inflation, limits) {
+        Ok(decoded) => decoded,
+        Err(error @ crate::error::Error::LimitExceeded { .. }) => return Err(error),
+        Err(_) => return Ok(()),
     };
     let numbers: Vec<(u32, u32)> = decoded.numbers().collect();
     for (num, index) in numbers {
@@ -119,6 +131,7 @@ fn unpack(id: ObjRef, object: &Object, at: usize, found: &mut BTreeMap<u32, (usi
             insert(found, num, (at, 0, inner));
         }
     }
+    Ok(())
 }
 
 /// The next `num gen obj` header at or after `from`: found through the `obj` keyword.

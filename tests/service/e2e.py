@@ -179,6 +179,16 @@ try:
     check(False, "an expired download URL is refused")
 except urllib.error.HTTPError as error:
     check(error.code == 404, "an expired download URL gives 404")
+# --- UploadFiles Deadline; a TC3 request with an unsigned payload (profile.unsignedPayload) -----
+later = int(time.time()) + 7200
+kept = call(admin, "UploadFiles", {"BusinessType": "DOCUMENT", "Caller": {"OperatorId": admin["user_id"]}, "FileInfos": [{"FileBody": base64.b64encode(open(pdfs["classic"], "rb").read()).decode()}], "Deadline": later})
+check(kept.Deadline == later, "UploadFiles keeps the Deadline asked for")
+unsigned_client = client(admin)
+unsigned_client.profile.unsignedPayload = True
+unsigned_request = models.DescribeFileCounterSignResultRequest()
+unsigned_request.from_json_string(json.dumps({"Operator": operator(admin), "TaskId": sync.TaskId}))
+check(unsigned_client.DescribeFileCounterSignResult(unsigned_request).Status == "FINISHED", "X-TC-Content-SHA256: UNSIGNED-PAYLOAD is accepted")
+
 # --- DescribeFileUrls: Option (page sizes), Offset/Limit pages, FileType ZIP with FileName ------
 both = [sync.ResultFileId, done.ResultFileId]
 listed = call(admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "FileType": "PDF"})

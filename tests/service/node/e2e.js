@@ -121,6 +121,11 @@ async function flow(form, label) {
     UrlTtl: 60,
   });
   check(urls.TotalCount === 1 && urls.FileUrls.length === 1, `${label}: DescribeFileUrls returns one URL`);
+  const letter = { Width: 612, Height: 792 };
+  check(
+    JSON.stringify(JSON.parse(urls.FileUrls[0].Option)) === JSON.stringify([letter, letter]),
+    `${label}: Option lists each page's size (${urls.FileUrls[0].Option})`,
+  );
   const fetched = await download(urls.FileUrls[0].Url);
   check(fetched.status === 200, `${label}: the download URL answers 200`);
   const signed = fetched.body;
@@ -132,6 +137,8 @@ async function flow(form, label) {
   check(verified.PdfResourceMd5 === md5, `${label}: PdfResourceMd5 is the MD5 of the download`);
   check(verified.VerifyDigitFileResults.length === 1, `${label}: one signature reported`);
   check(verified.VerifyDigitFileResults[0].CertSn === "3001", `${label}: CertSn 3001`);
+  const result = verified.VerifyDigitFileResults[0];
+  check(result.SignerName === "Demo Organisation" && result.SignType === 1, `${label}: SignerName and SignType`);
   return signed;
 }
 
