@@ -40,6 +40,15 @@ pub enum Error {
     /// A key or certificate file could not be loaded.
     #[error("credential: {0}")]
     Credential(String),
+    /// A certificate, private key, PKCS#12 file or CRL could not be decoded; `source` is the
+    /// decoder's own error (walk [`std::error::Error::source`] for the details).
+    #[error("credential: invalid {what}")]
+    InvalidCredential {
+        /// What was being decoded: `certificate`, `PKCS#8 private key`, `PEM block`...
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The private key does not belong to the certificate it was paired with (an HSM or KMS key
     /// configured with the wrong certificate): refused when the credential is built.
     #[error("the private key does not match the public key in the certificate of {subject}")]
@@ -132,6 +141,17 @@ impl Error {
             object: object.into(),
             offset,
             reason: reason.into(),
+        }
+    }
+
+    /// A `map_err` adapter for decoders: `.map_err(Error::invalid("certificate"))`.
+    pub fn invalid<E>(what: &'static str) -> impl FnOnce(E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        move |source| Error::InvalidCredential {
+            what,
+            source: Box::new(source),
         }
     }
 

@@ -656,12 +656,21 @@ fn credential_errors_name_the_problem() {
         &LoadOptions::default(),
     ));
     assert!(reason.contains("no private key"), "{reason}");
-    let reason = credential_error(credential::load_pem(
+    match credential::load_pem(
         b"not a certificate",
         &pki.read("p256.key"),
         &LoadOptions::default(),
-    ));
-    assert!(reason.contains("invalid certificate"), "{reason}");
+    ) {
+        Err(
+            error @ Error::InvalidCredential {
+                what: "certificate",
+                ..
+            },
+        ) => {
+            assert!(error.to_string().contains("invalid certificate"), "{error}");
+        }
+        other => panic!("expected InvalidCredential, got {other:?}"),
+    }
 }
 
 #[test]

@@ -232,3 +232,39 @@ fn the_aws_lc_backend_is_the_one_that_verifies() {
     let aws_lc = verify_detached_with(&cms, &[&content], &check(Backend::AwsLc)).unwrap();
     assert!(!aws_lc.signature_ok, "{aws_lc:#?}");
 }
+
+/// A decoding failure is typed and keeps the decoder's own error as its source.
+#[test]
+fn decoding_failures_keep_the_decoders_error_as_source() {
+    use std::error::Error as _;
+    let mut certificate = read("demo.cert.der");
+    certificate.truncate(certificate.len() / 2);
+    let error = parse_certificates(&certificate).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidCredential {
+                what: "certificate",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let source = error.source().expect("a source");
+    assert!(source.downcast_ref::<der::Error>().is_some(), "{source:?}");
+
+    // A PRIVATE KEY block holding SEQUENCE { INTEGER 0 }: PEM is fine, PKCS#8 is not.
+    let key = b"-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n";
+    let error = load_private_key(key, &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidCredential {
+                what: "PKCS#8 private key",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.source().is_some(), "{error:?}");
+}

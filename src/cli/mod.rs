@@ -3,6 +3,7 @@
 mod batch;
 mod credential_args;
 mod demo;
+mod extend;
 #[cfg(feature = "server")]
 mod serve;
 mod sign;
@@ -30,6 +31,9 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Sign many PDFs on all cores with one credential (outputs keep their file names).
     Batch(Box<batch::BatchArgs>),
+    /// PAdES B-LTA archive renewal: add validation data (DSS) for every signature and
+    /// timestamp, then a document timestamp.
+    Extend(extend::ExtendArgs),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
     /// Run the ESS API-3.0 compatible counter-signing service.
@@ -42,6 +46,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
+        Command::Extend(args) => extend::run(args),
         Command::Batch(args) => batch::run(*args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
@@ -49,10 +54,21 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", with_causes(e.as_ref()));
             ExitCode::from(2)
         }
     }
+}
+
+/// `error: cause: cause...`: library errors keep the decoder's error as their source.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;

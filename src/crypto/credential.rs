@@ -142,9 +142,7 @@ pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
 
 /// Certificate revocation lists from a PEM file (every `X509 CRL` block) or one DER CRL.
 pub fn crls_from_pem_or_der(bytes: &[u8]) -> Result<Vec<CertificateList>> {
-    let parse = |der: &[u8]| {
-        CertificateList::from_der(der).map_err(|e| Error::Credential(format!("invalid CRL: {e}")))
-    };
+    let parse = |der: &[u8]| CertificateList::from_der(der).map_err(Error::invalid("CRL"));
     if !looks_like_pem(bytes) {
         return Ok(vec![parse(bytes)?]);
     }
@@ -314,8 +312,7 @@ fn pem_blocks(pem: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
             .unwrap_or(after_end.len());
         let block_len = end.saturating_add(line_end);
         let block = from_begin.get(..block_len).unwrap_or_default();
-        let (label, der) = der::pem::decode_vec(block)
-            .map_err(|e| Error::Credential(format!("invalid PEM block: {e}")))?;
+        let (label, der) = der::pem::decode_vec(block).map_err(Error::invalid("PEM block"))?;
         blocks.push((label.to_owned(), Zeroizing::new(der)));
         rest = from_begin.get(block_len..).unwrap_or_default();
     }
@@ -335,7 +332,7 @@ fn pem_certificates(pem: &[u8]) -> Result<Vec<Certificate>> {
 }
 
 fn parse_certificate_der(der: &[u8]) -> Result<Certificate> {
-    Certificate::from_der(der).map_err(|e| Error::Credential(format!("invalid certificate: {e}")))
+    Certificate::from_der(der).map_err(Error::invalid("certificate"))
 }
 
 fn pem_private_key_pkcs8(pem: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
@@ -379,7 +376,7 @@ fn decrypt_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>
         Error::Credential("the private key is encrypted: a password is required".into())
     })?;
     let encrypted = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der)
-        .map_err(|e| Error::Credential(format!("invalid encrypted PKCS#8 key: {e}")))?;
+        .map_err(Error::invalid("encrypted PKCS#8 key"))?;
     let document = encrypted.decrypt(password).map_err(|_| {
         Error::Credential(
             "cannot decrypt the private key: wrong password (or damaged key file)".into(),
@@ -396,8 +393,8 @@ fn decrypt_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>
 }
 
 fn pkcs1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let key = rsa::PrivateKey::from_pkcs1_der(der)
-        .map_err(|e| Error::Credential(format!("invalid PKCS#1 RSA private key: {e}")))?;
+    let key =
+        rsa::PrivateKey::from_pkcs1_der(der).map_err(Error::invalid("PKCS#1 RSA private key"))?;
     let document = key
         .to_pkcs8_der()
         .map_err(|e| Error::Credential(format!("re-encoding the RSA private key: {e}")))?;
@@ -405,16 +402,15 @@ fn pkcs1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 fn sec1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let parsed = sec1::EcPrivateKey::try_from(der)
-        .map_err(|e| Error::Credential(format!("invalid SEC1 EC private key: {e}")))?;
+    let parsed =
+        sec1::EcPrivateKey::try_from(der).map_err(Error::invalid("SEC1 EC private key"))?;
     let curve = parsed.parameters.and_then(|p| p.named_curve());
-    let invalid = |e| Error::Credential(format!("invalid SEC1 EC private key: {e:?}"));
     let document = match curve {
         Some(SECP256R1) => p256::SecretKey::from_sec1_der(der)
-            .map_err(invalid)?
+            .map_err(Error::invalid("SEC1 EC private key"))?
             .to_pkcs8_der(),
         Some(SECP384R1) => p384::SecretKey::from_sec1_der(der)
-            .map_err(invalid)?
+            .map_err(Error::invalid("SEC1 EC private key"))?
             .to_pkcs8_der(),
         Some(other) => {
             return Err(Error::Credential(format!(
@@ -438,6 +434,6 @@ fn pkcs12_error(error: p12_keystore::error::Error) -> Error {
         P12::MacError(_) | P12::UnpadError => {
             Error::Credential("cannot open the PKCS#12 file: wrong password".into())
         }
-        other => Error::Credential(format!("invalid PKCS#12 file: {other}")),
+        other => Error::invalid("PKCS#12 file")(other),
     }
 }

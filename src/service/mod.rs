@@ -156,6 +156,9 @@ impl Service {
                 store.release_leases()?;
                 Arc::new(store)
             }
+            #[cfg(feature = "postgres")]
+            StoreLocation::Postgres(url) => Arc::new(store::PostgresStore::open(&url)?),
+            #[cfg(not(feature = "postgres"))]
             StoreLocation::Postgres(_) => {
                 return Err(ServiceError::Config(
                     "store = postgres://... needs a build with the `postgres` feature".into(),

@@ -35,8 +35,7 @@ impl fmt::Debug for RsaSigningKey {
 impl RsaSigningKey {
     /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding an RSA key of 2048..=4096 bits.
     pub fn from_pkcs8_der(der: &[u8], padding: RsaPadding) -> Result<Self> {
-        let key = RsaKeyPair::from_pkcs8(der)
-            .map_err(|e| Error::Credential(format!("invalid RSA private key: {e}")))?;
+        let key = RsaKeyPair::from_pkcs8(der).map_err(Error::invalid("RSA private key"))?;
         let bits = key.public_modulus_len().saturating_mul(8);
         check_rsa_signing_bits(bits)?;
         Ok(Self {
@@ -130,7 +129,7 @@ impl EcdsaSigningKey {
     /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding a P-256 or P-384 key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
         let info = pkcs8::PrivateKeyInfoRef::try_from(der)
-            .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+            .map_err(Error::invalid("PKCS#8 private key"))?;
         let curve_oid = info
             .algorithm
             .parameters_oid()
@@ -144,8 +143,8 @@ impl EcdsaSigningKey {
                 )))
             }
         };
-        let native = EcdsaKeyPair::from_pkcs8(algorithm, der)
-            .map_err(|e| Error::Credential(format!("invalid EC private key: {e}")))?;
+        let native =
+            EcdsaKeyPair::from_pkcs8(algorithm, der).map_err(Error::invalid("EC private key"))?;
         let other_digests = rustcrypto::EcdsaSigningKey::from_pkcs8_der(der)?;
         Ok(Self {
             curve,
@@ -215,7 +214,7 @@ impl Signer for EcdsaSigner {
 /// Loads any supported key from an unencrypted PKCS#8 `PrivateKeyInfo`.
 pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<Arc<dyn SigningKey>> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
-        .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+        .map_err(Error::invalid("PKCS#8 private key"))?;
     match info.algorithm.oid {
         RSA_ENCRYPTION => Ok(Arc::new(RsaSigningKey::from_pkcs8_der(
             pkcs8_der,

@@ -55,8 +55,7 @@ impl RsaSigningKey {
 
     /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding an RSA key.
     pub fn from_pkcs8_der(der: &[u8], padding: RsaPadding) -> Result<Self> {
-        let key = RsaPrivateKey::from_pkcs8_der(der)
-            .map_err(|e| Error::Credential(format!("invalid RSA private key: {e}")))?;
+        let key = RsaPrivateKey::from_pkcs8_der(der).map_err(Error::invalid("RSA private key"))?;
         Self::new(key, padding)
     }
 
@@ -170,12 +169,12 @@ impl EcdsaSigningKey {
     /// Loads an unencrypted PKCS#8 `PrivateKeyInfo` holding a P-256 or P-384 key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
         let info = pkcs8::PrivateKeyInfoRef::try_from(der)
-            .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+            .map_err(Error::invalid("PKCS#8 private key"))?;
         let curve = info
             .algorithm
             .parameters_oid()
             .map_err(|_| Error::Credential("EC private key without a named curve".into()))?;
-        let invalid = |e: pkcs8::Error| Error::Credential(format!("invalid EC private key: {e}"));
+        let invalid = Error::invalid::<pkcs8::Error>("EC private key");
         let key = match curve {
             SECP256R1 => EcdsaKey::P256(Arc::new(
                 p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(invalid)?,
@@ -253,7 +252,7 @@ impl Signer for EcdsaSigner {
 /// Loads any supported key from an unencrypted PKCS#8 `PrivateKeyInfo`.
 pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<Arc<dyn SigningKey>> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der)
-        .map_err(|e| Error::Credential(format!("invalid PKCS#8 private key: {e}")))?;
+        .map_err(Error::invalid("PKCS#8 private key"))?;
     match info.algorithm.oid {
         RSA_ENCRYPTION => Ok(Arc::new(RsaSigningKey::from_pkcs8_der(
             pkcs8_der,

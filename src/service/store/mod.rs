@@ -18,9 +18,13 @@
 //! not retried forever.
 
 mod blob;
+#[cfg(feature = "postgres")]
+mod postgres;
 pub mod private;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresStore;
 pub use blob::DirBlobStore;
 pub use sqlite::SqliteStore;
 
