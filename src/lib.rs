@@ -25,6 +25,7 @@
 pub mod cades;
 pub mod crypto;
 pub mod error;
+pub mod ltv;
 pub mod pdf;
 pub mod repair;
 #[cfg(feature = "server")]

@@ -3,6 +3,7 @@
 mod batch;
 mod credential_args;
 mod demo;
+mod extend;
 #[cfg(feature = "server")]
 mod serve;
 mod sign;
@@ -30,6 +31,9 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Sign many PDFs on all cores with one credential (outputs keep their file names).
     Batch(Box<batch::BatchArgs>),
+    /// PAdES B-LTA archive renewal: add validation data (DSS) for every signature and
+    /// timestamp, then a document timestamp.
+    Extend(extend::ExtendArgs),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
     /// Run the ESS API-3.0 compatible counter-signing service.
@@ -42,6 +46,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
+        Command::Extend(args) => extend::run(args),
         Command::Batch(args) => batch::run(*args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),

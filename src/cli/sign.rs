@@ -7,8 +7,12 @@ use clap::Args;
 use countersign::{sign_file, sign_pdf, SignOptions};
 
 use super::credential_args::CredentialArgs;
-use super::signature_args::SignatureArgs;
+use super::signature_args::{Level, SignatureArgs};
 use super::CliResult;
+use countersign::ltv::fetch::Fetcher;
+use countersign::ltv::{add_validation_data, RevocationSource};
+use countersign::sign::doc_timestamp::add_document_timestamp;
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct SignArgs {
@@ -46,11 +50,27 @@ impl SignArgs {
 pub fn run(args: SignArgs) -> CliResult {
     let key = args.credential.load()?;
     let options = args.options()?;
-    if args.signature.level()? > super::signature_args::Level::BT {
-        return Err("--level b-lt and b-lta are not available yet".into());
-    }
+    let level = args.signature.level()?;
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
-    let output_len = if options.repair {
+    let output_len = if level >= Level::BLt {
+        // The DSS and document timestamp are further updates of the signed bytes: in memory.
+        let input =
+            std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+        let signed = sign_pdf(&input, &key, &options).map_err(context)?;
+        let source = RevocationSource::Fetch(Fetcher {
+            timeout: Duration::from_secs(args.signature.tsa_timeout),
+        });
+        let mut out = add_validation_data(&signed, &source).map_err(context)?;
+        if level == Level::BLta {
+            let tsa = args
+                .signature
+                .tsa()?
+                .ok_or("--level b-lta needs --tsa URL")?;
+            out = add_document_timestamp(&out, tsa.as_ref()).map_err(context)?;
+        }
+        write_atomically(&args.output, &out)?;
+        out.len() as u64
+    } else if options.repair {
         // A repair rewrites the whole file, so it works in memory.
         let input =
             std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
@@ -72,7 +92,7 @@ pub fn run(args: SignArgs) -> CliResult {
 }
 
 /// Writes to a temporary file beside `path`, then renames: a crash never leaves half a PDF.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

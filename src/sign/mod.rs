@@ -4,7 +4,8 @@
 
 pub mod batch;
 pub mod byterange;
-mod field;
+pub mod doc_timestamp;
+pub(crate) mod field;
 mod page_tree;
 pub mod preflight;
 mod signature_dictionary;
@@ -221,14 +222,34 @@ pub(crate) fn prepare_update_reserving(
     if !options.allow_invalid_certificate {
         preflight::check_certificate(key, time)?;
     }
-    let doc = Document::parse_with_limits(pdf, &options.limits)?;
-    let (catalog_ref, catalog) = doc.catalog()?;
-    preflight::check_signable(&doc, &catalog)?;
-    let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let contents_len = match contents_len {
         Some(len) => len,
         None => contents_reservation(key, options)?,
     };
+    prepare_with(pdf, options, contents_len, SignatureKind::Signature)
+}
+
+/// What the new signature dictionary holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignatureKind {
+    /// `/Type /Sig`: a CMS signature.
+    Signature,
+    /// `/Type /DocTimeStamp`, `/SubFilter /ETSI.RFC3161`: an RFC 3161 token over the file.
+    DocumentTimestamp,
+}
+
+/// Plans the update for a signature dictionary of `kind` with `contents_len` bytes reserved.
+pub(crate) fn prepare_with(
+    pdf: &[u8],
+    options: &SignOptions,
+    contents_len: usize,
+    kind: SignatureKind,
+) -> Result<PreparedUpdate> {
+    let doc = Document::parse_with_limits(pdf, &options.limits)?;
+    let (catalog_ref, catalog) = doc.catalog()?;
+    preflight::check_signable(&doc, &catalog)?;
+    let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
+    let time = signing_time(options);
 
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
@@ -246,7 +267,7 @@ pub(crate) fn prepare_update_reserving(
     let placeholders = signature_dictionary::write_signature_dictionary(
         writer.buffer_mut(),
         options,
-        time,
+        (time, kind),
         contents_len,
     );
     writer.end_object();
@@ -277,7 +298,7 @@ pub(crate) fn prepare_update_reserving(
 /// `/ID`: the first part is kept (or made once, if the file has none); the second changes with
 /// every update (§14.4). Derived from the file's identity and the signing time, so a fixed time
 /// gives a reproducible output.
-fn file_id(doc: &Document<'_>, time: SystemTime) -> [Vec<u8>; 2] {
+pub(crate) fn file_id(doc: &Document<'_>, time: SystemTime) -> [Vec<u8>; 2] {
     let seconds = time
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos())

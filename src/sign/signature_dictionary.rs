@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::byterange::{write_placeholders, Placeholders};
-use super::{SignOptions, SubFilter};
+use super::{SignOptions, SignatureKind, SubFilter};
 use crate::pdf::writer::write_dict_entries;
 use crate::pdf::{Dict, Object};
 
@@ -12,10 +12,13 @@ use crate::pdf::{Dict, Object};
 pub fn write_signature_dictionary(
     buf: &mut Vec<u8>,
     options: &SignOptions,
-    signing_time: SystemTime,
+    (signing_time, kind): (SystemTime, SignatureKind),
     contents_len: usize,
 ) -> Placeholders {
-    let dict = entries(options, signing_time);
+    let dict = match kind {
+        SignatureKind::Signature => entries(options, signing_time),
+        SignatureKind::DocumentTimestamp => timestamp_entries(),
+    };
     buf.extend_from_slice(b"<<");
     write_dict_entries(buf, &dict);
     let placeholders = write_placeholders(buf, contents_len);
@@ -50,6 +53,16 @@ fn entries(options: &SignOptions, signing_time: SystemTime) -> Dict {
             );
         }
     }
+    dict.set("Prop_Build", prop_build());
+    dict
+}
+
+/// A document timestamp (ISO 32000-2 §12.8.5): the time is the token's, so no `/M`.
+fn timestamp_entries() -> Dict {
+    let mut dict = Dict::new();
+    dict.set("Type", Object::name("DocTimeStamp"));
+    dict.set("Filter", Object::name("Adobe.PPKLite"));
+    dict.set("SubFilter", Object::name("ETSI.RFC3161"));
     dict.set("Prop_Build", prop_build());
     dict
 }

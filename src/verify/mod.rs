@@ -4,7 +4,7 @@
 
 mod ber;
 mod byte_range;
-mod signature_fields;
+pub(crate) mod signature_fields;
 mod timestamp;
 
 use std::time::SystemTime;
@@ -82,7 +82,9 @@ impl VerifyReport {
     fn all(&self, verdict: impl Fn(&SignatureReport) -> bool) -> bool {
         !self.signatures.is_empty()
             && self.signatures.iter().all(verdict)
-            && self.newest().is_some_and(|s| s.covers_whole_file)
+            && self
+                .newest()
+                .is_some_and(|s| s.covers_whole_file || s.validation_data_only_after)
     }
 
     /// The newest signature (the one covering the longest revision).
@@ -93,7 +95,9 @@ impl VerifyReport {
     /// Objects changed by updates that no signature covers (Incremental Saving Attack surface).
     pub fn unsigned_changes(&self) -> &[String] {
         match self.newest() {
-            Some(newest) if !newest.covers_whole_file => &newest.modified_after,
+            Some(newest) if !newest.covers_whole_file && !newest.validation_data_only_after => {
+                &newest.modified_after
+            }
             _ => &[],
         }
     }
@@ -132,6 +136,10 @@ pub struct SignatureReport {
     pub modified_after: Vec<String>,
     /// How many cross-reference sections were appended after the signed revision.
     pub later_revisions: usize,
+    /// The later revisions only add validation data (PAdES B-LT): new objects, and the catalog
+    /// changed in nothing but `/DSS` (and `/Extensions`). Such an update cannot change what the
+    /// document shows, so it does not count as an unsigned change.
+    pub validation_data_only_after: bool,
     /// The message-digest attribute (or the encapsulated digest) matches the ByteRange bytes.
     pub digest_ok: bool,
     /// The CMS signature verifies with the embedded signer certificate's public key.
@@ -294,6 +302,9 @@ fn verify_field(
     report.signed_revision_len = ranges.signed_len() as u64;
     describe_later_updates(doc, &mut report, ranges.signed_len());
     if !report.covers_whole_file {
+        report.validation_data_only_after = only_validation_data(doc, &report, ranges.signed_len());
+    }
+    if !report.covers_whole_file && !report.validation_data_only_after {
         report.problems.push(format!(
             "the signature covers the first {} bytes; {} bytes were appended after signing \
              ({} later revision(s) redefining {})",
@@ -365,6 +376,45 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
             problems: vec![e.to_string()],
         },
     }
+}
+
+/// Whether everything after the signed revision is a DSS update: each redefined object that
+/// existed in the signed revision is its catalog, changed only in `/DSS` and `/Extensions`
+/// (new objects are unreachable except through those keys).
+fn only_validation_data(doc: &Document<'_>, report: &SignatureReport, signed_len: usize) -> bool {
+    // Bytes appended without a revision of their own are not a DSS update.
+    let ends_with_revision = doc.data().trim_ascii_end().ends_with(b"%%EOF");
+    if report.later_revisions == 0 || !ends_with_revision {
+        return false;
+    }
+    let Some(signed) = doc.data().get(..signed_len) else {
+        return false;
+    };
+    let (Ok(old), Ok((new_catalog_ref, new_catalog))) = (Document::parse(signed), doc.catalog())
+    else {
+        return false;
+    };
+    let Ok((old_catalog_ref, old_catalog)) = old.catalog() else {
+        return false;
+    };
+    if old_catalog_ref != new_catalog_ref {
+        return false;
+    }
+    let strip = |mut catalog: crate::pdf::Dict| {
+        catalog.remove(b"DSS");
+        catalog.remove(b"Extensions");
+        catalog
+    };
+    let catalog_name = format!("{} {} R", new_catalog_ref.num, new_catalog_ref.gen);
+    let existing_redefined = report.modified_after.iter().any(|name| {
+        name != &catalog_name
+            && name
+                .split(' ')
+                .next()
+                .and_then(|num| num.parse::<u32>().ok())
+                .is_some_and(|num| num < old.size())
+    });
+    !existing_redefined && strip(old_catalog) == strip(new_catalog)
 }
 
 /// Incremental saving: which objects the sections after the signed revision redefine.

@@ -36,7 +36,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 
-def spec(root, revocation):
+def spec(root, revocation, local_knowledge=None):
     policy = CertValidationPolicySpec(
         trust_manager=SimpleTrustManager.build(trust_roots=[root]),
         revinfo_policy=CertRevTrustPolicy(revocation),
@@ -48,6 +48,7 @@ def spec(root, revocation):
                 online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
                 certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
             ),
+            **({} if local_knowledge is None else {"local_knowledge": local_knowledge}),
         )
     )
 
@@ -60,7 +61,7 @@ def passed(result):
     return result is not None and str(result.ades_subindic).endswith("OK")
 
 
-async def describe(embedded, root):
+async def describe(embedded, root, reader):
     entry = {"field_name": embedded.field_name, "error": None}
     try:
         relaxed = spec(root, NO_REVOCATION)
@@ -82,8 +83,16 @@ async def describe(embedded, root):
         has_ts = ts is not None and bool(ts.intact and ts.valid and ts.trusted)
         entry["signature_ts"] = has_ts
         entry["signature_ts_time"] = None if ts is None else ts.timestamp.isoformat()
-        # LT: the same with revocation information required for every certificate, taken
-        # from the DSS only (LOCAL_ONLY fetching).
+        # LT: with-time validation with revocation information required for every
+        # certificate, taken from the DSS only (LOCAL_ONLY fetching).
+        dss = ades._dss_to_local_knowledge(reader)
+        lt = await ades.ades_with_time_validation(
+            embedded.signed_data,
+            spec(root, REQUIRE_REVINFO, dss).signature_validation_spec,
+            raw_digest=embedded.compute_digest(),
+        )
+        entry["lt"] = indication(lt)
+        # LTA: ETSI EN 319 102-1 §5.6.3 over the document timestamp chain.
         lta = await ades.ades_lta_validation(embedded, strict)
         entry["lta"] = indication(lta)
         entry["lta_ts_status"] = (
@@ -101,9 +110,9 @@ async def describe(embedded, root):
             level = "B-B"
         if level and has_ts and passed(with_time):
             level = "B-T"
-        if level == "B-T" and passed(lta):
+        if level == "B-T" and passed(lt):
             level = "B-LT"
-            if lta.oldest_evidence_record_timestamp is not None:
+            if passed(lta) and lta.oldest_evidence_record_timestamp is not None:
                 level = "B-LTA"
         entry["level"] = level
     except Exception as error:  # a verdict, not a crash
@@ -120,7 +129,7 @@ async def main():
         with open(pdf_path, "rb") as handle:
             reader = PdfFileReader(handle, strict=False)
             for embedded in reader.embedded_regular_signatures:
-                report["signatures"].append(await describe(embedded, root))
+                report["signatures"].append(await describe(embedded, root, reader))
             report["doc_timestamps"] = len(reader.embedded_timestamp_signatures)
     except Exception as error:
         report["error"] = f"{type(error).__name__}: {error}"

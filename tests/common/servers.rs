@@ -82,6 +82,8 @@ fn serve_connection(stream: TcpStream, handler: &Handler) {
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap_or("").to_owned();
         let path = parts.next().unwrap_or("").to_owned();
+        // HTTP/1.0 clients (NSS fetching a CRL) read until the server closes.
+        let mut close = request_line.trim_end().ends_with("HTTP/1.0");
         let mut content_length = 0usize;
         loop {
             let mut line = String::new();
@@ -96,6 +98,11 @@ fn serve_connection(stream: TcpStream, handler: &Handler) {
                 if name.eq_ignore_ascii_case("content-length") {
                     content_length = value.trim().parse().unwrap_or(0);
                 }
+                if name.eq_ignore_ascii_case("connection")
+                    && value.trim().eq_ignore_ascii_case("close")
+                {
+                    close = true;
+                }
             }
         }
         let mut body = vec![0u8; content_length.min(1 << 20)];
@@ -104,10 +111,13 @@ fn serve_connection(stream: TcpStream, handler: &Handler) {
         }
         let (status, content_type, answer) = handler(&method, &path, &body);
         let head = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-            answer.len()
+            "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{}\r\n",
+            answer.len(),
+            if close { "Connection: close\r\n" } else { "" }
         );
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer).is_err() {
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer).is_err() || close
+        {
+            let _ = writer.shutdown(Shutdown::Both);
             return;
         }
     }
@@ -187,7 +197,7 @@ impl OcspResponder {
             .arg("-index")
             .arg(path("ocsp-index.txt"))
             .arg("-port")
-            .arg(format!("127.0.0.1:{OCSP_PORT}"))
+            .arg(OCSP_PORT.to_string())
             .arg("-rsigner")
             .arg(path("ocsp-responder.cert.pem"))
             .arg("-rkey")

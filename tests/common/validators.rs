@@ -193,6 +193,11 @@ impl PdfsigReport {
 /// Runs `pdfsig -nssdir sql:<db> <path>` with a fresh NSS database that trusts only
 /// `trust_root_pem` (added with trust flags `CT,C,C`).
 pub fn pdfsig_verify(path: &Path, trust_root_pem: &Path) -> PdfsigReport {
+    pdfsig_verify_with(path, trust_root_pem, &[])
+}
+
+/// [`pdfsig_verify`] with extra pdfsig options (e.g. `-no-ocsp`).
+pub fn pdfsig_verify_with(path: &Path, trust_root_pem: &Path, options: &[&str]) -> PdfsigReport {
     let tools = require_tool("pdfsig").and_then(|pdfsig| Ok((pdfsig, require_tool("certutil")?)));
     let (pdfsig, certutil) = match tools {
         Ok(tools) => tools,
@@ -231,10 +236,10 @@ pub fn pdfsig_verify(path: &Path, trust_root_pem: &Path) -> PdfsigReport {
         combined_text(&added)
     );
 
-    let out = run(
-        &pdfsig,
-        [OsStr::new("-nssdir"), OsStr::new(&db), path.as_os_str()],
-    );
+    let mut args = vec![OsStr::new("-nssdir"), OsStr::new(&db)];
+    args.extend(options.iter().map(OsStr::new));
+    args.push(path.as_os_str());
+    let out = run(&pdfsig, args);
     let output = combined_text(&out);
     PdfsigReport {
         skipped: false,

@@ -1,0 +1,73 @@
+//! `countersign extend FILE -o OUT --tsa URL`: B-LT/B-LTA for an already signed file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use countersign::ltv::fetch::Fetcher;
+use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
+
+use super::sign::write_atomically;
+use super::signature_args::SignatureArgs;
+use super::CliResult;
+
+#[derive(Args)]
+pub struct ExtendArgs {
+    /// The signed PDF.
+    pub input: PathBuf,
+    /// Where to write the extended PDF (may be the input itself).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Offline mode: revocation data from these DER files (CRLs) instead of fetching.
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<PathBuf>,
+    /// Offline mode: DER OCSP responses to embed instead of fetching.
+    #[arg(long = "ocsp", value_name = "FILE")]
+    pub ocsps: Vec<PathBuf>,
+    /// Only add the DSS (B-LT), no document timestamp.
+    #[arg(long)]
+    pub no_timestamp: bool,
+    #[command(flatten)]
+    pub signature: SignatureArgs,
+}
+
+pub fn run(args: ExtendArgs) -> CliResult {
+    let input = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let source = if args.crls.is_empty() && args.ocsps.is_empty() {
+        RevocationSource::Fetch(Fetcher {
+            timeout: Duration::from_secs(args.signature.tsa_timeout),
+        })
+    } else {
+        RevocationSource::Offline(ValidationData {
+            crls: read_all(&args.crls)?,
+            ocsps: read_all(&args.ocsps)?,
+            ..ValidationData::default()
+        })
+    };
+    let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
+    let out = if args.no_timestamp {
+        add_validation_data(&input, &source).map_err(context)?
+    } else {
+        let tsa = args
+            .signature
+            .tsa()?
+            .ok_or("extend adds a document timestamp: give --tsa URL (or --no-timestamp)")?;
+        extend(&input, &source, tsa.as_ref()).map_err(context)?
+    };
+    write_atomically(&args.output, &out)?;
+    eprintln!(
+        "extended {} -> {} ({} bytes)",
+        args.input.display(),
+        args.output.display(),
+        out.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_all(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
+    paths
+        .iter()
+        .map(|path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display())))
+        .collect()
+}

@@ -1,0 +1,232 @@
+//! Fetching revocation data over HTTP(S): OCSP (RFC 6960 POST) from each certificate's AIA,
+//! else its CRL distribution point; the OCSP responder's own certificates are collected too.
+
+use std::time::Duration;
+
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode, Tagged};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, CrlDistributionPoints};
+use x509_cert::Certificate;
+
+use super::ocsp;
+use super::ValidationData;
+use crate::cades::timestamp::http::{http_agent, read_answer, unavailable};
+use crate::error::{Error, Result};
+
+/// `id-ad-ocsp` (RFC 5280 §4.2.2.1).
+const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+/// Chains with more certificates than this (responders included) are refused.
+const MAX_CERTIFICATES: usize = 64;
+
+/// Fetches revocation data for certificate chains.
+#[derive(Clone, Debug)]
+pub struct Fetcher {
+    /// Per request; past it the fetch fails with [`Error::Revocation`].
+    pub timeout: Duration,
+}
+
+impl Default for Fetcher {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Fetcher {
+    /// Every certificate in `certificates` plus revocation data for each one that is not a
+    /// self-issued root or an OCSP responder marked no-check. A certificate for which no
+    /// source answers is an error: the document would not reach B-LT.
+    pub fn collect(&self, certificates: &[Certificate]) -> Result<ValidationData> {
+        let agent = http_agent(self.timeout);
+        let mut known = certificates.to_vec();
+        let mut data = ValidationData::default();
+        let mut index = 0;
+        while let Some(certificate) = known.get(index).cloned() {
+            index = index.saturating_add(1);
+            if index > MAX_CERTIFICATES {
+                return Err(Error::Revocation(format!(
+                    "more than {MAX_CERTIFICATES} certificates to check"
+                )));
+            }
+            let der = certificate.to_der().map_err(der_error)?;
+            if !data.certs.contains(&der) {
+                data.certs.push(der);
+            }
+            if self_issued(&certificate) || no_check(&certificate) {
+                continue;
+            }
+            let issuer = issuer_of(&certificate, &known)?;
+            let responder_certs = self.revocation(&agent, &certificate, &issuer, &mut data)?;
+            for extra in responder_certs {
+                if !known.contains(&extra) {
+                    known.push(extra);
+                }
+            }
+        }
+        Ok(data)
+    }
+
+    /// Adds an OCSP response or a CRL for `certificate` to `data`; returns the OCSP
+    /// responder's certificates.
+    fn revocation(
+        &self,
+        agent: &ureq::Agent,
+        certificate: &Certificate,
+        issuer: &Certificate,
+        data: &mut ValidationData,
+    ) -> Result<Vec<Certificate>> {
+        let (ocsp_urls, crl_urls) = urls(certificate);
+        let mut failures = Vec::new();
+        for url in &ocsp_urls {
+            match self.ocsp(agent, url, certificate, issuer) {
+                Ok((response, answer)) => {
+                    if !data.ocsps.contains(&response) {
+                        data.ocsps.push(response);
+                    }
+                    return Ok(answer.certificates);
+                }
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        for url in &crl_urls {
+            match self.crl(agent, url) {
+                Ok(crl) => {
+                    if !data.crls.contains(&crl) {
+                        data.crls.push(crl);
+                    }
+                    return Ok(Vec::new());
+                }
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        Err(Error::Revocation(format!(
+            "no revocation data for {}: {}",
+            certificate.tbs_certificate().subject(),
+            if failures.is_empty() {
+                "it names no OCSP responder and no CRL".to_owned()
+            } else {
+                failures.join("; ")
+            }
+        )))
+    }
+
+    fn ocsp(
+        &self,
+        agent: &ureq::Agent,
+        url: &str,
+        certificate: &Certificate,
+        issuer: &Certificate,
+    ) -> Result<(Vec<u8>, ocsp::OcspAnswer)> {
+        let request = ocsp::request(certificate, issuer)?;
+        let response = agent
+            .post(url)
+            .header("Content-Type", "application/ocsp-request")
+            .send(&request[..])
+            .map_err(|e| as_revocation(unavailable(url, self.timeout, e)))?;
+        let body = read_answer(url, self.timeout, response).map_err(as_revocation)?;
+        let answer = ocsp::parse_response(&body)?;
+        if answer.status_of(certificate).is_none() {
+            return Err(Error::Revocation(format!(
+                "{url}: the OCSP answer does not cover the certificate asked about"
+            )));
+        }
+        Ok((body, answer))
+    }
+
+    fn crl(&self, agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
+        let response = agent
+            .get(url)
+            .call()
+            .map_err(|e| as_revocation(unavailable(url, self.timeout, e)))?;
+        let body = read_answer(url, self.timeout, response).map_err(as_revocation)?;
+        // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signature }; the
+        // validators parse the rest (x509-cert refuses v1 CRLs, which omit the version).
+        let crl = der::asn1::AnyRef::from_der(&body)
+            .map_err(|e| Error::Revocation(format!("{url}: not a DER CRL: {e}")))?;
+        if crl.tag() != der::Tag::Sequence {
+            return Err(Error::Revocation(format!("{url}: not a DER CRL")));
+        }
+        Ok(body)
+    }
+}
+
+fn as_revocation(error: Error) -> Error {
+    match error {
+        Error::TsaUnavailable(message) => Error::Revocation(message),
+        other => other,
+    }
+}
+
+fn self_issued(certificate: &Certificate) -> bool {
+    let tbs = certificate.tbs_certificate();
+    tbs.subject() == tbs.issuer()
+}
+
+fn no_check(certificate: &Certificate) -> bool {
+    certificate
+        .tbs_certificate()
+        .extensions()
+        .is_some_and(|extensions| {
+            extensions
+                .iter()
+                .any(|e| e.extn_id == ocsp::ID_PKIX_OCSP_NOCHECK)
+        })
+}
+
+fn issuer_of(certificate: &Certificate, known: &[Certificate]) -> Result<Certificate> {
+    let issuer_name = certificate.tbs_certificate().issuer();
+    known
+        .iter()
+        .find(|c| c.tbs_certificate().subject() == issuer_name && *c != certificate)
+        .cloned()
+        .ok_or_else(|| {
+            Error::Revocation(format!(
+                "the issuer of {} is not among the embedded certificates",
+                certificate.tbs_certificate().subject()
+            ))
+        })
+}
+
+/// The OCSP responder URLs (AIA) and CRL URLs (CRL distribution points), http(s) only.
+fn urls(certificate: &Certificate) -> (Vec<String>, Vec<String>) {
+    let tbs = certificate.tbs_certificate();
+    let mut ocsp_urls = Vec::new();
+    if let Ok(Some((_, aia))) = tbs.get_extension::<AuthorityInfoAccessSyntax>() {
+        for access in aia.0 {
+            if access.access_method == ID_AD_OCSP {
+                ocsp_urls.extend(uri(&access.access_location));
+            }
+        }
+    }
+    let mut crl_urls = Vec::new();
+    if let Ok(Some((_, points))) = tbs.get_extension::<CrlDistributionPoints>() {
+        for point in points.0 {
+            let DistributionPoint {
+                distribution_point: Some(DistributionPointName::FullName(names)),
+                ..
+            } = point
+            else {
+                continue;
+            };
+            crl_urls.extend(names.iter().filter_map(uri));
+        }
+    }
+    (ocsp_urls, crl_urls)
+}
+
+fn uri(name: &GeneralName) -> Option<String> {
+    match name {
+        GeneralName::UniformResourceIdentifier(uri) => {
+            let text = uri.as_str();
+            (text.starts_with("http://") || text.starts_with("https://")).then(|| text.to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn der_error(error: der::Error) -> Error {
+    Error::Revocation(error.to_string())
+}

@@ -1,0 +1,154 @@
+//! Long-term validation (PAdES B-LT and B-LTA, ETSI EN 319 142-1 §5.4): the certificates and
+//! revocation data (OCSP responses, CRLs) every signature and timestamp in the file needs, in a
+//! `/DSS` dictionary with a `/VRI` entry per signature, written in a further incremental update;
+//! then, for B-LTA, a document timestamp over it all ([`extend`]).
+//!
+//! Revocation data is fetched from the certificates' OCSP and CRL URLs (feature `tsa`) or
+//! supplied by the caller ([`RevocationSource::Offline`]).
+
+mod dss;
+#[cfg(feature = "tsa")]
+pub mod fetch;
+pub mod ocsp;
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::SignedData;
+use der::{Decode, Encode};
+use x509_cert::Certificate;
+
+use crate::cades::timestamp::{signature_timestamp_token, TimeStamper};
+use crate::error::{Error, Result};
+use crate::pdf::{Document, Object};
+
+/// Validation material, each item DER: certificates, OCSPResponses, CRLs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidationData {
+    pub certs: Vec<Vec<u8>>,
+    pub ocsps: Vec<Vec<u8>>,
+    pub crls: Vec<Vec<u8>>,
+}
+
+impl ValidationData {
+    /// Adds what `other` has that `self` lacks.
+    pub fn merge(&mut self, other: &ValidationData) {
+        for (mine, theirs) in [
+            (&mut self.certs, &other.certs),
+            (&mut self.ocsps, &other.ocsps),
+            (&mut self.crls, &other.crls),
+        ] {
+            for item in theirs {
+                if !mine.contains(item) {
+                    mine.push(item.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Where revocation data comes from.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum RevocationSource {
+    /// Only what the caller supplies (offline mode): it is added to every signature's VRI.
+    Offline(ValidationData),
+    /// OCSP (preferred) or CRL from the URLs in each certificate, over HTTP(S).
+    #[cfg(feature = "tsa")]
+    Fetch(fetch::Fetcher),
+}
+
+/// Adds a DSS with the validation data of every signature and timestamp in `pdf` (B-LT);
+/// `pdf` is a prefix of the result.
+pub fn add_validation_data(pdf: &[u8], source: &RevocationSource) -> Result<Vec<u8>> {
+    let doc = Document::parse(pdf)?;
+    let signatures = signature_contents(&doc)?;
+    if signatures.is_empty() {
+        return Err(Error::InvalidOption(
+            "the document has no signature to add validation data for".into(),
+        ));
+    }
+    let mut per_signature = Vec::with_capacity(signatures.len());
+    for contents in signatures {
+        let certificates = certificates_of(&contents)?;
+        let data = match source {
+            RevocationSource::Offline(data) => {
+                let mut all = own_certs(&certificates)?;
+                all.merge(data);
+                all
+            }
+            #[cfg(feature = "tsa")]
+            RevocationSource::Fetch(fetcher) => fetcher.collect(&certificates)?,
+        };
+        per_signature.push((contents, data));
+    }
+    dss::append(&doc, &per_signature)
+}
+
+/// Archive renewal (B-LTA): validation data for everything in the file, then a document
+/// timestamp over it. Run again before the last timestamp's TSA certificate expires.
+pub fn extend(pdf: &[u8], source: &RevocationSource, stamper: &dyn TimeStamper) -> Result<Vec<u8>> {
+    let with_dss = add_validation_data(pdf, source)?;
+    crate::sign::doc_timestamp::add_document_timestamp(&with_dss, stamper)
+}
+
+/// The `/Contents` bytes (with their padding: the VRI key hashes them) of every signature and
+/// document timestamp, in field order.
+fn signature_contents(doc: &Document<'_>) -> Result<Vec<Vec<u8>>> {
+    let fields = crate::verify::signature_fields::signature_fields(doc)?;
+    Ok(fields
+        .iter()
+        .filter_map(|field| {
+            field
+                .value
+                .get(b"Contents")
+                .and_then(Object::as_string_bytes)
+                .map(<[u8]>::to_vec)
+        })
+        .collect())
+}
+
+/// The certificates embedded in a signature's CMS and in its signature timestamp (or, for a
+/// document timestamp, in the token).
+fn certificates_of(contents: &[u8]) -> Result<Vec<Certificate>> {
+    let cms = crate::verify::first_der_element(contents)
+        .ok_or_else(|| Error::Cms("a /Contents value is not a DER element".into()))?;
+    let mut certificates = embedded_certificates(cms)?;
+    if let Ok(Some(token)) = signature_timestamp_token(cms) {
+        for certificate in embedded_certificates(&token)? {
+            if !certificates.contains(&certificate) {
+                certificates.push(certificate);
+            }
+        }
+    }
+    Ok(certificates)
+}
+
+pub(crate) fn embedded_certificates(cms: &[u8]) -> Result<Vec<Certificate>> {
+    let content_info =
+        ContentInfo::from_der(cms).map_err(|e: der::Error| Error::Cms(e.to_string()))?;
+    let signed: SignedData = content_info
+        .content
+        .decode_as()
+        .map_err(|e: der::Error| Error::Cms(e.to_string()))?;
+    Ok(signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            CertificateChoices::Certificate(certificate) => Some(certificate.clone()),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect())
+}
+
+fn own_certs(certificates: &[Certificate]) -> Result<ValidationData> {
+    let mut data = ValidationData::default();
+    for certificate in certificates {
+        data.certs.push(
+            certificate
+                .to_der()
+                .map_err(|e| Error::Cms(e.to_string()))?,
+        );
+    }
+    Ok(data)
+}
