@@ -17,8 +17,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::validators::{
-    openssl_cms_verify, pdfsig_verify, pyhanko_validate, qpdf_check, PdfsigReport, PyhankoReport,
-    Verdict,
+    openssl_cms_verify, pdfsig_verify, pyhanko_sign, pyhanko_validate, qpdf_check, PdfsigReport,
+    PyhankoReport, Verdict,
 };
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
@@ -168,9 +168,21 @@ struct FileResult {
     earlier: String,
     /// Per existing signature in the input: (field, pdfsig verdict, our verdict, note).
     verification: Vec<VerificationRow>,
+    /// pyHanko's difference analysis of each earlier signature, ours beside its own signer's.
+    pyhanko_diff: Vec<DiffRow>,
     /// Anything that makes the test fail.
     failures: Vec<String>,
     notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct DiffRow {
+    field: String,
+    /// Modification level and docmdp_ok after our update.
+    ours: String,
+    /// The same after pyHanko's own signature on the input (or why there is none).
+    reference: String,
+    no_worse: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -688,58 +700,8 @@ fn check_output(
             }
         }
         if let Some(before) = &baseline.pyhanko {
-            let mut kept = 0;
-            let mut was_valid = 0;
-            let was_ok = |s: &&common::PyhankoSignature| {
-                s.error.is_none() && s.intact && s.valid && s.docmdp_ok != Some(false)
-            };
-            for old in before.signatures.iter().filter(was_ok) {
-                was_valid += 1;
-                let after = pyhanko
-                    .signatures
-                    .iter()
-                    .find(|s| s.field_name == old.field_name);
-                let still = after.is_some_and(|s| s.intact && s.valid);
-                let modification_judged = after.is_some_and(|s| {
-                    s.docmdp_ok != Some(false)
-                        || s.coverage.as_deref() == Some("CONTIGUOUS_BLOCK_FROM_START")
-                });
-                let quirk = PYHANKO_DIFF_QUIRKS
-                    .iter()
-                    .find(|(file, _)| *file == result.file)
-                    .map(|(_, why)| *why);
-                let modification_judged = modification_judged || quirk.is_some();
-                if let (Some(why), true) =
-                    (quirk, after.is_some_and(|s| s.docmdp_ok == Some(false)))
-                {
-                    result.notes.push(format!(
-                        "pyHanko flags the update to {}: {why}",
-                        old.field_name
-                    ));
-                } else if after.is_some_and(|s| s.docmdp_ok == Some(false)) && modification_judged {
-                    // pyHanko ties a signature to a revision through the startxref value
-                    // after its signed bytes; when that value is off (a writer bug in the input)
-                    // it cannot review later revisions at all and calls them illegal.
-                    result.notes.push(format!(
-                        "pyHanko cannot tie {} to a revision (its startxref is off), so it flags any later update",
-                        old.field_name
-                    ));
-                }
-                if still && modification_judged {
-                    kept += 1;
-                } else {
-                    result.failures.push(format!(
-                        "pyHanko: earlier signature {} was intact and valid, now {after:?}",
-                        old.field_name
-                    ));
-                }
-            }
-            if !result.earlier.is_empty() {
-                result.earlier.push_str(", ");
-            }
-            result
-                .earlier
-                .push_str(&format!("pyHanko {kept}/{was_valid}"));
+            let reference = pyhanko_reference(before, input_path, output_path);
+            check_earlier_pyhanko(result, before, &pyhanko, reference.as_ref());
         }
     }
 
@@ -794,6 +756,131 @@ fn check_output(
             }
         }
     }
+}
+
+/// The field pyHanko's own signer adds in the reference output.
+const REFERENCE_FIELD: &str = "PyHankoReference";
+
+/// pyHanko's own incremental signature on the same input, validated: the yardstick for what an
+/// update may do to earlier signatures. `None` when no earlier signature was valid, or pyHanko
+/// refuses to sign the input.
+fn pyhanko_reference(
+    before: &PyhankoReport,
+    input_path: &Path,
+    output_path: &Path,
+) -> Option<Result<PyhankoReport, String>> {
+    if !before.signatures.iter().any(was_ok_before) {
+        return None;
+    }
+    let reference_path = output_path.with_file_name("pyhanko-reference.pdf");
+    match pyhanko_sign(input_path, &reference_path, REFERENCE_FIELD) {
+        Ok(true) => Some(Ok(pyhanko_validate(
+            &reference_path,
+            &common::root_ca_pem(),
+        ))),
+        Ok(false) => None,
+        Err(refusal) => Some(Err(refusal.lines().last().unwrap_or_default().to_string())),
+    }
+}
+
+fn was_ok_before(s: &common::PyhankoSignature) -> bool {
+    s.error.is_none() && s.intact && s.valid && s.docmdp_ok != Some(false)
+}
+
+/// pyHanko's modification levels, least change first; unknown last.
+fn modification_rank(level: Option<&str>) -> u8 {
+    match level {
+        Some("NONE") => 0,
+        Some("LTA_UPDATES") => 1,
+        Some("FORM_FILLING") => 2,
+        Some("ANNOTATIONS") => 3,
+        Some("OTHER") => 4,
+        _ => 5,
+    }
+}
+
+fn level_word(sig: &common::PyhankoSignature) -> String {
+    format!(
+        "{} (docmdp_ok {})",
+        sig.modification_level.as_deref().unwrap_or("?"),
+        sig.docmdp_ok.map_or("?".to_string(), |ok| ok.to_string())
+    )
+}
+
+/// Every earlier signature pyHanko found intact and valid before our update must stay intact and
+/// valid, and pyHanko's difference analysis must judge our update no worse than pyHanko's own
+/// signer on the same input: docmdp_ok, and a modification level no higher.
+fn check_earlier_pyhanko(
+    result: &mut FileResult,
+    before: &PyhankoReport,
+    after: &PyhankoReport,
+    reference: Option<&Result<PyhankoReport, String>>,
+) {
+    let mut kept = 0;
+    let mut was_valid = 0;
+    for old in before.signatures.iter().filter(|s| was_ok_before(s)) {
+        was_valid += 1;
+        let field = &old.field_name;
+        let Some(ours) = after.signatures.iter().find(|s| &s.field_name == field) else {
+            result.failures.push(format!(
+                "pyHanko: earlier signature {field} was intact and valid, now not listed"
+            ));
+            continue;
+        };
+        let theirs = match reference {
+            Some(Ok(report)) => report
+                .signatures
+                .iter()
+                .find(|s| &s.field_name == field)
+                .filter(|s| s.error.is_none()),
+            _ => None,
+        };
+        let quirk = PYHANKO_DIFF_QUIRKS
+            .iter()
+            .find(|(file, _)| *file == result.file)
+            .map(|(_, why)| *why);
+        let no_worse = match theirs {
+            Some(theirs) => {
+                (ours.docmdp_ok == Some(true) || theirs.docmdp_ok != Some(true))
+                    && modification_rank(ours.modification_level.as_deref())
+                        <= modification_rank(theirs.modification_level.as_deref())
+            }
+            // No reference: the update must be allowed outright, or the input is a known quirk.
+            None => ours.docmdp_ok == Some(true) || quirk.is_some(),
+        };
+        let reference_word = match (theirs, reference) {
+            (Some(theirs), _) => level_word(theirs),
+            (None, Some(Err(refusal))) => format!("pyHanko refuses to sign: {refusal}"),
+            _ => "no reference".to_string(),
+        };
+        result.pyhanko_diff.push(DiffRow {
+            field: field.clone(),
+            ours: level_word(ours),
+            reference: reference_word.clone(),
+            no_worse,
+        });
+        if let (Some(why), Some(false)) = (quirk, ours.docmdp_ok) {
+            result
+                .notes
+                .push(format!("pyHanko flags the update to {field}: {why}"));
+        }
+        if ours.intact && ours.valid && no_worse {
+            kept += 1;
+        } else {
+            result.failures.push(format!(
+                "pyHanko: earlier signature {field} after our update: intact={} valid={} {}; pyHanko's own signer: {reference_word}",
+                ours.intact,
+                ours.valid,
+                level_word(ours)
+            ));
+        }
+    }
+    if !result.earlier.is_empty() {
+        result.earlier.push_str(", ");
+    }
+    result
+        .earlier
+        .push_str(&format!("pyHanko {kept}/{was_valid}"));
 }
 
 /// Intact and cryptographically valid, trust aside (corpus signers are not in our trust store).
@@ -851,6 +938,37 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Each earlier signature pyHanko found intact and valid, as pyHanko's difference analysis
+/// judges it after our update and after pyHanko's own signer's update of the same input.
+fn pyhanko_diff_markdown(results: &[FileResult]) -> String {
+    let rows: Vec<(&str, &DiffRow)> = results
+        .iter()
+        .flat_map(|r| r.pyhanko_diff.iter().map(move |d| (r.file.as_str(), d)))
+        .collect();
+    let no_worse = rows.iter().filter(|(_, d)| d.no_worse).count();
+    let same = rows.iter().filter(|(_, d)| d.ours == d.reference).count();
+    let mut out = String::from("\n## Earlier signatures under pyHanko's difference analysis\n\n");
+    out.push_str(&format!(
+        "{} earlier signatures were intact and valid for pyHanko before our update. After it, {no_worse} are judged no worse than after pyHanko's own signer on the same input (docmdp_ok, and a modification level no higher); {same} get exactly the same verdict.\n\n",
+        rows.len()
+    ));
+    out.push_str(
+        "| file | field | after our update | after pyHanko's own signature | no worse |\n",
+    );
+    out.push_str("| --- | --- | --- | --- | --- |\n");
+    for (file, row) in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            cell(file),
+            cell(&row.field),
+            cell(&row.ours),
+            cell(&row.reference),
+            if row.no_worse { "yes" } else { "**NO**" }
+        ));
+    }
+    out
+}
+
 fn compatibility_markdown(results: &[FileResult]) -> String {
     let mut out = String::new();
     out.push_str(include_str!("corpus_compatibility_intro.md"));
@@ -903,6 +1021,7 @@ fn compatibility_markdown(results: &[FileResult]) -> String {
         "\nPanics: {panics}. Corrupt or rejected outputs: {corrupt}. Files with a broken earlier signature: {broken_earlier}.\n"
     ));
 
+    out.push_str(&pyhanko_diff_markdown(results));
     out.push_str("\n## Files\n\n");
     out.push_str("Validator columns judge our signature on the output (for a refused file: on the `--repair` output, if any). \"earlier\" counts the earlier signatures pdfsig / pyHanko found valid before signing that are still valid after.\n\n");
     out.push_str("| file | category | outcome | qpdf | pdfsig | pyHanko | openssl | countersign | earlier | notes |\n");

@@ -7,7 +7,8 @@ use std::process::Command;
 /// `name version [features]` of every normal dependency for the given feature flags.
 fn packages(feature_flags: &[&str]) -> Vec<String> {
     let output = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"])
+        // Not --offline: a fresh clone may lack a crate the build did not need (cargo fetches it).
+        .args(["tree", "-e", "normal", "--prefix", "none"])
         .args(["--format", "{p} [{f}]", "--manifest-path"])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .args(feature_flags)

@@ -200,8 +200,12 @@ impl Connection {
             _ = connection.as_mut() => {}
             () = self.slot.evict.notified() => {}
             () = async { drop(stopping.wait_for(|stop| *stop).await) } => {
-                connection.as_mut().graceful_shutdown();
-                let _ = connection.as_mut().await;
+                // Requests in progress finish; a connection without one (idle, or a head still
+                // trickling in) is closed at once rather than after its header timeout.
+                if self.slot.busy.load(Ordering::Acquire) > 0 {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.as_mut().await;
+                }
             }
         }
         self.table.remove(self.id);

@@ -102,7 +102,14 @@ impl Core {
             ApiError::not_found(format!("file {} no longer exists", task.file_id))
         })?;
         let signed = self.engine.sign(&pdf, &organization.key)?;
-        self.blobs.put(&task.result_file_id, &signed)?;
+        // Two runs of one task (the first one's lease expired while it was still signing) both get
+        // here: the first result stored is the one and only result, the other run records it.
+        if !self.blobs.put_new(&task.result_file_id, &signed)? {
+            let existing = self.blobs.get(&task.result_file_id)?.ok_or_else(|| {
+                ApiError::internal(format!("result {} vanished", task.result_file_id))
+            })?;
+            return Ok(record(existing.len()));
+        }
         Ok(record(signed.len()))
     }
 }

@@ -58,19 +58,13 @@ impl DirBlobStore {
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    // Makes the rename itself durable; directories can be fsynced through a read-only handle.
-    File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
-impl BlobStore for DirBlobStore {
-    fn put(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.put_streamed(id, &mut |out| Ok(out.write_all(bytes)?))
-            .map(|_| ())
-    }
-
-    fn put_streamed(&self, id: &str, write: &mut BlobWriter<'_>) -> Result<u64, StoreError> {
+impl DirBlobStore {
+    /// Writes a complete, fsynced temporary file for blob `id`: (temporary path, final path, length).
+    fn write_temp(
+        &self,
+        id: &str,
+        write: &mut BlobWriter<'_>,
+    ) -> Result<(PathBuf, PathBuf, u64), StoreError> {
         let target = self.path_of(id)?;
         let dir = target
             .parent()
@@ -89,16 +83,56 @@ impl BlobStore for DirBlobStore {
             file.sync_all()?;
             Ok(file.metadata()?.len())
         });
-        let len = match written {
-            Ok(len) => len,
+        match written {
+            Ok(len) => Ok((temp, target, len)),
             Err(error) => {
                 let _ = fs::remove_file(&temp);
-                return Err(error);
+                Err(error)
             }
-        };
+        }
+    }
+}
+
+fn sync_dir_of(target: &Path) -> Result<(), StoreError> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| StoreError::Corrupt("blob path has no folder".into()))?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    // Makes the rename itself durable; directories can be fsynced through a read-only handle.
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+impl BlobStore for DirBlobStore {
+    fn put(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.put_streamed(id, &mut |out| Ok(out.write_all(bytes)?))
+            .map(|_| ())
+    }
+
+    fn put_streamed(&self, id: &str, write: &mut BlobWriter<'_>) -> Result<u64, StoreError> {
+        let (temp, target, len) = self.write_temp(id, write)?;
         fs::rename(&temp, &target)?;
-        sync_dir(dir)?;
+        sync_dir_of(&target)?;
         Ok(len)
+    }
+
+    /// A hard link cannot replace an existing name: of two replicas finishing the same task, the
+    /// first result stays and the second learns it lost.
+    fn put_new(&self, id: &str, bytes: &[u8]) -> Result<bool, StoreError> {
+        let (temp, target, _) = self.write_temp(id, &mut |out| Ok(out.write_all(bytes)?))?;
+        let linked = fs::hard_link(&temp, &target);
+        let _ = fs::remove_file(&temp);
+        match linked {
+            Ok(()) => {
+                sync_dir_of(&target)?;
+                Ok(true)
+            }
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => Ok(false),
+            Err(error) => Err(error.into()),
+        }
     }
 
     fn open(&self, id: &str) -> Result<Option<BlobReader>, StoreError> {
@@ -176,6 +210,23 @@ mod tests {
         assert!(contents.contains(&first.get(&id).unwrap().unwrap()));
         // Only the foreign temporary file is left.
         assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn put_new_keeps_the_first_result_of_two_replicas() {
+        let dir = crate::service::testing::TempDir::new("blob-put-new");
+        let (first, second) = (
+            DirBlobStore::open(dir.path()).unwrap(),
+            DirBlobStore::open(dir.path()).unwrap(),
+        );
+        let id = random_id();
+        assert!(first.put_new(&id, b"first result").unwrap());
+        assert!(!second.put_new(&id, b"second result").unwrap());
+        assert_eq!(
+            second.get(&id).unwrap().as_deref(),
+            Some(&b"first result"[..])
+        );
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
     }
 
     fn contents_match(seen: &[u8]) -> bool {

@@ -215,6 +215,16 @@ pub struct BlobReader {
 pub trait BlobStore: Send + Sync {
     /// Stores `bytes` under `id` atomically: readers see the old content or the whole new one.
     fn put(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Stores `bytes` under `id` only if nothing is stored there yet; `Ok(false)`: something was,
+    /// and it is left as it is. (This default checks, then writes: an implementation shared by
+    /// several processes overrides it with an atomic create.)
+    fn put_new(&self, id: &str, bytes: &[u8]) -> Result<bool, StoreError> {
+        if self.get(id)?.is_some() {
+            return Ok(false);
+        }
+        self.put(id, bytes)?;
+        Ok(true)
+    }
     fn get(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn delete(&self, id: &str) -> Result<(), StoreError>;
 
