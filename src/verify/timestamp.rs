@@ -4,9 +4,8 @@
 //! links are checked: TSTInfo -> signature, ByteRange bytes -> messageImprint.
 
 use cms::content_info::ContentInfo;
-use cms::signed_data::SignedData;
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Tag, Tagged};
+use der::Decode;
 
 use crate::crypto::DigestAlgorithm;
 
@@ -15,18 +14,7 @@ pub fn tst_info(cms_der: &[u8]) -> Result<Vec<u8>, String> {
     let element = super::ber::to_definite_lengths(cms_der)
         .ok_or("the timestamp token is not a DER element")?;
     let info = ContentInfo::from_der(&element).map_err(|e| format!("timestamp token: {e}"))?;
-    let signed: SignedData = info
-        .content
-        .decode_as()
-        .map_err(|e| format!("timestamp token SignedData: {e}"))?;
-    let econtent = signed
-        .encap_content_info
-        .econtent
-        .ok_or("the timestamp token has no encapsulated TSTInfo")?;
-    if econtent.tag() != Tag::OctetString {
-        return Err("the timestamp token's eContent is not an OCTET STRING".into());
-    }
-    Ok(econtent.value().to_vec())
+    crate::cades::timestamp::asn1::encapsulated_tst_info(&info)
 }
 
 /// Checks TSTInfo.messageImprint against the bytes the ByteRange covers.
