@@ -8,14 +8,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
-use countersign::cades::signed_attributes::{single_value, ID_SIGNING_TIME};
-use countersign::cades::signing_certificate_v2::{
-    SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
-};
-use countersign::cades::{build_detached, reserved_len, verify_detached, CmsParams};
+use countersign::__private::cades::{build_detached, reserved_len, verify_detached, CmsParams};
+use countersign::__private::cades::{single_value, ID_SIGNING_TIME};
+use countersign::__private::cades::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
 use countersign::crypto::credential::{self, Backend, LoadOptions};
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
-use countersign::verify::ChainStatus;
+use countersign::ChainStatus;
 use countersign::Error;
 use der::{Decode, Encode};
 use x509_cert::time::Time;
@@ -815,7 +813,8 @@ fn backends_sign_and_verify_interchangeably() {
                         "RSA signatures are modulus-sized"
                     );
                 }
-                let algorithm = signer.scheme().signature_algorithm();
+                let algorithm =
+                    countersign::__private::crypto::signature_algorithm(signer.scheme());
                 for (name, verify) in &verifiers {
                     let context = format!("{backend:?} {:?} verified by {name}", signer.scheme());
                     assert!(
@@ -834,7 +833,7 @@ fn backends_sign_and_verify_interchangeably() {
 
 type VerifyFn = fn(
     &spki::SubjectPublicKeyInfoOwned,
-    &countersign::crypto::SignatureAlgorithm,
+    &countersign::__private::crypto::SignatureAlgorithm,
     &[u8],
     &[u8],
 ) -> Result<bool, Error>;
@@ -843,10 +842,13 @@ fn verifiers() -> Vec<(&'static str, VerifyFn)> {
     #[allow(unused_mut)]
     let mut verifiers: Vec<(&'static str, VerifyFn)> = vec![(
         "rustcrypto",
-        countersign::crypto::rustcrypto::verify_signature,
+        countersign::__private::crypto::rustcrypto_verify_signature,
     )];
     #[cfg(feature = "aws-lc")]
-    verifiers.push(("aws-lc", countersign::crypto::aws_lc::verify_signature));
+    verifiers.push((
+        "aws-lc",
+        countersign::__private::crypto::aws_lc_verify_signature,
+    ));
     verifiers
 }
 
