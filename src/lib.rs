@@ -27,6 +27,7 @@ pub mod crypto;
 pub mod error;
 pub mod ltv;
 pub(crate) mod pdf;
+mod problem;
 pub mod repair;
 #[cfg(feature = "server")]
 pub mod server;
@@ -43,7 +44,8 @@ pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::stream::{sign_file, SignedFile};
 pub use sign::{sign_pdf, SignOptions, SubFilter};
 pub use verify::{
-    verify_pdf, ChainStatus, SignatureReport, TimestampReport, VerifyOptions, VerifyReport,
+    verify_pdf, ChainStatus, EssProblem, Problem, SignatureReport, TimestampReport, VerifyOptions,
+    VerifyReport,
 };
 
 /// Internals the crate's own integration tests, benchmarks and fuzz targets reach into (the PDF
