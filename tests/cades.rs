@@ -972,8 +972,9 @@ fn ess_binding_detects_a_substituted_certificate() {
     assert!(
         report
             .problems
-            .iter()
-            .any(|p| *p == Problem::SigningCertificate(EssProblem::HashMismatch { v2: true })),
+            .contains(&Problem::SigningCertificate(EssProblem::HashMismatch {
+                v2: true
+            })),
         "{:?}",
         report.problems
     );
