@@ -14,22 +14,34 @@ pub enum Error {
     #[error("truncated PDF: {0}")]
     Truncated(String),
     /// The cross-reference data is wrong; we refuse rather than repair silently.
+    /// Damaged cross-reference at offset `offset`: `reason`.
     #[error("damaged cross-reference at offset {offset}: {reason}")]
-    DamagedXref { offset: u64, reason: String },
+    DamagedXref {
+        /// Byte offset in the file.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
     /// An object could not be parsed, or is not what the spec requires there.
     #[error("malformed object {object} at offset {offset}: {reason}")]
     MalformedObject {
         /// `"12 0 R"` style, or `"trailer"`.
         object: String,
+        /// Byte offset in the file.
         offset: u64,
+        /// What is wrong.
         reason: String,
     },
     /// A referenced object is missing from the cross-reference data.
     #[error("object {0} is referenced but not present in the cross-reference table")]
     MissingObject(String),
     /// The document is encrypted; signing encrypted files is not supported yet.
+    /// Document is encrypted with the `handler` security handler; signing encrypted documents is not supported.
     #[error("document is encrypted with the {handler} security handler; signing encrypted documents is not supported")]
-    Encrypted { handler: String },
+    Encrypted {
+        /// The `/Filter` of the encryption dictionary.
+        handler: String,
+    },
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
     #[error("document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification")]
     CertifiedNoChanges,
@@ -48,6 +60,7 @@ pub enum Error {
     InvalidCredential {
         /// What was being decoded: `certificate`, `PKCS#8 private key`, `PEM block`...
         what: &'static str,
+        /// The decoder's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
@@ -64,6 +77,7 @@ pub enum Error {
     XrefOffsetTooLarge {
         /// `"12 0 R"` style.
         object: String,
+        /// Byte offset in the file.
         offset: u64,
     },
     /// The signing key (software, HSM, KMS or remote) failed to sign.
@@ -76,8 +90,11 @@ pub enum Error {
     /// bomb, or a file beyond the configured bounds. `what` names the limit, `location` where.
     #[error("limit exceeded: {what} over {limit} at {location}")]
     LimitExceeded {
+        /// The limit (`Limits` field name or parser bound).
         what: &'static str,
+        /// The configured bound.
         limit: u64,
+        /// Where reading stopped (object or offset).
         location: String,
     },
     /// The signer certificate must not sign now: expired, not yet valid, or without a signing
@@ -91,6 +108,7 @@ pub enum Error {
     /// that the other documents are still signed.
     #[error("internal error (panic) while signing: {0}")]
     Panicked(String),
+    /// Reading or writing a file failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
     /// The time-stamping authority could not be reached, refused the connection, answered
@@ -105,7 +123,12 @@ pub enum Error {
     #[error(
         "the signature with its timestamp token needs {needed} bytes, {reserved} were reserved"
     )]
-    TimestampTooLarge { reserved: usize, needed: usize },
+    TimestampTooLarge {
+        /// Bytes reserved in `/Contents`.
+        reserved: usize,
+        /// Bytes the signature with its token needs.
+        needed: usize,
+    },
     /// Revocation data (OCSP, CRL) could not be fetched or is not usable.
     #[error("revocation data: {0}")]
     Revocation(String),
@@ -116,13 +139,21 @@ pub enum Error {
 #[non_exhaustive]
 pub enum TimestampProblem {
     /// PKIStatus other than granted / grantedWithMods.
+    /// The TSA answered status `status`: `text`.
     #[error("the TSA answered status {status}: {text}")]
-    Rejected { status: u8, text: String },
+    Rejected {
+        /// The PKIStatus.
+        status: u8,
+        /// The statusString texts, joined.
+        text: String,
+    },
     /// The answer is not a DER TimeStampResp with a token.
     #[error("malformed answer: {0}")]
     Malformed(String),
+    /// The token's messageImprint is not the one requested.
     #[error("the token's messageImprint is not the one requested")]
     ImprintMismatch,
+    /// The token's nonce is not the one requested.
     #[error("the token's nonce is not the one requested")]
     NonceMismatch,
     /// The TSA certificate lacks the id-kp-timeStamping extended key usage.
@@ -183,4 +214,5 @@ impl Error {
     }
 }
 
+/// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

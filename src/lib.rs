@@ -9,6 +9,7 @@
 //! - [`verify`]: signature verification with a structured report.
 
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 // The library reads untrusted files and requests: no panicking shortcuts and no unchecked
 // arithmetic anywhere in it (tests may use them). Where a bound is proven by hand, the allow
 // names it.
@@ -26,6 +27,9 @@ pub(crate) mod cades;
 pub mod crypto;
 pub mod error;
 pub mod ltv;
+// Internal: its items are reachable from outside only through `__private`, which is not public
+// API, so they need no documentation of their own.
+#[allow(missing_docs)]
 pub(crate) mod pdf;
 mod problem;
 pub mod repair;

@@ -35,11 +35,13 @@ pub enum Backend {
 
 /// How to load a key. `Debug` shows whether a password is set, never the password.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// Password of an encrypted PKCS#8 key (PKCS#12 passwords are passed separately).
     pub password: Option<String>,
     /// The signature scheme RSA keys produce.
     pub rsa_padding: RsaPadding,
+    /// The implementation that holds the key.
     pub backend: Backend,
 }
 

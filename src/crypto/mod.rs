@@ -1,6 +1,7 @@
 //! Keys and credentials. `signer` is the trait the engine uses; each backend is a folder with the
 //! same file names.
 
+#[allow(missing_docs)] // reachable from outside only through `__private`
 pub(crate) mod algorithm;
 #[cfg(feature = "aws-lc")]
 pub(crate) mod aws_lc;

@@ -28,9 +28,13 @@ use crate::pdf::{Document, Object};
 
 /// Validation material, each item DER: certificates, OCSPResponses, CRLs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValidationData {
+    /// DER certificates.
     pub certs: Vec<Vec<u8>>,
+    /// DER OCSPResponses.
     pub ocsps: Vec<Vec<u8>>,
+    /// DER CertificateLists (CRLs).
     pub crls: Vec<Vec<u8>>,
 }
 

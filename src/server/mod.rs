@@ -290,6 +290,7 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -356,6 +357,7 @@ pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHan
 
 /// What `countersign serve` needs.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServeSettings {
     /// `host:port`.
     pub listen: String,

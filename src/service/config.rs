@@ -52,8 +52,10 @@ use super::error::ServiceError;
 /// Requests per second per action and organisation when the configuration names no other.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
+/// A service configuration, read from TOML ([`ServiceConfig::load`]).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ServiceConfig {
     /// Threads that sign asynchronous tasks; `None`: one per core. With 0, asynchronous tasks are
     /// accepted and recorded but only run by a later start with workers (used by the tests).
@@ -90,8 +92,10 @@ pub struct ServiceConfig {
     /// process every time must not be retried forever).
     #[serde(default = "default_task_max_attempts")]
     pub task_max_attempts: u32,
+    /// The organisations that sign.
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
+    /// The employees who act for them.
     #[serde(default)]
     pub employees: Vec<EmployeeConfig>,
 }
@@ -107,6 +111,7 @@ pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
 /// short.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest request body; a larger one is refused with `RequestSizeLimitExceeded` before it is
     /// read (by Content-Length) or as soon as it grows past the limit.
@@ -189,6 +194,7 @@ fn default_task_max_attempts() -> u32 {
 
 /// Where the metadata lives, from `store`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreLocation {
     /// The embedded SQLite database in the data folder.
     Sqlite,
@@ -196,10 +202,14 @@ pub enum StoreLocation {
     Postgres(String),
 }
 
+/// An organisation: its signing credential, quota and API keys.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OrganizationConfig {
+    /// The organisation id requests name (`Agent.ProxyOrganizationId`, the employee's organisation).
     pub id: String,
+    /// Display name.
     #[serde(default)]
     pub name: String,
     /// The group main organisation allowed to act for this one through `Agent.ProxyOrganizationId`.
@@ -207,6 +217,7 @@ pub struct OrganizationConfig {
     /// Initial signature balance, applied when the organisation is first seen by the store.
     #[serde(default)]
     pub quota: u64,
+    /// The organisation's signing credential.
     pub credential: CredentialConfig,
     /// The organisation's API keys: requests signed with one act for any of its employees.
     #[serde(default)]
@@ -216,6 +227,7 @@ pub struct OrganizationConfig {
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CredentialConfig {
     /// PEM certificates, the signer's and its issuers.
     pub certificates: Option<PathBuf>,
@@ -227,8 +239,10 @@ pub struct CredentialConfig {
     pub password: Option<String>,
 }
 
+/// What an employee may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Permission {
     /// UploadFiles.
     Upload,
@@ -240,13 +254,19 @@ pub enum Permission {
     Download,
 }
 
+/// An employee of an organisation, named as `Operator.UserId`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EmployeeConfig {
+    /// The id requests name as `Operator.UserId`.
     pub user_id: String,
+    /// The id of the employee's organisation.
     pub organization: String,
+    /// Display name.
     #[serde(default)]
     pub name: String,
+    /// The actions the employee may call.
     #[serde(default)]
     pub permissions: Vec<Permission>,
     /// An inactive employee (left, or not yet joined) cannot be named as operator.
@@ -264,8 +284,11 @@ fn default_active() -> bool {
 /// A SecretId/SecretKey pair of an organisation.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SecretConfig {
+    /// The SecretId.
     pub id: String,
+    /// The SecretKey.
     pub key: String,
 }
 

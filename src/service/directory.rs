@@ -13,7 +13,6 @@ use crate::crypto::CertifiedKey;
 #[derive(Clone, Debug)]
 pub struct Organization {
     pub id: String,
-    pub name: String,
     /// The group main organisation that may act for this one.
     pub parent: Option<String>,
     pub key: CertifiedKey,
@@ -21,7 +20,6 @@ pub struct Organization {
 
 #[derive(Clone, Debug)]
 pub struct Employee {
-    pub user_id: String,
     pub organization: String,
     pub permissions: HashSet<Permission>,
     pub active: bool,
@@ -30,7 +28,6 @@ pub struct Employee {
 /// The authorised context of one call: who calls, and for which organisation.
 #[derive(Clone, Debug)]
 pub struct Acting<'a> {
-    pub employee: &'a Employee,
     /// The organisation whose files and certificate the call uses: the employee's own, or the
     /// sub-organisation named by `Agent.ProxyOrganizationId`.
     pub organization: &'a Organization,
@@ -63,7 +60,6 @@ impl Directory {
                 organization.id.clone(),
                 Organization {
                     id: organization.id.clone(),
-                    name: organization.name.clone(),
                     parent: organization.parent.clone(),
                     key,
                 },
@@ -79,7 +75,6 @@ impl Directory {
             directory.employees.insert(
                 employee.user_id.clone(),
                 Employee {
-                    user_id: employee.user_id.clone(),
                     organization: employee.organization.clone(),
                     permissions: employee.permissions.iter().copied().collect(),
                     active: employee.active,
@@ -183,10 +178,7 @@ impl Directory {
                 })?
             }
         };
-        Ok(Acting {
-            employee,
-            organization,
-        })
+        Ok(Acting { organization })
     }
 }
 

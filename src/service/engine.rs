@@ -9,6 +9,7 @@ use crate::verify::{VerifyOptions, VerifyReport};
 
 /// Signs and verifies PDF files.
 pub trait Engine: Send + Sync {
+    /// Signs `pdf` with `key`.
     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error>;
     /// Verifies trusting `trust_roots` (the service's: its organisations' CA chains and the
     /// configured roots).
@@ -18,7 +19,9 @@ pub trait Engine: Send + Sync {
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct PdfEngine {
+    /// How every document is signed.
     pub sign_options: SignOptions,
     /// Base verification options; the service's trust roots are added to `trust_roots`.
     pub verify_options: VerifyOptions,

@@ -44,7 +44,7 @@ pub use self::auth::SignedRequest;
 use self::config::StoreLocation;
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::demo::load_config_keys;
-pub use self::directory::Directory;
+pub(crate) use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
 use self::host::HostPolicy;
@@ -90,9 +90,13 @@ impl std::fmt::Debug for Service {
 }
 
 /// A downloadable file, opened for reading.
+#[non_exhaustive]
 pub struct DownloadStream {
+    /// The file's name.
     pub name: String,
+    /// Its length in bytes.
     pub len: u64,
+    /// Its bytes.
     pub reader: Box<dyn std::io::Read + Send>,
 }
 
@@ -107,8 +111,11 @@ impl std::fmt::Debug for DownloadStream {
 
 /// A downloadable file.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Download {
+    /// The file's name.
     pub name: String,
+    /// Its bytes.
     pub bytes: Vec<u8>,
 }
 

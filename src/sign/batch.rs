@@ -32,9 +32,22 @@ where
 
 /// One file to sign and where its signed copy goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileJob {
+    /// The PDF to sign.
     pub input: PathBuf,
+    /// Where the signed file goes (written atomically).
     pub output: PathBuf,
+}
+
+impl FileJob {
+    /// Signs `input` into `output`.
+    pub fn new(input: impl Into<PathBuf>, output: impl Into<PathBuf>) -> Self {
+        Self {
+            input: input.into(),
+            output: output.into(),
+        }
+    }
 }
 
 /// Signs files on disk with [`sign_file`](super::stream::sign_file) (memory independent of file sizes); `results[i]`

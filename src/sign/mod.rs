@@ -23,6 +23,7 @@ use byterange::Placeholders;
 
 /// The `/SubFilter` of the signature dictionary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SubFilter {
     /// `/ETSI.CAdES.detached`: PAdES baseline; no signing-time attribute.
     #[default]
@@ -33,14 +34,21 @@ pub enum SubFilter {
 
 /// Everything a caller can choose about one signature.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct SignOptions {
+    /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
+    /// The digest of the document and of the signed attributes.
     pub digest: DigestAlgorithm,
     /// `None` signs with the current time; a fixed time makes the output byte-identical across runs.
     pub signing_time: Option<SystemTime>,
+    /// `/Reason` of the signature dictionary.
     pub reason: Option<String>,
+    /// `/Location`.
     pub location: Option<String>,
+    /// `/ContactInfo`.
     pub contact_info: Option<String>,
+    /// `/Name` (the signer's name as shown by readers).
     pub name: Option<String>,
     /// 0-based index of the page that carries the invisible widget.
     pub page_index: usize,

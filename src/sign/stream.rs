@@ -24,8 +24,11 @@ const CHUNK: usize = 1 << 20;
 
 /// What [`sign_file`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedFile {
+    /// Bytes of the input.
     pub input_len: u64,
+    /// Bytes of the signed file.
     pub output_len: u64,
     /// The signature field that holds the new signature.
     pub field_name: String,

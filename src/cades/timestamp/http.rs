@@ -19,7 +19,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to reach one TSA.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct TsaConfig {
+    /// The TSA's URL (`http://` or `https://`).
     pub url: String,
     /// For the whole exchange (connect, send, answer); past it: [`Error::TsaUnavailable`].
     pub timeout: Duration,
@@ -30,10 +32,13 @@ pub struct TsaConfig {
     /// Roots the TSA certificate must chain to; empty: the chain is not checked at signing
     /// (it still is when the signature is verified).
     pub trust_roots: Vec<Certificate>,
+    /// The digest of the messageImprint.
     pub digest: DigestAlgorithm,
 }
 
 impl TsaConfig {
+    /// A configuration for `url` with the defaults: [`DEFAULT_TIMEOUT`], no authentication, no
+    /// trust roots (the token is checked but its TSA chain is not), SHA-256.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -71,11 +76,13 @@ pub struct HttpTsa {
 }
 
 impl HttpTsa {
+    /// A client for the TSA `config` describes.
     pub fn new(config: TsaConfig) -> Self {
         let agent = http_agent(config.timeout);
         Self { config, agent }
     }
 
+    /// The configuration it was built with.
     pub fn config(&self) -> &TsaConfig {
         &self.config
     }
