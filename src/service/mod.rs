@@ -77,6 +77,19 @@ pub(crate) struct Core {
 }
 
 /// The service: one per process, shared by reference between request threads.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use std::sync::Arc;
+/// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+///
+/// let config = ServiceConfig::load(Path::new("/etc/countersign/service.toml"))?;
+/// let keys = load_config_keys(&config)?; // each organisation's signing credential
+/// let service = Service::open(&config, keys, Path::new("/var/lib/countersign"), Arc::new(PdfEngine::default()))?;
+/// // Serve it with `countersign::server::spawn` (feature `server`), or call it directly:
+/// let answer = service.call("employee-1", "DescribeFileUrls", br#"{"BusinessType":"DOC","BusinessIds":["x"]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Service {
     core: Arc<Core>,
     // Declared after `core` but dropped explicitly first in Drop, see below.

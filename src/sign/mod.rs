@@ -111,6 +111,25 @@ impl PreparedUpdate {
 
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
 /// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_pdf, SignOptions};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// let mut options = SignOptions::default();
+/// options.reason = Some("Approved".into());
+/// options.signing_time = Some(UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+/// let signed = sign_pdf(&pdf, &key, &options)?;
+/// assert!(signed.starts_with(&pdf));
+/// assert_eq!(signed, sign_pdf(&pdf, &key, &options)?); // fixed time: byte-identical output
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     sign_pdf_reserving(pdf, key, options, None)
 }

@@ -33,7 +33,7 @@ pub struct VerifyOptions {
     /// signed is [`ChainStatus::Revoked`].
     pub crls: Vec<CertificateList>,
     /// The current time; `None`: the system clock. Certificates are judged at this time unless a
-    /// verified signature timestamp supplies one (see [`crate::cades::validation_time`]).
+    /// verified signature timestamp supplies its genTime ([`SignatureReport::validation_time`]).
     pub now: Option<SystemTime>,
     /// The crypto backend that verifies signatures (the same provider that signs: with feature
     /// `aws-lc`, [`Backend::AwsLc`](crate::crypto::Backend) verifies too).
@@ -220,6 +220,27 @@ pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
 }
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::crypto::credential::trust_roots_from_pem;
+/// use countersign::{sign_pdf, verify_pdf, ChainStatus, SignOptions, VerifyOptions};
+///
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
+/// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::trusting(roots))?;
+/// assert!(report.all_valid());
+/// assert_eq!(report.signatures[0].chain, ChainStatus::Trusted);
+///
+/// // Without trust roots nothing is trusted; integrity alone is an explicit opt-in.
+/// let untrusted = verify_pdf(&signed, &VerifyOptions::default())?;
+/// assert!(!untrusted.all_valid() && untrusted.all_valid_ignoring_trust());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let fields = signature_fields::signature_fields(&doc)?;

@@ -37,7 +37,7 @@ pub struct TsaConfig {
 }
 
 impl TsaConfig {
-    /// A configuration for `url` with the defaults: [`DEFAULT_TIMEOUT`], no authentication, no
+    /// A configuration for `url` with the defaults: a 10-second timeout, no authentication, no
     /// trust roots (the token is checked but its TSA chain is not), SHA-256.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
@@ -69,6 +69,19 @@ impl std::fmt::Debug for TsaConfig {
 }
 
 /// A TSA reached over HTTP(S).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use countersign::timestamp::{HttpTsa, TsaConfig};
+/// use countersign::SignOptions;
+///
+/// let mut config = TsaConfig::new("http://timestamp.example.com/tsa");
+/// config.timeout = Duration::from_secs(5);
+/// config.basic_auth = Some(("user".into(), "password".into()));
+/// let mut options = SignOptions::default();
+/// options.timestamp = Some(Arc::new(HttpTsa::new(config))); // PAdES B-T
+/// ```
 #[derive(Debug)]
 pub struct HttpTsa {
     config: TsaConfig,
