@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod ids;
+pub mod pades;
 pub mod pages;
 pub mod params;
 pub mod rate_limit;
