@@ -27,6 +27,7 @@ pub mod crypto;
 pub mod error;
 pub mod ltv;
 pub mod pdf;
+mod problem;
 pub mod repair;
 #[cfg(feature = "server")]
 pub mod server;

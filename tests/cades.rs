@@ -15,7 +15,7 @@ use countersign::cades::signing_certificate_v2::{
 use countersign::cades::{build_detached, reserved_len, verify_detached, CmsParams};
 use countersign::crypto::credential::{self, Backend, LoadOptions};
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
-use countersign::verify::ChainStatus;
+use countersign::verify::{ChainStatus, EssProblem, Problem};
 use countersign::Error;
 use der::{Decode, Encode};
 use x509_cert::time::Time;
@@ -353,6 +353,7 @@ fn check_round_trip(pki: &Pki, tag: &str, key: &CertifiedKey, digest: DigestAlgo
         "{tag}: tampered data: {:?}",
         bad.problems
     );
+    assert_eq!(bad.problems, [Problem::DigestMismatch], "{tag}");
 }
 
 #[test]
@@ -728,7 +729,9 @@ fn chain_evaluation_reports_untrusted_paths() {
     let later = SystemTime::now() + Duration::from_secs(400 * 86_400);
     let report = verify_detached(&cms, &[data], &pki.roots(), Some(later)).unwrap();
     match &report.chain {
-        ChainStatus::Untrusted(why) => assert!(why.contains("expired"), "{why}"),
+        ChainStatus::Untrusted(Problem::CertificateExpired { at, not_after, .. }) => {
+            assert_eq!((*at, Some(*not_after)), (later, report.signer_not_after))
+        }
         other => panic!("expected expiry, got {other:?}"),
     }
     assert!(report.signer_not_after.unwrap() < later);
@@ -759,6 +762,7 @@ fn bad_signatures_are_reported_and_garbage_is_an_error() {
         "{:?}",
         report.problems
     );
+    assert!(report.problems.contains(&Problem::SignatureInvalid));
 
     for garbage in [
         &b""[..],
@@ -968,8 +972,9 @@ fn ess_binding_detects_a_substituted_certificate() {
     assert!(
         report
             .problems
-            .iter()
-            .any(|p| p.contains("signing-certificate-v2")),
+            .contains(&Problem::SigningCertificate(EssProblem::HashMismatch {
+                v2: true
+            })),
         "{:?}",
         report.problems
     );

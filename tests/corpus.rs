@@ -905,7 +905,10 @@ fn compare_verification(
         let (ours_word, ours_valid) = match mine {
             None => ("not listed".to_string(), false),
             Some(s) if intact(s) => ("valid".to_string(), true),
-            Some(s) => (format!("invalid: {}", s.problems.join("; ")), false),
+            Some(s) => {
+                let problems: Vec<String> = s.problems.iter().map(ToString::to_string).collect();
+                (format!("invalid: {}", problems.join("; ")), false)
+            }
         };
         let explanation = EXPLAINED_DISAGREEMENTS
             .iter()

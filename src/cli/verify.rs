@@ -104,6 +104,7 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         ChainStatus::Trusted => "trusted".to_string(),
         ChainStatus::Untrusted(why) => format!("untrusted: {why}"),
         ChainStatus::Revoked(why) => format!("revoked: {why}"),
+        other => format!("{other:?}"),
     };
     println!("  chain: {chain}");
     for problem in &s.problems {

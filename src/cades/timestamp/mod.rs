@@ -23,10 +23,10 @@ use self::asn1::{
     MessageImprint, TimeStampReq, TimeStampResp, TstInfo, ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
     ID_KP_TIME_STAMPING,
 };
-use super::verify::{verify_detached, CmsVerification};
+use super::verify::{verify_signed_data, CmsVerification, Content, PathCheck};
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Result, TimestampProblem};
-use crate::verify::ChainStatus;
+use crate::problem::ChainStatus;
 
 /// Bytes an unsigned-attributes field with one token attribute adds around the token, plus the
 /// growth of the enclosing length headers.
@@ -146,9 +146,7 @@ impl TokenVerification {
             )));
         }
         if !(self.cms.digest_ok && self.cms.signature_ok) {
-            return Err(problem(TimestampProblem::BadSignature(
-                self.cms.problems.join("; "),
-            )));
+            return Err(problem(TimestampProblem::BadSignature(self.cms.problems)));
         }
         if let ChainStatus::Untrusted(why) | ChainStatus::Revoked(why) = &self.cms.chain {
             return Err(problem(TimestampProblem::Untrusted(why.clone())));
@@ -171,9 +169,13 @@ pub fn verify_token(
         .map_err(|e| problem(TimestampProblem::Malformed(e)))?;
     let tst_info =
         TstInfo::from_der(&tst_der).map_err(|e| problem(TimestampProblem::Malformed(e)))?;
-    let mut cms = verify_detached(token, &[&tst_der], trust_roots, Some(tst_info.gen_time))?;
-    // Encapsulated content is what a timestamp token is.
-    cms.problems.retain(|p| !p.contains("encapsulates content"));
+    let check = PathCheck {
+        trust_roots,
+        crls: &[],
+        at: tst_info.gen_time,
+        backend: crate::crypto::Backend::default(),
+    };
+    let cms = verify_signed_data(token, &[&tst_der], &check, Content::Encapsulated)?;
     let eku_ok = cms.signer_certificate.as_ref().is_some_and(is_timestamping);
     let imprint_ok = match data {
         None => true,
