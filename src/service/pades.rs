@@ -29,7 +29,7 @@ use super::error::ServiceError;
 use crate::cades::timestamp::http::{HttpTsa, TsaConfig};
 use crate::cades::timestamp::TimeStamper;
 use crate::crypto::CertifiedKey;
-use crate::ltv::fetch::Fetcher;
+use crate::ltv::Fetcher;
 use crate::ltv::{add_validation_data, RevocationSource, ValidationData};
 use crate::sign::doc_timestamp::add_document_timestamp;
 use crate::sign::SignOptions;
