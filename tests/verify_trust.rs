@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use countersign::crypto::credential::{crls_from_pem_or_der, load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
-use countersign::verify::{ChainStatus, Problem, SignatureReport, VerifyReport};
 use countersign::{
     sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, SubFilter, VerifyOptions,
 };
+use countersign::{ChainStatus, Problem, SignatureReport, VerifyReport};
 
 /// 2026-01-01: inside the demo PKI's validity, after trust-expired's.
 const IN_DEMO_VALIDITY: u64 = 1_767_225_600;
@@ -360,7 +360,7 @@ mod support;
 mod service {
     use super::*;
     use base64::Engine as _;
-    use countersign::service::demo::load_config_keys;
+    use countersign::service::load_config_keys;
     use countersign::service::{PdfEngine, Service, ServiceConfig};
     use serde_json::json;
     use std::net::TcpListener;

@@ -51,12 +51,24 @@ pub trait TimeStamper: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// A request and the nonce it carries, to check the answer against.
+/// An RFC 3161 TimeStampReq and what its answer is checked against (imprint, nonce): what a
+/// [`TimeStamper`] over another transport than HTTP sends and checks.
+///
+/// ```
+/// use countersign::timestamp::TimestampRequest;
+/// use countersign::DigestAlgorithm;
+///
+/// let imprint = [0x5a; 32]; // the SHA-256 of the data to timestamp
+/// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &imprint, &[1, 2, 3, 4])?;
+/// assert_eq!(request.der()[0], 0x30); // a DER SEQUENCE, to send to the TSA
+/// // ... send `request.der()`, then `request.check_response(&answer, &tsa_roots)?` gives the token
+/// # Ok::<(), countersign::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TimestampRequest {
-    pub der: Vec<u8>,
-    pub imprint: MessageImprint,
-    pub nonce: Int,
+    der: Vec<u8>,
+    imprint: MessageImprint,
+    nonce: Int,
 }
 
 impl TimestampRequest {
@@ -81,6 +93,11 @@ impl TimestampRequest {
             imprint,
             nonce,
         })
+    }
+
+    /// The DER TimeStampReq to send.
+    pub fn der(&self) -> &[u8] {
+        &self.der
     }
 
     /// Checks a TimeStampResp against this request (RFC 3161 §2.4.2): status, imprint, nonce,
