@@ -107,7 +107,7 @@ pub mod timestamp;
 pub(crate) mod verify;
 
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
-pub use error::{Error, Result, TimestampProblem};
+pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use pdf::Limits;
 pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::stream::{sign_file, SignedFile};

@@ -29,7 +29,6 @@ pub enum ChainStatus {
 pub enum Problem {
     // --- The signature field and its /ByteRange (PDF level).
     /// The signature field or its signature dictionary cannot be read.
-    /// `what` cannot be read: `error`.
     #[error("{what} cannot be read: {error}")]
     FieldUnreadable {
         /// What could not be read.
@@ -172,8 +171,8 @@ pub enum Problem {
         /// The longest path followed.
         max: usize,
     },
-    /// `subject` is not valid before ….
-    #[error("{subject} is not valid before {}", time(*not_before))]
+    /// `subject` is not valid yet at `at`.
+    #[error("{subject} is not valid before {} (checked at {})", time(*not_before), time(*at))]
     CertificateNotYetValid {
         /// The certificate's subject (RFC 4514).
         subject: String,
@@ -182,8 +181,8 @@ pub enum Problem {
         /// The certificate's notBefore.
         not_before: SystemTime,
     },
-    /// `subject` expired at ….
-    #[error("{subject} expired at {}", time(*not_after))]
+    /// `subject` has expired at `at`.
+    #[error("{subject} expired at {} (checked at {})", time(*not_after), time(*at))]
     CertificateExpired {
         /// The certificate's subject (RFC 4514).
         subject: String,
@@ -194,7 +193,6 @@ pub enum Problem {
     },
     /// The signer certificate may not sign: keyUsage without digitalSignature or
     /// nonRepudiation (`present`), or no keyUsage extension at all.
-    /// `subject` ….
     #[error("{subject} {}", if *present { "has keyUsage without digitalSignature or nonRepudiation" } else { "has no keyUsage extension allowing digitalSignature or nonRepudiation" })]
     KeyUsage {
         /// The certificate's subject (RFC 4514).
@@ -240,7 +238,7 @@ pub enum Problem {
         /// The reader's message.
         error: String,
     },
-    /// `subject` (serial `serial_hex`) was revoked at … by its issuer's CRL.
+    /// `subject` (serial `serial_hex`) was revoked at `revoked_at` by its issuer's CRL.
     #[error("{subject} (serial {serial_hex}) was revoked at {} by its issuer's CRL", time(*revoked_at))]
     Revoked {
         /// The certificate's subject (RFC 4514).
@@ -277,7 +275,6 @@ pub enum Problem {
 #[non_exhaustive]
 pub enum EssProblem {
     /// The attribute lists no certificate; `v2` tells signing-certificate-v2 from v1.
-    /// Empty ESS … attribute.
     #[error("empty ESS {} attribute", name(*v2))]
     Empty {
         /// signing-certificate-v2 (true) or signing-certificate (false).
@@ -286,7 +283,7 @@ pub enum EssProblem {
     /// ESS signing-certificate-v2 uses unsupported hash `0`.
     #[error("ESS signing-certificate-v2 uses unsupported hash {0}")]
     UnsupportedHash(ObjectIdentifier),
-    /// ESS … hash does not match the signer certificate.
+    /// The ESS signing-certificate(-v2) hash does not match the signer certificate.
     #[error("ESS {} hash does not match the signer certificate", name(*v2))]
     HashMismatch {
         /// signing-certificate-v2 (true) or signing-certificate (false).
@@ -334,7 +331,7 @@ mod tests {
         };
         assert_eq!(
             expired.to_string(),
-            "CN=Signer expired at 2027-01-15T08:00:00Z"
+            "CN=Signer expired at 2027-01-15T08:00:00Z (checked at 2030-03-17T17:46:40Z)"
         );
         let ess = Problem::SigningCertificate(EssProblem::HashMismatch { v2: true });
         assert_eq!(
