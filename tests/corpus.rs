@@ -202,13 +202,24 @@ fn is_damaged_category(category: &str) -> bool {
     category.starts_with("damaged")
 }
 
-fn error_kind(error: &Error) -> String {
-    let debug = format!("{error:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_string()
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::NotPdf(_) => "NotPdf",
+        Error::Truncated(_) => "Truncated",
+        Error::DamagedXref { .. } => "DamagedXref",
+        Error::MalformedObject { .. } => "MalformedObject",
+        Error::MissingObject { .. } => "MissingObject",
+        Error::NoCatalog => "NoCatalog",
+        Error::RepairWouldDestroySignatures { .. } => "RepairWouldDestroySignatures",
+        Error::Encrypted { .. } => "Encrypted",
+        Error::CertifiedNoChanges => "CertifiedNoChanges",
+        Error::FieldLocked { .. } => "FieldLocked",
+        Error::LockedNoChanges { .. } => "LockedNoChanges",
+        Error::Unsupported(_) => "Unsupported",
+        Error::LimitExceeded { .. } => "LimitExceeded",
+        Error::Io(_) => "Io",
+        _ => "Other",
+    }
 }
 
 #[test]
@@ -353,7 +364,7 @@ fn process_file(
         Ok(Err(error)) => {
             let kind = error_kind(&error);
             result.outcome = format!("refused ({kind}): {error}");
-            result.refused_kind = Some(kind.clone());
+            result.refused_kind = Some(kind.to_string());
             let damage = countersign::repair::is_damage(&error);
             let locked = pyhanko_before.as_ref().is_some_and(|r| {
                 r.signatures
@@ -413,7 +424,10 @@ fn judge_refusal(result: &mut FileResult, category: &str, error: &Error, locked:
         damage || matches!(error, Error::Encrypted { .. })
     } else if locked {
         // pyHanko confirms an existing signature forbids any change (DocMDP or a /Lock with P=1).
-        matches!(error, Error::CertifiedNoChanges | Error::FieldLocked(_))
+        matches!(
+            error,
+            Error::CertifiedNoChanges | Error::FieldLocked { .. } | Error::LockedNoChanges { .. }
+        )
     } else if damage {
         result.notes.push(
             "outside the damaged categories, but its cross-reference data is unusable: refused by default".into(),
@@ -466,7 +480,8 @@ fn try_repair(
             ));
             // Repair must not destroy signatures; such a file is left alone when qpdf confirms
             // the damage independently.
-            let keeps_signatures = matches!(repair_error, Error::Unsupported(ref m) if m.contains("existing signature"));
+            let keeps_signatures =
+                matches!(repair_error, Error::RepairWouldDestroySignatures { .. });
             let qpdf_confirms =
                 !matches!(qpdf_check(input_path), Verdict::Ok | Verdict::Skipped(_));
             if keeps_signatures && qpdf_confirms {
@@ -884,7 +899,7 @@ fn check_earlier_pyhanko(
 }
 
 /// Intact and cryptographically valid, trust aside (corpus signers are not in our trust store).
-fn intact(sig: &countersign::verify::SignatureReport) -> bool {
+fn intact(sig: &countersign::SignatureReport) -> bool {
     sig.byte_range_ok && sig.digest_ok && sig.signature_ok
 }
 
@@ -905,7 +920,10 @@ fn compare_verification(
         let (ours_word, ours_valid) = match mine {
             None => ("not listed".to_string(), false),
             Some(s) if intact(s) => ("valid".to_string(), true),
-            Some(s) => (format!("invalid: {}", s.problems.join("; ")), false),
+            Some(s) => {
+                let problems: Vec<String> = s.problems.iter().map(ToString::to_string).collect();
+                (format!("invalid: {}", problems.join("; ")), false)
+            }
         };
         let explanation = EXPLAINED_DISAGREEMENTS
             .iter()
@@ -1138,7 +1156,7 @@ fn the_first_empty_signature_field_is_filled_when_asked() {
     assert_eq!(report.signatures[0].field_name, "Sig1");
     assert!(report.all_valid(), "{report:#?}");
     // Only the field object (and the signature dictionary) are written: no new widget.
-    let doc = countersign::pdf::Document::parse(&output).unwrap();
+    let doc = countersign::__private::pdf::Document::parse(&output).unwrap();
     let newest = &doc.sections()[0];
     let written = newest.object_numbers(&output);
     assert_eq!(written.len(), 2, "written objects: {written:?}");
@@ -1185,7 +1203,7 @@ fn a_field_locked_by_an_earlier_signature_is_not_filled() {
     // A lock over every field (/Action /All) refuses filling, naming the field.
     let locked = lock_everything(&input);
     match sign_pdf(&locked, &demo_key(), &options) {
-        Err(Error::FieldLocked(field)) => assert_eq!(field, "Signature2"),
+        Err(Error::FieldLocked { field }) => assert_eq!(field, "Signature2"),
         other => panic!("expected FieldLocked, got {:?}", other.map(|o| o.len())),
     }
 }
@@ -1197,18 +1215,20 @@ fn a_lock_with_p1_refuses_any_new_signature() {
         return;
     };
     match sign_pdf(&input, &demo_key(), &SignOptions::default()) {
-        Err(Error::FieldLocked(reason)) => assert!(
-            reason.contains("ES_LOCKING_SIGNATURE") && reason.contains("P=1"),
-            "{reason}"
-        ),
-        other => panic!("expected FieldLocked, got {:?}", other.map(|o| o.len())),
+        Err(Error::LockedNoChanges { signed_field }) => {
+            assert!(
+                signed_field.contains("ES_LOCKING_SIGNATURE"),
+                "{signed_field}"
+            )
+        }
+        other => panic!("expected LockedNoChanges, got {:?}", other.map(|o| o.len())),
     }
 }
 
 /// `fieldmdp--dss--Test.pdf` with its FieldMDP /Include turned into /All, by an appended update
 /// (the earlier signature breaks, which does not matter for the refusal).
 fn lock_everything(input: &[u8]) -> Vec<u8> {
-    use countersign::pdf::{Document, ObjRef, Object, UpdateWriter};
+    use countersign::__private::pdf::{Document, ObjRef, Object, UpdateWriter};
     let doc = Document::parse(input).unwrap();
     let params_ref = ObjRef::new(51, 0);
     let Object::Dict(mut params) = doc.get(params_ref).unwrap() else {

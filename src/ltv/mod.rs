@@ -8,8 +8,13 @@
 
 mod dss;
 #[cfg(feature = "tsa")]
-pub mod fetch;
-pub mod ocsp;
+mod fetch;
+#[cfg(feature = "tsa")]
+pub(crate) mod ocsp;
+
+pub use crate::sign::doc_timestamp::add_document_timestamp;
+#[cfg(feature = "tsa")]
+pub use fetch::Fetcher;
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
@@ -124,12 +129,11 @@ fn certificates_of(contents: &[u8]) -> Result<Vec<Certificate>> {
 }
 
 pub(crate) fn embedded_certificates(cms: &[u8]) -> Result<Vec<Certificate>> {
-    let content_info =
-        ContentInfo::from_der(cms).map_err(|e: der::Error| Error::Cms(e.to_string()))?;
+    let content_info = ContentInfo::from_der(cms).map_err(Error::der("ContentInfo"))?;
     let signed: SignedData = content_info
         .content
         .decode_as()
-        .map_err(|e: der::Error| Error::Cms(e.to_string()))?;
+        .map_err(Error::der("SignedData"))?;
     Ok(signed
         .certificates
         .iter()
@@ -144,11 +148,8 @@ pub(crate) fn embedded_certificates(cms: &[u8]) -> Result<Vec<Certificate>> {
 fn own_certs(certificates: &[Certificate]) -> Result<ValidationData> {
     let mut data = ValidationData::default();
     for certificate in certificates {
-        data.certs.push(
-            certificate
-                .to_der()
-                .map_err(|e| Error::Cms(e.to_string()))?,
-        );
+        data.certs
+            .push(certificate.to_der().map_err(Error::der("certificate"))?);
     }
     Ok(data)
 }

@@ -3,7 +3,7 @@
 
 use super::document::{Document, XrefForm};
 use super::object::{Dict, ObjRef, Object, Stream};
-use super::writer::{write_dict, write_indirect, write_object};
+use super::writer::{write_dict, write_indirect};
 use crate::error::{Error, Result};
 
 /// The largest offset a cross-reference table entry can hold: its field is exactly 10 decimal
@@ -106,10 +106,7 @@ impl UpdateWriter {
 
     fn finish_table(mut self, mut trailer: Dict, size: u32) -> Result<Vec<u8>> {
         if let Some(&(object, offset)) = self.offsets.iter().find(|(_, o)| *o > MAX_TABLE_OFFSET) {
-            return Err(Error::XrefOffsetTooLarge {
-                object: object.to_string(),
-                offset,
-            });
+            return Err(Error::XrefOffsetTooLarge { object, offset });
         }
         self.offsets.sort();
         let xref_offset = self.base.saturating_add(self.buf.len() as u64);
@@ -222,13 +219,6 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-/// Writes a value into a buffer (convenience for callers building dictionaries by hand).
-pub fn object_bytes(object: &Object) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_object(&mut out, object);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,7 +249,7 @@ mod tests {
             assert!(widest.windows(entry.len()).any(|w| w == entry), "{name}");
             match update_with_object_at(&doc, MAX_TABLE_OFFSET + 1) {
                 Err(Error::XrefOffsetTooLarge { object, offset }) => {
-                    assert_eq!(object, "100 0 R");
+                    assert_eq!(object, ObjRef::new(100, 0));
                     assert_eq!(offset, 10_000_000_000);
                 }
                 other => panic!("{name}: {other:?}"),
