@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use countersign::crypto::credential::load_pem;
 use countersign::crypto::{Backend, LoadOptions};
-use countersign::sign::batch::sign_batch;
+use countersign::sign_batch;
 use countersign::{sign_file, sign_pdf, CertifiedKey, DigestAlgorithm, SignOptions};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};

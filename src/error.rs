@@ -1,6 +1,8 @@
 //! One error type for the whole pipeline. Each variant names the problem so that a caller can tell
 //! a damaged file from an encrypted one, a certified one or something that is not a PDF at all.
 
+use crate::problem::Problem;
+
 /// Everything that can stop signing or verification.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -126,12 +128,20 @@ pub enum TimestampProblem {
     /// The TSA certificate lacks the id-kp-timeStamping extended key usage.
     #[error("the TSA certificate {0} lacks the timeStamping extended key usage")]
     NotTimestampingCertificate(String),
-    /// The token's CMS signature or digest does not verify.
-    #[error("the token's signature does not verify: {0}")]
-    BadSignature(String),
+    /// The token's CMS signature or digest does not verify; what the CMS check found.
+    #[error("the token's signature does not verify: {}", join(.0))]
+    BadSignature(Vec<Problem>),
     /// The TSA certificate does not chain to the configured TSA trust roots.
     #[error("the TSA certificate is not trusted: {0}")]
-    Untrusted(String),
+    Untrusted(Problem),
+}
+
+fn join(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Error {

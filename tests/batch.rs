@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::{Backend, LoadOptions, SignatureScheme};
-use countersign::sign::batch::{sign_files, FileJob};
 use countersign::{
     sign_batch, sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer,
     SigningKey, VerifyOptions,
 };
+use countersign::{sign_files, FileJob};
 
 fn demo_key(backend: Backend) -> CertifiedKey {
     let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();

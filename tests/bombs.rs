@@ -5,10 +5,10 @@
 
 use std::io::Write;
 
+use countersign::__private::pdf::Document;
 use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::pdf::{Document, Limits};
-use countersign::{sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions};
+use countersign::{sign_pdf, verify_pdf, CertifiedKey, Error, Limits, SignOptions, VerifyOptions};
 
 const MIB: usize = 1 << 20;
 const HEADER: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";

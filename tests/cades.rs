@@ -8,15 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
-use countersign::cades::signed_attributes::{single_value, ID_SIGNING_TIME};
-use countersign::cades::signing_certificate_v2::{
-    SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
-};
-use countersign::cades::{build_detached, reserved_len, verify_detached, CmsParams};
+use countersign::__private::cades::{build_detached, reserved_len, verify_detached, CmsParams};
+use countersign::__private::cades::{single_value, ID_SIGNING_TIME};
+use countersign::__private::cades::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
 use countersign::crypto::credential::{self, Backend, LoadOptions};
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
-use countersign::verify::ChainStatus;
 use countersign::Error;
+use countersign::{ChainStatus, EssProblem, Problem};
 use der::{Decode, Encode};
 use x509_cert::time::Time;
 use x509_cert::Certificate;
@@ -353,6 +351,7 @@ fn check_round_trip(pki: &Pki, tag: &str, key: &CertifiedKey, digest: DigestAlgo
         "{tag}: tampered data: {:?}",
         bad.problems
     );
+    assert_eq!(bad.problems, [Problem::DigestMismatch], "{tag}");
 }
 
 #[test]
@@ -728,7 +727,9 @@ fn chain_evaluation_reports_untrusted_paths() {
     let later = SystemTime::now() + Duration::from_secs(400 * 86_400);
     let report = verify_detached(&cms, &[data], &pki.roots(), Some(later)).unwrap();
     match &report.chain {
-        ChainStatus::Untrusted(why) => assert!(why.contains("expired"), "{why}"),
+        ChainStatus::Untrusted(Problem::CertificateExpired { at, not_after, .. }) => {
+            assert_eq!((*at, Some(*not_after)), (later, report.signer_not_after))
+        }
         other => panic!("expected expiry, got {other:?}"),
     }
     assert!(report.signer_not_after.unwrap() < later);
@@ -759,6 +760,7 @@ fn bad_signatures_are_reported_and_garbage_is_an_error() {
         "{:?}",
         report.problems
     );
+    assert!(report.problems.contains(&Problem::SignatureInvalid));
 
     for garbage in [
         &b""[..],
@@ -815,7 +817,8 @@ fn backends_sign_and_verify_interchangeably() {
                         "RSA signatures are modulus-sized"
                     );
                 }
-                let algorithm = signer.scheme().signature_algorithm();
+                let algorithm =
+                    countersign::__private::crypto::signature_algorithm(signer.scheme());
                 for (name, verify) in &verifiers {
                     let context = format!("{backend:?} {:?} verified by {name}", signer.scheme());
                     assert!(
@@ -834,7 +837,7 @@ fn backends_sign_and_verify_interchangeably() {
 
 type VerifyFn = fn(
     &spki::SubjectPublicKeyInfoOwned,
-    &countersign::crypto::SignatureAlgorithm,
+    &countersign::__private::crypto::SignatureAlgorithm,
     &[u8],
     &[u8],
 ) -> Result<bool, Error>;
@@ -843,10 +846,13 @@ fn verifiers() -> Vec<(&'static str, VerifyFn)> {
     #[allow(unused_mut)]
     let mut verifiers: Vec<(&'static str, VerifyFn)> = vec![(
         "rustcrypto",
-        countersign::crypto::rustcrypto::verify_signature,
+        countersign::__private::crypto::rustcrypto_verify_signature,
     )];
     #[cfg(feature = "aws-lc")]
-    verifiers.push(("aws-lc", countersign::crypto::aws_lc::verify_signature));
+    verifiers.push((
+        "aws-lc",
+        countersign::__private::crypto::aws_lc_verify_signature,
+    ));
     verifiers
 }
 
@@ -968,8 +974,9 @@ fn ess_binding_detects_a_substituted_certificate() {
     assert!(
         report
             .problems
-            .iter()
-            .any(|p| p.contains("signing-certificate-v2")),
+            .contains(&Problem::SigningCertificate(EssProblem::HashMismatch {
+                v2: true
+            })),
         "{:?}",
         report.problems
     );

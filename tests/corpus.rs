@@ -884,7 +884,7 @@ fn check_earlier_pyhanko(
 }
 
 /// Intact and cryptographically valid, trust aside (corpus signers are not in our trust store).
-fn intact(sig: &countersign::verify::SignatureReport) -> bool {
+fn intact(sig: &countersign::SignatureReport) -> bool {
     sig.byte_range_ok && sig.digest_ok && sig.signature_ok
 }
 
@@ -905,7 +905,10 @@ fn compare_verification(
         let (ours_word, ours_valid) = match mine {
             None => ("not listed".to_string(), false),
             Some(s) if intact(s) => ("valid".to_string(), true),
-            Some(s) => (format!("invalid: {}", s.problems.join("; ")), false),
+            Some(s) => {
+                let problems: Vec<String> = s.problems.iter().map(ToString::to_string).collect();
+                (format!("invalid: {}", problems.join("; ")), false)
+            }
         };
         let explanation = EXPLAINED_DISAGREEMENTS
             .iter()
@@ -1138,7 +1141,7 @@ fn the_first_empty_signature_field_is_filled_when_asked() {
     assert_eq!(report.signatures[0].field_name, "Sig1");
     assert!(report.all_valid(), "{report:#?}");
     // Only the field object (and the signature dictionary) are written: no new widget.
-    let doc = countersign::pdf::Document::parse(&output).unwrap();
+    let doc = countersign::__private::pdf::Document::parse(&output).unwrap();
     let newest = &doc.sections()[0];
     let written = newest.object_numbers(&output);
     assert_eq!(written.len(), 2, "written objects: {written:?}");
@@ -1208,7 +1211,7 @@ fn a_lock_with_p1_refuses_any_new_signature() {
 /// `fieldmdp--dss--Test.pdf` with its FieldMDP /Include turned into /All, by an appended update
 /// (the earlier signature breaks, which does not matter for the refusal).
 fn lock_everything(input: &[u8]) -> Vec<u8> {
-    use countersign::pdf::{Document, ObjRef, Object, UpdateWriter};
+    use countersign::__private::pdf::{Document, ObjRef, Object, UpdateWriter};
     let doc = Document::parse(input).unwrap();
     let params_ref = ObjRef::new(51, 0);
     let Object::Dict(mut params) = doc.get(params_ref).unwrap() else {

@@ -5,9 +5,9 @@
 mod common;
 
 use common::{openssl_cms_verify, prefix_ok, pyhanko_validate, qpdf_check, Verdict};
+use countersign::__private::pdf::{Document, ObjRef, Object};
 use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::pdf::{Document, ObjRef, Object};
 use countersign::{sign_pdf, CertifiedKey, SignOptions};
 
 fn key() -> CertifiedKey {
@@ -107,7 +107,7 @@ fn assert_accepted(input: &[u8], output: &[u8], what: &str) {
     );
 }
 
-fn dict_of(pdf: &[u8], num: u32) -> countersign::pdf::Dict {
+fn dict_of(pdf: &[u8], num: u32) -> countersign::__private::pdf::Dict {
     let doc = Document::parse(pdf).unwrap();
     match doc.get(ObjRef::new(num, 0)).unwrap() {
         Object::Dict(d) => d,

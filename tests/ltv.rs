@@ -12,11 +12,11 @@ use common::servers::{fixed_ports, start_crl_server, LocalTsa, OcspResponder};
 use common::{
     pdfsig_verify_with, pki_path, pyhanko_ades, qpdf_check, read_pdf, root_ca_pem, TempDir,
 };
-use countersign::cades::timestamp::http::{HttpTsa, TsaConfig};
 use countersign::crypto::credential::{load_pkcs12, trust_roots_from_pem};
 use countersign::crypto::{CertifiedKey, LoadOptions};
-use countersign::ltv::fetch::Fetcher;
+use countersign::ltv::Fetcher;
 use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
+use countersign::timestamp::{HttpTsa, TsaConfig};
 use countersign::{sign_pdf, verify_pdf, Error, SignOptions, VerifyOptions};
 
 fn key(name: &str) -> CertifiedKey {

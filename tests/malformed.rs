@@ -147,8 +147,8 @@ fn update_with_damaged_middle_entry() -> Vec<u8> {
 #[test]
 fn unreadable_entry_in_the_newest_section_is_damage_not_the_older_revision() {
     let pdf = update_with_damaged_middle_entry();
-    let doc = countersign::pdf::Document::parse(&pdf).unwrap();
-    let read = doc.get(countersign::pdf::ObjRef::new(2, 0));
+    let doc = countersign::__private::pdf::Document::parse(&pdf).unwrap();
+    let read = doc.get(countersign::__private::pdf::ObjRef::new(2, 0));
     // Before: the older revision's page tree (two pages) was read in its place.
     assert!(matches!(read, Err(Error::DamagedXref { .. })), "{read:?}");
     let signed = sign(&pdf);

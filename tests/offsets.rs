@@ -8,9 +8,9 @@ mod common;
 
 use common::validators::{mutool_verify, pyhanko_sign};
 use common::{pdfsig_verify, pyhanko_validate, qpdf_check, Verdict};
+use countersign::__private::pdf::{Document, Object};
 use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::pdf::{Document, Object};
 use countersign::{sign_pdf, CertifiedKey, SignOptions};
 
 fn key() -> CertifiedKey {

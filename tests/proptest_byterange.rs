@@ -2,7 +2,7 @@
 //! (delimiters included), for any file size up to 2^40, and its text always fits the reserved
 //! placeholder so filling it never moves a byte.
 
-use countersign::sign::byterange::{
+use countersign::__private::byterange::{
     byte_range, fill_byte_range, fill_contents, write_placeholders, BYTE_RANGE_WIDTH,
 };
 use proptest::prelude::*;
@@ -15,7 +15,7 @@ fn update_with_placeholders(
     before: usize,
     contents_len: usize,
     after: usize,
-) -> (Vec<u8>, countersign::sign::byterange::Placeholders) {
+) -> (Vec<u8>, countersign::__private::byterange::Placeholders) {
     let mut update = vec![b'd'; before];
     let placeholders = write_placeholders(&mut update, contents_len);
     update.resize(update.len() + after, b't');

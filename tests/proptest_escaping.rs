@@ -2,10 +2,12 @@
 //! bytes, through our parser and inside a container (array, dictionary) where a bad escape would
 //! swallow the next token.
 
-use countersign::pdf::lexer::Cursor;
-use countersign::pdf::parser::ObjectParser;
-use countersign::pdf::writer::{write_hex_string, write_literal_string, write_name, write_object};
-use countersign::pdf::{Object, StringForm};
+use countersign::__private::pdf::lexer::Cursor;
+use countersign::__private::pdf::parser::ObjectParser;
+use countersign::__private::pdf::writer::{
+    write_hex_string, write_literal_string, write_name, write_object,
+};
+use countersign::__private::pdf::{Object, StringForm};
 use proptest::prelude::*;
 
 fn parse_all(bytes: &[u8]) -> Object {

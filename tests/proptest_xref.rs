@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use countersign::pdf::{Dict, Document, ObjRef, Object, StringForm, UpdateWriter, XrefEntry};
+use countersign::__private::pdf::{
+    Dict, Document, ObjRef, Object, StringForm, UpdateWriter, XrefEntry,
+};
 use proptest::prelude::*;
 
 const CLASSIC: &[u8] = include_bytes!("../testdata/pdf/classic.pdf");
@@ -54,7 +56,7 @@ fn top_level_value() -> impl Strategy<Value = Object> {
                     .into_iter()
                     .filter(|(k, _)| k != b"Length")
                     .collect();
-                Object::Stream(countersign::pdf::Stream { dict, raw })
+                Object::Stream(countersign::__private::pdf::Stream { dict, raw })
             }),
     ]
 }
@@ -144,7 +146,7 @@ fn without_nulls(value: &Object) -> Object {
             // The writer adds the stream's /Length.
             let mut with_length = dict(&s.dict);
             with_length.set(b"Length".to_vec(), Object::Integer(s.raw.len() as i64));
-            Object::Stream(countersign::pdf::Stream {
+            Object::Stream(countersign::__private::pdf::Stream {
                 dict: with_length,
                 raw: s.raw.clone(),
             })

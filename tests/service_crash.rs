@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use countersign::__private::service::result_file_id;
 use countersign::server::ServeSettings;
-use countersign::service::ids::result_file_id;
 use countersign::service::store::{QuotaStore, SqliteStore};
 use serde_json::json;
 use support::*;

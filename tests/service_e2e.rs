@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
-use countersign::service::demo::load_config_keys;
+use countersign::service::load_config_keys;
 use countersign::service::{PdfEngine, Service, ServiceConfig};
 use serde_json::json;
 use support::*;

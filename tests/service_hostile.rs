@@ -15,10 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use countersign::__private::service::authorization_header;
+use countersign::__private::service::unix_now;
 use countersign::server::ServerHandle;
-use countersign::service::auth::{authorization_header, SignedRequest};
-use countersign::service::clock::unix_now;
-use countersign::service::demo::load_config_keys;
+use countersign::service::load_config_keys;
+use countersign::service::SignedRequest;
 use countersign::service::{PdfEngine, Service, ServiceConfig, ServiceError, StoreError};
 use serde_json::{json, Value};
 use support::*;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use countersign::service::demo::load_config_keys;
+use countersign::service::load_config_keys;
 use countersign::service::{PdfEngine, Service, ServiceConfig};
 use serde_json::json;
 use support::*;

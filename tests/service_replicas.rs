@@ -19,8 +19,8 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use countersign::__private::service::result_file_id;
 use countersign::crypto::credential::trust_roots_from_pem;
-use countersign::service::ids::result_file_id;
 use countersign::service::store::{BlobStore, DirBlobStore};
 use countersign::VerifyOptions;
 use serde_json::{json, Value};

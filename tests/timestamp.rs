@@ -10,12 +10,12 @@ use std::time::{Duration, SystemTime};
 
 use common::servers::{test_authority, HttpServer, LocalTsa};
 use common::{pdfsig_verify, pki_path, pyhanko_ades, read_pdf, root_ca_pem, TempDir};
-use countersign::cades::timestamp::authority::Authority;
-use countersign::cades::timestamp::http::{HttpTsa, TsaConfig};
-use countersign::cades::timestamp::TimeStamper;
 use countersign::crypto::credential::{load_pem, load_pkcs12, trust_roots_from_pem};
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, LoadOptions};
-use countersign::error::TimestampProblem;
+use countersign::timestamp::Authority;
+use countersign::timestamp::TimeStamper;
+use countersign::timestamp::{HttpTsa, TsaConfig};
+use countersign::TimestampProblem;
 use countersign::{sign_batch, sign_file, sign_pdf, verify_pdf, Error, SignOptions, VerifyOptions};
 
 fn demo_key() -> CertifiedKey {
@@ -160,14 +160,10 @@ struct Understated {
 }
 
 impl TimeStamper for Understated {
-    fn timestamp(
-        &self,
-        digest: DigestAlgorithm,
-        imprint: &[u8],
-    ) -> countersign::error::Result<Vec<u8>> {
+    fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
         self.inner.timestamp(digest, imprint)
     }
-    fn token_len_hint(&self) -> countersign::error::Result<usize> {
+    fn token_len_hint(&self) -> countersign::Result<usize> {
         Ok(16)
     }
     fn note_token_len(&self, len: usize) {

@@ -5,10 +5,10 @@
 
 mod common;
 
-use countersign::cades::{build_detached, CmsParams};
+use countersign::__private::cades::{build_detached, CmsParams};
+use countersign::__private::pdf::{Document, Object, UpdateWriter};
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
-use countersign::pdf::{Document, Object, UpdateWriter};
 use countersign::{
     sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, SignOptions, VerifyOptions,
 };

@@ -11,9 +11,9 @@ pub mod service;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
+use countersign::__private::pdf::{Document, ObjRef, Object, XrefEntry};
 use countersign::crypto::credential::{self, LoadOptions};
-use countersign::pdf::{Document, ObjRef, Object, XrefEntry};
-use countersign::verify::VerifyReport;
+use countersign::VerifyReport;
 use countersign::{sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions};
 
 const CHAIN_PEM: &[u8] = include_bytes!("../../testdata/pki/demo-p256.chain.pem");

@@ -16,9 +16,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use countersign::service::auth::{authorization_header, SignedRequest};
-use countersign::service::demo::{demo, Demo};
+use countersign::__private::service::authorization_header;
+use countersign::__private::service::{demo, Demo};
 use countersign::service::store::{BlobStore, SqliteStore};
+use countersign::service::SignedRequest;
 use countersign::service::{PdfEngine, Service, StoreError, API_VERSION};
 use serde_json::Value;
 
@@ -185,7 +186,7 @@ fn signed_headers(
         Some(action) => (*action).to_owned(),
         None => fuzzed_action.unwrap_or_default(),
     };
-    let now = countersign::service::clock::unix_now();
+    let now = countersign::__private::service::unix_now();
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Host".to_owned(), "ess.tencentcloudapi.com".to_owned()),

@@ -12,7 +12,7 @@ use x509_cert::Certificate;
 
 use super::verify::PathCheck;
 use crate::crypto::{Backend, SignatureAlgorithm};
-use crate::verify::ChainStatus;
+use crate::problem::{ChainStatus, Problem};
 
 /// Certification paths longer than this are refused (and cycles cannot loop forever).
 const MAX_PATH_LEN: usize = 16;
@@ -23,7 +23,7 @@ pub(super) fn evaluate(
     signer: &Certificate,
     embedded: &[Certificate],
     check: &PathCheck<'_>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
 ) -> ChainStatus {
     let at = check.at;
     let path = match build(signer, embedded, check.trust_roots, check.backend) {
@@ -45,7 +45,7 @@ fn build<'a>(
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
     backend: Backend,
-) -> Result<Vec<&'a Certificate>, String> {
+) -> Result<Vec<&'a Certificate>, Problem> {
     let mut path = vec![signer];
     let mut current = signer;
     for _ in 0..MAX_PATH_LEN {
@@ -54,34 +54,26 @@ fn build<'a>(
         }
         let Some(issuer) = find_issuer(current, embedded, roots, backend) else {
             let tbs = current.tbs_certificate();
+            let subject = tbs.subject().to_string();
             return Err(if tbs.subject() == tbs.issuer() {
-                format!(
-                    "{} is self-signed and not a configured trust root",
-                    tbs.subject()
-                )
+                Problem::SelfSignedNotTrusted { subject }
             } else {
-                format!(
-                    "no certificate among the embedded ones and the trust roots issued {}",
-                    tbs.subject()
-                )
+                Problem::NoIssuer { subject }
             });
         };
         if path.contains(&issuer) {
-            return Err(format!(
-                "the certification path loops at {}",
-                issuer.tbs_certificate().subject()
-            ));
+            return Err(Problem::PathLoop {
+                subject: issuer.tbs_certificate().subject().to_string(),
+            });
         }
         path.push(issuer);
         current = issuer;
     }
-    Err(format!(
-        "certification path longer than {MAX_PATH_LEN} certificates"
-    ))
+    Err(Problem::PathTooLong { max: MAX_PATH_LEN })
 }
 
-/// The first certificate check the path fails, in words.
-fn path_problem(path: &[&Certificate], at: SystemTime) -> Option<String> {
+/// The first certificate check the path fails.
+fn path_problem(path: &[&Certificate], at: SystemTime) -> Option<Problem> {
     if let Some(problem) = path.iter().find_map(|c| validity_problem(c, at)) {
         return Some(problem);
     }
@@ -103,21 +95,24 @@ fn path_problem(path: &[&Certificate], at: SystemTime) -> Option<String> {
     })
 }
 
-fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String> {
+fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<Problem> {
     let tbs = certificate.tbs_certificate();
     let validity = tbs.validity();
-    if at < validity.not_before.to_system_time() {
-        Some(format!(
-            "{} is not valid before {}",
-            tbs.subject(),
-            validity.not_before
-        ))
-    } else if at > validity.not_after.to_system_time() {
-        Some(format!(
-            "{} expired at {}",
-            tbs.subject(),
-            validity.not_after
-        ))
+    let not_before = validity.not_before.to_system_time();
+    let not_after = validity.not_after.to_system_time();
+    let subject = || tbs.subject().to_string();
+    if at < not_before {
+        Some(Problem::CertificateNotYetValid {
+            subject: subject(),
+            at,
+            not_before,
+        })
+    } else if at > not_after {
+        Some(Problem::CertificateExpired {
+            subject: subject(),
+            at,
+            not_after,
+        })
     } else {
         None
     }
@@ -125,58 +120,55 @@ fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<String>
 
 /// The signer must be allowed to sign: keyUsage digitalSignature or nonRepudiation (an absent
 /// extension allows neither, as pyHanko also judges).
-pub(crate) fn signer_key_usage_problem(signer: &Certificate) -> Option<String> {
-    let subject = signer.tbs_certificate().subject();
+pub(crate) fn signer_key_usage_problem(signer: &Certificate) -> Option<Problem> {
+    let subject = signer.tbs_certificate().subject().to_string();
     match signer.tbs_certificate().get_extension::<KeyUsage>() {
         Ok(Some((_, usage))) if usage.digital_signature() || usage.non_repudiation() => None,
-        Ok(Some(_)) => Some(format!(
-            "{subject} has keyUsage without digitalSignature or nonRepudiation"
-        )),
-        Ok(None) => Some(format!(
-            "{subject} has no keyUsage extension allowing digitalSignature or nonRepudiation"
-        )),
-        Err(e) => Some(format!(
-            "{subject} has an unreadable keyUsage extension: {e}"
-        )),
+        Ok(usage) => Some(Problem::KeyUsage {
+            subject,
+            present: usage.is_some(),
+        }),
+        Err(e) => Some(unreadable(subject, "keyUsage", e)),
+    }
+}
+
+fn unreadable(subject: String, extension: &'static str, error: der::Error) -> Problem {
+    Problem::UnreadableExtension {
+        subject,
+        extension,
+        error: error.to_string(),
     }
 }
 
 /// An issuer must be a CA (basicConstraints cA, not needed for a configured anchor: X.509 v1
 /// roots have none), allow `below` CAs under it (pathLenConstraint) and, when it states a
 /// keyUsage, keyCertSign.
-fn issuer_problem(issuer: &Certificate, is_anchor: bool, below: usize) -> Option<String> {
+fn issuer_problem(issuer: &Certificate, is_anchor: bool, below: usize) -> Option<Problem> {
     let tbs = issuer.tbs_certificate();
-    let subject = tbs.subject();
+    let subject = tbs.subject().to_string();
     match tbs.get_extension::<BasicConstraints>() {
         Ok(Some((_, constraints))) if !constraints.ca => {
-            return Some(format!("{subject} is not a CA certificate (cA false)"));
+            return Some(Problem::NotCa { subject });
         }
         Ok(Some((_, constraints))) => {
             if let Some(limit) = constraints.path_len_constraint {
                 if below > usize::from(limit) {
-                    return Some(format!(
-                        "{subject} allows {limit} CA certificate(s) below it (pathLenConstraint), \
-                         the path has {below}"
-                    ));
+                    return Some(Problem::PathLen {
+                        subject,
+                        limit,
+                        below,
+                    });
                 }
             }
         }
         Ok(None) if is_anchor => {}
-        Ok(None) => {
-            return Some(format!(
-                "{subject} issued a certificate but has no basicConstraints: it is not a CA"
-            ));
-        }
-        Err(e) => return Some(format!("{subject} has unreadable basicConstraints: {e}")),
+        Ok(None) => return Some(Problem::NoBasicConstraints { subject }),
+        Err(e) => return Some(unreadable(subject, "basicConstraints", e)),
     }
     match tbs.get_extension::<KeyUsage>() {
-        Ok(Some((_, usage))) if !usage.key_cert_sign() => Some(format!(
-            "{subject} issued a certificate but its keyUsage lacks keyCertSign"
-        )),
+        Ok(Some((_, usage))) if !usage.key_cert_sign() => Some(Problem::NoKeyCertSign { subject }),
         Ok(_) => None,
-        Err(e) => Some(format!(
-            "{subject} has an unreadable keyUsage extension: {e}"
-        )),
+        Err(e) => Some(unreadable(subject, "keyUsage", e)),
     }
 }
 
@@ -185,13 +177,13 @@ fn is_self_issued(certificate: &Certificate) -> bool {
     tbs.subject() == tbs.issuer()
 }
 
-/// `Some(why)` when a CRL from the certificate's issuer, verified with the issuer's key, lists a
+/// `Some(Problem::Revoked)` when a CRL from the certificate's issuer, verified with the issuer's key, lists a
 /// certificate of the path as revoked at `at`. The anchor is trusted as configured.
 fn revocation(
     path: &[&Certificate],
     check: &PathCheck<'_>,
-    problems: &mut Vec<String>,
-) -> Option<String> {
+    problems: &mut Vec<Problem>,
+) -> Option<Problem> {
     path.windows(2).find_map(|pair| {
         let [certificate, issuer] = pair else {
             return None;
@@ -213,13 +205,11 @@ fn revocation(
 }
 
 /// Why a CRL naming `issuer` cannot be used, if it cannot.
-fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) -> Option<String> {
-    let subject = issuer.tbs_certificate().subject();
+fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) -> Option<Problem> {
+    let subject = issuer.tbs_certificate().subject().to_string();
     if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
         if !usage.crl_sign() {
-            return Some(format!(
-                "a CRL names {subject} as issuer, whose keyUsage lacks cRLSign: ignored"
-            ));
+            return Some(Problem::CrlIssuerWithoutCrlSign { issuer: subject });
         }
     }
     let verified = SignatureAlgorithm::from_identifier(&crl.signature_algorithm, None)
@@ -237,16 +227,14 @@ fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) ->
                 Ok(true)
             )
         });
-    (!verified).then(|| {
-        format!("a CRL naming {subject} as issuer does not verify with {subject}'s key: ignored")
-    })
+    (!verified).then_some(Problem::CrlUnverified { issuer: subject })
 }
 
 fn revoked_entry(
     crl: &CertificateList,
     certificate: &Certificate,
     at: SystemTime,
-) -> Option<String> {
+) -> Option<Problem> {
     let tbs = certificate.tbs_certificate();
     crl.tbs_cert_list
         .revoked_certificates
@@ -256,13 +244,10 @@ fn revoked_entry(
             &entry.serial_number == tbs.serial_number()
                 && entry.revocation_date.to_system_time() <= at
         })
-        .map(|entry| {
-            format!(
-                "{} (serial {}) was revoked at {} by its issuer's CRL",
-                tbs.subject(),
-                super::verify::serial_hex(tbs.serial_number().as_bytes()),
-                entry.revocation_date
-            )
+        .map(|entry| Problem::Revoked {
+            subject: tbs.subject().to_string(),
+            serial_hex: super::verify::serial_hex(tbs.serial_number().as_bytes()),
+            revoked_at: entry.revocation_date.to_system_time(),
         })
 }
 

@@ -23,7 +23,7 @@ use super::signing_certificate_v2::{
 };
 use crate::crypto::{Backend, DigestAlgorithm, SignatureAlgorithm};
 use crate::error::{Error, Result};
-use crate::verify::ChainStatus;
+use crate::problem::{ChainStatus, EssProblem, Problem};
 
 /// What [`verify_detached`] found out about one signature.
 #[derive(Clone, Debug, Default)]
@@ -51,8 +51,8 @@ pub struct CmsVerification {
     /// The time the certificates were judged at ([`PathCheck::at`]); `None` when the chain was
     /// not evaluated.
     pub validation_time: Option<SystemTime>,
-    /// Everything that went wrong, in words.
-    pub problems: Vec<String>,
+    /// Everything that went wrong.
+    pub problems: Vec<Problem>,
 }
 
 impl CmsVerification {
@@ -115,6 +115,25 @@ pub fn verify_detached_with(
     content: &[&[u8]],
     check: &PathCheck<'_>,
 ) -> Result<CmsVerification> {
+    verify_signed_data(cms_der, content, check, Content::Detached)
+}
+
+/// Where the signed content is: given beside the SignedData (a PDF signature), or inside it as
+/// eContent (a timestamp token, whose content is its TSTInfo).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Content {
+    Detached,
+    Encapsulated,
+}
+
+/// [`verify_detached_with`] for either form of content; `content` is the signed bytes (for an
+/// encapsulated content, the eContent the caller has read).
+pub(crate) fn verify_signed_data(
+    cms_der: &[u8],
+    content: &[&[u8]],
+    check: &PathCheck<'_>,
+    expected: Content,
+) -> Result<CmsVerification> {
     let mut report = CmsVerification::default();
     let cms = first_element(cms_der, &mut report)?;
     let content_info = ContentInfo::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
@@ -131,15 +150,12 @@ pub fn verify_detached_with(
     let raw = RawSignerInfo::first_in(cms)?;
     let signer_info = SignerInfo::from_der(&raw.der).map_err(|e| cms_error("SignerInfo", e))?;
     if signed_data.signer_infos.0.len() != 1 {
-        report.problems.push(format!(
-            "{} SignerInfos; only the first is verified",
-            signed_data.signer_infos.0.len()
-        ));
-    }
-    if signed_data.encap_content_info.econtent.is_some() {
         report
             .problems
-            .push("the SignedData encapsulates content: it is not a detached signature".into());
+            .push(Problem::SignerInfoCount(signed_data.signer_infos.0.len()));
+    }
+    if expected == Content::Detached && signed_data.encap_content_info.econtent.is_some() {
+        report.problems.push(Problem::EncapsulatedContent);
     }
     let embedded: Vec<Certificate> = signed_data
         .certificates
@@ -152,26 +168,25 @@ pub fn verify_detached_with(
         .collect();
 
     let Some(signer) = find_signer(&signer_info.sid, &embedded) else {
-        report
-            .problems
-            .push("the signer certificate is not among the embedded certificates".into());
+        report.problems.push(Problem::SignerCertificateMissing);
         return Ok(report);
     };
     describe_signer(&mut report, signer);
 
     let Some(digest) = DigestAlgorithm::from_oid(&signer_info.digest_alg.oid) else {
-        report.problems.push(format!(
-            "unsupported digest algorithm {}",
-            signer_info.digest_alg.oid
-        ));
+        report
+            .problems
+            .push(Problem::UnsupportedDigest(signer_info.digest_alg.oid));
         return Ok(report);
     };
     report.digest_algorithm = Some(digest);
     let algorithm =
         match SignatureAlgorithm::from_identifier(&signer_info.signature_algorithm, Some(digest)) {
             Ok(algorithm) => algorithm,
-            Err(e) => {
-                report.problems.push(e.to_string());
+            Err(_) => {
+                report.problems.push(Problem::UnsupportedSignatureAlgorithm(
+                    signer_info.signature_algorithm.oid,
+                ));
                 return Ok(report);
             }
         };
@@ -217,10 +232,8 @@ pub fn verify_detached_with(
     if !check.trust_roots.is_empty() {
         report.validation_time = Some(check.at);
         report.chain = super::path::evaluate(signer, &embedded, check, &mut report.problems);
-        match &report.chain {
-            ChainStatus::Untrusted(why) => report.problems.push(format!("untrusted: {why}")),
-            ChainStatus::Revoked(why) => report.problems.push(format!("revoked: {why}")),
-            ChainStatus::NotChecked | ChainStatus::Trusted => {}
+        if let ChainStatus::Untrusted(why) | ChainStatus::Revoked(why) = &report.chain {
+            report.problems.push(why.clone());
         }
     }
     Ok(report)
@@ -235,9 +248,7 @@ fn first_element<'a>(bytes: &'a [u8], report: &mut CmsVerification) -> Result<&'
         .split_at_checked(len)
         .ok_or_else(|| Error::Cms("CMS length beyond the input".into()))?;
     if rest.iter().any(|&b| b != 0) {
-        report
-            .problems
-            .push("non-zero bytes follow the CMS structure".into());
+        report.problems.push(Problem::TrailingBytes);
     }
     Ok(element)
 }
@@ -384,29 +395,23 @@ fn check_attributes(
         Some(content_type) if content_type == signed_data.encap_content_info.econtent_type => {}
         Some(content_type) => {
             bindings_ok = false;
-            report.problems.push(format!(
-                "content-type attribute {content_type} differs from the eContentType {}",
-                signed_data.encap_content_info.econtent_type
-            ));
+            report.problems.push(Problem::ContentTypeMismatch {
+                attribute: content_type,
+                econtent_type: signed_data.encap_content_info.econtent_type,
+            });
         }
-        None => report
-            .problems
-            .push("no content-type signed attribute".into()),
+        None => report.problems.push(Problem::ContentTypeMissing),
     }
     match single_value::<OctetString>(attributes, ID_MESSAGE_DIGEST)? {
         Some(digest) if digest.as_bytes() == content_digest => report.digest_ok = true,
-        Some(_) => report
-            .problems
-            .push("message-digest attribute does not match the signed content".into()),
-        None => report
-            .problems
-            .push("no message-digest signed attribute".into()),
+        Some(_) => report.problems.push(Problem::DigestMismatch),
+        None => report.problems.push(Problem::DigestMissing),
     }
     report.signing_time =
         single_value::<Time>(attributes, ID_SIGNING_TIME)?.map(|t| t.to_system_time());
     if let Some(problem) = check_signing_certificate(attributes, signer)? {
         bindings_ok = false;
-        report.problems.push(problem);
+        report.problems.push(Problem::SigningCertificate(problem));
     }
     report.signature_ok = bindings_ok;
     Ok(())
@@ -416,37 +421,31 @@ fn check_attributes(
 fn check_signing_certificate(
     attributes: &SignedAttributes,
     (signer, signer_der): (&Certificate, &[u8]),
-) -> Result<Option<String>> {
+) -> Result<Option<EssProblem>> {
     if let Some(v2) =
         single_value::<SigningCertificateV2>(attributes, ID_AA_SIGNING_CERTIFICATE_V2)?
     {
         let Some(id) = v2.certs.first() else {
-            return Ok(Some("empty ESS signing-certificate-v2 attribute".into()));
+            return Ok(Some(EssProblem::Empty { v2: true }));
         };
         let hash_oid = id
             .hash_algorithm
             .as_ref()
             .map_or(crate::crypto::algorithm::ID_SHA256, |a| a.oid);
         let Some(hash) = DigestAlgorithm::from_oid(&hash_oid) else {
-            return Ok(Some(format!(
-                "ESS signing-certificate-v2 uses unsupported hash {hash_oid}"
-            )));
+            return Ok(Some(EssProblem::UnsupportedHash(hash_oid)));
         };
         if id.cert_hash.as_bytes() != hash.digest_chunks(&[signer_der]) {
-            return Ok(Some(
-                "ESS signing-certificate-v2 hash does not match the signer certificate".into(),
-            ));
+            return Ok(Some(EssProblem::HashMismatch { v2: true }));
         }
         return Ok(issuer_serial_problem(id.issuer_serial.as_ref(), signer));
     }
     if let Some(v1) = single_value::<SigningCertificate>(attributes, ID_AA_SIGNING_CERTIFICATE)? {
         let Some(id) = v1.certs.first() else {
-            return Ok(Some("empty ESS signing-certificate attribute".into()));
+            return Ok(Some(EssProblem::Empty { v2: false }));
         };
         if id.cert_hash.as_bytes() != sha1::Sha1::digest(signer_der).as_slice() {
-            return Ok(Some(
-                "ESS signing-certificate hash does not match the signer certificate".into(),
-            ));
+            return Ok(Some(EssProblem::HashMismatch { v2: false }));
         }
         return Ok(issuer_serial_problem(id.issuer_serial.as_ref(), signer));
     }
@@ -456,7 +455,7 @@ fn check_signing_certificate(
 fn issuer_serial_problem(
     issuer_serial: Option<&IssuerSerial>,
     signer: &Certificate,
-) -> Option<String> {
+) -> Option<EssProblem> {
     let issuer_serial = issuer_serial?;
     let tbs = signer.tbs_certificate();
     let issuer_matches = issuer_serial
@@ -466,7 +465,7 @@ fn issuer_serial_problem(
     if issuer_matches && &issuer_serial.serial_number == tbs.serial_number() {
         None
     } else {
-        Some("ESS signing-certificate issuerSerial does not match the signer certificate".into())
+        Some(EssProblem::IssuerSerialMismatch)
     }
 }
 
@@ -481,15 +480,13 @@ fn verify(
     match backend.verify_signature(public_key, algorithm, message, signature) {
         Ok(true) => true,
         Ok(false) => {
-            report
-                .problems
-                .push("the signature does not verify with the signer's public key".into());
+            report.problems.push(Problem::SignatureInvalid);
             false
         }
         Err(e) => {
             report
                 .problems
-                .push(format!("cannot verify the signature: {e}"));
+                .push(Problem::SignatureUnverifiable(e.to_string()));
             false
         }
     }
@@ -521,7 +518,7 @@ mod tests {
         let mut trailing = element.to_vec();
         trailing.push(1);
         assert_eq!(first_element(&trailing, &mut report).unwrap(), element);
-        assert_eq!(report.problems.len(), 1);
+        assert_eq!(report.problems, [Problem::TrailingBytes]);
         assert!(matches!(
             first_element(&[0x30, 0x05, 0x02], &mut report),
             Err(Error::Cms(_))

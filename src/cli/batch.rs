@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use countersign::sign::batch::{sign_files, FileJob};
-use countersign::sign::stream::SignedFile;
 use countersign::Error;
+use countersign::SignedFile;
+use countersign::{sign_files, FileJob};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -170,9 +170,9 @@ fn collect_rows(
     inputs: &[PathBuf],
     jobs: &[FileJob],
     planned: Vec<Planned>,
-    results: Vec<countersign::error::Result<SignedFile>>,
+    results: Vec<countersign::Result<SignedFile>>,
 ) -> Vec<Row> {
-    let mut results: Vec<Option<countersign::error::Result<SignedFile>>> =
+    let mut results: Vec<Option<countersign::Result<SignedFile>>> =
         results.into_iter().map(Some).collect();
     inputs
         .iter()

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use countersign::ltv::fetch::Fetcher;
+use countersign::ltv::Fetcher;
 use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
 
 use super::sign::write_atomically;

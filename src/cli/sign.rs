@@ -9,9 +9,9 @@ use countersign::{sign_file, sign_pdf, SignOptions};
 use super::credential_args::CredentialArgs;
 use super::signature_args::{Level, SignatureArgs};
 use super::CliResult;
-use countersign::ltv::fetch::Fetcher;
+use countersign::ltv::add_document_timestamp;
+use countersign::ltv::Fetcher;
 use countersign::ltv::{add_validation_data, RevocationSource};
-use countersign::sign::doc_timestamp::add_document_timestamp;
 use std::time::Duration;
 
 #[derive(Args)]

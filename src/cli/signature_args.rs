@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
-use countersign::cades::timestamp::http::{HttpTsa, TsaConfig};
+use countersign::timestamp::{HttpTsa, TsaConfig};
 use countersign::{DigestAlgorithm, SignOptions, SubFilter};
 
 #[derive(Args, Clone, Debug)]
@@ -135,7 +135,7 @@ impl SignatureArgs {
                 Level::BB => None,
                 _ => self
                     .tsa()?
-                    .map(|tsa| tsa as Arc<dyn countersign::cades::timestamp::TimeStamper>),
+                    .map(|tsa| tsa as Arc<dyn countersign::timestamp::TimeStamper>),
             },
             ..SignOptions::default()
         })

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem};
-use countersign::verify::{ChainStatus, SignatureReport, VerifyReport};
 use countersign::{verify_pdf, VerifyOptions};
+use countersign::{ChainStatus, SignatureReport, VerifyReport};
 
 use super::CliResult;
 
@@ -104,6 +104,7 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         ChainStatus::Trusted => "trusted".to_string(),
         ChainStatus::Untrusted(why) => format!("untrusted: {why}"),
         ChainStatus::Revoked(why) => format!("revoked: {why}"),
+        other => format!("{other:?}"),
     };
     println!("  chain: {chain}");
     for problem in &s.problems {

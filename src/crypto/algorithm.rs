@@ -8,7 +8,6 @@ use spki::AlgorithmIdentifierOwned;
 use super::{DigestAlgorithm, SignatureScheme};
 use crate::error::{Error, Result};
 
-pub const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 pub const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
@@ -28,7 +27,7 @@ pub const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.
 pub const ECDSA_WITH_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
 
 impl DigestAlgorithm {
-    pub fn oid(self) -> ObjectIdentifier {
+    pub(crate) fn oid(self) -> ObjectIdentifier {
         match self {
             Self::Sha256 => ID_SHA256,
             Self::Sha384 => ID_SHA384,
@@ -36,7 +35,7 @@ impl DigestAlgorithm {
         }
     }
 
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         match *oid {
             ID_SHA256 => Some(Self::Sha256),
             ID_SHA384 => Some(Self::Sha384),
@@ -46,7 +45,7 @@ impl DigestAlgorithm {
     }
 
     /// The identifier with absent parameters, as RFC 5754 §2 asks for the SHA-2 family.
-    pub fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
+    pub(crate) fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
         AlgorithmIdentifierOwned {
             oid: self.oid(),
             parameters: None,
@@ -54,7 +53,7 @@ impl DigestAlgorithm {
     }
 
     /// `SHA256`, `SHA384`, `SHA512`: the prefix of the JCA-style algorithm names in reports.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "SHA256",
             Self::Sha384 => "SHA384",
@@ -83,7 +82,7 @@ impl SignatureAlgorithm {
     }
 
     /// JCA-style name: `SHA256withRSA`, `SHA256withRSA/PSS`, `SHA256withECDSA`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match *self {
             Self::RsaPkcs1v15(d) => format!("{}withRSA", d.name()),
             Self::RsaPss { digest, .. } => format!("{}withRSA/PSS", digest.name()),
@@ -143,7 +142,7 @@ impl SignatureScheme {
     /// The SignerInfo signatureAlgorithm for this scheme. RSA PKCS#1 v1.5 is written as
     /// `rsaEncryption` (NULL parameters): that is what OpenSSL emits and what every CMS verifier
     /// (OpenSSL, NSS, pyHanko, Acrobat) accepts; the digest is in the SignerInfo digestAlgorithm.
-    pub fn signature_algorithm_identifier(&self) -> Result<AlgorithmIdentifierOwned> {
+    pub(crate) fn signature_algorithm_identifier(&self) -> Result<AlgorithmIdentifierOwned> {
         Ok(match *self {
             Self::RsaPkcs1v15(_) => AlgorithmIdentifierOwned {
                 oid: RSA_ENCRYPTION,
@@ -165,7 +164,7 @@ impl SignatureScheme {
     }
 
     /// The algorithm a verifier reads back from [`Self::signature_algorithm_identifier`].
-    pub fn signature_algorithm(&self) -> SignatureAlgorithm {
+    pub(crate) fn signature_algorithm(&self) -> SignatureAlgorithm {
         match *self {
             Self::RsaPkcs1v15(d) => SignatureAlgorithm::RsaPkcs1v15(d),
             Self::RsaPss(d) => SignatureAlgorithm::RsaPss {

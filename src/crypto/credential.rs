@@ -56,7 +56,7 @@ impl fmt::Debug for LoadOptions {
 impl Backend {
     /// Checks `signature` over `message` with `public_key` on this backend. `Ok(false)` means the
     /// signature does not verify; `Err` means the key or algorithm cannot be used at all.
-    pub fn verify_signature(
+    pub(crate) fn verify_signature(
         self,
         public_key: &SubjectPublicKeyInfoOwned,
         algorithm: &SignatureAlgorithm,

@@ -39,7 +39,7 @@ impl DigestAlgorithm {
 
 /// A digest computed over data that arrives in pieces (a file hashed as it is read).
 #[derive(Clone, Debug)]
-pub struct DigestState(Hasher);
+pub(crate) struct DigestState(Hasher);
 
 #[derive(Clone, Debug)]
 enum Hasher {
@@ -50,7 +50,7 @@ enum Hasher {
 
 impl DigestAlgorithm {
     /// An empty incremental digest.
-    pub fn start(self) -> DigestState {
+    pub(crate) fn start(self) -> DigestState {
         DigestState(match self {
             Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
             Self::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
@@ -60,7 +60,7 @@ impl DigestAlgorithm {
 }
 
 impl DigestState {
-    pub fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         match &mut self.0 {
             Hasher::Sha256(h) => h.update(data),
             Hasher::Sha384(h) => h.update(data),
@@ -68,7 +68,7 @@ impl DigestState {
         }
     }
 
-    pub fn finish(self) -> Vec<u8> {
+    pub(crate) fn finish(self) -> Vec<u8> {
         match self.0 {
             Hasher::Sha256(h) => h.finalize().to_vec(),
             Hasher::Sha384(h) => h.finalize().to_vec(),

@@ -8,8 +8,13 @@
 
 mod dss;
 #[cfg(feature = "tsa")]
-pub mod fetch;
-pub mod ocsp;
+mod fetch;
+#[cfg(feature = "tsa")]
+pub(crate) mod ocsp;
+
+pub use crate::sign::doc_timestamp::add_document_timestamp;
+#[cfg(feature = "tsa")]
+pub use fetch::Fetcher;
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;

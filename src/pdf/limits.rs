@@ -18,7 +18,7 @@ const HARD_MAX_NESTING: usize = 512;
 /// absolute cap.
 ///
 /// ```
-/// use countersign::pdf::Limits;
+/// use countersign::Limits;
 /// let strict = Limits { max_document_inflated: 64 << 20, ..Limits::default() };
 /// assert_eq!(strict.document_budget(1_000), 64 << 20);
 /// ```

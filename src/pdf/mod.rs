@@ -13,7 +13,7 @@ pub mod update;
 pub mod writer;
 pub mod xref;
 
-pub use document::{Document, XrefForm};
+pub use document::Document;
 pub use limits::Limits;
 pub use object::{Dict, ObjRef, Object, Stream, StringForm};
 pub use update::UpdateWriter;

@@ -3,7 +3,7 @@
 
 use super::document::{Document, XrefForm};
 use super::object::{Dict, ObjRef, Object, Stream};
-use super::writer::{write_dict, write_indirect, write_object};
+use super::writer::{write_dict, write_indirect};
 use crate::error::{Error, Result};
 
 /// The largest offset a cross-reference table entry can hold: its field is exactly 10 decimal
@@ -220,13 +220,6 @@ fn byte_width(value: u64) -> usize {
 
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-/// Writes a value into a buffer (convenience for callers building dictionaries by hand).
-pub fn object_bytes(object: &Object) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_object(&mut out, object);
-    out
 }
 
 #[cfg(test)]

@@ -49,7 +49,9 @@ impl Method {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// The `SignatureMethod` value of this method.
+    #[cfg(test)]
+    fn as_str(self) -> &'static str {
         match self {
             Self::HmacSha1 => "HmacSHA1",
             Self::HmacSha256 => "HmacSHA256",

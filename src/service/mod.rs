@@ -7,31 +7,31 @@
 //! returns the API-3.0 JSON answer; the `server` feature puts it behind axum.
 
 mod actions;
-pub mod api;
-pub mod auth;
-pub mod auth_v1;
-pub mod clock;
+pub(crate) mod api;
+pub(crate) mod auth;
+pub(crate) mod auth_v1;
+pub(crate) mod clock;
 pub mod config;
-pub mod credentials;
-pub mod demo;
-pub mod directory;
-pub mod engine;
-pub mod error;
-pub mod host;
-pub mod ids;
-pub mod pages;
-pub mod params;
-pub mod rate_limit;
-pub mod request;
+pub(crate) mod credentials;
+pub(crate) mod demo;
+pub(crate) mod directory;
+pub(crate) mod engine;
+pub(crate) mod error;
+pub(crate) mod host;
+pub(crate) mod ids;
+pub(crate) mod pages;
+pub(crate) mod params;
+pub(crate) mod rate_limit;
+pub(crate) mod request;
 pub mod store;
 mod tasks;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
-pub mod token;
-pub mod verify_result;
-pub mod zip;
+pub(crate) mod token;
+pub(crate) mod verify_result;
+pub(crate) mod zip;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -43,6 +43,7 @@ pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
 use self::config::StoreLocation;
 pub use self::config::{Limits, Permission, ServiceConfig};
+pub use self::demo::load_config_keys;
 pub use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};

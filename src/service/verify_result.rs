@@ -110,7 +110,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::verify::ChainStatus;
+    use crate::verify::{ChainStatus, Problem};
 
     fn valid_signature() -> SignatureReport {
         SignatureReport {
@@ -159,8 +159,14 @@ mod tests {
     fn untrusted_or_unchecked_signers_fail() {
         for chain in [
             ChainStatus::NotChecked,
-            ChainStatus::Untrusted("CN=Self is self-signed".into()),
-            ChainStatus::Revoked("serial 500A".into()),
+            ChainStatus::Untrusted(Problem::SelfSignedNotTrusted {
+                subject: "CN=Self".into(),
+            }),
+            ChainStatus::Revoked(Problem::Revoked {
+                subject: "CN=Signer".into(),
+                serial_hex: "500A".into(),
+                revoked_at: UNIX_EPOCH,
+            }),
         ] {
             let report = VerifyReport {
                 signatures: vec![SignatureReport {

@@ -68,8 +68,6 @@ pub struct PreparedUpdate {
     /// The bytes appended to the original file.
     pub update: Vec<u8>,
     placeholders: Placeholders,
-    /// Byte position in the output where the update starts (= original length).
-    update_start: u64,
     pub field_name: String,
 }
 
@@ -86,12 +84,6 @@ impl PreparedUpdate {
             .get(self.placeholders.contents_end..)
             .unwrap_or_default();
         (before, after)
-    }
-
-    /// The final `/ByteRange`.
-    pub fn byte_range(&self) -> Result<[u64; 4]> {
-        let total = self.update_start.saturating_add(self.update.len() as u64);
-        byterange::byte_range(self.update_start, &self.placeholders, total)
     }
 
     /// Bytes `/Contents` can hold.
@@ -202,16 +194,8 @@ pub(crate) fn cms_params(options: &SignOptions) -> CmsParams {
     }
 }
 
-/// Reads what signing needs from `pdf` and writes the update with placeholders.
-pub fn prepare_update(
-    pdf: &[u8],
-    key: &CertifiedKey,
-    options: &SignOptions,
-) -> Result<PreparedUpdate> {
-    prepare_update_reserving(pdf, key, options, None)
-}
-
-/// [`prepare_update`], optionally with a `/Contents` reservation computed by the caller.
+/// Reads what signing needs from `pdf` and writes the update with placeholders, optionally
+/// with a `/Contents` reservation computed by the caller.
 pub(crate) fn prepare_update_reserving(
     pdf: &[u8],
     key: &CertifiedKey,
@@ -290,7 +274,6 @@ pub(crate) fn prepare_with(
     Ok(PreparedUpdate {
         update,
         placeholders,
-        update_start,
         field_name: plan.field_name,
     })
 }

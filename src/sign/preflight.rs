@@ -30,7 +30,7 @@ pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
         )));
     }
     match crate::cades::signer_key_usage_problem(certificate) {
-        Some(problem) => Err(Error::UnusableCertificate(problem)),
+        Some(problem) => Err(Error::UnusableCertificate(problem.to_string())),
         None => Ok(()),
     }
 }

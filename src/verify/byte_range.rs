@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use crate::pdf::{Dict, Object};
+use crate::problem::Problem;
 
 /// The two signed ranges of a well-formed signature.
 #[derive(Clone, Debug)]
@@ -20,9 +21,9 @@ impl SignedRanges {
 }
 
 /// Reads `/ByteRange` as four non-negative integers.
-pub fn read_byte_range(sig: &Dict) -> Result<[u64; 4], String> {
+pub fn read_byte_range(sig: &Dict) -> Result<[u64; 4], Problem> {
     let Some(Object::Array(items)) = sig.get(b"ByteRange") else {
-        return Err("/ByteRange is missing or not an array".into());
+        return Err(Problem::ByteRangeMissing);
     };
     let numbers: Vec<u64> = items
         .iter()
@@ -31,7 +32,7 @@ pub fn read_byte_range(sig: &Dict) -> Result<[u64; 4], String> {
         .collect();
     match numbers.as_slice() {
         &[a, b, c, d] if items.len() == 4 => Ok([a, b, c, d]),
-        _ => Err("/ByteRange is not four non-negative integers".into()),
+        _ => Err(Problem::ByteRangeNotIntegers),
     }
 }
 
@@ -42,44 +43,44 @@ pub fn check_byte_range(
     range: [u64; 4],
     contents: &[u8],
     dict_span: Option<Range<usize>>,
-) -> Result<SignedRanges, String> {
-    let to_usize = |v: u64| usize::try_from(v).map_err(|_| "ByteRange value too large".to_string());
+) -> Result<SignedRanges, Problem> {
+    let to_usize = |v: u64| usize::try_from(v).map_err(|_| Problem::ByteRangeOutOfFile);
     let [start, first_len, second_start, second_len] = range;
     if start != 0 {
-        return Err("ByteRange does not start at 0".into());
+        return Err(Problem::ByteRangeStart);
     }
     let gap_start = to_usize(first_len)?;
     let gap_end = to_usize(second_start)?;
     let end = gap_end
         .checked_add(to_usize(second_len)?)
-        .ok_or("ByteRange overflows")?;
+        .ok_or(Problem::ByteRangeOutOfFile)?;
     if gap_end <= gap_start || end > data.len() {
-        return Err("ByteRange ranges overlap or run past the end of the file".into());
+        return Err(Problem::ByteRangeOutOfFile);
     }
     let gap = data
         .get(gap_start..gap_end)
-        .ok_or("ByteRange gap outside the file")?;
+        .ok_or(Problem::ByteRangeOutOfFile)?;
     let hex = gap
         .strip_prefix(b"<")
         .and_then(|g| g.strip_suffix(b">"))
-        .ok_or("the ByteRange gap is not exactly a hex string")?;
+        .ok_or(Problem::GapNotHexString)?;
     if !hex.iter().all(u8::is_ascii_hexdigit) || hex.len() % 2 != 0 {
-        return Err("the ByteRange gap holds more than hex digits".into());
+        return Err(Problem::GapNotHexDigits);
     }
     if decode_hex(hex) != contents {
-        return Err("the ByteRange gap is not the signature's /Contents".into());
+        return Err(Problem::GapNotContents);
     }
     let Some(span) = dict_span else {
-        return Err("the signature dictionary is not a top-level object in the file".into());
+        return Err(Problem::SignatureDictionaryNotTopLevel);
     };
     if !(span.start < gap_start && gap_end <= span.end) {
-        return Err("the ByteRange gap lies outside the signature dictionary".into());
+        return Err(Problem::GapOutsideSignatureDictionary);
     }
     // The gap must be the value of the dictionary's only /Contents key.
     let object = data.get(span.clone()).unwrap_or_default();
     let keys: Vec<usize> = find_all(object, b"/Contents").collect();
     let [key_at] = keys.as_slice() else {
-        return Err("the signature dictionary has more than one /Contents".into());
+        return Err(Problem::DuplicateContents);
     };
     let after_key = span
         .start
@@ -87,7 +88,7 @@ pub fn check_byte_range(
         .saturating_add(b"/Contents".len());
     let between = data.get(after_key..gap_start).unwrap_or(b"x");
     if !between.iter().all(|b| crate::pdf::lexer::is_whitespace(*b)) {
-        return Err("the ByteRange gap is not the value of /Contents".into());
+        return Err(Problem::GapNotContentsValue);
     }
     Ok(SignedRanges {
         first: 0..gap_start,

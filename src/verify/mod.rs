@@ -15,6 +15,8 @@ use x509_cert::Certificate;
 use crate::cades;
 use crate::error::Result;
 use crate::pdf::{Document, Object};
+pub use crate::problem::{ChainStatus, EssProblem, Problem};
+use cades::verify::Content;
 use signature_fields::SignatureField;
 
 /// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
@@ -103,21 +105,6 @@ impl VerifyReport {
     }
 }
 
-/// Whether the signer's certification path ends at a configured trust anchor and passes the
-/// certificate checks (validity at the validation time, keyUsage, basicConstraints, pathLen,
-/// revocation by the given CRLs).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum ChainStatus {
-    /// No trust roots were configured: nothing is trusted.
-    #[default]
-    NotChecked,
-    Trusted,
-    /// No path to a trust root, or a certificate of the path fails a check; says which.
-    Untrusted(String),
-    /// A CRL signed by the issuer lists a certificate of the path.
-    Revoked(String),
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct SignatureReport {
     /// Fully qualified field name.
@@ -160,8 +147,8 @@ pub struct SignatureReport {
     pub timestamp: Option<TimestampReport>,
     /// The time the certificates were judged at: now, or a valid signature timestamp's genTime.
     pub validation_time: Option<SystemTime>,
-    /// Everything that went wrong, in words.
-    pub problems: Vec<String>,
+    /// Everything that went wrong.
+    pub problems: Vec<Problem>,
     /// The signature field has a widget with an area on a page (an appearance, a seal); an
     /// invisible signature is digital only.
     pub visible: bool,
@@ -177,7 +164,7 @@ pub struct TimestampReport {
     pub valid: bool,
     pub tsa_subject: String,
     pub chain: ChainStatus,
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
 }
 
 impl SignatureReport {
@@ -263,17 +250,13 @@ fn verify_field(
     };
     report.byte_range = range.to_vec();
     let Some(contents) = sig.get(b"Contents").and_then(Object::as_string_bytes) else {
-        report
-            .problems
-            .push("/Contents is missing or not a string".into());
+        report.problems.push(Problem::ContentsMissing);
         return report;
     };
     // Signature wrapping through the padding: only zeros may follow the CMS element.
     match ber::element_len(contents) {
         None => {
-            report
-                .problems
-                .push("/Contents does not hold a CMS element".into());
+            report.problems.push(Problem::ContentsNotCms);
             return report;
         }
         Some(len)
@@ -281,10 +264,7 @@ fn verify_field(
                 .get(len..)
                 .is_some_and(|pad| pad.iter().any(|&b| b != 0)) =>
         {
-            report.problems.push(
-                "/Contents carries non-zero bytes after the CMS element (content in the padding)"
-                    .into(),
-            );
+            report.problems.push(Problem::ContentsPadding);
             return report;
         }
         Some(_) => {}
@@ -305,18 +285,12 @@ fn verify_field(
         report.validation_data_only_after = only_validation_data(doc, &report, ranges.signed_len());
     }
     if !report.covers_whole_file && !report.validation_data_only_after {
-        report.problems.push(format!(
-            "the signature covers the first {} bytes; {} bytes were appended after signing \
-             ({} later revision(s) redefining {})",
-            ranges.signed_len(),
-            data.len().saturating_sub(ranges.signed_len()),
-            report.later_revisions,
-            if report.modified_after.is_empty() {
-                "no object".to_string()
-            } else {
-                report.modified_after.join(", ")
-            }
-        ));
+        report.problems.push(Problem::UnsignedChanges {
+            signed_len: report.signed_revision_len,
+            appended: data.len().saturating_sub(ranges.signed_len()) as u64,
+            later_revisions: report.later_revisions,
+            modified: report.modified_after.clone(),
+        });
     }
     let covered = [
         data.get(ranges.first.clone()).unwrap_or_default(),
@@ -338,7 +312,7 @@ fn verify_field(
     }
     match verified {
         Ok(cms) => apply_cms(&mut report, cms),
-        Err(e) => report.problems.push(e.to_string()),
+        Err(e) => report.problems.push(Problem::Unparseable(e.to_string())),
     }
     report
 }
@@ -355,10 +329,10 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
         Ok(verified) => {
             let mut problems = verified.cms.problems.clone();
             if !verified.imprint_ok {
-                problems.push("the timestamp's messageImprint does not match".into());
+                problems.push(Problem::TimestampImprintMismatch);
             }
             if !verified.eku_ok {
-                problems.push("the TSA certificate lacks the timeStamping EKU".into());
+                problems.push(Problem::TimestampEku);
             }
             TimestampReport {
                 time: verified.gen_time(),
@@ -373,7 +347,7 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
             valid: false,
             tsa_subject: String::new(),
             chain: ChainStatus::NotChecked,
-            problems: vec![e.to_string()],
+            problems: vec![Problem::Unparseable(e.to_string())],
         },
     }
 }
@@ -474,9 +448,7 @@ fn verify_timestamp(
         }
     };
     if !imprint_ok {
-        report
-            .problems
-            .push("the TSTInfo messageImprint does not match the ByteRange bytes".into());
+        report.problems.push(Problem::DocumentImprintMismatch);
     }
     let der = ber::to_definite_lengths(contents).unwrap_or_else(|| contents.to_vec());
     let stamp = timestamp_report(&der, covered, options);
@@ -485,14 +457,13 @@ fn verify_timestamp(
     }
     let at = Some(stamp.time).filter(|_| stamp.valid);
     report.timestamp = Some(stamp);
-    match cades::verify_detached_with(&der, &[&tst_info], &options.path_check(at)) {
-        Ok(mut cms) => {
-            // Encapsulated content is what a timestamp token is.
-            cms.problems.retain(|p| !p.contains("encapsulates content"));
+    let check = options.path_check(at);
+    match cades::verify::verify_signed_data(&der, &[&tst_info], &check, Content::Encapsulated) {
+        Ok(cms) => {
             apply_cms(report, cms);
             report.digest_ok = report.digest_ok && imprint_ok;
         }
-        Err(e) => report.problems.push(e.to_string()),
+        Err(e) => report.problems.push(Problem::Unparseable(e.to_string())),
     }
 }
 

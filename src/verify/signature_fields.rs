@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::pdf::acroform::{walk_fields, FieldVisit};
 use crate::pdf::{Dict, Document, ObjRef, Object};
+use crate::problem::Problem;
 
 /// A signature field with its value.
 pub struct SignatureField {
@@ -12,7 +13,7 @@ pub struct SignatureField {
     pub value: Dict,
     /// Why the field or its signature dictionary could not be read: the signature is reported
     /// invalid instead of failing the whole document, so the other signatures still get a verdict.
-    pub problem: Option<String>,
+    pub problem: Option<Problem>,
     /// A widget of the field has an area on a page (a non-empty, not hidden /Rect): the signature
     /// shows an appearance (a seal) rather than being digital only.
     pub visible: bool,
@@ -24,7 +25,10 @@ impl SignatureField {
             name: name.to_string(),
             value_ref,
             value: Dict::new(),
-            problem: Some(format!("{what} cannot be read: {error}")),
+            problem: Some(Problem::FieldUnreadable {
+                what: what.to_string(),
+                error: error.to_string(),
+            }),
             visible: false,
         }
     }

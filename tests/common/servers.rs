@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use countersign::cades::timestamp::authority::Authority;
 use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
+use countersign::timestamp::Authority;
 
 use super::pki_path;
 
@@ -173,7 +173,7 @@ pub fn test_authority() -> Authority {
     Authority::new(key, der_oid("1.3.6.1.4.1.55555.1.1"))
 }
 
-fn der_oid(text: &str) -> countersign::cades::timestamp::asn1::Oid {
+fn der_oid(text: &str) -> countersign::__private::cades::Oid {
     text.parse().unwrap()
 }
 

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use countersign::service::auth::{authorization_header, SignedRequest};
-use countersign::service::clock::unix_now;
+use countersign::__private::service::authorization_header;
+use countersign::__private::service::unix_now;
+use countersign::service::SignedRequest;
 use serde_json::Value;
 
 pub fn repo_root() -> PathBuf {
@@ -33,7 +34,7 @@ impl TempDir {
         let path = std::env::temp_dir().join(format!(
             "countersign-{label}-{}-{}",
             std::process::id(),
-            countersign::service::ids::random_id()
+            countersign::__private::service::random_id()
         ));
         std::fs::create_dir_all(&path).unwrap();
         Self(path)

@@ -103,7 +103,7 @@ impl HttpTsa {
 impl TimeStamper for HttpTsa {
     fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> Result<Vec<u8>> {
         let request = TimestampRequest::new(digest, imprint, &nonce()?)?;
-        let answer = self.exchange(&request.der)?;
+        let answer = self.exchange(request.der())?;
         let token = request.check_response(&answer, &self.config.trust_roots)?;
         remember_len(&self.config.url, token.len());
         Ok(token)

@@ -23,10 +23,10 @@ use self::asn1::{
     MessageImprint, TimeStampReq, TimeStampResp, TstInfo, ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
     ID_KP_TIME_STAMPING,
 };
-use super::verify::{verify_detached, CmsVerification};
+use super::verify::{verify_signed_data, CmsVerification, Content, PathCheck};
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Result, TimestampProblem};
-use crate::verify::ChainStatus;
+use crate::problem::ChainStatus;
 
 /// Bytes an unsigned-attributes field with one token attribute adds around the token, plus the
 /// growth of the enclosing length headers.
@@ -51,12 +51,24 @@ pub trait TimeStamper: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// A request and the nonce it carries, to check the answer against.
+/// An RFC 3161 TimeStampReq and what its answer is checked against (imprint, nonce): what a
+/// [`TimeStamper`] over another transport than HTTP sends and checks.
+///
+/// ```
+/// use countersign::timestamp::TimestampRequest;
+/// use countersign::DigestAlgorithm;
+///
+/// let imprint = [0x5a; 32]; // the SHA-256 of the data to timestamp
+/// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &imprint, &[1, 2, 3, 4])?;
+/// assert_eq!(request.der()[0], 0x30); // a DER SEQUENCE, to send to the TSA
+/// // ... send `request.der()`, then `request.check_response(&answer, &tsa_roots)?` gives the token
+/// # Ok::<(), countersign::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TimestampRequest {
-    pub der: Vec<u8>,
-    pub imprint: MessageImprint,
-    pub nonce: Int,
+    der: Vec<u8>,
+    imprint: MessageImprint,
+    nonce: Int,
 }
 
 impl TimestampRequest {
@@ -81,6 +93,11 @@ impl TimestampRequest {
             imprint,
             nonce,
         })
+    }
+
+    /// The DER TimeStampReq to send.
+    pub fn der(&self) -> &[u8] {
+        &self.der
     }
 
     /// Checks a TimeStampResp against this request (RFC 3161 §2.4.2): status, imprint, nonce,
@@ -146,9 +163,7 @@ impl TokenVerification {
             )));
         }
         if !(self.cms.digest_ok && self.cms.signature_ok) {
-            return Err(problem(TimestampProblem::BadSignature(
-                self.cms.problems.join("; "),
-            )));
+            return Err(problem(TimestampProblem::BadSignature(self.cms.problems)));
         }
         if let ChainStatus::Untrusted(why) | ChainStatus::Revoked(why) = &self.cms.chain {
             return Err(problem(TimestampProblem::Untrusted(why.clone())));
@@ -171,9 +186,13 @@ pub fn verify_token(
         .map_err(|e| problem(TimestampProblem::Malformed(e)))?;
     let tst_info =
         TstInfo::from_der(&tst_der).map_err(|e| problem(TimestampProblem::Malformed(e)))?;
-    let mut cms = verify_detached(token, &[&tst_der], trust_roots, Some(tst_info.gen_time))?;
-    // Encapsulated content is what a timestamp token is.
-    cms.problems.retain(|p| !p.contains("encapsulates content"));
+    let check = PathCheck {
+        trust_roots,
+        crls: &[],
+        at: tst_info.gen_time,
+        backend: crate::crypto::Backend::default(),
+    };
+    let cms = verify_signed_data(token, &[&tst_der], &check, Content::Encapsulated)?;
     let eku_ok = cms.signer_certificate.as_ref().is_some_and(is_timestamping);
     let imprint_ok = match data {
         None => true,

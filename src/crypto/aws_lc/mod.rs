@@ -4,5 +4,5 @@
 mod sign;
 mod verify;
 
-pub use sign::{any_supported_key, EcdsaSigningKey, RsaSigningKey};
+pub use sign::any_supported_key;
 pub use verify::verify_signature;

@@ -44,10 +44,6 @@ impl RsaSigningKey {
         })
     }
 
-    pub fn padding(&self) -> RsaPadding {
-        self.padding
-    }
-
     /// The public half, as it appears in the matching certificate.
     pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned> {
         spki_from(self.key.public_key().as_der())

@@ -3,5 +3,7 @@
 mod sign;
 mod verify;
 
-pub use sign::{any_supported_key, EcdsaSigningKey, RsaPadding, RsaSigningKey};
+#[cfg(feature = "aws-lc")]
+pub(crate) use sign::EcdsaSigningKey;
+pub use sign::{any_supported_key, RsaPadding};
 pub use verify::verify_signature;

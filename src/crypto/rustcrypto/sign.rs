@@ -59,10 +59,6 @@ impl RsaSigningKey {
         Self::new(key, padding)
     }
 
-    pub fn padding(&self) -> RsaPadding {
-        self.padding
-    }
-
     /// The public half, as it appears in the matching certificate.
     pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned> {
         spki_from_der(

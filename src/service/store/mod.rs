@@ -20,7 +20,7 @@
 mod blob;
 #[cfg(feature = "postgres")]
 mod postgres;
-pub mod private;
+pub(crate) mod private;
 mod sqlite;
 
 #[cfg(feature = "postgres")]

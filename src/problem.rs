@@ -1,0 +1,243 @@
+//! What verification found wrong, as values: [`Problem`] and [`ChainStatus`]. Shared by the CMS
+//! verifier ([`crate::cades`]) and the PDF verifier ([`crate::verify`]), so it sits below both.
+
+use std::time::SystemTime;
+
+use der::asn1::ObjectIdentifier;
+
+/// Whether the signer's certification path ends at a configured trust anchor and passes the
+/// certificate checks (validity at the validation time, keyUsage, basicConstraints, pathLen,
+/// revocation by the given CRLs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainStatus {
+    /// No trust roots were configured: nothing is trusted.
+    #[default]
+    NotChecked,
+    Trusted,
+    /// No path to a trust root, or a certificate of the path fails a check; says which.
+    Untrusted(Problem),
+    /// A CRL signed by the issuer lists a certificate of the path ([`Problem::Revoked`]).
+    Revoked(Problem),
+}
+
+/// One thing verification found wrong. `Display` gives the message in words; match on the
+/// variant to act on it. Certificates are named by their subject in RFC 4514 form.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    // --- The signature field and its /ByteRange (PDF level).
+    /// The signature field or its signature dictionary cannot be read.
+    #[error("{what} cannot be read: {error}")]
+    FieldUnreadable { what: String, error: String },
+    #[error("/ByteRange is missing or not an array")]
+    ByteRangeMissing,
+    #[error("/ByteRange is not four non-negative integers")]
+    ByteRangeNotIntegers,
+    #[error("ByteRange does not start at 0")]
+    ByteRangeStart,
+    /// The ranges overlap, overflow or run past the end of the file.
+    #[error("ByteRange ranges overlap or run past the end of the file")]
+    ByteRangeOutOfFile,
+    #[error("the ByteRange gap is not exactly a hex string")]
+    GapNotHexString,
+    #[error("the ByteRange gap holds more than hex digits")]
+    GapNotHexDigits,
+    #[error("the ByteRange gap is not the signature's /Contents")]
+    GapNotContents,
+    #[error("the signature dictionary is not a top-level object in the file")]
+    SignatureDictionaryNotTopLevel,
+    #[error("the ByteRange gap lies outside the signature dictionary")]
+    GapOutsideSignatureDictionary,
+    #[error("the signature dictionary has more than one /Contents")]
+    DuplicateContents,
+    #[error("the ByteRange gap is not the value of /Contents")]
+    GapNotContentsValue,
+    #[error("/Contents is missing or not a string")]
+    ContentsMissing,
+    #[error("/Contents does not hold a CMS element")]
+    ContentsNotCms,
+    /// Signature wrapping through the padding.
+    #[error("/Contents carries non-zero bytes after the CMS element (content in the padding)")]
+    ContentsPadding,
+    /// Incremental updates after the signed revision change more than validation data.
+    #[error(
+        "the signature covers the first {signed_len} bytes; {appended} bytes were appended after signing ({later_revisions} later revision(s) redefining {})",
+        objects(modified)
+    )]
+    UnsignedChanges {
+        signed_len: u64,
+        appended: u64,
+        later_revisions: usize,
+        /// Redefined objects, `"12 0 R"`, newest update first.
+        modified: Vec<String>,
+    },
+    /// A document timestamp whose messageImprint is not the digest of the ByteRange bytes.
+    #[error("the TSTInfo messageImprint does not match the ByteRange bytes")]
+    DocumentImprintMismatch,
+
+    // --- The CMS container.
+    /// The CMS (or timestamp token) cannot be parsed; the parser's message.
+    #[error("{0}")]
+    Unparseable(String),
+    #[error("non-zero bytes follow the CMS structure")]
+    TrailingBytes,
+    #[error("{0} SignerInfos; only the first is verified")]
+    SignerInfoCount(usize),
+    #[error("the SignedData encapsulates content: it is not a detached signature")]
+    EncapsulatedContent,
+    #[error("the signer certificate is not among the embedded certificates")]
+    SignerCertificateMissing,
+    #[error("unsupported digest algorithm {0}")]
+    UnsupportedDigest(ObjectIdentifier),
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedSignatureAlgorithm(ObjectIdentifier),
+    #[error("content-type attribute {attribute} differs from the eContentType {econtent_type}")]
+    ContentTypeMismatch {
+        attribute: ObjectIdentifier,
+        econtent_type: ObjectIdentifier,
+    },
+    #[error("no content-type signed attribute")]
+    ContentTypeMissing,
+    #[error("message-digest attribute does not match the signed content")]
+    DigestMismatch,
+    #[error("no message-digest signed attribute")]
+    DigestMissing,
+    /// The ESS signing-certificate(-v2) attribute does not name the signer certificate.
+    #[error("{0}")]
+    SigningCertificate(EssProblem),
+    #[error("the signature does not verify with the signer's public key")]
+    SignatureInvalid,
+    /// The backend could not check the signature (a key type it does not support...).
+    #[error("cannot verify the signature: {0}")]
+    SignatureUnverifiable(String),
+
+    // --- The certification path.
+    #[error("{subject} is self-signed and not a configured trust root")]
+    SelfSignedNotTrusted { subject: String },
+    #[error("no certificate among the embedded ones and the trust roots issued {subject}")]
+    NoIssuer { subject: String },
+    #[error("the certification path loops at {subject}")]
+    PathLoop { subject: String },
+    #[error("certification path longer than {max} certificates")]
+    PathTooLong { max: usize },
+    #[error("{subject} is not valid before {}", time(*not_before))]
+    CertificateNotYetValid {
+        subject: String,
+        at: SystemTime,
+        not_before: SystemTime,
+    },
+    #[error("{subject} expired at {}", time(*not_after))]
+    CertificateExpired {
+        subject: String,
+        at: SystemTime,
+        not_after: SystemTime,
+    },
+    /// The signer certificate may not sign: keyUsage without digitalSignature or
+    /// nonRepudiation (`present`), or no keyUsage extension at all.
+    #[error("{subject} {}", if *present { "has keyUsage without digitalSignature or nonRepudiation" } else { "has no keyUsage extension allowing digitalSignature or nonRepudiation" })]
+    KeyUsage { subject: String, present: bool },
+    #[error("{subject} is not a CA certificate (cA false)")]
+    NotCa { subject: String },
+    #[error("{subject} issued a certificate but has no basicConstraints: it is not a CA")]
+    NoBasicConstraints { subject: String },
+    #[error("{subject} allows {limit} CA certificate(s) below it (pathLenConstraint), the path has {below}")]
+    PathLen {
+        subject: String,
+        limit: u8,
+        below: usize,
+    },
+    #[error("{subject} issued a certificate but its keyUsage lacks keyCertSign")]
+    NoKeyCertSign { subject: String },
+    #[error("{subject} has an unreadable {extension} extension: {error}")]
+    UnreadableExtension {
+        subject: String,
+        extension: &'static str,
+        error: String,
+    },
+    #[error("{subject} (serial {serial_hex}) was revoked at {} by its issuer's CRL", time(*revoked_at))]
+    Revoked {
+        subject: String,
+        serial_hex: String,
+        revoked_at: SystemTime,
+    },
+    #[error("a CRL names {issuer} as issuer, whose keyUsage lacks cRLSign: ignored")]
+    CrlIssuerWithoutCrlSign { issuer: String },
+    #[error("a CRL naming {issuer} as issuer does not verify with {issuer}'s key: ignored")]
+    CrlUnverified { issuer: String },
+
+    // --- RFC 3161 timestamps.
+    #[error("the timestamp's messageImprint does not match")]
+    TimestampImprintMismatch,
+    #[error("the TSA certificate lacks the timeStamping EKU")]
+    TimestampEku,
+}
+
+/// How an ESS signing-certificate(-v2) attribute fails to name the signer certificate.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EssProblem {
+    /// The attribute lists no certificate; `v2` tells signing-certificate-v2 from v1.
+    #[error("empty ESS {} attribute", name(*v2))]
+    Empty { v2: bool },
+    #[error("ESS signing-certificate-v2 uses unsupported hash {0}")]
+    UnsupportedHash(ObjectIdentifier),
+    #[error("ESS {} hash does not match the signer certificate", name(*v2))]
+    HashMismatch { v2: bool },
+    #[error("ESS signing-certificate issuerSerial does not match the signer certificate")]
+    IssuerSerialMismatch,
+}
+
+fn name(v2: bool) -> &'static str {
+    if v2 {
+        "signing-certificate-v2"
+    } else {
+        "signing-certificate"
+    }
+}
+
+fn objects(modified: &[String]) -> String {
+    if modified.is_empty() {
+        "no object".into()
+    } else {
+        modified.join(", ")
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, as X.509 times print.
+fn time(at: SystemTime) -> String {
+    der::DateTime::from_system_time(at)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| format!("{at:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn messages_name_the_certificate_and_time() {
+        let expired = Problem::CertificateExpired {
+            subject: "CN=Signer".into(),
+            at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000),
+            not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        };
+        assert_eq!(
+            expired.to_string(),
+            "CN=Signer expired at 2027-01-15T08:00:00Z"
+        );
+        let ess = Problem::SigningCertificate(EssProblem::HashMismatch { v2: true });
+        assert_eq!(
+            ess.to_string(),
+            "ESS signing-certificate-v2 hash does not match the signer certificate"
+        );
+        let changes = Problem::UnsignedChanges {
+            signed_len: 10,
+            appended: 5,
+            later_revisions: 1,
+            modified: vec![],
+        };
+        assert!(changes.to_string().ends_with("redefining no object)"));
+    }
+}
