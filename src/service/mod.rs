@@ -171,7 +171,7 @@ impl Service {
     pub(crate) fn start(
         config: &ServiceConfig,
         keys: HashMap<String, CertifiedKey>,
-        (metadata, blobs): (Arc<dyn MetadataStore>, Arc<dyn BlobStore>),
+        (metadata, blobs): Stores,
         engine: Arc<dyn Engine>,
         clock: clock::LeaseClock,
     ) -> Result<Self, ServiceError> {
@@ -433,12 +433,12 @@ impl Service {
     }
 }
 
+/// Metadata and file bytes.
+pub(crate) type Stores = (Arc<dyn MetadataStore>, Arc<dyn BlobStore>);
+
 /// The stores `config` names: metadata in SQLite (`countersign.db` in `data_dir`) or PostgreSQL;
 /// file bytes in a folder (`files` in `data_dir` unless `blobs` names another).
-pub(crate) fn open_stores(
-    config: &ServiceConfig,
-    data_dir: &Path,
-) -> Result<(Arc<dyn MetadataStore>, Arc<dyn BlobStore>), ServiceError> {
+pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Stores, ServiceError> {
     store::private::create_private_dir(data_dir)?;
     let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
         StoreLocation::Sqlite => {
