@@ -1,6 +1,9 @@
 //! One error type for the whole pipeline. Each variant names the problem so that a caller can tell
 //! a damaged file from an encrypted one, a certified one or something that is not a PDF at all.
 
+use std::fmt;
+
+use crate::pdf::ObjRef;
 use crate::problem::Problem;
 
 /// Everything that can stop signing or verification.
@@ -19,23 +22,39 @@ pub enum Error {
     /// An object could not be parsed, or is not what the spec requires there.
     #[error("malformed object {object} at offset {offset}: {reason}")]
     MalformedObject {
-        /// `"12 0 R"` style, or `"trailer"`.
-        object: String,
+        object: Location,
         offset: u64,
         reason: String,
     },
-    /// A referenced object is missing from the cross-reference data.
-    #[error("object {0} is referenced but not present in the cross-reference table")]
-    MissingObject(String),
+    /// A referenced object is missing: not in the cross-reference data or, when
+    /// `object_stream` is given, not in the object stream the cross-reference data names.
+    #[error("object {object} is referenced but not present in {}", match object_stream {
+        Some(stream) => format!("object stream {stream}"),
+        None => "the cross-reference table".into(),
+    })]
+    MissingObject {
+        object: ObjRef,
+        object_stream: Option<ObjRef>,
+    },
+    /// `--repair` found no object with `/Type /Catalog` to rebuild the file around.
+    #[error("repair found no /Type /Catalog object")]
+    NoCatalog,
+    /// Repair rewrites the whole file, which would invalidate the signatures it carries.
+    #[error("repair would rewrite the file and destroy its {signatures} existing signature(s)")]
+    RepairWouldDestroySignatures { signatures: usize },
     /// The document is encrypted; signing encrypted files is not supported yet.
     #[error("document is encrypted with the {handler} security handler; signing encrypted documents is not supported")]
     Encrypted { handler: String },
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
     #[error("document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification")]
     CertifiedNoChanges,
-    /// A FieldMDP lock forbids filling the requested signature field.
-    #[error("signature field {0} is locked by a FieldMDP transform")]
-    FieldLocked(String),
+    /// A FieldMDP lock forbids filling the signature field `field`.
+    #[error("signature field {field} is locked by a FieldMDP transform")]
+    FieldLocked { field: String },
+    /// The lock of the signature in `signed_field` sets P=1: no change at all is permitted
+    /// after it was signed, not even a new signature.
+    #[error("signature field {signed_field} has a lock with P=1: no change at all is permitted after it was signed")]
+    LockedNoChanges { signed_field: String },
     /// A structure we do not support, named.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -61,17 +80,22 @@ pub enum Error {
     /// The update would put an object beyond the 10 digits of a cross-reference table entry (a
     /// table-based file over 10 GB); writing the table anyway would corrupt it.
     #[error("object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry")]
-    XrefOffsetTooLarge {
-        /// `"12 0 R"` style.
-        object: String,
-        offset: u64,
-    },
+    XrefOffsetTooLarge { object: ObjRef, offset: u64 },
     /// The signing key (software, HSM, KMS or remote) failed to sign.
     #[error("signer failed: {0}")]
     Signer(String),
     /// Building or parsing a CMS structure failed.
     #[error("CMS: {0}")]
     Cms(String),
+    /// A CMS, X.509 or RFC 3161 structure could not be decoded or encoded; `source` is the DER
+    /// codec's error.
+    #[error("CMS: cannot decode or encode {what}")]
+    Der {
+        /// The structure: `SignedData`, `SignerInfo`, `TimeStampResp`...
+        what: &'static str,
+        #[source]
+        source: der::Error,
+    },
     /// A resource limit ([`crate::pdf::Limits`]) stopped reading: a decompression or parser
     /// bomb, or a file beyond the configured bounds. `what` names the limit, `location` where.
     #[error("limit exceeded: {what} over {limit} at {location}")]
@@ -80,10 +104,11 @@ pub enum Error {
         limit: u64,
         location: String,
     },
-    /// The signer certificate must not sign now: expired, not yet valid, or without a signing
-    /// keyUsage (digitalSignature or nonRepudiation). Names the problem.
+    /// The signer certificate must not sign now: expired, not yet valid
+    /// ([`Problem::CertificateExpired`] and the like, `at` the signing time), or without a
+    /// signing keyUsage ([`Problem::KeyUsage`]).
     #[error("unusable signer certificate: {0}")]
-    UnusableCertificate(String),
+    UnusableCertificate(Problem),
     /// Invalid caller-supplied option.
     #[error("invalid option: {0}")]
     InvalidOption(String),
@@ -146,7 +171,7 @@ fn join(problems: &[Problem]) -> String {
 
 impl Error {
     /// Shorthand used by the parsers.
-    pub fn malformed(object: impl Into<String>, offset: u64, reason: impl Into<String>) -> Self {
+    pub fn malformed(object: impl Into<Location>, offset: u64, reason: impl Into<String>) -> Self {
         Error::MalformedObject {
             object: object.into(),
             offset,
@@ -163,6 +188,11 @@ impl Error {
             what,
             source: Box::new(source),
         }
+    }
+
+    /// A `map_err` adapter for the DER codec: `.map_err(Error::der("SignedData"))`.
+    pub fn der(what: &'static str) -> impl FnOnce(der::Error) -> Self {
+        move |source| Error::Der { what, source }
     }
 
     /// Shorthand for [`Error::LimitExceeded`].
@@ -184,3 +214,42 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which object of the file a [`Error::MalformedObject`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Location {
+    /// An indirect object.
+    Object(ObjRef),
+    /// An object stored in an object stream.
+    InObjectStream { object: ObjRef, stream: ObjRef },
+    /// A trailer dictionary.
+    Trailer,
+    /// The document catalog.
+    Catalog,
+    /// A stream whose object is not known yet (its `/Length`, say).
+    Stream,
+    /// Whatever starts at the offset: no `num gen obj` header there.
+    ObjectHeader,
+}
+
+impl From<ObjRef> for Location {
+    fn from(object: ObjRef) -> Self {
+        Location::Object(object)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Object(object) => write!(f, "{object}"),
+            Location::InObjectStream { object, stream } => {
+                write!(f, "{object} (in object stream {stream})")
+            }
+            Location::Trailer => f.write_str("trailer"),
+            Location::Catalog => f.write_str("catalog"),
+            Location::Stream => f.write_str("stream"),
+            Location::ObjectHeader => f.write_str("object"),
+        }
+    }
+}

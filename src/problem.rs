@@ -121,13 +121,13 @@ pub enum Problem {
     PathLoop { subject: String },
     #[error("certification path longer than {max} certificates")]
     PathTooLong { max: usize },
-    #[error("{subject} is not valid before {}", time(*not_before))]
+    #[error("{subject} is not valid before {} (checked at {})", time(*not_before), time(*at))]
     CertificateNotYetValid {
         subject: String,
         at: SystemTime,
         not_before: SystemTime,
     },
-    #[error("{subject} expired at {}", time(*not_after))]
+    #[error("{subject} expired at {} (checked at {})", time(*not_after), time(*at))]
     CertificateExpired {
         subject: String,
         at: SystemTime,
@@ -225,7 +225,7 @@ mod tests {
         };
         assert_eq!(
             expired.to_string(),
-            "CN=Signer expired at 2027-01-15T08:00:00Z"
+            "CN=Signer expired at 2027-01-15T08:00:00Z (checked at 2030-03-17T17:46:40Z)"
         );
         let ess = Problem::SigningCertificate(EssProblem::HashMismatch { v2: true });
         assert_eq!(

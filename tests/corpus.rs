@@ -202,13 +202,24 @@ fn is_damaged_category(category: &str) -> bool {
     category.starts_with("damaged")
 }
 
-fn error_kind(error: &Error) -> String {
-    let debug = format!("{error:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_string()
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::NotPdf(_) => "NotPdf",
+        Error::Truncated(_) => "Truncated",
+        Error::DamagedXref { .. } => "DamagedXref",
+        Error::MalformedObject { .. } => "MalformedObject",
+        Error::MissingObject { .. } => "MissingObject",
+        Error::NoCatalog => "NoCatalog",
+        Error::RepairWouldDestroySignatures { .. } => "RepairWouldDestroySignatures",
+        Error::Encrypted { .. } => "Encrypted",
+        Error::CertifiedNoChanges => "CertifiedNoChanges",
+        Error::FieldLocked { .. } => "FieldLocked",
+        Error::LockedNoChanges { .. } => "LockedNoChanges",
+        Error::Unsupported(_) => "Unsupported",
+        Error::LimitExceeded { .. } => "LimitExceeded",
+        Error::Io(_) => "Io",
+        _ => "Other",
+    }
 }
 
 #[test]
@@ -353,7 +364,7 @@ fn process_file(
         Ok(Err(error)) => {
             let kind = error_kind(&error);
             result.outcome = format!("refused ({kind}): {error}");
-            result.refused_kind = Some(kind.clone());
+            result.refused_kind = Some(kind.to_string());
             let damage = countersign::repair::is_damage(&error);
             let locked = pyhanko_before.as_ref().is_some_and(|r| {
                 r.signatures
@@ -413,7 +424,10 @@ fn judge_refusal(result: &mut FileResult, category: &str, error: &Error, locked:
         damage || matches!(error, Error::Encrypted { .. })
     } else if locked {
         // pyHanko confirms an existing signature forbids any change (DocMDP or a /Lock with P=1).
-        matches!(error, Error::CertifiedNoChanges | Error::FieldLocked(_))
+        matches!(
+            error,
+            Error::CertifiedNoChanges | Error::FieldLocked { .. } | Error::LockedNoChanges { .. }
+        )
     } else if damage {
         result.notes.push(
             "outside the damaged categories, but its cross-reference data is unusable: refused by default".into(),
@@ -466,7 +480,8 @@ fn try_repair(
             ));
             // Repair must not destroy signatures; such a file is left alone when qpdf confirms
             // the damage independently.
-            let keeps_signatures = matches!(repair_error, Error::Unsupported(ref m) if m.contains("existing signature"));
+            let keeps_signatures =
+                matches!(repair_error, Error::RepairWouldDestroySignatures { .. });
             let qpdf_confirms =
                 !matches!(qpdf_check(input_path), Verdict::Ok | Verdict::Skipped(_));
             if keeps_signatures && qpdf_confirms {
@@ -1188,7 +1203,7 @@ fn a_field_locked_by_an_earlier_signature_is_not_filled() {
     // A lock over every field (/Action /All) refuses filling, naming the field.
     let locked = lock_everything(&input);
     match sign_pdf(&locked, &demo_key(), &options) {
-        Err(Error::FieldLocked(field)) => assert_eq!(field, "Signature2"),
+        Err(Error::FieldLocked { field }) => assert_eq!(field, "Signature2"),
         other => panic!("expected FieldLocked, got {:?}", other.map(|o| o.len())),
     }
 }
@@ -1200,11 +1215,13 @@ fn a_lock_with_p1_refuses_any_new_signature() {
         return;
     };
     match sign_pdf(&input, &demo_key(), &SignOptions::default()) {
-        Err(Error::FieldLocked(reason)) => assert!(
-            reason.contains("ES_LOCKING_SIGNATURE") && reason.contains("P=1"),
-            "{reason}"
-        ),
-        other => panic!("expected FieldLocked, got {:?}", other.map(|o| o.len())),
+        Err(Error::LockedNoChanges { signed_field }) => {
+            assert!(
+                signed_field.contains("ES_LOCKING_SIGNATURE"),
+                "{signed_field}"
+            )
+        }
+        other => panic!("expected LockedNoChanges, got {:?}", other.map(|o| o.len())),
     }
 }
 

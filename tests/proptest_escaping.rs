@@ -12,7 +12,9 @@ use proptest::prelude::*;
 
 fn parse_all(bytes: &[u8]) -> Object {
     let mut cursor = Cursor::new(bytes, 0);
-    let object = ObjectParser::new(&mut cursor, "proptest").parse().unwrap();
+    let object = ObjectParser::new(&mut cursor, countersign::error::Location::Trailer)
+        .parse()
+        .unwrap();
     cursor.skip_ws();
     assert!(
         cursor.at_end(),

@@ -84,7 +84,7 @@ pub fn single_value<T: for<'b> Decode<'b, Error = der::Error>>(
     let der = value.to_der().map_err(cms_error)?;
     T::from_der(&der)
         .map(Some)
-        .map_err(|e| Error::Cms(format!("attribute {oid}: {e}")))
+        .map_err(Error::der("a signed attribute's value"))
 }
 
 fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> Result<Attribute> {
@@ -108,6 +108,9 @@ fn asn1_time(time: SystemTime) -> Result<Time> {
         .map_err(|e| Error::InvalidOption(format!("signing time out of range: {e}")))
 }
 
-fn cms_error(error: der::Error) -> Error {
-    Error::Cms(error.to_string())
+fn cms_error(source: der::Error) -> Error {
+    Error::Der {
+        what: "signed attributes",
+        source,
+    }
 }

@@ -192,6 +192,9 @@ fn encode(
     content_info.to_der().map_err(cms_error)
 }
 
-fn cms_error(error: der::Error) -> Error {
-    Error::Cms(error.to_string())
+fn cms_error(source: der::Error) -> Error {
+    Error::Der {
+        what: "SignedData",
+        source,
+    }
 }

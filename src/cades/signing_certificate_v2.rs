@@ -58,12 +58,12 @@ impl SigningCertificateV2 {
     pub fn for_certificate(certificate: &Certificate) -> Result<Self> {
         let der = certificate
             .to_der()
-            .map_err(|e| Error::Cms(format!("encoding the signer certificate: {e}")))?;
+            .map_err(Error::der("the signer certificate"))?;
         let hash = DigestAlgorithm::Sha256.digest_chunks(&[&der]);
         let tbs = certificate.tbs_certificate();
         let id = EssCertIdV2 {
             hash_algorithm: None,
-            cert_hash: OctetString::new(hash).map_err(|e| Error::Cms(e.to_string()))?,
+            cert_hash: OctetString::new(hash).map_err(Error::der("the certificate hash"))?,
             issuer_serial: Some(IssuerSerial {
                 issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
                 serial_number: tbs.serial_number().clone(),

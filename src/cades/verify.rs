@@ -492,8 +492,8 @@ fn verify(
     }
 }
 
-fn cms_error(what: &str, error: der::Error) -> Error {
-    Error::Cms(format!("{what}: {error}"))
+fn cms_error(what: &'static str, source: der::Error) -> Error {
+    Error::Der { what, source }
 }
 
 #[cfg(test)]
@@ -521,7 +521,7 @@ mod tests {
         assert_eq!(report.problems, [Problem::TrailingBytes]);
         assert!(matches!(
             first_element(&[0x30, 0x05, 0x02], &mut report),
-            Err(Error::Cms(_))
+            Err(Error::Cms(_) | Error::Der { .. })
         ));
     }
 
@@ -534,7 +534,10 @@ mod tests {
             b"\x06\x03\x2a\x03\x04",
         ] {
             assert!(
-                matches!(verify_detached(input, &[], &[], None), Err(Error::Cms(_))),
+                matches!(
+                    verify_detached(input, &[], &[], None),
+                    Err(Error::Cms(_) | Error::Der { .. })
+                ),
                 "{input:?}"
             );
         }

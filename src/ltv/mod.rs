@@ -129,12 +129,11 @@ fn certificates_of(contents: &[u8]) -> Result<Vec<Certificate>> {
 }
 
 pub(crate) fn embedded_certificates(cms: &[u8]) -> Result<Vec<Certificate>> {
-    let content_info =
-        ContentInfo::from_der(cms).map_err(|e: der::Error| Error::Cms(e.to_string()))?;
+    let content_info = ContentInfo::from_der(cms).map_err(Error::der("ContentInfo"))?;
     let signed: SignedData = content_info
         .content
         .decode_as()
-        .map_err(|e: der::Error| Error::Cms(e.to_string()))?;
+        .map_err(Error::der("SignedData"))?;
     Ok(signed
         .certificates
         .iter()
@@ -149,11 +148,8 @@ pub(crate) fn embedded_certificates(cms: &[u8]) -> Result<Vec<Certificate>> {
 fn own_certs(certificates: &[Certificate]) -> Result<ValidationData> {
     let mut data = ValidationData::default();
     for certificate in certificates {
-        data.certs.push(
-            certificate
-                .to_der()
-                .map_err(|e| Error::Cms(e.to_string()))?,
-        );
+        data.certs
+            .push(certificate.to_der().map_err(Error::der("certificate"))?);
     }
     Ok(data)
 }

@@ -10,7 +10,7 @@ use super::object::{Dict, ObjRef, Object, Stream};
 use super::objstm::ObjectStream;
 use super::parser::{parse_object_header, ObjectParser};
 use super::xref::{parse_table, stream_section, SectionKind, XrefEntry, XrefSection};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 /// A chain longer than this is a loop or an attack; real files with 25 signatures stay far below.
 const MAX_SECTIONS: usize = 4096;
@@ -215,16 +215,12 @@ impl<'a> Document<'a> {
             Some(XrefEntry::InFile { gen, .. }) if gen != id.gen => Ok(Object::Null),
             Some(XrefEntry::InFile { offset, .. }) => {
                 let pos = self.position_of(offset).ok_or_else(|| {
-                    Error::malformed(
-                        id.to_string(),
-                        offset,
-                        "xref offset is past the end of the file",
-                    )
+                    Error::malformed(id, offset, "xref offset is past the end of the file")
                 })?;
                 let (found, object) = self.parse_indirect_at(pos)?;
                 if found.num != id.num {
                     return Err(Error::malformed(
-                        id.to_string(),
+                        id,
                         offset,
                         format!("xref entry points to object {found}"),
                     ));
@@ -246,14 +242,15 @@ impl<'a> Document<'a> {
         }
         let id = match self.entry(num)? {
             Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
-            _ => return Err(Error::MissingObject(format!("{num} 0 R (object stream)"))),
+            _ => {
+                return Err(Error::MissingObject {
+                    object: ObjRef::new(num, 0),
+                    object_stream: None,
+                })
+            }
         };
         let Object::Stream(stream) = self.get(id)? else {
-            return Err(Error::malformed(
-                id.to_string(),
-                0,
-                "object stream is not a stream",
-            ));
+            return Err(Error::malformed(id, 0, "object stream is not a stream"));
         };
         let decoded = Rc::new(ObjectStream::decode(
             id,
@@ -272,7 +269,7 @@ impl<'a> Document<'a> {
         let depth = self.depth.get();
         if depth >= MAX_RESOLVE_DEPTH {
             return Err(Error::malformed(
-                "stream",
+                Location::Stream,
                 pos as u64,
                 "indirect /Length values nest too deeply",
             ));
@@ -313,12 +310,17 @@ impl<'a> Document<'a> {
             .trailer
             .get(b"Root")
             .and_then(Object::as_ref)
-            .ok_or_else(|| Error::malformed("trailer", self.startxref, "no /Root reference"))?;
+            .ok_or_else(|| {
+                Error::malformed(Location::Trailer, self.startxref, "no /Root reference")
+            })?;
         match self.get(root)? {
             Object::Dict(d) => Ok((root, d)),
-            Object::Null => Err(Error::MissingObject(format!("{root} (the catalog)"))),
+            Object::Null => Err(Error::MissingObject {
+                object: root,
+                object_stream: None,
+            }),
             other => Err(Error::malformed(
-                root.to_string(),
+                root,
                 0,
                 format!("catalog is a {}", other.type_name()),
             )),
@@ -347,12 +349,12 @@ pub fn parse_indirect_span(
     let mut cursor = Cursor::new(data, pos);
     let id = parse_object_header(&mut cursor).ok_or_else(|| {
         Error::malformed(
-            "object",
+            Location::ObjectHeader,
             pos as u64,
             "no `num gen obj` header at this offset",
         )
     })?;
-    let mut parser = ObjectParser::new(&mut cursor, id.to_string());
+    let mut parser = ObjectParser::new(&mut cursor, id);
     parser.max_depth = max_depth;
     let object = parser.parse()?;
     let value_end = cursor.pos();
@@ -362,7 +364,7 @@ pub fn parse_indirect_span(
     }
     let Object::Dict(dict) = object else {
         return Err(Error::malformed(
-            id.to_string(),
+            id,
             pos as u64,
             "stream keyword after a non-dictionary",
         ));
@@ -375,9 +377,8 @@ pub fn parse_indirect_span(
         Some(Object::Ref(r)) => length_of(*r),
         _ => None,
     };
-    let raw = stream_data(data, start, declared).ok_or_else(|| {
-        Error::malformed(id.to_string(), start as u64, "stream data has no endstream")
-    })?;
+    let raw = stream_data(data, start, declared)
+        .ok_or_else(|| Error::malformed(id, start as u64, "stream data has no endstream"))?;
     let end = start.saturating_add(raw.len());
     let stream = Stream {
         dict,

@@ -24,7 +24,7 @@ impl ObjectStream {
         inflation: &Inflation,
         limits: &Limits,
     ) -> Result<Self> {
-        let malformed = |reason: String| Error::malformed(id.to_string(), 0, reason);
+        let malformed = |reason: String| Error::malformed(id, 0, reason);
         if !stream.dict.has_name(b"Type", b"ObjStm") {
             return Err(malformed(
                 "is used as an object stream but is not /Type /ObjStm".into(),
@@ -66,10 +66,10 @@ impl ObjectStream {
             .filter(|(n, _)| *n == num);
         let found = by_index.or_else(|| self.offsets.iter().find(|(n, _)| *n == num));
         let Some(&(_, offset)) = found else {
-            return Err(Error::MissingObject(format!(
-                "{num} 0 R (not in object stream {})",
-                self.id
-            )));
+            return Err(Error::MissingObject {
+                object: ObjRef::new(num, 0),
+                object_stream: Some(self.id),
+            });
         };
         let start = self
             .first
@@ -77,7 +77,7 @@ impl ObjectStream {
             .filter(|&s| s < self.data.len());
         let Some(start) = start else {
             return Err(Error::malformed(
-                format!("{num} 0 R"),
+                ObjRef::new(num, 0),
                 0,
                 format!("offset past the end of object stream {}", self.id),
             ));
@@ -85,7 +85,10 @@ impl ObjectStream {
         let mut cursor = Cursor::new(&self.data, start);
         let mut parser = ObjectParser::new(
             &mut cursor,
-            format!("{num} 0 R (in object stream {})", self.id),
+            crate::error::Location::InObjectStream {
+                object: ObjRef::new(num, 0),
+                stream: self.id,
+            },
         );
         parser.max_depth = self.max_depth;
         parser.parse()

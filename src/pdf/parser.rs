@@ -2,21 +2,21 @@
 
 use super::lexer::{is_delimiter, is_regular, is_whitespace, Cursor};
 use super::object::{Dict, ObjRef, Object, StringForm};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 /// Parses direct objects; `context` names the object being read, for error messages.
 pub struct ObjectParser<'a, 'c> {
     pub cursor: &'c mut Cursor<'a>,
     /// Added to positions in messages (the cursor may run over a decoded object stream).
     pub base_offset: u64,
-    pub context: String,
+    pub context: Location,
     /// Arrays and dictionaries nested deeper are refused: hostile files nest them to blow the
     /// stack ([`super::Limits::max_nesting`]).
     pub max_depth: usize,
 }
 
 impl<'a, 'c> ObjectParser<'a, 'c> {
-    pub fn new(cursor: &'c mut Cursor<'a>, context: impl Into<String>) -> Self {
+    pub fn new(cursor: &'c mut Cursor<'a>, context: impl Into<Location>) -> Self {
         Self {
             cursor,
             base_offset: 0,
@@ -33,7 +33,7 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
 
     fn error(&self, reason: impl Into<String>) -> Error {
         let offset = self.base_offset.saturating_add(self.cursor.pos() as u64);
-        Error::malformed(self.context.clone(), offset, reason)
+        Error::malformed(self.context, offset, reason)
     }
 
     pub fn parse(&mut self) -> Result<Object> {
@@ -298,7 +298,7 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
         }
         let offset = self.base_offset.saturating_add(start as u64);
         Err(Error::malformed(
-            self.context.clone(),
+            self.context,
             offset,
             format!("bad number {:?}", String::from_utf8_lossy(token)),
         ))
@@ -368,7 +368,7 @@ mod tests {
 
     fn parse(text: &[u8]) -> Result<Object> {
         let mut cursor = Cursor::new(text, 0);
-        ObjectParser::new(&mut cursor, "test").parse()
+        ObjectParser::new(&mut cursor, Location::Trailer).parse()
     }
 
     #[test]
@@ -401,7 +401,9 @@ mod tests {
     #[test]
     fn integers_not_followed_by_r_stay_integers() {
         let mut cursor = Cursor::new(b"[1 2 3]", 0);
-        let obj = ObjectParser::new(&mut cursor, "t").parse().unwrap();
+        let obj = ObjectParser::new(&mut cursor, Location::Trailer)
+            .parse()
+            .unwrap();
         assert_eq!(
             obj,
             Object::Array(vec![

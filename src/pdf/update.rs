@@ -106,10 +106,7 @@ impl UpdateWriter {
 
     fn finish_table(mut self, mut trailer: Dict, size: u32) -> Result<Vec<u8>> {
         if let Some(&(object, offset)) = self.offsets.iter().find(|(_, o)| *o > MAX_TABLE_OFFSET) {
-            return Err(Error::XrefOffsetTooLarge {
-                object: object.to_string(),
-                offset,
-            });
+            return Err(Error::XrefOffsetTooLarge { object, offset });
         }
         self.offsets.sort();
         let xref_offset = self.base.saturating_add(self.buf.len() as u64);
@@ -252,7 +249,7 @@ mod tests {
             assert!(widest.windows(entry.len()).any(|w| w == entry), "{name}");
             match update_with_object_at(&doc, MAX_TABLE_OFFSET + 1) {
                 Err(Error::XrefOffsetTooLarge { object, offset }) => {
-                    assert_eq!(object, "100 0 R");
+                    assert_eq!(object, ObjRef::new(100, 0));
                     assert_eq!(offset, 10_000_000_000);
                 }
                 other => panic!("{name}: {other:?}"),

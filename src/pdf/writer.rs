@@ -108,7 +108,9 @@ mod tests {
         let mut out = Vec::new();
         write_object(&mut out, object);
         let mut cursor = Cursor::new(&out, 0);
-        ObjectParser::new(&mut cursor, "t").parse().unwrap()
+        ObjectParser::new(&mut cursor, crate::error::Location::Trailer)
+            .parse()
+            .unwrap()
     }
 
     #[test]

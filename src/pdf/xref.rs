@@ -299,7 +299,8 @@ pub fn parse_table(
         })?;
         subsections.push(subsection);
     }
-    let mut parser = super::parser::ObjectParser::new(&mut cursor, "trailer").with_limits(limits);
+    let mut parser = super::parser::ObjectParser::new(&mut cursor, crate::error::Location::Trailer)
+        .with_limits(limits);
     let trailer = match parser.parse()? {
         Object::Dict(d) => d,
         other => {

@@ -20,7 +20,7 @@ pub fn is_damage(error: &Error) -> bool {
         Error::DamagedXref { .. }
             | Error::Truncated(_)
             | Error::MalformedObject { .. }
-            | Error::MissingObject(_)
+            | Error::MissingObject { .. }
     )
 }
 
@@ -34,9 +34,7 @@ pub fn rewrite(data: &[u8]) -> Result<Vec<u8>> {
 pub fn rewrite_with_limits(data: &[u8], limits: &crate::pdf::Limits) -> Result<Vec<u8>> {
     let scanned = scan::scan(data, limits)?;
     refuse_unrepairable(&scanned)?;
-    let root = scanned.catalog().ok_or_else(|| {
-        Error::MissingObject("the catalog (repair found no /Type /Catalog object)".into())
-    })?;
+    let root = scanned.catalog().ok_or_else(|| Error::NoCatalog)?;
     Ok(write_file(&scanned, root))
 }
 
@@ -60,9 +58,7 @@ fn refuse_unrepairable(scanned: &ScannedObjects) -> Result<()> {
         .filter(|d| d.contains(b"ByteRange") && d.contains(b"Contents"))
         .count();
     if signatures > 0 {
-        return Err(Error::Unsupported(format!(
-            "repair would rewrite the file and destroy its {signatures} existing signature(s)"
-        )));
+        return Err(Error::RepairWouldDestroySignatures { signatures });
     }
     Ok(())
 }
@@ -143,7 +139,10 @@ mod tests {
         signed.extend_from_slice(
             b"99 0 obj\n<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>\nendobj\n",
         );
-        assert!(matches!(rewrite(&signed), Err(Error::Unsupported(m)) if m.contains("signature")));
+        assert!(matches!(
+            rewrite(&signed),
+            Err(Error::RepairWouldDestroySignatures { signatures: 1 })
+        ));
         let mut encrypted = broken_startxref();
         encrypted.extend_from_slice(b"trailer\n<</Encrypt 98 0 R>>\n");
         assert!(matches!(rewrite(&encrypted), Err(Error::Encrypted { .. })));

@@ -189,7 +189,9 @@ fn all_trailers(data: &[u8]) -> Vec<Dict> {
         let keyword = at.saturating_add(hit);
         at = keyword.saturating_add(7);
         let mut cursor = Cursor::new(data, at);
-        if let Ok(Object::Dict(dict)) = ObjectParser::new(&mut cursor, "trailer").parse() {
+        if let Ok(Object::Dict(dict)) =
+            ObjectParser::new(&mut cursor, crate::error::Location::Trailer).parse()
+        {
             trailers.push(dict);
         }
     }

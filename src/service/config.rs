@@ -23,6 +23,10 @@
 //! quota = 1000                     # signatures this organisation may still make
 //! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
 //! secrets = [{ id = "AKID...", key = "..." }]   # the organisation's API keys
+//! revocation = "fetch"             # B-LT/B-LTA revocation data; see `super::pades`
+//! [organizations.tsa]              # PAdES level and TSA (absent: B-B); see `super::pades`
+//! url = "https://tsa.example.com/tsr"
+//! level = "b-lt"
 //!
 //! [[organizations]]
 //! id = "org-sub"
@@ -48,6 +52,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::ServiceError;
+pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
 
 /// Requests per second per action and organisation when the configuration names no other.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
@@ -196,7 +201,7 @@ pub enum StoreLocation {
     Postgres(String),
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationConfig {
     pub id: String,
@@ -211,10 +216,20 @@ pub struct OrganizationConfig {
     /// The organisation's API keys: requests signed with one act for any of its employees.
     #[serde(default)]
     pub secrets: Vec<SecretConfig>,
+    /// Time-stamping authority and PAdES level (see [`super::pades`]); absent: B-B.
+    pub tsa: Option<TsaSettings>,
+    /// Where B-LT/B-LTA revocation data comes from; default `fetch` at those levels.
+    pub revocation: Option<RevocationMode>,
+    /// CRL files (DER or PEM) embedded with `revocation = "offline"`.
+    #[serde(default)]
+    pub revocation_crls: Vec<PathBuf>,
+    /// OCSP response files (DER) embedded with `revocation = "offline"`.
+    #[serde(default)]
+    pub revocation_ocsp: Vec<PathBuf>,
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialConfig {
     /// PEM certificates, the signer's and its issuers.
@@ -262,11 +277,32 @@ fn default_active() -> bool {
 }
 
 /// A SecretId/SecretKey pair of an organisation.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretConfig {
     pub id: String,
     pub key: String,
+}
+
+// Passwords and secret keys stay out of logs (a configuration may be printed with `{:?}`).
+impl std::fmt::Debug for SecretConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretConfig")
+            .field("id", &self.id)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CredentialConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialConfig")
+            .field("certificates", &self.certificates)
+            .field("key", &self.key)
+            .field("pkcs12", &self.pkcs12)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl ServiceConfig {
@@ -287,6 +323,13 @@ impl ServiceConfig {
                 if let Some(path) = path.as_mut() {
                     *path = base_dir.join(&*path);
                 }
+            }
+            for path in organization
+                .revocation_crls
+                .iter_mut()
+                .chain(&mut organization.revocation_ocsp)
+            {
+                *path = base_dir.join(&*path);
             }
         }
         config.validate()?;
@@ -410,6 +453,9 @@ impl ServiceConfig {
             return Err(config_error(
                 "rate limits must be at least 1 request per second".into(),
             ));
+        }
+        for organization in &self.organizations {
+            super::pades::check(organization, self.task_lease_seconds)?;
         }
         Ok(())
     }

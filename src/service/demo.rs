@@ -97,6 +97,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
                     id: GROUP_SECRET_ID.into(),
                     key: secret_key.clone(),
                 }],
+                ..OrganizationConfig::default()
             },
             OrganizationConfig {
                 id: SUB_ORGANIZATION_ID.into(),
@@ -108,6 +109,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
                     id: SUB_SECRET_ID.into(),
                     key: new_secret()?,
                 }],
+                ..OrganizationConfig::default()
             },
         ],
         employees: vec![

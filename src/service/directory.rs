@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::api::Agent;
 use super::config::{Permission, ServiceConfig};
 use super::error::{ApiError, ErrorCode, ServiceError};
+use super::pades::SigningProfile;
 use crate::crypto::CertifiedKey;
 
 #[derive(Clone, Debug)]
@@ -17,6 +18,8 @@ pub struct Organization {
     /// The group main organisation that may act for this one.
     pub parent: Option<String>,
     pub key: CertifiedKey,
+    /// The PAdES level its counter-signs are made at, with its TSA and revocation source.
+    pub signing: SigningProfile,
 }
 
 #[derive(Clone, Debug)]
@@ -66,6 +69,7 @@ impl Directory {
                     name: organization.name.clone(),
                     parent: organization.parent.clone(),
                     key,
+                    signing: SigningProfile::from_config(organization),
                 },
             );
             for secret in &organization.secrets {

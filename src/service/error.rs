@@ -213,14 +213,18 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// Signing refusals carry the engine's own words; an external signer's failure is `InternalError.Api`
-/// because the fault lies with the HSM/KMS, not with the caller's file.
+/// Signing refusals carry the engine's own words; an external signer's or service's failure (the
+/// HSM/KMS, the TSA, an OCSP responder or CRL server) is `InternalError.Api` because the fault lies
+/// there, not with the caller's file.
 impl From<crate::Error> for ApiError {
     fn from(error: crate::Error) -> Self {
         use crate::Error;
         let code = match &error {
             Error::NotPdf(_) => ErrorCode::InvalidParameter,
-            Error::Signer(_) => ErrorCode::InternalErrorApi,
+            Error::Signer(_)
+            | Error::TsaUnavailable(_)
+            | Error::Timestamp(_)
+            | Error::Revocation(_) => ErrorCode::InternalErrorApi,
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };

@@ -141,7 +141,9 @@ impl Core {
         let pdf = self.blobs.get(&task.file_id)?.ok_or_else(|| {
             ApiError::not_found(format!("file {} no longer exists", task.file_id))
         })?;
-        let signed = self.engine.sign(&pdf, &organization.key)?;
+        let signed = self
+            .engine
+            .sign_at(&pdf, &organization.key, &organization.signing)?;
         // Two runs of one task (the first one's lease expired while it was still signing) both get
         // here: the first result stored is the one and only result, the other run records it.
         if !self.blobs.put_new(&task.result_file_id, &signed)? {

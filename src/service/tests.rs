@@ -340,6 +340,26 @@ fn quota_and_engine_errors() {
 }
 
 #[test]
+fn upload_bodies_with_json_escapes_are_decoded() {
+    let dir = TempDir::new("svc-escapes");
+    let service = open(&dir, 1, Arc::new(FakeEngine::default()));
+    // Bytes whose base64 has '/' and '+', which some JSON writers escape (`\/`, `\u002B`).
+    let bytes = [PDF, &[0xff, 0xff, 0xff, 0xfb, 0xef, 0xbe][..]].concat();
+    let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    assert!(text.contains('/') && text.contains('+'), "{text}");
+    let escaped = text.replace('/', "\\/").replace('+', "\\u002B");
+    let body = format!(
+        r#"{{"BusinessType": "DOCUMENT", "Caller": {{"OperatorId": "admin"}},
+            "FileInfos": [{{"FileName": "a.pdf", "FileBody": "{escaped}"}}]}}"#
+    );
+    let response = service
+        .call("admin", "UploadFiles", body.as_bytes())
+        .unwrap();
+    let id = response["FileIds"][0].as_str().unwrap();
+    assert_eq!(service.core.blobs.get(id).unwrap().unwrap(), bytes);
+}
+
+#[test]
 fn upload_and_url_parameters_are_checked() {
     let dir = TempDir::new("svc-params");
     let service = open(&dir, 1, Arc::new(FakeEngine::default()));

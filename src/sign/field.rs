@@ -337,7 +337,7 @@ pub fn plan_fill_empty(
         return Ok(None);
     };
     if super::preflight::field_is_locked(doc, catalog_dict, &name)? {
-        return Err(Error::FieldLocked(name));
+        return Err(Error::FieldLocked { field: name });
     }
     field.set("V", Object::Ref(sig_ref));
     let mut objects = vec![(field_ref, Object::Dict(field))];

@@ -13,22 +13,20 @@ pub fn find_page(doc: &Document<'_>, catalog: &Dict, index: usize) -> Result<(Ob
     let mut node_ref = catalog
         .get(b"Pages")
         .and_then(Object::as_ref)
-        .ok_or_else(|| Error::malformed("catalog", 0, "no /Pages reference"))?;
+        .ok_or_else(|| {
+            Error::malformed(crate::error::Location::Catalog, 0, "no /Pages reference")
+        })?;
     let mut remaining = index;
     let mut visited = HashSet::new();
     for _ in 0..MAX_DEPTH {
         if !visited.insert(node_ref) {
-            return Err(Error::malformed(
-                node_ref.to_string(),
-                0,
-                "page tree has a cycle",
-            ));
+            return Err(Error::malformed(node_ref, 0, "page tree has a cycle"));
         }
         let node = match doc.get(node_ref)? {
             Object::Dict(d) => d,
             other => {
                 return Err(Error::malformed(
-                    node_ref.to_string(),
+                    node_ref,
                     0,
                     format!("page tree node is a {}", other.type_name()),
                 ))
@@ -51,11 +49,7 @@ pub fn find_page(doc: &Document<'_>, catalog: &Dict, index: usize) -> Result<(Ob
             ))
         })?;
     }
-    Err(Error::malformed(
-        node_ref.to_string(),
-        0,
-        "page tree is too deep",
-    ))
+    Err(Error::malformed(node_ref, 0, "page tree is too deep"))
 }
 
 /// The kid that holds page `remaining`, with `remaining` made relative to it.
@@ -67,11 +61,7 @@ fn descend(
 ) -> Result<Option<ObjRef>> {
     let kids = doc.resolve_key(node, b"Kids")?;
     let Some(Object::Array(kids)) = kids else {
-        return Err(Error::malformed(
-            node_ref.to_string(),
-            0,
-            "/Kids is not an array",
-        ));
+        return Err(Error::malformed(node_ref, 0, "/Kids is not an array"));
     };
     for kid in &kids {
         let Some(kid_ref) = kid.as_ref() else {

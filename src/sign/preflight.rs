@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 use crate::pdf::{Dict, Document, Object};
+use crate::problem::Problem;
 
 /// Refuses a signer certificate that is not valid at `time` or may not sign
 /// ([`Error::UnusableCertificate`]): a verifier would reject the signature anyway.
@@ -13,24 +14,27 @@ pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
     let certificate = key.end_entity();
     let tbs = certificate.tbs_certificate();
     let validity = tbs.validity();
-    if time < validity.not_before.to_system_time() {
-        return Err(Error::UnusableCertificate(format!(
-            "{} is not valid before {} (signing time {})",
-            tbs.subject(),
-            validity.not_before,
-            crate::pdf::date::format(time)
-        )));
+    let not_before = validity.not_before.to_system_time();
+    let not_after = validity.not_after.to_system_time();
+    let subject = || tbs.subject().to_string();
+    if time < not_before {
+        return Err(Error::UnusableCertificate(
+            Problem::CertificateNotYetValid {
+                subject: subject(),
+                at: time,
+                not_before,
+            },
+        ));
     }
-    if time > validity.not_after.to_system_time() {
-        return Err(Error::UnusableCertificate(format!(
-            "{} expired at {} (signing time {})",
-            tbs.subject(),
-            validity.not_after,
-            crate::pdf::date::format(time)
-        )));
+    if time > not_after {
+        return Err(Error::UnusableCertificate(Problem::CertificateExpired {
+            subject: subject(),
+            at: time,
+            not_after,
+        }));
     }
     match crate::cades::signer_key_usage_problem(certificate) {
-        Some(problem) => Err(Error::UnusableCertificate(problem.to_string())),
+        Some(problem) => Err(Error::UnusableCertificate(problem)),
         None => Ok(()),
     }
 }
@@ -43,10 +47,9 @@ pub fn check_signable(doc: &Document<'_>, catalog: &Dict) -> Result<()> {
     }
     for lock in active_locks(doc, catalog)? {
         if lock.permission == Some(1) {
-            return Err(Error::FieldLocked(format!(
-                "{} (its lock sets P=1: no change at all is permitted after it was signed)",
-                lock.signed_field
-            )));
+            return Err(Error::LockedNoChanges {
+                signed_field: lock.signed_field,
+            });
         }
     }
     Ok(())

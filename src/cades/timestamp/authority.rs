@@ -97,6 +97,9 @@ fn rejection(text: &str) -> Result<Vec<u8>> {
     .map_err(der_error)
 }
 
-fn der_error(error: der::Error) -> Error {
-    Error::Cms(error.to_string())
+fn der_error(source: der::Error) -> Error {
+    Error::Der {
+        what: "timestamp token",
+        source,
+    }
 }

@@ -288,6 +288,9 @@ fn problem(kind: TimestampProblem) -> Error {
     Error::Timestamp(kind)
 }
 
-fn der_error(error: der::Error) -> Error {
-    Error::Cms(error.to_string())
+fn der_error(source: der::Error) -> Error {
+    Error::Der {
+        what: "timestamp token or request",
+        source,
+    }
 }
