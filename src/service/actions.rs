@@ -344,7 +344,7 @@ fn create_file_counter_sign(
         // A synchronous task is created claimed by this request (its first attempt); an
         // asynchronous one is free for the first worker, here or on another replica.
         attempts: u32::from(sync),
-        lease_until: sync.then(|| now.saturating_add(core.claims.lease_seconds)),
+        lease_until: sync.then(|| core.clock.now().saturating_add(core.claims.lease_seconds)),
     };
     if !core.metadata.create_task(&task)? {
         return Err(ApiError::new(
