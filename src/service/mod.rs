@@ -71,6 +71,8 @@ pub(crate) struct Core {
     trust_roots: Vec<x509_cert::Certificate>,
     limiter: RateLimiter,
     claims: ClaimPolicy,
+    /// What leases are measured on.
+    clock: clock::LeaseClock,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
     /// Host values requests may name (see [`host`]).
@@ -171,28 +173,7 @@ impl Service {
         data_dir: &Path,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
-        store::private::create_private_dir(data_dir)?;
-        let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
-            StoreLocation::Sqlite => {
-                let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
-                // One process per SQLite store: the runs that held leases died with it.
-                store.release_leases()?;
-                Arc::new(store)
-            }
-            #[cfg(feature = "postgres")]
-            StoreLocation::Postgres(url) => Arc::new(store::PostgresStore::open(&url)?),
-            #[cfg(not(feature = "postgres"))]
-            StoreLocation::Postgres(_) => {
-                return Err(ServiceError::Config(
-                    "store = postgres://... needs a build with the `postgres` feature".into(),
-                ))
-            }
-        };
-        let blob_dir = config
-            .blobs
-            .clone()
-            .unwrap_or_else(|| data_dir.join("files"));
-        let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
+        let (metadata, blobs) = open_stores(config, data_dir)?;
         Self::with_stores(config, keys, metadata, blobs, engine)
     }
 
@@ -203,6 +184,18 @@ impl Service {
         metadata: Arc<dyn MetadataStore>,
         blobs: Arc<dyn BlobStore>,
         engine: Arc<dyn Engine>,
+    ) -> Result<Self, ServiceError> {
+        let stores = (metadata, blobs);
+        Self::start(config, keys, stores, engine, clock::LeaseClock::System)
+    }
+
+    /// [`Service::with_stores`] with leases measured on `clock`.
+    pub(crate) fn start(
+        config: &ServiceConfig,
+        keys: HashMap<String, CertifiedKey>,
+        (metadata, blobs): Stores,
+        engine: Arc<dyn Engine>,
+        clock: clock::LeaseClock,
     ) -> Result<Self, ServiceError> {
         let trust_roots = trust_roots(config, &keys)?;
         let directory = Directory::new(config, keys)?;
@@ -230,6 +223,7 @@ impl Service {
             trust_roots,
             limiter,
             claims: config.claim_policy(),
+            clock,
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
             hosts: RwLock::new(hosts),
@@ -459,6 +453,37 @@ impl Service {
             pool.submit(task_id);
         }
     }
+}
+
+/// Metadata and file bytes.
+pub(crate) type Stores = (Arc<dyn MetadataStore>, Arc<dyn BlobStore>);
+
+/// The stores `config` names: metadata in SQLite (`countersign.db` in `data_dir`) or PostgreSQL;
+/// file bytes in a folder (`files` in `data_dir` unless `blobs` names another).
+pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Stores, ServiceError> {
+    store::private::create_private_dir(data_dir)?;
+    let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
+        StoreLocation::Sqlite => {
+            let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
+            // One process per SQLite store: the runs that held leases died with it.
+            store.release_leases()?;
+            Arc::new(store)
+        }
+        #[cfg(feature = "postgres")]
+        StoreLocation::Postgres(url) => Arc::new(store::PostgresStore::open(&url)?),
+        #[cfg(not(feature = "postgres"))]
+        StoreLocation::Postgres(_) => {
+            return Err(ServiceError::Config(
+                "store = postgres://... needs a build with the `postgres` feature".into(),
+            ))
+        }
+    };
+    let blob_dir = config
+        .blobs
+        .clone()
+        .unwrap_or_else(|| data_dir.join("files"));
+    let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
+    Ok((metadata, blobs))
 }
 
 /// The credential scope's service is `ess`, or what the official Node SDK derives from the endpoint

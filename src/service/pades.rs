@@ -509,4 +509,19 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn an_engine_that_makes_b_b_only_refuses_higher_levels() {
+        use crate::service::engine::Engine;
+        use crate::service::testing::FakeEngine;
+        let demo = crate::service::demo::demo().unwrap();
+        let key = demo.keys.values().next().unwrap().clone();
+        let engine = FakeEngine::default();
+        let b_t = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"");
+        match engine.sign_at(b"%PDF-1.7\n", &key, &b_t) {
+            Err(Error::Unsupported(message)) => assert!(message.contains("b-t"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(engine.sign_at(b"%PDF-1.7\n", &key, &profile("")).is_ok());
+    }
 }

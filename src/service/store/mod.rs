@@ -190,6 +190,12 @@ pub trait TaskStore: Send + Sync {
     ) -> Result<Option<TaskRecord>, StoreError>;
     /// Claims the oldest claimable task, as [`TaskStore::claim_task`] does; `None`: none is free.
     fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError>;
+    /// Extends the lease of the run that made claim number `attempt` of task `id` to `until`, if
+    /// that run still holds it: the task is PROCESSING, leased, and claimed no further since.
+    /// `Ok(false)`: the claim was lost (another run took the task over, or it ended), and the
+    /// caller must stop renewing. A running task's heartbeat, so that a run longer than its lease
+    /// is not taken over while its runner is alive.
+    fn renew_lease(&self, id: &str, attempt: u32, until: i64) -> Result<bool, StoreError>;
     /// Records the result file (if not yet recorded) and marks the task FINISHED, in one
     /// transaction; a task that is no longer PROCESSING is left as it is.
     fn finish_task(&self, task_id: &str, result: &FileRecord, now: i64) -> Result<(), StoreError>;
