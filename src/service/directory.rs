@@ -45,6 +45,13 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// Makes every organisation's TSA client check that its tokens chain to `roots`.
+    pub(crate) fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
+        for organization in self.organizations.values_mut() {
+            organization.signing.require_tsa_roots(roots);
+        }
+    }
+
     /// Builds the directory; every configured organisation needs a key in `keys`.
     pub fn new(
         config: &ServiceConfig,

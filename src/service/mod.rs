@@ -198,7 +198,9 @@ impl Service {
         clock: clock::LeaseClock,
     ) -> Result<Self, ServiceError> {
         let trust_roots = trust_roots(config, &keys)?;
-        let directory = Directory::new(config, keys)?;
+        let mut directory = Directory::new(config, keys)?;
+        // A token VerifyDigitFile would not trust is refused at signing, not stored.
+        directory.require_tsa_roots(&trust_roots);
         for organization in &config.organizations {
             metadata.ensure_account(&organization.id, organization.quota)?;
         }

@@ -307,6 +307,18 @@ impl SigningProfile {
         add_document_timestamp(&with_dss, self.stamper()?.as_ref())
     }
 
+    /// Requires the TSA's tokens to chain to one of `roots` (checked at signing, so that a
+    /// token the service's own verification would not trust fails the task instead of being
+    /// stored).
+    pub fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
+        if let Some(tsa) = &self.tsa {
+            self.tsa = Some(Arc::new(HttpTsa::new(TsaConfig {
+                trust_roots: roots.to_vec(),
+                ..tsa.config().clone()
+            })));
+        }
+    }
+
     fn stamper(&self) -> Result<Arc<HttpTsa>, Error> {
         self.tsa.clone().ok_or_else(|| {
             Error::InvalidOption(format!("level {} needs a TSA", self.level.as_str()))
@@ -421,6 +433,17 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(data.crls.len(), 2);
+        let mut checked = b_t.clone();
+        let roots = crate::crypto::credential::trust_roots_from_pem(
+            &std::fs::read(pki("root-ca.cert.pem")).unwrap(),
+        )
+        .unwrap();
+        checked.require_tsa_roots(&roots);
+        let tsa = checked.tsa.as_ref().unwrap().config();
+        assert_eq!(
+            (tsa.trust_roots.len(), tsa.url.as_str()),
+            (1, "http://tsa.test/")
+        );
         // b-b with a TSA section: no client is built.
         let b_b = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"\nlevel = \"b-b\"");
         assert!(b_b.tsa.is_none());
