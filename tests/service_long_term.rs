@@ -2,7 +2,8 @@
 //! three organisations sign at b-t, b-lt (offline CRLs) and b-lta (OCSP and CRLs fetched from the
 //! loopback responders the `tsa-` certificates name), two have a TSA that is down or too slow.
 //! pyHanko's AdES validation must report each downloaded file at its organisation's level,
-//! trusting the test root only and fetching nothing.
+//! trusting the test root only and fetching nothing; pdfsig must find the counter-signature
+//! valid and trusted. A TSA the service does not trust fails the counter-sign too.
 
 #![cfg(feature = "server")]
 
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use common::servers::{fixed_ports, start_crl_server, LocalTsa, OcspResponder};
-use common::{pdfsig_verify_with, pyhanko_ades, qpdf_check, root_ca_pem};
+use common::{pdfsig_verify, pyhanko_ades, qpdf_check, root_ca_pem};
 use countersign::crypto::credential::trust_roots_from_pem;
 use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
 use countersign::{verify_pdf, VerifyOptions};
@@ -207,15 +208,15 @@ fn check_revocation_source(org: &str, signed: &[u8]) {
     }
 }
 
-/// qpdf, our verifier, pdfsig on the signatures, and pyHanko's AdES level; returns pyHanko's
+/// qpdf, our verifier, pdfsig on the counter-signature, and pyHanko's AdES level; returns pyHanko's
 /// report (`None` when pyHanko is missing outside CI).
 fn check_level(path: &Path, signed: &[u8], level: &str) -> Option<Value> {
     qpdf_check(path).assert_ok(&path.display().to_string());
     let report = verify_pdf(signed, &verify_options()).unwrap();
     assert!(report.all_valid(), "{path:?}: {report:#?}");
-    // As in tests/ltv.rs: pdfsig checks the signatures (not the chain: NSS's online revocation
-    // check fails against the loopback responders), and cannot check document timestamps.
-    let pdfsig = pdfsig_verify_with(path, &root_ca_pem(), &["-nocert"]);
+    // pdfsig (NSS) checks the chain and fetches revocation itself from the loopback responders;
+    // it cannot check document timestamps, so only the counter-signature is asserted.
+    let pdfsig = pdfsig_verify(path, &root_ca_pem());
     if !pdfsig.skipped {
         let signatures: Vec<_> = pdfsig
             .signatures
@@ -223,7 +224,11 @@ fn check_level(path: &Path, signed: &[u8], level: &str) -> Option<Value> {
             .filter(|s| s.signer_common_name != "Demo TSA")
             .collect();
         assert_eq!(signatures.len(), 1, "{}", pdfsig.output);
-        assert!(signatures[0].signature_valid(), "{}", pdfsig.output);
+        assert!(
+            signatures[0].signature_valid() && signatures[0].certificate_trusted(),
+            "{}",
+            pdfsig.output
+        );
     }
     let ades = pyhanko_ades(path, &root_ca_pem())?;
     eprintln!("{}: pyHanko AdES {ades:#}", path.display());
@@ -320,4 +325,55 @@ fn collect_files(dir: &Path, names: &mut Vec<String>) {
             names.push(entry.file_name().to_string_lossy().into_owned());
         }
     }
+}
+
+/// A TSA whose certificate does not chain to a root the service trusts (here only the
+/// self-signed organisation's own certificate) fails the counter-sign: its token would make a
+/// file VerifyDigitFile rejects. Nothing is stored and the signature is not charged.
+#[test]
+fn a_tsa_the_service_does_not_trust_fails_the_counter_sign() {
+    use base64::Engine as _;
+    let tsa = LocalTsa::start();
+    let dir = TempDir::new("untrusted-tsa");
+    let org = Org {
+        id: "selfsigned",
+        signer: "trust-selfsigned",
+        extra: format!("[organizations.tsa]\nurl = \"{}\"", tsa.url()),
+        level: "B-T",
+    };
+    let config_path = dir.path().join("service.toml");
+    std::fs::write(&config_path, format!("workers = 1\n{}", organization(&org))).unwrap();
+    let config = ServiceConfig::load(&config_path).unwrap();
+    let keys = load_config_keys(&config).unwrap();
+    let data_dir = dir.path().join("data");
+    let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
+    let user = "selfsigned-admin";
+    let pdf = std::fs::read(test_pdf("classic.pdf")).unwrap();
+    let upload = json!({
+        "BusinessType": "DOCUMENT",
+        "Caller": {"OperatorId": user},
+        "FileInfos": [{"FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    });
+    let uploaded = service
+        .call(user, "UploadFiles", upload.to_string().as_bytes())
+        .unwrap();
+    let file_id = uploaded["FileIds"][0].as_str().unwrap();
+    let request = json!({"FileId": file_id, "Operator": {"UserId": user}, "SyncMode": true});
+    let error = service
+        .call(
+            user,
+            "CreateFileCounterSign",
+            request.to_string().as_bytes(),
+        )
+        .unwrap_err();
+    assert_eq!(error.code.as_str(), "InternalError.Api", "{error}");
+    assert!(
+        error.message.contains("TSA certificate is not trusted"),
+        "{error}"
+    );
+    assert_eq!(service.balance("selfsigned").unwrap(), Some(100));
+    drop(service);
+    let mut files = Vec::new();
+    collect_files(&data_dir.join("files"), &mut files);
+    assert_eq!(files.len(), 1, "only the upload is stored: {files:?}");
 }

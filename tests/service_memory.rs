@@ -29,11 +29,12 @@ fn server_process_for_memory_test() {
     else {
         return;
     };
-    let settings = ServeSettings {
-        listen: "127.0.0.1:0".into(),
-        config: Some(config.into()),
-        data: data.into(),
-        ..ServeSettings::default()
+    let settings = {
+        let mut serve_settings = ServeSettings::default();
+        serve_settings.listen = "127.0.0.1:0".into();
+        serve_settings.config = Some(config.into());
+        serve_settings.data = data.into();
+        serve_settings
     };
     countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
 }

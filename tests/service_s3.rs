@@ -110,14 +110,13 @@ impl S3Server {
     }
 
     fn config(&self) -> S3Config {
-        S3Config {
-            endpoint: Some(self.endpoint.clone()),
-            region: Some("us-east-1".into()),
-            access_key_id: Some(ACCESS_KEY.into()),
-            secret_access_key: Some(SECRET_KEY.into()),
-            allow_http: Some(true),
-            virtual_hosted_style: None,
-        }
+        let mut config = S3Config::default();
+        config.endpoint = Some(self.endpoint.clone());
+        config.region = Some("us-east-1".into());
+        config.access_key_id = Some(ACCESS_KEY.into());
+        config.secret_access_key = Some(SECRET_KEY.into());
+        config.allow_http = Some(true);
+        config
     }
 }
 

@@ -3,14 +3,18 @@
 
 use std::fmt;
 
-/// An indirect reference `num gen R`.
+/// An indirect reference `num gen R`: how errors name an object of the file (`Display` prints
+/// `12 0 R`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
+    /// The object number.
     pub num: u32,
+    /// The generation number.
     pub gen: u16,
 }
 
 impl ObjRef {
+    /// `num gen R`.
     pub const fn new(num: u32, gen: u16) -> Self {
         Self { num, gen }
     }

@@ -66,6 +66,7 @@ pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
 /// Where file bytes live, from `blobs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BlobLocation {
     /// A folder; `None`: the data folder's `files`.
     Folder(Option<PathBuf>),
@@ -77,6 +78,7 @@ pub enum BlobLocation {
 /// `AWS_*` environment variables; the secret is kept out of `Debug` output.
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct S3Config {
     /// The service's URL, for stores other than AWS (MinIO, Ceph, ...); `None`: AWS S3 of
     /// `region`.
@@ -106,8 +108,10 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// A service configuration, read from TOML ([`ServiceConfig::load`]).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ServiceConfig {
     /// Threads that sign asynchronous tasks; `None`: one per core. With 0, asynchronous tasks are
     /// accepted and recorded but only run by a later start with workers (used by the tests).
@@ -148,8 +152,10 @@ pub struct ServiceConfig {
     /// process every time must not be retried forever).
     #[serde(default = "default_task_max_attempts")]
     pub task_max_attempts: u32,
+    /// The organisations that sign.
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
+    /// The employees who act for them.
     #[serde(default)]
     pub employees: Vec<EmployeeConfig>,
 }
@@ -165,6 +171,7 @@ pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
 /// short.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest request body; a larger one is refused with `RequestSizeLimitExceeded` before it is
     /// read (by Content-Length) or as soon as it grows past the limit.
@@ -248,6 +255,7 @@ fn default_task_max_attempts() -> u32 {
 
 /// Where the metadata lives, from `store`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreLocation {
     /// The embedded SQLite database in the data folder.
     Sqlite,
@@ -255,10 +263,14 @@ pub enum StoreLocation {
     Postgres(String),
 }
 
+/// An organisation: its signing credential, quota, API keys and PAdES level.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OrganizationConfig {
+    /// The organisation id requests name (`Agent.ProxyOrganizationId`, the employee's organisation).
     pub id: String,
+    /// Display name.
     #[serde(default)]
     pub name: String,
     /// The group main organisation allowed to act for this one through `Agent.ProxyOrganizationId`.
@@ -266,11 +278,12 @@ pub struct OrganizationConfig {
     /// Initial signature balance, applied when the organisation is first seen by the store.
     #[serde(default)]
     pub quota: u64,
+    /// The organisation's signing credential.
     pub credential: CredentialConfig,
     /// The organisation's API keys: requests signed with one act for any of its employees.
     #[serde(default)]
     pub secrets: Vec<SecretConfig>,
-    /// Time-stamping authority and PAdES level (see [`super::pades`]); absent: B-B.
+    /// Time-stamping authority and PAdES level (see [`super::TsaSettings`]); absent: B-B.
     pub tsa: Option<TsaSettings>,
     /// Where B-LT/B-LTA revocation data comes from; default `fetch` at those levels.
     pub revocation: Option<RevocationMode>,
@@ -285,6 +298,7 @@ pub struct OrganizationConfig {
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CredentialConfig {
     /// PEM certificates, the signer's and its issuers.
     pub certificates: Option<PathBuf>,
@@ -296,8 +310,10 @@ pub struct CredentialConfig {
     pub password: Option<String>,
 }
 
+/// What an employee may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Permission {
     /// UploadFiles.
     Upload,
@@ -309,13 +325,19 @@ pub enum Permission {
     Download,
 }
 
+/// An employee of an organisation, named as `Operator.UserId`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EmployeeConfig {
+    /// The id requests name as `Operator.UserId`.
     pub user_id: String,
+    /// The id of the employee's organisation.
     pub organization: String,
+    /// Display name.
     #[serde(default)]
     pub name: String,
+    /// The actions the employee may call.
     #[serde(default)]
     pub permissions: Vec<Permission>,
     /// An inactive employee (left, or not yet joined) cannot be named as operator.
@@ -333,8 +355,11 @@ fn default_active() -> bool {
 /// A SecretId/SecretKey pair of an organisation.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SecretConfig {
+    /// The SecretId.
     pub id: String,
+    /// The SecretKey.
     pub key: String,
 }
 

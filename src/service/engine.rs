@@ -37,7 +37,9 @@ pub trait Engine: Send + Sync {
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct PdfEngine {
+    /// How every document is signed.
     pub sign_options: SignOptions,
     /// Base verification options; the service's trust roots are added to `trust_roots`.
     pub verify_options: VerifyOptions,

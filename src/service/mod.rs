@@ -45,7 +45,7 @@ pub use self::auth::SignedRequest;
 use self::config::{BlobLocation, StoreLocation};
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::demo::load_config_keys;
-pub use self::directory::Directory;
+pub(crate) use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
 use self::host::HostPolicy;
@@ -81,6 +81,19 @@ pub(crate) struct Core {
 }
 
 /// The service: one per process, shared by reference between request threads.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use std::sync::Arc;
+/// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+///
+/// let config = ServiceConfig::load(Path::new("/etc/countersign/service.toml"))?;
+/// let keys = load_config_keys(&config)?; // each organisation's signing credential
+/// let service = Service::open(&config, keys, Path::new("/var/lib/countersign"), Arc::new(PdfEngine::default()))?;
+/// // Serve it with `countersign::server::spawn` (feature `server`), or call it directly:
+/// let answer = service.call("employee-1", "DescribeFileUrls", br#"{"BusinessType":"DOC","BusinessIds":["x"]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Service {
     core: Arc<Core>,
     // Declared after `core` but dropped explicitly first in Drop, see below.
@@ -94,9 +107,13 @@ impl std::fmt::Debug for Service {
 }
 
 /// A downloadable file, opened for reading.
+#[non_exhaustive]
 pub struct DownloadStream {
+    /// The file's name.
     pub name: String,
+    /// Its length in bytes.
     pub len: u64,
+    /// Its bytes.
     pub reader: Box<dyn std::io::Read + Send>,
 }
 
@@ -111,8 +128,11 @@ impl std::fmt::Debug for DownloadStream {
 
 /// A downloadable file.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Download {
+    /// The file's name.
     pub name: String,
+    /// Its bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -178,7 +198,9 @@ impl Service {
         clock: clock::LeaseClock,
     ) -> Result<Self, ServiceError> {
         let trust_roots = trust_roots(config, &keys)?;
-        let directory = Directory::new(config, keys)?;
+        let mut directory = Directory::new(config, keys)?;
+        // A token VerifyDigitFile would not trust is refused at signing, not stored.
+        directory.require_tsa_roots(&trust_roots);
         for organization in &config.organizations {
             metadata.ensure_account(&organization.id, organization.quota)?;
         }

@@ -57,6 +57,7 @@ pub enum PadesLevel {
 }
 
 impl PadesLevel {
+    /// The configuration's spelling: `b-b`, `b-t`, `b-lt`, `b-lta`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BB => "b-b",
@@ -80,6 +81,7 @@ pub struct TsaSettings {
     pub timeout_seconds: u64,
     /// HTTP basic authentication.
     pub username: Option<String>,
+    /// Its password.
     pub password: Option<String>,
     /// Further request headers (an API key, say).
     #[serde(default)]
@@ -229,6 +231,7 @@ fn header_value_ok(value: &str) -> bool {
 /// How one organisation's counter-signs are made.
 #[derive(Clone, Debug, Default)]
 pub struct SigningProfile {
+    /// The PAdES level.
     pub level: PadesLevel,
     /// Present from b-t up.
     pub tsa: Option<Arc<HttpTsa>>,
@@ -302,6 +305,18 @@ impl SigningProfile {
             return Ok(with_dss);
         }
         add_document_timestamp(&with_dss, self.stamper()?.as_ref())
+    }
+
+    /// Requires the TSA's tokens to chain to one of `roots` (checked at signing, so that a
+    /// token the service's own verification would not trust fails the task instead of being
+    /// stored).
+    pub fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
+        if let Some(tsa) = &self.tsa {
+            self.tsa = Some(Arc::new(HttpTsa::new(TsaConfig {
+                trust_roots: roots.to_vec(),
+                ..tsa.config().clone()
+            })));
+        }
     }
 
     fn stamper(&self) -> Result<Arc<HttpTsa>, Error> {
@@ -418,6 +433,17 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(data.crls.len(), 2);
+        let mut checked = b_t.clone();
+        let roots = crate::crypto::credential::trust_roots_from_pem(
+            &std::fs::read(pki("root-ca.cert.pem")).unwrap(),
+        )
+        .unwrap();
+        checked.require_tsa_roots(&roots);
+        let tsa = checked.tsa.as_ref().unwrap().config();
+        assert_eq!(
+            (tsa.trust_roots.len(), tsa.url.as_str()),
+            (1, "http://tsa.test/")
+        );
         // b-b with a TSA section: no client is built.
         let b_b = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"\nlevel = \"b-b\"");
         assert!(b_b.tsa.is_none());
@@ -505,5 +531,20 @@ mod tests {
             !text.contains("tsa-password-2") && !text.contains("api-key-3"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_engine_that_makes_b_b_only_refuses_higher_levels() {
+        use crate::service::engine::Engine;
+        use crate::service::testing::FakeEngine;
+        let demo = crate::service::demo::demo().unwrap();
+        let key = demo.keys.values().next().unwrap().clone();
+        let engine = FakeEngine::default();
+        let b_t = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"");
+        match engine.sign_at(b"%PDF-1.7\n", &key, &b_t) {
+            Err(Error::Unsupported(message)) => assert!(message.contains("b-t"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(engine.sign_at(b"%PDF-1.7\n", &key, &profile("")).is_ok());
     }
 }
