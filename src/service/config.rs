@@ -71,7 +71,12 @@ pub enum BlobLocation {
     /// A folder; `None`: the data folder's `files`.
     Folder(Option<PathBuf>),
     /// Objects `prefix/<id>` in an S3 bucket (`prefix` may be empty).
-    S3 { bucket: String, prefix: String },
+    S3 {
+        /// The bucket's name.
+        bucket: String,
+        /// The key prefix, without leading or trailing `/`.
+        prefix: String,
+    },
 }
 
 /// The `[s3]` table: the object store of `blobs = "s3://..."`. Unset keys fall back to the
@@ -83,8 +88,11 @@ pub struct S3Config {
     /// The service's URL, for stores other than AWS (MinIO, Ceph, ...); `None`: AWS S3 of
     /// `region`.
     pub endpoint: Option<String>,
+    /// The bucket's region (`us-east-1` for most S3-compatible servers).
     pub region: Option<String>,
+    /// The access key's id.
     pub access_key_id: Option<String>,
+    /// The access key's secret.
     pub secret_access_key: Option<String>,
     /// Allows a plain-HTTP `endpoint` (default: refused).
     pub allow_http: Option<bool>,
