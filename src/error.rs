@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::pdf::ObjRef;
+/// The object references errors carry (`12 0 R`).
+pub use crate::pdf::ObjRef;
 use crate::problem::Problem;
 
 /// Everything that can stop signing or verification.

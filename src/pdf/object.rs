@@ -6,11 +6,14 @@ use std::fmt;
 /// An indirect reference `num gen R`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
+    /// The object number.
     pub num: u32,
+    /// The generation number.
     pub gen: u16,
 }
 
 impl ObjRef {
+    /// The reference `num gen R`.
     pub const fn new(num: u32, gen: u16) -> Self {
         Self { num, gen }
     }

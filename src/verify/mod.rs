@@ -2,7 +2,6 @@
 //! `signature_fields` finds them, `byte_range` checks what they cover, [`crate::cades`] checks the
 //! CMS container.
 
-mod ber;
 mod byte_range;
 pub(crate) mod signature_fields;
 mod timestamp;
@@ -13,6 +12,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
 
 use crate::cades;
+use crate::cades::ber;
 use crate::error::Result;
 use crate::pdf::{Document, Object};
 pub use crate::problem::{ChainStatus, EssProblem, Problem};
@@ -198,11 +198,6 @@ impl SignatureReport {
     pub fn is_valid_ignoring_trust(&self) -> bool {
         self.is_signature_valid() && !matches!(self.chain, ChainStatus::Revoked(_))
     }
-}
-
-/// The first DER element of `bytes` (a `/Contents` value is followed by zero padding).
-pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
-    bytes.get(..ber::element_len(bytes)?)
 }
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
