@@ -307,7 +307,7 @@ fn verify_field(
     }
     match verified {
         Ok(cms) => apply_cms(&mut report, cms),
-        Err(e) => report.problems.push(Problem::Unparseable(e.to_string())),
+        Err(e) => report.problems.push(Problem::unparseable(&e)),
     }
     report
 }
@@ -342,7 +342,7 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
             valid: false,
             tsa_subject: String::new(),
             chain: ChainStatus::NotChecked,
-            problems: vec![Problem::Unparseable(e.to_string())],
+            problems: vec![Problem::unparseable(&e)],
         },
     }
 }
@@ -458,7 +458,7 @@ fn verify_timestamp(
             apply_cms(report, cms);
             report.digest_ok = report.digest_ok && imprint_ok;
         }
-        Err(e) => report.problems.push(Problem::Unparseable(e.to_string())),
+        Err(e) => report.problems.push(Problem::unparseable(&e)),
     }
 }
 
