@@ -97,9 +97,10 @@ fn credentials() -> Vec<Credential> {
     let chain = std::fs::read(pki.join("demo.chain.pem")).expect("demo chain");
     let key = std::fs::read(pki.join("demo.key.pem")).expect("demo key");
     let load = |backend| {
-        let options = LoadOptions {
-            backend,
-            ..LoadOptions::default()
+        let options = {
+            let mut load_options = LoadOptions::default();
+            load_options.backend = backend;
+            load_options
         };
         load_pem(&chain, &key, &options).expect("demo credential")
     };
@@ -117,9 +118,11 @@ fn credentials() -> Vec<Credential> {
 }
 
 fn options() -> SignOptions {
-    SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
-        ..SignOptions::default()
+    {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+        sign_options
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// The object references errors carry (`12 0 R`).
+/// How errors name an object of the file, re-exported from the PDF reader.
 pub use crate::pdf::ObjRef;
 use crate::problem::Problem;
 
@@ -19,12 +19,20 @@ pub enum Error {
     Truncated(String),
     /// The cross-reference data is wrong; we refuse rather than repair silently.
     #[error("damaged cross-reference at offset {offset}: {reason}")]
-    DamagedXref { offset: u64, reason: String },
+    DamagedXref {
+        /// Byte offset in the file.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
     /// An object could not be parsed, or is not what the spec requires there.
     #[error("malformed object {object} at offset {offset}: {reason}")]
     MalformedObject {
+        /// Which object.
         object: Location,
+        /// Byte offset in the file.
         offset: u64,
+        /// What is wrong.
         reason: String,
     },
     /// A referenced object is missing: not in the cross-reference data or, when
@@ -34,7 +42,9 @@ pub enum Error {
         None => "the cross-reference table".into(),
     })]
     MissingObject {
+        /// The object referenced.
         object: ObjRef,
+        /// The object stream that should hold it, when the cross-reference data says so.
         object_stream: Option<ObjRef>,
     },
     /// `--repair` found no object with `/Type /Catalog` to rebuild the file around.
@@ -42,20 +52,32 @@ pub enum Error {
     NoCatalog,
     /// Repair rewrites the whole file, which would invalidate the signatures it carries.
     #[error("repair would rewrite the file and destroy its {signatures} existing signature(s)")]
-    RepairWouldDestroySignatures { signatures: usize },
+    RepairWouldDestroySignatures {
+        /// How many signatures the file carries.
+        signatures: usize,
+    },
     /// The document is encrypted; signing encrypted files is not supported yet.
     #[error("document is encrypted with the {handler} security handler; signing encrypted documents is not supported")]
-    Encrypted { handler: String },
+    Encrypted {
+        /// The `/Filter` of the encryption dictionary.
+        handler: String,
+    },
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
     #[error("document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification")]
     CertifiedNoChanges,
     /// A FieldMDP lock forbids filling the signature field `field`.
     #[error("signature field {field} is locked by a FieldMDP transform")]
-    FieldLocked { field: String },
+    FieldLocked {
+        /// The field's fully qualified name.
+        field: String,
+    },
     /// The lock of the signature in `signed_field` sets P=1: no change at all is permitted
     /// after it was signed, not even a new signature.
     #[error("signature field {signed_field} has a lock with P=1: no change at all is permitted after it was signed")]
-    LockedNoChanges { signed_field: String },
+    LockedNoChanges {
+        /// The field of the signature whose lock forbids changes.
+        signed_field: String,
+    },
     /// A structure we do not support, named.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -68,6 +90,7 @@ pub enum Error {
     InvalidCredential {
         /// What was being decoded: `certificate`, `PKCS#8 private key`, `PEM block`...
         what: &'static str,
+        /// The decoder's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
@@ -81,7 +104,12 @@ pub enum Error {
     /// The update would put an object beyond the 10 digits of a cross-reference table entry (a
     /// table-based file over 10 GB); writing the table anyway would corrupt it.
     #[error("object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry")]
-    XrefOffsetTooLarge { object: ObjRef, offset: u64 },
+    XrefOffsetTooLarge {
+        /// The object.
+        object: ObjRef,
+        /// The offset it would be written at.
+        offset: u64,
+    },
     /// The signing key (software, HSM, KMS or remote) failed to sign.
     #[error("signer failed: {0}")]
     Signer(String),
@@ -94,6 +122,7 @@ pub enum Error {
     Der {
         /// The structure: `SignedData`, `SignerInfo`, `TimeStampResp`...
         what: &'static str,
+        /// The codec's error.
         #[source]
         source: der::Error,
     },
@@ -101,8 +130,11 @@ pub enum Error {
     /// bomb, or a file beyond the configured bounds. `what` names the limit, `location` where.
     #[error("limit exceeded: {what} over {limit} at {location}")]
     LimitExceeded {
+        /// The limit (`Limits` field name or parser bound).
         what: &'static str,
+        /// The configured bound.
         limit: u64,
+        /// Where reading stopped (object or offset).
         location: String,
     },
     /// The signer certificate must not sign now: expired, not yet valid
@@ -117,6 +149,7 @@ pub enum Error {
     /// that the other documents are still signed.
     #[error("internal error (panic) while signing: {0}")]
     Panicked(String),
+    /// Reading or writing a file failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
     /// The time-stamping authority could not be reached, refused the connection, answered
@@ -131,7 +164,12 @@ pub enum Error {
     #[error(
         "the signature with its timestamp token needs {needed} bytes, {reserved} were reserved"
     )]
-    TimestampTooLarge { reserved: usize, needed: usize },
+    TimestampTooLarge {
+        /// Bytes reserved in `/Contents`.
+        reserved: usize,
+        /// Bytes the signature with its token needs.
+        needed: usize,
+    },
     /// Revocation data (OCSP, CRL) could not be fetched or is not usable.
     #[error("revocation data: {0}")]
     Revocation(String),
@@ -143,12 +181,19 @@ pub enum Error {
 pub enum TimestampProblem {
     /// PKIStatus other than granted / grantedWithMods.
     #[error("the TSA answered status {status}: {text}")]
-    Rejected { status: u8, text: String },
+    Rejected {
+        /// The PKIStatus.
+        status: u8,
+        /// The statusString texts, joined.
+        text: String,
+    },
     /// The answer is not a DER TimeStampResp with a token.
     #[error("malformed answer: {0}")]
     Malformed(String),
+    /// The token's messageImprint is not the one requested.
     #[error("the token's messageImprint is not the one requested")]
     ImprintMismatch,
+    /// The token's nonce is not the one requested.
     #[error("the token's nonce is not the one requested")]
     NonceMismatch,
     /// The TSA certificate lacks the id-kp-timeStamping extended key usage.
@@ -214,6 +259,7 @@ impl Error {
     }
 }
 
+/// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Which object of the file a [`Error::MalformedObject`] is about.
@@ -223,7 +269,12 @@ pub enum Location {
     /// An indirect object.
     Object(ObjRef),
     /// An object stored in an object stream.
-    InObjectStream { object: ObjRef, stream: ObjRef },
+    InObjectStream {
+        /// The object.
+        object: ObjRef,
+        /// The object stream holding it.
+        stream: ObjRef,
+    },
     /// A trailer dictionary.
     Trailer,
     /// The document catalog.

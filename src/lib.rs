@@ -1,14 +1,80 @@
-//! countersign: puts an organisation's CA digital signature on PDF files.
+//! Puts an organisation's CA digital signature on PDF files: **PAdES** (`ETSI.CAdES.detached`,
+//! or `adbe.pkcs7.detached`) in an **incremental update**, so the original bytes are always an
+//! exact prefix of the signed file; verifies such signatures with a structured report.
 //!
-//! The pipeline, one folder per stage:
-//! - [`pdf`]: read only what signing needs (xref chain, trailer, a few objects) and write the
-//!   incremental update;
-//! - [`cades`]: the CMS SignedData container (PAdES / CAdES detached);
-//! - [`crypto`]: the signing-key trait, credentials and backends;
-//! - [`sign`]: the signing pipeline that ties them together;
-//! - [`verify`]: signature verification with a structured report.
+//! # The pipeline
+//!
+//! 1. **Read** only what signing needs (xref chain, trailer, catalog, AcroForm, one page), within
+//!    [`Limits`] on decoded bytes and nesting; refuse what cannot be signed with a typed
+//!    [`Error`] (`NotPdf`, `DamagedXref { offset, .. }`, `Encrypted`, `CertifiedNoChanges`, ...).
+//!    A damaged, unsigned file can be rewritten first on request ([`repair`]).
+//! 2. **Plan** the update: the signature field and its widget, the signature dictionary with a
+//!    `/Contents` placeholder sized from the key's longest signature, the `/ByteRange`.
+//! 3. **Hash** the file minus the placeholder and build the CMS SignedData (CAdES signed
+//!    attributes, ESS signing-certificate-v2), signed by a [`SigningKey`] through its
+//!    [`Signer`]: a software key ([`crypto::credential`]) or an HSM/KMS of your own.
+//! 4. **Timestamp** the signature (PAdES B-T) when [`SignOptions::timestamp`] names a
+//!    [`timestamp::TimeStamper`]; then, optionally, add validation data and a document
+//!    timestamp ([`ltv`], B-LT and B-LTA).
+//! 5. **Verify** ([`verify_pdf`]): the ByteRange covers the whole file but `/Contents`, the digest
+//!    and signature match, the signer's path ends at a configured trust root at the right time,
+//!    nothing unsigned was appended; each finding is a [`Problem`] value.
+//!
+//! Entry points: [`sign_pdf`] (bytes to bytes), [`sign_file`] (file to file, flat memory),
+//! [`sign_batch`] and [`sign_files`] (many documents on all cores), [`verify_pdf`],
+//! [`ltv::add_validation_data`], [`ltv::extend`], [`ltv::add_document_timestamp`],
+//! [`repair::rewrite`]. Options and reports are `#[non_exhaustive]`: start from
+//! `Default::default()` and set the fields you need.
+//!
+//! # Example
+//!
+//! ```
+//! use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
+//! use countersign::crypto::LoadOptions;
+//! use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
+//!
+//! let key = load_pem(
+//!     &std::fs::read("testdata/pki/demo.chain.pem")?,
+//!     &std::fs::read("testdata/pki/demo.key.pem")?,
+//!     &LoadOptions::default(),
+//! )?;
+//! let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+//! let mut options = SignOptions::default();
+//! options.reason = Some("Approved".into());
+//! let signed = sign_pdf(&pdf, &key, &options)?;
+//! assert!(signed.starts_with(&pdf)); // an incremental update
+//!
+//! let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+//! let report = verify_pdf(&signed, &VerifyOptions::trusting(roots))?;
+//! assert!(report.all_valid());
+//! assert_eq!(report.signatures[0].signer_subject, key.end_entity().tbs_certificate().subject().to_string());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Keys in an HSM or a KMS implement [`SigningKey`] and [`Signer`] (see [`crypto`]); RFC 3161
+//! timestamps come from any [`timestamp::TimeStamper`].
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `pkcs12` | yes | [`crypto::credential::load_pkcs12`] (PKCS#12 `.p12`/`.pfx` bundles; brings a second, older RustCrypto stack, so a server with an HSM turns it off) |
+//! | `tsa` | no | `timestamp::HttpTsa` and `ltv::Fetcher`: RFC 3161 timestamps and OCSP/CRL fetched over HTTP(S) (ureq + rustls) |
+//! | `aws-lc` | no | `crypto::Backend::AwsLc`: AWS-LC signs and verifies, about ten times faster for RSA |
+//! | `service` | no | `service`: the Tencent Cloud ESS-compatible counter-signing service (config, TC3 authentication, quotas, durable store, tasks), without HTTP |
+//! | `server` | no | `server`: the service's API-3.0 HTTP endpoint (tokio, hyper, axum) |
+//! | `postgres` | no | `service::store::PostgresStore`: one PostgreSQL database for several service replicas |
+//! | `cli` | no | the `countersign` binary (clap, indicatif) |
+//!
+//! The default build pulls in no async runtime, HTTP stack or CLI parser.
+//!
+//! # Stability
+//!
+//! Everything reachable from this page is the public API. The `#[doc(hidden)]` module
+//! `__private` exists for this crate's own tests and fuzz targets and is not covered by semver.
 
-#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 // The library reads untrusted files and requests: no panicking shortcuts and no unchecked
 // arithmetic anywhere in it (tests may use them). Where a bound is proven by hand, the allow
 // names it.
@@ -26,6 +92,9 @@ pub(crate) mod cades;
 pub mod crypto;
 pub mod error;
 pub mod ltv;
+// Internal: its items are reachable from outside only through `__private`, which is not public
+// API, so they need no documentation of their own.
+#[allow(missing_docs)]
 pub(crate) mod pdf;
 mod problem;
 pub mod repair;
@@ -38,7 +107,7 @@ pub mod timestamp;
 pub(crate) mod verify;
 
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
-pub use error::{Error, Result, TimestampProblem};
+pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use pdf::Limits;
 pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::stream::{sign_file, SignedFile};
@@ -47,6 +116,11 @@ pub use verify::{
     verify_pdf, ChainStatus, EssProblem, Problem, SignatureReport, TimestampReport, VerifyOptions,
     VerifyReport,
 };
+
+// The README's examples are compiled and run as doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Internals the crate's own integration tests, benchmarks and fuzz targets reach into (the PDF
 /// lexer, parser and writer, CMS building blocks, ByteRange placeholders, service helpers).

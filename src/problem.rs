@@ -14,6 +14,7 @@ pub enum ChainStatus {
     /// No trust roots were configured: nothing is trusted.
     #[default]
     NotChecked,
+    /// The path ends at a configured trust root and passes every check.
     Trusted,
     /// No path to a trust root, or a certificate of the path fails a check; says which.
     Untrusted(Problem),
@@ -29,32 +30,49 @@ pub enum Problem {
     // --- The signature field and its /ByteRange (PDF level).
     /// The signature field or its signature dictionary cannot be read.
     #[error("{what} cannot be read: {error}")]
-    FieldUnreadable { what: String, error: String },
+    FieldUnreadable {
+        /// What could not be read.
+        what: String,
+        /// The reader's message.
+        error: String,
+    },
+    /// /ByteRange is missing or not an array.
     #[error("/ByteRange is missing or not an array")]
     ByteRangeMissing,
+    /// /ByteRange is not four non-negative integers.
     #[error("/ByteRange is not four non-negative integers")]
     ByteRangeNotIntegers,
+    /// ByteRange does not start at 0.
     #[error("ByteRange does not start at 0")]
     ByteRangeStart,
     /// The ranges overlap, overflow or run past the end of the file.
     #[error("ByteRange ranges overlap or run past the end of the file")]
     ByteRangeOutOfFile,
+    /// The ByteRange gap is not exactly a hex string.
     #[error("the ByteRange gap is not exactly a hex string")]
     GapNotHexString,
+    /// The ByteRange gap holds more than hex digits.
     #[error("the ByteRange gap holds more than hex digits")]
     GapNotHexDigits,
+    /// The ByteRange gap is not the signature's /Contents.
     #[error("the ByteRange gap is not the signature's /Contents")]
     GapNotContents,
+    /// The signature dictionary is not a top-level object in the file.
     #[error("the signature dictionary is not a top-level object in the file")]
     SignatureDictionaryNotTopLevel,
+    /// The ByteRange gap lies outside the signature dictionary.
     #[error("the ByteRange gap lies outside the signature dictionary")]
     GapOutsideSignatureDictionary,
+    /// The signature dictionary has more than one /Contents.
     #[error("the signature dictionary has more than one /Contents")]
     DuplicateContents,
+    /// The ByteRange gap is not the value of /Contents.
     #[error("the ByteRange gap is not the value of /Contents")]
     GapNotContentsValue,
+    /// /Contents is missing or not a string.
     #[error("/Contents is missing or not a string")]
     ContentsMissing,
+    /// /Contents does not hold a CMS element.
     #[error("/Contents does not hold a CMS element")]
     ContentsNotCms,
     /// Signature wrapping through the padding.
@@ -66,8 +84,11 @@ pub enum Problem {
         objects(modified)
     )]
     UnsignedChanges {
+        /// Bytes the signature covers.
         signed_len: u64,
+        /// Bytes appended after the signed revision.
         appended: u64,
+        /// Cross-reference sections appended after the signed revision.
         later_revisions: usize,
         /// Redefined objects, `"12 0 R"`, newest update first.
         modified: Vec<String>,
@@ -80,32 +101,45 @@ pub enum Problem {
     /// The CMS (or timestamp token) cannot be parsed; the parser's message.
     #[error("{0}")]
     Unparseable(String),
+    /// Non-zero bytes follow the CMS structure.
     #[error("non-zero bytes follow the CMS structure")]
     TrailingBytes,
+    /// `0` SignerInfos; only the first is verified.
     #[error("{0} SignerInfos; only the first is verified")]
     SignerInfoCount(usize),
+    /// The SignedData encapsulates content: it is not a detached signature.
     #[error("the SignedData encapsulates content: it is not a detached signature")]
     EncapsulatedContent,
+    /// The signer certificate is not among the embedded certificates.
     #[error("the signer certificate is not among the embedded certificates")]
     SignerCertificateMissing,
+    /// Unsupported digest algorithm `0`.
     #[error("unsupported digest algorithm {0}")]
     UnsupportedDigest(ObjectIdentifier),
+    /// Unsupported signature algorithm `0`.
     #[error("unsupported signature algorithm {0}")]
     UnsupportedSignatureAlgorithm(ObjectIdentifier),
+    /// Content-type attribute `attribute` differs from the eContentType `econtent_type`.
     #[error("content-type attribute {attribute} differs from the eContentType {econtent_type}")]
     ContentTypeMismatch {
+        /// The content-type signed attribute.
         attribute: ObjectIdentifier,
+        /// The SignedData's eContentType.
         econtent_type: ObjectIdentifier,
     },
+    /// No content-type signed attribute.
     #[error("no content-type signed attribute")]
     ContentTypeMissing,
+    /// Message-digest attribute does not match the signed content.
     #[error("message-digest attribute does not match the signed content")]
     DigestMismatch,
+    /// No message-digest signed attribute.
     #[error("no message-digest signed attribute")]
     DigestMissing,
     /// The ESS signing-certificate(-v2) attribute does not name the signer certificate.
     #[error("{0}")]
     SigningCertificate(EssProblem),
+    /// The signature does not verify with the signer's public key.
     #[error("the signature does not verify with the signer's public key")]
     SignatureInvalid,
     /// The backend could not check the signature (a key type it does not support...).
@@ -113,62 +147,125 @@ pub enum Problem {
     SignatureUnverifiable(String),
 
     // --- The certification path.
+    /// `subject` is self-signed and not a configured trust root.
     #[error("{subject} is self-signed and not a configured trust root")]
-    SelfSignedNotTrusted { subject: String },
+    SelfSignedNotTrusted {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// No certificate among the embedded ones and the trust roots issued `subject`.
     #[error("no certificate among the embedded ones and the trust roots issued {subject}")]
-    NoIssuer { subject: String },
+    NoIssuer {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// The certification path loops at `subject`.
     #[error("the certification path loops at {subject}")]
-    PathLoop { subject: String },
+    PathLoop {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// Certification path longer than `max` certificates.
     #[error("certification path longer than {max} certificates")]
-    PathTooLong { max: usize },
+    PathTooLong {
+        /// The longest path followed.
+        max: usize,
+    },
+    /// `subject` is not valid yet at `at`.
     #[error("{subject} is not valid before {} (checked at {})", time(*not_before), time(*at))]
     CertificateNotYetValid {
+        /// The certificate's subject (RFC 4514).
         subject: String,
+        /// The time the certificate was judged at.
         at: SystemTime,
+        /// The certificate's notBefore.
         not_before: SystemTime,
     },
+    /// `subject` has expired at `at`.
     #[error("{subject} expired at {} (checked at {})", time(*not_after), time(*at))]
     CertificateExpired {
+        /// The certificate's subject (RFC 4514).
         subject: String,
+        /// The time the certificate was judged at.
         at: SystemTime,
+        /// The certificate's notAfter.
         not_after: SystemTime,
     },
     /// The signer certificate may not sign: keyUsage without digitalSignature or
     /// nonRepudiation (`present`), or no keyUsage extension at all.
     #[error("{subject} {}", if *present { "has keyUsage without digitalSignature or nonRepudiation" } else { "has no keyUsage extension allowing digitalSignature or nonRepudiation" })]
-    KeyUsage { subject: String, present: bool },
+    KeyUsage {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+        /// The certificate has a keyUsage extension, without either bit.
+        present: bool,
+    },
+    /// `subject` is not a CA certificate (cA false).
     #[error("{subject} is not a CA certificate (cA false)")]
-    NotCa { subject: String },
+    NotCa {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// `subject` issued a certificate but has no basicConstraints: it is not a CA.
     #[error("{subject} issued a certificate but has no basicConstraints: it is not a CA")]
-    NoBasicConstraints { subject: String },
+    NoBasicConstraints {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// `subject` allows `limit` CA certificate(s) below it (pathLenConstraint), the path has `below`.
     #[error("{subject} allows {limit} CA certificate(s) below it (pathLenConstraint), the path has {below}")]
     PathLen {
+        /// The certificate's subject (RFC 4514).
         subject: String,
+        /// Its pathLenConstraint.
         limit: u8,
+        /// CA certificates below it in the path.
         below: usize,
     },
+    /// `subject` issued a certificate but its keyUsage lacks keyCertSign.
     #[error("{subject} issued a certificate but its keyUsage lacks keyCertSign")]
-    NoKeyCertSign { subject: String },
+    NoKeyCertSign {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// `subject` has an unreadable `extension` extension: `error`.
     #[error("{subject} has an unreadable {extension} extension: {error}")]
     UnreadableExtension {
+        /// The certificate's subject (RFC 4514).
         subject: String,
+        /// The extension's name.
         extension: &'static str,
+        /// The reader's message.
         error: String,
     },
+    /// `subject` (serial `serial_hex`) was revoked at `revoked_at` by its issuer's CRL.
     #[error("{subject} (serial {serial_hex}) was revoked at {} by its issuer's CRL", time(*revoked_at))]
     Revoked {
+        /// The certificate's subject (RFC 4514).
         subject: String,
+        /// Hex of the serial number (upper case).
         serial_hex: String,
+        /// The revocation time the CRL gives.
         revoked_at: SystemTime,
     },
+    /// A CRL names `issuer` as issuer, whose keyUsage lacks cRLSign: ignored.
     #[error("a CRL names {issuer} as issuer, whose keyUsage lacks cRLSign: ignored")]
-    CrlIssuerWithoutCrlSign { issuer: String },
+    CrlIssuerWithoutCrlSign {
+        /// The CRL's issuer (RFC 4514).
+        issuer: String,
+    },
+    /// A CRL naming `issuer` as issuer does not verify with `issuer`'s key: ignored.
     #[error("a CRL naming {issuer} as issuer does not verify with {issuer}'s key: ignored")]
-    CrlUnverified { issuer: String },
+    CrlUnverified {
+        /// The CRL's issuer (RFC 4514).
+        issuer: String,
+    },
 
     // --- RFC 3161 timestamps.
+    /// The timestamp's messageImprint does not match.
     #[error("the timestamp's messageImprint does not match")]
     TimestampImprintMismatch,
+    /// The TSA certificate lacks the timeStamping EKU.
     #[error("the TSA certificate lacks the timeStamping EKU")]
     TimestampEku,
 }
@@ -179,11 +276,20 @@ pub enum Problem {
 pub enum EssProblem {
     /// The attribute lists no certificate; `v2` tells signing-certificate-v2 from v1.
     #[error("empty ESS {} attribute", name(*v2))]
-    Empty { v2: bool },
+    Empty {
+        /// signing-certificate-v2 (true) or signing-certificate (false).
+        v2: bool,
+    },
+    /// ESS signing-certificate-v2 uses unsupported hash `0`.
     #[error("ESS signing-certificate-v2 uses unsupported hash {0}")]
     UnsupportedHash(ObjectIdentifier),
+    /// The ESS signing-certificate(-v2) hash does not match the signer certificate.
     #[error("ESS {} hash does not match the signer certificate", name(*v2))]
-    HashMismatch { v2: bool },
+    HashMismatch {
+        /// signing-certificate-v2 (true) or signing-certificate (false).
+        v2: bool,
+    },
+    /// ESS signing-certificate issuerSerial does not match the signer certificate.
     #[error("ESS signing-certificate issuerSerial does not match the signer certificate")]
     IssuerSerialMismatch,
 }

@@ -20,17 +20,20 @@ use countersign::{sign_files, FileJob};
 fn demo_key(backend: Backend) -> CertifiedKey {
     let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();
     let key = std::fs::read(common::pki_path("demo.key.pem")).unwrap();
-    let options = LoadOptions {
-        backend,
-        ..LoadOptions::default()
+    let options = {
+        let mut load_options = LoadOptions::default();
+        load_options.backend = backend;
+        load_options
     };
     load_pem(&chain, &key, &options).unwrap()
 }
 
 fn fixed_time() -> SignOptions {
-    SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
-        ..SignOptions::default()
+    {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+        sign_options
     }
 }
 
@@ -38,14 +41,7 @@ fn fixed_time() -> SignOptions {
 fn assert_signed(input: &[u8], output: &[u8], what: &str) {
     assert!(output.starts_with(input), "{what}: input is not a prefix");
     let roots = trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
-    let report = verify_pdf(
-        output,
-        &VerifyOptions {
-            trust_roots: roots,
-            ..VerifyOptions::default()
-        },
-    )
-    .unwrap();
+    let report = verify_pdf(output, &VerifyOptions::trusting(roots)).unwrap();
     let ours = report.signatures.last().unwrap();
     assert!(
         ours.is_valid() && ours.covers_whole_file,
@@ -209,17 +205,16 @@ fn file_batch_writes_each_output_and_reports_each_job_once() {
     let mut jobs: Vec<FileJob> = inputs
         .iter()
         .enumerate()
-        .map(|(i, pdf)| FileJob {
-            input: dir.write(&format!("in{i}.pdf"), pdf),
-            output: out.join(format!("in{i}.pdf")),
+        .map(|(i, pdf)| {
+            FileJob::new(
+                dir.write(&format!("in{i}.pdf"), pdf),
+                out.join(format!("in{i}.pdf")),
+            )
         })
         .collect();
     jobs.insert(
         2,
-        FileJob {
-            input: dir.path().join("missing.pdf"),
-            output: out.join("missing.pdf"),
-        },
+        FileJob::new(dir.path().join("missing.pdf"), out.join("missing.pdf")),
     );
     let reported = AtomicUsize::new(0);
 

@@ -211,11 +211,12 @@ fn chained_xref_stream_bomb_stops_at_the_stream_budget() {
 #[test]
 fn many_streams_stop_at_the_document_budget() {
     // Each stream fits the per-stream budget; together they exceed the document's.
-    let limits = Limits {
-        inflate_ratio: 1,
-        min_stream_inflated: 4 * MIB as u64,
-        min_document_inflated: 10 * MIB as u64,
-        ..Limits::default()
+    let limits = {
+        let mut limits = Limits::default();
+        limits.inflate_ratio = 1;
+        limits.min_stream_inflated = 4 * MIB as u64;
+        limits.min_document_inflated = 10 * MIB as u64;
+        limits
     };
     let pdf = chained_xref_streams(8, 3 * MIB);
     match Document::parse_with_limits(&pdf, &limits) {
@@ -268,18 +269,16 @@ fn huge_object_stream_stops_at_the_stream_budget() {
 fn limits_are_configurable_from_sign_and_verify_options() {
     let pdf = std::fs::read("testdata/pdf/classic.pdf").unwrap();
     // classic.pdf nests dictionaries three deep (page, /Resources, /Font).
-    let limits = Limits {
-        max_nesting: 1,
-        ..Limits::default()
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_nesting = 1;
+        limits
     };
-    let signed = sign_pdf(
-        &pdf,
-        &key(),
-        &SignOptions {
-            limits,
-            ..SignOptions::default()
-        },
-    );
+    let signed = sign_pdf(&pdf, &key(), &{
+        let mut sign_options = SignOptions::default();
+        sign_options.limits = limits;
+        sign_options
+    });
     assert!(
         matches!(
             signed,
@@ -293,16 +292,15 @@ fn limits_are_configurable_from_sign_and_verify_options() {
         signed.err()
     );
     let output = sign_pdf(&pdf, &key(), &SignOptions::default()).unwrap();
-    let verified = verify_pdf(
-        &output,
-        &VerifyOptions {
-            limits: Limits {
-                max_nesting: 0,
-                ..Limits::default()
-            },
-            ..VerifyOptions::default()
-        },
-    );
+    let verified = verify_pdf(&output, &{
+        let mut verify_options = VerifyOptions::default();
+        verify_options.limits = {
+            let mut limits = Limits::default();
+            limits.max_nesting = 0;
+            limits
+        };
+        verify_options
+    });
     assert!(
         matches!(verified, Err(Error::LimitExceeded { .. })),
         "{:?}",
@@ -314,14 +312,11 @@ fn limits_are_configurable_from_sign_and_verify_options() {
     let at = damaged.windows(9).rposition(|w| w == b"startxref").unwrap();
     damaged.truncate(at);
     damaged.extend_from_slice(b"startxref\n99999999\n%%EOF\n");
-    let repaired = sign_pdf(
-        &damaged,
-        &key(),
-        &SignOptions {
-            repair: true,
-            ..SignOptions::default()
-        },
-    );
+    let repaired = sign_pdf(&damaged, &key(), &{
+        let mut sign_options = SignOptions::default();
+        sign_options.repair = true;
+        sign_options
+    });
     assert!(
         matches!(repaired, Err(Error::LimitExceeded { .. })),
         "{:?}",

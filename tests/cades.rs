@@ -239,10 +239,12 @@ fn backends() -> Vec<Backend> {
 }
 
 fn options(backend: Backend, padding: RsaPadding) -> LoadOptions {
-    LoadOptions {
-        password: None,
-        rsa_padding: padding,
-        backend,
+    {
+        let mut load_options = LoadOptions::default();
+        load_options.password = None;
+        load_options.rsa_padding = padding;
+        load_options.backend = backend;
+        load_options
     }
 }
 
@@ -413,6 +415,7 @@ fn every_key_type_and_digest_verifies_with_openssl_and_ourselves() {
                     DigestAlgorithm::Sha256 => "SHA256",
                     DigestAlgorithm::Sha384 => "SHA384",
                     DigestAlgorithm::Sha512 => "SHA512",
+                    other => panic!("no test for {other:?}"),
                 };
                 assert_eq!(
                     report.signature_algorithm,
@@ -505,9 +508,10 @@ fn ecdsa_signatures_always_fit_the_reservation() {
 #[test]
 fn every_credential_format_loads_the_same_signer() {
     let Some(pki) = pki() else { return };
-    let with_password = LoadOptions {
-        password: Some(PASSWORD.into()),
-        ..LoadOptions::default()
+    let with_password = {
+        let mut load_options = LoadOptions::default();
+        load_options.password = Some(PASSWORD.into());
+        load_options
     };
     let loaded = [
         (
@@ -621,9 +625,10 @@ fn credential_errors_name_the_problem() {
             other => panic!("a 1024-bit key must be refused, got {other:?}"),
         };
     assert!(reason.contains("1024 bits"), "{reason}");
-    let wrong = LoadOptions {
-        password: Some("wrong".into()),
-        ..LoadOptions::default()
+    let wrong = {
+        let mut load_options = LoadOptions::default();
+        load_options.password = Some("wrong".into());
+        load_options
     };
     let reason = credential_error(credential::load_pem(
         &pki.read("p384.chain.pem"),

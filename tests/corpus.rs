@@ -120,10 +120,9 @@ fn demo_key() -> CertifiedKey {
 }
 
 fn verify_options() -> VerifyOptions {
-    VerifyOptions {
-        trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::trusting(
+        trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+    )
 }
 
 /// One MANIFEST.tsv row, by column name.
@@ -340,9 +339,11 @@ fn process_file(
         None
     };
 
-    let sign_options = SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000)),
-        ..SignOptions::default()
+    let sign_options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
+        sign_options
     };
     let started = Instant::now();
     let signed = catch_unwind(AssertUnwindSafe(|| sign_pdf(&input, key, &sign_options)));
@@ -454,9 +455,10 @@ fn try_repair(
     options: &VerifyOptions,
     must_succeed: bool,
 ) {
-    let repair = SignOptions {
-        repair: true,
-        ..sign_options.clone()
+    let repair = {
+        let mut sign_options = sign_options.clone();
+        sign_options.repair = true;
+        sign_options
     };
     match catch_unwind(AssertUnwindSafe(|| sign_pdf(input, key, &repair))) {
         Err(_) => result.failures.push("sign_pdf with repair panicked".into()),
@@ -1146,9 +1148,10 @@ fn the_first_empty_signature_field_is_filled_when_asked() {
     let Some(input) = corpus_file(name) else {
         return;
     };
-    let options = SignOptions {
-        fill_empty_field: true,
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.fill_empty_field = true;
+        sign_options
     };
     let output = sign_and_accept(name, &input, &options);
     let report = verify_pdf(&output, &verify_options()).unwrap();
@@ -1192,9 +1195,10 @@ fn a_field_locked_by_an_earlier_signature_is_not_filled() {
     let Some(input) = corpus_file(name) else {
         return;
     };
-    let options = SignOptions {
-        fill_empty_field: true,
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.fill_empty_field = true;
+        sign_options
     };
     let output = sign_and_accept(name, &input, &options);
     let report = verify_pdf(&output, &verify_options()).unwrap();

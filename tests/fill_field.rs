@@ -20,9 +20,10 @@ fn key() -> CertifiedKey {
 }
 
 fn fill_options() -> SignOptions {
-    SignOptions {
-        fill_empty_field: true,
-        ..SignOptions::default()
+    {
+        let mut sign_options = SignOptions::default();
+        sign_options.fill_empty_field = true;
+        sign_options
     }
 }
 

@@ -23,10 +23,12 @@ fn backends() -> Vec<Backend> {
 }
 
 fn options(backend: Backend, rsa_padding: RsaPadding) -> LoadOptions {
-    LoadOptions {
-        password: None,
-        rsa_padding,
-        backend,
+    {
+        let mut load_options = LoadOptions::default();
+        load_options.password = None;
+        load_options.rsa_padding = rsa_padding;
+        load_options.backend = backend;
+        load_options
     }
 }
 
@@ -128,9 +130,10 @@ fn an_empty_chain_is_refused() {
 
 #[test]
 fn load_options_debug_does_not_print_the_password() {
-    let options = LoadOptions {
-        password: Some("hunter2-secret".into()),
-        ..LoadOptions::default()
+    let options = {
+        let mut load_options = LoadOptions::default();
+        load_options.password = Some("hunter2-secret".into());
+        load_options
     };
     let printed = format!("{options:?} {options:#?}");
     assert!(!printed.contains("hunter2"), "{printed}");
@@ -192,9 +195,10 @@ fn every_backend_verifies_a_signed_pdf_and_its_chain() {
     let signed = countersign::sign_pdf(&pdf, &key, &Default::default()).unwrap();
     let roots = parse_certificates(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
     for backend in backends() {
-        let options = countersign::VerifyOptions {
-            backend,
-            ..countersign::VerifyOptions::trusting(roots.clone())
+        let options = {
+            let mut verify_options = countersign::VerifyOptions::trusting(roots.clone());
+            verify_options.backend = backend;
+            verify_options
         };
         let report = countersign::verify_pdf(&signed, &options).unwrap();
         assert!(report.all_valid(), "{backend:?}: {report:#?}");

@@ -33,16 +33,18 @@ fn roots() -> Vec<x509_cert::Certificate> {
 }
 
 fn tsa(url: String) -> Arc<HttpTsa> {
-    Arc::new(HttpTsa::new(TsaConfig {
-        trust_roots: roots(),
-        ..TsaConfig::new(url)
+    Arc::new(HttpTsa::new({
+        let mut tsa_config = TsaConfig::new(url);
+        tsa_config.trust_roots = roots();
+        tsa_config
     }))
 }
 
 fn b_t(tsa_url: String) -> Vec<u8> {
-    let options = SignOptions {
-        timestamp: Some(tsa(tsa_url)),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(tsa(tsa_url));
+        sign_options
     };
     sign_pdf(&read_pdf("classic.pdf"), &key("tsa-signer.p12"), &options).unwrap()
 }
@@ -54,10 +56,7 @@ fn fetch() -> RevocationSource {
 // VerifyOptions gains fields (trust policy, revocation data): the update keeps this literal valid.
 #[allow(clippy::needless_update)]
 fn verify_options() -> VerifyOptions {
-    VerifyOptions {
-        trust_roots: roots(),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::trusting(roots())
 }
 
 /// Level pyHanko gives each regular signature, after checking the file with qpdf, pdfsig and
@@ -163,12 +162,13 @@ fn b_lt_offline_from_caller_supplied_crls() {
     // No OCSP or CRL server: the caller hands over the CRLs (offline mode).
     let tsa = LocalTsa::start();
     let signed = b_t(tsa.url());
-    let data = ValidationData {
-        crls: vec![
+    let data = {
+        let mut validation_data = ValidationData::default();
+        validation_data.crls = vec![
             std::fs::read(pki_path("tsa-ca.crl")).unwrap(),
             std::fs::read(pki_path("tsa-root.crl")).unwrap(),
-        ],
-        ..ValidationData::default()
+        ];
+        validation_data
     };
     let lt = add_validation_data(&signed, &RevocationSource::Offline(data)).unwrap();
     if let Some(levels) = check(&lt, "b-lt-offline.pdf") {
@@ -180,9 +180,10 @@ fn b_lt_offline_from_caller_supplied_crls() {
 fn a_certificate_without_revocation_sources_cannot_reach_b_lt() {
     // The demo seal names no OCSP responder and no CRL: fetching fails with a typed error.
     let tsa = LocalTsa::start();
-    let options = SignOptions {
-        timestamp: Some(tsa_for(&tsa)),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(tsa_for(&tsa));
+        sign_options
     };
     let signed = sign_pdf(&read_pdf("classic.pdf"), &key("demo.p12"), &options).unwrap();
     let error = add_validation_data(&signed, &fetch()).unwrap_err();

@@ -33,11 +33,12 @@ fn server_process_for_crash_test() {
     };
     // An empty configuration path means the bundled demo.
     let config = (!config.is_empty()).then(|| config.into());
-    let settings = ServeSettings {
-        listen: "127.0.0.1:0".into(),
-        config,
-        data: data.into(),
-        ..ServeSettings::default()
+    let settings = {
+        let mut serve_settings = ServeSettings::default();
+        serve_settings.listen = "127.0.0.1:0".into();
+        serve_settings.config = config;
+        serve_settings.data = data.into();
+        serve_settings
     };
     countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
 }

@@ -257,10 +257,7 @@ fn three_replicas_one_killed_every_acknowledged_task_finishes_once() {
     let original = std::fs::read(test_pdf("classic.pdf")).unwrap();
     let store = DirBlobStore::open(&blobs).unwrap();
     let trust_roots = trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
-    let options = VerifyOptions {
-        trust_roots,
-        ..VerifyOptions::default()
-    };
+    let options = VerifyOptions::trusting(trust_roots);
     let rows = db.query("SELECT id FROM tasks", &[]).unwrap();
     let mut checked = HashMap::new();
     for row in rows {

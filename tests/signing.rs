@@ -48,20 +48,14 @@ fn sign_and_check(
         let expected = match options.subfilter {
             SubFilter::CadesDetached => "/ETSI.CAdES.detached",
             SubFilter::Pkcs7Detached => "/adbe.pkcs7.detached",
+            other => panic!("no test for {other:?}"),
         };
         assert_eq!(
             subfilter, expected,
             "{name}: pyHanko read another /SubFilter"
         );
     }
-    let report = verify_pdf(
-        &output,
-        &VerifyOptions {
-            trust_roots: roots(),
-            ..VerifyOptions::default()
-        },
-    )
-    .unwrap();
+    let report = verify_pdf(&output, &VerifyOptions::trusting(roots())).unwrap();
     let ours = report.signatures.last().unwrap();
     assert!(
         ours.is_valid() && ours.covers_whole_file,
@@ -79,14 +73,7 @@ fn every_testdata_pdf_is_signed_and_accepted() {
         if name == "certified-p1.pdf" {
             continue; // refused: see certified_p1_is_refused
         }
-        let earlier = verify_pdf(
-            &input,
-            &VerifyOptions {
-                trust_roots: roots(),
-                ..VerifyOptions::default()
-            },
-        )
-        .unwrap();
+        let earlier = verify_pdf(&input, &VerifyOptions::trusting(roots())).unwrap();
         let earlier_valid: Vec<bool> = earlier.signatures.iter().map(|s| s.is_valid()).collect();
         sign_and_check(&name, &input, &key, &SignOptions::default(), &earlier_valid);
     }
@@ -103,14 +90,7 @@ fn signing_twice_keeps_both_signatures_valid() {
         &[],
     );
     let twice = sign_and_check("twice.pdf", &once, &key, &SignOptions::default(), &[true]);
-    let report = verify_pdf(
-        &twice,
-        &VerifyOptions {
-            trust_roots: roots(),
-            ..VerifyOptions::default()
-        },
-    )
-    .unwrap();
+    let report = verify_pdf(&twice, &VerifyOptions::trusting(roots())).unwrap();
     assert_eq!(report.signatures.len(), 2);
     assert!(report.signatures.iter().all(|s| s.is_valid()));
     assert!(!report.signatures[0].covers_whole_file && report.signatures[1].covers_whole_file);
@@ -193,9 +173,10 @@ fn every_key_type_credential_form_and_subfilter() {
         5,
         "the RSA-4096 credential carries a 5-certificate chain"
     );
-    let pss = LoadOptions {
-        rsa_padding: countersign::crypto::RsaPadding::Pss,
-        ..LoadOptions::default()
+    let pss = {
+        let mut load_options = LoadOptions::default();
+        load_options.rsa_padding = countersign::crypto::RsaPadding::Pss;
+        load_options
     };
     let pss_key = load_pem(&read("demo.chain.pem"), &read("demo.key.pem"), &pss).unwrap();
     sign_and_check(
@@ -209,9 +190,10 @@ fn every_key_type_credential_form_and_subfilter() {
         countersign::DigestAlgorithm::Sha384,
         countersign::DigestAlgorithm::Sha512,
     ] {
-        let options = SignOptions {
-            digest,
-            ..SignOptions::default()
+        let options = {
+            let mut sign_options = SignOptions::default();
+            sign_options.digest = digest;
+            sign_options
         };
         sign_and_check(
             &format!("p256-{digest:?}.pdf"),
@@ -230,9 +212,10 @@ fn every_key_type_credential_form_and_subfilter() {
     }
     for (label, key) in &credentials {
         for subfilter in [SubFilter::CadesDetached, SubFilter::Pkcs7Detached] {
-            let options = SignOptions {
-                subfilter,
-                ..SignOptions::default()
+            let options = {
+                let mut sign_options = SignOptions::default();
+                sign_options.subfilter = subfilter;
+                sign_options
             };
             sign_and_check(
                 &format!("{label}-{subfilter:?}.pdf"),
@@ -304,10 +287,12 @@ fn external_signer_is_byte_identical_to_builtin_in_deterministic_mode() {
         Arc::new(external::TestHsm::from_pem(&pem)),
     )
     .unwrap();
-    let options = SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000)),
-        reason: Some("approved".into()),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
+        sign_options.reason = Some("approved".into());
+        sign_options
     };
     let a = sign_pdf(&input, &builtin, &options).unwrap();
     let b = sign_pdf(&input, &external, &options).unwrap();

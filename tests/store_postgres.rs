@@ -163,3 +163,63 @@ fn replicas_share_tasks_quota_and_rate_limits() {
     let key = stores[0].installation_key().unwrap();
     assert_eq!(stores[2].installation_key().unwrap(), key);
 }
+
+/// A running task's heartbeat on PostgreSQL: only the run holding the latest claim renews its
+/// lease; a renewed lease keeps other replicas off; once renewals stop, the task is taken over.
+#[test]
+fn only_the_run_holding_a_claim_renews_its_lease() {
+    let Some(server) = pg_support::PgServer::start("renew") else {
+        return;
+    };
+    let url = server.create_database("renew_test");
+    let (first_replica, second_replica) = (
+        PostgresStore::open(&url).unwrap(),
+        PostgresStore::open(&url).unwrap(),
+    );
+    first_replica.ensure_account("org", 5).unwrap();
+    assert!(first_replica.create_task(&task(1, 1)).unwrap());
+    let id = task(1, 1).id;
+    let policy = ClaimPolicy {
+        lease_seconds: 10,
+        max_attempts: 3,
+    };
+    assert!(!first_replica.renew_lease(&id, 0, 150).unwrap());
+    let first = first_replica
+        .claim_task(&id, 100, &policy)
+        .unwrap()
+        .unwrap();
+    // The run outlives its first lease (110), renewing every few seconds.
+    for at in [103, 106, 109, 112, 115] {
+        assert!(first_replica
+            .renew_lease(&id, first.attempts, at + 10)
+            .unwrap());
+        assert!(second_replica
+            .claim_next(at + 1, &policy)
+            .unwrap()
+            .is_none());
+    }
+    assert_eq!(
+        second_replica.task(&id).unwrap().unwrap().lease_until,
+        Some(125)
+    );
+    // Its replica dies: renewals stop, and after the last lease the task is taken over.
+    assert!(second_replica.claim_next(125, &policy).unwrap().is_none());
+    let second = second_replica.claim_next(126, &policy).unwrap().unwrap();
+    assert_eq!(second.attempts, 2);
+    // A late renewal of the dead run changes nothing.
+    assert!(!first_replica.renew_lease(&id, first.attempts, 500).unwrap());
+    assert_eq!(
+        second_replica.task(&id).unwrap().unwrap().lease_until,
+        Some(136)
+    );
+    assert!(second_replica
+        .renew_lease(&id, second.attempts, 140)
+        .unwrap());
+    second_replica
+        .finish_task(&id, &result(&second), 130)
+        .unwrap();
+    assert!(!second_replica
+        .renew_lease(&id, second.attempts, 150)
+        .unwrap());
+    assert_eq!(second_replica.ledger_of(&id).unwrap(), (1, 0));
+}

@@ -23,17 +23,18 @@ fn demo_key() -> CertifiedKey {
 }
 
 fn fixed_time() -> SignOptions {
-    SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
-        ..SignOptions::default()
+    {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+        sign_options
     }
 }
 
 fn verify_options() -> VerifyOptions {
-    VerifyOptions {
-        trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::trusting(
+        trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+    )
 }
 
 fn assert_last_signature_valid(output: &[u8], what: &str) {
@@ -143,9 +144,10 @@ fn a_100000_page_file_is_signed_without_reading_other_pages() {
     let pages = 100_000;
     let pdf = generate::many_pages_pdf(pages, true);
     for page_index in [0, pages - 1] {
-        let options = SignOptions {
-            page_index,
-            ..fixed_time()
+        let options = {
+            let mut sign_options = fixed_time();
+            sign_options.page_index = page_index;
+            sign_options
         };
         let signed = sign_pdf(&pdf, &key, &options)
             .unwrap_or_else(|e| panic!("page {}: {e}", page_index + 1));
@@ -153,9 +155,10 @@ fn a_100000_page_file_is_signed_without_reading_other_pages() {
         assert_last_signature_valid(&signed, &format!("page {}", page_index + 1));
     }
     // The poison is real: a page in a garbage object stream cannot be signed.
-    let options = SignOptions {
-        page_index: generate::PAGES_PER_OBJECT_STREAM * 5,
-        ..fixed_time()
+    let options = {
+        let mut sign_options = fixed_time();
+        sign_options.page_index = generate::PAGES_PER_OBJECT_STREAM * 5;
+        sign_options
     };
     assert!(sign_pdf(&pdf, &key, &options).is_err());
 }

@@ -32,26 +32,25 @@ fn roots() -> Vec<x509_cert::Certificate> {
 }
 
 fn tsa_config(url: String) -> TsaConfig {
-    TsaConfig {
-        trust_roots: roots(),
-        ..TsaConfig::new(url)
+    {
+        let mut tsa_config = TsaConfig::new(url);
+        tsa_config.trust_roots = roots();
+        tsa_config
     }
 }
 
 fn timestamped(url: String) -> SignOptions {
-    SignOptions {
-        timestamp: Some(Arc::new(HttpTsa::new(tsa_config(url)))),
-        ..SignOptions::default()
+    {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(Arc::new(HttpTsa::new(tsa_config(url))));
+        sign_options
     }
 }
 
 // VerifyOptions gains fields (trust policy, revocation data): the update keeps this literal valid.
 #[allow(clippy::needless_update)]
 fn verify_options() -> VerifyOptions {
-    VerifyOptions {
-        trust_roots: roots(),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::trusting(roots())
 }
 
 #[test]
@@ -135,13 +134,15 @@ fn a_tsa_that_is_down_is_a_typed_error_and_nothing_is_written() {
 #[test]
 fn a_slow_tsa_times_out_with_a_typed_error() {
     let tsa = LocalTsa::start_with(Duration::from_secs(5));
-    let config = TsaConfig {
-        timeout: Duration::from_millis(300),
-        ..tsa_config(tsa.url())
+    let config = {
+        let mut tsa_config = tsa_config(tsa.url());
+        tsa_config.timeout = Duration::from_millis(300);
+        tsa_config
     };
-    let options = SignOptions {
-        timestamp: Some(Arc::new(HttpTsa::new(config))),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(Arc::new(HttpTsa::new(config)));
+        sign_options
     };
     let error = sign_pdf(&read_pdf("classic.pdf"), &demo_key(), &options).unwrap_err();
     match error {
@@ -178,9 +179,10 @@ fn a_token_larger_than_reserved_is_a_typed_error() {
         inner: HttpTsa::new(tsa_config(tsa.url())),
         noted: Mutex::new(None),
     });
-    let options = SignOptions {
-        timestamp: Some(stamper.clone()),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(stamper.clone());
+        sign_options
     };
     let error = sign_pdf(&read_pdf("classic.pdf"), &demo_key(), &options).unwrap_err();
     assert!(
@@ -235,10 +237,12 @@ fn a_replayed_answer_is_refused_by_its_nonce() {
     let tsa = Arc::new(HttpTsa::new(tsa_config(server.url("/tsa"))));
     // The same document signed at the same time has the same signature value, so the replayed
     // token's imprint matches: only the nonce tells the answers apart.
-    let options = SignOptions {
-        timestamp: Some(tsa.clone()),
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(tsa.clone());
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000));
+        sign_options
     };
     let pdf = read_pdf("classic.pdf");
     let digest = DigestAlgorithm::Sha256.digest_chunks(&[b"same data"]);
@@ -261,14 +265,16 @@ fn a_replayed_answer_is_refused_by_its_nonce() {
 fn an_untrusted_tsa_is_refused_when_roots_are_configured() {
     let tsa = LocalTsa::start();
     // Trust only the TSA's issuing CA's sibling: the demo seal's chain does not lead there.
-    let config = TsaConfig {
-        trust_roots: trust_roots_from_pem(&std::fs::read(pki_path("deep-int1.cert.pem")).unwrap())
-            .unwrap(),
-        ..TsaConfig::new(tsa.url())
+    let config = {
+        let mut tsa_config = TsaConfig::new(tsa.url());
+        tsa_config.trust_roots =
+            trust_roots_from_pem(&std::fs::read(pki_path("deep-int1.cert.pem")).unwrap()).unwrap();
+        tsa_config
     };
-    let options = SignOptions {
-        timestamp: Some(Arc::new(HttpTsa::new(config))),
-        ..SignOptions::default()
+    let options = {
+        let mut sign_options = SignOptions::default();
+        sign_options.timestamp = Some(Arc::new(HttpTsa::new(config)));
+        sign_options
     };
     let error = sign_pdf(&read_pdf("classic.pdf"), &demo_key(), &options).unwrap_err();
     assert!(

@@ -20,10 +20,9 @@ fn demo_key() -> CertifiedKey {
 }
 
 fn options() -> VerifyOptions {
-    VerifyOptions {
-        trust_roots: trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::trusting(
+        trust_roots_from_pem(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap(),
+    )
 }
 
 fn signed() -> Vec<u8> {

@@ -40,17 +40,19 @@ fn crl(name: &str) -> PathBuf {
 }
 
 fn with_crl(name: &str) -> VerifyOptions {
-    VerifyOptions {
-        crls: crls_from_pem_or_der(&std::fs::read(crl(name)).unwrap()).unwrap(),
-        ..root_options()
+    {
+        let mut verify_options = root_options();
+        verify_options.crls = crls_from_pem_or_der(&std::fs::read(crl(name)).unwrap()).unwrap();
+        verify_options
     }
 }
 
 /// classic.pdf signed by `name`, whatever its certificate says.
 fn signed_by(name: &str, options: SignOptions) -> Vec<u8> {
-    let options = SignOptions {
-        allow_invalid_certificate: true,
-        ..options
+    let options = {
+        let mut sign_options = options;
+        sign_options.allow_invalid_certificate = true;
+        sign_options
     };
     sign_pdf(&common::read_pdf("classic.pdf"), &key(name), &options).unwrap()
 }
@@ -133,14 +135,12 @@ fn without_trust_roots_nothing_is_valid_only_intact() {
 #[test]
 fn backdated_signing_time_does_not_revive_an_expired_certificate() {
     for subfilter in [SubFilter::CadesDetached, SubFilter::Pkcs7Detached] {
-        let pdf = signed_by(
-            "trust-expired",
-            SignOptions {
-                subfilter,
-                signing_time: Some(at(BACKDATED)),
-                ..SignOptions::default()
-            },
-        );
+        let pdf = signed_by("trust-expired", {
+            let mut sign_options = SignOptions::default();
+            sign_options.subfilter = subfilter;
+            sign_options.signing_time = Some(at(BACKDATED));
+            sign_options
+        });
         let report = verify_pdf(&pdf, &root_options()).unwrap();
         assert_eq!(only(&report).signing_time, Some(at(BACKDATED)));
         assert_untrusted_because(
@@ -155,16 +155,15 @@ fn backdated_signing_time_does_not_revive_an_expired_certificate() {
 
 #[test]
 fn validity_is_judged_at_the_injected_current_time() {
-    let pdf = signed_by(
-        "demo",
-        SignOptions {
-            signing_time: Some(at(IN_DEMO_VALIDITY)),
-            ..SignOptions::default()
-        },
-    );
-    let now = |seconds| VerifyOptions {
-        now: Some(at(seconds)),
-        ..root_options()
+    let pdf = signed_by("demo", {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time = Some(at(IN_DEMO_VALIDITY));
+        sign_options
+    });
+    let now = |seconds| {
+        let mut verify_options = root_options();
+        verify_options.now = Some(at(seconds));
+        verify_options
     };
     let report = verify_pdf(&pdf, &now(IN_DEMO_VALIDITY)).unwrap();
     assert!(report.all_valid(), "{report:#?}");
@@ -236,9 +235,10 @@ fn revoked_signer_is_reported_revoked() {
     assert_pyhanko_distrusts(&pdf, &[&crl("trust-demo-ca.crl.pem")]);
 
     // Before the revocation date (injected clock) the CRL does not apply.
-    let before = VerifyOptions {
-        now: Some(at(IN_DEMO_VALIDITY)),
-        ..with_crl("trust-demo-ca.crl.pem")
+    let before = {
+        let mut verify_options = with_crl("trust-demo-ca.crl.pem");
+        verify_options.now = Some(at(IN_DEMO_VALIDITY));
+        verify_options
     };
     assert!(verify_pdf(&pdf, &before).unwrap().all_valid());
 }
@@ -266,9 +266,10 @@ fn crl_checks_leave_good_signers_alone_and_ignore_forged_crls() {
 fn signing_refuses_unusable_certificates() {
     let pdf = common::read_pdf("classic.pdf");
     let refused = |name: &str, time: u64| {
-        let options = SignOptions {
-            signing_time: Some(at(time)),
-            ..SignOptions::default()
+        let options = {
+            let mut sign_options = SignOptions::default();
+            sign_options.signing_time = Some(at(time));
+            sign_options
         };
         match sign_pdf(&pdf, &key(name), &options) {
             Err(Error::UnusableCertificate(why)) => why,
@@ -291,15 +292,17 @@ fn signing_refuses_unusable_certificates() {
         assert!(matches!(why, Problem::KeyUsage { .. }), "{name}: {why}");
     }
     // The explicit opt-in, and the usable certificate, sign.
-    let allowed = SignOptions {
-        signing_time: Some(at(IN_DEMO_VALIDITY)),
-        allow_invalid_certificate: true,
-        ..SignOptions::default()
+    let allowed = {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time = Some(at(IN_DEMO_VALIDITY));
+        sign_options.allow_invalid_certificate = true;
+        sign_options
     };
     assert!(sign_pdf(&pdf, &key("trust-expired"), &allowed).is_ok());
-    let usable = SignOptions {
-        signing_time: Some(at(IN_DEMO_VALIDITY)),
-        ..SignOptions::default()
+    let usable = {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time = Some(at(IN_DEMO_VALIDITY));
+        sign_options
     };
     assert!(sign_pdf(&pdf, &key("demo"), &usable).is_ok());
 }

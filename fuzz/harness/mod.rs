@@ -35,18 +35,19 @@ pub fn credential() -> &'static CertifiedKey {
 
 /// A fixed signing time makes every run byte-identical.
 pub fn sign_options() -> SignOptions {
-    SignOptions {
-        signing_time: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
-        ..SignOptions::default()
+    {
+        let mut sign_options = SignOptions::default();
+        sign_options.signing_time =
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+        sign_options
     }
 }
 
 /// Trusts the test root, "Demo Root CA".
 pub fn trusting_root() -> &'static VerifyOptions {
     static OPTIONS: OnceLock<VerifyOptions> = OnceLock::new();
-    OPTIONS.get_or_init(|| VerifyOptions {
-        trust_roots: credential::trust_roots_from_pem(ROOT_PEM).expect("root-ca loads"),
-        ..VerifyOptions::default()
+    OPTIONS.get_or_init(|| {
+        VerifyOptions::trusting(credential::trust_roots_from_pem(ROOT_PEM).expect("root-ca loads"))
     })
 }
 

@@ -28,8 +28,10 @@ use crate::error::{Error, Result};
 pub const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 
+/// The ESS signing-certificate-v2 attribute value (RFC 5035).
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct SigningCertificateV2 {
+    /// The signer certificate first.
     pub certs: Vec<EssCertIdV2>,
     /// Kept opaque: we never write policies and only need to skip them when reading.
     #[asn1(optional = "true")]

@@ -148,10 +148,7 @@ fn plan_jobs(inputs: &[PathBuf], output_dir: &Path) -> (Vec<FileJob>, Vec<Planne
             continue;
         }
         planned.push(Planned::Job(jobs.len()));
-        jobs.push(FileJob {
-            input: input.clone(),
-            output,
-        });
+        jobs.push(FileJob::new(input.clone(), output));
     }
     (jobs, planned)
 }

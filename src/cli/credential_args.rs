@@ -60,14 +60,16 @@ impl BackendArg {
 impl CredentialArgs {
     /// Loads the credential; with none given, the demo organisation (announced on stderr).
     pub fn load(&self) -> Result<CertifiedKey, Box<dyn std::error::Error>> {
-        let options = LoadOptions {
-            password: self.password.clone(),
-            rsa_padding: if self.pss {
+        let options = {
+            let mut load_options = LoadOptions::default();
+            load_options.password = self.password.clone();
+            load_options.rsa_padding = if self.pss {
                 RsaPadding::Pss
             } else {
                 RsaPadding::Pkcs1v15
-            },
-            backend: self.backend.backend(),
+            };
+            load_options.backend = self.backend.backend();
+            load_options
         };
         if let Some(p12) = &self.p12 {
             let bytes = std::fs::read(p12).map_err(|e| format!("{}: {e}", p12.display()))?;

@@ -35,14 +35,17 @@ pub struct ExtendArgs {
 pub fn run(args: ExtendArgs) -> CliResult {
     let input = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
     let source = if args.crls.is_empty() && args.ocsps.is_empty() {
-        RevocationSource::Fetch(Fetcher {
-            timeout: Duration::from_secs(args.signature.tsa_timeout),
+        RevocationSource::Fetch({
+            let mut fetcher = Fetcher::default();
+            fetcher.timeout = Duration::from_secs(args.signature.tsa_timeout);
+            fetcher
         })
     } else {
-        RevocationSource::Offline(ValidationData {
-            crls: read_all(&args.crls)?,
-            ocsps: read_all(&args.ocsps)?,
-            ..ValidationData::default()
+        RevocationSource::Offline({
+            let mut validation_data = ValidationData::default();
+            validation_data.crls = read_all(&args.crls)?;
+            validation_data.ocsps = read_all(&args.ocsps)?;
+            validation_data
         })
     };
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());

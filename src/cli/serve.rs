@@ -23,11 +23,13 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = ServeSettings {
-        listen: args.listen,
-        config: args.config,
-        data: args.data,
-        public_url: args.public_url,
+    let settings = {
+        let mut serve_settings = ServeSettings::default();
+        serve_settings.listen = args.listen;
+        serve_settings.config = args.config;
+        serve_settings.data = args.data;
+        serve_settings.public_url = args.public_url;
+        serve_settings
     };
     countersign::server::run(&settings, &mut std::io::stdout())
 }

@@ -38,11 +38,12 @@ pub struct SignArgs {
 
 impl SignArgs {
     pub fn options(&self) -> Result<SignOptions, String> {
-        Ok(SignOptions {
-            field_name: self.field.clone(),
-            fill_empty_field: self.fill_empty_field,
-            repair: self.repair,
-            ..self.signature.options()?
+        Ok({
+            let mut sign_options = self.signature.options()?;
+            sign_options.field_name = self.field.clone();
+            sign_options.fill_empty_field = self.fill_empty_field;
+            sign_options.repair = self.repair;
+            sign_options
         })
     }
 }
@@ -57,8 +58,10 @@ pub fn run(args: SignArgs) -> CliResult {
         let input =
             std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
         let signed = sign_pdf(&input, &key, &options).map_err(context)?;
-        let source = RevocationSource::Fetch(Fetcher {
-            timeout: Duration::from_secs(args.signature.tsa_timeout),
+        let source = RevocationSource::Fetch({
+            let mut fetcher = Fetcher::default();
+            fetcher.timeout = Duration::from_secs(args.signature.tsa_timeout);
+            fetcher
         });
         let mut out = add_validation_data(&signed, &source).map_err(context)?;
         if level == Level::BLta {

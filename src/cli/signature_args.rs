@@ -103,41 +103,43 @@ impl SignatureArgs {
             ),
             None => None,
         };
-        Ok(Some(Arc::new(HttpTsa::new(TsaConfig {
-            timeout: Duration::from_secs(self.tsa_timeout),
-            basic_auth,
-            ..TsaConfig::new(url.clone())
+        Ok(Some(Arc::new(HttpTsa::new({
+            let mut tsa_config = TsaConfig::new(url.clone());
+            tsa_config.timeout = Duration::from_secs(self.tsa_timeout);
+            tsa_config.basic_auth = basic_auth;
+            tsa_config
         }))))
     }
 
     /// The library options these flags describe (field choice and repair left at their defaults).
     pub fn options(&self) -> Result<SignOptions, String> {
         let page_index = self.page.checked_sub(1).ok_or("--page counts from 1")?;
-        Ok(SignOptions {
-            subfilter: match self.subfilter {
+        Ok({
+            let mut sign_options = SignOptions::default();
+            sign_options.subfilter = match self.subfilter {
                 SubFilterArg::Cades => SubFilter::CadesDetached,
                 SubFilterArg::Pkcs7 => SubFilter::Pkcs7Detached,
-            },
-            digest: match self.digest {
+            };
+            sign_options.digest = match self.digest {
                 DigestArg::Sha256 => DigestAlgorithm::Sha256,
                 DigestArg::Sha384 => DigestAlgorithm::Sha384,
                 DigestArg::Sha512 => DigestAlgorithm::Sha512,
-            },
-            signing_time: self
+            };
+            sign_options.signing_time = self
                 .time
-                .map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t)),
-            reason: self.reason.clone(),
-            location: self.location.clone(),
-            contact_info: self.contact_info.clone(),
-            name: self.name.clone(),
-            page_index,
-            timestamp: match self.level()? {
+                .map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t));
+            sign_options.reason = self.reason.clone();
+            sign_options.location = self.location.clone();
+            sign_options.contact_info = self.contact_info.clone();
+            sign_options.name = self.name.clone();
+            sign_options.page_index = page_index;
+            sign_options.timestamp = match self.level()? {
                 Level::BB => None,
                 _ => self
                     .tsa()?
                     .map(|tsa| tsa as Arc<dyn countersign::timestamp::TimeStamper>),
-            },
-            ..SignOptions::default()
+            };
+            sign_options
         })
     }
 }

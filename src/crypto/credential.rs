@@ -3,6 +3,23 @@
 //!
 //! Every key format is first normalised to an unencrypted PKCS#8 `PrivateKeyInfo`, the one format
 //! every backend loads.
+//!
+//! ```
+//! use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
+//! use countersign::crypto::{LoadOptions, RsaPadding};
+//!
+//! let mut options = LoadOptions::default();
+//! options.rsa_padding = RsaPadding::Pss; // RSASSA-PSS signatures
+//! let key = load_pem(
+//!     &std::fs::read("testdata/pki/demo.chain.pem")?, // the signer's certificate and its issuers
+//!     &std::fs::read("testdata/pki/demo.key.pem")?,
+//!     &options,
+//! )?;
+//! assert_eq!(key.cert_chain().len(), 3); // signer, issuing CA, root
+//! let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+//! assert_eq!(roots.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,11 +52,13 @@ pub enum Backend {
 
 /// How to load a key. `Debug` shows whether a password is set, never the password.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// Password of an encrypted PKCS#8 key (PKCS#12 passwords are passed separately).
     pub password: Option<String>,
     /// The signature scheme RSA keys produce.
     pub rsa_padding: RsaPadding,
+    /// The implementation that holds the key.
     pub backend: Backend,
 }
 

@@ -2,11 +2,16 @@
 
 use sha2::Digest;
 
+/// A digest algorithm for the document digest, the signed attributes and the signature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DigestAlgorithm {
+    /// SHA-256 (the default).
     #[default]
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 
 /// The signature algorithm a [`Signer`] produces; it decides the SignerInfo's signatureAlgorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SignatureScheme {
     /// RSASSA-PKCS1-v1_5 over the given digest.
     RsaPkcs1v15(DigestAlgorithm),

@@ -22,6 +22,7 @@ const MAX_CERTIFICATES: usize = 64;
 
 /// Fetches revocation data for certificate chains.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Fetcher {
     /// Per request; past it the fetch fails with [`Error::Revocation`].
     pub timeout: Duration,

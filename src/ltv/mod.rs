@@ -28,9 +28,13 @@ use crate::pdf::{Document, Object};
 
 /// Validation material, each item DER: certificates, OCSPResponses, CRLs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValidationData {
+    /// DER certificates.
     pub certs: Vec<Vec<u8>>,
+    /// DER OCSPResponses.
     pub ocsps: Vec<Vec<u8>>,
+    /// DER CertificateLists (CRLs).
     pub crls: Vec<Vec<u8>>,
 }
 
@@ -64,6 +68,26 @@ pub enum RevocationSource {
 
 /// Adds a DSS with the validation data of every signature and timestamp in `pdf` (B-LT);
 /// `pdf` is a prefix of the result.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// use countersign::ltv::{add_validation_data, RevocationSource, ValidationData};
+/// use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
+///
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
+/// // Offline: the certificates of every signature, plus whatever OCSP responses and CRLs you have.
+/// let mut revocation = ValidationData::default();
+/// revocation.crls.push(std::fs::read("testdata/pki/tsa-root.crl")?);
+/// let with_dss = add_validation_data(&signed, &RevocationSource::Offline(revocation))?;
+/// assert!(with_dss.starts_with(&signed));
+/// assert!(verify_pdf(&with_dss, &VerifyOptions::trusting(roots))?.all_valid()); // a DSS-only update
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn add_validation_data(pdf: &[u8], source: &RevocationSource) -> Result<Vec<u8>> {
     let doc = Document::parse(pdf)?;
     let signatures = signature_contents(&doc)?;
@@ -91,6 +115,41 @@ pub fn add_validation_data(pdf: &[u8], source: &RevocationSource) -> Result<Vec<
 
 /// Archive renewal (B-LTA): validation data for everything in the file, then a document
 /// timestamp over it. Run again before the last timestamp's TSA certificate expires.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+/// # #[derive(Debug)]
+/// # struct LocalTsa(Authority);
+/// # impl TimeStamper for LocalTsa {
+/// #     fn timestamp(&self, digest: countersign::DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+/// #         let request = TimestampRequest::new(digest, imprint, &[7; 8])?;
+/// #         let answer = self.0.respond(request.der(), std::time::SystemTime::now())?;
+/// #         request.check_response(&answer, &[])
+/// #     }
+/// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
+/// # }
+/// # let tsa_key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # let stamper = LocalTsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+/// use countersign::ltv::{extend, RevocationSource, ValidationData};
+/// use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
+///
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
+/// // `stamper`: any TimeStamper, e.g. countersign::timestamp::HttpTsa (feature `tsa`).
+/// let archived = extend(&signed, &RevocationSource::Offline(ValidationData::default()), &stamper)?;
+/// assert!(archived.starts_with(&signed));
+/// let report = verify_pdf(&archived, &VerifyOptions::default())?;
+/// assert_eq!(report.signatures.len(), 2); // the signature and the document timestamp
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn extend(pdf: &[u8], source: &RevocationSource, stamper: &dyn TimeStamper) -> Result<Vec<u8>> {
     let with_dss = add_validation_data(pdf, source)?;
     crate::sign::doc_timestamp::add_document_timestamp(&with_dss, stamper)

@@ -19,10 +19,12 @@ const HARD_MAX_NESTING: usize = 512;
 ///
 /// ```
 /// use countersign::Limits;
-/// let strict = Limits { max_document_inflated: 64 << 20, ..Limits::default() };
+/// let mut strict = Limits::default();
+/// strict.max_document_inflated = 64 << 20;
 /// assert_eq!(strict.document_budget(1_000), 64 << 20);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Inflated bytes allowed per input byte, per stream and per document.
     pub inflate_ratio: u64,

@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-/// An indirect reference `num gen R`.
+/// An indirect reference `num gen R`: how errors name an object of the file (`Display` prints
+/// `12 0 R`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
     /// The object number.
@@ -13,7 +14,7 @@ pub struct ObjRef {
 }
 
 impl ObjRef {
-    /// The reference `num gen R`.
+    /// `num gen R`.
     pub const fn new(num: u32, gen: u16) -> Self {
         Self { num, gen }
     }

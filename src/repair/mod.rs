@@ -26,6 +26,24 @@ pub fn is_damage(error: &Error) -> bool {
 
 /// Rebuilds `data` from its objects: every object found (the last definition of each number
 /// wins, compressed objects are written uncompressed), then one classic xref table and trailer.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{repair, sign_pdf, SignOptions};
+///
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// let at = pdf.windows(9).rposition(|w| w == b"startxref").ok_or("no startxref")?;
+/// let damaged = [&pdf[..at], b"startxref\n999999\n%%EOF\n"].concat(); // points nowhere
+/// let refused = sign_pdf(&damaged, &key, &SignOptions::default()).unwrap_err();
+/// assert!(repair::is_damage(&refused));
+/// let rebuilt = repair::rewrite(&damaged)?; // the whole file is rewritten: not a prefix any more
+/// sign_pdf(&rebuilt, &key, &SignOptions::default())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn rewrite(data: &[u8]) -> Result<Vec<u8>> {
     rewrite_with_limits(data, &crate::pdf::Limits::default())
 }

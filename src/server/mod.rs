@@ -290,6 +290,7 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -324,6 +325,20 @@ impl Drop for ServerHandle {
 
 /// Serves `service` on `listener` from a new thread, with the limits of the service's
 /// configuration (timeouts, connection limit).
+///
+/// ```no_run
+/// use std::path::Path;
+/// use std::sync::Arc;
+/// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+///
+/// let config = ServiceConfig::load(Path::new("/etc/countersign/service.toml"))?;
+/// let keys = load_config_keys(&config)?;
+/// let service = Service::open(&config, keys, Path::new("/var/lib/countersign"), Arc::new(PdfEngine::default()))?;
+/// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:8080")?, service)?;
+/// println!("serving on {}", server.url());
+/// server.stop()?; // finishes the requests in flight
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     service.set_default_public_url(&format!("http://{addr}"));
@@ -356,6 +371,7 @@ pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHan
 
 /// What `countersign serve` needs.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServeSettings {
     /// `host:port`.
     pub listen: String,

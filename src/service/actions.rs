@@ -1,8 +1,8 @@
 //! The five actions: parse the request, authorise, act, build the response.
 
 use base64::Engine as _;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use std::io::Write;
@@ -14,6 +14,7 @@ use super::directory::Acting;
 use super::error::{ApiError, ErrorCode, StoreError};
 use super::ids::{random_id, result_file_id};
 use super::pages;
+use super::request::Params;
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
 use super::verify_result::verify_response;
 use super::zip::ZipWriter;
@@ -50,7 +51,7 @@ pub(super) fn dispatch(
     service: &Service,
     credential_org: &str,
     action: &str,
-    params: Value,
+    params: Params<'_>,
 ) -> Result<Value, ApiError> {
     match action {
         "UploadFiles" => respond(upload_files(service, credential_org, parse(params)?)),
@@ -73,17 +74,25 @@ pub(super) fn dispatch(
     }
 }
 
-fn parse<T: DeserializeOwned>(params: Value) -> Result<T, ApiError> {
-    serde_json::from_value(params)
-        .map_err(|e| ApiError::invalid(format!("request parameters: {e}")))
+fn parse<'a, T: Deserialize<'a>>(params: Params<'a>) -> Result<T, ApiError> {
+    let parsed = match params {
+        // Straight from the body, so that UploadFiles borrows its file bodies.
+        Params::Json(body) => serde_json::from_slice(body),
+        Params::Object(object) => T::deserialize(object),
+    };
+    parsed.map_err(|e| ApiError::invalid(format!("request parameters: {e}")))
 }
 
-/// The parameters of a JSON body (an empty body is no parameters).
-pub(super) fn json_params(body: &[u8]) -> Result<Value, ApiError> {
+/// The parameters of a JSON body (an empty body is no parameters), once its syntax is checked;
+/// the action parses them into its own model.
+pub(super) fn json_params(body: &[u8]) -> Result<Params<'_>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(serde_json::Map::new()));
+        return Ok(Params::Object(Value::Object(serde_json::Map::new())));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("request body: {e}")))
+    // Checks without building anything (a maximal upload's text stays in the body alone).
+    serde_json::from_slice::<IgnoredAny>(body)
+        .map_err(|e| ApiError::invalid(format!("request body: {e}")))?;
+    Ok(Params::Json(body))
 }
 
 fn respond<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
@@ -133,7 +142,7 @@ fn looks_like_pdf(bytes: &[u8]) -> bool {
 fn upload_files(
     service: &Service,
     credential_org: &str,
-    request: UploadFilesRequest,
+    request: UploadFilesRequest<'_>,
 ) -> Result<UploadFilesResponse, ApiError> {
     let core = &service.core;
     let operator = request
@@ -222,7 +231,7 @@ fn check_upload_file_type(file_type: Option<&str>) -> Result<(), ApiError> {
 /// The name and the trimmed base64 body of `FileInfos.index`, once their sizes are within the
 /// limits; a blank body counts as missing.
 fn checked_upload<'r>(
-    info: &'r UploadFile,
+    info: &'r UploadFile<'_>,
     index: usize,
     limits: &Limits,
 ) -> Result<(&'r str, &'r str), ApiError> {
@@ -335,7 +344,7 @@ fn create_file_counter_sign(
         // A synchronous task is created claimed by this request (its first attempt); an
         // asynchronous one is free for the first worker, here or on another replica.
         attempts: u32::from(sync),
-        lease_until: sync.then(|| now.saturating_add(core.claims.lease_seconds)),
+        lease_until: sync.then(|| core.clock.now().saturating_add(core.claims.lease_seconds)),
     };
     if !core.metadata.create_task(&task)? {
         return Err(ApiError::new(

@@ -2,6 +2,10 @@
 //! (version 2020-11-11). Optional inputs are `Option` so that a missing required field becomes
 //! `MissingParameter` rather than a JSON error; unknown fields are ignored like the real API does.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::params::{lenient_bool, lenient_i64};
@@ -90,12 +94,14 @@ pub struct VerifyDigitFileResult {
     pub signer_name: String,
 }
 
+/// Borrows the file bodies from the request body it is parsed from (see [`FileBody`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct UploadFilesRequest {
+pub struct UploadFilesRequest<'a> {
     pub business_type: Option<String>,
     pub caller: Option<Caller>,
-    pub file_infos: Option<Vec<UploadFile>>,
+    #[serde(borrow)]
+    pub file_infos: Option<Vec<UploadFile<'a>>>,
     /// `pdf` is the one type this service takes (it converts no other format).
     pub file_type: Option<String>,
     pub agent: Option<Agent>,
@@ -105,9 +111,51 @@ pub struct UploadFilesRequest {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct UploadFile {
-    pub file_body: Option<String>,
+pub struct UploadFile<'a> {
+    #[serde(borrow)]
+    pub file_body: Option<FileBody<'a>>,
     pub file_name: Option<String>,
+}
+
+/// The base64 text of an uploaded file. Parsed from a JSON body it borrows from that body (base64
+/// needs no JSON escapes), so a maximal upload does not hold its text twice; a string with
+/// escapes, or one from rebuilt form parameters, is owned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileBody<'a>(pub Cow<'a, str>);
+
+impl std::ops::Deref for FileBody<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for FileBody<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // serde's own `Cow<str>` always copies; this visitor keeps what the parser can lend.
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Cow<'de, str>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a base64 string")
+            }
+
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(text))
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(text.to_owned()))
+            }
+
+            fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(text))
+            }
+        }
+        deserializer.deserialize_str(Text).map(FileBody)
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -151,4 +199,42 @@ pub struct DescribeFileUrlsResponse {
 pub struct FileUrl {
     pub url: String,
     pub option: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies(request: UploadFilesRequest<'_>) -> Vec<Cow<'_, str>> {
+        let infos = request.file_infos.unwrap_or_default();
+        infos
+            .into_iter()
+            .filter_map(|i| i.file_body)
+            .map(|b| b.0)
+            .collect()
+    }
+
+    #[test]
+    fn file_bodies_borrow_from_the_json_body_unless_escaped() {
+        let body = br#"{"FileInfos": [{"FileBody": "JVBE+/0="}, {"FileBody": "JVBE\/+\u0030="}]}"#;
+        let request: UploadFilesRequest<'_> = serde_json::from_slice(body).unwrap();
+        let bodies = bodies(request);
+        // The plain string is the body's own bytes: no copy of a large upload's text.
+        assert!(matches!(bodies[0], Cow::Borrowed("JVBE+/0=")), "{bodies:?}");
+        // Escapes cannot be lent as they are: decoded into an owned string.
+        assert!(
+            matches!(&bodies[1], Cow::Owned(text) if text == "JVBE/+0="),
+            "{bodies:?}"
+        );
+    }
+
+    #[test]
+    fn file_bodies_of_rebuilt_parameters_are_moved() {
+        let value =
+            serde_json::json!({"FileInfos": [{"FileBody": "JVBE"}, {"FileBody": null}, {}]});
+        let request = UploadFilesRequest::deserialize(value).unwrap();
+        assert_eq!(bodies(request), [Cow::<str>::Owned("JVBE".into())]);
+        let number = serde_json::json!({"FileInfos": [{"FileBody": 5}]});
+        assert!(UploadFilesRequest::deserialize(number).is_err());
+    }
 }

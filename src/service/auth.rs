@@ -19,15 +19,20 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 /// The parts of an HTTP request the signature covers.
 #[derive(Clone, Debug)]
 pub struct SignedRequest<'a> {
+    /// The HTTP method (`POST`, `GET`).
     pub method: &'a str,
+    /// The request path (`/`).
     pub path: &'a str,
+    /// The query string without `?` (empty for POST).
     pub query: &'a str,
     /// Header names in any case; looked up case-insensitively.
     pub headers: &'a [(String, String)],
+    /// The request body.
     pub body: &'a [u8],
 }
 
 impl SignedRequest<'_> {
+    /// The value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -235,7 +240,7 @@ pub fn authorization_header(
 /// hash, so it is checked by [`HeaderCheck::verify_body`] once the (bounded) body has arrived.
 #[derive(Clone, Debug)]
 pub struct HeaderCheck {
-    pub authorization: Authorization,
+    pub(crate) authorization: Authorization,
     secret_key: String,
     timestamp_text: String,
 }

@@ -2,6 +2,26 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The clock task leases are taken and renewed on: the system's or, in tests, one the test
+/// moves, so that a lease can expire without the test waiting for it.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum LeaseClock {
+    #[default]
+    System,
+    #[cfg(test)]
+    Manual(std::sync::Arc<std::sync::atomic::AtomicI64>),
+}
+
+impl LeaseClock {
+    pub(crate) fn now(&self) -> i64 {
+        match self {
+            Self::System => unix_now(),
+            #[cfg(test)]
+            Self::Manual(now) => now.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+}
+
 /// Seconds since the Unix epoch (0 for a clock set before 1970).
 pub fn unix_now() -> i64 {
     unix_seconds(SystemTime::now())

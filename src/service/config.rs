@@ -23,6 +23,10 @@
 //! quota = 1000                     # signatures this organisation may still make
 //! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
 //! secrets = [{ id = "AKID...", key = "..." }]   # the organisation's API keys
+//! revocation = "fetch"             # B-LT/B-LTA revocation data; see `super::pades`
+//! [organizations.tsa]              # PAdES level and TSA (absent: B-B); see `super::pades`
+//! url = "https://tsa.example.com/tsr"
+//! level = "b-lt"
 //!
 //! [[organizations]]
 //! id = "org-sub"
@@ -48,12 +52,15 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::ServiceError;
+pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
 
 /// Requests per second per action and organisation when the configuration names no other.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
+/// A service configuration, read from TOML ([`ServiceConfig::load`]).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ServiceConfig {
     /// Threads that sign asynchronous tasks; `None`: one per core. With 0, asynchronous tasks are
     /// accepted and recorded but only run by a later start with workers (used by the tests).
@@ -90,8 +97,10 @@ pub struct ServiceConfig {
     /// process every time must not be retried forever).
     #[serde(default = "default_task_max_attempts")]
     pub task_max_attempts: u32,
+    /// The organisations that sign.
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
+    /// The employees who act for them.
     #[serde(default)]
     pub employees: Vec<EmployeeConfig>,
 }
@@ -107,6 +116,7 @@ pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
 /// short.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest request body; a larger one is refused with `RequestSizeLimitExceeded` before it is
     /// read (by Content-Length) or as soon as it grows past the limit.
@@ -189,6 +199,7 @@ fn default_task_max_attempts() -> u32 {
 
 /// Where the metadata lives, from `store`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreLocation {
     /// The embedded SQLite database in the data folder.
     Sqlite,
@@ -196,10 +207,14 @@ pub enum StoreLocation {
     Postgres(String),
 }
 
-#[derive(Clone, Debug, Deserialize)]
+/// An organisation: its signing credential, quota, API keys and PAdES level.
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OrganizationConfig {
+    /// The organisation id requests name (`Agent.ProxyOrganizationId`, the employee's organisation).
     pub id: String,
+    /// Display name.
     #[serde(default)]
     pub name: String,
     /// The group main organisation allowed to act for this one through `Agent.ProxyOrganizationId`.
@@ -207,15 +222,27 @@ pub struct OrganizationConfig {
     /// Initial signature balance, applied when the organisation is first seen by the store.
     #[serde(default)]
     pub quota: u64,
+    /// The organisation's signing credential.
     pub credential: CredentialConfig,
     /// The organisation's API keys: requests signed with one act for any of its employees.
     #[serde(default)]
     pub secrets: Vec<SecretConfig>,
+    /// Time-stamping authority and PAdES level (see [`super::TsaSettings`]); absent: B-B.
+    pub tsa: Option<TsaSettings>,
+    /// Where B-LT/B-LTA revocation data comes from; default `fetch` at those levels.
+    pub revocation: Option<RevocationMode>,
+    /// CRL files (DER or PEM) embedded with `revocation = "offline"`.
+    #[serde(default)]
+    pub revocation_crls: Vec<PathBuf>,
+    /// OCSP response files (DER) embedded with `revocation = "offline"`.
+    #[serde(default)]
+    pub revocation_ocsp: Vec<PathBuf>,
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CredentialConfig {
     /// PEM certificates, the signer's and its issuers.
     pub certificates: Option<PathBuf>,
@@ -227,8 +254,10 @@ pub struct CredentialConfig {
     pub password: Option<String>,
 }
 
+/// What an employee may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Permission {
     /// UploadFiles.
     Upload,
@@ -240,13 +269,19 @@ pub enum Permission {
     Download,
 }
 
+/// An employee of an organisation, named as `Operator.UserId`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EmployeeConfig {
+    /// The id requests name as `Operator.UserId`.
     pub user_id: String,
+    /// The id of the employee's organisation.
     pub organization: String,
+    /// Display name.
     #[serde(default)]
     pub name: String,
+    /// The actions the employee may call.
     #[serde(default)]
     pub permissions: Vec<Permission>,
     /// An inactive employee (left, or not yet joined) cannot be named as operator.
@@ -262,11 +297,35 @@ fn default_active() -> bool {
 }
 
 /// A SecretId/SecretKey pair of an organisation.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SecretConfig {
+    /// The SecretId.
     pub id: String,
+    /// The SecretKey.
     pub key: String,
+}
+
+// Passwords and secret keys stay out of logs (a configuration may be printed with `{:?}`).
+impl std::fmt::Debug for SecretConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretConfig")
+            .field("id", &self.id)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CredentialConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialConfig")
+            .field("certificates", &self.certificates)
+            .field("key", &self.key)
+            .field("pkcs12", &self.pkcs12)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl ServiceConfig {
@@ -287,6 +346,13 @@ impl ServiceConfig {
                 if let Some(path) = path.as_mut() {
                     *path = base_dir.join(&*path);
                 }
+            }
+            for path in organization
+                .revocation_crls
+                .iter_mut()
+                .chain(&mut organization.revocation_ocsp)
+            {
+                *path = base_dir.join(&*path);
             }
         }
         config.validate()?;
@@ -410,6 +476,9 @@ impl ServiceConfig {
             return Err(config_error(
                 "rate limits must be at least 1 request per second".into(),
             ));
+        }
+        for organization in &self.organizations {
+            super::pades::check(organization, self.task_lease_seconds)?;
         }
         Ok(())
     }

@@ -30,11 +30,15 @@ const SUB_CHAIN: &str = include_str!("../../testdata/pki/deep-rsa4096.chain.pem"
 /// The demo configuration and what a user needs to call it.
 #[derive(Debug)]
 pub struct Demo {
+    /// The configuration.
     pub config: ServiceConfig,
+    /// The organisations' keys.
     pub keys: HashMap<String, CertifiedKey>,
     /// The group administrator's credential (fresh SecretKey each start).
     pub secret_id: String,
+    /// The SecretKey of the printed SecretId.
     pub secret_key: String,
+    /// The employee to name as `Operator.UserId`.
     pub user_id: String,
     /// The sub-organisation the group administrator may act for.
     pub proxy_organization_id: String,
@@ -97,6 +101,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
                     id: GROUP_SECRET_ID.into(),
                     key: secret_key.clone(),
                 }],
+                ..OrganizationConfig::default()
             },
             OrganizationConfig {
                 id: SUB_ORGANIZATION_ID.into(),
@@ -108,6 +113,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
                     id: SUB_SECRET_ID.into(),
                     key: new_secret()?,
                 }],
+                ..OrganizationConfig::default()
             },
         ],
         employees: vec![

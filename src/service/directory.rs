@@ -8,20 +8,21 @@ use std::collections::{HashMap, HashSet};
 use super::api::Agent;
 use super::config::{Permission, ServiceConfig};
 use super::error::{ApiError, ErrorCode, ServiceError};
+use super::pades::SigningProfile;
 use crate::crypto::CertifiedKey;
 
 #[derive(Clone, Debug)]
 pub struct Organization {
     pub id: String,
-    pub name: String,
     /// The group main organisation that may act for this one.
     pub parent: Option<String>,
     pub key: CertifiedKey,
+    /// The PAdES level its counter-signs are made at, with its TSA and revocation source.
+    pub signing: SigningProfile,
 }
 
 #[derive(Clone, Debug)]
 pub struct Employee {
-    pub user_id: String,
     pub organization: String,
     pub permissions: HashSet<Permission>,
     pub active: bool,
@@ -30,7 +31,6 @@ pub struct Employee {
 /// The authorised context of one call: who calls, and for which organisation.
 #[derive(Clone, Debug)]
 pub struct Acting<'a> {
-    pub employee: &'a Employee,
     /// The organisation whose files and certificate the call uses: the employee's own, or the
     /// sub-organisation named by `Agent.ProxyOrganizationId`.
     pub organization: &'a Organization,
@@ -45,6 +45,13 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// Makes every organisation's TSA client check that its tokens chain to `roots`.
+    pub(crate) fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
+        for organization in self.organizations.values_mut() {
+            organization.signing.require_tsa_roots(roots);
+        }
+    }
+
     /// Builds the directory; every configured organisation needs a key in `keys`.
     pub fn new(
         config: &ServiceConfig,
@@ -63,9 +70,9 @@ impl Directory {
                 organization.id.clone(),
                 Organization {
                     id: organization.id.clone(),
-                    name: organization.name.clone(),
                     parent: organization.parent.clone(),
                     key,
+                    signing: SigningProfile::from_config(organization),
                 },
             );
             for secret in &organization.secrets {
@@ -79,7 +86,6 @@ impl Directory {
             directory.employees.insert(
                 employee.user_id.clone(),
                 Employee {
-                    user_id: employee.user_id.clone(),
                     organization: employee.organization.clone(),
                     permissions: employee.permissions.iter().copied().collect(),
                     active: employee.active,
@@ -183,10 +189,7 @@ impl Directory {
                 })?
             }
         };
-        Ok(Acting {
-            employee,
-            organization,
-        })
+        Ok(Acting { organization })
     }
 }
 

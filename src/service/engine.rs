@@ -3,13 +3,32 @@
 
 use x509_cert::Certificate;
 
+use super::pades::{PadesLevel, SigningProfile};
 use crate::crypto::CertifiedKey;
 use crate::sign::SignOptions;
 use crate::verify::{VerifyOptions, VerifyReport};
 
 /// Signs and verifies PDF files.
 pub trait Engine: Send + Sync {
+    /// Signs at PAdES B-B.
     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error>;
+    /// Signs at the organisation's configured level (the service calls this). The default serves
+    /// engines that make B-B only: it refuses a higher level rather than sign below the one
+    /// configured.
+    fn sign_at(
+        &self,
+        pdf: &[u8],
+        key: &CertifiedKey,
+        profile: &SigningProfile,
+    ) -> Result<Vec<u8>, crate::Error> {
+        if profile.level > PadesLevel::BB {
+            return Err(crate::Error::Unsupported(format!(
+                "this engine signs at PAdES b-b only, not {}",
+                profile.level.as_str()
+            )));
+        }
+        self.sign(pdf, key)
+    }
     /// Verifies trusting `trust_roots` (the service's: its organisations' CA chains and the
     /// configured roots).
     fn verify(&self, pdf: &[u8], trust_roots: &[Certificate])
@@ -18,7 +37,9 @@ pub trait Engine: Send + Sync {
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct PdfEngine {
+    /// How every document is signed.
     pub sign_options: SignOptions,
     /// Base verification options; the service's trust roots are added to `trust_roots`.
     pub verify_options: VerifyOptions,
@@ -27,6 +48,15 @@ pub struct PdfEngine {
 impl Engine for PdfEngine {
     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
         crate::sign_pdf(pdf, key, &self.sign_options)
+    }
+
+    fn sign_at(
+        &self,
+        pdf: &[u8],
+        key: &CertifiedKey,
+        profile: &SigningProfile,
+    ) -> Result<Vec<u8>, crate::Error> {
+        profile.sign(pdf, key, &self.sign_options)
     }
 
     fn verify(

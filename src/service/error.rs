@@ -8,8 +8,11 @@ use std::fmt;
 
 /// The error codes of the ESS API that this service produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorCode {
+    /// `MissingParameter`: a required parameter is absent.
     MissingParameter,
+    /// `InvalidParameter`: a parameter of the wrong type or form.
     InvalidParameter,
     /// `InvalidParameter.BusinessType`: a BusinessType the action does not take.
     InvalidBusinessType,
@@ -20,27 +23,40 @@ pub enum ErrorCode {
     InvalidParameterValue,
     /// `LimitExceeded`: more items than the action takes (files, ids).
     LimitExceeded,
+    /// `ResourceNotFound`: an unknown or expired file or task.
     ResourceNotFound,
     /// `ResourceNotFound.User`: the named operator is no employee.
     UserNotFound,
+    /// `OperationDenied`.
     OperationDenied,
     /// `OperationDenied.UserNotInOrganization`: the operator is not an active employee of the
     /// organisation whose credential signed the request.
     UserNotInOrganization,
     /// `OperationDenied.OperatorHasNoPermission`: the operator lacks the action's permission.
     OperatorHasNoPermission,
+    /// `OperationDenied.ErrNoResourceAccess`: the resource belongs to another organisation.
     NoResourceAccess,
+    /// `FailedOperation.BalanceNotEnough`: the organisation's signature quota is used up.
     BalanceNotEnough,
+    /// `FailedOperation`: the action failed (a document that cannot be signed, say).
     FailedOperation,
+    /// `InternalError`.
     InternalError,
+    /// `InternalError.Api`.
     InternalErrorApi,
+    /// `RequestLimitExceeded`: the rate limit of the action is reached.
     RequestLimitExceeded,
+    /// `AuthFailure.SignatureFailure`: the request signature does not verify.
     SignatureFailure,
+    /// `AuthFailure.SecretIdNotFound`: an unknown SecretId.
     SecretIdNotFound,
+    /// `AuthFailure.SignatureExpire`: the request timestamp is too far from now.
     SignatureExpire,
     /// `AuthFailure.InvalidAuthorization`: an `Authorization` header that is not TC3's format.
     InvalidAuthorization,
+    /// `InvalidAction`: an action the service does not offer.
     InvalidAction,
+    /// `RequestSizeLimitExceeded`: the body is over the configured limit.
     RequestSizeLimitExceeded,
     /// `NoSuchVersion`: an API version other than 2020-11-11.
     NoSuchVersion,
@@ -117,9 +133,12 @@ impl ErrorCode {
 
 /// The language of error messages: `X-TC-Language` (TC3) or `Language` (v1 signatures).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Language {
+    /// English (the default).
     #[default]
     English,
+    /// Simplified Chinese (`zh-CN`).
     Chinese,
 }
 
@@ -141,14 +160,18 @@ impl fmt::Display for ErrorCode {
 
 /// An error as the API reports it: a code and a human-readable message.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
+    /// The error code.
     pub code: ErrorCode,
+    /// The message in words.
     pub message: String,
     /// The Chinese message, where it says more than the code's description.
     pub message_zh: Option<String>,
 }
 
 impl ApiError {
+    /// An error with `code` and `message`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -175,6 +198,7 @@ impl ApiError {
         }
     }
 
+    /// `MissingParameter` for `parameter`.
     pub fn missing(parameter: &str) -> Self {
         Self::new(
             ErrorCode::MissingParameter,
@@ -188,18 +212,22 @@ impl ApiError {
         Self::new(ErrorCode::InvalidParameterValue, message)
     }
 
+    /// `InvalidParameter` with `message`.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidParameter, message)
     }
 
+    /// `InternalError` with `message`.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InternalError, message)
     }
 
+    /// `OperationDenied.ErrNoResourceAccess` with `message`.
     pub fn no_access(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::NoResourceAccess, message)
     }
 
+    /// `ResourceNotFound` with `message`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ResourceNotFound, message)
     }
@@ -213,14 +241,18 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// Signing refusals carry the engine's own words; an external signer's failure is `InternalError.Api`
-/// because the fault lies with the HSM/KMS, not with the caller's file.
+/// Signing refusals carry the engine's own words; an external signer's or service's failure (the
+/// HSM/KMS, the TSA, an OCSP responder or CRL server) is `InternalError.Api` because the fault lies
+/// there, not with the caller's file.
 impl From<crate::Error> for ApiError {
     fn from(error: crate::Error) -> Self {
         use crate::Error;
         let code = match &error {
             Error::NotPdf(_) => ErrorCode::InvalidParameter,
-            Error::Signer(_) => ErrorCode::InternalErrorApi,
+            Error::Signer(_)
+            | Error::TsaUnavailable(_)
+            | Error::Timestamp(_)
+            | Error::Revocation(_) => ErrorCode::InternalErrorApi,
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };
@@ -230,18 +262,28 @@ impl From<crate::Error> for ApiError {
 
 /// Failures of the durable store (database or blob directory).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
+    /// The database failed.
     #[error("database: {0}")]
     Database(String),
+    /// Reading or writing file bytes failed.
     #[error("file storage: {0}")]
     Io(#[from] std::io::Error),
+    /// Stored data does not read back as written.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     /// The caller's data, streamed into the store, turned out invalid.
     #[error("{0}")]
     Rejected(String),
+    /// The data folder is writable by other users.
     #[error("{}: other users can write this folder (mode {mode:o}); make it private (chmod 700) or choose another --data folder", path.display())]
-    SharedDirectory { path: std::path::PathBuf, mode: u32 },
+    SharedDirectory {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -261,16 +303,23 @@ impl From<StoreError> for ApiError {
 
 /// Failures while starting the service (configuration, credentials, store).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServiceError {
+    /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// An organisation's credential cannot be loaded.
     #[error("credential for organisation {organization}: {reason}")]
     Credential {
+        /// The organisation id.
         organization: String,
+        /// Why it could not be loaded.
         reason: String,
     },
+    /// The store cannot be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The worker threads cannot be started.
     #[error("cannot start the signing workers: {0}")]
     Workers(std::io::Error),
 }

@@ -19,6 +19,7 @@ pub(crate) mod engine;
 pub(crate) mod error;
 pub(crate) mod host;
 pub(crate) mod ids;
+pub(crate) mod pades;
 pub(crate) mod pages;
 pub(crate) mod params;
 pub(crate) mod rate_limit;
@@ -44,10 +45,11 @@ pub use self::auth::SignedRequest;
 use self::config::StoreLocation;
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::demo::load_config_keys;
-pub use self::directory::Directory;
+pub(crate) use self::directory::Directory;
 pub use self::engine::{Engine, PdfEngine};
 pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
 use self::host::HostPolicy;
+pub use self::pades::{PadesLevel, RevocationMode, SigningProfile, TsaSettings};
 use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
@@ -69,6 +71,8 @@ pub(crate) struct Core {
     trust_roots: Vec<x509_cert::Certificate>,
     limiter: RateLimiter,
     claims: ClaimPolicy,
+    /// What leases are measured on.
+    clock: clock::LeaseClock,
     tokens: DownloadTokens,
     public_url: RwLock<String>,
     /// Host values requests may name (see [`host`]).
@@ -77,6 +81,19 @@ pub(crate) struct Core {
 }
 
 /// The service: one per process, shared by reference between request threads.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use std::sync::Arc;
+/// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+///
+/// let config = ServiceConfig::load(Path::new("/etc/countersign/service.toml"))?;
+/// let keys = load_config_keys(&config)?; // each organisation's signing credential
+/// let service = Service::open(&config, keys, Path::new("/var/lib/countersign"), Arc::new(PdfEngine::default()))?;
+/// // Serve it with `countersign::server::spawn` (feature `server`), or call it directly:
+/// let answer = service.call("employee-1", "DescribeFileUrls", br#"{"BusinessType":"DOC","BusinessIds":["x"]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Service {
     core: Arc<Core>,
     // Declared after `core` but dropped explicitly first in Drop, see below.
@@ -90,9 +107,13 @@ impl std::fmt::Debug for Service {
 }
 
 /// A downloadable file, opened for reading.
+#[non_exhaustive]
 pub struct DownloadStream {
+    /// The file's name.
     pub name: String,
+    /// Its length in bytes.
     pub len: u64,
+    /// Its bytes.
     pub reader: Box<dyn std::io::Read + Send>,
 }
 
@@ -107,8 +128,11 @@ impl std::fmt::Debug for DownloadStream {
 
 /// A downloadable file.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Download {
+    /// The file's name.
     pub name: String,
+    /// Its bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -149,28 +173,7 @@ impl Service {
         data_dir: &Path,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
-        store::private::create_private_dir(data_dir)?;
-        let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
-            StoreLocation::Sqlite => {
-                let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
-                // One process per SQLite store: the runs that held leases died with it.
-                store.release_leases()?;
-                Arc::new(store)
-            }
-            #[cfg(feature = "postgres")]
-            StoreLocation::Postgres(url) => Arc::new(store::PostgresStore::open(&url)?),
-            #[cfg(not(feature = "postgres"))]
-            StoreLocation::Postgres(_) => {
-                return Err(ServiceError::Config(
-                    "store = postgres://... needs a build with the `postgres` feature".into(),
-                ))
-            }
-        };
-        let blob_dir = config
-            .blobs
-            .clone()
-            .unwrap_or_else(|| data_dir.join("files"));
-        let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
+        let (metadata, blobs) = open_stores(config, data_dir)?;
         Self::with_stores(config, keys, metadata, blobs, engine)
     }
 
@@ -182,8 +185,22 @@ impl Service {
         blobs: Arc<dyn BlobStore>,
         engine: Arc<dyn Engine>,
     ) -> Result<Self, ServiceError> {
+        let stores = (metadata, blobs);
+        Self::start(config, keys, stores, engine, clock::LeaseClock::System)
+    }
+
+    /// [`Service::with_stores`] with leases measured on `clock`.
+    pub(crate) fn start(
+        config: &ServiceConfig,
+        keys: HashMap<String, CertifiedKey>,
+        (metadata, blobs): Stores,
+        engine: Arc<dyn Engine>,
+        clock: clock::LeaseClock,
+    ) -> Result<Self, ServiceError> {
         let trust_roots = trust_roots(config, &keys)?;
-        let directory = Directory::new(config, keys)?;
+        let mut directory = Directory::new(config, keys)?;
+        // A token VerifyDigitFile would not trust is refused at signing, not stored.
+        directory.require_tsa_roots(&trust_roots);
         for organization in &config.organizations {
             metadata.ensure_account(&organization.id, organization.quota)?;
         }
@@ -208,6 +225,7 @@ impl Service {
             trust_roots,
             limiter,
             claims: config.claim_policy(),
+            clock,
             tokens,
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
             hosts: RwLock::new(hosts),
@@ -437,6 +455,37 @@ impl Service {
             pool.submit(task_id);
         }
     }
+}
+
+/// Metadata and file bytes.
+pub(crate) type Stores = (Arc<dyn MetadataStore>, Arc<dyn BlobStore>);
+
+/// The stores `config` names: metadata in SQLite (`countersign.db` in `data_dir`) or PostgreSQL;
+/// file bytes in a folder (`files` in `data_dir` unless `blobs` names another).
+pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Stores, ServiceError> {
+    store::private::create_private_dir(data_dir)?;
+    let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
+        StoreLocation::Sqlite => {
+            let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
+            // One process per SQLite store: the runs that held leases died with it.
+            store.release_leases()?;
+            Arc::new(store)
+        }
+        #[cfg(feature = "postgres")]
+        StoreLocation::Postgres(url) => Arc::new(store::PostgresStore::open(&url)?),
+        #[cfg(not(feature = "postgres"))]
+        StoreLocation::Postgres(_) => {
+            return Err(ServiceError::Config(
+                "store = postgres://... needs a build with the `postgres` feature".into(),
+            ))
+        }
+    };
+    let blob_dir = config
+        .blobs
+        .clone()
+        .unwrap_or_else(|| data_dir.join("files"));
+    let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
+    Ok((metadata, blobs))
 }
 
 /// The credential scope's service is `ess`, or what the official Node SDK derives from the endpoint

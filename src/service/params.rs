@@ -64,11 +64,12 @@ enum Node {
 
 /// Rebuilds the JSON object of flat `pairs`: dotted names nest, numeric segments index lists,
 /// values stay strings (the action's model reads them as numbers or booleans where it needs to).
-pub fn unflatten(pairs: &[(String, String)]) -> Result<Value, ApiError> {
+/// The values move into the tree: a large one (a form-encoded FileBody) is not copied.
+pub fn unflatten(pairs: Vec<(String, String)>) -> Result<Value, ApiError> {
     let mut root = BTreeMap::new();
     for (name, value) in pairs {
         let segments: Vec<&str> = name.split('.').collect();
-        insert(&mut root, name, &segments, value)?;
+        insert(&mut root, &name, &segments, value)?;
     }
     into_value(Node::Object(root), "")
 }
@@ -81,7 +82,7 @@ fn insert(
     object: &mut BTreeMap<String, Node>,
     name: &str,
     segments: &[&str],
-    value: &str,
+    value: String,
 ) -> Result<(), ApiError> {
     let Some((first, rest)) = segments.split_first() else {
         return Err(conflict(name));
@@ -95,7 +96,7 @@ fn insert(
         if object.contains_key(*first) {
             return Err(conflict(name));
         }
-        object.insert((*first).to_owned(), Node::Leaf(value.to_owned()));
+        object.insert((*first).to_owned(), Node::Leaf(value));
         return Ok(());
     }
     let child = object
@@ -115,7 +116,7 @@ fn insert_node(
     node: &mut Node,
     name: &str,
     segments: &[&str],
-    value: &str,
+    value: String,
 ) -> Result<(), ApiError> {
     match node {
         Node::Object(object) => insert(object, name, segments, value),
@@ -133,7 +134,7 @@ fn insert_node(
                 if list.contains_key(&index) {
                     return Err(conflict(name));
                 }
-                list.insert(index, Node::Leaf(value.to_owned()));
+                list.insert(index, Node::Leaf(value));
                 return Ok(());
             }
             let child = list.entry(index).or_insert_with(|| container_for(rest));
@@ -223,7 +224,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            unflatten(&pairs).unwrap(),
+            unflatten(pairs).unwrap(),
             json!({
                 "BusinessType": "DOCUMENT",
                 "FileInfos": [{"FileName": "a b.pdf", "FileBody": "JVBE+/="}, {"FileName": "合同.pdf"}],
@@ -246,7 +247,7 @@ mod tests {
             "a=%zz",
             "a=%e5",
         ] {
-            let result = parse_form(text).and_then(|pairs| unflatten(&pairs));
+            let result = parse_form(text).and_then(unflatten);
             assert!(result.is_err(), "{text} accepted: {result:?}");
         }
         let many = vec!["a=1"; MAX_PARAMS + 1].join("&");

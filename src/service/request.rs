@@ -17,11 +17,21 @@ use super::params::{parse_form, unflatten};
 
 /// An authenticated request: who signed, what to do, with which parameters.
 #[derive(Clone, Debug)]
-pub struct Incoming {
+pub struct Incoming<'a> {
     pub secret_id: String,
     pub action: Option<String>,
     pub version: Option<String>,
-    pub params: Value,
+    pub params: Params<'a>,
+}
+
+/// An action's parameters.
+#[derive(Clone, Debug)]
+pub enum Params<'a> {
+    /// A JSON body of valid syntax, parsed by the action into its model: strings the model
+    /// borrows (UploadFiles' file bodies) are not copied.
+    Json(&'a [u8]),
+    /// The JSON object rebuilt from flat parameters (or an empty body).
+    Object(Value),
 }
 
 fn is_form(request: &SignedRequest<'_>) -> bool {
@@ -68,20 +78,20 @@ pub fn language(request: &SignedRequest<'_>) -> Language {
 /// parameters carry `Signature`) and gathers the call. `secret_key_of` maps a SecretId to its key.
 /// `checked`: the TC3 header check already done before the body was read (then only the MAC
 /// over the body remains to verify).
-pub fn authenticate(
-    request: &SignedRequest<'_>,
+pub fn authenticate<'a>(
+    request: &SignedRequest<'a>,
     checked: Option<&HeaderCheck>,
     secret_key_of: impl Fn(&str) -> Option<String>,
     now: i64,
-) -> Result<Incoming, ApiError> {
+) -> Result<Incoming<'a>, ApiError> {
     let flat = flat_params(request)?;
     if request.header("Authorization").is_some() {
         let secret_id = match checked {
             Some(check) => check.verify_body(request)?,
             None => auth::verify_request(request, secret_key_of, now)?,
         };
-        let params = match &flat {
-            Some(pairs) => unflatten(pairs)?,
+        let params = match flat {
+            Some(pairs) => Params::Object(unflatten(pairs)?),
             None => json_params(request.body)?,
         };
         return Ok(Incoming {
@@ -106,15 +116,16 @@ pub fn authenticate(
         secret_key_of,
         now,
     )?;
+    let action = auth_v1::param(&pairs, "Action").map(str::to_owned);
+    let version = auth_v1::param(&pairs, "Version").map(str::to_owned);
     let action_params: Vec<(String, String)> = pairs
-        .iter()
+        .into_iter()
         .filter(|(name, _)| !auth_v1::COMMON_PARAMETERS.contains(&name.as_str()))
-        .cloned()
         .collect();
     Ok(Incoming {
         secret_id,
-        action: auth_v1::param(&pairs, "Action").map(str::to_owned),
-        version: auth_v1::param(&pairs, "Version").map(str::to_owned),
-        params: unflatten(&action_params)?,
+        action,
+        version,
+        params: Params::Object(unflatten(action_params)?),
     })
 }

@@ -19,12 +19,15 @@ use super::error::ApiError;
 use super::store::{FileKind, FileRecord, TaskRecord};
 use super::Core;
 
+/// The shortest interval between two renewals of a lease (leases of a second or two, in tests).
+const MIN_HEARTBEAT_MILLIS: u64 = 100;
+
 impl Core {
     /// Claims task `task_id` and runs it, unless it is done or another run holds its lease.
     fn claim_and_run(&self, task_id: &str) -> Result<(), ApiError> {
         if let Some(task) = self
             .metadata
-            .claim_task(task_id, unix_now(), &self.claims)?
+            .claim_task(task_id, self.clock.now(), &self.claims)?
         {
             self.run_claimed(&task)?;
         }
@@ -34,7 +37,7 @@ impl Core {
     /// Claims the oldest free task (new, or abandoned by a dead runner) and runs it; false when
     /// there was none.
     fn claim_next_and_run(&self) -> Result<bool, ApiError> {
-        match self.metadata.claim_next(unix_now(), &self.claims)? {
+        match self.metadata.claim_next(self.clock.now(), &self.claims)? {
             Some(task) => {
                 // Its failure is recorded on the task; the worker just goes on.
                 let _ = self.run_claimed(&task);
@@ -49,7 +52,7 @@ impl Core {
     /// synchronous callers can answer with its code; a store failure leaves the task PROCESSING
     /// for the next claim.
     pub(crate) fn run_claimed(&self, task: &TaskRecord) -> Result<TaskRecord, ApiError> {
-        match self.produce_result(task) {
+        match self.produce_result_keeping_lease(task) {
             Ok(result) => {
                 self.metadata.finish_task(&task.id, &result, unix_now())?;
             }
@@ -62,6 +65,43 @@ impl Core {
         self.metadata
             .task(&task.id)?
             .ok_or_else(|| ApiError::internal(format!("task {} vanished", task.id)))
+    }
+
+    /// [`Core::produce_result`] while a heartbeat thread renews the run's lease, so that a run
+    /// longer than the lease (a slow signer, a large file) is not taken over by another worker
+    /// while it is alive. The heartbeat stops when the run ends, even by a panic, or when the
+    /// claim was lost; a run whose process dies stops renewing, and its task is taken over once
+    /// the last renewal expires.
+    fn produce_result_keeping_lease(&self, task: &TaskRecord) -> Result<FileRecord, ApiError> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let heartbeat = std::thread::Builder::new()
+                .name("countersign-lease".into())
+                .spawn_scoped(scope, move || self.renew_lease_until(task, &stopped));
+            // Without a heartbeat (no thread to be had) the run goes on; a run taken over after
+            // its lease still records one result (see put_new below).
+            let _ = heartbeat;
+            // Moved in, so that an unwinding run drops it too and the heartbeat ends.
+            let stop = stop;
+            let outcome = self.produce_result(task);
+            drop(stop);
+            outcome
+        })
+    }
+
+    /// Renews `task`'s lease every third of the lease until `stopped` disconnects or the claim is
+    /// lost. A store error is retried at the next beat: the lease has two more beats to go.
+    fn renew_lease_until(&self, task: &TaskRecord, stopped: &Receiver<()>) {
+        let lease_millis = u64::try_from(self.claims.lease_seconds)
+            .unwrap_or(0)
+            .saturating_mul(1000);
+        let beat = Duration::from_millis((lease_millis / 3).max(MIN_HEARTBEAT_MILLIS));
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(beat) {
+            let until = self.clock.now().saturating_add(self.claims.lease_seconds);
+            if let Ok(false) = self.metadata.renew_lease(&task.id, task.attempts, until) {
+                return;
+            }
+        }
     }
 
     fn produce_result(&self, task: &TaskRecord) -> Result<FileRecord, ApiError> {
@@ -101,7 +141,9 @@ impl Core {
         let pdf = self.blobs.get(&task.file_id)?.ok_or_else(|| {
             ApiError::not_found(format!("file {} no longer exists", task.file_id))
         })?;
-        let signed = self.engine.sign(&pdf, &organization.key)?;
+        let signed = self
+            .engine
+            .sign_at(&pdf, &organization.key, &organization.signing)?;
         // Two runs of one task (the first one's lease expired while it was still signing) both get
         // here: the first result stored is the one and only result, the other run records it.
         if !self.blobs.put_new(&task.result_file_id, &signed)? {

@@ -340,6 +340,26 @@ fn quota_and_engine_errors() {
 }
 
 #[test]
+fn upload_bodies_with_json_escapes_are_decoded() {
+    let dir = TempDir::new("svc-escapes");
+    let service = open(&dir, 1, Arc::new(FakeEngine::default()));
+    // Bytes whose base64 has '/' and '+', which some JSON writers escape (`\/`, `\u002B`).
+    let bytes = [PDF, &[0xff, 0xff, 0xff, 0xfb, 0xef, 0xbe][..]].concat();
+    let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    assert!(text.contains('/') && text.contains('+'), "{text}");
+    let escaped = text.replace('/', "\\/").replace('+', "\\u002B");
+    let body = format!(
+        r#"{{"BusinessType": "DOCUMENT", "Caller": {{"OperatorId": "admin"}},
+            "FileInfos": [{{"FileName": "a.pdf", "FileBody": "{escaped}"}}]}}"#
+    );
+    let response = service
+        .call("admin", "UploadFiles", body.as_bytes())
+        .unwrap();
+    let id = response["FileIds"][0].as_str().unwrap();
+    assert_eq!(service.core.blobs.get(id).unwrap().unwrap(), bytes);
+}
+
+#[test]
 fn upload_and_url_parameters_are_checked() {
     let dir = TempDir::new("svc-params");
     let service = open(&dir, 1, Arc::new(FakeEngine::default()));
@@ -640,4 +660,117 @@ fn the_node_sdk_scope_service_is_accepted_only_for_the_host_it_names() {
     assert!(!super::scope_service_matches("cvm", Some("127.0.0.1:8080")));
     assert!(!super::scope_service_matches("", Some("")));
     assert!(!super::scope_service_matches("127", None));
+}
+
+/// Signs as [`FakeEngine`] does, except its first call: that one blocks until released and then
+/// dies (panics), as a runner whose process is killed in the middle of a signature.
+struct DyingEngine {
+    inner: FakeEngine,
+    calls: std::sync::atomic::AtomicUsize,
+    entered: std::sync::Mutex<std::sync::mpsc::Sender<usize>>,
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Engine for DyingEngine {
+    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let _ = self.entered.lock().unwrap().send(call);
+        if call == 1 {
+            let _ = self.release.lock().unwrap().recv();
+            panic!("simulated death of the runner in the middle of a signature (expected)");
+        }
+        self.inner.sign(pdf, key)
+    }
+
+    fn verify(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[x509_cert::Certificate],
+    ) -> Result<crate::verify::VerifyReport, crate::Error> {
+        self.inner.verify(pdf, trust_roots)
+    }
+}
+
+/// Polls `condition` for up to 20 s (real time: it waits for threads, never for a lease).
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_run_longer_than_its_lease_keeps_its_task_until_its_runner_dies() {
+    let dir = TempDir::new("svc-heartbeat");
+    let (entered_sender, entered) = std::sync::mpsc::channel();
+    let (release, release_receiver) = std::sync::mpsc::channel();
+    let engine = Arc::new(DyingEngine {
+        inner: FakeEngine::default(),
+        calls: Default::default(),
+        entered: std::sync::Mutex::new(entered_sender),
+        release: std::sync::Mutex::new(release_receiver),
+    });
+    let mut config = ServiceConfig::from_toml(CONFIG, dir.path()).unwrap();
+    // Two workers: while one runs the task, the other looks for free tasks every poll.
+    config.workers = Some(2);
+    config.task_lease_seconds = 1;
+    let key = demo::demo()
+        .unwrap()
+        .keys
+        .remove(demo::GROUP_ORGANIZATION_ID)
+        .unwrap();
+    let keys = config
+        .organizations
+        .iter()
+        .map(|o| (o.id.clone(), key.clone()))
+        .collect();
+    // The lease clock moves only when the test moves it.
+    let now = Arc::new(std::sync::atomic::AtomicI64::new(clock::unix_now()));
+    let stores = open_stores(&config, &dir.path().join("data")).unwrap();
+    let clock = clock::LeaseClock::Manual(Arc::clone(&now));
+    let service = Service::start(&config, keys, stores, engine, clock).unwrap();
+    // Declared after the service, so dropped before it if the test fails: the blocked run then
+    // ends and the service's drop does not wait for it forever.
+    let release = release;
+    let file = upload(&service, "admin", None, PDF);
+    let task = sign(&service, "admin", None, &file, false).unwrap()["TaskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let timeout = Duration::from_secs(20);
+    assert_eq!(entered.recv_timeout(timeout).unwrap(), 1);
+    let metadata = &service.core.metadata;
+    let record = || metadata.task(&task).unwrap().unwrap();
+    let first_lease = record().lease_until.unwrap();
+
+    // Six seconds, six leases, pass on the lease clock one at a time while the run signs: each
+    // time its heartbeat renews the lease (every third of a second), and nobody else can claim
+    // the task.
+    for _ in 0..6 {
+        let at = now.fetch_add(1, Ordering::SeqCst) + 1;
+        wait_until("a renewal", || record().lease_until == Some(at + 1));
+        let policy = &service.core.claims;
+        assert!(metadata.claim_task(&task, at, policy).unwrap().is_none());
+    }
+    assert!(now.load(Ordering::SeqCst) > first_lease + 3);
+    assert_eq!(record().attempts, 1);
+
+    // The runner dies mid-signature: its heartbeat stops, and once its last lease ran out the
+    // other worker takes the task over (a jump of more than a lease, until it does, since a
+    // renewal may still land while the dying run unwinds).
+    release.send(()).unwrap();
+    let mut taken_over = None;
+    for _ in 0..20 {
+        now.fetch_add(2, Ordering::SeqCst);
+        taken_over = entered.recv_timeout(Duration::from_secs(1)).ok();
+        if taken_over.is_some() {
+            break;
+        }
+    }
+    assert_eq!(taken_over, Some(2));
+    assert_eq!(wait_for(&service, "admin", &task)["Status"], "FINISHED");
+    assert_eq!(record().attempts, 2);
+    // One task, one charge.
+    assert_eq!(service.balance("group").unwrap(), Some(99));
 }

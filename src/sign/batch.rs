@@ -15,6 +15,21 @@ use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 
 /// Signs every document in memory; `results[i]` belongs to `pdfs[i]`.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_batch, Error, SignOptions};
+///
+/// let documents = vec![std::fs::read("testdata/pdf/classic.pdf")?, b"not a PDF".to_vec()];
+/// let results = sign_batch(&documents, &key, &SignOptions::default());
+/// assert!(results[0].is_ok());
+/// assert!(matches!(results[1], Err(Error::NotPdf(_)))); // one bad document stops nothing
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sign_batch<D>(pdfs: &[D], key: &CertifiedKey, options: &SignOptions) -> Vec<Result<Vec<u8>>>
 where
     D: AsRef<[u8]> + Sync,
@@ -32,14 +47,47 @@ where
 
 /// One file to sign and where its signed copy goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileJob {
+    /// The PDF to sign.
     pub input: PathBuf,
+    /// Where the signed file goes (written atomically).
     pub output: PathBuf,
+}
+
+impl FileJob {
+    /// Signs `input` into `output`.
+    pub fn new(input: impl Into<PathBuf>, output: impl Into<PathBuf>) -> Self {
+        Self {
+            input: input.into(),
+            output: output.into(),
+        }
+    }
 }
 
 /// Signs files on disk with [`sign_file`](super::stream::sign_file) (memory independent of file sizes); `results[i]`
 /// belongs to `jobs[i]`. `on_done(i, &result)` is called as each job finishes, from the worker
 /// thread that ran it: progress reporting without a dependency here.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_files, FileJob, SignOptions};
+///
+/// let out = std::env::temp_dir().join(format!("countersign-doc-files-{}", std::process::id()));
+/// std::fs::create_dir_all(&out)?;
+/// let jobs = vec![FileJob::new("testdata/pdf/classic.pdf", out.join("classic.pdf"))];
+/// let results = sign_files(&jobs, &key, &SignOptions::default(), |i, result| {
+///     eprintln!("{}: {}", jobs[i].input.display(), if result.is_ok() { "signed" } else { "refused" });
+/// });
+/// let input_len = std::fs::metadata("testdata/pdf/classic.pdf")?.len();
+/// assert_eq!(results[0].as_ref().ok().map(|signed| signed.input_len), Some(input_len));
+/// # std::fs::remove_dir_all(&out)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sign_files<F>(
     jobs: &[FileJob],
     key: &CertifiedKey,

@@ -8,6 +8,32 @@ use crate::error::{Error, Result};
 
 /// Appends a document timestamp from `stamper` to `pdf`; `pdf` is a prefix of the result.
 /// Nothing is returned when the TSA fails or its token does not fit (typed errors).
+///
+/// ```
+/// # use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+/// # #[derive(Debug)]
+/// # struct LocalTsa(Authority);
+/// # impl TimeStamper for LocalTsa {
+/// #     fn timestamp(&self, digest: countersign::DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+/// #         let request = TimestampRequest::new(digest, imprint, &[7; 8])?;
+/// #         let answer = self.0.respond(request.der(), std::time::SystemTime::now())?;
+/// #         request.check_response(&answer, &[])
+/// #     }
+/// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
+/// # }
+/// # let tsa_key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # let stamper = LocalTsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+/// use countersign::ltv::add_document_timestamp;
+///
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// let stamped = add_document_timestamp(&pdf, &stamper)?;
+/// assert!(stamped.starts_with(&pdf));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn add_document_timestamp(pdf: &[u8], stamper: &dyn TimeStamper) -> Result<Vec<u8>> {
     let reservation = stamper.token_len_hint()?;
     let options = SignOptions::default();

@@ -24,6 +24,7 @@ use byterange::Placeholders;
 
 /// The `/SubFilter` of the signature dictionary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SubFilter {
     /// `/ETSI.CAdES.detached`: PAdES baseline; no signing-time attribute.
     #[default]
@@ -34,14 +35,21 @@ pub enum SubFilter {
 
 /// Everything a caller can choose about one signature.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct SignOptions {
+    /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
+    /// The digest of the document and of the signed attributes.
     pub digest: DigestAlgorithm,
     /// `None` signs with the current time; a fixed time makes the output byte-identical across runs.
     pub signing_time: Option<SystemTime>,
+    /// `/Reason` of the signature dictionary.
     pub reason: Option<String>,
+    /// `/Location`.
     pub location: Option<String>,
+    /// `/ContactInfo`.
     pub contact_info: Option<String>,
+    /// `/Name` (the signer's name as shown by readers).
     pub name: Option<String>,
     /// 0-based index of the page that carries the invisible widget.
     pub page_index: usize,
@@ -104,6 +112,25 @@ impl PreparedUpdate {
 
 /// Signs `pdf` and returns the signed file; `pdf` is an exact prefix of the result (unless
 /// `options.repair` had to rebuild a damaged file first, see [`crate::repair`]).
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_pdf, SignOptions};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// let mut options = SignOptions::default();
+/// options.reason = Some("Approved".into());
+/// options.signing_time = Some(UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+/// let signed = sign_pdf(&pdf, &key, &options)?;
+/// assert!(signed.starts_with(&pdf));
+/// assert_eq!(signed, sign_pdf(&pdf, &key, &options)?); // fixed time: byte-identical output
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sign_pdf(pdf: &[u8], key: &CertifiedKey, options: &SignOptions) -> Result<Vec<u8>> {
     sign_pdf_reserving(pdf, key, options, None)
 }

@@ -24,8 +24,11 @@ const CHUNK: usize = 1 << 20;
 
 /// What [`sign_file`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedFile {
+    /// Bytes of the input.
     pub input_len: u64,
+    /// Bytes of the signed file.
     pub output_len: u64,
     /// The signature field that holds the new signature.
     pub field_name: String,
@@ -38,6 +41,22 @@ pub struct SignedFile {
 ///
 /// The input must not be modified while it is being signed (it is memory-mapped); a change of
 /// its length is detected and reported as [`Error::Io`].
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_file, SignOptions};
+/// use std::path::Path;
+///
+/// let output = std::env::temp_dir().join(format!("countersign-doc-{}.pdf", std::process::id()));
+/// let signed = sign_file(Path::new("testdata/pdf/classic.pdf"), &output, &key, &SignOptions::default())?;
+/// assert_eq!(signed.output_len, std::fs::metadata(&output)?.len());
+/// # std::fs::remove_file(&output)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sign_file(
     input: &Path,
     output: &Path,

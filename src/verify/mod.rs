@@ -22,6 +22,7 @@ use signature_fields::SignatureField;
 /// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
 /// keep their defaults.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// Trust anchors. Without any, no signature is trusted: [`VerifyReport::all_valid`] is false
     /// and only [`VerifyReport::all_valid_ignoring_trust`] can say anything.
@@ -32,7 +33,7 @@ pub struct VerifyOptions {
     /// signed is [`ChainStatus::Revoked`].
     pub crls: Vec<CertificateList>,
     /// The current time; `None`: the system clock. Certificates are judged at this time unless a
-    /// verified signature timestamp supplies one (see [`crate::cades::validation_time`]).
+    /// verified signature timestamp supplies its genTime ([`SignatureReport::validation_time`]).
     pub now: Option<SystemTime>,
     /// The crypto backend that verifies signatures (the same provider that signs: with feature
     /// `aws-lc`, [`Backend::AwsLc`](crate::crypto::Backend) verifies too).
@@ -62,7 +63,9 @@ impl VerifyOptions {
 
 /// One report per signature field that holds a signature value, in document order.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct VerifyReport {
+    /// The signatures, in document order.
     pub signatures: Vec<SignatureReport>,
 }
 
@@ -105,12 +108,15 @@ impl VerifyReport {
     }
 }
 
+/// What verification found about one signature.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct SignatureReport {
     /// Fully qualified field name.
     pub field_name: String,
     /// `/SubFilter` as written (`ETSI.CAdES.detached`, `adbe.pkcs7.detached`, ...).
     pub subfilter: String,
+    /// The `/ByteRange` as written.
     pub byte_range: Vec<u64>,
     /// ByteRange is `[0 a b c]`, the gap is exactly the `/Contents` hex string, ranges in the file.
     pub byte_range_ok: bool,
@@ -131,13 +137,17 @@ pub struct SignatureReport {
     pub digest_ok: bool,
     /// The CMS signature verifies with the embedded signer certificate's public key.
     pub signature_ok: bool,
+    /// Whether the signer's certification path is trusted.
     pub chain: ChainStatus,
     /// e.g. `SHA256withRSA`, `SHA256withECDSA`, `SHA256withRSA/PSS`.
     pub signature_algorithm: String,
+    /// The signer certificate's subject (RFC 4514).
     pub signer_subject: String,
     /// Hex of the signer certificate's serial number (upper case).
     pub signer_serial_hex: String,
+    /// The signer certificate's notBefore.
     pub signer_not_before: Option<SystemTime>,
+    /// The signer certificate's notAfter.
     pub signer_not_after: Option<SystemTime>,
     /// `/M` of the signature dictionary, or the signing-time attribute: what the signer
     /// claims, never used to judge certificates (see [`Self::timestamp`]).
@@ -156,14 +166,18 @@ pub struct SignatureReport {
 
 /// What an RFC 3161 token attached to a signature proves.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TimestampReport {
     /// genTime of the token.
     pub time: SystemTime,
     /// Imprint matches, signature verifies, the TSA certificate is for timestamping, and its
     /// chain reaches the trust roots (when given).
     pub valid: bool,
+    /// The TSA certificate's subject (RFC 4514).
     pub tsa_subject: String,
+    /// Whether the TSA's certification path is trusted.
     pub chain: ChainStatus,
+    /// Everything wrong with the token.
     pub problems: Vec<Problem>,
 }
 
@@ -201,6 +215,27 @@ impl SignatureReport {
 }
 
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::crypto::credential::trust_roots_from_pem;
+/// use countersign::{sign_pdf, verify_pdf, ChainStatus, SignOptions, VerifyOptions};
+///
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
+/// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::trusting(roots))?;
+/// assert!(report.all_valid());
+/// assert_eq!(report.signatures[0].chain, ChainStatus::Trusted);
+///
+/// // Without trust roots nothing is trusted; integrity alone is an explicit opt-in.
+/// let untrusted = verify_pdf(&signed, &VerifyOptions::default())?;
+/// assert!(!untrusted.all_valid() && untrusted.all_valid_ignoring_trust());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let fields = signature_fields::signature_fields(&doc)?;

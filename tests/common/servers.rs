@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
@@ -201,7 +201,7 @@ impl OcspResponder {
     /// `None` when `openssl` is not installed.
     pub fn start() -> Option<OcspResponder> {
         let path = |name: &str| -> PathBuf { pki_path(name) };
-        let child = Command::new("openssl")
+        let mut child = Command::new("openssl")
             .arg("ocsp")
             .arg("-index")
             .arg(path("ocsp-index.txt"))
@@ -215,11 +215,12 @@ impl OcspResponder {
             .arg(path("tsa-ca.cert.pem"))
             .args(["-nmin", "60", "-ignore_err"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .ok()?;
+        let stderr = child.stderr.take()?;
         let responder = OcspResponder { child };
-        wait_for_port(OCSP_PORT);
+        wait_until_listening(stderr);
         Some(responder)
     }
 }
@@ -231,14 +232,23 @@ impl Drop for OcspResponder {
     }
 }
 
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
-            let _ = stream.shutdown(Shutdown::Both);
-            return;
+/// Waits for `openssl ocsp`'s "waiting for OCSP client connections" (printed once it listens),
+/// then keeps draining its log. Probing the port instead would wedge it: OpenSSL 3.0's
+/// single-threaded responder stops answering after a connection that sends no request.
+fn wait_until_listening(stderr: std::process::ChildStderr) {
+    let (ready, listening) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut ready = Some(ready);
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("waiting for OCSP client connections") {
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(());
+                }
+            }
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on 127.0.0.1:{port} after 10 s");
+    });
+    listening
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("openssl ocsp is not listening on {OCSP_PORT}: {e}"));
 }

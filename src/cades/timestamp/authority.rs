@@ -23,6 +23,8 @@ pub struct Authority {
 }
 
 impl Authority {
+    /// An authority signing with `key` (its certificate must carry id-kp-timeStamping) under
+    /// the policy `policy`, with SHA-256.
     pub fn new(key: CertifiedKey, policy: ObjectIdentifier) -> Self {
         Self {
             key,

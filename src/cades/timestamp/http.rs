@@ -19,7 +19,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to reach one TSA.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct TsaConfig {
+    /// The TSA's URL (`http://` or `https://`).
     pub url: String,
     /// For the whole exchange (connect, send, answer); past it: [`Error::TsaUnavailable`].
     pub timeout: Duration,
@@ -30,10 +32,13 @@ pub struct TsaConfig {
     /// Roots the TSA certificate must chain to; empty: the chain is not checked at signing
     /// (it still is when the signature is verified).
     pub trust_roots: Vec<Certificate>,
+    /// The digest of the messageImprint.
     pub digest: DigestAlgorithm,
 }
 
 impl TsaConfig {
+    /// A configuration for `url` with the defaults: a 10-second timeout, no authentication, no
+    /// trust roots (the token is checked but its TSA chain is not), SHA-256.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -64,6 +69,19 @@ impl std::fmt::Debug for TsaConfig {
 }
 
 /// A TSA reached over HTTP(S).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use countersign::timestamp::{HttpTsa, TsaConfig};
+/// use countersign::SignOptions;
+///
+/// let mut config = TsaConfig::new("http://timestamp.example.com/tsa");
+/// config.timeout = Duration::from_secs(5);
+/// config.basic_auth = Some(("user".into(), "password".into()));
+/// let mut options = SignOptions::default();
+/// options.timestamp = Some(Arc::new(HttpTsa::new(config))); // PAdES B-T
+/// ```
 #[derive(Debug)]
 pub struct HttpTsa {
     config: TsaConfig,
@@ -71,11 +89,13 @@ pub struct HttpTsa {
 }
 
 impl HttpTsa {
+    /// A client for the TSA `config` describes.
     pub fn new(config: TsaConfig) -> Self {
         let agent = http_agent(config.timeout);
         Self { config, agent }
     }
 
+    /// The configuration it was built with.
     pub fn config(&self) -> &TsaConfig {
         &self.config
     }

@@ -68,7 +68,7 @@ pub struct PathCheck<'a> {
     pub trust_roots: &'a [Certificate],
     /// CRLs; a CRL counts only when its issuer's key verifies it.
     pub crls: &'a [CertificateList],
-    /// The validation time (see [`validation_time`]).
+    /// The validation time (see `validation_time`).
     pub at: SystemTime,
     /// The crypto backend that checks every signature: the SignerInfo's and each link of the
     /// path's (and CRLs').

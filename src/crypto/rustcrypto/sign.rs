@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 
 /// Which RSA signature scheme an RSA key produces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RsaPadding {
     /// RSASSA-PKCS1-v1_5: accepted by every PDF validator.
     #[default]

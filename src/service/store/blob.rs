@@ -23,6 +23,7 @@ pub struct DirBlobStore {
 }
 
 impl DirBlobStore {
+    /// Opens (creating it, private to the user) the folder `root`.
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let blobs = root.join("blobs");
         let tmp = root.join("tmp");

@@ -34,12 +34,16 @@ use super::error::StoreError;
 
 /// What a file is: an uploaded input, or a counter-signed result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileKind {
+    /// A file uploaded with UploadFiles.
     Upload,
+    /// A counter-signed result.
     Result,
 }
 
 impl FileKind {
+    /// The stored form: `UPLOAD` or `RESULT`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Upload => "UPLOAD",
@@ -47,6 +51,7 @@ impl FileKind {
         }
     }
 
+    /// Reads [`FileKind::as_str`]'s form back.
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         match text {
             "UPLOAD" => Ok(Self::Upload),
@@ -59,21 +64,31 @@ impl FileKind {
 /// Metadata of one stored file; its bytes live in the [`BlobStore`] under the same id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRecord {
+    /// The file id (`FileId` in the API).
     pub id: String,
     /// The organisation that owns the file (may read, sign, download it).
     pub organization: String,
+    /// The name given at upload.
     pub name: String,
+    /// Length in bytes.
     pub size: u64,
+    /// Upload or result.
     pub kind: FileKind,
+    /// Unix seconds of creation.
     pub created_at: i64,
     /// Unix seconds after which the file is gone; `None` keeps it.
     pub expires_at: Option<i64>,
 }
 
+/// The state of a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TaskStatus {
+    /// Accepted, not finished yet.
     Processing,
+    /// Signed: the result file exists.
     Finished,
+    /// Failed for good (`error_detail` says why); the charge was refunded.
     Failed,
 }
 
@@ -87,6 +102,7 @@ impl TaskStatus {
         }
     }
 
+    /// Reads [`TaskStatus::as_str`]'s form back.
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         match text {
             "PROCESSING" => Ok(Self::Processing),
@@ -100,16 +116,21 @@ impl TaskStatus {
 /// One counter-signing task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskRecord {
+    /// The task id (`SignTaskId` in the API).
     pub id: String,
     /// The organisation whose certificate signs and whose quota pays.
     pub organization: String,
+    /// The file to sign.
     pub file_id: String,
     /// Derived from the task id (see [`super::ids::result_file_id`]).
     pub result_file_id: String,
+    /// Where the task is.
     pub status: TaskStatus,
     /// Why the task failed; empty otherwise.
     pub error_detail: String,
+    /// Unix seconds of creation.
     pub created_at: i64,
+    /// Unix seconds of the last change.
     pub updated_at: i64,
     /// How many runs have been started (claims), counting the one in progress.
     pub attempts: u32,
@@ -121,7 +142,9 @@ pub struct TaskRecord {
 /// `max_attempts` times, after which it is marked FAILED.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClaimPolicy {
+    /// Seconds a claim holds a task.
     pub lease_seconds: i64,
+    /// Claims after which a task is marked FAILED.
     pub max_attempts: u32,
 }
 
@@ -137,6 +160,7 @@ impl ClaimPolicy {
 
 /// File metadata.
 pub trait FileStore: Send + Sync {
+    /// Records a new file.
     fn insert_file(&self, record: &FileRecord) -> Result<(), StoreError>;
     /// The file, unless unknown or expired at `now`.
     fn file(&self, id: &str, now: i64) -> Result<Option<FileRecord>, StoreError>;
@@ -151,6 +175,7 @@ pub trait TaskStore: Send + Sync {
     /// caller creates it already claimed) and takes one signature from its organisation's balance,
     /// in one transaction. `Ok(false)`: the balance is zero and nothing was recorded.
     fn create_task(&self, task: &TaskRecord) -> Result<bool, StoreError>;
+    /// The task `id`, if known.
     fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError>;
     /// Every task still PROCESSING, oldest first.
     fn processing_tasks(&self) -> Result<Vec<TaskRecord>, StoreError>;
@@ -165,6 +190,12 @@ pub trait TaskStore: Send + Sync {
     ) -> Result<Option<TaskRecord>, StoreError>;
     /// Claims the oldest claimable task, as [`TaskStore::claim_task`] does; `None`: none is free.
     fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError>;
+    /// Extends the lease of the run that made claim number `attempt` of task `id` to `until`, if
+    /// that run still holds it: the task is PROCESSING, leased, and claimed no further since.
+    /// `Ok(false)`: the claim was lost (another run took the task over, or it ended), and the
+    /// caller must stop renewing. A running task's heartbeat, so that a run longer than its lease
+    /// is not taken over while its runner is alive.
+    fn renew_lease(&self, id: &str, attempt: u32, until: i64) -> Result<bool, StoreError>;
     /// Records the result file (if not yet recorded) and marks the task FINISHED, in one
     /// transaction; a task that is no longer PROCESSING is left as it is.
     fn finish_task(&self, task_id: &str, result: &FileRecord, now: i64) -> Result<(), StoreError>;
@@ -207,7 +238,9 @@ pub type BlobWriter<'a> = dyn FnMut(&mut dyn Write) -> Result<(), StoreError> + 
 
 /// A stored blob opened for reading, with its length.
 pub struct BlobReader {
+    /// The bytes.
     pub reader: Box<dyn Read + Send>,
+    /// Their length.
     pub len: u64,
 }
 
@@ -225,7 +258,9 @@ pub trait BlobStore: Send + Sync {
         self.put(id, bytes)?;
         Ok(true)
     }
+    /// The bytes stored under `id`, if any.
     fn get(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Forgets `id` (nothing stored is not an error).
     fn delete(&self, id: &str) -> Result<(), StoreError>;
 
     /// Stores what `write` produces under `id`, atomically like [`BlobStore::put`]; returns the

@@ -465,6 +465,18 @@ impl TaskStore for PostgresStore {
         Ok(claimed)
     }
 
+    fn renew_lease(&self, id: &str, attempt: u32, until: i64) -> Result<bool, StoreError> {
+        let renewed = self
+            .client()?
+            .execute(
+                "UPDATE tasks SET lease_until = $3 WHERE id = $1 AND attempts = $2
+                 AND status = 'PROCESSING' AND lease_until IS NOT NULL",
+                &[&id, &to_i32(attempt)?, &until],
+            )
+            .map_err(db)?;
+        Ok(renewed == 1)
+    }
+
     fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError> {
         let mut client = self.client()?;
         let mut transaction = client.transaction().map_err(db)?;

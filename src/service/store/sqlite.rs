@@ -325,6 +325,15 @@ impl TaskStore for SqliteStore {
         Ok(claimed)
     }
 
+    fn renew_lease(&self, id: &str, attempt: u32, until: i64) -> Result<bool, StoreError> {
+        let renewed = self.lock().execute(
+            "UPDATE tasks SET lease_until = ?3 WHERE id = ?1 AND attempts = ?2
+             AND status = 'PROCESSING' AND lease_until IS NOT NULL",
+            params![id, attempt, until],
+        )?;
+        Ok(renewed == 1)
+    }
+
     fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction()?;
@@ -591,6 +600,35 @@ mod tests {
         assert_eq!(given_up.status, TaskStatus::Failed);
         assert_eq!(given_up.error_detail, policy.exhausted_detail());
         assert_eq!(store.balance("org").unwrap(), Some(4));
+    }
+
+    #[test]
+    fn only_the_run_holding_a_claim_renews_its_lease() {
+        let dir = crate::service::testing::TempDir::new("sqlite-renew");
+        let store = SqliteStore::open(&dir.path().join("db")).unwrap();
+        let policy = ClaimPolicy {
+            lease_seconds: 10,
+            max_attempts: 3,
+        };
+        store.ensure_account("org", 5).unwrap();
+        assert!(store.create_task(&task("a", "org")).unwrap());
+        // Not claimed yet: nothing to renew.
+        assert!(!store.renew_lease("a", 0, 150).unwrap());
+        let first = store.claim_task("a", 100, &policy).unwrap().unwrap();
+        assert!(store.renew_lease("a", first.attempts, 125).unwrap());
+        // Renewed past the first lease (110): not claimable at 120.
+        assert!(store.claim_task("a", 120, &policy).unwrap().is_none());
+        assert_eq!(store.task("a").unwrap().unwrap().lease_until, Some(125));
+        // Its runner died: at 126 another run takes it over; the first run's renewal fails.
+        let second = store.claim_task("a", 126, &policy).unwrap().unwrap();
+        assert_eq!(second.attempts, 2);
+        assert!(!store.renew_lease("a", first.attempts, 200).unwrap());
+        assert_eq!(store.task("a").unwrap().unwrap().lease_until, Some(136));
+        assert!(store.renew_lease("a", second.attempts, 140).unwrap());
+        // A finished task is nobody's to renew.
+        store.finish_task("a", &result("ra"), 130).unwrap();
+        assert!(!store.renew_lease("a", second.attempts, 150).unwrap());
+        assert_eq!(store.task("a").unwrap().unwrap().lease_until, None);
     }
 
     #[test]

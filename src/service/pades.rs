@@ -1,0 +1,550 @@
+//! The PAdES level an organisation signs at (B-B, B-T, B-LT, B-LTA): its configuration
+//! (`[organizations.tsa]`, `revocation`) and the signing pipeline it selects.
+//!
+//! ```toml
+//! [[organizations]]
+//! id = "org-group"
+//! # ...
+//! revocation = "offline"             # b-lt/b-lta: "fetch" (default) or "offline"; "none" below
+//! revocation_crls = ["ca.crl"]       # offline: CRL files (DER or PEM), read at every signature
+//! revocation_ocsp = ["signer.ocsp"]  # offline: OCSP response files (DER)
+//! [organizations.tsa]
+//! url = "https://tsa.example.com/tsr"
+//! level = "b-lta"                    # b-b | b-t (default with a url) | b-lt | b-lta
+//! timeout_seconds = 10               # per TSA, OCSP or CRL exchange
+//! username = "acme"                  # HTTP basic authentication (optional)
+//! password = "..."
+//! headers = { "X-Api-Key" = "..." }  # further request headers (optional)
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::config::OrganizationConfig;
+use super::error::ServiceError;
+use crate::cades::timestamp::http::{HttpTsa, TsaConfig};
+use crate::cades::timestamp::TimeStamper;
+use crate::crypto::CertifiedKey;
+use crate::ltv::Fetcher;
+use crate::ltv::{add_validation_data, RevocationSource, ValidationData};
+use crate::sign::doc_timestamp::add_document_timestamp;
+use crate::sign::SignOptions;
+use crate::Error;
+
+/// Default of `timeout_seconds`.
+pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
+
+/// PAdES baseline levels (ETSI EN 319 142-1), lowest first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub enum PadesLevel {
+    /// The CMS signature alone.
+    #[default]
+    #[serde(rename = "b-b", alias = "B-B")]
+    BB,
+    /// Plus a signature timestamp from the TSA.
+    #[serde(rename = "b-t", alias = "B-T")]
+    BT,
+    /// Plus the certificates and revocation data in a /DSS.
+    #[serde(rename = "b-lt", alias = "B-LT")]
+    BLt,
+    /// Plus a document timestamp over it all.
+    #[serde(rename = "b-lta", alias = "B-LTA")]
+    BLta,
+}
+
+impl PadesLevel {
+    /// The configuration's spelling: `b-b`, `b-t`, `b-lt`, `b-lta`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BB => "b-b",
+            Self::BT => "b-t",
+            Self::BLt => "b-lt",
+            Self::BLta => "b-lta",
+        }
+    }
+}
+
+/// `[organizations.tsa]`: the organisation's time-stamping authority and level.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TsaSettings {
+    /// `http://` or `https://` URL of the RFC 3161 service.
+    pub url: Option<String>,
+    /// Default: b-t with a `url`, else b-b.
+    pub level: Option<PadesLevel>,
+    /// For each TSA, OCSP and CRL exchange.
+    #[serde(default = "default_timeout_seconds")]
+    pub timeout_seconds: u64,
+    /// HTTP basic authentication.
+    pub username: Option<String>,
+    /// Its password.
+    pub password: Option<String>,
+    /// Further request headers (an API key, say).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+fn default_timeout_seconds() -> u64 {
+    DEFAULT_TSA_TIMEOUT_SECONDS
+}
+
+impl std::fmt::Debug for TsaSettings {
+    // The password and header values (API keys) stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TsaSettings")
+            .field("url", &self.url)
+            .field("level", &self.level)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// `revocation`: where B-LT/B-LTA revocation data comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationMode {
+    /// From the OCSP responders and CRL distribution points the certificates name.
+    Fetch,
+    /// From the `revocation_crls` and `revocation_ocsp` files.
+    Offline,
+    /// None: only levels below b-lt.
+    None,
+}
+
+/// The level an organisation's configuration asks for (checked by [`check`]).
+pub fn level_of(organization: &OrganizationConfig) -> PadesLevel {
+    match &organization.tsa {
+        None => PadesLevel::BB,
+        Some(tsa) => tsa.level.unwrap_or(if tsa.url.is_some() {
+            PadesLevel::BT
+        } else {
+            PadesLevel::BB
+        }),
+    }
+}
+
+/// Refuses a level section that cannot work, naming the organisation and the key at fault.
+/// `lease_seconds`: a TSA timeout must leave a task run time to finish within its lease.
+pub fn check(organization: &OrganizationConfig, lease_seconds: u32) -> Result<(), ServiceError> {
+    let id = &organization.id;
+    let fail = |message: String| {
+        Err(ServiceError::Config(format!(
+            "organisation {id}: {message}"
+        )))
+    };
+    let level = level_of(organization);
+    if let Some(tsa) = &organization.tsa {
+        if let Some(url) = &tsa.url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return fail(format!("tsa.url {url:?} is not an http:// or https:// URL"));
+            }
+        }
+        if tsa.timeout_seconds == 0 || tsa.timeout_seconds >= u64::from(lease_seconds) {
+            return fail(format!(
+                "tsa.timeout_seconds must be from 1 to less than task_lease_seconds ({lease_seconds})"
+            ));
+        }
+        if tsa.password.is_some() && tsa.username.is_none() {
+            return fail("tsa.password without tsa.username".into());
+        }
+        if let Some((name, _)) = tsa
+            .headers
+            .iter()
+            .find(|(name, value)| !header_name_ok(name) || !header_value_ok(value))
+        {
+            return fail(format!("tsa.headers: {name:?} is not a valid HTTP header"));
+        }
+    }
+    let has_url = organization
+        .tsa
+        .as_ref()
+        .is_some_and(|tsa| tsa.url.is_some());
+    if level > PadesLevel::BB && !has_url {
+        return fail(format!("level {} needs tsa.url", level.as_str()));
+    }
+    check_revocation(organization, level).or_else(fail)
+}
+
+fn check_revocation(organization: &OrganizationConfig, level: PadesLevel) -> Result<(), String> {
+    let has_files =
+        !organization.revocation_crls.is_empty() || !organization.revocation_ocsp.is_empty();
+    match (level >= PadesLevel::BLt, revocation_mode(organization)) {
+        (true, RevocationMode::None) => Err(format!(
+            "level {} embeds revocation data: revocation must be \"fetch\" or \"offline\"",
+            level.as_str()
+        )),
+        (false, RevocationMode::Fetch | RevocationMode::Offline)
+            if organization.revocation.is_some() =>
+        {
+            Err(format!(
+                "revocation data is embedded only at levels b-lt and b-lta, not {}",
+                level.as_str()
+            ))
+        }
+        (_, RevocationMode::Offline) if !has_files => {
+            Err("revocation = \"offline\" needs revocation_crls or revocation_ocsp files".into())
+        }
+        (_, RevocationMode::Offline) => {
+            offline_data(organization).map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        _ if has_files => Err(
+            "revocation_crls and revocation_ocsp are read only with revocation = \"offline\""
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The configured mode, or the default for the level: fetch at b-lt and b-lta, else none.
+fn revocation_mode(organization: &OrganizationConfig) -> RevocationMode {
+    organization
+        .revocation
+        .unwrap_or(if level_of(organization) >= PadesLevel::BLt {
+            RevocationMode::Fetch
+        } else {
+            RevocationMode::None
+        })
+}
+
+/// RFC 9110 token characters.
+fn header_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn header_value_ok(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+/// How one organisation's counter-signs are made.
+#[derive(Clone, Debug, Default)]
+pub struct SigningProfile {
+    /// The PAdES level.
+    pub level: PadesLevel,
+    /// Present from b-t up.
+    pub tsa: Option<Arc<HttpTsa>>,
+    revocation: Revocation,
+}
+
+#[derive(Clone, Debug, Default)]
+enum Revocation {
+    #[default]
+    None,
+    Fetch(Duration),
+    /// Files read at each signature, so renewed CRLs are used without a restart.
+    Offline {
+        crls: Vec<PathBuf>,
+        ocsps: Vec<PathBuf>,
+    },
+}
+
+impl SigningProfile {
+    /// The profile a checked organisation configuration describes.
+    pub fn from_config(organization: &OrganizationConfig) -> Self {
+        let level = level_of(organization);
+        let settings = organization.tsa.clone().unwrap_or_default();
+        let timeout = Duration::from_secs(settings.timeout_seconds);
+        let tsa = match (&settings.url, level > PadesLevel::BB) {
+            (Some(url), true) => Some(Arc::new(HttpTsa::new(TsaConfig {
+                timeout,
+                basic_auth: settings
+                    .username
+                    .clone()
+                    .map(|user| (user, settings.password.clone().unwrap_or_default())),
+                headers: settings.headers.clone().into_iter().collect(),
+                ..TsaConfig::new(url.clone())
+            }))),
+            _ => None,
+        };
+        let revocation = match (level >= PadesLevel::BLt, revocation_mode(organization)) {
+            (true, RevocationMode::Fetch) => Revocation::Fetch(timeout),
+            (true, RevocationMode::Offline) => Revocation::Offline {
+                crls: organization.revocation_crls.clone(),
+                ocsps: organization.revocation_ocsp.clone(),
+            },
+            _ => Revocation::None,
+        };
+        Self {
+            level,
+            tsa,
+            revocation,
+        }
+    }
+
+    /// Signs `pdf` at this level: the signature (with its timestamp from b-t), then the DSS
+    /// (b-lt), then the document timestamp (b-lta). Any step failing (a TSA or responder that
+    /// is down) fails the whole: no lower-level file is returned in its place.
+    pub fn sign(
+        &self,
+        pdf: &[u8],
+        key: &CertifiedKey,
+        base: &SignOptions,
+    ) -> Result<Vec<u8>, Error> {
+        let mut options = base.clone();
+        if self.level >= PadesLevel::BT {
+            options.timestamp = Some(self.stamper()? as Arc<dyn TimeStamper>);
+        }
+        let signed = crate::sign_pdf(pdf, key, &options)?;
+        if self.level < PadesLevel::BLt {
+            return Ok(signed);
+        }
+        let with_dss = add_validation_data(&signed, &self.revocation_source()?)?;
+        if self.level < PadesLevel::BLta {
+            return Ok(with_dss);
+        }
+        add_document_timestamp(&with_dss, self.stamper()?.as_ref())
+    }
+
+    /// Requires the TSA's tokens to chain to one of `roots` (checked at signing, so that a
+    /// token the service's own verification would not trust fails the task instead of being
+    /// stored).
+    pub fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
+        if let Some(tsa) = &self.tsa {
+            self.tsa = Some(Arc::new(HttpTsa::new(TsaConfig {
+                trust_roots: roots.to_vec(),
+                ..tsa.config().clone()
+            })));
+        }
+    }
+
+    fn stamper(&self) -> Result<Arc<HttpTsa>, Error> {
+        self.tsa.clone().ok_or_else(|| {
+            Error::InvalidOption(format!("level {} needs a TSA", self.level.as_str()))
+        })
+    }
+
+    fn revocation_source(&self) -> Result<RevocationSource, Error> {
+        match &self.revocation {
+            Revocation::None => Err(Error::InvalidOption(format!(
+                "level {} needs a revocation source",
+                self.level.as_str()
+            ))),
+            Revocation::Fetch(timeout) => {
+                Ok(RevocationSource::Fetch(Fetcher { timeout: *timeout }))
+            }
+            Revocation::Offline { crls, ocsps } => {
+                Ok(RevocationSource::Offline(read_offline(crls, ocsps)?))
+            }
+        }
+    }
+}
+
+/// Reads and checks the offline revocation files of a configuration.
+fn offline_data(organization: &OrganizationConfig) -> Result<ValidationData, Error> {
+    read_offline(&organization.revocation_crls, &organization.revocation_ocsp)
+}
+
+fn read_offline(crls: &[PathBuf], ocsps: &[PathBuf]) -> Result<ValidationData, Error> {
+    let mut data = ValidationData::default();
+    for path in crls {
+        data.crls.push(read_crl(path)?);
+    }
+    for path in ocsps {
+        let der = read_file(path)?;
+        crate::ltv::ocsp::parse_response(&der)
+            .map_err(|e| Error::Revocation(format!("{}: {e}", path.display())))?;
+        data.ocsps.push(der);
+    }
+    Ok(data)
+}
+
+/// Largest revocation file read: a CRL of a big CA is a few MiB.
+const MAX_REVOCATION_FILE: u64 = 64 << 20;
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let error = |e: &dyn std::fmt::Display| Error::Revocation(format!("{}: {e}", path.display()));
+    let len = std::fs::metadata(path).map_err(|e| error(&e))?.len();
+    if len > MAX_REVOCATION_FILE {
+        return Err(error(&format!("larger than {MAX_REVOCATION_FILE} bytes")));
+    }
+    std::fs::read(path).map_err(|e| error(&e))
+}
+
+/// A DER or PEM (`X509 CRL`) CRL, as DER.
+fn read_crl(path: &Path) -> Result<Vec<u8>, Error> {
+    use der::{Decode, Tagged};
+    let error = |e: &dyn std::fmt::Display| Error::Revocation(format!("{}: {e}", path.display()));
+    let bytes = read_file(path)?;
+    let der = if bytes.starts_with(b"-----BEGIN") {
+        let (_label, der) = der::pem::decode_vec(&bytes).map_err(|e| error(&e))?;
+        der
+    } else {
+        bytes
+    };
+    // A SEQUENCE is all that is checked, as for fetched CRLs: x509-cert refuses v1 CRLs (no
+    // version field), which validators accept.
+    let crl = der::asn1::AnyRef::from_der(&der).map_err(|e| error(&e))?;
+    if crl.tag() != der::Tag::Sequence {
+        return Err(error(&"not a DER or PEM CRL"));
+    }
+    Ok(der)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::ServiceConfig;
+
+    fn pki(name: &str) -> String {
+        format!("{}/testdata/pki/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// One organisation with `extra` lines after its credential.
+    fn config(extra: &str) -> Result<ServiceConfig, ServiceError> {
+        let text = format!(
+            "[[organizations]]\nid = \"acme\"\ncredential = {{ pkcs12 = \"x.p12\" }}\n{extra}\n"
+        );
+        ServiceConfig::from_toml(&text, Path::new("/etc/countersign"))
+    }
+
+    fn profile(extra: &str) -> SigningProfile {
+        SigningProfile::from_config(&config(extra).unwrap().organizations[0])
+    }
+
+    #[test]
+    fn levels_and_their_defaults() {
+        assert_eq!(profile("").level, PadesLevel::BB);
+        let b_t = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"");
+        assert_eq!(b_t.level, PadesLevel::BT);
+        assert!(b_t.tsa.is_some());
+        let b_lt = profile("[organizations.tsa]\nurl = \"https://tsa.test/\"\nlevel = \"b-lt\"");
+        assert!(matches!(b_lt.revocation, Revocation::Fetch(t) if t.as_secs() == 10));
+        let offline = profile(&format!(
+            "revocation = \"offline\"\nrevocation_crls = [\"{}\", \"{}\"]\n\
+             [organizations.tsa]\nurl = \"http://tsa.test/\"\nlevel = \"B-LTA\"\ntimeout_seconds = 3",
+            pki("tsa-ca.crl"),
+            pki("tsa-root.crl")
+        ));
+        assert_eq!(offline.level, PadesLevel::BLta);
+        let data = match &offline.revocation_source().unwrap() {
+            RevocationSource::Offline(data) => data.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(data.crls.len(), 2);
+        let mut checked = b_t.clone();
+        let roots = crate::crypto::credential::trust_roots_from_pem(
+            &std::fs::read(pki("root-ca.cert.pem")).unwrap(),
+        )
+        .unwrap();
+        checked.require_tsa_roots(&roots);
+        let tsa = checked.tsa.as_ref().unwrap().config();
+        assert_eq!(
+            (tsa.trust_roots.len(), tsa.url.as_str()),
+            (1, "http://tsa.test/")
+        );
+        // b-b with a TSA section: no client is built.
+        let b_b = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"\nlevel = \"b-b\"");
+        assert!(b_b.tsa.is_none());
+    }
+
+    #[test]
+    fn refuses_sections_that_cannot_work() {
+        let crl = pki("tsa-ca.crl");
+        let cases = [
+            ("[organizations.tsa]\nlevel = \"b-t\"", "level b-t needs tsa.url"),
+            ("[organizations.tsa]\nlevel = \"b-lta\"", "level b-lta needs tsa.url"),
+            ("[organizations.tsa]\nurl = \"ftp://x\"", "not an http"),
+            ("[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-x\"", "unknown variant"),
+            ("[organizations.tsa]\nurl = \"http://x\"\ncolour = 1", "unknown field"),
+            ("[organizations.tsa]\nurl = \"http://x\"\ntimeout_seconds = 0", "timeout_seconds"),
+            ("[organizations.tsa]\nurl = \"http://x\"\ntimeout_seconds = 60", "timeout_seconds"),
+            ("[organizations.tsa]\nurl = \"http://x\"\npassword = \"p\"", "without tsa.username"),
+            (
+                "[organizations.tsa]\nurl = \"http://x\"\nheaders = { \"a b\" = \"v\" }",
+                "not a valid HTTP header",
+            ),
+            (
+                "revocation = \"none\"\n[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\"",
+                "revocation must be",
+            ),
+            ("revocation = \"fetch\"", "only at levels b-lt and b-lta"),
+            (
+                "revocation = \"offline\"\n[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\"",
+                "needs revocation_crls",
+            ),
+            (
+                "revocation = \"offline\"\nrevocation_crls = [\"/nonexistent.crl\"]\n\
+                 [organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\"",
+                "/nonexistent.crl",
+            ),
+            (
+                &format!(
+                    "revocation = \"offline\"\nrevocation_ocsp = [\"{crl}\"]\n\
+                     [organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\""
+                ),
+                "tsa-ca.crl",
+            ),
+            (
+                &format!("revocation_crls = [\"{crl}\"]\n[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\""),
+                "only with revocation = \"offline\"",
+            ),
+            ("revocation = \"sometimes\"", "unknown variant"),
+        ];
+        for (extra, expected) in cases {
+            match config(extra) {
+                Err(ServiceError::Config(message)) => {
+                    assert!(message.contains(expected), "{extra}: {message}")
+                }
+                other => panic!("{extra}: accepted: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = config(
+            "secrets = [{ id = \"AKID\", key = \"secret-key-1\" }]\n\
+             [organizations.tsa]\nurl = \"http://tsa.test/\"\nusername = \"acme\"\n\
+             password = \"tsa-password-2\"\nheaders = { \"X-Api-Key\" = \"api-key-3\" }",
+        )
+        .unwrap();
+        let mut with_password = config.organizations[0].clone();
+        with_password.credential.password = Some("p12-password-4".into());
+        let text = format!("{config:?} {with_password:?} {:?}", profile("").tsa);
+        for secret in [
+            "secret-key-1",
+            "tsa-password-2",
+            "api-key-3",
+            "p12-password-4",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(
+            text.contains("acme") && text.contains("X-Api-Key"),
+            "{text}"
+        );
+        let tsa = SigningProfile::from_config(&config.organizations[0]).tsa;
+        let text = format!("{tsa:?}");
+        assert!(
+            !text.contains("tsa-password-2") && !text.contains("api-key-3"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_engine_that_makes_b_b_only_refuses_higher_levels() {
+        use crate::service::engine::Engine;
+        use crate::service::testing::FakeEngine;
+        let demo = crate::service::demo::demo().unwrap();
+        let key = demo.keys.values().next().unwrap().clone();
+        let engine = FakeEngine::default();
+        let b_t = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"");
+        match engine.sign_at(b"%PDF-1.7\n", &key, &b_t) {
+            Err(Error::Unsupported(message)) => assert!(message.contains("b-t"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(engine.sign_at(b"%PDF-1.7\n", &key, &profile("")).is_ok());
+    }
+}
