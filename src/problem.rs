@@ -367,7 +367,7 @@ mod tests {
         let source = der::asn1::AnyRef::from_der(&[0x30, 0x05, 0x02]).unwrap_err();
         let error = crate::error::Error::Der {
             what: "ContentInfo",
-            source: source.clone(),
+            source,
         };
         assert_eq!(
             Problem::unparseable(&error),
