@@ -294,6 +294,20 @@ pub enum EssProblem {
     IssuerSerialMismatch,
 }
 
+impl Problem {
+    /// [`Problem::Unparseable`] with the error's message and those of its sources.
+    pub(crate) fn unparseable(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = error.to_string();
+        let mut cause = error.source();
+        while let Some(next) = cause {
+            message.push_str(": ");
+            message.push_str(&next.to_string());
+            cause = next.source();
+        }
+        Problem::Unparseable(message)
+    }
+}
+
 fn name(v2: bool) -> &'static str {
     if v2 {
         "signing-certificate-v2"
@@ -345,5 +359,21 @@ mod tests {
             modified: vec![],
         };
         assert!(changes.to_string().ends_with("redefining no object)"));
+    }
+
+    #[test]
+    fn an_unparseable_cms_keeps_the_decoder_message() {
+        use der::Decode;
+        let source = der::asn1::AnyRef::from_der(&[0x30, 0x05, 0x02]).unwrap_err();
+        let error = crate::error::Error::Der {
+            what: "ContentInfo",
+            source,
+        };
+        assert_eq!(
+            Problem::unparseable(&error),
+            Problem::Unparseable(format!(
+                "CMS: cannot decode or encode ContentInfo: {source}"
+            ))
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The CMS SignedData container (RFC 5652) in its CAdES/PAdES form (ETSI EN 319 122 / 319 142).
 
-mod path;
+pub(crate) mod ber;
 pub mod signed_attributes;
 pub mod signed_data;
 pub mod signing_certificate;
@@ -8,8 +8,8 @@ pub mod signing_certificate_v2;
 pub mod timestamp;
 pub mod verify;
 
-pub(crate) use path::signer_key_usage_problem;
 pub use signed_data::{build_detached, build_encapsulated, reserved_len, CmsParams};
+pub(crate) use verify::path::signer_key_usage_problem;
 pub use verify::{
     validation_time, verify_detached, verify_detached_with, CmsVerification, PathCheck,
 };

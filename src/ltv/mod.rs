@@ -174,7 +174,7 @@ fn signature_contents(doc: &Document<'_>) -> Result<Vec<Vec<u8>>> {
 /// The certificates embedded in a signature's CMS and in its signature timestamp (or, for a
 /// document timestamp, in the token).
 fn certificates_of(contents: &[u8]) -> Result<Vec<Certificate>> {
-    let cms = crate::verify::first_der_element(contents)
+    let cms = crate::cades::ber::first_der_element(contents)
         .ok_or_else(|| Error::Cms("a /Contents value is not a DER element".into()))?;
     let mut certificates = embedded_certificates(cms)?;
     if let Ok(Some(token)) = signature_timestamp_token(cms) {

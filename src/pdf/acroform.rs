@@ -142,3 +142,20 @@ fn walk(
         }),
     }
 }
+
+/// Every field of the AcroForm tree, parents before kids; an unreadable field is an error here,
+/// since signing must not guess around a damaged form.
+pub fn form_fields(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FormField>> {
+    let mut out = Vec::new();
+    let mut failure = None;
+    walk_fields(doc, catalog, &mut |visit| match visit {
+        FieldVisit::Field(field) => out.push(field),
+        FieldVisit::Unreadable { error, .. } => {
+            failure.get_or_insert(error);
+        }
+    })?;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(out),
+    }
+}

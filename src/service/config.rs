@@ -9,11 +9,18 @@
 //! max_body_bytes = 88080384
 //! header_timeout_ms = 10000
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
-//! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files)
+//! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files),
+//!                                  # or "s3://bucket/prefix" (feature `s3`, see [s3] below)
 //! task_lease_seconds = 60          # how long a run owns a task before others may take it over
 //! task_max_attempts = 3            # runs started for one task before it is marked FAILED
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
+//! [s3]                             # only with blobs = "s3://..."; unset keys come from the
+//! endpoint = "http://127.0.0.1:9000"      # AWS_* environment variables (AWS_ACCESS_KEY_ID,
+//! region = "us-east-1"                    # AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT...)
+//! access_key_id = "..."
+//! secret_access_key = "..."
+//! allow_http = true                # plain HTTP to the endpoint (default: HTTPS only)
 //! [rate_limits]                    # per-action overrides
 //! CreateFileCounterSign = 10
 //!
@@ -57,6 +64,58 @@ pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
 /// Requests per second per action and organisation when the configuration names no other.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
+/// Where file bytes live, from `blobs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BlobLocation {
+    /// A folder; `None`: the data folder's `files`.
+    Folder(Option<PathBuf>),
+    /// Objects `prefix/<id>` in an S3 bucket (`prefix` may be empty).
+    S3 {
+        /// The bucket's name.
+        bucket: String,
+        /// The key prefix, without leading or trailing `/`.
+        prefix: String,
+    },
+}
+
+/// The `[s3]` table: the object store of `blobs = "s3://..."`. Unset keys fall back to the
+/// `AWS_*` environment variables; the secret is kept out of `Debug` output.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct S3Config {
+    /// The service's URL, for stores other than AWS (MinIO, Ceph, ...); `None`: AWS S3 of
+    /// `region`.
+    pub endpoint: Option<String>,
+    /// The bucket's region (`us-east-1` for most S3-compatible servers).
+    pub region: Option<String>,
+    /// The access key's id.
+    pub access_key_id: Option<String>,
+    /// The access key's secret.
+    pub secret_access_key: Option<String>,
+    /// Allows a plain-HTTP `endpoint` (default: refused).
+    pub allow_http: Option<bool>,
+    /// `bucket.host` URLs instead of `host/bucket` (default: path style).
+    pub virtual_hosted_style: Option<bool>,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("allow_http", &self.allow_http)
+            .field("virtual_hosted_style", &self.virtual_hosted_style)
+            .finish()
+    }
+}
+
 /// A service configuration, read from TOML ([`ServiceConfig::load`]).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,9 +146,13 @@ pub struct ServiceConfig {
     /// Where metadata lives: `None` or `"sqlite"`, the embedded database in the data folder;
     /// `"postgres://..."`, a PostgreSQL database that several replicas share.
     pub store: Option<String>,
-    /// Folder of the file bytes; `None`: `files` in the data folder. Replicas on one host may
-    /// share it.
+    /// Where file bytes live: a folder (`None`: `files` in the data folder), which replicas on
+    /// one host may share, or `s3://bucket/prefix`, an S3-compatible object store (feature `s3`)
+    /// that replicas on any host share; see [`ServiceConfig::blob_location`].
     pub blobs: Option<std::path::PathBuf>,
+    /// How to reach the object store of `blobs = "s3://..."`.
+    #[serde(default)]
+    pub s3: S3Config,
     /// Seconds a task run owns its task; a task whose runner died is taken over after this.
     #[serde(default = "default_task_lease_seconds")]
     pub task_lease_seconds: u32,
@@ -171,6 +234,7 @@ impl Default for ServiceConfig {
             limits: Limits::default(),
             store: None,
             blobs: None,
+            s3: S3Config::default(),
             task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
             task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
             trust_roots: Vec::new(),
@@ -380,6 +444,26 @@ impl ServiceConfig {
         }
     }
 
+    /// The blob store selected by `blobs`: `s3://bucket[/prefix]`, or else a folder.
+    pub fn blob_location(&self) -> Result<BlobLocation, ServiceError> {
+        let Some(blobs) = &self.blobs else {
+            return Ok(BlobLocation::Folder(None));
+        };
+        let Some(rest) = blobs.to_str().and_then(|text| text.strip_prefix("s3://")) else {
+            return Ok(BlobLocation::Folder(Some(blobs.clone())));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(config_error(
+                "blobs = \"s3://...\" names no bucket (s3://bucket/prefix)".into(),
+            ));
+        }
+        Ok(BlobLocation::S3 {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+        })
+    }
+
     /// The task claim settings.
     pub fn claim_policy(&self) -> super::store::ClaimPolicy {
         super::store::ClaimPolicy {
@@ -541,6 +625,41 @@ mod tests {
             shared.store_location().unwrap(),
             StoreLocation::Postgres("postgres://u@db/cs".into())
         );
+    }
+
+    #[test]
+    fn blobs_name_a_folder_or_an_s3_bucket_whose_secret_stays_out_of_debug() {
+        let folder = ServiceConfig::from_toml("blobs = \"/srv/files\"", Path::new(".")).unwrap();
+        assert_eq!(
+            folder.blob_location().unwrap(),
+            BlobLocation::Folder(Some("/srv/files".into()))
+        );
+        let text = "blobs = \"s3://bucket/a/b/\"\n[s3]\nendpoint = \"http://127.0.0.1:9000\"\n\
+                    access_key_id = \"AKID\"\nsecret_access_key = \"very-secret\"\nallow_http = true";
+        let s3 = ServiceConfig::from_toml(text, Path::new(".")).unwrap();
+        assert_eq!(
+            s3.blob_location().unwrap(),
+            BlobLocation::S3 {
+                bucket: "bucket".into(),
+                prefix: "a/b".into()
+            }
+        );
+        assert_eq!(s3.s3.allow_http, Some(true));
+        let debug = format!("{s3:?}");
+        assert!(
+            debug.contains("AKID") && !debug.contains("very-secret"),
+            "{debug}"
+        );
+        let bare = ServiceConfig::from_toml("blobs = \"s3://b\"", Path::new(".")).unwrap();
+        assert_eq!(
+            bare.blob_location().unwrap(),
+            BlobLocation::S3 {
+                bucket: "b".into(),
+                prefix: String::new()
+            }
+        );
+        let nameless = ServiceConfig::from_toml("blobs = \"s3:///x\"", Path::new(".")).unwrap();
+        assert!(nameless.blob_location().is_err());
     }
 
     #[test]

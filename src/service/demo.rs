@@ -88,6 +88,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
         limits: Default::default(),
         store: None,
         blobs: None,
+        s3: Default::default(),
         task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
         task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
         organizations: vec![

@@ -42,7 +42,7 @@ use serde_json::{json, Value};
 
 pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
-use self::config::StoreLocation;
+use self::config::{BlobLocation, StoreLocation};
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::demo::load_config_keys;
 pub(crate) use self::directory::Directory;
@@ -480,11 +480,22 @@ pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Sto
             ))
         }
     };
-    let blob_dir = config
-        .blobs
-        .clone()
-        .unwrap_or_else(|| data_dir.join("files"));
-    let blobs = Arc::new(DirBlobStore::open(&blob_dir)?);
+    let blobs: Arc<dyn BlobStore> = match config.blob_location()? {
+        BlobLocation::Folder(folder) => {
+            let folder = folder.unwrap_or_else(|| data_dir.join("files"));
+            Arc::new(DirBlobStore::open(&folder)?)
+        }
+        #[cfg(feature = "s3")]
+        BlobLocation::S3 { bucket, prefix } => {
+            Arc::new(store::S3BlobStore::open(&bucket, &prefix, &config.s3)?)
+        }
+        #[cfg(not(feature = "s3"))]
+        BlobLocation::S3 { .. } => {
+            return Err(ServiceError::Config(
+                "blobs = s3://... needs a build with the `s3` feature".into(),
+            ))
+        }
+    };
     Ok((metadata, blobs))
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::pdf::acroform::{walk_fields, FieldVisit, FormField};
+use crate::pdf::acroform::form_fields;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
 
 /// `/SigFlags`: SignaturesExist | AppendOnly (§12.7.2, Table 219).
@@ -271,23 +271,6 @@ impl AcroForm {
     }
 }
 
-/// Every field of the AcroForm tree, parents before kids; an unreadable field is an error here,
-/// since signing must not guess around a damaged form.
-pub fn form_fields(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FormField>> {
-    let mut out = Vec::new();
-    let mut failure = None;
-    walk_fields(doc, catalog, &mut |visit| match visit {
-        FieldVisit::Field(field) => out.push(field),
-        FieldVisit::Unreadable { error, .. } => {
-            failure.get_or_insert(error);
-        }
-    })?;
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(out),
-    }
-}
-
 /// The first signature field without a value: a terminal field (its `/Kids`, if any, are only
 /// widgets), never a widget itself, and never one that already holds a signature.
 fn first_empty_signature_field(
@@ -336,7 +319,7 @@ pub fn plan_fill_empty(
     let Some((field_ref, name, mut field)) = first_empty_signature_field(doc, catalog_dict)? else {
         return Ok(None);
     };
-    if super::preflight::field_is_locked(doc, catalog_dict, &name)? {
+    if super::locks::field_is_locked(doc, catalog_dict, &name)? {
         return Err(Error::FieldLocked { field: name });
     }
     field.set("V", Object::Ref(sig_ref));

@@ -2,7 +2,6 @@
 //! `signature_fields` finds them, `byte_range` checks what they cover, [`crate::cades`] checks the
 //! CMS container.
 
-mod ber;
 mod byte_range;
 pub(crate) mod signature_fields;
 mod timestamp;
@@ -13,6 +12,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
 
 use crate::cades;
+use crate::cades::ber;
 use crate::error::Result;
 use crate::pdf::{Document, Object};
 pub use crate::problem::{ChainStatus, EssProblem, Problem};
@@ -214,11 +214,6 @@ impl SignatureReport {
     }
 }
 
-/// The first DER element of `bytes` (a `/Contents` value is followed by zero padding).
-pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
-    bytes.get(..ber::element_len(bytes)?)
-}
-
 /// Verifies every signature in `pdf`. A damaged file is an error; a bad signature is a report.
 ///
 /// ```
@@ -347,7 +342,7 @@ fn verify_field(
     }
     match verified {
         Ok(cms) => apply_cms(&mut report, cms),
-        Err(e) => report.problems.push(Problem::Unparseable(e.to_string())),
+        Err(e) => report.problems.push(Problem::unparseable(&e)),
     }
     report
 }
@@ -382,7 +377,7 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
             valid: false,
             tsa_subject: String::new(),
             chain: ChainStatus::NotChecked,
-            problems: vec![Problem::Unparseable(e.to_string())],
+            problems: vec![Problem::unparseable(&e)],
         },
     }
 }
@@ -498,7 +493,7 @@ fn verify_timestamp(
             apply_cms(report, cms);
             report.digest_ok = report.digest_ok && imprint_ok;
         }
-        Err(e) => report.problems.push(Problem::Unparseable(e.to_string())),
+        Err(e) => report.problems.push(Problem::unparseable(&e)),
     }
 }
 

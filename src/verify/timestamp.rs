@@ -12,7 +12,7 @@ use crate::problem::Problem;
 
 /// The encapsulated TSTInfo of a timestamp token, as DER bytes.
 pub fn tst_info(cms_der: &[u8]) -> Result<Vec<u8>, Problem> {
-    let element = super::ber::to_definite_lengths(cms_der)
+    let element = crate::cades::ber::to_definite_lengths(cms_der)
         .ok_or_else(|| Problem::Unparseable("the timestamp token is not a DER element".into()))?;
     let info = ContentInfo::from_der(&element)
         .map_err(|e| Problem::Unparseable(format!("timestamp token: {e}")))?;

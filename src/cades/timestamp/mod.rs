@@ -278,7 +278,7 @@ pub fn add_signature_timestamp(cms_der: &[u8], stamper: &dyn TimeStamper) -> Res
 }
 
 fn signed_data(cms_der: &[u8]) -> Result<SignedData> {
-    let element = crate::verify::first_der_element(cms_der)
+    let element = super::ber::first_der_element(cms_der)
         .ok_or_else(|| Error::Cms("not a DER element".into()))?;
     let content_info = ContentInfo::from_der(element).map_err(der_error)?;
     content_info.content.decode_as().map_err(der_error)

@@ -21,11 +21,15 @@ mod blob;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub(crate) mod private;
+#[cfg(feature = "s3")]
+mod s3;
 mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStore;
 pub use blob::DirBlobStore;
+#[cfg(feature = "s3")]
+pub use s3::S3BlobStore;
 pub use sqlite::SqliteStore;
 
 use std::io::{Read, Write};

@@ -10,7 +10,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::Certificate;
 
-use super::verify::PathCheck;
+use super::PathCheck;
 use crate::crypto::{Backend, SignatureAlgorithm};
 use crate::problem::{ChainStatus, Problem};
 
@@ -246,13 +246,13 @@ fn revoked_entry(
         })
         .map(|entry| Problem::Revoked {
             subject: tbs.subject().to_string(),
-            serial_hex: super::verify::serial_hex(tbs.serial_number().as_bytes()),
+            serial_hex: super::serial_hex(tbs.serial_number().as_bytes()),
             revoked_at: entry.revocation_date.to_system_time(),
         })
 }
 
 /// Same DER, or the same subject and key (a re-issued anchor).
-pub(super) fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
+fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
     a == b
         || (a.tbs_certificate().subject() == b.tbs_certificate().subject()
             && a.tbs_certificate().subject_public_key_info()

@@ -108,6 +108,11 @@ fn write_length(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(significant);
 }
 
+/// The first DER element of `bytes` (a `/Contents` value is followed by zero padding).
+pub(crate) fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
+    bytes.get(..element_len(bytes)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
