@@ -178,7 +178,7 @@ impl BlobStore for S3BlobStore {
         }
     }
 
-    /// Parts of [`PART_BYTES`] go up as they fill (a multipart upload, completed at the end, so
+    /// Parts of `PART_BYTES` go up as they fill (a multipart upload, completed at the end, so
     /// readers see the whole object or the old one); a blob smaller than one part is one PUT.
     fn put_streamed(&self, id: &str, write: &mut BlobWriter<'_>) -> Result<u64, StoreError> {
         let mut sink = PartSink {
