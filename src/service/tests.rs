@@ -662,9 +662,11 @@ fn the_node_sdk_scope_service_is_accepted_only_for_the_host_it_names() {
     assert!(!super::scope_service_matches("127", None));
 }
 
-/// Signs as [`FakeEngine`] does, except its first call: that one blocks until released and then
-/// dies (panics), as a runner whose process is killed in the middle of a signature.
+/// Signs as [`FakeEngine`] does, except its first call: that one blocks until released and then,
+/// if `first_call_dies`, dies (panics), as a runner whose process is killed in the middle of a
+/// signature.
 struct DyingEngine {
+    first_call_dies: bool,
     inner: FakeEngine,
     calls: std::sync::atomic::AtomicUsize,
     entered: std::sync::Mutex<std::sync::mpsc::Sender<usize>>,
@@ -677,7 +679,10 @@ impl Engine for DyingEngine {
         let _ = self.entered.lock().unwrap().send(call);
         if call == 1 {
             let _ = self.release.lock().unwrap().recv();
-            panic!("simulated death of the runner in the middle of a signature (expected)");
+            assert!(
+                !self.first_call_dies,
+                "simulated death of the runner in the middle of a signature (expected)"
+            );
         }
         self.inner.sign(pdf, key)
     }
@@ -700,12 +705,21 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn a_run_longer_than_its_lease_keeps_its_task_until_its_runner_dies() {
-    let dir = TempDir::new("svc-heartbeat");
+/// A service with two workers, leases of 1 s on a clock the test moves (returned), and an engine
+/// whose first signature waits for `release`; `entered` hears of each signature started.
+fn service_with_a_lease_clock(
+    dir: &TempDir,
+    first_call_dies: bool,
+) -> (
+    Service,
+    Arc<std::sync::atomic::AtomicI64>,
+    std::sync::mpsc::Receiver<usize>,
+    std::sync::mpsc::Sender<()>,
+) {
     let (entered_sender, entered) = std::sync::mpsc::channel();
     let (release, release_receiver) = std::sync::mpsc::channel();
     let engine = Arc::new(DyingEngine {
+        first_call_dies,
         inner: FakeEngine::default(),
         calls: Default::default(),
         entered: std::sync::Mutex::new(entered_sender),
@@ -725,11 +739,17 @@ fn a_run_longer_than_its_lease_keeps_its_task_until_its_runner_dies() {
         .iter()
         .map(|o| (o.id.clone(), key.clone()))
         .collect();
-    // The lease clock moves only when the test moves it.
     let now = Arc::new(std::sync::atomic::AtomicI64::new(clock::unix_now()));
     let stores = open_stores(&config, &dir.path().join("data")).unwrap();
     let clock = clock::LeaseClock::Manual(Arc::clone(&now));
     let service = Service::start(&config, keys, stores, engine, clock).unwrap();
+    (service, now, entered, release)
+}
+
+#[test]
+fn a_run_longer_than_its_lease_keeps_its_task_until_its_runner_dies() {
+    let dir = TempDir::new("svc-heartbeat");
+    let (service, now, entered, release) = service_with_a_lease_clock(&dir, true);
     // Declared after the service, so dropped before it if the test fails: the blocked run then
     // ends and the service's drop does not wait for it forever.
     let release = release;
@@ -772,5 +792,35 @@ fn a_run_longer_than_its_lease_keeps_its_task_until_its_runner_dies() {
     assert_eq!(wait_for(&service, "admin", &task)["Status"], "FINISHED");
     assert_eq!(record().attempts, 2);
     // One task, one charge.
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+}
+
+#[test]
+fn a_synchronous_run_longer_than_its_lease_keeps_its_task() {
+    let dir = TempDir::new("svc-heartbeat-sync");
+    let (service, now, entered, release) = service_with_a_lease_clock(&dir, false);
+    let file = upload(&service, "admin", None, PDF);
+    std::thread::scope(|scope| {
+        // Moved in: a failing assertion drops it, which ends the blocked signature.
+        let release = release;
+        let answer = scope.spawn(|| sign(&service, "admin", None, &file, true));
+        assert_eq!(entered.recv_timeout(Duration::from_secs(20)).unwrap(), 1);
+        let metadata = &service.core.metadata;
+        let task = metadata.processing_tasks().unwrap().remove(0).id;
+        let record = || metadata.task(&task).unwrap().unwrap();
+        // Four leases pass while the request signs; the heartbeat keeps the other worker off.
+        for _ in 0..4 {
+            let at = now.fetch_add(1, Ordering::SeqCst) + 1;
+            wait_until("a renewal", || record().lease_until == Some(at + 1));
+            let policy = &service.core.claims;
+            assert!(metadata.claim_task(&task, at, policy).unwrap().is_none());
+        }
+        release.send(()).unwrap();
+        let answer = answer.join().unwrap().unwrap();
+        assert_eq!(answer["Status"], "FINISHED");
+        assert_eq!(record().attempts, 1);
+        assert_eq!(record().lease_until, None);
+    });
+    assert!(entered.try_recv().is_err(), "signed twice");
     assert_eq!(service.balance("group").unwrap(), Some(99));
 }
