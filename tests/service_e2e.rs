@@ -88,20 +88,7 @@ fn official_sdk_drives_every_api_and_error_code() {
             "text": text,
         },
     });
-    let settings_path = dir.path().join("settings.json");
-    std::fs::write(&settings_path, settings.to_string()).unwrap();
-    let script = repo_root().join("tests").join("service").join("e2e.py");
-    let output = Command::new(&python)
-        .arg(&script)
-        .arg(&settings_path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "e2e.py failed:\n{stdout}\n{stderr}"
-    );
+    let stdout = run_sdk_script(&python, "e2e.py", &settings, dir.path());
     assert!(stdout.contains("checks passed"), "{stdout}");
     println!("{stdout}");
 

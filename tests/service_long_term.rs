@@ -13,7 +13,6 @@ mod support;
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -23,7 +22,7 @@ use countersign::crypto::credential::trust_roots_from_pem;
 use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
 use countersign::{verify_pdf, VerifyOptions};
 use serde_json::{json, Value};
-use support::{ci, pki, python_with_sdk, repo_root, test_pdf, TempDir};
+use support::{ci, pki, python_with_sdk, run_sdk_script, test_pdf, TempDir};
 
 /// (organisation, signer credential, `[[organizations]]` lines after the credential, the level
 /// pyHanko must report).
@@ -160,23 +159,7 @@ fn organisations_sign_at_their_configured_pades_level() {
         "signing": signing.iter().map(|o| (o.id.to_owned(), who(o.id))).collect::<serde_json::Map<_, _>>(),
         "failing": failing.iter().map(|o| (o.id.to_owned(), who(o.id))).collect::<serde_json::Map<_, _>>(),
     });
-    let settings_path = dir.path().join("settings.json");
-    std::fs::write(&settings_path, settings.to_string()).unwrap();
-    let script = repo_root()
-        .join("tests")
-        .join("service")
-        .join("long_term.py");
-    let output = Command::new(&python)
-        .arg(&script)
-        .arg(&settings_path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "long_term.py failed:\n{stdout}\n{stderr}"
-    );
+    let stdout = run_sdk_script(&python, "long_term.py", &settings, dir.path());
     println!("{stdout}");
     server.stop().unwrap();
 

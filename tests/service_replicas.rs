@@ -15,8 +15,7 @@ mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use countersign::__private::service::result_file_id;
@@ -31,51 +30,6 @@ const RATE_LIMIT: u32 = 20;
 const REQUESTS: usize = 240;
 const SEND_RATE: f64 = 30.0;
 const INITIAL_QUOTA: i64 = 100_000;
-
-struct Replica {
-    child: Child,
-    endpoint: String,
-}
-
-impl Replica {
-    fn start(config: &Path, data: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .arg("--data")
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let endpoint = read_listening(stdout);
-        Self { child, endpoint }
-    }
-}
-
-/// Reads the banner up to `Listening: http://ADDR`, then keeps draining the pipe.
-fn read_listening(stdout: ChildStdout) -> String {
-    let mut lines = BufReader::new(stdout).lines();
-    let endpoint = loop {
-        let line = lines
-            .next()
-            .expect("replica exited before listening")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("Listening: http://") {
-            break url.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    endpoint
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn sql_count(client: &mut postgres::Client, query: &str) -> i64 {
     client.query_one(query, &[]).unwrap().get(0)
@@ -101,16 +55,16 @@ fn three_replicas_one_killed_every_acknowledged_task_finishes_once() {
     );
     std::fs::write(&config_path, shared + &config).unwrap();
 
-    let mut replicas: Vec<Option<Replica>> = (0..REPLICAS)
+    let mut replicas: Vec<Option<ServeProcess>> = (0..REPLICAS)
         .map(|index| {
             let data = dir.path().join(format!("replica-{index}"));
-            Some(Replica::start(&config_path, &data))
+            Some(ServeProcess::start(&config_path, &data))
         })
         .collect();
     let endpoints: Vec<String> = replicas
         .iter()
         .flatten()
-        .map(|r| r.endpoint.clone())
+        .map(|r| r.addr.to_string())
         .collect();
 
     let report_path = dir.path().join("report.json");

@@ -19,9 +19,9 @@ mod pg_support;
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -206,43 +206,8 @@ fn blob_store_on_s3_streams_writes_and_reads_and_keeps_the_first_result() {
     assert!(store.put("../../etc/passwd", b"x").is_err());
 }
 
-struct Replica {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Replica {
-    fn start(config: &Path, data: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .arg("--data")
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines.next().expect("replica exited early").unwrap();
-            if let Some(addr) = line.strip_prefix("Listening: http://") {
-                break addr.parse().unwrap();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, addr }
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Downloads the result of `task` through `replica` (DescribeFileUrls, then GET).
-fn download(replica: &Replica, result_id: &str) -> Vec<u8> {
+fn download(replica: &ServeProcess, result_id: &str) -> Vec<u8> {
     let urls = api(
         replica.addr,
         ADMIN,
@@ -287,8 +252,8 @@ fn two_replicas_share_one_database_and_one_bucket() {
     )
     .unwrap();
     let (first, second) = (
-        Replica::start(&config_path, &dir.path().join("data-a")),
-        Replica::start(&config_path, &dir.path().join("data-b")),
+        ServeProcess::start(&config_path, &dir.path().join("data-a")),
+        ServeProcess::start(&config_path, &dir.path().join("data-b")),
     );
 
     let original = std::fs::read(test_pdf("classic.pdf")).unwrap();

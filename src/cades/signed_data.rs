@@ -22,6 +22,19 @@ use crate::error::{Error, Result};
 
 pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 
+/// The X.509 certificates a SignedData carries (other certificate formats are skipped).
+pub(crate) fn embedded_certificates(signed_data: &SignedData) -> Vec<x509_cert::Certificate> {
+    signed_data
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            CertificateChoices::Certificate(certificate) => Some(certificate.clone()),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect()
+}
+
 /// What a caller chooses about the CMS container.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CmsParams {

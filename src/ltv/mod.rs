@@ -16,7 +16,6 @@ pub use crate::sign::doc_timestamp::add_document_timestamp;
 #[cfg(feature = "tsa")]
 pub use fetch::Fetcher;
 
-use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::{Decode, Encode};
@@ -193,15 +192,7 @@ pub(crate) fn embedded_certificates(cms: &[u8]) -> Result<Vec<Certificate>> {
         .content
         .decode_as()
         .map_err(Error::der("SignedData"))?;
-    Ok(signed
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|choice| match choice {
-            CertificateChoices::Certificate(certificate) => Some(certificate.clone()),
-            CertificateChoices::Other(_) => None,
-        })
-        .collect())
+    Ok(crate::cades::signed_data::embedded_certificates(&signed))
 }
 
 fn own_certs(certificates: &[Certificate]) -> Result<ValidationData> {

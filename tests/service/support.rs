@@ -265,3 +265,69 @@ pub fn node_with_sdk() -> Option<PathBuf> {
     eprintln!("skipped: {why}");
     None
 }
+
+/// A `countersign serve` process on a loopback port of its own choosing (the replica tests).
+/// Killed when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl ServeProcess {
+    /// Starts `countersign serve --config CONFIG --data DATA` and waits for its
+    /// `Listening: http://ADDR` line; the rest of its output is drained in the background.
+    pub fn start(config: &Path, data: &Path) -> Self {
+        // Not env!: test crates built without the `cli` feature include this file too.
+        let Some(binary) = option_env!("CARGO_BIN_EXE_countersign") else {
+            panic!("the countersign binary is built only with the cli feature");
+        };
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .arg("--data")
+            .arg(data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("countersign serve exited before listening")
+                .unwrap();
+            if let Some(addr) = line.strip_prefix("Listening: http://") {
+                break addr.parse().unwrap();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, addr }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the Python SDK script `tests/service/SCRIPT` with `settings` (written as JSON into
+/// `dir`) as its argument; asserts it succeeded and returns what it printed.
+pub fn run_sdk_script(python: &Path, script: &str, settings: &Value, dir: &Path) -> String {
+    let settings_path = dir.join("settings.json");
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let output = Command::new(python)
+        .arg(repo_root().join("tests").join("service").join(script))
+        .arg(&settings_path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}

@@ -1,7 +1,6 @@
 //! Reading a CMS SignedData: the decoded structures, and the exact bytes the signature and the
 //! ESS hash cover (decoding sorts SET OF elements and may re-encode certificates differently).
 
-use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::AnyRef;
@@ -10,7 +9,7 @@ use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::Certificate;
 
 use super::Content;
-use crate::cades::signed_data::ID_SIGNED_DATA;
+use crate::cades::signed_data::{embedded_certificates, ID_SIGNED_DATA};
 use crate::error::{Error, Result};
 use crate::problem::Problem;
 
@@ -50,15 +49,7 @@ impl<'a> Parsed<'a> {
         if expected == Content::Detached && signed_data.encap_content_info.econtent.is_some() {
             problems.push(Problem::EncapsulatedContent);
         }
-        let embedded = signed_data
-            .certificates
-            .iter()
-            .flat_map(|set| set.0.iter())
-            .filter_map(|choice| match choice {
-                CertificateChoices::Certificate(certificate) => Some(certificate.clone()),
-                CertificateChoices::Other(_) => None,
-            })
-            .collect();
+        let embedded = embedded_certificates(&signed_data);
         Ok(Self {
             cms,
             signed_data,
