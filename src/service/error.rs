@@ -264,9 +264,12 @@ impl From<crate::Error> for ApiError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database failed.
-    #[error("database: {0}")]
-    Database(String),
+    /// The database failed; the driver's error is the [`source`](std::error::Error::source).
+    #[error("database: {source}")]
+    Database {
+        /// The database driver's error (SQLite, PostgreSQL, or a custom store's).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Reading or writing file bytes failed.
     #[error("file storage: {0}")]
     Io(#[from] std::io::Error),
@@ -286,9 +289,25 @@ pub enum StoreError {
     },
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> Self {
-        Self::Database(error.to_string())
+impl StoreError {
+    /// A database failure caused by `error`, for stores of one's own (the built-in ones wrap
+    /// their driver's errors this way, so no driver type is part of this crate's API).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::StoreError;
+    /// use std::error::Error as _;
+    ///
+    /// let cause = std::io::Error::new(std::io::ErrorKind::TimedOut, "replica did not answer");
+    /// let error = StoreError::database(cause);
+    /// assert_eq!(error.to_string(), "database: replica did not answer");
+    /// assert!(error.source().is_some_and(|source| source.is::<std::io::Error>()));
+    /// ```
+    pub fn database(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Database {
+            source: error.into(),
+        }
     }
 }
 
