@@ -324,16 +324,44 @@ impl From<StoreError> for ApiError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
-    /// The configuration is invalid.
+    /// The configuration is inconsistent: a setting is missing, out of range or contradicts
+    /// another; the message names the organisation and the key.
     #[error("configuration: {0}")]
     Config(String),
+    /// The configuration is not valid TOML, or a key has the wrong type or an unknown value.
+    #[error("configuration: {source}")]
+    ConfigSyntax {
+        /// The TOML parser's error (with line and column).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A file the configuration names (the configuration itself, `trust_roots`) cannot be
+    /// read or used.
+    #[error("configuration: {}: {source}", path.display())]
+    ConfigFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it cannot be used (an I/O error, or the crate's error for unusable contents).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// An organisation's credential cannot be loaded.
-    #[error("credential for organisation {organization}: {reason}")]
+    #[error("credential for organisation {organization}: {source}")]
     Credential {
         /// The organisation id.
         organization: String,
         /// Why it could not be loaded.
-        reason: String,
+        source: crate::Error,
+    },
+    /// An organisation in the configuration has no signing credential.
+    #[error("credential for organisation {organization}: no signing credential was provided")]
+    MissingCredential {
+        /// The organisation id.
+        organization: String,
+    },
+    /// The system's random number generator failed.
+    #[error("no randomness: {source}")]
+    Randomness {
+        /// The generator's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The store cannot be opened.
     #[error(transparent)]
