@@ -177,6 +177,32 @@ pub enum Error {
 }
 
 /// Why a TSA's answer was refused (RFC 3161 §2.4.2 checks).
+///
+/// # Examples
+///
+/// An answer the TSA rejected (here: the request was not readable):
+///
+/// ```
+/// use std::time::SystemTime;
+/// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+/// use countersign::{DigestAlgorithm, Error, TimestampProblem};
+///
+/// let tsa_key = countersign::crypto::credential::load_pem(
+///     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+///     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+///     &Default::default(),
+/// )?;
+/// let tsa = Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"));
+/// let answer = tsa.respond(b"not a TimeStampReq", SystemTime::now())?;
+///
+/// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x5a; 32], &[1, 2, 3, 4])?;
+/// let error = request.check_response(&answer, &[]).unwrap_err();
+/// let Error::Timestamp(TimestampProblem::Rejected { status, text }) = error else {
+///     panic!("{error:?}");
+/// };
+/// assert_eq!((status, text.as_str()), (2, "badDataFormat"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TimestampProblem {
