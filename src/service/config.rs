@@ -737,7 +737,7 @@ impl ServiceConfig {
     /// ```
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
-            toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+            toml::from_str(text).map_err(|e| ServiceError::ConfigSyntax { source: e.into() })?;
         for path in &mut config.trust_roots {
             *path = base_dir.join(&*path);
         }
@@ -787,8 +787,10 @@ impl ServiceConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(path: &Path) -> Result<Self, ServiceError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ServiceError::Config(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| ServiceError::ConfigFile {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
         let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
         Self::from_toml(&text, base_dir)
     }
@@ -1121,7 +1123,7 @@ mod tests {
             assert!(
                 matches!(
                     ServiceConfig::from_toml(&text, Path::new(".")),
-                    Err(ServiceError::Config(_))
+                    Err(ServiceError::Config(_) | ServiceError::ConfigSyntax { .. })
                 ),
                 "accepted:\n{text}"
             );
