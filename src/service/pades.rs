@@ -493,7 +493,12 @@ mod tests {
             ("revocation = \"sometimes\"", "unknown variant"),
         ];
         for (extra, expected) in cases {
+            // A value TOML's types refuse is a syntax error; one the checks refuse, a
+            // configuration error naming the organisation.
             match config(extra) {
+                Err(error @ ServiceError::ConfigSyntax { .. }) => {
+                    assert!(error.to_string().contains(expected), "{extra}: {error}")
+                }
                 Err(ServiceError::Config(message)) => {
                     assert!(message.contains(expected), "{extra}: {message}")
                 }

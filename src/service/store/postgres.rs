@@ -131,7 +131,7 @@ impl Drop for Pooled<'_> {
 }
 
 fn db(error: postgres::Error) -> StoreError {
-    StoreError::Database(error.to_string())
+    StoreError::database(error)
 }
 
 fn to_i64(value: u64) -> Result<i64, StoreError> {
