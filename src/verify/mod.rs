@@ -112,11 +112,11 @@ impl VerifyReport {
     /// True when there is at least one signature, every one is intact, cryptographically valid
     /// and trusted (its certification path ends at a configured trust root and passes every
     /// check), and nothing was appended after the newest one: an unsigned incremental update
-        /// fails closed (see [`Self::unsigned_changes`]).
-        ///
-        /// # Examples
-        ///
-        /// ```
+    /// fails closed (see [`Self::unsigned_changes`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
     /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
     /// use countersign::{verify_pdf, VerifyOptions};
     ///
@@ -436,11 +436,11 @@ impl SignatureReport {
         self.chain == ChainStatus::Trusted
     }
 
-        /// The verdict to act on: intact, signature valid and trusted.
-        ///
-        /// # Examples
-        ///
-        /// ```
+    /// The verdict to act on: intact, signature valid and trusted.
+    ///
+    /// # Examples
+    ///
+    /// ```
     /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
     /// use countersign::{verify_pdf, VerifyOptions};
     ///
