@@ -84,6 +84,28 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// One connection behind a mutex: SQLite serialises writers anyway, and the statements are short.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::store::{MetadataStore, QuotaStore, SqliteStore};
+///
+/// let dir = std::env::temp_dir().join(format!("sqlite-example-{}", std::process::id()));
+/// # std::fs::remove_dir_all(&dir).ok(); // a leftover of a crashed run
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("metadata.db");
+/// {
+///     let store = SqliteStore::open(&path)?;
+///     store.ensure_account("org", 10)?;
+///     assert_eq!(store.add_signatures("org", 5)?, Some(15));
+/// }
+/// // Committed state survives the process: a restart finds it.
+/// let store = SqliteStore::open(&path)?;
+/// assert_eq!(store.balance("org")?, Some(15));
+/// assert_eq!(store.installation_key()?.len(), 32);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -91,6 +113,28 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{QuotaStore, SqliteStore};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("metadata.db");
+    /// let store = SqliteStore::open(&path)?;
+    /// store.ensure_account("org", 10)?;
+    /// # #[cfg(unix)]
+    /// # {
+    /// use std::os::unix::fs::PermissionsExt;
+    /// // It keeps the download tokens' key: no other local user may read it.
+    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+    /// # }
+    /// // A folder that does not exist is an error, not created.
+    /// assert!(SqliteStore::open(&dir.join("missing").join("metadata.db")).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         super::private::private_file(path)?;
         let connection = Connection::open(path).db()?;
@@ -109,6 +153,38 @@ impl SqliteStore {
 
     /// Frees every lease: only one process uses a SQLite store, so at its start the runs that held
     /// them are dead. Their attempts stay counted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{
+    ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
+    /// };
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let path = dir.join("metadata.db");
+    /// let policy = ClaimPolicy { lease_seconds: 60, max_attempts: 3 };
+    /// {
+    ///     let store = SqliteStore::open(&path)?;
+    /// #   store.ensure_account("org", 1)?;
+    /// #   let task = TaskRecord {
+    /// #       id: "task-1".into(), organization: "org".into(), file_id: "a1b2c3d4e5f60718".into(),
+    /// #       result_file_id: "f0e1d2c3b4a59687".into(), status: TaskStatus::Processing,
+    /// #       error_detail: String::new(), created_at: 100, updated_at: 100, attempts: 0, lease_until: None,
+    /// #   };
+    /// #   assert!(store.create_task(&task)?);
+    ///     assert!(store.claim_task("task-1", 1_000, &policy)?.is_some());
+    /// } // the process dies mid-run, its lease (until 1060) still held
+    /// let store = SqliteStore::open(&path)?;
+    /// assert!(store.claim_task("task-1", 1_001, &policy)?.is_none());
+    /// // At start, before the workers: the dead run's lease is freed, its attempt still counted.
+    /// store.release_leases()?;
+    /// let rerun = store.claim_task("task-1", 1_001, &policy)?.ok_or("not claimed")?;
+    /// assert_eq!(rerun.attempts, 2);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn release_leases(&self) -> Result<(), StoreError> {
         self.lock()
             .execute(
