@@ -11,7 +11,8 @@
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files),
 //!                                  # or "s3://bucket/prefix" (feature `s3`, see [s3] below)
-//! task_lease_seconds = 60          # how long a run owns a task before others may take it over
+//! task_lease_seconds = 60          # a run's claim on a task, renewed every lease/3 while it runs;
+//!                                  # a dead runner's task is taken over when it runs out
 //! task_max_attempts = 3            # runs started for one task before it is marked FAILED
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
@@ -254,7 +255,11 @@ pub struct ServiceConfig {
     /// How to reach the object store of `blobs = "s3://..."`.
     #[serde(default)]
     pub s3: S3Config,
-    /// Seconds a task run owns its task; a task whose runner died is taken over after this.
+    /// Seconds a claim on a task lasts. While its run is alive, a heartbeat renews the lease every
+    /// third of this (see [`TaskStore::renew_lease`](super::store::TaskStore::renew_lease)), so a
+    /// run may take longer than one lease without being taken over; a task whose runner died is
+    /// taken over once its last renewal has run out, within this many seconds of the death. Each
+    /// organisation's `tsa.timeout_seconds` must be less.
     #[serde(default = "default_task_lease_seconds")]
     pub task_lease_seconds: u32,
     /// Runs started for one task before it is given up as FAILED (a task that crashes its
