@@ -60,7 +60,7 @@ fn credential_key(
 ) -> Result<CertifiedKey, ServiceError> {
     certified_key_from_pem(key, chain.as_bytes()).map_err(|e| ServiceError::Credential {
         organization: organization.into(),
-        reason: e.to_string(),
+        reason: crate::error::with_causes(&e),
     })
 }
 
@@ -169,7 +169,7 @@ pub fn load_config_keys(
                 .map(|key| (organization.id.clone(), key))
                 .map_err(|e| ServiceError::Credential {
                     organization: organization.id.clone(),
-                    reason: e.to_string(),
+                    reason: crate::error::with_causes(&e),
                 })
         })
         .collect()
