@@ -72,6 +72,18 @@
 //!
 //! Everything reachable from this page is the public API. The `#[doc(hidden)]` module
 //! `__private` exists for this crate's own tests and fuzz targets and is not covered by semver.
+//!
+//! A few types of other crates appear in it, because callers hold them already and a wrapper
+//! would only copy them: certificates and CRLs are `x509-cert` 0.3 types
+//! (`x509_cert::Certificate`, `x509_cert::crl::CertificateList`), object identifiers
+//! `const-oid` 0.10, public keys `spki` 0.8, DER failures `der` 0.8 (as the [`source`] of
+//! [`Error::Der`]); the service's JSON is `serde_json::Value` (1.x) and `server::router` returns
+//! an `axum` 0.8 `Router` for mounting into an application of one's own. A new major version of
+//! one of these is a new major version of this crate. Other dependencies (the SQLite and
+//! PostgreSQL drivers, the TOML parser, the TSA's HTTP client) stay behind
+//! `Box<dyn std::error::Error>` sources, so their updates are not breaking changes here.
+//!
+//! [`source`]: std::error::Error::source
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]

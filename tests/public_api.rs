@@ -9,6 +9,9 @@
 //! ```text
 //! UPDATE_PUBLIC_API=1 cargo test --test public_api
 //! ```
+//!
+//! The same JSON shows every public item's documentation: each module, type, trait, function,
+//! method and constant must carry an example that compiles (a Rust code block, run as a doctest).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,27 +19,31 @@ use std::process::Command;
 const UPDATE_VAR: &str = "UPDATE_PUBLIC_API";
 
 /// One test for both listings: they are built one after the other in one target folder (the
-/// dependencies are checked once), and the JSON file of one run is overwritten by the next.
+/// dependencies are checked once), and the JSON file of one run is overwritten by the next. The
+/// examples are checked on the all-features JSON, which holds every item.
 #[test]
-fn public_api_matches_the_snapshots() {
+fn public_api_matches_the_snapshots_and_every_item_has_an_example() {
     let mut failures = Vec::new();
     for (cargo_args, snapshot) in [
         (&[][..], "public-api.txt"),
         (&["--all-features"][..], "public-api-all-features.txt"),
     ] {
-        if let Some(failure) = check(cargo_args, snapshot) {
-            failures.push(failure);
+        let Some(json) = rustdoc_json(cargo_args) else {
+            continue;
+        };
+        failures.extend(check(&json, cargo_args, snapshot));
+        if !cargo_args.is_empty() {
+            failures.extend(check_examples(&json));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// `None` when the listing matches (or was written, or could not be built outside CI).
-fn check(cargo_args: &[&str], snapshot: &str) -> Option<String> {
-    let json = rustdoc_json(cargo_args)?;
+/// `None` when the listing matches (or was written).
+fn check(json: &Path, cargo_args: &[&str], snapshot: &str) -> Option<String> {
     // Blanket impls (`impl<T> From<T> for T`, and those of every dependency) would make the
     // listing change with dependency updates that change nothing here.
-    let api = public_api::Builder::from_rustdoc_json(&json)
+    let api = public_api::Builder::from_rustdoc_json(json)
         .omit_blanket_impls(true)
         .build()
         .unwrap_or_else(|e| panic!("reading {}: {e}", json.display()));
@@ -115,4 +122,146 @@ fn diff(expected: &str, actual: &str) -> String {
         out.push_str("(same items, different order or duplicates)\n");
     }
     out
+}
+
+/// Items still waiting for their example, one path per line; the list may only shrink.
+const EXAMPLES_MISSING: &str = "examples-missing.txt";
+
+/// `None` when every public item without an example is listed in tests/examples-missing.txt
+/// and every listed item still lacks one.
+fn check_examples(json: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(json).unwrap_or_else(|e| panic!("{}: {e}", json.display()));
+    let krate: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut walk = ItemWalk {
+        index: &krate["index"],
+        seen: Default::default(),
+        missing: Default::default(),
+    };
+    walk.visit(&krate["root"], "");
+    let listed_text = std::fs::read_to_string(manifest_dir().join("tests").join(EXAMPLES_MISSING))
+        .unwrap_or_default();
+    let listed: std::collections::BTreeSet<&str> = listed_text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let missing: std::collections::BTreeSet<&str> =
+        walk.missing.iter().map(String::as_str).collect();
+    let mut out = String::new();
+    for path in missing.difference(&listed) {
+        out.push_str(&format!("  no example: {path}\n"));
+    }
+    for path in listed.difference(&missing) {
+        out.push_str(&format!(
+            "  listed in tests/{EXAMPLES_MISSING} but has an example (or is gone): {path}\n"
+        ));
+    }
+    (!out.is_empty()).then(|| {
+        format!(
+            "public items and their examples (a `# Examples` section with a Rust code block that \
+             compiles; `no_run` is fine, `ignore` and `text` are not):\n{out}"
+        )
+    })
+}
+
+/// Walks the public items from the crate root as a user reaches them: modules, re-exports,
+/// types and their inherent methods, traits and their items. Trait-impl items inherit the
+/// trait's documentation; fields and variants are documented but need no example.
+struct ItemWalk<'a> {
+    index: &'a serde_json::Value,
+    seen: std::collections::BTreeSet<String>,
+    missing: Vec<String>,
+}
+
+impl ItemWalk<'_> {
+    fn visit(&mut self, id: &serde_json::Value, parent: &str) {
+        let key = id.to_string();
+        let item = &self.index[key.as_str()];
+        if item.is_null() || !self.seen.insert(key) {
+            return;
+        }
+        let Some((kind, inner)) = item["inner"].as_object().and_then(|o| o.iter().next()) else {
+            return;
+        };
+        if kind == "use" {
+            // A re-export: the item itself, under the path it is first reached by.
+            self.visit(&inner["id"], parent);
+            return;
+        }
+        let path = match item["name"].as_str() {
+            Some(name) if parent.is_empty() => name.to_string(),
+            Some(name) => format!("{parent}::{name}"),
+            None => parent.to_string(),
+        };
+        const NEEDS_EXAMPLE: [&str; 9] = [
+            "module",
+            "struct",
+            "enum",
+            "union",
+            "trait",
+            "function",
+            "type_alias",
+            "constant",
+            "static",
+        ];
+        if NEEDS_EXAMPLE.contains(&kind.as_str())
+            && !has_rust_example(item["docs"].as_str().unwrap_or(""))
+        {
+            self.missing.push(path.clone());
+        }
+        let children: Vec<serde_json::Value> = match kind.as_str() {
+            "module" | "trait" => inner["items"].as_array().cloned().unwrap_or_default(),
+            "struct" | "enum" | "union" => self.inherent_items(inner),
+            _ => Vec::new(),
+        };
+        for child in &children {
+            self.visit(child, &path);
+        }
+    }
+
+    fn inherent_items(&self, inner: &serde_json::Value) -> Vec<serde_json::Value> {
+        let mut items = Vec::new();
+        for impl_id in inner["impls"].as_array().into_iter().flatten() {
+            let block = &self.index[impl_id.to_string().as_str()]["inner"]["impl"];
+            if block["trait"].is_null() && block["blanket_impl"].is_null() {
+                items.extend(block["items"].as_array().cloned().unwrap_or_default());
+            }
+        }
+        items
+    }
+}
+
+/// Whether `docs` hold a code block rustdoc compiles as a doctest.
+fn has_rust_example(docs: &str) -> bool {
+    let mut in_block = false;
+    for line in docs.lines() {
+        let Some(info) = line.trim_start().strip_prefix("```") else {
+            continue;
+        };
+        if in_block {
+            in_block = false;
+            continue;
+        }
+        in_block = true;
+        let compiled = info
+            .split(',')
+            .map(str::trim)
+            .all(|tag| matches!(tag, "" | "rust" | "no_run" | "should_panic"));
+        if compiled {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn code_blocks_that_count_as_examples() {
+    assert!(has_rust_example("Text.\n\n```\nlet x = 1;\n```\n"));
+    assert!(has_rust_example("```no_run\nconnect();\n```"));
+    assert!(has_rust_example(
+        "```text\nnot code\n```\n\n```rust\nlet y = 2;\n```"
+    ));
+    assert!(!has_rust_example("```text\nUPDATE=1 cargo test\n```"));
+    assert!(!has_rust_example("```ignore\nnot compiled\n```"));
+    assert!(!has_rust_example("No code at all."));
 }

@@ -396,7 +396,7 @@ impl ServiceConfig {
     /// Parses TOML; relative credential paths are resolved against `base_dir`.
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
-            toml::from_str(text).map_err(|e| ServiceError::Config(e.to_string()))?;
+            toml::from_str(text).map_err(|e| ServiceError::ConfigSyntax { source: e.into() })?;
         for path in &mut config.trust_roots {
             *path = base_dir.join(&*path);
         }
@@ -425,8 +425,10 @@ impl ServiceConfig {
 
     /// Reads and parses a TOML file.
     pub fn load(path: &Path) -> Result<Self, ServiceError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ServiceError::Config(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| ServiceError::ConfigFile {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
         let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
         Self::from_toml(&text, base_dir)
     }
@@ -682,7 +684,7 @@ mod tests {
             assert!(
                 matches!(
                     ServiceConfig::from_toml(&text, Path::new(".")),
-                    Err(ServiceError::Config(_))
+                    Err(ServiceError::Config(_) | ServiceError::ConfigSyntax { .. })
                 ),
                 "accepted:\n{text}"
             );

@@ -58,9 +58,9 @@ fn credential_key(
     key: &str,
     chain: &str,
 ) -> Result<CertifiedKey, ServiceError> {
-    certified_key_from_pem(key, chain.as_bytes()).map_err(|e| ServiceError::Credential {
+    certified_key_from_pem(key, chain.as_bytes()).map_err(|source| ServiceError::Credential {
         organization: organization.into(),
-        reason: crate::error::with_causes(&e),
+        source,
     })
 }
 
@@ -69,7 +69,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
     let new_secret = || {
         secret_bytes::<16>()
             .map(hex::encode)
-            .map_err(|e| ServiceError::Config(format!("no randomness for the demo SecretKey: {e}")))
+            .map_err(|e| ServiceError::Randomness { source: e.into() })
     };
     let secret_key = new_secret()?;
     // The embedded credentials have no files; the paths only document where they come from.
@@ -167,9 +167,9 @@ pub fn load_config_keys(
         .map(|organization| {
             super::credentials::load(&organization.credential)
                 .map(|key| (organization.id.clone(), key))
-                .map_err(|e| ServiceError::Credential {
+                .map_err(|source| ServiceError::Credential {
                     organization: organization.id.clone(),
-                    reason: crate::error::with_causes(&e),
+                    source,
                 })
         })
         .collect()

@@ -60,12 +60,11 @@ impl Directory {
         config.validate()?;
         let mut directory = Self::default();
         for organization in &config.organizations {
-            let key = keys
-                .remove(&organization.id)
-                .ok_or_else(|| ServiceError::Credential {
-                    organization: organization.id.clone(),
-                    reason: "no signing credential was provided".into(),
-                })?;
+            let key =
+                keys.remove(&organization.id)
+                    .ok_or_else(|| ServiceError::MissingCredential {
+                        organization: organization.id.clone(),
+                    })?;
             directory.organizations.insert(
                 organization.id.clone(),
                 Organization {

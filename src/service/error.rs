@@ -264,9 +264,12 @@ impl From<crate::Error> for ApiError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database failed.
-    #[error("database: {0}")]
-    Database(String),
+    /// The database failed; the driver's error is the [`source`](std::error::Error::source).
+    #[error("database: {source}")]
+    Database {
+        /// The database driver's error (SQLite, PostgreSQL, or a custom store's).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Reading or writing file bytes failed.
     #[error("file storage: {0}")]
     Io(#[from] std::io::Error),
@@ -286,9 +289,25 @@ pub enum StoreError {
     },
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> Self {
-        Self::Database(error.to_string())
+impl StoreError {
+    /// A database failure caused by `error`, for stores of one's own (the built-in ones wrap
+    /// their driver's errors this way, so no driver type is part of this crate's API).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::StoreError;
+    /// use std::error::Error as _;
+    ///
+    /// let cause = std::io::Error::new(std::io::ErrorKind::TimedOut, "replica did not answer");
+    /// let error = StoreError::database(cause);
+    /// assert_eq!(error.to_string(), "database: replica did not answer");
+    /// assert!(error.source().is_some_and(|source| source.is::<std::io::Error>()));
+    /// ```
+    pub fn database(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Database {
+            source: error.into(),
+        }
     }
 }
 
@@ -305,16 +324,44 @@ impl From<StoreError> for ApiError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
-    /// The configuration is invalid.
+    /// The configuration is inconsistent: a setting is missing, out of range or contradicts
+    /// another; the message names the organisation and the key.
     #[error("configuration: {0}")]
     Config(String),
+    /// The configuration is not valid TOML, or a key has the wrong type or an unknown value.
+    #[error("configuration: {source}")]
+    ConfigSyntax {
+        /// The TOML parser's error (with line and column).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A file the configuration names (the configuration itself, `trust_roots`) cannot be
+    /// read or used.
+    #[error("configuration: {}: {source}", path.display())]
+    ConfigFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it cannot be used (an I/O error, or the crate's error for unusable contents).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// An organisation's credential cannot be loaded.
-    #[error("credential for organisation {organization}: {reason}")]
+    #[error("credential for organisation {organization}: {source}")]
     Credential {
         /// The organisation id.
         organization: String,
         /// Why it could not be loaded.
-        reason: String,
+        source: crate::Error,
+    },
+    /// An organisation in the configuration has no signing credential.
+    #[error("credential for organisation {organization}: no signing credential was provided")]
+    MissingCredential {
+        /// The organisation id.
+        organization: String,
+    },
+    /// The system's random number generator failed.
+    #[error("no randomness: {source}")]
+    Randomness {
+        /// The generator's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The store cannot be opened.
     #[error(transparent)]

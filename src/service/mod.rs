@@ -148,10 +148,13 @@ fn trust_roots(
         .filter_map(|key| key.cert_chain().last().cloned())
         .collect();
     for path in &config.trust_roots {
-        let pem = std::fs::read(path)
-            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+        let unusable = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::ConfigFile {
+            path: path.clone(),
+            source: e,
+        };
+        let pem = std::fs::read(path).map_err(|e| unusable(e.into()))?;
         let certificates = crate::crypto::credential::trust_roots_from_pem(&pem)
-            .map_err(|e| ServiceError::Config(format!("trust_roots {}: {e}", path.display())))?;
+            .map_err(|e| unusable(e.into()))?;
         roots.extend(certificates);
     }
     let mut unique = Vec::with_capacity(roots.len());

@@ -192,7 +192,7 @@ fn check_revocation(organization: &OrganizationConfig, level: PadesLevel) -> Res
             Err("revocation = \"offline\" needs revocation_crls or revocation_ocsp files".into())
         }
         (_, RevocationMode::Offline) => {
-            offline_data(organization).map_err(|e| e.to_string())?;
+            offline_data(organization).map_err(|e| crate::error::with_causes(&e))?;
             Ok(())
         }
         _ if has_files => Err(
@@ -509,7 +509,12 @@ mod tests {
             ("revocation = \"sometimes\"", "unknown variant"),
         ];
         for (extra, expected) in cases {
+            // A value TOML's types refuse is a syntax error; one the checks refuse, a
+            // configuration error naming the organisation.
             match config(extra) {
+                Err(error @ ServiceError::ConfigSyntax { .. }) => {
+                    assert!(error.to_string().contains(expected), "{extra}: {error}")
+                }
                 Err(ServiceError::Config(message)) => {
                     assert!(message.contains(expected), "{extra}: {message}")
                 }

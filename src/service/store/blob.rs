@@ -16,6 +16,23 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
 /// Blobs under `root/blobs/<first two hex digits>/<id>`; temporary files under `root/tmp`, with a
 /// random name each, so that several processes (replicas on one host) can share the folder: each
 /// write renames its own complete file into place, and a reader sees one whole version.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::store::{BlobStore, DirBlobStore};
+///
+/// let dir = std::env::temp_dir().join(format!("blobs-example-{}", std::process::id()));
+/// # std::fs::remove_dir_all(&dir).ok(); // a leftover of a crashed run
+/// let blobs = DirBlobStore::open(&dir)?;
+/// blobs.put("a1b2c3d4e5f60718", b"%PDF-1.7")?;
+/// assert!(dir.join("blobs").join("a1").join("a1b2c3d4e5f60718").is_file());
+/// // A second replica on the same folder sees the same files.
+/// let replica = DirBlobStore::open(&dir)?;
+/// assert_eq!(replica.get("a1b2c3d4e5f60718")?.as_deref(), Some(&b"%PDF-1.7"[..]));
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct DirBlobStore {
     blobs: PathBuf,
@@ -24,6 +41,30 @@ pub struct DirBlobStore {
 
 impl DirBlobStore {
     /// Opens (creating it, private to the user) the folder `root`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let blobs = DirBlobStore::open(&dir.join("files"))?;
+    /// blobs.put("a1b2c3d4e5f60718", b"%PDF-1.7")?;
+    /// # #[cfg(unix)]
+    /// # {
+    /// use std::os::unix::fs::PermissionsExt;
+    /// let mode = std::fs::metadata(dir.join("files"))?.permissions().mode();
+    /// assert_eq!(mode & 0o777, 0o700);
+    /// // A blob folder others may write to (where they could swap files) is refused.
+    /// let shared = dir.join("shared");
+    /// std::fs::create_dir_all(shared.join("blobs"))?;
+    /// std::fs::set_permissions(shared.join("blobs"), std::fs::Permissions::from_mode(0o777))?;
+    /// assert!(DirBlobStore::open(&shared).is_err());
+    /// # }
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let blobs = root.join("blobs");
         let tmp = root.join("tmp");

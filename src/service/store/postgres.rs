@@ -81,6 +81,28 @@ const TASK_COLUMNS: &str = "id, organization, file_id, result_file_id, status, e
      created_at, updated_at, attempts, lease_until";
 
 /// A small blocking connection pool over one database URL.
+///
+/// # Examples
+///
+/// ```no_run
+/// use countersign::service::store::{
+///     ClaimPolicy, MetadataStore, PostgresStore, QuotaStore, TaskStore,
+/// };
+///
+/// // Two replicas (normally two processes, on two hosts) on one database.
+/// let first = PostgresStore::open("postgres://countersign:secret@db.internal:5432/countersign")?;
+/// let second = PostgresStore::open("postgres://countersign:secret@db.internal:5432/countersign")?;
+/// first.ensure_account("org", 100)?;
+/// assert_eq!(second.balance("org")?, Some(100));
+/// // One rate-limit bucket for all replicas (20 requests a second here).
+/// assert_eq!(first.take_rate_token("org", "CreateFileCounterSign", 20)?, Some(true));
+/// // A task is claimed by one replica only: the other skips the locked, leased row.
+/// let policy = ClaimPolicy { lease_seconds: 60, max_attempts: 3 };
+/// if let Some(task) = first.claim_next(1_000, &policy)? {
+///     assert!(second.claim_task(&task.id, 1_000, &policy)?.is_none());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct PostgresStore {
     url: String,
     pool: Mutex<Pool>,
@@ -131,7 +153,7 @@ impl Drop for Pooled<'_> {
 }
 
 fn db(error: postgres::Error) -> StoreError {
-    StoreError::Database(error.to_string())
+    StoreError::database(error)
 }
 
 fn to_i64(value: u64) -> Result<i64, StoreError> {
@@ -146,6 +168,21 @@ fn to_i32(value: u32) -> Result<i32, StoreError> {
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`) and brings the schema to
     /// this program's version.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    ///
+    /// use countersign::service::store::{MetadataStore, PostgresStore};
+    ///
+    /// // postgres://user:password@host:5432/database
+    /// let url = std::env::var("COUNTERSIGN_DATABASE_URL")?;
+    /// let metadata: Arc<dyn MetadataStore> = Arc::new(PostgresStore::open(&url)?);
+    /// // Every replica derives its download links from the same key.
+    /// assert_eq!(metadata.installation_key()?, PostgresStore::open(&url)?.installation_key()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let store = Self {
             url: url.to_owned(),
@@ -196,6 +233,20 @@ impl PostgresStore {
     }
 
     /// Schema steps applied so far (for tests and operators).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use countersign::service::store::PostgresStore;
+    ///
+    /// let url = "postgres://countersign:secret@db.internal:5432/countersign";
+    /// let store = PostgresStore::open(url)?;
+    /// // Opening applied every step this program knows; a replica opening later applies none.
+    /// let version = store.schema_version()?;
+    /// assert!(version >= 1);
+    /// assert_eq!(PostgresStore::open(url)?.schema_version()?, version);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn schema_version(&self) -> Result<usize, StoreError> {
         let row = self
             .client()?
@@ -206,6 +257,28 @@ impl PostgresStore {
     }
 
     /// Signatures charged and refunded for one task, from the ledger: `(charges, refunds)`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use countersign::service::store::{
+    ///     PostgresStore, QuotaStore, TaskRecord, TaskStatus, TaskStore,
+    /// };
+    ///
+    /// let store = PostgresStore::open("postgres://countersign:secret@db.internal/countersign")?;
+    /// store.ensure_account("org", 10)?;
+    /// # let task = TaskRecord {
+    /// #     id: "task-1".into(), organization: "org".into(), file_id: "a1b2c3d4e5f60718".into(),
+    /// #     result_file_id: "f0e1d2c3b4a59687".into(), status: TaskStatus::Processing,
+    /// #     error_detail: String::new(), created_at: 100, updated_at: 100, attempts: 0, lease_until: None,
+    /// # };
+    /// assert!(store.create_task(&task)?);
+    /// assert_eq!(store.ledger_of("task-1")?, (1, 0)); // charged
+    /// store.fail_task("task-1", "the PDF is encrypted", 200)?;
+    /// store.fail_task("task-1", "again", 300)?;
+    /// assert_eq!(store.ledger_of("task-1")?, (1, 1)); // refunded once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ledger_of(&self, task_id: &str) -> Result<(u32, u32), StoreError> {
         let row = self
             .client()?

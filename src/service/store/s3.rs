@@ -30,6 +30,27 @@ use crate::service::error::StoreError;
 const PART_BYTES: usize = 8 * 1024 * 1024;
 
 /// Blobs as objects `prefix/<id>` in one bucket.
+///
+/// # Examples
+///
+/// ```no_run
+/// use countersign::service::config::S3Config;
+/// use countersign::service::store::{BlobStore, S3BlobStore};
+///
+/// // A MinIO server; unset fields come from AWS_* environment variables.
+/// let mut config = S3Config::default();
+/// config.endpoint = Some("http://minio.internal:9000".into());
+/// config.region = Some("us-east-1".into());
+/// config.allow_http = Some(true);
+/// let blobs = S3BlobStore::open("countersign", "prod/blobs", &config)?;
+/// blobs.put("a1b2c3d4e5f60718", b"%PDF-1.7")?;
+/// assert_eq!(blobs.get("a1b2c3d4e5f60718")?.as_deref(), Some(&b"%PDF-1.7"[..]));
+/// // A conditional PUT: of two replicas writing one result, the first wins.
+/// assert!(blobs.put_new("f0e1d2c3b4a59687", b"first")?);
+/// assert!(!blobs.put_new("f0e1d2c3b4a59687", b"second")?);
+/// blobs.delete("a1b2c3d4e5f60718")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct S3BlobStore {
     store: Arc<AmazonS3>,
     prefix: Path,
@@ -50,6 +71,23 @@ impl S3BlobStore {
     /// Connects to `bucket` (objects under `prefix`) with `config`, whose unset fields come from
     /// the usual `AWS_*` environment variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
     /// `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`, ...). Nothing is sent yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::config::S3Config;
+    /// use countersign::service::store::S3BlobStore;
+    ///
+    /// let mut config = S3Config::default();
+    /// config.endpoint = Some("http://127.0.0.1:9000".into());
+    /// config.allow_http = Some(true);
+    /// // No request yet: a bucket that does not exist fails at the first read or write.
+    /// let blobs = S3BlobStore::open("countersign", "/prod/blobs/", &config)?;
+    /// assert!(format!("{blobs:?}").contains("s3://countersign/prod/blobs"));
+    /// // A prefix that is not a clean object path is refused.
+    /// assert!(S3BlobStore::open("countersign", "prod/../blobs", &config).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(bucket: &str, prefix: &str, config: &S3Config) -> Result<Self, StoreError> {
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
         if let Some(endpoint) = &config.endpoint {

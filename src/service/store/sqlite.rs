@@ -57,9 +57,12 @@ ALTER TABLE tasks ADD COLUMN lease_until INTEGER;
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     loop {
         // IMMEDIATE: a second process opening the same file waits instead of racing the step.
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .db()?;
+        let version: i64 = transaction
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .db()?;
         let Some(step) = usize::try_from(version)
             .ok()
             .and_then(|index| MIGRATIONS.get(index))
@@ -72,13 +75,37 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
                 MIGRATIONS.len()
             )));
         };
-        transaction.execute_batch(step)?;
-        transaction.pragma_update(None, "user_version", version.saturating_add(1))?;
-        transaction.commit()?;
+        transaction.execute_batch(step).db()?;
+        transaction
+            .pragma_update(None, "user_version", version.saturating_add(1))
+            .db()?;
+        transaction.commit().db()?;
     }
 }
 
 /// One connection behind a mutex: SQLite serialises writers anyway, and the statements are short.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::store::{MetadataStore, QuotaStore, SqliteStore};
+///
+/// let dir = std::env::temp_dir().join(format!("sqlite-example-{}", std::process::id()));
+/// # std::fs::remove_dir_all(&dir).ok(); // a leftover of a crashed run
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("metadata.db");
+/// {
+///     let store = SqliteStore::open(&path)?;
+///     store.ensure_account("org", 10)?;
+///     assert_eq!(store.add_signatures("org", 5)?, Some(15));
+/// }
+/// // Committed state survives the process: a restart finds it.
+/// let store = SqliteStore::open(&path)?;
+/// assert_eq!(store.balance("org")?, Some(15));
+/// assert_eq!(store.installation_key()?.len(), 32);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -86,13 +113,37 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{QuotaStore, SqliteStore};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("metadata.db");
+    /// let store = SqliteStore::open(&path)?;
+    /// store.ensure_account("org", 10)?;
+    /// # #[cfg(unix)]
+    /// # {
+    /// use std::os::unix::fs::PermissionsExt;
+    /// // It keeps the download tokens' key: no other local user may read it.
+    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+    /// # }
+    /// // A folder that does not exist is an error, not created.
+    /// assert!(SqliteStore::open(&dir.join("missing").join("metadata.db")).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         super::private::private_file(path)?;
-        let connection = Connection::open(path)?;
+        let connection = Connection::open(path).db()?;
         // WAL + FULL: a committed transaction survives a crash of the process or the machine.
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.pragma_update(None, "journal_mode", "WAL").db()?;
+        connection.pragma_update(None, "synchronous", "FULL").db()?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .db()?;
         let mut connection = connection;
         migrate(&mut connection)?;
         Ok(Self {
@@ -102,11 +153,45 @@ impl SqliteStore {
 
     /// Frees every lease: only one process uses a SQLite store, so at its start the runs that held
     /// them are dead. Their attempts stay counted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{
+    ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
+    /// };
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let path = dir.join("metadata.db");
+    /// let policy = ClaimPolicy { lease_seconds: 60, max_attempts: 3 };
+    /// {
+    ///     let store = SqliteStore::open(&path)?;
+    /// #   store.ensure_account("org", 1)?;
+    /// #   let task = TaskRecord {
+    /// #       id: "task-1".into(), organization: "org".into(), file_id: "a1b2c3d4e5f60718".into(),
+    /// #       result_file_id: "f0e1d2c3b4a59687".into(), status: TaskStatus::Processing,
+    /// #       error_detail: String::new(), created_at: 100, updated_at: 100, attempts: 0, lease_until: None,
+    /// #   };
+    /// #   assert!(store.create_task(&task)?);
+    ///     assert!(store.claim_task("task-1", 1_000, &policy)?.is_some());
+    /// } // the process dies mid-run, its lease (until 1060) still held
+    /// let store = SqliteStore::open(&path)?;
+    /// assert!(store.claim_task("task-1", 1_001, &policy)?.is_none());
+    /// // At start, before the workers: the dead run's lease is freed, its attempt still counted.
+    /// store.release_leases()?;
+    /// let rerun = store.claim_task("task-1", 1_001, &policy)?.ok_or("not claimed")?;
+    /// assert_eq!(rerun.attempts, 2);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn release_leases(&self) -> Result<(), StoreError> {
-        self.lock().execute(
-            "UPDATE tasks SET lease_until = NULL WHERE status = 'PROCESSING'",
-            [],
-        )?;
+        self.lock()
+            .execute(
+                "UPDATE tasks SET lease_until = NULL WHERE status = 'PROCESSING'",
+                [],
+            )
+            .db()?;
         Ok(())
     }
 
@@ -116,6 +201,18 @@ impl SqliteStore {
         self.connection
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// SQLite's errors become [`StoreError::Database`] here rather than through a `From` impl, which
+/// would make rusqlite's error type (and its frequent major versions) part of the public API.
+trait SqliteResult<T> {
+    fn db(self) -> Result<T, StoreError>;
+}
+
+impl<T> SqliteResult<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T, StoreError> {
+        self.map_err(StoreError::database)
     }
 }
 
@@ -167,19 +264,21 @@ const TASK_COLUMNS: &str = "id, organization, file_id, result_file_id, status, e
 
 impl FileStore for SqliteStore {
     fn insert_file(&self, record: &FileRecord) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT INTO files (id, organization, name, size, kind, created_at, expires_at)
+        self.lock()
+            .execute(
+                "INSERT INTO files (id, organization, name, size, kind, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                record.id,
-                record.organization,
-                record.name,
-                to_i64(record.size)?,
-                record.kind.as_str(),
-                record.created_at,
-                record.expires_at
-            ],
-        )?;
+                params![
+                    record.id,
+                    record.organization,
+                    record.name,
+                    to_i64(record.size)?,
+                    record.kind.as_str(),
+                    record.created_at,
+                    record.expires_at
+                ],
+            )
+            .db()?;
         Ok(())
     }
 
@@ -192,7 +291,8 @@ impl FileStore for SqliteStore {
                 params![id, now],
                 file_from_row,
             )
-            .optional()?;
+            .optional()
+            .db()?;
         found
             .map(|(mut record, kind)| {
                 record.kind = FileKind::parse(&kind)?;
@@ -203,19 +303,25 @@ impl FileStore for SqliteStore {
 
     fn remove_expired_files(&self, now: i64) -> Result<Vec<String>, StoreError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction().db()?;
         let ids = {
-            let mut statement = transaction.prepare(
-                "SELECT id FROM files WHERE expires_at < ?1 AND NOT EXISTS
+            let mut statement = transaction
+                .prepare(
+                    "SELECT id FROM files WHERE expires_at < ?1 AND NOT EXISTS
                  (SELECT 1 FROM tasks WHERE tasks.file_id = files.id AND status = 'PROCESSING')",
-            )?;
-            let rows = statement.query_map(params![now], |row| row.get::<_, String>(0))?;
-            rows.collect::<rusqlite::Result<Vec<String>>>()?
+                )
+                .db()?;
+            let rows = statement
+                .query_map(params![now], |row| row.get::<_, String>(0))
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<String>>>().db()?
         };
         for id in &ids {
-            transaction.execute("DELETE FROM files WHERE id = ?1", params![id])?;
+            transaction
+                .execute("DELETE FROM files WHERE id = ?1", params![id])
+                .db()?;
         }
-        transaction.commit()?;
+        transaction.commit().db()?;
         Ok(ids)
     }
 }
@@ -223,11 +329,13 @@ impl FileStore for SqliteStore {
 impl TaskStore for SqliteStore {
     fn create_task(&self, task: &TaskRecord) -> Result<bool, StoreError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction()?;
-        let charged = transaction.execute(
-            "UPDATE quota SET balance = balance - 1 WHERE organization = ?1 AND balance > 0",
-            params![task.organization],
-        )?;
+        let transaction = connection.transaction().db()?;
+        let charged = transaction
+            .execute(
+                "UPDATE quota SET balance = balance - 1 WHERE organization = ?1 AND balance > 0",
+                params![task.organization],
+            )
+            .db()?;
         if charged == 0 {
             return Ok(false);
         }
@@ -247,8 +355,8 @@ impl TaskStore for SqliteStore {
                 task.attempts,
                 task.lease_until
             ],
-        )?;
-        transaction.commit()?;
+        ).db()?;
+        transaction.commit().db()?;
         Ok(true)
     }
 
@@ -260,31 +368,34 @@ impl TaskStore for SqliteStore {
                 params![id],
                 task_from_row,
             )
-            .optional()?;
+            .optional()
+            .db()?;
         found.map(with_status).transpose()
     }
 
     fn processing_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
         let connection = self.lock();
-        let mut statement = connection.prepare(&format!(
+        let mut statement = connection
+            .prepare(&format!(
             "SELECT {TASK_COLUMNS} FROM tasks WHERE status = 'PROCESSING' ORDER BY created_at, id"
-        ))?;
-        let rows = statement.query_map([], task_from_row)?;
+        ))
+            .db()?;
+        let rows = statement.query_map([], task_from_row).db()?;
         let mut tasks = Vec::new();
         for row in rows {
-            tasks.push(with_status(row?)?);
+            tasks.push(with_status(row.db()?)?);
         }
         Ok(tasks)
     }
 
     fn finish_task(&self, task_id: &str, result: &FileRecord, now: i64) -> Result<(), StoreError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction().db()?;
         let updated = transaction.execute(
             "UPDATE tasks SET status = 'FINISHED', error_detail = '', updated_at = ?2, lease_until = NULL
              WHERE id = ?1 AND status = 'PROCESSING'",
             params![task_id, now],
-        )?;
+        ).db()?;
         if updated == 1 {
             transaction.execute(
                 "INSERT OR IGNORE INTO files (id, organization, name, size, kind, created_at, expires_at)
@@ -298,17 +409,17 @@ impl TaskStore for SqliteStore {
                     result.created_at,
                     result.expires_at
                 ],
-            )?;
+            ).db()?;
         }
-        transaction.commit()?;
+        transaction.commit().db()?;
         Ok(())
     }
 
     fn fail_task(&self, task_id: &str, detail: &str, now: i64) -> Result<(), StoreError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction().db()?;
         fail_in(&transaction, task_id, detail, now)?;
-        transaction.commit()?;
+        transaction.commit().db()?;
         Ok(())
     }
 
@@ -319,24 +430,27 @@ impl TaskStore for SqliteStore {
         policy: &ClaimPolicy,
     ) -> Result<Option<TaskRecord>, StoreError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction().db()?;
         let claimed = claim_in(&transaction, id, now, policy)?;
-        transaction.commit()?;
+        transaction.commit().db()?;
         Ok(claimed)
     }
 
     fn renew_lease(&self, id: &str, attempt: u32, until: i64) -> Result<bool, StoreError> {
-        let renewed = self.lock().execute(
-            "UPDATE tasks SET lease_until = ?3 WHERE id = ?1 AND attempts = ?2
+        let renewed = self
+            .lock()
+            .execute(
+                "UPDATE tasks SET lease_until = ?3 WHERE id = ?1 AND attempts = ?2
              AND status = 'PROCESSING' AND lease_until IS NOT NULL",
-            params![id, attempt, until],
-        )?;
+                params![id, attempt, until],
+            )
+            .db()?;
         Ok(renewed == 1)
     }
 
     fn claim_next(&self, now: i64, policy: &ClaimPolicy) -> Result<Option<TaskRecord>, StoreError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction().db()?;
         let claimed = loop {
             let next: Option<String> = transaction
                 .query_row(
@@ -346,14 +460,15 @@ impl TaskStore for SqliteStore {
                     params![now],
                     |row| row.get(0),
                 )
-                .optional()?;
+                .optional()
+                .db()?;
             let Some(id) = next else { break None };
             // An exhausted task is failed by claim_in and no longer matches: look again.
             if let Some(task) = claim_in(&transaction, &id, now, policy)? {
                 break Some(task);
             }
         };
-        transaction.commit()?;
+        transaction.commit().db()?;
         Ok(claimed)
     }
 }
@@ -374,7 +489,8 @@ fn claim_in(
             params![id, now],
             task_from_row,
         )
-        .optional()?;
+        .optional()
+        .db()?;
     let Some(mut task) = found.map(with_status).transpose()? else {
         return Ok(None);
     };
@@ -383,10 +499,12 @@ fn claim_in(
         return Ok(None);
     }
     let lease_until = now.saturating_add(policy.lease_seconds);
-    transaction.execute(
-        "UPDATE tasks SET attempts = attempts + 1, lease_until = ?2 WHERE id = ?1",
-        params![id, lease_until],
-    )?;
+    transaction
+        .execute(
+            "UPDATE tasks SET attempts = attempts + 1, lease_until = ?2 WHERE id = ?1",
+            params![id, lease_until],
+        )
+        .db()?;
     task.attempts = task.attempts.saturating_add(1);
     task.lease_until = Some(lease_until);
     Ok(Some(task))
@@ -406,22 +524,27 @@ fn fail_in(
             params![task_id, detail, now],
             |row| row.get(0),
         )
-        .optional()?;
+        .optional()
+        .db()?;
     if let Some(organization) = organization {
-        transaction.execute(
-            "UPDATE quota SET balance = balance + 1 WHERE organization = ?1",
-            params![organization],
-        )?;
+        transaction
+            .execute(
+                "UPDATE quota SET balance = balance + 1 WHERE organization = ?1",
+                params![organization],
+            )
+            .db()?;
     }
     Ok(())
 }
 
 impl QuotaStore for SqliteStore {
     fn ensure_account(&self, organization: &str, initial: u64) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT OR IGNORE INTO quota (organization, balance) VALUES (?1, ?2)",
-            params![organization, to_i64(initial)?],
-        )?;
+        self.lock()
+            .execute(
+                "INSERT OR IGNORE INTO quota (organization, balance) VALUES (?1, ?2)",
+                params![organization, to_i64(initial)?],
+            )
+            .db()?;
         Ok(())
     }
 
@@ -433,7 +556,8 @@ impl QuotaStore for SqliteStore {
                 params![organization],
                 |row| row.get(0),
             )
-            .optional()?;
+            .optional()
+            .db()?;
         Ok(balance.map(|b| u64::try_from(b).unwrap_or_default()))
     }
 
@@ -445,7 +569,8 @@ impl QuotaStore for SqliteStore {
                 params![organization, to_i64(count)?],
                 |row| row.get(0),
             )
-            .optional()?;
+            .optional()
+            .db()?;
         Ok(balance.map(|b| u64::try_from(b).unwrap_or_default()))
     }
 }
@@ -456,15 +581,19 @@ impl MetadataStore for SqliteStore {
             StoreError::Corrupt(format!("no randomness for the installation key: {e}"))
         })?;
         let connection = self.lock();
-        connection.execute(
-            "INSERT OR IGNORE INTO settings (name, value) VALUES ('installation_key', ?1)",
-            params![fresh.to_vec()],
-        )?;
-        Ok(connection.query_row(
-            "SELECT value FROM settings WHERE name = 'installation_key'",
-            [],
-            |row| row.get(0),
-        )?)
+        connection
+            .execute(
+                "INSERT OR IGNORE INTO settings (name, value) VALUES ('installation_key', ?1)",
+                params![fresh.to_vec()],
+            )
+            .db()?;
+        connection
+            .query_row(
+                "SELECT value FROM settings WHERE name = 'installation_key'",
+                [],
+                |row| row.get(0),
+            )
+            .db()
     }
 }
 
