@@ -1,5 +1,20 @@
 //! One error type for the whole pipeline. Each variant names the problem so that a caller can tell
 //! a damaged file from an encrypted one, a certified one or something that is not a PDF at all.
+//!
+//! # Examples
+//!
+//! ```
+//! use countersign::error::{Error, Result};
+//! use countersign::{verify_pdf, VerifyOptions};
+//!
+//! fn signatures(pdf: &[u8]) -> Result<usize> {
+//!     Ok(verify_pdf(pdf, &VerifyOptions::default())?.signatures.len())
+//! }
+//!
+//! assert_eq!(signatures(&std::fs::read("testdata/pdf/signed.pdf")?)?, 1);
+//! assert!(matches!(signatures(b"GIF89a"), Err(Error::NotPdf(_))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt;
 
@@ -8,6 +23,22 @@ pub use crate::pdf::ObjRef;
 use crate::problem::Problem;
 
 /// Everything that can stop signing or verification.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{repair, verify_pdf, Error, VerifyOptions};
+///
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// let error = verify_pdf(&pdf[..pdf.len() - 40], &VerifyOptions::default()).unwrap_err(); // cut short
+/// assert!(repair::is_damage(&error)); // damage, as opposed to Error::Encrypted, Error::NotPdf...
+/// match error {
+///     Error::Truncated(what) => println!("truncated: {what}"),
+///     Error::DamagedXref { offset, reason } => println!("bad xref at {offset}: {reason}"),
+///     other => panic!("unexpected: {other}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -198,6 +229,32 @@ pub enum Error {
 }
 
 /// Why a TSA's answer was refused (RFC 3161 §2.4.2 checks).
+///
+/// # Examples
+///
+/// ```
+/// # let tsa_key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use std::time::SystemTime;
+/// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+/// use countersign::{DigestAlgorithm, Error, TimestampProblem};
+///
+/// let tsa = Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"));
+/// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x5a; 32], &[1; 8])?;
+/// // An answer to another request (a replay, say) carries another nonce:
+/// let other = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x5a; 32], &[2; 8])?;
+/// let answer = tsa.respond(other.der(), SystemTime::now())?;
+/// let refused = request.check_response(&answer, &[]);
+/// assert!(matches!(refused, Err(Error::Timestamp(TimestampProblem::NonceMismatch))));
+/// // A request the TSA cannot read is rejected with PKIStatus 2:
+/// let rejection = tsa.respond(b"not a request", SystemTime::now())?;
+/// let refused = request.check_response(&rejection, &[]);
+/// assert!(matches!(refused, Err(Error::Timestamp(TimestampProblem::Rejected { status: 2, .. }))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TimestampProblem {
@@ -239,6 +296,17 @@ fn join(problems: &[Problem]) -> String {
 
 impl Error {
     /// Shorthand used by the parsers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{Error, Location, ObjRef};
+    ///
+    /// let error = Error::malformed(ObjRef::new(12, 0), 345, "expected a dictionary");
+    /// assert_eq!(error.to_string(), "malformed object 12 0 R at offset 345: expected a dictionary");
+    /// let error = Error::malformed(Location::Trailer, 1024, "no /Root");
+    /// assert!(matches!(error, Error::MalformedObject { object: Location::Trailer, offset: 1024, .. }));
+    /// ```
     pub fn malformed(object: impl Into<Location>, offset: u64, reason: impl Into<String>) -> Self {
         Error::MalformedObject {
             object: object.into(),
@@ -248,6 +316,17 @@ impl Error {
     }
 
     /// A `map_err` adapter for decoders: `.map_err(Error::invalid("certificate"))`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Error;
+    ///
+    /// let error = "0x3001".parse::<u32>().map_err(Error::invalid("serial number")).unwrap_err();
+    /// assert!(matches!(error, Error::InvalidCredential { what: "serial number", .. }));
+    /// assert_eq!(error.to_string(), "credential: invalid serial number");
+    /// assert!(std::error::Error::source(&error).is_some()); // the ParseIntError
+    /// ```
     pub fn invalid<E>(what: &'static str) -> impl FnOnce(E) -> Self
     where
         E: std::error::Error + Send + Sync + 'static,
@@ -288,11 +367,38 @@ impl Error {
     }
 
     /// A `map_err` adapter for the DER codec: `.map_err(Error::der("SignedData"))`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Error;
+    /// use x509_cert::der::Decode;
+    ///
+    /// let error = x509_cert::Certificate::from_der(&[0x30, 0x03, 0x02, 0x01]).map_err(Error::der("certificate")).unwrap_err();
+    /// assert!(matches!(error, Error::Der { what: "certificate", .. }));
+    /// assert_eq!(error.to_string(), "CMS: cannot decode or encode certificate");
+    /// ```
     pub fn der(what: &'static str) -> impl FnOnce(der::Error) -> Self {
         move |source| Error::Der { what, source }
     }
 
     /// Shorthand for [`Error::LimitExceeded`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, Error, VerifyOptions};
+    ///
+    /// let error = Error::limit("max_nesting", 2, "object 3 0 R");
+    /// assert_eq!(error.to_string(), "limit exceeded: max_nesting over 2 at object 3 0 R");
+    ///
+    /// // What reading returns when a limit stops it:
+    /// let mut options = VerifyOptions::default();
+    /// options.limits.max_nesting = 1; // classic.pdf nests dictionaries three deep
+    /// let refused = verify_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &options);
+    /// assert!(matches!(refused, Err(Error::LimitExceeded { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn limit(what: &'static str, limit: u64, location: impl Into<String>) -> Self {
         Error::LimitExceeded {
             what,
@@ -302,6 +408,16 @@ impl Error {
     }
 
     /// Shorthand used by the xref reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Error;
+    ///
+    /// let error = Error::damaged_xref(753, "entry 4 is not 20 bytes");
+    /// assert_eq!(error.to_string(), "damaged cross-reference at offset 753: entry 4 is not 20 bytes");
+    /// assert!(countersign::repair::is_damage(&error));
+    /// ```
     pub fn damaged_xref(offset: u64, reason: impl Into<String>) -> Self {
         Error::DamagedXref {
             offset,
@@ -311,9 +427,36 @@ impl Error {
 }
 
 /// `Result` with [`Error`] as the default error type.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{verify_pdf, Result, VerifyOptions};
+///
+/// /// Subjects of the signers of `pdf`.
+/// fn signers(pdf: &[u8]) -> Result<Vec<String>> {
+///     let report = verify_pdf(pdf, &VerifyOptions::default())?;
+///     Ok(report.signatures.into_iter().map(|s| s.signer_subject).collect())
+/// }
+///
+/// let signers = signers(&std::fs::read("testdata/pdf/signed.pdf")?)?;
+/// assert!(signers[0].contains("CN=Demo Organisation"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Which object of the file a [`Error::MalformedObject`] is about.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{Location, ObjRef};
+///
+/// assert_eq!(Location::from(ObjRef::new(4, 0)), Location::Object(ObjRef::new(4, 0)));
+/// let compressed = Location::InObjectStream { object: ObjRef::new(12, 0), stream: ObjRef::new(5, 0) };
+/// assert_eq!(compressed.to_string(), "12 0 R (in object stream 5 0 R)");
+/// assert_eq!(Location::Trailer.to_string(), "trailer");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Location {

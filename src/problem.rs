@@ -8,6 +8,26 @@ use der::asn1::ObjectIdentifier;
 /// Whether the signer's certification path ends at a configured trust anchor and passes the
 /// certificate checks (validity at the validation time, keyUsage, basicConstraints, pathLen,
 /// revocation by the given CRLs).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::trust_roots_from_pem;
+/// use countersign::{verify_pdf, ChainStatus, Problem, VerifyOptions};
+///
+/// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+/// let chain = |options: VerifyOptions| -> Result<ChainStatus, countersign::Error> { Ok(verify_pdf(&signed, &options)?.signatures[0].chain.clone()) };
+/// assert_eq!(chain(VerifyOptions::default())?, ChainStatus::NotChecked);
+/// let demo_root = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// assert_eq!(chain(VerifyOptions::trusting(demo_root))?, ChainStatus::Trusted);
+/// let other_root = trust_roots_from_pem(&std::fs::read("testdata/pki/trust-selfsigned.cert.pem")?)?;
+/// // The signer's path ends at the demo root, which is not among the configured ones.
+/// assert!(matches!(
+///     chain(VerifyOptions::trusting(other_root))?,
+///     ChainStatus::Untrusted(Problem::SelfSignedNotTrusted { subject }) if subject.contains("CN=Demo Root CA")
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChainStatus {
@@ -24,6 +44,22 @@ pub enum ChainStatus {
 
 /// One thing verification found wrong. `Display` gives the message in words; match on the
 /// variant to act on it. Certificates are named by their subject in RFC 4514 form.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{verify_pdf, Problem, VerifyOptions};
+///
+/// // Bytes of signed.pdf changed after signing: the digest no longer matches.
+/// let mut pdf = std::fs::read("testdata/pdf/signed.pdf")?;
+/// let at = pdf.windows(6).position(|w| w == b"Page 1").ok_or("no text")?;
+/// pdf[at + 5] = b'9';
+/// let report = verify_pdf(&pdf, &VerifyOptions::default())?;
+/// let problems = &report.signatures[0].problems;
+/// assert_eq!(problems, &[Problem::DigestMismatch]);
+/// assert_eq!(problems[0].to_string(), "message-digest attribute does not match the signed content");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Problem {
@@ -271,6 +307,17 @@ pub enum Problem {
 }
 
 /// How an ESS signing-certificate(-v2) attribute fails to name the signer certificate.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{EssProblem, Problem};
+///
+/// // How a report says that the signed certificate hash names another certificate:
+/// let problem = Problem::SigningCertificate(EssProblem::HashMismatch { v2: true });
+/// assert_eq!(problem.to_string(), "ESS signing-certificate-v2 hash does not match the signer certificate");
+/// assert!(matches!(problem, Problem::SigningCertificate(EssProblem::HashMismatch { .. })));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EssProblem {

@@ -39,6 +39,31 @@ use crate::error::{CredentialError, Error, Result};
 
 /// Which implementation holds the private key and verifies signatures. Non-exhaustive: backends
 /// come with features, and enabling one must not break a downstream `match`.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_pem;
+/// use countersign::crypto::{Backend, LoadOptions};
+/// use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
+///
+/// let mut options = LoadOptions::default();
+/// assert_eq!(options.backend, Backend::RustCrypto);
+/// #[cfg(feature = "aws-lc")]
+/// {
+///     options.backend = Backend::AwsLc;
+/// }
+/// let key = load_pem(
+///     &std::fs::read("testdata/pki/demo.chain.pem")?,
+///     &std::fs::read("testdata/pki/demo.key.pem")?,
+///     &options,
+/// )?;
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
+/// let mut verify = VerifyOptions::default();
+/// verify.backend = options.backend; // the same provider verifies
+/// assert!(verify_pdf(&signed, &verify)?.all_valid_ignoring_trust());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
@@ -51,6 +76,21 @@ pub enum Backend {
 }
 
 /// How to load a key. `Debug` shows whether a password is set, never the password.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_private_key;
+/// use countersign::crypto::LoadOptions;
+///
+/// let encrypted = std::fs::read("testdata/pki/demo.key.enc.pem")?; // encrypted PKCS#8
+/// assert!(load_private_key(&encrypted, &LoadOptions::default()).is_err());
+/// let mut options = LoadOptions::default();
+/// options.password = Some("demo".into());
+/// assert!(load_private_key(&encrypted, &options).is_ok());
+/// assert!(!format!("{options:?}").contains("demo"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct LoadOptions {
@@ -99,6 +139,22 @@ const MAX_CHAIN_LEN: usize = 16;
 
 /// Loads a chain and key from PEM. `chain_pem` holds the certificates in any order (the key may
 /// also be in the same file); `key_pem` holds one private key.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_pem;
+/// use countersign::crypto::LoadOptions;
+///
+/// let key = load_pem(
+///     &std::fs::read("testdata/pki/demo-p256.chain.pem")?,
+///     &std::fs::read("testdata/pki/demo-p256.sec1.pem")?, // SEC1 `EC PRIVATE KEY`
+///     &LoadOptions::default(),
+/// )?;
+/// assert_eq!(key.cert_chain().len(), 3);
+/// assert!(key.end_entity().tbs_certificate().subject().to_string().contains("CN=Demo Organisation P-256"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_pem(chain_pem: &[u8], key_pem: &[u8], options: &LoadOptions) -> Result<CertifiedKey> {
     let certificates = parse_certificates(chain_pem)?;
     let key = load_private_key(key_pem, options)?;
@@ -107,6 +163,18 @@ pub fn load_pem(chain_pem: &[u8], key_pem: &[u8], options: &LoadOptions) -> Resu
 
 /// Loads a chain and key from DER: one certificate per element, and a PKCS#8, encrypted PKCS#8,
 /// PKCS#1 or SEC1 key.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_der;
+/// use countersign::crypto::LoadOptions;
+///
+/// let certificate = std::fs::read("testdata/pki/demo.cert.der")?;
+/// let key = load_der(&[&certificate], &std::fs::read("testdata/pki/demo.key.der")?, &LoadOptions::default())?;
+/// assert_eq!(key.cert_chain().len(), 1); // only what was given: the signer's certificate
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_der(
     certificates_der: &[&[u8]],
     key_der: &[u8],
@@ -121,6 +189,19 @@ pub fn load_der(
 }
 
 /// Loads the first key of a PKCS#12 (.p12/.pfx) file and its chain (feature `pkcs12`).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_pkcs12;
+/// use countersign::crypto::LoadOptions;
+///
+/// let p12 = std::fs::read("testdata/pki/demo.p12")?;
+/// let key = load_pkcs12(&p12, "demo", &LoadOptions::default())?;
+/// assert_eq!(key.cert_chain().len(), 3); // signer, issuing CA, root
+/// assert!(load_pkcs12(&p12, "wrong password", &LoadOptions::default()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "pkcs12")]
 pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Result<CertifiedKey> {
     let store = p12_keystore::KeyStore::from_pkcs12(pkcs12, password).map_err(pkcs12_error)?;
@@ -148,6 +229,19 @@ pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Resu
 }
 
 /// Reads trust anchors: every `CERTIFICATE` block of a PEM file.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::trust_roots_from_pem;
+///
+/// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// assert_eq!(roots.len(), 1);
+/// assert!(roots[0].tbs_certificate().subject().to_string().contains("CN=Demo Root CA"));
+/// // A file without certificates is an error, not an empty (trust-nothing) list.
+/// assert!(trust_roots_from_pem(&std::fs::read("testdata/pki/demo.key.pem")?).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
     let roots = pem_certificates(pem)?;
     if roots.is_empty() {
@@ -157,6 +251,17 @@ pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
 }
 
 /// Certificate revocation lists from a PEM file (every `X509 CRL` block) or one DER CRL.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::crls_from_pem_or_der;
+///
+/// assert_eq!(crls_from_pem_or_der(&std::fs::read("testdata/pki/trust-demo-ca.crl.pem")?)?.len(), 1);
+/// assert_eq!(crls_from_pem_or_der(&std::fs::read("testdata/pki/tsa-ca.crl")?)?.len(), 1); // DER
+/// assert!(crls_from_pem_or_der(b"not a CRL").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn crls_from_pem_or_der(bytes: &[u8]) -> Result<Vec<CertificateList>> {
     let parse = |der: &[u8]| CertificateList::from_der(der).map_err(Error::invalid("CRL"));
     if !looks_like_pem(bytes) {
@@ -174,6 +279,18 @@ pub fn crls_from_pem_or_der(bytes: &[u8]) -> Result<Vec<CertificateList>> {
 }
 
 /// Certificates from a PEM file (every `CERTIFICATE` block) or from a single DER certificate.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::parse_certificates;
+///
+/// let pem = parse_certificates(&std::fs::read("testdata/pki/demo.chain.pem")?)?;
+/// let der = parse_certificates(&std::fs::read("testdata/pki/demo.cert.der")?)?;
+/// assert_eq!(pem.len(), 3);
+/// assert_eq!(der, pem[..1]); // the same signer certificate
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
     if looks_like_pem(bytes) {
         let certificates = pem_certificates(bytes)?;
@@ -187,6 +304,21 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
 }
 
 /// A private key from PEM (the first key block) or DER, in any supported format.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_private_key;
+/// use countersign::crypto::LoadOptions;
+///
+/// let options = LoadOptions::default();
+/// let pkcs8 = load_private_key(&std::fs::read("testdata/pki/demo.key.pem")?, &options)?;
+/// let pkcs1 = load_private_key(&std::fs::read("testdata/pki/demo.pkcs1.pem")?, &options)?; // `RSA PRIVATE KEY`
+/// let der = load_private_key(&std::fs::read("testdata/pki/demo.key.der")?, &options)?;
+/// assert_eq!(pkcs8.public_key()?, pkcs1.public_key()?);
+/// assert_eq!(pkcs8.public_key()?, der.public_key()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
     let pkcs8 = if looks_like_pem(bytes) {
         pem_private_key_pkcs8(bytes, options.password.as_deref())?
@@ -198,6 +330,21 @@ pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<Arc<dyn S
 
 /// Puts the certificate of `key` first and its issuers after it, and checks they belong together.
 /// `certificates` may come in any order; the one whose public key is the key's own is the signer.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::{certified_key, load_private_key, parse_certificates};
+/// use countersign::crypto::LoadOptions;
+///
+/// let mut certificates = parse_certificates(&std::fs::read("testdata/pki/demo.chain.pem")?)?;
+/// certificates.reverse(); // root first
+/// let key = load_private_key(&std::fs::read("testdata/pki/demo.key.pem")?, &LoadOptions::default())?;
+/// let certified = certified_key(certificates.clone(), key)?;
+/// assert_eq!(certified.end_entity(), &certificates[2]); // the signer, found by its key
+/// assert_eq!(certified.cert_chain()[2], certificates[0]); // then its issuers up to the root
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn certified_key(
     certificates: Vec<Certificate>,
     key: Arc<dyn SigningKey>,

@@ -3,6 +3,25 @@
 use sha2::Digest;
 
 /// A digest algorithm for the document digest, the signed attributes and the signature.
+///
+/// # Examples
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_pdf, verify_pdf, DigestAlgorithm, SignOptions, VerifyOptions};
+///
+/// let mut options = SignOptions::default();
+/// assert_eq!(options.digest, DigestAlgorithm::Sha256);
+/// options.digest = DigestAlgorithm::Sha512;
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &options)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::default())?;
+/// assert_eq!(report.signatures[0].signature_algorithm, "SHA512withRSA");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DigestAlgorithm {
@@ -17,6 +36,16 @@ pub enum DigestAlgorithm {
 
 impl DigestAlgorithm {
     /// Length of the digest in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// assert_eq!(DigestAlgorithm::Sha256.output_len(), 32);
+    /// assert_eq!(DigestAlgorithm::Sha384.output_len(), 48);
+    /// assert_eq!(DigestAlgorithm::Sha512.digest_chunks(&[b"abc"]).len(), DigestAlgorithm::Sha512.output_len());
+    /// ```
     pub fn output_len(self) -> usize {
         match self {
             Self::Sha256 => 32,
@@ -26,6 +55,16 @@ impl DigestAlgorithm {
     }
 
     /// The digest of the concatenation of `chunks`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// let whole = DigestAlgorithm::Sha256.digest_chunks(&[b"abc"]);
+    /// assert_eq!(whole, DigestAlgorithm::Sha256.digest_chunks(&[b"a", b"", b"bc"]));
+    /// assert_eq!(whole[..4], [0xba, 0x78, 0x16, 0xbf]); // SHA-256("abc") (FIPS 180-2)
+    /// ```
     pub fn digest_chunks(self, chunks: &[&[u8]]) -> Vec<u8> {
         fn run<D: Digest>(chunks: &[&[u8]]) -> Vec<u8> {
             let mut hasher = D::new();

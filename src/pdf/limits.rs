@@ -57,6 +57,17 @@ impl Default for Limits {
 
 impl Limits {
     /// Inflated bytes one stream of an `input_len`-byte file may produce.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Limits;
+    ///
+    /// let limits = Limits::default(); // 64 times the input, at least 16 MiB, at most 256 MiB
+    /// assert_eq!(limits.stream_budget(1 << 10), 16 << 20);
+    /// assert_eq!(limits.stream_budget(1 << 20), 64 << 20);
+    /// assert_eq!(limits.stream_budget(1 << 30), 256 << 20);
+    /// ```
     pub fn stream_budget(&self, input_len: u64) -> u64 {
         self.proportional(input_len)
             .max(self.min_stream_inflated)
@@ -64,6 +75,17 @@ impl Limits {
     }
 
     /// Inflated bytes all streams of an `input_len`-byte file may produce together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Limits;
+    ///
+    /// let limits = Limits::default(); // 64 times the input, at least 64 MiB, at most 1 GiB
+    /// assert_eq!(limits.document_budget(1 << 10), 64 << 20);
+    /// assert_eq!(limits.document_budget(4 << 20), 256 << 20);
+    /// assert_eq!(limits.document_budget(1 << 30), 1 << 30);
+    /// ```
     pub fn document_budget(&self, input_len: u64) -> u64 {
         self.proportional(input_len)
             .max(self.min_document_inflated)
@@ -71,6 +93,17 @@ impl Limits {
     }
 
     /// The nesting depth the parser enforces.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Limits;
+    ///
+    /// let mut limits = Limits::default();
+    /// assert_eq!(limits.nesting(), 64);
+    /// limits.max_nesting = 10_000; // the parser recurses: deeper than 512 is never allowed
+    /// assert_eq!(limits.nesting(), 512);
+    /// ```
     pub fn nesting(&self) -> usize {
         self.max_nesting.min(HARD_MAX_NESTING)
     }

@@ -5,6 +5,17 @@ use std::fmt;
 
 /// An indirect reference `num gen R`: how errors name an object of the file (`Display` prints
 /// `12 0 R`).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{Error, ObjRef};
+///
+/// let page = ObjRef::new(3, 0);
+/// assert_eq!(page.to_string(), "3 0 R");
+/// let missing = Error::MissingObject { object: page, object_stream: Some(ObjRef::new(9, 0)) };
+/// assert_eq!(missing.to_string(), "object 3 0 R is referenced but not present in object stream 9 0 R");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
     /// The object number.
@@ -15,6 +26,16 @@ pub struct ObjRef {
 
 impl ObjRef {
     /// `num gen R`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::ObjRef;
+    ///
+    /// const CATALOG: ObjRef = ObjRef::new(1, 0); // usable in constants
+    /// assert_eq!((CATALOG.num, CATALOG.gen), (1, 0));
+    /// assert!(CATALOG < ObjRef::new(2, 0)); // ordered by number, then generation
+    /// ```
     pub const fn new(num: u32, gen: u16) -> Self {
         Self { num, gen }
     }

@@ -12,6 +12,42 @@
 //!
 //! Set `public_url` in the configuration when clients reach the server under another address than
 //! the one it listens on (proxy, `0.0.0.0`): it is the base of the download links.
+//!
+//! # Examples
+//!
+//! A server on a free loopback port, asked for a download link that does not exist:
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+//! # let config = ServiceConfig::from_toml(r#"
+//! #     workers = 0
+//! #     hosts = ["ess.example.com"]
+//! #     [[organizations]]
+//! #     id = "demo"
+//! #     quota = 5
+//! #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+//! #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+//! #     [[employees]]
+//! #     user_id = "clerk"
+//! #     organization = "demo"
+//! #     permissions = ["upload", "counter_sign", "verify", "download"]
+//! # "#, std::path::Path::new("."))?;
+//! # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+//! # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+//! use std::io::{Read, Write};
+//!
+//! let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+//! let mut stream = std::net::TcpStream::connect(server.addr())?;
+//! write!(stream, "GET /download/forged HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr())?;
+//! let mut answer = String::new();
+//! stream.read_to_string(&mut answer)?;
+//! assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+//! assert!(answer.ends_with("the link is invalid or has expired"), "{answer}");
+//! server.stop()?;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod connections;
 
@@ -48,6 +84,48 @@ struct AppState {
 }
 
 /// The routes, bound to `service`.
+///
+/// # Examples
+///
+/// Serving the routes on a runtime of one's own, here without a socket:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # let config = ServiceConfig::from_toml(r#"
+/// #     workers = 0
+/// #     hosts = ["ess.example.com"]
+/// #     [[organizations]]
+/// #     id = "demo"
+/// #     quota = 5
+/// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+/// #     [[employees]]
+/// #     user_id = "clerk"
+/// #     organization = "demo"
+/// #     permissions = ["upload", "counter_sign", "verify", "download"]
+/// # "#, std::path::Path::new("."))?;
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+/// use axum::body::Body;
+/// use axum::http::{Request, StatusCode};
+/// use tower_service::Service as _;
+///
+/// let mut app = countersign::server::router(Arc::new(service));
+/// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let (status, body) = runtime.block_on(async {
+///     let request = Request::get("/download/forged").body(Body::empty())?;
+///     let response = app.call(request).await?;
+///     let status = response.status();
+///     let body = axum::body::to_bytes(response.into_body(), 1024).await?;
+///     Ok::<_, Box<dyn std::error::Error>>((status, body))
+/// })?;
+/// assert_eq!(status, StatusCode::NOT_FOUND);
+/// assert_eq!(body, "the link is invalid or has expired");
+/// # drop(app);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn router(service: Arc<Service>) -> Router {
     let kib = service.limits().max_buffered_body_bytes.div_ceil(1024);
     let permits = usize::try_from(kib)
@@ -282,6 +360,34 @@ fn content_disposition(name: &str) -> String {
 }
 
 /// A server running on its own thread and runtime; stops when dropped.
+///
+/// # Examples
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # let config = ServiceConfig::from_toml(r#"
+/// #     workers = 0
+/// #     hosts = ["ess.example.com"]
+/// #     [[organizations]]
+/// #     id = "demo"
+/// #     quota = 5
+/// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+/// #     [[employees]]
+/// #     user_id = "clerk"
+/// #     organization = "demo"
+/// #     permissions = ["upload", "counter_sign", "verify", "download"]
+/// # "#, std::path::Path::new("."))?;
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+/// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+/// assert!(server.addr().ip().is_loopback());
+/// assert_eq!(server.url(), format!("http://{}", server.addr()));
+/// server.stop()?; // or drop it
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
@@ -291,16 +397,102 @@ pub struct ServerHandle {
 
 impl ServerHandle {
     /// The address the server listens on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let bound = listener.local_addr()?;
+    /// let server = countersign::server::spawn(listener, service)?;
+    /// assert_eq!(server.addr(), bound); // port 0 became a free port
+    /// assert_ne!(server.addr().port(), 0);
+    /// # server.stop()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `http://ADDR`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+    /// let url = server.url();
+    /// assert_eq!(url, format!("http://127.0.0.1:{}", server.addr().port()));
+    /// # server.stop()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// Stops accepting, finishes the requests in flight, and waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+    /// let addr = server.addr();
+    /// server.stop()?;
+    /// assert!(std::net::TcpStream::connect(addr).is_err()); // no longer listening
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(mut self) -> io::Result<()> {
         self.stop_inner()
     }
@@ -370,6 +562,20 @@ pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHan
 }
 
 /// What `countersign serve` needs.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::PathBuf;
+/// use countersign::server::{ServeSettings, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
+///
+/// let mut settings = ServeSettings::default(); // the bundled demo on 127.0.0.1:8080
+/// assert_eq!((settings.listen.as_str(), settings.config.as_ref()), (DEFAULT_LISTEN, None));
+/// settings.config = Some(PathBuf::from("/etc/countersign/service.toml"));
+/// settings.data = PathBuf::from("/var/lib/countersign");
+/// settings.public_url = Some("https://ess.example.com".into());
+/// assert_ne!(settings.data, PathBuf::from(DEFAULT_DATA_DIR));
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ServeSettings {
@@ -396,12 +602,50 @@ impl Default for ServeSettings {
 }
 
 /// Default listening address of `countersign serve`.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::server::{ServeSettings, DEFAULT_LISTEN};
+///
+/// assert_eq!(ServeSettings::default().listen, DEFAULT_LISTEN);
+/// assert_eq!(DEFAULT_LISTEN.parse::<std::net::SocketAddr>()?.port(), 8080); // loopback only
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default store folder of `countersign serve`.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::server::{ServeSettings, DEFAULT_DATA_DIR};
+///
+/// // Relative: `countersign serve` keeps its store in the working directory.
+/// assert_eq!(ServeSettings::default().data, Path::new(DEFAULT_DATA_DIR));
+/// assert!(Path::new(DEFAULT_DATA_DIR).is_relative());
+/// ```
 pub const DEFAULT_DATA_DIR: &str = "countersign-data";
 
 /// Binds, opens the service, writes `Name: value` lines (the address; for the demo also its
 /// credentials) to `out`, then serves until Ctrl-C.
+///
+/// # Examples
+///
+/// Serving until Ctrl-C, so not run here:
+///
+/// ```no_run
+/// use std::path::PathBuf;
+/// use countersign::server::{run, ServeSettings};
+///
+/// let mut settings = ServeSettings::default();
+/// settings.listen = "0.0.0.0:8080".into();
+/// settings.config = Some(PathBuf::from("/etc/countersign/service.toml"));
+/// settings.data = PathBuf::from("/var/lib/countersign");
+/// settings.public_url = Some("https://ess.example.com".into());
+/// run(&settings, &mut std::io::stdout())?; // prints "Listening: http://0.0.0.0:8080", ...
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run(
     settings: &ServeSettings,
     out: &mut dyn Write,

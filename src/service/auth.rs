@@ -17,6 +17,23 @@ pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
 pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 
 /// The parts of an HTTP request the signature covers.
+///
+/// # Examples
+///
+/// What the server hands to [`Service::handle`](super::Service::handle) for each HTTP request:
+///
+/// ```
+/// use countersign::service::SignedRequest;
+///
+/// let headers = vec![
+///     ("Host".to_owned(), "ess.example.com".to_owned()),
+///     ("Content-Type".to_owned(), "application/json".to_owned()),
+///     ("X-TC-Action".to_owned(), "DescribeFileUrls".to_owned()),
+/// ];
+/// let body = br#"{"BusinessType": "DIGITFILE", "BusinessIds": ["f-1"]}"#;
+/// let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
+/// assert_eq!(request.header("x-tc-action"), Some("DescribeFileUrls"));
+/// ```
 #[derive(Clone, Debug)]
 pub struct SignedRequest<'a> {
     /// The HTTP method (`POST`, `GET`).
@@ -33,6 +50,17 @@ pub struct SignedRequest<'a> {
 
 impl SignedRequest<'_> {
     /// The value of header `name` (case-insensitive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::SignedRequest;
+    ///
+    /// let headers = [("content-type".to_owned(), "application/json".to_owned())];
+    /// let request = SignedRequest { method: "GET", path: "/", query: "", headers: &headers, body: &[] };
+    /// assert_eq!(request.header("Content-Type"), Some("application/json"));
+    /// assert_eq!(request.header("Authorization"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -238,6 +266,69 @@ pub fn authorization_header(
 /// What the headers alone establish, before any byte of the body is read: the Authorization is
 /// well formed, its SecretId is known and its timestamp is fresh. The MAC itself covers the body's
 /// hash, so it is checked by [`HeaderCheck::verify_body`] once the (bounded) body has arrived.
+///
+/// # Examples
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # let config = ServiceConfig::from_toml(r#"
+/// #     workers = 0
+/// #     hosts = ["ess.example.com"]
+/// #     [[organizations]]
+/// #     id = "demo"
+/// #     quota = 5
+/// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+/// #     [[employees]]
+/// #     user_id = "clerk"
+/// #     organization = "demo"
+/// #     permissions = ["upload", "counter_sign", "verify", "download"]
+/// # "#, std::path::Path::new("."))?;
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+/// # // What the official SDKs do: sign `content-type;host` and the body's SHA-256 with TC3-HMAC-SHA256.
+/// # fn sign_tc3(headers: &mut Vec<(String, String)>, body: &[u8], secret_id: &str, secret_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// #     use hmac::{Hmac, KeyInit, Mac};
+/// #     use sha2::{Digest, Sha256};
+/// #     let mac = |key: &[u8], text: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+/// #         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)?;
+/// #         mac.update(text.as_bytes());
+/// #         Ok(mac.finalize().into_bytes().to_vec())
+/// #     };
+/// #     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+/// #     let day = der::DateTime::from_unix_duration(now)?;
+/// #     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+/// #     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+/// #     let canonical = format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+/// #         header("Content-Type"), header("Host"), hex::encode(Sha256::digest(body)));
+/// #     let scope = format!("{date}/ess/tc3_request");
+/// #     let to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", now.as_secs(), hex::encode(Sha256::digest(canonical.as_bytes())));
+/// #     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date)?, "ess")?, "tc3_request")?;
+/// #     let signature = hex::encode(mac(&key, &to_sign)?);
+/// #     headers.push(("X-TC-Timestamp".into(), now.as_secs().to_string()));
+/// #     headers.push(("Authorization".into(), format!(
+/// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
+/// #     Ok(())
+/// # }
+/// use countersign::service::{HeaderCheck, SignedRequest};
+///
+/// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
+/// let mut headers = vec![
+///     ("Host".to_owned(), "ess.example.com".to_owned()),
+///     ("Content-Type".to_owned(), "application/json".to_owned()),
+///     ("X-TC-Action".to_owned(), "DescribeFileCounterSignResult".to_owned()),
+///     ("X-TC-Version".to_owned(), "2020-11-11".to_owned()),
+/// ];
+/// sign_tc3(&mut headers, body, "AKIDdemo", "demo-secret-key")?;
+/// let head = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &[] };
+/// let check: HeaderCheck = service.admit(&head)?.ok_or("TC3 requests are checked from their headers")?;
+/// // Once the body has arrived, within the limits:
+/// assert_eq!(check.verify_body(&SignedRequest { body, ..head })?, "AKIDdemo");
+/// # drop(service);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct HeaderCheck {
     pub(crate) authorization: Authorization,
@@ -290,6 +381,70 @@ pub fn check_headers(
 impl HeaderCheck {
     /// Recomputes the MAC over `request` (the same request, now with its body). Returns the
     /// SecretId that signed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # // What the official SDKs do: sign `content-type;host` and the body's SHA-256 with TC3-HMAC-SHA256.
+    /// # fn sign_tc3(headers: &mut Vec<(String, String)>, body: &[u8], secret_id: &str, secret_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// #     use hmac::{Hmac, KeyInit, Mac};
+    /// #     use sha2::{Digest, Sha256};
+    /// #     let mac = |key: &[u8], text: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    /// #         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)?;
+    /// #         mac.update(text.as_bytes());
+    /// #         Ok(mac.finalize().into_bytes().to_vec())
+    /// #     };
+    /// #     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    /// #     let day = der::DateTime::from_unix_duration(now)?;
+    /// #     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+    /// #     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    /// #     let canonical = format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+    /// #         header("Content-Type"), header("Host"), hex::encode(Sha256::digest(body)));
+    /// #     let scope = format!("{date}/ess/tc3_request");
+    /// #     let to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", now.as_secs(), hex::encode(Sha256::digest(canonical.as_bytes())));
+    /// #     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date)?, "ess")?, "tc3_request")?;
+    /// #     let signature = hex::encode(mac(&key, &to_sign)?);
+    /// #     headers.push(("X-TC-Timestamp".into(), now.as_secs().to_string()));
+    /// #     headers.push(("Authorization".into(), format!(
+    /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
+    /// #     Ok(())
+    /// # }
+    /// use countersign::service::{ErrorCode, SignedRequest};
+    ///
+    /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
+    /// let mut headers = vec![
+    ///     ("Host".to_owned(), "ess.example.com".to_owned()),
+    ///     ("Content-Type".to_owned(), "application/json".to_owned()),
+    ///     ("X-TC-Action".to_owned(), "DescribeFileCounterSignResult".to_owned()),
+    ///     ("X-TC-Version".to_owned(), "2020-11-11".to_owned()),
+    /// ];
+    /// sign_tc3(&mut headers, body, "AKIDdemo", "demo-secret-key")?;
+    /// let head = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &[] };
+    /// let check = service.admit(&head)?.ok_or("TC3 requests are checked from their headers")?;
+    /// assert_eq!(check.verify_body(&SignedRequest { body, ..head.clone() })?, "AKIDdemo");
+    /// let forged = check.verify_body(&SignedRequest { body: br#"{"TaskId": "t-2"}"#, ..head }).unwrap_err();
+    /// assert_eq!(forged.code, ErrorCode::SignatureFailure);
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_body(&self, request: &SignedRequest<'_>) -> Result<String, ApiError> {
         let authorization = &self.authorization;
         let scope = format!(

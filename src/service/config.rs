@@ -11,7 +11,8 @@
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files),
 //!                                  # or "s3://bucket/prefix" (feature `s3`, see [s3] below)
-//! task_lease_seconds = 60          # how long a run owns a task before others may take it over
+//! task_lease_seconds = 60          # a run's claim on a task, renewed every lease/3 while it runs;
+//!                                  # a dead runner's task is taken over when it runs out
 //! task_max_attempts = 3            # runs started for one task before it is marked FAILED
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
@@ -52,6 +53,37 @@
 //! request names (`Operator.UserId`, `Caller.OperatorId`), within that employee's permissions.
 //! `secrets` listed under an employee (the older form) are keys of the employee's organisation.
 //! Relative credential paths are resolved against the configuration file's folder.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::path::Path;
+//! use countersign::service::config::{Permission, ServiceConfig};
+//!
+//! let config = ServiceConfig::from_toml(r#"
+//!     rate_limit = 20
+//!     [rate_limits]
+//!     CreateFileCounterSign = 10
+//!     [[organizations]]
+//!     id = "org-group"
+//!     quota = 1000
+//!     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+//!     secrets = [{ id = "AKIDgroup", key = "group-secret" }]
+//!     [[organizations]]
+//!     id = "org-sub"
+//!     parent = "org-group"
+//!     credential = { pkcs12 = "sub.p12", password = "sub-password" }
+//!     [[employees]]
+//!     user_id = "user-admin"
+//!     organization = "org-group"
+//!     permissions = ["upload", "counter_sign"]
+//! "#, Path::new("/etc/countersign"))?;
+//! assert_eq!(config.rate_limit_for("CreateFileCounterSign"), 10);
+//! assert_eq!(config.organizations[1].parent.as_deref(), Some("org-group"));
+//! assert_eq!(config.organizations[1].credential.pkcs12.as_deref(), Some(Path::new("/etc/countersign/sub.p12")));
+//! assert_eq!(config.employees[0].permissions, [Permission::Upload, Permission::CounterSign]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -62,9 +94,37 @@ use super::error::ServiceError;
 pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
 
 /// Requests per second per action and organisation when the configuration names no other.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_RATE_LIMIT};
+///
+/// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
+/// assert_eq!(defaults.rate_limit_for("UploadFiles"), DEFAULT_RATE_LIMIT);
+/// assert_eq!(DEFAULT_RATE_LIMIT, 20);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
 /// Where file bytes live, from `blobs`.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{BlobLocation, ServiceConfig};
+///
+/// let s3 = ServiceConfig::from_toml(r#"blobs = "s3://contracts/countersign/""#, Path::new("."))?;
+/// assert_eq!(
+///     s3.blob_location()?,
+///     BlobLocation::S3 { bucket: "contracts".into(), prefix: "countersign".into() }
+/// );
+/// let default = ServiceConfig::from_toml("", Path::new("."))?;
+/// assert_eq!(default.blob_location()?, BlobLocation::Folder(None)); // DATA/files
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BlobLocation {
@@ -81,6 +141,27 @@ pub enum BlobLocation {
 
 /// The `[s3]` table: the object store of `blobs = "s3://..."`. Unset keys fall back to the
 /// `AWS_*` environment variables; the secret is kept out of `Debug` output.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::ServiceConfig;
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     blobs = "s3://contracts"
+///     [s3]
+///     endpoint = "http://127.0.0.1:9000"
+///     access_key_id = "AKIDminio"
+///     secret_access_key = "minio-secret"
+///     allow_http = true
+/// "#, Path::new("."))?;
+/// assert_eq!(config.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+/// assert_eq!(config.s3.region, None); // from AWS_REGION, or the store's default
+/// let printed = format!("{:?}", config.s3);
+/// assert!(printed.contains("AKIDminio") && !printed.contains("minio-secret"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -117,6 +198,27 @@ impl std::fmt::Debug for S3Config {
 }
 
 /// A service configuration, read from TOML ([`ServiceConfig::load`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_TASK_MAX_ATTEMPTS};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     workers = 2
+///     public_url = "https://ess.example.com"
+///     task_lease_seconds = 120
+///     [[organizations]]
+///     id = "demo"
+///     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// "#, Path::new("."))?;
+/// assert_eq!(config.workers, Some(2));
+/// assert_eq!(config.public_url.as_deref(), Some("https://ess.example.com"));
+/// assert_eq!((config.task_lease_seconds, config.task_max_attempts), (120, DEFAULT_TASK_MAX_ATTEMPTS));
+/// assert_eq!(config.organizations[0].id, "demo");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -153,7 +255,11 @@ pub struct ServiceConfig {
     /// How to reach the object store of `blobs = "s3://..."`.
     #[serde(default)]
     pub s3: S3Config,
-    /// Seconds a task run owns its task; a task whose runner died is taken over after this.
+    /// Seconds a claim on a task lasts. While its run is alive, a heartbeat renews the lease every
+    /// third of this (see [`TaskStore::renew_lease`](super::store::TaskStore::renew_lease)), so a
+    /// run may take longer than one lease without being taken over; a task whose runner died is
+    /// taken over once its last renewal has run out, within this many seconds of the death. Each
+    /// organisation's `tsa.timeout_seconds` must be less.
     #[serde(default = "default_task_lease_seconds")]
     pub task_lease_seconds: u32,
     /// Runs started for one task before it is given up as FAILED (a task that crashes its
@@ -169,14 +275,77 @@ pub struct ServiceConfig {
 }
 
 /// ESS accepts PDFs of up to "60M" (UploadFiles reference); read generously as 60 MiB.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_MAX_FILE_BYTES};
+///
+/// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
+/// assert_eq!(defaults.limits.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+/// assert_eq!(DEFAULT_MAX_FILE_BYTES, 62_914_560); // 60 MiB
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 60 * 1024 * 1024;
 /// One maximal file in base64 (4/3 of it) plus room for the JSON around it.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_MAX_BODY_BYTES};
+///
+/// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
+/// assert_eq!(defaults.limits.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+/// // Room for a maximal file in base64 and the JSON around it.
+/// assert!(DEFAULT_MAX_BODY_BYTES > countersign::service::config::DEFAULT_MAX_FILE_BYTES / 3 * 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_BODY_BYTES: u64 = DEFAULT_MAX_FILE_BYTES / 3 * 4 + 4 * 1024 * 1024;
 /// UploadFile.FileName: ESS documents at most 200 characters.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_MAX_FILE_NAME_CHARS};
+///
+/// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
+/// assert_eq!(defaults.limits.max_file_name_chars, DEFAULT_MAX_FILE_NAME_CHARS);
+/// assert_eq!(DEFAULT_MAX_FILE_NAME_CHARS, 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
 
 /// What one client can make the server spend. Durations in milliseconds, so tests can make them
 /// short.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{Limits, ServiceConfig};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [limits]
+///     max_body_bytes = 1048576
+///     max_file_bytes = 700000
+///     header_timeout_ms = 5000
+/// "#, Path::new("."))?;
+/// assert_eq!(config.limits.max_body_bytes, 1_048_576);
+/// assert_eq!(config.limits.header_timeout_ms, 5_000);
+/// assert_eq!(config.limits.max_connections, Limits::default().max_connections); // unset: default
+///
+/// // Bodies held at once must leave room for at least one maximal body.
+/// let error = ServiceConfig::from_toml(r#"
+///     [limits]
+///     max_body_bytes = 1048576
+///     max_buffered_body_bytes = 1024
+/// "#, Path::new(".")).unwrap_err();
+/// assert!(error.to_string().contains("max_buffered_body_bytes"), "{error}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
@@ -249,8 +418,32 @@ fn default_rate_limit() -> u32 {
 }
 
 /// Default of `task_lease_seconds`: far above the time one signature takes.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_TASK_LEASE_SECONDS};
+///
+/// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
+/// assert_eq!(defaults.task_lease_seconds, DEFAULT_TASK_LEASE_SECONDS);
+/// assert_eq!(defaults.claim_policy().lease_seconds, 60);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_TASK_LEASE_SECONDS: u32 = 60;
 /// Default of `task_max_attempts`.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, DEFAULT_TASK_MAX_ATTEMPTS};
+///
+/// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
+/// assert_eq!(defaults.task_max_attempts, DEFAULT_TASK_MAX_ATTEMPTS);
+/// assert_eq!(defaults.claim_policy().max_attempts, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_TASK_MAX_ATTEMPTS: u32 = 3;
 
 fn default_task_lease_seconds() -> u32 {
@@ -262,6 +455,21 @@ fn default_task_max_attempts() -> u32 {
 }
 
 /// Where the metadata lives, from `store`.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{ServiceConfig, StoreLocation};
+///
+/// let shared = ServiceConfig::from_toml(r#"store = "postgres://countersign@db.internal/countersign""#, Path::new("."))?;
+/// assert_eq!(
+///     shared.store_location()?,
+///     StoreLocation::Postgres("postgres://countersign@db.internal/countersign".into())
+/// );
+/// assert_eq!(ServiceConfig::from_toml("", Path::new("."))?.store_location()?, StoreLocation::Sqlite);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreLocation {
@@ -272,6 +480,31 @@ pub enum StoreLocation {
 }
 
 /// An organisation: its signing credential, quota, API keys and PAdES level.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::ServiceConfig;
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "org-group"
+///     name = "Example Group"
+///     quota = 1000
+///     credential = { key = "keys/group.key.pem", certificates = "keys/group.chain.pem" }
+///     [[organizations]]
+///     id = "org-sub"
+///     parent = "org-group"
+///     credential = { key = "keys/sub.key.pem", certificates = "keys/sub.chain.pem" }
+/// "#, Path::new("/etc/countersign"))?;
+/// let group = &config.organizations[0];
+/// assert_eq!((group.name.as_str(), group.quota), ("Example Group", 1000));
+/// assert_eq!(group.credential.key.as_deref(), Some(Path::new("/etc/countersign/keys/group.key.pem")));
+/// assert_eq!(config.organizations[1].parent.as_deref(), Some("org-group"));
+/// assert!(group.tsa.is_none()); // signs at PAdES B-B
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -304,6 +537,24 @@ pub struct OrganizationConfig {
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::ServiceConfig;
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "org-sub"
+///     credential = { pkcs12 = "sub.p12", password = "p12-password" }
+/// "#, Path::new("/etc/countersign"))?;
+/// let credential = &config.organizations[0].credential;
+/// assert_eq!(credential.pkcs12.as_deref(), Some(Path::new("/etc/countersign/sub.p12")));
+/// assert_eq!(credential.key, None);
+/// assert!(!format!("{credential:?}").contains("p12-password"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -319,6 +570,28 @@ pub struct CredentialConfig {
 }
 
 /// What an employee may do.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{Permission, ServiceConfig};
+///
+/// let employees = r#"
+///     [[organizations]]
+///     id = "org"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     [[employees]]
+///     user_id = "auditor"
+///     organization = "org"
+///     permissions = ["verify", "download"]
+/// "#;
+/// let config = ServiceConfig::from_toml(employees, Path::new("."))?;
+/// assert_eq!(config.employees[0].permissions, [Permission::Verify, Permission::Download]);
+/// let unknown = employees.replace(r#""verify""#, r#""everything""#);
+/// assert!(ServiceConfig::from_toml(&unknown, Path::new(".")).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -334,6 +607,38 @@ pub enum Permission {
 }
 
 /// An employee of an organisation, named as `Operator.UserId`.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{Permission, ServiceConfig};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "org"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     [[employees]]
+///     user_id = "clerk"
+///     organization = "org"
+///     permissions = ["upload"]
+///     [[employees]]
+///     user_id = "leaver"
+///     organization = "org"
+///     active = false
+/// "#, Path::new("."))?;
+/// let (clerk, leaver) = (&config.employees[0], &config.employees[1]);
+/// assert!(clerk.active && clerk.permissions == [Permission::Upload]);
+/// assert!(!leaver.active && leaver.permissions.is_empty());
+///
+/// let error = ServiceConfig::from_toml(r#"
+///     [[employees]]
+///     user_id = "stray"
+///     organization = "nowhere"
+/// "#, Path::new(".")).unwrap_err();
+/// assert_eq!(error.to_string(), "configuration: employee stray belongs to unknown organisation nowhere");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -361,6 +666,24 @@ fn default_active() -> bool {
 }
 
 /// A SecretId/SecretKey pair of an organisation.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::ServiceConfig;
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "org"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     secrets = [{ id = "AKIDorg", key = "org-secret-key" }]
+/// "#, Path::new("."))?;
+/// let secret = &config.organizations[0].secrets[0];
+/// assert_eq!(secret.id, "AKIDorg");
+/// assert!(!format!("{secret:?}").contains("org-secret-key")); // kept out of logs
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -394,6 +717,30 @@ impl std::fmt::Debug for CredentialConfig {
 
 impl ServiceConfig {
     /// Parses TOML; relative credential paths are resolved against `base_dir`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::{ServiceConfig, ServiceError};
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     trust_roots = ["partner-root.pem"]
+    ///     [[organizations]]
+    ///     id = "org"
+    ///     credential = { key = "signer.key.pem", certificates = "/keys/signer.chain.pem" }
+    /// "#, Path::new("/etc/countersign"))?;
+    /// assert_eq!(config.trust_roots, [Path::new("/etc/countersign/partner-root.pem")]);
+    /// let credential = &config.organizations[0].credential;
+    /// assert_eq!(credential.key.as_deref(), Some(Path::new("/etc/countersign/signer.key.pem")));
+    /// assert_eq!(credential.certificates.as_deref(), Some(Path::new("/keys/signer.chain.pem")));
+    ///
+    /// // Unknown keys are refused rather than ignored.
+    /// let typo = ServiceConfig::from_toml("rate_limt = 5", Path::new(".")).unwrap_err();
+    /// assert!(matches!(typo, ServiceError::ConfigSyntax { .. }));
+    /// assert!(typo.to_string().contains("rate_limt"), "{typo}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
             toml::from_str(text).map_err(|e| ServiceError::ConfigSyntax { source: e.into() })?;
@@ -424,6 +771,27 @@ impl ServiceConfig {
     }
 
     /// Reads and parses a TOML file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::ServiceConfig;
+    ///
+    /// let folder = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&folder)?;
+    /// let file = folder.join("service.toml");
+    /// std::fs::write(&file, r#"
+    ///     [[organizations]]
+    ///     id = "org"
+    ///     credential = { key = "keys/signer.key.pem", certificates = "keys/signer.chain.pem" }
+    /// "#)?;
+    /// let config = ServiceConfig::load(&file)?;
+    /// // Relative paths are the configuration file's folder's.
+    /// assert_eq!(config.organizations[0].credential.key, Some(folder.join("keys/signer.key.pem")));
+    /// assert!(ServiceConfig::load(&folder.join("missing.toml")).is_err());
+    /// # std::fs::remove_dir_all(&folder)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(path: &Path) -> Result<Self, ServiceError> {
         let text = std::fs::read_to_string(path).map_err(|e| ServiceError::ConfigFile {
             path: path.to_path_buf(),
@@ -434,6 +802,21 @@ impl ServiceConfig {
     }
 
     /// The store selected by `store`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::{ServiceConfig, StoreLocation};
+    ///
+    /// let mut config = ServiceConfig::from_toml(r#"store = "sqlite""#, Path::new("."))?;
+    /// assert_eq!(config.store_location()?, StoreLocation::Sqlite);
+    /// config.store = Some("postgresql://db/countersign".into());
+    /// assert_eq!(config.store_location()?, StoreLocation::Postgres("postgresql://db/countersign".into()));
+    /// config.store = Some("mysql://db/countersign".into());
+    /// assert!(config.store_location().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn store_location(&self) -> Result<StoreLocation, ServiceError> {
         match self.store.as_deref() {
             None | Some("sqlite") => Ok(StoreLocation::Sqlite),
@@ -447,6 +830,21 @@ impl ServiceConfig {
     }
 
     /// The blob store selected by `blobs`: `s3://bucket[/prefix]`, or else a folder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::{Path, PathBuf};
+    /// use countersign::service::config::{BlobLocation, ServiceConfig};
+    ///
+    /// let shared = ServiceConfig::from_toml(r#"blobs = "/srv/countersign/files""#, Path::new("."))?;
+    /// assert_eq!(shared.blob_location()?, BlobLocation::Folder(Some(PathBuf::from("/srv/countersign/files"))));
+    /// let bucket = ServiceConfig::from_toml(r#"blobs = "s3://contracts""#, Path::new("."))?;
+    /// assert_eq!(bucket.blob_location()?, BlobLocation::S3 { bucket: "contracts".into(), prefix: String::new() });
+    /// let nameless = ServiceConfig::from_toml(r#"blobs = "s3:///files""#, Path::new("."))?;
+    /// assert!(nameless.blob_location().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn blob_location(&self) -> Result<BlobLocation, ServiceError> {
         let Some(blobs) = &self.blobs else {
             return Ok(BlobLocation::Folder(None));
@@ -467,6 +865,18 @@ impl ServiceConfig {
     }
 
     /// The task claim settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::ServiceConfig;
+    /// use countersign::service::store::ClaimPolicy;
+    ///
+    /// let config = ServiceConfig::from_toml("task_lease_seconds = 120\ntask_max_attempts = 5", Path::new("."))?;
+    /// assert_eq!(config.claim_policy(), ClaimPolicy { lease_seconds: 120, max_attempts: 5 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn claim_policy(&self) -> super::store::ClaimPolicy {
         super::store::ClaimPolicy {
             lease_seconds: i64::from(self.task_lease_seconds),
@@ -475,6 +885,18 @@ impl ServiceConfig {
     }
 
     /// The rate limit of one action.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::ServiceConfig;
+    ///
+    /// let config = ServiceConfig::from_toml("rate_limit = 50\n[rate_limits]\nCreateFileCounterSign = 5", Path::new("."))?;
+    /// assert_eq!(config.rate_limit_for("CreateFileCounterSign"), 5);
+    /// assert_eq!(config.rate_limit_for("UploadFiles"), 50);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rate_limit_for(&self, action: &str) -> u32 {
         self.rate_limits
             .get(action)
@@ -484,6 +906,29 @@ impl ServiceConfig {
 
     /// Rejects dangling references and duplicates, which would otherwise surface as confusing
     /// authorisation failures at request time.
+    ///
+    /// # Examples
+    ///
+    /// [`ServiceConfig::from_toml`] validates; a configuration changed in code is checked again:
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::ServiceConfig;
+    ///
+    /// let mut config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "org"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     [[employees]]
+    ///     user_id = "clerk"
+    ///     organization = "org"
+    /// "#, Path::new("."))?;
+    /// assert!(config.validate().is_ok());
+    /// config.employees[0].organization = "org-typo".into();
+    /// let error = config.validate().unwrap_err();
+    /// assert_eq!(error.to_string(), "configuration: employee clerk belongs to unknown organisation org-typo");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ServiceError> {
         let mut organizations = HashSet::new();
         for organization in &self.organizations {

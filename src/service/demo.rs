@@ -158,6 +158,30 @@ pub fn demo() -> Result<Demo, ServiceError> {
 }
 
 /// Loads every organisation's credential named in `config` from its PEM files.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::{load_config_keys, ServiceConfig, ServiceError};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "demo"
+///     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// "#, Path::new("."))?;
+/// let keys = load_config_keys(&config)?;
+/// assert_eq!(keys["demo"].cert_chain().len(), 3); // signer, its CA, the root
+///
+/// let lost = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "lost"
+///     credential = { key = "testdata/pki/no-such.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// "#, Path::new("."))?;
+/// let error = load_config_keys(&lost).unwrap_err();
+/// assert!(matches!(&error, ServiceError::Credential { organization, .. } if organization == "lost"), "{error}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_config_keys(
     config: &ServiceConfig,
 ) -> Result<HashMap<String, CertifiedKey>, ServiceError> {

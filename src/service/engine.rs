@@ -9,12 +9,109 @@ use crate::sign::SignOptions;
 use crate::verify::{VerifyOptions, VerifyReport};
 
 /// Signs and verifies PDF files.
+///
+/// # Examples
+///
+/// A wrapper that counts what the engine signs, for metrics; [`Service::open`](super::Service::open)
+/// takes it as `Arc<dyn Engine>`.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use countersign::crypto::CertifiedKey;
+/// use countersign::service::{Engine, PdfEngine};
+/// use countersign::VerifyReport;
+///
+/// #[derive(Default)]
+/// struct Counting {
+///     inner: PdfEngine,
+///     signed: AtomicUsize,
+/// }
+///
+/// impl Engine for Counting {
+///     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, countersign::Error> {
+///         self.signed.fetch_add(1, Ordering::Relaxed);
+///         self.inner.sign(pdf, key)
+///     }
+///     fn verify(&self, pdf: &[u8], roots: &[x509_cert::Certificate]) -> Result<VerifyReport, countersign::Error> {
+///         self.inner.verify(pdf, roots)
+///     }
+/// }
+///
+/// # use countersign::crypto::credential::load_pem;
+/// # use countersign::crypto::LoadOptions;
+/// # let key = load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &LoadOptions::default(),
+/// # )?;
+/// let engine = Counting::default();
+/// let signed = engine.sign(&std::fs::read("testdata/pdf/classic.pdf")?, &key)?;
+/// assert_eq!(engine.signed.load(Ordering::Relaxed), 1);
+/// // The demo chain's top certificate is what the service trusts for this organisation.
+/// let roots = [key.cert_chain().last().ok_or("empty chain")?.clone()];
+/// assert!(engine.verify(&signed, &roots)?.all_valid());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Engine: Send + Sync {
     /// Signs at PAdES B-B.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::crypto::credential::load_pem;
+    /// # use countersign::crypto::LoadOptions;
+    /// # let key = load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &LoadOptions::default(),
+    /// # )?;
+    /// use countersign::service::{Engine, PdfEngine};
+    ///
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// let signed = PdfEngine::default().sign(&pdf, &key)?;
+    /// assert!(signed.starts_with(&pdf)); // an incremental update
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error>;
     /// Signs at the organisation's configured level (the service calls this). The default serves
     /// engines that make B-B only: it refuses a higher level rather than sign below the one
     /// configured.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::crypto::credential::load_pem;
+    /// # use countersign::crypto::LoadOptions;
+    /// # let key = load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &LoadOptions::default(),
+    /// # )?;
+    /// use countersign::crypto::CertifiedKey;
+    /// use countersign::service::config::PadesLevel;
+    /// use countersign::service::{Engine, PdfEngine, SigningProfile};
+    /// use countersign::VerifyReport;
+    ///
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// let b_b = SigningProfile::default(); // level b-b, no TSA
+    /// assert!(PdfEngine::default().sign_at(&pdf, &key, &b_b)?.starts_with(&pdf));
+    ///
+    /// // An engine that only implements `sign` refuses to sign below the configured level.
+    /// struct Basic;
+    /// impl Engine for Basic {
+    ///     fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, countersign::Error> {
+    ///         PdfEngine::default().sign(pdf, key)
+    ///     }
+    ///     fn verify(&self, pdf: &[u8], roots: &[x509_cert::Certificate]) -> Result<VerifyReport, countersign::Error> {
+    ///         PdfEngine::default().verify(pdf, roots)
+    ///     }
+    /// }
+    /// let mut b_t = SigningProfile::default();
+    /// b_t.level = PadesLevel::BT;
+    /// let refused = Basic.sign_at(&pdf, &key, &b_t).unwrap_err();
+    /// assert!(refused.to_string().contains("b-b only"), "{refused}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn sign_at(
         &self,
         pdf: &[u8],
@@ -32,11 +129,56 @@ pub trait Engine: Send + Sync {
     }
     /// Verifies trusting `trust_roots` (the service's: its organisations' CA chains and the
     /// configured roots).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::crypto::credential::load_pem;
+    /// # use countersign::crypto::LoadOptions;
+    /// # let key = load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &LoadOptions::default(),
+    /// # )?;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::service::{Engine, PdfEngine};
+    ///
+    /// let engine = PdfEngine::default();
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// let signed = engine.sign(&pdf, &key)?;
+    /// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// let report = engine.verify(&signed, &roots)?;
+    /// assert!(report.all_valid());
+    /// assert!(engine.verify(&pdf, &roots)?.signatures.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn verify(&self, pdf: &[u8], trust_roots: &[Certificate])
         -> Result<VerifyReport, crate::Error>;
 }
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
+///
+/// # Examples
+///
+/// ```
+/// # use countersign::crypto::credential::load_pem;
+/// # use countersign::crypto::LoadOptions;
+/// # let key = load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &LoadOptions::default(),
+/// # )?;
+/// use countersign::crypto::credential::trust_roots_from_pem;
+/// use countersign::service::{Engine, PdfEngine};
+///
+/// let mut engine = PdfEngine::default();
+/// engine.sign_options.field_name = Some("CounterSignature".into());
+/// let signed = engine.sign(&std::fs::read("testdata/pdf/classic.pdf")?, &key)?;
+/// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// let report = engine.verify(&signed, &roots)?;
+/// assert_eq!(report.signatures[0].field_name, "CounterSignature");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PdfEngine {

@@ -7,6 +7,16 @@
 use std::fmt;
 
 /// The error codes of the ESS API that this service produces.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::{ApiError, ErrorCode};
+///
+/// let error = ApiError::new(ErrorCode::BalanceNotEnough, "organisation demo has no signatures left");
+/// assert_eq!(error.code.as_str(), "FailedOperation.BalanceNotEnough");
+/// assert_eq!(error.to_string(), "FailedOperation.BalanceNotEnough: organisation demo has no signatures left");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -66,6 +76,17 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The code exactly as the ESS API spells it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::MissingParameter.as_str(), "MissingParameter");
+    /// assert_eq!(ErrorCode::SignatureFailure.as_str(), "AuthFailure.SignatureFailure");
+    /// assert_eq!(ErrorCode::NoResourceAccess.as_str(), "OperationDenied.ErrNoResourceAccess");
+    /// assert_eq!(ErrorCode::InvalidAction.to_string(), "InvalidAction"); // Display is as_str
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MissingParameter => "MissingParameter",
@@ -98,6 +119,15 @@ impl ErrorCode {
 
     /// What the code means, in Chinese, as Tencent Cloud's error code tables word it: the start of
     /// every message answered under `X-TC-Language: zh-CN`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::BalanceNotEnough.zh_description(), "余额不足");
+    /// assert_eq!(ErrorCode::InvalidAction.zh_description(), "接口不存在");
+    /// ```
     pub fn zh_description(self) -> &'static str {
         match self {
             Self::MissingParameter => "缺少参数错误",
@@ -132,6 +162,16 @@ impl ErrorCode {
 }
 
 /// The language of error messages: `X-TC-Language` (TC3) or `Language` (v1 signatures).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::{ApiError, Language};
+///
+/// let error = ApiError::not_found("file f-1 not found or expired");
+/// assert_eq!(error.message_in(Language::default()), "file f-1 not found or expired");
+/// assert_eq!(error.message_in(Language::Chinese), "资源不存在（file f-1 not found or expired）");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Language {
@@ -144,6 +184,17 @@ pub enum Language {
 
 impl Language {
     /// `zh-CN` is Chinese; anything else (`en-US`, absent) English.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::Language;
+    ///
+    /// assert_eq!(Language::from_tag(Some("zh-CN")), Language::Chinese);
+    /// assert_eq!(Language::from_tag(Some(" zh-cn ")), Language::Chinese);
+    /// assert_eq!(Language::from_tag(Some("en-US")), Language::English);
+    /// assert_eq!(Language::from_tag(None), Language::English);
+    /// ```
     pub fn from_tag(tag: Option<&str>) -> Self {
         match tag.map(str::trim) {
             Some(tag) if tag.eq_ignore_ascii_case("zh-CN") => Self::Chinese,
@@ -159,6 +210,20 @@ impl fmt::Display for ErrorCode {
 }
 
 /// An error as the API reports it: a code and a human-readable message.
+///
+/// # Examples
+///
+/// Every failure of [`Service::call`](super::Service::call) is one; the server wraps it in the
+/// API envelope with [`Service::error_response`](super::Service::error_response).
+///
+/// ```
+/// use countersign::service::{ApiError, ErrorCode, Language};
+///
+/// let error = ApiError::missing("FileId");
+/// assert_eq!(error.code, ErrorCode::MissingParameter);
+/// assert_eq!(error.message, "missing required parameter FileId");
+/// assert_eq!(error.message_in(Language::Chinese), "缺少必填参数 FileId");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -172,6 +237,17 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with `code` and `message`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode};
+    ///
+    /// let error = ApiError::new(ErrorCode::RequestLimitExceeded, "too many UploadFiles calls");
+    /// assert_eq!(error.code.as_str(), "RequestLimitExceeded");
+    /// assert_eq!(error.message, "too many UploadFiles calls");
+    /// assert_eq!(error.message_zh, None);
+    /// ```
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -181,6 +257,17 @@ impl ApiError {
     }
 
     /// Sets the Chinese message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode, Language};
+    ///
+    /// let error = ApiError::new(ErrorCode::NoSuchVersion, "version 2019 does not exist")
+    ///     .zh("接口版本 2019 不存在");
+    /// assert_eq!(error.message_in(Language::Chinese), "接口版本 2019 不存在");
+    /// assert_eq!(error.message_in(Language::English), "version 2019 does not exist");
+    /// ```
     pub fn zh(mut self, message: impl Into<String>) -> Self {
         self.message_zh = Some(message.into());
         self
@@ -188,6 +275,16 @@ impl ApiError {
 
     /// The message in `language`. Chinese without a message of its own is the code's description
     /// followed by the English detail, which names the parameter, file or task concerned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, Language};
+    ///
+    /// let error = ApiError::invalid("FileId must be a string");
+    /// assert_eq!(error.message_in(Language::English), "FileId must be a string");
+    /// assert_eq!(error.message_in(Language::Chinese), "参数错误（FileId must be a string）");
+    /// ```
     pub fn message_in(&self, language: Language) -> String {
         match (language, &self.message_zh) {
             (Language::English, _) => self.message.clone(),
@@ -199,6 +296,17 @@ impl ApiError {
     }
 
     /// `MissingParameter` for `parameter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode, Language};
+    ///
+    /// let error = ApiError::missing("Operator.UserId");
+    /// assert_eq!(error.code, ErrorCode::MissingParameter);
+    /// assert_eq!(error.to_string(), "MissingParameter: missing required parameter Operator.UserId");
+    /// assert_eq!(error.message_in(Language::Chinese), "缺少必填参数 Operator.UserId");
+    /// ```
     pub fn missing(parameter: &str) -> Self {
         Self::new(
             ErrorCode::MissingParameter,
@@ -208,26 +316,78 @@ impl ApiError {
     }
 
     /// `InvalidParameterValue`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode};
+    ///
+    /// let error = ApiError::invalid_value("UrlTtl 0 must be from 1 to 86400");
+    /// assert_eq!(error.code, ErrorCode::InvalidParameterValue);
+    /// assert_eq!(error.code.as_str(), "InvalidParameterValue");
+    /// ```
     pub fn invalid_value(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidParameterValue, message)
     }
 
     /// `InvalidParameter` with `message`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode};
+    ///
+    /// let error = ApiError::invalid("request parameters: expected a JSON object");
+    /// assert_eq!(error.code, ErrorCode::InvalidParameter);
+    /// assert_eq!(error.to_string(), "InvalidParameter: request parameters: expected a JSON object");
+    /// ```
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidParameter, message)
     }
 
     /// `InternalError` with `message`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode, StoreError};
+    ///
+    /// let error = ApiError::internal("reading the file: disk unplugged");
+    /// assert_eq!(error.code.as_str(), "InternalError");
+    /// // Store failures other than rejected input become internal errors too.
+    /// let store = ApiError::from(StoreError::database("database is locked"));
+    /// assert_eq!(store, ApiError::internal("database: database is locked"));
+    /// ```
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InternalError, message)
     }
 
     /// `OperationDenied.ErrNoResourceAccess` with `message`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode};
+    ///
+    /// let error = ApiError::no_access("file f-1 belongs to another organisation");
+    /// assert_eq!(error.code, ErrorCode::NoResourceAccess);
+    /// assert_eq!(error.code.as_str(), "OperationDenied.ErrNoResourceAccess");
+    /// ```
     pub fn no_access(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::NoResourceAccess, message)
     }
 
     /// `ResourceNotFound` with `message`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, ErrorCode};
+    ///
+    /// let error = ApiError::not_found("the link is invalid or has expired");
+    /// assert_eq!(error.code, ErrorCode::ResourceNotFound);
+    /// assert_eq!(error.to_string(), "ResourceNotFound: the link is invalid or has expired");
+    /// ```
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ResourceNotFound, message)
     }
@@ -261,6 +421,18 @@ impl From<crate::Error> for ApiError {
 }
 
 /// Failures of the durable store (database or blob directory).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::{ApiError, ErrorCode, StoreError};
+///
+/// let corrupt = StoreError::Corrupt("task t-1 has status DONE".into());
+/// assert_eq!(corrupt.to_string(), "stored data is inconsistent: task t-1 has status DONE");
+/// // The client is told what was wrong with its own data, and nothing about the store's faults.
+/// assert_eq!(ApiError::from(StoreError::Rejected("FileBody is not base64".into())).code, ErrorCode::InvalidParameterValue);
+/// assert_eq!(ApiError::from(corrupt).code, ErrorCode::InternalError);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -321,6 +493,17 @@ impl From<StoreError> for ApiError {
 }
 
 /// Failures while starting the service (configuration, credentials, store).
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::{ServiceConfig, ServiceError};
+///
+/// let error = ServiceConfig::from_toml("rate_limit = 0", Path::new(".")).unwrap_err();
+/// assert!(matches!(error, ServiceError::Config(_)));
+/// assert_eq!(error.to_string(), "configuration: rate limits must be at least 1 request per second");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {

@@ -5,6 +5,55 @@
 //!
 //! There is no HTTP here: [`Service::handle`] takes a request's method, path, headers and body and
 //! returns the API-3.0 JSON answer; the `server` feature puts it behind axum.
+//!
+//! # Examples
+//!
+//! An organisation with the demo credential and one employee: UploadFiles, a synchronous
+//! CreateFileCounterSign, then VerifyDigitFile on the result.
+//!
+//! ```
+//! use std::path::Path;
+//! use std::sync::Arc;
+//! use base64::Engine as _;
+//! use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+//! use serde_json::json;
+//!
+//! let config = ServiceConfig::from_toml(r#"
+//!     workers = 1
+//!     [[organizations]]
+//!     id = "demo"
+//!     quota = 10
+//!     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+//!     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+//!     [[employees]]
+//!     user_id = "clerk"
+//!     organization = "demo"
+//!     permissions = ["upload", "counter_sign", "verify", "download"]
+//! "#, Path::new("."))?;
+//! let data = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+//! let service = Service::open(&config, load_config_keys(&config)?, &data, Arc::new(PdfEngine::default()))?;
+//!
+//! let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+//! let upload = json!({
+//!     "BusinessType": "DOCUMENT",
+//!     "Caller": {"OperatorId": "clerk"},
+//!     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+//! });
+//! let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+//! let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+//!
+//! let sign = json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+//! let task = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+//! assert_eq!(task["Status"], "FINISHED");
+//!
+//! let verify = json!({"FileId": task["ResultFileId"], "Operator": {"UserId": "clerk"}});
+//! let verdict = service.call("clerk", "VerifyDigitFile", verify.to_string().as_bytes())?;
+//! assert_eq!(verdict["VerifyResult"], 1); // signed, intact, chained to the demo CA
+//! assert_eq!(service.balance("demo")?, Some(9));
+//! drop(service); // stops the workers, closes the store
+//! # std::fs::remove_dir_all(&data)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod actions;
 pub(crate) mod api;
@@ -57,8 +106,83 @@ use self::token::DownloadTokens;
 use crate::crypto::CertifiedKey;
 
 /// The service name of the credential scope (`date/ess/tc3_request`).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::SERVICE_NAME;
+///
+/// // A TC3 signature's credential scope names the day, the service and `tc3_request`.
+/// let scope = format!("{}/{SERVICE_NAME}/tc3_request", "2026-12-02");
+/// assert_eq!(scope, "2026-12-02/ess/tc3_request");
+/// ```
 pub const SERVICE_NAME: &str = "ess";
 /// The API version the service speaks (`X-TC-Version`).
+///
+/// # Examples
+///
+/// A request for another version is refused with `NoSuchVersion`:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # let config = ServiceConfig::from_toml(r#"
+/// #     workers = 0
+/// #     hosts = ["ess.example.com"]
+/// #     [[organizations]]
+/// #     id = "demo"
+/// #     quota = 5
+/// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+/// #     [[employees]]
+/// #     user_id = "clerk"
+/// #     organization = "demo"
+/// #     permissions = ["upload", "counter_sign", "verify", "download"]
+/// # "#, std::path::Path::new("."))?;
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+/// # // What the official SDKs do: sign `content-type;host` and the body's SHA-256 with TC3-HMAC-SHA256.
+/// # fn sign_tc3(headers: &mut Vec<(String, String)>, body: &[u8], secret_id: &str, secret_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// #     use hmac::{Hmac, KeyInit, Mac};
+/// #     use sha2::{Digest, Sha256};
+/// #     let mac = |key: &[u8], text: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+/// #         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)?;
+/// #         mac.update(text.as_bytes());
+/// #         Ok(mac.finalize().into_bytes().to_vec())
+/// #     };
+/// #     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+/// #     let day = der::DateTime::from_unix_duration(now)?;
+/// #     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+/// #     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+/// #     let canonical = format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+/// #         header("Content-Type"), header("Host"), hex::encode(Sha256::digest(body)));
+/// #     let scope = format!("{date}/ess/tc3_request");
+/// #     let to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", now.as_secs(), hex::encode(Sha256::digest(canonical.as_bytes())));
+/// #     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date)?, "ess")?, "tc3_request")?;
+/// #     let signature = hex::encode(mac(&key, &to_sign)?);
+/// #     headers.push(("X-TC-Timestamp".into(), now.as_secs().to_string()));
+/// #     headers.push(("Authorization".into(), format!(
+/// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
+/// #     Ok(())
+/// # }
+/// use countersign::service::{SignedRequest, API_VERSION};
+///
+/// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
+/// let mut headers = vec![
+///     ("Host".to_owned(), "ess.example.com".to_owned()),
+///     ("Content-Type".to_owned(), "application/json".to_owned()),
+///     ("X-TC-Action".to_owned(), "DescribeFileCounterSignResult".to_owned()),
+///     ("X-TC-Version".to_owned(), "2019-06-01".to_owned()),
+/// ];
+/// sign_tc3(&mut headers, body, "AKIDdemo", "demo-secret-key")?;
+/// let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
+/// let answer = service.handle(&request);
+/// assert_eq!(answer["Response"]["Error"]["Code"], "NoSuchVersion");
+/// assert_eq!(answer["Response"]["Error"]["Message"], format!("version 2019-06-01 does not exist; use {API_VERSION}"));
+/// # drop(service);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const API_VERSION: &str = "2020-11-11";
 
 /// State shared by request handlers and workers.
@@ -107,6 +231,53 @@ impl std::fmt::Debug for Service {
 }
 
 /// A downloadable file, opened for reading.
+///
+/// # Examples
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # let config = ServiceConfig::from_toml(r#"
+/// #     workers = 0
+/// #     hosts = ["ess.example.com"]
+/// #     [[organizations]]
+/// #     id = "demo"
+/// #     quota = 5
+/// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+/// #     [[employees]]
+/// #     user_id = "clerk"
+/// #     organization = "demo"
+/// #     permissions = ["upload", "counter_sign", "verify", "download"]
+/// # "#, std::path::Path::new("."))?;
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+/// # use base64::Engine as _;
+/// # let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// # let upload = serde_json::json!({
+/// #     "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+/// #     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+/// # });
+/// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+/// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+/// # let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+/// # let signed = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+/// # let result_id = signed["ResultFileId"].as_str().ok_or("no ResultFileId")?;
+/// # let list = serde_json::json!({"Operator": {"UserId": "clerk"}, "BusinessType": "DIGITFILE", "BusinessIds": [result_id]});
+/// # let urls = service.call("clerk", "DescribeFileUrls", list.to_string().as_bytes())?;
+/// # let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
+/// # let token = url.split("/download/").nth(1).ok_or("no token")?;
+/// use countersign::service::DownloadStream;
+///
+/// let mut stream: DownloadStream = service.open_download(token)?;
+/// let copied = std::io::copy(&mut stream.reader, &mut std::io::sink())?;
+/// assert_eq!(copied, stream.len);
+/// assert_eq!(stream.name, "contract-countersigned.pdf");
+/// # drop(stream);
+/// # drop(service);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 pub struct DownloadStream {
     /// The file's name.
@@ -127,6 +298,54 @@ impl std::fmt::Debug for DownloadStream {
 }
 
 /// A downloadable file.
+///
+/// # Examples
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # let config = ServiceConfig::from_toml(r#"
+/// #     workers = 0
+/// #     hosts = ["ess.example.com"]
+/// #     [[organizations]]
+/// #     id = "demo"
+/// #     quota = 5
+/// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+/// #     [[employees]]
+/// #     user_id = "clerk"
+/// #     organization = "demo"
+/// #     permissions = ["upload", "counter_sign", "verify", "download"]
+/// # "#, std::path::Path::new("."))?;
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+/// # use base64::Engine as _;
+/// # let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// # let upload = serde_json::json!({
+/// #     "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+/// #     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+/// # });
+/// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+/// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+/// # let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+/// # let signed = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+/// # let result_id = signed["ResultFileId"].as_str().ok_or("no ResultFileId")?;
+/// # let list = serde_json::json!({"Operator": {"UserId": "clerk"}, "BusinessType": "DIGITFILE", "BusinessIds": [result_id]});
+/// # let urls = service.call("clerk", "DescribeFileUrls", list.to_string().as_bytes())?;
+/// # let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
+/// # let token = url.split("/download/").nth(1).ok_or("no token")?;
+/// use countersign::crypto::credential::trust_roots_from_pem;
+/// use countersign::service::Download;
+/// use countersign::{verify_pdf, VerifyOptions};
+///
+/// let file: Download = service.download(token)?;
+/// assert_eq!(file.name, "contract-countersigned.pdf");
+/// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// assert!(verify_pdf(&file.bytes, &VerifyOptions::trusting(roots))?.all_valid());
+/// # drop(service);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Download {
@@ -170,6 +389,32 @@ impl Service {
     /// Opens the default store in `data_dir` (SQLite `countersign.db` and a `files` folder) and
     /// starts the workers, which first finish every task left PROCESSING by a previous run.
     /// `keys` holds each configured organisation's signing credential, by organisation id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use std::sync::Arc;
+    /// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "demo"
+    ///     quota = 100
+    ///     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    ///     [[employees]]
+    ///     user_id = "clerk"
+    ///     organization = "demo"
+    ///     permissions = ["upload", "counter_sign"]
+    /// "#, Path::new("."))?;
+    /// let data = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// let service = Service::open(&config, load_config_keys(&config)?, &data, Arc::new(PdfEngine::default()))?;
+    /// assert!(data.join("countersign.db").is_file());
+    /// assert_eq!(service.balance("demo")?, Some(100)); // the quota, on first sight of the organisation
+    /// drop(service); // lets running tasks finish, then closes the store
+    /// # std::fs::remove_dir_all(&data)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(
         config: &ServiceConfig,
         keys: HashMap<String, CertifiedKey>,
@@ -181,6 +426,38 @@ impl Service {
     }
 
     /// [`Service::open`] on stores of the caller's choice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// use countersign::service::store::{DirBlobStore, SqliteStore};
+    ///
+    /// std::fs::create_dir_all(&dir)?;
+    /// let metadata = Arc::new(SqliteStore::open(&dir.join("metadata.db"))?);
+    /// let blobs = Arc::new(DirBlobStore::open(&dir.join("blobs"))?);
+    /// let keys = load_config_keys(&config)?;
+    /// let service = Service::with_stores(&config, keys, metadata, blobs, Arc::new(PdfEngine::default()))?;
+    /// assert_eq!(service.balance("demo")?, Some(5));
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_stores(
         config: &ServiceConfig,
         keys: HashMap<String, CertifiedKey>,
@@ -250,6 +527,48 @@ impl Service {
     }
 
     /// Sets the base of DescribeFileUrls links (`http://host:port`) unless configured.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # use base64::Engine as _;
+    /// # let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// # let upload = serde_json::json!({
+    /// #     "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+    /// #     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    /// # });
+    /// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+    /// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+    /// # let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+    /// # let signed = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+    /// # let result_id = signed["ResultFileId"].as_str().ok_or("no ResultFileId")?;
+    /// service.set_default_public_url("http://127.0.0.1:8080/");
+    /// service.set_default_public_url("http://127.0.0.1:9999"); // ignored: the first one stays
+    /// let list = serde_json::json!({"Operator": {"UserId": "clerk"}, "BusinessType": "DIGITFILE", "BusinessIds": [result_id]});
+    /// let urls = service.call("clerk", "DescribeFileUrls", list.to_string().as_bytes())?;
+    /// let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
+    /// assert!(url.starts_with("http://127.0.0.1:8080/download/"), "{url}");
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_default_public_url(&self, url: &str) {
         let mut public_url = self
             .core
@@ -262,11 +581,75 @@ impl Service {
     }
 
     /// The server's limits (from the configuration).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// use countersign::service::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FILE_BYTES};
+    ///
+    /// // The configuration has no [limits] table: the defaults apply.
+    /// assert_eq!(service.limits().max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+    /// assert_eq!(service.limits().max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+    /// assert_eq!(service.limits().header_timeout_ms, 10_000);
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn limits(&self) -> &Limits {
         &self.core.limits
     }
 
     /// Allows the server's listening address as a request Host (besides the configured ones).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// use countersign::service::{ErrorCode, SignedRequest};
+    ///
+    /// let headers = vec![("Host".to_owned(), "127.0.0.1:8080".to_owned())];
+    /// let head = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &[] };
+    /// // Only `hosts = ["ess.example.com"]` is configured.
+    /// assert_eq!(service.admit(&head).unwrap_err().code, ErrorCode::SignatureFailure);
+    /// service.allow_listen_addr("127.0.0.1:8080".parse()?);
+    /// assert!(service.admit(&head).is_ok());
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allow_listen_addr(&self, addr: std::net::SocketAddr) {
         self.core
             .hosts
@@ -278,6 +661,83 @@ impl Service {
     /// Answers one API-3.0 request: authentication, rate limit, action. Always returns the JSON
     /// body to send with HTTP 200 (`{"Response": {..., "RequestId"}}`); error messages are in
     /// the language the request asks for (`X-TC-Language: zh-CN` for Chinese).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # // What the official SDKs do: sign `content-type;host` and the body's SHA-256 with TC3-HMAC-SHA256.
+    /// # fn sign_tc3(headers: &mut Vec<(String, String)>, body: &[u8], secret_id: &str, secret_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// #     use hmac::{Hmac, KeyInit, Mac};
+    /// #     use sha2::{Digest, Sha256};
+    /// #     let mac = |key: &[u8], text: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    /// #         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)?;
+    /// #         mac.update(text.as_bytes());
+    /// #         Ok(mac.finalize().into_bytes().to_vec())
+    /// #     };
+    /// #     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    /// #     let day = der::DateTime::from_unix_duration(now)?;
+    /// #     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+    /// #     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    /// #     let canonical = format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+    /// #         header("Content-Type"), header("Host"), hex::encode(Sha256::digest(body)));
+    /// #     let scope = format!("{date}/ess/tc3_request");
+    /// #     let to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", now.as_secs(), hex::encode(Sha256::digest(canonical.as_bytes())));
+    /// #     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date)?, "ess")?, "tc3_request")?;
+    /// #     let signature = hex::encode(mac(&key, &to_sign)?);
+    /// #     headers.push(("X-TC-Timestamp".into(), now.as_secs().to_string()));
+    /// #     headers.push(("Authorization".into(), format!(
+    /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
+    /// #     Ok(())
+    /// # }
+    /// use base64::Engine as _;
+    /// use countersign::service::SignedRequest;
+    ///
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// let body = serde_json::json!({
+    ///     "BusinessType": "DOCUMENT",
+    ///     "Caller": {"OperatorId": "clerk"},
+    ///     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    /// })
+    /// .to_string();
+    /// let mut headers = vec![
+    ///     ("Host".to_owned(), "ess.example.com".to_owned()),
+    ///     ("Content-Type".to_owned(), "application/json".to_owned()),
+    ///     ("X-TC-Action".to_owned(), "UploadFiles".to_owned()),
+    ///     ("X-TC-Version".to_owned(), "2020-11-11".to_owned()),
+    /// ];
+    /// sign_tc3(&mut headers, body.as_bytes(), "AKIDdemo", "demo-secret-key")?; // as the SDKs do
+    /// let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: body.as_bytes() };
+    /// let answer = service.handle(&request);
+    /// assert_eq!(answer["Response"]["TotalCount"], 1);
+    /// assert!(answer["Response"]["RequestId"].is_string());
+    ///
+    /// // A body changed after signing is refused, in the language the client asks for.
+    /// headers.push(("X-TC-Language".to_owned(), "zh-CN".to_owned()));
+    /// let tampered = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+    /// let answer = service.handle(&tampered);
+    /// assert_eq!(answer["Response"]["Error"]["Code"], "AuthFailure.SignatureFailure");
+    /// assert!(answer["Response"]["Error"]["Message"].as_str().unwrap_or_default().starts_with("签名错误"));
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn handle(&self, request: &SignedRequest<'_>) -> Value {
         match self.admit(request) {
             Ok(check) => self.handle_admitted(check.as_ref(), request),
@@ -289,6 +749,76 @@ impl Service {
     /// this service and, for a TC3 request, a known SecretId, a fresh timestamp and the `ess`
     /// credential scope (`Some`). `None`: a v1-signed request, authenticated only once its
     /// parameters (possibly its body) are read. The request's `body` is ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # // What the official SDKs do: sign `content-type;host` and the body's SHA-256 with TC3-HMAC-SHA256.
+    /// # fn sign_tc3(headers: &mut Vec<(String, String)>, body: &[u8], secret_id: &str, secret_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// #     use hmac::{Hmac, KeyInit, Mac};
+    /// #     use sha2::{Digest, Sha256};
+    /// #     let mac = |key: &[u8], text: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    /// #         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)?;
+    /// #         mac.update(text.as_bytes());
+    /// #         Ok(mac.finalize().into_bytes().to_vec())
+    /// #     };
+    /// #     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    /// #     let day = der::DateTime::from_unix_duration(now)?;
+    /// #     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+    /// #     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    /// #     let canonical = format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+    /// #         header("Content-Type"), header("Host"), hex::encode(Sha256::digest(body)));
+    /// #     let scope = format!("{date}/ess/tc3_request");
+    /// #     let to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", now.as_secs(), hex::encode(Sha256::digest(canonical.as_bytes())));
+    /// #     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date)?, "ess")?, "tc3_request")?;
+    /// #     let signature = hex::encode(mac(&key, &to_sign)?);
+    /// #     headers.push(("X-TC-Timestamp".into(), now.as_secs().to_string()));
+    /// #     headers.push(("Authorization".into(), format!(
+    /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
+    /// #     Ok(())
+    /// # }
+    /// use countersign::service::{ErrorCode, SignedRequest};
+    ///
+    /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
+    /// let mut headers = vec![
+    ///     ("Host".to_owned(), "ess.example.com".to_owned()),
+    ///     ("Content-Type".to_owned(), "application/json".to_owned()),
+    ///     ("X-TC-Action".to_owned(), "DescribeFileCounterSignResult".to_owned()),
+    ///     ("X-TC-Version".to_owned(), "2020-11-11".to_owned()),
+    /// ];
+    /// sign_tc3(&mut headers, body, "AKIDdemo", "demo-secret-key")?;
+    /// // Headers only: the body is not read yet.
+    /// let head = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &[] };
+    /// let check = service.admit(&head)?.ok_or("a TC3 request is checked at once")?;
+    /// assert_eq!(check.verify_body(&SignedRequest { body, ..head.clone() })?, "AKIDdemo");
+    ///
+    /// let elsewhere = [("Host".to_owned(), "ess.example.net".to_owned())];
+    /// let refused = service.admit(&SignedRequest { headers: &elsewhere, ..head.clone() }).unwrap_err();
+    /// assert_eq!(refused.code, ErrorCode::SignatureFailure);
+    /// // No Authorization header: a v1 signature, found among the parameters later.
+    /// let v1 = [("Host".to_owned(), "ess.example.com".to_owned())];
+    /// assert!(service.admit(&SignedRequest { headers: &v1, ..head })?.is_none());
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn admit(&self, head: &SignedRequest<'_>) -> Result<Option<HeaderCheck>, ApiError> {
         let directory = &self.core.directory;
         self.core
@@ -314,6 +844,72 @@ impl Service {
     }
 
     /// Answers a request that passed [`Service::admit`], now with its whole body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # // What the official SDKs do: sign `content-type;host` and the body's SHA-256 with TC3-HMAC-SHA256.
+    /// # fn sign_tc3(headers: &mut Vec<(String, String)>, body: &[u8], secret_id: &str, secret_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// #     use hmac::{Hmac, KeyInit, Mac};
+    /// #     use sha2::{Digest, Sha256};
+    /// #     let mac = |key: &[u8], text: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    /// #         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)?;
+    /// #         mac.update(text.as_bytes());
+    /// #         Ok(mac.finalize().into_bytes().to_vec())
+    /// #     };
+    /// #     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    /// #     let day = der::DateTime::from_unix_duration(now)?;
+    /// #     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+    /// #     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    /// #     let canonical = format!("POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+    /// #         header("Content-Type"), header("Host"), hex::encode(Sha256::digest(body)));
+    /// #     let scope = format!("{date}/ess/tc3_request");
+    /// #     let to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", now.as_secs(), hex::encode(Sha256::digest(canonical.as_bytes())));
+    /// #     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date)?, "ess")?, "tc3_request")?;
+    /// #     let signature = hex::encode(mac(&key, &to_sign)?);
+    /// #     headers.push(("X-TC-Timestamp".into(), now.as_secs().to_string()));
+    /// #     headers.push(("Authorization".into(), format!(
+    /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
+    /// #     Ok(())
+    /// # }
+    /// use countersign::service::SignedRequest;
+    ///
+    /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
+    /// let mut headers = vec![
+    ///     ("Host".to_owned(), "ess.example.com".to_owned()),
+    ///     ("Content-Type".to_owned(), "application/json".to_owned()),
+    ///     ("X-TC-Action".to_owned(), "DescribeFileCounterSignResult".to_owned()),
+    ///     ("X-TC-Version".to_owned(), "2020-11-11".to_owned()),
+    /// ];
+    /// sign_tc3(&mut headers, body, "AKIDdemo", "demo-secret-key")?;
+    /// let head = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &[] };
+    /// let check = service.admit(&head)?;
+    /// // ... the server reads the body within its limits, then:
+    /// let answer = service.handle_admitted(check.as_ref(), &SignedRequest { body, ..head });
+    /// // Authenticated; the task just does not exist.
+    /// assert_eq!(answer["Response"]["Error"]["Code"], "ResourceNotFound");
+    /// assert_eq!(answer["Response"]["Error"]["Message"], "task t-1 not found");
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn handle_admitted(
         &self,
         check: Option<&HeaderCheck>,
@@ -330,6 +926,20 @@ impl Service {
     }
 
     /// The API envelope of an error: `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::{ApiError, Language, Service};
+    ///
+    /// let error = ApiError::missing("FileId");
+    /// let envelope = Service::error_response(&error, Language::English);
+    /// assert_eq!(envelope["Response"]["Error"]["Code"], "MissingParameter");
+    /// assert_eq!(envelope["Response"]["Error"]["Message"], "missing required parameter FileId");
+    /// assert!(envelope["Response"]["RequestId"].is_string());
+    /// let chinese = Service::error_response(&error, Language::Chinese);
+    /// assert_eq!(chinese["Response"]["Error"]["Message"], "缺少必填参数 FileId");
+    /// ```
     pub fn error_response(error: &ApiError, language: Language) -> Value {
         json!({ "Response": {
             "Error": {"Code": error.code.as_str(), "Message": error.message_in(language)},
@@ -388,6 +998,50 @@ impl Service {
 
     /// Runs `action` with the JSON `body` as if signed with a key of `user_id`'s organisation
     /// (authentication already done; the body still names the operator).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// use base64::Engine as _;
+    ///
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// let upload = serde_json::json!({
+    ///     "BusinessType": "DOCUMENT",
+    ///     "Caller": {"OperatorId": "clerk"},
+    ///     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    /// });
+    /// let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+    /// assert_eq!(uploaded["TotalCount"], 1);
+    ///
+    /// let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+    /// let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+    /// let signed = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+    /// assert_eq!(signed["Status"], "FINISHED");
+    /// assert_eq!(service.balance("demo")?, Some(4)); // one of 5 signatures used
+    ///
+    /// let stranger = service.call("mallory", "UploadFiles", b"{}").unwrap_err();
+    /// assert_eq!(stranger.code.as_str(), "ResourceNotFound.User");
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call(&self, user_id: &str, action: &str, body: &[u8]) -> Result<Value, ApiError> {
         let employee = self.core.directory.employee(user_id).ok_or_else(|| {
             ApiError::new(
@@ -400,6 +1054,51 @@ impl Service {
     }
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # use base64::Engine as _;
+    /// # let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// # let upload = serde_json::json!({
+    /// #     "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+    /// #     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    /// # });
+    /// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+    /// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+    /// # let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+    /// # let signed = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+    /// # let result_id = signed["ResultFileId"].as_str().ok_or("no ResultFileId")?;
+    /// let list = serde_json::json!({"Operator": {"UserId": "clerk"}, "BusinessType": "DIGITFILE", "BusinessIds": [result_id]});
+    /// let urls = service.call("clerk", "DescribeFileUrls", list.to_string().as_bytes())?;
+    /// let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
+    /// let token = url.split("/download/").nth(1).ok_or("no token")?;
+    ///
+    /// let file = service.download(token)?;
+    /// assert_eq!(file.name, "contract-countersigned.pdf");
+    /// assert!(file.bytes.starts_with(&pdf)); // the upload, then the counter-signature
+    /// assert_eq!(service.download("forged").unwrap_err().code.as_str(), "ResourceNotFound");
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn download(&self, token: &str) -> Result<Download, ApiError> {
         let mut stream = self.open_download(token)?;
         let mut bytes = Vec::new();
@@ -415,6 +1114,54 @@ impl Service {
 
     /// [`Service::download`] as a reader, so that the server streams the file instead of
     /// loading it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # use base64::Engine as _;
+    /// # let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// # let upload = serde_json::json!({
+    /// #     "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+    /// #     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    /// # });
+    /// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+    /// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+    /// # let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}, "SyncMode": true});
+    /// # let signed = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+    /// # let result_id = signed["ResultFileId"].as_str().ok_or("no ResultFileId")?;
+    /// # let list = serde_json::json!({"Operator": {"UserId": "clerk"}, "BusinessType": "DIGITFILE", "BusinessIds": [result_id]});
+    /// # let urls = service.call("clerk", "DescribeFileUrls", list.to_string().as_bytes())?;
+    /// # let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
+    /// # let token = url.split("/download/").nth(1).ok_or("no token")?;
+    /// use std::io::Read;
+    ///
+    /// let mut stream = service.open_download(token)?;
+    /// let mut bytes = Vec::new();
+    /// stream.reader.read_to_end(&mut bytes)?;
+    /// assert_eq!(u64::try_from(bytes.len())?, stream.len);
+    /// assert!(bytes.starts_with(&pdf));
+    /// # drop(stream);
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_download(&self, token: &str) -> Result<DownloadStream, ApiError> {
         let file_id = self
             .core
@@ -439,16 +1186,112 @@ impl Service {
     }
 
     /// The state of a task (for tests and operators).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// # use base64::Engine as _;
+    /// # let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// # let upload = serde_json::json!({
+    /// #     "BusinessType": "DOCUMENT", "Caller": {"OperatorId": "clerk"},
+    /// #     "FileInfos": [{"FileName": "contract.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(&pdf)}],
+    /// # });
+    /// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
+    /// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
+    /// use countersign::service::store::TaskStatus;
+    ///
+    /// // This service has no workers (`workers = 0`): an asynchronous task waits.
+    /// let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}});
+    /// let task = service.call("clerk", "CreateFileCounterSign", sign.to_string().as_bytes())?;
+    /// let task_id = task["TaskId"].as_str().ok_or("no TaskId")?;
+    /// assert_eq!(service.task_status(task_id)?, Some(TaskStatus::Processing));
+    /// assert_eq!(service.task_status("no-such-task")?, None);
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn task_status(&self, task_id: &str) -> Result<Option<TaskStatus>, ApiError> {
         Ok(self.core.metadata.task(task_id)?.map(|task| task.status))
     }
 
     /// An organisation's remaining signatures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// assert_eq!(service.balance("demo")?, Some(5)); // `quota = 5`
+    /// assert_eq!(service.balance("nobody")?, None);
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn balance(&self, organization: &str) -> Result<Option<u64>, ApiError> {
         Ok(self.core.metadata.balance(organization)?)
     }
 
     /// Tops up an organisation's balance; returns the new one (`None`: unknown organisation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # let config = ServiceConfig::from_toml(r#"
+    /// #     workers = 0
+    /// #     hosts = ["ess.example.com"]
+    /// #     [[organizations]]
+    /// #     id = "demo"
+    /// #     quota = 5
+    /// #     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+    /// #     secrets = [{ id = "AKIDdemo", key = "demo-secret-key" }]
+    /// #     [[employees]]
+    /// #     user_id = "clerk"
+    /// #     organization = "demo"
+    /// #     permissions = ["upload", "counter_sign", "verify", "download"]
+    /// # "#, std::path::Path::new("."))?;
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+    /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
+    /// assert_eq!(service.add_signatures("demo", 10)?, Some(15));
+    /// assert_eq!(service.balance("demo")?, Some(15));
+    /// assert_eq!(service.add_signatures("nobody", 10)?, None);
+    /// # drop(service);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_signatures(&self, organization: &str, count: u64) -> Result<Option<u64>, ApiError> {
         Ok(self.core.metadata.add_signatures(organization, count)?)
     }

@@ -39,6 +39,26 @@ use crate::sign::SignOptions;
 pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
 
 /// PAdES baseline levels (ETSI EN 319 142-1), lowest first.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{PadesLevel, ServiceConfig};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "archive"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     [organizations.tsa]
+///     url = "https://tsa.example.com/tsr"
+///     level = "b-lta"
+/// "#, Path::new("."))?;
+/// let tsa = config.organizations[0].tsa.as_ref().ok_or("no [organizations.tsa]")?;
+/// assert_eq!(tsa.level, Some(PadesLevel::BLta));
+/// assert!(PadesLevel::BB < PadesLevel::BT && PadesLevel::BLt < PadesLevel::BLta);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 pub enum PadesLevel {
     /// The CMS signature alone.
@@ -58,6 +78,16 @@ pub enum PadesLevel {
 
 impl PadesLevel {
     /// The configuration's spelling: `b-b`, `b-t`, `b-lt`, `b-lta`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::config::PadesLevel;
+    ///
+    /// assert_eq!(PadesLevel::BB.as_str(), "b-b");
+    /// assert_eq!(PadesLevel::BLta.as_str(), "b-lta");
+    /// assert_eq!(PadesLevel::default().as_str(), "b-b");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BB => "b-b",
@@ -69,6 +99,38 @@ impl PadesLevel {
 }
 
 /// `[organizations.tsa]`: the organisation's time-stamping authority and level.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{PadesLevel, ServiceConfig};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "stamped"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     [organizations.tsa]
+///     url = "https://tsa.example.com/tsr"
+///     username = "acme"
+///     password = "tsa-secret"
+/// "#, Path::new("."))?;
+/// let tsa = config.organizations[0].tsa.as_ref().ok_or("no [organizations.tsa]")?;
+/// assert_eq!(tsa.url.as_deref(), Some("https://tsa.example.com/tsr"));
+/// assert_eq!(tsa.level, None); // b-t, as there is a url
+/// assert_eq!(tsa.timeout_seconds, 10);
+/// assert!(!format!("{tsa:?}").contains("tsa-secret"));
+///
+/// // A level above b-b without a TSA cannot work.
+/// let error = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "stampless"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     tsa = { level = "b-t" }
+/// "#, Path::new(".")).unwrap_err();
+/// assert_eq!(error.to_string(), "configuration: organisation stampless: level b-t needs tsa.url");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TsaSettings {
@@ -107,6 +169,27 @@ impl std::fmt::Debug for TsaSettings {
 }
 
 /// `revocation`: where B-LT/B-LTA revocation data comes from.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{RevocationMode, ServiceConfig};
+///
+/// let b_lt = r#"
+///     [[organizations]]
+///     id = "long-term"
+///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+///     revocation = "fetch"
+///     tsa = { url = "https://tsa.example.com/tsr", level = "b-lt" }
+/// "#;
+/// let config = ServiceConfig::from_toml(b_lt, Path::new("."))?;
+/// assert_eq!(config.organizations[0].revocation, Some(RevocationMode::Fetch));
+/// // B-LT embeds revocation data: "none" is refused.
+/// let none = b_lt.replace(r#"revocation = "fetch""#, r#"revocation = "none""#);
+/// assert!(ServiceConfig::from_toml(&none, Path::new(".")).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationMode {
@@ -229,6 +312,33 @@ fn header_value_ok(value: &str) -> bool {
 }
 
 /// How one organisation's counter-signs are made.
+///
+/// # Examples
+///
+/// ```
+/// # use countersign::crypto::credential::load_pem;
+/// # use countersign::crypto::LoadOptions;
+/// # let key = load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &LoadOptions::default(),
+/// # )?;
+/// use std::path::Path;
+/// use countersign::service::config::{PadesLevel, ServiceConfig};
+/// use countersign::service::SigningProfile;
+/// use countersign::SignOptions;
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "demo"
+///     credential = { key = "testdata/pki/demo.key.pem", certificates = "testdata/pki/demo.chain.pem" }
+/// "#, Path::new("."))?;
+/// let profile = SigningProfile::from_config(&config.organizations[0]);
+/// assert_eq!(profile.level, PadesLevel::BB); // no [organizations.tsa]
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// assert!(profile.sign(&pdf, &key, &SignOptions::default())?.starts_with(&pdf));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct SigningProfile {
     /// The PAdES level.
@@ -252,6 +362,27 @@ enum Revocation {
 
 impl SigningProfile {
     /// The profile a checked organisation configuration describes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::{PadesLevel, ServiceConfig};
+    /// use countersign::service::SigningProfile;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "stamped"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     tsa = { url = "https://tsa.example.com/tsr", timeout_seconds = 5 }
+    /// "#, Path::new("."))?;
+    /// let profile = SigningProfile::from_config(&config.organizations[0]);
+    /// assert_eq!(profile.level, PadesLevel::BT);
+    /// let tsa = profile.tsa.as_ref().ok_or("b-t has a TSA")?;
+    /// assert_eq!(tsa.config().url, "https://tsa.example.com/tsr");
+    /// assert_eq!(tsa.config().timeout, std::time::Duration::from_secs(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_config(organization: &OrganizationConfig) -> Self {
         let level = level_of(organization);
         let settings = organization.tsa.clone().unwrap_or_default();
@@ -286,6 +417,29 @@ impl SigningProfile {
     /// Signs `pdf` at this level: the signature (with its timestamp from b-t), then the DSS
     /// (b-lt), then the document timestamp (b-lta). Any step failing (a TSA or responder that
     /// is down) fails the whole: no lower-level file is returned in its place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::crypto::credential::load_pem;
+    /// # use countersign::crypto::LoadOptions;
+    /// # let key = load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &LoadOptions::default(),
+    /// # )?;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::service::SigningProfile;
+    /// use countersign::{verify_pdf, SignOptions, VerifyOptions};
+    ///
+    /// let profile = SigningProfile::default(); // b-b: the CMS signature alone, no TSA needed
+    /// let mut options = SignOptions::default();
+    /// options.reason = Some("Counter-signed".into());
+    /// let signed = profile.sign(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &options)?;
+    /// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// assert!(verify_pdf(&signed, &VerifyOptions::trusting(roots))?.all_valid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign(
         &self,
         pdf: &[u8],
@@ -310,6 +464,28 @@ impl SigningProfile {
     /// Requires the TSA's tokens to chain to one of `roots` (checked at signing, so that a
     /// token the service's own verification would not trust fails the task instead of being
     /// stored).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::service::config::ServiceConfig;
+    /// use countersign::service::SigningProfile;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "stamped"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     tsa = { url = "https://tsa.example.com/tsr" }
+    /// "#, Path::new("."))?;
+    /// let mut profile = SigningProfile::from_config(&config.organizations[0]);
+    /// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// profile.require_tsa_roots(&roots);
+    /// let tsa = profile.tsa.as_ref().ok_or("b-t has a TSA")?;
+    /// assert_eq!(tsa.config().trust_roots, roots);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
         if let Some(tsa) = &self.tsa {
             self.tsa = Some(Arc::new(HttpTsa::new(TsaConfig {

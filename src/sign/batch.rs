@@ -46,6 +46,29 @@ where
 }
 
 /// One file to sign and where its signed copy goes.
+///
+/// # Examples
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_files, FileJob, SignOptions};
+///
+/// let out = std::env::temp_dir().join(format!("countersign-doc-file-job-{}", std::process::id()));
+/// std::fs::create_dir_all(&out)?;
+/// let jobs: Vec<FileJob> = ["classic.pdf", "pdf20.pdf"]
+///     .iter()
+///     .map(|name| FileJob::new(format!("testdata/pdf/{name}"), out.join(name)))
+///     .collect();
+/// let results = sign_files(&jobs, &key, &SignOptions::default(), |_, _| {});
+/// assert!(results.iter().all(|r| r.is_ok()));
+/// assert!(jobs.iter().all(|job| job.output.exists()));
+/// # std::fs::remove_dir_all(&out)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FileJob {
@@ -57,6 +80,17 @@ pub struct FileJob {
 
 impl FileJob {
     /// Signs `input` into `output`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::FileJob;
+    /// use std::path::Path;
+    ///
+    /// let job = FileJob::new("in/contract.pdf", Path::new("out").join("contract.pdf"));
+    /// assert_eq!(job.input, Path::new("in/contract.pdf"));
+    /// assert_eq!(job.output, Path::new("out/contract.pdf"));
+    /// ```
     pub fn new(input: impl Into<PathBuf>, output: impl Into<PathBuf>) -> Self {
         Self {
             input: input.into(),

@@ -23,6 +23,25 @@ use crate::pdf::{Document, UpdateWriter};
 use byterange::Placeholders;
 
 /// The `/SubFilter` of the signature dictionary.
+///
+/// # Examples
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_pdf, verify_pdf, SignOptions, SubFilter, VerifyOptions};
+///
+/// let mut options = SignOptions::default();
+/// assert_eq!(options.subfilter, SubFilter::CadesDetached);
+/// options.subfilter = SubFilter::Pkcs7Detached; // for validators that predate PAdES
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &options)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::default())?;
+/// assert_eq!(report.signatures[0].subfilter, "adbe.pkcs7.detached");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SubFilter {
@@ -34,6 +53,28 @@ pub enum SubFilter {
 }
 
 /// Everything a caller can choose about one signature.
+///
+/// # Examples
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_pdf, verify_pdf, DigestAlgorithm, SignOptions, VerifyOptions};
+///
+/// let mut options = SignOptions::default(); // non-exhaustive: start from the defaults
+/// options.field_name = Some("Approval".into());
+/// options.reason = Some("Approved".into());
+/// options.digest = DigestAlgorithm::Sha384;
+/// options.page_index = 1; // the widget goes on page 2
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &options)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::default())?;
+/// assert_eq!(report.signatures[0].field_name, "Approval");
+/// assert_eq!(report.signatures[0].signature_algorithm, "SHA384withRSA");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SignOptions {

@@ -23,6 +23,26 @@ const PARALLEL_THRESHOLD: u64 = 8 << 20;
 const CHUNK: usize = 1 << 20;
 
 /// What [`sign_file`] wrote.
+///
+/// # Examples
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::{sign_file, SignOptions};
+/// use std::path::Path;
+///
+/// let output = std::env::temp_dir().join(format!("countersign-doc-signed-file-{}.pdf", std::process::id()));
+/// let signed = sign_file(Path::new("testdata/pdf/classic.pdf"), &output, &key, &SignOptions::default())?;
+/// assert_eq!(signed.field_name, "Signature1");
+/// assert_eq!(signed.input_len, std::fs::metadata("testdata/pdf/classic.pdf")?.len());
+/// assert!(signed.output_len > signed.input_len); // an incremental update after the original bytes
+/// # std::fs::remove_file(&output)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignedFile {

@@ -21,6 +21,20 @@ use signature_fields::SignatureField;
 
 /// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
 /// keep their defaults.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem};
+/// use countersign::{verify_pdf, ChainStatus, VerifyOptions};
+///
+/// let mut options = VerifyOptions::trusting(trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?);
+/// // demo-ca's CRL revokes another certificate, not the demo seal that signed signed.pdf.
+/// options.crls = crls_from_pem_or_der(&std::fs::read("testdata/pki/trust-demo-ca.crl.pem")?)?;
+/// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &options)?;
+/// assert_eq!(report.signatures[0].chain, ChainStatus::Trusted);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VerifyOptions {
@@ -42,6 +56,18 @@ pub struct VerifyOptions {
 
 impl VerifyOptions {
     /// Options that trust `trust_roots`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// let options = VerifyOptions::trusting(trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?);
+    /// assert_eq!(options.trust_roots.len(), 1);
+    /// assert!(verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &options)?.all_valid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn trusting(trust_roots: Vec<Certificate>) -> Self {
         Self {
             trust_roots,
@@ -62,6 +88,19 @@ impl VerifyOptions {
 }
 
 /// One report per signature field that holds a signature value, in document order.
+///
+/// # Examples
+///
+/// ```
+/// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// use countersign::{verify_pdf, VerifyOptions};
+///
+/// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::trusting(roots))?;
+/// assert_eq!(report.signatures.len(), 1);
+/// assert_eq!(report.signatures[0].field_name, "Signature1");
+/// assert!(report.all_valid());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VerifyReport {
@@ -74,12 +113,37 @@ impl VerifyReport {
     /// and trusted (its certification path ends at a configured trust root and passes every
     /// check), and nothing was appended after the newest one: an unsigned incremental update
     /// fails closed (see [`Self::unsigned_changes`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// assert!(verify_pdf(&signed, &VerifyOptions::trusting(roots))?.all_valid());
+    /// assert!(!verify_pdf(&signed, &VerifyOptions::default())?.all_valid()); // no trust roots
+    /// assert!(!verify_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &VerifyOptions::default())?.all_valid()); // unsigned
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn all_valid(&self) -> bool {
         self.all(SignatureReport::is_valid)
     }
 
     /// The explicit integrity-only opt-in: [`Self::all_valid`] without asking who signed. Says
     /// nothing about the signer's identity; never use it to accept a document.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// // Integrity only: who signed is not checked, so no trust roots are needed.
+    /// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::default())?;
+    /// assert!(report.all_valid_ignoring_trust());
+    /// assert!(!report.all_valid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn all_valid_ignoring_trust(&self) -> bool {
         self.all(SignatureReport::is_valid_ignoring_trust)
     }
@@ -93,11 +157,53 @@ impl VerifyReport {
     }
 
     /// The newest signature (the one covering the longest revision).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/demo-p256.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo-p256.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
+    ///
+    /// // signed.pdf carries `Signature1`; a second signature goes into a new field.
+    /// let twice = sign_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &key, &SignOptions::default())?;
+    /// let report = verify_pdf(&twice, &VerifyOptions::default())?;
+    /// assert_eq!(report.signatures.len(), 2);
+    /// let newest = report.newest().ok_or("no signature")?;
+    /// assert_eq!(newest.field_name, "Signature2");
+    /// assert!(newest.covers_whole_file);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn newest(&self) -> Option<&SignatureReport> {
         self.signatures.iter().max_by_key(|s| s.signed_revision_len)
     }
 
     /// Objects changed by updates that no signature covers (Incremental Saving Attack surface).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// // After signing, an incremental update redefines the /Info dictionary (object 8).
+    /// let mut pdf = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// # let tail = String::from_utf8_lossy(&pdf[pdf.len() - 32..]).into_owned();
+    /// # let prev = tail.split_whitespace().rev().nth(1).ok_or("no startxref")?; // the signed file's xref
+    /// let object = "8 0 obj\n<< /Title (Changed) >>\nendobj\n";
+    /// let xref = pdf.len() + object.len();
+    /// let update = format!(
+    ///     "{object}xref\n8 1\n{:010} 00000 n \ntrailer\n<< /Size 13 /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n",
+    ///     pdf.len()
+    /// );
+    /// pdf.extend_from_slice(update.as_bytes());
+    /// let report = verify_pdf(&pdf, &VerifyOptions::default())?;
+    /// assert_eq!(report.unsigned_changes(), ["8 0 R"]);
+    /// assert!(!report.all_valid_ignoring_trust()); // the signature is intact, the file is not what was signed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unsigned_changes(&self) -> &[String] {
         match self.newest() {
             Some(newest) if !newest.covers_whole_file && !newest.validation_data_only_after => {
@@ -109,6 +215,22 @@ impl VerifyReport {
 }
 
 /// What verification found about one signature.
+///
+/// # Examples
+///
+/// ```
+/// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// use countersign::{verify_pdf, VerifyOptions};
+///
+/// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::trusting(roots))?;
+/// let signature = &report.signatures[0];
+/// assert_eq!(signature.subfilter, "ETSI.CAdES.detached");
+/// assert_eq!(signature.signature_algorithm, "SHA256withRSA");
+/// assert!(signature.signer_subject.contains("CN=Demo Organisation"));
+/// assert!(signature.covers_whole_file && signature.problems.is_empty());
+/// assert!(signature.is_valid());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SignatureReport {
@@ -165,6 +287,39 @@ pub struct SignatureReport {
 }
 
 /// What an RFC 3161 token attached to a signature proves.
+///
+/// # Examples
+///
+/// ```
+/// # use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+/// # #[derive(Debug)]
+/// # struct LocalTsa(Authority);
+/// # impl TimeStamper for LocalTsa {
+/// #     fn timestamp(&self, digest: countersign::DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+/// #         let request = TimestampRequest::new(digest, imprint, &[7; 8])?;
+/// #         request.check_response(&self.0.respond(request.der(), std::time::SystemTime::now())?, &[])
+/// #     }
+/// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
+/// # }
+/// # let tsa_key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # let stamper = LocalTsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+/// use countersign::crypto::credential::trust_roots_from_pem;
+/// use countersign::{ltv, verify_pdf, ChainStatus, VerifyOptions};
+///
+/// // A document timestamp (`stamper`: the in-process TSA of the `timestamp` module's example).
+/// let stamped = ltv::add_document_timestamp(&std::fs::read("testdata/pdf/signed.pdf")?, &stamper)?;
+/// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// let report = verify_pdf(&stamped, &VerifyOptions::trusting(roots))?;
+/// let token = report.signatures[1].timestamp.as_ref().ok_or("no token")?;
+/// assert!(token.valid && token.problems.is_empty());
+/// assert!(token.tsa_subject.contains("CN=Demo TSA"));
+/// assert_eq!(token.chain, ChainStatus::Trusted);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TimestampReport {
@@ -183,32 +338,136 @@ pub struct TimestampReport {
 
 impl SignatureReport {
     /// The time the signature provably existed: a valid timestamp's genTime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+    /// # #[derive(Debug)]
+    /// # struct LocalTsa(Authority);
+    /// # impl TimeStamper for LocalTsa {
+    /// #     fn timestamp(&self, digest: countersign::DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+    /// #         let request = TimestampRequest::new(digest, imprint, &[7; 8])?;
+    /// #         request.check_response(&self.0.respond(request.der(), std::time::SystemTime::now())?, &[])
+    /// #     }
+    /// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
+    /// # }
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// # let stamper = LocalTsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+    /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// use countersign::{ltv, verify_pdf, VerifyOptions};
+    ///
+    /// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// let options = VerifyOptions::trusting(roots);
+    /// let report = verify_pdf(&signed, &options)?;
+    /// assert_eq!(report.signatures[0].proven_time(), None); // only a claimed signing time
+    ///
+    /// // `stamper`: the in-process TSA of the `timestamp` module's example.
+    /// let stamped = ltv::add_document_timestamp(&signed, &stamper)?;
+    /// let report = verify_pdf(&stamped, &options)?;
+    /// let token = report.signatures[1].timestamp.as_ref().ok_or("no token")?;
+    /// assert_eq!(report.signatures[1].proven_time(), Some(token.time)); // the TSA's genTime
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn proven_time(&self) -> Option<SystemTime> {
         self.timestamp.as_ref().filter(|t| t.valid).map(|t| t.time)
     }
 
     /// Intact: the ByteRange is sound and the signed digest matches the bytes it covers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, Problem, VerifyOptions};
+    ///
+    /// let mut pdf = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// assert!(verify_pdf(&pdf, &VerifyOptions::default())?.signatures[0].is_intact());
+    ///
+    /// // Change the text of page 1, inside the signed bytes.
+    /// let at = pdf.windows(6).position(|w| w == b"Page 1").ok_or("no text")?;
+    /// pdf[at + 5] = b'9';
+    /// let signature = &verify_pdf(&pdf, &VerifyOptions::default())?.signatures[0];
+    /// assert!(!signature.is_intact());
+    /// assert!(signature.problems.contains(&Problem::DigestMismatch));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_intact(&self) -> bool {
         self.byte_range_ok && self.digest_ok
     }
 
     /// Intact, and the signature verifies with the signer certificate's key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::default())?;
+    /// let signature = &report.signatures[0];
+    /// assert!(signature.is_signature_valid()); // the demo seal's key made this signature...
+    /// assert!(!signature.is_valid()); // ...but without trust roots nobody vouches for that key
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_signature_valid(&self) -> bool {
         self.is_intact() && self.signature_ok
     }
 
     /// The certification path ends at a configured trust root and passes every check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// let demo_root = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// assert!(verify_pdf(&signed, &VerifyOptions::trusting(demo_root))?.signatures[0].is_trusted());
+    /// // A root that did not issue the signer's path:
+    /// let other_root = trust_roots_from_pem(&std::fs::read("testdata/pki/trust-selfsigned.cert.pem")?)?;
+    /// assert!(!verify_pdf(&signed, &VerifyOptions::trusting(other_root))?.signatures[0].is_trusted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_trusted(&self) -> bool {
         self.chain == ChainStatus::Trusted
     }
 
     /// The verdict to act on: intact, signature valid and trusted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::trusting(roots))?;
+    /// let signature = &report.signatures[0];
+    /// assert!(signature.is_valid());
+    /// assert!(signature.is_intact() && signature.is_signature_valid() && signature.is_trusted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_valid(&self) -> bool {
         self.is_signature_valid() && self.is_trusted()
     }
 
     /// The explicit integrity-only verdict: intact and signature valid whoever signed (only a
     /// revocation the caller proved with a CRL counts against it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, ChainStatus, VerifyOptions};
+    ///
+    /// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::default())?;
+    /// let signature = &report.signatures[0];
+    /// assert_eq!(signature.chain, ChainStatus::NotChecked);
+    /// assert!(signature.is_valid_ignoring_trust() && !signature.is_valid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_valid_ignoring_trust(&self) -> bool {
         self.is_signature_valid() && !matches!(self.chain, ChainStatus::Revoked(_))
     }

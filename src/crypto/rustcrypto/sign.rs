@@ -18,6 +18,27 @@ use crate::crypto::{DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 use crate::error::{CredentialError, Error, Result};
 
 /// Which RSA signature scheme an RSA key produces.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_pem;
+/// use countersign::crypto::{LoadOptions, RsaPadding};
+/// use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
+///
+/// let mut options = LoadOptions::default();
+/// assert_eq!(options.rsa_padding, RsaPadding::Pkcs1v15);
+/// options.rsa_padding = RsaPadding::Pss;
+/// let key = load_pem(
+///     &std::fs::read("testdata/pki/demo.chain.pem")?,
+///     &std::fs::read("testdata/pki/demo.key.pem")?,
+///     &options,
+/// )?;
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
+/// let report = verify_pdf(&signed, &VerifyOptions::default())?;
+/// assert_eq!(report.signatures[0].signature_algorithm, "SHA256withRSA/PSS");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RsaPadding {

@@ -96,11 +96,19 @@ const TASK_COLUMNS: &str = "id, organization, file_id, result_file_id, status, e
 /// assert_eq!(second.balance("org")?, Some(100));
 /// // One rate-limit bucket for all replicas (20 requests a second here).
 /// assert_eq!(first.take_rate_token("org", "CreateFileCounterSign", 20)?, Some(true));
+/// # let task = countersign::service::store::TaskRecord {
+/// #     id: "task-1".into(), organization: "org".into(), file_id: "a1b2c3d4e5f60718".into(),
+/// #     result_file_id: "f0e1d2c3b4a59687".into(),
+/// #     status: countersign::service::store::TaskStatus::Processing, error_detail: String::new(),
+/// #     created_at: 100, updated_at: 100, attempts: 0, lease_until: None,
+/// # };
+/// assert!(first.create_task(&task)?);
 /// // A task is claimed by one replica only: the other skips the locked, leased row.
 /// let policy = ClaimPolicy { lease_seconds: 60, max_attempts: 3 };
-/// if let Some(task) = first.claim_next(1_000, &policy)? {
-///     assert!(second.claim_task(&task.id, 1_000, &policy)?.is_none());
-/// }
+/// let run = first.claim_next(1_000, &policy)?.ok_or("nothing to run")?;
+/// assert_eq!(run.id, "task-1");
+/// assert!(second.claim_next(1_000, &policy)?.is_none());
+/// assert!(second.claim_task("task-1", 1_030, &policy)?.is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct PostgresStore {
