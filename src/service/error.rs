@@ -416,7 +416,7 @@ impl From<crate::Error> for ApiError {
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };
-        Self::new(code, error.to_string())
+        Self::new(code, crate::error::with_causes(&error))
     }
 }
 
