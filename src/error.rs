@@ -109,12 +109,13 @@ pub enum Error {
         /// The field of the signature whose lock forbids changes.
         signed_field: String,
     },
-    /// A structure we do not support, named.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
-    /// A key or certificate file could not be loaded.
-    #[error("credential: {0}")]
-    Credential(String),
+    /// A structure, algorithm or feature we do not support: [`Unsupported`] names it.
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    /// A key or certificate could not be loaded: [`CredentialError`] says what is missing or
+    /// refused (a decoder's failure is [`Error::InvalidCredential`]).
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
     /// A certificate, private key, PKCS#12 file or CRL could not be decoded; `source` is the
     /// decoder's own error (walk [`std::error::Error::source`] for the details).
     #[error("credential: invalid {what}")]
@@ -141,12 +142,25 @@ pub enum Error {
         /// The offset it would be written at.
         offset: u64,
     },
-    /// The signing key (software, HSM, KMS or remote) failed to sign.
-    #[error("signer failed: {0}")]
-    Signer(String),
-    /// Building or parsing a CMS structure failed.
-    #[error("CMS: {0}")]
-    Cms(String),
+    /// The signing key (software, HSM, KMS or remote) failed to sign, or signed other than
+    /// asked: [`SignerError`] says which; a backend's own error is its
+    /// [`source`](std::error::Error::source).
+    #[error(transparent)]
+    Signer(#[from] SignerError),
+    /// A CMS structure is not what it must be: [`CmsError`] names the problem (a DER codec
+    /// failure is [`Error::Der`]).
+    #[error(transparent)]
+    Cms(#[from] CmsError),
+    /// A public key (a signer's certificate, an OCSP responder's) could not be read by the
+    /// cryptographic library; `source` is the library's error.
+    #[error("invalid {algorithm} public key")]
+    InvalidPublicKey {
+        /// The key's algorithm: `RSA`, `EC`...
+        algorithm: &'static str,
+        /// The library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// A CMS, X.509 or RFC 3161 structure could not be decoded or encoded; `source` is the DER
     /// codec's error.
     #[error("CMS: cannot decode or encode {what}")]
@@ -173,9 +187,15 @@ pub enum Error {
     /// signing keyUsage ([`Problem::KeyUsage`]).
     #[error("unusable signer certificate: {0}")]
     UnusableCertificate(Problem),
-    /// Invalid caller-supplied option.
-    #[error("invalid option: {0}")]
-    InvalidOption(String),
+    /// A caller-supplied option or argument is invalid: `option` names it (the field of
+    /// [`crate::SignOptions`] or of the configuration, or the argument), `reason` says why.
+    #[error("invalid option {option}: {reason}")]
+    InvalidOption {
+        /// The option, field or argument: `field_name`, `page`, `signing_time`...
+        option: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
     /// A bug: signing this document panicked. Batch signing turns the panic into this error so
     /// that the other documents are still signed.
     #[error("internal error (panic) while signing: {0}")]
@@ -184,9 +204,10 @@ pub enum Error {
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
     /// The time-stamping authority could not be reached, refused the connection, answered
-    /// with an HTTP error or not within the configured timeout. Nothing was written.
-    #[error("time-stamping authority unavailable: {0}")]
-    TsaUnavailable(String),
+    /// with an HTTP error or not within the configured timeout ([`HttpError`] says which).
+    /// Nothing was written.
+    #[error("time-stamping authority unavailable")]
+    TsaUnavailable(#[source] HttpError),
     /// The TSA answered, but its answer is not a timestamp we can use. Nothing was written.
     #[error("timestamp refused: {0}")]
     Timestamp(TimestampProblem),
@@ -201,9 +222,10 @@ pub enum Error {
         /// Bytes the signature with its token needs.
         needed: usize,
     },
-    /// Revocation data (OCSP, CRL) could not be fetched or is not usable.
-    #[error("revocation data: {0}")]
-    Revocation(String),
+    /// Revocation data (OCSP, CRL) could not be fetched or is not usable: [`RevocationError`]
+    /// says why.
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
 }
 
 /// Why a TSA's answer was refused (RFC 3161 §2.4.2 checks).
@@ -312,6 +334,35 @@ impl Error {
         move |source| Error::InvalidCredential {
             what,
             source: Box::new(source),
+        }
+    }
+
+    /// A signing backend's failure (HSM, KMS, remote service or library) as
+    /// [`SignerError::Failed`], keeping `source` as the error's
+    /// [`source`](std::error::Error::source). A message converts too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use countersign::error::{Error, SignerError};
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "HSM slot 0 not reachable");
+    /// let error = Error::signer(io);
+    /// assert!(matches!(error, Error::Signer(SignerError::Failed(_))));
+    /// assert_eq!(error.to_string(), "signer: the signing key failed to sign");
+    /// assert_eq!(error.source().unwrap().to_string(), "HSM slot 0 not reachable");
+    /// assert!(matches!(Error::signer("no session"), Error::Signer(SignerError::Failed(_))));
+    /// ```
+    pub fn signer(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Error::Signer(SignerError::Failed(source.into()))
+    }
+
+    /// Shorthand for [`Error::InvalidOption`].
+    pub(crate) fn invalid_option(option: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidOption {
+            option,
+            reason: reason.into(),
         }
     }
 
@@ -447,4 +498,474 @@ impl fmt::Display for Location {
             Location::ObjectHeader => f.write_str("object"),
         }
     }
+}
+
+/// `error: cause: cause...`: the error and each [`std::error::Error::source`] below it, for the
+/// messages the CLI prints and the service returns.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
+/// Why a key or certificate could not be loaded or paired, when no decoder error is behind it
+/// (decoder failures are [`Error::InvalidCredential`], a key paired with the wrong certificate
+/// [`Error::KeyMismatch`]).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::{load_private_key, LoadOptions};
+/// use countersign::error::{CredentialError, Error};
+///
+/// // An encrypted key, and no password given.
+/// let encrypted = std::fs::read("testdata/pki/demo.key.enc.pem")?;
+/// match load_private_key(&encrypted, &LoadOptions::default()) {
+///     Err(Error::Credential(CredentialError::PasswordRequired)) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialError {
+    /// No private key: a PEM file without a private key block, a PKCS#12 file without a key bag.
+    #[error("credential: no private key found")]
+    NoPrivateKey,
+    /// No certificate: a PEM file without a `CERTIFICATE` block, or none given for the key.
+    #[error("credential: no certificate found")]
+    NoCertificate,
+    /// A PEM file without an `X509 CRL` block.
+    #[error("credential: no CRL found")]
+    NoCrl,
+    /// The certificate chain given for a key is empty.
+    #[error("credential: the certificate chain is empty")]
+    EmptyChain,
+    /// The private key matches none of the certificates given with it.
+    #[error("credential: the private key matches none of the certificates")]
+    NoMatchingCertificate,
+    /// The private key is encrypted and no password was given.
+    #[error("credential: the private key is encrypted and no password was given")]
+    PasswordRequired,
+    /// The password does not open the key or PKCS#12 file (or the file is damaged).
+    #[error("credential: wrong password (or damaged file)")]
+    WrongPassword,
+    /// A legacy OpenSSL-encrypted PEM key (`Proc-Type` header); `openssl pkcs8 -topk8` converts
+    /// it to encrypted PKCS#8.
+    #[error("credential: legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`")]
+    LegacyEncryptedPem,
+    /// A PEM block with no `-----END` line.
+    #[error("credential: PEM block without an END line")]
+    UnterminatedPem,
+    /// DER key bytes that are neither PKCS#8, encrypted PKCS#8, PKCS#1 nor SEC1.
+    #[error("credential: the key is neither PKCS#8, encrypted PKCS#8, PKCS#1 nor SEC1 DER")]
+    UnknownKeyFormat,
+    /// A private key of an algorithm we do not sign with.
+    #[error("credential: unsupported private key algorithm {oid}")]
+    UnsupportedKeyAlgorithm {
+        /// The key's algorithm OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// An EC private key on a curve we do not sign with (P-256 and P-384 are supported).
+    #[error("credential: unsupported elliptic curve {oid}")]
+    UnsupportedCurve {
+        /// The curve's OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// An EC private key that does not name its curve.
+    #[error("credential: EC private key without a named curve")]
+    NoNamedCurve,
+    /// An RSA key whose size is outside the supported range.
+    #[error("credential: RSA key has {bits} bits; {min} to {max} are supported")]
+    RsaKeySize {
+        /// The key's modulus size.
+        bits: usize,
+        /// The smallest size supported.
+        min: usize,
+        /// The largest size supported.
+        max: usize,
+    },
+    /// The configuration names neither a PKCS#12 file nor both a certificate and a key file.
+    #[error("credential: give either `pkcs12` (with `password`) or both `certificates` and `key`")]
+    Incomplete,
+    /// A credential file could not be read; `source` is the I/O error.
+    #[error("credential: cannot read {}", path.display())]
+    Unreadable {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What we do not support, named: an algorithm or curve (with its OID), a PAdES level, or a
+/// PDF beyond what the writer can express.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{Error, Unsupported};
+/// use der::oid::ObjectIdentifier;
+///
+/// // What verifying a sha1WithRSAEncryption signature fails with.
+/// let sha1_with_rsa = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+/// let error = Error::from(Unsupported::SignatureAlgorithm { oid: sha1_with_rsa });
+/// assert_eq!(error.to_string(), "unsupported: signature algorithm 1.2.840.113549.1.1.5");
+/// match error {
+///     Error::Unsupported(Unsupported::SignatureAlgorithm { oid }) => assert_eq!(oid, sha1_with_rsa),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// A signature algorithm we do not verify or sign with.
+    #[error("unsupported: signature algorithm {oid}")]
+    SignatureAlgorithm {
+        /// The algorithm's OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// An RSASSA-PSS hash we do not support.
+    #[error("unsupported: RSASSA-PSS hash {oid}")]
+    PssHash {
+        /// The hash's OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// An RSASSA-PSS mask generation function other than MGF1.
+    #[error("unsupported: RSASSA-PSS mask generation {oid}")]
+    PssMaskGeneration {
+        /// The function's OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// RSASSA-PSS with an MGF1 hash other than the message hash.
+    #[error("unsupported: RSASSA-PSS with an MGF1 hash other than the message hash")]
+    PssMgf1Hash,
+    /// A signature algorithm with a public key of another type (RSA signature, EC key...).
+    #[error("unsupported: {algorithm} signature with a public key of type {key}")]
+    KeyForAlgorithm {
+        /// The signature algorithm, like `SHA256withRSA`.
+        algorithm: String,
+        /// The public key's algorithm OID.
+        key: der::oid::ObjectIdentifier,
+    },
+    /// An elliptic curve we do not verify (P-256 and P-384 are supported).
+    #[error("unsupported: elliptic curve {oid}")]
+    Curve {
+        /// The curve's OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// An EC public key that does not name its curve.
+    #[error("unsupported: EC public key without a named curve")]
+    UnnamedCurve,
+    /// A PAdES level the signing engine does not produce.
+    #[error("unsupported: this engine signs at PAdES {supported} only, not {level}")]
+    PadesLevel {
+        /// The level asked for: `b-t`, `b-lt`...
+        level: &'static str,
+        /// The level the engine produces.
+        supported: &'static str,
+    },
+    /// The file has no object number left for a new object.
+    #[error("unsupported: object numbers exhausted")]
+    ObjectNumbersExhausted,
+    /// No free signature field name (`Signature1`, `Signature2`... are all taken).
+    #[error("unsupported: no free field name")]
+    FieldNamesExhausted,
+    /// The file is too large for the offsets of a `/ByteRange`.
+    #[error("unsupported: file too large for a ByteRange")]
+    ByteRangeOverflow,
+    /// A placeholder the writer reserved (`/ByteRange`, `/Contents`) is not where, or not as
+    /// large as, it should be.
+    #[error("unsupported: {placeholder} placeholder out of place or too small")]
+    Placeholder {
+        /// The placeholder: `ByteRange` or `Contents`.
+        placeholder: &'static str,
+    },
+    /// The update would write the same object twice.
+    #[error("unsupported: object {object} would be written twice")]
+    ObjectWrittenTwice {
+        /// The object.
+        object: ObjRef,
+    },
+}
+
+/// What is wrong with a CMS structure, when the DER codec has nothing to say (its failures are
+/// [`Error::Der`]).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{CmsError, Error};
+///
+/// // What a signature container larger than its `/Contents` room fails with.
+/// let error = Error::from(CmsError::ContainerTooLarge { size: 9000, reserved: 8192 });
+/// assert_eq!(error.to_string(), "CMS: signature container is 9000 bytes but 8192 were reserved");
+/// assert!(matches!(error, Error::Cms(CmsError::ContainerTooLarge { reserved: 8192, .. })));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CmsError {
+    /// The bytes are not one DER element.
+    #[error("CMS: not a DER element")]
+    NotDer,
+    /// The ContentInfo is not of type signedData.
+    #[error("CMS: content type {content_type} is not signedData")]
+    NotSignedData {
+        /// The ContentInfo's content type.
+        content_type: der::oid::ObjectIdentifier,
+    },
+    /// The CMS length announces more bytes than the input holds.
+    #[error("CMS: length beyond the input")]
+    LengthBeyondInput,
+    /// The ContentInfo has no content.
+    #[error("CMS: ContentInfo without content")]
+    NoContent,
+    /// The SignedData is empty.
+    #[error("CMS: empty SignedData")]
+    EmptySignedData,
+    /// The SignedData has no SignerInfo.
+    #[error("CMS: SignedData without SignerInfo")]
+    NoSignerInfo,
+    /// A signed attribute appears more than once.
+    #[error("CMS: attribute {oid} appears more than once")]
+    DuplicateAttribute {
+        /// The attribute's type.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// A signed attribute with other than exactly one value.
+    #[error("CMS: attribute {oid} must have exactly one value")]
+    AttributeValues {
+        /// The attribute's type.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// The signature container is larger than the room reserved for it in `/Contents`.
+    #[error("CMS: signature container is {size} bytes but {reserved} were reserved")]
+    ContainerTooLarge {
+        /// The container's size in bytes.
+        size: usize,
+        /// The bytes reserved.
+        reserved: usize,
+    },
+    /// An RSASSA-PSS AlgorithmIdentifier without its parameters.
+    #[error("CMS: RSASSA-PSS parameters missing")]
+    MissingPssParameters,
+    /// A public key whose bit string is not a whole number of bytes.
+    #[error("CMS: public key is not a whole number of bytes")]
+    UnalignedPublicKey,
+}
+
+/// How a signing key failed: its backend's own error, or an answer other than the one asked
+/// for. Implementers of [`crate::Signer`] and [`crate::SigningKey`] return
+/// [`Error::signer`]`(their_error)`.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{Error, SignerError};
+///
+/// fn hsm_sign() -> countersign::Result<Vec<u8>> {
+///     Err(Error::signer("HSM slot 0: device not reachable"))
+/// }
+/// let error = hsm_sign().unwrap_err();
+/// let Error::Signer(SignerError::Failed(cause)) = &error else { panic!("{error:?}") };
+/// assert_eq!(cause.to_string(), "HSM slot 0: device not reachable");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignerError {
+    /// The backend (library, HSM, KMS, remote service) failed; `0` is its error.
+    #[error("signer: the signing key failed to sign")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The signature is longer than the signer's declared maximum.
+    #[error("signer: returned {len} bytes, more than its declared maximum of {max}")]
+    SignatureTooLong {
+        /// The signature's length.
+        len: usize,
+        /// The declared maximum.
+        max: usize,
+    },
+    /// The key cannot sign with the digest algorithm asked for.
+    #[error("signer: the key cannot sign with {digest:?}")]
+    DigestUnavailable {
+        /// The digest algorithm asked for.
+        digest: crate::DigestAlgorithm,
+    },
+    /// The key chose a signature scheme with another digest than the one asked for.
+    #[error("signer: asked for {requested:?}, the key chose {chosen:?}")]
+    SchemeMismatch {
+        /// The digest algorithm asked for.
+        requested: crate::DigestAlgorithm,
+        /// The scheme the key chose.
+        chosen: crate::SignatureScheme,
+    },
+}
+
+/// Why a server (TSA, OCSP responder, CRL distribution point) gave no usable answer.
+///
+/// # Examples
+///
+/// ```
+/// use std::error::Error as _;
+/// use countersign::error::{Error, HttpError};
+///
+/// let error = Error::TsaUnavailable(HttpError::Status {
+///     url: "http://tsa.example/".into(),
+///     status: 503,
+/// });
+/// assert_eq!(error.to_string(), "time-stamping authority unavailable");
+/// let cause = error.source().unwrap();
+/// assert_eq!(cause.to_string(), "http://tsa.example/ answered HTTP 503");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The server answered with an HTTP status other than success.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The URL asked.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// No answer within the configured timeout.
+    #[error("{url} gave no answer within {timeout:?}")]
+    Timeout {
+        /// The URL asked.
+        url: String,
+        /// The timeout.
+        timeout: std::time::Duration,
+    },
+    /// The exchange failed (connection refused, TLS, answer too large...); `source` is the HTTP
+    /// client's error.
+    #[error("request to {url} failed")]
+    Transport {
+        /// The URL asked.
+        url: String,
+        /// The HTTP client's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+}
+
+/// Why revocation data (OCSP responses, CRLs) could not be fetched or used.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{Error, RevocationError};
+///
+/// let error = Error::from(RevocationError::ResponderStatus { status: 6 });
+/// assert!(matches!(error, Error::Revocation(RevocationError::ResponderStatus { status: 6 })));
+/// assert_eq!(
+///     error.to_string(),
+///     "revocation data: the OCSP responder answered status 6 (not successful)"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// A certificate names neither an OCSP responder nor a CRL distribution point.
+    #[error("revocation data: {subject} names no OCSP responder and no CRL")]
+    NoSource {
+        /// RFC 4514 form of the certificate's subject.
+        subject: String,
+    },
+    /// Every OCSP responder and CRL a certificate names failed; `failures` says how, one
+    /// error per source.
+    #[error(
+        "revocation data: no source answered for {subject}: {}",
+        join_errors(failures)
+    )]
+    AllSourcesFailed {
+        /// RFC 4514 form of the certificate's subject.
+        subject: String,
+        /// What each source did.
+        failures: Vec<Error>,
+    },
+    /// A server could not be asked; `0` says how.
+    #[error("revocation data: fetch failed")]
+    Fetch(#[source] HttpError),
+    /// More certificates to check than the bound.
+    #[error("revocation data: more than {max} certificates to check")]
+    TooManyCertificates {
+        /// The bound.
+        max: usize,
+    },
+    /// A certificate's issuer is not among the embedded certificates.
+    #[error("revocation data: the issuer of {subject} is not among the embedded certificates")]
+    IssuerNotEmbedded {
+        /// RFC 4514 form of the certificate's subject.
+        subject: String,
+    },
+    /// The OCSP responseStatus is not successful (0).
+    #[error("revocation data: the OCSP responder answered status {status} (not successful)")]
+    ResponderStatus {
+        /// The OCSPResponseStatus: 1 malformedRequest, 2 internalError, 3 tryLater,
+        /// 5 sigRequired, 6 unauthorized.
+        status: u8,
+    },
+    /// The OCSP response is not of type id-pkix-ocsp-basic.
+    #[error("revocation data: OCSP response type {oid} is not id-pkix-ocsp-basic")]
+    ResponseType {
+        /// The responseType.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// A part of the OCSP response is missing or cannot be read; `source` is the DER codec's
+    /// error when it has one.
+    #[error("revocation data: malformed OCSP response: no readable {what}")]
+    MalformedOcsp {
+        /// The part: `responseStatus`, `BasicOCSPResponse`...
+        what: &'static str,
+        /// The codec's error.
+        #[source]
+        source: Option<der::Error>,
+    },
+    /// The OCSP answer does not cover the certificate asked about.
+    #[error(
+        "revocation data: the OCSP answer from {url} does not cover the certificate asked about"
+    )]
+    WrongCertificate {
+        /// The responder's URL.
+        url: String,
+    },
+    /// A CRL distribution point answered something other than a DER CRL.
+    #[error("revocation data: {url} did not answer a DER CRL")]
+    NotCrl {
+        /// The distribution point's URL.
+        url: String,
+        /// The codec's error, when it has one.
+        #[source]
+        source: Option<der::Error>,
+    },
+    /// A revocation data file could not be read or decoded; `source` says why.
+    #[error("revocation data: cannot read {}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O or decoding error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A revocation data file is larger than the bound.
+    #[error("revocation data: {} is larger than {max} bytes", path.display())]
+    FileTooLarge {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The bound in bytes.
+        max: u64,
+    },
+}
+
+fn join_errors(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| with_causes(e))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

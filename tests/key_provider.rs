@@ -8,6 +8,7 @@ use std::sync::Arc;
 use countersign::__private::crypto::verify_signature;
 use countersign::crypto::credential::{load_pem, load_private_key, parse_certificates, Backend};
 use countersign::crypto::{LoadOptions, RsaPadding, SubjectPublicKeyInfoOwned};
+use countersign::error::CredentialError;
 use countersign::{CertifiedKey, DigestAlgorithm, Error, Signer, SigningKey};
 
 fn read(name: &str) -> Vec<u8> {
@@ -124,7 +125,7 @@ fn an_empty_chain_is_refused() {
     let key = load_private_key(&read("demo.key.pem"), &LoadOptions::default()).unwrap();
     assert!(matches!(
         CertifiedKey::new(Vec::new(), key),
-        Err(Error::Credential(_))
+        Err(Error::Credential(CredentialError::EmptyChain))
     ));
 }
 

@@ -26,8 +26,8 @@ struct UnreachableSigner;
 
 impl Signer for UnreachableSigner {
     fn sign(&self, _message: &[u8]) -> Result<Vec<u8>, countersign::Error> {
-        Err(countersign::Error::Signer(
-            "HSM slot 0: device not reachable".into(),
+        Err(countersign::Error::signer(
+            "HSM slot 0: device not reachable",
         ))
     }
     fn scheme(&self) -> SignatureScheme {

@@ -12,7 +12,7 @@ use x509_cert::time::Time;
 use x509_cert::Certificate;
 
 use super::signing_certificate_v2::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Error, Result};
 
 pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
@@ -72,15 +72,11 @@ pub fn single_value<T: for<'b> Decode<'b, Error = der::Error>>(
         return Ok(None);
     };
     if matching.next().is_some() {
-        return Err(Error::Cms(format!(
-            "attribute {oid} appears more than once"
-        )));
+        return Err(CmsError::DuplicateAttribute { oid }.into());
     }
     let mut values = found.values.iter();
     let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(Error::Cms(format!(
-            "attribute {oid} must have exactly one value"
-        )));
+        return Err(CmsError::AttributeValues { oid }.into());
     };
     let der = value.to_der().map_err(cms_error)?;
     T::from_der(&der)
@@ -100,13 +96,13 @@ fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> Result<Attribute> {
 fn asn1_time(time: SystemTime) -> Result<Time> {
     let seconds = time
         .duration_since(UNIX_EPOCH)
-        .map_err(|_| Error::InvalidOption("signing time before 1970".into()))?
+        .map_err(|_| Error::invalid_option("signing_time", "before 1970"))?
         .as_secs();
     let whole_seconds = UNIX_EPOCH
         .checked_add(Duration::from_secs(seconds))
-        .ok_or_else(|| Error::InvalidOption("signing time out of range".into()))?;
+        .ok_or_else(|| Error::invalid_option("signing_time", "out of range"))?;
     Time::try_from(whole_seconds)
-        .map_err(|e| Error::InvalidOption(format!("signing time out of range: {e}")))
+        .map_err(|e| Error::invalid_option("signing_time", format!("out of range: {e}")))
 }
 
 fn cms_error(source: der::Error) -> Error {

@@ -18,7 +18,7 @@ use der::Encode;
 
 use super::signed_attributes::{self, ID_DATA};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SignerError};
 
 pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 
@@ -71,12 +71,15 @@ pub fn build_detached(
     document_digest: &[u8],
 ) -> Result<Vec<u8>> {
     if document_digest.len() != params.digest.output_len() {
-        return Err(Error::InvalidOption(format!(
-            "document digest has {} bytes, {:?} produces {}",
-            document_digest.len(),
-            params.digest,
-            params.digest.output_len()
-        )));
+        return Err(Error::invalid_option(
+            "document_digest",
+            format!(
+                "{} bytes, {:?} produces {}",
+                document_digest.len(),
+                params.digest,
+                params.digest.output_len()
+            ),
+        ));
     }
     let signer = choose_signer(key, params)?;
     let signer_certificate = key.end_entity();
@@ -84,11 +87,11 @@ pub fn build_detached(
         signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
     if signature.len() > signer.max_signature_len() {
-        return Err(Error::Signer(format!(
-            "signer returned {} bytes, more than its declared maximum of {}",
-            signature.len(),
-            signer.max_signature_len()
-        )));
+        return Err(SignerError::SignatureTooLong {
+            len: signature.len(),
+            max: signer.max_signature_len(),
+        }
+        .into());
     }
     encode(key, signer.scheme(), attributes, signature, None)
 }
@@ -126,13 +129,15 @@ fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signe
     let signer = key
         .key()
         .choose_scheme(params.digest)
-        .ok_or_else(|| Error::Signer(format!("the key cannot sign with {:?}", params.digest)))?;
+        .ok_or(SignerError::DigestUnavailable {
+            digest: params.digest,
+        })?;
     if signer.scheme().digest() != params.digest {
-        return Err(Error::Signer(format!(
-            "asked for {:?}, the key chose {:?}",
-            params.digest,
-            signer.scheme()
-        )));
+        return Err(SignerError::SchemeMismatch {
+            requested: params.digest,
+            chosen: signer.scheme(),
+        }
+        .into());
     }
     Ok(signer)
 }

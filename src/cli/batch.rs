@@ -209,7 +209,7 @@ fn refusal(error: &Error) -> Refusal {
         .to_owned();
     Refusal {
         kind,
-        message: error.to_string(),
+        message: super::with_causes(error),
     }
 }
 

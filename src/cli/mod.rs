@@ -61,7 +61,7 @@ pub fn run() -> ExitCode {
 }
 
 /// `error: cause: cause...`: library errors keep the decoder's error as their source.
-fn with_causes(error: &dyn std::error::Error) -> String {
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(next) = cause {

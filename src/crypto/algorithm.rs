@@ -6,7 +6,7 @@ use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 
 use super::{DigestAlgorithm, SignatureScheme};
-use crate::error::{Error, Result};
+use crate::error::{CmsError, CredentialError, Error, Result, Unsupported};
 
 pub const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
@@ -96,7 +96,7 @@ impl SignatureAlgorithm {
         algorithm: &AlgorithmIdentifierOwned,
         digest_hint: Option<DigestAlgorithm>,
     ) -> Result<Self> {
-        let unsupported = || Error::Unsupported(format!("signature algorithm {}", algorithm.oid));
+        let unsupported = || Unsupported::SignatureAlgorithm { oid: algorithm.oid };
         Ok(match algorithm.oid {
             RSA_ENCRYPTION => Self::RsaPkcs1v15(digest_hint.ok_or_else(unsupported)?),
             SHA256_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha256),
@@ -108,29 +108,30 @@ impl SignatureAlgorithm {
             ECDSA_WITH_SHA384 => Self::Ecdsa(DigestAlgorithm::Sha384),
             ECDSA_WITH_SHA512 => Self::Ecdsa(DigestAlgorithm::Sha512),
             ID_RSASSA_PSS => pss_from_parameters(algorithm.parameters.as_ref())?,
-            _ => return Err(unsupported()),
+            _ => return Err(unsupported().into()),
         })
     }
 }
 
 fn pss_from_parameters(parameters: Option<&Any>) -> Result<SignatureAlgorithm> {
-    let bad = |why: &str| Error::Cms(format!("RSASSA-PSS parameters: {why}"));
-    let parameters = parameters.ok_or_else(|| bad("missing"))?;
-    let der = parameters.to_der().map_err(|e| bad(&e.to_string()))?;
-    let params = pkcs1::RsaPssParamsOwned::from_der(&der).map_err(|e| bad(&e.to_string()))?;
-    let digest = DigestAlgorithm::from_oid(&params.hash.oid)
-        .ok_or_else(|| Error::Unsupported(format!("RSASSA-PSS hash {}", params.hash.oid)))?;
+    let parameters = parameters.ok_or(CmsError::MissingPssParameters)?;
+    let der = parameters
+        .to_der()
+        .map_err(Error::der("RSASSA-PSS parameters"))?;
+    let params =
+        pkcs1::RsaPssParamsOwned::from_der(&der).map_err(Error::der("RSASSA-PSS parameters"))?;
+    let digest = DigestAlgorithm::from_oid(&params.hash.oid).ok_or(Unsupported::PssHash {
+        oid: params.hash.oid,
+    })?;
     if params.mask_gen.oid != ID_MGF1 {
-        return Err(Error::Unsupported(format!(
-            "RSASSA-PSS mask generation {}",
-            params.mask_gen.oid
-        )));
+        return Err(Unsupported::PssMaskGeneration {
+            oid: params.mask_gen.oid,
+        }
+        .into());
     }
     let mgf_hash = params.mask_gen.parameters.as_ref().map(|p| p.oid);
     if mgf_hash != Some(params.hash.oid) {
-        return Err(Error::Unsupported(
-            "RSASSA-PSS with an MGF1 hash other than the message hash".into(),
-        ));
+        return Err(Unsupported::PssMgf1Hash.into());
     }
     Ok(SignatureAlgorithm::RsaPss {
         digest,
@@ -183,8 +184,8 @@ fn pss_parameters(digest: DigestAlgorithm) -> Result<Any> {
         oid: digest.oid(),
         parameters: Some(der::asn1::AnyRef::NULL),
     };
-    let salt_len =
-        u8::try_from(digest.output_len()).map_err(|_| Error::Cms("PSS salt length".into()))?;
+    let salt_len = u8::try_from(digest.output_len())
+        .map_err(|_| Unsupported::PssHash { oid: digest.oid() })?;
     let params = pkcs1::RsaPssParamsRef {
         hash,
         mask_gen: spki::AlgorithmIdentifier {
@@ -196,8 +197,8 @@ fn pss_parameters(digest: DigestAlgorithm) -> Result<Any> {
     };
     let der = params
         .to_der()
-        .map_err(|e| Error::Cms(format!("encoding RSASSA-PSS parameters: {e}")))?;
-    Any::from_der(&der).map_err(|e| Error::Cms(format!("encoding RSASSA-PSS parameters: {e}")))
+        .map_err(Error::der("RSASSA-PSS parameters"))?;
+    Any::from_der(&der).map_err(Error::der("RSASSA-PSS parameters"))
 }
 
 /// The curve OID in an `id-ecPublicKey` AlgorithmIdentifier (RFC 5480 namedCurve).
@@ -223,9 +224,12 @@ pub fn check_rsa_signing_bits(bits: usize) -> crate::error::Result<()> {
     if (RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
         return Ok(());
     }
-    Err(crate::error::Error::Credential(format!(
-        "RSA key has {bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are supported"
-    )))
+    Err(CredentialError::RsaKeySize {
+        bits,
+        min: RSA_MIN_BITS,
+        max: RSA_MAX_BITS,
+    }
+    .into())
 }
 
 #[cfg(test)]
@@ -275,7 +279,7 @@ mod tests {
         assert_eq!(identifier.oid, RSA_ENCRYPTION);
         assert!(matches!(
             SignatureAlgorithm::from_identifier(&identifier, None),
-            Err(Error::Unsupported(_))
+            Err(Error::Unsupported(Unsupported::SignatureAlgorithm { oid })) if oid == RSA_ENCRYPTION
         ));
         let sha1_with_rsa = AlgorithmIdentifierOwned {
             oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5"),
@@ -283,7 +287,7 @@ mod tests {
         };
         assert!(matches!(
             SignatureAlgorithm::from_identifier(&sha1_with_rsa, Some(DigestAlgorithm::Sha256)),
-            Err(Error::Unsupported(_))
+            Err(Error::Unsupported(Unsupported::SignatureAlgorithm { oid })) if oid == sha1_with_rsa.oid
         ));
     }
 

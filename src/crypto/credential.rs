@@ -35,7 +35,7 @@ use x509_cert::Certificate;
 
 use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1};
 use super::{rustcrypto, CertifiedKey, RsaPadding, SignatureAlgorithm, SigningKey};
-use crate::error::{Error, Result};
+use crate::error::{CredentialError, Error, Result};
 
 /// Which implementation holds the private key and verifies signatures. Non-exhaustive: backends
 /// come with features, and enabling one must not break a downstream `match`.
@@ -223,8 +223,7 @@ pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Resu
             p12_keystore::KeyStoreEntry::Secret(_) => {}
         }
     }
-    let key_pkcs8 = key_pkcs8
-        .ok_or_else(|| Error::Credential("the PKCS#12 file holds no private key".into()))?;
+    let key_pkcs8 = key_pkcs8.ok_or(CredentialError::NoPrivateKey)?;
     let key = backend_key(&key_pkcs8, options)?;
     certified_key(certificates, key)
 }
@@ -246,9 +245,7 @@ pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Resu
 pub fn trust_roots_from_pem(pem: &[u8]) -> Result<Vec<Certificate>> {
     let roots = pem_certificates(pem)?;
     if roots.is_empty() {
-        return Err(Error::Credential(
-            "no CERTIFICATE block in the trust roots file".into(),
-        ));
+        return Err(CredentialError::NoCertificate.into());
     }
     Ok(roots)
 }
@@ -276,9 +273,7 @@ pub fn crls_from_pem_or_der(bytes: &[u8]) -> Result<Vec<CertificateList>> {
         .map(|(_, der)| parse(der))
         .collect::<Result<Vec<_>>>()?;
     if crls.is_empty() {
-        return Err(Error::Credential(
-            "no X509 CRL block in the PEM file".into(),
-        ));
+        return Err(CredentialError::NoCrl.into());
     }
     Ok(crls)
 }
@@ -300,9 +295,7 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
     if looks_like_pem(bytes) {
         let certificates = pem_certificates(bytes)?;
         if certificates.is_empty() {
-            return Err(Error::Credential(
-                "no CERTIFICATE block in the PEM file".into(),
-            ));
+            return Err(CredentialError::NoCertificate.into());
         }
         Ok(certificates)
     } else {
@@ -357,9 +350,7 @@ pub fn certified_key(
     key: Arc<dyn SigningKey>,
 ) -> Result<CertifiedKey> {
     if certificates.is_empty() {
-        return Err(Error::Credential(
-            "no certificate given for the private key".into(),
-        ));
+        return Err(CredentialError::NoCertificate.into());
     }
     let signer = find_end_entity(&certificates, &key.public_key()?)?.clone();
     let chain = order_chain(signer, &certificates);
@@ -381,9 +372,9 @@ fn find_end_entity<'a>(
     let mut matching = certificates
         .iter()
         .filter(|c| public_keys_match(c.tbs_certificate().subject_public_key_info(), public_key));
-    let first = matching.next().ok_or_else(|| {
-        Error::Credential("the private key does not match any of the certificates".into())
-    })?;
+    let first = matching
+        .next()
+        .ok_or(CredentialError::NoMatchingCertificate)?;
     // A CA certificate may share the key (re-issued certificates); prefer the end-entity one.
     if is_ca(first) {
         if let Some(end_entity) = matching.find(|c| !is_ca(c)) {
@@ -469,8 +460,7 @@ fn pem_blocks(pem: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
     let mut rest = pem;
     while let Some(start) = find(rest, BEGIN) {
         let from_begin = rest.get(start..).unwrap_or_default();
-        let end = find(from_begin, END)
-            .ok_or_else(|| Error::Credential("PEM block without an END line".into()))?;
+        let end = find(from_begin, END).ok_or(CredentialError::UnterminatedPem)?;
         let after_end = from_begin.get(end..).unwrap_or_default();
         let line_end = after_end
             .iter()
@@ -503,9 +493,7 @@ fn parse_certificate_der(der: &[u8]) -> Result<Certificate> {
 
 fn pem_private_key_pkcs8(pem: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
     if find(pem, b"Proc-Type: 4,ENCRYPTED").is_some() {
-        return Err(Error::Credential(
-            "legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`".into(),
-        ));
+        return Err(CredentialError::LegacyEncryptedPem.into());
     }
     for (label, der) in pem_blocks(pem)? {
         match label.as_str() {
@@ -516,7 +504,7 @@ fn pem_private_key_pkcs8(pem: &[u8], password: Option<&str>) -> Result<Zeroizing
             _ => {}
         }
     }
-    Err(Error::Credential("no private key block (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY) in the PEM file".into()))
+    Err(CredentialError::NoPrivateKey.into())
 }
 
 fn der_private_key_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
@@ -532,29 +520,20 @@ fn der_private_key_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing
     if sec1::EcPrivateKey::try_from(der).is_ok() {
         return sec1_to_pkcs8(der);
     }
-    Err(Error::Credential(
-        "the key is neither PKCS#8, encrypted PKCS#8, PKCS#1 nor SEC1 DER".into(),
-    ))
+    Err(CredentialError::UnknownKeyFormat.into())
 }
 
 fn decrypt_pkcs8(der: &[u8], password: Option<&str>) -> Result<Zeroizing<Vec<u8>>> {
-    let password = password.ok_or_else(|| {
-        Error::Credential("the private key is encrypted: a password is required".into())
-    })?;
+    let password = password.ok_or(CredentialError::PasswordRequired)?;
     let encrypted = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der)
         .map_err(Error::invalid("encrypted PKCS#8 key"))?;
-    let document = encrypted.decrypt(password).map_err(|_| {
-        Error::Credential(
-            "cannot decrypt the private key: wrong password (or damaged key file)".into(),
-        )
-    })?;
+    let document = encrypted
+        .decrypt(password)
+        .map_err(|_| CredentialError::WrongPassword)?;
     let decrypted = Zeroizing::new(document.as_bytes().to_vec());
     // A wrong password occasionally yields valid padding; the structure check catches it.
-    pkcs8::PrivateKeyInfoRef::try_from(decrypted.as_slice()).map_err(|_| {
-        Error::Credential(
-            "cannot decrypt the private key: wrong password (or damaged key file)".into(),
-        )
-    })?;
+    pkcs8::PrivateKeyInfoRef::try_from(decrypted.as_slice())
+        .map_err(|_| CredentialError::WrongPassword)?;
     Ok(decrypted)
 }
 
@@ -563,7 +542,7 @@ fn pkcs1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         rsa::PrivateKey::from_pkcs1_der(der).map_err(Error::invalid("PKCS#1 RSA private key"))?;
     let document = key
         .to_pkcs8_der()
-        .map_err(|e| Error::Credential(format!("re-encoding the RSA private key: {e}")))?;
+        .map_err(Error::invalid("RSA private key"))?;
     Ok(Zeroizing::new(document.as_bytes().to_vec()))
 }
 
@@ -578,18 +557,10 @@ fn sec1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         Some(SECP384R1) => p384::SecretKey::from_sec1_der(der)
             .map_err(Error::invalid("SEC1 EC private key"))?
             .to_pkcs8_der(),
-        Some(other) => {
-            return Err(Error::Credential(format!(
-                "unsupported elliptic curve {other}"
-            )))
-        }
-        None => {
-            return Err(Error::Credential(
-                "SEC1 EC private key without a named curve".into(),
-            ))
-        }
+        Some(other) => return Err(CredentialError::UnsupportedCurve { oid: other }.into()),
+        None => return Err(CredentialError::NoNamedCurve.into()),
     }
-    .map_err(|e| Error::Credential(format!("re-encoding the EC private key: {e}")))?;
+    .map_err(Error::invalid("EC private key"))?;
     Ok(Zeroizing::new(document.as_bytes().to_vec()))
 }
 
@@ -597,9 +568,7 @@ fn sec1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
 fn pkcs12_error(error: p12_keystore::error::Error) -> Error {
     use p12_keystore::error::Error as P12;
     match error {
-        P12::MacError(_) | P12::UnpadError => {
-            Error::Credential("cannot open the PKCS#12 file: wrong password".into())
-        }
+        P12::MacError(_) | P12::UnpadError => CredentialError::WrongPassword.into(),
         other => Error::invalid("PKCS#12 file")(other),
     }
 }

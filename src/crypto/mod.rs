@@ -29,8 +29,8 @@
 //!
 //! impl Signer for HsmSigner {
 //!     fn sign(&self, signed_attributes_der: &[u8]) -> Result<Vec<u8>, Error> {
-//!         // hash and sign inside the HSM; map its failures to Error::Signer
-//!         Err(Error::Signer(format!("not connected ({} bytes)", signed_attributes_der.len())))
+//!         // hash and sign inside the HSM; its failures become Error::Signer
+//!         Err(Error::signer(format!("not connected ({} bytes)", signed_attributes_der.len())))
 //!     }
 //!     fn scheme(&self) -> SignatureScheme {
 //!         SignatureScheme::RsaPkcs1v15(DigestAlgorithm::Sha256)

@@ -9,7 +9,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::DigestAlgorithm;
-use crate::error::{Error, Result};
+use crate::error::{CredentialError, Error, Result};
 
 /// The signature algorithm a [`Signer`] produces; it decides the SignerInfo's signatureAlgorithm.
 ///
@@ -218,7 +218,7 @@ pub struct CertifiedKey {
 }
 
 impl CertifiedKey {
-    /// Pairs `key` with `cert_chain`, refusing an empty chain ([`Error::Credential`]) and a key
+    /// Pairs `key` with `cert_chain`, refusing an empty chain ([`CredentialError::EmptyChain`]) and a key
     /// whose public half is not the one in the first certificate ([`Error::KeyMismatch`]).
     ///
     /// # Examples
@@ -237,9 +237,7 @@ impl CertifiedKey {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(cert_chain: Vec<Certificate>, key: Arc<dyn SigningKey>) -> Result<Self> {
-        let end_entity = cert_chain
-            .first()
-            .ok_or_else(|| Error::Credential("the certificate chain is empty".into()))?;
+        let end_entity = cert_chain.first().ok_or(CredentialError::EmptyChain)?;
         let certified = end_entity.tbs_certificate().subject_public_key_info();
         if !super::credential::public_keys_match(certified, &key.public_key()?) {
             return Err(Error::KeyMismatch {

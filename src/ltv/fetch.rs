@@ -13,7 +13,7 @@ use x509_cert::Certificate;
 use super::ocsp;
 use super::ValidationData;
 use crate::cades::timestamp::http::{http_agent, read_answer, unavailable};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RevocationError};
 
 /// `id-ad-ocsp` (RFC 5280 §4.2.2.1).
 const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
@@ -39,7 +39,7 @@ const MAX_CERTIFICATES: usize = 64;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Fetcher {
-    /// Per request; past it the fetch fails with [`Error::Revocation`].
+    /// Per request; past it the fetch fails with [`RevocationError::Fetch`].
     pub timeout: Duration,
 }
 
@@ -79,11 +79,12 @@ impl Fetcher {
         while let Some(certificate) = known.get(index).cloned() {
             index = index.saturating_add(1);
             if index > MAX_CERTIFICATES {
-                return Err(Error::Revocation(format!(
-                    "more than {MAX_CERTIFICATES} certificates to check"
-                )));
+                return Err(RevocationError::TooManyCertificates {
+                    max: MAX_CERTIFICATES,
+                }
+                .into());
             }
-            let der = certificate.to_der().map_err(der_error)?;
+            let der = certificate.to_der().map_err(Error::der("Certificate"))?;
             if !data.certs.contains(&der) {
                 data.certs.push(der);
             }
@@ -120,7 +121,7 @@ impl Fetcher {
                     }
                     return Ok(answer.certificates);
                 }
-                Err(e) => failures.push(e.to_string()),
+                Err(e) => failures.push(e),
             }
         }
         for url in &crl_urls {
@@ -131,18 +132,16 @@ impl Fetcher {
                     }
                     return Ok(Vec::new());
                 }
-                Err(e) => failures.push(e.to_string()),
+                Err(e) => failures.push(e),
             }
         }
-        Err(Error::Revocation(format!(
-            "no revocation data for {}: {}",
-            certificate.tbs_certificate().subject(),
-            if failures.is_empty() {
-                "it names no OCSP responder and no CRL".to_owned()
-            } else {
-                failures.join("; ")
-            }
-        )))
+        let subject = certificate.tbs_certificate().subject().to_string();
+        Err(if failures.is_empty() {
+            RevocationError::NoSource { subject }
+        } else {
+            RevocationError::AllSourcesFailed { subject, failures }
+        }
+        .into())
     }
 
     fn ocsp(
@@ -161,9 +160,10 @@ impl Fetcher {
         let body = read_answer(url, self.timeout, response).map_err(as_revocation)?;
         let answer = ocsp::parse_response(&body)?;
         if answer.status_of(certificate).is_none() {
-            return Err(Error::Revocation(format!(
-                "{url}: the OCSP answer does not cover the certificate asked about"
-            )));
+            return Err(RevocationError::WrongCertificate {
+                url: url.to_owned(),
+            }
+            .into());
         }
         Ok((body, answer))
     }
@@ -176,10 +176,13 @@ impl Fetcher {
         let body = read_answer(url, self.timeout, response).map_err(as_revocation)?;
         // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signature }; the
         // validators parse the rest (x509-cert refuses v1 CRLs, which omit the version).
-        let crl = der::asn1::AnyRef::from_der(&body)
-            .map_err(|e| Error::Revocation(format!("{url}: not a DER CRL: {e}")))?;
+        let not_crl = |source| RevocationError::NotCrl {
+            url: url.to_owned(),
+            source,
+        };
+        let crl = der::asn1::AnyRef::from_der(&body).map_err(|e| not_crl(Some(e)))?;
         if crl.tag() != der::Tag::Sequence {
-            return Err(Error::Revocation(format!("{url}: not a DER CRL")));
+            return Err(not_crl(None).into());
         }
         Ok(body)
     }
@@ -187,7 +190,7 @@ impl Fetcher {
 
 fn as_revocation(error: Error) -> Error {
     match error {
-        Error::TsaUnavailable(message) => Error::Revocation(message),
+        Error::TsaUnavailable(failure) => RevocationError::Fetch(failure).into(),
         other => other,
     }
 }
@@ -215,10 +218,10 @@ fn issuer_of(certificate: &Certificate, known: &[Certificate]) -> Result<Certifi
         .find(|c| c.tbs_certificate().subject() == issuer_name && *c != certificate)
         .cloned()
         .ok_or_else(|| {
-            Error::Revocation(format!(
-                "the issuer of {} is not among the embedded certificates",
-                certificate.tbs_certificate().subject()
-            ))
+            RevocationError::IssuerNotEmbedded {
+                subject: certificate.tbs_certificate().subject().to_string(),
+            }
+            .into()
         })
 }
 
@@ -257,8 +260,4 @@ fn uri(name: &GeneralName) -> Option<String> {
         }
         _ => None,
     }
-}
-
-fn der_error(error: der::Error) -> Error {
-    Error::Revocation(error.to_string())
 }

@@ -38,7 +38,7 @@ use der::{Decode, Encode};
 use x509_cert::Certificate;
 
 use crate::cades::timestamp::{signature_timestamp_token, TimeStamper};
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Error, Result};
 use crate::pdf::{Document, Object};
 
 /// Validation material, each item DER: certificates, OCSPResponses, CRLs.
@@ -157,8 +157,9 @@ pub fn add_validation_data(pdf: &[u8], source: &RevocationSource) -> Result<Vec<
     let doc = Document::parse(pdf)?;
     let signatures = signature_contents(&doc)?;
     if signatures.is_empty() {
-        return Err(Error::InvalidOption(
-            "the document has no signature to add validation data for".into(),
+        return Err(Error::invalid_option(
+            "pdf",
+            "the document has no signature to add validation data for",
         ));
     }
     let mut per_signature = Vec::with_capacity(signatures.len());
@@ -239,8 +240,7 @@ fn signature_contents(doc: &Document<'_>) -> Result<Vec<Vec<u8>>> {
 /// The certificates embedded in a signature's CMS and in its signature timestamp (or, for a
 /// document timestamp, in the token).
 fn certificates_of(contents: &[u8]) -> Result<Vec<Certificate>> {
-    let cms = crate::cades::ber::first_der_element(contents)
-        .ok_or_else(|| Error::Cms("a /Contents value is not a DER element".into()))?;
+    let cms = crate::cades::ber::first_der_element(contents).ok_or(CmsError::NotDer)?;
     let mut certificates = embedded_certificates(cms)?;
     if let Ok(Some(token)) = signature_timestamp_token(cms) {
         for certificate in embedded_certificates(&token)? {

@@ -18,7 +18,7 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RevocationError};
 
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
@@ -117,10 +117,10 @@ pub fn parse_response(der: &[u8]) -> Result<OcspAnswer> {
         .filter(|s| s.tag() == Tag::Enumerated)
         .ok_or_else(|| malformed("responseStatus"))?;
     if status.value() != [0] {
-        return Err(Error::Revocation(format!(
-            "OCSP responseStatus {:?} (not successful)",
-            status.value()
-        )));
+        return Err(RevocationError::ResponderStatus {
+            status: status.value().first().copied().unwrap_or(u8::MAX),
+        }
+        .into());
     }
     let bytes = outer.get(1).ok_or_else(|| malformed("responseBytes"))?;
     let response_bytes = children(*bytes)?;
@@ -134,9 +134,7 @@ pub fn parse_response(der: &[u8]) -> Result<OcspAnswer> {
         .and_then(|any| ObjectIdentifier::try_from(*any).ok())
         .ok_or_else(|| malformed("responseType"))?;
     if response_type != ID_PKIX_OCSP_BASIC {
-        return Err(Error::Revocation(format!(
-            "OCSP response type {response_type} is not id-pkix-ocsp-basic"
-        )));
+        return Err(RevocationError::ResponseType { oid: response_type }.into());
     }
     let basic = inner
         .get(1)
@@ -191,8 +189,11 @@ fn parse_basic(der: &[u8]) -> Result<OcspAnswer> {
     })
 }
 
-fn children_of<'a>(der: &'a [u8], what: &str) -> Result<Vec<AnyRef<'a>>> {
-    let any = AnyRef::from_der(der).map_err(|e| Error::Revocation(format!("{what}: {e}")))?;
+fn children_of<'a>(der: &'a [u8], what: &'static str) -> Result<Vec<AnyRef<'a>>> {
+    let any = AnyRef::from_der(der).map_err(|e| RevocationError::MalformedOcsp {
+        what,
+        source: Some(e),
+    })?;
     children(any)
 }
 
@@ -205,10 +206,14 @@ fn children(parent: AnyRef<'_>) -> Result<Vec<AnyRef<'_>>> {
     Ok(out)
 }
 
-fn malformed(what: &str) -> Error {
-    Error::Revocation(format!("malformed OCSP response: no readable {what}"))
+fn malformed(what: &'static str) -> Error {
+    RevocationError::MalformedOcsp { what, source: None }.into()
 }
 
 fn der_error(error: der::Error) -> Error {
-    Error::Revocation(format!("OCSP: {error}"))
+    RevocationError::MalformedOcsp {
+        what: "element",
+        source: Some(error),
+    }
+    .into()
 }

@@ -737,7 +737,8 @@ impl ServiceConfig {
     ///
     /// // Unknown keys are refused rather than ignored.
     /// let typo = ServiceConfig::from_toml("rate_limt = 5", Path::new(".")).unwrap_err();
-    /// assert!(matches!(typo, ServiceError::Config(_)));
+    /// assert!(matches!(typo, ServiceError::ConfigSyntax { .. }));
+    /// assert!(typo.to_string().contains("rate_limt"), "{typo}");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {

@@ -7,10 +7,16 @@ use std::path::Path;
 use super::config::CredentialConfig;
 use crate::crypto::credential::{load_pem, load_pkcs12, LoadOptions};
 use crate::crypto::CertifiedKey;
-use crate::Error;
+use crate::error::{CredentialError, Error};
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::Credential(format!("{}: {e}", path.display())))
+    std::fs::read(path).map_err(|source| {
+        CredentialError::Unreadable {
+            path: path.to_owned(),
+            source,
+        }
+        .into()
+    })
 }
 
 /// Loads a PEM chain and key, or a PKCS#12 file.
@@ -32,9 +38,7 @@ pub fn load(credential: &CredentialConfig) -> Result<CertifiedKey, Error> {
         (None, Some(certificates), Some(key)) => {
             load_pem(&read(certificates)?, &read(key)?, &options)
         }
-        _ => Err(Error::Credential(
-            "give either `pkcs12` (with `password`) or both `certificates` and `key`".into(),
-        )),
+        _ => Err(CredentialError::Incomplete.into()),
     }
 }
 

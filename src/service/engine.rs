@@ -119,10 +119,11 @@ pub trait Engine: Send + Sync {
         profile: &SigningProfile,
     ) -> Result<Vec<u8>, crate::Error> {
         if profile.level > PadesLevel::BB {
-            return Err(crate::Error::Unsupported(format!(
-                "this engine signs at PAdES b-b only, not {}",
-                profile.level.as_str()
-            )));
+            return Err(crate::error::Unsupported::PadesLevel {
+                level: profile.level.as_str(),
+                supported: PadesLevel::BB.as_str(),
+            }
+            .into());
         }
         self.sign(pdf, key)
     }

@@ -355,7 +355,7 @@ impl ApiError {
     /// let error = ApiError::internal("reading the file: disk unplugged");
     /// assert_eq!(error.code.as_str(), "InternalError");
     /// // Store failures other than rejected input become internal errors too.
-    /// let store = ApiError::from(StoreError::Database("database is locked".into()));
+    /// let store = ApiError::from(StoreError::database("database is locked"));
     /// assert_eq!(store, ApiError::internal("database: database is locked"));
     /// ```
     pub fn internal(message: impl Into<String>) -> Self {
@@ -416,7 +416,7 @@ impl From<crate::Error> for ApiError {
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };
-        Self::new(code, error.to_string())
+        Self::new(code, crate::error::with_causes(&error))
     }
 }
 

@@ -29,11 +29,11 @@ use super::error::ServiceError;
 use crate::cades::timestamp::http::{HttpTsa, TsaConfig};
 use crate::cades::timestamp::TimeStamper;
 use crate::crypto::CertifiedKey;
+use crate::error::{Error, RevocationError};
 use crate::ltv::Fetcher;
 use crate::ltv::{add_validation_data, RevocationSource, ValidationData};
 use crate::sign::doc_timestamp::add_document_timestamp;
 use crate::sign::SignOptions;
-use crate::Error;
 
 /// Default of `timeout_seconds`.
 pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
@@ -275,7 +275,7 @@ fn check_revocation(organization: &OrganizationConfig, level: PadesLevel) -> Res
             Err("revocation = \"offline\" needs revocation_crls or revocation_ocsp files".into())
         }
         (_, RevocationMode::Offline) => {
-            offline_data(organization).map_err(|e| e.to_string())?;
+            offline_data(organization).map_err(|e| crate::error::with_causes(&e))?;
             Ok(())
         }
         _ if has_files => Err(
@@ -497,16 +497,16 @@ impl SigningProfile {
 
     fn stamper(&self) -> Result<Arc<HttpTsa>, Error> {
         self.tsa.clone().ok_or_else(|| {
-            Error::InvalidOption(format!("level {} needs a TSA", self.level.as_str()))
+            Error::invalid_option("tsa", format!("level {} needs a TSA", self.level.as_str()))
         })
     }
 
     fn revocation_source(&self) -> Result<RevocationSource, Error> {
         match &self.revocation {
-            Revocation::None => Err(Error::InvalidOption(format!(
-                "level {} needs a revocation source",
-                self.level.as_str()
-            ))),
+            Revocation::None => Err(Error::invalid_option(
+                "revocation",
+                format!("level {} needs a revocation source", self.level.as_str()),
+            )),
             Revocation::Fetch(timeout) => {
                 Ok(RevocationSource::Fetch(Fetcher { timeout: *timeout }))
             }
@@ -529,41 +529,57 @@ fn read_offline(crls: &[PathBuf], ocsps: &[PathBuf]) -> Result<ValidationData, E
     }
     for path in ocsps {
         let der = read_file(path)?;
-        crate::ltv::ocsp::parse_response(&der)
-            .map_err(|e| Error::Revocation(format!("{}: {e}", path.display())))?;
+        crate::ltv::ocsp::parse_response(&der).map_err(file_error(path))?;
         data.ocsps.push(der);
     }
     Ok(data)
+}
+
+/// A `map_err` adapter naming the revocation file that could not be read or decoded.
+fn file_error<E>(path: &Path) -> impl FnOnce(E) -> Error + '_
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+{
+    move |source| {
+        RevocationError::File {
+            path: path.to_owned(),
+            source: source.into(),
+        }
+        .into()
+    }
 }
 
 /// Largest revocation file read: a CRL of a big CA is a few MiB.
 const MAX_REVOCATION_FILE: u64 = 64 << 20;
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    let error = |e: &dyn std::fmt::Display| Error::Revocation(format!("{}: {e}", path.display()));
-    let len = std::fs::metadata(path).map_err(|e| error(&e))?.len();
+    let len = std::fs::metadata(path).map_err(file_error(path))?.len();
     if len > MAX_REVOCATION_FILE {
-        return Err(error(&format!("larger than {MAX_REVOCATION_FILE} bytes")));
+        return Err(RevocationError::FileTooLarge {
+            path: path.to_owned(),
+            max: MAX_REVOCATION_FILE,
+        }
+        .into());
     }
-    std::fs::read(path).map_err(|e| error(&e))
+    std::fs::read(path).map_err(file_error(path))
 }
 
 /// A DER or PEM (`X509 CRL`) CRL, as DER.
 fn read_crl(path: &Path) -> Result<Vec<u8>, Error> {
     use der::{Decode, Tagged};
-    let error = |e: &dyn std::fmt::Display| Error::Revocation(format!("{}: {e}", path.display()));
+    let error = file_error(path);
     let bytes = read_file(path)?;
     let der = if bytes.starts_with(b"-----BEGIN") {
-        let (_label, der) = der::pem::decode_vec(&bytes).map_err(|e| error(&e))?;
+        let (_label, der) = der::pem::decode_vec(&bytes).map_err(file_error(path))?;
         der
     } else {
         bytes
     };
     // A SEQUENCE is all that is checked, as for fetched CRLs: x509-cert refuses v1 CRLs (no
     // version field), which validators accept.
-    let crl = der::asn1::AnyRef::from_der(&der).map_err(|e| error(&e))?;
+    let crl = der::asn1::AnyRef::from_der(&der).map_err(file_error(path))?;
     if crl.tag() != der::Tag::Sequence {
-        return Err(error(&"not a DER or PEM CRL"));
+        return Err(error("not a DER or PEM CRL"));
     }
     Ok(der)
 }
@@ -723,7 +739,9 @@ mod tests {
         let engine = FakeEngine::default();
         let b_t = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"");
         match engine.sign_at(b"%PDF-1.7\n", &key, &b_t) {
-            Err(Error::Unsupported(message)) => assert!(message.contains("b-t"), "{message}"),
+            Err(Error::Unsupported(crate::error::Unsupported::PadesLevel { level, supported })) => {
+                assert_eq!((level, supported), ("b-t", "b-b"))
+            }
             other => panic!("{other:?}"),
         }
         assert!(engine.sign_at(b"%PDF-1.7\n", &key, &profile("")).is_ok());

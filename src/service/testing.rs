@@ -45,7 +45,7 @@ impl Engine for FakeEngine {
             });
         }
         if pdf.windows(8).any(|w| w == b"HSM-DOWN") {
-            return Err(crate::Error::Signer("HSM unreachable".into()));
+            return Err(crate::Error::signer("HSM unreachable"));
         }
         self.signatures.fetch_add(1, Ordering::SeqCst);
         Ok([pdf, FAKE_SIGNATURE].concat())

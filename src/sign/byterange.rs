@@ -3,7 +3,7 @@
 //! `/ByteRange [0 a b c]` covers the whole file except the `/Contents` hex string, delimiters
 //! included: `a` is the position of `<`, `b` the position after `>`, `a + (b - a) + c` the file length.
 
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Result, Unsupported};
 
 /// Room for `[0 a b c]` with three 20-digit numbers: fits any u64 file size.
 pub const BYTE_RANGE_WIDTH: usize = 3 + 3 * 20 + 3;
@@ -49,7 +49,7 @@ pub fn byte_range(
     placeholders: &Placeholders,
     file_len: u64,
 ) -> Result<[u64; 4]> {
-    let overflow = || Error::Unsupported("file too large for a ByteRange".into());
+    let overflow = || Unsupported::ByteRangeOverflow;
     let a = update_start
         .checked_add(placeholders.contents_start as u64)
         .ok_or_else(overflow)?;
@@ -71,11 +71,14 @@ pub fn fill_byte_range(
     let end = placeholders.byte_range_at.saturating_add(BYTE_RANGE_WIDTH);
     let slot = update
         .get_mut(placeholders.byte_range_at..end)
-        .ok_or_else(|| Error::Unsupported("ByteRange placeholder out of place".into()))?;
+        .ok_or(Unsupported::Placeholder {
+            placeholder: "ByteRange",
+        })?;
     if text.len() > slot.len() {
-        return Err(Error::Unsupported(
-            "ByteRange does not fit its placeholder".into(),
-        ));
+        return Err(Unsupported::Placeholder {
+            placeholder: "ByteRange",
+        }
+        .into());
     }
     slot.fill(b' ');
     if let Some(head) = slot.get_mut(..text.len()) {
@@ -91,13 +94,15 @@ pub fn fill_contents(update: &mut [u8], placeholders: &Placeholders, der: &[u8])
             placeholders.contents_start.saturating_add(1)
                 ..placeholders.contents_end.saturating_sub(1),
         )
-        .ok_or_else(|| Error::Unsupported("Contents placeholder out of place".into()))?;
+        .ok_or(Unsupported::Placeholder {
+            placeholder: "Contents",
+        })?;
     if der.len().saturating_mul(2) > inner.len() {
-        return Err(Error::Cms(format!(
-            "signature container is {} bytes but {} were reserved",
-            der.len(),
-            inner.len() / 2
-        )));
+        return Err(CmsError::ContainerTooLarge {
+            size: der.len(),
+            reserved: inner.len() / 2,
+        }
+        .into());
     }
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for (pair, byte) in inner.chunks_exact_mut(2).zip(der) {

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unsupported};
 use crate::pdf::acroform::form_fields;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
 
@@ -27,7 +27,7 @@ impl ObjectNumbers {
         self.next = self
             .next
             .checked_add(1)
-            .ok_or_else(|| Error::Unsupported("object numbers exhausted".into()))?;
+            .ok_or(Unsupported::ObjectNumbersExhausted)?;
         Ok(id)
     }
 
@@ -95,21 +95,23 @@ pub fn plan_field(
 fn choose_name(existing: &HashSet<Vec<u8>>, requested: Option<&str>) -> Result<String> {
     if let Some(name) = requested {
         if name.is_empty() || name.contains('.') {
-            return Err(Error::InvalidOption(format!(
-                "field name {name:?} must be non-empty and without '.'"
-            )));
+            return Err(Error::invalid_option(
+                "field_name",
+                format!("{name:?} must be non-empty and without '.'"),
+            ));
         }
         if existing.contains(name.as_bytes()) {
-            return Err(Error::InvalidOption(format!(
-                "a field named {name:?} already exists"
-            )));
+            return Err(Error::invalid_option(
+                "field_name",
+                format!("a field named {name:?} already exists"),
+            ));
         }
         return Ok(name.to_string());
     }
     (1u32..)
         .map(|n| format!("Signature{n}"))
         .find(|candidate| !existing.contains(candidate.as_bytes()))
-        .ok_or_else(|| Error::Unsupported("no free field name".into()))
+        .ok_or_else(|| Unsupported::FieldNamesExhausted.into())
 }
 
 fn widget(name: &str, sig_ref: ObjRef, page_ref: ObjRef, appearance_ref: ObjRef) -> Object {

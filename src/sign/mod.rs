@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use crate::cades::timestamp::{self, TimeStamper};
 use crate::cades::{self, CmsParams};
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unsupported};
 use crate::pdf::{Document, UpdateWriter};
 use byterange::Placeholders;
 
@@ -327,9 +327,7 @@ pub(crate) fn prepare_with(
     let mut written = vec![sig_ref];
     for (id, object) in &plan.objects {
         if written.contains(id) {
-            return Err(Error::Unsupported(format!(
-                "object {id} would be written twice"
-            )));
+            return Err(Unsupported::ObjectWrittenTwice { object: *id }.into());
         }
         written.push(*id);
         writer.add(*id, object);

@@ -37,17 +37,9 @@ pub fn find_page(doc: &Document<'_>, catalog: &Dict, index: usize) -> Result<(Ob
             if remaining == 0 {
                 return Ok((node_ref, node));
             }
-            return Err(Error::InvalidOption(format!(
-                "the document has no page {}",
-                index.saturating_add(1)
-            )));
+            return Err(no_page(index));
         }
-        node_ref = descend(doc, node_ref, &node, &mut remaining)?.ok_or_else(|| {
-            Error::InvalidOption(format!(
-                "the document has no page {}",
-                index.saturating_add(1)
-            ))
-        })?;
+        node_ref = descend(doc, node_ref, &node, &mut remaining)?.ok_or_else(|| no_page(index))?;
     }
     Err(Error::malformed(node_ref, 0, "page tree is too deep"))
 }
@@ -82,4 +74,11 @@ fn descend(
         *remaining = remaining.saturating_sub(count);
     }
     Ok(None)
+}
+
+fn no_page(index: usize) -> Error {
+    Error::invalid_option(
+        "page",
+        format!("the document has no page {}", index.saturating_add(1)),
+    )
 }

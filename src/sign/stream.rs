@@ -259,7 +259,9 @@ impl TempOutput {
             .unwrap_or(Path::new("."));
         let name = target
             .file_name()
-            .ok_or_else(|| Error::InvalidOption(format!("{}: not a file name", target.display())))?
+            .ok_or_else(|| {
+                Error::invalid_option("output", format!("{}: not a file name", target.display()))
+            })?
             .to_string_lossy();
         let path = dir.join(format!(
             ".{name}.{}.{}.tmp",

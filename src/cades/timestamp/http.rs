@@ -10,7 +10,7 @@ use x509_cert::Certificate;
 
 use super::{TimeStamper, TimestampRequest};
 use crate::crypto::DigestAlgorithm;
-use crate::error::{Error, Result};
+use crate::error::{Error, HttpError, Result};
 
 /// The largest answer read from a server: a token with a long chain is a few KiB.
 pub const MAX_ANSWER: u64 = 1 << 20;
@@ -232,8 +232,7 @@ fn remember_len(url: &str, len: usize) {
 
 fn nonce() -> Result<[u8; 8]> {
     let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce)
-        .map_err(|e| Error::Signer(format!("no randomness for the timestamp nonce: {e}")))?;
+    getrandom::fill(&mut nonce).map_err(|e| Error::Io(std::io::Error::other(e)))?;
     // A positive INTEGER with no leading zero byte keeps the request length fixed.
     if let Some(first) = nonce.first_mut() {
         *first = (*first & 0x7f) | 0x40;
@@ -259,7 +258,10 @@ pub(crate) fn read_answer(
 ) -> Result<Vec<u8>> {
     let status = response.status();
     if !status.is_success() {
-        return Err(Error::TsaUnavailable(format!("{url}: HTTP {status}")));
+        return Err(Error::TsaUnavailable(HttpError::Status {
+            url: url.to_owned(),
+            status: status.as_u16(),
+        }));
     }
     response
         .body_mut()
@@ -271,9 +273,13 @@ pub(crate) fn read_answer(
 
 pub(crate) fn unavailable(url: &str, timeout: Duration, error: ureq::Error) -> Error {
     match error {
-        ureq::Error::Timeout(_) => {
-            Error::TsaUnavailable(format!("{url}: no answer within {timeout:?}"))
-        }
-        other => Error::TsaUnavailable(format!("{url}: {other}")),
+        ureq::Error::Timeout(_) => Error::TsaUnavailable(HttpError::Timeout {
+            url: url.to_owned(),
+            timeout,
+        }),
+        other => Error::TsaUnavailable(HttpError::Transport {
+            url: url.to_owned(),
+            source: Box::new(other),
+        }),
     }
 }

@@ -25,7 +25,7 @@ use self::asn1::{
 };
 use super::verify::{verify_signed_data, CmsVerification, Content, PathCheck};
 use crate::crypto::DigestAlgorithm;
-use crate::error::{Error, Result, TimestampProblem};
+use crate::error::{CmsError, Error, Result, TimestampProblem};
 use crate::problem::ChainStatus;
 
 /// Bytes an unsigned-attributes field with one token attribute adds around the token, plus the
@@ -448,11 +448,7 @@ fn is_timestamping(certificate: &Certificate) -> bool {
 /// The signature value of the (first) SignerInfo: what a signature timestamp covers.
 pub fn signature_value(cms_der: &[u8]) -> Result<Vec<u8>> {
     let signed = signed_data(cms_der)?;
-    let info = signed
-        .signer_infos
-        .0
-        .get(0)
-        .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
+    let info = signed.signer_infos.0.get(0).ok_or(CmsError::NoSignerInfo)?;
     Ok(info.signature.as_bytes().to_vec())
 }
 
@@ -480,9 +476,7 @@ pub fn add_signature_timestamp(cms_der: &[u8], stamper: &dyn TimeStamper) -> Res
     let content_info = ContentInfo::from_der(cms_der).map_err(der_error)?;
     let signed: SignedData = content_info.content.decode_as().map_err(der_error)?;
     let mut infos = signed.signer_infos.0.clone().into_vec();
-    let info = infos
-        .first_mut()
-        .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
+    let info = infos.first_mut().ok_or(CmsError::NoSignerInfo)?;
     let digest = stamper.digest();
     let imprint = digest.digest_chunks(&[info.signature.as_bytes()]);
     let token = stamper.timestamp(digest, &imprint)?;
@@ -505,8 +499,7 @@ pub fn add_signature_timestamp(cms_der: &[u8], stamper: &dyn TimeStamper) -> Res
 }
 
 fn signed_data(cms_der: &[u8]) -> Result<SignedData> {
-    let element = super::ber::first_der_element(cms_der)
-        .ok_or_else(|| Error::Cms("not a DER element".into()))?;
+    let element = super::ber::first_der_element(cms_der).ok_or(CmsError::NotDer)?;
     let content_info = ContentInfo::from_der(element).map_err(der_error)?;
     content_info.content.decode_as().map_err(der_error)
 }

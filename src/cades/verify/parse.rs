@@ -10,7 +10,7 @@ use x509_cert::Certificate;
 
 use super::Content;
 use crate::cades::signed_data::{embedded_certificates, ID_SIGNED_DATA};
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Error, Result};
 use crate::problem::Problem;
 
 /// A SignedData with what verification needs from it.
@@ -32,10 +32,10 @@ impl<'a> Parsed<'a> {
         let cms = first_element(cms_der, problems)?;
         let content_info = ContentInfo::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
         if content_info.content_type != ID_SIGNED_DATA {
-            return Err(Error::Cms(format!(
-                "content type {} is not signedData",
-                content_info.content_type
-            )));
+            return Err(CmsError::NotSignedData {
+                content_type: content_info.content_type,
+            }
+            .into());
         }
         let signed_data: SignedData = content_info
             .content
@@ -67,7 +67,7 @@ pub(super) fn first_element<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) ->
     let len = usize::try_from(reader.position()).map_err(|e| cms_error("CMS", e))?;
     let (element, rest) = bytes
         .split_at_checked(len)
-        .ok_or_else(|| Error::Cms("CMS length beyond the input".into()))?;
+        .ok_or(CmsError::LengthBeyondInput)?;
     if rest.iter().any(|&b| b != 0) {
         problems.push(Problem::TrailingBytes);
     }
@@ -88,20 +88,20 @@ impl RawSignerInfo {
         let explicit_content = children(content_info)?
             .get(1)
             .copied()
-            .ok_or_else(|| Error::Cms("ContentInfo without content".into()))?;
+            .ok_or(CmsError::NoContent)?;
         let signed_data = children(explicit_content)?
             .first()
             .copied()
-            .ok_or_else(|| Error::Cms("empty ContentInfo content".into()))?;
+            .ok_or(CmsError::NoContent)?;
         // signerInfos is the last field of SignedData.
         let signer_infos = children(signed_data)?
             .last()
             .copied()
-            .ok_or_else(|| Error::Cms("empty SignedData".into()))?;
+            .ok_or(CmsError::EmptySignedData)?;
         let signer_info = children(signer_infos)?
             .first()
             .copied()
-            .ok_or_else(|| Error::Cms("SignedData without SignerInfo".into()))?;
+            .ok_or(CmsError::NoSignerInfo)?;
         let der = signer_info
             .to_der()
             .map_err(|e| cms_error("SignerInfo", e))?;

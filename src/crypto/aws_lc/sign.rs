@@ -15,7 +15,7 @@ use crate::crypto::algorithm::{
 };
 use crate::crypto::rustcrypto;
 use crate::crypto::{DigestAlgorithm, RsaPadding, SignatureScheme, Signer, SigningKey};
-use crate::error::{Error, Result};
+use crate::error::{CredentialError, Error, Result};
 
 /// An RSA private key held by AWS-LC.
 pub struct RsaSigningKey {
@@ -85,7 +85,7 @@ impl Signer for RsaSigner {
         let mut signature = vec![0u8; self.key.public_modulus_len()];
         self.key
             .sign(encoding, &SystemRandom::new(), message, &mut signature)
-            .map_err(|_| Error::Signer("AWS-LC RSA signing failed".into()))?;
+            .map_err(Error::signer)?;
         Ok(signature)
     }
 
@@ -129,15 +129,11 @@ impl EcdsaSigningKey {
         let curve_oid = info
             .algorithm
             .parameters_oid()
-            .map_err(|_| Error::Credential("EC private key without a named curve".into()))?;
+            .map_err(|_| CredentialError::NoNamedCurve)?;
         let (curve, algorithm) = match curve_oid {
             SECP256R1 => (Curve::P256, &lc::ECDSA_P256_SHA256_ASN1_SIGNING),
             SECP384R1 => (Curve::P384, &lc::ECDSA_P384_SHA384_ASN1_SIGNING),
-            other => {
-                return Err(Error::Credential(format!(
-                    "unsupported elliptic curve {other}"
-                )))
-            }
+            other => return Err(CredentialError::UnsupportedCurve { oid: other }.into()),
         };
         let native =
             EcdsaKeyPair::from_pkcs8(algorithm, der).map_err(Error::invalid("EC private key"))?;
@@ -188,7 +184,7 @@ impl Signer for EcdsaSigner {
         let signature = self
             .key
             .sign(&SystemRandom::new(), message)
-            .map_err(|_| Error::Signer("AWS-LC ECDSA signing failed".into()))?;
+            .map_err(Error::signer)?;
         Ok(signature.as_ref().to_vec())
     }
 
@@ -217,16 +213,13 @@ pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<Ar
             rsa_padding,
         )?)),
         ID_EC_PUBLIC_KEY => Ok(Arc::new(EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?)),
-        other => Err(Error::Credential(format!(
-            "unsupported private key algorithm {other}"
-        ))),
+        other => Err(CredentialError::UnsupportedKeyAlgorithm { oid: other }.into()),
     }
 }
 
 fn spki_from(
     der: std::result::Result<PublicKeyX509Der<'static>, aws_lc_rs::error::Unspecified>,
 ) -> Result<SubjectPublicKeyInfoOwned> {
-    let der = der.map_err(|_| Error::Credential("encoding the public key".into()))?;
-    SubjectPublicKeyInfoOwned::from_der(der.as_ref())
-        .map_err(|e| Error::Credential(format!("encoding the public key: {e}")))
+    let der = der.map_err(Error::invalid("public key"))?;
+    SubjectPublicKeyInfoOwned::from_der(der.as_ref()).map_err(Error::invalid("public key"))
 }

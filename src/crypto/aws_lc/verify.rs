@@ -8,7 +8,7 @@ use crate::crypto::algorithm::{
     named_curve, SignatureAlgorithm, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1,
 };
 use crate::crypto::DigestAlgorithm;
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Result, Unsupported};
 
 /// Checks `signature` over `message` with `public_key`. `Ok(false)` means the signature does not
 /// verify; `Err` means the key or algorithm cannot be used at all.
@@ -22,7 +22,7 @@ pub fn verify_signature(
     let key_bytes = public_key
         .subject_public_key
         .as_bytes()
-        .ok_or_else(|| Error::Cms("public key is not a whole number of bytes".into()))?;
+        .ok_or(CmsError::UnalignedPublicKey)?;
     Ok(UnparsedPublicKey::new(verification, key_bytes)
         .verify(message, signature)
         .is_ok())
@@ -74,10 +74,11 @@ fn verification_algorithm(
             &lc::ECDSA_P384_SHA512_ASN1
         }
         (key_type, _, algorithm) => {
-            return Err(Error::Unsupported(format!(
-                "{} signature with a public key of type {key_type}",
-                algorithm.name()
-            )))
+            return Err(Unsupported::KeyForAlgorithm {
+                algorithm: algorithm.name(),
+                key: key_type,
+            }
+            .into())
         }
     })
 }

@@ -15,7 +15,7 @@ use crate::crypto::algorithm::{
     RSA_ENCRYPTION, SECP256R1, SECP384R1,
 };
 use crate::crypto::{DigestAlgorithm, SignatureScheme, Signer, SigningKey};
-use crate::error::{Error, Result};
+use crate::error::{CredentialError, Error, Result};
 
 /// Which RSA signature scheme an RSA key produces.
 ///
@@ -147,7 +147,7 @@ impl Signer for RsaSigner {
                     .sign_with_rng(&mut SysRng, Pkcs1v15Sign::new::<sha2::Sha512>(), &hash)
             }
         };
-        signed.map_err(|e| Error::Signer(format!("RSA signing failed: {e}")))
+        signed.map_err(Error::signer)
     }
 
     fn scheme(&self) -> SignatureScheme {
@@ -191,7 +191,7 @@ impl EcdsaSigningKey {
         let curve = info
             .algorithm
             .parameters_oid()
-            .map_err(|_| Error::Credential("EC private key without a named curve".into()))?;
+            .map_err(|_| CredentialError::NoNamedCurve)?;
         let invalid = Error::invalid::<pkcs8::Error>("EC private key");
         let key = match curve {
             SECP256R1 => EcdsaKey::P256(Arc::new(
@@ -200,11 +200,7 @@ impl EcdsaSigningKey {
             SECP384R1 => EcdsaKey::P384(Arc::new(
                 p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(invalid)?,
             )),
-            other => {
-                return Err(Error::Credential(format!(
-                    "unsupported elliptic curve {other}"
-                )))
-            }
+            other => return Err(CredentialError::UnsupportedCurve { oid: other }.into()),
         };
         Ok(Self { key })
     }
@@ -239,7 +235,7 @@ struct EcdsaSigner {
 impl Signer for EcdsaSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         let hash = self.digest.digest_chunks(&[message]);
-        let failed = |e: signature::Error| Error::Signer(format!("ECDSA signing failed: {e}"));
+        let failed = |e: signature::Error| Error::signer(e);
         Ok(match &self.key {
             EcdsaKey::P256(k) => {
                 let sig: p256::ecdsa::DerSignature = k.sign_prehash(&hash).map_err(failed)?;
@@ -277,15 +273,12 @@ pub fn any_supported_key(pkcs8_der: &[u8], rsa_padding: RsaPadding) -> Result<Ar
             rsa_padding,
         )?)),
         ID_EC_PUBLIC_KEY => Ok(Arc::new(EcdsaSigningKey::from_pkcs8_der(pkcs8_der)?)),
-        other => Err(Error::Credential(format!(
-            "unsupported private key algorithm {other}"
-        ))),
+        other => Err(CredentialError::UnsupportedKeyAlgorithm { oid: other }.into()),
     }
 }
 
 fn spki_from_der(der: spki::Result<Vec<u8>>) -> Result<SubjectPublicKeyInfoOwned> {
     use der::Decode;
-    let der = der.map_err(|e| Error::Credential(format!("encoding public key: {e}")))?;
-    SubjectPublicKeyInfoOwned::from_der(&der)
-        .map_err(|e| Error::Credential(format!("encoding public key: {e}")))
+    let der = der.map_err(Error::invalid("public key"))?;
+    SubjectPublicKeyInfoOwned::from_der(&der).map_err(Error::invalid("public key"))
 }

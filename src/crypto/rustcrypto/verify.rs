@@ -10,7 +10,7 @@ use crate::crypto::algorithm::{
     named_curve, SignatureAlgorithm, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1,
 };
 use crate::crypto::DigestAlgorithm;
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Error, Result, Unsupported};
 
 /// Checks `signature` over `message` with `public_key`. `Ok(false)` means the signature does not
 /// verify; `Err` means the key or algorithm cannot be used at all.
@@ -52,10 +52,11 @@ pub fn verify_signature(
         (ID_EC_PUBLIC_KEY, SignatureAlgorithm::Ecdsa(_)) => {
             verify_ecdsa(public_key, &hash, signature)
         }
-        (key_oid, algorithm) => Err(Error::Unsupported(format!(
-            "{} signature with a public key of type {key_oid}",
-            algorithm.name()
-        ))),
+        (key_oid, algorithm) => Err(Unsupported::KeyForAlgorithm {
+            algorithm: algorithm.name(),
+            key: key_oid,
+        }
+        .into()),
     }
 }
 
@@ -68,11 +69,11 @@ fn pkcs1v15_padding(digest: DigestAlgorithm) -> Pkcs1v15Sign {
 }
 
 fn rsa_public_key(public_key: &SubjectPublicKeyInfoOwned) -> Result<RsaPublicKey> {
-    let der = public_key
-        .to_der()
-        .map_err(|e| Error::Cms(format!("RSA public key: {e}")))?;
-    RsaPublicKey::from_public_key_der(&der)
-        .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))
+    let der = public_key.to_der().map_err(Error::der("RSA public key"))?;
+    RsaPublicKey::from_public_key_der(&der).map_err(|e| Error::InvalidPublicKey {
+        algorithm: "RSA",
+        source: Box::new(e),
+    })
 }
 
 fn verify_ecdsa(
@@ -80,13 +81,15 @@ fn verify_ecdsa(
     hash: &[u8],
     signature: &[u8],
 ) -> Result<bool> {
-    let curve = named_curve(&public_key.algorithm)
-        .ok_or_else(|| Error::Unsupported("EC public key without a named curve".into()))?;
+    let curve = named_curve(&public_key.algorithm).ok_or(Unsupported::UnnamedCurve)?;
     let point = public_key
         .subject_public_key
         .as_bytes()
-        .ok_or_else(|| Error::Cms("EC public key is not a whole number of bytes".into()))?;
-    let bad_key = |e: signature::Error| Error::Cms(format!("EC public key: {e}"));
+        .ok_or(CmsError::UnalignedPublicKey)?;
+    let bad_key = |e: signature::Error| Error::InvalidPublicKey {
+        algorithm: "EC",
+        source: Box::new(e),
+    };
     Ok(match curve {
         SECP256R1 => {
             let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad_key)?;
@@ -102,6 +105,6 @@ fn verify_ecdsa(
                 Err(_) => false,
             }
         }
-        other => return Err(Error::Unsupported(format!("elliptic curve {other}"))),
+        other => return Err(Unsupported::Curve { oid: other }.into()),
     })
 }
