@@ -16,6 +16,28 @@ use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result};
 
 /// A TSA: a key whose certificate carries id-kp-timeStamping, a policy and a serial counter.
+///
+/// # Examples
+///
+/// ```
+/// # let tsa_key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// use std::time::SystemTime;
+/// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+/// use countersign::DigestAlgorithm;
+///
+/// let tsa = Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"));
+/// let imprint = DigestAlgorithm::Sha256.digest_chunks(&[b"document bytes"]);
+/// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &imprint, &[0x42; 8])?;
+/// let answer = tsa.respond(request.der(), SystemTime::now())?; // a DER TimeStampResp
+/// let token = request.check_response(&answer, &roots)?; // granted, signed by a trusted TSA
+/// assert!(token.windows(imprint.len()).any(|w| w == imprint));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Authority {
     key: CertifiedKey,
@@ -27,6 +49,26 @@ pub struct Authority {
 impl Authority {
     /// An authority signing with `key` (its certificate must carry id-kp-timeStamping) under
     /// the policy `policy`, with SHA-256.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use std::time::SystemTime;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// let policy = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"); // your TSA policy's OID
+    /// let tsa = Authority::new(tsa_key, policy);
+    /// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x11; 32], &[1; 8])?;
+    /// let token = request.check_response(&tsa.respond(request.der(), SystemTime::now())?, &[])?;
+    /// assert!(token.windows(policy.as_bytes().len()).any(|w| w == policy.as_bytes())); // in the TSTInfo
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: CertifiedKey, policy: ObjectIdentifier) -> Self {
         Self {
             key,
@@ -38,6 +80,32 @@ impl Authority {
 
     /// The TimeStampResp (DER) for a DER TimeStampReq, timestamped `now`. A request that is
     /// not readable gets a rejection (status 2, badDataFormat), not an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use std::time::SystemTime;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+    /// use countersign::{DigestAlgorithm, Error, TimestampProblem};
+    ///
+    /// let tsa = Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"));
+    /// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x11; 32], &[1; 8])?;
+    /// assert!(request.check_response(&tsa.respond(request.der(), SystemTime::now())?, &[]).is_ok());
+    ///
+    /// let rejection = tsa.respond(b"not a TimeStampReq", SystemTime::now())?;
+    /// match request.check_response(&rejection, &[]) {
+    ///     Err(Error::Timestamp(TimestampProblem::Rejected { status, text })) => {
+    ///         assert_eq!((status, text.as_str()), (2, "badDataFormat"));
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn respond(&self, request: &[u8], now: SystemTime) -> Result<Vec<u8>> {
         let Ok(request) = TimeStampReq::from_der(request) else {
             return rejection("badDataFormat");
