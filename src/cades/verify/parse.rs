@@ -3,8 +3,11 @@
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use der::asn1::AnyRef;
-use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use der::asn1::{AnyRef, ObjectIdentifier};
+use der::{
+    Decode, DecodeValue, Encode, EncodeValue, FixedTag, Header, Length, Reader, Sequence,
+    SliceReader, Tag, Writer,
+};
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::Certificate;
 
@@ -75,7 +78,7 @@ pub(super) fn first_element<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) ->
 }
 
 /// The first SignerInfo exactly as encoded, and its signed attributes as the bytes that were
-/// signed. Decoding sorts SET OF elements, so the signed bytes must come from the input itself.
+/// signed.
 struct RawSignerInfo {
     der: Vec<u8>,
     /// The `[0] IMPLICIT` attributes re-tagged as `SET OF` (RFC 5652 §5.4).
@@ -84,39 +87,24 @@ struct RawSignerInfo {
 
 impl RawSignerInfo {
     fn first_in(cms: &[u8]) -> Result<Self> {
-        let content_info = AnyRef::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
-        let explicit_content = children(content_info)?
-            .get(1)
-            .copied()
-            .ok_or(CmsError::NoContent)?;
-        let signed_data = children(explicit_content)?
-            .first()
-            .copied()
-            .ok_or(CmsError::NoContent)?;
-        // signerInfos is the last field of SignedData.
-        let signer_infos = children(signed_data)?
-            .last()
-            .copied()
-            .ok_or(CmsError::EmptySignedData)?;
-        let signer_info = children(signer_infos)?
-            .first()
-            .copied()
+        let signer_infos = SignedDataView::of(cms)?.signer_infos;
+        // The first as written: decoding SignerInfos sorts them.
+        let signer_info = signer_infos
+            .elements()?
+            .into_iter()
+            .next()
             .ok_or(CmsError::NoSignerInfo)?;
         let der = signer_info
             .to_der()
             .map_err(|e| cms_error("SignerInfo", e))?;
-        let signed_tag = Tag::ContextSpecific {
-            constructed: true,
-            number: TagNumber(0),
-        };
-        let signed_attributes = match children(signer_info)?.get(3) {
-            Some(field) if field.tag() == signed_tag => Some(
-                AnyRef::new(Tag::Set, field.value())
-                    .and_then(|set| set.to_der())
-                    .map_err(|e| cms_error("signed attributes", e))?,
-            ),
-            _ => None,
-        };
+        let view: SignerInfoView<'_> = signer_info
+            .decode_as()
+            .map_err(|e| cms_error("SignerInfo", e))?;
+        let signed_attributes = view
+            .signed_attrs
+            .map(|set| set.to_der())
+            .transpose()
+            .map_err(|e| cms_error("signed attributes", e))?;
         Ok(Self {
             der,
             signed_attributes,
@@ -127,28 +115,11 @@ impl RawSignerInfo {
 /// The signer certificate's bytes as embedded: the ESS hash is over the certificate as issued,
 /// and decoding then re-encoding need not give those bytes back.
 pub(super) fn original_der(cms: &[u8], signer: &Certificate) -> Result<Vec<u8>> {
-    let content_info = AnyRef::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
-    let explicit_content = children(content_info)?.get(1).copied();
-    let signed_data = match explicit_content {
-        Some(content) => children(content)?.first().copied(),
-        None => None,
-    };
-    let certificates_tag = Tag::ContextSpecific {
-        constructed: true,
-        number: TagNumber(0),
-    };
-    if let Some(signed_data) = signed_data {
-        for field in children(signed_data)? {
-            if field.tag() != certificates_tag {
-                continue;
-            }
-            let set =
-                AnyRef::new(Tag::Set, field.value()).map_err(|e| cms_error("certificates", e))?;
-            for element in children(set)? {
-                let der = element.to_der().map_err(|e| cms_error("certificate", e))?;
-                if Certificate::from_der(&der).ok().as_ref() == Some(signer) {
-                    return Ok(der);
-                }
+    if let Some(certificates) = SignedDataView::of(cms)?.certificates {
+        for element in certificates.elements()? {
+            let der = element.to_der().map_err(|e| cms_error("certificate", e))?;
+            if Certificate::from_der(&der).ok().as_ref() == Some(signer) {
+                return Ok(der);
             }
         }
     }
@@ -157,13 +128,93 @@ pub(super) fn original_der(cms: &[u8], signer: &Certificate) -> Result<Vec<u8>> 
         .map_err(|e| cms_error("signer certificate", e))
 }
 
-fn children(parent: AnyRef<'_>) -> Result<Vec<AnyRef<'_>>> {
-    let mut reader = SliceReader::new(parent.value()).map_err(|e| cms_error("CMS", e))?;
-    let mut elements = Vec::new();
-    while !reader.is_finished() {
-        elements.push(AnyRef::decode(&mut reader).map_err(|e| cms_error("CMS", e))?);
+// Views of ContentInfo, SignedData and SignerInfo (RFC 5652) that keep bytes as received.
+// Verification reads cms's derived types; these only locate the bytes a signature or hash is
+// over. Decoding into cms's types sorts every SET OF (der's SetOfVec sorts on decode), so
+// re-encoding another signer's signed attributes in non-DER order, or a certificate encoded
+// differently, would give other bytes than those signed: a valid signature would fail.
+
+/// `ContentInfo` with its content undecoded.
+#[derive(Sequence)]
+struct ContentInfoView<'a> {
+    content_type: ObjectIdentifier,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    content: AnyRef<'a>,
+}
+
+/// `SignedData` with the SETs the signature or ESS hash covers kept as received.
+#[derive(Sequence)]
+struct SignedDataView<'a> {
+    version: AnyRef<'a>,
+    digest_algorithms: AnyRef<'a>,
+    encap_content_info: AnyRef<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<SetBytes<'a>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    crls: Option<SetBytes<'a>>,
+    signer_infos: SetBytes<'a>,
+}
+
+impl<'a> SignedDataView<'a> {
+    fn of(cms: &'a [u8]) -> Result<Self> {
+        let content_info =
+            ContentInfoView::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
+        content_info
+            .content
+            .decode_as()
+            .map_err(|e| cms_error("SignedData", e))
     }
-    Ok(elements)
+}
+
+/// `SignerInfo` with its signed attributes kept as received.
+#[derive(Sequence)]
+struct SignerInfoView<'a> {
+    version: AnyRef<'a>,
+    sid: AnyRef<'a>,
+    digest_algorithm: AnyRef<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    signed_attrs: Option<SetBytes<'a>>,
+    signature_algorithm: AnyRef<'a>,
+    signature: AnyRef<'a>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    unsigned_attrs: Option<SetBytes<'a>>,
+}
+
+/// The contents of a SET OF (or of an IMPLICIT-tagged one), in the order received.
+#[derive(Clone, Copy)]
+struct SetBytes<'a>(&'a [u8]);
+
+impl<'a> SetBytes<'a> {
+    fn elements(self) -> Result<Vec<AnyRef<'a>>> {
+        let mut reader = SliceReader::new(self.0).map_err(|e| cms_error("CMS", e))?;
+        let mut elements = Vec::new();
+        while !reader.is_finished() {
+            elements.push(AnyRef::decode(&mut reader).map_err(|e| cms_error("CMS", e))?);
+        }
+        Ok(elements)
+    }
+}
+
+impl FixedTag for SetBytes<'_> {
+    const TAG: Tag = Tag::Set;
+}
+
+impl<'a> DecodeValue<'a> for SetBytes<'a> {
+    type Error = der::Error;
+
+    fn decode_value<R: Reader<'a>>(reader: &mut R, header: Header) -> der::Result<Self> {
+        reader.read_slice(header.length()).map(Self)
+    }
+}
+
+impl EncodeValue for SetBytes<'_> {
+    fn value_len(&self) -> der::Result<Length> {
+        Length::try_from(self.0.len())
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        writer.write(self.0)
+    }
 }
 
 pub(super) fn find_signer<'a>(
@@ -190,7 +241,107 @@ fn cms_error(what: &'static str, source: der::Error) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use cms::signed_data::SignedAttributes;
+    use der::asn1::{Any, OctetString, SetOfVec};
+    use x509_cert::attr::Attribute;
+
     use super::*;
+    use crate::cades::signed_attributes::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST};
+
+    fn attribute(oid: ObjectIdentifier, value: Any) -> Vec<u8> {
+        Attribute {
+            oid,
+            values: SetOfVec::try_from(vec![value]).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    /// A SignedData whose one SignerInfo has `signed_attributes` as its `[0]` contents.
+    fn signed_data(signed_attributes: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let empty_sequence = AnyRef::new(Tag::Sequence, &[]).unwrap();
+        let version = AnyRef::new(Tag::Integer, &[1]).unwrap();
+        let signer_info = SignerInfoView {
+            version,
+            sid: empty_sequence,
+            digest_algorithm: empty_sequence,
+            signed_attrs: Some(SetBytes(signed_attributes)),
+            signature_algorithm: empty_sequence,
+            signature: AnyRef::new(Tag::OctetString, &[1, 2]).unwrap(),
+            unsigned_attrs: None,
+        }
+        .to_der()
+        .unwrap();
+        let signed_data = SignedDataView {
+            version,
+            digest_algorithms: AnyRef::new(Tag::Set, &[]).unwrap(),
+            encap_content_info: empty_sequence,
+            certificates: None,
+            crls: None,
+            signer_infos: SetBytes(&signer_info),
+        }
+        .to_der()
+        .unwrap();
+        let content_info = ContentInfoView {
+            content_type: ID_SIGNED_DATA,
+            content: AnyRef::from_der(&signed_data).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        (content_info, signer_info)
+    }
+
+    #[test]
+    fn signed_attributes_in_another_order_than_der_are_kept_as_received() {
+        let content_type = attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_SIGNED_DATA).unwrap());
+        let digest = attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(vec![9u8; 32]).unwrap()).unwrap(),
+        );
+        // DER sorts a SET OF by encoding: put the larger first.
+        let (larger, smaller) = if content_type > digest {
+            (content_type, digest)
+        } else {
+            (digest, content_type)
+        };
+        let unsorted = [larger, smaller].concat();
+        let (cms, signer_info) = signed_data(&unsorted);
+
+        let raw = RawSignerInfo::first_in(&cms).unwrap();
+        assert_eq!(raw.der, signer_info);
+        let signed = raw.signed_attributes.unwrap();
+        assert_eq!(signed[0], 0x31, "re-tagged as SET OF");
+        assert!(signed.ends_with(&unsorted));
+        // What decoding into cms's types and encoding again would have given instead:
+        let re_encoded = SignedAttributes::from_der(&signed)
+            .unwrap()
+            .to_der()
+            .unwrap();
+        assert_ne!(re_encoded, signed);
+    }
+
+    #[test]
+    fn a_signed_data_without_signer_info_is_a_typed_error() {
+        let mut cms = signed_data(&[]).0;
+        // Shrink signerInfos to an empty SET: rebuild with the view types.
+        let view = SignedDataView::of(&cms).unwrap();
+        let empty = SignedDataView {
+            signer_infos: SetBytes(&[]),
+            ..view
+        }
+        .to_der()
+        .unwrap();
+        cms = ContentInfoView {
+            content_type: ID_SIGNED_DATA,
+            content: AnyRef::from_der(&empty).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        assert!(matches!(
+            RawSignerInfo::first_in(&cms),
+            Err(Error::Cms(CmsError::NoSignerInfo))
+        ));
+    }
 
     #[test]
     fn zero_padding_is_accepted_and_other_trailing_bytes_reported() {
