@@ -8,6 +8,9 @@ pub mod asn1;
 pub mod authority;
 #[cfg(feature = "tsa")]
 pub mod http;
+mod malformed;
+
+pub use self::malformed::MalformedTimestamp;
 
 use std::time::SystemTime;
 
@@ -332,17 +335,16 @@ impl TimestampRequest {
     /// ```
     pub fn check_response(&self, response: &[u8], trust_roots: &[Certificate]) -> Result<Vec<u8>> {
         let response = TimeStampResp::from_der(response)
-            .map_err(|e| problem(TimestampProblem::Malformed(format!("TimeStampResp: {e}"))))?;
+            .map_err(MalformedTimestamp::der("TimeStampResp"))
+            .map_err(malformed)?;
         let status = response.status.status;
         if status > 1 {
             let text = response.status.status_string.unwrap_or_default().join("; ");
             return Err(problem(TimestampProblem::Rejected { status, text }));
         }
-        let token = response.time_stamp_token.ok_or_else(|| {
-            problem(TimestampProblem::Malformed(
-                "granted without a token".into(),
-            ))
-        })?;
+        let token = response
+            .time_stamp_token
+            .ok_or_else(|| malformed(MalformedTimestamp::NoToken))?;
         let token = token.to_der().map_err(der_error)?;
         let verified = verify_token(&token, None, trust_roots)?;
         if verified.tst_info.message_imprint != self.imprint {
@@ -371,7 +373,7 @@ pub struct TokenVerification {
 
 impl TokenVerification {
     pub fn gen_time(&self) -> SystemTime {
-        self.tst_info.gen_time
+        self.tst_info.gen_time.to_system_time()
     }
 
     /// Intact, signed by a timestamping certificate, and trusted (or not checked).
@@ -408,15 +410,14 @@ pub fn verify_token(
     trust_roots: &[Certificate],
 ) -> Result<TokenVerification> {
     let content_info = ContentInfo::from_der(token)
-        .map_err(|e| problem(TimestampProblem::Malformed(format!("token: {e}"))))?;
-    let tst_der = asn1::encapsulated_tst_info(&content_info)
-        .map_err(|e| problem(TimestampProblem::Malformed(e)))?;
-    let tst_info =
-        TstInfo::from_der(&tst_der).map_err(|e| problem(TimestampProblem::Malformed(e)))?;
+        .map_err(MalformedTimestamp::der("timestamp token"))
+        .map_err(malformed)?;
+    let tst_der = asn1::encapsulated_tst_info(&content_info).map_err(malformed)?;
+    let tst_info = TstInfo::read(&tst_der).map_err(malformed)?;
     let check = PathCheck {
         trust_roots,
         crls: &[],
-        at: tst_info.gen_time,
+        at: tst_info.gen_time.to_system_time(),
         backend: crate::crypto::Backend::default(),
     };
     let cms = verify_signed_data(token, &[&tst_der], &check, Content::Encapsulated)?;
@@ -506,6 +507,10 @@ fn signed_data(cms_der: &[u8]) -> Result<SignedData> {
 
 fn problem(kind: TimestampProblem) -> Error {
     Error::Timestamp(kind)
+}
+
+fn malformed(reason: MalformedTimestamp) -> Error {
+    problem(TimestampProblem::Malformed(reason))
 }
 
 fn der_error(source: der::Error) -> Error {
