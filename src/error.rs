@@ -18,6 +18,7 @@
 
 use std::fmt;
 
+pub use crate::cades::timestamp::MalformedTimestamp;
 /// How errors name an object of the file, re-exported from the PDF reader.
 pub use crate::pdf::ObjRef;
 use crate::problem::Problem;
@@ -266,9 +267,10 @@ pub enum TimestampProblem {
         /// The statusString texts, joined.
         text: String,
     },
-    /// The answer is not a DER TimeStampResp with a token.
-    #[error("malformed answer: {0}")]
-    Malformed(String),
+    /// The answer is not a DER TimeStampResp with a token, or the token not a SignedData over
+    /// a TSTInfo; the reason says which (and carries the DER decoder's error as its source).
+    #[error(transparent)]
+    Malformed(MalformedTimestamp),
     /// The token's messageImprint is not the one requested.
     #[error("the token's messageImprint is not the one requested")]
     ImprintMismatch,

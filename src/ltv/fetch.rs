@@ -21,6 +21,21 @@ const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7
 const MAX_CERTIFICATES: usize = 64;
 
 /// Fetches revocation data for certificate chains.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use countersign::ltv::{add_validation_data, Fetcher, RevocationSource};
+///
+/// let mut fetcher = Fetcher::default();
+/// assert_eq!(fetcher.timeout, Duration::from_secs(10));
+/// fetcher.timeout = Duration::from_secs(3);
+/// // The demo seal names no OCSP responder and no CRL: no revocation data, no B-LT.
+/// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+/// assert!(add_validation_data(&signed, &RevocationSource::Fetch(fetcher)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Fetcher {
@@ -40,6 +55,22 @@ impl Fetcher {
     /// Every certificate in `certificates` plus revocation data for each one that is not a
     /// self-issued root or an OCSP responder marked no-check. A certificate for which no
     /// source answers is an error: the document would not reach B-LT.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::crypto::credential::parse_certificates;
+    /// use countersign::ltv::Fetcher;
+    ///
+    /// // A self-issued root needs no revocation data: nothing is fetched.
+    /// let root = parse_certificates(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// let data = Fetcher::default().collect(&root)?;
+    /// assert_eq!((data.certs.len(), data.ocsps.len(), data.crls.len()), (1, 0, 0));
+    /// // The demo seal names no source at all: an error rather than incomplete data.
+    /// let chain = parse_certificates(&std::fs::read("testdata/pki/demo.chain.pem")?)?;
+    /// assert!(Fetcher::default().collect(&chain).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn collect(&self, certificates: &[Certificate]) -> Result<ValidationData> {
         let agent = http_agent(self.timeout);
         let mut known = certificates.to_vec();

@@ -5,6 +5,22 @@
 //!
 //! Revocation data is fetched from the certificates' OCSP and CRL URLs (feature `tsa`) or
 //! supplied by the caller ([`RevocationSource::Offline`]).
+//!
+//! # Examples
+//!
+//! ```
+//! # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+//! use countersign::ltv::{add_validation_data, RevocationSource, ValidationData};
+//! use countersign::{verify_pdf, VerifyOptions};
+//!
+//! let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+//! let b_lt = add_validation_data(&signed, &RevocationSource::Offline(ValidationData::default()))?;
+//! assert!(b_lt.starts_with(&signed));
+//! let report = verify_pdf(&b_lt, &VerifyOptions::trusting(roots))?;
+//! assert!(report.signatures[0].validation_data_only_after); // the update adds a /DSS, nothing else
+//! assert!(report.all_valid());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod dss;
 #[cfg(feature = "tsa")]
@@ -26,6 +42,19 @@ use crate::error::{CmsError, Error, Result};
 use crate::pdf::{Document, Object};
 
 /// Validation material, each item DER: certificates, OCSPResponses, CRLs.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::ltv::{add_validation_data, RevocationSource, ValidationData};
+///
+/// let mut data = ValidationData::default();
+/// data.certs.push(std::fs::read("testdata/pki/demo.cert.der")?);
+/// data.crls.push(std::fs::read("testdata/pki/tsa-ca.crl")?); // DER CertificateList
+/// let b_lt = add_validation_data(&std::fs::read("testdata/pdf/signed.pdf")?, &RevocationSource::Offline(data))?;
+/// assert!(b_lt.windows(6).any(|w| w == b"/CRLs ")); // the DSS lists the CRL
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ValidationData {
@@ -39,6 +68,21 @@ pub struct ValidationData {
 
 impl ValidationData {
     /// Adds what `other` has that `self` lacks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::ltv::ValidationData;
+    ///
+    /// let mut mine = ValidationData::default();
+    /// mine.crls.push(std::fs::read("testdata/pki/tsa-ca.crl")?);
+    /// let mut theirs = ValidationData::default();
+    /// theirs.crls.push(std::fs::read("testdata/pki/tsa-ca.crl")?);
+    /// theirs.crls.push(std::fs::read("testdata/pki/tsa-root.crl")?);
+    /// mine.merge(&theirs);
+    /// assert_eq!(mine.crls.len(), 2); // the CRL both had is kept once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn merge(&mut self, other: &ValidationData) {
         for (mine, theirs) in [
             (&mut self.certs, &other.certs),
@@ -55,6 +99,28 @@ impl ValidationData {
 }
 
 /// Where revocation data comes from.
+///
+/// # Examples
+///
+/// ```
+/// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// use countersign::ltv::{add_validation_data, RevocationSource, ValidationData};
+/// use countersign::{verify_pdf, VerifyOptions};
+///
+/// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+/// let mut data = ValidationData::default();
+/// data.crls.push(std::fs::read("testdata/pki/tsa-ca.crl")?); // a DER CRL the caller obtained
+/// let b_lt = add_validation_data(&signed, &RevocationSource::Offline(data))?;
+/// assert!(verify_pdf(&b_lt, &VerifyOptions::trusting(roots))?.all_valid());
+///
+/// #[cfg(feature = "tsa")]
+/// {
+///     // Fetched: the demo seal names no OCSP responder and no CRL, so it cannot reach B-LT.
+///     let fetch = RevocationSource::Fetch(countersign::ltv::Fetcher::default());
+///     assert!(add_validation_data(&signed, &fetch).is_err());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum RevocationSource {

@@ -3,6 +3,27 @@
 //! A file whose cross-reference data cannot be trusted is rebuilt from a scan of its objects and
 //! written whole, with a fresh table: the result reads the same in every reader. Rewriting
 //! changes the bytes every earlier signature covers, so a file that carries signatures is refused.
+//!
+//! # Examples
+//!
+//! ```
+//! use countersign::{repair, verify_pdf, Error, VerifyOptions};
+//!
+//! let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+//! let at = pdf.windows(9).rposition(|w| w == b"startxref").ok_or("no startxref")?;
+//! let damaged = [&pdf[..at], b"startxref
+//! 999999
+//! %%EOF
+//! "].concat(); // points nowhere
+//! assert!(repair::is_damage(&verify_pdf(&damaged, &VerifyOptions::default()).unwrap_err()));
+//! let rebuilt = repair::rewrite(&damaged)?;
+//! assert!(verify_pdf(&rebuilt, &VerifyOptions::default())?.signatures.is_empty()); // reads again
+//!
+//! // A signed file is never rewritten: its signatures would break.
+//! let signed = repair::rewrite(&std::fs::read("testdata/pdf/signed.pdf")?);
+//! assert!(matches!(signed, Err(Error::RepairWouldDestroySignatures { signatures: 1 })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod scan;
 
@@ -14,6 +35,20 @@ use crate::pdf::{Dict, ObjRef, Object};
 use scan::ScannedObjects;
 
 /// Errors that describe a damaged file (as opposed to encryption, certification, bad options).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{repair, verify_pdf, Error, VerifyOptions};
+///
+/// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+/// let cut = verify_pdf(&pdf[..pdf.len() - 40], &VerifyOptions::default()).unwrap_err();
+/// assert!(repair::is_damage(&cut)); // worth a `--repair`
+/// let not_pdf = verify_pdf(b"GIF89a", &VerifyOptions::default()).unwrap_err();
+/// assert!(!repair::is_damage(&not_pdf));
+/// assert!(!repair::is_damage(&Error::Encrypted { handler: "Standard".into() }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn is_damage(error: &Error) -> bool {
     matches!(
         error,
@@ -49,6 +84,21 @@ pub fn rewrite(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// [`rewrite`] within `limits` (decoded bytes and nesting, as for reading).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::{repair, Error, Limits};
+///
+/// // xref-stream.pdf keeps its objects in a compressed object stream, which the rewrite inflates.
+/// let pdf = std::fs::read("testdata/pdf/xref-stream.pdf")?;
+/// assert!(repair::rewrite_with_limits(&pdf, &Limits::default()).is_ok());
+/// let mut tiny = Limits::default();
+/// tiny.max_stream_inflated = 64;
+/// let refused = repair::rewrite_with_limits(&pdf, &tiny);
+/// assert!(matches!(refused, Err(Error::LimitExceeded { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn rewrite_with_limits(data: &[u8], limits: &crate::pdf::Limits) -> Result<Vec<u8>> {
     let scanned = scan::scan(data, limits)?;
     refuse_unrepairable(&scanned)?;

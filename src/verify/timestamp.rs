@@ -16,13 +16,13 @@ pub fn tst_info(cms_der: &[u8]) -> Result<Vec<u8>, Problem> {
         .ok_or_else(|| Problem::Unparseable("the timestamp token is not a DER element".into()))?;
     let info = ContentInfo::from_der(&element)
         .map_err(|e| Problem::Unparseable(format!("timestamp token: {e}")))?;
-    encapsulated_tst_info(&info).map_err(Problem::Unparseable)
+    encapsulated_tst_info(&info).map_err(|e| Problem::unparseable(&e))
 }
 
 /// Checks TSTInfo.messageImprint against the bytes the ByteRange covers.
 pub fn imprint_matches(tst_info: &[u8], covered: &[&[u8]]) -> Result<bool, Problem> {
-    let imprint = TstInfo::from_der(tst_info)
-        .map_err(Problem::Unparseable)?
+    let imprint = TstInfo::read(tst_info)
+        .map_err(|e| Problem::unparseable(&e))?
         .message_imprint;
     let oid = imprint.hash_algorithm.oid;
     let digest = DigestAlgorithm::from_oid(&oid).ok_or(Problem::UnsupportedDigest(oid))?;

@@ -8,6 +8,9 @@ pub mod asn1;
 pub mod authority;
 #[cfg(feature = "tsa")]
 pub mod http;
+mod malformed;
+
+pub use self::malformed::MalformedTimestamp;
 
 use std::time::SystemTime;
 
@@ -33,19 +36,189 @@ use crate::problem::ChainStatus;
 pub const ATTRIBUTE_OVERHEAD: usize = 64;
 
 /// Where timestamp tokens come from. Implementations check every token before returning it.
+///
+/// # Examples
+///
+/// ```
+/// # let tsa_key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+/// use std::time::SystemTime;
+/// use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+/// use countersign::{ltv, verify_pdf, DigestAlgorithm, VerifyOptions};
+///
+/// /// Tokens from a TSA reached some other way than HTTP (here: in this process).
+/// #[derive(Debug)]
+/// struct MyTsa(Authority);
+///
+/// impl TimeStamper for MyTsa {
+///     fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+///         let request = TimestampRequest::new(digest, imprint, &[0x42; 8])?; // a random nonce in practice
+///         let answer = self.0.respond(request.der(), SystemTime::now())?;
+///         request.check_response(&answer, &[])
+///     }
+///     fn token_len_hint(&self) -> countersign::Result<usize> {
+///         Ok(8192)
+///     }
+/// }
+///
+/// let stamper = MyTsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+/// let stamped = ltv::add_document_timestamp(&std::fs::read("testdata/pdf/signed.pdf")?, &stamper)?;
+/// let report = verify_pdf(&stamped, &VerifyOptions::trusting(roots))?;
+/// assert_eq!(report.signatures[1].subfilter, "ETSI.RFC3161");
+/// assert!(report.signatures[1].timestamp.as_ref().is_some_and(|t| t.valid));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait TimeStamper: Send + Sync + std::fmt::Debug {
     /// A checked token (DER ContentInfo) whose messageImprint is `imprint`, the `digest` of the
     /// data to be timestamped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// # use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+    /// # #[derive(Debug)]
+    /// # struct LocalTsa(Authority);
+    /// # impl TimeStamper for LocalTsa {
+    /// #     fn timestamp(&self, digest: countersign::DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+    /// #         let request = TimestampRequest::new(digest, imprint, &[7; 8])?;
+    /// #         request.check_response(&self.0.respond(request.der(), std::time::SystemTime::now())?, &[])
+    /// #     }
+    /// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
+    /// # }
+    /// # let stamper = LocalTsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// // `stamper`: the in-process TSA of the `timestamp` module's example.
+    /// let imprint = DigestAlgorithm::Sha256.digest_chunks(&[b"the data"]);
+    /// let token = stamper.timestamp(DigestAlgorithm::Sha256, &imprint)?; // DER ContentInfo
+    /// assert_eq!(token[0], 0x30);
+    /// assert!(token.windows(32).any(|w| w == imprint)); // the TSTInfo's messageImprint
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> Result<Vec<u8>>;
 
     /// Bytes to reserve for one token from this source (the signature's `/Contents` is sized
     /// before the token exists).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use std::time::SystemTime;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+    /// use countersign::{ltv, DigestAlgorithm, Error};
+    ///
+    /// #[derive(Debug)]
+    /// struct Stingy(Authority);
+    ///
+    /// impl TimeStamper for Stingy {
+    ///     fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+    ///         let request = TimestampRequest::new(digest, imprint, &[0x42; 8])?;
+    ///         request.check_response(&self.0.respond(request.der(), SystemTime::now())?, &[])
+    ///     }
+    ///     fn token_len_hint(&self) -> countersign::Result<usize> {
+    ///         Ok(100) // far less than a token with its certificate chain
+    ///     }
+    /// }
+    ///
+    /// let stamper = Stingy(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+    /// let refused = ltv::add_document_timestamp(&std::fs::read("testdata/pdf/classic.pdf")?, &stamper);
+    /// assert!(matches!(refused, Err(Error::TimestampTooLarge { .. }))); // nothing was written
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn token_len_hint(&self) -> Result<usize>;
 
     /// A token of `len` bytes did not fit its reservation: reserve at least that next time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::time::SystemTime;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+    /// use countersign::{ltv, DigestAlgorithm};
+    ///
+    /// #[derive(Debug)]
+    /// struct Learning(Authority, AtomicUsize);
+    ///
+    /// impl TimeStamper for Learning {
+    ///     fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+    ///         let request = TimestampRequest::new(digest, imprint, &[0x42; 8])?;
+    ///         request.check_response(&self.0.respond(request.der(), SystemTime::now())?, &[])
+    ///     }
+    ///     fn token_len_hint(&self) -> countersign::Result<usize> {
+    ///         Ok(self.1.load(Ordering::Relaxed))
+    ///     }
+    ///     fn note_token_len(&self, len: usize) {
+    ///         self.1.fetch_max(len, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let stamper = Learning(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")), AtomicUsize::new(100));
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// assert!(ltv::add_document_timestamp(&pdf, &stamper).is_err()); // 100 bytes were too few...
+    /// assert!(stamper.1.load(Ordering::Relaxed) > 100); // ...and the stamper was told the size
+    /// assert!(ltv::add_document_timestamp(&pdf, &stamper).is_ok()); // the retry fits
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn note_token_len(&self, _len: usize) {}
 
     /// The digest used for the messageImprint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// use std::time::SystemTime;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
+    /// use countersign::{ltv, verify_pdf, DigestAlgorithm, VerifyOptions};
+    ///
+    /// #[derive(Debug)]
+    /// struct Sha512Tsa(Authority);
+    ///
+    /// impl TimeStamper for Sha512Tsa {
+    ///     fn timestamp(&self, digest: DigestAlgorithm, imprint: &[u8]) -> countersign::Result<Vec<u8>> {
+    ///         assert_eq!((digest, imprint.len()), (DigestAlgorithm::Sha512, 64)); // what digest() asked for
+    ///         let request = TimestampRequest::new(digest, imprint, &[0x42; 8])?;
+    ///         request.check_response(&self.0.respond(request.der(), SystemTime::now())?, &[])
+    ///     }
+    ///     fn token_len_hint(&self) -> countersign::Result<usize> {
+    ///         Ok(8192)
+    ///     }
+    ///     fn digest(&self) -> DigestAlgorithm {
+    ///         DigestAlgorithm::Sha512
+    ///     }
+    /// }
+    ///
+    /// let stamper = Sha512Tsa(Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1")));
+    /// let stamped = ltv::add_document_timestamp(&std::fs::read("testdata/pdf/classic.pdf")?, &stamper)?;
+    /// let report = verify_pdf(&stamped, &VerifyOptions::trusting(roots))?;
+    /// assert!(report.signatures[0].timestamp.as_ref().is_some_and(|t| t.valid));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn digest(&self) -> DigestAlgorithm {
         DigestAlgorithm::Sha256
     }
@@ -74,6 +247,19 @@ pub struct TimestampRequest {
 impl TimestampRequest {
     /// A request for `imprint` (the `digest` of the data) with `nonce` (big-endian bytes; a
     /// random 8 bytes in practice) and the TSA certificate asked for (certReq).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::timestamp::TimestampRequest;
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// let imprint = DigestAlgorithm::Sha384.digest_chunks(&[b"the data"]);
+    /// let request = TimestampRequest::new(DigestAlgorithm::Sha384, &imprint, &[0x0a, 0x1b, 0x2c, 0x3d])?;
+    /// assert!(request.der().windows(48).any(|w| w == imprint));
+    /// assert!(request.der().windows(4).any(|w| w == [0x0a, 0x1b, 0x2c, 0x3d])); // the nonce
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(digest: DigestAlgorithm, imprint: &[u8], nonce: &[u8]) -> Result<Self> {
         let imprint = MessageImprint {
             hash_algorithm: digest.algorithm_identifier(),
@@ -96,6 +282,25 @@ impl TimestampRequest {
     }
 
     /// The DER TimeStampReq to send.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use std::time::SystemTime;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x5a; 32], &[9; 8])?;
+    /// assert_eq!(request.der()[0], 0x30); // DER SEQUENCE, the body of an application/timestamp-query POST
+    /// let tsa = Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"));
+    /// assert!(request.check_response(&tsa.respond(request.der(), SystemTime::now())?, &[]).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn der(&self) -> &[u8] {
         &self.der
     }
@@ -103,19 +308,43 @@ impl TimestampRequest {
     /// Checks a TimeStampResp against this request (RFC 3161 §2.4.2): status, imprint, nonce,
     /// the TSA certificate's EKU, the token's signature and, when `trust_roots` is not empty,
     /// the TSA's chain. Returns the token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let tsa_key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/tsa-tsa.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// # let roots = countersign::crypto::credential::trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// use std::time::SystemTime;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::timestamp::{Authority, ObjectIdentifier, TimestampRequest};
+    /// use countersign::{DigestAlgorithm, Error, TimestampProblem};
+    ///
+    /// let tsa = Authority::new(tsa_key, ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1"));
+    /// let request = TimestampRequest::new(DigestAlgorithm::Sha256, &[0x5a; 32], &[9; 8])?;
+    /// let answer = tsa.respond(request.der(), SystemTime::now())?;
+    /// assert!(request.check_response(&answer, &roots).is_ok()); // the TSA chains to the demo root
+    ///
+    /// let other_roots = trust_roots_from_pem(&std::fs::read("testdata/pki/trust-selfsigned.cert.pem")?)?;
+    /// let refused = request.check_response(&answer, &other_roots);
+    /// assert!(matches!(refused, Err(Error::Timestamp(TimestampProblem::Untrusted(_)))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_response(&self, response: &[u8], trust_roots: &[Certificate]) -> Result<Vec<u8>> {
         let response = TimeStampResp::from_der(response)
-            .map_err(|e| problem(TimestampProblem::Malformed(format!("TimeStampResp: {e}"))))?;
+            .map_err(MalformedTimestamp::der("TimeStampResp"))
+            .map_err(malformed)?;
         let status = response.status.status;
         if status > 1 {
             let text = response.status.status_string.unwrap_or_default().join("; ");
             return Err(problem(TimestampProblem::Rejected { status, text }));
         }
-        let token = response.time_stamp_token.ok_or_else(|| {
-            problem(TimestampProblem::Malformed(
-                "granted without a token".into(),
-            ))
-        })?;
+        let token = response
+            .time_stamp_token
+            .ok_or_else(|| malformed(MalformedTimestamp::NoToken))?;
         let token = token.to_der().map_err(der_error)?;
         let verified = verify_token(&token, None, trust_roots)?;
         if verified.tst_info.message_imprint != self.imprint {
@@ -144,7 +373,7 @@ pub struct TokenVerification {
 
 impl TokenVerification {
     pub fn gen_time(&self) -> SystemTime {
-        self.tst_info.gen_time
+        self.tst_info.gen_time.to_system_time()
     }
 
     /// Intact, signed by a timestamping certificate, and trusted (or not checked).
@@ -181,15 +410,14 @@ pub fn verify_token(
     trust_roots: &[Certificate],
 ) -> Result<TokenVerification> {
     let content_info = ContentInfo::from_der(token)
-        .map_err(|e| problem(TimestampProblem::Malformed(format!("token: {e}"))))?;
-    let tst_der = asn1::encapsulated_tst_info(&content_info)
-        .map_err(|e| problem(TimestampProblem::Malformed(e)))?;
-    let tst_info =
-        TstInfo::from_der(&tst_der).map_err(|e| problem(TimestampProblem::Malformed(e)))?;
+        .map_err(MalformedTimestamp::der("timestamp token"))
+        .map_err(malformed)?;
+    let tst_der = asn1::encapsulated_tst_info(&content_info).map_err(malformed)?;
+    let tst_info = TstInfo::read(&tst_der).map_err(malformed)?;
     let check = PathCheck {
         trust_roots,
         crls: &[],
-        at: tst_info.gen_time,
+        at: tst_info.gen_time.to_system_time(),
         backend: crate::crypto::Backend::default(),
     };
     let cms = verify_signed_data(token, &[&tst_der], &check, Content::Encapsulated)?;
@@ -279,6 +507,10 @@ fn signed_data(cms_der: &[u8]) -> Result<SignedData> {
 
 fn problem(kind: TimestampProblem) -> Error {
     Error::Timestamp(kind)
+}
+
+fn malformed(reason: MalformedTimestamp) -> Error {
+    problem(TimestampProblem::Malformed(reason))
 }
 
 fn der_error(source: der::Error) -> Error {
