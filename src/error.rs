@@ -971,3 +971,43 @@ fn join_errors(errors: &[Error]) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_follow_the_message_and_transparent_reasons_keep_theirs() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = Error::from(CredentialError::Unreadable {
+            path: "key.pem".into(),
+            source: io,
+        });
+        assert_eq!(
+            with_causes(&error),
+            "credential: cannot read key.pem: no such file"
+        );
+        let failures = vec![
+            RevocationError::Fetch(HttpError::Status {
+                url: "http://ocsp.test/".into(),
+                status: 503,
+            })
+            .into(),
+            RevocationError::NotCrl {
+                url: "http://crl.test/".into(),
+                source: None,
+            }
+            .into(),
+        ];
+        let error = Error::from(RevocationError::AllSourcesFailed {
+            subject: "CN=demo".into(),
+            failures,
+        });
+        assert_eq!(
+            error.to_string(),
+            "revocation data: no source answered for CN=demo: revocation data: fetch failed: \
+             http://ocsp.test/ answered HTTP 503; revocation data: http://crl.test/ did not \
+             answer a DER CRL"
+        );
+    }
+}

@@ -127,6 +127,16 @@ fn a_tsa_that_is_down_is_a_typed_error_and_nothing_is_written() {
         matches!(&error, Error::TsaUnavailable(HttpError::Transport { url, .. }) if url.ends_with("/tsa")),
         "{error:?}"
     );
+    // The chain: what failed, the request, then the HTTP client's own error.
+    let request = std::error::Error::source(&error).expect("the failed request");
+    assert_eq!(
+        request.to_string(),
+        format!("request to http://127.0.0.1:{port}/tsa failed")
+    );
+    assert!(
+        request.source().is_some(),
+        "the HTTP client's error is kept"
+    );
     assert!(!output.exists());
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

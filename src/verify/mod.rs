@@ -326,7 +326,9 @@ pub struct TimestampReport {
     /// genTime of the token.
     pub time: SystemTime,
     /// Imprint matches, signature verifies, the TSA certificate is for timestamping, and its
-    /// chain reaches the trust roots (when given).
+    /// chain reaches the trust roots. Without trust roots the chain is not checked
+    /// ([`ChainStatus::NotChecked`]) and the token is not valid: a time is only proven by a TSA
+    /// one trusts.
     pub valid: bool,
     /// The TSA certificate's subject (RFC 4514).
     pub tsa_subject: String,

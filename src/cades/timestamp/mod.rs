@@ -376,7 +376,8 @@ impl TokenVerification {
         self.tst_info.gen_time.to_system_time()
     }
 
-    /// Intact, signed by a timestamping certificate, and trusted (or not checked).
+    /// Intact, signed by a timestamping certificate, and trusted: with no trust roots the chain
+    /// is not checked, and an unchecked token is not valid.
     pub fn is_valid(&self) -> bool {
         self.imprint_ok && self.eku_ok && self.cms.is_valid()
     }
@@ -402,7 +403,8 @@ impl TokenVerification {
 }
 
 /// Checks a token: its TSTInfo is what its signature covers, the TSA certificate is for
-/// timestamping, its chain reaches `trust_roots` at genTime (when given), and, when `data` is
+/// timestamping, its chain reaches `trust_roots` at genTime (empty roots: the chain is not
+/// checked and the token is not valid, though still read), and, when `data` is
 /// given, the messageImprint is the digest of `data`. Unreadable tokens are errors.
 pub fn verify_token(
     token: &[u8],
