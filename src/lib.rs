@@ -169,6 +169,18 @@ pub mod __private {
             SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
         };
         pub use crate::cades::timestamp::asn1::Oid;
+
+        /// Reads `der` as a TSTInfo and, when it is one, encodes it and reads it again:
+        /// `Some(true)` when the second reading equals the first (the `tst_info` fuzz target).
+        pub fn tst_info_round_trip(der: &[u8]) -> Option<bool> {
+            use der::Encode;
+            let info = crate::cades::timestamp::asn1::TstInfo::read(der).ok()?;
+            let again = info
+                .to_der()
+                .ok()
+                .and_then(|encoded| crate::cades::timestamp::asn1::TstInfo::read(&encoded).ok());
+            Some(again.as_ref() == Some(&info))
+        }
         pub use crate::cades::{
             build_detached, reserved_len, verify_detached, verify_detached_with, CmsParams,
             PathCheck,

@@ -98,3 +98,8 @@ fn service_request_regressions_answer_with_api_errors() {
         &[("service_request", harness::service::check_service_request)],
     );
 }
+
+#[test]
+fn tst_info_regressions_round_trip() {
+    assert!(replay("tst_info", &[("tst_info", harness::check_tst_info)]) > 0);
+}

@@ -206,3 +206,13 @@ fn assert_no_false_valid(original: &[u8], mutated: &[u8], report: &VerifyReport)
         }
     }
 }
+
+/// `tst_info` target: a TSTInfo that decodes must encode again and decode to the same value
+/// (the bytes may differ: a genTime fraction with trailing zeros is read, and written without).
+pub fn check_tst_info(input: &[u8]) {
+    assert_ne!(
+        countersign::__private::cades::tst_info_round_trip(input),
+        Some(false),
+        "a TSTInfo did not survive encoding and decoding again"
+    );
+}

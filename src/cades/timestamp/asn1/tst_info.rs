@@ -183,4 +183,23 @@ mod tests {
             })
         ));
     }
+
+    #[test]
+    fn the_hand_made_fuzz_seeds_read_as_meant() {
+        let seed =
+            |name: &str| std::fs::read(format!("tests/fuzz_regressions/tst_info/{name}")).unwrap();
+        let every = TstInfo::read(&seed("every-optional-field")).unwrap();
+        assert!(every.accuracy.is_some() && every.ordering && every.nonce.is_some());
+        assert!(every.tsa.is_some() && every.extensions.is_some());
+        assert_eq!(every.to_der().unwrap(), seed("every-optional-field"));
+        let zeros = TstInfo::read(&seed("gen-time-fraction-with-trailing-zeros")).unwrap();
+        assert!(zeros.to_der().unwrap().windows(3).any(|w| w == b".12"));
+        let default = TstInfo::read(&seed("explicit-default-ordering-false")).unwrap();
+        assert!(!default.ordering);
+        assert!(TstInfo::read(&seed("gen-time-nanoseconds")).is_ok());
+        assert_eq!(
+            TstInfo::read(&seed("version-2")),
+            Err(MalformedTimestamp::Version(2))
+        );
+    }
 }
