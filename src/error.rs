@@ -209,9 +209,10 @@ pub enum Error {
     /// Nothing was written.
     #[error("time-stamping authority unavailable")]
     TsaUnavailable(#[source] HttpError),
-    /// The TSA answered, but its answer is not a timestamp we can use. Nothing was written.
-    #[error("timestamp refused: {0}")]
-    Timestamp(TimestampProblem),
+    /// The TSA answered, but its answer is not a timestamp we can use (the problem, the
+    /// error's source, says why). Nothing was written.
+    #[error("timestamp refused")]
+    Timestamp(#[source] TimestampProblem),
     /// The token is larger than the room reserved for it in `/Contents`; nothing was written
     /// (the next attempt reserves for the larger size).
     #[error(

@@ -67,3 +67,29 @@ impl MalformedTimestamp {
         move |source| Self::Der { what, source }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use der::Decode;
+
+    use super::*;
+    use crate::error::{with_causes, Error, TimestampProblem};
+
+    #[test]
+    fn the_chain_from_the_error_reaches_the_decoder_error() {
+        let decoder = crate::cades::timestamp::asn1::TstInfo::from_der(&[0x30, 0x01]).unwrap_err();
+        let error = Error::Timestamp(TimestampProblem::Malformed(MalformedTimestamp::Der {
+            what: "TSTInfo",
+            source: decoder,
+        }));
+        assert_eq!(
+            with_causes(&error),
+            format!("timestamp refused: cannot decode the TSTInfo: {decoder}")
+        );
+        let version = Error::Timestamp(TimestampProblem::Malformed(MalformedTimestamp::Version(3)));
+        assert_eq!(
+            with_causes(&version),
+            "timestamp refused: TSTInfo version 3 is not 1"
+        );
+    }
+}
