@@ -504,13 +504,18 @@ impl fmt::Display for Location {
 }
 
 /// `error: cause: cause...`: the error and each [`std::error::Error::source`] below it, for the
-/// messages the CLI prints and the service returns.
+/// messages the CLI prints and the service returns. A cause whose text the message already ends
+/// with (`Error::Io` shows its `io::Error`, for callers that print only `Display`) is not
+/// repeated.
 pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(next) = cause {
-        text.push_str(": ");
-        text.push_str(&next.to_string());
+        let next_text = next.to_string();
+        if !text.ends_with(&next_text) {
+            text.push_str(": ");
+            text.push_str(&next_text);
+        }
         cause = next.source();
     }
     text
@@ -976,6 +981,17 @@ fn join_errors(errors: &[Error]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_the_message_already_shows_is_not_repeated() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        assert_eq!(with_causes(&Error::Io(io())), "I/O: gone");
+        #[cfg(feature = "service")]
+        {
+            let store = crate::service::StoreError::database(io());
+            assert_eq!(with_causes(&store), "database: gone");
+        }
+    }
 
     #[test]
     fn causes_follow_the_message_and_transparent_reasons_keep_theirs() {

@@ -141,6 +141,11 @@ struct ReadmeDoctests;
 /// release. Do not use it outside this repository.
 #[doc(hidden)]
 pub mod __private {
+    /// The message with its chain of causes, as the CLI prints and the service returns it.
+    pub fn with_causes(error: &dyn std::error::Error) -> String {
+        crate::error::with_causes(error)
+    }
+
     /// The lazy PDF reader and the incremental-update writer.
     pub mod pdf {
         pub use crate::pdf::{

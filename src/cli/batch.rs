@@ -209,7 +209,7 @@ fn refusal(error: &Error) -> Refusal {
         .to_owned();
     Refusal {
         kind,
-        message: super::with_causes(error),
+        message: countersign::__private::with_causes(error),
     }
 }
 

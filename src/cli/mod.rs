@@ -54,21 +54,10 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", with_causes(e.as_ref()));
+            eprintln!("error: {}", countersign::__private::with_causes(e.as_ref()));
             ExitCode::from(2)
         }
     }
-}
-
-/// `error: cause: cause...`: library errors keep the decoder's error as their source.
-pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        text.push_str(&format!(": {next}"));
-        cause = next.source();
-    }
-    text
 }
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
