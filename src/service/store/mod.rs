@@ -427,15 +427,19 @@ impl ClaimPolicy {
     /// let given_up = store.task("task-1")?.ok_or("no task")?;
     /// assert_eq!(given_up.status, TaskStatus::Failed);
     /// assert_eq!(given_up.error_detail, policy.exhausted_detail());
-    /// assert!(policy.exhausted_detail().contains("after 1 attempts"));
+    /// assert_eq!(
+    ///     policy.exhausted_detail(),
+    ///     "abandoned after 1 attempt: the process running it stopped each time"
+    /// );
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn exhausted_detail(&self) -> String {
-        format!(
-            "abandoned after {} attempts: the process running it stopped each time",
-            self.max_attempts
-        )
+        let attempts = match self.max_attempts {
+            1 => "1 attempt".to_string(),
+            n => format!("{n} attempts"),
+        };
+        format!("abandoned after {attempts}: the process running it stopped each time")
     }
 }
 
