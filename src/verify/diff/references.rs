@@ -37,7 +37,7 @@ impl Referrers {
     /// `/Info` and `/Encrypt` (which the analysis checks on their own) do not reach what a reader
     /// shows, so a trailer reference alone does not count (LibreOffice's `/AdditionalStreams`
     /// names an object it never defines).
-    pub fn from_objects(&self, num: u32) -> bool {
+    pub fn referred_by_objects(&self, num: u32) -> bool {
         self.of(num).any(|r| matches!(r, Referrer::Object { .. }))
     }
 
