@@ -194,11 +194,11 @@ impl Layout {
                         starts.push((pos, ObjRef::new(num, gen)));
                     }
                 }
-                Ok(Some(XrefEntry::Compressed { stream, .. })) => {
-                    // Neighbouring numbers share a stream: keep the list short as it grows.
-                    if object_streams.last() != Some(&stream) {
-                        object_streams.push(stream);
-                    }
+                // Neighbouring numbers share a stream: keep the list short as it grows.
+                Ok(Some(XrefEntry::Compressed { stream, .. }))
+                    if object_streams.last() != Some(&stream) =>
+                {
+                    object_streams.push(stream);
                 }
                 _ => {}
             }
