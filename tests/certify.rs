@@ -234,23 +234,23 @@ fn empty_lock_lists_are_refused() {
     }
 }
 
-/// A one-page file with the empty signature fields `names` (each merged with its widget);
-/// `extra` goes into every field's dictionary. The AcroForm is an object of its own: with a
-/// direct one, our verifier (at this writing) takes the filling of a second field for a change
-/// of the catalog's /AcroForm beyond form filling, which pyHanko does not.
+/// A one-page file with the empty signature fields `names` (each merged with its widget), listed
+/// in an AcroForm held directly in the catalog; `extra` goes into every field's dictionary.
 fn empty_signature_fields(names: &[&str], extra: &str) -> Vec<u8> {
-    let first_field = 5;
+    let first_field = 4;
     let refs: Vec<String> = (0..names.len())
         .map(|i| format!("{} 0 R", first_field + i))
         .collect();
     let mut objects = vec![
-        "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>".to_string(),
+        format!(
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{}] /SigFlags 3 >> >>",
+            refs.join(" ")
+        ),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
         format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [{}] >>",
             refs.join(" ")
         ),
-        format!("<< /Fields [{}] /SigFlags 3 >>", refs.join(" ")),
     ];
     for name in names {
         objects.push(format!(
