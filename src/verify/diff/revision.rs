@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Disallowed;
+use crate::pdf::xref::XrefSection;
 use crate::pdf::{Document, ObjRef, Object, XrefEntry};
 
 /// A revision listing more numbers than this is not an update anyone signs after.
@@ -50,7 +51,48 @@ pub(super) fn compare(
     for num in listed_numbers(new, later)? {
         compare_object(old, new, num, &mut diff)?;
     }
+    for section in new.sections().iter().take(later) {
+        let hidden = section.hidden_stream.as_deref();
+        for stream in std::iter::once(section).chain(hidden) {
+            check_xref_stream_number(old, new, stream, &mut diff)?;
+        }
+    }
     Ok(diff)
+}
+
+/// An appended xref stream is an object too: readers (MuPDF) register it under its own number
+/// whether or not its `/Index` lists it. That number must be new, and the file must not place
+/// another object under it; it joins the added objects, which the signed revision must not name.
+fn check_xref_stream_number(
+    old: &Document<'_>,
+    new: &Document<'_>,
+    section: &XrefSection,
+    diff: &mut Diff,
+) -> Result<(), Disallowed> {
+    let Some(id) = section.stream_object else {
+        return Ok(());
+    };
+    let unreadable = |e: crate::Error| {
+        Disallowed::at(id, format!("the cross-reference entry is unreadable: {e}"))
+    };
+    if old.entry(id.num).map_err(unreadable)?.is_some() {
+        return Err(Disallowed::at(
+            id,
+            "an xref stream appended after signing takes the number of an object of the signed revision",
+        ));
+    }
+    match new.entry(id.num).map_err(unreadable)? {
+        None => {}
+        Some(XrefEntry::InFile { offset, gen }) if offset == section.offset && gen == id.gen => {}
+        Some(_) => {
+            return Err(Disallowed::at(
+                id,
+                "an xref stream appended after signing shares its number with another object",
+            ))
+        }
+    }
+    diff.added.insert(id);
+    Ok(())
 }
 
 /// The appended sections must continue the signed revision's chain: a `/Prev` that skips the

@@ -1,0 +1,122 @@
+//! Forgeries found by red-teaming the modification analysis: each one appends an incremental
+//! update to a file we signed so that PDF readers (MuPDF, poppler) show other content than what
+//! was signed. Every one must be judged [`ModificationLevel::Other`]. The generators under
+//! `redteam/` build the same files for manual inspection with `mutool draw -F txt`.
+
+mod common;
+
+use countersign::crypto::credential::load_pem;
+use countersign::crypto::LoadOptions;
+use countersign::{sign_pdf, verify_pdf, ModificationLevel, SignOptions, VerifyOptions};
+
+const FORGED_CONTENT: &[u8] = b"BT /F1 24 Tf 72 720 Td (Forged) Tj ET";
+
+fn sign(pdf: &[u8]) -> Vec<u8> {
+    let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();
+    let key = std::fs::read(common::pki_path("demo.key.pem")).unwrap();
+    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
+    sign_pdf(pdf, &key, &SignOptions::default()).unwrap()
+}
+
+fn startxref(pdf: &[u8]) -> usize {
+    let at = pdf.windows(9).rposition(|w| w == b"startxref").unwrap();
+    let text = String::from_utf8_lossy(&pdf[at + 9..]);
+    text.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+fn stream(content: &[u8]) -> Vec<u8> {
+    let mut out = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    out.extend_from_slice(content);
+    out.extend_from_slice(b"\nendstream");
+    out
+}
+
+/// Appends `objects` and a classic xref table whose subsections `table` writes from the
+/// objects' offsets; returns the file.
+fn append(pdf: &[u8], objects: &[(u32, Vec<u8>)], table: impl Fn(&[usize]) -> String) -> Vec<u8> {
+    let mut out = pdf.to_vec();
+    let mut offsets = Vec::new();
+    for (num, body) in objects {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!(
+            "xref\n{}trailer\n<< /Size 100 /Root 1 0 R /Info 8 0 R /Prev {} >>\nstartxref\n{xref}\n%%EOF\n",
+            table(&offsets),
+            startxref(pdf)
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// One subsection per object, in order.
+fn listing(objects: &[(u32, Vec<u8>)]) -> impl Fn(&[usize]) -> String + '_ {
+    move |offsets| {
+        objects
+            .iter()
+            .zip(offsets)
+            .map(|((num, _), at)| format!("{num} 1\n{at:010} 00000 n \n"))
+            .collect()
+    }
+}
+
+/// The offset the signed revision's table gives object `num` (classic.pdf: `0 9` subsection).
+fn signed_offset(pdf: &[u8], num: usize) -> usize {
+    let at = pdf.windows(8).position(|w| w == b"xref\n0 9").unwrap() + 9;
+    let line = &pdf[at + num * 20..at + num * 20 + 10];
+    std::str::from_utf8(line).unwrap().parse().unwrap()
+}
+
+fn first_level(pdf: &[u8]) -> ModificationLevel {
+    let report = verify_pdf(pdf, &VerifyOptions::default()).unwrap();
+    let first = &report.signatures[0];
+    assert!(first.is_intact());
+    first.modifications.level
+}
+
+fn assert_other(name: &str, pdf: &[u8]) {
+    let report = verify_pdf(pdf, &VerifyOptions::default()).unwrap();
+    let first = &report.signatures[0];
+    assert_eq!(
+        first.modifications.level,
+        ModificationLevel::Other,
+        "{name}: {:?}",
+        first.modifications
+    );
+    assert!(!first.is_valid_ignoring_trust(), "{name}");
+}
+
+fn signed_classic() -> Vec<u8> {
+    sign(&common::read_pdf("classic.pdf"))
+}
+
+#[test]
+fn an_honest_update_is_still_accepted() {
+    let twice = sign(&signed_classic());
+    assert_eq!(first_level(&twice), ModificationLevel::FormFilling);
+}
+
+#[test]
+fn an_xref_stream_numbered_as_the_page_content_is_other() {
+    // MuPDF registers an xref stream under its own number, listed or not: object 4 (page 1's
+    // content) becomes the xref stream, whose data is the forged content.
+    let signed = signed_classic();
+    let mut pdf = signed.clone();
+    let at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Type /XRef /W [1 2 1] /Index [] /Size 13 /Root 1 0 R /Prev {} /Length {} >>\nstream\n",
+            startxref(&signed),
+            FORGED_CONTENT.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(FORGED_CONTENT);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{at}\n%%EOF\n").as_bytes());
+    assert_other("xref stream numbered 4", &pdf);
+}
