@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use super::revision::MAX_LISTED;
 use super::Disallowed;
 use crate::pdf::lexer::{is_delimiter, is_whitespace};
 use crate::pdf::{Document, ObjRef, XrefEntry};
@@ -26,7 +27,7 @@ pub(super) fn check_not_referenced(
     if let Some(num) = first_reference(old.data(), &numbers) {
         return Err(dangling(num));
     }
-    for stream in object_streams(old) {
+    for stream in object_streams(old)? {
         let bytes = old.object_stream_bytes(stream).map_err(|e| {
             Disallowed::new(format!(
                 "object stream {stream} of the signed revision is unreadable: {e}"
@@ -40,18 +41,27 @@ pub(super) fn check_not_referenced(
 }
 
 /// The object streams the revision's cross-reference sections use.
-fn object_streams(doc: &Document<'_>) -> BTreeSet<u32> {
+fn object_streams(doc: &Document<'_>) -> Result<BTreeSet<u32>, Disallowed> {
+    let listed = doc.sections().iter().fold(0u64, |sum, section| {
+        sum.saturating_add(section.listed_count())
+    });
+    if listed > MAX_LISTED {
+        // Walking them would cost more than any real file: `/W [0 0 0]` lists numbers for free.
+        return Err(Disallowed::new(format!(
+            "the signed revision's cross-reference sections list more than {MAX_LISTED} objects"
+        )));
+    }
     let mut numbers = BTreeSet::new();
     for section in doc.sections() {
         numbers.extend(section.object_numbers(doc.data()));
     }
-    numbers
+    Ok(numbers
         .into_iter()
         .filter_map(|num| match doc.entry(num) {
             Ok(Some(XrefEntry::Compressed { stream, .. })) => Some(stream),
             _ => None,
         })
-        .collect::<BTreeSet<u32>>()
+        .collect())
 }
 
 /// The first `num gen R` token in `bytes` whose number is in `numbers`. A match inside a string

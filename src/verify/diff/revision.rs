@@ -8,7 +8,7 @@ use crate::pdf::xref::XrefSection;
 use crate::pdf::{Document, ObjRef, Object, XrefEntry};
 
 /// A revision listing more numbers than this is not an update anyone signs after.
-const MAX_LISTED: usize = 1 << 20;
+pub(super) const MAX_LISTED: u64 = 1 << 20;
 
 /// The objects that differ, by kind of change.
 #[derive(Debug, Default)]
@@ -132,13 +132,22 @@ fn check_trailer(old: &Document<'_>, new: &Document<'_>) -> Result<(), Disallowe
 /// Every number the appended sections give an entry for, free entries included.
 fn listed_numbers(new: &Document<'_>, later: usize) -> Result<BTreeSet<u32>, Disallowed> {
     let mut numbers = BTreeSet::new();
+    let mut listed: u64 = 0;
     for section in new.sections().iter().take(later) {
-        numbers.extend(section.listed_numbers(new.data(), true));
-        if numbers.len() > MAX_LISTED {
+        // Checked before walking: an xref stream with `/W [0 0 0]` lists 2^20 numbers per
+        // `/Index` pair at no cost in bytes.
+        listed = listed.saturating_add(section.listed_count());
+        if listed > MAX_LISTED {
             return Err(Disallowed::new(format!(
                 "the revisions after signing list more than {MAX_LISTED} objects"
             )));
         }
+        if let Some(num) = section.listed_twice() {
+            return Err(Disallowed::new(format!(
+                "a cross-reference section after signing lists object {num} twice"
+            )));
+        }
+        numbers.extend(section.listed_numbers(new.data(), true));
     }
     // Object 0 heads the free list: it is never an object.
     numbers.remove(&0);
