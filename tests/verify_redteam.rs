@@ -163,3 +163,34 @@ fn a_section_listing_numbers_for_free_is_refused_before_walking_them() {
         .unwrap_or_default();
     assert!(reason.contains("list more than"), "{reason}");
 }
+
+/// Page 2 (an object our signer does not rewrite) names object 99, spelled `spelled`, before it
+/// exists; after signing, object 99 is defined as a content stream.
+fn dangling_reference(spelled: &str) -> Vec<u8> {
+    let page = format!(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents [7 0 R {spelled}] >>"
+    );
+    let objects = [(6, page.into_bytes())];
+    let original = append(
+        &common::read_pdf("classic.pdf"),
+        &objects,
+        listing(&objects),
+    );
+    let signed = sign(&original);
+    let objects = [(99, stream(FORGED_CONTENT))];
+    append(&signed, &objects, listing(&objects))
+}
+
+#[test]
+fn a_dangling_reference_spelled_unusually_is_found() {
+    for spelled in [
+        "99 0 R",
+        "+99 0 R",
+        "99 %c\n0 R",
+        "99 0%c\rR",
+        "000000000099 +0 R",
+        "99 0R",
+    ] {
+        assert_other(spelled, &dangling_reference(spelled));
+    }
+}

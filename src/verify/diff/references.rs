@@ -64,58 +64,94 @@ fn object_streams(doc: &Document<'_>) -> Result<BTreeSet<u32>, Disallowed> {
         .collect())
 }
 
-/// The first `num gen R` token in `bytes` whose number is in `numbers`. A match inside a string
-/// or a binary stream counts too: a false alarm only makes the verdict stricter.
+/// The first `num gen R` in `bytes` whose number is in `numbers`, spelled any way a reader's
+/// lexer accepts: comments between the tokens, a sign, leading zeros. The scan reads forward so
+/// that a comment is skipped from its `%`. Whatever precedes the number is ignored, and a match
+/// inside a string or a binary stream counts too: a false alarm only makes the verdict stricter.
 fn first_reference(bytes: &[u8], numbers: &HashSet<u32>) -> Option<u32> {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'R')
-        .filter(|&(at, _)| {
-            at.checked_add(1)
-                .and_then(|next| bytes.get(next))
-                .is_none_or(|&b| is_whitespace(b) || is_delimiter(b))
-        })
-        .find_map(|(at, _)| referenced_number(bytes.get(..at)?).filter(|num| numbers.contains(num)))
-}
-
-/// The object number of the reference that ends just before `R` at the end of `before`.
-fn referenced_number(before: &[u8]) -> Option<u32> {
-    let gen_end = trim_whitespace_end(before)?;
-    let gen_start = digits_start(before, gen_end)?;
-    let num_end = trim_whitespace_end(before.get(..gen_start)?)?;
-    if num_end == gen_start {
-        return None; // no whitespace between number and generation
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        if !byte.is_ascii_digit() {
+            at = at.saturating_add(1);
+            continue;
+        }
+        let end = digits_end(bytes, at);
+        let referenced = number_value(bytes.get(at..end)?)
+            .filter(|num| numbers.contains(num))
+            .filter(|_| is_reference_tail(bytes, end));
+        if referenced.is_some() {
+            return referenced;
+        }
+        at = end;
     }
-    let num_start = digits_start(before, num_end)?;
-    let preceding = num_start.checked_sub(1).and_then(|at| before.get(at));
-    if preceding.is_some_and(|&b| !is_whitespace(b) && !is_delimiter(b)) {
-        return None;
+    None
+}
+
+/// After an object number at `end`: separation, a generation (maybe signed), `R`.
+fn is_reference_tail(bytes: &[u8], end: usize) -> bool {
+    let gen_start = skip_gap(bytes, end);
+    if gen_start == end {
+        return false; // no separation: the digits went on as another token
     }
-    std::str::from_utf8(before.get(num_start..num_end)?)
-        .ok()?
-        .parse()
-        .ok()
+    let digits = match bytes.get(gen_start) {
+        Some(b'+' | b'-') => gen_start.saturating_add(1),
+        _ => gen_start,
+    };
+    let gen_end = digits_end(bytes, digits);
+    if gen_end == digits {
+        return false;
+    }
+    let r = skip_gap(bytes, gen_end);
+    bytes.get(r) == Some(&b'R')
+        && bytes
+            .get(r.saturating_add(1))
+            .is_none_or(|&b| is_whitespace(b) || is_delimiter(b))
 }
 
-/// The length of `bytes` without its trailing whitespace, if it ended in some.
-fn trim_whitespace_end(bytes: &[u8]) -> Option<usize> {
-    let kept = bytes
+/// Where the run of ASCII digits starting at `at` ends.
+fn digits_end(bytes: &[u8], at: usize) -> usize {
+    let run = bytes
+        .get(at..)
+        .unwrap_or_default()
         .iter()
-        .rposition(|&b| !is_whitespace(b))
-        .map_or(0, |at| at.saturating_add(1));
-    (kept < bytes.len()).then_some(kept)
-}
-
-/// Where the run of digits ending at `end` starts (at least one digit, at most ten).
-fn digits_start(bytes: &[u8], end: usize) -> Option<usize> {
-    let digits = bytes
-        .get(..end)?
-        .iter()
-        .rev()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    (1..=10)
-        .contains(&digits)
-        .then(|| end.saturating_sub(digits))
+    at.saturating_add(run)
+}
+
+/// The value of a run of digits, leading zeros allowed; `None` past `u32`.
+fn number_value(digits: &[u8]) -> Option<u32> {
+    let significant = digits
+        .iter()
+        .position(|&b| b != b'0')
+        .map_or(&[][..], |first| digits.get(first..).unwrap_or_default());
+    if significant.len() > 10 {
+        return None;
+    }
+    std::str::from_utf8(significant).ok().map(|text| {
+        if text.is_empty() {
+            Some(0)
+        } else {
+            text.parse().ok()
+        }
+    })?
+}
+
+/// The position after white space and comments from `at`.
+fn skip_gap(bytes: &[u8], mut at: usize) -> usize {
+    loop {
+        match bytes.get(at) {
+            Some(&b) if is_whitespace(b) => at = at.saturating_add(1),
+            Some(b'%') => {
+                let line = bytes
+                    .get(at..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| b != b'\r' && b != b'\n')
+                    .count();
+                at = at.saturating_add(line);
+            }
+            _ => return at,
+        }
+    }
 }
