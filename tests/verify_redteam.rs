@@ -194,3 +194,104 @@ fn a_dangling_reference_spelled_unusually_is_found() {
         assert_other(spelled, &dangling_reference(spelled));
     }
 }
+
+#[test]
+fn a_section_off_by_one_byte_with_an_unlisted_object_is_other() {
+    // startxref points one byte into `xref`: this reader forgave it and read an empty section;
+    // MuPDF and poppler rebuild the table by scanning and take the last `4 0 obj`, the forged one.
+    let signed = signed_classic();
+    let mut pdf = signed.clone();
+    pdf.extend_from_slice(b"4 0 obj\n");
+    pdf.extend_from_slice(&stream(FORGED_CONTENT));
+    pdf.extend_from_slice(b"\nendobj\n");
+    let at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "xref\ntrailer\n<< /Size 13 /Root 1 0 R /Info 8 0 R /Prev {} >>\nstartxref\n{}\n%%EOF\n",
+            startxref(&signed),
+            at + 1
+        )
+        .as_bytes(),
+    );
+    assert_other("startxref off by one", &pdf);
+    // Even at the right offset, an object the update does not list is what a rebuilt table reads.
+    let mut exact = pdf[..at].to_vec();
+    exact.extend_from_slice(
+        format!(
+            "xref\ntrailer\n<< /Size 13 /Root 1 0 R /Info 8 0 R /Prev {} >>\nstartxref\n{at}\n%%EOF\n",
+            startxref(&signed)
+        )
+        .as_bytes(),
+    );
+    assert_other("unlisted object", &exact);
+}
+
+#[test]
+fn an_object_stream_holding_a_number_twice_is_other() {
+    // The xref points at the second copy of page 1 (as signed); MuPDF reads the first (forged:
+    // its /Contents is object 52).
+    let signed = signed_classic();
+    let page = "<</Type /Page/Parent 2 0 R/MediaBox [0 0 612 792]/Resources <</Font <</F1 5 0 R>>>>/Contents 4 0 R/Annots [10 0 R]>>";
+    let forged = page.replace("/Contents 4 0 R", "/Contents 52 0 R");
+    let header = format!("3 0 3 {} ", forged.len() + 1);
+    let body = format!("{header}{forged}\n{page}\n");
+    let mut pdf = signed.clone();
+    let content_at = pdf.len();
+    pdf.extend_from_slice(b"52 0 obj\n");
+    pdf.extend_from_slice(&stream(FORGED_CONTENT));
+    pdf.extend_from_slice(b"\nendobj\n");
+    let objstm_at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "50 0 obj\n<< /Type /ObjStm /N 2 /First {} /Length {} >>\nstream\n{body}\nendstream\nendobj\n",
+            header.len(),
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let xref_at = pdf.len();
+    let row = |kind: u8, field: usize, third: u8| {
+        let mut row = vec![kind];
+        row.extend_from_slice(&(field as u32).to_be_bytes());
+        row.push(third);
+        row
+    };
+    let rows: Vec<u8> = [
+        row(2, 50, 1),
+        row(1, objstm_at, 0),
+        row(1, xref_at, 0),
+        row(1, content_at, 0),
+    ]
+    .concat();
+    pdf.extend_from_slice(
+        format!(
+            "51 0 obj\n<< /Type /XRef /W [1 4 1] /Index [3 1 50 3] /Size 53 /Root 1 0 R /Prev {} /Length {} >>\nstream\n",
+            startxref(&signed),
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&rows);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    assert_other("object stream with object 3 twice", &pdf);
+}
+
+#[test]
+fn an_object_changed_by_two_later_revisions_is_judged_by_the_newest() {
+    // Found while fixing the unlisted-object check: page 1 gains an annotation in one update,
+    // then a counter-signature rewrites the page again. The first definition is superseded,
+    // not unlisted.
+    let signed = signed_classic();
+    let page = "<</Type /Page/Parent 2 0 R/MediaBox [0 0 612 792]/Resources <</Font <</F1 5 0 R>>>>/Contents 4 0 R/Annots [10 0 R 60 0 R]>>";
+    let note = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (ok) >>";
+    let objects = [
+        (3, page.as_bytes().to_vec()),
+        (60, note.as_bytes().to_vec()),
+    ];
+    let annotated = append(&signed, &objects, listing(&objects));
+    assert_eq!(first_level(&annotated), ModificationLevel::Annotations);
+    assert_eq!(
+        first_level(&sign(&annotated)),
+        ModificationLevel::Annotations
+    );
+}

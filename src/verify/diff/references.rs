@@ -88,7 +88,7 @@ fn first_reference(bytes: &[u8], numbers: &HashSet<u32>) -> Option<u32> {
 }
 
 /// After an object number at `end`: separation, a generation (maybe signed), `R`.
-fn is_reference_tail(bytes: &[u8], end: usize) -> bool {
+pub(super) fn is_reference_tail(bytes: &[u8], end: usize) -> bool {
     let gen_start = skip_gap(bytes, end);
     if gen_start == end {
         return false; // no separation: the digits went on as another token
@@ -109,7 +109,7 @@ fn is_reference_tail(bytes: &[u8], end: usize) -> bool {
 }
 
 /// Where the run of ASCII digits starting at `at` ends.
-fn digits_end(bytes: &[u8], at: usize) -> usize {
+pub(super) fn digits_end(bytes: &[u8], at: usize) -> usize {
     let run = bytes
         .get(at..)
         .unwrap_or_default()
@@ -120,7 +120,7 @@ fn digits_end(bytes: &[u8], at: usize) -> usize {
 }
 
 /// The value of a run of digits, leading zeros allowed; `None` past `u32`.
-fn number_value(digits: &[u8]) -> Option<u32> {
+pub(super) fn number_value(digits: &[u8]) -> Option<u32> {
     let significant = digits
         .iter()
         .position(|&b| b != b'0')
@@ -138,7 +138,7 @@ fn number_value(digits: &[u8]) -> Option<u32> {
 }
 
 /// The position after white space and comments from `at`.
-fn skip_gap(bytes: &[u8], mut at: usize) -> usize {
+pub(super) fn skip_gap(bytes: &[u8], mut at: usize) -> usize {
     loop {
         match bytes.get(at) {
             Some(&b) if is_whitespace(b) => at = at.saturating_add(1),

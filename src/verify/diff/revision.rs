@@ -17,6 +17,8 @@ pub(super) struct Diff {
     pub changed: Vec<ObjRef>,
     /// Not defined in the signed revision.
     pub added: BTreeSet<ObjRef>,
+    /// Every number the later sections give an entry for.
+    pub listed: BTreeSet<u32>,
 }
 
 impl Diff {
@@ -48,9 +50,11 @@ pub(super) fn compare(
     check_chain(old, new, later)?;
     check_trailer(old, new)?;
     let mut diff = Diff::default();
-    for num in listed_numbers(new, later)? {
+    let listed = listed_numbers(new, later)?;
+    for &num in &listed {
         compare_object(old, new, num, &mut diff)?;
     }
+    diff.listed = listed;
     for section in new.sections().iter().take(later) {
         let hidden = section.hidden_stream.as_deref();
         for stream in std::iter::once(section).chain(hidden) {
