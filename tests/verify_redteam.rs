@@ -277,6 +277,37 @@ fn an_object_stream_holding_a_number_twice_is_other() {
 }
 
 #[test]
+fn a_font_is_not_judged_as_an_annotation() {
+    // classic.pdf as it is: the font of both pages gains /Differences that make "Page 1" read
+    // "Forged". Any changed dictionary with a /Subtype was judged as an annotation.
+    let signed = signed_classic();
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /BaseEncoding /WinAnsiEncoding /Differences [32 /e 49 /d 80 /F 97 /o 101 /g 103 /r] >> >>".to_vec();
+    let objects = [(5, font)];
+    assert_other(
+        "font encoding",
+        &append(&signed, &objects, listing(&objects)),
+    );
+    // An untyped page with a /Subtype is a page to readers, not an annotation.
+    let page = b"<< /Subtype /Text /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 7 0 R >>";
+    let objects = [(6, page.to_vec())];
+    let original = append(
+        &common::read_pdf("classic.pdf"),
+        &objects,
+        listing(&objects),
+    );
+    let signed = sign(&original);
+    let forged = page.iter().copied().collect::<Vec<u8>>();
+    let forged = String::from_utf8(forged)
+        .unwrap()
+        .replace("/Contents 7 0 R", "/Contents 4 0 R");
+    let objects = [(6, forged.into_bytes())];
+    assert_other(
+        "untyped page with /Subtype",
+        &append(&signed, &objects, listing(&objects)),
+    );
+}
+
+#[test]
 fn an_object_changed_by_two_later_revisions_is_judged_by_the_newest() {
     // Found while fixing the unlisted-object check: page 1 gains an annotation in one update,
     // then a counter-signature rewrites the page again. The first definition is superseded,
