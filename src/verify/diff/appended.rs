@@ -5,9 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::references::{digits_end, number_value, skip_gap};
 use super::Disallowed;
-use crate::pdf::lexer::is_regular;
+use crate::pdf::lexer::{is_regular, is_whitespace};
 use crate::pdf::xref::{SectionKind, XrefSection};
 use crate::pdf::{Document, ObjRef, XrefEntry};
 
@@ -176,4 +175,52 @@ fn check_object_streams(doc: &Document<'_>, listed: &BTreeSet<u32>) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Where the run of ASCII digits starting at `at` ends.
+fn digits_end(bytes: &[u8], at: usize) -> usize {
+    let run = bytes
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    at.saturating_add(run)
+}
+
+/// The value of a run of digits, leading zeros allowed; `None` past `u32`.
+fn number_value(digits: &[u8]) -> Option<u32> {
+    let significant = digits
+        .iter()
+        .position(|&b| b != b'0')
+        .map_or(&[][..], |first| digits.get(first..).unwrap_or_default());
+    if significant.len() > 10 {
+        return None;
+    }
+    std::str::from_utf8(significant).ok().map(|text| {
+        if text.is_empty() {
+            Some(0)
+        } else {
+            text.parse().ok()
+        }
+    })?
+}
+
+/// The position after white space and comments from `at`.
+fn skip_gap(bytes: &[u8], mut at: usize) -> usize {
+    loop {
+        match bytes.get(at) {
+            Some(&b) if is_whitespace(b) => at = at.saturating_add(1),
+            Some(b'%') => {
+                let line = bytes
+                    .get(at..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| b != b'\r' && b != b'\n')
+                    .count();
+                at = at.saturating_add(line);
+            }
+            _ => return at,
+        }
+    }
 }
