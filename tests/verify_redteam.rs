@@ -296,8 +296,7 @@ fn a_font_is_not_judged_as_an_annotation() {
         listing(&objects),
     );
     let signed = sign(&original);
-    let forged = page.iter().copied().collect::<Vec<u8>>();
-    let forged = String::from_utf8(forged)
+    let forged = String::from_utf8(page.to_vec())
         .unwrap()
         .replace("/Contents 7 0 R", "/Contents 4 0 R");
     let objects = [(6, forged.into_bytes())];
