@@ -83,38 +83,6 @@ def _all(*tests):
 
 EXPLANATIONS = [
     Explanation(
-        "E", "Objects rewritten without a change of meaning",
-        "pyHanko. **Our analysis is wrong** (reported to the lead)",
-        "A later revision writes an object again with the same content but another spelling: "
-        "dictionary keys in another order, or a number written differently. In "
-        "`signed-cades--dss--Signature-P-SK-6.pdf` the page-tree node 3 0 R reads "
-        "`<</Type/Pages/ITXT(4.1.6)/Kids[59 0 R 5 0 R]/Count 2>>` in the revision Signature1 signed "
-        "(offset 332100) and `<</Type/Pages/Kids[59 0 R 5 0 R]/Count 2/ITXT(4.1.6)>>` in the last "
-        "one (offset 526230); page 59 0 R keeps its `/Resources` entries, reordered. pyHanko's own "
-        "signer rewrites page 9 0 R of `signed-other--dss--pkcs7_sha1.pdf` to add its widget and "
-        "writes `/CropBox [0 0 595.276 841.89]` for `[0.0 0.0 595.276 841.89]`. ISO 32000-1 "
-        "§7.3.7: a dictionary is an unordered association, and 0.0 and 0 are the same number. "
-        "Our `Dict` compares its entry list in file order and `Object::Real` compares its text "
-        "(`src/verify/diff/revision.rs` compare_object and `rules.rs` changed_keys use `==`), so "
-        "an unchanged `/Pages` node is \"a dictionary (/Pages) changed after signing\" (other). "
-        "An order-insensitive dictionary comparison and numeric comparison of numbers (literal "
-        "and hex strings alike) fix all of these rows (measured with a local patch).",
-        lambda r: ("Signature-P-SK-6" in r["file"] and (
-            "(/Pages) changed" in r["ours_detail"] or "page's /Resources" in r["ours_detail"]))
-        or "page's /CropBox changed" in r["ours_detail"]),
-    Explanation(
-        "F", "Annotation flags of the widget of a field being signed",
-        "pyHanko. **Our analysis is too strict** (reported to the lead)",
-        "`signed-multi--pyhanko--minimal-two-fields-signed-twice.pdf`: when pyHanko signed the "
-        "empty field Sig1 (21 0 R, a merged field and widget) it set `/V` and `/AP` and changed "
-        "`/F 4` (Print) to `/F 132` (Print and Locked, ISO 32000-1 Table 165). Our field rule "
-        "allows only `/V /AS /AP /MK` (`rules.rs`, `field` and `widget`), so this is \"/F of the "
-        "field Sig1 changed\" (other). pyHanko's value-update keys include `/F` (and `/DA`, "
-        "`/Q`, `/Ff`); a field's value can change at form-filling level anyway, so its flags "
-        "belong there too, still subject to FieldMDP locks. Adding `b\"F\"` to both key lists "
-        "fixes these rows.",
-        _has("ours_detail", "/F of the field")),
-    Explanation(
         "G", "Catalog /Version raised by a later signer",
         "pyHanko. **Our analysis is too strict** (reported to the lead)",
         "pyHanko's signer adds `/Version /1.7` and `/Extensions << /ESIC ... >>` to the catalog of a "
@@ -122,10 +90,11 @@ EXPLANATIONS = [
         "`signed-pkcs7--node-signpdf--signed-once.pdf`, header `%PDF-1.4`). ISO 32000-1 §7.5.2 "
         "lets an incremental update raise the version through the catalog's `/Version`; it "
         "does not change what a page shows. pyHanko exempts `/Version` (and `/MarkInfo`) from "
-        "its catalog comparison; our catalog rule allows `/DSS /Extensions /Metadata /AcroForm` "
-        "only, so every earlier signature becomes other, i.e. invalid, once pyHanko (or any "
-        "signer that writes the PAdES extension this way) counter-signs. Allowing `Version` with "
-        "`/DSS`/`/Extensions` fixes these rows.",
+        "its catalog comparison; our catalog rule (`rules.rs`, `catalog`) has no case for "
+        "`/Version`, so every earlier signature becomes other, i.e. invalid, once pyHanko (or "
+        "any signer that raises the version for the PAdES extension) counter-signs a file older "
+        "than PDF 1.7. Allowing `Version` beside `DSS`/`Extensions` fixes these rows (measured "
+        "with a local patch).",
         _has("ours_detail", "catalog's /Version changed")),
     Explanation(
         "H", "A change after a field lock with /P 1",
@@ -141,6 +110,53 @@ EXPLANATIONS = [
         "the signature's locks as well makes it not permitted (measured with a local patch).",
         _all(_has("case", "pyHanko"), _has("file", "annotation-and-visible-change"),
              lambda r: r["field"] == "ES_LOCKING_SIGNATURE")),
+    Explanation(
+        "M", "Metadata stream also named by an orphaned old catalog",
+        "pyHanko. **Our analysis is too strict** (reported to the lead)",
+        "`signed-cades--dss--Signature-P-HU_MIC-1.pdf` counter-signed by pyHanko: pyHanko's "
+        "signer updates the XMP stream 13 0 R, which the catalog 39 0 R names as `/Metadata`. "
+        "The file still defines its first catalog 1 0 R (`<< /Metadata 13 0 R /Pages 3 0 R /Type "
+        "/Catalog >>`), which nothing reaches since the root moved to 39 0 R. The referrer check "
+        "(`rules.rs`, `changed`: metadata is allowed only when every referrer is the root's "
+        "`/Metadata`) counts that orphan as a second role and calls the update other. Any "
+        "dictionary or stream may name a metadata stream under `/Metadata` (ISO 32000-1 "
+        "§14.3.2) and the value is metadata wherever it is named; accepting referrers whose key "
+        "path is `/Metadata`, from any object, keeps the shadow-document defence (a `/Contents` "
+        "or `/Resources` referrer still counts) and fixes this row.",
+        _all(_has("file", "HU_MIC-1"), _has("ours_detail", "(/Metadata) changed"))),
+    Explanation(
+        "J", "Page resources moved to an identical dictionary",
+        "Ours (pyHanko compares the reference, we compare what it points to)",
+        "`signed-cades--dss--Signature-P-DE_SCI-4.pdf`: after Signatur_1459435797602, page 1 0 R "
+        "points its `/Resources` at a new object 51 0 R instead of 35 0 R; both read `<< /Font "
+        "16 0 R /ProcSet [/PDF /Text] >>`. pyHanko flags the changed reference (other); ours "
+        "compares the resources a reader resolves, which gain nothing and lose nothing, so only "
+        "the added signature field counts: form-filling. The page renders the same.",
+        _all(_has("file", "DE_SCI-4"), _has("pyhanko_detail", "/Resources differ"))),
+    Explanation(
+        "K", "iText's /ITXT stamp on the page-tree root",
+        "Ours (the signature itself is refused: SHA-1, encapsulated content)",
+        "`signed-other--dss--pkcs7_sha1.pdf`: the update after Signature1 rewrites the page-tree "
+        "root 55 0 R only to add iText's producer stamp `/ITXT (5.0.0)` (`/Count 28` and `/Kids` "
+        "unchanged), next to the new field and widget. pyHanko cannot explain the rewritten "
+        "object (\"unexplained xrefs … 55\"): other. `/ITXT` is a private key that no reader "
+        "interprets; our analysis accepts exactly that stamp on a page-tree node, so the "
+        "update is form-filling. Signature1 is invalid for us anyway (SHA-1, and its "
+        "SignedData encapsulates content).",
+        _all(_has("file", "pkcs7_sha1"), _has("pyhanko_detail", "idnum=55"))),
+    Explanation(
+        "L", "Appearance characteristics of a new zero-size signature field",
+        "Both reject the certification; the level differs",
+        "`certified-p3--dss--annotation-and-visible-change.pdf`: after ES_CERTIFYING_SIGNATURE "
+        "(DocMDP P=3) the document gains the field ES_LOCKING_SIGNATURE 431 0 R (`/Rect [0 0 0 "
+        "0]`) with `/MK` 432 0 R = `<< /R 0 >>`, and the certifying field 426 0 R gets `/Ff 1` "
+        "(read-only) as signers lock what they sign. pyHanko's rule for new signature fields "
+        "follows `/AP`, `/Lock` and `/SV` but not `/MK`, so 432 0 R stays unexplained: other. "
+        "Ours counts both as form filling, allowed under P=3. We still reject the signature: "
+        "\"Digital Signature 1\" signed an earlier revision, and a certification signature must "
+        "be the document's first (ISO 32000-1 §12.8.2.2.1).",
+        _all(_has("file", "annotation-and-visible-change"),
+             lambda r: r["field"] == "ES_CERTIFYING_SIGNATURE")),
     Explanation(
         "A", "Validation data (VRI) rewritten by a later LTV update",
         "Ours (a policy difference: pyHanko is stricter than PAdES)",
@@ -183,22 +199,6 @@ EXPLANATIONS = [
         _all(_has("pyhanko_detail", "Nonstandard signature coverage"),
              _has("ours_detail", "not intact"))),
     Explanation(
-        "D", "Our signer takes an object number the trailer already refers to",
-        "Ours (the signer is wrong, the verifier right)",
-        "The signed revision's trailer says `/Size 56 … /AdditionalStreams "
-        "[/application#2Fvnd.oasis.opendocument.text 56 0 R]` "
-        "(`certified-p3--dss--certified-changes-permitted.pdf`; 45 in `signed-cades--dss--pades-"
-        "bes.pdf`, 49 in `acroform--dss--pdf-with-two-empty-sigs.pdf`): a reference to an object "
-        "that does not exist yet. Our update gives its signature dictionary number `/Size`, so "
-        "after our counter-signature the earlier revision's reference points to it: the "
-        "dangling-reference pattern issue 19 names, other for us. pyHanko follows only what "
-        "`/Root` reaches. LibreOffice opens such hybrid PDFs from the `/AdditionalStreams` "
-        "ODF payload, so the object behind that number decides what it shows: other is right. "
-        "The fix is in the signer (issue 19, \"Signing\": skip numbers the document references "
-        "but does not define); this row changes when that lands.",
-        _all(lambda r: r["case"] == "countersigned",
-             _has("ours_detail", "is defined after signing, but the signed revision already"))),
-    Explanation(
         "I", "pyHanko re-validates the document's own XMP",
         "Ours",
         "`signed-pkcs7--pdfjs--bug854315.pdf`: the document's XMP metadata is not well-formed "
@@ -211,11 +211,10 @@ EXPLANATIONS = [
         "Neither verifies them; ours is right about Signature1",
         "`acroform--dss--pdf-with-two-empty-sigs.pdf` holds two signature dictionaries whose "
         "`/Contents` are zero-filled placeholders: no CMS, so pyHanko cannot build the "
-        "signature and both tools call them not intact. For Signature1 ours also finds that the "
-        "producer's own later revision defines object 45, which the signed revision's trailer "
-        "`/AdditionalStreams` already referred to (the pattern of class D); Signature2 covers "
-        "the file as it is (none); after a counter-signature ours reports other for the reasons "
-        "of class D (our update, object 49) or G (pyHanko's).",
+        "signature and both tools call them not intact. Ours still reads the revisions: after "
+        "Signature1 the producer adds the field Signature2 (45 0 R, form-filling); Signature2 "
+        "covers the file (none); a counter-signature by pyHanko raises the catalog `/Version` "
+        "(class G).",
         _all(_has("file", "pdf-with-two-empty-sigs"), _has("pyhanko_detail", "ContentInfo"))),
     Explanation(
         "X2", "adbe.x509.rsa_sha1 (pyHanko does not read it)",
@@ -244,9 +243,8 @@ EXPLANATIONS = [
         "Ours",
         "After pyHanko's signer updated `certified-p3--dss--certified-changes-permitted.pdf` or "
         "`signed-cades--dss--pades-bes.pdf`, pyHanko's difference analysis raises KeyError on "
-        "the object the trailer's `/AdditionalStreams` names but nobody defines (56, 45; see "
-        "D). pyHanko's signer did not give that number to a new object, and we find only form "
-        "filling.",
+        "the object the trailer's `/AdditionalStreams` names but nobody defines (56, 45). Ours "
+        "reads the update; its level is that of class G (the catalog `/Version`).",
         _all(_has("case", "pyHanko"), _has("pyhanko_detail", "KeyError")))
 ]
 
