@@ -562,7 +562,7 @@ def markdown(rows, skipped, refusals):
         f"every signature of every signed corpus file, pyHanko {PYHANKO_VERSION}'s difference analysis "
         "(`EmbeddedPdfSignature.compute_integrity_info` with `DEFAULT_DIFF_POLICY`, what "
         "`validate_pdf_signature` runs; integrity and differences only, no trust) against "
-        "`countersign verify --json --integrity-only`, on four versions of each file: as it is; "
+        "`countersign verify --json --integrity-only`, on three versions of each file: as it is; "
         "counter-signed once by `countersign sign` (every earlier signature should then read "
         "form-filling for both); counter-signed once by pyHanko's own signer (an update written "
         "by another tool); and the same for the signed files of `testdata/pdf`. The newest "
