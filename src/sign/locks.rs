@@ -29,7 +29,7 @@ pub(crate) struct FieldLock {
     pub(crate) signed_field: String,
     action: Vec<u8>,
     fields: Vec<String>,
-    permission: Option<i64>,
+    pub(crate) permission: Option<i64>,
 }
 
 impl FieldLock {
