@@ -173,33 +173,42 @@ fn collect(
 /// object streams in use.
 struct Layout {
     starts: BTreeMap<usize, ObjRef>,
-    object_streams: BTreeSet<u32>,
+    object_streams: Vec<u32>,
 }
 
 impl Layout {
     fn read(doc: &Document<'_>) -> Self {
-        let mut numbers = BTreeSet::new();
-        for section in doc.sections() {
-            numbers.extend(section.object_numbers(doc.data()));
-        }
-        let mut layout = Layout {
-            starts: BTreeMap::new(),
-            object_streams: BTreeSet::new(),
-        };
+        let mut numbers: Vec<u32> = doc
+            .sections()
+            .iter()
+            .flat_map(|section| section.object_numbers(doc.data()))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut starts = Vec::new();
+        let mut object_streams = Vec::new();
         for num in numbers {
             match doc.entry(num) {
                 Ok(Some(XrefEntry::InFile { offset, gen })) => {
                     if let Some(pos) = doc.position_of(offset) {
-                        layout.starts.insert(pos, ObjRef::new(num, gen));
+                        starts.push((pos, ObjRef::new(num, gen)));
                     }
                 }
-                Ok(Some(XrefEntry::Compressed { stream, .. })) => {
-                    layout.object_streams.insert(stream);
+                // Neighbouring numbers share a stream: keep the list short as it grows.
+                Ok(Some(XrefEntry::Compressed { stream, .. }))
+                    if object_streams.last() != Some(&stream) =>
+                {
+                    object_streams.push(stream);
                 }
                 _ => {}
             }
         }
-        layout
+        object_streams.sort_unstable();
+        object_streams.dedup();
+        Layout {
+            starts: starts.into_iter().collect(),
+            object_streams,
+        }
     }
 
     /// The current object starting last before `at` (whether `at` lies inside it is settled by
