@@ -8,6 +8,7 @@
 //! [limits]                         # see `Limits` and docs/SECURITY.md for the defaults
 //! max_body_bytes = 88080384
 //! header_timeout_ms = 10000
+//! max_document_memory_bytes = 1073741824  # documents being read at once (ResourceInsufficient)
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files),
 //!                                  # or "s3://bucket/prefix" (feature `s3`, see [s3] below)
@@ -373,6 +374,14 @@ pub struct Limits {
     /// Request bodies held in memory at once, over all connections; a request waits (within
     /// its body timeout) for room.
     pub max_buffered_body_bytes: u64,
+    /// Memory for documents being read (verified, signed, measured for their page sizes), over
+    /// all requests and workers. Each document reserves what reading it may hold at once (three
+    /// copies of the file, the decoded object streams it keeps and one stream's decoding
+    /// budget) before it is loaded; a synchronous request waits `document_memory_wait_ms` for
+    /// room, then is refused with `ResourceInsufficient`; an asynchronous task waits.
+    pub max_document_memory_bytes: u64,
+    /// How long a synchronous request waits for room among `max_document_memory_bytes`.
+    pub document_memory_wait_ms: u64,
 }
 
 impl Default for Limits {
@@ -387,6 +396,8 @@ impl Default for Limits {
             write_timeout_ms: 60_000,
             max_connections: 512,
             max_buffered_body_bytes: 4 * DEFAULT_MAX_BODY_BYTES,
+            max_document_memory_bytes: 1 << 30,
+            document_memory_wait_ms: 5_000,
         }
     }
 }
@@ -985,6 +996,7 @@ impl ServiceConfig {
         if limits.max_connections == 0
             || limits.max_body_bytes == 0
             || limits.max_buffered_body_bytes < limits.max_body_bytes
+            || limits.max_document_memory_bytes == 0
             || [
                 limits.header_timeout_ms,
                 limits.body_timeout_ms,

@@ -68,6 +68,7 @@ pub(crate) mod engine;
 pub(crate) mod error;
 pub(crate) mod host;
 pub(crate) mod ids;
+pub(crate) mod memory;
 pub(crate) mod pades;
 pub(crate) mod pages;
 pub(crate) mod params;
@@ -202,6 +203,8 @@ pub(crate) struct Core {
     /// Host values requests may name (see [`host`]).
     hosts: RwLock<HostPolicy>,
     limits: Limits,
+    /// Memory for documents being read, shared by requests and workers.
+    memory: memory::DocumentMemory,
 }
 
 /// The service: one per process, shared by reference between request threads.
@@ -510,6 +513,10 @@ impl Service {
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
             hosts: RwLock::new(hosts),
             limits: config.limits.clone(),
+            memory: memory::DocumentMemory::new(
+                config.limits.max_document_memory_bytes,
+                std::time::Duration::from_millis(config.limits.document_memory_wait_ms),
+            ),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()

@@ -58,8 +58,18 @@ permissions = ["upload", "counter_sign", "verify", "download"]
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 fn open(dir: &TempDir, workers: usize, engine: Arc<FakeEngine>) -> Service {
+    open_configured(dir, workers, engine, |_| {})
+}
+
+fn open_configured(
+    dir: &TempDir,
+    workers: usize,
+    engine: Arc<FakeEngine>,
+    configure: impl FnOnce(&mut ServiceConfig),
+) -> Service {
     let mut config = ServiceConfig::from_toml(CONFIG, dir.path()).unwrap();
     config.workers = Some(workers);
+    configure(&mut config);
     let key = demo::demo()
         .unwrap()
         .keys
@@ -290,6 +300,60 @@ fn permissions_and_data_access() {
         json!({"TaskId": task, "Operator": {"UserId": "admin"}}),
     );
     assert_eq!(code(hidden), ErrorCode::NoResourceAccess);
+}
+
+#[test]
+fn documents_beyond_the_memory_budget_wait_or_are_refused_without_charge() {
+    let dir = TempDir::new("svc-memory");
+    let budget = memory::document_cost(PDF.len() as u64);
+    let service = open_configured(&dir, 1, Arc::new(FakeEngine::default()), |config| {
+        config.limits.max_document_memory_bytes = budget;
+        config.limits.document_memory_wait_ms = 0;
+    });
+    let file = upload(&service, "admin", None, PDF);
+    let signed = sign(&service, "admin", None, &file, true).unwrap();
+    let result = signed["ResultFileId"].as_str().unwrap().to_owned();
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+
+    // Another request is reading a document that takes the whole budget.
+    let busy = service.core.memory.reserve(PDF.len() as u64).unwrap();
+    let verify = json!({"Operator": {"UserId": "admin"}, "FileId": result});
+    assert_eq!(
+        code(call(&service, "admin", "VerifyDigitFile", verify.clone())),
+        ErrorCode::ResourceInsufficient
+    );
+    assert_eq!(
+        code(sign(&service, "admin", None, &file, true)),
+        ErrorCode::ResourceInsufficient
+    );
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+    let urls = json!({
+        "Operator": {"UserId": "admin"}, "BusinessType": "DIGITFILE", "BusinessIds": [result, result],
+    });
+    assert_eq!(
+        code(call(&service, "admin", "DescribeFileUrls", urls.clone())),
+        ErrorCode::ResourceInsufficient
+    );
+    // An accepted task waits for room instead of failing.
+    let pending = sign(&service, "admin", None, &file, false).unwrap();
+    let task = pending["TaskId"].as_str().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let body = json!({"TaskId": task, "Operator": {"UserId": "admin"}});
+    let status = call(&service, "admin", "DescribeFileCounterSignResult", body).unwrap();
+    assert_eq!(status["Status"], "PROCESSING");
+
+    drop(busy);
+    assert_eq!(wait_for(&service, "admin", task)["Status"], "FINISHED");
+    assert_eq!(
+        call(&service, "admin", "VerifyDigitFile", verify).unwrap()["VerifyResult"],
+        1
+    );
+    let listed = call(&service, "admin", "DescribeFileUrls", urls).unwrap();
+    assert_eq!(
+        listed["FileUrls"][0]["Option"],
+        listed["FileUrls"][1]["Option"]
+    );
+    assert_eq!(service.core.memory.reserved(), 0);
 }
 
 #[test]
