@@ -170,10 +170,19 @@ pub fn http(
     (status, body)
 }
 
+/// A timestamp within the 5-minute window that successive calls do not share: identical
+/// UploadFiles or CreateFileCounterSign requests signed in the same second would carry the same
+/// signature, and the service refuses a signature seen before for those (a replay).
+pub fn distinct_timestamp() -> i64 {
+    static CALLS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    unix_now() - call % 240
+}
+
 /// Calls an action as `who` with a TC3-signed request; returns the `Response` object.
 pub fn api(addr: SocketAddr, who: (&str, &str, &str), action: &str, body: &Value) -> Value {
     let body = body.to_string();
-    let timestamp = unix_now();
+    let timestamp = distinct_timestamp();
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Host".to_owned(), addr.to_string()),
