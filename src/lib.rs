@@ -233,7 +233,7 @@ pub mod __private {
     /// Service helpers the tests use as a client would (request signing, ids, the demo).
     #[cfg(feature = "service")]
     pub mod service {
-        pub use crate::service::auth::authorization_header;
+        pub use crate::service::auth::{authorization_header, authorization_header_signing};
         pub use crate::service::clock::unix_now;
         pub use crate::service::demo::{demo, Demo};
         pub use crate::service::ids::{random_id, result_file_id};

@@ -47,6 +47,12 @@ pub(super) fn is_known(action: &str) -> bool {
     ACTIONS.contains(&action)
 }
 
+/// Whether running `action` twice does something twice (stores a file, charges a signature): its
+/// signature is then refused when it comes again, even under the same action.
+pub(super) fn changes_state(action: &str) -> bool {
+    matches!(action, "UploadFiles" | "CreateFileCounterSign")
+}
+
 /// Runs `action` with `params` for a request signed with a key of `credential_org`.
 pub(super) fn dispatch(
     service: &Service,

@@ -355,8 +355,16 @@ pub struct Limits {
     /// read (by Content-Length) or as soon as it grows past the limit.
     pub max_body_bytes: u64,
     /// Largest body of a v1-signed (HmacSHA1/HmacSHA256) request: its signature travels in the
-    /// form body, so it can only be authenticated after the body is read.
+    /// form body, so it can only be authenticated after the body is read. Tencent Cloud documents
+    /// the same 1 MB bound for v1 POST requests.
     pub max_v1_body_bytes: u64,
+    /// Time to receive the body of a request with no `Authorization` header (v1-signed, or not
+    /// signed at all): it is read before anything is known of its sender, so it gets little time.
+    pub v1_body_timeout_ms: u64,
+    /// Bodies of requests with no `Authorization` header held in memory at once, all together,
+    /// counted as their bytes arrive; beyond it such a request is refused with
+    /// `RequestLimitExceeded`. Never drawn from an organisation's budget.
+    pub max_v1_buffered_body_bytes: u64,
     /// Largest decoded file in UploadFiles.
     pub max_file_bytes: u64,
     /// Longest UploadFiles FileName, in characters.
@@ -364,15 +372,17 @@ pub struct Limits {
     /// Time to receive a request's headers, counted from the connection's opening or from the end
     /// of the previous response on a kept-alive connection (so it is also the idle timeout).
     pub header_timeout_ms: u64,
-    /// Time to receive a whole request body once its headers were accepted.
+    /// Time to receive a whole TC3-signed request body once its headers were accepted.
     pub body_timeout_ms: u64,
     /// Longest a response write may make no progress (a client that stops reading).
     pub write_timeout_ms: u64,
-    /// Open connections. At the limit the oldest connection with no request in progress is
-    /// closed to make room, so idle or half-open connections cannot lock real clients out.
+    /// Open connections. At the limit the oldest connection whose request is not being served
+    /// (idle, still sending its head, or still sending its body) is closed to make room, so
+    /// slow or half-open connections cannot lock real clients out.
     pub max_connections: usize,
-    /// Request bodies held in memory at once, over all connections; a request waits (within
-    /// its body timeout) for room.
+    /// Request bodies of one organisation held in memory at once (TC3 requests whose headers
+    /// name a SecretId of that organisation), counted as their bytes arrive; beyond it the
+    /// request is refused with `RequestLimitExceeded`.
     pub max_buffered_body_bytes: u64,
     /// Memory for documents being read (verified, signed, measured for their page sizes), over
     /// all requests and workers. Each document reserves what reading it may hold at once (three
@@ -389,6 +399,8 @@ impl Default for Limits {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_v1_body_bytes: 1024 * 1024,
+            v1_body_timeout_ms: 10_000,
+            max_v1_buffered_body_bytes: 16 * 1024 * 1024,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_file_name_chars: DEFAULT_MAX_FILE_NAME_CHARS,
             header_timeout_ms: 10_000,
@@ -997,15 +1009,19 @@ impl ServiceConfig {
             || limits.max_body_bytes == 0
             || limits.max_buffered_body_bytes < limits.max_body_bytes
             || limits.max_document_memory_bytes == 0
+            || limits.max_v1_buffered_body_bytes
+                < limits.max_v1_body_bytes.min(limits.max_body_bytes)
             || [
                 limits.header_timeout_ms,
                 limits.body_timeout_ms,
+                limits.v1_body_timeout_ms,
                 limits.write_timeout_ms,
             ]
             .contains(&0)
         {
             return Err(config_error(
-                "limits must be positive and max_buffered_body_bytes at least max_body_bytes"
+                "limits must be positive, max_buffered_body_bytes at least max_body_bytes and \
+                 max_v1_buffered_body_bytes at least max_v1_body_bytes"
                     .into(),
             ));
         }

@@ -699,18 +699,91 @@ fn api_requests_are_authenticated_and_rate_limited() {
         .filter(|c| c.as_deref() == Some("RequestLimitExceeded"))
         .count();
     assert!((2..=3).contains(&limited), "{codes:?}");
-    // Another action of the same organisation has its own bucket.
+    // Another action of the same organisation has its own bucket. (Signed anew: the signature
+    // above, sent again under another action, would be refused as a replay.)
     let request = signed_request(
         &mut headers,
         body.as_bytes(),
         "CreateFileCounterSign",
         ("AKIDadmin", "admin-secret"),
-        now,
+        now - 1,
     );
     assert_eq!(
         error_code(&service.handle(&request)).as_deref(),
         Some("ResourceNotFound")
     );
+}
+
+/// v1 signatures cover the action and a nonce, but not against a second use: a v1
+/// CreateFileCounterSign sent twice is refused the second time, a read repeated is answered.
+#[test]
+fn a_v1_signature_is_not_accepted_twice_for_a_state_changing_action() {
+    let dir = TempDir::new("svc-v1-replay");
+    let service = open(&dir, 0, Arc::new(FakeEngine::default()));
+    let now = clock::unix_now();
+    let v1 = |action: &str, nonce: &str| {
+        let mut params: Vec<(String, String)> = [
+            ("Action", action),
+            ("Version", API_VERSION),
+            ("Nonce", nonce),
+            ("SecretId", "AKIDadmin"),
+            ("SignatureMethod", "HmacSHA256"),
+            ("Timestamp", &now.to_string()),
+            ("Operator.UserId", "admin"),
+            ("FileId", "0123456789abcdef0123456789abcdef"),
+            ("TaskId", "0123456789abcdef0123456789abcdef"),
+        ]
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+        let text = auth_v1::string_to_sign("POST", "127.0.0.1:1", "/", &params);
+        let signature = auth_v1::signature("admin-secret", &text, auth_v1::Method::HmacSha256);
+        params.push(("Signature".to_owned(), signature));
+        params
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "{name}={}",
+                    value
+                        .replace('+', "%2B")
+                        .replace('/', "%2F")
+                        .replace('=', "%3D")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let headers = vec![
+        ("Host".to_owned(), "127.0.0.1:1".to_owned()),
+        (
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+    ];
+    let code = |body: &str| {
+        let request = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        service.handle(&request)["Response"]["Error"]["Code"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let sign = v1("CreateFileCounterSign", "1");
+    assert_eq!(code(&sign).as_deref(), Some("ResourceNotFound"));
+    assert_eq!(code(&sign).as_deref(), Some("AuthFailure.SignatureFailure"));
+    // Another nonce is another request.
+    assert_eq!(
+        code(&v1("CreateFileCounterSign", "2")).as_deref(),
+        Some("ResourceNotFound")
+    );
+    let read = v1("DescribeFileCounterSignResult", "3");
+    for _ in 0..3 {
+        assert_eq!(code(&read).as_deref(), Some("ResourceNotFound"));
+    }
 }
 
 #[test]
