@@ -8,6 +8,7 @@ use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem
 use countersign::{verify_pdf, VerifyOptions};
 use countersign::{ChainStatus, SignatureReport, VerifyReport};
 
+use super::console::{errln, outln};
 use super::CliResult;
 
 #[derive(Args)]
@@ -44,7 +45,7 @@ pub fn run(args: VerifyArgs) -> CliResult {
     let pdf = read(&args.input)?;
     let report = verify_pdf(&pdf, &options)?;
     if report.signatures.is_empty() {
-        println!("{}: no signatures", args.input.display());
+        outln!("{}: no signatures", args.input.display());
         return Ok(ExitCode::from(1));
     }
     for signature in &report.signatures {
@@ -56,7 +57,7 @@ pub fn run(args: VerifyArgs) -> CliResult {
 /// Exit 0 only for what was asked: trusted validity, or integrity when explicitly chosen.
 fn verdict(report: &VerifyReport, options: &VerifyOptions, integrity_only: bool) -> ExitCode {
     if integrity_only {
-        println!("integrity only: the signer's identity was not checked");
+        outln!("integrity only: the signer's identity was not checked");
         return if report.all_valid_ignoring_trust() {
             ExitCode::SUCCESS
         } else {
@@ -64,7 +65,7 @@ fn verdict(report: &VerifyReport, options: &VerifyOptions, integrity_only: bool)
         };
     }
     if options.trust_roots.is_empty() {
-        eprintln!(
+        errln!(
             "no trust anchors: nothing can be trusted; give --trust ROOT.pem, or \
              --integrity-only to check integrity alone"
         );
@@ -82,18 +83,21 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         (false, true) => "INTACT (signer not checked)",
         (false, false) => "INVALID",
     };
-    println!("{}: {verdict}", s.field_name);
-    println!("  subfilter: {}", s.subfilter);
-    println!(
+    outln!("{}: {verdict}", s.field_name);
+    outln!("  subfilter: {}", s.subfilter);
+    outln!(
         "  signer: {} (serial {})",
-        s.signer_subject, s.signer_serial_hex
+        s.signer_subject,
+        s.signer_serial_hex
     );
-    println!("  algorithm: {}", s.signature_algorithm);
-    println!(
+    outln!("  algorithm: {}", s.signature_algorithm);
+    outln!(
         "  byte range: {:?} ok={} whole file={}",
-        s.byte_range, s.byte_range_ok, s.covers_whole_file
+        s.byte_range,
+        s.byte_range_ok,
+        s.covers_whole_file
     );
-    println!(
+    outln!(
         "  intact={} signature ok={} trusted={}",
         s.is_intact(),
         s.signature_ok,
@@ -106,8 +110,8 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         ChainStatus::Revoked(why) => format!("revoked: {why}"),
         other => format!("{other:?}"),
     };
-    println!("  chain: {chain}");
+    outln!("  chain: {chain}");
     for problem in &s.problems {
-        println!("  problem: {problem}");
+        outln!("  problem: {problem}");
     }
 }
