@@ -70,7 +70,10 @@ fn verify_into_a_closed_pipe_exits_quietly_with_its_verdict() {
     // Without --trust, the advice goes to stderr: closed too.
     let (status, stdout) = run_into_closed(&["verify", signed.to_str().unwrap()], true);
     assert_eq!(status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("VALID") || stdout.contains("INVALID"), "{stdout}");
+    assert!(
+        stdout.contains("VALID") || stdout.contains("INVALID"),
+        "{stdout}"
+    );
 }
 
 #[test]
