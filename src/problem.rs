@@ -114,20 +114,14 @@ pub enum Problem {
     /// Signature wrapping through the padding.
     #[error("/Contents carries non-zero bytes after the CMS element (content in the padding)")]
     ContentsPadding,
-    /// Incremental updates after the signed revision change more than validation data.
-    #[error(
-        "the signature covers the first {signed_len} bytes; {appended} bytes were appended after signing ({later_revisions} later revision(s) redefining {})",
-        objects(modified)
-    )]
-    UnsignedChanges {
-        /// Bytes the signature covers.
-        signed_len: u64,
-        /// Bytes appended after the signed revision.
-        appended: u64,
-        /// Cross-reference sections appended after the signed revision.
-        later_revisions: usize,
-        /// Redefined objects, `"12 0 R"`, newest update first.
-        modified: Vec<String>,
+    /// The revisions appended after signing change what the document does not allow: the
+    /// [`ModificationLevel`](crate::ModificationLevel) and the first disallowed change.
+    #[error("modified after signing ({level}): {reason}")]
+    ModifiedAfterSigning {
+        /// How far the changes go.
+        level: crate::ModificationLevel,
+        /// The first disallowed change, naming its object.
+        reason: String,
     },
     /// A document timestamp whose messageImprint is not the digest of the ByteRange bytes.
     #[error("the TSTInfo messageImprint does not match the ByteRange bytes")]
@@ -363,14 +357,6 @@ fn name(v2: bool) -> &'static str {
     }
 }
 
-fn objects(modified: &[String]) -> String {
-    if modified.is_empty() {
-        "no object".into()
-    } else {
-        modified.join(", ")
-    }
-}
-
 /// `YYYY-MM-DDTHH:MM:SSZ`, as X.509 times print.
 fn time(at: SystemTime) -> String {
     der::DateTime::from_system_time(at)
@@ -399,13 +385,14 @@ mod tests {
             ess.to_string(),
             "ESS signing-certificate-v2 hash does not match the signer certificate"
         );
-        let changes = Problem::UnsignedChanges {
-            signed_len: 10,
-            appended: 5,
-            later_revisions: 1,
-            modified: vec![],
+        let changes = Problem::ModifiedAfterSigning {
+            level: crate::ModificationLevel::Other,
+            reason: "4 0 R: a stream changed after signing".into(),
         };
-        assert!(changes.to_string().ends_with("redefining no object)"));
+        assert_eq!(
+            changes.to_string(),
+            "modified after signing (other): 4 0 R: a stream changed after signing"
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use countersign::__private::pdf::{Document, Object, UpdateWriter};
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, SignOptions, VerifyOptions,
+    sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, ModificationLevel, SignOptions,
+    VerifyOptions,
 };
 
 fn demo_key() -> CertifiedKey {
@@ -291,18 +292,22 @@ fn incremental_saving_is_reported_with_what_changed() {
     assert!(!report.all_valid(), "an unsigned update must fail closed");
     let sig = report.signatures.last().unwrap();
     // The signature itself still verifies for the revision it covers...
-    assert!(sig.is_valid(), "{sig:#?}");
+    assert!(sig.is_signature_valid() && sig.is_trusted(), "{sig:#?}");
     assert!(!sig.covers_whole_file);
     assert_eq!(sig.signed_revision_len, original.len() as u64);
-    assert_eq!(sig.later_revisions, 1);
-    // ...and the report names what was changed after it.
-    assert_eq!(sig.modified_after, vec![catalog_ref.to_string()]);
-    assert_eq!(report.unsigned_changes(), [catalog_ref.to_string()]);
+    assert_eq!(sig.modifications.later_revisions, 1);
+    // ...and the report names what was changed after it, and that it is not allowed.
+    assert_eq!(sig.modifications.level, ModificationLevel::Other);
+    assert!(!sig.is_valid());
+    assert_eq!(sig.modifications.objects, vec![catalog_ref]);
+    assert_eq!(report.unsigned_changes(), [catalog_ref]);
 
     // Trailing bytes without a new revision are not covered either.
     let mut tail = original.clone();
     tail.extend_from_slice(b"\n% appended\n");
     let report = verify_pdf(&tail, &options()).unwrap();
     assert!(!report.all_valid());
-    assert_eq!(report.signatures.last().unwrap().later_revisions, 0);
+    let sig = report.signatures.last().unwrap();
+    assert_eq!(sig.modifications.later_revisions, 0);
+    assert_eq!(sig.modifications.level, ModificationLevel::Other);
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem};
 use countersign::{verify_pdf, VerifyOptions};
 use countersign::{ChainStatus, SignatureReport, VerifyReport};
+use serde_json::json;
 
 use super::console::{errln, outln};
 use super::CliResult;
@@ -26,6 +27,9 @@ pub struct VerifyArgs {
     /// explicit opt-in for verifying without trust anchors.
     #[arg(long)]
     pub integrity_only: bool,
+    /// Print the report as JSON (one object with a `signatures` array) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -44,6 +48,10 @@ pub fn run(args: VerifyArgs) -> CliResult {
     }
     let pdf = read(&args.input)?;
     let report = verify_pdf(&pdf, &options)?;
+    if args.json {
+        outln!("{:#}", json_report(&report, args.integrity_only));
+        return Ok(exit_code(&report, args.integrity_only));
+    }
     if report.signatures.is_empty() {
         outln!("{}: no signatures", args.input.display());
         return Ok(ExitCode::from(1));
@@ -52,6 +60,64 @@ pub fn run(args: VerifyArgs) -> CliResult {
         print_signature(signature, args.integrity_only);
     }
     Ok(verdict(&report, &options, args.integrity_only))
+}
+
+fn exit_code(report: &VerifyReport, integrity_only: bool) -> ExitCode {
+    let passed = if integrity_only {
+        report.all_valid_ignoring_trust()
+    } else {
+        report.all_valid()
+    };
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn json_report(report: &VerifyReport, integrity_only: bool) -> serde_json::Value {
+    let signatures: Vec<serde_json::Value> = report
+        .signatures
+        .iter()
+        .map(|s| {
+            json!({
+                "field": s.field_name,
+                "verdict": verdict_word(s, integrity_only),
+                "subfilter": s.subfilter,
+                "signer": s.signer_subject,
+                "serial": s.signer_serial_hex,
+                "algorithm": s.signature_algorithm,
+                "byte_range": s.byte_range,
+                "covers_whole_file": s.covers_whole_file,
+                "signed_revision_len": s.signed_revision_len,
+                "intact": s.is_intact(),
+                "signature_ok": s.signature_ok,
+                "trusted": s.is_trusted(),
+                "certification": s.certification,
+                "modifications": {
+                    "level": s.modifications.level.as_str(),
+                    "permitted": s.modifications.permitted,
+                    "reason": s.modifications.reason,
+                    "later_revisions": s.modifications.later_revisions,
+                    "objects": s.modifications.objects.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                },
+                "problems": s.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "all_valid": report.all_valid(),
+        "all_valid_ignoring_trust": report.all_valid_ignoring_trust(),
+        "signatures": signatures,
+    })
+}
+
+fn verdict_word(s: &SignatureReport, integrity_only: bool) -> &'static str {
+    match (s.is_valid(), integrity_only && s.is_valid_ignoring_trust()) {
+        (true, _) => "VALID",
+        (false, true) => "INTACT (signer not checked)",
+        (false, false) => "INVALID",
+    }
 }
 
 /// Exit 0 only for what was asked: trusted validity, or integrity when explicitly chosen.
@@ -78,12 +144,7 @@ fn verdict(report: &VerifyReport, options: &VerifyOptions, integrity_only: bool)
 }
 
 fn print_signature(s: &SignatureReport, integrity_only: bool) {
-    let verdict = match (s.is_valid(), integrity_only && s.is_valid_ignoring_trust()) {
-        (true, _) => "VALID",
-        (false, true) => "INTACT (signer not checked)",
-        (false, false) => "INVALID",
-    };
-    outln!("{}: {verdict}", s.field_name);
+    outln!("{}: {}", s.field_name, verdict_word(s, integrity_only));
     outln!("  subfilter: {}", s.subfilter);
     outln!(
         "  signer: {} (serial {})",
@@ -111,6 +172,23 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         other => format!("{other:?}"),
     };
     outln!("  chain: {chain}");
+    if let Some(p) = s.certification {
+        outln!("  certification: DocMDP P={p}");
+    }
+    let changes = &s.modifications;
+    match changes.later_revisions {
+        0 => outln!("  modifications: {}", changes.level),
+        later => outln!(
+            "  modifications: {} ({} object(s) in {later} later revision(s){})",
+            changes.level,
+            changes.objects.len(),
+            if changes.permitted {
+                ", permitted"
+            } else {
+                ", NOT permitted"
+            }
+        ),
+    }
     for problem in &s.problems {
         outln!("  problem: {problem}");
     }

@@ -17,7 +17,8 @@
 //! let b_lt = add_validation_data(&signed, &RevocationSource::Offline(ValidationData::default()))?;
 //! assert!(b_lt.starts_with(&signed));
 //! let report = verify_pdf(&b_lt, &VerifyOptions::trusting(roots))?;
-//! assert!(report.signatures[0].validation_data_only_after); // the update adds a /DSS, nothing else
+//! // The update adds a /DSS, nothing else: validation data, allowed after any signature.
+//! assert_eq!(report.signatures[0].modifications.level, countersign::ModificationLevel::LtvUpdates);
 //! assert!(report.all_valid());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

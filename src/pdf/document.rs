@@ -264,6 +264,37 @@ impl<'a> Document<'a> {
         Ok(decoded)
     }
 
+    /// The decoded bytes of object stream `num`, decoded afresh (not cached: a caller that reads
+    /// every object stream once must not keep them all) within the document's inflation budget.
+    pub fn object_stream_bytes(&self, num: u32) -> Result<Vec<u8>> {
+        let id = match self.entry(num)? {
+            Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
+            _ => {
+                return Err(Error::MissingObject {
+                    object: ObjRef::new(num, 0),
+                    object_stream: None,
+                })
+            }
+        };
+        let Object::Stream(stream) = self.load(id)? else {
+            return Err(Error::malformed(id, 0, "object stream is not a stream"));
+        };
+        let location = || format!("object stream {id}");
+        self.inflation
+            .decode_or(&stream.dict, &stream.raw, &location, |reason| {
+                Error::malformed(id, 0, reason)
+            })
+    }
+
+    /// The object numbers object stream `num` holds, by its header.
+    pub fn object_stream_members(&self, num: u32) -> Result<Vec<u32>> {
+        Ok(self
+            .object_stream(num)?
+            .numbers()
+            .map(|(member, _)| member)
+            .collect())
+    }
+
     /// Parses `num gen obj ... endobj` at `pos`, including a stream's data.
     pub fn parse_indirect_at(&self, pos: usize) -> Result<(ObjRef, Object)> {
         let depth = self.depth.get();

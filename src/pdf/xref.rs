@@ -78,13 +78,24 @@ impl XrefSection {
 
     /// Every object number this section (and its hidden stream) gives a location for.
     pub fn object_numbers(&self, data: &[u8]) -> Vec<u32> {
+        self.listed_numbers(data, false)
+    }
+
+    /// Every object number this section (and its hidden stream) has an entry for; with
+    /// `include_free`, also the numbers it marks free (a revision that deletes an object).
+    pub fn listed_numbers(&self, data: &[u8], include_free: bool) -> Vec<u32> {
         let mut numbers = Vec::new();
         let mut push_range = |first: u32, count: u32| {
             let end = first.saturating_add(count.min(1 << 20));
             for num in first..end {
                 // An unreadable entry is still listed: callers asking "what does this section
                 // redefine" must not miss it.
-                if !matches!(self.lookup(data, num), Ok(None | Some(XrefEntry::Free))) {
+                let skip = match self.lookup(data, num) {
+                    Ok(None) => true,
+                    Ok(Some(XrefEntry::Free)) => !include_free,
+                    _ => false,
+                };
+                if !skip {
                     numbers.push(num);
                 }
             }
@@ -97,7 +108,7 @@ impl XrefSection {
                 .for_each(|&(f, c, _)| push_range(f, c)),
         }
         if let Some(hidden) = &self.hidden_stream {
-            numbers.extend(hidden.object_numbers(data));
+            numbers.extend(hidden.listed_numbers(data, include_free));
         }
         numbers.sort_unstable();
         numbers.dedup();

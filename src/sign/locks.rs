@@ -23,15 +23,16 @@ pub fn check_changes_permitted(doc: &Document<'_>, catalog: &Dict) -> Result<()>
 
 /// A FieldMDP lock that took effect when `signed_field` was signed (§12.8.2.4; ISO 32000-2
 /// Table 236 for `/P` in a lock dictionary).
-struct FieldLock {
-    signed_field: String,
+#[derive(Debug)]
+pub(crate) struct FieldLock {
+    pub(crate) signed_field: String,
     action: Vec<u8>,
     fields: Vec<String>,
     permission: Option<i64>,
 }
 
 impl FieldLock {
-    fn covers(&self, name: &str) -> bool {
+    pub(crate) fn covers(&self, name: &str) -> bool {
         let listed = self.fields.iter().any(|f| f == name);
         match self.action.as_slice() {
             b"All" => true,
@@ -70,25 +71,35 @@ impl FieldLock {
 fn active_locks(doc: &Document<'_>, catalog: &Dict) -> Result<Vec<FieldLock>> {
     let mut locks = Vec::new();
     for field in form_fields(doc, catalog)? {
-        let Some(value) = field.signature_value(doc)? else {
-            continue;
-        };
-        if let Some(Object::Dict(lock)) = doc.resolve_key(&field.dict, b"Lock")? {
-            locks.push(FieldLock::from_params(&field.name, &lock));
+        if let Some(value) = field.signature_value(doc)? {
+            locks.extend(signature_locks(doc, &field.name, &field.dict, &value)?);
         }
-        if let Some(Object::Array(references)) = doc.resolve_key(&value, b"Reference")? {
-            for reference in &references {
-                let Object::Dict(reference) = doc.resolve(reference)? else {
-                    continue;
-                };
-                if !reference.has_name(b"TransformMethod", b"FieldMDP") {
-                    continue;
-                }
-                if let Some(Object::Dict(params)) =
-                    doc.resolve_key(&reference, b"TransformParams")?
-                {
-                    locks.push(FieldLock::from_params(&field.name, &params));
-                }
+    }
+    Ok(locks)
+}
+
+/// The locks one signed field sets: its `/Lock` dictionary and the FieldMDP transform in its
+/// signature's `/Reference` (`value`).
+pub(crate) fn signature_locks(
+    doc: &Document<'_>,
+    name: &str,
+    field: &Dict,
+    value: &Dict,
+) -> Result<Vec<FieldLock>> {
+    let mut locks = Vec::new();
+    if let Some(Object::Dict(lock)) = doc.resolve_key(field, b"Lock")? {
+        locks.push(FieldLock::from_params(name, &lock));
+    }
+    if let Some(Object::Array(references)) = doc.resolve_key(value, b"Reference")? {
+        for reference in &references {
+            let Object::Dict(reference) = doc.resolve(reference)? else {
+                continue;
+            };
+            if !reference.has_name(b"TransformMethod", b"FieldMDP") {
+                continue;
+            }
+            if let Some(Object::Dict(params)) = doc.resolve_key(&reference, b"TransformParams")? {
+                locks.push(FieldLock::from_params(name, &params));
             }
         }
     }
@@ -116,13 +127,18 @@ fn docmdp_permission(doc: &Document<'_>, catalog: &Dict) -> Result<Option<i64>> 
     else {
         return Ok(None);
     };
-    let Some(sig) = sig.as_dict() else {
-        return Ok(None);
-    };
+    match sig.as_dict() {
+        Some(sig) => certification_permission(doc, sig).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The DocMDP `/P` a certification signature dictionary sets (2 when it names none).
+pub(crate) fn certification_permission(doc: &Document<'_>, sig: &Dict) -> Result<i64> {
     let references = match doc.resolve_key(sig, b"Reference")? {
         Some(Object::Array(list)) => list,
         // A certification without a reference dictionary: default permissions (P=2).
-        _ => return Ok(Some(2)),
+        _ => return Ok(2),
     };
     for reference in &references {
         let reference = doc.resolve(reference)?;
@@ -138,7 +154,7 @@ fn docmdp_permission(doc: &Document<'_>, catalog: &Dict) -> Result<Option<i64>> 
             .and_then(Object::as_dict)
             .and_then(|d| d.get(b"P"))
             .and_then(Object::as_i64);
-        return Ok(Some(p.unwrap_or(2)));
+        return Ok(p.unwrap_or(2));
     }
-    Ok(Some(2))
+    Ok(2)
 }

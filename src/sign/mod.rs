@@ -6,7 +6,7 @@ pub mod batch;
 pub mod byterange;
 pub mod doc_timestamp;
 pub(crate) mod field;
-mod locks;
+pub(crate) mod locks;
 mod page_tree;
 pub mod preflight;
 mod signature_dictionary;

@@ -3,6 +3,7 @@
 //! CMS container.
 
 mod byte_range;
+pub(crate) mod diff;
 pub(crate) mod signature_fields;
 mod timestamp;
 
@@ -14,9 +15,10 @@ use x509_cert::Certificate;
 use crate::cades;
 use crate::cades::ber;
 use crate::error::Result;
-use crate::pdf::{Document, Object};
+use crate::pdf::{Document, ObjRef, Object};
 pub use crate::problem::{ChainStatus, EssProblem, Problem};
 use cades::verify::Content;
+pub use diff::{ModificationLevel, Modifications};
 use signature_fields::SignatureField;
 
 /// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
@@ -109,10 +111,10 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// True when there is at least one signature, every one is intact, cryptographically valid
-    /// and trusted (its certification path ends at a configured trust root and passes every
-    /// check), and nothing was appended after the newest one: an unsigned incremental update
-    /// fails closed (see [`Self::unsigned_changes`]).
+    /// True when there is at least one signature and every one is intact, cryptographically
+    /// valid, trusted (its certification path ends at a configured trust root and passes every
+    /// check), and followed only by changes the document allows ([`Modifications::permitted`]):
+    /// a revision appended after the newest signature is judged like any other.
     ///
     /// # Examples
     ///
@@ -149,11 +151,7 @@ impl VerifyReport {
     }
 
     fn all(&self, verdict: impl Fn(&SignatureReport) -> bool) -> bool {
-        !self.signatures.is_empty()
-            && self.signatures.iter().all(verdict)
-            && self
-                .newest()
-                .is_some_and(|s| s.covers_whole_file || s.validation_data_only_after)
+        !self.signatures.is_empty() && self.signatures.iter().all(verdict)
     }
 
     /// The newest signature (the one covering the longest revision).
@@ -186,7 +184,7 @@ impl VerifyReport {
     /// # Examples
     ///
     /// ```
-    /// use countersign::{verify_pdf, VerifyOptions};
+    /// use countersign::{verify_pdf, ModificationLevel, ObjRef, VerifyOptions};
     ///
     /// // After signing, an incremental update redefines the /Info dictionary (object 8).
     /// let mut pdf = std::fs::read("testdata/pdf/signed.pdf")?;
@@ -200,15 +198,15 @@ impl VerifyReport {
     /// );
     /// pdf.extend_from_slice(update.as_bytes());
     /// let report = verify_pdf(&pdf, &VerifyOptions::default())?;
-    /// assert_eq!(report.unsigned_changes(), ["8 0 R"]);
-    /// assert!(!report.all_valid_ignoring_trust()); // the signature is intact, the file is not what was signed
+    /// assert_eq!(report.unsigned_changes(), [ObjRef::new(8, 0)]);
+    /// // Metadata is not content: the signature stays valid, the change is reported.
+    /// assert_eq!(report.signatures[0].modifications.level, ModificationLevel::FormFilling);
+    /// assert!(report.all_valid_ignoring_trust());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn unsigned_changes(&self) -> &[String] {
+    pub fn unsigned_changes(&self) -> &[ObjRef] {
         match self.newest() {
-            Some(newest) if !newest.covers_whole_file && !newest.validation_data_only_after => {
-                &newest.modified_after
-            }
+            Some(newest) if !newest.covers_whole_file => &newest.modifications.objects,
             _ => &[],
         }
     }
@@ -246,15 +244,13 @@ pub struct SignatureReport {
     pub covers_whole_file: bool,
     /// Length of the revision the signature covers (the end of its second byte range).
     pub signed_revision_len: u64,
-    /// Objects (re)defined by incremental updates appended after the signed revision, as
-    /// `"12 0 R"`, newest update first; empty when the signature covers the whole file.
-    pub modified_after: Vec<String>,
-    /// How many cross-reference sections were appended after the signed revision.
-    pub later_revisions: usize,
-    /// The later revisions only add validation data (PAdES B-LT): new objects, and the catalog
-    /// changed in nothing but `/DSS` (and `/Extensions`). Such an update cannot change what the
-    /// document shows, so it does not count as an unsigned change.
-    pub validation_data_only_after: bool,
+    /// What the revisions appended after the signed one changed, and whether the document
+    /// allows it (modification analysis; [`ModificationLevel::None`] when the signature covers
+    /// the whole file).
+    pub modifications: Modifications,
+    /// For a certification signature (the one `/Perms /DocMDP` names), its DocMDP permission
+    /// `/P`: 1 no changes, 2 form filling and signing, 3 also annotations.
+    pub certification: Option<u8>,
     /// The message-digest attribute (or the encapsulated digest) matches the ByteRange bytes.
     pub digest_ok: bool,
     /// The CMS signature verifies with the embedded signer certificate's public key.
@@ -438,7 +434,8 @@ impl SignatureReport {
         self.chain == ChainStatus::Trusted
     }
 
-    /// The verdict to act on: intact, signature valid and trusted.
+    /// The verdict to act on: intact, signature valid, only permitted changes after it, and
+    /// trusted.
     ///
     /// # Examples
     ///
@@ -453,11 +450,27 @@ impl SignatureReport {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_valid(&self) -> bool {
-        self.is_signature_valid() && self.is_trusted()
+        self.is_signature_valid() && self.changes_permitted() && self.is_trusted()
     }
 
-    /// The explicit integrity-only verdict: intact and signature valid whoever signed (only a
-    /// revocation the caller proved with a CRL counts against it).
+    /// What was changed after signing is allowed ([`Modifications::permitted`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, VerifyOptions};
+    ///
+    /// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &VerifyOptions::default())?;
+    /// assert!(report.signatures[0].changes_permitted()); // nothing changed after it
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn changes_permitted(&self) -> bool {
+        self.modifications.permitted
+    }
+
+    /// The explicit integrity-only verdict: intact, signature valid and only permitted changes
+    /// after it, whoever signed (only a revocation the caller proved with a CRL counts against
+    /// it).
     ///
     /// # Examples
     ///
@@ -471,7 +484,9 @@ impl SignatureReport {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_valid_ignoring_trust(&self) -> bool {
-        self.is_signature_valid() && !matches!(self.chain, ChainStatus::Revoked(_))
+        self.is_signature_valid()
+            && self.changes_permitted()
+            && !matches!(self.chain, ChainStatus::Revoked(_))
     }
 }
 
@@ -500,11 +515,84 @@ impl SignatureReport {
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let fields = signature_fields::signature_fields(&doc)?;
-    let signatures = fields
+    let mut signatures: Vec<SignatureReport> = fields
         .iter()
         .map(|field| verify_field(&doc, field, options))
         .collect();
+    let certification = certification(&doc, &fields, &mut signatures);
+    for (field, report) in fields.iter().zip(signatures.iter_mut()) {
+        if report.byte_range_ok {
+            analyse_modifications(&doc, field, report, certification, options);
+        }
+    }
     Ok(VerifyReport { signatures })
+}
+
+/// The certification signature: marks its report with its DocMDP `/P` and returns (the length
+/// of the revision it signed, `/P`). Only the document's first signature may certify.
+fn certification(
+    doc: &Document<'_>,
+    fields: &[SignatureField],
+    reports: &mut [SignatureReport],
+) -> Option<(u64, i64)> {
+    let (_, catalog) = doc.catalog().ok()?;
+    let perms = doc.resolve_key(&catalog, b"Perms").ok()??;
+    let certifying = perms.as_dict()?.get(b"DocMDP")?.as_ref()?;
+    let at = fields
+        .iter()
+        .position(|field| field.value_ref == Some(certifying))?;
+    let field = fields.get(at)?;
+    let p = crate::sign::locks::certification_permission(doc, &field.value).unwrap_or(2);
+    let first = reports
+        .iter()
+        .filter(|r| r.byte_range_ok)
+        .map(|r| r.signed_revision_len)
+        .min();
+    let report = reports.get_mut(at)?;
+    report.certification = u8::try_from(p).ok();
+    if first.is_some_and(|first| first < report.signed_revision_len) {
+        report.modifications.permitted = false;
+        report.modifications.reason =
+            Some("a certification signature must be the document's first signature".into());
+        report.problems.push(Problem::ModifiedAfterSigning {
+            level: ModificationLevel::Other,
+            reason: "a certification signature must be the document's first signature".into(),
+        });
+    }
+    Some((report.signed_revision_len, p))
+}
+
+/// Judges what the revisions after the signed one changed, under the certification's DocMDP
+/// (for signatures made on or after it) and the signature's own FieldMDP locks.
+fn analyse_modifications(
+    doc: &Document<'_>,
+    field: &SignatureField,
+    report: &mut SignatureReport,
+    certification: Option<(u64, i64)>,
+    options: &VerifyOptions,
+) {
+    let Ok(signed_len) = usize::try_from(report.signed_revision_len) else {
+        return;
+    };
+    let locks = crate::sign::locks::signature_locks(doc, &field.name, &field.field, &field.value);
+    let permissions = diff::Permissions {
+        docmdp: certification
+            .filter(|&(certified_len, _)| certified_len <= report.signed_revision_len)
+            .map(|(_, p)| p),
+        locks: locks.unwrap_or_default(),
+    };
+    let earlier = std::mem::take(&mut report.modifications);
+    report.modifications = diff::analyse(doc, signed_len, &options.limits, &permissions);
+    if !report.modifications.permitted {
+        report.problems.push(Problem::ModifiedAfterSigning {
+            level: report.modifications.level,
+            reason: report.modifications.reason.clone().unwrap_or_default(),
+        });
+    }
+    if !earlier.permitted {
+        report.modifications.permitted = false;
+        report.modifications.reason = report.modifications.reason.take().or(earlier.reason);
+    }
 }
 
 fn verify_field(
@@ -571,18 +659,6 @@ fn verify_field(
     report.byte_range_ok = true;
     report.covers_whole_file = ranges.signed_len() == data.len();
     report.signed_revision_len = ranges.signed_len() as u64;
-    describe_later_updates(doc, &mut report, ranges.signed_len());
-    if !report.covers_whole_file {
-        report.validation_data_only_after = only_validation_data(doc, &report, ranges.signed_len());
-    }
-    if !report.covers_whole_file && !report.validation_data_only_after {
-        report.problems.push(Problem::UnsignedChanges {
-            signed_len: report.signed_revision_len,
-            appended: data.len().saturating_sub(ranges.signed_len()) as u64,
-            later_revisions: report.later_revisions,
-            modified: report.modified_after.clone(),
-        });
-    }
     let covered = [
         data.get(ranges.first.clone()).unwrap_or_default(),
         data.get(ranges.second.clone()).unwrap_or_default(),
@@ -640,75 +716,6 @@ fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> Ti
             chain: ChainStatus::NotChecked,
             problems: vec![Problem::unparseable(&e)],
         },
-    }
-}
-
-/// Whether everything after the signed revision is a DSS update: each redefined object that
-/// existed in the signed revision is its catalog, changed only in `/DSS` and `/Extensions`
-/// (new objects are unreachable except through those keys).
-fn only_validation_data(doc: &Document<'_>, report: &SignatureReport, signed_len: usize) -> bool {
-    // Bytes appended without a revision of their own are not a DSS update.
-    let ends_with_revision = doc.data().trim_ascii_end().ends_with(b"%%EOF");
-    if report.later_revisions == 0 || !ends_with_revision {
-        return false;
-    }
-    let Some(signed) = doc.data().get(..signed_len) else {
-        return false;
-    };
-    let (Ok(old), Ok((new_catalog_ref, new_catalog))) = (Document::parse(signed), doc.catalog())
-    else {
-        return false;
-    };
-    let Ok((old_catalog_ref, old_catalog)) = old.catalog() else {
-        return false;
-    };
-    if old_catalog_ref != new_catalog_ref {
-        return false;
-    }
-    let strip = |mut catalog: crate::pdf::Dict| {
-        catalog.remove(b"DSS");
-        catalog.remove(b"Extensions");
-        catalog
-    };
-    let catalog_name = format!("{} {} R", new_catalog_ref.num, new_catalog_ref.gen);
-    let existing_redefined = report.modified_after.iter().any(|name| {
-        name != &catalog_name
-            && name
-                .split(' ')
-                .next()
-                .and_then(|num| num.parse::<u32>().ok())
-                .is_some_and(|num| num < old.size())
-    });
-    !existing_redefined && strip(old_catalog) == strip(new_catalog)
-}
-
-/// Incremental saving: which objects the sections after the signed revision redefine.
-fn describe_later_updates(doc: &Document<'_>, report: &mut SignatureReport, signed_len: usize) {
-    let data = doc.data();
-    let later: Vec<_> = doc
-        .sections()
-        .iter()
-        .filter(|section| {
-            doc.position_of(section.offset)
-                .is_some_and(|pos| pos >= signed_len)
-        })
-        .collect();
-    report.later_revisions = later.len();
-    for section in later {
-        let own_stream = section.stream_object.map(|r| r.num);
-        for num in section.object_numbers(data) {
-            if Some(num) == own_stream {
-                continue;
-            }
-            let gen = match doc.entry(num) {
-                Ok(Some(crate::pdf::XrefEntry::InFile { gen, .. })) => gen,
-                _ => 0,
-            };
-            let name = format!("{num} {gen} R");
-            if !report.modified_after.contains(&name) {
-                report.modified_after.push(name);
-            }
-        }
     }
 }
 

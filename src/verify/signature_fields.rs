@@ -11,6 +11,8 @@ pub struct SignatureField {
     /// The signature dictionary's reference (`None` if `/V` is a direct dictionary).
     pub value_ref: Option<ObjRef>,
     pub value: Dict,
+    /// The field dictionary (its `/Lock`).
+    pub field: Dict,
     /// Why the field or its signature dictionary could not be read: the signature is reported
     /// invalid instead of failing the whole document, so the other signatures still get a verdict.
     pub problem: Option<Problem>,
@@ -25,6 +27,7 @@ impl SignatureField {
             name: name.to_string(),
             value_ref,
             value: Dict::new(),
+            field: Dict::new(),
             problem: Some(Problem::FieldUnreadable {
                 what: what.to_string(),
                 error: error.to_string(),
@@ -59,6 +62,7 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
                     name: field.name,
                     value_ref,
                     value,
+                    field: field.dict,
                     problem: None,
                 }),
                 Ok(_) => {}
