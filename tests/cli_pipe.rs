@@ -63,6 +63,10 @@ fn verify_into_a_closed_pipe_exits_quietly_with_its_verdict() {
     let (status, stderr) = run_into_closed(&args, false);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(0), "{stderr}");
+    let json = [&args[..], &["--json"]].concat();
+    let (status, stderr) = run_into_closed(&json, false);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
     // Unsigned: exit 1 ("no signatures" went nowhere), still without a panic.
     let (status, stderr) = run_into_closed(&["verify", input.to_str().unwrap()], false);
     assert!(!stderr.contains("panicked"), "{stderr}");
