@@ -86,6 +86,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
         trust_roots: Vec::new(),
         hosts: Vec::new(),
         limits: Default::default(),
+        retention: Default::default(),
         store: None,
         blobs: None,
         s3: Default::default(),

@@ -130,14 +130,19 @@ impl Core {
             .as_ref()
             .map(|file| signed_name(&file.name))
             .unwrap_or_else(|| "signed.pdf".to_owned());
-        let record = |size: usize| FileRecord {
-            id: task.result_file_id.clone(),
-            organization: task.organization.clone(),
-            name: name.clone(),
-            size: u64::try_from(size).unwrap_or(u64::MAX),
-            kind: FileKind::Result,
-            created_at: unix_now(),
-            expires_at: None,
+        let record = |size: usize| {
+            let created_at = unix_now();
+            FileRecord {
+                id: task.result_file_id.clone(),
+                organization: task.organization.clone(),
+                name: name.clone(),
+                size: u64::try_from(size).unwrap_or(u64::MAX),
+                kind: FileKind::Result,
+                created_at,
+                expires_at: Some(
+                    created_at.saturating_add(i64::from(self.retention.result_seconds)),
+                ),
+            }
         };
         // An earlier run may have written the result and died before recording it.
         if let Some(existing) = self.blobs.get(&task.result_file_id)? {
