@@ -1248,3 +1248,56 @@ fn lock_everything(input: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&update);
     out
 }
+
+/// Issue 19: these two files carry a trailer `/AdditionalStreams [... N 0 R]` with N their
+/// `/Size`, an object they refer to but do not define. Our signature must not take that number:
+/// the earlier signatures would then be followed by the dangling-reference pattern (level other).
+#[test]
+fn new_objects_avoid_numbers_the_document_refers_to_but_leaves_undefined() {
+    use countersign::__private::pdf::{Document, Object};
+    use countersign::ModificationLevel;
+    for name in [
+        "certified-p3--dss--certified-changes-permitted.pdf",
+        "signed-cades--dss--pades-bes.pdf",
+    ] {
+        let Some(input) = corpus_file(name) else {
+            return;
+        };
+        let doc = Document::parse(&input).unwrap();
+        let dangling: Vec<u32> = doc
+            .sections()
+            .iter()
+            .filter_map(|section| section.trailer.get(b"AdditionalStreams"))
+            .filter_map(Object::as_array)
+            .flatten()
+            .filter_map(|item| match item {
+                Object::Ref(id) => Some(id.num),
+                _ => None,
+            })
+            .filter(|&num| doc.entry(num).unwrap().is_none())
+            .collect();
+        assert!(dangling.contains(&doc.size()), "{name}: {dangling:?}");
+
+        let output = sign_pdf(&input, &demo_key(), &SignOptions::default()).unwrap();
+        let signed = Document::parse(&output).unwrap();
+        let written = signed.sections()[0].object_numbers(&output);
+        assert!(
+            written.iter().all(|num| !dangling.contains(num)),
+            "{name}: wrote {written:?}, the file refers to {dangling:?} without defining them"
+        );
+        let report = verify_pdf(&output, &VerifyOptions::default()).unwrap();
+        let (earlier, newest) = report.signatures.split_at(report.signatures.len() - 1);
+        assert!(!earlier.is_empty(), "{name}");
+        for signature in earlier {
+            let modifications = &signature.modifications;
+            assert_eq!(
+                modifications.level,
+                ModificationLevel::FormFilling,
+                "{name} {}: {modifications:?}",
+                signature.field_name
+            );
+            assert!(modifications.permitted, "{name}: {modifications:?}");
+        }
+        assert!(newest[0].is_valid_ignoring_trust(), "{name}: {newest:?}");
+    }
+}
