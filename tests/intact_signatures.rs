@@ -90,6 +90,45 @@ fn honest_documents_are_signed_with_the_check_on() {
     assert!(report.all_valid_ignoring_trust(), "{report:#?}");
 }
 
+/// The catalog refers to object N = `/Size`, which nobody defines. Signing twice: neither update
+/// may define N, or the catalog's reference would come to mean our object (the dangling-reference
+/// pattern, level other for the first signature).
+#[test]
+fn new_objects_avoid_numbers_the_document_refers_to_but_leaves_undefined() {
+    use countersign::__private::pdf::{Document, ObjRef, Object, UpdateWriter};
+    let classic = common::read_pdf("classic.pdf");
+    let doc = Document::parse(&classic).unwrap();
+    let dangling = ObjRef::new(doc.size(), 0);
+    let (catalog_ref, mut catalog) = doc.catalog().unwrap();
+    catalog.set("PieceInfo", Object::Ref(dangling));
+    let mut writer = UpdateWriter::new(&doc);
+    writer.add(catalog_ref, &Object::Dict(catalog));
+    let update = writer
+        .finish(&doc, doc.size(), &[b"a".to_vec(), b"b".to_vec()])
+        .unwrap();
+    let base = [classic.as_slice(), &update].concat();
+
+    let key = demo_key();
+    let once = sign_pdf(&base, &key, &requiring()).unwrap();
+    let twice = sign_pdf(&once, &key, &requiring()).unwrap();
+    let signed = Document::parse(&twice).unwrap();
+    assert_eq!(
+        signed.entry(dangling.num).unwrap(),
+        None,
+        "an update took {dangling}"
+    );
+    for section in &signed.sections()[..2] {
+        let written = section.object_numbers(&twice);
+        assert!(!written.contains(&dangling.num), "{written:?}");
+    }
+    let report = countersign::verify_pdf(&twice, &Default::default()).unwrap();
+    assert_eq!(
+        report.signatures[0].modifications.level,
+        ModificationLevel::FormFilling
+    );
+    assert!(report.all_valid_ignoring_trust(), "{report:#?}");
+}
+
 #[cfg(feature = "cli")]
 mod cli {
     use std::process::Command;

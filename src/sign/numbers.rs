@@ -1,16 +1,21 @@
 //! Object numbers for the objects an update adds.
 //!
 //! A new object must not take a number the document already refers to without defining it: the
-//! reference would then mean our object, which is the dangling-reference forgery the verifier
-//! flags ([`crate::ModificationLevel::Other`]) — real files do this (a trailer
-//! `/AdditionalStreams [... N 0 R]` with N = `/Size`), and a counter-signature must not break
-//! the signatures before it.
+//! reference would then mean our object — the dangling-reference forgery the verifier flags
+//! ([`crate::ModificationLevel::Other`]) — and our counter-signature would break the signatures
+//! before it.
 //!
-//! Only the references that matter cheaply are read: every section's trailer, and the objects
-//! the update touches (the catalog, the page, the form, what is rewritten). The verifier scans
-//! the raw bytes of the whole signed revision for references instead; doing that here would make
-//! the cost of a signature grow with the file (a 100,000-page file is read whole), which the
-//! signing path avoids by design (see the README: it reads only what signing needs).
+//! Only the references that matter are read, and only cheaply: those of the objects the update
+//! touches (the catalog, the page, the form, whatever is rewritten). The verifier scans the raw
+//! bytes of the whole signed revision for references instead; doing that here would make the cost
+//! of a signature grow with the file (a 100,000-page file read whole), which the signing path
+//! avoids by design (it reads only what signing needs).
+//!
+//! References made only by a trailer (`/AdditionalStreams [... 56 0 R]` with `/Size 56`, in two
+//! DSS test files) are left alone: a trailer key is nothing a reader shows, the verifier does not
+//! count them as dangling, and pyHanko cannot validate the earlier signature at all when such a
+//! number is still undefined after a later revision (`KeyError: Reference(56)`), while it reports
+//! form filling when our signature dictionary takes the number.
 
 use std::collections::BTreeSet;
 
@@ -58,20 +63,13 @@ impl ObjectNumbers {
     }
 }
 
-/// The numbers that every trailer of `doc` (the newest and those of earlier sections) and
-/// `objects` refer to while `doc` leaves them undefined (no entry, or a free one).
+/// The numbers that `objects` refer to while `doc` leaves them undefined (no entry, or a free
+/// one).
 pub fn undefined_references<'o>(
     doc: &Document<'_>,
     objects: impl IntoIterator<Item = &'o Object>,
 ) -> Result<BTreeSet<u32>> {
     let mut referenced = BTreeSet::new();
-    for section in doc.sections() {
-        collect_dict(&section.trailer, &mut referenced);
-        if let Some(hidden) = &section.hidden_stream {
-            collect_dict(&hidden.trailer, &mut referenced);
-        }
-    }
-    collect_dict(doc.trailer(), &mut referenced);
     for object in objects {
         collect(object, &mut referenced);
     }
@@ -85,12 +83,6 @@ pub fn undefined_references<'o>(
         }
     }
     Ok(undefined)
-}
-
-fn collect_dict(dict: &crate::pdf::Dict, into: &mut BTreeSet<u32>) {
-    for (_, value) in dict.iter() {
-        collect(value, into);
-    }
 }
 
 /// Every reference inside `object` (direct objects only: references are not followed).
@@ -125,7 +117,7 @@ mod tests {
     }
 
     #[test]
-    fn trailer_references_to_undefined_objects_are_found() {
+    fn references_to_undefined_objects_are_found() {
         let pdf = std::fs::read(format!(
             "{}/testdata/pdf/classic.pdf",
             env!("CARGO_MANIFEST_DIR")
