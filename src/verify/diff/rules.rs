@@ -4,7 +4,8 @@
 
 use std::collections::HashSet;
 
-use super::revision::Diff;
+use super::references::{Referrer, Referrers};
+use super::revision::{same, Diff};
 use super::{Disallowed, ModificationLevel as Level, Permissions};
 use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object};
@@ -36,6 +37,7 @@ pub(super) struct Judge<'d, 'a> {
     new: &'d Document<'a>,
     permissions: &'d Permissions,
     diff: &'d Diff,
+    referrers: &'d Referrers,
     root: ObjRef,
     acroform: Option<ObjRef>,
     info: Option<ObjRef>,
@@ -50,6 +52,7 @@ impl<'d, 'a> Judge<'d, 'a> {
         new: &'d Document<'a>,
         permissions: &'d Permissions,
         diff: &'d Diff,
+        referrers: &'d Referrers,
     ) -> Result<Self, Disallowed> {
         let (root, catalog) = old
             .catalog()
@@ -60,6 +63,7 @@ impl<'d, 'a> Judge<'d, 'a> {
             new,
             permissions,
             diff,
+            referrers,
             root,
             acroform: reference(b"AcroForm"),
             info: old.trailer().get(b"Info").and_then(Object::as_ref),
@@ -87,13 +91,15 @@ impl<'d, 'a> Judge<'d, 'a> {
         if Some(id) == self.acroform {
             return self.acroform(&dict(id, &before)?, &dict(id, &after)?);
         }
-        if self.validation_data.contains(&id) {
+        if self.validation_data.contains(&id) && self.only_validation_data_refers_to(id) {
             return Ok(Level::LtvUpdates);
         }
-        if Some(id) == self.info {
-            return metadata_dictionary(id, &after);
+        if Some(id) == self.info && self.only_referred_by(id, |r| *r == Referrer::Trailer) {
+            return metadata_dictionary(id, &before, &after);
         }
-        if Some(id) == self.metadata {
+        if Some(id) == self.metadata
+            && self.only_referred_by(id, |r| self.is_catalog_key(r, b"Metadata"))
+        {
             return match &after {
                 Object::Stream(s) if s.dict.has_name(b"Type", b"Metadata") => {
                     Ok(Level::FormFilling)
@@ -104,26 +110,90 @@ impl<'d, 'a> Judge<'d, 'a> {
                 )),
             };
         }
+        let changed = || Disallowed::at(id, format!("{} changed after signing", describe(&before)));
         match (&before, &after) {
             (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Type", b"Page") => {
                 self.page(id, old, new)
             }
-            (Object::Dict(old), Object::Dict(new)) if is_field(old) => self.field(id, old, new),
-            (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Subtype", b"Widget") => {
-                self.widget(id, old, new)
+            (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Type", b"Pages") => {
+                producer_stamp(id, old, new)
+            }
+            (Object::Dict(old), Object::Dict(new))
+                if is_field(old) || old.has_name(b"Subtype", b"Widget") =>
+            {
+                if !self.only_referred_by(id, |r| self.is_form_link(r)) {
+                    return Err(changed());
+                }
+                if is_field(old) {
+                    self.field(id, old, new)
+                } else {
+                    self.widget(id, old, new)
+                }
             }
             (Object::Dict(old), Object::Dict(new)) if old.contains(b"Subtype") => {
+                if !self.only_referred_by(id, |r| self.is_annotation_link(r)) {
+                    return Err(changed());
+                }
                 if old.get(b"Subtype") != new.get(b"Subtype") {
                     return Err(Disallowed::at(id, "an annotation changed its kind"));
                 }
                 self.annotation(Some(id), new)
             }
-            (Object::Array(old), Object::Array(new)) => self.array(id, old, new),
-            _ => Err(Disallowed::at(
-                id,
-                format!("{} changed after signing", describe(&before)),
-            )),
+            (Object::Array(old), Object::Array(new)) => {
+                if !self.only_referred_by(id, |r| self.is_form_link(r)) {
+                    return Err(changed());
+                }
+                self.array(id, old, new)
+            }
+            _ => Err(changed()),
         }
+    }
+
+    /// Every referrer of `id` in the signed revision passes `allowed`: the object has no role
+    /// besides the one its change is judged by.
+    fn only_referred_by(&self, id: ObjRef, allowed: impl Fn(&Referrer) -> bool) -> bool {
+        self.referrers.of(id.num).all(allowed)
+    }
+
+    fn only_validation_data_refers_to(&self, id: ObjRef) -> bool {
+        self.only_referred_by(id, |r| {
+            self.is_catalog_key(r, b"DSS")
+                || matches!(r, Referrer::Object { id, .. } if self.validation_data.contains(id))
+        })
+    }
+
+    fn is_catalog_key(&self, referrer: &Referrer, expected: &[u8]) -> bool {
+        matches!(referrer, Referrer::Object { id, path } if *id == self.root && path_is(path, &[expected]))
+    }
+
+    /// A reference that makes an object part of the form: from the form's field list (in an
+    /// interactive form dictionary of its own or inline in the catalog), a field's kids or
+    /// parent, a page's annotations, the calculation order, an action naming fields. A page-tree
+    /// node's `/Kids` is not one.
+    fn is_form_link(&self, referrer: &Referrer) -> bool {
+        let Referrer::Object { id, path } = referrer else {
+            return false;
+        };
+        let in_form = |key: &[u8]| path_is(path, &[key]) || path_is(path, &[b"AcroForm", key]);
+        path.is_empty()
+            || in_form(b"Fields")
+            || in_form(b"CO")
+            || path_is(path, &[b"Parent"])
+            || path_is(path, &[b"Annots"])
+            || path.first().is_some_and(|k| k == b"A" || k == b"AA")
+            || (path_is(path, &[b"Kids"])
+                && !matches!(self.old.get(*id), Ok(Object::Dict(d)) if d.has_name(b"Type", b"Pages")))
+    }
+
+    /// A reference that makes an object an annotation: a page's list, a popup's parent, a reply.
+    fn is_annotation_link(&self, referrer: &Referrer) -> bool {
+        let Referrer::Object { path, .. } = referrer else {
+            return false;
+        };
+        path.is_empty()
+            || [&b"Annots"[..], b"Popup", b"Parent", b"IRT"]
+                .iter()
+                .any(|key| path_is(path, &[key]))
     }
 
     /// The catalog may gain validation data, a form, metadata; nothing else.
@@ -132,7 +202,8 @@ impl<'d, 'a> Judge<'d, 'a> {
         for key in changed_keys(old, new) {
             level = level.max(match key {
                 b"DSS" | b"Extensions" => Level::LtvUpdates,
-                b"Metadata" => Level::FormFilling,
+                // Application data readers do not show.
+                b"Metadata" | b"PieceInfo" => Level::FormFilling,
                 b"AcroForm" => {
                     let before = self.old_dict(old.get(key))?;
                     let after = self.new_dict(new.get(key))?;
@@ -179,17 +250,54 @@ impl<'d, 'a> Judge<'d, 'a> {
     fn page(&self, id: ObjRef, old: &Dict, new: &Dict) -> Verdict {
         let mut level = Level::None;
         for key in changed_keys(old, new) {
-            if key != b"Annots" {
-                return Err(Disallowed::at(
-                    id,
-                    format!("the page's /{} changed after signing", key_name(key)),
-                ));
-            }
-            let before = self.old_array(old.get(key))?;
-            let after = self.new_array(new.get(key))?;
-            level = level.max(self.annotation_list(&before, &after)?);
+            level = level.max(match key {
+                b"Annots" => {
+                    let before = self.old_array(old.get(key))?;
+                    let after = self.new_array(new.get(key))?;
+                    self.annotation_list(&before, &after)?
+                }
+                b"Resources" if self.resources_extended(old.get(key), new.get(key))? => {
+                    Level::FormFilling
+                }
+                _ => {
+                    return Err(Disallowed::at(
+                        id,
+                        format!("the page's /{} changed after signing", key_name(key)),
+                    ))
+                }
+            });
         }
         Ok(level)
+    }
+
+    /// The page's resources only gained entries (a writer that adds a font for an appearance
+    /// copies them): every name the signed content can use still means the same object.
+    fn resources_extended(
+        &self,
+        old: Option<&Object>,
+        new: Option<&Object>,
+    ) -> Result<bool, Disallowed> {
+        let (before, after) = (self.old_dict(old)?, self.new_dict(new)?);
+        for (category, entries) in before.iter() {
+            if category == b"ProcSet" {
+                continue; // obsolete since PDF 1.4, ignored by readers
+            }
+            if !matches!(self.old.resolve(entries), Ok(Object::Dict(_))) {
+                if !after.get(category).is_some_and(|now| same(now, entries)) {
+                    return Ok(false);
+                }
+                continue;
+            }
+            let entries = resolve_dict(self.old, Some(entries))?;
+            let now = resolve_dict(self.new, after.get(category))?;
+            let kept = entries
+                .iter()
+                .all(|(name, value)| now.get(name).is_some_and(|v| same(v, value)));
+            if !kept {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// An indirect array (a page's `/Annots`, the form's `/Fields`, a field's `/Kids`): it may
@@ -344,7 +452,9 @@ impl<'d, 'a> Judge<'d, 'a> {
                         format!("the read-only field {name} changed"),
                     ))
                 }
-                b"V" | b"AS" | b"AP" | b"MK" => Level::FormFilling,
+                b"V" | b"AS" | b"AP" | b"MK" | b"F" => Level::FormFilling,
+                // Signing workflows lock the fields they cover by making them read-only.
+                b"Ff" if only_sets_read_only(old, new) => Level::FormFilling,
                 b"Kids" => {
                     let before = self.old_array(old.get(key))?;
                     let after = self.new_array(new.get(key))?;
@@ -369,7 +479,7 @@ impl<'d, 'a> Judge<'d, 'a> {
         for key in changed_keys(old, new) {
             self.check_unlocked(id, &name)?;
             level = level.max(match key {
-                b"AS" | b"AP" | b"MK" => Level::FormFilling,
+                b"AS" | b"AP" | b"MK" | b"F" => Level::FormFilling,
                 _ => {
                     return Err(Disallowed::at(
                         id,
@@ -524,27 +634,49 @@ fn is_container(doc: &Document<'_>, value: &Object) -> bool {
     matches!(doc.resolve(value), Ok(Object::Dict(_) | Object::Array(_)))
 }
 
+/// Keys that would make an "information dictionary" a field, widget or annotation to a reader.
+const NOT_INFO_KEYS: &[&[u8]] = &[
+    b"Type",
+    b"Subtype",
+    b"Parent",
+    b"Kids",
+    b"FT",
+    b"T",
+    b"V",
+    b"AP",
+    b"Contents",
+    b"Rect",
+];
+
 /// The document information dictionary may change in its text entries (producer, dates).
-fn metadata_dictionary(id: ObjRef, after: &Object) -> Verdict {
-    match after {
-        Object::Dict(d)
-            if d.iter()
-                .all(|(_, v)| matches!(v, Object::String(..) | Object::Name(_))) =>
-        {
-            Ok(Level::FormFilling)
+fn metadata_dictionary(id: ObjRef, before: &Object, after: &Object) -> Verdict {
+    let info_like = |object: &Object| match object {
+        Object::Dict(d) => {
+            d.iter()
+                .all(|(_, v)| matches!(v, Object::String(..) | Object::Name(_)))
+                && !NOT_INFO_KEYS.iter().any(|key| d.contains(key))
         }
-        _ => Err(Disallowed::at(
+        _ => false,
+    };
+    if info_like(before) && info_like(after) {
+        Ok(Level::FormFilling)
+    } else {
+        Err(Disallowed::at(
             id,
-            "the document information dictionary now holds more than text",
-        )),
+            "the document information dictionary holds more than text",
+        ))
     }
+}
+
+fn path_is(path: &[Vec<u8>], expected: &[&[u8]]) -> bool {
+    path.len() == expected.len() && path.iter().zip(expected).all(|(key, want)| key == want)
 }
 
 /// Keys whose values differ (present in one only, or unequal), in `new`'s order then `old`'s.
 fn changed_keys<'k>(old: &'k Dict, new: &'k Dict) -> Vec<&'k [u8]> {
     let mut keys: Vec<&[u8]> = new
         .iter()
-        .filter(|(k, v)| old.get(k) != Some(*v))
+        .filter(|(k, v)| !old.get(k).is_some_and(|before| same(before, v)))
         .map(|(k, _)| k)
         .collect();
     keys.extend(old.iter().filter(|(k, _)| !new.contains(k)).map(|(k, _)| k));
@@ -556,7 +688,7 @@ fn appended(old: &[Object], new: &[Object]) -> Option<Vec<Object>> {
     let mut remaining = old.iter().peekable();
     let mut added = Vec::new();
     for element in new {
-        if remaining.peek() == Some(&element) {
+        if remaining.peek().is_some_and(|next| same(next, element)) {
             remaining.next();
         } else {
             added.push(element.clone());
@@ -607,6 +739,21 @@ fn read_only(field: &Dict) -> bool {
         .get(b"Ff")
         .and_then(Object::as_i64)
         .is_some_and(|flags| flags & 1 != 0)
+}
+
+/// A page-tree node may gain a producer's version stamp (iText writes `/ITXT`), nothing else.
+fn producer_stamp(id: ObjRef, old: &Dict, new: &Dict) -> Verdict {
+    match changed_keys(old, new).as_slice() {
+        [] => Ok(Level::None),
+        [b"ITXT"] => Ok(Level::FormFilling),
+        _ => Err(Disallowed::at(id, "a page-tree node changed after signing")),
+    }
+}
+
+/// `/Ff` differs only by the read-only bit, now set.
+fn only_sets_read_only(old: &Dict, new: &Dict) -> bool {
+    let flags = |d: &Dict| d.get(b"Ff").and_then(Object::as_i64).unwrap_or(0);
+    flags(new) == flags(old) | 1
 }
 
 /// Has an appearance and a visible area: `/Rect` with an area, not hidden (`/F` bit 2) nor
@@ -667,9 +814,16 @@ fn describe(object: &Object) -> String {
                 .and_then(Object::as_name)
                 .map(|t| format!(" (/{})", key_name(t)))
                 .unwrap_or_default();
-            format!("a {}{kind}", object.type_name())
+            format!("{}{kind}", with_article(object.type_name()))
         }
-        other => format!("a {}", other.type_name()),
+        other => with_article(other.type_name()),
+    }
+}
+
+fn with_article(noun: &str) -> String {
+    match noun.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {noun}"),
+        _ => format!("a {noun}"),
     }
 }
 
