@@ -117,7 +117,7 @@ pub struct SignOptions {
     /// [`other`](crate::ModificationLevel::Other), or beyond its DocMDP permission):
     /// [`Error::ExistingSignatureInvalid`] names the first such field and why. Who signed is not
     /// asked (no trust roots needed). Costs a full verification of the input, so it is off by
-    /// default; the service turns it on for every organisation that does not opt out.
+    /// default; the service makes the same check for every organisation that does not opt out.
     ///
     /// ```
     /// # let key = countersign::crypto::credential::load_pem(
