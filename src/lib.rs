@@ -123,7 +123,7 @@ pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use pdf::Limits;
 pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::stream::{sign_file, SignedFile};
-pub use sign::{sign_pdf, SignOptions, SubFilter};
+pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
 pub use verify::{
     verify_pdf, ChainStatus, EssProblem, ModificationLevel, Modifications, Problem,
     SignatureReport, TimestampReport, VerifyOptions, VerifyReport,

@@ -7,6 +7,7 @@ pub mod byterange;
 pub mod doc_timestamp;
 pub(crate) mod field;
 pub(crate) mod locks;
+mod mdp;
 pub(crate) mod numbers;
 mod page_tree;
 pub mod preflight;
@@ -22,6 +23,7 @@ use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result, Unsupported};
 use crate::pdf::{Dict, Document, ObjRef, Object, UpdateWriter};
 use byterange::Placeholders;
+pub use mdp::{DocMdpPermission, FieldLock};
 
 /// The `/SubFilter` of the signature dictionary.
 ///
@@ -112,6 +114,12 @@ pub struct SignOptions {
     /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
     /// written.
     pub timestamp: Option<Arc<dyn TimeStamper>>,
+    /// Makes this a certification signature (DocMDP) permitting these changes after it; only
+    /// as the document's first signature ([`Error::CertificationNotFirst`] otherwise).
+    pub certify: Option<DocMdpPermission>,
+    /// Locks these form fields once signed (FieldMDP). An empty field filled with
+    /// `fill_empty_field` that carries a `/Lock` of its own keeps that one.
+    pub lock: Option<FieldLock>,
     /// Refuse to sign a document whose existing signatures are not intact, not cryptographically
     /// valid, or followed by changes the document does not allow (modification level
     /// [`other`](crate::ModificationLevel::Other), or beyond its DocMDP permission):
@@ -348,8 +356,19 @@ pub(crate) fn prepare_with(
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let time = signing_time(options);
 
-    let (sig_ref, plan, numbers) =
+    let mut mdp = match kind {
+        SignatureKind::Signature => {
+            mdp::MdpPlan::new(&doc, &catalog, options.certify, options.lock.as_ref())?
+        }
+        SignatureKind::DocumentTimestamp => mdp::MdpPlan::new(&doc, &catalog, None, None)?,
+    };
+
+    let (sig_ref, mut plan, numbers) =
         plan_avoiding_undefined_numbers(&doc, (catalog_ref, &catalog), (page.0, &page.1), options)?;
+    if kind == SignatureKind::Signature {
+        mdp.adopt_field_lock(&doc, &plan)?;
+    }
+    mdp.apply(&doc, (catalog_ref, &catalog), sig_ref, &mut plan)?;
 
     let mut writer = UpdateWriter::new(&doc);
     writer.begin_object(sig_ref);
@@ -357,6 +376,7 @@ pub(crate) fn prepare_with(
         writer.buffer_mut(),
         options,
         (time, kind),
+        mdp.references(catalog_ref),
         contents_len,
     );
     writer.end_object();
