@@ -38,6 +38,8 @@
 //! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
 //! secrets = [{ id = "AKID...", key = "..." }]   # the organisation's API keys
 //! revocation = "fetch"             # B-LT/B-LTA revocation data; see `super::pades`
+//! allow_broken_signatures = false  # true: counter-sign files whose earlier signatures are
+//!                                  # broken or followed by disallowed changes (default: refuse)
 //! [organizations.tsa]              # PAdES level and TSA (absent: B-B); see `super::pades`
 //! url = "https://tsa.example.com/tsr"
 //! level = "b-lt"
@@ -619,6 +621,31 @@ pub struct OrganizationConfig {
     /// OCSP response files (DER) embedded with `revocation = "offline"`.
     #[serde(default)]
     pub revocation_ocsp: Vec<PathBuf>,
+    /// Counter-sign files whose existing signatures are broken (not intact, signature not
+    /// valid) or followed by changes the document does not allow (modification level `other`,
+    /// or beyond its DocMDP permission). Default `false`: such a file is refused
+    /// (`FailedOperation`, or a `FAILED` task), so that this organisation's signature never
+    /// vouches for a tampered document.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::ServiceConfig;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "archive"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     allow_broken_signatures = true     # an archive seals whatever it receives
+    ///     [[organizations]]
+    ///     id = "sales"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    /// "#, Path::new("."))?;
+    /// assert!(config.organizations[0].allow_broken_signatures);
+    /// assert!(!config.organizations[1].allow_broken_signatures); // the default: refuse
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[serde(default)]
+    pub allow_broken_signatures: bool,
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
@@ -1226,6 +1253,11 @@ mod tests {
                 "permissions = [\"everything\"]",
             ),
             VALID.replace("quota = 10", "quota = 10\ncolour = \"blue\""),
+            VALID.replace("quota = 10", "quota = 10\nallow_broken_signature = true"),
+            VALID.replace(
+                "quota = 10",
+                "quota = 10\nallow_broken_signatures = \"yes\"",
+            ),
             VALID.replace("rate_limit = 7", "rate_limit = 7\nstore = \"mysql://x\""),
             VALID.replace("rate_limit = 7", "rate_limit = 7\ntask_max_attempts = 0"),
             VALID.replace(

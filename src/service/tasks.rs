@@ -166,6 +166,9 @@ impl Core {
         let pdf = self.blobs.get(&task.file_id)?.ok_or_else(|| {
             ApiError::not_found(format!("file {} no longer exists", task.file_id))
         })?;
+        if !organization.allow_broken_signatures {
+            self.refuse_invalid_signatures(&pdf)?;
+        }
         let signed = self
             .engine
             .sign_at(&pdf, &organization.key, &organization.signing)?;
@@ -178,6 +181,23 @@ impl Core {
             return Ok(record(existing.len()));
         }
         Ok(record(signed.len()))
+    }
+}
+
+impl Core {
+    /// Refuses to counter-sign over a signature that is broken or followed by changes the
+    /// document does not allow: the organisation's signature would vouch for the tampering.
+    /// Integrity only (no trust roots: a signer this service does not know is no tampering),
+    /// through the engine, so a stand-in engine decides what a signature is.
+    fn refuse_invalid_signatures(&self, pdf: &[u8]) -> Result<(), ApiError> {
+        let report = self.engine.verify(pdf, &[])?;
+        crate::sign::preflight::refuse_invalid_signatures(&report).map_err(|error| {
+            let zh = format!(
+                "操作失败（文件已有的签名无效或签署后被篡改，拒绝加签：{}）",
+                crate::error::with_causes(&error)
+            );
+            ApiError::from(error).zh(zh)
+        })
     }
 }
 
