@@ -286,6 +286,15 @@ impl<'a> Document<'a> {
             })
     }
 
+    /// The object numbers object stream `num` holds, by its header.
+    pub fn object_stream_members(&self, num: u32) -> Result<Vec<u32>> {
+        Ok(self
+            .object_stream(num)?
+            .numbers()
+            .map(|(member, _)| member)
+            .collect())
+    }
+
     /// Parses `num gen obj ... endobj` at `pos`, including a stream's data.
     pub fn parse_indirect_at(&self, pos: usize) -> Result<(ObjRef, Object)> {
         let depth = self.depth.get();

@@ -9,6 +9,7 @@ mod references;
 mod revision;
 mod rules;
 
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::pdf::{Document, Limits, ObjRef};
@@ -250,6 +251,13 @@ fn judge(
     })?;
     let diff = revision::compare(&old, doc, later)?;
     report.objects = diff.objects();
-    references::check_not_referenced(&old, &diff.added)?;
-    rules::Judge::new(&old, doc, permissions, &diff)?.level()
+    let numbers: HashSet<u32> = diff.objects().iter().map(|id| id.num).collect();
+    let referrers = references::find(&old, &numbers)?;
+    if let Some(id) = diff.added.iter().find(|id| referrers.has_any(id.num)) {
+        return Err(Disallowed::at(
+            *id,
+            "defined after signing, but the signed revision already referred to it",
+        ));
+    }
+    rules::Judge::new(&old, doc, permissions, &diff, &referrers)?.level()
 }

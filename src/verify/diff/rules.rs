@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::references::{Referrer, Referrers};
 use super::revision::Diff;
 use super::{Disallowed, ModificationLevel as Level, Permissions};
 use crate::pdf::object::text_string;
@@ -36,6 +37,7 @@ pub(super) struct Judge<'d, 'a> {
     new: &'d Document<'a>,
     permissions: &'d Permissions,
     diff: &'d Diff,
+    referrers: &'d Referrers,
     root: ObjRef,
     acroform: Option<ObjRef>,
     info: Option<ObjRef>,
@@ -50,6 +52,7 @@ impl<'d, 'a> Judge<'d, 'a> {
         new: &'d Document<'a>,
         permissions: &'d Permissions,
         diff: &'d Diff,
+        referrers: &'d Referrers,
     ) -> Result<Self, Disallowed> {
         let (root, catalog) = old
             .catalog()
@@ -60,6 +63,7 @@ impl<'d, 'a> Judge<'d, 'a> {
             new,
             permissions,
             diff,
+            referrers,
             root,
             acroform: reference(b"AcroForm"),
             info: old.trailer().get(b"Info").and_then(Object::as_ref),
@@ -87,13 +91,15 @@ impl<'d, 'a> Judge<'d, 'a> {
         if Some(id) == self.acroform {
             return self.acroform(&dict(id, &before)?, &dict(id, &after)?);
         }
-        if self.validation_data.contains(&id) {
+        if self.validation_data.contains(&id) && self.only_validation_data_refers_to(id) {
             return Ok(Level::LtvUpdates);
         }
-        if Some(id) == self.info {
-            return metadata_dictionary(id, &after);
+        if Some(id) == self.info && self.only_referred_by(id, |r| *r == Referrer::Trailer) {
+            return metadata_dictionary(id, &before, &after);
         }
-        if Some(id) == self.metadata {
+        if Some(id) == self.metadata
+            && self.only_referred_by(id, |r| self.is_catalog_key(r, b"Metadata"))
+        {
             return match &after {
                 Object::Stream(s) if s.dict.has_name(b"Type", b"Metadata") => {
                     Ok(Level::FormFilling)
@@ -104,25 +110,84 @@ impl<'d, 'a> Judge<'d, 'a> {
                 )),
             };
         }
+        let changed = || Disallowed::at(id, format!("{} changed after signing", describe(&before)));
         match (&before, &after) {
             (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Type", b"Page") => {
                 self.page(id, old, new)
             }
-            (Object::Dict(old), Object::Dict(new)) if is_field(old) => self.field(id, old, new),
-            (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Subtype", b"Widget") => {
-                self.widget(id, old, new)
+            (Object::Dict(old), Object::Dict(new))
+                if is_field(old) || old.has_name(b"Subtype", b"Widget") =>
+            {
+                if !self.only_referred_by(id, |r| self.is_form_link(r)) {
+                    return Err(changed());
+                }
+                if is_field(old) {
+                    self.field(id, old, new)
+                } else {
+                    self.widget(id, old, new)
+                }
             }
             (Object::Dict(old), Object::Dict(new)) if old.contains(b"Subtype") => {
+                if !self.only_referred_by(id, |r| self.is_annotation_link(r)) {
+                    return Err(changed());
+                }
                 if old.get(b"Subtype") != new.get(b"Subtype") {
                     return Err(Disallowed::at(id, "an annotation changed its kind"));
                 }
                 self.annotation(Some(id), new)
             }
-            (Object::Array(old), Object::Array(new)) => self.array(id, old, new),
-            _ => Err(Disallowed::at(
-                id,
-                format!("{} changed after signing", describe(&before)),
-            )),
+            (Object::Array(old), Object::Array(new)) => {
+                if !self.only_referred_by(id, |r| self.is_form_link(r)) {
+                    return Err(changed());
+                }
+                self.array(id, old, new)
+            }
+            _ => Err(changed()),
+        }
+    }
+
+    /// Every referrer of `id` in the signed revision passes `allowed`: the object has no role
+    /// besides the one its change is judged by.
+    fn only_referred_by(&self, id: ObjRef, allowed: impl Fn(&Referrer) -> bool) -> bool {
+        self.referrers.of(id.num).all(allowed)
+    }
+
+    fn only_validation_data_refers_to(&self, id: ObjRef) -> bool {
+        self.only_referred_by(id, |r| {
+            self.is_catalog_key(r, b"DSS")
+                || matches!(r, Referrer::Object { id, .. } if self.validation_data.contains(id))
+        })
+    }
+
+    fn is_catalog_key(&self, referrer: &Referrer, expected: &[u8]) -> bool {
+        matches!(referrer, Referrer::Object { id, key: Some(key) } if *id == self.root && key == expected)
+    }
+
+    /// A reference that makes an object part of the form: from a field list, a field's kids or
+    /// parent, a page's annotations, the calculation order, an action naming fields. A page-tree
+    /// node's `/Kids` is not one.
+    fn is_form_link(&self, referrer: &Referrer) -> bool {
+        match referrer {
+            Referrer::Trailer => false,
+            Referrer::Object { key: None, .. } => true,
+            Referrer::Object { id, key: Some(key) } => match key.as_slice() {
+                b"Kids" => {
+                    !matches!(self.old.get(*id), Ok(Object::Dict(d)) if d.has_name(b"Type", b"Pages"))
+                }
+                b"Fields" | b"Parent" | b"Annots" | b"CO" | b"A" | b"AA" => true,
+                _ => false,
+            },
+        }
+    }
+
+    /// A reference that makes an object an annotation: a page's list, a popup's parent, a reply.
+    fn is_annotation_link(&self, referrer: &Referrer) -> bool {
+        match referrer {
+            Referrer::Trailer => false,
+            Referrer::Object { key: None, .. } => true,
+            Referrer::Object { key: Some(key), .. } => {
+                matches!(key.as_slice(), b"Annots" | b"Popup" | b"Parent" | b"IRT")
+            }
         }
     }
 
@@ -524,19 +589,37 @@ fn is_container(doc: &Document<'_>, value: &Object) -> bool {
     matches!(doc.resolve(value), Ok(Object::Dict(_) | Object::Array(_)))
 }
 
+/// Keys that would make an "information dictionary" a field, widget or annotation to a reader.
+const NOT_INFO_KEYS: &[&[u8]] = &[
+    b"Type",
+    b"Subtype",
+    b"Parent",
+    b"Kids",
+    b"FT",
+    b"T",
+    b"V",
+    b"AP",
+    b"Contents",
+    b"Rect",
+];
+
 /// The document information dictionary may change in its text entries (producer, dates).
-fn metadata_dictionary(id: ObjRef, after: &Object) -> Verdict {
-    match after {
-        Object::Dict(d)
-            if d.iter()
-                .all(|(_, v)| matches!(v, Object::String(..) | Object::Name(_))) =>
-        {
-            Ok(Level::FormFilling)
+fn metadata_dictionary(id: ObjRef, before: &Object, after: &Object) -> Verdict {
+    let info_like = |object: &Object| match object {
+        Object::Dict(d) => {
+            d.iter()
+                .all(|(_, v)| matches!(v, Object::String(..) | Object::Name(_)))
+                && !NOT_INFO_KEYS.iter().any(|key| d.contains(key))
         }
-        _ => Err(Disallowed::at(
+        _ => false,
+    };
+    if info_like(before) && info_like(after) {
+        Ok(Level::FormFilling)
+    } else {
+        Err(Disallowed::at(
             id,
-            "the document information dictionary now holds more than text",
-        )),
+            "the document information dictionary holds more than text",
+        ))
     }
 }
 
