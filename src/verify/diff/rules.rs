@@ -170,6 +170,10 @@ impl<'d, 'a> Judge<'d, 'a> {
         match referrer {
             Referrer::Trailer => false,
             Referrer::Object { key: None, .. } => true,
+            // A form written directly in the catalog: its /Fields hold the top-level fields.
+            Referrer::Object { id, key: Some(key) } if *id == self.root && key == b"AcroForm" => {
+                true
+            }
             Referrer::Object { id, key: Some(key) } => match key.as_slice() {
                 b"Kids" => {
                     !matches!(self.old.get(*id), Ok(Object::Dict(d)) if d.has_name(b"Type", b"Pages"))
