@@ -552,6 +552,8 @@ fn certification(
     report.certification = u8::try_from(p).ok();
     if first.is_some_and(|first| first < report.signed_revision_len) {
         report.modifications.permitted = false;
+        report.modifications.reason =
+            Some("a certification signature must be the document's first signature".into());
         report.problems.push(Problem::ModifiedAfterSigning {
             level: ModificationLevel::Other,
             reason: "a certification signature must be the document's first signature".into(),
@@ -579,7 +581,7 @@ fn analyse_modifications(
             .map(|(_, p)| p),
         locks: locks.unwrap_or_default(),
     };
-    let earlier_verdict = report.modifications.permitted;
+    let earlier = std::mem::take(&mut report.modifications);
     report.modifications = diff::analyse(doc, signed_len, &options.limits, &permissions);
     if !report.modifications.permitted {
         report.problems.push(Problem::ModifiedAfterSigning {
@@ -587,7 +589,10 @@ fn analyse_modifications(
             reason: report.modifications.reason.clone().unwrap_or_default(),
         });
     }
-    report.modifications.permitted &= earlier_verdict;
+    if !earlier.permitted {
+        report.modifications.permitted = false;
+        report.modifications.reason = report.modifications.reason.take().or(earlier.reason);
+    }
 }
 
 fn verify_field(

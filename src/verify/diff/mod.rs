@@ -253,7 +253,11 @@ fn judge(
     report.objects = diff.objects();
     let numbers: HashSet<u32> = diff.objects().iter().map(|id| id.num).collect();
     let referrers = references::find(&old, &numbers)?;
-    if let Some(id) = diff.added.iter().find(|id| referrers.has_any(id.num)) {
+    if let Some(id) = diff
+        .added
+        .iter()
+        .find(|id| referrers.referred_by_objects(id.num))
+    {
         return Err(Disallowed::at(
             *id,
             "defined after signing, but the signed revision already referred to it",

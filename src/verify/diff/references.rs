@@ -14,12 +14,12 @@ use super::Disallowed;
 use crate::pdf::lexer::{is_delimiter, is_whitespace};
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 
-/// Where a reference was found: an object with the top-level key (none for an array element),
-/// or a trailer.
+/// Where a reference was found: an object with the keys leading to it (none for an element of
+/// an array object), or a trailer.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Referrer {
     Trailer,
-    Object { id: ObjRef, key: Option<Vec<u8>> },
+    Object { id: ObjRef, path: KeyPath },
 }
 
 /// For each number asked about, its referrers in the signed revision.
@@ -33,8 +33,12 @@ impl Referrers {
         self.by_number.get(&num).into_iter().flatten()
     }
 
-    pub fn has_any(&self, num: u32) -> bool {
-        self.by_number.get(&num).is_some_and(|r| !r.is_empty())
+    /// Whether an object of the revision refers to `num`. Trailer keys other than `/Root`,
+    /// `/Info` and `/Encrypt` (which the analysis checks on their own) do not reach what a reader
+    /// shows, so a trailer reference alone does not count (LibreOffice's `/AdditionalStreams`
+    /// names an object it never defines).
+    pub fn referred_by_objects(&self, num: u32) -> bool {
+        self.of(num).any(|r| matches!(r, Referrer::Object { .. }))
     }
 
     fn add(&mut self, num: u32, referrer: Referrer) {
@@ -111,46 +115,56 @@ impl Wanted {
 }
 
 fn add_references(id: ObjRef, object: &Object, numbers: &HashSet<u32>, found: &mut Referrers) {
-    let references = match object {
-        Object::Dict(d) | Object::Stream(crate::pdf::Stream { dict: d, .. }) => {
-            references_in_dict(d, numbers)
+    // An xref stream's dictionary is its section's trailer.
+    if let Object::Stream(stream) = object {
+        if stream.dict.has_name(b"Type", b"XRef") {
+            for (num, _) in references_in_dict(&stream.dict, numbers) {
+                found.add(num, Referrer::Trailer);
+            }
+            return;
         }
-        other => {
-            let mut refs = Vec::new();
-            collect(other, numbers, &mut refs, 0);
-            refs.into_iter().map(|num| (num, None)).collect()
-        }
-    };
-    for (num, key) in references {
-        found.add(num, Referrer::Object { id, key });
+    }
+    let mut references = Vec::new();
+    collect(object, numbers, &mut Vec::new(), &mut references);
+    for (num, path) in references {
+        found.add(num, Referrer::Object { id, path });
     }
 }
 
-/// References to `numbers` in `dict`, with the top-level key each was found under.
-fn references_in_dict(dict: &Dict, numbers: &HashSet<u32>) -> Vec<(u32, Option<Vec<u8>>)> {
+/// References to `numbers` in `dict`.
+fn references_in_dict(dict: &Dict, numbers: &HashSet<u32>) -> Vec<(u32, KeyPath)> {
     let mut found = Vec::new();
     for (key, value) in dict.iter() {
-        let mut refs = Vec::new();
-        collect(value, numbers, &mut refs, 0);
-        found.extend(refs.into_iter().map(|num| (num, Some(key.to_vec()))));
+        collect(value, numbers, &mut vec![key.to_vec()], &mut found);
     }
     found
 }
 
+/// The dictionary keys leading to a reference inside its object (arrays add none).
+pub(super) type KeyPath = Vec<Vec<u8>>;
+
 /// The parser bounds nesting already; this bound only keeps the walk's own stack in check.
 const MAX_WALK_DEPTH: usize = 256;
 
-fn collect(object: &Object, numbers: &HashSet<u32>, refs: &mut Vec<u32>, depth: usize) {
-    if depth > MAX_WALK_DEPTH {
+fn collect(
+    object: &Object,
+    numbers: &HashSet<u32>,
+    path: &mut KeyPath,
+    found: &mut Vec<(u32, KeyPath)>,
+) {
+    if path.len() > MAX_WALK_DEPTH {
         return;
     }
-    let deeper = depth.saturating_add(1);
     match object {
-        Object::Ref(r) if numbers.contains(&r.num) => refs.push(r.num),
-        Object::Array(items) => items.iter().for_each(|i| collect(i, numbers, refs, deeper)),
-        Object::Dict(d) | Object::Stream(crate::pdf::Stream { dict: d, .. }) => d
-            .iter()
-            .for_each(|(_, v)| collect(v, numbers, refs, deeper)),
+        Object::Ref(r) if numbers.contains(&r.num) => found.push((r.num, path.clone())),
+        Object::Array(items) => items.iter().for_each(|i| collect(i, numbers, path, found)),
+        Object::Dict(d) | Object::Stream(crate::pdf::Stream { dict: d, .. }) => {
+            for (key, value) in d.iter() {
+                path.push(key.to_vec());
+                collect(value, numbers, path, found);
+                path.pop();
+            }
+        }
         _ => {}
     }
 }
@@ -159,33 +173,42 @@ fn collect(object: &Object, numbers: &HashSet<u32>, refs: &mut Vec<u32>, depth: 
 /// object streams in use.
 struct Layout {
     starts: BTreeMap<usize, ObjRef>,
-    object_streams: BTreeSet<u32>,
+    object_streams: Vec<u32>,
 }
 
 impl Layout {
     fn read(doc: &Document<'_>) -> Self {
-        let mut numbers = BTreeSet::new();
-        for section in doc.sections() {
-            numbers.extend(section.object_numbers(doc.data()));
-        }
-        let mut layout = Layout {
-            starts: BTreeMap::new(),
-            object_streams: BTreeSet::new(),
-        };
+        let mut numbers: Vec<u32> = doc
+            .sections()
+            .iter()
+            .flat_map(|section| section.object_numbers(doc.data()))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut starts = Vec::new();
+        let mut object_streams = Vec::new();
         for num in numbers {
             match doc.entry(num) {
                 Ok(Some(XrefEntry::InFile { offset, gen })) => {
                     if let Some(pos) = doc.position_of(offset) {
-                        layout.starts.insert(pos, ObjRef::new(num, gen));
+                        starts.push((pos, ObjRef::new(num, gen)));
                     }
                 }
-                Ok(Some(XrefEntry::Compressed { stream, .. })) => {
-                    layout.object_streams.insert(stream);
+                // Neighbouring numbers share a stream: keep the list short as it grows.
+                Ok(Some(XrefEntry::Compressed { stream, .. }))
+                    if object_streams.last() != Some(&stream) =>
+                {
+                    object_streams.push(stream);
                 }
                 _ => {}
             }
         }
-        layout
+        object_streams.sort_unstable();
+        object_streams.dedup();
+        Layout {
+            starts: starts.into_iter().collect(),
+            object_streams,
+        }
     }
 
     /// The current object starting last before `at` (whether `at` lies inside it is settled by
@@ -306,4 +329,38 @@ fn digits_before(bytes: &[u8], end: usize) -> Option<usize> {
     (1..=10)
         .contains(&digits)
         .then(|| end.saturating_sub(digits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(bytes: &[u8], numbers: &[u32]) -> Vec<usize> {
+        let wanted = Wanted::new(&numbers.iter().copied().collect());
+        tokens(bytes, &wanted).collect()
+    }
+
+    #[test]
+    fn references_are_found_through_whitespace_comments_and_leading_zeros() {
+        assert_eq!(found(b"/Contents 99 0 R>>", &[99]), [15]);
+        assert_eq!(found(b"[099 00 R]", &[99]), [8]);
+        assert_eq!(found(b"/X 99\n\n  0\r\nR ", &[99]), [12]);
+        assert!(found(b"/Contents 98 0 R", &[99]).is_empty());
+        assert!(found(b"/Contents 199 0 R", &[99]).is_empty());
+        assert!(found(b"(a99 0 R)", &[99]).is_empty());
+        assert!(found(b"99 0 RG", &[99]).is_empty());
+        // A comment between the tokens is whitespace to a lexer: the match is kept (unsure).
+        assert_eq!(found(b"99 % hidden\n0 R", &[99]).len(), 1);
+        assert_eq!(found(b"99 0 % hidden\nR", &[99]).len(), 1);
+    }
+
+    #[test]
+    fn long_blank_runs_are_kept_as_unsure_without_quadratic_work() {
+        let mut bytes = b"99".to_vec();
+        bytes.extend(std::iter::repeat_n(b' ', 10_000));
+        bytes.extend_from_slice(b"0 R");
+        assert_eq!(found(&bytes, &[99]).len(), 1);
+        let line: Vec<u8> = b"%99 0 R ".repeat(100_000);
+        assert_eq!(found(&line, &[99]).len(), 100_000);
+    }
 }

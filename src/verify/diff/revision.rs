@@ -126,7 +126,7 @@ fn compare_object(
             format!("redefined with generation {} after signing", now.gen),
         )),
         (Some(id), Some(_)) => {
-            if load(old, id)? != load(new, id)? {
+            if !same(&load(old, id)?, &load(new, id)?) {
                 diff.changed.push(id);
             }
             Ok(())
@@ -156,4 +156,33 @@ fn defined(num: u32, entry: Option<XrefEntry>) -> Option<ObjRef> {
 fn load(doc: &Document<'_>, id: ObjRef) -> Result<Object, Disallowed> {
     doc.get(id)
         .map_err(|e| Disallowed::at(id, format!("unreadable: {e}")))
+}
+
+/// Equal as a reader sees them: dictionary keys in any order, strings in either form, numbers by
+/// value. A writer that re-serialises an object it did not change must not count as changing it.
+pub(super) fn same(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::String(x, _), Object::String(y, _)) => x == y,
+        (Object::Real(_) | Object::Integer(_), Object::Real(_) | Object::Integer(_)) => {
+            number(a) == number(b)
+        }
+        (Object::Array(x), Object::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
+        }
+        (Object::Dict(x), Object::Dict(y)) => same_dict(x, y),
+        (Object::Stream(x), Object::Stream(y)) => same_dict(&x.dict, &y.dict) && x.raw == y.raw,
+        _ => a == b,
+    }
+}
+
+pub(super) fn same_dict(x: &crate::pdf::Dict, y: &crate::pdf::Dict) -> bool {
+    x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+}
+
+fn number(object: &Object) -> Option<f64> {
+    match object {
+        Object::Integer(i) => Some(*i as f64),
+        Object::Real(text) => text.parse().ok(),
+        _ => None,
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::references::{Referrer, Referrers};
-use super::revision::Diff;
+use super::revision::{same, Diff};
 use super::{Disallowed, ModificationLevel as Level, Permissions};
 use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object};
@@ -115,6 +115,9 @@ impl<'d, 'a> Judge<'d, 'a> {
             (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Type", b"Page") => {
                 self.page(id, old, new)
             }
+            (Object::Dict(old), Object::Dict(new)) if old.has_name(b"Type", b"Pages") => {
+                producer_stamp(id, old, new)
+            }
             (Object::Dict(old), Object::Dict(new))
                 if is_field(old) || old.has_name(b"Subtype", b"Widget") =>
             {
@@ -160,39 +163,37 @@ impl<'d, 'a> Judge<'d, 'a> {
     }
 
     fn is_catalog_key(&self, referrer: &Referrer, expected: &[u8]) -> bool {
-        matches!(referrer, Referrer::Object { id, key: Some(key) } if *id == self.root && key == expected)
+        matches!(referrer, Referrer::Object { id, path } if *id == self.root && path_is(path, &[expected]))
     }
 
-    /// A reference that makes an object part of the form: from a field list, a field's kids or
+    /// A reference that makes an object part of the form: from the form's field list (in an
+    /// interactive form dictionary of its own or inline in the catalog), a field's kids or
     /// parent, a page's annotations, the calculation order, an action naming fields. A page-tree
     /// node's `/Kids` is not one.
     fn is_form_link(&self, referrer: &Referrer) -> bool {
-        match referrer {
-            Referrer::Trailer => false,
-            Referrer::Object { key: None, .. } => true,
-            // A form written directly in the catalog: its /Fields hold the top-level fields.
-            Referrer::Object { id, key: Some(key) } if *id == self.root && key == b"AcroForm" => {
-                true
-            }
-            Referrer::Object { id, key: Some(key) } => match key.as_slice() {
-                b"Kids" => {
-                    !matches!(self.old.get(*id), Ok(Object::Dict(d)) if d.has_name(b"Type", b"Pages"))
-                }
-                b"Fields" | b"Parent" | b"Annots" | b"CO" | b"A" | b"AA" => true,
-                _ => false,
-            },
-        }
+        let Referrer::Object { id, path } = referrer else {
+            return false;
+        };
+        let in_form = |key: &[u8]| path_is(path, &[key]) || path_is(path, &[b"AcroForm", key]);
+        path.is_empty()
+            || in_form(b"Fields")
+            || in_form(b"CO")
+            || path_is(path, &[b"Parent"])
+            || path_is(path, &[b"Annots"])
+            || path.first().is_some_and(|k| k == b"A" || k == b"AA")
+            || (path_is(path, &[b"Kids"])
+                && !matches!(self.old.get(*id), Ok(Object::Dict(d)) if d.has_name(b"Type", b"Pages")))
     }
 
     /// A reference that makes an object an annotation: a page's list, a popup's parent, a reply.
     fn is_annotation_link(&self, referrer: &Referrer) -> bool {
-        match referrer {
-            Referrer::Trailer => false,
-            Referrer::Object { key: None, .. } => true,
-            Referrer::Object { key: Some(key), .. } => {
-                matches!(key.as_slice(), b"Annots" | b"Popup" | b"Parent" | b"IRT")
-            }
-        }
+        let Referrer::Object { path, .. } = referrer else {
+            return false;
+        };
+        path.is_empty()
+            || [&b"Annots"[..], b"Popup", b"Parent", b"IRT"]
+                .iter()
+                .any(|key| path_is(path, &[key]))
     }
 
     /// The catalog may gain validation data, a form, metadata; nothing else.
@@ -201,7 +202,8 @@ impl<'d, 'a> Judge<'d, 'a> {
         for key in changed_keys(old, new) {
             level = level.max(match key {
                 b"DSS" | b"Extensions" => Level::LtvUpdates,
-                b"Metadata" => Level::FormFilling,
+                // Application data readers do not show.
+                b"Metadata" | b"PieceInfo" => Level::FormFilling,
                 b"AcroForm" => {
                     let before = self.old_dict(old.get(key))?;
                     let after = self.new_dict(new.get(key))?;
@@ -248,17 +250,54 @@ impl<'d, 'a> Judge<'d, 'a> {
     fn page(&self, id: ObjRef, old: &Dict, new: &Dict) -> Verdict {
         let mut level = Level::None;
         for key in changed_keys(old, new) {
-            if key != b"Annots" {
-                return Err(Disallowed::at(
-                    id,
-                    format!("the page's /{} changed after signing", key_name(key)),
-                ));
-            }
-            let before = self.old_array(old.get(key))?;
-            let after = self.new_array(new.get(key))?;
-            level = level.max(self.annotation_list(&before, &after)?);
+            level = level.max(match key {
+                b"Annots" => {
+                    let before = self.old_array(old.get(key))?;
+                    let after = self.new_array(new.get(key))?;
+                    self.annotation_list(&before, &after)?
+                }
+                b"Resources" if self.resources_extended(old.get(key), new.get(key))? => {
+                    Level::FormFilling
+                }
+                _ => {
+                    return Err(Disallowed::at(
+                        id,
+                        format!("the page's /{} changed after signing", key_name(key)),
+                    ))
+                }
+            });
         }
         Ok(level)
+    }
+
+    /// The page's resources only gained entries (a writer that adds a font for an appearance
+    /// copies them): every name the signed content can use still means the same object.
+    fn resources_extended(
+        &self,
+        old: Option<&Object>,
+        new: Option<&Object>,
+    ) -> Result<bool, Disallowed> {
+        let (before, after) = (self.old_dict(old)?, self.new_dict(new)?);
+        for (category, entries) in before.iter() {
+            if category == b"ProcSet" {
+                continue; // obsolete since PDF 1.4, ignored by readers
+            }
+            if !matches!(self.old.resolve(entries), Ok(Object::Dict(_))) {
+                if !after.get(category).is_some_and(|now| same(now, entries)) {
+                    return Ok(false);
+                }
+                continue;
+            }
+            let entries = resolve_dict(self.old, Some(entries))?;
+            let now = resolve_dict(self.new, after.get(category))?;
+            let kept = entries
+                .iter()
+                .all(|(name, value)| now.get(name).is_some_and(|v| same(v, value)));
+            if !kept {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// An indirect array (a page's `/Annots`, the form's `/Fields`, a field's `/Kids`): it may
@@ -413,7 +452,9 @@ impl<'d, 'a> Judge<'d, 'a> {
                         format!("the read-only field {name} changed"),
                     ))
                 }
-                b"V" | b"AS" | b"AP" | b"MK" => Level::FormFilling,
+                b"V" | b"AS" | b"AP" | b"MK" | b"F" => Level::FormFilling,
+                // Signing workflows lock the fields they cover by making them read-only.
+                b"Ff" if only_sets_read_only(old, new) => Level::FormFilling,
                 b"Kids" => {
                     let before = self.old_array(old.get(key))?;
                     let after = self.new_array(new.get(key))?;
@@ -438,7 +479,7 @@ impl<'d, 'a> Judge<'d, 'a> {
         for key in changed_keys(old, new) {
             self.check_unlocked(id, &name)?;
             level = level.max(match key {
-                b"AS" | b"AP" | b"MK" => Level::FormFilling,
+                b"AS" | b"AP" | b"MK" | b"F" => Level::FormFilling,
                 _ => {
                     return Err(Disallowed::at(
                         id,
@@ -627,11 +668,15 @@ fn metadata_dictionary(id: ObjRef, before: &Object, after: &Object) -> Verdict {
     }
 }
 
+fn path_is(path: &[Vec<u8>], expected: &[&[u8]]) -> bool {
+    path.len() == expected.len() && path.iter().zip(expected).all(|(key, want)| key == want)
+}
+
 /// Keys whose values differ (present in one only, or unequal), in `new`'s order then `old`'s.
 fn changed_keys<'k>(old: &'k Dict, new: &'k Dict) -> Vec<&'k [u8]> {
     let mut keys: Vec<&[u8]> = new
         .iter()
-        .filter(|(k, v)| old.get(k) != Some(*v))
+        .filter(|(k, v)| !old.get(k).is_some_and(|before| same(before, v)))
         .map(|(k, _)| k)
         .collect();
     keys.extend(old.iter().filter(|(k, _)| !new.contains(k)).map(|(k, _)| k));
@@ -643,7 +688,7 @@ fn appended(old: &[Object], new: &[Object]) -> Option<Vec<Object>> {
     let mut remaining = old.iter().peekable();
     let mut added = Vec::new();
     for element in new {
-        if remaining.peek() == Some(&element) {
+        if remaining.peek().is_some_and(|next| same(next, element)) {
             remaining.next();
         } else {
             added.push(element.clone());
@@ -694,6 +739,21 @@ fn read_only(field: &Dict) -> bool {
         .get(b"Ff")
         .and_then(Object::as_i64)
         .is_some_and(|flags| flags & 1 != 0)
+}
+
+/// A page-tree node may gain a producer's version stamp (iText writes `/ITXT`), nothing else.
+fn producer_stamp(id: ObjRef, old: &Dict, new: &Dict) -> Verdict {
+    match changed_keys(old, new).as_slice() {
+        [] => Ok(Level::None),
+        [b"ITXT"] => Ok(Level::FormFilling),
+        _ => Err(Disallowed::at(id, "a page-tree node changed after signing")),
+    }
+}
+
+/// `/Ff` differs only by the read-only bit, now set.
+fn only_sets_read_only(old: &Dict, new: &Dict) -> bool {
+    let flags = |d: &Dict| d.get(b"Ff").and_then(Object::as_i64).unwrap_or(0);
+    flags(new) == flags(old) | 1
 }
 
 /// Has an appearance and a visible area: `/Rect` with an area, not hidden (`/F` bit 2) nor
@@ -754,9 +814,16 @@ fn describe(object: &Object) -> String {
                 .and_then(Object::as_name)
                 .map(|t| format!(" (/{})", key_name(t)))
                 .unwrap_or_default();
-            format!("a {}{kind}", object.type_name())
+            format!("{}{kind}", with_article(object.type_name()))
         }
-        other => format!("a {}", other.type_name()),
+        other => with_article(other.type_name()),
+    }
+}
+
+fn with_article(noun: &str) -> String {
+    match noun.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {noun}"),
+        _ => format!("a {noun}"),
     }
 }
 
