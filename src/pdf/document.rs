@@ -264,6 +264,11 @@ impl<'a> Document<'a> {
         Ok(decoded)
     }
 
+    /// The object numbers the header of object stream `num` lists, in order.
+    pub fn object_stream_numbers(&self, num: u32) -> Result<Vec<u32>> {
+        Ok(self.object_stream(num)?.numbers().map(|(n, _)| n).collect())
+    }
+
     /// The decoded bytes of object stream `num`, decoded afresh (not cached: a caller that reads
     /// every object stream once must not keep them all) within the document's inflation budget.
     pub fn object_stream_bytes(&self, num: u32) -> Result<Vec<u8>> {

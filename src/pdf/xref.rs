@@ -76,6 +76,33 @@ impl XrefSection {
         own.unwrap_or(0).max(hidden.unwrap_or(0))
     }
 
+    /// How many entries this section and its hidden stream list (a number listed twice counts
+    /// twice): what walking [`listed_numbers`](Self::listed_numbers) costs, known before walking.
+    pub fn listed_count(&self) -> u64 {
+        let own: u64 = match &self.entries {
+            Entries::Table(subs) => subs.iter().map(|s| u64::from(s.count)).sum(),
+            Entries::Stream(st) => st.subsections.iter().map(|&(_, c, _)| u64::from(c)).sum(),
+        };
+        let hidden = self.hidden_stream.as_ref().map_or(0, |h| h.listed_count());
+        own.saturating_add(hidden)
+    }
+
+    /// A number two subsections of this section (or of its hidden stream) both list. Readers
+    /// disagree on which one wins (MuPDF and poppler take the first, this reader the last).
+    pub fn listed_twice(&self) -> Option<u32> {
+        let mut ranges: Vec<(u32, u32)> = match &self.entries {
+            Entries::Table(subs) => subs.iter().map(|s| (s.first, s.count)).collect(),
+            Entries::Stream(st) => st.subsections.iter().map(|&(f, c, _)| (f, c)).collect(),
+        };
+        ranges.retain(|&(_, count)| count > 0);
+        ranges.sort_unstable();
+        let overlap = ranges.windows(2).find_map(|pair| match pair {
+            [(first, count), (next, _)] if *next < first.saturating_add(*count) => Some(*next),
+            _ => None,
+        });
+        overlap.or_else(|| self.hidden_stream.as_ref().and_then(|h| h.listed_twice()))
+    }
+
     /// Every object number this section (and its hidden stream) gives a location for.
     pub fn object_numbers(&self, data: &[u8]) -> Vec<u32> {
         self.listed_numbers(data, false)

@@ -5,6 +5,7 @@
 //! `references` finds the numbers the signed revision already referred to, `rules` says what
 //! each change is.
 
+mod appended;
 mod references;
 mod revision;
 mod rules;
@@ -250,6 +251,7 @@ fn judge(
         Disallowed::new(format!("the signed bytes are not a complete revision: {e}"))
     })?;
     let diff = revision::compare(&old, doc, later)?;
+    appended::check(doc, signed_len, later, &diff.listed)?;
     report.objects = diff.objects();
     let numbers: HashSet<u32> = diff.objects().iter().map(|id| id.num).collect();
     let referrers = references::find(&old, &numbers)?;

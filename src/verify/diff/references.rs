@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use super::revision::MAX_LISTED;
 use super::Disallowed;
 use crate::pdf::lexer::{is_delimiter, is_whitespace};
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
@@ -60,6 +61,15 @@ pub(super) fn find(old: &Document<'_>, numbers: &HashSet<u32>) -> Result<Referre
                 found.add(num, Referrer::Trailer);
             }
         }
+    }
+    let listed = old.sections().iter().fold(0u64, |sum, section| {
+        sum.saturating_add(section.listed_count())
+    });
+    if listed > MAX_LISTED {
+        // Walking them would cost more than any real file: `/W [0 0 0]` lists numbers for free.
+        return Err(Disallowed::new(format!(
+            "the signed revision's cross-reference sections list more than {MAX_LISTED} objects"
+        )));
     }
     let layout = Layout::read(old);
     // Objects in the file: parse each one a token falls into.
@@ -249,11 +259,18 @@ enum Reference {
 
 /// The `num gen` before the `R` at `r`, read backwards.
 fn reference_before(bytes: &[u8], r: usize) -> Option<Reference> {
-    let gen_end = match blank_before(bytes, r)? {
-        Blank::Ends(at) => at,
-        Blank::Unsure => return Some(Reference::Unsure),
+    // `99 0R` is a reference to poppler: the blank before `R` may be empty.
+    let gen_end = match blank_before(bytes, r) {
+        Some(Blank::Ends(at)) => at,
+        Some(Blank::Unsure) => return Some(Reference::Unsure),
+        None => r,
     };
-    let gen_start = digits_before(bytes, gen_end)?;
+    let gen_digits = digits_before(bytes, gen_end)?;
+    // A signed generation (`99 +0 R`) reads as 0 to MuPDF and poppler.
+    let gen_start = match gen_digits.checked_sub(1).and_then(|at| bytes.get(at)) {
+        Some(b'+' | b'-') => gen_digits.saturating_sub(1),
+        _ => gen_digits,
+    };
     let num_end = match blank_before(bytes, gen_start)? {
         Blank::Ends(at) => at,
         Blank::Unsure => return Some(Reference::Unsure),
@@ -264,6 +281,7 @@ fn reference_before(bytes: &[u8], r: usize) -> Option<Reference> {
         return None;
     }
     let mut value: u64 = 0;
+    // Saturating: leading zeros of any length keep the value, a real overflow leaves u32.
     for &digit in bytes.get(num_start..num_end)? {
         value = value
             .saturating_mul(10)
@@ -318,7 +336,8 @@ fn blank_before(bytes: &[u8], end: usize) -> Option<Blank> {
     Some(Blank::Ends(start))
 }
 
-/// The start of the run of one to ten digits ending at `end`.
+/// The start of the run of digits ending at `end` (at least one; leading zeros may make it
+/// longer than ten: `000000000099 0 R` is object 99 to MuPDF and poppler).
 fn digits_before(bytes: &[u8], end: usize) -> Option<usize> {
     let digits = bytes
         .get(..end)?
@@ -326,9 +345,7 @@ fn digits_before(bytes: &[u8], end: usize) -> Option<usize> {
         .rev()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    (1..=10)
-        .contains(&digits)
-        .then(|| end.saturating_sub(digits))
+    (digits >= 1).then(|| end.saturating_sub(digits))
 }
 
 #[cfg(test)]
@@ -352,6 +369,10 @@ mod tests {
         // A comment between the tokens is whitespace to a lexer: the match is kept (unsure).
         assert_eq!(found(b"99 % hidden\n0 R", &[99]).len(), 1);
         assert_eq!(found(b"99 0 % hidden\nR", &[99]).len(), 1);
+        // Spellings MuPDF or poppler read as references (redteam/a07b_spellings_mupdf.py).
+        assert_eq!(found(b"[000000000099 0 R]", &[99]), [16]);
+        assert_eq!(found(b"[99 +0 R]", &[99]), [7]);
+        assert_eq!(found(b"[99 0R]", &[99]), [5]);
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 
 use super::Disallowed;
+use crate::pdf::xref::XrefSection;
 use crate::pdf::{Document, ObjRef, Object, XrefEntry};
 
 /// A revision listing more numbers than this is not an update anyone signs after.
-const MAX_LISTED: usize = 1 << 20;
+pub(super) const MAX_LISTED: u64 = 1 << 20;
 
 /// The objects that differ, by kind of change.
 #[derive(Debug, Default)]
@@ -16,6 +17,8 @@ pub(super) struct Diff {
     pub changed: Vec<ObjRef>,
     /// Not defined in the signed revision.
     pub added: BTreeSet<ObjRef>,
+    /// Every number the later sections give an entry for.
+    pub listed: BTreeSet<u32>,
 }
 
 impl Diff {
@@ -47,10 +50,53 @@ pub(super) fn compare(
     check_chain(old, new, later)?;
     check_trailer(old, new)?;
     let mut diff = Diff::default();
-    for num in listed_numbers(new, later)? {
+    let listed = listed_numbers(new, later)?;
+    for &num in &listed {
         compare_object(old, new, num, &mut diff)?;
     }
+    diff.listed = listed;
+    for section in new.sections().iter().take(later) {
+        let hidden = section.hidden_stream.as_deref();
+        for stream in std::iter::once(section).chain(hidden) {
+            check_xref_stream_number(old, new, stream, &mut diff)?;
+        }
+    }
     Ok(diff)
+}
+
+/// An appended xref stream is an object too: readers (MuPDF) register it under its own number
+/// whether or not its `/Index` lists it. That number must be new, and the file must not place
+/// another object under it; it joins the added objects, which the signed revision must not name.
+fn check_xref_stream_number(
+    old: &Document<'_>,
+    new: &Document<'_>,
+    section: &XrefSection,
+    diff: &mut Diff,
+) -> Result<(), Disallowed> {
+    let Some(id) = section.stream_object else {
+        return Ok(());
+    };
+    let unreadable = |e: crate::Error| {
+        Disallowed::at(id, format!("the cross-reference entry is unreadable: {e}"))
+    };
+    if old.entry(id.num).map_err(unreadable)?.is_some() {
+        return Err(Disallowed::at(
+            id,
+            "an xref stream appended after signing takes the number of an object of the signed revision",
+        ));
+    }
+    match new.entry(id.num).map_err(unreadable)? {
+        None => {}
+        Some(XrefEntry::InFile { offset, gen }) if offset == section.offset && gen == id.gen => {}
+        Some(_) => {
+            return Err(Disallowed::at(
+                id,
+                "an xref stream appended after signing shares its number with another object",
+            ))
+        }
+    }
+    diff.added.insert(id);
+    Ok(())
 }
 
 /// The appended sections must continue the signed revision's chain: a `/Prev` that skips the
@@ -90,13 +136,22 @@ fn check_trailer(old: &Document<'_>, new: &Document<'_>) -> Result<(), Disallowe
 /// Every number the appended sections give an entry for, free entries included.
 fn listed_numbers(new: &Document<'_>, later: usize) -> Result<BTreeSet<u32>, Disallowed> {
     let mut numbers = BTreeSet::new();
+    let mut listed: u64 = 0;
     for section in new.sections().iter().take(later) {
-        numbers.extend(section.listed_numbers(new.data(), true));
-        if numbers.len() > MAX_LISTED {
+        // Checked before walking: an xref stream with `/W [0 0 0]` lists 2^20 numbers per
+        // `/Index` pair at no cost in bytes.
+        listed = listed.saturating_add(section.listed_count());
+        if listed > MAX_LISTED {
             return Err(Disallowed::new(format!(
                 "the revisions after signing list more than {MAX_LISTED} objects"
             )));
         }
+        if let Some(num) = section.listed_twice() {
+            return Err(Disallowed::new(format!(
+                "a cross-reference section after signing lists object {num} twice"
+            )));
+        }
+        numbers.extend(section.listed_numbers(new.data(), true));
     }
     // Object 0 heads the free list: it is never an object.
     numbers.remove(&0);

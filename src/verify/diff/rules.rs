@@ -22,6 +22,64 @@ const HARMLESS_ANNOTATIONS: &[&[u8]] = &[
     b"Caret",
 ];
 
+/// What an annotation change may touch (ISO 32000-1 Tables 164-190). A font (`/Subtype
+/// /Type1`), a form XObject or an untyped page also has a `/Subtype`: changing its `/Encoding`,
+/// `/BaseFont`, `/Contents` stream or `/Resources` must not pass as an annotation change.
+const ANNOTATION_KEYS: &[&[u8]] = &[
+    b"Rect",
+    b"Contents",
+    b"NM",
+    b"M",
+    b"F",
+    b"AP",
+    b"AS",
+    b"Border",
+    b"C",
+    b"StructParent",
+    b"T",
+    b"Popup",
+    b"CA",
+    b"RC",
+    b"CreationDate",
+    b"IRT",
+    b"Subj",
+    b"RT",
+    b"IT",
+    b"ExData",
+    b"Open",
+    b"State",
+    b"StateModel",
+    b"Name",
+    b"BS",
+    b"BE",
+    b"IC",
+    b"LE",
+    b"L",
+    b"LL",
+    b"LLE",
+    b"LLO",
+    b"Cap",
+    b"CP",
+    b"CO",
+    b"Measure",
+    b"DA",
+    b"Q",
+    b"DS",
+    b"CL",
+    b"RD",
+    b"Vertices",
+    b"QuadPoints",
+    b"InkList",
+    b"Path",
+    b"Parent",
+    b"OC",
+    b"H",
+    b"MK",
+    b"Lang",
+    b"P",
+    b"Type",
+];
+
 /// Keys that make a dictionary a page or a page-tree node to some reader: an added
 /// "annotation" must carry none, or it could join a `/Kids` array as a page.
 const PAGE_KEYS: &[&[u8]] = &[b"MediaBox", b"CropBox", b"Resources", b"Count"];
@@ -137,6 +195,7 @@ impl<'d, 'a> Judge<'d, 'a> {
                 if old.get(b"Subtype") != new.get(b"Subtype") {
                     return Err(Disallowed::at(id, "an annotation changed its kind"));
                 }
+                changed_annotation_keys(id, old, new)?;
                 self.annotation(Some(id), new)
             }
             (Object::Array(old), Object::Array(new)) => {
@@ -781,6 +840,23 @@ fn draws_on_page(doc: &Document<'_>, widget: &Dict) -> bool {
 
 fn is_document_timestamp(sig: &Dict) -> bool {
     sig.has_name(b"Type", b"DocTimeStamp") || sig.has_name(b"SubFilter", b"ETSI.RFC3161")
+}
+
+/// A changed annotation keeps to annotation keys, with its `/Contents` still text.
+fn changed_annotation_keys(id: ObjRef, old: &Dict, new: &Dict) -> Result<(), Disallowed> {
+    if let Some(key) = changed_keys(old, new)
+        .into_iter()
+        .find(|key| !ANNOTATION_KEYS.contains(key))
+    {
+        return Err(Disallowed::at(
+            id,
+            format!(
+                "/{} changed in a dictionary with a /Subtype: not an annotation change",
+                key_name(key)
+            ),
+        ));
+    }
+    reject_page_keys(Some(id), new)
 }
 
 fn reject_page_keys(id: Option<ObjRef>, d: &Dict) -> Result<(), Disallowed> {

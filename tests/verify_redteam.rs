@@ -1,0 +1,327 @@
+//! Forgeries found by red-teaming the modification analysis: each one appends an incremental
+//! update to a file we signed so that PDF readers (MuPDF, poppler) show other content than what
+//! was signed. Every one must be judged [`ModificationLevel::Other`]. The generators under
+//! `redteam/` build the same files for manual inspection with `mutool draw -F txt`.
+
+mod common;
+
+use countersign::crypto::credential::load_pem;
+use countersign::crypto::LoadOptions;
+use countersign::{sign_pdf, verify_pdf, ModificationLevel, SignOptions, VerifyOptions};
+
+const FORGED_CONTENT: &[u8] = b"BT /F1 24 Tf 72 720 Td (Forged) Tj ET";
+
+fn sign(pdf: &[u8]) -> Vec<u8> {
+    let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();
+    let key = std::fs::read(common::pki_path("demo.key.pem")).unwrap();
+    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
+    sign_pdf(pdf, &key, &SignOptions::default()).unwrap()
+}
+
+fn startxref(pdf: &[u8]) -> usize {
+    let at = pdf.windows(9).rposition(|w| w == b"startxref").unwrap();
+    let text = String::from_utf8_lossy(&pdf[at + 9..]);
+    text.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+fn stream(content: &[u8]) -> Vec<u8> {
+    let mut out = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    out.extend_from_slice(content);
+    out.extend_from_slice(b"\nendstream");
+    out
+}
+
+/// Appends `objects` and a classic xref table whose subsections `table` writes from the
+/// objects' offsets; returns the file.
+fn append(pdf: &[u8], objects: &[(u32, Vec<u8>)], table: impl Fn(&[usize]) -> String) -> Vec<u8> {
+    let mut out = pdf.to_vec();
+    let mut offsets = Vec::new();
+    for (num, body) in objects {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!(
+            "xref\n{}trailer\n<< /Size 100 /Root 1 0 R /Info 8 0 R /Prev {} >>\nstartxref\n{xref}\n%%EOF\n",
+            table(&offsets),
+            startxref(pdf)
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// One subsection per object, in order.
+fn listing(objects: &[(u32, Vec<u8>)]) -> impl Fn(&[usize]) -> String + '_ {
+    move |offsets| {
+        objects
+            .iter()
+            .zip(offsets)
+            .map(|((num, _), at)| format!("{num} 1\n{at:010} 00000 n \n"))
+            .collect()
+    }
+}
+
+/// The offset the signed revision's table gives object `num` (classic.pdf: `0 9` subsection).
+fn signed_offset(pdf: &[u8], num: usize) -> usize {
+    let at = pdf.windows(8).position(|w| w == b"xref\n0 9").unwrap() + 9;
+    let line = &pdf[at + num * 20..at + num * 20 + 10];
+    std::str::from_utf8(line).unwrap().parse().unwrap()
+}
+
+fn first_level(pdf: &[u8]) -> ModificationLevel {
+    let report = verify_pdf(pdf, &VerifyOptions::default()).unwrap();
+    let first = &report.signatures[0];
+    assert!(first.is_intact());
+    first.modifications.level
+}
+
+fn assert_other(name: &str, pdf: &[u8]) {
+    let report = verify_pdf(pdf, &VerifyOptions::default()).unwrap();
+    let first = &report.signatures[0];
+    assert_eq!(
+        first.modifications.level,
+        ModificationLevel::Other,
+        "{name}: {:?}",
+        first.modifications
+    );
+    assert!(!first.is_valid_ignoring_trust(), "{name}");
+}
+
+fn signed_classic() -> Vec<u8> {
+    sign(&common::read_pdf("classic.pdf"))
+}
+
+#[test]
+fn an_honest_update_is_still_accepted() {
+    let twice = sign(&signed_classic());
+    assert_eq!(first_level(&twice), ModificationLevel::FormFilling);
+}
+
+#[test]
+fn an_xref_stream_numbered_as_the_page_content_is_other() {
+    // MuPDF registers an xref stream under its own number, listed or not: object 4 (page 1's
+    // content) becomes the xref stream, whose data is the forged content.
+    let signed = signed_classic();
+    let mut pdf = signed.clone();
+    let at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Type /XRef /W [1 2 1] /Index [] /Size 13 /Root 1 0 R /Prev {} /Length {} >>\nstream\n",
+            startxref(&signed),
+            FORGED_CONTENT.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(FORGED_CONTENT);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{at}\n%%EOF\n").as_bytes());
+    assert_other("xref stream numbered 4", &pdf);
+}
+
+#[test]
+fn an_object_listed_twice_in_one_section_is_other() {
+    // MuPDF and poppler take the first subsection listing object 4 (the forged stream), this
+    // reader took the last (the signed offset): nothing seemed to change.
+    let signed = signed_classic();
+    let original = signed_offset(&signed, 4);
+    let objects = [(4, stream(FORGED_CONTENT))];
+    let pdf = append(&signed, &objects, |offsets| {
+        format!(
+            "4 1\n{:010} 00000 n \n4 1\n{original:010} 00000 n \n",
+            offsets[0]
+        )
+    });
+    assert_other("object 4 listed twice", &pdf);
+}
+
+#[test]
+fn a_section_listing_numbers_for_free_is_refused_before_walking_them() {
+    // `/W [0 0 0]` needs no row bytes: 256 `/Index` pairs of 2^20 numbers in a 15 KB update
+    // took 75 s and 4.4 GB before the count was checked ahead of the walk.
+    let signed = signed_classic();
+    let index: Vec<String> = (0..256u64)
+        .map(|k| format!("{} 1048576", 13 + k * 1_048_576))
+        .collect();
+    let mut pdf = signed.clone();
+    let at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "50 0 obj\n<< /Type /XRef /W [0 0 0] /Index [{}] /Size 268435469 /Root 1 0 R /Prev {} /Length 0 >>\nstream\n\nendstream\nendobj\nstartxref\n{at}\n%%EOF\n",
+            index.join(" "),
+            startxref(&signed)
+        )
+        .as_bytes(),
+    );
+    let report = verify_pdf(&pdf, &VerifyOptions::default()).unwrap();
+    let reason = report.signatures[0]
+        .modifications
+        .reason
+        .clone()
+        .unwrap_or_default();
+    assert!(reason.contains("list more than"), "{reason}");
+}
+
+/// Page 2 (an object our signer does not rewrite) names object 99, spelled `spelled`, before it
+/// exists; after signing, object 99 is defined as a content stream.
+fn dangling_reference(spelled: &str) -> Vec<u8> {
+    let page = format!(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents [7 0 R {spelled}] >>"
+    );
+    let objects = [(6, page.into_bytes())];
+    let original = append(
+        &common::read_pdf("classic.pdf"),
+        &objects,
+        listing(&objects),
+    );
+    let signed = sign(&original);
+    let objects = [(99, stream(FORGED_CONTENT))];
+    append(&signed, &objects, listing(&objects))
+}
+
+#[test]
+fn a_dangling_reference_spelled_unusually_is_found() {
+    for spelled in [
+        "99 0 R",
+        "+99 0 R",
+        "99 %c\n0 R",
+        "99 0%c\rR",
+        "000000000099 +0 R",
+        "99 0R",
+    ] {
+        assert_other(spelled, &dangling_reference(spelled));
+    }
+}
+
+#[test]
+fn a_section_off_by_one_byte_with_an_unlisted_object_is_other() {
+    // startxref points one byte into `xref`: this reader forgave it and read an empty section;
+    // MuPDF and poppler rebuild the table by scanning and take the last `4 0 obj`, the forged one.
+    let signed = signed_classic();
+    let mut pdf = signed.clone();
+    pdf.extend_from_slice(b"4 0 obj\n");
+    pdf.extend_from_slice(&stream(FORGED_CONTENT));
+    pdf.extend_from_slice(b"\nendobj\n");
+    let at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "xref\ntrailer\n<< /Size 13 /Root 1 0 R /Info 8 0 R /Prev {} >>\nstartxref\n{}\n%%EOF\n",
+            startxref(&signed),
+            at + 1
+        )
+        .as_bytes(),
+    );
+    assert_other("startxref off by one", &pdf);
+    // Even at the right offset, an object the update does not list is what a rebuilt table reads.
+    let mut exact = pdf[..at].to_vec();
+    exact.extend_from_slice(
+        format!(
+            "xref\ntrailer\n<< /Size 13 /Root 1 0 R /Info 8 0 R /Prev {} >>\nstartxref\n{at}\n%%EOF\n",
+            startxref(&signed)
+        )
+        .as_bytes(),
+    );
+    assert_other("unlisted object", &exact);
+}
+
+#[test]
+fn an_object_stream_holding_a_number_twice_is_other() {
+    // The xref points at the second copy of page 1 (as signed); MuPDF reads the first (forged:
+    // its /Contents is object 52).
+    let signed = signed_classic();
+    let page = "<</Type /Page/Parent 2 0 R/MediaBox [0 0 612 792]/Resources <</Font <</F1 5 0 R>>>>/Contents 4 0 R/Annots [10 0 R]>>";
+    let forged = page.replace("/Contents 4 0 R", "/Contents 52 0 R");
+    let header = format!("3 0 3 {} ", forged.len() + 1);
+    let body = format!("{header}{forged}\n{page}\n");
+    let mut pdf = signed.clone();
+    let content_at = pdf.len();
+    pdf.extend_from_slice(b"52 0 obj\n");
+    pdf.extend_from_slice(&stream(FORGED_CONTENT));
+    pdf.extend_from_slice(b"\nendobj\n");
+    let objstm_at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "50 0 obj\n<< /Type /ObjStm /N 2 /First {} /Length {} >>\nstream\n{body}\nendstream\nendobj\n",
+            header.len(),
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let xref_at = pdf.len();
+    let row = |kind: u8, field: usize, third: u8| {
+        let mut row = vec![kind];
+        row.extend_from_slice(&(field as u32).to_be_bytes());
+        row.push(third);
+        row
+    };
+    let rows: Vec<u8> = [
+        row(2, 50, 1),
+        row(1, objstm_at, 0),
+        row(1, xref_at, 0),
+        row(1, content_at, 0),
+    ]
+    .concat();
+    pdf.extend_from_slice(
+        format!(
+            "51 0 obj\n<< /Type /XRef /W [1 4 1] /Index [3 1 50 3] /Size 53 /Root 1 0 R /Prev {} /Length {} >>\nstream\n",
+            startxref(&signed),
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&rows);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    assert_other("object stream with object 3 twice", &pdf);
+}
+
+#[test]
+fn a_font_is_not_judged_as_an_annotation() {
+    // classic.pdf as it is: the font of both pages gains /Differences that make "Page 1" read
+    // "Forged". Any changed dictionary with a /Subtype was judged as an annotation.
+    let signed = signed_classic();
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /BaseEncoding /WinAnsiEncoding /Differences [32 /e 49 /d 80 /F 97 /o 101 /g 103 /r] >> >>".to_vec();
+    let objects = [(5, font)];
+    assert_other(
+        "font encoding",
+        &append(&signed, &objects, listing(&objects)),
+    );
+    // An untyped page with a /Subtype is a page to readers, not an annotation.
+    let page = b"<< /Subtype /Text /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 7 0 R >>";
+    let objects = [(6, page.to_vec())];
+    let original = append(
+        &common::read_pdf("classic.pdf"),
+        &objects,
+        listing(&objects),
+    );
+    let signed = sign(&original);
+    let forged = String::from_utf8(page.to_vec())
+        .unwrap()
+        .replace("/Contents 7 0 R", "/Contents 4 0 R");
+    let objects = [(6, forged.into_bytes())];
+    assert_other(
+        "untyped page with /Subtype",
+        &append(&signed, &objects, listing(&objects)),
+    );
+}
+
+#[test]
+fn an_object_changed_by_two_later_revisions_is_judged_by_the_newest() {
+    // Found while fixing the unlisted-object check: page 1 gains an annotation in one update,
+    // then a counter-signature rewrites the page again. The first definition is superseded,
+    // not unlisted.
+    let signed = signed_classic();
+    let page = "<</Type /Page/Parent 2 0 R/MediaBox [0 0 612 792]/Resources <</Font <</F1 5 0 R>>>>/Contents 4 0 R/Annots [10 0 R 60 0 R]>>";
+    let note = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (ok) >>";
+    let objects = [
+        (3, page.as_bytes().to_vec()),
+        (60, note.as_bytes().to_vec()),
+    ];
+    let annotated = append(&signed, &objects, listing(&objects));
+    assert_eq!(first_level(&annotated), ModificationLevel::Annotations);
+    assert_eq!(
+        first_level(&sign(&annotated)),
+        ModificationLevel::Annotations
+    );
+}
