@@ -97,6 +97,13 @@ pub enum Error {
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
     #[error("document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification")]
     CertifiedNoChanges,
+    /// A certification signature must be the document's first signature (ISO 32000-1
+    /// §12.8.2.2.1), and this document already has one.
+    #[error("cannot certify: a certification signature must be the document's first, and signature field {existing_field} is already signed")]
+    CertificationNotFirst {
+        /// The fully qualified name of a field that already holds a signature.
+        existing_field: String,
+    },
     /// A FieldMDP lock forbids filling the signature field `field`.
     #[error("signature field {field} is locked by a FieldMDP transform")]
     FieldLocked {

@@ -123,7 +123,7 @@ pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use pdf::Limits;
 pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::stream::{sign_file, SignedFile};
-pub use sign::{sign_pdf, SignOptions, SubFilter};
+pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
 pub use verify::{
     verify_pdf, ChainStatus, EssProblem, ModificationLevel, Modifications, Problem,
     SignatureReport, TimestampReport, VerifyOptions, VerifyReport,
@@ -233,7 +233,7 @@ pub mod __private {
     /// Service helpers the tests use as a client would (request signing, ids, the demo).
     #[cfg(feature = "service")]
     pub mod service {
-        pub use crate::service::auth::authorization_header;
+        pub use crate::service::auth::{authorization_header, authorization_header_signing};
         pub use crate::service::clock::unix_now;
         pub use crate::service::demo::{demo, Demo};
         pub use crate::service::ids::{random_id, result_file_id};

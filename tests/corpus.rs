@@ -1102,6 +1102,9 @@ fn compatibility_markdown(results: &[FileResult]) -> String {
     out.push_str(&format!(
         "\n{agree} of {all} verdicts agree; every disagreement is explained above.\n"
     ));
+    // Written by scripts/compare_diff_levels.py (it runs pyHanko's difference analysis).
+    out.push('\n');
+    out.push_str(include_str!("corpus_modification_levels.md"));
     out
 }
 

@@ -1,7 +1,7 @@
 //! The PostgreSQL store on a real server started by the test: migrations applied once by replicas
 //! starting together, task claims (`FOR UPDATE SKIP LOCKED` + lease) that never hand one task to two
-//! workers, reclaim after the lease, give-up after the last attempt, the quota ledger, and the
-//! shared rate-limit buckets.
+//! workers, reclaim after the lease, give-up after the last attempt, the quota ledger, the
+//! shared rate-limit buckets, and the request signatures remembered against replays.
 
 #![cfg(feature = "postgres")]
 
@@ -57,9 +57,9 @@ fn replicas_share_tasks_quota_and_rate_limits() {
             .collect();
         opening.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(stores[0].schema_version().unwrap(), 1);
+    assert_eq!(stores[0].schema_version().unwrap(), 2);
     PostgresStore::open(&url).unwrap();
-    assert_eq!(stores[0].schema_version().unwrap(), 1);
+    assert_eq!(stores[0].schema_version().unwrap(), 2);
 
     // Quota: 60 signatures for 50 tasks, then two refused for lack of balance.
     for store in &stores {
@@ -162,6 +162,56 @@ fn replicas_share_tasks_quota_and_rate_limits() {
     // One installation key for all replicas (download links work on any of them).
     let key = stores[0].installation_key().unwrap();
     assert_eq!(stores[2].installation_key().unwrap(), key);
+
+    // A signature is new on one replica only, even when all three receive it at once.
+    let firsts: Vec<Option<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                scope.spawn(move || {
+                    store
+                        .remember_signature("AKIDa", "5e1f", "UploadFiles", 1_300, 1_000)
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(firsts.iter().filter(|first| first.is_none()).count(), 1);
+    assert_eq!(
+        firsts.iter().flatten().collect::<Vec<_>>(),
+        ["UploadFiles", "UploadFiles"]
+    );
+    // Another action under the same signature is reported with the first one; another
+    // credential's equal text is another signature.
+    assert_eq!(
+        stores[1]
+            .remember_signature("AKIDa", "5e1f", "CreateFileCounterSign", 1_300, 1_001)
+            .unwrap()
+            .as_deref(),
+        Some("UploadFiles")
+    );
+    assert_eq!(
+        stores[2]
+            .remember_signature("AKIDb", "5e1f", "VerifyDigitFile", 1_300, 1_001)
+            .unwrap(),
+        None
+    );
+    // After its window the signature is forgotten by the sweep (or replaced when seen again).
+    assert_eq!(stores[0].forget_expired_signatures(1_300).unwrap(), 0);
+    assert_eq!(
+        stores[0]
+            .remember_signature("AKIDb", "5e1f", "VerifyDigitFile", 1_700, 1_301)
+            .unwrap(),
+        None
+    );
+    assert_eq!(stores[1].forget_expired_signatures(1_301).unwrap(), 1);
+    assert_eq!(
+        stores[2]
+            .remember_signature("AKIDa", "5e1f", "UploadFiles", 1_700, 1_302)
+            .unwrap(),
+        None
+    );
 }
 
 /// A running task's heartbeat on PostgreSQL: only the run holding the latest claim renews its

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::credential_args::CredentialArgs;
-use super::signature_args::SignatureArgs;
+use super::signature_args::{MdpArgs, SignatureArgs};
 use super::CliResult;
 
 #[derive(Args)]
@@ -29,6 +29,8 @@ pub struct BatchArgs {
     pub credential: CredentialArgs,
     #[command(flatten)]
     pub signature: SignatureArgs,
+    #[command(flatten)]
+    pub mdp: MdpArgs,
     /// Worker threads (default: one per core).
     #[arg(short, long)]
     pub jobs: Option<usize>,
@@ -58,7 +60,8 @@ struct Refusal {
 
 pub fn run(args: BatchArgs) -> CliResult {
     let key = args.credential.load()?;
-    let options = args.signature.options()?;
+    let mut options = args.signature.options()?;
+    args.mdp.apply(&mut options);
     if args.signature.level()? > super::signature_args::Level::BT {
         return Err("batch signs at b-b or b-t; run `extend` on the outputs for b-lt/b-lta".into());
     }

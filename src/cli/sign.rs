@@ -7,7 +7,7 @@ use clap::Args;
 use countersign::{sign_file, sign_pdf, SignOptions};
 
 use super::credential_args::CredentialArgs;
-use super::signature_args::{Level, SignatureArgs};
+use super::signature_args::{Level, MdpArgs, SignatureArgs};
 use super::CliResult;
 use countersign::ltv::add_document_timestamp;
 use countersign::ltv::Fetcher;
@@ -25,6 +25,8 @@ pub struct SignArgs {
     pub credential: CredentialArgs,
     #[command(flatten)]
     pub signature: SignatureArgs,
+    #[command(flatten)]
+    pub mdp: MdpArgs,
     /// Name of the new signature field (default: the first free SignatureN).
     #[arg(long)]
     pub field: Option<String>,
@@ -43,6 +45,7 @@ impl SignArgs {
             sign_options.field_name = self.field.clone();
             sign_options.fill_empty_field = self.fill_empty_field;
             sign_options.repair = self.repair;
+            self.mdp.apply(&mut sign_options);
             sign_options
         })
     }

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
 use countersign::timestamp::{HttpTsa, TsaConfig};
-use countersign::{DigestAlgorithm, SignOptions, SubFilter};
+use countersign::{DigestAlgorithm, DocMdpPermission, FieldLock, SignOptions, SubFilter};
 
 #[derive(Args, Clone, Debug)]
 pub struct SignatureArgs {
@@ -47,6 +47,71 @@ pub struct SignatureArgs {
     /// in a DSS), b-lta (plus a document timestamp). Default: b-t with --tsa, else b-b.
     #[arg(long, value_enum)]
     pub level: Option<Level>,
+}
+
+/// Certification and field locks: for `sign` and `batch`, not `extend` (which makes no
+/// signature of its own).
+#[derive(Args, Clone, Debug)]
+pub struct MdpArgs {
+    /// Certify the document (DocMDP) instead of only signing it: p1 permits no change after it,
+    /// p2 form filling and signing, p3 also annotations. Only as the document's first signature.
+    #[arg(long, value_enum, value_name = "p1|p2|p3")]
+    pub certify: Option<CertifyArg>,
+    /// Lock form fields once signed (FieldMDP): all, fields:A,B (only those) or except:A,B (all
+    /// but those); names are fully qualified (parent.child).
+    #[arg(long, value_name = "all|fields:A,B|except:A,B", value_parser = parse_lock)]
+    pub lock: Option<FieldLock>,
+}
+
+impl MdpArgs {
+    /// Sets `certify` and `lock` in `options`.
+    pub fn apply(&self, options: &mut SignOptions) {
+        options.certify = self.certify.map(DocMdpPermission::from);
+        options.lock = self.lock.clone();
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CertifyArg {
+    /// No changes permitted.
+    P1,
+    /// Form filling and signing permitted.
+    P2,
+    /// Form filling, signing and annotations permitted.
+    P3,
+}
+
+impl From<CertifyArg> for DocMdpPermission {
+    fn from(arg: CertifyArg) -> Self {
+        match arg {
+            CertifyArg::P1 => DocMdpPermission::NoChanges,
+            CertifyArg::P2 => DocMdpPermission::FormFillingAndSigning,
+            CertifyArg::P3 => DocMdpPermission::FormFillingSigningAndAnnotations,
+        }
+    }
+}
+
+/// `all`, `fields:A,B` or `except:A,B`.
+fn parse_lock(text: &str) -> Result<FieldLock, String> {
+    let names = |list: &str| -> Result<Vec<String>, String> {
+        let names: Vec<String> = list.split(',').map(str::to_owned).collect();
+        if names.iter().any(String::is_empty) {
+            return Err(format!("empty field name in {text:?}"));
+        }
+        Ok(names)
+    };
+    if text == "all" {
+        return Ok(FieldLock::All);
+    }
+    if let Some(list) = text.strip_prefix("fields:") {
+        return Ok(FieldLock::Include(names(list)?));
+    }
+    if let Some(list) = text.strip_prefix("except:") {
+        return Ok(FieldLock::Exclude(names(list)?));
+    }
+    Err(format!(
+        "{text:?} is not all, fields:NAME,... or except:NAME,..."
+    ))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]

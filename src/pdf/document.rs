@@ -1,7 +1,7 @@
 //! A lazily read PDF: the xref chain and trailer are read up front, objects only when asked for.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 use super::lexer::{find, rfind, Cursor};
@@ -41,7 +41,7 @@ pub struct Document<'a> {
     sections: Vec<XrefSection>,
     trailer: Dict,
     cache: RefCell<HashMap<ObjRef, Rc<Object>>>,
-    object_streams: RefCell<HashMap<u32, Rc<ObjectStream>>>,
+    object_streams: RefCell<StreamCache>,
     depth: Cell<usize>,
     limits: Limits,
     /// What every decoded stream (xref streams, object streams) draws on.
@@ -81,7 +81,7 @@ impl<'a> Document<'a> {
             sections,
             trailer,
             cache: RefCell::default(),
-            object_streams: RefCell::default(),
+            object_streams: RefCell::new(StreamCache::new(limits.max_held_decoded)),
             depth: Cell::new(0),
             limits: *limits,
             inflation,
@@ -236,9 +236,12 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// Object stream `num`, decoded, from the cache or decoded (again) within the inflation
+    /// budget: an evicted stream costs its decoded size a second time, so thrashing between
+    /// streams ends in [`Error::LimitExceeded`] like any other inflation bomb.
     fn object_stream(&self, num: u32) -> Result<Rc<ObjectStream>> {
-        if let Some(hit) = self.object_streams.borrow().get(&num) {
-            return Ok(Rc::clone(hit));
+        if let Some(hit) = self.object_streams.borrow_mut().get(num) {
+            return Ok(hit);
         }
         let id = match self.entry(num)? {
             Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
@@ -249,9 +252,11 @@ impl<'a> Document<'a> {
                 })
             }
         };
-        let Object::Stream(stream) = self.get(id)? else {
+        // Read past the object cache: the raw bytes are needed only while decoding.
+        let Object::Stream(stream) = self.load(id)? else {
             return Err(Error::malformed(id, 0, "object stream is not a stream"));
         };
+        self.object_streams.borrow_mut().make_room();
         let decoded = Rc::new(ObjectStream::decode(
             id,
             &stream,
@@ -262,6 +267,18 @@ impl<'a> Document<'a> {
             .borrow_mut()
             .insert(num, Rc::clone(&decoded));
         Ok(decoded)
+    }
+
+    /// Decoded object-stream bytes the document holds for reuse now.
+    #[cfg(test)]
+    pub(crate) fn held_decoded_bytes(&self) -> u64 {
+        self.object_streams.borrow().held
+    }
+
+    /// Inflated bytes drawn on the document budget so far.
+    #[cfg(test)]
+    pub(crate) fn inflated_bytes(&self) -> u64 {
+        self.inflation.used()
     }
 
     /// The object numbers the header of object stream `num` lists, in order.
@@ -361,6 +378,68 @@ impl<'a> Document<'a> {
                 format!("catalog is a {}", other.type_name()),
             )),
         }
+    }
+}
+
+/// Decoded object streams kept for reuse, at most `cap` bytes of them: the least recently used
+/// are dropped first. One stream larger than `cap` is kept alone (its objects are usually read
+/// together) until another stream is needed.
+#[derive(Debug)]
+struct StreamCache {
+    cap: u64,
+    held: u64,
+    /// Tick of the last use, for finding the least recently used.
+    tick: u64,
+    streams: HashMap<u32, (Rc<ObjectStream>, u64)>,
+    by_use: BTreeMap<u64, u32>,
+}
+
+impl StreamCache {
+    fn new(cap: u64) -> Self {
+        Self {
+            cap,
+            held: 0,
+            tick: 0,
+            streams: HashMap::new(),
+            by_use: BTreeMap::new(),
+        }
+    }
+
+    fn get(&mut self, num: u32) -> Option<Rc<ObjectStream>> {
+        self.tick = self.tick.saturating_add(1);
+        let (stream, used) = self.streams.get_mut(&num)?;
+        self.by_use.remove(used);
+        *used = self.tick;
+        self.by_use.insert(self.tick, num);
+        Some(Rc::clone(stream))
+    }
+
+    /// Called before decoding another stream: a stream kept alone over the cap goes first, so
+    /// that it and the new one are never both held.
+    fn make_room(&mut self) {
+        while self.held > self.cap && self.evict_oldest() {}
+    }
+
+    fn insert(&mut self, num: u32, stream: Rc<ObjectStream>) {
+        let size = stream.held_bytes();
+        while self.held.saturating_add(size) > self.cap && self.evict_oldest() {}
+        self.tick = self.tick.saturating_add(1);
+        self.held = self.held.saturating_add(size);
+        self.by_use.insert(self.tick, num);
+        if let Some((old, used)) = self.streams.insert(num, (stream, self.tick)) {
+            self.by_use.remove(&used);
+            self.held = self.held.saturating_sub(old.held_bytes());
+        }
+    }
+
+    fn evict_oldest(&mut self) -> bool {
+        let Some((_, num)) = self.by_use.pop_first() else {
+            return false;
+        };
+        if let Some((stream, _)) = self.streams.remove(&num) {
+            self.held = self.held.saturating_sub(stream.held_bytes());
+        }
+        true
     }
 }
 
@@ -659,4 +738,143 @@ fn merged_trailer(sections: &[XrefSection]) -> Dict {
         }
     }
     trailer
+}
+
+#[cfg(test)]
+mod held_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    const MIB: usize = 1 << 20;
+    const STREAMS: u32 = 8;
+
+    /// Objects 1..=16, two per object stream (streams 17..=24, each decoding to `each` bytes):
+    /// object `2k+1` first in stream `17+k`, object `2k+2` second.
+    fn two_objects_per_stream(each: usize) -> Vec<u8> {
+        let first_stream = 2 * STREAMS + 1;
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut positions = Vec::new();
+        for k in 0..STREAMS {
+            let (a, b) = (2 * k + 1, 2 * k + 2);
+            let first_body = format!("<< /Member {a} >> ");
+            let header = format!("{a} 0 {b} {} ", first_body.len());
+            let mut body = format!("{header}{first_body}<< /Member {b} >> ").into_bytes();
+            body.resize(each, b' ');
+            let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            zlib.write_all(&body).unwrap();
+            let data = zlib.finish().unwrap();
+            positions.push(out.len());
+            let holder = first_stream + k;
+            out.extend(format!(
+                "{holder} 0 obj\n<< /Type /ObjStm /N 2 /First {} /Filter /FlateDecode /Length {} >>\nstream\n",
+                header.len(),
+                data.len()
+            ).as_bytes());
+            out.extend(&data);
+            out.extend(b"\nendstream\nendobj\n");
+        }
+        let xref_num = first_stream + STREAMS;
+        let xref_pos = out.len();
+        let row = |kind: u8, field: u32, index: u16| {
+            let mut row = vec![kind];
+            row.extend(field.to_be_bytes());
+            row.extend(index.to_be_bytes());
+            row
+        };
+        let mut table = row(0, 0, 65535);
+        for member in 0..2 * STREAMS {
+            table.extend(row(2, first_stream + member / 2, (member % 2) as u16));
+        }
+        for position in positions.iter().chain([&xref_pos]) {
+            table.extend(row(1, *position as u32, 0));
+        }
+        out.extend(format!(
+            "{xref_num} 0 obj\n<< /Type /XRef /Size {} /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n",
+            xref_num + 1,
+            table.len()
+        ).as_bytes());
+        out.extend(&table);
+        out.extend(format!("\nendstream\nendobj\nstartxref\n{xref_pos}\n%%EOF\n").as_bytes());
+        out
+    }
+
+    fn member(doc: &Document<'_>, num: u32) -> i64 {
+        let object = doc.get(ObjRef::new(num, 0)).unwrap();
+        object
+            .as_dict()
+            .unwrap()
+            .get(b"Member")
+            .unwrap()
+            .as_i64()
+            .unwrap()
+    }
+
+    fn limits(held: usize, document: usize) -> Limits {
+        Limits {
+            max_held_decoded: held as u64,
+            max_document_inflated: document as u64,
+            min_document_inflated: document as u64,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn decoded_object_streams_held_stay_within_the_cap() {
+        let pdf = two_objects_per_stream(MIB);
+        let doc = Document::parse_with_limits(&pdf, &limits(2 * MIB + MIB / 2, 64 * MIB)).unwrap();
+        for num in 1..=2 * STREAMS {
+            assert_eq!(member(&doc, num), i64::from(num));
+            assert!(doc.held_decoded_bytes() <= (2 * MIB + MIB / 2) as u64);
+        }
+        assert!(doc.held_decoded_bytes() >= 2 * MIB as u64);
+        // Each stream was decoded once: its two members are read one after the other.
+        assert!(doc.inflated_bytes() < (STREAMS as usize * MIB + MIB) as u64);
+        // The helpers of the modification analysis read through the same cache.
+        assert_eq!(doc.object_stream_members(2 * STREAMS + 1).unwrap(), [1, 2]);
+        assert_eq!(doc.object_stream_bytes(2 * STREAMS + 2).unwrap().len(), MIB);
+    }
+
+    #[test]
+    fn one_stream_over_the_cap_is_held_alone() {
+        let pdf = two_objects_per_stream(MIB);
+        let doc = Document::parse_with_limits(&pdf, &limits(MIB / 2, 64 * MIB)).unwrap();
+        for num in 1..=2 * STREAMS {
+            assert_eq!(member(&doc, num), i64::from(num));
+            assert!(doc.held_decoded_bytes() <= (MIB + MIB / 2) as u64);
+        }
+    }
+
+    #[test]
+    fn evicted_streams_decode_again_against_the_document_budget() {
+        let pdf = two_objects_per_stream(MIB);
+        let doc = Document::parse_with_limits(&pdf, &limits(2 * MIB, 12 * MIB)).unwrap();
+        // First members of every stream, then second members: each stream is decoded twice.
+        let firsts = (0..STREAMS).map(|k| 2 * k + 1);
+        let seconds = (0..STREAMS).map(|k| 2 * k + 2);
+        let mut outcome = Ok(());
+        for num in firsts.chain(seconds) {
+            if let Err(error) = doc.get(ObjRef::new(num, 0)) {
+                outcome = Err(error);
+                break;
+            }
+        }
+        match outcome {
+            Err(Error::LimitExceeded { what, .. }) => {
+                assert_eq!(what, "inflated bytes of the document")
+            }
+            other => panic!("expected the document budget, got {other:?}"),
+        }
+        // Held bytes never included the whole 8 MiB the file decodes to.
+        assert!(doc.held_decoded_bytes() <= 2 * MIB as u64);
+        // With room for all, the same reads decode each stream once.
+        let doc = Document::parse_with_limits(&pdf, &limits(32 * MIB, 12 * MIB)).unwrap();
+        for num in (0..STREAMS)
+            .map(|k| 2 * k + 1)
+            .chain((0..STREAMS).map(|k| 2 * k + 2))
+        {
+            assert_eq!(member(&doc, num), i64::from(num));
+        }
+        assert!(doc.held_decoded_bytes() >= (STREAMS as usize * MIB) as u64);
+    }
 }

@@ -38,11 +38,18 @@ pub struct Limits {
     pub max_document_inflated: u64,
     /// Arrays and dictionaries nested deeper than this are refused (at most 512).
     pub max_nesting: usize,
+    /// Decoded object streams one document keeps for reuse, in bytes. Beyond it the least
+    /// recently used are dropped and decoded again when needed, each time drawing on the
+    /// document's budget again; a single larger stream is kept alone. What one document holds
+    /// at once is therefore at most this plus one stream's budget, whatever the file decodes to
+    /// in all.
+    pub max_held_decoded: u64,
 }
 
 impl Default for Limits {
     /// 64× the input per stream and per document; floors 16 MiB (stream) and 64 MiB
-    /// (document); caps 256 MiB and 1 GiB; nesting 64 (real files stay below 20).
+    /// (document); caps 256 MiB and 1 GiB; nesting 64 (real files stay below 20); 32 MiB of
+    /// decoded object streams held (real object streams decode to kilobytes, rarely megabytes).
     fn default() -> Self {
         Self {
             inflate_ratio: 64,
@@ -51,6 +58,7 @@ impl Default for Limits {
             min_document_inflated: 64 * MIB,
             max_document_inflated: 1024 * MIB,
             max_nesting: 64,
+            max_held_decoded: 32 * MIB,
         }
     }
 }
@@ -169,6 +177,12 @@ impl Inflation {
                 Error::limit("inflated bytes of one stream", self.per_stream, location())
             })),
         }
+    }
+
+    /// Inflated bytes drawn so far.
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> u64 {
+        self.used.get()
     }
 
     /// Like [`decode`](Self::decode), with invalid data reported through `invalid`.

@@ -35,7 +35,9 @@ impl ObjectStream {
         let first = positive(stream.dict.get(b"First"))
             .ok_or_else(|| malformed("object stream without a valid /First".into()))?;
         let location = || format!("object stream {id}");
-        let data = inflation.decode_or(&stream.dict, &stream.raw, &location, malformed)?;
+        let mut data = inflation.decode_or(&stream.dict, &stream.raw, &location, malformed)?;
+        // Held for reuse: the decoder's spare capacity would be held with it.
+        data.shrink_to_fit();
         let header = data
             .get(..first)
             .ok_or_else(|| malformed(format!("/First {first} is past the stream's end")))?;
@@ -48,6 +50,15 @@ impl ObjectStream {
             offsets,
             max_depth: limits.nesting(),
         })
+    }
+
+    /// The bytes this decoded stream occupies: its data and its header table.
+    pub fn held_bytes(&self) -> u64 {
+        let table = self
+            .offsets
+            .capacity()
+            .saturating_mul(std::mem::size_of::<(u32, usize)>());
+        (self.data.capacity().saturating_add(table)) as u64
     }
 
     /// Every object number the stream's header lists, with its index.

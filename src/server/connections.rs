@@ -3,17 +3,19 @@
 //!   connection waits for its next request, so it is the idle timeout too): slowloris clients
 //!   that trickle or never finish their headers are closed;
 //! - a write timeout on the socket: a client that stops reading its response is closed;
-//! - a connection limit where, at the limit, the oldest connection with no request in progress
-//!   (idle, half-open, or still sending headers) is closed to make room. Hostile clients can
-//!   therefore not lock real ones out by holding connections open; only requests actually being
-//!   served keep their connection.
+//! - a connection limit where, at the limit, a connection whose request is not being served is
+//!   closed to make room: the oldest with no request at all (idle, half-open, or still sending
+//!   its head), else the oldest still sending its body. Hostile clients can therefore not lock
+//!   real ones out by holding connections open, whether they trickle a head or a body: only
+//!   requests the server is working on (the handler said so through [`RequestPhase`]) or
+//!   answering keep their connection.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -91,6 +93,9 @@ struct Table {
 struct Slot {
     /// Requests in progress (headers received, response not yet fully sent).
     busy: Arc<AtomicUsize>,
+    /// Of those, the ones being served: their body is in (or they have none) or their answer is
+    /// on its way.
+    serving: Arc<AtomicUsize>,
     evict: Arc<Notify>,
 }
 
@@ -114,6 +119,7 @@ impl Table {
         let id = u64::try_from(self.next_id.fetch_add(1, Ordering::Relaxed)).unwrap_or(u64::MAX);
         let slot = Slot {
             busy: Arc::new(AtomicUsize::new(0)),
+            serving: Arc::new(AtomicUsize::new(0)),
             evict: Arc::new(Notify::new()),
         };
         self.lock().insert(id, slot.clone());
@@ -125,8 +131,9 @@ impl Table {
         self.changed.notify_waiters();
     }
 
-    /// Returns once there is room for one more connection, closing the oldest idle one if the
-    /// table is full; waits while every connection is serving a request.
+    /// Returns once there is room for one more connection, closing the oldest idle one (else
+    /// the oldest still receiving its request) if the table is full; waits while every
+    /// connection is serving a request.
     async fn make_room(&self) {
         loop {
             // Registered before looking, so a change in between is not missed.
@@ -143,11 +150,15 @@ impl Table {
         if slots.len() < self.max {
             return true;
         }
-        let idle = slots
-            .iter()
-            .find(|(_, slot)| slot.busy.load(Ordering::Acquire) == 0)
-            .map(|(&id, _)| id);
-        match idle.and_then(|id| slots.remove(&id)) {
+        let oldest_where = |unserved: fn(&Slot) -> bool| {
+            slots
+                .iter()
+                .find(|(_, slot)| unserved(slot))
+                .map(|(&id, _)| id)
+        };
+        let victim = oldest_where(|slot| slot.busy.load(Ordering::Acquire) == 0)
+            .or_else(|| oldest_where(|slot| slot.serving.load(Ordering::Acquire) == 0));
+        match victim.and_then(|id| slots.remove(&id)) {
             Some(slot) => {
                 slot.evict.notify_one();
                 true
@@ -170,19 +181,18 @@ impl Connection {
     async fn run(self, stream: TcpStream, mut stopping: watch::Receiver<bool>) {
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(WriteTimeout::new(stream, self.write_timeout));
-        let (app, busy, table) = (
-            self.app.clone(),
-            Arc::clone(&self.slot.busy),
-            Arc::clone(&self.table),
-        );
-        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let (app, slot, table) = (self.app.clone(), self.slot.clone(), Arc::clone(&self.table));
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             let mut app = app.clone();
-            let guard = BusyGuard::enter(Arc::clone(&busy), Arc::clone(&table));
+            let guard = BusyGuard::enter(&slot, Arc::clone(&table));
+            request.extensions_mut().insert(guard.phase.clone());
             async move {
                 let response = match app.call(request).await {
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
+                // Answering: whatever the handler said, this is the server's work now.
+                guard.phase.serving();
                 Ok::<_, Infallible>(response.map(|body| GuardedBody {
                     inner: body,
                     _guard: guard,
@@ -212,25 +222,54 @@ impl Connection {
     }
 }
 
+/// Where a request stands, in its extensions for the handler: receiving (its connection may be
+/// closed to make room) until [`RequestPhase::serving`] says the server is at work on it.
+#[derive(Clone, Debug)]
+pub(super) struct RequestPhase {
+    /// The connection's count of requests being served.
+    serving: Arc<AtomicUsize>,
+    marked: Arc<AtomicBool>,
+}
+
+impl RequestPhase {
+    /// The request is complete (its body read): its connection is kept until it is answered.
+    pub(super) fn serving(&self) {
+        if !self.marked.swap(true, Ordering::AcqRel) {
+            self.serving.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
 /// Counts a request in progress on its connection until its response body is dropped.
 struct BusyGuard {
     busy: Arc<AtomicUsize>,
+    phase: RequestPhase,
     table: Arc<Table>,
 }
 
 impl BusyGuard {
-    fn enter(busy: Arc<AtomicUsize>, table: Arc<Table>) -> Self {
-        busy.fetch_add(1, Ordering::AcqRel);
-        Self { busy, table }
+    fn enter(slot: &Slot, table: Arc<Table>) -> Self {
+        slot.busy.fetch_add(1, Ordering::AcqRel);
+        let phase = RequestPhase {
+            serving: Arc::clone(&slot.serving),
+            marked: Arc::new(AtomicBool::new(false)),
+        };
+        Self {
+            busy: Arc::clone(&slot.busy),
+            phase,
+            table,
+        }
     }
 }
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        if self.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // The connection became idle: an accept waiting for room may now evict it.
-            self.table.changed.notify_waiters();
+        if self.phase.marked.load(Ordering::Acquire) {
+            self.phase.serving.fetch_sub(1, Ordering::AcqRel);
         }
+        self.busy.fetch_sub(1, Ordering::AcqRel);
+        // The connection may have become evictable: an accept waiting for room looks again.
+        self.table.changed.notify_waiters();
     }
 }
 

@@ -49,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod budget;
 mod connections;
 
 use std::io::{self, Read, Write};
@@ -68,19 +69,23 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, oneshot};
+
+use self::budget::{Budget, Budgets, Hold};
+use self::connections::RequestPhase;
 
 use crate::service::config::ServiceConfig;
 use crate::service::demo::{demo, load_config_keys};
 use crate::service::request;
-use crate::service::{ApiError, ErrorCode, Language, Limits, PdfEngine, Service, SignedRequest};
+use crate::service::{ApiError, ErrorCode, Language, PdfEngine, Service, SignedRequest};
 
-/// What the handlers share: the service and the budget of request-body bytes held in memory.
+/// What the handlers share: the service and the budgets of request-body bytes held in memory.
 #[derive(Clone)]
 struct AppState {
     service: Arc<Service>,
-    /// Permits are KiB of request body; see [`Limits::max_buffered_body_bytes`].
-    body_budget: Arc<Semaphore>,
+    /// See [`crate::service::Limits::max_buffered_body_bytes`] and
+    /// [`crate::service::Limits::max_v1_buffered_body_bytes`].
+    budgets: Arc<Budgets>,
 }
 
 /// The routes, bound to `service`.
@@ -127,13 +132,14 @@ struct AppState {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn router(service: Arc<Service>) -> Router {
-    let kib = service.limits().max_buffered_body_bytes.div_ceil(1024);
-    let permits = usize::try_from(kib)
-        .unwrap_or(usize::MAX)
-        .min(Semaphore::MAX_PERMITS);
+    let limits = service.limits();
+    let budgets = Budgets::new(
+        limits.max_buffered_body_bytes,
+        limits.max_v1_buffered_body_bytes,
+    );
     let state = AppState {
         service,
-        body_budget: Arc::new(Semaphore::new(permits)),
+        budgets: Arc::new(budgets),
     };
     Router::new()
         .route("/", post(api).get(api))
@@ -151,8 +157,39 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Authenticates from the headers, only then reads the body (bounded in size, time and total
-/// memory), then verifies the body's MAC and runs the action on a blocking thread.
+/// How a request's body is read: at most `max` bytes within `timeout`, drawn from `budget`.
+struct BodyPlan {
+    max: u64,
+    timeout_ms: u64,
+    budget: Arc<Budget>,
+    /// Whose pool `budget` is, for the refusal's message.
+    owner: String,
+}
+
+/// A TC3 request checked from its headers reads its body within the limits of an authenticated
+/// one, drawing on the budget of the SecretId's organisation. A request without `Authorization`
+/// carries its (v1) signature in its body: nothing is known of its sender until the body is read,
+/// so it gets the small v1 limits and a pool of its own.
+fn body_plan(state: &AppState, check: Option<&crate::service::HeaderCheck>) -> BodyPlan {
+    let limits = state.service.limits();
+    match check.and_then(|check| state.service.organization_of(check)) {
+        Some(organization) => BodyPlan {
+            max: limits.max_body_bytes,
+            timeout_ms: limits.body_timeout_ms,
+            budget: state.budgets.of_organization(&organization),
+            owner: format!("organisation {organization}"),
+        },
+        None => BodyPlan {
+            max: limits.max_body_bytes.min(limits.max_v1_body_bytes),
+            timeout_ms: limits.v1_body_timeout_ms,
+            budget: state.budgets.unauthenticated(),
+            owner: "requests without Authorization".into(),
+        },
+    }
+}
+
+/// Authenticates from the headers, only then reads the body (bounded in size, time and memory
+/// held), then verifies the body's MAC and runs the action on a blocking thread.
 async fn api(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = header_pairs(&parts.headers);
@@ -170,27 +207,29 @@ async fn api(State(state): State<AppState>, request: Request) -> Response {
         Ok(check) => check,
         Err(error) => return refusal(&error, language),
     };
-    let mut limits = state.service.limits().clone();
-    if check.is_none() {
-        limits.max_body_bytes = limits.max_body_bytes.min(limits.max_v1_body_bytes);
-    }
+    let plan = body_plan(&state, check.as_ref());
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
-    let timeout = Duration::from_millis(limits.body_timeout_ms);
-    let read = read_body(body, declared, &limits, &state.body_budget);
-    let (body, permit) = match tokio::time::timeout(timeout, read).await {
+    let timeout = Duration::from_millis(plan.timeout_ms);
+    let read = read_body(body, declared, &plan);
+    let (body, hold) = match tokio::time::timeout(timeout, read).await {
         Ok(Ok(read)) => read,
         Ok(Err(error)) => return refusal(&error, language),
         Err(_) => {
             let error = ApiError::invalid(format!(
                 "the request body did not arrive within {} ms",
-                limits.body_timeout_ms
+                plan.timeout_ms
             ));
             return refusal(&error, language);
         }
     };
+    // The client has sent all it had to: from here on the server is at work, and the
+    // connection is no longer one to close when the connection table is full.
+    if let Some(phase) = parts.extensions.get::<RequestPhase>() {
+        phase.serving();
+    }
     let (method, path, query) = (method.to_owned(), path.to_owned(), query.to_owned());
     let service = Arc::clone(&state.service);
     // Signing and the database block: keep them off the async workers.
@@ -203,7 +242,7 @@ async fn api(State(state): State<AppState>, request: Request) -> Response {
             body: &body,
         };
         let answer = service.handle_admitted(check.as_ref(), &request);
-        drop(permit);
+        drop(hold);
         answer
     })
     .await;
@@ -229,24 +268,19 @@ fn too_large(limit: u64) -> ApiError {
     )
 }
 
-/// Reads the body into one buffer of at most `max_body_bytes`, after reserving its size from the
-/// shared budget (the declared length, or the maximum when none is declared).
+/// Reads the body into one buffer of at most `plan.max` bytes, taking each arriving byte from
+/// the plan's budget (a declared length reserves nothing: announcing costs a client nothing).
 async fn read_body(
     mut body: Body,
     declared: Option<u64>,
-    limits: &Limits,
-    budget: &Arc<Semaphore>,
-) -> Result<(Vec<u8>, OwnedSemaphorePermit), ApiError> {
-    let max = limits.max_body_bytes;
+    plan: &BodyPlan,
+) -> Result<(Vec<u8>, Hold), ApiError> {
+    let max = plan.max;
     if declared.is_some_and(|length| length > max) {
         return Err(too_large(max));
     }
-    let reserve = declared.unwrap_or(max).div_ceil(1024).max(1);
-    let permit = Arc::clone(budget)
-        .acquire_many_owned(u32::try_from(reserve).unwrap_or(u32::MAX))
-        .await
-        .map_err(|_| ApiError::internal("the server is stopping"))?;
-    let mut buffer = Vec::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
+    let mut hold = plan.budget.hold();
+    let mut buffer = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame =
             frame.map_err(|e| ApiError::invalid(format!("reading the request body: {e}")))?;
@@ -255,10 +289,25 @@ async fn read_body(
             if length > max {
                 return Err(too_large(max));
             }
+            if !hold.grow_to(length) {
+                return Err(ApiError::new(
+                    ErrorCode::RequestLimitExceeded,
+                    format!(
+                        "request bodies of {} in memory reached {} bytes; retry later",
+                        plan.owner,
+                        plan.budget.max()
+                    ),
+                ));
+            }
+            if buffer.is_empty() {
+                // Sized once bytes arrive (one allocation for the whole body), not on the word
+                // of a client that may never send them.
+                buffer.reserve(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
+            }
             buffer.extend_from_slice(&data);
         }
     }
-    Ok((buffer, permit))
+    Ok((buffer, hold))
 }
 
 async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {

@@ -5,6 +5,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use super::api::*;
@@ -44,6 +45,12 @@ pub const MAX_BUSINESS_IDS: usize = 20;
 
 pub(super) fn is_known(action: &str) -> bool {
     ACTIONS.contains(&action)
+}
+
+/// Whether running `action` twice does something twice (stores a file, charges a signature): its
+/// signature is then refused when it comes again, even under the same action.
+pub(super) fn changes_state(action: &str) -> bool {
+    matches!(action, "UploadFiles" | "CreateFileCounterSign")
 }
 
 /// Runs `action` with `params` for a request signed with a key of `credential_org`.
@@ -324,14 +331,18 @@ fn create_file_counter_sign(
         request.operator.as_ref(),
         request.agent.as_ref(),
     );
-    let (acting, file_id, pdf) =
-        caller.own_file(service, request.file_id.as_ref(), Permission::CounterSign)?;
+    let sync = request.sync_mode.unwrap_or(false);
+    let (acting, file_id, file) =
+        caller.own_file_record(service, request.file_id.as_ref(), Permission::CounterSign)?;
+    // Before the task is charged: a refusal for want of memory must not cost a signature.
+    let room = sync.then(|| core.memory.reserve(file.size)).transpose()?;
+    let pdf = file_bytes(service, file_id)?;
     if !looks_like_pdf(&pdf) {
         return Err(ApiError::invalid(format!("file {file_id} is not a PDF")));
     }
     let now = unix_now();
+    drop(pdf);
     let task_id = random_id();
-    let sync = request.sync_mode.unwrap_or(false);
     let task = TaskRecord {
         result_file_id: result_file_id(&task_id),
         id: task_id,
@@ -353,7 +364,7 @@ fn create_file_counter_sign(
         ));
     }
     if sync {
-        let done = core.run_claimed(&task)?;
+        let done = core.run_claimed(&task, room)?;
         return Ok(CreateFileCounterSignResponse {
             status: done.status.as_str().into(),
             result_file_id: done.result_file_id,
@@ -439,11 +450,21 @@ fn describe_file_urls(
             option: String::new(),
         }]
     } else {
+        // A file listed many times is read once.
+        let mut options: HashMap<&str, String> = HashMap::new();
         let mut urls = Vec::with_capacity(page.len());
         for file in page {
+            let option = match options.get(file.id.as_str()) {
+                Some(option) => option.clone(),
+                None => {
+                    let option = page_sizes_of(service, file)?;
+                    options.insert(&file.id, option.clone());
+                    option
+                }
+            };
             urls.push(FileUrl {
                 url: download_url(service, &file.id, expires_at),
-                option: pages::option_text(&file_bytes(service, &file.id)?),
+                option,
             });
         }
         urls
@@ -453,6 +474,12 @@ fn describe_file_urls(
         total_count: i64::try_from(total_count).unwrap_or(i64::MAX),
         file_urls,
     })
+}
+
+/// The `Option` text of `file`, read within the service's document memory.
+fn page_sizes_of(service: &Service, file: &FileRecord) -> Result<String, ApiError> {
+    let _room = service.core.memory.reserve(file.size)?;
+    Ok(pages::option_text(&file_bytes(service, &file.id)?))
 }
 
 /// `UrlTtl`: 0 or absent is five minutes; otherwise 1 s to one day.
@@ -587,8 +614,10 @@ fn verify_digit_file(
         request.operator.as_ref(),
         request.agent.as_ref(),
     );
-    let (_, file_id, pdf) =
-        caller.own_file(service, request.file_id.as_ref(), Permission::Verify)?;
+    let (_, file_id, file) =
+        caller.own_file_record(service, request.file_id.as_ref(), Permission::Verify)?;
+    let _room = core.memory.reserve(file.size)?;
+    let pdf = file_bytes(service, file_id)?;
     match core.engine.verify(&pdf, &core.trust_roots) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
@@ -650,13 +679,13 @@ impl<'r> Caller<'r> {
     }
 
     /// Checks `permission`, then that `FileId` names a file of the acting organisation, and
-    /// returns the acting organisation, the id and the file's bytes.
-    fn own_file<'s>(
+    /// returns the acting organisation, the id and the file's record (its bytes not yet read).
+    fn own_file_record<'s>(
         &self,
         service: &'s Service,
         file_id: Option<&'r String>,
         permission: Permission,
-    ) -> Result<(Acting<'s>, &'r str, Vec<u8>), ApiError> {
+    ) -> Result<(Acting<'s>, &'r str, FileRecord), ApiError> {
         let operator = operator(self.operator);
         let acting = service.core.directory.authorize(
             self.credential_org,
@@ -665,8 +694,7 @@ impl<'r> Caller<'r> {
             permission,
         )?;
         let file_id = required(file_id, "FileId")?;
-        owned_file(service, &acting, file_id)?;
-        let bytes = file_bytes(service, file_id)?;
-        Ok((acting, file_id, bytes))
+        let file = owned_file(service, &acting, file_id)?;
+        Ok((acting, file_id, file))
     }
 }

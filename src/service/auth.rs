@@ -235,7 +235,8 @@ fn string_to_sign(
     format!("{ALGORITHM}\n{timestamp}\n{scope}\n{digest}")
 }
 
-/// The `Authorization` header a client sends for `request` (headers `content-type;host`).
+/// The `Authorization` header a client sends for `request` (headers `content-type;host`, as
+/// the official SDKs sign them).
 pub fn authorization_header(
     request: &SignedRequest<'_>,
     secret_id: &str,
@@ -243,9 +244,27 @@ pub fn authorization_header(
     service: &str,
     timestamp: i64,
 ) -> String {
+    authorization_header_signing(
+        request,
+        (secret_id, secret_key),
+        service,
+        timestamp,
+        &["content-type", "host"],
+    )
+}
+
+/// [`authorization_header`] over the headers `signed` (lower-case names, e.g. `x-tc-action`
+/// besides `content-type` and `host`, as Tencent's documentation shows).
+pub fn authorization_header_signing(
+    request: &SignedRequest<'_>,
+    (secret_id, secret_key): (&str, &str),
+    service: &str,
+    timestamp: i64,
+    signed: &[&str],
+) -> String {
     let date = utc_date(timestamp);
     let scope = format!("{date}/{service}/tc3_request");
-    let signed_headers = ["content-type".to_owned(), "host".to_owned()];
+    let signed_headers: Vec<String> = signed.iter().map(|name| (*name).to_owned()).collect();
     let form = HeaderForm {
         lowercase_values: false,
         host: None,
@@ -259,7 +278,8 @@ pub fn authorization_header(
     );
     let signature = tc3_signature(secret_key, &date, service, &to_sign);
     format!(
-        "{ALGORITHM} Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+        "{ALGORITHM} Credential={secret_id}/{scope}, SignedHeaders={}, Signature={signature}",
+        signed_headers.join(";")
     )
 }
 
@@ -334,6 +354,8 @@ pub struct HeaderCheck {
     pub(crate) authorization: Authorization,
     secret_key: String,
     timestamp_text: String,
+    /// `X-TC-Timestamp`: the signature is accepted until 5 minutes after it.
+    pub(crate) timestamp: i64,
 }
 
 /// Checks what `request`'s headers say (its `body` is not looked at). `secret_key_of` maps a
@@ -375,6 +397,7 @@ pub fn check_headers(
         authorization,
         secret_key,
         timestamp_text: timestamp_text.to_owned(),
+        timestamp,
     })
 }
 
@@ -482,6 +505,7 @@ impl HeaderCheck {
 
 /// Checks the request's TC3 signature: [`check_headers`] then [`HeaderCheck::verify_body`].
 /// Returns the SecretId that signed.
+#[cfg(test)]
 pub fn verify_request(
     request: &SignedRequest<'_>,
     secret_key_of: impl Fn(&str) -> Option<String>,
@@ -594,6 +618,44 @@ mod tests {
                 .code,
             ErrorCode::SignatureFailure
         );
+    }
+
+    /// A client may sign `X-TC-Action` (the official SDKs do not): the action is then bound to
+    /// the signature, in either value form (as sent, or lower-cased as the documentation shows).
+    #[test]
+    fn a_signed_action_cannot_be_changed() {
+        let timestamp = 1_551_113_065;
+        let key_of = |id: &str| (id == SECRET_ID).then(|| SECRET_KEY.to_owned());
+        let with_action = |action: &str| {
+            let mut headers = headers(None, timestamp);
+            headers.push(("X-TC-Action".to_owned(), action.to_owned()));
+            headers
+        };
+        for signed_value in ["DescribeInstances", "describeinstances"] {
+            let plain = with_action(signed_value);
+            let header = authorization_header_signing(
+                &request(&plain),
+                (SECRET_ID, SECRET_KEY),
+                "cvm",
+                timestamp,
+                &["content-type", "host", "x-tc-action"],
+            );
+            assert!(header.contains("SignedHeaders=content-type;host;x-tc-action"));
+            let sent = |action: &str| {
+                let mut headers = with_action(action);
+                headers.push(("Authorization".to_owned(), header.clone()));
+                headers
+            };
+            let original = sent("DescribeInstances");
+            assert!(verify_request(&request(&original), key_of, timestamp).is_ok());
+            let replayed = sent("TerminateInstances");
+            assert_eq!(
+                verify_request(&request(&replayed), key_of, timestamp)
+                    .unwrap_err()
+                    .code,
+                ErrorCode::SignatureFailure
+            );
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! [limits]                         # see `Limits` and docs/SECURITY.md for the defaults
 //! max_body_bytes = 88080384
 //! header_timeout_ms = 10000
+//! max_document_memory_bytes = 1073741824  # documents being read at once (ResourceInsufficient)
 //! store = "sqlite"                 # or "postgres://user:password@host:5432/db" (feature `postgres`)
 //! blobs = "/srv/countersign/files" # file bytes folder, may be shared (default: DATA/files),
 //!                                  # or "s3://bucket/prefix" (feature `s3`, see [s3] below)
@@ -354,8 +355,16 @@ pub struct Limits {
     /// read (by Content-Length) or as soon as it grows past the limit.
     pub max_body_bytes: u64,
     /// Largest body of a v1-signed (HmacSHA1/HmacSHA256) request: its signature travels in the
-    /// form body, so it can only be authenticated after the body is read.
+    /// form body, so it can only be authenticated after the body is read. Tencent Cloud documents
+    /// the same 1 MB bound for v1 POST requests.
     pub max_v1_body_bytes: u64,
+    /// Time to receive the body of a request with no `Authorization` header (v1-signed, or not
+    /// signed at all): it is read before anything is known of its sender, so it gets little time.
+    pub v1_body_timeout_ms: u64,
+    /// Bodies of requests with no `Authorization` header held in memory at once, all together,
+    /// counted as their bytes arrive; beyond it such a request is refused with
+    /// `RequestLimitExceeded`. Never drawn from an organisation's budget.
+    pub max_v1_buffered_body_bytes: u64,
     /// Largest decoded file in UploadFiles.
     pub max_file_bytes: u64,
     /// Longest UploadFiles FileName, in characters.
@@ -363,16 +372,26 @@ pub struct Limits {
     /// Time to receive a request's headers, counted from the connection's opening or from the end
     /// of the previous response on a kept-alive connection (so it is also the idle timeout).
     pub header_timeout_ms: u64,
-    /// Time to receive a whole request body once its headers were accepted.
+    /// Time to receive a whole TC3-signed request body once its headers were accepted.
     pub body_timeout_ms: u64,
     /// Longest a response write may make no progress (a client that stops reading).
     pub write_timeout_ms: u64,
-    /// Open connections. At the limit the oldest connection with no request in progress is
-    /// closed to make room, so idle or half-open connections cannot lock real clients out.
+    /// Open connections. At the limit the oldest connection whose request is not being served
+    /// (idle, still sending its head, or still sending its body) is closed to make room, so
+    /// slow or half-open connections cannot lock real clients out.
     pub max_connections: usize,
-    /// Request bodies held in memory at once, over all connections; a request waits (within
-    /// its body timeout) for room.
+    /// Request bodies of one organisation held in memory at once (TC3 requests whose headers
+    /// name a SecretId of that organisation), counted as their bytes arrive; beyond it the
+    /// request is refused with `RequestLimitExceeded`.
     pub max_buffered_body_bytes: u64,
+    /// Memory for documents being read (verified, signed, measured for their page sizes), over
+    /// all requests and workers. Each document reserves what reading it may hold at once (three
+    /// copies of the file, the decoded object streams it keeps and one stream's decoding
+    /// budget) before it is loaded; a synchronous request waits `document_memory_wait_ms` for
+    /// room, then is refused with `ResourceInsufficient`; an asynchronous task waits.
+    pub max_document_memory_bytes: u64,
+    /// How long a synchronous request waits for room among `max_document_memory_bytes`.
+    pub document_memory_wait_ms: u64,
 }
 
 impl Default for Limits {
@@ -380,6 +399,8 @@ impl Default for Limits {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_v1_body_bytes: 1024 * 1024,
+            v1_body_timeout_ms: 10_000,
+            max_v1_buffered_body_bytes: 16 * 1024 * 1024,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_file_name_chars: DEFAULT_MAX_FILE_NAME_CHARS,
             header_timeout_ms: 10_000,
@@ -387,6 +408,8 @@ impl Default for Limits {
             write_timeout_ms: 60_000,
             max_connections: 512,
             max_buffered_body_bytes: 4 * DEFAULT_MAX_BODY_BYTES,
+            max_document_memory_bytes: 1 << 30,
+            document_memory_wait_ms: 5_000,
         }
     }
 }
@@ -985,15 +1008,20 @@ impl ServiceConfig {
         if limits.max_connections == 0
             || limits.max_body_bytes == 0
             || limits.max_buffered_body_bytes < limits.max_body_bytes
+            || limits.max_document_memory_bytes == 0
+            || limits.max_v1_buffered_body_bytes
+                < limits.max_v1_body_bytes.min(limits.max_body_bytes)
             || [
                 limits.header_timeout_ms,
                 limits.body_timeout_ms,
+                limits.v1_body_timeout_ms,
                 limits.write_timeout_ms,
             ]
             .contains(&0)
         {
             return Err(config_error(
-                "limits must be positive and max_buffered_body_bytes at least max_body_bytes"
+                "limits must be positive, max_buffered_body_bytes at least max_body_bytes and \
+                 max_v1_buffered_body_bytes at least max_v1_body_bytes"
                     .into(),
             ));
         }

@@ -56,6 +56,8 @@ pub enum ErrorCode {
     InternalErrorApi,
     /// `RequestLimitExceeded`: the rate limit of the action is reached.
     RequestLimitExceeded,
+    /// `ResourceInsufficient`: the server's memory for documents is in use by other requests.
+    ResourceInsufficient,
     /// `AuthFailure.SignatureFailure`: the request signature does not verify.
     SignatureFailure,
     /// `AuthFailure.SecretIdNotFound`: an unknown SecretId.
@@ -106,6 +108,7 @@ impl ErrorCode {
             Self::InternalError => "InternalError",
             Self::InternalErrorApi => "InternalError.Api",
             Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::ResourceInsufficient => "ResourceInsufficient",
             Self::SignatureFailure => "AuthFailure.SignatureFailure",
             Self::SecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::SignatureExpire => "AuthFailure.SignatureExpire",
@@ -147,6 +150,7 @@ impl ErrorCode {
             Self::InternalError => "内部错误",
             Self::InternalErrorApi => "第三方接口调用失败",
             Self::RequestLimitExceeded => "请求的次数超过了频率限制",
+            Self::ResourceInsufficient => "资源不足",
             Self::SignatureFailure => {
                 "签名错误，签名计算错误，请对照调用方式中的签名方法文档检查签名计算过程"
             }

@@ -68,6 +68,7 @@ pub(crate) mod engine;
 pub(crate) mod error;
 pub(crate) mod host;
 pub(crate) mod ids;
+pub(crate) mod memory;
 pub(crate) mod pades;
 pub(crate) mod pages;
 pub(crate) mod params;
@@ -85,6 +86,7 @@ pub(crate) mod zip;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::{json, Value};
@@ -202,6 +204,10 @@ pub(crate) struct Core {
     /// Host values requests may name (see [`host`]).
     hosts: RwLock<HostPolicy>,
     limits: Limits,
+    /// Memory for documents being read, shared by requests and workers.
+    memory: memory::DocumentMemory,
+    /// Unix second from which the next sweep of expired request signatures is due.
+    next_signature_sweep: AtomicI64,
 }
 
 /// The service: one per process, shared by reference between request threads.
@@ -510,6 +516,11 @@ impl Service {
             public_url: RwLock::new(config.public_url.clone().unwrap_or_default()),
             hosts: RwLock::new(hosts),
             limits: config.limits.clone(),
+            memory: memory::DocumentMemory::new(
+                config.limits.max_document_memory_bytes,
+                std::time::Duration::from_millis(config.limits.document_memory_wait_ms),
+            ),
+            next_signature_sweep: AtomicI64::new(0),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -843,6 +854,16 @@ impl Service {
         Ok(Some(check))
     }
 
+    /// The organisation whose budget the body of an admitted TC3 request draws on: the owner of
+    /// the SecretId its headers name (the MAC, over the body, is not checked yet).
+    #[cfg(feature = "server")]
+    pub(crate) fn organization_of(&self, check: &HeaderCheck) -> Option<String> {
+        self.core
+            .directory
+            .organization_of_secret(&check.authorization.secret_id)
+            .map(|organization| organization.id.clone())
+    }
+
     /// Answers a request that passed [`Service::admit`], now with its whole body.
     ///
     /// # Examples
@@ -993,7 +1014,67 @@ impl Service {
                 ),
             ));
         }
+        self.refuse_replay(&incoming, action)?;
         actions::dispatch(self, &organization.id, action, incoming.params)
+    }
+
+    /// Refuses a signature already used within its timestamp window for another action, or for
+    /// an action that changes state (a replay must not store or charge twice). TC3 signatures
+    /// made by the official SDKs do not cover `X-TC-Action`, so this is what keeps a captured
+    /// request from being sent again as another action. An identical read-only request (an SDK
+    /// polling DescribeFileCounterSignResult within one second signs it identically) passes.
+    fn refuse_replay(
+        &self,
+        incoming: &request::Incoming<'_>,
+        action: &str,
+    ) -> Result<(), ApiError> {
+        let now = clock::unix_now();
+        self.sweep_signatures(now);
+        let expires_at = incoming
+            .timestamp
+            .saturating_add(auth::MAX_CLOCK_SKEW_SECONDS);
+        let first = self.core.metadata.remember_signature(
+            &incoming.secret_id,
+            &incoming.signature,
+            action,
+            expires_at,
+            now,
+        )?;
+        match first {
+            None => Ok(()),
+            Some(first) if first == action && !actions::changes_state(action) => Ok(()),
+            Some(first) => Err(ApiError::new(
+                ErrorCode::SignatureFailure,
+                format!(
+                    "this signature was already used for {first:.64}: a signed request is not \
+                     accepted again for {action}; sign each request anew"
+                ),
+            )
+            .zh(format!(
+                "签名已用于 {first:.64}，同一签名不能再次用于 {action}，请重新签名"
+            ))),
+        }
+    }
+
+    /// Forgets expired request signatures, at most once a minute per process.
+    fn sweep_signatures(&self, now: i64) {
+        let due = self.core.next_signature_sweep.load(Ordering::Relaxed);
+        if now < due
+            || self
+                .core
+                .next_signature_sweep
+                .compare_exchange(
+                    due,
+                    now.saturating_add(60),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return;
+        }
+        // A failed sweep is retried a minute later; the signatures it left stay harmless.
+        let _ = self.core.metadata.forget_expired_signatures(now);
     }
 
     /// Runs `action` with the JSON `body` as if signed with a key of `user_id`'s organisation

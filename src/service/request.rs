@@ -19,6 +19,9 @@ use super::params::{parse_form, unflatten};
 #[derive(Clone, Debug)]
 pub struct Incoming<'a> {
     pub secret_id: String,
+    /// The request's signature as sent and its timestamp: what replay protection remembers.
+    pub signature: String,
+    pub timestamp: i64,
     pub action: Option<String>,
     pub version: Option<String>,
     pub params: Params<'a>,
@@ -86,16 +89,23 @@ pub fn authenticate<'a>(
 ) -> Result<Incoming<'a>, ApiError> {
     let flat = flat_params(request)?;
     if request.header("Authorization").is_some() {
-        let secret_id = match checked {
-            Some(check) => check.verify_body(request)?,
-            None => auth::verify_request(request, secret_key_of, now)?,
+        let checked_now;
+        let check = match checked {
+            Some(check) => check,
+            None => {
+                checked_now = auth::check_headers(request, secret_key_of, now)?;
+                &checked_now
+            }
         };
+        let secret_id = check.verify_body(request)?;
         let params = match flat {
             Some(pairs) => Params::Object(unflatten(pairs)?),
             None => json_params(request.body)?,
         };
         return Ok(Incoming {
             secret_id,
+            signature: check.authorization.signature.clone(),
+            timestamp: check.timestamp,
             action: request.header("X-TC-Action").map(str::to_owned),
             version: request.header("X-TC-Version").map(str::to_owned),
             params,
@@ -116,6 +126,14 @@ pub fn authenticate<'a>(
         secret_key_of,
         now,
     )?;
+    let signature = auth_v1::param(&pairs, "Signature")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    // Checked by `verify` above: present and a number.
+    let timestamp = auth_v1::param(&pairs, "Timestamp")
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(now);
     let action = auth_v1::param(&pairs, "Action").map(str::to_owned);
     let version = auth_v1::param(&pairs, "Version").map(str::to_owned);
     let action_params: Vec<(String, String)> = pairs
@@ -124,6 +142,8 @@ pub fn authenticate<'a>(
         .collect();
     Ok(Incoming {
         secret_id,
+        signature,
+        timestamp,
         action,
         version,
         params: Params::Object(unflatten(action_params)?),

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use super::clock::unix_now;
 use super::error::ApiError;
+use super::memory::Reservation;
 use super::store::{FileKind, FileRecord, TaskRecord};
 use super::Core;
 
@@ -29,7 +30,7 @@ impl Core {
             .metadata
             .claim_task(task_id, self.clock.now(), &self.claims)?
         {
-            self.run_claimed(&task)?;
+            self.run_claimed(&task, None)?;
         }
         Ok(())
     }
@@ -40,7 +41,7 @@ impl Core {
         match self.metadata.claim_next(self.clock.now(), &self.claims)? {
             Some(task) => {
                 // Its failure is recorded on the task; the worker just goes on.
-                let _ = self.run_claimed(&task);
+                let _ = self.run_claimed(&task, None);
                 Ok(true)
             }
             None => Ok(false),
@@ -50,9 +51,14 @@ impl Core {
     /// Runs a task this caller holds the claim of to FINISHED or FAILED (a task that is neither
     /// any more is left as it is). `Err` carries the failure (already recorded) so that
     /// synchronous callers can answer with its code; a store failure leaves the task PROCESSING
-    /// for the next claim.
-    pub(crate) fn run_claimed(&self, task: &TaskRecord) -> Result<TaskRecord, ApiError> {
-        match self.produce_result_keeping_lease(task) {
+    /// for the next claim. `room`: the document memory a synchronous caller reserved; without
+    /// it the run waits for room (after its lease heartbeat started).
+    pub(crate) fn run_claimed(
+        &self,
+        task: &TaskRecord,
+        room: Option<Reservation<'_>>,
+    ) -> Result<TaskRecord, ApiError> {
+        match self.produce_result_keeping_lease(task, room) {
             Ok(result) => {
                 self.metadata.finish_task(&task.id, &result, unix_now())?;
             }
@@ -72,7 +78,11 @@ impl Core {
     /// while it is alive. The heartbeat stops when the run ends, even by a panic, or when the
     /// claim was lost; a run whose process dies stops renewing, and its task is taken over once
     /// the last renewal expires.
-    fn produce_result_keeping_lease(&self, task: &TaskRecord) -> Result<FileRecord, ApiError> {
+    fn produce_result_keeping_lease(
+        &self,
+        task: &TaskRecord,
+        room: Option<Reservation<'_>>,
+    ) -> Result<FileRecord, ApiError> {
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::scope(|scope| {
             let heartbeat = std::thread::Builder::new()
@@ -83,7 +93,7 @@ impl Core {
             let _ = heartbeat;
             // Moved in, so that an unwinding run drops it too and the heartbeat ends.
             let stop = stop;
-            let outcome = self.produce_result(task);
+            let outcome = self.produce_result(task, room);
             drop(stop);
             outcome
         })
@@ -104,8 +114,18 @@ impl Core {
         }
     }
 
-    fn produce_result(&self, task: &TaskRecord) -> Result<FileRecord, ApiError> {
+    fn produce_result(
+        &self,
+        task: &TaskRecord,
+        room: Option<Reservation<'_>>,
+    ) -> Result<FileRecord, ApiError> {
         let source = self.metadata.file(&task.file_id, i64::MIN)?;
+        let _room = match room {
+            Some(room) => room,
+            None => self
+                .memory
+                .reserve_waiting(source.as_ref().map_or(0, |file| file.size)),
+        };
         let name = source
             .as_ref()
             .map(|file| signed_name(&file.name))

@@ -58,8 +58,18 @@ permissions = ["upload", "counter_sign", "verify", "download"]
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 fn open(dir: &TempDir, workers: usize, engine: Arc<FakeEngine>) -> Service {
+    open_configured(dir, workers, engine, |_| {})
+}
+
+fn open_configured(
+    dir: &TempDir,
+    workers: usize,
+    engine: Arc<FakeEngine>,
+    configure: impl FnOnce(&mut ServiceConfig),
+) -> Service {
     let mut config = ServiceConfig::from_toml(CONFIG, dir.path()).unwrap();
     config.workers = Some(workers);
+    configure(&mut config);
     let key = demo::demo()
         .unwrap()
         .keys
@@ -290,6 +300,60 @@ fn permissions_and_data_access() {
         json!({"TaskId": task, "Operator": {"UserId": "admin"}}),
     );
     assert_eq!(code(hidden), ErrorCode::NoResourceAccess);
+}
+
+#[test]
+fn documents_beyond_the_memory_budget_wait_or_are_refused_without_charge() {
+    let dir = TempDir::new("svc-memory");
+    let budget = memory::document_cost(PDF.len() as u64);
+    let service = open_configured(&dir, 1, Arc::new(FakeEngine::default()), |config| {
+        config.limits.max_document_memory_bytes = budget;
+        config.limits.document_memory_wait_ms = 0;
+    });
+    let file = upload(&service, "admin", None, PDF);
+    let signed = sign(&service, "admin", None, &file, true).unwrap();
+    let result = signed["ResultFileId"].as_str().unwrap().to_owned();
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+
+    // Another request is reading a document that takes the whole budget.
+    let busy = service.core.memory.reserve(PDF.len() as u64).unwrap();
+    let verify = json!({"Operator": {"UserId": "admin"}, "FileId": result});
+    assert_eq!(
+        code(call(&service, "admin", "VerifyDigitFile", verify.clone())),
+        ErrorCode::ResourceInsufficient
+    );
+    assert_eq!(
+        code(sign(&service, "admin", None, &file, true)),
+        ErrorCode::ResourceInsufficient
+    );
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+    let urls = json!({
+        "Operator": {"UserId": "admin"}, "BusinessType": "DIGITFILE", "BusinessIds": [result, result],
+    });
+    assert_eq!(
+        code(call(&service, "admin", "DescribeFileUrls", urls.clone())),
+        ErrorCode::ResourceInsufficient
+    );
+    // An accepted task waits for room instead of failing.
+    let pending = sign(&service, "admin", None, &file, false).unwrap();
+    let task = pending["TaskId"].as_str().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let body = json!({"TaskId": task, "Operator": {"UserId": "admin"}});
+    let status = call(&service, "admin", "DescribeFileCounterSignResult", body).unwrap();
+    assert_eq!(status["Status"], "PROCESSING");
+
+    drop(busy);
+    assert_eq!(wait_for(&service, "admin", task)["Status"], "FINISHED");
+    assert_eq!(
+        call(&service, "admin", "VerifyDigitFile", verify).unwrap()["VerifyResult"],
+        1
+    );
+    let listed = call(&service, "admin", "DescribeFileUrls", urls).unwrap();
+    assert_eq!(
+        listed["FileUrls"][0]["Option"],
+        listed["FileUrls"][1]["Option"]
+    );
+    assert_eq!(service.core.memory.reserved(), 0);
 }
 
 #[test]
@@ -635,18 +699,91 @@ fn api_requests_are_authenticated_and_rate_limited() {
         .filter(|c| c.as_deref() == Some("RequestLimitExceeded"))
         .count();
     assert!((2..=3).contains(&limited), "{codes:?}");
-    // Another action of the same organisation has its own bucket.
+    // Another action of the same organisation has its own bucket. (Signed anew: the signature
+    // above, sent again under another action, would be refused as a replay.)
     let request = signed_request(
         &mut headers,
         body.as_bytes(),
         "CreateFileCounterSign",
         ("AKIDadmin", "admin-secret"),
-        now,
+        now - 1,
     );
     assert_eq!(
         error_code(&service.handle(&request)).as_deref(),
         Some("ResourceNotFound")
     );
+}
+
+/// v1 signatures cover the action and a nonce, but not against a second use: a v1
+/// CreateFileCounterSign sent twice is refused the second time, a read repeated is answered.
+#[test]
+fn a_v1_signature_is_not_accepted_twice_for_a_state_changing_action() {
+    let dir = TempDir::new("svc-v1-replay");
+    let service = open(&dir, 0, Arc::new(FakeEngine::default()));
+    let now = clock::unix_now();
+    let v1 = |action: &str, nonce: &str| {
+        let mut params: Vec<(String, String)> = [
+            ("Action", action),
+            ("Version", API_VERSION),
+            ("Nonce", nonce),
+            ("SecretId", "AKIDadmin"),
+            ("SignatureMethod", "HmacSHA256"),
+            ("Timestamp", &now.to_string()),
+            ("Operator.UserId", "admin"),
+            ("FileId", "0123456789abcdef0123456789abcdef"),
+            ("TaskId", "0123456789abcdef0123456789abcdef"),
+        ]
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+        let text = auth_v1::string_to_sign("POST", "127.0.0.1:1", "/", &params);
+        let signature = auth_v1::signature("admin-secret", &text, auth_v1::Method::HmacSha256);
+        params.push(("Signature".to_owned(), signature));
+        params
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "{name}={}",
+                    value
+                        .replace('+', "%2B")
+                        .replace('/', "%2F")
+                        .replace('=', "%3D")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let headers = vec![
+        ("Host".to_owned(), "127.0.0.1:1".to_owned()),
+        (
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+    ];
+    let code = |body: &str| {
+        let request = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        service.handle(&request)["Response"]["Error"]["Code"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let sign = v1("CreateFileCounterSign", "1");
+    assert_eq!(code(&sign).as_deref(), Some("ResourceNotFound"));
+    assert_eq!(code(&sign).as_deref(), Some("AuthFailure.SignatureFailure"));
+    // Another nonce is another request.
+    assert_eq!(
+        code(&v1("CreateFileCounterSign", "2")).as_deref(),
+        Some("ResourceNotFound")
+    );
+    let read = v1("DescribeFileCounterSignResult", "3");
+    for _ in 0..3 {
+        assert_eq!(code(&read).as_deref(), Some("ResourceNotFound"));
+    }
 }
 
 #[test]

@@ -40,7 +40,34 @@ impl ObjectNumbers {
 /// The objects the update writes for the field, besides the signature dictionary itself.
 pub struct FieldPlan {
     pub field_name: String,
+    /// The field that holds the signature (with its widget, when they are merged).
+    pub field_ref: ObjRef,
     pub objects: Vec<(ObjRef, Object)>,
+}
+
+impl FieldPlan {
+    /// The field's dictionary as the update writes it.
+    pub fn field_dict(&self) -> Option<&Dict> {
+        self.objects
+            .iter()
+            .find(|(id, _)| *id == self.field_ref)
+            .and_then(|(_, object)| object.as_dict())
+    }
+
+    /// Sets `key` in the field's dictionary.
+    pub fn set_on_field(&mut self, key: &str, value: Object) -> Result<()> {
+        let field_ref = self.field_ref;
+        match self.objects.iter_mut().find(|(id, _)| *id == field_ref) {
+            Some((_, Object::Dict(field))) => {
+                field.set(key, value);
+                Ok(())
+            }
+            _ => Err(Error::MissingObject {
+                object: field_ref,
+                object_stream: None,
+            }),
+        }
+    }
 }
 
 /// Plans the field that will hold the signature dictionary `sig_ref`. With `fill_empty`, the first empty signature field is filled when there is one; otherwise a
@@ -88,6 +115,7 @@ pub fn plan_field(
     objects.extend(acroform.with_field(doc, catalog_ref, catalog_dict, widget_ref, numbers)?);
     Ok(FieldPlan {
         field_name,
+        field_ref: widget_ref,
         objects,
     })
 }
@@ -351,6 +379,7 @@ pub fn plan_fill_empty(
     }
     Ok(Some(FieldPlan {
         field_name: name,
+        field_ref,
         objects,
     }))
 }

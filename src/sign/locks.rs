@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::pdf::acroform::form_fields;
+use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, Object};
 
 /// Refuses any change when the document is certified with P=1 or a signed field's lock sets
@@ -28,7 +29,7 @@ pub(crate) struct FieldLock {
     pub(crate) signed_field: String,
     action: Vec<u8>,
     fields: Vec<String>,
-    permission: Option<i64>,
+    pub(crate) permission: Option<i64>,
 }
 
 impl FieldLock {
@@ -49,7 +50,7 @@ impl FieldLock {
             .map(|list| {
                 list.iter()
                     .filter_map(Object::as_string_bytes)
-                    .map(|b| b.iter().map(|&c| char::from(c)).collect())
+                    .map(text_string)
                     .collect()
             })
             .unwrap_or_default();

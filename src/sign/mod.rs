@@ -7,6 +7,7 @@ pub mod byterange;
 pub mod doc_timestamp;
 pub(crate) mod field;
 pub(crate) mod locks;
+mod mdp;
 mod page_tree;
 pub mod preflight;
 mod signature_dictionary;
@@ -21,6 +22,7 @@ use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result, Unsupported};
 use crate::pdf::{Document, UpdateWriter};
 use byterange::Placeholders;
+pub use mdp::{DocMdpPermission, FieldLock};
 
 /// The `/SubFilter` of the signature dictionary.
 ///
@@ -111,6 +113,12 @@ pub struct SignOptions {
     /// signature-timestamp unsigned attribute. A TSA failure fails the signature: nothing is
     /// written.
     pub timestamp: Option<Arc<dyn TimeStamper>>,
+    /// Makes this a certification signature (DocMDP) permitting these changes after it; only
+    /// as the document's first signature ([`Error::CertificationNotFirst`] otherwise).
+    pub certify: Option<DocMdpPermission>,
+    /// Locks these form fields once signed (FieldMDP). An empty field filled with
+    /// `fill_empty_field` that carries a `/Lock` of its own keeps that one.
+    pub lock: Option<FieldLock>,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -304,9 +312,16 @@ pub(crate) fn prepare_with(
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let time = signing_time(options);
 
+    let mut mdp = match kind {
+        SignatureKind::Signature => {
+            mdp::MdpPlan::new(&doc, &catalog, options.certify, options.lock.as_ref())?
+        }
+        SignatureKind::DocumentTimestamp => mdp::MdpPlan::new(&doc, &catalog, None, None)?,
+    };
+
     let mut numbers = field::ObjectNumbers::new(doc.size());
     let sig_ref = numbers.allocate()?;
-    let plan = field::plan_field_or_fill(
+    let mut plan = field::plan_field_or_fill(
         &doc,
         (catalog_ref, &catalog),
         (page.0, &page.1),
@@ -314,6 +329,10 @@ pub(crate) fn prepare_with(
         (options.field_name.as_deref(), options.fill_empty_field),
         &mut numbers,
     )?;
+    if kind == SignatureKind::Signature {
+        mdp.adopt_field_lock(&doc, &plan)?;
+    }
+    mdp.apply(&doc, (catalog_ref, &catalog), sig_ref, &mut plan)?;
 
     let mut writer = UpdateWriter::new(&doc);
     writer.begin_object(sig_ref);
@@ -321,6 +340,7 @@ pub(crate) fn prepare_with(
         writer.buffer_mut(),
         options,
         (time, kind),
+        mdp.references(catalog_ref),
         contents_len,
     );
     writer.end_object();

@@ -8,17 +8,22 @@ use super::{SignOptions, SignatureKind, SubFilter};
 use crate::pdf::writer::write_dict_entries;
 use crate::pdf::{Dict, Object};
 
-/// Writes `<< ... /ByteRange [...] /Contents <00...> >>` into `buf`.
+/// Writes `<< ... /ByteRange [...] /Contents <00...> >>` into `buf`; `references` (DocMDP and
+/// FieldMDP signature reference dictionaries) become its `/Reference` array unless empty.
 pub fn write_signature_dictionary(
     buf: &mut Vec<u8>,
     options: &SignOptions,
     (signing_time, kind): (SystemTime, SignatureKind),
+    references: Vec<Object>,
     contents_len: usize,
 ) -> Placeholders {
-    let dict = match kind {
+    let mut dict = match kind {
         SignatureKind::Signature => entries(options, signing_time),
         SignatureKind::DocumentTimestamp => timestamp_entries(),
     };
+    if !references.is_empty() {
+        dict.set("Reference", Object::Array(references));
+    }
     buf.extend_from_slice(b"<<");
     write_dict_entries(buf, &dict);
     let placeholders = write_placeholders(buf, contents_len);
@@ -68,7 +73,7 @@ fn timestamp_entries() -> Dict {
 }
 
 /// PDFDocEncoding covers ASCII; anything else is written as UTF-16BE with a BOM (§7.9.2.2).
-fn text_string(text: &str) -> Vec<u8> {
+pub(crate) fn text_string(text: &str) -> Vec<u8> {
     if text.is_ascii() {
         return text.as_bytes().to_vec();
     }

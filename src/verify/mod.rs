@@ -523,6 +523,14 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     for (field, report) in fields.iter().zip(signatures.iter_mut()) {
         if report.byte_range_ok {
             analyse_modifications(&doc, field, report, certification, options);
+        } else {
+            // Without a sound byte range there is no signed revision to compare with.
+            report.modifications = Modifications {
+                level: ModificationLevel::Other,
+                permitted: false,
+                reason: Some("the byte range does not delimit a signed revision".into()),
+                ..Modifications::default()
+            };
         }
     }
     Ok(VerifyReport { signatures })

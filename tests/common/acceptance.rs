@@ -80,22 +80,28 @@ fn check_pdfsig(acc: &mut Acceptance, report: &PdfsigReport, earlier_valid: &[bo
         acc.skipped.push("pdfsig".into());
         return;
     }
-    let Some(ours) = report.signatures.last() else {
+    // pdfsig lists empty signature fields too, in field order; only filled ones are signatures.
+    let signatures: Vec<_> = report
+        .signatures
+        .iter()
+        .filter(|sig| !sig.signature_validation.is_empty())
+        .collect();
+    let Some(ours) = signatures.last() else {
         acc.problems
             .push(format!("pdfsig found no signature:\n{}", report.output));
         return;
     };
     let trusted = |index: usize| -> bool {
-        let Some(sig) = report.signatures.get(index) else {
+        let Some(sig) = signatures.get(index) else {
             return false;
         };
         sig.certificate_trusted()
             || (sig.certificate_validation == PDFSIG_REPEATED_CERT_QUIRK
-                && report.signatures[..index]
+                && signatures[..index]
                     .iter()
                     .any(|s| s.signer_dn == sig.signer_dn && s.certificate_trusted()))
     };
-    let last = report.signatures.len() - 1;
+    let last = signatures.len() - 1;
     if !(ours.signature_valid() && ours.total_document_signed && trusted(last)) {
         acc.problems.push(format!(
             "pdfsig on our signature: {} / {} / total={}",
@@ -103,7 +109,7 @@ fn check_pdfsig(acc: &mut Acceptance, report: &PdfsigReport, earlier_valid: &[bo
         ));
     }
     for (index, was_valid) in earlier_valid.iter().enumerate() {
-        let Some(sig) = report.signatures.get(index) else {
+        let Some(sig) = signatures.get(index) else {
             continue;
         };
         if *was_valid && !sig.signature_valid() {

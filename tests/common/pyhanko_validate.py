@@ -5,7 +5,10 @@ Usage: python3 pyhanko_validate.py FILE.pdf TRUST_ROOT.pem [CRL ...]
 Output: {"signatures": [{...}, ...], "error": null} in document order ("error" is set when
 pyHanko could not read the file at all). Each entry has field_name, sig_type
 (/Sig or /DocTimeStamp), subfilter, docmdp_permissions (NO_CHANGES, FILL_FORMS,
-ANNOTATE for a certification signature, else null), intact, valid, trusted, coverage (ENTIRE_FILE,
+ANNOTATE for a certification signature, else null), certification (the catalog's
+/Perms /DocMDP names this signature), field_mdp_action (ALL, INCLUDE, EXCLUDE or null) and
+field_mdp_fields (the locked or exempted names, or null) as pyHanko reads the FieldMDP
+reference, intact, valid, trusted, coverage (ENTIRE_FILE,
 ENTIRE_REVISION, CONTIGUOUS_BLOCK_FROM_START), modification_level (NONE, LTA_UPDATES,
 FORM_FILLING, ANNOTATIONS, OTHER or null), docmdp_ok, bottom_line, signer, md_algorithm,
 mechanism, summary and error (a message when validation raised, else null).
@@ -21,6 +24,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.pdf_utils import generic
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 SUBFILTERS = {subfilter.value for subfilter in SigSeedSubFilter}
@@ -61,13 +65,26 @@ def enum_name(value):
     return None if value is None else getattr(value, "name", str(value))
 
 
+def is_certification(embedded):
+    """The catalog's /Perms /DocMDP refers to this signature dictionary (as pyHanko checks it)."""
+    try:
+        perms = embedded.reader.root["/Perms"]
+        return perms.get_value_as_reference("/DocMDP") == embedded.sig_object.container_ref
+    except (KeyError, generic.IndirectObjectExpected, AttributeError):
+        return False
+
+
 def describe(embedded, context):
     sig_type = embedded.sig_object_type
+    field_mdp = embedded.fieldmdp
     entry = {
         "field_name": embedded.field_name,
         "sig_type": str(sig_type),
         "subfilter": str(embedded.sig_object.get("/SubFilter")),
         "docmdp_permissions": enum_name(embedded.docmdp_level),
+        "certification": is_certification(embedded),
+        "field_mdp_action": None if field_mdp is None else enum_name(field_mdp.action),
+        "field_mdp_fields": None if field_mdp is None else list(field_mdp.fields or []),
         "intact": False,
         "valid": False,
         "trusted": False,

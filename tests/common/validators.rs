@@ -300,6 +300,13 @@ pub struct PyhankoSignature {
     pub subfilter: String,
     /// For a certification signature: `NO_CHANGES`, `FILL_FORMS` or `ANNOTATE`.
     pub docmdp_permissions: Option<String>,
+    /// The catalog's `/Perms /DocMDP` names this signature.
+    pub certification: bool,
+    /// The FieldMDP lock pyHanko reads from the signature's `/Reference`: `ALL`, `INCLUDE` or
+    /// `EXCLUDE`.
+    pub field_mdp_action: Option<String>,
+    /// The fields that lock names (none for `ALL`).
+    pub field_mdp_fields: Vec<String>,
     /// The digest over the ByteRange matches.
     pub intact: bool,
     /// The cryptographic signature verifies.
@@ -428,6 +435,12 @@ fn pyhanko_signature(json: &serde_json::Value) -> PyhankoSignature {
         sig_type: string("sig_type"),
         subfilter: string("subfilter"),
         docmdp_permissions: opt_string(&json["docmdp_permissions"]),
+        certification: flag("certification"),
+        field_mdp_action: opt_string(&json["field_mdp_action"]),
+        field_mdp_fields: json["field_mdp_fields"]
+            .as_array()
+            .map(|names| names.iter().filter_map(opt_string).collect())
+            .unwrap_or_default(),
         intact: flag("intact"),
         valid: flag("valid"),
         trusted: flag("trusted"),

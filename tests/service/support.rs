@@ -170,10 +170,32 @@ pub fn http(
     (status, body)
 }
 
+/// A timestamp within the 5-minute window that no other call of this process used in the last
+/// 200 s (while there is one): identical UploadFiles or CreateFileCounterSign requests signed in
+/// the same second would carry the same signature, and the service refuses a signature seen
+/// before for those (a replay).
+pub fn distinct_timestamp() -> i64 {
+    static USED: std::sync::Mutex<std::collections::BTreeSet<i64>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let now = unix_now();
+    let mut used = USED.lock().unwrap_or_else(|poison| poison.into_inner());
+    used.retain(|&timestamp| timestamp >= now - 200);
+    let timestamp = (now - 200..=now)
+        .rev()
+        .find(|timestamp| !used.contains(timestamp))
+        .unwrap_or(now);
+    used.insert(timestamp);
+    timestamp
+}
+
 /// Calls an action as `who` with a TC3-signed request; returns the `Response` object.
 pub fn api(addr: SocketAddr, who: (&str, &str, &str), action: &str, body: &Value) -> Value {
     let body = body.to_string();
-    let timestamp = unix_now();
+    let timestamp = if matches!(action, "UploadFiles" | "CreateFileCounterSign") {
+        distinct_timestamp()
+    } else {
+        unix_now()
+    };
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Host".to_owned(), addr.to_string()),

@@ -1017,6 +1017,58 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     ) -> Result<Option<bool>, StoreError> {
         Ok(None)
     }
+
+    /// Remembers that `secret_id` signed a request with `signature` for `action`, until
+    /// `expires_at` (the end of the request's timestamp window). Returns the action the same
+    /// signature was first used for when it was seen before and is still remembered at `now`;
+    /// `None`: this is its first use (or the earlier one has expired). One statement decides, so
+    /// of two replicas receiving the same signature at once only one sees it as new.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{MetadataStore, SqliteStore};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let store = SqliteStore::open(&dir.join("metadata.db"))?;
+    /// // A request signed at 1000 is accepted until 1300: its signature is kept that long.
+    /// assert_eq!(store.remember_signature("AKIDdemo", "3f2a", "VerifyDigitFile", 1_300, 1_000)?, None);
+    /// // The same signature again, under another action: the first use is reported.
+    /// let first = store.remember_signature("AKIDdemo", "3f2a", "CreateFileCounterSign", 1_300, 1_001)?;
+    /// assert_eq!(first.as_deref(), Some("VerifyDigitFile"));
+    /// // Signatures are per credential: another SecretId's equal text is another signature.
+    /// assert_eq!(store.remember_signature("AKIDother", "3f2a", "UploadFiles", 1_300, 1_001)?, None);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn remember_signature(
+        &self,
+        secret_id: &str,
+        signature: &str,
+        action: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Forgets the signatures whose window ended before `now`; returns how many.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::service::store::{MetadataStore, SqliteStore};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let store = SqliteStore::open(&dir.join("metadata.db"))?;
+    /// store.remember_signature("AKIDdemo", "3f2a", "UploadFiles", 1_300, 1_000)?;
+    /// store.remember_signature("AKIDdemo", "9c4b", "UploadFiles", 1_400, 1_100)?;
+    /// assert_eq!(store.forget_expired_signatures(1_300)?, 0); // 1300 is still inside the window
+    /// assert_eq!(store.forget_expired_signatures(1_301)?, 1);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn forget_expired_signatures(&self, now: i64) -> Result<u64, StoreError>;
 }
 
 /// Writes a blob's bytes into the sink it is given (see [`BlobStore::put_streamed`]).

@@ -23,7 +23,8 @@ use crate::service::ids::secret_bytes;
 
 /// Schema steps, applied in order; `schema_migrations` records the ones applied. Never edit a
 /// released step: add one.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE files (
     id TEXT PRIMARY KEY,
     organization TEXT NOT NULL,
@@ -69,7 +70,18 @@ CREATE TABLE rate_buckets (
     refilled_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (organization, action)
 );
-"];
+",
+    "
+CREATE TABLE request_signatures (
+    secret_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    action TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (secret_id, signature)
+);
+CREATE INDEX request_signatures_by_expiry ON request_signatures(expires_at);
+",
+];
 
 /// Serialises schema changes between replicas (`pg_advisory_xact_lock`); any fixed number would do.
 const MIGRATION_LOCK: i64 = 0x0063_7369_676e_0001;
@@ -731,5 +743,56 @@ impl MetadataStore for PostgresStore {
             )
             .map_err(db)?;
         Ok(Some(granted.is_some()))
+    }
+
+    /// The upsert takes the row's lock: a replica inserting the same signature at the same time
+    /// waits for the first to commit, then finds the row live and reports it.
+    fn remember_signature(
+        &self,
+        secret_id: &str,
+        signature: &str,
+        action: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let mut client = self.client()?;
+        // A row swept between the two statements is gone, hence new again: try once more.
+        for _ in 0..3 {
+            let first_use = client
+                .query_opt(
+                    "INSERT INTO request_signatures AS s (secret_id, signature, action, expires_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (secret_id, signature) DO UPDATE
+                     SET action = EXCLUDED.action, expires_at = EXCLUDED.expires_at
+                     WHERE s.expires_at < $5
+                     RETURNING 1",
+                    &[&secret_id, &signature, &action, &expires_at, &now],
+                )
+                .map_err(db)?;
+            if first_use.is_some() {
+                return Ok(None);
+            }
+            let seen = client
+                .query_opt(
+                    "SELECT action FROM request_signatures WHERE secret_id = $1 AND signature = $2",
+                    &[&secret_id, &signature],
+                )
+                .map_err(db)?;
+            if let Some(row) = seen {
+                return Ok(Some(row.try_get(0).map_err(db)?));
+            }
+        }
+        Err(StoreError::Corrupt(format!(
+            "signature of {secret_id} neither recorded nor found"
+        )))
+    }
+
+    fn forget_expired_signatures(&self, now: i64) -> Result<u64, StoreError> {
+        self.client()?
+            .execute(
+                "DELETE FROM request_signatures WHERE expires_at < $1",
+                &[&now],
+            )
+            .map_err(db)
     }
 }

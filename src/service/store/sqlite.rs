@@ -51,6 +51,16 @@ CREATE TABLE IF NOT EXISTS settings (
 ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN lease_until INTEGER;
 ",
+    "
+CREATE TABLE request_signatures (
+    secret_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    action TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (secret_id, signature)
+) WITHOUT ROWID;
+CREATE INDEX request_signatures_by_expiry ON request_signatures(expires_at);
+",
 ];
 
 /// Brings the database to the last schema version, one transaction per step.
@@ -595,6 +605,54 @@ impl MetadataStore for SqliteStore {
             )
             .db()
     }
+
+    fn remember_signature(
+        &self,
+        secret_id: &str,
+        signature: &str,
+        action: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        // An expired row is replaced as if absent; a live one is left and reported. One lock
+        // for both statements: no sweep runs between them.
+        let connection = self.lock();
+        let first_use: Option<i64> = connection
+            .query_row(
+                "INSERT INTO request_signatures (secret_id, signature, action, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (secret_id, signature) DO UPDATE
+                 SET action = excluded.action, expires_at = excluded.expires_at
+                 WHERE request_signatures.expires_at < ?5
+                 RETURNING 1",
+                params![secret_id, signature, action, expires_at, now],
+                |row| row.get(0),
+            )
+            .optional()
+            .db()?;
+        if first_use.is_some() {
+            return Ok(None);
+        }
+        connection
+            .query_row(
+                "SELECT action FROM request_signatures WHERE secret_id = ?1 AND signature = ?2",
+                params![secret_id, signature],
+                |row| row.get(0),
+            )
+            .optional()
+            .db()
+    }
+
+    fn forget_expired_signatures(&self, now: i64) -> Result<u64, StoreError> {
+        let removed = self
+            .lock()
+            .execute(
+                "DELETE FROM request_signatures WHERE expires_at < ?1",
+                params![now],
+            )
+            .db()?;
+        Ok(u64::try_from(removed).unwrap_or(u64::MAX))
+    }
 }
 
 #[cfg(test)]
@@ -758,6 +816,40 @@ mod tests {
         store.finish_task("a", &result("ra"), 130).unwrap();
         assert!(!store.renew_lease("a", second.attempts, 150).unwrap());
         assert_eq!(store.task("a").unwrap().unwrap().lease_until, None);
+    }
+
+    #[test]
+    fn signatures_are_remembered_per_credential_until_their_window_ends() {
+        let dir = crate::service::testing::TempDir::new("sqlite-signatures");
+        let path = dir.path().join("db");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            let remember = |id: &str, action: &str, expires_at: i64, now: i64| {
+                store
+                    .remember_signature(id, "sig", action, expires_at, now)
+                    .unwrap()
+            };
+            assert_eq!(remember("a", "VerifyDigitFile", 1_300, 1_000), None);
+            assert_eq!(
+                remember("a", "CreateFileCounterSign", 1_300, 1_001).as_deref(),
+                Some("VerifyDigitFile")
+            );
+            assert_eq!(remember("b", "UploadFiles", 1_300, 1_001), None);
+            // Seen again after its window: replaced, new again.
+            assert_eq!(remember("b", "UploadFiles", 1_700, 1_301), None);
+            assert_eq!(store.forget_expired_signatures(1_300).unwrap(), 0);
+            assert_eq!(store.forget_expired_signatures(1_301).unwrap(), 1);
+            assert_eq!(store.forget_expired_signatures(1_301).unwrap(), 0);
+        }
+        // Remembered across a restart (another process may have seen it first).
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store
+                .remember_signature("b", "sig", "VerifyDigitFile", 1_700, 1_302)
+                .unwrap()
+                .as_deref(),
+            Some("UploadFiles")
+        );
     }
 
     #[test]

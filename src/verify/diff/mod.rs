@@ -151,10 +151,27 @@ pub(crate) struct Permissions {
 }
 
 impl Permissions {
-    /// The furthest level DocMDP lets through. LTV updates stay allowed under P=1 (ISO 32000-2
-    /// §12.8.2.2.2 and ETSI EN 319 142-1: DSS and document time-stamps are not modifications).
+    /// The strictest `/P` in force: the certification's DocMDP, or a lock dictionary's `/P`
+    /// (ISO 32000-2 Table 236), with what set it.
+    fn limit(&self) -> Option<(i64, &'static str)> {
+        let certification = self.docmdp.map(|p| (p, "the certification (DocMDP)"));
+        let lock = self
+            .locks
+            .iter()
+            .filter_map(|lock| lock.permission)
+            .min()
+            .map(|p| (p, "the signature's field lock"));
+        match (certification, lock) {
+            (Some(c), Some(l)) => Some(if l.0 < c.0 { l } else { c }),
+            (c, l) => c.or(l),
+        }
+    }
+
+    /// The furthest level the limit lets through. LTV updates stay allowed under P=1 (ISO
+    /// 32000-2 §12.8.2.2.2 and ETSI EN 319 142-1: DSS and document time-stamps are not
+    /// modifications).
     fn bound(&self) -> ModificationLevel {
-        match self.docmdp {
+        match self.limit().map(|(p, _)| p) {
             Some(1) => ModificationLevel::LtvUpdates,
             Some(3) | None => ModificationLevel::Annotations,
             Some(_) => ModificationLevel::FormFilling,
@@ -202,12 +219,11 @@ pub(crate) fn analyse(
         Ok(level) => {
             report.level = level;
             let bound = permissions.bound();
-            if level > bound {
+            if let (true, Some((p, set_by))) = (level > bound, permissions.limit()) {
                 report.permitted = false;
                 report.reason = Some(format!(
-                    "the changes after signing ({level}) exceed what the certification allows \
-                     (DocMDP P={}: up to {bound})",
-                    permissions.docmdp.unwrap_or(0)
+                    "the changes after signing ({level}) exceed what {set_by} allows \
+                     (P={p}: up to {bound})"
                 ));
             }
         }

@@ -156,7 +156,11 @@ impl<'d, 'a> Judge<'d, 'a> {
             return metadata_dictionary(id, &before, &after);
         }
         if Some(id) == self.metadata
-            && self.only_referred_by(id, |r| self.is_catalog_key(r, b"Metadata"))
+            && self.only_referred_by(id, |r| {
+                // Pages and images name their own metadata the same way; an older catalog
+                // nothing reaches may still name it too.
+                matches!(r, Referrer::Object { path, .. } if path_is(path, &[b"Metadata"]))
+            })
         {
             return match &after {
                 Object::Stream(s) if s.dict.has_name(b"Type", b"Metadata") => {
@@ -260,9 +264,10 @@ impl<'d, 'a> Judge<'d, 'a> {
         let mut level = Level::None;
         for key in changed_keys(old, new) {
             level = level.max(match key {
-                b"DSS" | b"Extensions" => Level::LtvUpdates,
-                // Application data readers do not show.
-                b"Metadata" | b"PieceInfo" => Level::FormFilling,
+                // Signers raise /Version to the one their additions need (PAdES: 1.7 + ESIC).
+                b"DSS" | b"Extensions" | b"Version" => Level::LtvUpdates,
+                // Application data and structure hints readers do not draw.
+                b"Metadata" | b"PieceInfo" | b"MarkInfo" => Level::FormFilling,
                 b"AcroForm" => {
                     let before = self.old_dict(old.get(key))?;
                     let after = self.new_dict(new.get(key))?;
@@ -460,6 +465,18 @@ impl<'d, 'a> Judge<'d, 'a> {
                 id,
                 format!(
                     "a /{} annotation can cover page content: not allowed in a certified document",
+                    key_name(kind)
+                ),
+            ));
+        }
+        // Even a harmless kind draws what its appearance stream says: in a certified document
+        // only an icon-sized one (a note's icon) is let through, not a box over the page.
+        if self.permissions.certified() && drawn_area(self.new, annotation) > MAX_ICON_AREA {
+            return Err(at_or_new(
+                id,
+                format!(
+                    "a /{} annotation draws an appearance larger than an icon on a page of a \
+                     certified document",
                     key_name(kind)
                 ),
             ));
@@ -815,15 +832,24 @@ fn only_sets_read_only(old: &Dict, new: &Dict) -> bool {
     flags(new) == flags(old) | 1
 }
 
-/// Has an appearance and a visible area: `/Rect` with an area, not hidden (`/F` bit 2) nor
-/// no-view (bit 6).
-fn draws_on_page(doc: &Document<'_>, widget: &Dict) -> bool {
-    let flags = widget.get(b"F").and_then(Object::as_i64).unwrap_or(0);
-    if flags & (2 | 32) != 0 || !widget.contains(b"AP") {
-        return false;
+/// Square points an annotation appearance may cover in a certified document: a 32 pt icon.
+const MAX_ICON_AREA: f64 = 32.0 * 32.0;
+
+/// The area (square points) an annotation's appearance covers: 0 without an appearance or when
+/// hidden, infinite when its rectangle is unreadable.
+fn drawn_area(doc: &Document<'_>, annotation: &Dict) -> f64 {
+    if !draws_on_page(doc, annotation) {
+        return 0.0;
     }
-    let Ok(Some(Object::Array(rect))) = doc.resolve_key(widget, b"Rect") else {
-        return false;
+    match rect(doc, annotation).as_deref() {
+        Some([x0, y0, x1, y1]) => ((x1 - x0) * (y1 - y0)).abs(),
+        _ => f64::INFINITY,
+    }
+}
+
+fn rect(doc: &Document<'_>, annotation: &Dict) -> Option<Vec<f64>> {
+    let Ok(Some(Object::Array(rect))) = doc.resolve_key(annotation, b"Rect") else {
+        return None;
     };
     let number = |object: &Object| match object {
         Object::Integer(value) => Some(*value as f64),
@@ -831,8 +857,21 @@ fn draws_on_page(doc: &Document<'_>, widget: &Dict) -> bool {
         _ => None,
     };
     let corners: Vec<f64> = rect.iter().filter_map(number).collect();
-    match corners.as_slice() {
-        [x0, y0, x1, y1] => (x1 - x0).abs() > 0.0 && (y1 - y0).abs() > 0.0,
+    (corners.len() == 4 && corners.iter().all(|c| c.is_finite())).then_some(corners)
+}
+
+/// Has an appearance and a visible area: `/Rect` with an area, not hidden (`/F` bit 2) nor
+/// no-view (bit 6).
+fn draws_on_page(doc: &Document<'_>, widget: &Dict) -> bool {
+    let flags = widget.get(b"F").and_then(Object::as_i64).unwrap_or(0);
+    if flags & (2 | 32) != 0 || !widget.contains(b"AP") {
+        return false;
+    }
+    if !matches!(doc.resolve_key(widget, b"Rect"), Ok(Some(Object::Array(_)))) {
+        return false;
+    }
+    match rect(doc, widget).as_deref() {
+        Some([x0, y0, x1, y1]) => (x1 - x0).abs() > 0.0 && (y1 - y0).abs() > 0.0,
         // An unreadable rectangle: assume the worst.
         _ => true,
     }
