@@ -20,8 +20,8 @@ use countersign::crypto::LoadOptions;
 use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
 use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, ModificationLevel, SignOptions,
-    VerifyOptions, VerifyReport,
+    sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, DocMdpPermission, FieldLock,
+    ModificationLevel, SignOptions, VerifyOptions, VerifyReport,
 };
 
 use ModificationLevel::{Annotations, FormFilling, LtvUpdates, Other};
@@ -1289,15 +1289,13 @@ fn a_locked_field_changed_is_other() {
     );
     let changed = fill_name(&locked, "Mallory");
     let covered = assert_attack("locked field (/Lock)", &changed, 0, Other);
-    // pyHanko reads locks only from the FieldMDP transform in the signature's /Reference, and
-    // our signer, filling a field that has a /Lock, writes none: pyHanko sees no lock. ISO
-    // 32000-2 §12.7.5.5 locks the /Lock fields once the field is signed; we honour it.
-    pyhanko_accepts("locked field (/Lock)", &changed, 0, "FORM_FILLING");
-    pyhanko_accepts(
+    // Our signer copies the field's /Lock into a FieldMDP reference: pyHanko sees the lock.
+    pyhanko_rejects("locked field (/Lock)", &changed, 0, "OTHER");
+    pyhanko_rejects(
         "locked field (/Lock) + counter-signature",
         &covered,
         0,
-        "FORM_FILLING",
+        "OTHER",
     );
 
     let locked = sign_by_hand(
@@ -1353,6 +1351,68 @@ fn a_signature_after_a_p1_certification_invalidates_it() {
     );
     assert!(report.signatures[1].is_valid(), "{report:#?}");
     pyhanko_rejects("signature after P1", &second, 0, "FORM_FILLING");
+}
+
+/// Our signer's own certification (`SignOptions::certify`) and lock (`SignOptions::lock`):
+/// the same verdicts as the hand-made ones.
+#[test]
+fn our_certification_and_lock_options_bound_later_revisions() {
+    let mut options = SignOptions::default();
+    options.certify = Some(DocMdpPermission::FormFillingSigningAndAnnotations);
+    let p3 = sign_pdf(&common::read_pdf("classic.pdf"), &demo_key(), &options).unwrap();
+    let report = assert_verdict("our P3", &p3, 0, Expect::Kept(ModificationLevel::None));
+    assert_eq!(report.signatures[0].certification, Some(3));
+    if let Some(verdict) = pyhanko_verdict("our P3", &p3, 0) {
+        assert_eq!(verdict.docmdp_permissions.as_deref(), Some("ANNOTATE"));
+        assert!(verdict.bottom_line, "{verdict:#?}");
+    }
+    let noted = with_annotation(&p3, "Text", false);
+    assert_verdict(
+        "our P3 + text annotation",
+        &noted,
+        0,
+        Expect::Kept(Annotations),
+    );
+    pyhanko_other_for_annotations("our P3 + text annotation", &noted);
+    let countersigned = sign(&p3);
+    assert_verdict(
+        "our P3 + counter-signature",
+        &countersigned,
+        0,
+        Expect::Kept(FormFilling),
+    );
+    pyhanko_accepts(
+        "our P3 + counter-signature",
+        &countersigned,
+        0,
+        "FORM_FILLING",
+    );
+    // A harmless kind drawn over the page is an evil annotation too.
+    let drawn = with_annotation(&p3, "Text", true);
+    assert_attack("our P3 + Text drawn over the page", &drawn, 0, Other);
+    let evil = with_annotation(&p3, "FreeText", true);
+    let covered = assert_attack("our P3 + EAA FreeText", &evil, 0, Other);
+    pyhanko_rejects("our P3 + EAA FreeText", &evil, 0, "OTHER");
+    pyhanko_rejects(
+        "our P3 + EAA FreeText + counter-signature",
+        &covered,
+        0,
+        "OTHER",
+    );
+
+    let mut options = SignOptions::default();
+    options.lock = Some(FieldLock::Include(vec!["Name".into()]));
+    let locked = sign_pdf(&common::read_pdf("acroform.pdf"), &demo_key(), &options).unwrap();
+    assert_verdict(
+        "our lock",
+        &locked,
+        0,
+        Expect::Kept(ModificationLevel::None),
+    );
+    let changed = fill_name(&locked, "Mallory");
+    let covered = assert_attack("our lock", &changed, 0, Other);
+    pyhanko_rejects("our lock", &changed, 0, "OTHER");
+    pyhanko_rejects("our lock + counter-signature", &covered, 0, "OTHER");
 }
 
 // ---------------------------------------------------------------------------------------------
