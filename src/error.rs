@@ -117,6 +117,18 @@ pub enum Error {
         /// The field of the signature whose lock forbids changes.
         signed_field: String,
     },
+    /// A signature the document already carries is not intact, not cryptographically valid, or
+    /// followed by changes the document does not allow (`problem` says which, e.g.
+    /// [`Problem::ModifiedAfterSigning`]); refused when
+    /// [`SignOptions::require_intact_signatures`](crate::SignOptions::require_intact_signatures)
+    /// is set, so that a new signature does not vouch for a tampered document.
+    #[error("existing signature {field} is not valid: {problem}")]
+    ExistingSignatureInvalid {
+        /// The first such signature's fully qualified field name.
+        field: String,
+        /// Why it is not valid (boxed: it would make every `Result` of the crate larger).
+        problem: Box<Problem>,
+    },
     /// A structure, algorithm or feature we do not support: [`Unsupported`] names it.
     #[error(transparent)]
     Unsupported(#[from] Unsupported),

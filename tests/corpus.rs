@@ -1251,3 +1251,65 @@ fn lock_everything(input: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&update);
     out
 }
+
+/// Issue 19: these two files carry a trailer `/AdditionalStreams [... N 0 R]` with N their
+/// `/Size`, an object only the trailer refers to and nobody defines. Our signature may take that
+/// number (a trailer reference is nothing a reader shows, see `sign::numbers`): the earlier
+/// signature stays form filling for our verifier, and for pyHanko, which cannot validate it at
+/// all when the number stays undefined after a later revision.
+#[test]
+fn trailer_only_references_leave_earlier_signatures_at_form_filling() {
+    use countersign::__private::pdf::{Document, Object};
+    use countersign::ModificationLevel;
+    for name in [
+        "certified-p3--dss--certified-changes-permitted.pdf",
+        "signed-cades--dss--pades-bes.pdf",
+    ] {
+        let Some(input) = corpus_file(name) else {
+            return;
+        };
+        let doc = Document::parse(&input).unwrap();
+        let trailer_only = doc
+            .trailer()
+            .get(b"AdditionalStreams")
+            .and_then(Object::as_array)
+            .and_then(|items| items.iter().find_map(Object::as_ref))
+            .unwrap();
+        assert_eq!(trailer_only.num, doc.size(), "{name}");
+        assert_eq!(doc.entry(trailer_only.num).unwrap(), None, "{name}");
+
+        let output = sign_pdf(&input, &demo_key(), &SignOptions::default()).unwrap();
+        let report = verify_pdf(&output, &VerifyOptions::default()).unwrap();
+        let (earlier, newest) = report.signatures.split_at(report.signatures.len() - 1);
+        assert!(!earlier.is_empty(), "{name}");
+        for signature in earlier {
+            let modifications = &signature.modifications;
+            assert_eq!(
+                modifications.level,
+                ModificationLevel::FormFilling,
+                "{name} {}: {modifications:?}",
+                signature.field_name
+            );
+            assert!(modifications.permitted, "{name}: {modifications:?}");
+        }
+        assert!(newest[0].is_valid_ignoring_trust(), "{name}: {newest:?}");
+
+        let temp = common::TempDir::new("corpus-trailer-only");
+        let pyhanko = pyhanko_validate(&temp.write("out.pdf", &output), &common::root_ca_pem());
+        if pyhanko.skipped {
+            eprintln!("skipped: pyHanko not installed");
+            continue;
+        }
+        let first = &pyhanko.signatures[0];
+        assert!(
+            first.error.is_none() && first.intact && first.valid,
+            "{name}: {}",
+            pyhanko.output
+        );
+        assert_eq!(
+            first.modification_level.as_deref(),
+            Some("FORM_FILLING"),
+            "{name}"
+        );
+    }
+}

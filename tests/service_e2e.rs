@@ -48,6 +48,23 @@ impl SigningKey for UnreachableHsm {
     }
 }
 
+/// `signed.pdf` with an update after signing that replaces page 1's content stream (object 4).
+fn page_swapped_after_signing() -> Vec<u8> {
+    let mut pdf = std::fs::read(test_pdf("signed.pdf")).unwrap();
+    let prev = countersign::__private::pdf::Document::parse(&pdf)
+        .unwrap()
+        .startxref();
+    let object =
+        "4 0 obj\n<< /Length 27 >>\nstream\nBT /F1 24 Tf (Forged) Tj ET\nendstream\nendobj\n";
+    let xref = pdf.len() + object.len();
+    let update = format!(
+        "{object}xref\n4 1\n{:010} 00000 n \ntrailer\n<< /Size 13 /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n",
+        pdf.len()
+    );
+    pdf.extend_from_slice(update.as_bytes());
+    pdf
+}
+
 #[test]
 fn official_sdk_drives_every_api_and_error_code() {
     let Some(python) = python_with_sdk() else {
@@ -72,6 +89,8 @@ fn official_sdk_drives_every_api_and_error_code() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "not a PDF at all\n").unwrap();
+    let tampered = dir.path().join("tampered.pdf");
+    std::fs::write(&tampered, page_swapped_after_signing()).unwrap();
     let who = |w: (&str, &str, &str)| json!({"secret_id": w.0, "secret_key": w.1, "user_id": w.2});
     let settings = json!({
         "endpoint": server.addr().to_string(),
@@ -85,6 +104,7 @@ fn official_sdk_drives_every_api_and_error_code() {
         "pdfs": {
             "classic": test_pdf("classic.pdf"),
             "certified_p1": test_pdf("certified-p1.pdf"),
+            "tampered": tampered,
             "text": text,
         },
     });

@@ -13,6 +13,7 @@ use countersign::{sign_files, FileJob};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
+use super::console::{errln, outln};
 use super::credential_args::CredentialArgs;
 use super::signature_args::{MdpArgs, SignatureArgs};
 use super::CliResult;
@@ -90,7 +91,7 @@ pub fn run(args: BatchArgs) -> CliResult {
     let rows = collect_rows(&inputs, &jobs, planned, results);
     let refused = rows.iter().filter(|r| r.result.is_err()).count();
     if args.json {
-        println!("{}", json_report(&rows, elapsed));
+        outln!("{}", json_report(&rows, elapsed));
     } else {
         print_summary(&rows, elapsed);
     }
@@ -230,10 +231,10 @@ fn print_summary(rows: &[Row], elapsed: Duration) {
     let refused: Vec<&Row> = rows.iter().filter(|r| r.result.is_err()).collect();
     for row in &refused {
         if let Err(refusal) = &row.result {
-            eprintln!("refused {}: {}", row.input.display(), refusal.message);
+            errln!("refused {}: {}", row.input.display(), refusal.message);
         }
     }
-    eprintln!(
+    errln!(
         "signed {signed}, refused {} in {:.3} s ({:.1} documents/s)",
         refused.len(),
         elapsed.as_secs_f64(),

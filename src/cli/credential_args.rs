@@ -7,6 +7,7 @@ use countersign::crypto::credential::{load_pem, load_pkcs12};
 use countersign::crypto::{Backend, LoadOptions, RsaPadding};
 use countersign::CertifiedKey;
 
+use super::console::errln;
 use super::demo;
 
 #[derive(Args, Clone, Debug)]
@@ -84,7 +85,7 @@ impl CredentialArgs {
             let key = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
             return Ok(load_pem(&chain, &key, &options)?);
         }
-        eprintln!("note: no credential given; signing with the bundled demo organisation (test keys, not trusted)");
+        errln!("note: no credential given; signing with the bundled demo organisation (test keys, not trusted)");
         Ok(load_pem(demo::CHAIN_PEM, demo::KEY_PEM, &options)?)
     }
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use countersign::ltv::Fetcher;
 use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
 
+use super::console::errln;
 use super::sign::write_atomically;
 use super::signature_args::SignatureArgs;
 use super::CliResult;
@@ -59,7 +60,7 @@ pub fn run(args: ExtendArgs) -> CliResult {
         extend(&input, &source, tsa.as_ref()).map_err(context)?
     };
     write_atomically(&args.output, &out)?;
-    eprintln!(
+    errln!(
         "extended {} -> {} ({} bytes)",
         args.input.display(),
         args.output.display(),

@@ -1,6 +1,7 @@
 //! Subcommands: `sign`, `verify` (and `serve` with the `server` feature).
 
 mod batch;
+mod console;
 mod credential_args;
 mod demo;
 mod extend;
@@ -51,12 +52,19 @@ pub fn run() -> ExitCode {
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", countersign::__private::with_causes(e.as_ref()));
+            console::errln!("error: {}", countersign::__private::with_causes(e.as_ref()));
             ExitCode::from(2)
         }
+    };
+    match console::take_failure() {
+        Some(failure) => {
+            console::errln!("error: writing the output: {failure}");
+            ExitCode::from(2)
+        }
+        None => code,
     }
 }
 

@@ -31,5 +31,6 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         serve_settings.public_url = args.public_url;
         serve_settings
     };
-    countersign::server::run(&settings, &mut std::io::stdout())
+    // A closed stdout (`serve | head -1`) does not stop the server.
+    countersign::server::run(&settings, &mut super::console::Quiet(std::io::stdout()))
 }

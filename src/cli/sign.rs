@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use countersign::{sign_file, sign_pdf, SignOptions};
 
+use super::console::errln;
 use super::credential_args::CredentialArgs;
 use super::signature_args::{Level, MdpArgs, SignatureArgs};
 use super::CliResult;
@@ -89,7 +90,7 @@ pub fn run(args: SignArgs) -> CliResult {
             .map_err(context)?
             .output_len
     };
-    eprintln!(
+    errln!(
         "signed {} -> {} ({output_len} bytes)",
         args.input.display(),
         args.output.display(),

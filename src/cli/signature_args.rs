@@ -47,6 +47,11 @@ pub struct SignatureArgs {
     /// in a DSS), b-lta (plus a document timestamp). Default: b-t with --tsa, else b-b.
     #[arg(long, value_enum)]
     pub level: Option<Level>,
+    /// Refuse a file whose existing signatures are broken or followed by changes the document
+    /// does not allow (the new signature would otherwise cover the tampering); costs a full
+    /// verification of the input.
+    #[arg(long)]
+    pub require_intact_signatures: bool,
 }
 
 /// Certification and field locks: for `sign` and `batch`, not `extend` (which makes no
@@ -198,6 +203,7 @@ impl SignatureArgs {
             sign_options.contact_info = self.contact_info.clone();
             sign_options.name = self.name.clone();
             sign_options.page_index = page_index;
+            sign_options.require_intact_signatures = self.require_intact_signatures;
             sign_options.timestamp = match self.level()? {
                 Level::BB => None,
                 _ => self

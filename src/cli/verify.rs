@@ -9,6 +9,7 @@ use countersign::{verify_pdf, VerifyOptions};
 use countersign::{ChainStatus, SignatureReport, VerifyReport};
 use serde_json::json;
 
+use super::console::{errln, outln};
 use super::CliResult;
 
 #[derive(Args)]
@@ -48,11 +49,11 @@ pub fn run(args: VerifyArgs) -> CliResult {
     let pdf = read(&args.input)?;
     let report = verify_pdf(&pdf, &options)?;
     if args.json {
-        println!("{:#}", json_report(&report, args.integrity_only));
+        outln!("{:#}", json_report(&report, args.integrity_only));
         return Ok(exit_code(&report, args.integrity_only));
     }
     if report.signatures.is_empty() {
-        println!("{}: no signatures", args.input.display());
+        outln!("{}: no signatures", args.input.display());
         return Ok(ExitCode::from(1));
     }
     for signature in &report.signatures {
@@ -122,7 +123,7 @@ fn verdict_word(s: &SignatureReport, integrity_only: bool) -> &'static str {
 /// Exit 0 only for what was asked: trusted validity, or integrity when explicitly chosen.
 fn verdict(report: &VerifyReport, options: &VerifyOptions, integrity_only: bool) -> ExitCode {
     if integrity_only {
-        println!("integrity only: the signer's identity was not checked");
+        outln!("integrity only: the signer's identity was not checked");
         return if report.all_valid_ignoring_trust() {
             ExitCode::SUCCESS
         } else {
@@ -130,7 +131,7 @@ fn verdict(report: &VerifyReport, options: &VerifyOptions, integrity_only: bool)
         };
     }
     if options.trust_roots.is_empty() {
-        eprintln!(
+        errln!(
             "no trust anchors: nothing can be trusted; give --trust ROOT.pem, or \
              --integrity-only to check integrity alone"
         );
@@ -143,18 +144,21 @@ fn verdict(report: &VerifyReport, options: &VerifyOptions, integrity_only: bool)
 }
 
 fn print_signature(s: &SignatureReport, integrity_only: bool) {
-    println!("{}: {}", s.field_name, verdict_word(s, integrity_only));
-    println!("  subfilter: {}", s.subfilter);
-    println!(
+    outln!("{}: {}", s.field_name, verdict_word(s, integrity_only));
+    outln!("  subfilter: {}", s.subfilter);
+    outln!(
         "  signer: {} (serial {})",
-        s.signer_subject, s.signer_serial_hex
+        s.signer_subject,
+        s.signer_serial_hex
     );
-    println!("  algorithm: {}", s.signature_algorithm);
-    println!(
+    outln!("  algorithm: {}", s.signature_algorithm);
+    outln!(
         "  byte range: {:?} ok={} whole file={}",
-        s.byte_range, s.byte_range_ok, s.covers_whole_file
+        s.byte_range,
+        s.byte_range_ok,
+        s.covers_whole_file
     );
-    println!(
+    outln!(
         "  intact={} signature ok={} trusted={}",
         s.is_intact(),
         s.signature_ok,
@@ -167,14 +171,14 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         ChainStatus::Revoked(why) => format!("revoked: {why}"),
         other => format!("{other:?}"),
     };
-    println!("  chain: {chain}");
+    outln!("  chain: {chain}");
     if let Some(p) = s.certification {
-        println!("  certification: DocMDP P={p}");
+        outln!("  certification: DocMDP P={p}");
     }
     let changes = &s.modifications;
     match changes.later_revisions {
-        0 => println!("  modifications: {}", changes.level),
-        later => println!(
+        0 => outln!("  modifications: {}", changes.level),
+        later => outln!(
             "  modifications: {} ({} object(s) in {later} later revision(s){})",
             changes.level,
             changes.objects.len(),
@@ -186,6 +190,6 @@ fn print_signature(s: &SignatureReport, integrity_only: bool) {
         ),
     }
     for problem in &s.problems {
-        println!("  problem: {problem}");
+        outln!("  problem: {problem}");
     }
 }

@@ -9,7 +9,7 @@ use sha1::Digest;
 use super::ValidationData;
 use crate::error::Result;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream, UpdateWriter};
-use crate::sign::field::ObjectNumbers;
+use crate::sign::numbers::{undefined_references, ObjectNumbers};
 
 /// The update adding `per_signature` (signature `/Contents`, its validation data) to `doc`,
 /// returned as the whole new file.
@@ -19,17 +19,25 @@ pub fn append(doc: &Document<'_>, per_signature: &[(Vec<u8>, ValidationData)]) -
         Some(Object::Dict(dict)) => dict,
         _ => Dict::new(),
     };
-    let mut numbers = ObjectNumbers::new(doc.size());
-    let mut streams: Vec<(ObjRef, Vec<u8>)> = Vec::new();
+    let mut vri = match doc.resolve_key(&existing, b"VRI")? {
+        Some(Object::Dict(dict)) => dict,
+        _ => Dict::new(),
+    };
     let mut arrays = [
         existing_refs(doc, &existing, b"Certs")?,
         existing_refs(doc, &existing, b"OCSPs")?,
         existing_refs(doc, &existing, b"CRLs")?,
     ];
-    let mut vri = match doc.resolve_key(&existing, b"VRI")? {
-        Some(Object::Dict(dict)) => dict,
-        _ => Dict::new(),
-    };
+    // The update rewrites the catalog and the DSS: numbers they refer to but the file leaves
+    // undefined are not ours to take (see `crate::sign::numbers`).
+    let touched = [
+        Object::Dict(catalog.clone()),
+        Object::Dict(existing.clone()),
+        Object::Dict(vri.clone()),
+        Object::Array(arrays.concat()),
+    ];
+    let mut numbers = ObjectNumbers::avoiding(doc.size(), undefined_references(doc, &touched)?);
+    let mut streams: Vec<(ObjRef, Vec<u8>)> = Vec::new();
     for (contents, data) in per_signature {
         let mut entry = Dict::new();
         let kinds = [

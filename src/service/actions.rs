@@ -5,12 +5,12 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use super::api::*;
 use super::clock::unix_now;
-use super::config::{Limits, Permission};
+use super::config::{Limits, Permission, Retention};
 use super::directory::Acting;
 use super::error::{ApiError, ErrorCode, StoreError};
 use super::ids::{random_id, result_file_id};
@@ -18,7 +18,7 @@ use super::pages;
 use super::request::Params;
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
 use super::verify_result::verify_response;
-use super::zip::ZipWriter;
+use super::zip::{archive_subject, safe_file_name, ZipLayout};
 use super::Service;
 
 const ACTIONS: [&str; 5] = [
@@ -30,10 +30,6 @@ const ACTIONS: [&str; 5] = [
 ];
 /// UploadFiles accepts at most this many files per call.
 pub const MAX_UPLOAD_FILES: usize = 20;
-/// Uploaded files live this long unless `Deadline` says otherwise.
-pub const DEFAULT_FILE_LIFETIME_SECONDS: i64 = 3600;
-/// The furthest `Deadline` UploadFiles accepts.
-pub const MAX_FILE_LIFETIME_SECONDS: i64 = 366 * 86_400;
 pub const DEFAULT_URL_TTL_SECONDS: i64 = 300;
 pub const MAX_URL_TTL_SECONDS: i64 = 86_400;
 /// DescribeFileUrls pages: `Offset` is a page number up to this, `Limit` a page size.
@@ -165,25 +161,12 @@ fn upload_files(
     require_business_type(request.business_type.as_ref(), "DOCUMENT")?;
     let infos = bounded_list(request.file_infos.as_deref(), "FileInfos", MAX_UPLOAD_FILES)?;
     let now = unix_now();
-    let deadline = match request.deadline {
-        None | Some(0) => now.saturating_add(DEFAULT_FILE_LIFETIME_SECONDS),
-        Some(deadline)
-            if deadline > now && deadline <= now.saturating_add(MAX_FILE_LIFETIME_SECONDS) =>
-        {
-            deadline
-        }
-        Some(deadline) => {
-            return Err(ApiError::invalid_value(format!(
-                "Deadline {deadline} must be in the future and at most one year away"
-            )))
-        }
-    };
+    let deadline = upload_deadline(request.deadline, now, &core.retention)?;
     check_upload_file_type(request.file_type.as_deref())?;
     let mut files = Vec::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
         files.push(checked_upload(info, index, &core.limits)?);
     }
-    remove_expired_files(service, now);
     let mut stored: Vec<(String, &str, u64)> = Vec::with_capacity(files.len());
     for (index, (name, body)) in files.into_iter().enumerate() {
         let id = random_id();
@@ -219,6 +202,24 @@ fn upload_files(
         file_ids,
         deadline,
     })
+}
+
+/// `Deadline` of UploadFiles: absent or 0 is the configured upload lifetime; otherwise a time
+/// in the future no further than the configured maximum.
+fn upload_deadline(
+    deadline: Option<i64>,
+    now: i64,
+    retention: &Retention,
+) -> Result<i64, ApiError> {
+    let furthest = now.saturating_add(i64::from(retention.max_upload_seconds));
+    match deadline {
+        None | Some(0) => Ok(now.saturating_add(i64::from(retention.upload_seconds))),
+        Some(deadline) if deadline > now && deadline <= furthest => Ok(deadline),
+        Some(deadline) => Err(ApiError::invalid_value(format!(
+            "Deadline {deadline} must be in the future and at most {} seconds away",
+            retention.max_upload_seconds
+        ))),
+    }
 }
 
 /// `FileType` of UploadFiles: absent (the contents decide) or `pdf`, the one type this service
@@ -311,15 +312,6 @@ fn decode_base64_into(text: &str, file: usize, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-/// Best effort: an expired file is already invisible; deleting its bytes only frees space.
-fn remove_expired_files(service: &Service, now: i64) {
-    if let Ok(expired) = service.core.metadata.remove_expired_files(now) {
-        for id in expired {
-            let _ = service.core.blobs.delete(&id);
-        }
-    }
-}
-
 fn create_file_counter_sign(
     service: &Service,
     credential_org: &str,
@@ -362,6 +354,13 @@ fn create_file_counter_sign(
             ErrorCode::BalanceNotEnough,
             format!("organisation {} has no signatures left", task.organization),
         ));
+    }
+    // The task now keeps its file from the sweep; a sweep that ran between the check above and
+    // the task took it already: give the task up (refunded) rather than fail it later.
+    if core.metadata.file(file_id, i64::MIN)?.is_none() {
+        let detail = format!("file {file_id} expired");
+        core.metadata.fail_task(&task.id, &detail, now)?;
+        return Err(ApiError::not_found(detail));
     }
     if sync {
         let done = core.run_claimed(&task, room)?;
@@ -430,9 +429,12 @@ fn describe_file_urls(
     let ttl = url_ttl(request.url_ttl)?;
     let (offset, limit) = url_page(request.offset, request.limit)?;
     let zip = download_as_zip(request.file_type.as_deref())?;
-    // Every id is checked, not only the page's: an unknown or foreign id fails the call.
+    // Every id is checked, not only the page's: an unknown or foreign id fails the call. An id
+    // listed twice is one file (listing one file many times must not multiply the work).
+    let mut seen = HashSet::with_capacity(ids.len());
     let files = ids
         .iter()
+        .filter(|id| seen.insert(id.as_str()))
         .map(|id| result_file(service, &acting, id))
         .collect::<Result<Vec<_>, _>>()?;
     let total = files.len();
@@ -444,9 +446,15 @@ fn describe_file_urls(
     let expires_at = unix_now().saturating_add(ttl);
     let file_urls = if zip {
         let name = zip_name(request.file_name.as_deref(), service.limits())?;
-        let archive = store_zip(service, &acting, &page, &name, expires_at)?;
+        // Laid out now so that an archive that cannot be made fails here, not at the download.
+        let listed: Vec<(&str, &str, u64)> = page
+            .iter()
+            .map(|file| (file.name.as_str(), file.id.as_str(), file.size))
+            .collect();
+        ZipLayout::new(&listed)?;
+        let ids: Vec<&str> = page.iter().map(|file| file.id.as_str()).collect();
         vec![FileUrl {
-            url: download_url(service, &archive, expires_at),
+            url: download_url(service, &archive_subject(&name, &ids), expires_at),
             option: String::new(),
         }]
     } else {
@@ -530,7 +538,8 @@ fn download_as_zip(file_type: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-/// The archive's name: `FileName` (with `.zip` added when missing) or `files.zip`.
+/// The archive's name: `FileName` made a safe bare name (see [`safe_file_name`]) with `.zip`
+/// added when missing, or `files.zip`.
 fn zip_name(file_name: Option<&str>, limits: &Limits) -> Result<String, ApiError> {
     let Some(name) = file_name.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok("files.zip".into());
@@ -541,8 +550,9 @@ fn zip_name(file_name: Option<&str>, limits: &Limits) -> Result<String, ApiError
             limits.max_file_name_chars
         )));
     }
+    let name = safe_file_name(name);
     if name.to_ascii_lowercase().ends_with(".zip") {
-        Ok(name.to_owned())
+        Ok(name)
     } else {
         Ok(format!("{name}.zip"))
     }
@@ -568,39 +578,6 @@ fn download_url(service: &Service, file_id: &str, expires_at: i64) -> String {
         .clone();
     let token = service.core.tokens.issue(file_id, expires_at);
     format!("{base}/download/{token}")
-}
-
-/// Streams `files` into one stored ZIP kept until the URL expires; returns its id.
-fn store_zip(
-    service: &Service,
-    acting: &Acting<'_>,
-    files: &[&FileRecord],
-    name: &str,
-    expires_at: i64,
-) -> Result<String, ApiError> {
-    let core = &service.core;
-    let id = random_id();
-    let size = core.blobs.put_streamed(&id, &mut |out| {
-        let mut zip = ZipWriter::new(out);
-        for file in files {
-            let mut blob = core
-                .blobs
-                .open(&file.id)?
-                .ok_or_else(|| StoreError::Corrupt(format!("file {} has no bytes", file.id)))?;
-            zip.add(&file.name, &mut blob.reader)?;
-        }
-        zip.finish()
-    })?;
-    core.metadata.insert_file(&FileRecord {
-        id: id.clone(),
-        organization: acting.organization.id.clone(),
-        name: name.to_owned(),
-        size,
-        kind: FileKind::Upload,
-        created_at: unix_now(),
-        expires_at: Some(expires_at),
-    })?;
-    Ok(id)
 }
 
 fn verify_digit_file(

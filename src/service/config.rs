@@ -15,6 +15,11 @@
 //! task_lease_seconds = 60          # a run's claim on a task, renewed every lease/3 while it runs;
 //!                                  # a dead runner's task is taken over when it runs out
 //! task_max_attempts = 3            # runs started for one task before it is marked FAILED
+//! [retention]                      # how long stored files live; see `Retention`
+//! upload_seconds = 3600            # an upload without Deadline (Deadline may ask for more)
+//! max_upload_seconds = 31622400    # the furthest Deadline UploadFiles accepts (366 days)
+//! result_seconds = 2592000         # a counter-signed result, from its signing (30 days)
+//! sweep_interval_seconds = 300     # how often expired files are deleted
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
 //! verify_revocation = "offline"    # VerifyDigitFile's revocation checks: "offline" (default)
@@ -36,6 +41,8 @@
 //! credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
 //! secrets = [{ id = "AKID...", key = "..." }]   # the organisation's API keys
 //! revocation = "fetch"             # B-LT/B-LTA revocation data; see `super::pades`
+//! allow_broken_signatures = false  # true: counter-sign files whose earlier signatures are
+//!                                  # broken or followed by disallowed changes (default: refuse)
 //! [organizations.tsa]              # PAdES level and TSA (absent: B-B); see `super::pades`
 //! url = "https://tsa.example.com/tsr"
 //! level = "b-lt"
@@ -257,6 +264,9 @@ pub struct ServiceConfig {
     /// Sizes, timeouts and connection counts that bound what one client can make us spend.
     #[serde(default)]
     pub limits: Limits,
+    /// How long uploads and results are kept, and how often expired ones are deleted.
+    #[serde(default)]
+    pub retention: Retention,
     /// Where metadata lives: `None` or `"sqlite"`, the embedded database in the data folder;
     /// `"postgres://..."`, a PostgreSQL database that several replicas share.
     pub store: Option<String>,
@@ -425,6 +435,59 @@ impl Default for Limits {
     }
 }
 
+/// How long the service keeps what it stores, and how often it deletes what expired. Expired
+/// files are invisible at once; a periodic sweep (on every replica) deletes their records and
+/// bytes, except an upload that a task still PROCESSING needs. Seconds.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign::service::config::{Retention, ServiceConfig};
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [retention]
+///     result_seconds = 86400
+///     sweep_interval_seconds = 60
+/// "#, Path::new("."))?;
+/// assert_eq!(config.retention.result_seconds, 86_400);
+/// assert_eq!(config.retention.upload_seconds, Retention::default().upload_seconds); // one hour
+/// assert_eq!(Retention::default().result_seconds, 30 * 86_400);
+///
+/// // A default longer than the maximum cannot work.
+/// let error = ServiceConfig::from_toml(r#"
+///     [retention]
+///     upload_seconds = 7200
+///     max_upload_seconds = 3600
+/// "#, Path::new(".")).unwrap_err();
+/// assert!(error.to_string().contains("retention"), "{error}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct Retention {
+    /// Lifetime of an upload whose UploadFiles call gives no `Deadline` (ESS: one hour).
+    pub upload_seconds: u32,
+    /// The furthest `Deadline` UploadFiles accepts, from now.
+    pub max_upload_seconds: u32,
+    /// Lifetime of a counter-signed result, from the moment it was signed.
+    pub result_seconds: u32,
+    /// Interval of the sweep that deletes expired files (records and bytes).
+    pub sweep_interval_seconds: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            upload_seconds: 3600,
+            max_upload_seconds: 366 * 86_400,
+            result_seconds: 30 * 86_400,
+            sweep_interval_seconds: 300,
+        }
+    }
+}
+
 impl Default for ServiceConfig {
     /// What an empty configuration file gives.
     fn default() -> Self {
@@ -435,6 +498,7 @@ impl Default for ServiceConfig {
             public_url: None,
             hosts: Vec::new(),
             limits: Limits::default(),
+            retention: Retention::default(),
             store: None,
             blobs: None,
             s3: S3Config::default(),
@@ -570,6 +634,31 @@ pub struct OrganizationConfig {
     /// OCSP response files (DER) embedded with `revocation = "offline"`.
     #[serde(default)]
     pub revocation_ocsp: Vec<PathBuf>,
+    /// Counter-sign files whose existing signatures are broken (not intact, signature not
+    /// valid) or followed by changes the document does not allow (modification level `other`,
+    /// or beyond its DocMDP permission). Default `false`: such a file is refused
+    /// (`FailedOperation`, or a `FAILED` task), so that this organisation's signature never
+    /// vouches for a tampered document.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::ServiceConfig;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "archive"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     allow_broken_signatures = true     # an archive seals whatever it receives
+    ///     [[organizations]]
+    ///     id = "sales"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    /// "#, Path::new("."))?;
+    /// assert!(config.organizations[0].allow_broken_signatures);
+    /// assert!(!config.organizations[1].allow_broken_signatures); // the default: refuse
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[serde(default)]
+    pub allow_broken_signatures: bool,
 }
 
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
@@ -1038,6 +1127,20 @@ impl ServiceConfig {
                     .into(),
             ));
         }
+        let retention = &self.retention;
+        if [
+            retention.upload_seconds,
+            retention.result_seconds,
+            retention.sweep_interval_seconds,
+        ]
+        .contains(&0)
+            || retention.max_upload_seconds < retention.upload_seconds
+        {
+            return Err(config_error(
+                "retention periods must be positive and upload_seconds at most max_upload_seconds"
+                    .into(),
+            ));
+        }
         self.store_location()?;
         if self.task_lease_seconds == 0 || self.task_max_attempts == 0 {
             return Err(config_error(
@@ -1220,8 +1323,18 @@ mod tests {
                 "permissions = [\"everything\"]",
             ),
             VALID.replace("quota = 10", "quota = 10\ncolour = \"blue\""),
+            VALID.replace("quota = 10", "quota = 10\nallow_broken_signature = true"),
+            VALID.replace(
+                "quota = 10",
+                "quota = 10\nallow_broken_signatures = \"yes\"",
+            ),
             VALID.replace("rate_limit = 7", "rate_limit = 7\nstore = \"mysql://x\""),
             VALID.replace("rate_limit = 7", "rate_limit = 7\ntask_max_attempts = 0"),
+            VALID.replace(
+                "rate_limit = 7",
+                "rate_limit = 7\n[retention]\nresult_seconds = 0",
+            ),
+            VALID.replace("rate_limit = 7", "rate_limit = 7\n[retention]\nkeep = 1"),
         ];
         for text in broken {
             assert!(

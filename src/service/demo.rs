@@ -88,6 +88,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
         verify_crls: Vec::new(),
         hosts: Vec::new(),
         limits: Default::default(),
+        retention: Default::default(),
         store: None,
         blobs: None,
         s3: Default::default(),

@@ -19,6 +19,9 @@ pub struct Organization {
     pub key: CertifiedKey,
     /// The PAdES level its counter-signs are made at, with its TSA and revocation source.
     pub signing: SigningProfile,
+    /// Counter-sign even when the file's existing signatures are broken or followed by
+    /// disallowed changes (`allow_broken_signatures`).
+    pub allow_broken_signatures: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +75,7 @@ impl Directory {
                     parent: organization.parent.clone(),
                     key,
                     signing: SigningProfile::from_config(organization),
+                    allow_broken_signatures: organization.allow_broken_signatures,
                 },
             );
             for secret in &organization.secrets {

@@ -455,13 +455,25 @@ pub enum StoreError {
     /// The caller's data, streamed into the store, turned out invalid.
     #[error("{0}")]
     Rejected(String),
-    /// The data folder is writable by other users.
-    #[error("{}: other users can write this folder (mode {mode:o}); make it private (chmod 700) or choose another --data folder", path.display())]
+    /// A folder or file of the store (the data folder, or one under it) is writable by other
+    /// users, who could have swapped what it holds: refused rather than trusted.
+    #[error("{}: other users can write this (mode {mode:o}); make it private (chmod 700 for a folder, 600 for a file) or choose another --data folder", path.display())]
     SharedDirectory {
-        /// The folder.
+        /// The folder or file.
         path: std::path::PathBuf,
         /// Its permission bits.
         mode: u32,
+    },
+    /// A folder or file of the store that other users can read could not be made owner-only
+    /// (it belongs to another user, say).
+    #[error("{}: other users can read this (mode {mode:o}) and it cannot be made private: {source}", path.display())]
+    NotPrivate {
+        /// The folder or file.
+        path: std::path::PathBuf,
+        /// Its permission bits.
+        mode: u32,
+        /// Why changing its mode failed.
+        source: std::io::Error,
     },
 }
 
@@ -553,7 +565,7 @@ pub enum ServiceError {
     /// The store cannot be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The worker threads cannot be started.
-    #[error("cannot start the signing workers: {0}")]
+    /// The worker threads (signing, and the sweep of expired files) cannot be started.
+    #[error("cannot start the service's threads: {0}")]
     Workers(std::io::Error),
 }

@@ -75,6 +75,7 @@ pub(crate) mod params;
 pub(crate) mod rate_limit;
 pub(crate) mod request;
 pub mod store;
+mod sweep;
 mod tasks;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -210,6 +211,7 @@ pub(crate) struct Core {
     memory: memory::DocumentMemory,
     /// Unix second from which the next sweep of expired request signatures is due.
     next_signature_sweep: AtomicI64,
+    retention: config::Retention,
 }
 
 /// The service: one per process, shared by reference between request threads.
@@ -230,6 +232,7 @@ pub struct Service {
     core: Arc<Core>,
     // Declared after `core` but dropped explicitly first in Drop, see below.
     pool: Option<WorkerPool>,
+    sweeper: Option<sweep::Sweeper>,
 }
 
 impl std::fmt::Debug for Service {
@@ -525,6 +528,7 @@ impl Service {
                 std::time::Duration::from_millis(config.limits.document_memory_wait_ms),
             ),
             next_signature_sweep: AtomicI64::new(0),
+            retention: config.retention.clone(),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -535,9 +539,14 @@ impl Service {
         let poll = std::time::Duration::from_millis(500);
         let pool =
             WorkerPool::start(Arc::clone(&core), workers, poll).map_err(ServiceError::Workers)?;
+        let every =
+            std::time::Duration::from_secs(u64::from(config.retention.sweep_interval_seconds));
+        let sweeper =
+            sweep::Sweeper::start(Arc::clone(&core), every).map_err(ServiceError::Workers)?;
         Ok(Self {
             core,
             pool: Some(pool),
+            sweeper: Some(sweeper),
         })
     }
 
@@ -1248,25 +1257,50 @@ impl Service {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_download(&self, token: &str) -> Result<DownloadStream, ApiError> {
-        let file_id = self
+        let subject = self
             .core
             .tokens
             .check(token, clock::unix_now())
             .ok_or_else(|| ApiError::not_found("the link is invalid or has expired"))?;
-        let record = self
-            .core
-            .metadata
-            .file(&file_id, clock::unix_now())?
-            .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
+        if let Some((name, ids)) = zip::parse_archive_subject(&subject) {
+            return self.open_archive(name, &ids);
+        }
+        let record = self.live_file(&subject)?;
         let blob = self
             .core
             .blobs
-            .open(&file_id)?
+            .open(&subject)?
             .ok_or_else(|| ApiError::not_found("the file no longer exists"))?;
         Ok(DownloadStream {
-            name: record.name,
+            name: zip::safe_file_name(&record.name),
             len: blob.len,
             reader: blob.reader,
+        })
+    }
+
+    /// The record of a file that has not expired.
+    fn live_file(&self, id: &str) -> Result<store::FileRecord, ApiError> {
+        self.core
+            .metadata
+            .file(id, clock::unix_now())?
+            .ok_or_else(|| ApiError::not_found("the file no longer exists"))
+    }
+
+    /// The ZIP archive `name` of the files `ids`, made while it is read: nothing is stored for it.
+    fn open_archive(&self, name: String, ids: &[String]) -> Result<DownloadStream, ApiError> {
+        let records = ids
+            .iter()
+            .map(|id| self.live_file(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let listed: Vec<(&str, &str, u64)> = records
+            .iter()
+            .map(|file| (file.name.as_str(), file.id.as_str(), file.size))
+            .collect();
+        let layout = zip::ZipLayout::new(&listed)?;
+        Ok(DownloadStream {
+            name,
+            len: layout.len(),
+            reader: Box::new(layout.stream(Arc::clone(&self.core.blobs))),
         })
     }
 
@@ -1395,6 +1429,12 @@ pub(crate) type Stores = (Arc<dyn MetadataStore>, Arc<dyn BlobStore>);
 /// file bytes in a folder (`files` in `data_dir` unless `blobs` names another).
 pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Stores, ServiceError> {
     store::private::create_private_dir(data_dir)?;
+    // The default blob folder is checked by its store when it opens, below.
+    let blob_folder = match config.blob_location()? {
+        BlobLocation::Folder(None) => Some(data_dir.join("files")),
+        _ => None,
+    };
+    store::private::make_tree_private(data_dir, blob_folder.as_deref())?;
     let metadata: Arc<dyn MetadataStore> = match config.store_location()? {
         StoreLocation::Sqlite => {
             let store = SqliteStore::open(&data_dir.join("countersign.db"))?;
@@ -1444,7 +1484,9 @@ fn scope_service_matches(service: &str, host: Option<&str>) -> bool {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        // Stop the workers (letting the running tasks finish) before the stores go away.
+        // Stop the workers (letting the running tasks finish) and the sweep before the stores go
+        // away.
         self.pool = None;
+        self.sweeper = None;
     }
 }

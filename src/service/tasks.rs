@@ -130,14 +130,19 @@ impl Core {
             .as_ref()
             .map(|file| signed_name(&file.name))
             .unwrap_or_else(|| "signed.pdf".to_owned());
-        let record = |size: usize| FileRecord {
-            id: task.result_file_id.clone(),
-            organization: task.organization.clone(),
-            name: name.clone(),
-            size: u64::try_from(size).unwrap_or(u64::MAX),
-            kind: FileKind::Result,
-            created_at: unix_now(),
-            expires_at: None,
+        let record = |size: usize| {
+            let created_at = unix_now();
+            FileRecord {
+                id: task.result_file_id.clone(),
+                organization: task.organization.clone(),
+                name: name.clone(),
+                size: u64::try_from(size).unwrap_or(u64::MAX),
+                kind: FileKind::Result,
+                created_at,
+                expires_at: Some(
+                    created_at.saturating_add(i64::from(self.retention.result_seconds)),
+                ),
+            }
         };
         // An earlier run may have written the result and died before recording it.
         if let Some(existing) = self.blobs.get(&task.result_file_id)? {
@@ -161,6 +166,9 @@ impl Core {
         let pdf = self.blobs.get(&task.file_id)?.ok_or_else(|| {
             ApiError::not_found(format!("file {} no longer exists", task.file_id))
         })?;
+        if !organization.allow_broken_signatures {
+            self.refuse_invalid_signatures(&pdf)?;
+        }
         let signed = self
             .engine
             .sign_at(&pdf, &organization.key, &organization.signing)?;
@@ -173,6 +181,23 @@ impl Core {
             return Ok(record(existing.len()));
         }
         Ok(record(signed.len()))
+    }
+}
+
+impl Core {
+    /// Refuses to counter-sign over a signature that is broken or followed by changes the
+    /// document does not allow: the organisation's signature would vouch for the tampering.
+    /// Integrity only (no trust roots: a signer this service does not know is no tampering),
+    /// through the engine, so a stand-in engine decides what a signature is.
+    fn refuse_invalid_signatures(&self, pdf: &[u8]) -> Result<(), ApiError> {
+        let report = self.engine.verify(pdf, &[])?;
+        crate::sign::preflight::refuse_invalid_signatures(&report).map_err(|error| {
+            let zh = format!(
+                "操作失败（文件已有的签名无效或签署后被篡改，拒绝加签：{}）",
+                crate::error::with_causes(&error)
+            );
+            ApiError::from(error).zh(zh)
+        })
     }
 }
 

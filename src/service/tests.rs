@@ -348,11 +348,10 @@ fn documents_beyond_the_memory_budget_wait_or_are_refused_without_charge() {
         call(&service, "admin", "VerifyDigitFile", verify).unwrap()["VerifyResult"],
         1
     );
+    // The repeated id is one file (issue 20 item 5), read once for its page sizes.
     let listed = call(&service, "admin", "DescribeFileUrls", urls).unwrap();
-    assert_eq!(
-        listed["FileUrls"][0]["Option"],
-        listed["FileUrls"][1]["Option"]
-    );
+    assert_eq!(listed["FileUrls"].as_array().map(Vec::len), Some(1));
+    assert!(listed["FileUrls"][0]["Option"].is_string());
     assert_eq!(service.core.memory.reserved(), 0);
 }
 
@@ -960,4 +959,187 @@ fn a_synchronous_run_longer_than_its_lease_keeps_its_task() {
     });
     assert!(entered.try_recv().is_err(), "signed twice");
     assert_eq!(service.balance("group").unwrap(), Some(99));
+}
+
+// --- Counter-signing over tampering (issue 19), with the real engine.
+
+/// `classic.pdf` signed with the demo key, then an update after signing that replaces the
+/// content stream of page 1 (object 4): the signature's bytes stay intact, the page does not.
+fn tampered_pdf(key: &crate::crypto::CertifiedKey) -> Vec<u8> {
+    let classic = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/pdf/classic.pdf"
+    ))
+    .unwrap();
+    let mut pdf = crate::sign_pdf(&classic, key, &crate::SignOptions::default()).unwrap();
+    let doc = crate::pdf::Document::parse(&pdf).unwrap();
+    let (prev, size) = (doc.startxref(), doc.size());
+    let object =
+        "4 0 obj\n<< /Length 27 >>\nstream\nBT /F1 24 Tf (Forged) Tj ET\nendstream\nendobj\n";
+    let xref = pdf.len() + object.len();
+    let update = format!(
+        "{object}xref\n4 1\n{:010} 00000 n \ntrailer\n<< /Size {size} /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n",
+        pdf.len()
+    );
+    pdf.extend_from_slice(update.as_bytes());
+    pdf
+}
+
+fn open_real(dir: &TempDir, config: &str) -> (Service, crate::crypto::CertifiedKey) {
+    let mut config = ServiceConfig::from_toml(config, dir.path()).unwrap();
+    config.workers = Some(1);
+    let key = demo::demo()
+        .unwrap()
+        .keys
+        .remove(demo::GROUP_ORGANIZATION_ID)
+        .unwrap();
+    let keys = config
+        .organizations
+        .iter()
+        .map(|o| (o.id.clone(), key.clone()))
+        .collect();
+    let engine: Arc<dyn Engine> = Arc::new(PdfEngine::default());
+    let service = Service::open(&config, keys, &dir.path().join("data"), engine).unwrap();
+    service.set_default_public_url("http://localhost:1");
+    (service, key)
+}
+
+fn verify_result(service: &Service, user: &str, file: &str) -> Value {
+    let body = json!({"FileId": file, "Operator": {"UserId": user}});
+    call(service, user, "VerifyDigitFile", body).unwrap()
+}
+
+#[test]
+fn a_file_with_a_tampered_signature_is_refused_and_not_charged() {
+    let dir = TempDir::new("svc-tampered");
+    let (service, key) = open_real(&dir, CONFIG);
+    let tampered = upload(&service, "clerk", None, &tampered_pdf(&key));
+
+    let refused = sign(&service, "clerk", None, &tampered, true).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::FailedOperation);
+    assert!(
+        refused.message.starts_with(
+            "existing signature Signature1 is not valid: modified after signing (other)"
+        ),
+        "{}",
+        refused.message
+    );
+    assert!(refused.message.contains("4 0 R"), "{}", refused.message);
+    assert!(refused.message_in(Language::Chinese).contains("拒绝加签"));
+
+    let task = sign(&service, "clerk", None, &tampered, false).unwrap();
+    let failed = wait_for(&service, "clerk", task["TaskId"].as_str().unwrap());
+    assert_eq!(failed["Status"], "FAILED");
+    assert_eq!(failed["ResultFileId"], "");
+    let detail = failed["ErrorDetail"].as_str().unwrap();
+    assert!(
+        detail.contains("Signature1") && detail.contains("(other)"),
+        "{detail}"
+    );
+    // Neither refusal used one of the subsidiary's 2 signatures.
+    assert_eq!(service.balance("sub").unwrap(), Some(2));
+
+    // An honest signed file is counter-signed, and the result verifies.
+    let classic = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/pdf/classic.pdf"
+    ))
+    .unwrap();
+    let signed = crate::sign_pdf(&classic, &key, &crate::SignOptions::default()).unwrap();
+    let honest = upload(&service, "clerk", None, &signed);
+    let done = sign(&service, "clerk", None, &honest, true).unwrap();
+    assert_eq!(done["Status"], "FINISHED");
+    let result = done["ResultFileId"].as_str().unwrap();
+    assert_eq!(verify_result(&service, "clerk", result)["VerifyResult"], 1);
+    assert_eq!(service.balance("sub").unwrap(), Some(1));
+}
+
+#[test]
+fn a_file_whose_signature_bytes_were_changed_is_refused() {
+    let dir = TempDir::new("svc-broken");
+    let (service, key) = open_real(&dir, CONFIG);
+    let classic = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/pdf/classic.pdf"
+    ))
+    .unwrap();
+    let mut signed = crate::sign_pdf(&classic, &key, &crate::SignOptions::default()).unwrap();
+    let at = signed.windows(6).position(|w| w == b"Page 1").unwrap();
+    signed[at + 5] = b'9';
+    let broken = upload(&service, "admin", None, &signed);
+    let refused = sign(&service, "admin", None, &broken, true).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::FailedOperation);
+    assert!(
+        refused.message.contains("Signature1")
+            && refused
+                .message
+                .contains("message-digest attribute does not match"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(service.balance("group").unwrap(), Some(100));
+}
+
+#[test]
+fn an_organisation_may_allow_counter_signing_broken_files() {
+    let dir = TempDir::new("svc-allow-broken");
+    let config = CONFIG.replace(
+        "id = \"sub\"\nparent = \"group\"",
+        "id = \"sub\"\nparent = \"group\"\nallow_broken_signatures = true",
+    );
+    assert_ne!(config, CONFIG);
+    let (service, key) = open_real(&dir, &config);
+    let pdf = tampered_pdf(&key);
+    let allowed = upload(&service, "clerk", None, &pdf);
+    let done = sign(&service, "clerk", None, &allowed, true).unwrap();
+    assert_eq!(done["Status"], "FINISHED");
+    assert_eq!(service.balance("sub").unwrap(), Some(1));
+    // The group did not opt out: the same file is refused to it.
+    let refused = upload(&service, "admin", None, &pdf);
+    assert_eq!(
+        code(sign(&service, "admin", None, &refused, true)),
+        ErrorCode::FailedOperation
+    );
+
+    // VerifyDigitFile judges the result: the first signature was followed by other changes.
+    let result = done["ResultFileId"].as_str().unwrap();
+    let verified = verify_result(&service, "clerk", result);
+    assert_eq!(verified["VerifyResult"], 2, "{verified}");
+    assert_eq!(
+        verified["VerifyDigitFileResults"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn verify_digit_file_fails_a_file_modified_after_signing() {
+    let dir = TempDir::new("svc-verify-other");
+    let (service, key) = open_real(&dir, CONFIG);
+    let pdf = tampered_pdf(&key);
+    let report = service
+        .core
+        .engine
+        .verify(&pdf, &service.core.trust_roots)
+        .unwrap();
+    let problem = report.signatures[0]
+        .problems
+        .iter()
+        .find(|p| matches!(p, crate::Problem::ModifiedAfterSigning { .. }))
+        .expect("the verifier names the modification");
+    assert!(
+        problem
+            .to_string()
+            .starts_with("modified after signing (other)"),
+        "{problem}"
+    );
+    let file = upload(&service, "admin", None, &pdf);
+    let verified = verify_result(&service, "admin", &file);
+    assert_eq!(verified["VerifyResult"], 2, "{verified}");
+    // The response has ESS's fields only; the reason is what the refusal to counter-sign says.
+    let refused = sign(&service, "admin", None, &file, true).unwrap_err();
+    assert!(
+        refused.message.contains(&problem.to_string()),
+        "{}",
+        refused.message
+    );
 }

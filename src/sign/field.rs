@@ -7,35 +7,12 @@ use crate::error::{Error, Result, Unsupported};
 use crate::pdf::acroform::form_fields;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream};
 
+pub use super::numbers::ObjectNumbers;
+
 /// `/SigFlags`: SignaturesExist | AppendOnly (§12.7.2, Table 219).
 const SIG_FLAGS: i64 = 3;
 /// Annotation flags: Print | Locked (§12.5.3).
 const WIDGET_FLAGS: i64 = 132;
-
-/// New object numbers, handed out from the document's `/Size` upwards.
-pub struct ObjectNumbers {
-    next: u32,
-}
-
-impl ObjectNumbers {
-    pub fn new(size: u32) -> Self {
-        Self { next: size.max(1) }
-    }
-
-    pub fn allocate(&mut self) -> Result<ObjRef> {
-        let id = ObjRef::new(self.next, 0);
-        self.next = self
-            .next
-            .checked_add(1)
-            .ok_or(Unsupported::ObjectNumbersExhausted)?;
-        Ok(id)
-    }
-
-    /// One past the highest number handed out.
-    pub fn size(&self) -> u32 {
-        self.next
-    }
-}
 
 /// The objects the update writes for the field, besides the signature dictionary itself.
 pub struct FieldPlan {

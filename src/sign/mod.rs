@@ -8,6 +8,7 @@ pub mod doc_timestamp;
 pub(crate) mod field;
 pub(crate) mod locks;
 mod mdp;
+pub(crate) mod numbers;
 mod page_tree;
 pub mod preflight;
 mod signature_dictionary;
@@ -20,7 +21,7 @@ use crate::cades::timestamp::{self, TimeStamper};
 use crate::cades::{self, CmsParams};
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result, Unsupported};
-use crate::pdf::{Document, UpdateWriter};
+use crate::pdf::{Dict, Document, ObjRef, Object, UpdateWriter};
 use byterange::Placeholders;
 pub use mdp::{DocMdpPermission, FieldLock};
 
@@ -119,6 +120,46 @@ pub struct SignOptions {
     /// Locks these form fields once signed (FieldMDP). An empty field filled with
     /// `fill_empty_field` that carries a `/Lock` of its own keeps that one.
     pub lock: Option<FieldLock>,
+    /// Refuse to sign a document whose existing signatures are not intact, not cryptographically
+    /// valid, or followed by changes the document does not allow (modification level
+    /// [`other`](crate::ModificationLevel::Other), or beyond its DocMDP permission):
+    /// [`Error::ExistingSignatureInvalid`] names the first such field and why. Who signed is not
+    /// asked (no trust roots needed). Costs a full verification of the input, so it is off by
+    /// default; the service makes the same check for every organisation that does not opt out.
+    ///
+    /// ```
+    /// # let key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use countersign::{sign_pdf, Error, Problem, SignOptions};
+    ///
+    /// // signed.pdf, then an update that replaces the content stream of page 1 (object 4).
+    /// let mut pdf = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// # let tail = String::from_utf8_lossy(&pdf[pdf.len() - 32..]).into_owned();
+    /// # let prev = tail.split_whitespace().rev().nth(1).ok_or("no startxref")?;
+    /// let object = "4 0 obj\n<< /Length 27 >>\nstream\nBT /F1 24 Tf (Forged) Tj ET\nendstream\nendobj\n";
+    /// let xref = pdf.len() + object.len();
+    /// let update = format!(
+    ///     "{object}xref\n4 1\n{:010} 00000 n \ntrailer\n<< /Size 13 /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n",
+    ///     pdf.len()
+    /// );
+    /// pdf.extend_from_slice(update.as_bytes());
+    ///
+    /// let mut options = SignOptions::default();
+    /// assert!(sign_pdf(&pdf, &key, &options).is_ok()); // by default the check is not made
+    /// options.require_intact_signatures = true;
+    /// match sign_pdf(&pdf, &key, &options) {
+    ///     Err(Error::ExistingSignatureInvalid { field, problem }) => {
+    ///         assert_eq!(field, "Signature1");
+    ///         assert!(matches!(*problem, Problem::ModifiedAfterSigning { .. }), "{problem}");
+    ///     }
+    ///     other => panic!("signed over a forgery: {other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub require_intact_signatures: bool,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -309,6 +350,9 @@ pub(crate) fn prepare_with(
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
+    if options.require_intact_signatures {
+        preflight::check_existing_signatures(pdf, &options.limits)?;
+    }
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let time = signing_time(options);
 
@@ -319,16 +363,8 @@ pub(crate) fn prepare_with(
         SignatureKind::DocumentTimestamp => mdp::MdpPlan::new(&doc, &catalog, None, None)?,
     };
 
-    let mut numbers = field::ObjectNumbers::new(doc.size());
-    let sig_ref = numbers.allocate()?;
-    let mut plan = field::plan_field_or_fill(
-        &doc,
-        (catalog_ref, &catalog),
-        (page.0, &page.1),
-        sig_ref,
-        (options.field_name.as_deref(), options.fill_empty_field),
-        &mut numbers,
-    )?;
+    let (sig_ref, mut plan, numbers) =
+        plan_avoiding_undefined_numbers(&doc, (catalog_ref, &catalog), (page.0, &page.1), options)?;
     if kind == SignatureKind::Signature {
         mdp.adopt_field_lock(&doc, &plan)?;
     }
@@ -363,6 +399,46 @@ pub(crate) fn prepare_with(
         placeholders,
         field_name: plan.field_name,
     })
+}
+
+/// Plans the signature's objects with numbers the document does not already refer to (see
+/// [`numbers`]). The objects the plan rewrites are only known once planned: when their old
+/// versions refer to an undefined number the plan took, it is planned again avoiding it too
+/// (the set only grows, so this ends).
+fn plan_avoiding_undefined_numbers(
+    doc: &Document<'_>,
+    catalog: (ObjRef, &Dict),
+    page: (ObjRef, &Dict),
+    options: &SignOptions,
+) -> Result<(ObjRef, field::FieldPlan, numbers::ObjectNumbers)> {
+    let known = [
+        Object::Dict(catalog.1.clone()),
+        Object::Dict(page.1.clone()),
+    ];
+    let mut avoided = numbers::undefined_references(doc, &known)?;
+    loop {
+        let mut numbers = numbers::ObjectNumbers::avoiding(doc.size(), avoided.clone());
+        let sig_ref = numbers.allocate()?;
+        let plan = field::plan_field_or_fill(
+            doc,
+            catalog,
+            page,
+            sig_ref,
+            (options.field_name.as_deref(), options.fill_empty_field),
+            &mut numbers,
+        )?;
+        let rewritten = plan
+            .objects
+            .iter()
+            .filter(|(id, _)| id.num < doc.size())
+            .map(|(id, _)| doc.get(*id))
+            .collect::<Result<Vec<_>>>()?;
+        let found = numbers::undefined_references(doc, &rewritten)?;
+        if found.is_subset(&avoided) {
+            return Ok((sig_ref, plan, numbers));
+        }
+        avoided.extend(found);
+    }
 }
 
 /// `/ID`: the first part is kept (or made once, if the file has none); the second changes with

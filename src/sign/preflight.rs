@@ -39,6 +39,55 @@ pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
     }
 }
 
+/// Refuses a document whose existing signatures are broken or followed by changes it does not
+/// allow ([`super::SignOptions::require_intact_signatures`]): integrity only, whoever signed.
+pub(crate) fn check_existing_signatures(pdf: &[u8], limits: &crate::pdf::Limits) -> Result<()> {
+    let options = crate::VerifyOptions {
+        limits: *limits,
+        ..crate::VerifyOptions::default()
+    };
+    refuse_invalid_signatures(&crate::verify_pdf(pdf, &options)?)
+}
+
+/// [`Error::ExistingSignatureInvalid`] for the first signature of `report` that is not intact,
+/// not cryptographically valid, or followed by changes the document does not allow. Trust and
+/// revocation are not asked: a signer nobody here trusts is not tampering.
+pub(crate) fn refuse_invalid_signatures(report: &crate::VerifyReport) -> Result<()> {
+    let Some(signature) = report
+        .signatures
+        .iter()
+        .find(|signature| !signature.is_signature_valid() || !signature.changes_permitted())
+    else {
+        return Ok(());
+    };
+    Err(Error::ExistingSignatureInvalid {
+        field: signature.field_name.clone(),
+        problem: Box::new(why_invalid(signature)),
+    })
+}
+
+/// The problem that makes `signature` invalid: what broke it, else the disallowed change.
+fn why_invalid(signature: &crate::SignatureReport) -> Problem {
+    let modified = |problem: &&Problem| matches!(problem, Problem::ModifiedAfterSigning { .. });
+    let broken = signature.problems.iter().find(|p| !modified(p));
+    let changed = signature.problems.iter().find(modified);
+    let chosen = if signature.is_signature_valid() {
+        changed
+    } else {
+        broken.or(changed)
+    };
+    chosen
+        .cloned()
+        .unwrap_or_else(|| match &signature.modifications.reason {
+            Some(reason) if !signature.changes_permitted() => Problem::ModifiedAfterSigning {
+                level: signature.modifications.level,
+                reason: reason.clone(),
+            },
+            _ if !signature.digest_ok => Problem::DigestMismatch,
+            _ => Problem::SignatureInvalid,
+        })
+}
+
 /// Refuses documents we must not or cannot sign.
 pub fn check_signable(doc: &Document<'_>, catalog: &Dict) -> Result<()> {
     check_not_encrypted(doc)?;

@@ -257,6 +257,10 @@ check("P=1" in refused.get_message(), "FailedOperation carries the engine's reas
 refused_async = call(admin, "CreateFileCounterSign", {"FileId": certified, "Operator": operator(admin)})
 failed = wait(admin, refused_async.TaskId)
 check(failed.Status == "FAILED" and "P=1" in failed.ErrorDetail and not failed.ResultFileId, "async refusal ends FAILED with the reason")
+# A file whose signature was followed by a page swap: counter-signing it would launder the forgery.
+tampered = upload(admin, pdfs["tampered"])
+refused = expect_error("FailedOperation", admin, "CreateFileCounterSign", {"FileId": tampered, "Operator": operator(admin), "SyncMode": True})
+check("existing signature Signature1 is not valid: modified after signing (other)" in refused.get_message(), "a tampered earlier signature is refused by name (%s)" % refused.get_message())
 hsm_file = upload(hsm, pdfs["classic"])
 expect_error("InternalError.Api", hsm, "CreateFileCounterSign", {"FileId": hsm_file, "Operator": operator(hsm), "SyncMode": True})
 # A stored file that can no longer be read is the service's own fault: InternalError.

@@ -5,7 +5,7 @@ use std::io::{BufWriter, ErrorKind};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::private::{create_private_dir, private_file_options};
+use super::private::{create_private_dir, make_tree_private, private_file_options};
 use super::{BlobReader, BlobStore, BlobWriter};
 use crate::service::error::StoreError;
 use crate::service::ids::random_id;
@@ -40,7 +40,8 @@ pub struct DirBlobStore {
 }
 
 impl DirBlobStore {
-    /// Opens (creating it, private to the user) the folder `root`.
+    /// Opens (creating it, private to the user) the folder `root`. Every folder and file already
+    /// under it is made owner-only; one that other users can write is refused, naming it.
     ///
     /// # Examples
     ///
@@ -70,6 +71,7 @@ impl DirBlobStore {
         let tmp = root.join("tmp");
         create_private_dir(&blobs)?;
         create_private_dir(&tmp)?;
+        make_tree_private(root, None)?;
         // Leftovers of writes interrupted by a crash were never renamed into place: drop them. Only
         // old ones: another replica sharing this folder may be writing a fresh one right now.
         for entry in fs::read_dir(&tmp)? {

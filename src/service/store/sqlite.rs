@@ -122,11 +122,14 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, owner-only. `:memory:` (or an
+    /// SQLite URI, `file:...`, which names its file itself) is left to SQLite as it is: an
+    /// in-memory store never touches the disk.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::path::Path;
     /// use countersign::service::store::{QuotaStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
@@ -142,11 +145,17 @@ impl SqliteStore {
     /// # }
     /// // A folder that does not exist is an error, not created.
     /// assert!(SqliteStore::open(&dir.join("missing").join("metadata.db")).is_err());
+    /// // In memory: nothing on disk, not even an empty file named `:memory:`.
+    /// let scratch = SqliteStore::open(Path::new(":memory:"))?;
+    /// scratch.ensure_account("org", 1)?;
+    /// assert!(!Path::new(":memory:").exists());
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        super::private::private_file(path)?;
+        if !names_no_plain_file(path) {
+            super::private::private_file(path)?;
+        }
         let connection = Connection::open(path).db()?;
         // WAL + FULL: a committed transaction survives a crash of the process or the machine.
         connection.pragma_update(None, "journal_mode", "WAL").db()?;
@@ -212,6 +221,13 @@ impl SqliteStore {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
+}
+
+/// `:memory:` and `file:` URIs are not file paths: pre-creating them (for the owner-only mode)
+/// would leave a stray file of that name in the working folder.
+fn names_no_plain_file(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|text| text == ":memory:" || text.starts_with("file:"))
 }
 
 /// SQLite's errors become [`StoreError::Database`] here rather than through a `From` impl, which
@@ -850,6 +866,16 @@ mod tests {
                 .as_deref(),
             Some("UploadFiles")
         );
+    }
+
+    #[test]
+    fn an_in_memory_store_leaves_nothing_on_disk() {
+        // The fuzz harness's store: the owner-only pre-create once made an empty file of this
+        // name in the working folder.
+        let store = SqliteStore::open(Path::new(":memory:")).unwrap();
+        store.ensure_account("org", 1).unwrap();
+        assert_eq!(store.balance("org").unwrap(), Some(1));
+        assert!(!Path::new(":memory:").exists());
     }
 
     #[test]
