@@ -427,4 +427,48 @@ mod service {
         assert_eq!(verify_result(server.addr(), &impostor), 1);
         server.stop().unwrap();
     }
+
+    #[test]
+    fn verify_digit_file_answers_2_for_a_signer_a_configured_crl_revokes() {
+        let revoked = signed_by("trust-revoked", SignOptions::default());
+        let demo = signed_by("demo", SignOptions::default());
+        // The default checks no CRL: the revoked signer passes, as documented.
+        let dir = TempDir::new("verify-revocation-default");
+        let server = serve(dir.path(), "");
+        assert_eq!(verify_result(server.addr(), &revoked), 1);
+        server.stop().unwrap();
+
+        let dir = TempDir::new("verify-revocation-offline");
+        let crl = crl("trust-demo-ca.crl.pem").display().to_string();
+        let extra = format!("verify_revocation = \"offline\"\nverify_crls = [{crl:?}]\n");
+        let server = serve(dir.path(), &extra);
+        assert_eq!(verify_result(server.addr(), &revoked), 2);
+        assert_eq!(verify_result(server.addr(), &demo), 1);
+        server.stop().unwrap();
+    }
+
+    #[test]
+    fn verify_revocation_settings_that_cannot_work_are_refused_at_load() {
+        let crl = crl("trust-demo-ca.crl.pem").display().to_string();
+        let not_a_crl = common::pki_path("demo.cert.pem").display().to_string();
+        for (extra, named) in [
+            (
+                format!("verify_revocation = \"none\"\nverify_crls = [{crl:?}]\n"),
+                "verify_crls",
+            ),
+            (format!("verify_crls = [{not_a_crl:?}]\n"), "demo.cert.pem"),
+            (
+                "verify_crls = [\"/nonexistent.crl\"]\n".to_owned(),
+                "nonexistent.crl",
+            ),
+            ("verify_revocation = \"fetch\"\n".to_owned(), "fetch"),
+        ] {
+            let dir = TempDir::new("verify-revocation-refused");
+            let path = write_config(dir.path(), 100, 1);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{extra}{text}")).unwrap();
+            let error = ServiceConfig::load(&path).unwrap_err().to_string();
+            assert!(error.contains(named), "{extra}: {error}");
+        }
+    }
 }

@@ -595,7 +595,10 @@ fn verify_digit_file(
         caller.own_file_record(service, request.file_id.as_ref(), Permission::Verify)?;
     let _room = core.memory.reserve(file.size)?;
     let pdf = file_bytes(service, file_id)?;
-    match core.engine.verify(&pdf, &core.trust_roots) {
+    match core
+        .engine
+        .verify_with_crls(&pdf, &core.trust_roots, &core.verify_crls)
+    {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"

@@ -22,6 +22,9 @@
 //! sweep_interval_seconds = 300     # how often expired files are deleted
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
+//! verify_revocation = "offline"    # VerifyDigitFile's revocation checks: "offline" (default)
+//! verify_crls = ["demo-ca.crl.pem"]       # reads these CRLs (DER or PEM) at start; without
+//!                                          # any, revocation is not checked; "none": never
 //! [s3]                             # only with blobs = "s3://..."; unset keys come from the
 //! endpoint = "http://127.0.0.1:9000"      # AWS_* environment variables (AWS_ACCESS_KEY_ID,
 //! region = "us-east-1"                    # AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT...)
@@ -246,6 +249,14 @@ pub struct ServiceConfig {
     /// organisation's chain is trusted anyway; nothing else is.
     #[serde(default)]
     pub trust_roots: Vec<PathBuf>,
+    /// How VerifyDigitFile checks revocation: `None` or `offline`, against the `verify_crls`
+    /// files (so with none listed, not at all: the default); `none`, never. `fetch` is refused
+    /// at load: verification does not fetch revocation data yet.
+    pub verify_revocation: Option<RevocationMode>,
+    /// CRL files (DER or PEM) VerifyDigitFile checks signers against; read once at start, so a
+    /// renewed CRL takes a restart. Only with `verify_revocation` unset or `offline`.
+    #[serde(default)]
+    pub verify_crls: Vec<PathBuf>,
     /// Host values (`name` or `name:port`) under which clients reach the service, besides the
     /// listening address and `public_url`'s host; requests naming another Host are refused.
     #[serde(default)]
@@ -494,6 +505,8 @@ impl Default for ServiceConfig {
             task_lease_seconds: DEFAULT_TASK_LEASE_SECONDS,
             task_max_attempts: DEFAULT_TASK_MAX_ATTEMPTS,
             trust_roots: Vec::new(),
+            verify_revocation: None,
+            verify_crls: Vec::new(),
             organizations: Vec::new(),
             employees: Vec::new(),
         }
@@ -856,7 +869,7 @@ impl ServiceConfig {
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ServiceError> {
         let mut config: Self =
             toml::from_str(text).map_err(|e| ServiceError::ConfigSyntax { source: e.into() })?;
-        for path in &mut config.trust_roots {
+        for path in config.trust_roots.iter_mut().chain(&mut config.verify_crls) {
             *path = base_dir.join(&*path);
         }
         for organization in &mut config.organizations {
@@ -1142,7 +1155,64 @@ impl ServiceConfig {
         for organization in &self.organizations {
             super::pades::check(organization, self.task_lease_seconds)?;
         }
+        self.verify_crls()?;
         Ok(())
+    }
+
+    /// The CRLs VerifyDigitFile checks signers against (`verify_crls`), read and decoded; an
+    /// unreadable file, or files with a `verify_revocation` other than `offline`, are refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::ServiceConfig;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     verify_revocation = "offline"
+    ///     verify_crls = ["testdata/pki/trust-demo-ca.crl.pem"]
+    /// "#, Path::new("."))?;
+    /// assert_eq!(config.verify_crls()?.len(), 1);
+    /// // The default checks no CRL.
+    /// assert!(ServiceConfig::from_toml("", Path::new("."))?.verify_crls()?.is_empty());
+    /// // Files the mode would not read, and files that are not CRLs, are refused at load.
+    /// let unused = r#"verify_revocation = "none"
+    ///     verify_crls = ["testdata/pki/trust-demo-ca.crl.pem"]"#;
+    /// assert!(ServiceConfig::from_toml(unused, Path::new(".")).is_err());
+    /// let not_a_crl = r#"verify_crls = ["testdata/pki/demo.cert.pem"]"#;
+    /// assert!(ServiceConfig::from_toml(not_a_crl, Path::new(".")).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_crls(&self) -> Result<Vec<x509_cert::crl::CertificateList>, ServiceError> {
+        match self.verify_revocation {
+            None | Some(RevocationMode::Offline) => {}
+            Some(RevocationMode::Fetch) => {
+                return Err(config_error(
+                    "verify_revocation = \"fetch\" is not supported yet: use \"offline\" with \
+                     verify_crls"
+                        .into(),
+                ))
+            }
+            Some(RevocationMode::None) if self.verify_crls.is_empty() => return Ok(Vec::new()),
+            Some(RevocationMode::None) => {
+                return Err(config_error(
+                    "verify_crls are read only with verify_revocation = \"offline\"".into(),
+                ))
+            }
+        }
+        let mut crls = Vec::new();
+        for path in &self.verify_crls {
+            let unreadable =
+                |reason: String| config_error(format!("verify_crls: {}: {reason}", path.display()));
+            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+            let decoded = crate::crypto::credential::crls_from_pem_or_der(&bytes)
+                .map_err(|e| unreadable(crate::error::with_causes(&e)))?;
+            if decoded.is_empty() {
+                return Err(unreadable("no CRL in the file".into()));
+            }
+            crls.extend(decoded);
+        }
+        Ok(crls)
     }
 }
 

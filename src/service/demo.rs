@@ -84,6 +84,8 @@ pub fn demo() -> Result<Demo, ServiceError> {
         rate_limits: BTreeMap::new(),
         public_url: None,
         trust_roots: Vec::new(),
+        verify_revocation: None,
+        verify_crls: Vec::new(),
         hosts: Vec::new(),
         limits: Default::default(),
         retention: Default::default(),

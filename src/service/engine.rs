@@ -1,6 +1,7 @@
 //! The seam between the service and the signing engine, so the service can be exercised with a
 //! stand-in engine and a deployment can wrap the engine (metrics, a different PDF profile).
 
+use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
 
 use super::pades::{PadesLevel, SigningProfile};
@@ -154,6 +155,53 @@ pub trait Engine: Send + Sync {
     /// ```
     fn verify(&self, pdf: &[u8], trust_roots: &[Certificate])
         -> Result<VerifyReport, crate::Error>;
+    /// Verifies trusting `trust_roots` and checking the signers' paths against `crls` (the
+    /// service's `verify_crls`; the service calls this). The default serves engines that only
+    /// implement [`Engine::verify`]: with CRLs to check it fails rather than skip them, so a
+    /// revoked signer is never reported valid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::crypto::credential::load_pem;
+    /// # use countersign::crypto::LoadOptions;
+    /// # let load = |name: &str| load_pem(
+    /// #     &std::fs::read(format!("testdata/pki/{name}.chain.pem")).unwrap(),
+    /// #     &std::fs::read(format!("testdata/pki/{name}.key.pem")).unwrap(),
+    /// #     &LoadOptions::default(),
+    /// # );
+    /// use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem};
+    /// use countersign::service::{Engine, PdfEngine};
+    /// use countersign::ChainStatus;
+    ///
+    /// let engine = PdfEngine::default();
+    /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
+    /// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// // demo-ca's CRL lists trust-revoked's certificate, not the demo seal's.
+    /// let crls = crls_from_pem_or_der(&std::fs::read("testdata/pki/trust-demo-ca.crl.pem")?)?;
+    /// let mut options = countersign::SignOptions::default();
+    /// options.allow_invalid_certificate = true; // signing would refuse a certificate it knows revoked
+    /// let revoked = countersign::sign_pdf(&pdf, &load("trust-revoked")?, &options)?;
+    /// let report = engine.verify_with_crls(&revoked, &roots, &crls)?;
+    /// assert!(matches!(report.signatures[0].chain, ChainStatus::Revoked(_)));
+    /// let good = engine.sign(&pdf, &load("demo")?)?;
+    /// assert!(engine.verify_with_crls(&good, &roots, &crls)?.all_valid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn verify_with_crls(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[Certificate],
+        crls: &[CertificateList],
+    ) -> Result<VerifyReport, crate::Error> {
+        if crls.is_empty() {
+            return self.verify(pdf, trust_roots);
+        }
+        Err(crate::Error::invalid_option(
+            "crls",
+            "this engine does not check revocation; implement Engine::verify_with_crls",
+        ))
+    }
 }
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
@@ -207,8 +255,18 @@ impl Engine for PdfEngine {
         pdf: &[u8],
         trust_roots: &[Certificate],
     ) -> Result<VerifyReport, crate::Error> {
+        self.verify_with_crls(pdf, trust_roots, &[])
+    }
+
+    fn verify_with_crls(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[Certificate],
+        crls: &[CertificateList],
+    ) -> Result<VerifyReport, crate::Error> {
         let mut options = self.verify_options.clone();
         options.trust_roots.extend_from_slice(trust_roots);
+        options.crls.extend_from_slice(crls);
         crate::verify_pdf(pdf, &options)
     }
 }
