@@ -243,19 +243,7 @@ impl<'a> Document<'a> {
         if let Some(hit) = self.object_streams.borrow_mut().get(num) {
             return Ok(hit);
         }
-        let id = match self.entry(num)? {
-            Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
-            _ => {
-                return Err(Error::MissingObject {
-                    object: ObjRef::new(num, 0),
-                    object_stream: None,
-                })
-            }
-        };
-        // Read past the object cache: the raw bytes are needed only while decoding.
-        let Object::Stream(stream) = self.load(id)? else {
-            return Err(Error::malformed(id, 0, "object stream is not a stream"));
-        };
+        let (id, stream) = self.object_stream_source(num)?;
         self.object_streams.borrow_mut().make_room();
         let decoded = Rc::new(ObjectStream::decode(
             id,
@@ -267,6 +255,24 @@ impl<'a> Document<'a> {
             .borrow_mut()
             .insert(num, Rc::clone(&decoded));
         Ok(decoded)
+    }
+
+    /// The stream object that holds the compressed objects of object stream `num`, read past the
+    /// object cache (its raw bytes are needed only while decoding).
+    fn object_stream_source(&self, num: u32) -> Result<(ObjRef, Stream)> {
+        let id = match self.entry(num)? {
+            Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
+            _ => {
+                return Err(Error::MissingObject {
+                    object: ObjRef::new(num, 0),
+                    object_stream: None,
+                })
+            }
+        };
+        match self.load(id)? {
+            Object::Stream(stream) => Ok((id, stream)),
+            _ => Err(Error::malformed(id, 0, "object stream is not a stream")),
+        }
     }
 
     /// Decoded object-stream bytes the document holds for reuse now.
@@ -289,32 +295,12 @@ impl<'a> Document<'a> {
     /// The decoded bytes of object stream `num`, decoded afresh (not cached: a caller that reads
     /// every object stream once must not keep them all) within the document's inflation budget.
     pub fn object_stream_bytes(&self, num: u32) -> Result<Vec<u8>> {
-        let id = match self.entry(num)? {
-            Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
-            _ => {
-                return Err(Error::MissingObject {
-                    object: ObjRef::new(num, 0),
-                    object_stream: None,
-                })
-            }
-        };
-        let Object::Stream(stream) = self.load(id)? else {
-            return Err(Error::malformed(id, 0, "object stream is not a stream"));
-        };
+        let (id, stream) = self.object_stream_source(num)?;
         let location = || format!("object stream {id}");
         self.inflation
             .decode_or(&stream.dict, &stream.raw, &location, |reason| {
                 Error::malformed(id, 0, reason)
             })
-    }
-
-    /// The object numbers object stream `num` holds, by its header.
-    pub fn object_stream_members(&self, num: u32) -> Result<Vec<u32>> {
-        Ok(self
-            .object_stream(num)?
-            .numbers()
-            .map(|(member, _)| member)
-            .collect())
     }
 
     /// Parses `num gen obj ... endobj` at `pos`, including a stream's data.
@@ -831,7 +817,7 @@ mod held_tests {
         // Each stream was decoded once: its two members are read one after the other.
         assert!(doc.inflated_bytes() < (STREAMS as usize * MIB + MIB) as u64);
         // The helpers of the modification analysis read through the same cache.
-        assert_eq!(doc.object_stream_members(2 * STREAMS + 1).unwrap(), [1, 2]);
+        assert_eq!(doc.object_stream_numbers(2 * STREAMS + 1).unwrap(), [1, 2]);
         assert_eq!(doc.object_stream_bytes(2 * STREAMS + 2).unwrap().len(), MIB);
     }
 

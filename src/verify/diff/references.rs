@@ -95,7 +95,7 @@ pub(super) fn find(old: &Document<'_>, numbers: &HashSet<u32>) -> Result<Referre
         if tokens(&bytes, &wanted).next().is_none() {
             continue;
         }
-        for num in old.object_stream_members(stream).map_err(unreadable)? {
+        for num in old.object_stream_numbers(stream).map_err(unreadable)? {
             let current = matches!(old.entry(num), Ok(Some(XrefEntry::Compressed { stream: s, .. })) if s == stream);
             if current {
                 let id = ObjRef::new(num, 0);
