@@ -82,7 +82,6 @@ pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 pub(crate) mod token;
-pub(crate) mod verify_result;
 pub(crate) mod zip;
 
 use std::collections::HashMap;

@@ -8,6 +8,8 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
+pub(crate) mod verify_digit_file;
+
 use super::api::*;
 use super::clock::unix_now;
 use super::config::{Limits, Permission, Retention};
@@ -17,9 +19,9 @@ use super::ids::{random_id, result_file_id};
 use super::pages;
 use super::request::Params;
 use super::store::{FileKind, FileRecord, TaskRecord, TaskStatus};
-use super::verify_result::verify_response;
 use super::zip::{archive_subject, safe_file_name, ZipLayout};
 use super::Service;
+use verify_digit_file::verify_response;
 
 const ACTIONS: [&str; 5] = [
     "UploadFiles",

@@ -2,9 +2,9 @@
 
 use md5::{Digest, Md5};
 
-use super::api::{VerifyDigitFileResponse, VerifyDigitFileResult};
-use super::clock::unix_millis;
-use super::ids::verify_serial_no;
+use super::super::api::{VerifyDigitFileResponse, VerifyDigitFileResult};
+use super::super::clock::unix_millis;
+use super::super::ids::verify_serial_no;
 use crate::verify::{SignatureReport, VerifyReport};
 
 /// `VerifyResult` of a file whose every signature is valid.
