@@ -1143,7 +1143,7 @@ impl Service {
             )
         })?;
         let organization = employee.organization.clone();
-        actions::dispatch(self, &organization, action, actions::json_params(body)?)
+        actions::dispatch(self, &organization, action, request::json_params(body)?)
     }
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.
