@@ -31,7 +31,7 @@
 //! access_key_id = "..."
 //! secret_access_key = "..."
 //! allow_http = true                # plain HTTP to the endpoint (default: HTTPS only)
-//! [rate_limits]                    # per-action overrides
+//! [rate_limits]                    # per-action overrides, keyed by action name (others refused)
 //! CreateFileCounterSign = 10
 //!
 //! [[organizations]]
@@ -101,6 +101,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::action::Action;
+pub use super::action::Permission;
 use super::error::ServiceError;
 pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
 
@@ -240,7 +242,8 @@ pub struct ServiceConfig {
     /// Requests per second per action and organisation.
     #[serde(default = "default_rate_limit")]
     pub rate_limit: u32,
-    /// Per-action overrides of `rate_limit`, keyed by action name.
+    /// Per-action overrides of `rate_limit`, keyed by action name (`UploadFiles`, ...); a key that
+    /// names no action is refused at load.
     #[serde(default)]
     pub rate_limits: BTreeMap<String, u32>,
     /// Base of the download links; `None`: the server's listening address.
@@ -694,43 +697,6 @@ pub struct CredentialConfig {
     pub password: Option<String>,
 }
 
-/// What an employee may do.
-///
-/// # Examples
-///
-/// ```
-/// use std::path::Path;
-/// use countersign::service::config::{Permission, ServiceConfig};
-///
-/// let employees = r#"
-///     [[organizations]]
-///     id = "org"
-///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
-///     [[employees]]
-///     user_id = "auditor"
-///     organization = "org"
-///     permissions = ["verify", "download"]
-/// "#;
-/// let config = ServiceConfig::from_toml(employees, Path::new("."))?;
-/// assert_eq!(config.employees[0].permissions, [Permission::Verify, Permission::Download]);
-/// let unknown = employees.replace(r#""verify""#, r#""everything""#);
-/// assert!(ServiceConfig::from_toml(&unknown, Path::new(".")).is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Permission {
-    /// UploadFiles.
-    Upload,
-    /// CreateFileCounterSign and DescribeFileCounterSignResult.
-    CounterSign,
-    /// VerifyDigitFile.
-    Verify,
-    /// DescribeFileUrls.
-    Download,
-}
-
 /// An employee of an organisation, named as `Operator.UserId`.
 ///
 /// # Examples
@@ -1152,6 +1118,16 @@ impl ServiceConfig {
                 "rate limits must be at least 1 request per second".into(),
             ));
         }
+        if let Some(key) = self
+            .rate_limits
+            .keys()
+            .find(|key| Action::from_rate_limit_key(key).is_none())
+        {
+            return Err(config_error(format!(
+                "[rate_limits]: {key:.64} is not an action; the actions are {}",
+                Action::rate_limit_keys().join(", ")
+            )));
+        }
         for organization in &self.organizations {
             super::pades::check(organization, self.task_lease_seconds)?;
         }
@@ -1308,6 +1284,26 @@ mod tests {
         );
         let nameless = ServiceConfig::from_toml("blobs = \"s3:///x\"", Path::new(".")).unwrap();
         assert!(nameless.blob_location().is_err());
+    }
+
+    #[test]
+    fn an_unknown_rate_limits_key_is_named_with_the_valid_ones() {
+        // A misspelt action would otherwise leave that action at the default rate, silently.
+        let misspelt = VALID.replace("CreateFileCounterSign = 3", "CreateFileCountersign = 3");
+        let error = ServiceConfig::from_toml(&misspelt, Path::new(".")).unwrap_err();
+        assert!(matches!(error, ServiceError::Config(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "configuration: [rate_limits]: CreateFileCountersign is not an action; the actions \
+             are UploadFiles, CreateFileCounterSign, DescribeFileCounterSignResult, \
+             DescribeFileUrls, VerifyDigitFile"
+        );
+        let every = Action::ALL
+            .iter()
+            .map(|action| format!("{action} = 2\n"))
+            .collect::<String>();
+        let all = ServiceConfig::from_toml(&format!("[rate_limits]\n{every}"), Path::new("."));
+        assert_eq!(all.unwrap().rate_limit_for("VerifyDigitFile"), 2);
     }
 
     #[test]

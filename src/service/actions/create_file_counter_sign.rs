@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{file_bytes, looks_like_pdf, Caller};
+use crate::service::action::Action;
 use crate::service::api::{Agent, UserInfo};
 use crate::service::clock::unix_now;
-use crate::service::config::Permission;
 use crate::service::error::{ApiError, ErrorCode};
 use crate::service::ids::{random_id, result_file_id};
 use crate::service::params::lenient_bool;
@@ -43,8 +43,11 @@ pub(super) fn create_file_counter_sign(
         request.agent.as_ref(),
     );
     let sync = request.sync_mode.unwrap_or(false);
-    let (acting, file_id, file) =
-        caller.own_file_record(service, request.file_id.as_ref(), Permission::CounterSign)?;
+    let (acting, file_id, file) = caller.own_file_record(
+        service,
+        request.file_id.as_ref(),
+        Action::CreateFileCounterSign.permission(),
+    )?;
     // Before the task is charged: a refusal for want of memory must not cost a signature.
     let room = sync.then(|| core.memory.reserve(file.size)).transpose()?;
     let pdf = file_bytes(service, file_id)?;

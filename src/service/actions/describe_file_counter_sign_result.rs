@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{operator, required};
+use crate::service::action::Action;
 use crate::service::api::{Agent, UserInfo};
-use crate::service::config::Permission;
 use crate::service::error::ApiError;
 use crate::service::store::TaskStatus;
 use crate::service::Service;
@@ -35,7 +35,7 @@ pub(super) fn describe_file_counter_sign_result(
         credential_org,
         operator(request.operator.as_ref()),
         request.agent.as_ref(),
-        Permission::CounterSign,
+        Action::DescribeFileCounterSignResult.permission(),
     )?;
     let task_id = required(request.task_id.as_ref(), "TaskId")?;
     let task = core

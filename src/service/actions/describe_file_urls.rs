@@ -5,9 +5,10 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_list, file_bytes, operator, owned_file, require_business_type};
+use crate::service::action::Action;
 use crate::service::api::{Agent, UserInfo};
 use crate::service::clock::unix_now;
-use crate::service::config::{Limits, Permission};
+use crate::service::config::Limits;
 use crate::service::directory::Acting;
 use crate::service::error::{ApiError, ErrorCode};
 use crate::service::pages;
@@ -75,7 +76,7 @@ pub(super) fn describe_file_urls(
         credential_org,
         operator(request.operator.as_ref()),
         request.agent.as_ref(),
-        Permission::Download,
+        Action::DescribeFileUrls.permission(),
     )?;
     require_business_type(request.business_type.as_ref(), "DIGITFILE")?;
     let ids = bounded_list(

@@ -10,6 +10,7 @@ pub(crate) mod describe_file_urls;
 pub(crate) mod upload_files;
 pub(crate) mod verify_digit_file;
 
+use super::action::Action;
 use super::api::{Agent, UserInfo};
 use super::clock::unix_now;
 use super::config::Permission;
@@ -24,50 +25,36 @@ use describe_file_urls::describe_file_urls;
 use upload_files::upload_files;
 use verify_digit_file::verify_digit_file;
 
-const ACTIONS: [&str; 5] = [
-    "UploadFiles",
-    "CreateFileCounterSign",
-    "DescribeFileCounterSignResult",
-    "DescribeFileUrls",
-    "VerifyDigitFile",
-];
-
-pub(super) fn is_known(action: &str) -> bool {
-    ACTIONS.contains(&action)
-}
-
-/// Whether running `action` twice does something twice (stores a file, charges a signature): its
-/// signature is then refused when it comes again, even under the same action.
-pub(super) fn changes_state(action: &str) -> bool {
-    matches!(action, "UploadFiles" | "CreateFileCounterSign")
-}
-
-/// Runs `action` with `params` for a request signed with a key of `credential_org`.
+/// Runs `action` with `params` for a request signed with a key of `credential_org`: the
+/// parameters parsed into the action's request model, the handler, its response as JSON.
 pub(super) fn dispatch(
     service: &Service,
     credential_org: &str,
-    action: &str,
+    action: Action,
     params: Params<'_>,
 ) -> Result<Value, ApiError> {
+    let org = credential_org;
     match action {
-        "UploadFiles" => respond(upload_files(service, credential_org, parse(params)?)),
-        "CreateFileCounterSign" => respond(create_file_counter_sign(
-            service,
-            credential_org,
-            parse(params)?,
-        )),
-        "DescribeFileCounterSignResult" => respond(describe_file_counter_sign_result(
-            service,
-            credential_org,
-            parse(params)?,
-        )),
-        "DescribeFileUrls" => respond(describe_file_urls(service, credential_org, parse(params)?)),
-        "VerifyDigitFile" => respond(verify_digit_file(service, credential_org, parse(params)?)),
-        other => Err(ApiError::new(
-            ErrorCode::InvalidAction,
-            format!("unknown action {other}"),
-        )),
+        Action::UploadFiles => run(params, |request| upload_files(service, org, request)),
+        Action::CreateFileCounterSign => run(params, |request| {
+            create_file_counter_sign(service, org, request)
+        }),
+        Action::DescribeFileCounterSignResult => run(params, |request| {
+            describe_file_counter_sign_result(service, org, request)
+        }),
+        Action::DescribeFileUrls => {
+            run(params, |request| describe_file_urls(service, org, request))
+        }
+        Action::VerifyDigitFile => run(params, |request| verify_digit_file(service, org, request)),
     }
+}
+
+/// The preamble and the end of every action: parse, handle, answer.
+fn run<'a, Q: Deserialize<'a>, R: Serialize>(
+    params: Params<'a>,
+    handle: impl FnOnce(Q) -> Result<R, ApiError>,
+) -> Result<Value, ApiError> {
+    respond(handle(parse(params)?))
 }
 
 fn parse<'a, T: Deserialize<'a>>(params: Params<'a>) -> Result<T, ApiError> {

@@ -9,9 +9,10 @@ use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_list, looks_like_pdf, require_business_type};
+use crate::service::action::Action;
 use crate::service::api::Agent;
 use crate::service::clock::unix_now;
-use crate::service::config::{Limits, Permission, Retention};
+use crate::service::config::{Limits, Retention};
 use crate::service::error::{ApiError, ErrorCode, StoreError};
 use crate::service::ids::random_id;
 use crate::service::params::lenient_i64;
@@ -114,7 +115,7 @@ pub(super) fn upload_files(
         credential_org,
         operator,
         request.agent.as_ref(),
-        Permission::Upload,
+        Action::UploadFiles.permission(),
     )?;
     require_business_type(request.business_type.as_ref(), "DOCUMENT")?;
     let infos = bounded_list(request.file_infos.as_deref(), "FileInfos", MAX_UPLOAD_FILES)?;

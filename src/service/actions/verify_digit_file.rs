@@ -5,9 +5,9 @@ use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
 use super::{file_bytes, Caller};
+use crate::service::action::Action;
 use crate::service::api::{Agent, UserInfo};
 use crate::service::clock::unix_millis;
-use crate::service::config::Permission;
 use crate::service::error::ApiError;
 use crate::service::ids::verify_serial_no;
 use crate::service::Service;
@@ -53,8 +53,11 @@ pub(super) fn verify_digit_file(
         request.operator.as_ref(),
         request.agent.as_ref(),
     );
-    let (_, file_id, file) =
-        caller.own_file_record(service, request.file_id.as_ref(), Permission::Verify)?;
+    let (_, file_id, file) = caller.own_file_record(
+        service,
+        request.file_id.as_ref(),
+        Action::VerifyDigitFile.permission(),
+    )?;
     let _room = core.memory.reserve(file.size)?;
     let pdf = file_bytes(service, file_id)?;
     match core
