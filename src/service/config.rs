@@ -104,6 +104,7 @@ use serde::Deserialize;
 use super::action::Action;
 pub use super::action::Permission;
 use super::error::ServiceError;
+use super::pades::{LevelConfig, SigningProfile};
 pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
 
 /// Requests per second per action and organisation when the configuration names no other.
@@ -664,6 +665,48 @@ pub struct OrganizationConfig {
     pub allow_broken_signatures: bool,
 }
 
+impl OrganizationConfig {
+    /// What [`super::pades`] reads of this organisation.
+    pub(crate) fn level_config(&self) -> LevelConfig<'_> {
+        LevelConfig {
+            id: &self.id,
+            tsa: &self.tsa,
+            revocation: self.revocation,
+            revocation_crls: &self.revocation_crls,
+            revocation_ocsp: &self.revocation_ocsp,
+        }
+    }
+}
+
+// Here rather than with the rest of `SigningProfile` so that `pades` does not depend on this module.
+impl SigningProfile {
+    /// The profile a checked organisation configuration describes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::{PadesLevel, ServiceConfig};
+    /// use countersign::service::SigningProfile;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "stamped"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     tsa = { url = "https://tsa.example.com/tsr", timeout_seconds = 5 }
+    /// "#, Path::new("."))?;
+    /// let profile = SigningProfile::from_config(&config.organizations[0]);
+    /// assert_eq!(profile.level, PadesLevel::BT);
+    /// let tsa = profile.tsa.as_ref().ok_or("b-t has a TSA")?;
+    /// assert_eq!(tsa.config().url, "https://tsa.example.com/tsr");
+    /// assert_eq!(tsa.config().timeout, std::time::Duration::from_secs(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_config(organization: &OrganizationConfig) -> Self {
+        Self::from_level_config(&organization.level_config())
+    }
+}
+
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
 ///
 /// # Examples
@@ -1129,7 +1172,7 @@ impl ServiceConfig {
             )));
         }
         for organization in &self.organizations {
-            super::pades::check(organization, self.task_lease_seconds)?;
+            super::pades::check(&organization.level_config(), self.task_lease_seconds)?;
         }
         self.verify_crls()?;
         Ok(())
