@@ -510,7 +510,7 @@ impl SigningProfile {
 
 /// Reads and checks the offline revocation files of a configuration.
 fn offline_data(organization: &LevelConfig<'_>) -> Result<ValidationData, Error> {
-    read_offline(&organization.revocation_crls, &organization.revocation_ocsp)
+    read_offline(organization.revocation_crls, organization.revocation_ocsp)
 }
 
 fn read_offline(crls: &[PathBuf], ocsps: &[PathBuf]) -> Result<ValidationData, Error> {
