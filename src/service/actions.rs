@@ -591,14 +591,15 @@ fn verify_digit_file(
         request.operator.as_ref(),
         request.agent.as_ref(),
     );
-    let (_, file_id, file) =
+    let (acting, file_id, file) =
         caller.own_file_record(service, request.file_id.as_ref(), Permission::Verify)?;
     let _room = core.memory.reserve(file.size)?;
     let pdf = file_bytes(service, file_id)?;
-    match core
-        .engine
-        .verify_with_crls(&pdf, &core.trust_roots, &core.verify_crls)
-    {
+    match core.engine.verify_with_revocation(
+        &pdf,
+        &core.trust_roots,
+        &acting.organization.verify_revocation,
+    ) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"

@@ -80,6 +80,39 @@ pub struct VerifyDigitFileResponse {
     pub verify_result: i64,
     pub verify_serial_no: String,
     pub verify_digit_file_results: Vec<VerifyDigitFileResult>,
+    /// Not in ESS: why `VerifyResult` is not 1 (absent when it is). At the top level because the
+    /// official Python SDK ignores unknown response fields there silently but warns about
+    /// unknown fields inside `VerifyDigitFileResults` items (see docs/API.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify_fail_reasons: Vec<VerifyFailReason>,
+}
+
+/// One reason a file failed verification (a countersign extension of VerifyDigitFile).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyFailReason {
+    /// Index into `VerifyDigitFileResults` of the signature at fault; -1 for the file itself
+    /// (no signature, unreadable).
+    pub signature_index: i64,
+    /// The signature field's name (empty for the file).
+    pub field_name: String,
+    /// `Unreadable`, `NoSignature`, `ByteRangeInvalid`, `DigestMismatch`, `SignatureInvalid`,
+    /// `ModifiedAfterSigning`, `Revoked`, `RevocationUnknown`, `Untrusted`.
+    pub code: String,
+    /// In words.
+    pub message: String,
+    /// `ModifiedAfterSigning`: the modification level (`other`, `annotations`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modification_level: Option<String>,
+    /// `Revoked`: the revocation time, Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_time: Option<i64>,
+    /// `Revoked`: the RFC 5280 CRLReason code, when the CRL or OCSP answer states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason_code: Option<u8>,
+    /// `Revoked`: the CRLReason's RFC 5280 name (`keyCompromise`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
