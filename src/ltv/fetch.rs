@@ -193,8 +193,9 @@ impl Fetcher {
 const MAX_SOURCES_PER_CERTIFICATE: usize = 4;
 
 /// For verification: OCSP first, then the CRL distribution points, at most
-/// `MAX_SOURCES_PER_CERTIFICATE` requests, each within `timeout` (and this fetcher's own), each
-/// answer at most 1 MiB, no redirects followed (a redirect is a failed source).
+/// `MAX_SOURCES_PER_CERTIFICATE` requests, all within `timeout` together and each within this
+/// fetcher's own, each answer at most 1 MiB, no redirects followed (a redirect is a failed
+/// source).
 ///
 /// # Examples
 ///
@@ -218,15 +219,8 @@ impl crate::verify::RevocationFetcher for Fetcher {
         timeout: Duration,
     ) -> Result<crate::verify::FetchedRevocation> {
         use crate::verify::FetchedRevocation;
-        let bounded = Fetcher {
-            timeout: self.timeout.min(timeout),
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(bounded.timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
+        // `timeout` bounds all of this certificate's requests together.
+        let started = std::time::Instant::now();
         let (ocsp_urls, crl_urls) = urls(certificate);
         let mut failures = Vec::new();
         let sources = ocsp_urls
@@ -235,6 +229,19 @@ impl crate::verify::RevocationFetcher for Fetcher {
             .chain(crl_urls.iter().map(|url| (false, url)))
             .take(MAX_SOURCES_PER_CERTIFICATE);
         for (is_ocsp, url) in sources {
+            let remaining = timeout.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                break;
+            }
+            let bounded = Fetcher {
+                timeout: self.timeout.min(remaining),
+            };
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(bounded.timeout))
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into();
             let answer = if is_ocsp {
                 bounded
                     .ocsp(&agent, url, certificate, issuer)
