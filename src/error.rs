@@ -961,6 +961,15 @@ pub enum RevocationError {
         /// The responder's URL.
         url: String,
     },
+    /// An OCSP response is signed neither by the certificate's issuer nor by a responder
+    /// certificate the issuer issued for OCSP signing: it proves nothing.
+    #[error(
+        "revocation data: the OCSP response is not signed by {issuer} or its delegated responder"
+    )]
+    OcspUnverified {
+        /// RFC 4514 form of the issuer's subject.
+        issuer: String,
+    },
     /// A CRL distribution point answered something other than a DER CRL.
     #[error("revocation data: {url} did not answer a DER CRL")]
     NotCrl {

@@ -125,8 +125,9 @@ pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::stream::{sign_file, SignedFile};
 pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
 pub use verify::{
-    verify_pdf, ChainStatus, EssProblem, ModificationLevel, Modifications, Problem,
-    SignatureReport, TimestampReport, VerifyOptions, VerifyReport,
+    verify_pdf, ChainStatus, EssProblem, FetchBudget, FetchedRevocation, ModificationLevel,
+    Modifications, Problem, RevocationFetcher, SignatureReport, TimestampReport, VerifyOptions,
+    VerifyReport,
 };
 
 // The README's examples are compiled and run as doctests too.

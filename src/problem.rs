@@ -38,7 +38,8 @@ pub enum ChainStatus {
     Trusted,
     /// No path to a trust root, or a certificate of the path fails a check; says which.
     Untrusted(Problem),
-    /// A CRL signed by the issuer lists a certificate of the path ([`Problem::Revoked`]).
+    /// The issuer's CRL or OCSP responder says a certificate of the path is revoked
+    /// ([`Problem::Revoked`]).
     Revoked(Problem),
 }
 
@@ -268,15 +269,30 @@ pub enum Problem {
         /// The reader's message.
         error: String,
     },
-    /// `subject` (serial `serial_hex`) was revoked at `revoked_at` by its issuer's CRL.
-    #[error("{subject} (serial {serial_hex}) was revoked at {} by its issuer's CRL", time(*revoked_at))]
+    /// `subject` (serial `serial_hex`) was revoked at `revoked_at`, as its issuer's CRL or OCSP
+    /// responder says.
+    #[error("{subject} (serial {serial_hex}) was revoked at {}{}", time(*revoked_at), revocation_reason(*reason))]
     Revoked {
         /// The certificate's subject (RFC 4514).
         subject: String,
         /// Hex of the serial number (upper case).
         serial_hex: String,
-        /// The revocation time the CRL gives.
+        /// The revocation time the CRL or OCSP response gives.
         revoked_at: SystemTime,
+        /// The CRLReason code (RFC 5280 §5.3.1: 1 keyCompromise, 2 cACompromise,
+        /// 3 affiliationChanged, 4 superseded, 5 cessationOfOperation, 6 certificateHold...),
+        /// when the CRL entry or OCSP response states one.
+        reason: Option<u8>,
+    },
+    /// Revocation checking was required (revocation data is fetched) but the status of
+    /// `subject` could not be established; `reason` says why (no source, no answer, a response
+    /// that does not verify, the fetch budget spent).
+    #[error("the revocation status of {subject} is unknown: {reason}")]
+    RevocationUnknown {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+        /// Why.
+        reason: String,
     },
     /// A CRL names `issuer` as issuer, whose keyUsage lacks cRLSign: ignored.
     #[error("a CRL names {issuer} as issuer, whose keyUsage lacks cRLSign: ignored")]
@@ -358,6 +374,30 @@ fn name(v2: bool) -> &'static str {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, as X.509 times print.
+/// `, reason keyCompromise` for a stated CRLReason code (RFC 5280 §5.3.1), else nothing.
+fn revocation_reason(code: Option<u8>) -> String {
+    code.map(|code| format!(", reason {}", reason_name(code)))
+        .unwrap_or_default()
+}
+
+/// The RFC 5280 name of a CRLReason code (`code 7`: a value the standard leaves unused).
+pub(crate) fn reason_name(code: u8) -> String {
+    let name = match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        _ => return format!("code {code}"),
+    };
+    name.to_owned()
+}
+
 fn time(at: SystemTime) -> String {
     der::DateTime::from_system_time(at)
         .map(|t| t.to_string())

@@ -1327,9 +1327,16 @@ fn trailer_only_references_are_skipped_and_not_repeated() {
             continue;
         }
         let first = &pyhanko.signatures[0];
-        let expected = format!("KeyError: Reference(idnum={}, generation=0)", trailer_only.num);
-        assert_eq!(first.error.as_deref(), Some(expected.as_str()), "{name}: {}", pyhanko.output);
+        let expected = format!(
+            "KeyError: Reference(idnum={}, generation=0)",
+            trailer_only.num
+        );
+        assert_eq!(
+            first.error.as_deref(),
+            Some(expected.as_str()),
+            "{name}: {}",
+            pyhanko.output
+        );
         assert!(pyhanko.signatures[1].valid, "{name}: {}", pyhanko.output);
     }
 }
-

@@ -237,12 +237,7 @@ fn the_aws_lc_backend_is_the_one_that_verifies() {
     let cms = std::fs::read(dir.path().join("weak.p7s")).unwrap();
     let content = std::fs::read(&data).unwrap();
     let roots = parse_certificates(&std::fs::read(dir.path().join("weak.pem")).unwrap()).unwrap();
-    let check = |backend| PathCheck {
-        trust_roots: &roots,
-        crls: &[],
-        at: std::time::SystemTime::now(),
-        backend,
-    };
+    let check = |backend| PathCheck::new(&roots, std::time::SystemTime::now(), backend);
     let rustcrypto = verify_detached_with(&cms, &[&content], &check(Backend::RustCrypto)).unwrap();
     assert!(rustcrypto.signature_ok, "{rustcrypto:#?}");
     let aws_lc = verify_detached_with(&cms, &[&content], &check(Backend::AwsLc)).unwrap();

@@ -355,6 +355,161 @@ mod cli {
     }
 }
 
+/// Revocation data fetched while verifying (feature `tsa`): `openssl ocsp` and the CRL server on
+/// loopback answer for the LTV test PKI (tsa-signer good, tsa-revoked revoked, keyCompromise).
+#[cfg(feature = "tsa")]
+mod fetching {
+    use super::*;
+    use common::servers::{fixed_ports, start_crl_server, OcspResponder};
+    use countersign::{FetchedRevocation, RevocationFetcher};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use x509_cert::Certificate;
+
+    /// ltv::Fetcher, counting the certificates it is asked about and keeping its answers.
+    #[derive(Debug, Default)]
+    struct Counting {
+        inner: countersign::ltv::Fetcher,
+        calls: AtomicUsize,
+        answers: std::sync::Mutex<Vec<FetchedRevocation>>,
+    }
+
+    impl RevocationFetcher for Counting {
+        fn fetch(
+            &self,
+            certificate: &Certificate,
+            issuer: &Certificate,
+            timeout: Duration,
+        ) -> countersign::Result<FetchedRevocation> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let answer = self.inner.fetch(certificate, issuer, timeout)?;
+            self.answers.lock().unwrap().push(answer.clone());
+            Ok(answer)
+        }
+    }
+
+    fn fetching(roots: VerifyOptions) -> (VerifyOptions, Arc<Counting>) {
+        let counting = Arc::new(Counting::default());
+        let mut options = roots;
+        options.revocation_fetcher = Some(counting.clone());
+        (options, counting)
+    }
+
+    fn revoked_reason(report: &VerifyReport) -> Option<u8> {
+        match &only(report).chain {
+            ChainStatus::Revoked(Problem::Revoked { reason, .. }) => *reason,
+            other => panic!("expected revoked, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ocsp_first_then_crl_and_only_for_trusted_signatures_that_verify() {
+        let _ports = fixed_ports();
+        let Some(ocsp) = OcspResponder::start() else {
+            return;
+        };
+        let _crls = start_crl_server();
+        let revoked = signed_by("tsa-revoked", SignOptions::default());
+        let good = signed_by("tsa-signer", SignOptions::default());
+
+        let (options, counting) = fetching(root_options());
+        let report = verify_pdf(&revoked, &options).unwrap();
+        assert_eq!(revoked_reason(&report), Some(1), "keyCompromise");
+        let report = verify_pdf(&good, &options).unwrap();
+        assert!(report.all_valid(), "{report:#?}");
+        // The signer's status from OCSP, the LTV CA's from root-ca's (version 1) CRL.
+        let answers = counting.answers.lock().unwrap().clone();
+        assert!(answers
+            .iter()
+            .any(|a| matches!(a, FetchedRevocation::Ocsp(_))));
+        assert!(answers
+            .iter()
+            .any(|a| matches!(a, FetchedRevocation::Crl(_))));
+        let ocsp_answer = answers
+            .iter()
+            .find_map(|a| match a {
+                FetchedRevocation::Ocsp(der) => Some(der.clone()),
+                _ => None,
+            })
+            .unwrap();
+
+        // A path to no configured root: nothing is fetched for it.
+        let other_root = std::fs::read(common::pki_path("trust-selfsigned.cert.pem")).unwrap();
+        let (untrusted, counting) = fetching(VerifyOptions::trusting(
+            trust_roots_from_pem(&other_root).unwrap(),
+        ));
+        assert!(!verify_pdf(&good, &untrusted).unwrap().all_valid());
+        assert_eq!(counting.calls.load(Ordering::SeqCst), 0);
+        // A signature that does not verify (a signed byte changed): nothing is fetched either.
+        let mut forged = good.clone();
+        let at = forged.windows(4).position(|w| w == b"/Pag").unwrap();
+        forged[at + 1] = b'Q';
+        let (options, counting) = fetching(root_options());
+        assert!(!verify_pdf(&forged, &options).unwrap().all_valid());
+        assert_eq!(counting.calls.load(Ordering::SeqCst), 0);
+        // Two signatures by one signer: its chain is fetched for once.
+        let twice = sign_pdf(&good, &key("tsa-signer"), &SignOptions::default()).unwrap();
+        let (options, counting) = fetching(root_options());
+        assert!(verify_pdf(&twice, &options).unwrap().all_valid());
+        assert_eq!(
+            counting.calls.load(Ordering::SeqCst),
+            2,
+            "signer and LTV CA"
+        );
+        // The budget: one fetch allowed, the LTV CA's status stays unknown.
+        let (mut options, _) = fetching(root_options());
+        options.fetch_budget.max_fetches = 1;
+        let report = verify_pdf(&good, &options).unwrap();
+        assert!(
+            matches!(&only(&report).chain, ChainStatus::Untrusted(Problem::RevocationUnknown { reason, .. }) if reason.contains("more than 1")),
+            "{report:#?}"
+        );
+
+        // The OCSP answer, given offline: checked without fetching.
+        let mut offline = root_options();
+        offline.ocsp_responses = vec![ocsp_answer.clone()];
+        assert_eq!(
+            revoked_reason(&verify_pdf(&revoked, &offline).unwrap()),
+            Some(1)
+        );
+        // A response whose signature is broken proves nothing.
+        let mut broken = ocsp_answer.clone();
+        let last = broken.len() - 1;
+        broken[last] ^= 1;
+        offline.ocsp_responses = vec![broken];
+        assert!(verify_pdf(&revoked, &offline).unwrap().all_valid());
+
+        // Without the OCSP responder, the signer's CRL distribution point answers.
+        drop(ocsp);
+        let (options, counting) = fetching(root_options());
+        assert_eq!(
+            revoked_reason(&verify_pdf(&revoked, &options).unwrap()),
+            Some(1)
+        );
+        assert!(verify_pdf(&good, &options).unwrap().all_valid());
+        assert!(counting
+            .answers
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|a| matches!(a, FetchedRevocation::Crl(_))));
+    }
+
+    #[test]
+    fn a_signer_naming_no_source_has_an_unknown_status_when_fetching() {
+        let (options, _) = fetching(root_options());
+        let report = verify_pdf(&signed_by("demo", SignOptions::default()), &options).unwrap();
+        assert!(
+            matches!(
+                &only(&report).chain,
+                ChainStatus::Untrusted(Problem::RevocationUnknown { reason, .. }) if reason.contains("names no OCSP responder and no CRL")
+            ),
+            "{report:#?}"
+        );
+        assert!(!report.all_valid());
+    }
+}
+
 #[cfg(feature = "server")]
 #[path = "service/support.rs"]
 mod support;
@@ -372,24 +527,45 @@ mod service {
 
     /// Uploads `pdf` as the group administrator and returns VerifyDigitFile's VerifyResult.
     fn verify_result(addr: std::net::SocketAddr, pdf: &[u8]) -> serde_json::Value {
+        verify_as(addr, ADMIN, pdf)["VerifyResult"].clone()
+    }
+
+    /// Uploads `pdf` as `who` and returns VerifyDigitFile's response.
+    fn verify_as(
+        addr: std::net::SocketAddr,
+        who: (&str, &str, &str),
+        pdf: &[u8],
+    ) -> serde_json::Value {
         let upload = api(
             addr,
-            ADMIN,
+            who,
             "UploadFiles",
             &json!({
                 "BusinessType": "DOCUMENT",
-                "Caller": {"OperatorId": ADMIN.2},
+                "Caller": {"OperatorId": who.2},
                 "FileInfos": [{"FileName": "a.pdf", "FileBody": base64::engine::general_purpose::STANDARD.encode(pdf)}],
             }),
         );
         let file_id = upload["FileIds"][0].as_str().unwrap().to_owned();
-        let verified = api(
+        api(
             addr,
-            ADMIN,
+            who,
             "VerifyDigitFile",
-            &json!({"FileId": file_id, "Operator": {"UserId": ADMIN.2}}),
-        );
-        verified["VerifyResult"].clone()
+            &json!({"FileId": file_id, "Operator": {"UserId": who.2}}),
+        )
+    }
+
+    /// The `VerifyFailReasons` codes of a response.
+    fn codes(response: &serde_json::Value) -> Vec<String> {
+        response["VerifyFailReasons"]
+            .as_array()
+            .map(|reasons| {
+                reasons
+                    .iter()
+                    .map(|r| r["Code"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn serve(dir: &Path, extra_config: &str) -> countersign::server::ServerHandle {
@@ -461,7 +637,6 @@ mod service {
                 "verify_crls = [\"/nonexistent.crl\"]\n".to_owned(),
                 "nonexistent.crl",
             ),
-            ("verify_revocation = \"fetch\"\n".to_owned(), "fetch"),
         ] {
             let dir = TempDir::new("verify-revocation-refused");
             let path = write_config(dir.path(), 100, 1);
@@ -470,5 +645,137 @@ mod service {
             let error = ServiceConfig::load(&path).unwrap_err().to_string();
             assert!(error.contains(named), "{extra}: {error}");
         }
+        // An organisation's own settings are checked the same way, and named.
+        let dir = TempDir::new("verify-revocation-refused-org");
+        let path = write_config(dir.path(), 100, 1);
+        let text = std::fs::read_to_string(&path).unwrap().replacen(
+            "id = \"other\"\n",
+            &format!("id = \"other\"\nverify_revocation = \"none\"\nverify_crls = [{crl:?}]\n"),
+            1,
+        );
+        std::fs::write(&path, text).unwrap();
+        let error = ServiceConfig::load(&path).unwrap_err().to_string();
+        assert!(error.contains("organizations.other.verify_crls"), "{error}");
+    }
+
+    #[test]
+    fn verify_digit_file_says_why_a_revoked_signer_fails() {
+        let dir = TempDir::new("verify-revocation-reason");
+        let crl = crl("trust-demo-ca.crl.pem").display().to_string();
+        let server = serve(dir.path(), &format!("verify_crls = [{crl:?}]\n"));
+        let response = verify_as(
+            server.addr(),
+            ADMIN,
+            &signed_by("trust-revoked", SignOptions::default()),
+        );
+        assert_eq!(response["VerifyResult"], 2);
+        assert_eq!(codes(&response), ["Revoked"]);
+        let reason = &response["VerifyFailReasons"][0];
+        assert_eq!(reason["SignatureIndex"], 0);
+        assert_eq!(reason["RevocationReason"], "keyCompromise");
+        assert_eq!(reason["RevocationReasonCode"], 1);
+        assert!(
+            reason["RevocationTime"].as_i64().unwrap() > 1_700_000_000_000,
+            "{reason}"
+        );
+        assert!(
+            reason["Message"].as_str().unwrap().contains("500A"),
+            "{reason}"
+        );
+        // A valid file's response is the ESS one, without the extension.
+        let good = verify_as(
+            server.addr(),
+            ADMIN,
+            &signed_by("demo", SignOptions::default()),
+        );
+        assert_eq!(good["VerifyResult"], 1);
+        assert!(good.get("VerifyFailReasons").is_none(), "{good}");
+        server.stop().unwrap();
+    }
+
+    #[test]
+    fn verify_digit_file_says_a_file_changed_after_signing_is_modified() {
+        let dir = TempDir::new("verify-modified-reason");
+        let server = serve(dir.path(), "");
+        let mut pdf = signed_by("demo", SignOptions::default());
+        pdf.extend_from_slice(b"\n% appended after signing\n");
+        let response = verify_as(server.addr(), ADMIN, &pdf);
+        assert_eq!(response["VerifyResult"], 2);
+        assert_eq!(codes(&response), ["ModifiedAfterSigning"]);
+        assert_eq!(
+            response["VerifyFailReasons"][0]["ModificationLevel"],
+            "other"
+        );
+        server.stop().unwrap();
+    }
+
+    #[test]
+    fn an_organisation_s_verify_revocation_overrides_the_service_level() {
+        let dir = TempDir::new("verify-revocation-per-org");
+        let crl = crl("trust-demo-ca.crl.pem").display().to_string();
+        // Service level: offline with demo-ca's CRL; "other" turns checks off.
+        let path = write_config(dir.path(), 100, 1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replacen(
+            "id = \"other\"\n",
+            "id = \"other\"\nverify_revocation = \"none\"\n",
+            1,
+        );
+        std::fs::write(&path, format!("verify_crls = [{crl:?}]\n{text}")).unwrap();
+        let config = ServiceConfig::load(&path).unwrap();
+        let keys = load_config_keys(&config).unwrap();
+        let service = Service::open(
+            &config,
+            keys,
+            &dir.path().join("data"),
+            Arc::new(PdfEngine::default()),
+        )
+        .unwrap();
+        let server =
+            countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+        let revoked = signed_by("trust-revoked", SignOptions::default());
+        assert_eq!(verify_as(server.addr(), ADMIN, &revoked)["VerifyResult"], 2);
+        assert_eq!(
+            verify_as(server.addr(), support::OTHER, &revoked)["VerifyResult"],
+            1
+        );
+        server.stop().unwrap();
+    }
+
+    #[cfg(feature = "tsa")]
+    #[test]
+    fn fetch_mode_asks_the_signer_s_ocsp_responder_then_its_crl() {
+        use common::servers::{fixed_ports, start_crl_server, OcspResponder};
+        let _ports = fixed_ports();
+        let Some(ocsp) = OcspResponder::start() else {
+            return;
+        };
+        let _crls = start_crl_server();
+        let dir = TempDir::new("verify-revocation-fetch");
+        let server = serve(dir.path(), "verify_revocation = \"fetch\"\n");
+        let revoked = signed_by("tsa-revoked", SignOptions::default());
+        let good = signed_by("tsa-signer", SignOptions::default());
+        let response = verify_as(server.addr(), ADMIN, &revoked);
+        assert_eq!(response["VerifyResult"], 2, "{response}");
+        assert_eq!(codes(&response), ["Revoked"]);
+        assert_eq!(
+            response["VerifyFailReasons"][0]["RevocationReason"],
+            "keyCompromise"
+        );
+        assert_eq!(verify_as(server.addr(), ADMIN, &good)["VerifyResult"], 1);
+        // The demo seal names no OCSP responder and no CRL: its status is unknown.
+        let demo = verify_as(
+            server.addr(),
+            ADMIN,
+            &signed_by("demo", SignOptions::default()),
+        );
+        assert_eq!(demo["VerifyResult"], 2);
+        assert_eq!(codes(&demo), ["RevocationUnknown"]);
+        // The responder gone, the CRL distribution point answers.
+        drop(ocsp);
+        let response = verify_as(server.addr(), ADMIN, &revoked);
+        assert_eq!(codes(&response), ["Revoked"], "{response}");
+        assert_eq!(verify_as(server.addr(), ADMIN, &good)["VerifyResult"], 1);
+        server.stop().unwrap();
     }
 }

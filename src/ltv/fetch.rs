@@ -188,6 +188,82 @@ impl Fetcher {
     }
 }
 
+/// At most this many requests (OCSP responders, then CRL distribution points) for one
+/// certificate while verifying.
+const MAX_SOURCES_PER_CERTIFICATE: usize = 4;
+
+/// For verification: OCSP first, then the CRL distribution points, at most
+/// `MAX_SOURCES_PER_CERTIFICATE` requests, all within `timeout` together and each within this
+/// fetcher's own, each answer at most 1 MiB, no redirects followed (a redirect is a failed
+/// source).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use countersign::crypto::credential::parse_certificates;
+/// use countersign::ltv::Fetcher;
+/// use countersign::RevocationFetcher;
+///
+/// // The demo seal names no OCSP responder and no CRL distribution point.
+/// let chain = parse_certificates(&std::fs::read("testdata/pki/demo.chain.pem")?)?;
+/// let fetched = Fetcher::default().fetch(&chain[0], &chain[1], Duration::from_secs(1));
+/// assert!(fetched.unwrap_err().to_string().contains("names no OCSP responder and no CRL"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl crate::verify::RevocationFetcher for Fetcher {
+    fn fetch(
+        &self,
+        certificate: &Certificate,
+        issuer: &Certificate,
+        timeout: Duration,
+    ) -> Result<crate::verify::FetchedRevocation> {
+        use crate::verify::FetchedRevocation;
+        // `timeout` bounds all of this certificate's requests together.
+        let started = std::time::Instant::now();
+        let (ocsp_urls, crl_urls) = urls(certificate);
+        let mut failures = Vec::new();
+        let sources = ocsp_urls
+            .iter()
+            .map(|url| (true, url))
+            .chain(crl_urls.iter().map(|url| (false, url)))
+            .take(MAX_SOURCES_PER_CERTIFICATE);
+        for (is_ocsp, url) in sources {
+            let remaining = timeout.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                break;
+            }
+            let bounded = Fetcher {
+                timeout: self.timeout.min(remaining),
+            };
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(bounded.timeout))
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into();
+            let answer = if is_ocsp {
+                bounded
+                    .ocsp(&agent, url, certificate, issuer)
+                    .map(|(der, _)| FetchedRevocation::Ocsp(der))
+            } else {
+                bounded.crl(&agent, url).map(FetchedRevocation::Crl)
+            };
+            match answer {
+                Ok(answer) => return Ok(answer),
+                Err(e) => failures.push(e),
+            }
+        }
+        let subject = certificate.tbs_certificate().subject().to_string();
+        Err(if failures.is_empty() {
+            RevocationError::NoSource { subject }
+        } else {
+            RevocationError::AllSourcesFailed { subject, failures }
+        }
+        .into())
+    }
+}
+
 fn as_revocation(error: Error) -> Error {
     match error {
         Error::TsaUnavailable(failure) => RevocationError::Fetch(failure).into(),

@@ -26,7 +26,6 @@
 mod dss;
 #[cfg(feature = "tsa")]
 mod fetch;
-#[cfg(feature = "tsa")]
 pub(crate) mod ocsp;
 
 pub use crate::sign::doc_timestamp::add_document_timestamp;

@@ -11,6 +11,9 @@
 //!     SEQUENCE { responseType OID, response OCTET STRING (BasicOCSPResponse) } OPTIONAL }
 //! ```
 
+// The request and the unverified reading serve the fetcher (feature `tsa`); the verifier uses
+// the rest in every build.
+#![cfg_attr(not(feature = "tsa"), allow(dead_code))]
 use der::asn1::{AnyRef, Null, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Reader, Sequence, SliceReader, Tag, TagNumber, Tagged};
 use sha1::Digest;
@@ -216,4 +219,266 @@ fn der_error(error: der::Error) -> Error {
         source: Some(error),
     }
     .into()
+}
+
+/// `id-kp-OCSPSigning` (RFC 6960 §4.2.2.2): a delegated responder's extended key usage.
+const ID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
+
+/// What a verified OCSP response says about one certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VerifiedStatus {
+    /// Good, from a response still current at the validation time (nextUpdate not passed).
+    Good,
+    /// Revoked at the time given, with the CRLReason code when the response states one.
+    Revoked {
+        at: std::time::SystemTime,
+        reason: Option<u8>,
+    },
+    /// The responder does not know the certificate.
+    Unknown,
+}
+
+/// The status `der` (an OCSPResponse) gives `certificate`, issued by `issuer`, once the response
+/// is proven to come from the issuer: signed by the issuer's key, or by a responder certificate
+/// the issuer issued for OCSP signing (id-kp-OCSPSigning) and valid when the response was made.
+/// `Ok(None)`: the response says nothing usable about this certificate (another certificate, or a
+/// good status whose nextUpdate is before `at`).
+pub(crate) fn verified_status(
+    der: &[u8],
+    certificate: &Certificate,
+    issuer: &Certificate,
+    at: std::time::SystemTime,
+    backend: crate::crypto::Backend,
+) -> Result<Option<VerifiedStatus>> {
+    let basic = basic_response(der)?;
+    let fields = children_of(basic, "BasicOCSPResponse")?;
+    let (Some(tbs), Some(algorithm), Some(signature)) =
+        (fields.first(), fields.get(1), fields.get(2))
+    else {
+        return Err(malformed("BasicOCSPResponse"));
+    };
+    let tbs_der = tbs.to_der().map_err(der_error)?;
+    let algorithm = AlgorithmIdentifierOwned::from_der(&algorithm.to_der().map_err(der_error)?)
+        .map_err(der_error)?;
+    let signature = der::asn1::BitStringRef::try_from(*signature).map_err(der_error)?;
+    let signature = signature.as_bytes().ok_or_else(|| malformed("signature"))?;
+    let Some(single) = single_response_for(*tbs, certificate, issuer)? else {
+        return Ok(None);
+    };
+    let embedded = parse_basic(basic)?.certificates;
+    let message = Signed {
+        algorithm: &algorithm,
+        tbs: &tbs_der,
+        signature,
+    };
+    if !signed_by_issuer_or_delegate(&message, issuer, &embedded, single.this_update, backend) {
+        return Err(RevocationError::OcspUnverified {
+            issuer: issuer.tbs_certificate().subject().to_string(),
+        }
+        .into());
+    }
+    Ok(match single.status {
+        VerifiedStatus::Good if single.next_update.is_some_and(|next| next < at) => None,
+        status => Some(status),
+    })
+}
+
+/// The BasicOCSPResponse DER inside a successful OCSPResponse.
+fn basic_response(der: &[u8]) -> Result<&[u8]> {
+    let outer = children_of(der, "OCSPResponse")?;
+    let status = outer
+        .first()
+        .filter(|s| s.tag() == Tag::Enumerated)
+        .ok_or_else(|| malformed("responseStatus"))?;
+    if status.value() != [0] {
+        return Err(RevocationError::ResponderStatus {
+            status: status.value().first().copied().unwrap_or(u8::MAX),
+        }
+        .into());
+    }
+    let bytes = outer.get(1).ok_or_else(|| malformed("responseBytes"))?;
+    let response_bytes = children(*bytes)?;
+    let inner = response_bytes
+        .first()
+        .map(|any| children(*any))
+        .transpose()?
+        .ok_or_else(|| malformed("ResponseBytes"))?;
+    let response_type = inner
+        .first()
+        .and_then(|any| ObjectIdentifier::try_from(*any).ok())
+        .ok_or_else(|| malformed("responseType"))?;
+    if response_type != ID_PKIX_OCSP_BASIC {
+        return Err(RevocationError::ResponseType { oid: response_type }.into());
+    }
+    inner
+        .get(1)
+        .filter(|any| any.tag() == Tag::OctetString)
+        .map(|any| any.value())
+        .ok_or_else(|| malformed("BasicOCSPResponse"))
+}
+
+/// One SingleResponse, read.
+struct Single {
+    status: VerifiedStatus,
+    this_update: std::time::SystemTime,
+    next_update: Option<std::time::SystemTime>,
+}
+
+/// The SingleResponse whose CertID names `certificate` and `issuer` (hashes of the issuer's
+/// name and key, and the serial number).
+fn single_response_for(
+    tbs: AnyRef<'_>,
+    certificate: &Certificate,
+    issuer: &Certificate,
+) -> Result<Option<Single>> {
+    let responses = children(tbs)?
+        .into_iter()
+        .find(|f| f.tag() == Tag::Sequence)
+        .ok_or_else(|| malformed("responses"))?;
+    for single in children(responses)? {
+        let parts = children(single)?;
+        let (Some(id), Some(status), Some(this_update)) =
+            (parts.first(), parts.get(1), parts.get(2))
+        else {
+            return Err(malformed("SingleResponse"));
+        };
+        let id = CertId::from_der(&id.to_der().map_err(der_error)?).map_err(der_error)?;
+        if !names(&id, certificate, issuer)? {
+            continue;
+        }
+        let next_update = parts
+            .get(3)
+            .filter(|part| part.tag() == context(0, true))
+            .map(|part| AnyRef::from_der(part.value()).and_then(generalized_time))
+            .transpose()
+            .map_err(der_error)?;
+        return Ok(Some(Single {
+            status: cert_status(*status)?,
+            this_update: generalized_time(*this_update).map_err(der_error)?,
+            next_update,
+        }));
+    }
+    Ok(None)
+}
+
+fn context(number: u32, constructed: bool) -> Tag {
+    Tag::ContextSpecific {
+        constructed,
+        number: TagNumber(number),
+    }
+}
+
+fn generalized_time(any: AnyRef<'_>) -> der::Result<std::time::SystemTime> {
+    der::asn1::GeneralizedTime::try_from(any).map(|time| time.to_system_time())
+}
+
+/// good [0] IMPLICIT NULL | revoked [1] IMPLICIT RevokedInfo { revocationTime, revocationReason
+/// [0] EXPLICIT CRLReason OPTIONAL } | unknown [2].
+fn cert_status(status: AnyRef<'_>) -> Result<VerifiedStatus> {
+    if status.tag() == context(0, false) {
+        return Ok(VerifiedStatus::Good);
+    }
+    if status.tag() != context(1, true) {
+        return Ok(VerifiedStatus::Unknown);
+    }
+    let info = children(status)?;
+    let at = info
+        .first()
+        .map(|time| generalized_time(*time))
+        .transpose()
+        .map_err(der_error)?
+        .ok_or_else(|| malformed("revocationTime"))?;
+    let reason = info
+        .get(1)
+        .filter(|part| part.tag() == context(0, true))
+        .and_then(|part| AnyRef::from_der(part.value()).ok())
+        .filter(|reason| reason.tag() == Tag::Enumerated)
+        .and_then(|reason| match reason.value() {
+            [code] => Some(*code),
+            _ => None,
+        });
+    Ok(VerifiedStatus::Revoked { at, reason })
+}
+
+/// The CertID is `certificate`'s: its serial, and the issuer's name and key hashed with the
+/// CertID's algorithm (SHA-1 or SHA-2).
+fn names(id: &CertId, certificate: &Certificate, issuer: &Certificate) -> Result<bool> {
+    if &id.serial_number != certificate.tbs_certificate().serial_number() {
+        return Ok(false);
+    }
+    let issuer_tbs = issuer.tbs_certificate();
+    let name = issuer_tbs.subject().to_der().map_err(der_error)?;
+    let key = issuer_tbs
+        .subject_public_key_info()
+        .subject_public_key
+        .raw_bytes();
+    let hash = |bytes: &[u8]| -> Option<Vec<u8>> {
+        if id.hash_algorithm.oid == ID_SHA1 {
+            return Some(sha1::Sha1::digest(bytes).to_vec());
+        }
+        crate::crypto::DigestAlgorithm::from_oid(&id.hash_algorithm.oid)
+            .map(|digest| digest.digest_chunks(&[bytes]))
+    };
+    Ok(
+        hash(&name).is_some_and(|h| h == id.issuer_name_hash.as_bytes())
+            && hash(key).is_some_and(|h| h == id.issuer_key_hash.as_bytes()),
+    )
+}
+
+/// A signed structure: its TBS bytes, the algorithm and the signature value.
+struct Signed<'a> {
+    algorithm: &'a AlgorithmIdentifierOwned,
+    tbs: &'a [u8],
+    signature: &'a [u8],
+}
+
+impl Signed<'_> {
+    fn verifies_with(&self, signer: &Certificate, backend: crate::crypto::Backend) -> bool {
+        crate::crypto::SignatureAlgorithm::from_identifier(self.algorithm, None).is_ok_and(
+            |algorithm| {
+                matches!(
+                    backend.verify_signature(
+                        signer.tbs_certificate().subject_public_key_info(),
+                        &algorithm,
+                        self.tbs,
+                        self.signature,
+                    ),
+                    Ok(true)
+                )
+            },
+        )
+    }
+}
+
+/// RFC 6960 §4.2.2.2: the issuer signed the response, or a certificate it issued with
+/// id-kp-OCSPSigning, valid at `when`, did.
+fn signed_by_issuer_or_delegate(
+    response: &Signed<'_>,
+    issuer: &Certificate,
+    embedded: &[Certificate],
+    when: std::time::SystemTime,
+    backend: crate::crypto::Backend,
+) -> bool {
+    if response.verifies_with(issuer, backend) {
+        return true;
+    }
+    embedded.iter().any(|responder| {
+        let tbs = responder.tbs_certificate();
+        let validity = tbs.validity();
+        tbs.issuer() == issuer.tbs_certificate().subject()
+            && validity.not_before.to_system_time() <= when
+            && when <= validity.not_after.to_system_time()
+            && ocsp_signing(responder)
+            && crate::cades::verify::path::issued_by(responder, issuer, backend)
+            && response.verifies_with(responder, backend)
+    })
+}
+
+fn ocsp_signing(certificate: &Certificate) -> bool {
+    matches!(
+        certificate
+            .tbs_certificate()
+            .get_extension::<x509_cert::ext::pkix::ExtendedKeyUsage>(),
+        Ok(Some((_, usage))) if usage.0.contains(&ID_KP_OCSP_SIGNING)
+    )
 }

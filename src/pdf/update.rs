@@ -3,8 +3,8 @@
 
 use super::document::{Document, XrefForm};
 use super::object::{Dict, ObjRef, Object, Stream};
-use super::xref::XrefEntry;
 use super::writer::{write_dict, write_indirect};
+use super::xref::XrefEntry;
 use crate::error::{Error, Result};
 
 /// The largest offset a cross-reference table entry can hold: its field is exactly 10 decimal
@@ -204,13 +204,15 @@ fn refers_to_undefined(doc: &Document<'_>, value: &Object) -> bool {
     let mut pending = vec![value];
     while let Some(object) = pending.pop() {
         match object {
-            Object::Ref(id) => {
+            Object::Ref(id)
                 if !matches!(
                     doc.entry(id.num),
-                    Ok(Some(XrefEntry::InFile { .. } | XrefEntry::Compressed { .. }))
-                ) {
-                    return true;
-                }
+                    Ok(Some(
+                        XrefEntry::InFile { .. } | XrefEntry::Compressed { .. }
+                    ))
+                ) =>
+            {
+                return true;
             }
             Object::Array(items) => pending.extend(items),
             Object::Dict(dict) => pending.extend(dict.iter().map(|(_, value)| value)),

@@ -22,9 +22,11 @@
 //! sweep_interval_seconds = 300     # how often expired files are deleted
 //! trust_roots = ["partner-root.pem"]      # VerifyDigitFile also trusts these (PEM) besides the
 //!                                          # organisations' own CA chains
-//! verify_revocation = "offline"    # VerifyDigitFile's revocation checks: "offline" (default)
-//! verify_crls = ["demo-ca.crl.pem"]       # reads these CRLs (DER or PEM) at start; without
-//!                                          # any, revocation is not checked; "none": never
+//! verify_revocation = "offline"    # VerifyDigitFile's revocation checks: "offline" (default),
+//!                                  # "fetch" (OCSP, else CRL, from the URLs of each trusted
+//!                                  # signer's certificates; unknown status fails) or "none"
+//! verify_crls = ["demo-ca.crl.pem"]       # read at start (DER or PEM), checked first; with
+//!                                          # "offline" and none listed, nothing is checked
 //! [s3]                             # only with blobs = "s3://..."; unset keys come from the
 //! endpoint = "http://127.0.0.1:9000"      # AWS_* environment variables (AWS_ACCESS_KEY_ID,
 //! region = "us-east-1"                    # AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT...)
@@ -43,6 +45,8 @@
 //! revocation = "fetch"             # B-LT/B-LTA revocation data; see `super::pades`
 //! allow_broken_signatures = false  # true: counter-sign files whose earlier signatures are
 //!                                  # broken or followed by disallowed changes (default: refuse)
+//! verify_revocation = "fetch"      # this organisation's VerifyDigitFile calls; with verify_crls,
+//! verify_crls = []                 # replaces the service-level pair (unset: inherits it)
 //! [organizations.tsa]              # PAdES level and TSA (absent: B-B); see `super::pades`
 //! url = "https://tsa.example.com/tsr"
 //! level = "b-lt"
@@ -196,12 +200,15 @@ pub struct ServiceConfig {
     /// organisation's chain is trusted anyway; nothing else is.
     #[serde(default)]
     pub trust_roots: Vec<PathBuf>,
-    /// How VerifyDigitFile checks revocation: `None` or `offline`, against the `verify_crls`
-    /// files (so with none listed, not at all: the default); `none`, never. `fetch` is refused
-    /// at load: verification does not fetch revocation data yet.
+    /// How VerifyDigitFile checks revocation (an organisation may override it, see
+    /// [`OrganizationConfig::verify_revocation`]): `None` or `offline`, against the
+    /// `verify_crls` files (so with none listed, not at all: the default); `fetch`, the
+    /// `verify_crls` first, then OCSP (else the CRL distribution point) from the URLs in each
+    /// certificate of a signer path already validated to the trust roots, a certificate whose
+    /// status cannot be established failing the file (bounds in docs/SECURITY.md); `none`, never.
     pub verify_revocation: Option<RevocationMode>,
     /// CRL files (DER or PEM) VerifyDigitFile checks signers against; read once at start, so a
-    /// renewed CRL takes a restart. Only with `verify_revocation` unset or `offline`.
+    /// renewed CRL takes a restart. With `verify_revocation` unset, `offline` or `fetch`.
     #[serde(default)]
     pub verify_crls: Vec<PathBuf>,
     /// Host values (`name` or `name:port`) under which clients reach the service, besides the
@@ -606,6 +613,34 @@ pub struct OrganizationConfig {
     /// ```
     #[serde(default)]
     pub allow_broken_signatures: bool,
+    /// How VerifyDigitFile checks revocation for this organisation's calls (see
+    /// [`ServiceConfig::verify_revocation`]). When this or `verify_crls` is set, the pair
+    /// replaces the service-level pair (`verify_crls` alone means `offline`); when neither is,
+    /// the organisation inherits the service level.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::ServiceConfig;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     verify_revocation = "none"
+    ///     [[organizations]]
+    ///     id = "bank"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     verify_crls = ["testdata/pki/trust-demo-ca.crl.pem"]   # offline, with its own CRL
+    ///     [[organizations]]
+    ///     id = "shop"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    /// "#, Path::new("."))?;
+    /// assert_eq!(config.verify_revocation_of(Some("bank"))?.crls.len(), 1);
+    /// assert!(config.verify_revocation_of(Some("shop"))?.crls.is_empty()); // "none", inherited
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub verify_revocation: Option<RevocationMode>,
+    /// CRL files (DER or PEM) for this organisation's VerifyDigitFile calls (see
+    /// `verify_revocation` above).
+    #[serde(default)]
+    pub verify_crls: Vec<PathBuf>,
 }
 
 impl OrganizationConfig {
@@ -839,6 +874,7 @@ impl ServiceConfig {
                 .revocation_crls
                 .iter_mut()
                 .chain(&mut organization.revocation_ocsp)
+                .chain(&mut organization.verify_crls)
             {
                 *path = base_dir.join(&*path);
             }
@@ -1117,12 +1153,15 @@ impl ServiceConfig {
         for organization in &self.organizations {
             super::pades::check(&organization.level_config(), self.task_lease_seconds)?;
         }
-        self.verify_crls()?;
+        self.verify_revocation_of(None)?;
+        for organization in &self.organizations {
+            self.verify_revocation_of(Some(&organization.id))?;
+        }
         Ok(())
     }
 
-    /// The CRLs VerifyDigitFile checks signers against (`verify_crls`), read and decoded; an
-    /// unreadable file, or files with a `verify_revocation` other than `offline`, are refused.
+    /// The service-level CRLs VerifyDigitFile checks signers against (`verify_crls`), read and
+    /// decoded; an unreadable file, or files with `verify_revocation = "none"`, are refused.
     ///
     /// # Examples
     ///
@@ -1146,36 +1185,100 @@ impl ServiceConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_crls(&self) -> Result<Vec<x509_cert::crl::CertificateList>, ServiceError> {
-        match self.verify_revocation {
-            None | Some(RevocationMode::Offline) => {}
-            Some(RevocationMode::Fetch) => {
-                return Err(config_error(
-                    "verify_revocation = \"fetch\" is not supported yet: use \"offline\" with \
-                     verify_crls"
-                        .into(),
-                ))
-            }
-            Some(RevocationMode::None) if self.verify_crls.is_empty() => return Ok(Vec::new()),
-            Some(RevocationMode::None) => {
-                return Err(config_error(
-                    "verify_crls are read only with verify_revocation = \"offline\"".into(),
-                ))
-            }
-        }
-        let mut crls = Vec::new();
-        for path in &self.verify_crls {
-            let unreadable =
-                |reason: String| config_error(format!("verify_crls: {}: {reason}", path.display()));
-            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-            let decoded = crate::crypto::credential::crls_from_pem_or_der(&bytes)
-                .map_err(|e| unreadable(crate::error::with_causes(&e)))?;
-            if decoded.is_empty() {
-                return Err(unreadable("no CRL in the file".into()));
-            }
-            crls.extend(decoded);
-        }
-        Ok(crls)
+        read_verify_crls(self.verify_revocation, &self.verify_crls, "verify_crls")
     }
+
+    /// How VerifyDigitFile checks revocation for `organization`'s calls (its own
+    /// `verify_revocation`/`verify_crls` when it sets either, else the service level), or with
+    /// `None` at the service level; CRL files read and decoded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::ServiceConfig;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     verify_revocation = "fetch"
+    ///     [[organizations]]
+    ///     id = "offline-org"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     verify_revocation = "offline"
+    /// "#, Path::new("."))?;
+    /// assert!(config.verify_revocation_of(None)?.fetcher.is_some());
+    /// assert!(config.verify_revocation_of(Some("offline-org"))?.fetcher.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_revocation_of(
+        &self,
+        organization: Option<&str>,
+    ) -> Result<super::RevocationCheck, ServiceError> {
+        let own = organization
+            .and_then(|id| self.organizations.iter().find(|o| o.id == id))
+            .filter(|o| o.verify_revocation.is_some() || !o.verify_crls.is_empty());
+        let (mode, files, key) = match own {
+            Some(organization) => (
+                organization.verify_revocation,
+                &organization.verify_crls,
+                format!("organizations.{}.verify_crls", organization.id),
+            ),
+            None => (
+                self.verify_revocation,
+                &self.verify_crls,
+                "verify_crls".to_owned(),
+            ),
+        };
+        let fetcher: Option<std::sync::Arc<dyn crate::RevocationFetcher>> =
+            (mode == Some(RevocationMode::Fetch)).then(|| {
+                std::sync::Arc::new(crate::ltv::Fetcher {
+                    timeout: VERIFY_FETCH_TIMEOUT,
+                }) as _
+            });
+        Ok(super::RevocationCheck {
+            crls: read_verify_crls(mode, files, &key)?,
+            fetcher,
+        })
+    }
+}
+
+/// Per OCSP or CRL request while VerifyDigitFile fetches (the verifier's
+/// [`FetchBudget`](crate::FetchBudget) bounds them all together).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::service::config::VERIFY_FETCH_TIMEOUT;
+///
+/// // A file's fetches share the budget's 20 s; one request gets at most this much of it.
+/// assert_eq!(VERIFY_FETCH_TIMEOUT.as_secs(), 5);
+/// assert!(VERIFY_FETCH_TIMEOUT < countersign::FetchBudget::default().total);
+/// ```
+pub const VERIFY_FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The CRLs of a `verify_crls` list (`key` names it in errors), refused with mode `none`.
+fn read_verify_crls(
+    mode: Option<RevocationMode>,
+    files: &[PathBuf],
+    key: &str,
+) -> Result<Vec<x509_cert::crl::CertificateList>, ServiceError> {
+    if mode == Some(RevocationMode::None) && !files.is_empty() {
+        return Err(config_error(format!(
+            "{key} are not read with verify_revocation = \"none\""
+        )));
+    }
+    let mut crls = Vec::new();
+    for path in files {
+        let unreadable =
+            |reason: String| config_error(format!("{key}: {}: {reason}", path.display()));
+        let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+        let decoded = crate::crypto::credential::crls_from_pem_or_der(&bytes)
+            .map_err(|e| unreadable(crate::error::with_causes(&e)))?;
+        if decoded.is_empty() {
+            return Err(unreadable("no CRL in the file".into()));
+        }
+        crls.extend(decoded);
+    }
+    Ok(crls)
 }
 
 fn config_error(message: String) -> ServiceError {

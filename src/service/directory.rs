@@ -22,6 +22,8 @@ pub struct Organization {
     /// Counter-sign even when the file's existing signatures are broken or followed by
     /// disallowed changes (`allow_broken_signatures`).
     pub allow_broken_signatures: bool,
+    /// How VerifyDigitFile checks revocation for it (its own settings or the service's).
+    pub verify_revocation: super::RevocationCheck,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +78,7 @@ impl Directory {
                     key,
                     signing: SigningProfile::from_config(organization),
                     allow_broken_signatures: organization.allow_broken_signatures,
+                    verify_revocation: config.verify_revocation_of(Some(&organization.id))?,
                 },
             );
             for secret in &organization.secrets {

@@ -7,7 +7,35 @@ use x509_cert::Certificate;
 use super::pades::{PadesLevel, SigningProfile};
 use crate::crypto::CertifiedKey;
 use crate::sign::SignOptions;
-use crate::verify::{VerifyOptions, VerifyReport};
+use crate::verify::{RevocationFetcher, VerifyOptions, VerifyReport};
+
+/// How VerifyDigitFile checks revocation for one organisation: CRLs read at start and, in
+/// `fetch` mode, a fetcher for what they do not cover
+/// ([`ServiceConfig::verify_revocation_of`](super::ServiceConfig::verify_revocation_of) builds
+/// it from the configuration).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use countersign::crypto::credential::crls_from_pem_or_der;
+/// use countersign::service::RevocationCheck;
+///
+/// let mut check = RevocationCheck::default(); // checks nothing
+/// check.crls = crls_from_pem_or_der(&std::fs::read("testdata/pki/trust-demo-ca.crl.pem")?)?;
+/// check.fetcher = Some(Arc::new(countersign::ltv::Fetcher::default()));
+/// assert_eq!(check.crls.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RevocationCheck {
+    /// CRLs checked first (`verify_crls`).
+    pub crls: Vec<CertificateList>,
+    /// Fetches what the CRLs do not cover (`verify_revocation = "fetch"`); with it, a signer
+    /// path certificate of unknown status fails verification.
+    pub fetcher: Option<std::sync::Arc<dyn RevocationFetcher>>,
+}
 
 /// Signs and verifies PDF files.
 ///
@@ -202,6 +230,51 @@ pub trait Engine: Send + Sync {
             "this engine does not check revocation; implement Engine::verify_with_crls",
         ))
     }
+    /// Verifies trusting `trust_roots` with the acting organisation's revocation checks (the
+    /// service calls this). The default serves engines that implement only
+    /// [`Engine::verify_with_crls`]: with a fetcher it fails rather than skip the fetch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use countersign::crypto::credential::load_pem;
+    /// # use countersign::crypto::LoadOptions;
+    /// # let key = load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &LoadOptions::default(),
+    /// # )?;
+    /// use std::sync::Arc;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::service::{Engine, PdfEngine, RevocationCheck};
+    /// use countersign::{ChainStatus, Problem};
+    ///
+    /// let engine = PdfEngine::default();
+    /// let signed = engine.sign(&std::fs::read("testdata/pdf/classic.pdf")?, &key)?;
+    /// let roots = trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?;
+    /// assert!(engine.verify_with_revocation(&signed, &roots, &RevocationCheck::default())?.all_valid());
+    /// // Fetching: the demo seal names no OCSP responder and no CRL, so its status is unknown.
+    /// let mut fetch = RevocationCheck::default();
+    /// fetch.fetcher = Some(Arc::new(countersign::ltv::Fetcher::default()));
+    /// let report = engine.verify_with_revocation(&signed, &roots, &fetch)?;
+    /// assert!(matches!(report.signatures[0].chain, ChainStatus::Untrusted(Problem::RevocationUnknown { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn verify_with_revocation(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[Certificate],
+        revocation: &RevocationCheck,
+    ) -> Result<VerifyReport, crate::Error> {
+        if revocation.fetcher.is_some() {
+            return Err(crate::Error::invalid_option(
+                "fetcher",
+                "this engine does not fetch revocation data; implement \
+                 Engine::verify_with_revocation",
+            ));
+        }
+        self.verify_with_crls(pdf, trust_roots, &revocation.crls)
+    }
 }
 
 /// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
@@ -267,6 +340,21 @@ impl Engine for PdfEngine {
         let mut options = self.verify_options.clone();
         options.trust_roots.extend_from_slice(trust_roots);
         options.crls.extend_from_slice(crls);
+        crate::verify_pdf(pdf, &options)
+    }
+
+    fn verify_with_revocation(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[Certificate],
+        revocation: &RevocationCheck,
+    ) -> Result<VerifyReport, crate::Error> {
+        let mut options = self.verify_options.clone();
+        options.trust_roots.extend_from_slice(trust_roots);
+        options.crls.extend_from_slice(&revocation.crls);
+        if revocation.fetcher.is_some() {
+            options.revocation_fetcher.clone_from(&revocation.fetcher);
+        }
         crate::verify_pdf(pdf, &options)
     }
 }

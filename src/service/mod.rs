@@ -99,7 +99,7 @@ use self::config::{BlobLocation, StoreLocation};
 pub use self::config::{Limits, Permission, ServiceConfig};
 pub use self::demo::load_config_keys;
 pub(crate) use self::directory::Directory;
-pub use self::engine::{Engine, PdfEngine};
+pub use self::engine::{Engine, PdfEngine, RevocationCheck};
 pub use self::error::{ApiError, ErrorCode, Language, ServiceError, StoreError};
 use self::host::HostPolicy;
 pub use self::pades::{PadesLevel, RevocationMode, SigningProfile, TsaSettings};
@@ -197,8 +197,6 @@ pub(crate) struct Core {
     engine: Arc<dyn Engine>,
     /// What VerifyDigitFile trusts (see [`trust_roots`]).
     trust_roots: Vec<x509_cert::Certificate>,
-    /// What VerifyDigitFile checks signers against (`verify_crls`).
-    verify_crls: Vec<x509_cert::crl::CertificateList>,
     limiter: RateLimiter,
     claims: ClaimPolicy,
     /// What leases are measured on.
@@ -490,7 +488,6 @@ impl Service {
         clock: clock::LeaseClock,
     ) -> Result<Self, ServiceError> {
         let trust_roots = trust_roots(config, &keys)?;
-        let verify_crls = config.verify_crls()?;
         let mut directory = Directory::new(config, keys)?;
         // A token VerifyDigitFile would not trust is refused at signing, not stored.
         directory.require_tsa_roots(&trust_roots);
@@ -516,7 +513,6 @@ impl Service {
             blobs,
             engine,
             trust_roots,
-            verify_crls,
             limiter,
             claims: config.claim_policy(),
             clock,

@@ -4,6 +4,7 @@
 
 mod byte_range;
 pub(crate) mod diff;
+pub(crate) mod revocation;
 pub(crate) mod signature_fields;
 mod timestamp;
 
@@ -19,6 +20,8 @@ use crate::pdf::{Document, ObjRef, Object};
 pub use crate::problem::{ChainStatus, EssProblem, Problem};
 use cades::verify::Content;
 pub use diff::{ModificationLevel, Modifications};
+use revocation::FetchSession;
+pub use revocation::{FetchBudget, FetchedRevocation, RevocationFetcher};
 use signature_fields::SignatureField;
 
 /// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
@@ -48,6 +51,42 @@ pub struct VerifyOptions {
     /// Certificate revocation lists; a certificate of the path listed by a CRL that its issuer
     /// signed is [`ChainStatus::Revoked`].
     pub crls: Vec<CertificateList>,
+    /// DER OCSPResponses (RFC 6960); one counts for a certificate of the path when the
+    /// certificate's issuer, or a responder the issuer delegated (id-kp-OCSPSigning), signed
+    /// it. A revoked answer makes the chain [`ChainStatus::Revoked`]; a good one whose
+    /// nextUpdate is before the validation time is ignored.
+    pub ocsp_responses: Vec<Vec<u8>>,
+    /// Fetches revocation data while verifying (with feature `tsa`,
+    /// [`ltv::Fetcher`](crate::ltv::Fetcher) does it over HTTP). Called only for certificates of
+    /// a path already built to a trust root, of a signature that verifies, and not covered by
+    /// `crls` or `ocsp_responses`; bounded by `fetch_budget`. With a fetcher, revocation is
+    /// required: a certificate whose status cannot be established makes the chain
+    /// [`ChainStatus::Untrusted`] ([`Problem::RevocationUnknown`]). `None` (the default): nothing
+    /// is fetched.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    /// use countersign::{verify_pdf, ChainStatus, FetchedRevocation, Problem, RevocationFetcher, VerifyOptions};
+    ///
+    /// #[derive(Debug)]
+    /// struct Unreachable;
+    /// impl RevocationFetcher for Unreachable {
+    ///     fn fetch(&self, _: &x509_cert::Certificate, _: &x509_cert::Certificate, _: Duration) -> countersign::Result<FetchedRevocation> {
+    ///         Err(countersign::Error::Io(std::io::ErrorKind::TimedOut.into()))
+    ///     }
+    /// }
+    /// let mut options = VerifyOptions::trusting(trust_roots_from_pem(&std::fs::read("testdata/pki/root-ca.cert.pem")?)?);
+    /// // No answer: the seal's status cannot be established, so it is not trusted.
+    /// options.revocation_fetcher = Some(Arc::new(Unreachable));
+    /// let report = verify_pdf(&std::fs::read("testdata/pdf/signed.pdf")?, &options)?;
+    /// assert!(matches!(report.signatures[0].chain, ChainStatus::Untrusted(Problem::RevocationUnknown { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub revocation_fetcher: Option<std::sync::Arc<dyn RevocationFetcher>>,
+    /// What one verification may fetch (see [`FetchBudget`]).
+    pub fetch_budget: FetchBudget,
     /// The current time; `None`: the system clock. Certificates are judged at this time unless a
     /// verified signature timestamp supplies its genTime ([`SignatureReport::validation_time`]).
     pub now: Option<SystemTime>,
@@ -78,11 +117,17 @@ impl VerifyOptions {
     }
 
     /// The path checks at now, or at the time a verified timestamp proves.
-    fn path_check(&self, verified_timestamp: Option<SystemTime>) -> cades::PathCheck<'_> {
+    fn path_check<'a>(
+        &'a self,
+        verified_timestamp: Option<SystemTime>,
+        fetch: Option<&'a FetchSession<'a>>,
+    ) -> cades::PathCheck<'a> {
         let now = self.now.unwrap_or_else(SystemTime::now);
         cades::PathCheck {
             trust_roots: &self.trust_roots,
             crls: &self.crls,
+            ocsp_responses: &self.ocsp_responses,
+            fetch,
             at: cades::validation_time(now, verified_timestamp),
             backend: self.backend,
         }
@@ -515,9 +560,14 @@ impl SignatureReport {
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
     let fields = signature_fields::signature_fields(&doc)?;
+    // One session for the whole file: its budget bounds every signature's fetches together.
+    let session = options
+        .revocation_fetcher
+        .as_deref()
+        .map(|fetcher| FetchSession::new(fetcher, options.fetch_budget));
     let mut signatures: Vec<SignatureReport> = fields
         .iter()
-        .map(|field| verify_field(&doc, field, options))
+        .map(|field| verify_field(&doc, field, options, session.as_ref()))
         .collect();
     let certification = certification(&doc, &fields, &mut signatures);
     for (field, report) in fields.iter().zip(signatures.iter_mut()) {
@@ -607,6 +657,7 @@ fn verify_field(
     doc: &Document<'_>,
     field: &SignatureField,
     options: &VerifyOptions,
+    fetch: Option<&FetchSession<'_>>,
 ) -> SignatureReport {
     let sig = &field.value;
     let mut report = SignatureReport {
@@ -672,12 +723,12 @@ fn verify_field(
         data.get(ranges.second.clone()).unwrap_or_default(),
     ];
     if is_document_timestamp(sig) {
-        verify_timestamp(&mut report, contents, &covered, options);
+        verify_timestamp(&mut report, contents, &covered, (options, fetch));
         return report;
     }
     report.timestamp = signature_timestamp(contents, options);
     // A verified timestamp proves when the signature existed: certificates are judged then.
-    let check = options.path_check(report.proven_time());
+    let check = options.path_check(report.proven_time(), fetch);
     let mut verified = cades::verify_detached_with(contents, &covered, &check);
     if verified.is_err() {
         // BER with indefinite lengths (accepted by Acrobat and pdfsig): retry in definite form.
@@ -737,7 +788,7 @@ fn verify_timestamp(
     report: &mut SignatureReport,
     contents: &[u8],
     covered: &[&[u8]],
-    options: &VerifyOptions,
+    (options, fetch): (&VerifyOptions, Option<&FetchSession<'_>>),
 ) {
     let tst_info = match timestamp::tst_info(contents) {
         Ok(tst_info) => tst_info,
@@ -763,7 +814,7 @@ fn verify_timestamp(
     }
     let at = Some(stamp.time).filter(|_| stamp.valid);
     report.timestamp = Some(stamp);
-    let check = options.path_check(at);
+    let check = options.path_check(at, fetch);
     match cades::verify::verify_signed_data(&der, &[&tst_info], &check, Content::Encapsulated) {
         Ok(cms) => {
             apply_cms(report, cms);

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import urllib.request
+import warnings
 import zipfile
 from unittest import mock
 
@@ -215,6 +216,21 @@ expect_error("InvalidParameterValue", admin, "DescribeFileUrls", {"Operator": op
 expect_error("InvalidParameterValue", admin, "DescribeFileUrls", {"Operator": operator(admin), "BusinessType": "DIGITFILE", "BusinessIds": both, "Limit": 101})
 unsigned = call(admin, "VerifyDigitFile", {"Operator": operator(admin), "FileId": file_id})
 check(unsigned.VerifyResult == 2 and not unsigned.VerifyDigitFileResults, "an unsigned upload does not verify")
+
+# --- Why VerifyResult is 2: the VerifyFailReasons extension, which the unchanged SDK ignores ----
+modified_path = os.path.join(settings["out_dir"], "modified.pdf")
+open(modified_path, "wb").write(sync_pdf + b"\n% appended after signing\n")
+modified_id = upload(admin, modified_path)
+verify_params = {"Operator": operator(admin), "FileId": modified_id}
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    modified = call(admin, "VerifyDigitFile", verify_params)
+check(modified.VerifyResult == 2 and len(modified.VerifyDigitFileResults) == 1, "a file changed after signing does not verify")
+check(not caught, "the SDK stays silent about VerifyFailReasons: %s" % [str(w.message) for w in caught])
+raw = client(admin).call_json("VerifyDigitFile", verify_params)["Response"]
+reasons = raw.get("VerifyFailReasons") or []
+check([r["Code"] for r in reasons] == ["ModifiedAfterSigning"] and reasons[0]["ModificationLevel"] == "other",
+      "the raw response says why: %s" % reasons)
 
 # --- The group acts for its subsidiary: signed with the subsidiary's certificate --------------
 sub_file = upload(admin, pdfs["classic"], agent=sub)

@@ -419,6 +419,8 @@ pub fn verify_token(
     let check = PathCheck {
         trust_roots,
         crls: &[],
+        ocsp_responses: &[],
+        fetch: None,
         at: tst_info.gen_time.to_system_time(),
         backend: crate::crypto::Backend::default(),
     };

@@ -68,11 +68,30 @@ pub struct PathCheck<'a> {
     pub trust_roots: &'a [Certificate],
     /// CRLs; a CRL counts only when its issuer's key verifies it.
     pub crls: &'a [CertificateList],
+    /// DER OCSPResponses; one counts only when the issuer or its delegated responder signed it.
+    pub ocsp_responses: &'a [Vec<u8>],
+    /// Fetches revocation data for the certificates of a built path that `crls` and
+    /// `ocsp_responses` do not cover; with it, a certificate of unknown status is untrusted.
+    pub(crate) fetch: Option<&'a crate::verify::revocation::FetchSession<'a>>,
     /// The validation time (see `validation_time`).
     pub at: SystemTime,
     /// The crypto backend that checks every signature: the SignerInfo's and each link of the
     /// path's (and CRLs').
     pub backend: Backend,
+}
+
+impl<'a> PathCheck<'a> {
+    /// Trust `trust_roots` at `at` with `backend`; no revocation data.
+    pub fn new(trust_roots: &'a [Certificate], at: SystemTime, backend: Backend) -> Self {
+        Self {
+            trust_roots,
+            crls: &[],
+            ocsp_responses: &[],
+            fetch: None,
+            at,
+            backend,
+        }
+    }
 }
 
 /// The time certificates are judged at: the genTime of a verified RFC 3161 signature timestamp
@@ -90,12 +109,11 @@ pub fn verify_detached(
     trust_roots: &[Certificate],
     at: Option<SystemTime>,
 ) -> Result<CmsVerification> {
-    let check = PathCheck {
+    let check = PathCheck::new(
         trust_roots,
-        crls: &[],
-        at: at.unwrap_or_else(SystemTime::now),
-        backend: Backend::default(),
-    };
+        at.unwrap_or_else(SystemTime::now),
+        Backend::default(),
+    );
     verify_detached_with(cms_der, content, &check)
 }
 
@@ -145,7 +163,16 @@ pub(crate) fn verify_signed_data(
     )?;
     if !check.trust_roots.is_empty() {
         report.validation_time = Some(check.at);
-        report.chain = path::evaluate(signer, &parsed.embedded, check, &mut report.problems);
+        // Fetching is for signatures that verify: a forged one must not make us fetch.
+        let check = if report.digest_ok && report.signature_ok {
+            *check
+        } else {
+            PathCheck {
+                fetch: None,
+                ..*check
+            }
+        };
+        report.chain = path::evaluate(signer, &parsed.embedded, &check, &mut report.problems);
         if let ChainStatus::Untrusted(why) | ChainStatus::Revoked(why) = &report.chain {
             report.problems.push(why.clone());
         }

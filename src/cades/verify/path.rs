@@ -14,6 +14,10 @@ use super::PathCheck;
 use crate::crypto::{Backend, SignatureAlgorithm};
 use crate::problem::{ChainStatus, Problem};
 
+/// `id-ce-cRLReasons`, the CRL entry's reasonCode.
+const ID_CE_CRL_REASONS: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.21");
+
 /// Certification paths longer than this are refused (and cycles cannot loop forever).
 const MAX_PATH_LEN: usize = 16;
 
@@ -33,10 +37,7 @@ pub(super) fn evaluate(
     if let Some(problem) = path_problem(&path, at) {
         return ChainStatus::Untrusted(problem);
     }
-    match revocation(&path, check, problems) {
-        Some(revoked) => ChainStatus::Revoked(revoked),
-        None => ChainStatus::Trusted,
-    }
+    revocation(&path, check, problems).unwrap_or(ChainStatus::Trusted)
 }
 
 /// signer, its issuers..., and last the trust anchor; each link's signature verified.
@@ -177,44 +178,196 @@ fn is_self_issued(certificate: &Certificate) -> bool {
     tbs.subject() == tbs.issuer()
 }
 
-/// `Some(Problem::Revoked)` when a CRL from the certificate's issuer, verified with the issuer's key, lists a
-/// certificate of the path as revoked at `at`. The anchor is trusted as configured.
+/// The status of the first certificate of the path (the anchor is trusted as configured) that
+/// is not known good: revoked at `at` by its issuer's CRL or OCSP answer, or, when revocation
+/// data is fetched, of unknown status. `None`: every certificate is good as far as the data
+/// goes.
 fn revocation(
     path: &[&Certificate],
     check: &PathCheck<'_>,
     problems: &mut Vec<Problem>,
-) -> Option<Problem> {
+) -> Option<ChainStatus> {
     path.windows(2).find_map(|pair| {
         let [certificate, issuer] = pair else {
             return None;
         };
-        let issuer_name = issuer.tbs_certificate().subject();
-        check
-            .crls
-            .iter()
-            .filter(|crl| &crl.tbs_cert_list.issuer == issuer_name)
-            .filter(|crl| match crl_problem(crl, issuer, check.backend) {
-                Some(problem) => {
-                    problems.push(problem);
-                    false
-                }
-                None => true,
-            })
-            .find_map(|crl| revoked_entry(crl, certificate, check.at))
+        match certificate_status(certificate, issuer, check, problems) {
+            Status::Good => None,
+            Status::Revoked(problem) => Some(ChainStatus::Revoked(problem)),
+            Status::Unknown(reason) => Some(ChainStatus::Untrusted(Problem::RevocationUnknown {
+                subject: certificate.tbs_certificate().subject().to_string(),
+                reason,
+            })),
+        }
     })
 }
 
-/// Why a CRL naming `issuer` cannot be used, if it cannot.
-fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) -> Option<Problem> {
+/// What the revocation data says about one certificate of the path.
+enum Status {
+    Good,
+    Revoked(Problem),
+    Unknown(String),
+}
+
+/// The given CRLs and OCSP responses first; when they do not cover the certificate and
+/// revocation data is fetched, what the fetcher answers.
+fn certificate_status(
+    certificate: &Certificate,
+    issuer: &Certificate,
+    check: &PathCheck<'_>,
+    problems: &mut Vec<Problem>,
+) -> Status {
+    let mut covered = false;
+    let issuer_name = issuer.tbs_certificate().subject();
+    for crl in check
+        .crls
+        .iter()
+        .filter(|crl| &crl.tbs_cert_list.issuer == issuer_name)
+    {
+        if let Some(problem) = crl_problem(crl, None, issuer, check.backend) {
+            problems.push(problem);
+            continue;
+        }
+        covered = true;
+        if let Some(revoked) = revoked_entry(crl, certificate, check.at) {
+            return Status::Revoked(revoked);
+        }
+    }
+    for der in check.ocsp_responses {
+        match ocsp_status(der, certificate, issuer, check) {
+            Ok(Some(Status::Revoked(revoked))) => return Status::Revoked(revoked),
+            Ok(Some(_)) => covered = true,
+            // Another certificate's answer, or one that proves nothing.
+            Ok(None) | Err(_) => {}
+        }
+    }
+    match check.fetch {
+        Some(session) if !covered => fetched_status(session, certificate, issuer, check),
+        _ => Status::Good,
+    }
+}
+
+/// `Ok(None)`: the response does not speak about this certificate (or not for `check.at`).
+fn ocsp_status(
+    der: &[u8],
+    certificate: &Certificate,
+    issuer: &Certificate,
+    check: &PathCheck<'_>,
+) -> crate::Result<Option<Status>> {
+    use crate::ltv::ocsp::{verified_status, VerifiedStatus};
+    let status = verified_status(der, certificate, issuer, check.at, check.backend)?;
+    Ok(status.and_then(|status| match status {
+        VerifiedStatus::Good => Some(Status::Good),
+        VerifiedStatus::Revoked { at, reason } if at <= check.at => {
+            Some(Status::Revoked(revoked_problem(certificate, at, reason)))
+        }
+        // Revoked after the validation time: good then.
+        VerifiedStatus::Revoked { .. } => Some(Status::Good),
+        VerifiedStatus::Unknown => None,
+    }))
+}
+
+fn fetched_status(
+    session: &crate::verify::revocation::FetchSession<'_>,
+    certificate: &Certificate,
+    issuer: &Certificate,
+    check: &PathCheck<'_>,
+) -> Status {
+    use crate::verify::FetchedRevocation;
+    match session.fetch(certificate, issuer) {
+        Err(reason) => Status::Unknown(reason),
+        Ok(FetchedRevocation::Ocsp(der)) => match ocsp_status(&der, certificate, issuer, check) {
+            Ok(Some(status)) => status,
+            Ok(None) => Status::Unknown(
+                "the OCSP responder does not know the certificate, or its answer is outdated"
+                    .into(),
+            ),
+            Err(e) => Status::Unknown(crate::error::with_causes(&e)),
+        },
+        Ok(FetchedRevocation::Crl(der)) => {
+            let Some((crl, tbs)) = decode_crl(&der) else {
+                return Status::Unknown("the CRL distribution point answered no CRL".into());
+            };
+            if &crl.tbs_cert_list.issuer != issuer.tbs_certificate().subject() {
+                return Status::Unknown("the fetched CRL is not the issuer's".into());
+            }
+            if let Some(problem) = crl_problem(&crl, Some(&tbs), issuer, check.backend) {
+                return Status::Unknown(problem.to_string());
+            }
+            match revoked_entry(&crl, certificate, check.at) {
+                Some(revoked) => Status::Revoked(revoked),
+                None => Status::Good,
+            }
+        }
+    }
+}
+
+/// A DER CRL and its signed tbsCertList bytes. A version 1 CRL (no version field, which the
+/// decoder requires) is read as version 2; its signature is still checked over the bytes as
+/// signed.
+pub(crate) fn decode_crl(der: &[u8]) -> Option<(CertificateList, Vec<u8>)> {
+    use der::asn1::AnyRef;
+    use der::{Decode, Reader, SliceReader, Tagged};
+    let outer = AnyRef::from_der(der).ok()?;
+    let mut reader = SliceReader::new(outer.value()).ok()?;
+    let tbs = AnyRef::decode(&mut reader).ok()?;
+    let algorithm = AnyRef::decode(&mut reader).ok()?;
+    let signature = AnyRef::decode(&mut reader).ok()?;
+    if !reader.is_finished() {
+        return None;
+    }
+    let tbs_der = tbs.to_der().ok()?;
+    let tbs_cert_list = match x509_cert::crl::TbsCertList::from_der(&tbs_der) {
+        Ok(tbs) => tbs,
+        // A version field is an INTEGER (tag 0x02); a v1 CRL starts with the AlgorithmIdentifier.
+        Err(_) if tbs.value().first() != Some(&0x02) => {
+            let mut with_version = vec![0x02, 0x01, 0x01];
+            with_version.extend_from_slice(tbs.value());
+            let as_v2 = AnyRef::new(tbs.tag(), &with_version).ok()?.to_der().ok()?;
+            x509_cert::crl::TbsCertList::from_der(&as_v2).ok()?
+        }
+        Err(_) => return None,
+    };
+    let crl = CertificateList {
+        tbs_cert_list,
+        signature_algorithm: spki::AlgorithmIdentifierOwned::from_der(&algorithm.to_der().ok()?)
+            .ok()?,
+        signature: der::asn1::BitString::from_der(&signature.to_der().ok()?).ok()?,
+    };
+    Some((crl, tbs_der))
+}
+
+fn revoked_problem(certificate: &Certificate, at: SystemTime, reason: Option<u8>) -> Problem {
+    let tbs = certificate.tbs_certificate();
+    Problem::Revoked {
+        subject: tbs.subject().to_string(),
+        serial_hex: super::serial_hex(tbs.serial_number().as_bytes()),
+        revoked_at: at,
+        reason,
+    }
+}
+
+/// Why a CRL naming `issuer` cannot be used, if it cannot; `tbs`: the bytes it signed, when
+/// known (else its tbsCertList re-encoded).
+fn crl_problem(
+    crl: &CertificateList,
+    tbs: Option<&[u8]>,
+    issuer: &Certificate,
+    backend: Backend,
+) -> Option<Problem> {
     let subject = issuer.tbs_certificate().subject().to_string();
     if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
         if !usage.crl_sign() {
             return Some(Problem::CrlIssuerWithoutCrlSign { issuer: subject });
         }
     }
+    let tbs = match tbs {
+        Some(tbs) => Some(tbs.to_vec()),
+        None => crl.tbs_cert_list.to_der().ok(),
+    };
     let verified = SignatureAlgorithm::from_identifier(&crl.signature_algorithm, None)
         .ok()
-        .zip(crl.tbs_cert_list.to_der().ok())
+        .zip(tbs)
         .zip(crl.signature.as_bytes())
         .is_some_and(|((algorithm, tbs), signature)| {
             matches!(
@@ -244,10 +397,28 @@ fn revoked_entry(
             &entry.serial_number == tbs.serial_number()
                 && entry.revocation_date.to_system_time() <= at
         })
-        .map(|entry| Problem::Revoked {
-            subject: tbs.subject().to_string(),
-            serial_hex: super::serial_hex(tbs.serial_number().as_bytes()),
-            revoked_at: entry.revocation_date.to_system_time(),
+        .map(|entry| {
+            revoked_problem(
+                certificate,
+                entry.revocation_date.to_system_time(),
+                entry_reason(entry),
+            )
+        })
+}
+
+/// The reasonCode entry extension (RFC 5280 §5.3.1), when the entry states one.
+fn entry_reason(entry: &x509_cert::crl::RevokedCert) -> Option<u8> {
+    use der::{Decode, Tagged};
+    entry
+        .crl_entry_extensions
+        .iter()
+        .flatten()
+        .find(|extension| extension.extn_id == ID_CE_CRL_REASONS)
+        .and_then(|extension| der::asn1::AnyRef::from_der(extension.extn_value.as_bytes()).ok())
+        .filter(|reason| reason.tag() == der::Tag::Enumerated)
+        .and_then(|reason| match reason.value() {
+            [code] => Some(*code),
+            _ => None,
         })
 }
 
@@ -276,7 +447,7 @@ fn find_issuer<'a>(
         .find(|candidate| issued_by(certificate, candidate, backend))
 }
 
-fn issued_by(certificate: &Certificate, issuer: &Certificate, backend: Backend) -> bool {
+pub(crate) fn issued_by(certificate: &Certificate, issuer: &Certificate, backend: Backend) -> bool {
     let Ok(algorithm) =
         SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
     else {

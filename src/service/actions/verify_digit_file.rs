@@ -11,7 +11,7 @@ use crate::service::clock::unix_millis;
 use crate::service::error::ApiError;
 use crate::service::ids::verify_serial_no;
 use crate::service::Service;
-use crate::verify::{SignatureReport, VerifyReport};
+use crate::verify::{ChainStatus, Problem, SignatureReport, VerifyReport};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -28,6 +28,39 @@ pub struct VerifyDigitFileResponse {
     pub verify_result: i64,
     pub verify_serial_no: String,
     pub verify_digit_file_results: Vec<VerifyDigitFileResult>,
+    /// Not in ESS: why `VerifyResult` is not 1 (absent when it is). At the top level because the
+    /// official Python SDK ignores unknown response fields there silently but warns about
+    /// unknown fields inside `VerifyDigitFileResults` items (see docs/API.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify_fail_reasons: Vec<VerifyFailReason>,
+}
+
+/// One reason a file failed verification (a countersign extension of VerifyDigitFile).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyFailReason {
+    /// Index into `VerifyDigitFileResults` of the signature at fault; -1 for the file itself
+    /// (no signature, unreadable).
+    pub signature_index: i64,
+    /// The signature field's name (empty for the file).
+    pub field_name: String,
+    /// `Unreadable`, `NoSignature`, `ByteRangeInvalid`, `DigestMismatch`, `SignatureInvalid`,
+    /// `ModifiedAfterSigning`, `Revoked`, `RevocationUnknown`, `Untrusted`.
+    pub code: String,
+    /// In words.
+    pub message: String,
+    /// `ModifiedAfterSigning`: the modification level (`other`, `annotations`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modification_level: Option<String>,
+    /// `Revoked`: the revocation time, Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_time: Option<i64>,
+    /// `Revoked`: the RFC 5280 CRLReason code, when the CRL or OCSP answer states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason_code: Option<u8>,
+    /// `Revoked`: the CRLReason's RFC 5280 name (`keyCompromise`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -53,17 +86,18 @@ pub(super) fn verify_digit_file(
         request.operator.as_ref(),
         request.agent.as_ref(),
     );
-    let (_, file_id, file) = caller.own_file_record(
+    let (acting, file_id, file) = caller.own_file_record(
         service,
         request.file_id.as_ref(),
         Action::VerifyDigitFile.permission(),
     )?;
     let _room = core.memory.reserve(file.size)?;
     let pdf = file_bytes(service, file_id)?;
-    match core
-        .engine
-        .verify_with_crls(&pdf, &core.trust_roots, &core.verify_crls)
-    {
+    match core.engine.verify_with_revocation(
+        &pdf,
+        &core.trust_roots,
+        &acting.organization.verify_revocation,
+    ) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
         Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"
@@ -97,7 +131,119 @@ pub fn verify_response(pdf: &[u8], report: Option<&VerifyReport>) -> VerifyDigit
         verify_digit_file_results: report
             .map(|report| report.signatures.iter().map(signature_result).collect())
             .unwrap_or_default(),
+        verify_fail_reasons: if valid {
+            Vec::new()
+        } else {
+            fail_reasons(report)
+        },
     }
+}
+
+/// Why a file is not valid: the file's own reason, or every failed check of each signature.
+pub fn fail_reasons(report: Option<&VerifyReport>) -> Vec<VerifyFailReason> {
+    let file_reason = |code: &str, message: &str| VerifyFailReason {
+        signature_index: -1,
+        code: code.into(),
+        message: message.into(),
+        ..VerifyFailReason::default()
+    };
+    let Some(report) = report else {
+        return vec![file_reason(
+            "Unreadable",
+            "the file's signatures cannot be read",
+        )];
+    };
+    if report.signatures.is_empty() {
+        return vec![file_reason("NoSignature", "the file has no signature")];
+    }
+    let mut reasons = Vec::new();
+    for (index, signature) in report.signatures.iter().enumerate() {
+        let index = i64::try_from(index).unwrap_or(i64::MAX);
+        for mut reason in signature_fail_reasons(signature) {
+            reason.signature_index = index;
+            reason.field_name.clone_from(&signature.field_name);
+            reasons.push(reason);
+        }
+    }
+    reasons
+}
+
+/// The failed checks of one signature, in the order a reader would look at them.
+fn signature_fail_reasons(signature: &SignatureReport) -> Vec<VerifyFailReason> {
+    let reason = |code: &str, message: String| VerifyFailReason {
+        code: code.into(),
+        message,
+        ..VerifyFailReason::default()
+    };
+    let first_problem = |fallback: &str| {
+        signature
+            .problems
+            .first()
+            .map_or_else(|| fallback.to_owned(), ToString::to_string)
+    };
+    let mut reasons = Vec::new();
+    if !signature.byte_range_ok {
+        reasons.push(reason(
+            "ByteRangeInvalid",
+            first_problem("the byte range does not delimit the signed bytes"),
+        ));
+        return reasons;
+    }
+    if !signature.digest_ok {
+        reasons.push(reason(
+            "DigestMismatch",
+            "the signed digest does not match the file's bytes".into(),
+        ));
+    } else if !signature.signature_ok {
+        reasons.push(reason(
+            "SignatureInvalid",
+            first_problem("the signature does not verify with the signer's key"),
+        ));
+    }
+    if !signature.changes_permitted() {
+        let mut modified = reason(
+            "ModifiedAfterSigning",
+            signature
+                .modifications
+                .reason
+                .clone()
+                .unwrap_or_else(|| "the file was changed after signing".into()),
+        );
+        modified.modification_level = Some(signature.modifications.level.as_str().into());
+        reasons.push(modified);
+    }
+    match &signature.chain {
+        ChainStatus::Trusted => {}
+        ChainStatus::Revoked(problem) => reasons.push(revoked_reason(problem)),
+        ChainStatus::Untrusted(problem @ Problem::RevocationUnknown { .. }) => {
+            reasons.push(reason("RevocationUnknown", problem.to_string()));
+        }
+        ChainStatus::Untrusted(problem) => reasons.push(reason("Untrusted", problem.to_string())),
+        ChainStatus::NotChecked => reasons.push(reason(
+            "Untrusted",
+            "the signer's certificate path was not checked".into(),
+        )),
+    }
+    reasons
+}
+
+fn revoked_reason(problem: &Problem) -> VerifyFailReason {
+    let mut reason = VerifyFailReason {
+        code: "Revoked".into(),
+        message: problem.to_string(),
+        ..VerifyFailReason::default()
+    };
+    if let Problem::Revoked {
+        revoked_at,
+        reason: code,
+        ..
+    } = problem
+    {
+        reason.revocation_time = Some(unix_millis(*revoked_at));
+        reason.revocation_reason_code = *code;
+        reason.revocation_reason = code.map(crate::problem::reason_name);
+    }
+    reason
 }
 
 fn signature_result(signature: &SignatureReport) -> VerifyDigitFileResult {
@@ -175,7 +321,6 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::verify::{ChainStatus, Problem};
 
     fn valid_signature() -> SignatureReport {
         SignatureReport {
@@ -231,6 +376,7 @@ mod tests {
                 subject: "CN=Signer".into(),
                 serial_hex: "500A".into(),
                 revoked_at: UNIX_EPOCH,
+                reason: Some(1),
             }),
         ] {
             let report = VerifyReport {
@@ -244,6 +390,63 @@ mod tests {
                 VERIFY_FAILED
             );
         }
+    }
+
+    #[test]
+    fn failures_carry_their_reasons() {
+        let mut revoked = valid_signature();
+        revoked.field_name = "Seal".into();
+        revoked.chain = ChainStatus::Revoked(Problem::Revoked {
+            subject: "CN=Signer".into(),
+            serial_hex: "5004".into(),
+            revoked_at: UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+            reason: Some(1),
+        });
+        revoked.modifications.permitted = false;
+        revoked.modifications.level = crate::verify::ModificationLevel::Other;
+        let report = VerifyReport {
+            signatures: vec![valid_signature(), revoked],
+        };
+        let response = verify_response(b"", Some(&report));
+        let reasons = &response.verify_fail_reasons;
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(codes, ["ModifiedAfterSigning", "Revoked"]);
+        assert!(reasons
+            .iter()
+            .all(|r| r.signature_index == 1 && r.field_name == "Seal"));
+        assert_eq!(reasons[0].modification_level.as_deref(), Some("other"));
+        assert_eq!(reasons[1].revocation_time, Some(1_800_000_000_000));
+        assert_eq!(reasons[1].revocation_reason_code, Some(1));
+        assert_eq!(
+            reasons[1].revocation_reason.as_deref(),
+            Some("keyCompromise")
+        );
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(
+            json["VerifyFailReasons"][1]["RevocationReason"],
+            "keyCompromise"
+        );
+        // A valid file carries no such field: the ESS response, unchanged.
+        let ok = VerifyReport {
+            signatures: vec![valid_signature()],
+        };
+        let json = serde_json::to_value(verify_response(b"", Some(&ok))).unwrap();
+        assert!(json.get("VerifyFailReasons").is_none(), "{json}");
+        assert_eq!(
+            verify_response(b"", None).verify_fail_reasons[0].code,
+            "Unreadable"
+        );
+        let digest = SignatureReport {
+            digest_ok: false,
+            ..valid_signature()
+        };
+        let report = VerifyReport {
+            signatures: vec![digest],
+        };
+        assert_eq!(
+            verify_response(b"", Some(&report)).verify_fail_reasons[0].code,
+            "DigestMismatch"
+        );
     }
 
     #[test]

@@ -133,6 +133,7 @@ async function flow(form, label) {
 
   const verified = await ess.VerifyDigitFile({ Operator: operator, FileId: sync.ResultFileId });
   check(verified.VerifyResult === 1, `${label}: VerifyDigitFile VerifyResult 1`);
+  check(verified.VerifyFailReasons === undefined, `${label}: no VerifyFailReasons when the file verifies`);
   const md5 = crypto.createHash("md5").update(signed).digest("hex").toUpperCase();
   check(verified.PdfResourceMd5 === md5, `${label}: PdfResourceMd5 is the MD5 of the download`);
   check(verified.VerifyDigitFileResults.length === 1, `${label}: one signature reported`);
