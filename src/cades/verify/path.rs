@@ -11,7 +11,7 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::Certificate;
 
 use super::PathCheck;
-use crate::crypto::{Backend, SignatureAlgorithm};
+use crate::crypto::{CryptoProvider, SignatureAlgorithm};
 use crate::problem::{ChainStatus, Problem};
 
 /// Certification paths longer than this are refused (and cycles cannot loop forever).
@@ -26,7 +26,7 @@ pub(super) fn evaluate(
     problems: &mut Vec<Problem>,
 ) -> ChainStatus {
     let at = check.at;
-    let path = match build(signer, embedded, check.trust_roots, check.backend) {
+    let path = match build(signer, embedded, check.trust_roots, &check.provider) {
         Ok(path) => path,
         Err(why) => return ChainStatus::Untrusted(why),
     };
@@ -44,7 +44,7 @@ fn build<'a>(
     signer: &'a Certificate,
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
-    backend: Backend,
+    provider: &CryptoProvider,
 ) -> Result<Vec<&'a Certificate>, Problem> {
     let mut path = vec![signer];
     let mut current = signer;
@@ -52,7 +52,7 @@ fn build<'a>(
         if roots.iter().any(|root| same_certificate(root, current)) {
             return Ok(path);
         }
-        let Some(issuer) = find_issuer(current, embedded, roots, backend) else {
+        let Some(issuer) = find_issuer(current, embedded, roots, provider) else {
             let tbs = current.tbs_certificate();
             let subject = tbs.subject().to_string();
             return Err(if tbs.subject() == tbs.issuer() {
@@ -193,7 +193,7 @@ fn revocation(
             .crls
             .iter()
             .filter(|crl| &crl.tbs_cert_list.issuer == issuer_name)
-            .filter(|crl| match crl_problem(crl, issuer, check.backend) {
+            .filter(|crl| match crl_problem(crl, issuer, &check.provider) {
                 Some(problem) => {
                     problems.push(problem);
                     false
@@ -205,7 +205,11 @@ fn revocation(
 }
 
 /// Why a CRL naming `issuer` cannot be used, if it cannot.
-fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) -> Option<Problem> {
+fn crl_problem(
+    crl: &CertificateList,
+    issuer: &Certificate,
+    provider: &CryptoProvider,
+) -> Option<Problem> {
     let subject = issuer.tbs_certificate().subject().to_string();
     if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
         if !usage.crl_sign() {
@@ -218,7 +222,7 @@ fn crl_problem(crl: &CertificateList, issuer: &Certificate, backend: Backend) ->
         .zip(crl.signature.as_bytes())
         .is_some_and(|((algorithm, tbs), signature)| {
             matches!(
-                backend.verify_signature(
+                provider.verify_signature(
                     issuer.tbs_certificate().subject_public_key_info(),
                     &algorithm,
                     &tbs,
@@ -264,7 +268,7 @@ fn find_issuer<'a>(
     certificate: &Certificate,
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
-    backend: Backend,
+    provider: &CryptoProvider,
 ) -> Option<&'a Certificate> {
     let tbs = certificate.tbs_certificate();
     roots
@@ -273,10 +277,10 @@ fn find_issuer<'a>(
         .filter(|candidate| {
             candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate
         })
-        .find(|candidate| issued_by(certificate, candidate, backend))
+        .find(|candidate| issued_by(certificate, candidate, provider))
 }
 
-fn issued_by(certificate: &Certificate, issuer: &Certificate, backend: Backend) -> bool {
+fn issued_by(certificate: &Certificate, issuer: &Certificate, provider: &CryptoProvider) -> bool {
     let Ok(algorithm) =
         SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
     else {
@@ -290,7 +294,7 @@ fn issued_by(certificate: &Certificate, issuer: &Certificate, backend: Backend) 
     };
     let public_key = issuer.tbs_certificate().subject_public_key_info();
     matches!(
-        backend.verify_signature(public_key, &algorithm, &tbs, signature),
+        provider.verify_signature(public_key, &algorithm, &tbs, signature),
         Ok(true)
     )
 }
