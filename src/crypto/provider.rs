@@ -69,7 +69,7 @@ impl CryptoProvider {
     ///
     /// let builtin = rustcrypto::default_provider();
     /// let mine = CryptoProvider::new("mine", builtin.key_provider, builtin.verifier);
-    /// assert_eq!(format!("{mine:?}"), "CryptoProvider(mine)");
+    /// assert_eq!(format!("{mine:?}"), r#"CryptoProvider("mine")"#);
     /// ```
     pub const fn new(
         name: &'static str,
@@ -187,7 +187,7 @@ pub trait KeyProvider: Send + Sync + RefUnwindSafe + fmt::Debug {
     /// use countersign::crypto::{rustcrypto, RsaPadding};
     /// use countersign::{DigestAlgorithm, SignatureScheme};
     ///
-    /// let pkcs8 = std::fs::read("testdata/pki/demo.key.der")?;
+    /// let (_, pkcs8) = der::pem::decode_vec(&std::fs::read("testdata/pki/demo.key.pem")?)?; // PRIVATE KEY
     /// let key = rustcrypto::default_provider().key_provider.load_private_key(&pkcs8, RsaPadding::Pss)?;
     /// let signer = key.choose_scheme(DigestAlgorithm::Sha256).ok_or("no SHA-256")?;
     /// assert_eq!(signer.scheme(), SignatureScheme::RsaPss(DigestAlgorithm::Sha256));
