@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use countersign::crypto::credential::load_pem;
-use countersign::crypto::{Backend, LoadOptions};
+use countersign::crypto::LoadOptions;
 use countersign::sign_batch;
 use countersign::{sign_file, sign_pdf, CertifiedKey, DigestAlgorithm, SignOptions};
 use criterion::measurement::WallTime;
@@ -99,7 +99,7 @@ fn credentials() -> Vec<Credential> {
     let load = |backend| {
         let options = {
             let mut load_options = LoadOptions::default();
-            load_options.backend = backend;
+            load_options.provider = backend;
             load_options
         };
         load_pem(&chain, &key, &options).expect("demo credential")
@@ -107,12 +107,12 @@ fn credentials() -> Vec<Credential> {
     #[allow(unused_mut)]
     let mut all = vec![Credential {
         name: "rustcrypto",
-        key: load(Backend::RustCrypto),
+        key: load(countersign::crypto::rustcrypto::default_provider()),
     }];
     #[cfg(feature = "aws-lc")]
     all.push(Credential {
         name: "aws-lc",
-        key: load(Backend::AwsLc),
+        key: load(countersign::crypto::aws_lc::default_provider()),
     });
     all
 }

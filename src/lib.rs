@@ -60,7 +60,7 @@
 //! |---|---|---|
 //! | `pkcs12` | yes | [`crypto::credential::load_pkcs12`] (PKCS#12 `.p12`/`.pfx` bundles; brings a second, older RustCrypto stack, so a server with an HSM turns it off) |
 //! | `tsa` | no | `timestamp::HttpTsa` and `ltv::Fetcher`: RFC 3161 timestamps and OCSP/CRL fetched over HTTP(S) (ureq + rustls) |
-//! | `aws-lc` | no | `crypto::Backend::AwsLc`: AWS-LC signs and verifies, about ten times faster for RSA |
+//! | `aws-lc` | no | `crypto::aws_lc::default_provider()`: AWS-LC signs and verifies, about ten times faster for RSA |
 //! | `service` | no | `service`: the Tencent Cloud ESS-compatible counter-signing service (config, TC3 authentication, quotas, durable store, tasks), without HTTP |
 //! | `server` | no | `server`: the service's API-3.0 HTTP endpoint (tokio, hyper, axum) |
 //! | `postgres` | no | `service::store::PostgresStore`: one PostgreSQL database for several service replicas |
@@ -193,28 +193,37 @@ pub mod __private {
         };
     }
 
-    /// Signature verification per backend.
+    /// Signature verification per provider.
     pub mod crypto {
         pub use crate::crypto::algorithm::SignatureAlgorithm;
-        #[cfg(feature = "aws-lc")]
-        pub use crate::crypto::aws_lc::verify_signature as aws_lc_verify_signature;
-        pub use crate::crypto::rustcrypto::verify_signature as rustcrypto_verify_signature;
-        use crate::crypto::{Backend, SignatureScheme};
+        use crate::crypto::{CryptoProvider, SignatureScheme};
 
         /// The algorithm (as read back from a SignerInfo) of the signatures `scheme` makes.
         pub fn signature_algorithm(scheme: SignatureScheme) -> SignatureAlgorithm {
             scheme.signature_algorithm()
         }
 
-        /// Checks `signature` (made with `scheme`) over `message` on `backend`.
+        /// Checks `signature` over `message` with `provider`, for `algorithm` as read back from
+        /// a SignerInfo.
+        pub fn verify_algorithm(
+            provider: &CryptoProvider,
+            public_key: &spki::SubjectPublicKeyInfoOwned,
+            algorithm: &SignatureAlgorithm,
+            message: &[u8],
+            signature: &[u8],
+        ) -> crate::Result<bool> {
+            provider.verify_signature(public_key, algorithm, message, signature)
+        }
+
+        /// Checks `signature` (made with `scheme`) over `message` with `provider`.
         pub fn verify_signature(
-            backend: Backend,
+            provider: &CryptoProvider,
             public_key: &spki::SubjectPublicKeyInfoOwned,
             scheme: SignatureScheme,
             message: &[u8],
             signature: &[u8],
         ) -> crate::Result<bool> {
-            backend.verify_signature(
+            provider.verify_signature(
                 public_key,
                 &scheme.signature_algorithm(),
                 message,

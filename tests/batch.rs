@@ -10,19 +10,19 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
-use countersign::crypto::{Backend, LoadOptions, SignatureScheme};
+use countersign::crypto::{CryptoProvider, LoadOptions, SignatureScheme};
 use countersign::{
     sign_batch, sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer,
     SigningKey, VerifyOptions,
 };
 use countersign::{sign_files, FileJob};
 
-fn demo_key(backend: Backend) -> CertifiedKey {
+fn demo_key(backend: CryptoProvider) -> CertifiedKey {
     let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();
     let key = std::fs::read(common::pki_path("demo.key.pem")).unwrap();
     let options = {
         let mut load_options = LoadOptions::default();
-        load_options.backend = backend;
+        load_options.provider = backend;
         load_options
     };
     load_pem(&chain, &key, &options).unwrap()
@@ -58,7 +58,7 @@ fn two_threads() -> rayon::ThreadPool {
 
 #[test]
 fn results_follow_input_order_and_bad_documents_stay_alone() {
-    let key = demo_key(Backend::RustCrypto);
+    let key = demo_key(countersign::crypto::rustcrypto::default_provider());
     let options = fixed_time();
     let mut inputs: Vec<Vec<u8>> = (0..12)
         .map(|seed| generate::text_pdf(2, 8_000, seed))
@@ -132,7 +132,7 @@ impl Signer for PanickingSigner {
 
 #[test]
 fn a_panic_while_signing_one_document_fails_only_that_document() {
-    let real = demo_key(Backend::RustCrypto);
+    let real = demo_key(countersign::crypto::rustcrypto::default_provider());
     let calls = Arc::new(AtomicUsize::new(0));
     let key = CertifiedKey::new(
         real.cert_chain().to_vec(),
@@ -174,13 +174,21 @@ fn every_backend_signs_a_batch_that_verifies() {
         .map(|seed| generate::text_pdf(1, 4_000, seed))
         .collect();
     let options = fixed_time();
-    let reference = sign_batch(&inputs, &demo_key(Backend::RustCrypto), &options);
+    let reference = sign_batch(
+        &inputs,
+        &demo_key(countersign::crypto::rustcrypto::default_provider()),
+        &options,
+    );
     for (input, output) in inputs.iter().zip(&reference) {
         assert_signed(input, output.as_ref().unwrap(), "rustcrypto");
     }
     #[cfg(feature = "aws-lc")]
     {
-        let fast = sign_batch(&inputs, &demo_key(Backend::AwsLc), &options);
+        let fast = sign_batch(
+            &inputs,
+            &demo_key(countersign::crypto::aws_lc::default_provider()),
+            &options,
+        );
         for ((input, output), expected) in inputs.iter().zip(&fast).zip(&reference) {
             let output = output.as_ref().unwrap();
             assert_signed(input, output, "aws-lc");
@@ -195,7 +203,7 @@ fn every_backend_signs_a_batch_that_verifies() {
 #[test]
 fn file_batch_writes_each_output_and_reports_each_job_once() {
     let dir = common::TempDir::new("batch-files");
-    let key = demo_key(Backend::RustCrypto);
+    let key = demo_key(countersign::crypto::rustcrypto::default_provider());
     let options = fixed_time();
     let inputs: Vec<Vec<u8>> = (0..5)
         .map(|seed| generate::text_pdf(1, 4_000, seed))

@@ -11,7 +11,8 @@ use cms::signed_data::SignedData;
 use countersign::__private::cades::{build_detached, reserved_len, verify_detached, CmsParams};
 use countersign::__private::cades::{single_value, ID_SIGNING_TIME};
 use countersign::__private::cades::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
-use countersign::crypto::credential::{self, Backend, LoadOptions};
+use countersign::crypto::credential::{self, LoadOptions};
+use countersign::crypto::CryptoProvider;
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
 use countersign::error::CredentialError;
 use countersign::Error;
@@ -231,20 +232,20 @@ fn build_pki(d: &Path) {
     }
 }
 
-fn backends() -> Vec<Backend> {
+fn backends() -> Vec<CryptoProvider> {
     #[allow(unused_mut)]
-    let mut backends = vec![Backend::RustCrypto];
+    let mut backends = vec![countersign::crypto::rustcrypto::default_provider()];
     #[cfg(feature = "aws-lc")]
-    backends.push(Backend::AwsLc);
+    backends.push(countersign::crypto::aws_lc::default_provider());
     backends
 }
 
-fn options(backend: Backend, padding: RsaPadding) -> LoadOptions {
+fn options(backend: CryptoProvider, padding: RsaPadding) -> LoadOptions {
     {
         let mut load_options = LoadOptions::default();
         load_options.password = None;
         load_options.rsa_padding = padding;
-        load_options.backend = backend;
+        load_options.provider = backend;
         load_options
     }
 }
@@ -486,7 +487,7 @@ fn ecdsa_signatures_always_fit_the_reservation() {
                     .unwrap();
                     assert!(cms.len() <= reserved, "{name} {digest:?} round {round}");
                     shortest = shortest.min(cms.len());
-                    if backend == Backend::RustCrypto && round == 0 {
+                    if backend.name == "rustcrypto" && round == 0 {
                         // RFC 6979: the same input gives the same signature.
                         let again = build_detached(
                             &key,
@@ -821,7 +822,7 @@ fn bad_signatures_are_reported_and_garbage_is_an_error() {
 #[test]
 fn backends_sign_and_verify_interchangeably() {
     let Some(pki) = pki() else { return };
-    let verifiers: Vec<(&str, VerifyFn)> = verifiers();
+    let verifiers = verifiers();
     for backend in backends() {
         for (chain, key, padding) in [
             ("rsa2048.chain.pem", "rsa2048.key", RsaPadding::Pkcs1v15),
@@ -851,7 +852,12 @@ fn backends_sign_and_verify_interchangeably() {
                 }
                 let algorithm =
                     countersign::__private::crypto::signature_algorithm(signer.scheme());
-                for (name, verify) in &verifiers {
+                for (name, provider) in &verifiers {
+                    let verify = |key, algorithm, message: &[u8], signature: &[u8]| {
+                        countersign::__private::crypto::verify_algorithm(
+                            provider, key, algorithm, message, signature,
+                        )
+                    };
                     let context = format!("{backend:?} {:?} verified by {name}", signer.scheme());
                     assert!(
                         verify(public_key, &algorithm, message, &signature).unwrap(),
@@ -867,25 +873,8 @@ fn backends_sign_and_verify_interchangeably() {
     }
 }
 
-type VerifyFn = fn(
-    &spki::SubjectPublicKeyInfoOwned,
-    &countersign::__private::crypto::SignatureAlgorithm,
-    &[u8],
-    &[u8],
-) -> Result<bool, Error>;
-
-fn verifiers() -> Vec<(&'static str, VerifyFn)> {
-    #[allow(unused_mut)]
-    let mut verifiers: Vec<(&'static str, VerifyFn)> = vec![(
-        "rustcrypto",
-        countersign::__private::crypto::rustcrypto_verify_signature,
-    )];
-    #[cfg(feature = "aws-lc")]
-    verifiers.push((
-        "aws-lc",
-        countersign::__private::crypto::aws_lc_verify_signature,
-    ));
-    verifiers
+fn verifiers() -> Vec<(&'static str, CryptoProvider)> {
+    backends().into_iter().map(|p| (p.name, p)).collect()
 }
 
 /// OpenSSL's own CMS variants: signed attributes in OpenSSL's order with signing-time and
@@ -1137,7 +1126,11 @@ fn pyhanko_accepts_every_key_type() {
         ("p256", "p256.chain.pem", "p256.key", RsaPadding::Pkcs1v15),
         ("p384", "p384.chain.pem", "p384.key", RsaPadding::Pkcs1v15),
     ] {
-        let key = pki.load_pem(chain, key, &options(Backend::RustCrypto, padding));
+        let key = pki.load_pem(
+            chain,
+            key,
+            &options(countersign::crypto::rustcrypto::default_provider(), padding),
+        );
         for digest in DIGESTS {
             let data = format!("pyHanko {tag} {digest:?}").into_bytes();
             let params = CmsParams {

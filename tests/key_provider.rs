@@ -3,10 +3,14 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use countersign::__private::crypto::verify_signature;
-use countersign::crypto::credential::{load_pem, load_private_key, parse_certificates, Backend};
+use countersign::crypto::credential::{load_pem, load_private_key, parse_certificates};
+use countersign::crypto::{
+    rustcrypto, CryptoProvider, EcCurve, KeyProvider, RsaVerifyPadding, SignatureVerifier,
+};
 use countersign::crypto::{LoadOptions, RsaPadding, SubjectPublicKeyInfoOwned};
 use countersign::error::CredentialError;
 use countersign::{CertifiedKey, DigestAlgorithm, Error, Signer, SigningKey};
@@ -15,20 +19,20 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(common::pki_path(name)).unwrap()
 }
 
-fn backends() -> Vec<Backend> {
+fn backends() -> Vec<CryptoProvider> {
     #[allow(unused_mut)]
-    let mut backends = vec![Backend::RustCrypto];
+    let mut backends = vec![countersign::crypto::rustcrypto::default_provider()];
     #[cfg(feature = "aws-lc")]
-    backends.push(Backend::AwsLc);
+    backends.push(countersign::crypto::aws_lc::default_provider());
     backends
 }
 
-fn options(backend: Backend, rsa_padding: RsaPadding) -> LoadOptions {
+fn options(backend: CryptoProvider, rsa_padding: RsaPadding) -> LoadOptions {
     {
         let mut load_options = LoadOptions::default();
         load_options.password = None;
         load_options.rsa_padding = rsa_padding;
-        load_options.backend = backend;
+        load_options.provider = backend;
         load_options
     }
 }
@@ -163,7 +167,7 @@ fn rsa_pss_signatures_are_salted_and_verify_on_every_backend() {
         for verifying_backend in backends() {
             for signature in [&a, &b] {
                 assert!(verify_signature(
-                    verifying_backend,
+                    &verifying_backend,
                     &public_key,
                     scheme,
                     message,
@@ -172,7 +176,7 @@ fn rsa_pss_signatures_are_salted_and_verify_on_every_backend() {
                 .unwrap());
             }
             assert!(!verify_signature(
-                verifying_backend,
+                &verifying_backend,
                 &public_key,
                 scheme,
                 b"other message",
@@ -198,7 +202,7 @@ fn every_backend_verifies_a_signed_pdf_and_its_chain() {
     for backend in backends() {
         let options = {
             let mut verify_options = countersign::VerifyOptions::trusting(roots.clone());
-            verify_options.backend = backend;
+            verify_options.provider = backend;
             verify_options
         };
         let report = countersign::verify_pdf(&signed, &options).unwrap();
@@ -237,10 +241,20 @@ fn the_aws_lc_backend_is_the_one_that_verifies() {
     let cms = std::fs::read(dir.path().join("weak.p7s")).unwrap();
     let content = std::fs::read(&data).unwrap();
     let roots = parse_certificates(&std::fs::read(dir.path().join("weak.pem")).unwrap()).unwrap();
-    let check = |backend| PathCheck::new(&roots, std::time::SystemTime::now(), backend);
-    let rustcrypto = verify_detached_with(&cms, &[&content], &check(Backend::RustCrypto)).unwrap();
+    let check = |provider| PathCheck::new(&roots, std::time::SystemTime::now(), provider);
+    let rustcrypto = verify_detached_with(
+        &cms,
+        &[&content],
+        &check(countersign::crypto::rustcrypto::default_provider()),
+    )
+    .unwrap();
     assert!(rustcrypto.signature_ok, "{rustcrypto:#?}");
-    let aws_lc = verify_detached_with(&cms, &[&content], &check(Backend::AwsLc)).unwrap();
+    let aws_lc = verify_detached_with(
+        &cms,
+        &[&content],
+        &check(countersign::crypto::aws_lc::default_provider()),
+    )
+    .unwrap();
     assert!(!aws_lc.signature_ok, "{aws_lc:#?}");
 }
 
@@ -278,4 +292,144 @@ fn decoding_failures_keep_the_decoders_error_as_source() {
         "{error:?}"
     );
     assert!(error.source().is_some(), "{error:?}");
+}
+
+/// Every provider verifies what every provider signs: RSA PKCS#1 v1.5 and PSS (2048 and 4096
+/// bits) and ECDSA P-256, each digest. P-384 is covered with OpenSSL-made keys in tests/cades.rs.
+#[test]
+fn signatures_of_each_backend_verify_with_every_other() {
+    let message = b"signed attributes stand-in";
+    for signing in backends() {
+        for (key, padding) in [
+            ("demo.key.pem", RsaPadding::Pkcs1v15),
+            ("demo.key.pem", RsaPadding::Pss),
+            ("deep-rsa4096.key.pem", RsaPadding::Pss),
+            ("demo-p256.key.pem", RsaPadding::Pkcs1v15),
+        ] {
+            let key = load_private_key(&read(key), &options(signing, padding)).unwrap();
+            let public_key = key.public_key().unwrap();
+            for digest in [
+                DigestAlgorithm::Sha256,
+                DigestAlgorithm::Sha384,
+                DigestAlgorithm::Sha512,
+            ] {
+                let signer = key.choose_scheme(digest).unwrap();
+                let signature = signer.sign(message).unwrap();
+                for verifying in backends() {
+                    let context = format!("{signing:?} {:?} by {verifying:?}", signer.scheme());
+                    let verify = |message: &[u8]| {
+                        verify_signature(
+                            &verifying,
+                            &public_key,
+                            signer.scheme(),
+                            message,
+                            &signature,
+                        )
+                    };
+                    assert!(verify(message).unwrap(), "{context}");
+                    assert!(!verify(b"another message").unwrap(), "{context}");
+                }
+            }
+        }
+    }
+}
+
+/// A verifier that answers "does not verify" to everything, counting its calls.
+#[derive(Debug)]
+struct Refusing(AtomicUsize);
+
+impl SignatureVerifier for Refusing {
+    fn verify_rsa(
+        &self,
+        _: &[u8],
+        _: RsaVerifyPadding,
+        _: DigestAlgorithm,
+        _: &[u8],
+        _: &[u8],
+    ) -> Result<bool, Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(false)
+    }
+    fn verify_ecdsa(
+        &self,
+        _: EcCurve,
+        _: &[u8],
+        _: DigestAlgorithm,
+        _: &[u8],
+        _: &[u8],
+    ) -> Result<bool, Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(false)
+    }
+}
+
+static REFUSING: Refusing = Refusing(AtomicUsize::new(0));
+
+/// The provider in `VerifyOptions` is the one that checks the signature and the chain: with a
+/// verifier that refuses everything, a good signature is reported invalid and untrusted.
+#[test]
+fn the_verify_options_provider_checks_every_signature() {
+    let key = load_pem(
+        &read("demo.chain.pem"),
+        &read("demo.key.pem"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let pdf = std::fs::read(common::pdf_path("classic.pdf")).unwrap();
+    let signed = countersign::sign_pdf(&pdf, &key, &Default::default()).unwrap();
+    let roots = parse_certificates(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
+    let mut options = countersign::VerifyOptions::trusting(roots);
+    assert!(countersign::verify_pdf(&signed, &options)
+        .unwrap()
+        .all_valid());
+    options.provider.verifier = &REFUSING;
+    let report = countersign::verify_pdf(&signed, &options).unwrap();
+    let signature = &report.signatures[0];
+    assert!(!signature.signature_ok, "{report:#?}");
+    assert!(signature
+        .problems
+        .contains(&countersign::Problem::SignatureInvalid));
+    assert_ne!(signature.chain, countersign::ChainStatus::Trusted);
+    // The SignerInfo, then each candidate issuer of the path.
+    assert!(REFUSING.0.load(Ordering::SeqCst) >= 2);
+}
+
+/// A key provider that counts the keys it loads, then lets RustCrypto load them.
+#[derive(Debug)]
+struct CountingKeys(AtomicUsize);
+
+impl KeyProvider for CountingKeys {
+    fn load_private_key(
+        &self,
+        pkcs8_der: &[u8],
+        rsa_padding: RsaPadding,
+    ) -> Result<Arc<dyn SigningKey>, Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        rustcrypto::default_provider()
+            .key_provider
+            .load_private_key(pkcs8_der, rsa_padding)
+    }
+}
+
+static COUNTING_KEYS: CountingKeys = CountingKeys(AtomicUsize::new(0));
+
+/// PEM, DER (PKCS#1 and encrypted PKCS#8 included) and PKCS#12 keys all reach the provider of
+/// `LoadOptions`.
+#[test]
+fn the_load_options_provider_loads_every_key_format() {
+    let mut options = LoadOptions::default();
+    options.provider = CryptoProvider::new(
+        "counting",
+        &COUNTING_KEYS,
+        rustcrypto::default_provider().verifier,
+    );
+    load_pem(&read("demo.chain.pem"), &read("demo.key.pem"), &options).unwrap();
+    load_private_key(&read("demo.pkcs1.pem"), &options).unwrap();
+    load_private_key(&read("demo-p256.sec1.pem"), &options).unwrap();
+    options.password = Some("demo".into());
+    load_private_key(&read("demo.key.enc.pem"), &options).unwrap();
+    #[cfg(feature = "pkcs12")]
+    countersign::crypto::credential::load_pkcs12(&read("demo.p12"), "demo", &options).unwrap();
+    let expected = if cfg!(feature = "pkcs12") { 5 } else { 4 };
+    assert_eq!(COUNTING_KEYS.0.load(Ordering::SeqCst), expected);
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use countersign::crypto::credential::{load_pem, load_pkcs12};
-use countersign::crypto::{Backend, LoadOptions, RsaPadding};
+use countersign::crypto::{CryptoProvider, LoadOptions, RsaPadding};
 use countersign::CertifiedKey;
 
 use super::console::errln;
@@ -49,11 +49,11 @@ impl BackendArg {
         BackendArg::Rustcrypto
     }
 
-    fn backend(self) -> Backend {
+    fn provider(self) -> CryptoProvider {
         match self {
-            BackendArg::Rustcrypto => Backend::RustCrypto,
+            BackendArg::Rustcrypto => countersign::crypto::rustcrypto::default_provider(),
             #[cfg(feature = "aws-lc")]
-            BackendArg::AwsLc => Backend::AwsLc,
+            BackendArg::AwsLc => countersign::crypto::aws_lc::default_provider(),
         }
     }
 }
@@ -69,7 +69,7 @@ impl CredentialArgs {
             } else {
                 RsaPadding::Pkcs1v15
             };
-            load_options.backend = self.backend.backend();
+            load_options.provider = self.backend.provider();
             load_options
         };
         if let Some(p12) = &self.p12 {

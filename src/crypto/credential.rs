@@ -34,46 +34,8 @@ use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::Certificate;
 
 use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1};
-use super::{rustcrypto, CertifiedKey, RsaPadding, SignatureAlgorithm, SigningKey};
+use super::{CertifiedKey, CryptoProvider, RsaPadding, SigningKey};
 use crate::error::{CredentialError, Error, Result};
-
-/// Which implementation holds the private key and verifies signatures. Non-exhaustive: backends
-/// come with features, and enabling one must not break a downstream `match`.
-///
-/// # Examples
-///
-/// ```
-/// use countersign::crypto::credential::load_pem;
-/// use countersign::crypto::{Backend, LoadOptions};
-/// use countersign::{sign_pdf, verify_pdf, SignOptions, VerifyOptions};
-///
-/// let mut options = LoadOptions::default();
-/// assert_eq!(options.backend, Backend::RustCrypto);
-/// #[cfg(feature = "aws-lc")]
-/// {
-///     options.backend = Backend::AwsLc;
-/// }
-/// let key = load_pem(
-///     &std::fs::read("testdata/pki/demo.chain.pem")?,
-///     &std::fs::read("testdata/pki/demo.key.pem")?,
-///     &options,
-/// )?;
-/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &SignOptions::default())?;
-/// let mut verify = VerifyOptions::default();
-/// verify.backend = options.backend; // the same provider verifies
-/// assert!(verify_pdf(&signed, &verify)?.all_valid_ignoring_trust());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Backend {
-    /// Pure Rust (RustCrypto); always available.
-    #[default]
-    RustCrypto,
-    /// AWS-LC, about ten times faster for RSA (feature `aws-lc`).
-    #[cfg(feature = "aws-lc")]
-    AwsLc,
-}
 
 /// How to load a key. `Debug` shows whether a password is set, never the password.
 ///
@@ -98,8 +60,8 @@ pub struct LoadOptions {
     pub password: Option<String>,
     /// The signature scheme RSA keys produce.
     pub rsa_padding: RsaPadding,
-    /// The implementation that holds the key.
-    pub backend: Backend,
+    /// The backend that loads the key (and so holds it and signs with it).
+    pub provider: CryptoProvider,
 }
 
 impl fmt::Debug for LoadOptions {
@@ -107,30 +69,8 @@ impl fmt::Debug for LoadOptions {
         f.debug_struct("LoadOptions")
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("rsa_padding", &self.rsa_padding)
-            .field("backend", &self.backend)
+            .field("provider", &self.provider)
             .finish()
-    }
-}
-
-impl Backend {
-    /// Checks `signature` over `message` with `public_key` on this backend. `Ok(false)` means the
-    /// signature does not verify; `Err` means the key or algorithm cannot be used at all.
-    pub(crate) fn verify_signature(
-        self,
-        public_key: &SubjectPublicKeyInfoOwned,
-        algorithm: &SignatureAlgorithm,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<bool> {
-        match self {
-            Backend::RustCrypto => {
-                rustcrypto::verify_signature(public_key, algorithm, message, signature)
-            }
-            #[cfg(feature = "aws-lc")]
-            Backend::AwsLc => {
-                super::aws_lc::verify_signature(public_key, algorithm, message, signature)
-            }
-        }
     }
 }
 
@@ -224,7 +164,9 @@ pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Resu
         }
     }
     let key_pkcs8 = key_pkcs8.ok_or(CredentialError::NoPrivateKey)?;
-    let key = backend_key(&key_pkcs8, options)?;
+    let key = options
+        .provider
+        .load_private_key(&key_pkcs8, options.rsa_padding)?;
     certified_key(certificates, key)
 }
 
@@ -325,7 +267,9 @@ pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<Arc<dyn S
     } else {
         der_private_key_pkcs8(bytes, options.password.as_deref())?
     };
-    backend_key(&pkcs8, options)
+    options
+        .provider
+        .load_private_key(&pkcs8, options.rsa_padding)
 }
 
 /// Puts the certificate of `key` first and its issuers after it, and checks they belong together.
@@ -355,14 +299,6 @@ pub fn certified_key(
     let signer = find_end_entity(&certificates, &key.public_key()?)?.clone();
     let chain = order_chain(signer, &certificates);
     CertifiedKey::new(chain, key)
-}
-
-fn backend_key(pkcs8: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
-    match options.backend {
-        Backend::RustCrypto => rustcrypto::any_supported_key(pkcs8, options.rsa_padding),
-        #[cfg(feature = "aws-lc")]
-        Backend::AwsLc => super::aws_lc::any_supported_key(pkcs8, options.rsa_padding),
-    }
 }
 
 fn find_end_entity<'a>(

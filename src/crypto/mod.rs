@@ -1,8 +1,8 @@
 //! Keys and credentials, as a provider in the style of rustls: the engine never holds a private
 //! key. It asks a [`SigningKey`] for a [`Signer`] for the digest it uses and hands it the DER of
 //! the CMS signed attributes. Software keys come from [`credential`] (PEM, DER, PKCS#12) on a
-//! [`Backend`] (RustCrypto, or AWS-LC with feature `aws-lc`); an HSM, a cloud KMS or a remote
-//! signing service implements the two traits itself. [`CertifiedKey::new`] pairs a key with its
+//! [`CryptoProvider`] ([`rustcrypto`], or `aws_lc` with feature `aws-lc`), which also verifies
+//! signatures; an HSM, a cloud KMS or a remote signing service implements the two traits itself. [`CertifiedKey::new`] pairs a key with its
 //! certificate chain and refuses a key that is not the certificate's.
 //!
 //! ```
@@ -54,17 +54,22 @@
 #[allow(missing_docs)] // reachable from outside only through `__private`
 pub(crate) mod algorithm;
 #[cfg(feature = "aws-lc")]
-pub(crate) mod aws_lc;
+#[cfg_attr(docsrs, doc(cfg(feature = "aws-lc")))]
+pub mod aws_lc;
 pub mod credential;
 mod digest;
-pub(crate) mod rustcrypto;
+mod keys;
+mod provider;
+pub mod rustcrypto;
 mod signer;
+mod verify;
 
 pub(crate) use algorithm::SignatureAlgorithm;
-pub use credential::{Backend, LoadOptions};
+pub use credential::LoadOptions;
 pub use digest::DigestAlgorithm;
 pub(crate) use digest::DigestState;
-pub use rustcrypto::RsaPadding;
+pub use keys::RsaPadding;
+pub use provider::{CryptoProvider, EcCurve, KeyProvider, RsaVerifyPadding, SignatureVerifier};
 pub use signer::{CertifiedKey, SignatureScheme, Signer, SigningKey};
 /// The public-key type of [`SigningKey::public_key`], re-exported so that implementors need not
 /// depend on `spki` themselves.

@@ -248,7 +248,7 @@ pub(crate) fn verified_status(
     certificate: &Certificate,
     issuer: &Certificate,
     at: std::time::SystemTime,
-    backend: crate::crypto::Backend,
+    provider: &crate::crypto::CryptoProvider,
 ) -> Result<Option<VerifiedStatus>> {
     let basic = basic_response(der)?;
     let fields = children_of(basic, "BasicOCSPResponse")?;
@@ -271,7 +271,7 @@ pub(crate) fn verified_status(
         tbs: &tbs_der,
         signature,
     };
-    if !signed_by_issuer_or_delegate(&message, issuer, &embedded, single.this_update, backend) {
+    if !signed_by_issuer_or_delegate(&message, issuer, &embedded, single.this_update, provider) {
         return Err(RevocationError::OcspUnverified {
             issuer: issuer.tbs_certificate().subject().to_string(),
         }
@@ -433,11 +433,15 @@ struct Signed<'a> {
 }
 
 impl Signed<'_> {
-    fn verifies_with(&self, signer: &Certificate, backend: crate::crypto::Backend) -> bool {
+    fn verifies_with(
+        &self,
+        signer: &Certificate,
+        provider: &crate::crypto::CryptoProvider,
+    ) -> bool {
         crate::crypto::SignatureAlgorithm::from_identifier(self.algorithm, None).is_ok_and(
             |algorithm| {
                 matches!(
-                    backend.verify_signature(
+                    provider.verify_signature(
                         signer.tbs_certificate().subject_public_key_info(),
                         &algorithm,
                         self.tbs,
@@ -457,9 +461,9 @@ fn signed_by_issuer_or_delegate(
     issuer: &Certificate,
     embedded: &[Certificate],
     when: std::time::SystemTime,
-    backend: crate::crypto::Backend,
+    provider: &crate::crypto::CryptoProvider,
 ) -> bool {
-    if response.verifies_with(issuer, backend) {
+    if response.verifies_with(issuer, provider) {
         return true;
     }
     embedded.iter().any(|responder| {
@@ -469,8 +473,8 @@ fn signed_by_issuer_or_delegate(
             && validity.not_before.to_system_time() <= when
             && when <= validity.not_after.to_system_time()
             && ocsp_signing(responder)
-            && crate::cades::verify::path::issued_by(responder, issuer, backend)
-            && response.verifies_with(responder, backend)
+            && crate::cades::verify::path::issued_by(responder, issuer, provider)
+            && response.verifies_with(responder, provider)
     })
 }
 

@@ -90,9 +90,10 @@ pub struct VerifyOptions {
     /// The current time; `None`: the system clock. Certificates are judged at this time unless a
     /// verified signature timestamp supplies its genTime ([`SignatureReport::validation_time`]).
     pub now: Option<SystemTime>,
-    /// The crypto backend that verifies signatures (the same provider that signs: with feature
-    /// `aws-lc`, [`Backend::AwsLc`](crate::crypto::Backend) verifies too).
-    pub backend: crate::crypto::Backend,
+    /// The crypto provider that verifies every signature: the document's, its timestamps' and
+    /// their certification paths' ([`CryptoProvider::default`](crate::crypto::CryptoProvider):
+    /// the process default, else RustCrypto).
+    pub provider: crate::crypto::CryptoProvider,
 }
 
 impl VerifyOptions {
@@ -129,7 +130,7 @@ impl VerifyOptions {
             ocsp_responses: &self.ocsp_responses,
             fetch,
             at: cades::validation_time(now, verified_timestamp),
-            backend: self.backend,
+            provider: self.provider,
         }
     }
 }
@@ -751,7 +752,8 @@ fn signature_timestamp(contents: &[u8], options: &VerifyOptions) -> Option<Times
 }
 
 fn timestamp_report(token: &[u8], data: &[&[u8]], options: &VerifyOptions) -> TimestampReport {
-    match cades::timestamp::verify_token(token, Some(data), &options.trust_roots) {
+    match cades::timestamp::verify_token(token, Some(data), &options.trust_roots, &options.provider)
+    {
         Ok(verified) => {
             let mut problems = verified.cms.problems.clone();
             if !verified.imprint_ok {

@@ -211,7 +211,7 @@ mod tests {
             &std::fs::read("testdata/pki/root-ca.cert.pem").unwrap(),
         )
         .unwrap();
-        let verified = verify_token(&token, Some(&[b"data"]), &roots).unwrap();
+        let verified = verify_token(&token, Some(&[b"data"]), &roots, &Default::default()).unwrap();
         assert!(verified.is_valid());
         assert_eq!(verified.gen_time(), now);
     }

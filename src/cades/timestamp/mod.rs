@@ -27,7 +27,7 @@ use self::asn1::{
     ID_KP_TIME_STAMPING,
 };
 use super::verify::{verify_signed_data, CmsVerification, Content, PathCheck};
-use crate::crypto::DigestAlgorithm;
+use crate::crypto::{CryptoProvider, DigestAlgorithm};
 use crate::error::{CmsError, Error, Result, TimestampProblem};
 use crate::problem::ChainStatus;
 
@@ -346,7 +346,7 @@ impl TimestampRequest {
             .time_stamp_token
             .ok_or_else(|| malformed(MalformedTimestamp::NoToken))?;
         let token = token.to_der().map_err(der_error)?;
-        let verified = verify_token(&token, None, trust_roots)?;
+        let verified = verify_token(&token, None, trust_roots, &CryptoProvider::default())?;
         if verified.tst_info.message_imprint != self.imprint {
             return Err(problem(TimestampProblem::ImprintMismatch));
         }
@@ -405,11 +405,13 @@ impl TokenVerification {
 /// Checks a token: its TSTInfo is what its signature covers, the TSA certificate is for
 /// timestamping, its chain reaches `trust_roots` at genTime (empty roots: the chain is not
 /// checked and the token is not valid, though still read), and, when `data` is
-/// given, the messageImprint is the digest of `data`. Unreadable tokens are errors.
+/// given, the messageImprint is the digest of `data`. `provider` checks every signature.
+/// Unreadable tokens are errors.
 pub fn verify_token(
     token: &[u8],
     data: Option<&[&[u8]]>,
     trust_roots: &[Certificate],
+    provider: &CryptoProvider,
 ) -> Result<TokenVerification> {
     let content_info = ContentInfo::from_der(token)
         .map_err(MalformedTimestamp::der("timestamp token"))
@@ -422,7 +424,7 @@ pub fn verify_token(
         ocsp_responses: &[],
         fetch: None,
         at: tst_info.gen_time.to_system_time(),
-        backend: crate::crypto::Backend::default(),
+        provider: *provider,
     };
     let cms = verify_signed_data(token, &[&tst_der], &check, Content::Encapsulated)?;
     let eku_ok = cms.signer_certificate.as_ref().is_some_and(is_timestamping);

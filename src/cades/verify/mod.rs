@@ -13,7 +13,7 @@ use cms::signed_data::SignerInfo;
 use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
 
-use crate::crypto::{Backend, DigestAlgorithm, SignatureAlgorithm};
+use crate::crypto::{CryptoProvider, DigestAlgorithm, SignatureAlgorithm};
 use crate::error::Result;
 use crate::problem::{ChainStatus, Problem};
 
@@ -75,21 +75,21 @@ pub struct PathCheck<'a> {
     pub(crate) fetch: Option<&'a crate::verify::revocation::FetchSession<'a>>,
     /// The validation time (see `validation_time`).
     pub at: SystemTime,
-    /// The crypto backend that checks every signature: the SignerInfo's and each link of the
+    /// The crypto provider that checks every signature: the SignerInfo's and each link of the
     /// path's (and CRLs').
-    pub backend: Backend,
+    pub provider: CryptoProvider,
 }
 
 impl<'a> PathCheck<'a> {
-    /// Trust `trust_roots` at `at` with `backend`; no revocation data.
-    pub fn new(trust_roots: &'a [Certificate], at: SystemTime, backend: Backend) -> Self {
+    /// Trust `trust_roots` at `at` with `provider`; no revocation data.
+    pub fn new(trust_roots: &'a [Certificate], at: SystemTime, provider: CryptoProvider) -> Self {
         Self {
             trust_roots,
             crls: &[],
             ocsp_responses: &[],
             fetch: None,
             at,
-            backend,
+            provider,
         }
     }
 }
@@ -112,7 +112,7 @@ pub fn verify_detached(
     let check = PathCheck::new(
         trust_roots,
         at.unwrap_or_else(SystemTime::now),
-        Backend::default(),
+        CryptoProvider::default(),
     );
     verify_detached_with(cms_der, content, &check)
 }
@@ -159,7 +159,7 @@ pub(crate) fn verify_signed_data(
         &parsed,
         signer,
         content,
-        (check.backend, &algorithm),
+        (&check.provider, &algorithm),
     )?;
     if !check.trust_roots.is_empty() {
         report.validation_time = Some(check.at);
@@ -211,7 +211,7 @@ fn check_signature(
     parsed: &parse::Parsed<'_>,
     signer: &Certificate,
     content: &[&[u8]],
-    (backend, algorithm): (Backend, &SignatureAlgorithm),
+    (provider, algorithm): (&CryptoProvider, &SignatureAlgorithm),
 ) -> Result<()> {
     let public_key = signer.tbs_certificate().subject_public_key_info();
     let signer_info = &parsed.signer_info;
@@ -232,7 +232,7 @@ fn check_signature(
             )?;
             report.signature_ok = verify(
                 report,
-                backend,
+                provider,
                 public_key,
                 algorithm,
                 signed_bytes,
@@ -243,7 +243,7 @@ fn check_signature(
             // Without signed attributes the signature covers the content itself (RFC 5652 §5.4).
             let message = content.concat();
             report.signature_ok =
-                verify(report, backend, public_key, algorithm, &message, signature);
+                verify(report, provider, public_key, algorithm, &message, signature);
             report.digest_ok = report.signature_ok;
         }
     }
@@ -270,13 +270,13 @@ pub(super) fn serial_hex(bytes: &[u8]) -> String {
 
 fn verify(
     report: &mut CmsVerification,
-    backend: Backend,
+    provider: &CryptoProvider,
     public_key: &spki::SubjectPublicKeyInfoOwned,
     algorithm: &SignatureAlgorithm,
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    match backend.verify_signature(public_key, algorithm, message, signature) {
+    match provider.verify_signature(public_key, algorithm, message, signature) {
         Ok(true) => true,
         Ok(false) => {
             report.problems.push(Problem::SignatureInvalid);

@@ -11,7 +11,7 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::Certificate;
 
 use super::PathCheck;
-use crate::crypto::{Backend, SignatureAlgorithm};
+use crate::crypto::{CryptoProvider, SignatureAlgorithm};
 use crate::problem::{ChainStatus, Problem};
 
 /// `id-ce-cRLReasons`, the CRL entry's reasonCode.
@@ -30,7 +30,7 @@ pub(super) fn evaluate(
     problems: &mut Vec<Problem>,
 ) -> ChainStatus {
     let at = check.at;
-    let path = match build(signer, embedded, check.trust_roots, check.backend) {
+    let path = match build(signer, embedded, check.trust_roots, &check.provider) {
         Ok(path) => path,
         Err(why) => return ChainStatus::Untrusted(why),
     };
@@ -45,7 +45,7 @@ fn build<'a>(
     signer: &'a Certificate,
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
-    backend: Backend,
+    provider: &CryptoProvider,
 ) -> Result<Vec<&'a Certificate>, Problem> {
     let mut path = vec![signer];
     let mut current = signer;
@@ -53,7 +53,7 @@ fn build<'a>(
         if roots.iter().any(|root| same_certificate(root, current)) {
             return Ok(path);
         }
-        let Some(issuer) = find_issuer(current, embedded, roots, backend) else {
+        let Some(issuer) = find_issuer(current, embedded, roots, provider) else {
             let tbs = current.tbs_certificate();
             let subject = tbs.subject().to_string();
             return Err(if tbs.subject() == tbs.issuer() {
@@ -224,7 +224,7 @@ fn certificate_status(
         .iter()
         .filter(|crl| &crl.tbs_cert_list.issuer == issuer_name)
     {
-        if let Some(problem) = crl_problem(crl, None, issuer, check.backend) {
+        if let Some(problem) = crl_problem(crl, None, issuer, &check.provider) {
             problems.push(problem);
             continue;
         }
@@ -255,7 +255,7 @@ fn ocsp_status(
     check: &PathCheck<'_>,
 ) -> crate::Result<Option<Status>> {
     use crate::ltv::ocsp::{verified_status, VerifiedStatus};
-    let status = verified_status(der, certificate, issuer, check.at, check.backend)?;
+    let status = verified_status(der, certificate, issuer, check.at, &check.provider)?;
     Ok(status.and_then(|status| match status {
         VerifiedStatus::Good => Some(Status::Good),
         VerifiedStatus::Revoked { at, reason } if at <= check.at => {
@@ -291,7 +291,7 @@ fn fetched_status(
             if &crl.tbs_cert_list.issuer != issuer.tbs_certificate().subject() {
                 return Status::Unknown("the fetched CRL is not the issuer's".into());
             }
-            if let Some(problem) = crl_problem(&crl, Some(&tbs), issuer, check.backend) {
+            if let Some(problem) = crl_problem(&crl, Some(&tbs), issuer, &check.provider) {
                 return Status::Unknown(problem.to_string());
             }
             match revoked_entry(&crl, certificate, check.at) {
@@ -353,7 +353,7 @@ fn crl_problem(
     crl: &CertificateList,
     tbs: Option<&[u8]>,
     issuer: &Certificate,
-    backend: Backend,
+    provider: &CryptoProvider,
 ) -> Option<Problem> {
     let subject = issuer.tbs_certificate().subject().to_string();
     if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
@@ -371,7 +371,7 @@ fn crl_problem(
         .zip(crl.signature.as_bytes())
         .is_some_and(|((algorithm, tbs), signature)| {
             matches!(
-                backend.verify_signature(
+                provider.verify_signature(
                     issuer.tbs_certificate().subject_public_key_info(),
                     &algorithm,
                     &tbs,
@@ -435,7 +435,7 @@ fn find_issuer<'a>(
     certificate: &Certificate,
     embedded: &'a [Certificate],
     roots: &'a [Certificate],
-    backend: Backend,
+    provider: &CryptoProvider,
 ) -> Option<&'a Certificate> {
     let tbs = certificate.tbs_certificate();
     roots
@@ -444,10 +444,14 @@ fn find_issuer<'a>(
         .filter(|candidate| {
             candidate.tbs_certificate().subject() == tbs.issuer() && *candidate != certificate
         })
-        .find(|candidate| issued_by(certificate, candidate, backend))
+        .find(|candidate| issued_by(certificate, candidate, provider))
 }
 
-pub(crate) fn issued_by(certificate: &Certificate, issuer: &Certificate, backend: Backend) -> bool {
+pub(crate) fn issued_by(
+    certificate: &Certificate,
+    issuer: &Certificate,
+    provider: &CryptoProvider,
+) -> bool {
     let Ok(algorithm) =
         SignatureAlgorithm::from_identifier(certificate.signature_algorithm(), None)
     else {
@@ -461,7 +465,7 @@ pub(crate) fn issued_by(certificate: &Certificate, issuer: &Certificate, backend
     };
     let public_key = issuer.tbs_certificate().subject_public_key_info();
     matches!(
-        backend.verify_signature(public_key, &algorithm, &tbs, signature),
+        provider.verify_signature(public_key, &algorithm, &tbs, signature),
         Ok(true)
     )
 }

@@ -1,84 +1,72 @@
-//! Public-key signature verification on AWS-LC, with the same contract as the RustCrypto
-//! backend's `verify_signature`.
+//! RSA and ECDSA signature-verification primitives on AWS-LC.
 
 use aws_lc_rs::signature::{self as lc, UnparsedPublicKey, VerificationAlgorithm};
-use spki::SubjectPublicKeyInfoOwned;
 
-use crate::crypto::algorithm::{
-    named_curve, SignatureAlgorithm, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1,
-};
-use crate::crypto::DigestAlgorithm;
-use crate::error::{CmsError, Result, Unsupported};
+use crate::crypto::algorithm::RSA_ENCRYPTION;
+use crate::crypto::{DigestAlgorithm, EcCurve, RsaVerifyPadding, SignatureVerifier};
+use crate::error::{Result, Unsupported};
 
-/// Checks `signature` over `message` with `public_key`. `Ok(false)` means the signature does not
-/// verify; `Err` means the key or algorithm cannot be used at all.
-pub fn verify_signature(
-    public_key: &SubjectPublicKeyInfoOwned,
-    algorithm: &SignatureAlgorithm,
-    message: &[u8],
-    signature: &[u8],
-) -> Result<bool> {
-    let verification = verification_algorithm(public_key, algorithm)?;
-    let key_bytes = public_key
-        .subject_public_key
-        .as_bytes()
-        .ok_or(CmsError::UnalignedPublicKey)?;
-    Ok(UnparsedPublicKey::new(verification, key_bytes)
-        .verify(message, signature)
-        .is_ok())
+/// The AWS-LC [`SignatureVerifier`].
+#[derive(Debug)]
+pub(super) struct Verifier;
+
+impl SignatureVerifier for Verifier {
+    fn verify_rsa(
+        &self,
+        public_key: &[u8],
+        padding: RsaVerifyPadding,
+        digest: DigestAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
+        use DigestAlgorithm::{Sha256, Sha384, Sha512};
+        let algorithm: &'static dyn VerificationAlgorithm = match (padding, digest) {
+            (RsaVerifyPadding::Pkcs1v15, Sha256) => &lc::RSA_PKCS1_2048_8192_SHA256,
+            (RsaVerifyPadding::Pkcs1v15, Sha384) => &lc::RSA_PKCS1_2048_8192_SHA384,
+            (RsaVerifyPadding::Pkcs1v15, Sha512) => &lc::RSA_PKCS1_2048_8192_SHA512,
+            // AWS-LC verifies PSS with a salt as long as the hash, the only length we produce.
+            (RsaVerifyPadding::Pss { salt_len }, _) if salt_len != digest.output_len() => {
+                return Err(Unsupported::KeyForAlgorithm {
+                    algorithm: format!("{}withRSA/PSS (salt {salt_len})", digest.name()),
+                    key: RSA_ENCRYPTION,
+                }
+                .into())
+            }
+            (RsaVerifyPadding::Pss { .. }, Sha256) => &lc::RSA_PSS_2048_8192_SHA256,
+            (RsaVerifyPadding::Pss { .. }, Sha384) => &lc::RSA_PSS_2048_8192_SHA384,
+            (RsaVerifyPadding::Pss { .. }, Sha512) => &lc::RSA_PSS_2048_8192_SHA512,
+        };
+        Ok(verify(algorithm, public_key, message, signature))
+    }
+
+    fn verify_ecdsa(
+        &self,
+        curve: EcCurve,
+        public_point: &[u8],
+        digest: DigestAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
+        use DigestAlgorithm::{Sha256, Sha384, Sha512};
+        let algorithm: &'static dyn VerificationAlgorithm = match (curve, digest) {
+            (EcCurve::P256, Sha256) => &lc::ECDSA_P256_SHA256_ASN1,
+            (EcCurve::P256, Sha384) => &lc::ECDSA_P256_SHA384_ASN1,
+            (EcCurve::P256, Sha512) => &lc::ECDSA_P256_SHA512_ASN1,
+            (EcCurve::P384, Sha256) => &lc::ECDSA_P384_SHA256_ASN1,
+            (EcCurve::P384, Sha384) => &lc::ECDSA_P384_SHA384_ASN1,
+            (EcCurve::P384, Sha512) => &lc::ECDSA_P384_SHA512_ASN1,
+        };
+        Ok(verify(algorithm, public_point, message, signature))
+    }
 }
 
-fn verification_algorithm(
-    public_key: &SubjectPublicKeyInfoOwned,
-    algorithm: &SignatureAlgorithm,
-) -> Result<&'static dyn VerificationAlgorithm> {
-    use DigestAlgorithm::{Sha256, Sha384, Sha512};
-    let key_type = public_key.algorithm.oid;
-    let curve = named_curve(&public_key.algorithm);
-    Ok(match (key_type, curve, *algorithm) {
-        (RSA_ENCRYPTION, _, SignatureAlgorithm::RsaPkcs1v15(Sha256)) => {
-            &lc::RSA_PKCS1_2048_8192_SHA256
-        }
-        (RSA_ENCRYPTION, _, SignatureAlgorithm::RsaPkcs1v15(Sha384)) => {
-            &lc::RSA_PKCS1_2048_8192_SHA384
-        }
-        (RSA_ENCRYPTION, _, SignatureAlgorithm::RsaPkcs1v15(Sha512)) => {
-            &lc::RSA_PKCS1_2048_8192_SHA512
-        }
-        // AWS-LC verifies PSS with a salt as long as the hash, the only length we produce.
-        (RSA_ENCRYPTION, _, SignatureAlgorithm::RsaPss { digest, salt_len })
-            if salt_len == digest.output_len() =>
-        {
-            match digest {
-                Sha256 => &lc::RSA_PSS_2048_8192_SHA256,
-                Sha384 => &lc::RSA_PSS_2048_8192_SHA384,
-                Sha512 => &lc::RSA_PSS_2048_8192_SHA512,
-            }
-        }
-        (ID_EC_PUBLIC_KEY, Some(SECP256R1), SignatureAlgorithm::Ecdsa(Sha256)) => {
-            &lc::ECDSA_P256_SHA256_ASN1
-        }
-        (ID_EC_PUBLIC_KEY, Some(SECP256R1), SignatureAlgorithm::Ecdsa(Sha384)) => {
-            &lc::ECDSA_P256_SHA384_ASN1
-        }
-        (ID_EC_PUBLIC_KEY, Some(SECP256R1), SignatureAlgorithm::Ecdsa(Sha512)) => {
-            &lc::ECDSA_P256_SHA512_ASN1
-        }
-        (ID_EC_PUBLIC_KEY, Some(SECP384R1), SignatureAlgorithm::Ecdsa(Sha256)) => {
-            &lc::ECDSA_P384_SHA256_ASN1
-        }
-        (ID_EC_PUBLIC_KEY, Some(SECP384R1), SignatureAlgorithm::Ecdsa(Sha384)) => {
-            &lc::ECDSA_P384_SHA384_ASN1
-        }
-        (ID_EC_PUBLIC_KEY, Some(SECP384R1), SignatureAlgorithm::Ecdsa(Sha512)) => {
-            &lc::ECDSA_P384_SHA512_ASN1
-        }
-        (key_type, _, algorithm) => {
-            return Err(Unsupported::KeyForAlgorithm {
-                algorithm: algorithm.name(),
-                key: key_type,
-            }
-            .into())
-        }
-    })
+fn verify(
+    algorithm: &'static dyn VerificationAlgorithm,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    UnparsedPublicKey::new(algorithm, public_key)
+        .verify(message, signature)
+        .is_ok()
 }
