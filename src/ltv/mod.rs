@@ -26,12 +26,12 @@
 mod dss;
 #[cfg(feature = "tsa")]
 mod fetch;
-#[cfg(feature = "tsa")]
-pub(crate) mod ocsp;
+mod ocsp;
 
 pub use crate::sign::doc_timestamp::add_document_timestamp;
 #[cfg(feature = "tsa")]
 pub use fetch::Fetcher;
+pub use ocsp::{CertStatus, OcspResponse};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;

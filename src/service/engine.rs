@@ -6,8 +6,7 @@ use x509_cert::Certificate;
 
 use super::pades::{PadesLevel, SigningProfile};
 use crate::crypto::CertifiedKey;
-use crate::sign::SignOptions;
-use crate::verify::{VerifyOptions, VerifyReport};
+use crate::{SignOptions, VerifyOptions, VerifyReport};
 
 /// Signs and verifies PDF files.
 ///

@@ -5,7 +5,7 @@ use md5::{Digest, Md5};
 use super::api::{VerifyDigitFileResponse, VerifyDigitFileResult};
 use super::clock::unix_millis;
 use super::ids::verify_serial_no;
-use crate::verify::{SignatureReport, VerifyReport};
+use crate::{SignatureReport, VerifyReport};
 
 /// `VerifyResult` of a file whose every signature is valid.
 pub const VERIFY_OK: i64 = 1;
@@ -110,7 +110,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::verify::{ChainStatus, Problem};
+    use crate::{ChainStatus, Problem};
 
     fn valid_signature() -> SignatureReport {
         SignatureReport {
