@@ -11,19 +11,19 @@
 //!     SEQUENCE { responseType OID, response OCTET STRING (BasicOCSPResponse) } OPTIONAL }
 //! ```
 
-use der::asn1::{AnyRef, Null, ObjectIdentifier, OctetString};
+use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Reader, Sequence, SliceReader, Tag, TagNumber, Tagged};
-use sha1::Digest;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 
 use crate::error::{Error, Result, RevocationError};
 
+#[cfg(feature = "tsa")]
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// `id-pkix-ocsp-nocheck`: a responder certificate whose status is not checked.
-#[cfg_attr(not(feature = "tsa"), allow(dead_code))]
+#[cfg(feature = "tsa")]
 pub const ID_PKIX_OCSP_NOCHECK: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
 
@@ -36,19 +36,19 @@ struct CertId {
 }
 
 // The request side serves only the fetcher (feature `tsa`).
-#[cfg_attr(not(feature = "tsa"), allow(dead_code))]
+#[cfg(feature = "tsa")]
 #[derive(Sequence)]
 struct Request {
     req_cert: CertId,
 }
 
-#[cfg_attr(not(feature = "tsa"), allow(dead_code))]
+#[cfg(feature = "tsa")]
 #[derive(Sequence)]
 struct TbsRequest {
     request_list: Vec<Request>,
 }
 
-#[cfg_attr(not(feature = "tsa"), allow(dead_code))]
+#[cfg(feature = "tsa")]
 #[derive(Sequence)]
 struct OcspRequest {
     tbs_request: TbsRequest,
@@ -71,6 +71,8 @@ pub fn request(certificate: &Certificate, issuer: &Certificate) -> Result<Vec<u8
 
 #[cfg(feature = "tsa")]
 fn cert_id(certificate: &Certificate, issuer: &Certificate) -> Result<CertId> {
+    use der::asn1::Null;
+    use sha1::Digest;
     let issuer_tbs = issuer.tbs_certificate();
     let name = issuer_tbs.subject().to_der().map_err(der_error)?;
     let key = issuer_tbs

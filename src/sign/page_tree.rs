@@ -111,7 +111,7 @@ pub struct PageSize {
 /// the pages that could be read.
 ///
 /// Errors: those of reading the file ([`Error::NotPdf`], [`Error::DamagedXref`], ...) and
-/// [`Error::Malformed`] for a catalog without `/Pages`.
+/// [`Error::MalformedObject`] for a catalog without `/Pages`.
 ///
 /// # Examples
 ///
