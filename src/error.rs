@@ -380,8 +380,18 @@ impl Error {
         Error::Signer(SignerError::Failed(source.into()))
     }
 
-    /// Shorthand for [`Error::InvalidOption`].
-    pub(crate) fn invalid_option(option: &'static str, reason: impl Into<String>) -> Self {
+    /// Shorthand for [`Error::InvalidOption`]: `option` names the setting, `reason` what is
+    /// wrong with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::Error;
+    ///
+    /// let error = Error::invalid_option("tsa", "level b-t needs a TSA");
+    /// assert!(matches!(error, Error::InvalidOption { option: "tsa", .. }));
+    /// ```
+    pub fn invalid_option(option: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidOption {
             option,
             reason: reason.into(),
@@ -522,22 +532,72 @@ impl fmt::Display for Location {
     }
 }
 
-/// `error: cause: cause...`: the error and each [`std::error::Error::source`] below it, for the
-/// messages the CLI prints and the service returns. A cause whose text the message already ends
-/// with (`Error::Io` shows its `io::Error`, for callers that print only `Display`) is not
-/// repeated.
-pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        let next_text = next.to_string();
-        if !text.ends_with(&next_text) {
-            text.push_str(": ");
-            text.push_str(&next_text);
-        }
-        cause = next.source();
+/// An error and each [`std::error::Error::source`] below it, displayed as
+/// `error: cause: cause...`: the message the CLI prints and the service returns. A cause whose
+/// text the message already ends with (`Error::Io` shows its `io::Error`, for callers that print
+/// only `Display`) is not repeated.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{CredentialError, Error, ErrorReport};
+///
+/// let error = Error::from(CredentialError::Unreadable {
+///     path: "key.pem".into(),
+///     source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+/// });
+/// // `Display` of the error alone stops at its own message; the report adds the causes.
+/// assert_eq!(
+///     ErrorReport::new(&error).to_string(),
+///     "credential: cannot read key.pem: no such file"
+/// );
+/// ```
+#[derive(Clone, Copy)]
+pub struct ErrorReport<'a> {
+    error: &'a dyn std::error::Error,
+}
+
+impl<'a> ErrorReport<'a> {
+    /// The report of `error` and its causes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::error::ErrorReport;
+    ///
+    /// let error: Box<dyn std::error::Error> = "no signature".into();
+    /// assert_eq!(ErrorReport::new(error.as_ref()).to_string(), "no signature");
+    /// ```
+    pub fn new(error: &'a dyn std::error::Error) -> Self {
+        Self { error }
     }
-    text
+}
+
+impl fmt::Display for ErrorReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.error.to_string();
+        let mut cause = self.error.source();
+        while let Some(next) = cause {
+            let next_text = next.to_string();
+            if !text.ends_with(&next_text) {
+                text.push_str(": ");
+                text.push_str(&next_text);
+            }
+            cause = next.source();
+        }
+        f.write_str(&text)
+    }
+}
+
+impl fmt::Debug for ErrorReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// [`ErrorReport`] as a `String`.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    ErrorReport::new(error).to_string()
 }
 
 /// Why a key or certificate could not be loaded or paired, when no decoder error is behind it

@@ -23,7 +23,8 @@
 //! Entry points: [`sign_pdf`] (bytes to bytes), [`sign_file`] (file to file, flat memory),
 //! [`sign_batch`] and [`sign_files`] (many documents on all cores), [`verify_pdf`],
 //! [`ltv::add_validation_data`], [`ltv::extend`], [`ltv::add_document_timestamp`],
-//! [`repair::rewrite`]. Options and reports are `#[non_exhaustive]`: start from
+//! [`sign_at_level`] (a [`PadesLevel`] step by step), [`page_sizes`], [`repair::rewrite`].
+//! Options and reports are `#[non_exhaustive]`: start from
 //! `Default::default()` and set the fields you need.
 //!
 //! # Example
@@ -103,6 +104,7 @@
 pub(crate) mod cades;
 pub mod crypto;
 pub mod error;
+mod level;
 pub mod ltv;
 // Internal: its items are reachable from outside only through `__private`, which is not public
 // API, so they need no documentation of their own.
@@ -120,8 +122,10 @@ pub(crate) mod verify;
 
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
+pub use level::{sign_at_level, PadesLevel, ParsePadesLevelError};
 pub use pdf::Limits;
 pub use sign::batch::{sign_batch, sign_files, FileJob};
+pub use sign::page_tree::{page_sizes, PageSize};
 pub use sign::stream::{sign_file, SignedFile};
 pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
 pub use verify::{
@@ -142,11 +146,6 @@ struct ReadmeDoctests;
 /// release. Do not use it outside this repository.
 #[doc(hidden)]
 pub mod __private {
-    /// The message with its chain of causes, as the CLI prints and the service returns it.
-    pub fn with_causes(error: &dyn std::error::Error) -> String {
-        crate::error::with_causes(error)
-    }
-
     /// The lazy PDF reader and the incremental-update writer.
     pub mod pdf {
         pub use crate::pdf::{

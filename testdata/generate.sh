@@ -293,6 +293,12 @@ generate_tsa_pki() {
         -cert "$pki/tsa-ca.cert.pem" -crldays 7300 -out "$tmp/tsa-ca.crl.pem" 2>/dev/null
     openssl crl -in "$tmp/tsa-ca.crl.pem" -outform DER -out "$pki/tsa-ca.crl"
     cp "$tmp/index.txt" "$pki/ocsp-index.txt"
+    # An offline OCSP response (DER) on tsa-signer (good) and tsa-revoked (revoked).
+    openssl ocsp -issuer "$pki/tsa-ca.cert.pem" -cert "$pki/tsa-signer.cert.pem" \
+        -cert "$pki/tsa-revoked.cert.pem" -no_nonce -reqout "$tmp/ocsp-request.der" 2>/dev/null
+    openssl ocsp -index "$pki/ocsp-index.txt" -CA "$pki/tsa-ca.cert.pem" \
+        -rsigner "$pki/ocsp-responder.cert.pem" -rkey "$pki/ocsp-responder.key.pem" \
+        -reqin "$tmp/ocsp-request.der" -ndays 7300 -respout "$pki/tsa-signer.ocsp" 2>/dev/null
 
     openssl verify -x509_strict -purpose timestampsign -CAfile "$pki/root-ca.cert.pem" \
         -untrusted "$pki/tsa-ca.cert.pem" "$pki/tsa-tsa.cert.pem" >/dev/null

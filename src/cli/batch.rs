@@ -63,7 +63,7 @@ pub fn run(args: BatchArgs) -> CliResult {
     let key = args.credential.load()?;
     let mut options = args.signature.options()?;
     args.mdp.apply(&mut options);
-    if args.signature.level()? > super::signature_args::Level::BT {
+    if args.signature.level()? > countersign::PadesLevel::BT {
         return Err("batch signs at b-b or b-t; run `extend` on the outputs for b-lt/b-lta".into());
     }
     std::fs::create_dir_all(&args.output_dir)
@@ -213,7 +213,7 @@ fn refusal(error: &Error) -> Refusal {
         .to_owned();
     Refusal {
         kind,
-        message: countersign::__private::with_causes(error),
+        message: countersign::error::ErrorReport::new(error).to_string(),
     }
 }
 

@@ -55,7 +55,10 @@ pub fn run() -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            console::errln!("error: {}", countersign::__private::with_causes(e.as_ref()));
+            console::errln!(
+                "error: {}",
+                countersign::error::ErrorReport::new(e.as_ref())
+            );
             ExitCode::from(2)
         }
     };

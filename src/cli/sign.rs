@@ -4,15 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use countersign::{sign_file, sign_pdf, SignOptions};
+use countersign::{sign_at_level, sign_file, sign_pdf, SignOptions};
 
 use super::console::errln;
 use super::credential_args::CredentialArgs;
-use super::signature_args::{Level, MdpArgs, SignatureArgs};
+use super::signature_args::{MdpArgs, SignatureArgs};
 use super::CliResult;
-use countersign::ltv::add_document_timestamp;
-use countersign::ltv::Fetcher;
-use countersign::ltv::{add_validation_data, RevocationSource};
+use countersign::ltv::{Fetcher, RevocationSource};
 use std::time::Duration;
 
 #[derive(Args)]
@@ -57,24 +55,16 @@ pub fn run(args: SignArgs) -> CliResult {
     let options = args.options()?;
     let level = args.signature.level()?;
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
-    let output_len = if level >= Level::BLt {
+    let output_len = if level.has_validation_data() {
         // The DSS and document timestamp are further updates of the signed bytes: in memory.
         let input =
             std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
-        let signed = sign_pdf(&input, &key, &options).map_err(context)?;
         let source = RevocationSource::Fetch({
             let mut fetcher = Fetcher::default();
             fetcher.timeout = Duration::from_secs(args.signature.tsa_timeout);
             fetcher
         });
-        let mut out = add_validation_data(&signed, &source).map_err(context)?;
-        if level == Level::BLta {
-            let tsa = args
-                .signature
-                .tsa()?
-                .ok_or("--level b-lta needs --tsa URL")?;
-            out = add_document_timestamp(&out, tsa.as_ref()).map_err(context)?;
-        }
+        let out = sign_at_level(&input, &key, &options, level, Some(&source)).map_err(context)?;
         write_atomically(&args.output, &out)?;
         out.len() as u64
     } else if options.repair {

@@ -5,7 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
 use countersign::timestamp::{HttpTsa, TsaConfig};
-use countersign::{DigestAlgorithm, DocMdpPermission, FieldLock, SignOptions, SubFilter};
+use countersign::{
+    DigestAlgorithm, DocMdpPermission, FieldLock, PadesLevel, SignOptions, SubFilter,
+};
 
 #[derive(Args, Clone, Debug)]
 pub struct SignatureArgs {
@@ -45,8 +47,8 @@ pub struct SignatureArgs {
     pub tsa_timeout: u64,
     /// PAdES level: b-b (no timestamp), b-t (signature timestamp), b-lt (plus revocation data
     /// in a DSS), b-lta (plus a document timestamp). Default: b-t with --tsa, else b-b.
-    #[arg(long, value_enum)]
-    pub level: Option<Level>,
+    #[arg(long, value_name = "b-b|b-t|b-lt|b-lta", value_parser = str::parse::<PadesLevel>)]
+    pub level: Option<PadesLevel>,
     /// Refuse a file whose existing signatures are broken or followed by changes the document
     /// does not allow (the new signature would otherwise cover the tampering); costs a full
     /// verification of the input.
@@ -119,18 +121,6 @@ fn parse_lock(text: &str) -> Result<FieldLock, String> {
     ))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-pub enum Level {
-    #[value(name = "b-b")]
-    BB,
-    #[value(name = "b-t")]
-    BT,
-    #[value(name = "b-lt")]
-    BLt,
-    #[value(name = "b-lta")]
-    BLta,
-}
-
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SubFilterArg {
     /// ETSI.CAdES.detached (PAdES)
@@ -148,13 +138,13 @@ pub enum DigestArg {
 
 impl SignatureArgs {
     /// The level asked for, checked against the TSA flag.
-    pub fn level(&self) -> Result<Level, String> {
+    pub fn level(&self) -> Result<PadesLevel, String> {
         let level = self.level.unwrap_or(if self.tsa.is_some() {
-            Level::BT
+            PadesLevel::BT
         } else {
-            Level::BB
+            PadesLevel::BB
         });
-        if level > Level::BB && self.tsa.is_none() {
+        if level.has_signature_timestamp() && self.tsa.is_none() {
             return Err("--level b-t, b-lt and b-lta need --tsa URL".into());
         }
         Ok(level)
@@ -204,11 +194,11 @@ impl SignatureArgs {
             sign_options.name = self.name.clone();
             sign_options.page_index = page_index;
             sign_options.require_intact_signatures = self.require_intact_signatures;
-            sign_options.timestamp = match self.level()? {
-                Level::BB => None,
-                _ => self
-                    .tsa()?
-                    .map(|tsa| tsa as Arc<dyn countersign::timestamp::TimeStamper>),
+            sign_options.timestamp = if self.level()?.has_signature_timestamp() {
+                self.tsa()?
+                    .map(|tsa| tsa as Arc<dyn countersign::timestamp::TimeStamper>)
+            } else {
+                None
             };
             sign_options
         })

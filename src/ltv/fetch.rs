@@ -119,7 +119,7 @@ impl Fetcher {
                     if !data.ocsps.contains(&response) {
                         data.ocsps.push(response);
                     }
-                    return Ok(answer.certificates);
+                    return Ok(answer.into_certificates());
                 }
                 Err(e) => failures.push(e),
             }
@@ -150,7 +150,7 @@ impl Fetcher {
         url: &str,
         certificate: &Certificate,
         issuer: &Certificate,
-    ) -> Result<(Vec<u8>, ocsp::OcspAnswer)> {
+    ) -> Result<(Vec<u8>, ocsp::OcspResponse)> {
         let request = ocsp::request(certificate, issuer)?;
         let response = agent
             .post(url)
@@ -158,7 +158,7 @@ impl Fetcher {
             .send(&request[..])
             .map_err(|e| as_revocation(unavailable(url, self.timeout, e)))?;
         let body = read_answer(url, self.timeout, response).map_err(as_revocation)?;
-        let answer = ocsp::parse_response(&body)?;
+        let answer = ocsp::OcspResponse::from_der(&body)?;
         if answer.status_of(certificate).is_none() {
             return Err(RevocationError::WrongCertificate {
                 url: url.to_owned(),

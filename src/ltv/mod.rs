@@ -31,6 +31,7 @@ pub(crate) mod ocsp;
 pub use crate::sign::doc_timestamp::add_document_timestamp;
 #[cfg(feature = "tsa")]
 pub use fetch::Fetcher;
+pub use ocsp::{CertStatus, OcspResponse};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;

@@ -14,7 +14,7 @@
 // The request and the unverified reading serve the fetcher (feature `tsa`); the verifier uses
 // the rest in every build.
 #![cfg_attr(not(feature = "tsa"), allow(dead_code))]
-use der::asn1::{AnyRef, Null, ObjectIdentifier, OctetString};
+use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Reader, Sequence, SliceReader, Tag, TagNumber, Tagged};
 use sha1::Digest;
 use spki::AlgorithmIdentifierOwned;
@@ -23,9 +23,11 @@ use x509_cert::Certificate;
 
 use crate::error::{Error, Result, RevocationError};
 
+#[cfg(feature = "tsa")]
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// `id-pkix-ocsp-nocheck`: a responder certificate whose status is not checked.
+#[cfg(feature = "tsa")]
 pub const ID_PKIX_OCSP_NOCHECK: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
 
@@ -37,16 +39,20 @@ struct CertId {
     serial_number: SerialNumber,
 }
 
+// The request side serves only the fetcher (feature `tsa`).
+#[cfg(feature = "tsa")]
 #[derive(Sequence)]
 struct Request {
     req_cert: CertId,
 }
 
+#[cfg(feature = "tsa")]
 #[derive(Sequence)]
 struct TbsRequest {
     request_list: Vec<Request>,
 }
 
+#[cfg(feature = "tsa")]
 #[derive(Sequence)]
 struct OcspRequest {
     tbs_request: TbsRequest,
@@ -54,6 +60,7 @@ struct OcspRequest {
 
 /// The DER OCSPRequest for `certificate`, issued by `issuer` (SHA-1 CertID, as responders
 /// universally accept).
+#[cfg(feature = "tsa")]
 pub fn request(certificate: &Certificate, issuer: &Certificate) -> Result<Vec<u8>> {
     OcspRequest {
         tbs_request: TbsRequest {
@@ -66,7 +73,10 @@ pub fn request(certificate: &Certificate, issuer: &Certificate) -> Result<Vec<u8
     .map_err(der_error)
 }
 
+#[cfg(feature = "tsa")]
 fn cert_id(certificate: &Certificate, issuer: &Certificate) -> Result<CertId> {
+    use der::asn1::Null;
+    use sha1::Digest;
     let issuer_tbs = issuer.tbs_certificate();
     let name = issuer_tbs.subject().to_der().map_err(der_error)?;
     let key = issuer_tbs
@@ -85,24 +95,95 @@ fn cert_id(certificate: &Certificate, issuer: &Certificate) -> Result<CertId> {
     })
 }
 
-/// What one SingleResponse says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What an OCSP response says of one certificate (RFC 6960 §2.2).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::ltv::{CertStatus, OcspResponse};
+///
+/// let response = OcspResponse::from_der(&std::fs::read("testdata/pki/tsa-signer.ocsp")?)?;
+/// assert_eq!(response.statuses().map(|(_, status)| status).collect::<Vec<_>>(),
+///            [CertStatus::Good, CertStatus::Revoked]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CertStatus {
+    /// Not revoked (at the time of the response).
     Good,
+    /// Revoked.
     Revoked,
+    /// The responder does not know the certificate.
     Unknown,
 }
 
-/// The parts of an OCSPResponse a DSS and a verifier use.
+/// A successful OCSP response (RFC 6960), as read for offline revocation data: the status of
+/// each certificate it answers for and the certificates the responder embedded. Reading checks
+/// the structure, not the responder's signature: a verifier does that against its trust roots.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::ltv::{CertStatus, OcspResponse};
+/// use countersign::crypto::credential::trust_roots_from_pem;
+///
+/// let der = std::fs::read("testdata/pki/tsa-signer.ocsp")?; // openssl ocsp -respout
+/// let response = OcspResponse::from_der(&der)?;
+/// let signer = trust_roots_from_pem(&std::fs::read("testdata/pki/tsa-signer.cert.pem")?)?;
+/// let revoked = trust_roots_from_pem(&std::fs::read("testdata/pki/tsa-revoked.cert.pem")?)?;
+/// assert_eq!(response.status_of(&signer[0]), Some(CertStatus::Good));
+/// assert_eq!(response.status_of(&revoked[0]), Some(CertStatus::Revoked));
+///
+/// // Anything else is a typed error naming what is wrong.
+/// let error = OcspResponse::from_der(b"not DER").unwrap_err();
+/// assert!(matches!(
+///     error,
+///     countersign::Error::Revocation(countersign::error::RevocationError::MalformedOcsp { .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
-pub struct OcspAnswer {
+pub struct OcspResponse {
     /// Certificates the responder embedded (its own, for a delegated responder).
-    pub certificates: Vec<Certificate>,
+    certificates: Vec<Certificate>,
     /// (serial number, status) per SingleResponse.
-    pub statuses: Vec<(SerialNumber, CertStatus)>,
+    statuses: Vec<(SerialNumber, CertStatus)>,
 }
 
-impl OcspAnswer {
+impl OcspResponse {
+    /// Reads a DER OCSPResponse; a response status other than `successful` is
+    /// [`RevocationError::ResponderStatus`], a response type other than basic
+    /// [`RevocationError::ResponseType`], a malformed structure
+    /// [`RevocationError::MalformedOcsp`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::ltv::OcspResponse;
+    ///
+    /// let response = OcspResponse::from_der(&std::fs::read("testdata/pki/tsa-signer.ocsp")?)?;
+    /// assert_eq!(response.statuses().count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        parse_response(der)
+    }
+
+    /// What the response says of `certificate` (matched by serial number); `None` when it does
+    /// not answer for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::ltv::OcspResponse;
+    /// use countersign::crypto::credential::trust_roots_from_pem;
+    ///
+    /// let response = OcspResponse::from_der(&std::fs::read("testdata/pki/tsa-signer.ocsp")?)?;
+    /// let other = trust_roots_from_pem(&std::fs::read("testdata/pki/demo.cert.pem")?)?;
+    /// assert_eq!(response.status_of(&other[0]), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn status_of(&self, certificate: &Certificate) -> Option<CertStatus> {
         let serial = certificate.tbs_certificate().serial_number();
         self.statuses
@@ -110,10 +191,50 @@ impl OcspAnswer {
             .find(|(s, _)| s == serial)
             .map(|(_, status)| *status)
     }
+
+    /// Each SingleResponse: the serial number it is about and its status, in response order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::ltv::OcspResponse;
+    ///
+    /// let response = OcspResponse::from_der(&std::fs::read("testdata/pki/tsa-signer.ocsp")?)?;
+    /// let serials: Vec<String> = response.statuses().map(|(serial, _)| serial.to_string()).collect();
+    /// assert_eq!(serials, ["50:01", "50:04"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn statuses(&self) -> impl Iterator<Item = (&SerialNumber, CertStatus)> + '_ {
+        self.statuses
+            .iter()
+            .map(|(serial, status)| (serial, *status))
+    }
+
+    /// The certificates the responder embedded (its own, for a delegated responder).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::ltv::OcspResponse;
+    ///
+    /// let response = OcspResponse::from_der(&std::fs::read("testdata/pki/tsa-signer.ocsp")?)?;
+    /// let responder = &response.certificates()[0];
+    /// assert!(responder.tbs_certificate().subject().to_string().contains("CN=Demo OCSP Responder"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// The embedded certificates, owned.
+    #[cfg(feature = "tsa")]
+    pub(crate) fn into_certificates(self) -> Vec<Certificate> {
+        self.certificates
+    }
 }
 
 /// Reads an OCSPResponse; a status other than successful is an error.
-pub fn parse_response(der: &[u8]) -> Result<OcspAnswer> {
+fn parse_response(der: &[u8]) -> Result<OcspResponse> {
     let outer = children_of(der, "OCSPResponse")?;
     let status = outer
         .first()
@@ -146,7 +267,7 @@ pub fn parse_response(der: &[u8]) -> Result<OcspAnswer> {
     parse_basic(basic.value())
 }
 
-fn parse_basic(der: &[u8]) -> Result<OcspAnswer> {
+fn parse_basic(der: &[u8]) -> Result<OcspResponse> {
     let fields = children_of(der, "BasicOCSPResponse")?;
     let tbs = fields.first().ok_or_else(|| malformed("tbsResponseData"))?;
     let certificates_tag = Tag::ContextSpecific {
@@ -186,7 +307,7 @@ fn parse_basic(der: &[u8]) -> Result<OcspAnswer> {
         };
         statuses.push((id.serial_number, status));
     }
-    Ok(OcspAnswer {
+    Ok(OcspResponse {
         certificates,
         statuses,
     })

@@ -1272,7 +1272,7 @@ fn read_verify_crls(
             |reason: String| config_error(format!("{key}: {}: {reason}", path.display()));
         let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
         let decoded = crate::crypto::credential::crls_from_pem_or_der(&bytes)
-            .map_err(|e| unreadable(crate::error::with_causes(&e)))?;
+            .map_err(|e| unreadable(crate::error::ErrorReport::new(&e).to_string()))?;
         if decoded.is_empty() {
             return Err(unreadable("no CRL in the file".into()));
         }

@@ -6,8 +6,7 @@ use x509_cert::Certificate;
 
 use super::pades::{PadesLevel, SigningProfile};
 use crate::crypto::CertifiedKey;
-use crate::sign::SignOptions;
-use crate::verify::{RevocationFetcher, VerifyOptions, VerifyReport};
+use crate::{RevocationFetcher, SignOptions, VerifyOptions, VerifyReport};
 
 /// How VerifyDigitFile checks revocation for one organisation: CRLs read at start and, in
 /// `fetch` mode, a fetcher for what they do not cover

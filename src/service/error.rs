@@ -420,7 +420,7 @@ impl From<crate::Error> for ApiError {
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };
-        Self::new(code, crate::error::with_causes(&error))
+        Self::new(code, crate::error::ErrorReport::new(&error).to_string())
     }
 }
 

@@ -25,76 +25,31 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::error::ServiceError;
-use crate::cades::timestamp::http::{HttpTsa, TsaConfig};
-use crate::cades::timestamp::TimeStamper;
 use crate::crypto::CertifiedKey;
-use crate::error::{Error, RevocationError};
-use crate::ltv::Fetcher;
-use crate::ltv::{add_validation_data, RevocationSource, ValidationData};
-use crate::sign::doc_timestamp::add_document_timestamp;
-use crate::sign::SignOptions;
+use crate::error::{Error, ErrorReport, RevocationError};
+use crate::ltv::{Fetcher, OcspResponse, RevocationSource, ValidationData};
+use crate::timestamp::{HttpTsa, TimeStamper, TsaConfig};
+use crate::{sign_at_level, SignOptions};
 
 /// Default of `timeout_seconds`.
 pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
 
-/// PAdES baseline levels (ETSI EN 319 142-1), lowest first.
-///
-/// # Examples
-///
-/// ```
-/// use std::path::Path;
-/// use countersign::service::config::{PadesLevel, ServiceConfig};
-///
-/// let config = ServiceConfig::from_toml(r#"
-///     [[organizations]]
-///     id = "archive"
-///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
-///     [organizations.tsa]
-///     url = "https://tsa.example.com/tsr"
-///     level = "b-lta"
-/// "#, Path::new("."))?;
-/// let tsa = config.organizations[0].tsa.as_ref().ok_or("no [organizations.tsa]")?;
-/// assert_eq!(tsa.level, Some(PadesLevel::BLta));
-/// assert!(PadesLevel::BB < PadesLevel::BT && PadesLevel::BLt < PadesLevel::BLta);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-pub enum PadesLevel {
-    /// The CMS signature alone.
-    #[default]
-    #[serde(rename = "b-b", alias = "B-B")]
-    BB,
-    /// Plus a signature timestamp from the TSA.
-    #[serde(rename = "b-t", alias = "B-T")]
-    BT,
-    /// Plus the certificates and revocation data in a /DSS.
-    #[serde(rename = "b-lt", alias = "B-LT")]
-    BLt,
-    /// Plus a document timestamp over it all.
-    #[serde(rename = "b-lta", alias = "B-LTA")]
-    BLta,
-}
+/// The engine's PAdES level, as `tsa.level` names it (`b-b`, `b-t`, `b-lt`, `b-lta`, in any
+/// case).
+pub use crate::PadesLevel;
 
-impl PadesLevel {
-    /// The configuration's spelling: `b-b`, `b-t`, `b-lt`, `b-lta`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use countersign::service::config::PadesLevel;
-    ///
-    /// assert_eq!(PadesLevel::BB.as_str(), "b-b");
-    /// assert_eq!(PadesLevel::BLta.as_str(), "b-lta");
-    /// assert_eq!(PadesLevel::default().as_str(), "b-b");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BB => "b-b",
-            Self::BT => "b-t",
-            Self::BLt => "b-lt",
-            Self::BLta => "b-lta",
-        }
-    }
+/// Reads `tsa.level` through the engine's [`PadesLevel`] parser.
+fn deserialize_level<'de, D>(deserializer: D) -> Result<Option<PadesLevel>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let Some(text) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|_| {
+        const EXPECTED: &[&str] = &["b-b", "b-t", "b-lt", "b-lta"];
+        serde::de::Error::unknown_variant(&text, EXPECTED)
+    })
 }
 
 /// `[organizations.tsa]`: the organisation's time-stamping authority and level.
@@ -136,6 +91,7 @@ pub struct TsaSettings {
     /// `http://` or `https://` URL of the RFC 3161 service.
     pub url: Option<String>,
     /// Default: b-t with a `url`, else b-b.
+    #[serde(default, deserialize_with = "deserialize_level")]
     pub level: Option<PadesLevel>,
     /// For each TSA, OCSP and CRL exchange.
     #[serde(default = "default_timeout_seconds")]
@@ -286,7 +242,7 @@ fn check_revocation(organization: &LevelConfig<'_>, level: PadesLevel) -> Result
             Err("revocation = \"offline\" needs revocation_crls or revocation_ocsp files".into())
         }
         (_, RevocationMode::Offline) => {
-            offline_data(organization).map_err(|e| crate::error::with_causes(&e))?;
+            offline_data(organization).map_err(|e| ErrorReport::new(&e).to_string())?;
             Ok(())
         }
         _ if has_files => Err(
@@ -438,18 +394,15 @@ impl SigningProfile {
         base: &SignOptions,
     ) -> Result<Vec<u8>, Error> {
         let mut options = base.clone();
-        if self.level >= PadesLevel::BT {
+        if self.level.has_signature_timestamp() {
             options.timestamp = Some(self.stamper()? as Arc<dyn TimeStamper>);
         }
-        let signed = crate::sign_pdf(pdf, key, &options)?;
-        if self.level < PadesLevel::BLt {
-            return Ok(signed);
-        }
-        let with_dss = add_validation_data(&signed, &self.revocation_source()?)?;
-        if self.level < PadesLevel::BLta {
-            return Ok(with_dss);
-        }
-        add_document_timestamp(&with_dss, self.stamper()?.as_ref())
+        let revocation = if self.level.has_validation_data() {
+            Some(self.revocation_source()?)
+        } else {
+            None
+        };
+        sign_at_level(pdf, key, &options, self.level, revocation.as_ref())
     }
 
     /// Requires the TSA's tokens to chain to one of `roots` (checked at signing, so that a
@@ -520,7 +473,7 @@ fn read_offline(crls: &[PathBuf], ocsps: &[PathBuf]) -> Result<ValidationData, E
     }
     for path in ocsps {
         let der = read_file(path)?;
-        crate::ltv::ocsp::parse_response(&der).map_err(file_error(path))?;
+        OcspResponse::from_der(&der).map_err(file_error(path))?;
         data.ocsps.push(der);
     }
     Ok(data)

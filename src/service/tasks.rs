@@ -191,10 +191,10 @@ impl Core {
     /// through the engine, so a stand-in engine decides what a signature is.
     fn refuse_invalid_signatures(&self, pdf: &[u8]) -> Result<(), ApiError> {
         let report = self.engine.verify(pdf, &[])?;
-        crate::sign::preflight::refuse_invalid_signatures(&report).map_err(|error| {
+        report.require_intact_signatures().map_err(|error| {
             let zh = format!(
                 "操作失败（文件已有的签名无效或签署后被篡改，拒绝加签：{}）",
-                crate::error::with_causes(&error)
+                crate::error::ErrorReport::new(&error)
             );
             ApiError::from(error).zh(zh)
         })

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::engine::Engine;
 use crate::crypto::CertifiedKey;
-use crate::verify::{SignatureReport, VerifyReport};
+use crate::{SignatureReport, VerifyReport};
 
 /// A folder under the system temp dir, removed on drop.
 pub(crate) struct TempDir(PathBuf);
@@ -63,7 +63,7 @@ impl Engine for FakeEngine {
                     byte_range_ok: true,
                     digest_ok: true,
                     signature_ok: true,
-                    chain: crate::verify::ChainStatus::Trusted,
+                    chain: crate::ChainStatus::Trusted,
                     covers_whole_file: true,
                     signed_revision_len: pdf.len() as u64,
                     ..SignatureReport::default()

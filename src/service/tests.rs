@@ -827,7 +827,7 @@ impl Engine for DyingEngine {
         &self,
         pdf: &[u8],
         trust_roots: &[x509_cert::Certificate],
-    ) -> Result<crate::verify::VerifyReport, crate::Error> {
+    ) -> Result<crate::VerifyReport, crate::Error> {
         self.inner.verify(pdf, trust_roots)
     }
 }
@@ -972,8 +972,10 @@ fn tampered_pdf(key: &crate::crypto::CertifiedKey) -> Vec<u8> {
     ))
     .unwrap();
     let mut pdf = crate::sign_pdf(&classic, key, &crate::SignOptions::default()).unwrap();
-    let doc = crate::pdf::Document::parse(&pdf).unwrap();
-    let (prev, size) = (doc.startxref(), doc.size());
+    let (prev, size) = (
+        last_number_after(&pdf, "startxref"),
+        last_number_after(&pdf, "/Size"),
+    );
     let object =
         "4 0 obj\n<< /Length 27 >>\nstream\nBT /F1 24 Tf (Forged) Tj ET\nendstream\nendobj\n";
     let xref = pdf.len() + object.len();
@@ -983,6 +985,19 @@ fn tampered_pdf(key: &crate::crypto::CertifiedKey) -> Vec<u8> {
     );
     pdf.extend_from_slice(update.as_bytes());
     pdf
+}
+
+/// The number after the last `key` in `pdf` (the signed file's startxref and trailer /Size: its
+/// last update has a classic xref table).
+fn last_number_after(pdf: &[u8], key: &str) -> u64 {
+    let text = String::from_utf8_lossy(pdf);
+    let after = &text[text.rfind(key).unwrap() + key.len()..];
+    let digits: String = after
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
 }
 
 fn open_real(dir: &TempDir, config: &str) -> (Service, crate::crypto::CertifiedKey) {

@@ -9,7 +9,7 @@ pub(crate) mod field;
 pub(crate) mod locks;
 mod mdp;
 pub(crate) mod numbers;
-mod page_tree;
+pub(crate) mod page_tree;
 pub mod preflight;
 mod signature_dictionary;
 pub mod stream;

@@ -66,6 +66,37 @@ pub(crate) fn refuse_invalid_signatures(report: &crate::VerifyReport) -> Result<
     })
 }
 
+impl crate::VerifyReport {
+    /// [`Error::ExistingSignatureInvalid`] for the first signature that is not intact, not
+    /// cryptographically valid, or followed by changes the document does not allow: the check
+    /// [`crate::SignOptions::require_intact_signatures`] makes before signing, for a report
+    /// made elsewhere (by another verifier setup, say). Integrity only: trust and revocation
+    /// are not asked, as a signer nobody here trusts is not tampering.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, Error, VerifyOptions};
+    ///
+    /// let signed = std::fs::read("testdata/pdf/signed.pdf")?;
+    /// verify_pdf(&signed, &VerifyOptions::default())?.require_intact_signatures()?;
+    ///
+    /// // One byte changed under the signature.
+    /// let mut tampered = signed.clone();
+    /// let end = tampered.windows(5).position(|w| w == b"%%EOF").ok_or("no %%EOF")?;
+    /// tampered[end - 1] = b' ';
+    /// let report = verify_pdf(&tampered, &VerifyOptions::default())?;
+    /// assert!(matches!(
+    ///     report.require_intact_signatures(),
+    ///     Err(Error::ExistingSignatureInvalid { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn require_intact_signatures(&self) -> Result<()> {
+        refuse_invalid_signatures(self)
+    }
+}
+
 /// The problem that makes `signature` invalid: what broke it, else the disallowed change.
 fn why_invalid(signature: &crate::SignatureReport) -> Problem {
     let modified = |problem: &&Problem| matches!(problem, Problem::ModifiedAfterSigning { .. });

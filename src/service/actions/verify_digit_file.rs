@@ -11,7 +11,7 @@ use crate::service::clock::unix_millis;
 use crate::service::error::ApiError;
 use crate::service::ids::verify_serial_no;
 use crate::service::Service;
-use crate::verify::{ChainStatus, Problem, SignatureReport, VerifyReport};
+use crate::{ChainStatus, Problem, SignatureReport, VerifyReport};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -321,6 +321,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+    use crate::{ChainStatus, Problem};
 
     fn valid_signature() -> SignatureReport {
         SignatureReport {
