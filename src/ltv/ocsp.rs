@@ -23,7 +23,6 @@ use x509_cert::Certificate;
 
 use crate::error::{Error, Result, RevocationError};
 
-#[cfg(feature = "tsa")]
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// `id-pkix-ocsp-nocheck`: a responder certificate whose status is not checked.
