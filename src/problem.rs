@@ -7,7 +7,8 @@ use der::asn1::ObjectIdentifier;
 
 /// Whether the signer's certification path ends at a configured trust anchor and passes the
 /// certificate checks (validity at the validation time, keyUsage, basicConstraints, pathLen,
-/// revocation by the given CRLs).
+/// no unprocessed critical extension, name constraints, policy constraints, revocation by the
+/// given CRLs).
 ///
 /// # Examples
 ///
@@ -268,6 +269,55 @@ pub enum Problem {
         extension: &'static str,
         /// The reader's message.
         error: String,
+    },
+    /// `subject` carries a critical extension `oid` the path validator does not process
+    /// (RFC 5280 §4.2: such a certificate must be rejected).
+    #[error(
+        "{subject} carries the critical extension {oid}, which the validator does not process"
+    )]
+    UnsupportedCriticalExtension {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+        /// The extension's OID.
+        oid: ObjectIdentifier,
+    },
+    /// `name` of `subject` is outside the subtrees `constrained_by`'s nameConstraints permit,
+    /// or (`excluded`) inside an excluded one (RFC 5280 §4.2.1.10).
+    #[error("{name} of {subject} is {} the name constraints of {constrained_by}", if *excluded { "excluded by" } else { "not permitted by" })]
+    NameConstraintViolated {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+        /// The name form and the name, such as `dNSName seal.example.com`.
+        name: String,
+        /// The subject of the CA whose nameConstraints the name violates.
+        constrained_by: String,
+        /// The name is inside an excluded subtree (else: outside every permitted one).
+        excluded: bool,
+    },
+    /// `constrained_by`'s nameConstraints constrain `form` in a way the validator does not
+    /// implement (a name form other than directoryName, rfc822Name, dNSName, iPAddress, or a
+    /// minimum/maximum), and a certificate below it has such a name: refused rather than ignored.
+    #[error("the name constraints of {constrained_by} on {form} are not supported, and {subject} has such a name")]
+    UnsupportedNameConstraint {
+        /// The subject of the certificate the constraint would apply to (RFC 4514).
+        subject: String,
+        /// The subject of the CA with the nameConstraints.
+        constrained_by: String,
+        /// What is not supported, such as `uniformResourceIdentifier`.
+        form: String,
+    },
+    /// `subject`'s policyConstraints require an explicit policy within this path, which needs
+    /// the RFC 5280 §6.1 policy tree; the validator does not build it, so it refuses the path.
+    #[error("{subject} requires an explicit certificate policy (policyConstraints), which the validator does not evaluate")]
+    ExplicitPolicyRequired {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
+    },
+    /// `subject`'s policyMappings map from or to anyPolicy (forbidden by RFC 5280 §6.1.4 (a)).
+    #[error("{subject} maps anyPolicy in its policyMappings")]
+    AnyPolicyMapped {
+        /// The certificate's subject (RFC 4514).
+        subject: String,
     },
     /// `subject` (serial `serial_hex`) was revoked at `revoked_at`, as its issuer's CRL or OCSP
     /// responder says.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
-# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|pdf]   (default: all)
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pdf]   (default: all)
 #
 # Keys are random, so a PKI run produces new keys and certificates; everything else (names,
 # serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
@@ -451,6 +451,198 @@ verify_trust_pki() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# RFC 5280 PKI: critical extensions and name constraints (rfc5280-*)
+# ---------------------------------------------------------------------------------------------
+
+# An extension nobody implements (a private arc), and the name constraints under test.
+write_rfc5280_extensions() {
+    cat >>"$tmp/ca.cnf" <<CNF
+
+[ rfc5280_unknown_critical_signer ]
+basicConstraints        = critical, CA:FALSE
+keyUsage                = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+1.3.6.1.4.1.55555.5280  = critical, ASN1:UTF8String:unknown
+
+[ rfc5280_unknown_plain_signer ]
+basicConstraints        = critical, CA:FALSE
+keyUsage                = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+1.3.6.1.4.1.55555.5280  = ASN1:UTF8String:unknown
+
+[ rfc5280_unknown_critical_ca ]
+basicConstraints        = critical, CA:TRUE
+keyUsage                = critical, keyCertSign, cRLSign
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+1.3.6.1.4.1.55555.5280  = critical, ASN1:UTF8String:unknown
+
+[ rfc5280_nc_ca ]
+basicConstraints        = critical, CA:TRUE
+keyUsage                = critical, keyCertSign, cRLSign
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+nameConstraints         = critical, permitted;dirName:rfc5280_nc_dn, permitted;email:example.com, permitted;DNS:example.com, excluded;email:blocked@example.com, excluded;DNS:bad.example.com
+
+[ rfc5280_nc_dn ]
+C  = CN
+ST = Guangdong
+L  = Shenzhen
+O  = Demo Organisation
+
+# pyHanko cannot judge iPAddress constraints (it raises NotImplementedError): a CA of their own.
+[ rfc5280_ip_ca ]
+basicConstraints        = critical, CA:TRUE
+keyUsage                = critical, keyCertSign, cRLSign
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+nameConstraints         = critical, permitted;IP:10.0.0.0/255.0.0.0
+
+# Policy extensions: accepted when they cannot invalidate the path, refused when they require
+# an explicit policy (the validator does not build the policy tree).
+[ rfc5280_policy_ca ]
+basicConstraints        = critical, CA:TRUE
+keyUsage                = critical, keyCertSign, cRLSign
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+certificatePolicies     = critical, 1.3.6.1.4.1.55555.1.1
+inhibitAnyPolicy        = critical, 0
+policyConstraints       = critical, inhibitPolicyMapping:0
+
+[ rfc5280_explicit_policy_ca ]
+basicConstraints        = critical, CA:TRUE
+keyUsage                = critical, keyCertSign, cRLSign
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+policyConstraints       = critical, requireExplicitPolicy:0
+
+[ rfc5280_uri_ca ]
+basicConstraints        = critical, CA:TRUE
+keyUsage                = critical, keyCertSign, cRLSign
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+nameConstraints         = critical, permitted;URI:.example.com
+CNF
+}
+
+# san_signer SECTION SUBJECT-ALT-NAME: a signer section with that subjectAltName.
+san_signer() {
+    cat >>"$tmp/ca.cnf" <<CNF
+
+[ $1 ]
+basicConstraints        = critical, CA:FALSE
+keyUsage                = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+subjectAltName          = $2
+CNF
+}
+
+# rfc5280_leaf NAME SUBJECT SERIAL EXTENSIONS ISSUER CHAIN-ISSUERS...
+rfc5280_leaf() {
+    local name="$1" subject="$2" serial="$3" extensions="$4" issuer="$5"
+    shift 5
+    rsa_key "$name" 2048
+    issue "$name" "$subject" "$serial" "$extensions" "$issuer"
+    chain "$name" "$@"
+}
+
+# Needs the committed root-ca (key included); leaves every other file alone.
+generate_rfc5280_pki() {
+    step "RFC 5280 PKI -> testdata/pki/rfc5280-*"
+    rm -f "$pki"/rfc5280-*
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    write_ca_config "$tmp"
+    # The emailAddress attribute must stay in the subject: one case puts the address there.
+    sed -i -e 's/^email_in_dn .*/email_in_dn      = yes/' \
+        -e 's/^commonName .*= supplied/&\nemailAddress           = optional/' "$tmp/ca.cnf"
+    write_rfc5280_extensions
+    san_signer rfc5280_san_ok "email:seal@example.com, DNS:seal.example.com"
+    san_signer rfc5280_san_ok_ip "IP:10.1.2.3"
+    san_signer rfc5280_san_ok_email "email:seal@example.com"
+    san_signer rfc5280_san_foreign_email "email:seal@other.test"
+    san_signer rfc5280_san_excluded_email "email:blocked@example.com"
+    san_signer rfc5280_san_excluded_dns "DNS:bad.example.com"
+    san_signer rfc5280_san_foreign_dns "DNS:seal.other.test"
+    san_signer rfc5280_san_foreign_ip "IP:192.168.1.1"
+    san_signer rfc5280_san_foreign_uri "URI:http://other.test/"
+    local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
+    local other="/C=CN/ST=Guangdong/L=Shenzhen/O=Other Organisation"
+
+    # An unknown extension on the signer, critical and not, and critical on an intermediate.
+    rfc5280_leaf rfc5280-unknown-critical "$org/OU=Seal/CN=RFC5280 Unknown Critical Signer" \
+        6001 rfc5280_unknown_critical_signer demo-ca demo-ca root-ca
+    rfc5280_leaf rfc5280-unknown-plain "$org/OU=Seal/CN=RFC5280 Unknown Non-Critical Signer" \
+        6002 rfc5280_unknown_plain_signer demo-ca demo-ca root-ca
+    rsa_key rfc5280-unknown-ca 2048
+    issue rfc5280-unknown-ca "$org/OU=Demo PKI/CN=RFC5280 Unknown Critical CA" 6003 \
+        rfc5280_unknown_critical_ca root-ca
+    rfc5280_leaf rfc5280-under-unknown-ca "$org/OU=Seal/CN=RFC5280 Under Unknown Critical CA" \
+        6004 signer rfc5280-unknown-ca rfc5280-unknown-ca root-ca
+
+    # A name-constrained CA (DN, email, DNS) and signers inside and outside its subtrees.
+    rsa_key rfc5280-nc-ca 2048
+    issue rfc5280-nc-ca "$org/OU=Demo PKI/CN=RFC5280 Name Constrained CA" 6010 rfc5280_nc_ca \
+        root-ca
+    local nc=(rfc5280-nc-ca rfc5280-nc-ca root-ca)
+    rfc5280_leaf rfc5280-nc-ok "$org/OU=Seal/CN=RFC5280 Permitted Signer/emailAddress=seal@example.com" \
+        6011 rfc5280_san_ok "${nc[@]}"
+    rfc5280_leaf rfc5280-nc-foreign-dn "$other/OU=Seal/CN=RFC5280 Foreign DN Signer" \
+        6012 rfc5280_san_ok_email "${nc[@]}"
+    rfc5280_leaf rfc5280-nc-email-in-dn "$org/OU=Seal/CN=RFC5280 Foreign Email In DN/emailAddress=seal@other.test" \
+        6013 signer "${nc[@]}"
+    rfc5280_leaf rfc5280-nc-foreign-email "$org/OU=Seal/CN=RFC5280 Foreign Email Signer" \
+        6014 rfc5280_san_foreign_email "${nc[@]}"
+    rfc5280_leaf rfc5280-nc-excluded-email "$org/OU=Seal/CN=RFC5280 Excluded Email Signer" \
+        6015 rfc5280_san_excluded_email "${nc[@]}"
+    rfc5280_leaf rfc5280-nc-excluded-dns "$org/OU=Seal/CN=RFC5280 Excluded DNS Signer" \
+        6016 rfc5280_san_excluded_dns "${nc[@]}"
+    rfc5280_leaf rfc5280-nc-foreign-dns "$org/OU=Seal/CN=RFC5280 Foreign DNS Signer" \
+        6017 rfc5280_san_foreign_dns "${nc[@]}"
+    # The constraints bind intermediates too: a sub CA outside the DN subtree.
+    rsa_key rfc5280-nc-foreign-sub-ca 2048
+    issue rfc5280-nc-foreign-sub-ca "$other/OU=Demo PKI/CN=RFC5280 Foreign Sub CA" 6019 \
+        intermediate_ca rfc5280-nc-ca
+    rfc5280_leaf rfc5280-nc-under-foreign-sub "$org/OU=Seal/CN=RFC5280 Under Foreign Sub CA" \
+        601A signer rfc5280-nc-foreign-sub-ca rfc5280-nc-foreign-sub-ca rfc5280-nc-ca root-ca
+
+    # iPAddress constraints: inside and outside 10.0.0.0/8.
+    rsa_key rfc5280-ip-ca 2048
+    issue rfc5280-ip-ca "$org/OU=Demo PKI/CN=RFC5280 IP Constrained CA" 6018 rfc5280_ip_ca \
+        root-ca
+    rfc5280_leaf rfc5280-ip-ok "$org/OU=Seal/CN=RFC5280 Permitted IP Signer" 601B \
+        rfc5280_san_ok_ip rfc5280-ip-ca rfc5280-ip-ca root-ca
+    rfc5280_leaf rfc5280-ip-foreign "$org/OU=Seal/CN=RFC5280 Foreign IP Signer" 601C \
+        rfc5280_san_foreign_ip rfc5280-ip-ca rfc5280-ip-ca root-ca
+
+    # Critical policy extensions that do not make policies required, and one that does.
+    rsa_key rfc5280-policy-ca 2048
+    issue rfc5280-policy-ca "$org/OU=Demo PKI/CN=RFC5280 Policy CA" 6030 rfc5280_policy_ca \
+        root-ca
+    rfc5280_leaf rfc5280-under-policy-ca "$org/OU=Seal/CN=RFC5280 Under Policy CA" 6031 signer \
+        rfc5280-policy-ca rfc5280-policy-ca root-ca
+    rsa_key rfc5280-explicit-policy-ca 2048
+    issue rfc5280-explicit-policy-ca "$org/OU=Demo PKI/CN=RFC5280 Explicit Policy CA" 6032 \
+        rfc5280_explicit_policy_ca root-ca
+    rfc5280_leaf rfc5280-under-explicit-policy-ca "$org/OU=Seal/CN=RFC5280 Under Explicit Policy CA" \
+        6033 signer rfc5280-explicit-policy-ca rfc5280-explicit-policy-ca root-ca
+
+    # A constraint on a form the validator does not implement (URI): refused only when a
+    # certificate below has a URI.
+    rsa_key rfc5280-uri-ca 2048
+    issue rfc5280-uri-ca "$org/OU=Demo PKI/CN=RFC5280 URI Constrained CA" 6020 rfc5280_uri_ca \
+        root-ca
+    rfc5280_leaf rfc5280-uri-foreign "$org/OU=Seal/CN=RFC5280 Foreign URI Signer" 6021 \
+        rfc5280_san_foreign_uri rfc5280-uri-ca rfc5280-uri-ca root-ca
+    rfc5280_leaf rfc5280-uri-none "$org/OU=Seal/CN=RFC5280 No URI Signer" 6022 signer \
+        rfc5280-uri-ca rfc5280-uri-ca root-ca
+    rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------------------------------------
 # PDFs
 # ---------------------------------------------------------------------------------------------
 
@@ -470,11 +662,12 @@ generate_pdf() {
 
 what="${1:-all}"
 case "$what" in
-all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_pdf ;;
-pki) generate_pki; generate_trust_pki; generate_tsa_pki ;;
+all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pdf ;;
+pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki ;;
 trust) generate_trust_pki ;;
+rfc5280) generate_rfc5280_pki ;;
 tsa) generate_tsa_pki ;;
 pdf) generate_pdf ;;
-*) echo "usage: $0 [all|pki|trust|tsa|pdf]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pdf]" >&2; exit 2 ;;
 esac
 step "done"

@@ -1,5 +1,5 @@
 //! External validators as test oracles: qpdf, poppler's pdfsig (with an NSS trust store),
-//! pyHanko and `openssl cms`.
+//! pyHanko, `openssl cms` and `openssl verify`.
 //!
 //! Every function finds its tool on `PATH` or in `<repo>/.venv/bin`. When a tool is missing it
 //! panics if `CI=true` (CI must run every oracle) and otherwise prints `skipped: <tool> not
@@ -453,6 +453,42 @@ fn pyhanko_signature(json: &serde_json::Value) -> PyhankoSignature {
         mechanism: opt_string(&json["mechanism"]),
         summary: opt_string(&json["summary"]),
         error: opt_string(&json["error"]),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// openssl verify
+// ---------------------------------------------------------------------------------------------
+
+/// `openssl verify -x509_strict -policy_check -CAfile <root> -untrusted <untrusted> <leaf>`
+/// (RFC 5280 path validation: critical extensions, name constraints, basicConstraints, policy
+/// processing...): `Ok` when it verifies, else `Errors` with openssl's text.
+pub fn openssl_verify_chain(
+    trust_root_pem: &Path,
+    untrusted_pem: &Path,
+    leaf_pem: &Path,
+) -> Verdict {
+    let openssl = match require_tool("openssl") {
+        Ok(openssl) => openssl,
+        Err(why) => return Verdict::Skipped(why),
+    };
+    let out = run(
+        &openssl,
+        [
+            OsStr::new("verify"),
+            OsStr::new("-x509_strict"),
+            OsStr::new("-policy_check"),
+            OsStr::new("-CAfile"),
+            trust_root_pem.as_os_str(),
+            OsStr::new("-untrusted"),
+            untrusted_pem.as_os_str(),
+            leaf_pem.as_os_str(),
+        ],
+    );
+    if out.status.success() {
+        Verdict::Ok
+    } else {
+        Verdict::Errors(combined_text(&out))
     }
 }
 

@@ -4,6 +4,8 @@
 //! certification path to a trust anchor.
 
 mod ess;
+mod extensions;
+mod names;
 mod parse;
 pub(crate) mod path;
 

@@ -1,7 +1,8 @@
 //! Certification path validation (RFC 5280 §6, the parts a signature verifier needs): a path
 //! signer -> embedded intermediates -> configured trust anchor, then validity at the validation
-//! time, the signer's keyUsage, each issuer's basicConstraints/pathLen/keyUsage, and revocation
-//! by the CRLs the caller gave.
+//! time, the signer's keyUsage, each issuer's basicConstraints/pathLen/keyUsage, critical
+//! extensions ([`super::extensions`]), name constraints ([`super::names`]), the policy
+//! constraints' effect, and revocation by the CRLs the caller gave.
 
 use std::time::SystemTime;
 
@@ -10,7 +11,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::Certificate;
 
-use super::PathCheck;
+use super::{extensions, names, PathCheck};
 use crate::crypto::{CryptoProvider, SignatureAlgorithm};
 use crate::problem::{ChainStatus, Problem};
 
@@ -82,6 +83,16 @@ fn path_problem(path: &[&Certificate], at: SystemTime) -> Option<Problem> {
     if let Some(problem) = signer_key_usage_problem(signer) {
         return Some(problem);
     }
+    if let Some(problem) = issuers_problem(path) {
+        return Some(problem);
+    }
+    extensions::unprocessed_critical(path)
+        .or_else(|| names::name_constraint_problem(path))
+        .or_else(|| extensions::policy_problem(path))
+}
+
+/// basicConstraints, pathLenConstraint and keyCertSign of every issuer in the path.
+fn issuers_problem(path: &[&Certificate]) -> Option<Problem> {
     let anchor_index = path.len().saturating_sub(1);
     path.iter().enumerate().skip(1).find_map(|(index, issuer)| {
         // CA certificates between this issuer and the signer; self-issued ones do not count
@@ -133,7 +144,7 @@ pub(crate) fn signer_key_usage_problem(signer: &Certificate) -> Option<Problem> 
     }
 }
 
-fn unreadable(subject: String, extension: &'static str, error: der::Error) -> Problem {
+pub(super) fn unreadable(subject: String, extension: &'static str, error: der::Error) -> Problem {
     Problem::UnreadableExtension {
         subject,
         extension,
@@ -173,7 +184,7 @@ fn issuer_problem(issuer: &Certificate, is_anchor: bool, below: usize) -> Option
     }
 }
 
-fn is_self_issued(certificate: &Certificate) -> bool {
+pub(super) fn is_self_issued(certificate: &Certificate) -> bool {
     let tbs = certificate.tbs_certificate();
     tbs.subject() == tbs.issuer()
 }
