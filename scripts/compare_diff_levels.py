@@ -239,13 +239,17 @@ EXPLANATIONS = [
         "why the other five are not listed), which covers the file: none.",
         _has("file", "pades-5-signatures")),
     Explanation(
-        "X5", "pyHanko cannot analyse its own counter-signature",
-        "Ours",
-        "After pyHanko's signer updated `certified-p3--dss--certified-changes-permitted.pdf` or "
-        "`signed-cades--dss--pades-bes.pdf`, pyHanko's difference analysis raises KeyError on "
-        "the object the trailer's `/AdditionalStreams` names but nobody defines (56, 45). Ours "
-        "reads the update; its level is that of class G (the catalog `/Version`).",
-        _all(_has("case", "pyHanko"), _has("pyhanko_detail", "KeyError")))
+        "X5", "pyHanko cannot analyse a counter-signature that skips an undefined number",
+        "Ours (ISO 32000-1 §7.3.10)",
+        "`certified-p3--dss--certified-changes-permitted.pdf` and "
+        "`signed-cades--dss--pades-bes.pdf` end with a trailer `/AdditionalStreams [... N 0 R]` "
+        "where N is their `/Size`, an object nobody defines. Both signers (pyHanko's and ours) "
+        "leave N undefined: a new object at N would give the earlier revision's reference a "
+        "meaning it never had (the dangling-reference pattern). A reference to an undefined "
+        "object is the null object (§7.3.10), but pyHanko's difference analysis looks N up and "
+        "raises KeyError (56, 45) on any later revision. Ours reads the update; its level is "
+        "that of class G (the catalog `/Version`) for pyHanko's update, form filling for ours.",
+        _all(_has("case", "countersigned"), _has("pyhanko_detail", "KeyError")))
 ]
 
 

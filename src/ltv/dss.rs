@@ -35,6 +35,7 @@ pub fn append(doc: &Document<'_>, per_signature: &[(Vec<u8>, ValidationData)]) -
         Object::Dict(existing.clone()),
         Object::Dict(vri.clone()),
         Object::Array(arrays.concat()),
+        Object::Dict(doc.trailer().clone()),
     ];
     let mut numbers = ObjectNumbers::avoiding(doc.size(), undefined_references(doc, &touched)?);
     let mut streams: Vec<(ObjRef, Vec<u8>)> = Vec::new();

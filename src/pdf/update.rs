@@ -3,6 +3,7 @@
 
 use super::document::{Document, XrefForm};
 use super::object::{Dict, ObjRef, Object, Stream};
+use super::xref::XrefEntry;
 use super::writer::{write_dict, write_indirect};
 use crate::error::{Error, Result};
 
@@ -181,13 +182,42 @@ impl UpdateWriter {
     }
 }
 
-/// The previous trailer without the keys that belong to one section.
+/// The previous trailer without the keys that belong to one section, and without keys of no
+/// standard meaning that point at objects the file never defines (LibreOffice's
+/// `/AdditionalStreams [... N 0 R]`): the signer skips such numbers (`sign::numbers`), and
+/// repeating the key would hand the same trap to whoever writes the next revision.
 fn base_trailer(doc: &Document<'_>) -> Dict {
     doc.trailer()
         .iter()
         .filter(|(key, _)| !SECTION_KEYS.contains(key))
+        .filter(|(key, value)| STANDARD_KEYS.contains(key) || !refers_to_undefined(doc, value))
         .map(|(key, value)| (key.to_vec(), value.clone()))
         .collect()
+}
+
+/// Trailer keys of the standard that every update repeats (§7.5.5).
+const STANDARD_KEYS: [&[u8]; 4] = [b"Root", b"Info", b"ID", b"Encrypt"];
+
+/// `value` holds a reference (directly or in a direct array or dictionary) to an object number
+/// that no section defines.
+fn refers_to_undefined(doc: &Document<'_>, value: &Object) -> bool {
+    let mut pending = vec![value];
+    while let Some(object) = pending.pop() {
+        match object {
+            Object::Ref(id) => {
+                if !matches!(
+                    doc.entry(id.num),
+                    Ok(Some(XrefEntry::InFile { .. } | XrefEntry::Compressed { .. }))
+                ) {
+                    return true;
+                }
+            }
+            Object::Array(items) => pending.extend(items),
+            Object::Dict(dict) => pending.extend(dict.iter().map(|(_, value)| value)),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Splits sorted offsets into runs of consecutive object numbers (one xref subsection each).

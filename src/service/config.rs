@@ -31,7 +31,7 @@
 //! access_key_id = "..."
 //! secret_access_key = "..."
 //! allow_http = true                # plain HTTP to the endpoint (default: HTTPS only)
-//! [rate_limits]                    # per-action overrides
+//! [rate_limits]                    # per-action overrides, keyed by action name (others refused)
 //! CreateFileCounterSign = 10
 //!
 //! [[organizations]]
@@ -101,8 +101,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::action::Action;
+pub use super::action::Permission;
 use super::error::ServiceError;
+use super::pades::{LevelConfig, SigningProfile};
 pub use super::pades::{PadesLevel, RevocationMode, TsaSettings};
+pub use super::store::s3_config::S3Config;
 
 /// Requests per second per action and organisation when the configuration names no other.
 ///
@@ -150,64 +154,6 @@ pub enum BlobLocation {
     },
 }
 
-/// The `[s3]` table: the object store of `blobs = "s3://..."`. Unset keys fall back to the
-/// `AWS_*` environment variables; the secret is kept out of `Debug` output.
-///
-/// # Examples
-///
-/// ```
-/// use std::path::Path;
-/// use countersign::service::config::ServiceConfig;
-///
-/// let config = ServiceConfig::from_toml(r#"
-///     blobs = "s3://contracts"
-///     [s3]
-///     endpoint = "http://127.0.0.1:9000"
-///     access_key_id = "AKIDminio"
-///     secret_access_key = "minio-secret"
-///     allow_http = true
-/// "#, Path::new("."))?;
-/// assert_eq!(config.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
-/// assert_eq!(config.s3.region, None); // from AWS_REGION, or the store's default
-/// let printed = format!("{:?}", config.s3);
-/// assert!(printed.contains("AKIDminio") && !printed.contains("minio-secret"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct S3Config {
-    /// The service's URL, for stores other than AWS (MinIO, Ceph, ...); `None`: AWS S3 of
-    /// `region`.
-    pub endpoint: Option<String>,
-    /// The bucket's region (`us-east-1` for most S3-compatible servers).
-    pub region: Option<String>,
-    /// The access key's id.
-    pub access_key_id: Option<String>,
-    /// The access key's secret.
-    pub secret_access_key: Option<String>,
-    /// Allows a plain-HTTP `endpoint` (default: refused).
-    pub allow_http: Option<bool>,
-    /// `bucket.host` URLs instead of `host/bucket` (default: path style).
-    pub virtual_hosted_style: Option<bool>,
-}
-
-impl std::fmt::Debug for S3Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Config")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
-            )
-            .field("allow_http", &self.allow_http)
-            .field("virtual_hosted_style", &self.virtual_hosted_style)
-            .finish()
-    }
-}
-
 /// A service configuration, read from TOML ([`ServiceConfig::load`]).
 ///
 /// # Examples
@@ -240,7 +186,8 @@ pub struct ServiceConfig {
     /// Requests per second per action and organisation.
     #[serde(default = "default_rate_limit")]
     pub rate_limit: u32,
-    /// Per-action overrides of `rate_limit`, keyed by action name.
+    /// Per-action overrides of `rate_limit`, keyed by action name (`UploadFiles`, ...); a key that
+    /// names no action is refused at load.
     #[serde(default)]
     pub rate_limits: BTreeMap<String, u32>,
     /// Base of the download links; `None`: the server's listening address.
@@ -661,6 +608,48 @@ pub struct OrganizationConfig {
     pub allow_broken_signatures: bool,
 }
 
+impl OrganizationConfig {
+    /// What [`super::pades`] reads of this organisation.
+    pub(crate) fn level_config(&self) -> LevelConfig<'_> {
+        LevelConfig {
+            id: &self.id,
+            tsa: &self.tsa,
+            revocation: self.revocation,
+            revocation_crls: &self.revocation_crls,
+            revocation_ocsp: &self.revocation_ocsp,
+        }
+    }
+}
+
+// Here rather than with the rest of `SigningProfile` so that `pades` does not depend on this module.
+impl SigningProfile {
+    /// The profile a checked organisation configuration describes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use countersign::service::config::{PadesLevel, ServiceConfig};
+    /// use countersign::service::SigningProfile;
+    ///
+    /// let config = ServiceConfig::from_toml(r#"
+    ///     [[organizations]]
+    ///     id = "stamped"
+    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
+    ///     tsa = { url = "https://tsa.example.com/tsr", timeout_seconds = 5 }
+    /// "#, Path::new("."))?;
+    /// let profile = SigningProfile::from_config(&config.organizations[0]);
+    /// assert_eq!(profile.level, PadesLevel::BT);
+    /// let tsa = profile.tsa.as_ref().ok_or("b-t has a TSA")?;
+    /// assert_eq!(tsa.config().url, "https://tsa.example.com/tsr");
+    /// assert_eq!(tsa.config().timeout, std::time::Duration::from_secs(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_config(organization: &OrganizationConfig) -> Self {
+        Self::from_level_config(&organization.level_config())
+    }
+}
+
 /// Where an organisation's CA-issued signing credential lives: PEM files, or a PKCS#12 file.
 ///
 /// # Examples
@@ -692,43 +681,6 @@ pub struct CredentialConfig {
     pub pkcs12: Option<PathBuf>,
     /// Password of the PKCS#12 file or of the encrypted key.
     pub password: Option<String>,
-}
-
-/// What an employee may do.
-///
-/// # Examples
-///
-/// ```
-/// use std::path::Path;
-/// use countersign::service::config::{Permission, ServiceConfig};
-///
-/// let employees = r#"
-///     [[organizations]]
-///     id = "org"
-///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
-///     [[employees]]
-///     user_id = "auditor"
-///     organization = "org"
-///     permissions = ["verify", "download"]
-/// "#;
-/// let config = ServiceConfig::from_toml(employees, Path::new("."))?;
-/// assert_eq!(config.employees[0].permissions, [Permission::Verify, Permission::Download]);
-/// let unknown = employees.replace(r#""verify""#, r#""everything""#);
-/// assert!(ServiceConfig::from_toml(&unknown, Path::new(".")).is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Permission {
-    /// UploadFiles.
-    Upload,
-    /// CreateFileCounterSign and DescribeFileCounterSignResult.
-    CounterSign,
-    /// VerifyDigitFile.
-    Verify,
-    /// DescribeFileUrls.
-    Download,
 }
 
 /// An employee of an organisation, named as `Operator.UserId`.
@@ -1152,8 +1104,18 @@ impl ServiceConfig {
                 "rate limits must be at least 1 request per second".into(),
             ));
         }
+        if let Some(key) = self
+            .rate_limits
+            .keys()
+            .find(|key| Action::from_rate_limit_key(key).is_none())
+        {
+            return Err(config_error(format!(
+                "[rate_limits]: {key:.64} is not an action; the actions are {}",
+                Action::rate_limit_keys().join(", ")
+            )));
+        }
         for organization in &self.organizations {
-            super::pades::check(organization, self.task_lease_seconds)?;
+            super::pades::check(&organization.level_config(), self.task_lease_seconds)?;
         }
         self.verify_crls()?;
         Ok(())
@@ -1308,6 +1270,26 @@ mod tests {
         );
         let nameless = ServiceConfig::from_toml("blobs = \"s3:///x\"", Path::new(".")).unwrap();
         assert!(nameless.blob_location().is_err());
+    }
+
+    #[test]
+    fn an_unknown_rate_limits_key_is_named_with_the_valid_ones() {
+        // A misspelt action would otherwise leave that action at the default rate, silently.
+        let misspelt = VALID.replace("CreateFileCounterSign = 3", "CreateFileCountersign = 3");
+        let error = ServiceConfig::from_toml(&misspelt, Path::new(".")).unwrap_err();
+        assert!(matches!(error, ServiceError::Config(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "configuration: [rate_limits]: CreateFileCountersign is not an action; the actions \
+             are UploadFiles, CreateFileCounterSign, DescribeFileCounterSignResult, \
+             DescribeFileUrls, VerifyDigitFile"
+        );
+        let every = Action::ALL
+            .iter()
+            .map(|action| format!("{action} = 2\n"))
+            .collect::<String>();
+        let all = ServiceConfig::from_toml(&format!("[rate_limits]\n{every}"), Path::new("."));
+        assert_eq!(all.unwrap().rate_limit_for("VerifyDigitFile"), 2);
     }
 
     #[test]

@@ -55,6 +55,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub(crate) mod action;
 mod actions;
 pub(crate) mod api;
 pub(crate) mod auth;
@@ -82,7 +83,6 @@ pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 pub(crate) mod token;
-pub(crate) mod verify_result;
 pub(crate) mod zip;
 
 use std::collections::HashMap;
@@ -92,6 +92,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{json, Value};
 
+use self::action::Action;
 pub use self::auth::HeaderCheck;
 pub use self::auth::SignedRequest;
 use self::config::{BlobLocation, StoreLocation};
@@ -499,7 +500,7 @@ impl Service {
         let tokens = DownloadTokens::new(metadata.installation_key()?);
         let rate_limits = config.clone();
         let limiter = RateLimiter::with_store(
-            move |action| rate_limits.rate_limit_for(action),
+            move |action: Action| rate_limits.rate_limit_for(action.rate_limit_key()),
             Arc::clone(&metadata),
         );
         let mut hosts = HostPolicy::default();
@@ -996,7 +997,7 @@ impl Service {
         let organization = directory
             .organization_of_secret(&incoming.secret_id)
             .ok_or_else(|| ApiError::internal("credential without organisation"))?;
-        let action = incoming
+        let action_name = incoming
             .action
             .as_deref()
             .filter(|action| !action.is_empty())
@@ -1012,12 +1013,12 @@ impl Service {
                 .zh(format!("接口版本 {other:.32} 不存在，请使用 {API_VERSION}")))
             }
         }
-        if !actions::is_known(action) {
-            return Err(ApiError::new(
+        let action = Action::from_name(action_name).ok_or_else(|| {
+            ApiError::new(
                 ErrorCode::InvalidAction,
-                format!("action {action:.64} is not supported"),
-            ));
-        }
+                format!("action {action_name:.64} is not supported"),
+            )
+        })?;
         if !self.core.limiter.try_acquire(&organization.id, action) {
             return Err(ApiError::new(
                 ErrorCode::RequestLimitExceeded,
@@ -1039,7 +1040,7 @@ impl Service {
     fn refuse_replay(
         &self,
         incoming: &request::Incoming<'_>,
-        action: &str,
+        action: Action,
     ) -> Result<(), ApiError> {
         let now = clock::unix_now();
         self.sweep_signatures(now);
@@ -1049,13 +1050,13 @@ impl Service {
         let first = self.core.metadata.remember_signature(
             &incoming.secret_id,
             &incoming.signature,
-            action,
+            action.as_str(),
             expires_at,
             now,
         )?;
         match first {
             None => Ok(()),
-            Some(first) if first == action && !actions::changes_state(action) => Ok(()),
+            Some(first) if first == action.as_str() && !action.changes_state() => Ok(()),
             Some(first) => Err(ApiError::new(
                 ErrorCode::SignatureFailure,
                 format!(
@@ -1144,7 +1145,10 @@ impl Service {
             )
         })?;
         let organization = employee.organization.clone();
-        actions::dispatch(self, &organization, action, actions::json_params(body)?)
+        let action = Action::from_name(action).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidAction, format!("unknown action {action}"))
+        })?;
+        actions::dispatch(self, &organization, action, request::json_params(body)?)
     }
 
     /// The file behind a DescribeFileUrls token, if the token is genuine and unexpired.

@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::config::OrganizationConfig;
 use super::error::ServiceError;
 use crate::cades::timestamp::http::{HttpTsa, TsaConfig};
 use crate::cades::timestamp::TimeStamper;
@@ -201,8 +200,20 @@ pub enum RevocationMode {
     None,
 }
 
+/// The parts of an organisation's configuration its level is made from, borrowed from the
+/// configuration's `OrganizationConfig`: the configuration reads this module's types, so this
+/// module does not read the configuration's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LevelConfig<'a> {
+    pub id: &'a str,
+    pub tsa: &'a Option<TsaSettings>,
+    pub revocation: Option<RevocationMode>,
+    pub revocation_crls: &'a Vec<PathBuf>,
+    pub revocation_ocsp: &'a Vec<PathBuf>,
+}
+
 /// The level an organisation's configuration asks for (checked by [`check`]).
-pub fn level_of(organization: &OrganizationConfig) -> PadesLevel {
+pub fn level_of(organization: &LevelConfig<'_>) -> PadesLevel {
     match &organization.tsa {
         None => PadesLevel::BB,
         Some(tsa) => tsa.level.unwrap_or(if tsa.url.is_some() {
@@ -215,7 +226,7 @@ pub fn level_of(organization: &OrganizationConfig) -> PadesLevel {
 
 /// Refuses a level section that cannot work, naming the organisation and the key at fault.
 /// `lease_seconds`: a TSA timeout must leave a task run time to finish within its lease.
-pub fn check(organization: &OrganizationConfig, lease_seconds: u32) -> Result<(), ServiceError> {
+pub fn check(organization: &LevelConfig<'_>, lease_seconds: u32) -> Result<(), ServiceError> {
     let id = &organization.id;
     let fail = |message: String| {
         Err(ServiceError::Config(format!(
@@ -255,7 +266,7 @@ pub fn check(organization: &OrganizationConfig, lease_seconds: u32) -> Result<()
     check_revocation(organization, level).or_else(fail)
 }
 
-fn check_revocation(organization: &OrganizationConfig, level: PadesLevel) -> Result<(), String> {
+fn check_revocation(organization: &LevelConfig<'_>, level: PadesLevel) -> Result<(), String> {
     let has_files =
         !organization.revocation_crls.is_empty() || !organization.revocation_ocsp.is_empty();
     match (level >= PadesLevel::BLt, revocation_mode(organization)) {
@@ -287,7 +298,7 @@ fn check_revocation(organization: &OrganizationConfig, level: PadesLevel) -> Res
 }
 
 /// The configured mode, or the default for the level: fetch at b-lt and b-lta, else none.
-fn revocation_mode(organization: &OrganizationConfig) -> RevocationMode {
+fn revocation_mode(organization: &LevelConfig<'_>) -> RevocationMode {
     organization
         .revocation
         .unwrap_or(if level_of(organization) >= PadesLevel::BLt {
@@ -361,29 +372,9 @@ enum Revocation {
 }
 
 impl SigningProfile {
-    /// The profile a checked organisation configuration describes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// use countersign::service::config::{PadesLevel, ServiceConfig};
-    /// use countersign::service::SigningProfile;
-    ///
-    /// let config = ServiceConfig::from_toml(r#"
-    ///     [[organizations]]
-    ///     id = "stamped"
-    ///     credential = { key = "signer.key.pem", certificates = "signer.chain.pem" }
-    ///     tsa = { url = "https://tsa.example.com/tsr", timeout_seconds = 5 }
-    /// "#, Path::new("."))?;
-    /// let profile = SigningProfile::from_config(&config.organizations[0]);
-    /// assert_eq!(profile.level, PadesLevel::BT);
-    /// let tsa = profile.tsa.as_ref().ok_or("b-t has a TSA")?;
-    /// assert_eq!(tsa.config().url, "https://tsa.example.com/tsr");
-    /// assert_eq!(tsa.config().timeout, std::time::Duration::from_secs(5));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn from_config(organization: &OrganizationConfig) -> Self {
+    /// The profile a checked organisation configuration describes (see
+    /// [`SigningProfile::from_config`]).
+    pub(crate) fn from_level_config(organization: &LevelConfig<'_>) -> Self {
         let level = level_of(organization);
         let settings = organization.tsa.clone().unwrap_or_default();
         let timeout = Duration::from_secs(settings.timeout_seconds);
@@ -518,8 +509,8 @@ impl SigningProfile {
 }
 
 /// Reads and checks the offline revocation files of a configuration.
-fn offline_data(organization: &OrganizationConfig) -> Result<ValidationData, Error> {
-    read_offline(&organization.revocation_crls, &organization.revocation_ocsp)
+fn offline_data(organization: &LevelConfig<'_>) -> Result<ValidationData, Error> {
+    read_offline(organization.revocation_crls, organization.revocation_ocsp)
 }
 
 fn read_offline(crls: &[PathBuf], ocsps: &[PathBuf]) -> Result<ValidationData, Error> {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::action::Action;
 use super::store::MetadataStore;
 
 #[derive(Debug)]
@@ -20,8 +21,8 @@ struct Bucket {
 
 /// Token buckets keyed by organisation and action; `limit_of` gives an action's rate.
 pub struct RateLimiter {
-    limit_of: Box<dyn Fn(&str) -> u32 + Send + Sync>,
-    buckets: Mutex<HashMap<(String, String), Bucket>>,
+    limit_of: Box<dyn Fn(Action) -> u32 + Send + Sync>,
+    buckets: Mutex<HashMap<(String, Action), Bucket>>,
     shared: Option<Arc<dyn MetadataStore>>,
 }
 
@@ -32,7 +33,7 @@ impl std::fmt::Debug for RateLimiter {
 }
 
 impl RateLimiter {
-    pub fn new(limit_of: impl Fn(&str) -> u32 + Send + Sync + 'static) -> Self {
+    pub fn new(limit_of: impl Fn(Action) -> u32 + Send + Sync + 'static) -> Self {
         Self {
             limit_of: Box::new(limit_of),
             buckets: Mutex::new(HashMap::new()),
@@ -42,7 +43,7 @@ impl RateLimiter {
 
     /// A limiter that keeps its buckets in `store` when the store can share them.
     pub fn with_store(
-        limit_of: impl Fn(&str) -> u32 + Send + Sync + 'static,
+        limit_of: impl Fn(Action) -> u32 + Send + Sync + 'static,
         store: Arc<dyn MetadataStore>,
     ) -> Self {
         Self {
@@ -52,10 +53,10 @@ impl RateLimiter {
     }
 
     /// Takes a token for `action` by `organization` now; false when the bucket is empty.
-    pub fn try_acquire(&self, organization: &str, action: &str) -> bool {
+    pub fn try_acquire(&self, organization: &str, action: Action) -> bool {
         if let Some(store) = &self.shared {
             let rate = (self.limit_of)(action).max(1);
-            match store.take_rate_token(organization, action, rate) {
+            match store.take_rate_token(organization, action.rate_limit_key(), rate) {
                 Ok(Some(granted)) => return granted,
                 Ok(None) => {}
                 // Unreachable shared store: refuse rather than let every replica grant the rate.
@@ -66,7 +67,7 @@ impl RateLimiter {
     }
 
     /// [`RateLimiter::try_acquire`] at a given instant (for tests).
-    pub fn try_acquire_at(&self, organization: &str, action: &str, now: Instant) -> bool {
+    pub fn try_acquire_at(&self, organization: &str, action: Action, now: Instant) -> bool {
         let rate = f64::from((self.limit_of)(action).max(1));
         // A poisoned lock only means another request panicked mid-update; the counts stay usable.
         let mut buckets = self
@@ -74,7 +75,7 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let bucket = buckets
-            .entry((organization.to_owned(), action.to_owned()))
+            .entry((organization.to_owned(), action))
             .or_insert(Bucket {
                 tokens: rate,
                 last_refill: now,
@@ -101,27 +102,30 @@ mod tests {
 
     #[test]
     fn allows_the_rate_then_refuses_then_refills() {
-        let limiter = RateLimiter::new(|action| if action == "Slow" { 2 } else { 20 });
+        let limiter = RateLimiter::new(|action| match action {
+            Action::VerifyDigitFile => 2,
+            _ => 20,
+        });
         let start = Instant::now();
         let granted = (0..30)
-            .filter(|_| limiter.try_acquire_at("org", "Fast", start))
+            .filter(|_| limiter.try_acquire_at("org", Action::UploadFiles, start))
             .count();
         assert_eq!(granted, 20);
         // Half a second refills half the bucket.
         let later = start + Duration::from_millis(500);
         let granted = (0..30)
-            .filter(|_| limiter.try_acquire_at("org", "Fast", later))
+            .filter(|_| limiter.try_acquire_at("org", Action::UploadFiles, later))
             .count();
         assert_eq!(granted, 10);
         // Buckets are separate per organisation and per action, with per-action rates.
-        assert!(limiter.try_acquire_at("other", "Fast", later));
-        assert!(limiter.try_acquire_at("org", "Slow", later));
-        assert!(limiter.try_acquire_at("org", "Slow", later));
-        assert!(!limiter.try_acquire_at("org", "Slow", later));
+        assert!(limiter.try_acquire_at("other", Action::UploadFiles, later));
+        assert!(limiter.try_acquire_at("org", Action::VerifyDigitFile, later));
+        assert!(limiter.try_acquire_at("org", Action::VerifyDigitFile, later));
+        assert!(!limiter.try_acquire_at("org", Action::VerifyDigitFile, later));
         // A long pause does not bank more than one second of burst.
         let much_later = later + Duration::from_secs(60);
         let granted = (0..30)
-            .filter(|_| limiter.try_acquire_at("org", "Fast", much_later))
+            .filter(|_| limiter.try_acquire_at("org", Action::UploadFiles, much_later))
             .count();
         assert_eq!(granted, 20);
     }

@@ -7,9 +7,9 @@
 //! | POST | HmacSHA1/HmacSHA256 | form body | form body, flat |
 //! | GET  | HmacSHA1/HmacSHA256 | query | query, flat |
 
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use super::actions::json_params;
 use super::auth::{self, HeaderCheck, SignedRequest};
 use super::auth_v1;
 use super::error::{ApiError, ErrorCode, Language};
@@ -35,6 +35,18 @@ pub enum Params<'a> {
     Json(&'a [u8]),
     /// The JSON object rebuilt from flat parameters (or an empty body).
     Object(Value),
+}
+
+/// The parameters of a JSON body (an empty body is no parameters), once its syntax is checked;
+/// the action parses them into its own model.
+pub fn json_params(body: &[u8]) -> Result<Params<'_>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Params::Object(Value::Object(serde_json::Map::new())));
+    }
+    // Checks without building anything (a maximal upload's text stays in the body alone).
+    serde_json::from_slice::<IgnoredAny>(body)
+        .map_err(|e| ApiError::invalid(format!("request body: {e}")))?;
+    Ok(Params::Json(body))
 }
 
 fn is_form(request: &SignedRequest<'_>) -> bool {

@@ -181,7 +181,7 @@ fn sync_and_async_signing_then_download_and_verify() {
     assert_eq!(verified["VerifyResult"], 1);
     assert_eq!(
         verified["PdfResourceMd5"],
-        verify_result::md5_upper_hex(&download.bytes)
+        actions::verify_digit_file::md5_upper_hex(&download.bytes)
     );
     let unsigned = call(
         &service,

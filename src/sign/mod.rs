@@ -414,6 +414,7 @@ fn plan_avoiding_undefined_numbers(
     let known = [
         Object::Dict(catalog.1.clone()),
         Object::Dict(page.1.clone()),
+        Object::Dict(doc.trailer().clone()),
     ];
     let mut avoided = numbers::undefined_references(doc, &known)?;
     loop {

@@ -11,11 +11,13 @@
 //! of a signature grow with the file (a 100,000-page file read whole), which the signing path
 //! avoids by design (it reads only what signing needs).
 //!
-//! References made only by a trailer (`/AdditionalStreams [... 56 0 R]` with `/Size 56`, in two
-//! DSS test files) are left alone: a trailer key is nothing a reader shows, the verifier does not
-//! count them as dangling, and pyHanko cannot validate the earlier signature at all when such a
-//! number is still undefined after a later revision (`KeyError: Reference(56)`), while it reports
-//! form filling when our signature dictionary takes the number.
+//! References made by the trailer count too. Two DSS test files carry LibreOffice's
+//! `/AdditionalStreams [... 56 0 R]` with `/Size 56`, an object nobody writes; a signature
+//! dictionary at 56 would give that reference a meaning it never had. The number is skipped, and
+//! the update leaves the key out of its own trailer (see `pdf::update`), so no later revision
+//! inherits the dangling reference. ISO 32000-1 §7.3.10 makes a reference to an undefined object
+//! the null object, not an error; pyHanko 0.38 raises `KeyError: Reference(56)` on such files once
+//! any later revision exists (docs/COMPATIBILITY.md).
 
 use std::collections::BTreeSet;
 

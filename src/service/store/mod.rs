@@ -94,6 +94,7 @@ mod postgres;
 pub(crate) mod private;
 #[cfg(feature = "s3")]
 mod s3;
+pub(crate) mod s3_config;
 mod sqlite;
 
 #[cfg(feature = "postgres")]

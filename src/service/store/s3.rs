@@ -22,8 +22,8 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutMode, PutPayload};
 
+use super::s3_config::S3Config;
 use super::{BlobReader, BlobStore, BlobWriter};
-use crate::service::config::S3Config;
 use crate::service::error::StoreError;
 
 /// Parts of a streamed write; S3 wants at least 5 MiB for every part but the last.

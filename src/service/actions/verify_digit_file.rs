@@ -1,11 +1,76 @@
-//! VerifyDigitFile's answer from the engine's [`VerifyReport`].
+//! VerifyDigitFile: checks the signatures of a stored file; its answer is made from the engine's
+//! [`VerifyReport`].
 
 use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
 
-use super::api::{VerifyDigitFileResponse, VerifyDigitFileResult};
-use super::clock::unix_millis;
-use super::ids::verify_serial_no;
+use super::{file_bytes, Caller};
+use crate::service::action::Action;
+use crate::service::api::{Agent, UserInfo};
+use crate::service::clock::unix_millis;
+use crate::service::error::ApiError;
+use crate::service::ids::verify_serial_no;
+use crate::service::Service;
 use crate::verify::{SignatureReport, VerifyReport};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VerifyDigitFileRequest {
+    pub operator: Option<UserInfo>,
+    pub agent: Option<Agent>,
+    pub file_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyDigitFileResponse {
+    pub pdf_resource_md5: String,
+    pub verify_result: i64,
+    pub verify_serial_no: String,
+    pub verify_digit_file_results: Vec<VerifyDigitFileResult>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyDigitFileResult {
+    pub cert_not_before: i64,
+    pub cert_not_after: i64,
+    pub cert_sn: String,
+    pub sign_algorithm: String,
+    pub sign_time: i64,
+    pub sign_type: i64,
+    pub signer_name: String,
+}
+
+pub(super) fn verify_digit_file(
+    service: &Service,
+    credential_org: &str,
+    request: VerifyDigitFileRequest,
+) -> Result<VerifyDigitFileResponse, ApiError> {
+    let core = &service.core;
+    let caller = Caller::of(
+        credential_org,
+        request.operator.as_ref(),
+        request.agent.as_ref(),
+    );
+    let (_, file_id, file) = caller.own_file_record(
+        service,
+        request.file_id.as_ref(),
+        Action::VerifyDigitFile.permission(),
+    )?;
+    let _room = core.memory.reserve(file.size)?;
+    let pdf = file_bytes(service, file_id)?;
+    match core
+        .engine
+        .verify_with_crls(&pdf, &core.trust_roots, &core.verify_crls)
+    {
+        Ok(report) => Ok(verify_response(&pdf, Some(&report))),
+        Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
+            "file {file_id} is not a PDF: {reason}"
+        ))),
+        Err(_) => Ok(verify_response(&pdf, None)),
+    }
+}
 
 /// `VerifyResult` of a file whose every signature is valid.
 pub const VERIFY_OK: i64 = 1;
