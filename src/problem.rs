@@ -125,6 +125,15 @@ pub enum Problem {
         /// The first disallowed change, naming its object.
         reason: String,
     },
+    /// The signature is in an earlier revision's form, but the document's own form no longer
+    /// reaches it: a later revision removed its field, redefined the catalog without it, or
+    /// pointed the trailer's `/Root` at another catalog. A reader shows the document without
+    /// this signature; its modification level is [`Other`](crate::ModificationLevel::Other).
+    #[error(
+        "the signature is no longer reachable from the document's catalog: \
+         a later revision removed or hid its field"
+    )]
+    SignatureHidden,
     /// A document timestamp whose messageImprint is not the digest of the ByteRange bytes.
     #[error("the TSTInfo messageImprint does not match the ByteRange bytes")]
     DocumentImprintMismatch,

@@ -1448,3 +1448,193 @@ fn the_cli_reports_a_counter_signed_content_swap_as_other() {
     assert_eq!(first["permitted"], false, "{json:#}");
     assert_eq!(signatures[1]["modifications"]["level"], "none", "{json:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Signatures a later revision hides (issue 19: a changed /Root, an xref-only update)
+// ---------------------------------------------------------------------------------------------
+
+/// How a later revision takes the signature out of the document's form.
+#[derive(Clone, Copy, Debug)]
+enum Hiding {
+    /// A shadow catalog without the form is appended, then an update that is only an xref and
+    /// a trailer makes it the `/Root`.
+    RootSwap,
+    /// The catalog keeps its number and is redefined without `/AcroForm`.
+    CatalogWithoutForm,
+    /// The form's `/Fields` loses the signature field.
+    FieldRemoved,
+}
+
+fn hide_signature(signed: &[u8], hiding: Hiding) -> Vec<u8> {
+    let mut update = Update::new(signed);
+    match hiding {
+        Hiding::RootSwap => {
+            let shadow = update.fresh();
+            let mut catalog = update.doc.catalog().unwrap().1;
+            catalog.remove(b"AcroForm");
+            update.object(shadow, &Object::Dict(catalog));
+            let with_shadow = update.finish();
+            // The shadow alone changes nothing a reader shows: nothing refers to it.
+            assert_verdict(
+                "root swap: shadow catalog appended",
+                &with_shadow,
+                0,
+                Expect::Kept(ModificationLevel::None),
+            );
+            table_update(&with_shadow, &[], &[], Some(shadow))
+        }
+        Hiding::CatalogWithoutForm => {
+            update.catalog().remove(b"AcroForm");
+            update.finish()
+        }
+        Hiding::FieldRemoved => {
+            let form = update.catalog().get(b"AcroForm").cloned().unwrap();
+            let mut form = update
+                .doc
+                .resolve(&form)
+                .unwrap()
+                .as_dict()
+                .unwrap()
+                .clone();
+            form.set("Fields", Object::Array(Vec::new()));
+            update.catalog().set("AcroForm", Object::Dict(form));
+            update.finish()
+        }
+    }
+}
+
+/// The signature a later revision hid is still reported: intact and cryptographically valid,
+/// but not valid, at level `other`, saying it is no longer reachable.
+fn assert_hidden_reported(name: &str, report: &VerifyReport) {
+    let hidden: Vec<_> = report
+        .signatures
+        .iter()
+        .filter(|s| s.problems.contains(&countersign::Problem::SignatureHidden))
+        .collect();
+    assert_eq!(hidden.len(), 1, "{name}: {report:#?}");
+    let signature = hidden[0];
+    eprintln!(
+        "{name}: ours: hidden {} {} ({})",
+        signature.field_name,
+        signature.modifications.level,
+        signature.modifications.reason.as_deref().unwrap_or("-")
+    );
+    assert_eq!(signature.field_name, "Signature1", "{name}");
+    assert!(
+        signature.is_signature_valid() && signature.is_trusted(),
+        "{name}: {signature:#?}"
+    );
+    assert_eq!(signature.modifications.level, Other, "{name}");
+    assert!(!signature.modifications.permitted, "{name}");
+    assert!(signature.modifications.reason.is_some(), "{name}");
+    assert!(
+        !signature.covers_whole_file && !signature.is_valid(),
+        "{name}"
+    );
+    assert!(
+        signature
+            .problems
+            .iter()
+            .any(|p| p.to_string().contains("no longer reachable")),
+        "{name}: {:?}",
+        signature.problems
+    );
+    assert!(!report.all_valid(), "{name}");
+    assert!(!report.all_valid_ignoring_trust(), "{name}");
+}
+
+#[test]
+fn a_signature_hidden_by_a_later_revision_is_reported_and_not_valid() {
+    for file in ["classic.pdf", "xref-stream.pdf"] {
+        for hiding in [
+            Hiding::RootSwap,
+            Hiding::CatalogWithoutForm,
+            Hiding::FieldRemoved,
+        ] {
+            let name = format!("{file} {hiding:?}");
+            let hidden = hide_signature(&signed(file), hiding);
+            assert_hidden_reported(&name, &verify(&hidden));
+            // The attack as measured: counter-signed over the whole file, the new signature
+            // valid and the only one the new form shows.
+            let covered = sign(&hidden);
+            let report = verify(&covered);
+            assert_eq!(report.signatures.len(), 2, "{name}: {report:#?}");
+            let newest = report.newest().unwrap();
+            assert!(
+                newest.covers_whole_file && newest.is_valid(),
+                "{name}: {newest:#?}"
+            );
+            assert_hidden_reported(&format!("{name} + counter-signature"), &report);
+            if matches!(hiding, Hiding::RootSwap) {
+                let reason = report.signatures[1].modifications.reason.clone().unwrap();
+                assert!(reason.contains("/Root changed"), "{name}: {reason}");
+            }
+            // Counter-signing with the tamper check refuses, naming the hidden signature.
+            let mut options = SignOptions::default();
+            options.require_intact_signatures = true;
+            match sign_pdf(&hidden, &demo_key(), &options) {
+                Err(countersign::Error::ExistingSignatureInvalid { field, problem }) => {
+                    assert_eq!(field, "Signature1", "{name}");
+                    assert_eq!(*problem, countersign::Problem::SignatureHidden, "{name}");
+                }
+                other => panic!(
+                    "{name}: expected a refusal, got {:?}",
+                    other.map(|v| v.len())
+                ),
+            }
+        }
+    }
+}
+
+/// pyHanko (and pdfsig) find signatures through the newest catalog only: on the counter-signed
+/// root swap they see one valid signature. Ours reports both; this pins their verdict so that
+/// the note in the docs stays true.
+#[test]
+fn pyhanko_sees_only_the_counter_signature_after_a_root_swap() {
+    let covered = sign(&hide_signature(&signed("classic.pdf"), Hiding::RootSwap));
+    let Some(signatures) = pyhanko("root swap + counter-signature", &covered) else {
+        return;
+    };
+    assert_eq!(signatures.len(), 1, "{signatures:#?}");
+    assert!(signatures[0].bottom_line, "{signatures:#?}");
+}
+
+#[test]
+fn a_chain_of_three_counter_signatures_stays_valid() {
+    for file in ["classic.pdf", "xref-stream.pdf"] {
+        let thrice = sign(&sign(&signed(file)));
+        let report = verify(&thrice);
+        assert_eq!(report.signatures.len(), 3, "{file}: {report:#?}");
+        assert!(report.all_valid(), "{file}: {report:#?}");
+        for signature in &report.signatures[..2] {
+            assert_eq!(signature.modifications.level, FormFilling, "{file}");
+            assert!(signature.problems.is_empty(), "{file}: {signature:#?}");
+        }
+    }
+}
+
+#[cfg(feature = "cli")]
+#[test]
+fn the_cli_refuses_a_counter_signed_root_swap() {
+    let covered = sign(&hide_signature(&signed("classic.pdf"), Hiding::RootSwap));
+    let dir = TempDir::new("revisions-cli");
+    let path = dir.write("root-swap.pdf", &covered);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .arg("verify")
+        .arg(&path)
+        .arg("--trust")
+        .arg(common::root_ca_pem())
+        .arg("--json")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{json:#}");
+    assert_eq!(json["all_valid"], false, "{json:#}");
+    let signatures = json["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 2, "{json:#}");
+    assert_eq!(signatures[1]["modifications"]["level"], "other", "{json:#}");
+    assert!(
+        signatures[1].to_string().contains("no longer reachable"),
+        "{json:#}"
+    );
+}

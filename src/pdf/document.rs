@@ -37,15 +37,20 @@ pub struct Document<'a> {
     shift: u64,
     version: String,
     startxref: u64,
-    /// Newest first.
-    sections: Vec<XrefSection>,
+    /// The file's whole chain, newest first; shared with the views of earlier revisions.
+    sections: Rc<[XrefSection]>,
+    /// The first section this document reads: 0 for the file, more for an earlier revision.
+    newest: usize,
     trailer: Dict,
     cache: RefCell<HashMap<ObjRef, Rc<Object>>>,
-    object_streams: RefCell<StreamCache>,
+    /// Shared with the views of earlier revisions: keyed by where the stream object lies, so a
+    /// stream that several revisions use is decoded once.
+    object_streams: Rc<RefCell<StreamCache>>,
     depth: Cell<usize>,
     limits: Limits,
-    /// What every decoded stream (xref streams, object streams) draws on.
-    inflation: Inflation,
+    /// What every decoded stream (xref streams, object streams) draws on, the views of earlier
+    /// revisions included.
+    inflation: Rc<Inflation>,
 }
 
 impl<'a> Document<'a> {
@@ -78,13 +83,38 @@ impl<'a> Document<'a> {
             shift,
             version,
             startxref,
-            sections,
+            sections: sections.into(),
+            newest: 0,
             trailer,
             cache: RefCell::default(),
-            object_streams: RefCell::new(StreamCache::new(limits.max_held_decoded)),
+            object_streams: Rc::new(RefCell::new(StreamCache::new(limits.max_held_decoded))),
             depth: Cell::new(0),
             limits: *limits,
-            inflation,
+            inflation: Rc::new(inflation),
+        })
+    }
+
+    /// The document as an earlier revision left it: read through the chain from its section
+    /// `index` on (0 is the file itself, 1 the revision before the newest update...), without
+    /// parsing anything again. The view shares the decoded cross-reference sections, the
+    /// decoded object streams and the inflation budget; `None` past the oldest section.
+    pub fn revision(&self, index: usize) -> Option<Document<'a>> {
+        let newest = self.newest.checked_add(index)?;
+        let chain = self.sections.get(newest..).filter(|c| !c.is_empty())?;
+        Some(Self {
+            data: self.data,
+            header_pos: self.header_pos,
+            shift: self.shift,
+            version: self.version.clone(),
+            startxref: chain.first()?.offset,
+            trailer: merged_trailer(chain),
+            sections: Rc::clone(&self.sections),
+            newest,
+            cache: RefCell::default(),
+            object_streams: Rc::clone(&self.object_streams),
+            depth: Cell::new(0),
+            limits: self.limits,
+            inflation: Rc::clone(&self.inflation),
         })
     }
 
@@ -112,12 +142,13 @@ impl<'a> Document<'a> {
         self.startxref
     }
 
+    /// The sections this document reads, newest first.
     pub fn sections(&self) -> &[XrefSection] {
-        &self.sections
+        self.sections.get(self.newest..).unwrap_or_default()
     }
 
     pub fn xref_form(&self) -> XrefForm {
-        match self.sections.first() {
+        match self.sections().first() {
             Some(s) if s.kind == SectionKind::Stream => XrefForm::Stream,
             Some(s) if s.hidden_stream.is_some() => XrefForm::Hybrid,
             _ => XrefForm::Table,
@@ -139,7 +170,7 @@ impl<'a> Document<'a> {
             .and_then(|s| u32::try_from(s).ok())
             .unwrap_or(0);
         let listed = self
-            .sections
+            .sections()
             .iter()
             .map(|s| s.max_object_number().saturating_add(1))
             .max()
@@ -151,7 +182,7 @@ impl<'a> Document<'a> {
     /// section lists but that cannot be read is [`Error::DamagedXref`]: falling back to an older
     /// revision would read an object the file has replaced.
     pub fn entry(&self, num: u32) -> Result<Option<XrefEntry>> {
-        for section in &self.sections {
+        for section in self.sections() {
             let entry = section.lookup(self.data, num)?;
             // In a hybrid section the table wins, then its hidden stream (§7.5.8.4).
             let hidden = || match &section.hidden_stream {
@@ -240,10 +271,13 @@ impl<'a> Document<'a> {
     /// budget: an evicted stream costs its decoded size a second time, so thrashing between
     /// streams ends in [`Error::LimitExceeded`] like any other inflation bomb.
     fn object_stream(&self, num: u32) -> Result<Rc<ObjectStream>> {
-        if let Some(hit) = self.object_streams.borrow_mut().get(num) {
+        let (id, offset) = self.object_stream_place(num)?;
+        // Cached by place, not number: an earlier revision may hold another stream `num`.
+        let key = (num, offset);
+        if let Some(hit) = self.object_streams.borrow_mut().get(key) {
             return Ok(hit);
         }
-        let (id, stream) = self.object_stream_source(num)?;
+        let stream = self.object_stream_at(id)?;
         self.object_streams.borrow_mut().make_room();
         let decoded = Rc::new(ObjectStream::decode(
             id,
@@ -253,26 +287,35 @@ impl<'a> Document<'a> {
         )?);
         self.object_streams
             .borrow_mut()
-            .insert(num, Rc::clone(&decoded));
+            .insert(key, Rc::clone(&decoded));
         Ok(decoded)
     }
 
-    /// The stream object that holds the compressed objects of object stream `num`, read past the
-    /// object cache (its raw bytes are needed only while decoding).
-    fn object_stream_source(&self, num: u32) -> Result<(ObjRef, Stream)> {
-        let id = match self.entry(num)? {
-            Some(XrefEntry::InFile { gen, .. }) => ObjRef::new(num, gen),
-            _ => {
-                return Err(Error::MissingObject {
-                    object: ObjRef::new(num, 0),
-                    object_stream: None,
-                })
-            }
-        };
+    /// The reference and written offset of object stream `num` (an object stream is never
+    /// itself compressed, §7.5.7).
+    fn object_stream_place(&self, num: u32) -> Result<(ObjRef, u64)> {
+        match self.entry(num)? {
+            Some(XrefEntry::InFile { gen, offset }) => Ok((ObjRef::new(num, gen), offset)),
+            _ => Err(Error::MissingObject {
+                object: ObjRef::new(num, 0),
+                object_stream: None,
+            }),
+        }
+    }
+
+    /// The stream object `id` of an object stream, read past the object cache (its raw bytes
+    /// are needed only while decoding).
+    fn object_stream_at(&self, id: ObjRef) -> Result<Stream> {
         match self.load(id)? {
-            Object::Stream(stream) => Ok((id, stream)),
+            Object::Stream(stream) => Ok(stream),
             _ => Err(Error::malformed(id, 0, "object stream is not a stream")),
         }
+    }
+
+    /// The stream object that holds the compressed objects of object stream `num`.
+    fn object_stream_source(&self, num: u32) -> Result<(ObjRef, Stream)> {
+        let (id, _) = self.object_stream_place(num)?;
+        Ok((id, self.object_stream_at(id)?))
     }
 
     /// Decoded object-stream bytes the document holds for reuse now.
@@ -367,6 +410,9 @@ impl<'a> Document<'a> {
     }
 }
 
+/// An object stream's number and the offset its stream object is written at.
+type StreamKey = (u32, u64);
+
 /// Decoded object streams kept for reuse, at most `cap` bytes of them: the least recently used
 /// are dropped first. One stream larger than `cap` is kept alone (its objects are usually read
 /// together) until another stream is needed.
@@ -376,8 +422,8 @@ struct StreamCache {
     held: u64,
     /// Tick of the last use, for finding the least recently used.
     tick: u64,
-    streams: HashMap<u32, (Rc<ObjectStream>, u64)>,
-    by_use: BTreeMap<u64, u32>,
+    streams: HashMap<StreamKey, (Rc<ObjectStream>, u64)>,
+    by_use: BTreeMap<u64, StreamKey>,
 }
 
 impl StreamCache {
@@ -391,12 +437,12 @@ impl StreamCache {
         }
     }
 
-    fn get(&mut self, num: u32) -> Option<Rc<ObjectStream>> {
+    fn get(&mut self, key: StreamKey) -> Option<Rc<ObjectStream>> {
         self.tick = self.tick.saturating_add(1);
-        let (stream, used) = self.streams.get_mut(&num)?;
+        let (stream, used) = self.streams.get_mut(&key)?;
         self.by_use.remove(used);
         *used = self.tick;
-        self.by_use.insert(self.tick, num);
+        self.by_use.insert(self.tick, key);
         Some(Rc::clone(stream))
     }
 
@@ -406,23 +452,23 @@ impl StreamCache {
         while self.held > self.cap && self.evict_oldest() {}
     }
 
-    fn insert(&mut self, num: u32, stream: Rc<ObjectStream>) {
+    fn insert(&mut self, key: StreamKey, stream: Rc<ObjectStream>) {
         let size = stream.held_bytes();
         while self.held.saturating_add(size) > self.cap && self.evict_oldest() {}
         self.tick = self.tick.saturating_add(1);
         self.held = self.held.saturating_add(size);
-        self.by_use.insert(self.tick, num);
-        if let Some((old, used)) = self.streams.insert(num, (stream, self.tick)) {
+        self.by_use.insert(self.tick, key);
+        if let Some((old, used)) = self.streams.insert(key, (stream, self.tick)) {
             self.by_use.remove(&used);
             self.held = self.held.saturating_sub(old.held_bytes());
         }
     }
 
     fn evict_oldest(&mut self) -> bool {
-        let Some((_, num)) = self.by_use.pop_first() else {
+        let Some((_, key)) = self.by_use.pop_first() else {
             return false;
         };
-        if let Some((stream, _)) = self.streams.remove(&num) {
+        if let Some((stream, _)) = self.streams.remove(&key) {
             self.held = self.held.saturating_sub(stream.held_bytes());
         }
         true
@@ -862,5 +908,38 @@ mod held_tests {
             assert_eq!(member(&doc, num), i64::from(num));
         }
         assert!(doc.held_decoded_bytes() >= (STREAMS as usize * MIB) as u64);
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+
+    fn content(doc: &Document<'_>) -> Vec<u8> {
+        match doc.get(ObjRef::new(4, 0)).unwrap() {
+            Object::Stream(stream) => stream.raw,
+            other => panic!("object 4 is {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_earlier_revision_reads_the_definitions_it_had() {
+        let pdf = include_bytes!("../../testdata/pdf/incremental.pdf");
+        let doc = Document::parse(pdf).unwrap();
+        let count = doc.sections().len();
+        assert_eq!(count, 3);
+        assert!(String::from_utf8_lossy(&content(&doc)).contains("revision"));
+        let first = doc.revision(count - 1).unwrap();
+        assert_eq!(first.sections().len(), 1);
+        assert_eq!(content(&first), b"BT /F1 24 Tf 72 720 Td (Page 1) Tj ET");
+        assert!(first.trailer().get(b"Root").is_some());
+        assert_eq!(
+            Some(first.startxref()),
+            doc.sections().last().map(|s| s.offset)
+        );
+        // The newest revision is the file; nothing lies before the first section.
+        assert_eq!(content(&doc.revision(0).unwrap()), content(&doc));
+        assert!(doc.revision(count).is_none());
+        assert!(first.revision(1).is_none());
     }
 }

@@ -99,7 +99,12 @@ impl crate::VerifyReport {
 
 /// The problem that makes `signature` invalid: what broke it, else the disallowed change.
 fn why_invalid(signature: &crate::SignatureReport) -> Problem {
-    let modified = |problem: &&Problem| matches!(problem, Problem::ModifiedAfterSigning { .. });
+    let modified = |problem: &&Problem| {
+        matches!(
+            problem,
+            Problem::ModifiedAfterSigning { .. } | Problem::SignatureHidden
+        )
+    };
     let broken = signature.problems.iter().find(|p| !modified(p));
     let changed = signature.problems.iter().find(modified);
     let chosen = if signature.is_signature_valid() {

@@ -560,7 +560,11 @@ impl SignatureReport {
 /// ```
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let doc = Document::parse_with_limits(pdf, &options.limits)?;
-    let fields = signature_fields::signature_fields(&doc)?;
+    let mut fields = signature_fields::signature_fields(&doc)?;
+    // Signatures a later revision hid (a swapped /Root, a field dropped from the form) are
+    // judged too: after the file's own, in the order of the revisions that held them.
+    let hidden = signature_fields::hidden_signatures(&doc, &fields)?;
+    fields.extend(hidden);
     // One session for the whole file: its budget bounds every signature's fetches together.
     let session = options
         .revocation_fetcher
@@ -568,7 +572,11 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
         .map(|fetcher| FetchSession::new(fetcher, options.fetch_budget));
     let mut signatures: Vec<SignatureReport> = fields
         .iter()
-        .map(|field| verify_field(&doc, field, options, session.as_ref()))
+        .map(|field| {
+            with_revision(&doc, field, |held_in| {
+                verify_field(held_in, field, options, session.as_ref())
+            })
+        })
         .collect();
     let certification = certification(&doc, &fields, &mut signatures);
     for (field, report) in fields.iter().zip(signatures.iter_mut()) {
@@ -583,8 +591,37 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
                 ..Modifications::default()
             };
         }
+        if field.revision > 0 {
+            mark_hidden(report);
+        }
     }
     Ok(VerifyReport { signatures })
+}
+
+/// Runs `read` on the revision whose form holds `field` (its signature dictionary and lock are
+/// read as that revision defines them).
+fn with_revision<T>(
+    doc: &Document<'_>,
+    field: &SignatureField,
+    read: impl FnOnce(&Document<'_>) -> T,
+) -> T {
+    match doc.revision(field.revision).filter(|_| field.revision > 0) {
+        Some(earlier) => read(&earlier),
+        None => read(doc),
+    }
+}
+
+/// A signature the document's form no longer reaches: whatever the changes after it look
+/// like one by one, the document a reader shows has lost it.
+fn mark_hidden(report: &mut SignatureReport) {
+    let reason = Problem::SignatureHidden.to_string();
+    report.problems.insert(0, Problem::SignatureHidden);
+    let modifications = &mut report.modifications;
+    modifications.level = ModificationLevel::Other;
+    if modifications.permitted {
+        modifications.permitted = false;
+        modifications.reason = Some(reason);
+    }
 }
 
 /// The certification signature: marks its report with its DocMDP `/P` and returns (the length
@@ -633,7 +670,9 @@ fn analyse_modifications(
     let Ok(signed_len) = usize::try_from(report.signed_revision_len) else {
         return;
     };
-    let locks = crate::sign::locks::signature_locks(doc, &field.name, &field.field, &field.value);
+    let locks = with_revision(doc, field, |held_in| {
+        crate::sign::locks::signature_locks(held_in, &field.name, &field.field, &field.value)
+    });
     let permissions = diff::Permissions {
         docmdp: certification
             .filter(|&(certified_len, _)| certified_len <= report.signed_revision_len)

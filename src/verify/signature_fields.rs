@@ -1,9 +1,16 @@
 //! Finding the signature fields that hold a value, through the AcroForm field tree (§12.7.4).
 
+use std::collections::HashSet;
+
 use crate::error::{Error, Result};
 use crate::pdf::acroform::{walk_fields, FieldVisit};
-use crate::pdf::{Dict, Document, ObjRef, Object};
+use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 use crate::problem::Problem;
+
+/// Form-tree nodes read in all earlier revisions together. Real files stay far below (25
+/// revisions of a 25-field form are 625); a file with thousands of sections that each touch a
+/// large form would otherwise cost sections × fields.
+const MAX_EARLIER_FIELD_VISITS: u64 = 1 << 20;
 
 /// A signature field with its value.
 pub struct SignatureField {
@@ -19,6 +26,9 @@ pub struct SignatureField {
     /// A widget of the field has an area on a page (a non-empty, not hidden /Rect): the signature
     /// shows an appearance (a seal) rather than being digital only.
     pub visible: bool,
+    /// The revision the field was found in: 0 for the file's own form, `n` for the revision
+    /// before the newest `n` updates (a signature a later revision no longer reaches).
+    pub revision: usize,
 }
 
 impl SignatureField {
@@ -33,8 +43,24 @@ impl SignatureField {
                 error: error.to_string(),
             }),
             visible: false,
+            revision: 0,
         }
     }
+
+    /// What identifies the signature whatever field holds it: its `/ByteRange` and `/Contents`.
+    fn identity(&self) -> Option<SignatureIdentity> {
+        identity(&self.value)
+    }
+}
+
+/// `/ByteRange` and `/Contents`: two signature dictionaries with both equal are the same
+/// signature.
+type SignatureIdentity = ([u64; 4], Vec<u8>);
+
+fn identity(value: &Dict) -> Option<SignatureIdentity> {
+    let byte_range = super::byte_range::read_byte_range(value).ok()?;
+    let contents = value.get(b"Contents").and_then(Object::as_string_bytes)?;
+    Some((byte_range, contents.to_vec()))
 }
 
 /// Every signed signature field, in field-tree order. An unreadable field or signature
@@ -64,6 +90,7 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
                     value,
                     field: field.dict,
                     problem: None,
+                    revision: 0,
                 }),
                 Ok(_) => {}
                 Err(error) => found.push(SignatureField::unreadable(
@@ -85,6 +112,103 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
         }
     })?;
     Ok(found)
+}
+
+/// Signatures an earlier revision's form holds that `current` (the file's own signature
+/// fields) does not: a later revision dropped the field from `/Fields`, redefined the catalog
+/// without it, or pointed the trailer's `/Root` at another catalog. Each revision's catalog, form
+/// and fields are read through a view of the chain ([`Document::revision`]), nothing else. A
+/// signature dictionary is read once whatever number of revisions reach it, and signature
+/// dictionaries without `/ByteRange` and `/Contents`, or unreadable ones, are not signatures
+/// anyone relied on: they are left out.
+pub fn hidden_signatures(
+    doc: &Document<'_>,
+    current: &[SignatureField],
+) -> Result<Vec<SignatureField>> {
+    let mut known: HashSet<SignatureIdentity> = current
+        .iter()
+        .filter_map(SignatureField::identity)
+        .collect();
+    let mut read: HashSet<Place> = current
+        .iter()
+        .filter_map(|field| place(doc, field.value_ref?))
+        .collect();
+    let mut visits: u64 = 0;
+    let mut hidden = Vec::new();
+    for index in 1..doc.sections().len() {
+        let Some(revision) = doc.revision(index) else {
+            break;
+        };
+        // A revision whose catalog cannot be read (the first-page section of a linearized
+        // file alone) shows no form, so it hides nothing.
+        let Ok((_, catalog)) = revision.catalog() else {
+            continue;
+        };
+        // An unreadable form in an earlier revision has nothing to find: the walk's error is
+        // dropped, what it found before is kept.
+        let _ = walk_fields(&revision, &catalog, &mut |visit| {
+            visits = visits.saturating_add(1);
+            if visits > MAX_EARLIER_FIELD_VISITS {
+                return;
+            }
+            let FieldVisit::Field(field) = visit else {
+                return;
+            };
+            if !field.is_signature || field.is_widget {
+                return;
+            }
+            let Some(value) = field.dict.get(b"V") else {
+                return;
+            };
+            let value_ref = value.as_ref();
+            if let Some(at) = value_ref.and_then(|r| place(&revision, r)) {
+                if !read.insert(at) {
+                    return;
+                }
+            }
+            let Ok(Object::Dict(value)) = revision.resolve(value) else {
+                return;
+            };
+            if identity(&value).is_some_and(|id| known.insert(id)) {
+                hidden.push(SignatureField {
+                    visible: has_visible_rect(&revision, &field.dict),
+                    name: field.name,
+                    value_ref,
+                    value,
+                    field: field.dict,
+                    problem: None,
+                    revision: index,
+                });
+            }
+        });
+        if visits > MAX_EARLIER_FIELD_VISITS {
+            return Err(Error::limit(
+                "form fields read in the earlier revisions",
+                MAX_EARLIER_FIELD_VISITS,
+                format!(
+                    "the revision ending with the section at offset {}",
+                    revision.startxref()
+                ),
+            ));
+        }
+    }
+    Ok(hidden)
+}
+
+/// Where the object `id` is written, as the revision's chain puts it: the same place in two
+/// revisions is the same object. (The reference; the offset of the object, or of its object
+/// stream and its index there.)
+type Place = (ObjRef, u64, Option<u32>);
+
+fn place(doc: &Document<'_>, id: ObjRef) -> Option<Place> {
+    match doc.entry(id.num).ok()?? {
+        XrefEntry::InFile { offset, gen } if gen == id.gen => Some((id, offset, None)),
+        XrefEntry::Compressed { stream, index } => match doc.entry(stream).ok()?? {
+            XrefEntry::InFile { offset, .. } => Some((id, offset, Some(index))),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `/Rect` spans an area and the annotation is not hidden (`/F` bit 2, §12.5.3).
