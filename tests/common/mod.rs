@@ -21,9 +21,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The crate root (where Cargo.toml and `.venv/` live).
+/// The workspace root (where `testdata/`, `.ci/` and `.venv/` live): the test's own crate or the
+/// nearest folder above it that holds `.ci/`, so the crates under `crates/` find it too.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| dir.join(".ci").is_dir())
+        .unwrap_or(manifest)
+        .to_path_buf()
 }
 
 /// `testdata/pdf/<name>`.

@@ -14,8 +14,14 @@ use countersign::__private::service::unix_now;
 use countersign::service::SignedRequest;
 use serde_json::Value;
 
+/// The workspace root (where `testdata/`, `.ci/` and `.venv/` live).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| dir.join(".ci").is_dir())
+        .unwrap_or(manifest)
+        .to_path_buf()
 }
 
 pub fn pki(name: &str) -> PathBuf {
