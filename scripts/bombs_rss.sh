@@ -20,10 +20,10 @@ if [ ! -x /usr/bin/time ]; then
     apt-get install -y time >/dev/null
 fi
 if [ "$profile" = release ]; then
-    cargo build --quiet --release --features cli --bin countersign
+    cargo build --quiet --release --bin countersign
     bin=target/release/countersign
 else
-    cargo build --quiet --features cli --bin countersign
+    cargo build --quiet --bin countersign
     bin=target/debug/countersign
 fi
 mkdir -p "$work"

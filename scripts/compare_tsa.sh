@@ -17,7 +17,7 @@ work=${WORK:-target/compare-tsa}
 python=.venv/bin/python3
 [ -x "$python" ] || python=python3
 
-cargo build --quiet --release --features cli --bin countersign --example make_pdfs --example local_tsa
+cargo build --quiet --release --bin countersign --example make_pdfs --example local_tsa
 bin=target/release/countersign
 mkdir -p "$work"
 [ -d "$work/small" ] && [ "$(ls "$work/small" | wc -l)" -eq "$count" ] || {

@@ -10,7 +10,7 @@ cd "$repo"
 seconds="${1:-20}"
 clients="${2:-6}"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-cargo build --release --features cli,server,postgres --bin countersign >&2
+cargo build --release --features postgres --bin countersign >&2
 bin="$target/release/countersign"
 python="$repo/.venv/bin/python3"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"

@@ -1074,11 +1074,6 @@ mod tests {
     fn a_cause_the_message_already_shows_is_not_repeated() {
         let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
         assert_eq!(with_causes(&Error::Io(io())), "I/O: gone");
-        #[cfg(feature = "service")]
-        {
-            let store = crate::service::StoreError::database(io());
-            assert_eq!(with_causes(&store), "database: gone");
-        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The dependency graph promises of Cargo.toml, checked with `cargo tree` (no build involved):
 //! without default features no PKCS#12 stack is compiled, and no configuration turns on `rsa`'s
-//! own RNG, so the RSA signer's explicit RNG is the only one in play.
+//! own RNG, so the RSA signer's explicit RNG is the only one in play; and the engine, in any
+//! configuration, pulls in none of the service's or the CLI's stacks.
 
 use std::process::Command;
 
@@ -8,7 +9,15 @@ use std::process::Command;
 fn packages(feature_flags: &[&str]) -> Vec<String> {
     let output = Command::new(env!("CARGO"))
         // Not --offline: a fresh clone may lack a crate the build did not need (cargo fetches it).
-        .args(["tree", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "-p",
+            "countersign",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .args(["--format", "{p} [{f}]", "--manifest-path"])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .args(feature_flags)
@@ -54,5 +63,30 @@ fn rsa_never_brings_its_own_rng_and_builders_stay_off() {
             let line = graph.iter().find(|p| p.starts_with(crate_name)).unwrap();
             assert!(!line.contains("builder"), "{flags:?}: {line}");
         }
+    }
+}
+
+/// Issue 21: a server that links the engine gets no async runtime, HTTP server, JSON, database
+/// or argument parser with it; those belong to countersign-ess and countersign-cli.
+#[test]
+fn the_engine_brings_no_service_or_cli_stack() {
+    let graph = packages(&["--all-features"]);
+    assert!(graph.iter().any(|p| p.starts_with("countersign v")));
+    for absent in [
+        "tokio ",
+        "axum ",
+        "hyper ",
+        "serde_json ",
+        "rusqlite ",
+        "postgres ",
+        "clap ",
+        "toml ",
+        "object_store ",
+        "countersign-ess ",
+    ] {
+        assert!(
+            !graph.iter().any(|p| p.starts_with(absent)),
+            "the engine depends on {absent}"
+        );
     }
 }

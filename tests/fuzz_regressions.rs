@@ -90,15 +90,6 @@ fn the_signed_originals_verify_untouched() {
     harness::check_verify(&[0]);
 }
 
-#[cfg(feature = "service")]
-#[test]
-fn service_request_regressions_answer_with_api_errors() {
-    replay(
-        "service_request",
-        &[("service_request", harness::service::check_service_request)],
-    );
-}
-
 #[test]
 fn tst_info_regressions_round_trip() {
     assert!(replay("tst_info", &[("tst_info", harness::check_tst_info)]) > 0);

@@ -1,5 +1,6 @@
-//! The public API, item by item, against the committed snapshots `tests/public-api.txt` (default
-//! features) and `tests/public-api-all-features.txt`: adding, changing or removing anything a
+//! The public API of the crate that includes this file (the engine, and the service through
+//! crates/countersign-ess/tests/public_api.rs), item by item, against its committed snapshots
+//! `tests/public-api.txt` (default features) and `tests/public-api-all-features.txt`: adding, changing or removing anything a
 //! downstream crate can name shows up here as a diff, and is committed on purpose.
 //!
 //! The listing comes from rustdoc's JSON output (`public-api` reads it), produced by the
@@ -99,7 +100,11 @@ fn rustdoc_json(cargo_args: &[&str]) -> Option<PathBuf> {
         eprintln!("skipped: rustdoc JSON could not be built: {failure}");
         return None;
     }
-    Some(target.join("doc").join("countersign.json"))
+    Some(
+        target
+            .join("doc")
+            .join(format!("{}.json", env!("CARGO_PKG_NAME").replace('-', "_"))),
+    )
 }
 
 fn manifest_dir() -> &'static Path {

@@ -1,8 +1,7 @@
 #![no_main]
 //! `service_request` target: see fuzz/README.md and fuzz/harness/service.rs.
 
-#[path = "../harness/mod.rs"]
-#[allow(dead_code)]
-mod harness;
+#[path = "../harness/service.rs"]
+mod service_harness;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::service::check_service_request(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| service_harness::check_service_request(data));

@@ -5,8 +5,8 @@
 //! panicked, returned an untyped error, or reported something false.
 
 pub mod mutate;
-#[cfg(feature = "service")]
-pub mod service;
+// The service_request check (service.rs) is included on its own by its fuzz target and by
+// crates/countersign-ess/tests/fuzz_regressions.rs: it needs the service crate, the rest does not.
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};

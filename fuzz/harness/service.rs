@@ -16,11 +16,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use countersign::__private::service::authorization_header;
-use countersign::__private::service::{demo, Demo};
-use countersign::service::store::{BlobStore, SqliteStore};
-use countersign::service::SignedRequest;
-use countersign::service::{PdfEngine, Service, StoreError, API_VERSION};
+use countersign_ess::__private::authorization_header;
+use countersign_ess::__private::{demo, Demo};
+use countersign_ess::store::{BlobStore, SqliteStore};
+use countersign_ess::SignedRequest;
+use countersign_ess::{PdfEngine, Service, StoreError, API_VERSION};
 use serde_json::Value;
 
 const ACTIONS: [&str; 7] = [
@@ -186,7 +186,7 @@ fn signed_headers(
         Some(action) => (*action).to_owned(),
         None => fuzzed_action.unwrap_or_default(),
     };
-    let now = countersign::__private::service::unix_now();
+    let now = countersign_ess::__private::unix_now();
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Host".to_owned(), "ess.tencentcloudapi.com".to_owned()),

@@ -134,6 +134,7 @@ fn prepare_mapped(
     // SAFETY: the map is only read, and dropped before this function returns. memmap2 requires
     // that no other process changes the file meanwhile: that is `sign_file`'s documented
     // precondition, the same one every reader of a mapped file has.
+    #[allow(unsafe_code)]
     let map = unsafe { memmap2::Mmap::map(source) }.map_err(|e| with_path(e, path))?;
     prepare_update_reserving(&map, key, options, contents_len)
 }

@@ -2,6 +2,7 @@
 //! pdfsig, qpdf and openssl read them back; the refusals that keep them meaningful (a
 //! certification only as the first signature, nothing after P1, no filling of a locked field).
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use common::acceptance::check_signed_output;
@@ -358,7 +359,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-#[cfg(feature = "cli")]
 mod cli {
     use std::process::{Command, Output};
 

@@ -1,9 +1,9 @@
 //! `countersign batch`: folders and files in, one output per input name, refusals reported with
 //! their reason, JSON summary, exit code 1 when anything was refused.
-#![cfg(feature = "cli")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
-#[path = "../benches/support/generate.rs"]
+#[path = "../../../benches/support/generate.rs"]
 mod generate;
 
 use std::process::Command;

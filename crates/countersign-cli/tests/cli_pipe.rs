@@ -2,8 +2,8 @@
 //! issue 20): no panic and no backtrace, the rest of the output is dropped, and the exit status
 //! is the command's own. The pipes here are closed before the command starts, so that every
 //! write fails, not only those after a reader happened to leave.
-#![cfg(feature = "cli")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::process::{Command, ExitStatus, Stdio};

@@ -1,7 +1,7 @@
 //! `countersign sign` and `verify` as a user runs them: the README's main command, fixed-time
 //! determinism, and refusals that name their reason.
-#![cfg(feature = "cli")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::process::{Command, Output};

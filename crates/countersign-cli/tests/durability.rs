@@ -1,8 +1,9 @@
 //! `sign_file` makes its output durable: the temporary file is flushed to disk before it is
 //! renamed over the output, and the directory is synced after the rename. Observed with strace on
 //! the CLI, which signs through `sign_file`.
-#![cfg(all(feature = "cli", target_os = "linux"))]
+#![cfg(target_os = "linux")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;

@@ -2,6 +2,7 @@
 //! `countersign sign|batch --require-intact-signatures` refuse to put a new signature over one
 //! that is broken or followed by changes the document does not allow, naming the field and why.
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use countersign::crypto::credential::load_pem;
@@ -129,7 +130,6 @@ fn new_objects_avoid_numbers_the_document_refers_to_but_leaves_undefined() {
     assert!(report.all_valid_ignoring_trust(), "{report:#?}");
 }
 
-#[cfg(feature = "cli")]
 mod cli {
     use std::process::Command;
 

@@ -2,8 +2,8 @@
 //! 18961 and a CRL server on 18962 (the URLs the `tsa-` certificates name). Outputs are
 //! checked by pyHanko's AdES validation with revocation data required and nothing fetched,
 //! by pdfsig (which checks the signatures but not document timestamps) and by our verifier.
-#![cfg(feature = "tsa")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;
@@ -197,7 +197,6 @@ fn tsa_for(server: &LocalTsa) -> Arc<HttpTsa> {
     tsa(server.url())
 }
 
-#[cfg(feature = "cli")]
 #[test]
 fn cli_sign_at_b_lta_and_extend() {
     let _ports = fixed_ports();

@@ -6,6 +6,7 @@
 //! `UpdateWriter` or byte by byte. Where pyHanko is installed, its verdict on the same bytes is
 //! asserted next to ours; the disagreements are deliberate and explained at each case.
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::io::Write as _;
@@ -1419,7 +1420,6 @@ fn our_certification_and_lock_options_bound_later_revisions() {
 // The CLI
 // ---------------------------------------------------------------------------------------------
 
-#[cfg(feature = "cli")]
 #[test]
 fn the_cli_reports_a_counter_signed_content_swap_as_other() {
     let signed = signed("classic.pdf");
@@ -1613,7 +1613,6 @@ fn a_chain_of_three_counter_signatures_stays_valid() {
     }
 }
 
-#[cfg(feature = "cli")]
 #[test]
 fn the_cli_refuses_a_counter_signed_root_swap() {
     let covered = sign(&hide_signature(&signed("classic.pdf"), Hiding::RootSwap));

@@ -3,6 +3,7 @@
 //! Our verdict is checked against pyHanko's on the same file where pyHanko can judge it.
 //! Certificates: `testdata/generate.sh trust` (testdata/pki/trust-*).
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -307,7 +308,6 @@ fn signing_refuses_unusable_certificates() {
     assert!(sign_pdf(&pdf, &key("demo"), &usable).is_ok());
 }
 
-#[cfg(feature = "cli")]
 mod cli {
     use super::*;
     use std::process::Command;
@@ -357,7 +357,6 @@ mod cli {
 
 /// Revocation data fetched while verifying (feature `tsa`): `openssl ocsp` and the CRL server on
 /// loopback answer for the LTV test PKI (tsa-signer good, tsa-revoked revoked, keyCompromise).
-#[cfg(feature = "tsa")]
 mod fetching {
     use super::*;
     use common::servers::{fixed_ports, start_crl_server, OcspResponder};
@@ -510,16 +509,14 @@ mod fetching {
     }
 }
 
-#[cfg(feature = "server")]
-#[path = "service/support.rs"]
+#[path = "../../countersign-ess/tests/service/support.rs"]
 mod support;
 
-#[cfg(feature = "server")]
 mod service {
     use super::*;
     use base64::Engine as _;
-    use countersign::service::load_config_keys;
-    use countersign::service::{PdfEngine, Service, ServiceConfig};
+    use countersign_ess::load_config_keys;
+    use countersign_ess::{PdfEngine, Service, ServiceConfig};
     use serde_json::json;
     use std::net::TcpListener;
     use std::sync::Arc;
@@ -568,7 +565,7 @@ mod service {
             .unwrap_or_default()
     }
 
-    fn serve(dir: &Path, extra_config: &str) -> countersign::server::ServerHandle {
+    fn serve(dir: &Path, extra_config: &str) -> countersign_ess::server::ServerHandle {
         let path = write_config(dir, 100, 1);
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{extra_config}{text}")).unwrap();
@@ -581,7 +578,7 @@ mod service {
             Arc::new(PdfEngine::default()),
         )
         .unwrap();
-        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
+        countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
     }
 
     #[test]
@@ -732,7 +729,8 @@ mod service {
         )
         .unwrap();
         let server =
-            countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+            countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service)
+                .unwrap();
         let revoked = signed_by("trust-revoked", SignOptions::default());
         assert_eq!(verify_as(server.addr(), ADMIN, &revoked)["VerifyResult"], 2);
         assert_eq!(
@@ -742,7 +740,6 @@ mod service {
         server.stop().unwrap();
     }
 
-    #[cfg(feature = "tsa")]
     #[test]
     fn fetch_mode_asks_the_signer_s_ocsp_responder_then_its_crl() {
         use common::servers::{fixed_ports, start_crl_server, OcspResponder};

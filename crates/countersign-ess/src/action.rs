@@ -11,7 +11,7 @@ use serde::Deserialize;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{Permission, ServiceConfig};
+/// use countersign_ess::config::{Permission, ServiceConfig};
 ///
 /// let employees = r#"
 ///     [[organizations]]

@@ -23,7 +23,7 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 /// What the server hands to [`Service::handle`](super::Service::handle) for each HTTP request:
 ///
 /// ```
-/// use countersign::service::SignedRequest;
+/// use countersign_ess::SignedRequest;
 ///
 /// let headers = vec![
 ///     ("Host".to_owned(), "ess.example.com".to_owned()),
@@ -54,7 +54,7 @@ impl SignedRequest<'_> {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::SignedRequest;
+    /// use countersign_ess::SignedRequest;
     ///
     /// let headers = [("content-type".to_owned(), "application/json".to_owned())];
     /// let request = SignedRequest { method: "GET", path: "/", query: "", headers: &headers, body: &[] };
@@ -291,7 +291,7 @@ pub fn authorization_header_signing(
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 /// # let config = ServiceConfig::from_toml(r#"
 /// #     workers = 0
 /// #     hosts = ["ess.example.com"]
@@ -331,7 +331,7 @@ pub fn authorization_header_signing(
 /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
 /// #     Ok(())
 /// # }
-/// use countersign::service::{HeaderCheck, SignedRequest};
+/// use countersign_ess::{HeaderCheck, SignedRequest};
 ///
 /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
 /// let mut headers = vec![
@@ -409,7 +409,7 @@ impl HeaderCheck {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -449,7 +449,7 @@ impl HeaderCheck {
     /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
     /// #     Ok(())
     /// # }
-    /// use countersign::service::{ErrorCode, SignedRequest};
+    /// use countersign_ess::{ErrorCode, SignedRequest};
     ///
     /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
     /// let mut headers = vec![

@@ -73,7 +73,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use countersign::service::config::{Permission, ServiceConfig};
+//! use countersign_ess::config::{Permission, ServiceConfig};
 //!
 //! let config = ServiceConfig::from_toml(r#"
 //!     rate_limit = 20
@@ -118,7 +118,7 @@ pub use super::store::s3_config::S3Config;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_RATE_LIMIT};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_RATE_LIMIT};
 ///
 /// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
 /// assert_eq!(defaults.rate_limit_for("UploadFiles"), DEFAULT_RATE_LIMIT);
@@ -133,7 +133,7 @@ pub const DEFAULT_RATE_LIMIT: u32 = 20;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{BlobLocation, ServiceConfig};
+/// use countersign_ess::config::{BlobLocation, ServiceConfig};
 ///
 /// let s3 = ServiceConfig::from_toml(r#"blobs = "s3://contracts/countersign/""#, Path::new("."))?;
 /// assert_eq!(
@@ -164,7 +164,7 @@ pub enum BlobLocation {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_TASK_MAX_ATTEMPTS};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_TASK_MAX_ATTEMPTS};
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     workers = 2
@@ -256,7 +256,7 @@ pub struct ServiceConfig {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_MAX_FILE_BYTES};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_MAX_FILE_BYTES};
 ///
 /// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
 /// assert_eq!(defaults.limits.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
@@ -270,12 +270,12 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 60 * 1024 * 1024;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_MAX_BODY_BYTES};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_MAX_BODY_BYTES};
 ///
 /// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
 /// assert_eq!(defaults.limits.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
 /// // Room for a maximal file in base64 and the JSON around it.
-/// assert!(DEFAULT_MAX_BODY_BYTES > countersign::service::config::DEFAULT_MAX_FILE_BYTES / 3 * 4);
+/// assert!(DEFAULT_MAX_BODY_BYTES > countersign_ess::config::DEFAULT_MAX_FILE_BYTES / 3 * 4);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub const DEFAULT_MAX_BODY_BYTES: u64 = DEFAULT_MAX_FILE_BYTES / 3 * 4 + 4 * 1024 * 1024;
@@ -285,7 +285,7 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = DEFAULT_MAX_FILE_BYTES / 3 * 4 + 4 * 102
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_MAX_FILE_NAME_CHARS};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_MAX_FILE_NAME_CHARS};
 ///
 /// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
 /// assert_eq!(defaults.limits.max_file_name_chars, DEFAULT_MAX_FILE_NAME_CHARS);
@@ -301,7 +301,7 @@ pub const DEFAULT_MAX_FILE_NAME_CHARS: usize = 200;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{Limits, ServiceConfig};
+/// use countersign_ess::config::{Limits, ServiceConfig};
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [limits]
@@ -397,7 +397,7 @@ impl Default for Limits {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{Retention, ServiceConfig};
+/// use countersign_ess::config::{Retention, ServiceConfig};
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [retention]
@@ -477,7 +477,7 @@ fn default_rate_limit() -> u32 {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_TASK_LEASE_SECONDS};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_TASK_LEASE_SECONDS};
 ///
 /// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
 /// assert_eq!(defaults.task_lease_seconds, DEFAULT_TASK_LEASE_SECONDS);
@@ -491,7 +491,7 @@ pub const DEFAULT_TASK_LEASE_SECONDS: u32 = 60;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, DEFAULT_TASK_MAX_ATTEMPTS};
+/// use countersign_ess::config::{ServiceConfig, DEFAULT_TASK_MAX_ATTEMPTS};
 ///
 /// let defaults = ServiceConfig::from_toml("", Path::new("."))?; // an empty file
 /// assert_eq!(defaults.task_max_attempts, DEFAULT_TASK_MAX_ATTEMPTS);
@@ -514,7 +514,7 @@ fn default_task_max_attempts() -> u32 {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{ServiceConfig, StoreLocation};
+/// use countersign_ess::config::{ServiceConfig, StoreLocation};
 ///
 /// let shared = ServiceConfig::from_toml(r#"store = "postgres://countersign@db.internal/countersign""#, Path::new("."))?;
 /// assert_eq!(
@@ -539,7 +539,7 @@ pub enum StoreLocation {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::ServiceConfig;
+/// use countersign_ess::config::ServiceConfig;
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [[organizations]]
@@ -596,7 +596,7 @@ pub struct OrganizationConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::config::ServiceConfig;
+    /// use countersign_ess::config::ServiceConfig;
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     [[organizations]]
@@ -620,7 +620,7 @@ pub struct OrganizationConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::config::ServiceConfig;
+    /// use countersign_ess::config::ServiceConfig;
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     verify_revocation = "none"
@@ -664,8 +664,8 @@ impl SigningProfile {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::config::{PadesLevel, ServiceConfig};
-    /// use countersign::service::SigningProfile;
+    /// use countersign_ess::config::{PadesLevel, ServiceConfig};
+    /// use countersign_ess::SigningProfile;
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     [[organizations]]
@@ -691,7 +691,7 @@ impl SigningProfile {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::ServiceConfig;
+/// use countersign_ess::config::ServiceConfig;
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [[organizations]]
@@ -724,7 +724,7 @@ pub struct CredentialConfig {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{Permission, ServiceConfig};
+/// use countersign_ess::config::{Permission, ServiceConfig};
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [[organizations]]
@@ -783,7 +783,7 @@ fn default_active() -> bool {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::ServiceConfig;
+/// use countersign_ess::config::ServiceConfig;
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [[organizations]]
@@ -834,7 +834,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::{ServiceConfig, ServiceError};
+    /// use countersign_ess::{ServiceConfig, ServiceError};
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     trust_roots = ["partner-root.pem"]
@@ -888,7 +888,7 @@ impl ServiceConfig {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::ServiceConfig;
+    /// use countersign_ess::ServiceConfig;
     ///
     /// let folder = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
     /// std::fs::create_dir_all(&folder)?;
@@ -920,7 +920,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::config::{ServiceConfig, StoreLocation};
+    /// use countersign_ess::config::{ServiceConfig, StoreLocation};
     ///
     /// let mut config = ServiceConfig::from_toml(r#"store = "sqlite""#, Path::new("."))?;
     /// assert_eq!(config.store_location()?, StoreLocation::Sqlite);
@@ -948,7 +948,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::{Path, PathBuf};
-    /// use countersign::service::config::{BlobLocation, ServiceConfig};
+    /// use countersign_ess::config::{BlobLocation, ServiceConfig};
     ///
     /// let shared = ServiceConfig::from_toml(r#"blobs = "/srv/countersign/files""#, Path::new("."))?;
     /// assert_eq!(shared.blob_location()?, BlobLocation::Folder(Some(PathBuf::from("/srv/countersign/files"))));
@@ -983,8 +983,8 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::config::ServiceConfig;
-    /// use countersign::service::store::ClaimPolicy;
+    /// use countersign_ess::config::ServiceConfig;
+    /// use countersign_ess::store::ClaimPolicy;
     ///
     /// let config = ServiceConfig::from_toml("task_lease_seconds = 120\ntask_max_attempts = 5", Path::new("."))?;
     /// assert_eq!(config.claim_policy(), ClaimPolicy { lease_seconds: 120, max_attempts: 5 });
@@ -1003,7 +1003,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::config::ServiceConfig;
+    /// use countersign_ess::config::ServiceConfig;
     ///
     /// let config = ServiceConfig::from_toml("rate_limit = 50\n[rate_limits]\nCreateFileCounterSign = 5", Path::new("."))?;
     /// assert_eq!(config.rate_limit_for("CreateFileCounterSign"), 5);
@@ -1026,7 +1026,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::ServiceConfig;
+    /// use countersign_ess::ServiceConfig;
     ///
     /// let mut config = ServiceConfig::from_toml(r#"
     ///     [[organizations]]
@@ -1167,7 +1167,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::ServiceConfig;
+    /// use countersign_ess::ServiceConfig;
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     verify_revocation = "offline"
@@ -1196,7 +1196,7 @@ impl ServiceConfig {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::ServiceConfig;
+    /// use countersign_ess::ServiceConfig;
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     verify_revocation = "fetch"
@@ -1228,11 +1228,11 @@ impl ServiceConfig {
                 "verify_crls".to_owned(),
             ),
         };
-        let fetcher: Option<std::sync::Arc<dyn crate::RevocationFetcher>> =
+        let fetcher: Option<std::sync::Arc<dyn countersign::RevocationFetcher>> =
             (mode == Some(RevocationMode::Fetch)).then(|| {
-                std::sync::Arc::new(crate::ltv::Fetcher {
-                    timeout: VERIFY_FETCH_TIMEOUT,
-                }) as _
+                let mut fetcher = countersign::ltv::Fetcher::default();
+                fetcher.timeout = VERIFY_FETCH_TIMEOUT;
+                std::sync::Arc::new(fetcher) as _
             });
         Ok(super::RevocationCheck {
             crls: read_verify_crls(mode, files, &key)?,
@@ -1242,12 +1242,12 @@ impl ServiceConfig {
 }
 
 /// Per OCSP or CRL request while VerifyDigitFile fetches (the verifier's
-/// [`FetchBudget`](crate::FetchBudget) bounds them all together).
+/// [`FetchBudget`](countersign::FetchBudget) bounds them all together).
 ///
 /// # Examples
 ///
 /// ```
-/// use countersign::service::config::VERIFY_FETCH_TIMEOUT;
+/// use countersign_ess::config::VERIFY_FETCH_TIMEOUT;
 ///
 /// // A file's fetches share the budget's 20 s; one request gets at most this much of it.
 /// assert_eq!(VERIFY_FETCH_TIMEOUT.as_secs(), 5);
@@ -1271,8 +1271,8 @@ fn read_verify_crls(
         let unreadable =
             |reason: String| config_error(format!("{key}: {}: {reason}", path.display()));
         let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-        let decoded = crate::crypto::credential::crls_from_pem_or_der(&bytes)
-            .map_err(|e| unreadable(crate::error::ErrorReport::new(&e).to_string()))?;
+        let decoded = countersign::crypto::credential::crls_from_pem_or_der(&bytes)
+            .map_err(|e| unreadable(countersign::error::ErrorReport::new(&e).to_string()))?;
         if decoded.is_empty() {
             return Err(unreadable("no CRL in the file".into()));
         }

@@ -1,13 +1,13 @@
 //! Loading an organisation's signing credential as the configuration describes it, through the
-//! engine's loaders ([`crate::crypto::credential`]). Keys held elsewhere (HSM, KMS) are built into a
+//! engine's loaders ([`countersign::crypto::credential`]). Keys held elsewhere (HSM, KMS) are built into a
 //! [`CertifiedKey`] by the caller and handed to [`super::Service::open`] directly.
 
 use std::path::Path;
 
 use super::config::CredentialConfig;
-use crate::crypto::credential::{load_pem, load_pkcs12, LoadOptions};
-use crate::crypto::CertifiedKey;
-use crate::error::{CredentialError, Error};
+use countersign::crypto::credential::{load_pem, load_pkcs12, LoadOptions};
+use countersign::crypto::CertifiedKey;
+use countersign::error::{CredentialError, Error};
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|source| {
@@ -21,10 +21,8 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Loads a PEM chain and key, or a PKCS#12 file.
 pub fn load(credential: &CredentialConfig) -> Result<CertifiedKey, Error> {
-    let options = LoadOptions {
-        password: credential.password.clone(),
-        ..LoadOptions::default()
-    };
+    let mut options = LoadOptions::default();
+    options.password = credential.password.clone();
     match (
         &credential.pkcs12,
         &credential.certificates,

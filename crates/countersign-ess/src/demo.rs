@@ -12,7 +12,7 @@ use super::config::{
 use super::credentials::certified_key_from_pem;
 use super::error::ServiceError;
 use super::ids::secret_bytes;
-use crate::crypto::CertifiedKey;
+use countersign::crypto::CertifiedKey;
 
 pub const GROUP_ORGANIZATION_ID: &str = "demo-group";
 pub const SUB_ORGANIZATION_ID: &str = "demo-subsidiary";
@@ -22,10 +22,10 @@ pub const GROUP_SECRET_ID: &str = "AKIDcountersignDemoGroupAdmin";
 pub const SUB_SECRET_ID: &str = "AKIDcountersignDemoSubsidiaryClerk";
 const DEMO_QUOTA: u64 = 100_000;
 
-const GROUP_KEY: &str = include_str!("../../testdata/pki/demo.key.pem");
-const GROUP_CHAIN: &str = include_str!("../../testdata/pki/demo.chain.pem");
-const SUB_KEY: &str = include_str!("../../testdata/pki/deep-rsa4096.key.pem");
-const SUB_CHAIN: &str = include_str!("../../testdata/pki/deep-rsa4096.chain.pem");
+const GROUP_KEY: &str = include_str!("../testdata/pki/demo.key.pem");
+const GROUP_CHAIN: &str = include_str!("../testdata/pki/demo.chain.pem");
+const SUB_KEY: &str = include_str!("../testdata/pki/deep-rsa4096.key.pem");
+const SUB_CHAIN: &str = include_str!("../testdata/pki/deep-rsa4096.chain.pem");
 
 /// The demo configuration and what a user needs to call it.
 #[derive(Debug)]
@@ -166,7 +166,7 @@ pub fn demo() -> Result<Demo, ServiceError> {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::{load_config_keys, ServiceConfig, ServiceError};
+/// use countersign_ess::{load_config_keys, ServiceConfig, ServiceError};
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [[organizations]]

@@ -9,7 +9,7 @@ use super::api::Agent;
 use super::config::{Permission, ServiceConfig};
 use super::error::{ApiError, ErrorCode, ServiceError};
 use super::pades::SigningProfile;
-use crate::crypto::CertifiedKey;
+use countersign::crypto::CertifiedKey;
 
 #[derive(Clone, Debug)]
 pub struct Organization {

@@ -5,8 +5,8 @@ use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
 
 use super::pades::{PadesLevel, SigningProfile};
-use crate::crypto::CertifiedKey;
-use crate::{RevocationFetcher, SignOptions, VerifyOptions, VerifyReport};
+use countersign::crypto::CertifiedKey;
+use countersign::{RevocationFetcher, SignOptions, VerifyOptions, VerifyReport};
 
 /// How VerifyDigitFile checks revocation for one organisation: CRLs read at start and, in
 /// `fetch` mode, a fetcher for what they do not cover
@@ -18,7 +18,7 @@ use crate::{RevocationFetcher, SignOptions, VerifyOptions, VerifyReport};
 /// ```
 /// use std::sync::Arc;
 /// use countersign::crypto::credential::crls_from_pem_or_der;
-/// use countersign::service::RevocationCheck;
+/// use countersign_ess::RevocationCheck;
 ///
 /// let mut check = RevocationCheck::default(); // checks nothing
 /// check.crls = crls_from_pem_or_der(&std::fs::read("testdata/pki/trust-demo-ca.crl.pem")?)?;
@@ -46,7 +46,7 @@ pub struct RevocationCheck {
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use countersign::crypto::CertifiedKey;
-/// use countersign::service::{Engine, PdfEngine};
+/// use countersign_ess::{Engine, PdfEngine};
 /// use countersign::VerifyReport;
 ///
 /// #[derive(Default)]
@@ -93,14 +93,14 @@ pub trait Engine: Send + Sync {
     /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
     /// #     &LoadOptions::default(),
     /// # )?;
-    /// use countersign::service::{Engine, PdfEngine};
+    /// use countersign_ess::{Engine, PdfEngine};
     ///
     /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
     /// let signed = PdfEngine::default().sign(&pdf, &key)?;
     /// assert!(signed.starts_with(&pdf)); // an incremental update
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error>;
+    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, countersign::Error>;
     /// Signs at the organisation's configured level (the service calls this). The default serves
     /// engines that make B-B only: it refuses a higher level rather than sign below the one
     /// configured.
@@ -116,8 +116,8 @@ pub trait Engine: Send + Sync {
     /// #     &LoadOptions::default(),
     /// # )?;
     /// use countersign::crypto::CertifiedKey;
-    /// use countersign::service::config::PadesLevel;
-    /// use countersign::service::{Engine, PdfEngine, SigningProfile};
+    /// use countersign_ess::config::PadesLevel;
+    /// use countersign_ess::{Engine, PdfEngine, SigningProfile};
     /// use countersign::VerifyReport;
     ///
     /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
@@ -145,9 +145,9 @@ pub trait Engine: Send + Sync {
         pdf: &[u8],
         key: &CertifiedKey,
         profile: &SigningProfile,
-    ) -> Result<Vec<u8>, crate::Error> {
+    ) -> Result<Vec<u8>, countersign::Error> {
         if profile.level > PadesLevel::BB {
-            return Err(crate::error::Unsupported::PadesLevel {
+            return Err(countersign::error::Unsupported::PadesLevel {
                 level: profile.level.as_str(),
                 supported: PadesLevel::BB.as_str(),
             }
@@ -169,7 +169,7 @@ pub trait Engine: Send + Sync {
     /// #     &LoadOptions::default(),
     /// # )?;
     /// use countersign::crypto::credential::trust_roots_from_pem;
-    /// use countersign::service::{Engine, PdfEngine};
+    /// use countersign_ess::{Engine, PdfEngine};
     ///
     /// let engine = PdfEngine::default();
     /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
@@ -180,8 +180,11 @@ pub trait Engine: Send + Sync {
     /// assert!(engine.verify(&pdf, &roots)?.signatures.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn verify(&self, pdf: &[u8], trust_roots: &[Certificate])
-        -> Result<VerifyReport, crate::Error>;
+    fn verify(
+        &self,
+        pdf: &[u8],
+        trust_roots: &[Certificate],
+    ) -> Result<VerifyReport, countersign::Error>;
     /// Verifies trusting `trust_roots` and checking the signers' paths against `crls` (the
     /// service's `verify_crls`; the service calls this). The default serves engines that only
     /// implement [`Engine::verify`]: with CRLs to check it fails rather than skip them, so a
@@ -198,7 +201,7 @@ pub trait Engine: Send + Sync {
     /// #     &LoadOptions::default(),
     /// # );
     /// use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem};
-    /// use countersign::service::{Engine, PdfEngine};
+    /// use countersign_ess::{Engine, PdfEngine};
     /// use countersign::ChainStatus;
     ///
     /// let engine = PdfEngine::default();
@@ -220,11 +223,11 @@ pub trait Engine: Send + Sync {
         pdf: &[u8],
         trust_roots: &[Certificate],
         crls: &[CertificateList],
-    ) -> Result<VerifyReport, crate::Error> {
+    ) -> Result<VerifyReport, countersign::Error> {
         if crls.is_empty() {
             return self.verify(pdf, trust_roots);
         }
-        Err(crate::Error::invalid_option(
+        Err(countersign::Error::invalid_option(
             "crls",
             "this engine does not check revocation; implement Engine::verify_with_crls",
         ))
@@ -245,7 +248,7 @@ pub trait Engine: Send + Sync {
     /// # )?;
     /// use std::sync::Arc;
     /// use countersign::crypto::credential::trust_roots_from_pem;
-    /// use countersign::service::{Engine, PdfEngine, RevocationCheck};
+    /// use countersign_ess::{Engine, PdfEngine, RevocationCheck};
     /// use countersign::{ChainStatus, Problem};
     ///
     /// let engine = PdfEngine::default();
@@ -264,9 +267,9 @@ pub trait Engine: Send + Sync {
         pdf: &[u8],
         trust_roots: &[Certificate],
         revocation: &RevocationCheck,
-    ) -> Result<VerifyReport, crate::Error> {
+    ) -> Result<VerifyReport, countersign::Error> {
         if revocation.fetcher.is_some() {
-            return Err(crate::Error::invalid_option(
+            return Err(countersign::Error::invalid_option(
                 "fetcher",
                 "this engine does not fetch revocation data; implement \
                  Engine::verify_with_revocation",
@@ -276,7 +279,7 @@ pub trait Engine: Send + Sync {
     }
 }
 
-/// The countersign engine: [`crate::sign_pdf`] and [`crate::verify_pdf`].
+/// The countersign engine: [`countersign::sign_pdf`] and [`countersign::verify_pdf`].
 ///
 /// # Examples
 ///
@@ -289,7 +292,7 @@ pub trait Engine: Send + Sync {
 /// #     &LoadOptions::default(),
 /// # )?;
 /// use countersign::crypto::credential::trust_roots_from_pem;
-/// use countersign::service::{Engine, PdfEngine};
+/// use countersign_ess::{Engine, PdfEngine};
 ///
 /// let mut engine = PdfEngine::default();
 /// engine.sign_options.field_name = Some("CounterSignature".into());
@@ -309,8 +312,8 @@ pub struct PdfEngine {
 }
 
 impl Engine for PdfEngine {
-    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
-        crate::sign_pdf(pdf, key, &self.sign_options)
+    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, countersign::Error> {
+        countersign::sign_pdf(pdf, key, &self.sign_options)
     }
 
     fn sign_at(
@@ -318,7 +321,7 @@ impl Engine for PdfEngine {
         pdf: &[u8],
         key: &CertifiedKey,
         profile: &SigningProfile,
-    ) -> Result<Vec<u8>, crate::Error> {
+    ) -> Result<Vec<u8>, countersign::Error> {
         profile.sign(pdf, key, &self.sign_options)
     }
 
@@ -326,7 +329,7 @@ impl Engine for PdfEngine {
         &self,
         pdf: &[u8],
         trust_roots: &[Certificate],
-    ) -> Result<VerifyReport, crate::Error> {
+    ) -> Result<VerifyReport, countersign::Error> {
         self.verify_with_crls(pdf, trust_roots, &[])
     }
 
@@ -335,11 +338,11 @@ impl Engine for PdfEngine {
         pdf: &[u8],
         trust_roots: &[Certificate],
         crls: &[CertificateList],
-    ) -> Result<VerifyReport, crate::Error> {
+    ) -> Result<VerifyReport, countersign::Error> {
         let mut options = self.verify_options.clone();
         options.trust_roots.extend_from_slice(trust_roots);
         options.crls.extend_from_slice(crls);
-        crate::verify_pdf(pdf, &options)
+        countersign::verify_pdf(pdf, &options)
     }
 
     fn verify_with_revocation(
@@ -347,13 +350,13 @@ impl Engine for PdfEngine {
         pdf: &[u8],
         trust_roots: &[Certificate],
         revocation: &RevocationCheck,
-    ) -> Result<VerifyReport, crate::Error> {
+    ) -> Result<VerifyReport, countersign::Error> {
         let mut options = self.verify_options.clone();
         options.trust_roots.extend_from_slice(trust_roots);
         options.crls.extend_from_slice(&revocation.crls);
         if revocation.fetcher.is_some() {
             options.revocation_fetcher.clone_from(&revocation.fetcher);
         }
-        crate::verify_pdf(pdf, &options)
+        countersign::verify_pdf(pdf, &options)
     }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use countersign::service::{ApiError, ErrorCode};
+/// use countersign_ess::{ApiError, ErrorCode};
 ///
 /// let error = ApiError::new(ErrorCode::BalanceNotEnough, "organisation demo has no signatures left");
 /// assert_eq!(error.code.as_str(), "FailedOperation.BalanceNotEnough");
@@ -82,7 +82,7 @@ impl ErrorCode {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::ErrorCode;
+    /// use countersign_ess::ErrorCode;
     ///
     /// assert_eq!(ErrorCode::MissingParameter.as_str(), "MissingParameter");
     /// assert_eq!(ErrorCode::SignatureFailure.as_str(), "AuthFailure.SignatureFailure");
@@ -126,7 +126,7 @@ impl ErrorCode {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::ErrorCode;
+    /// use countersign_ess::ErrorCode;
     ///
     /// assert_eq!(ErrorCode::BalanceNotEnough.zh_description(), "余额不足");
     /// assert_eq!(ErrorCode::InvalidAction.zh_description(), "接口不存在");
@@ -170,7 +170,7 @@ impl ErrorCode {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::{ApiError, Language};
+/// use countersign_ess::{ApiError, Language};
 ///
 /// let error = ApiError::not_found("file f-1 not found or expired");
 /// assert_eq!(error.message_in(Language::default()), "file f-1 not found or expired");
@@ -192,7 +192,7 @@ impl Language {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::Language;
+    /// use countersign_ess::Language;
     ///
     /// assert_eq!(Language::from_tag(Some("zh-CN")), Language::Chinese);
     /// assert_eq!(Language::from_tag(Some(" zh-cn ")), Language::Chinese);
@@ -221,7 +221,7 @@ impl fmt::Display for ErrorCode {
 /// API envelope with [`Service::error_response`](super::Service::error_response).
 ///
 /// ```
-/// use countersign::service::{ApiError, ErrorCode, Language};
+/// use countersign_ess::{ApiError, ErrorCode, Language};
 ///
 /// let error = ApiError::missing("FileId");
 /// assert_eq!(error.code, ErrorCode::MissingParameter);
@@ -245,7 +245,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode};
+    /// use countersign_ess::{ApiError, ErrorCode};
     ///
     /// let error = ApiError::new(ErrorCode::RequestLimitExceeded, "too many UploadFiles calls");
     /// assert_eq!(error.code.as_str(), "RequestLimitExceeded");
@@ -265,7 +265,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode, Language};
+    /// use countersign_ess::{ApiError, ErrorCode, Language};
     ///
     /// let error = ApiError::new(ErrorCode::NoSuchVersion, "version 2019 does not exist")
     ///     .zh("接口版本 2019 不存在");
@@ -283,7 +283,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, Language};
+    /// use countersign_ess::{ApiError, Language};
     ///
     /// let error = ApiError::invalid("FileId must be a string");
     /// assert_eq!(error.message_in(Language::English), "FileId must be a string");
@@ -304,7 +304,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode, Language};
+    /// use countersign_ess::{ApiError, ErrorCode, Language};
     ///
     /// let error = ApiError::missing("Operator.UserId");
     /// assert_eq!(error.code, ErrorCode::MissingParameter);
@@ -324,7 +324,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode};
+    /// use countersign_ess::{ApiError, ErrorCode};
     ///
     /// let error = ApiError::invalid_value("UrlTtl 0 must be from 1 to 86400");
     /// assert_eq!(error.code, ErrorCode::InvalidParameterValue);
@@ -339,7 +339,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode};
+    /// use countersign_ess::{ApiError, ErrorCode};
     ///
     /// let error = ApiError::invalid("request parameters: expected a JSON object");
     /// assert_eq!(error.code, ErrorCode::InvalidParameter);
@@ -354,7 +354,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode, StoreError};
+    /// use countersign_ess::{ApiError, ErrorCode, StoreError};
     ///
     /// let error = ApiError::internal("reading the file: disk unplugged");
     /// assert_eq!(error.code.as_str(), "InternalError");
@@ -371,7 +371,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode};
+    /// use countersign_ess::{ApiError, ErrorCode};
     ///
     /// let error = ApiError::no_access("file f-1 belongs to another organisation");
     /// assert_eq!(error.code, ErrorCode::NoResourceAccess);
@@ -386,7 +386,7 @@ impl ApiError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, ErrorCode};
+    /// use countersign_ess::{ApiError, ErrorCode};
     ///
     /// let error = ApiError::not_found("the link is invalid or has expired");
     /// assert_eq!(error.code, ErrorCode::ResourceNotFound);
@@ -408,9 +408,9 @@ impl std::error::Error for ApiError {}
 /// Signing refusals carry the engine's own words; an external signer's or service's failure (the
 /// HSM/KMS, the TSA, an OCSP responder or CRL server) is `InternalError.Api` because the fault lies
 /// there, not with the caller's file.
-impl From<crate::Error> for ApiError {
-    fn from(error: crate::Error) -> Self {
-        use crate::Error;
+impl From<countersign::Error> for ApiError {
+    fn from(error: countersign::Error) -> Self {
+        use countersign::Error;
         let code = match &error {
             Error::NotPdf(_) => ErrorCode::InvalidParameter,
             Error::Signer(_)
@@ -420,7 +420,10 @@ impl From<crate::Error> for ApiError {
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };
-        Self::new(code, crate::error::ErrorReport::new(&error).to_string())
+        Self::new(
+            code,
+            countersign::error::ErrorReport::new(&error).to_string(),
+        )
     }
 }
 
@@ -429,7 +432,7 @@ impl From<crate::Error> for ApiError {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::{ApiError, ErrorCode, StoreError};
+/// use countersign_ess::{ApiError, ErrorCode, StoreError};
 ///
 /// let corrupt = StoreError::Corrupt("task t-1 has status DONE".into());
 /// assert_eq!(corrupt.to_string(), "stored data is inconsistent: task t-1 has status DONE");
@@ -484,7 +487,7 @@ impl StoreError {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::StoreError;
+    /// use countersign_ess::StoreError;
     /// use std::error::Error as _;
     ///
     /// let cause = std::io::Error::new(std::io::ErrorKind::TimedOut, "replica did not answer");
@@ -514,7 +517,7 @@ impl From<StoreError> for ApiError {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::{ServiceConfig, ServiceError};
+/// use countersign_ess::{ServiceConfig, ServiceError};
 ///
 /// let error = ServiceConfig::from_toml("rate_limit = 0", Path::new(".")).unwrap_err();
 /// assert!(matches!(error, ServiceError::Config(_)));
@@ -548,7 +551,7 @@ pub enum ServiceError {
         /// The organisation id.
         organization: String,
         /// Why it could not be loaded.
-        source: crate::Error,
+        source: countersign::Error,
     },
     /// An organisation in the configuration has no signing credential.
     #[error("credential for organisation {organization}: no signing credential was provided")]

@@ -15,7 +15,7 @@
 //! use std::path::Path;
 //! use std::sync::Arc;
 //! use base64::Engine as _;
-//! use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+//! use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 //! use serde_json::json;
 //!
 //! let config = ServiceConfig::from_toml(r#"
@@ -54,6 +54,21 @@
 //! # std::fs::remove_dir_all(&data)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+// The service reads untrusted requests: no panicking shortcuts and no unchecked arithmetic
+// (tests may use them).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub(crate) mod action;
 mod actions;
@@ -107,14 +122,14 @@ use self::rate_limit::RateLimiter;
 use self::store::{BlobStore, ClaimPolicy, DirBlobStore, MetadataStore, SqliteStore, TaskStatus};
 use self::tasks::WorkerPool;
 use self::token::DownloadTokens;
-use crate::crypto::CertifiedKey;
+use countersign::crypto::CertifiedKey;
 
 /// The service name of the credential scope (`date/ess/tc3_request`).
 ///
 /// # Examples
 ///
 /// ```
-/// use countersign::service::SERVICE_NAME;
+/// use countersign_ess::SERVICE_NAME;
 ///
 /// // A TC3 signature's credential scope names the day, the service and `tc3_request`.
 /// let scope = format!("{}/{SERVICE_NAME}/tc3_request", "2026-12-02");
@@ -129,7 +144,7 @@ pub const SERVICE_NAME: &str = "ess";
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 /// # let config = ServiceConfig::from_toml(r#"
 /// #     workers = 0
 /// #     hosts = ["ess.example.com"]
@@ -169,7 +184,7 @@ pub const SERVICE_NAME: &str = "ess";
 /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
 /// #     Ok(())
 /// # }
-/// use countersign::service::{SignedRequest, API_VERSION};
+/// use countersign_ess::{SignedRequest, API_VERSION};
 ///
 /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
 /// let mut headers = vec![
@@ -218,12 +233,12 @@ pub(crate) struct Core {
 /// ```no_run
 /// use std::path::Path;
 /// use std::sync::Arc;
-/// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 ///
 /// let config = ServiceConfig::load(Path::new("/etc/countersign/service.toml"))?;
 /// let keys = load_config_keys(&config)?; // each organisation's signing credential
 /// let service = Service::open(&config, keys, Path::new("/var/lib/countersign"), Arc::new(PdfEngine::default()))?;
-/// // Serve it with `countersign::server::spawn` (feature `server`), or call it directly:
+/// // Serve it with `countersign_ess::server::spawn` (feature `server`), or call it directly:
 /// let answer = service.call("employee-1", "DescribeFileUrls", br#"{"BusinessType":"DOC","BusinessIds":["x"]}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -246,7 +261,7 @@ impl std::fmt::Debug for Service {
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 /// # let config = ServiceConfig::from_toml(r#"
 /// #     workers = 0
 /// #     hosts = ["ess.example.com"]
@@ -277,7 +292,7 @@ impl std::fmt::Debug for Service {
 /// # let urls = service.call("clerk", "DescribeFileUrls", list.to_string().as_bytes())?;
 /// # let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
 /// # let token = url.split("/download/").nth(1).ok_or("no token")?;
-/// use countersign::service::DownloadStream;
+/// use countersign_ess::DownloadStream;
 ///
 /// let mut stream: DownloadStream = service.open_download(token)?;
 /// let copied = std::io::copy(&mut stream.reader, &mut std::io::sink())?;
@@ -313,7 +328,7 @@ impl std::fmt::Debug for DownloadStream {
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 /// # let config = ServiceConfig::from_toml(r#"
 /// #     workers = 0
 /// #     hosts = ["ess.example.com"]
@@ -345,7 +360,7 @@ impl std::fmt::Debug for DownloadStream {
 /// # let url = urls["FileUrls"][0]["Url"].as_str().ok_or("no Url")?;
 /// # let token = url.split("/download/").nth(1).ok_or("no token")?;
 /// use countersign::crypto::credential::trust_roots_from_pem;
-/// use countersign::service::Download;
+/// use countersign_ess::Download;
 /// use countersign::{verify_pdf, VerifyOptions};
 ///
 /// let file: Download = service.download(token)?;
@@ -382,7 +397,7 @@ fn trust_roots(
             source: e,
         };
         let pem = std::fs::read(path).map_err(|e| unusable(e.into()))?;
-        let certificates = crate::crypto::credential::trust_roots_from_pem(&pem)
+        let certificates = countersign::crypto::credential::trust_roots_from_pem(&pem)
             .map_err(|e| unusable(e.into()))?;
         roots.extend(certificates);
     }
@@ -405,7 +420,7 @@ impl Service {
     /// ```
     /// use std::path::Path;
     /// use std::sync::Arc;
-    /// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     [[organizations]]
@@ -441,7 +456,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -456,7 +471,7 @@ impl Service {
     /// #     permissions = ["upload", "counter_sign", "verify", "download"]
     /// # "#, std::path::Path::new("."))?;
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
-    /// use countersign::service::store::{DirBlobStore, SqliteStore};
+    /// use countersign_ess::store::{DirBlobStore, SqliteStore};
     ///
     /// std::fs::create_dir_all(&dir)?;
     /// let metadata = Arc::new(SqliteStore::open(&dir.join("metadata.db"))?);
@@ -553,7 +568,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -607,7 +622,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -623,7 +638,7 @@ impl Service {
     /// # "#, std::path::Path::new("."))?;
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
     /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
-    /// use countersign::service::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FILE_BYTES};
+    /// use countersign_ess::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FILE_BYTES};
     ///
     /// // The configuration has no [limits] table: the defaults apply.
     /// assert_eq!(service.limits().max_file_bytes, DEFAULT_MAX_FILE_BYTES);
@@ -643,7 +658,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -659,7 +674,7 @@ impl Service {
     /// # "#, std::path::Path::new("."))?;
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
     /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
-    /// use countersign::service::{ErrorCode, SignedRequest};
+    /// use countersign_ess::{ErrorCode, SignedRequest};
     ///
     /// let headers = vec![("Host".to_owned(), "127.0.0.1:8080".to_owned())];
     /// let head = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &[] };
@@ -687,7 +702,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -728,7 +743,7 @@ impl Service {
     /// #     Ok(())
     /// # }
     /// use base64::Engine as _;
-    /// use countersign::service::SignedRequest;
+    /// use countersign_ess::SignedRequest;
     ///
     /// let pdf = std::fs::read("testdata/pdf/classic.pdf")?;
     /// let body = serde_json::json!({
@@ -775,7 +790,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -815,7 +830,7 @@ impl Service {
     /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
     /// #     Ok(())
     /// # }
-    /// use countersign::service::{ErrorCode, SignedRequest};
+    /// use countersign_ess::{ErrorCode, SignedRequest};
     ///
     /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
     /// let mut headers = vec![
@@ -880,7 +895,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -920,7 +935,7 @@ impl Service {
     /// #         "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")));
     /// #     Ok(())
     /// # }
-    /// use countersign::service::SignedRequest;
+    /// use countersign_ess::SignedRequest;
     ///
     /// let body = br#"{"Operator": {"UserId": "clerk"}, "TaskId": "t-1"}"#;
     /// let mut headers = vec![
@@ -961,7 +976,7 @@ impl Service {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::{ApiError, Language, Service};
+    /// use countersign_ess::{ApiError, Language, Service};
     ///
     /// let error = ApiError::missing("FileId");
     /// let envelope = Service::error_response(&error, Language::English);
@@ -1094,7 +1109,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -1153,7 +1168,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -1213,7 +1228,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -1310,7 +1325,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -1334,7 +1349,7 @@ impl Service {
     /// # });
     /// # let uploaded = service.call("clerk", "UploadFiles", upload.to_string().as_bytes())?;
     /// # let file_id = uploaded["FileIds"][0].as_str().ok_or("no FileId")?;
-    /// use countersign::service::store::TaskStatus;
+    /// use countersign_ess::store::TaskStatus;
     ///
     /// // This service has no workers (`workers = 0`): an asynchronous task waits.
     /// let sign = serde_json::json!({"FileId": file_id, "Operator": {"UserId": "clerk"}});
@@ -1356,7 +1371,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -1388,7 +1403,7 @@ impl Service {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -1489,4 +1504,19 @@ impl Drop for Service {
         self.pool = None;
         self.sweeper = None;
     }
+}
+
+#[cfg(feature = "server")]
+pub mod server;
+
+/// Helpers the crate's own tests use as a client would (request signing, ids, the demo).
+///
+/// **Not part of the public API**: not covered by semver, may change or disappear in any
+/// release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::auth::{authorization_header, authorization_header_signing};
+    pub use crate::clock::unix_now;
+    pub use crate::demo::{demo, Demo};
+    pub use crate::ids::{random_id, result_file_id};
 }

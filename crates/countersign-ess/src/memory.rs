@@ -36,9 +36,9 @@ impl Drop for Reservation<'_> {
 
 /// What reading, and signing, a `file_len`-byte PDF may hold at once: the file, its signed
 /// copy and the copy its streams are read into, the decoded object streams a document keeps
-/// ([`crate::Limits::max_held_decoded`]) and one more stream being decoded (its stream budget).
+/// ([`countersign::Limits::max_held_decoded`]) and one more stream being decoded (its stream budget).
 pub(crate) fn document_cost(file_len: u64) -> u64 {
-    let limits = crate::Limits::default();
+    let limits = countersign::Limits::default();
     file_len
         .saturating_mul(3)
         .saturating_add(limits.max_held_decoded)

@@ -25,18 +25,18 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::error::ServiceError;
-use crate::crypto::CertifiedKey;
-use crate::error::{Error, ErrorReport, RevocationError};
-use crate::ltv::{Fetcher, OcspResponse, RevocationSource, ValidationData};
-use crate::timestamp::{HttpTsa, TimeStamper, TsaConfig};
-use crate::{sign_at_level, SignOptions};
+use countersign::crypto::CertifiedKey;
+use countersign::error::{Error, ErrorReport, RevocationError};
+use countersign::ltv::{Fetcher, OcspResponse, RevocationSource, ValidationData};
+use countersign::timestamp::{HttpTsa, TimeStamper, TsaConfig};
+use countersign::{sign_at_level, SignOptions};
 
 /// Default of `timeout_seconds`.
 pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
 
 /// The engine's PAdES level, as `tsa.level` names it (`b-b`, `b-t`, `b-lt`, `b-lta`, in any
 /// case).
-pub use crate::PadesLevel;
+pub use countersign::PadesLevel;
 
 /// Reads `tsa.level` through the engine's [`PadesLevel`] parser.
 fn deserialize_level<'de, D>(deserializer: D) -> Result<Option<PadesLevel>, D::Error>
@@ -58,7 +58,7 @@ where
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{PadesLevel, ServiceConfig};
+/// use countersign_ess::config::{PadesLevel, ServiceConfig};
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     [[organizations]]
@@ -129,7 +129,7 @@ impl std::fmt::Debug for TsaSettings {
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::{RevocationMode, ServiceConfig};
+/// use countersign_ess::config::{RevocationMode, ServiceConfig};
 ///
 /// let b_lt = r#"
 ///     [[organizations]]
@@ -291,8 +291,8 @@ fn header_value_ok(value: &str) -> bool {
 /// #     &LoadOptions::default(),
 /// # )?;
 /// use std::path::Path;
-/// use countersign::service::config::{PadesLevel, ServiceConfig};
-/// use countersign::service::SigningProfile;
+/// use countersign_ess::config::{PadesLevel, ServiceConfig};
+/// use countersign_ess::SigningProfile;
 /// use countersign::SignOptions;
 ///
 /// let config = ServiceConfig::from_toml(r#"
@@ -335,15 +335,16 @@ impl SigningProfile {
         let settings = organization.tsa.clone().unwrap_or_default();
         let timeout = Duration::from_secs(settings.timeout_seconds);
         let tsa = match (&settings.url, level > PadesLevel::BB) {
-            (Some(url), true) => Some(Arc::new(HttpTsa::new(TsaConfig {
-                timeout,
-                basic_auth: settings
+            (Some(url), true) => {
+                let mut config = TsaConfig::new(url.clone());
+                config.timeout = timeout;
+                config.basic_auth = settings
                     .username
                     .clone()
-                    .map(|user| (user, settings.password.clone().unwrap_or_default())),
-                headers: settings.headers.clone().into_iter().collect(),
-                ..TsaConfig::new(url.clone())
-            }))),
+                    .map(|user| (user, settings.password.clone().unwrap_or_default()));
+                config.headers = settings.headers.clone().into_iter().collect();
+                Some(Arc::new(HttpTsa::new(config)))
+            }
             _ => None,
         };
         let revocation = match (level >= PadesLevel::BLt, revocation_mode(organization)) {
@@ -376,7 +377,7 @@ impl SigningProfile {
     /// #     &LoadOptions::default(),
     /// # )?;
     /// use countersign::crypto::credential::trust_roots_from_pem;
-    /// use countersign::service::SigningProfile;
+    /// use countersign_ess::SigningProfile;
     /// use countersign::{verify_pdf, SignOptions, VerifyOptions};
     ///
     /// let profile = SigningProfile::default(); // b-b: the CMS signature alone, no TSA needed
@@ -414,8 +415,8 @@ impl SigningProfile {
     /// ```
     /// use std::path::Path;
     /// use countersign::crypto::credential::trust_roots_from_pem;
-    /// use countersign::service::config::ServiceConfig;
-    /// use countersign::service::SigningProfile;
+    /// use countersign_ess::config::ServiceConfig;
+    /// use countersign_ess::SigningProfile;
     ///
     /// let config = ServiceConfig::from_toml(r#"
     ///     [[organizations]]
@@ -432,10 +433,9 @@ impl SigningProfile {
     /// ```
     pub fn require_tsa_roots(&mut self, roots: &[x509_cert::Certificate]) {
         if let Some(tsa) = &self.tsa {
-            self.tsa = Some(Arc::new(HttpTsa::new(TsaConfig {
-                trust_roots: roots.to_vec(),
-                ..tsa.config().clone()
-            })));
+            let mut config = tsa.config().clone();
+            config.trust_roots = roots.to_vec();
+            self.tsa = Some(Arc::new(HttpTsa::new(config)));
         }
     }
 
@@ -452,7 +452,9 @@ impl SigningProfile {
                 format!("level {} needs a revocation source", self.level.as_str()),
             )),
             Revocation::Fetch(timeout) => {
-                Ok(RevocationSource::Fetch(Fetcher { timeout: *timeout }))
+                let mut fetcher = Fetcher::default();
+                fetcher.timeout = *timeout;
+                Ok(RevocationSource::Fetch(fetcher))
             }
             Revocation::Offline { crls, ocsps } => {
                 Ok(RevocationSource::Offline(read_offline(crls, ocsps)?))
@@ -531,7 +533,7 @@ fn read_crl(path: &Path) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::ServiceConfig;
+    use crate::ServiceConfig;
 
     fn pki(name: &str) -> String {
         format!("{}/testdata/pki/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -570,7 +572,7 @@ mod tests {
         };
         assert_eq!(data.crls.len(), 2);
         let mut checked = b_t.clone();
-        let roots = crate::crypto::credential::trust_roots_from_pem(
+        let roots = countersign::crypto::credential::trust_roots_from_pem(
             &std::fs::read(pki("root-ca.cert.pem")).unwrap(),
         )
         .unwrap();
@@ -676,14 +678,17 @@ mod tests {
 
     #[test]
     fn an_engine_that_makes_b_b_only_refuses_higher_levels() {
-        use crate::service::engine::Engine;
-        use crate::service::testing::FakeEngine;
-        let demo = crate::service::demo::demo().unwrap();
+        use crate::engine::Engine;
+        use crate::testing::FakeEngine;
+        let demo = crate::demo::demo().unwrap();
         let key = demo.keys.values().next().unwrap().clone();
         let engine = FakeEngine::default();
         let b_t = profile("[organizations.tsa]\nurl = \"http://tsa.test/\"");
         match engine.sign_at(b"%PDF-1.7\n", &key, &b_t) {
-            Err(Error::Unsupported(crate::error::Unsupported::PadesLevel { level, supported })) => {
+            Err(Error::Unsupported(countersign::error::Unsupported::PadesLevel {
+                level,
+                supported,
+            })) => {
                 assert_eq!((level, supported), ("b-t", "b-b"))
             }
             other => panic!("{other:?}"),

@@ -1,5 +1,5 @@
 //! The page sizes DescribeFileUrls reports in `Option` ("each page's effective width and height"),
-//! from the engine's page-tree walk ([`crate::page_sizes`]), rounded to hundredths of a point.
+//! from the engine's page-tree walk ([`countersign::page_sizes`]), rounded to hundredths of a point.
 
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ struct PageSize {
 
 /// `Option` of DescribeFileUrls: the JSON array of page sizes (empty text for a non-PDF).
 pub fn option_text(pdf: &[u8]) -> String {
-    let Ok(sizes) = crate::page_sizes(pdf, MAX_PAGES) else {
+    let Ok(sizes) = countersign::page_sizes(pdf, MAX_PAGES) else {
         return String::new();
     };
     let round = |value: f64| (value * 100.0).round() / 100.0;

@@ -194,7 +194,7 @@ impl Core {
         report.require_intact_signatures().map_err(|error| {
             let zh = format!(
                 "操作失败（文件已有的签名无效或签署后被篡改，拒绝加签：{}）",
-                crate::error::ErrorReport::new(&error)
+                countersign::error::ErrorReport::new(&error)
             );
             ApiError::from(error).zh(zh)
         })

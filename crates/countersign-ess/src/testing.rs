@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::engine::Engine;
-use crate::crypto::CertifiedKey;
-use crate::{SignatureReport, VerifyReport};
+use countersign::crypto::CertifiedKey;
+use countersign::{SignatureReport, VerifyReport};
 
 /// A folder under the system temp dir, removed on drop.
 pub(crate) struct TempDir(PathBuf);
@@ -38,14 +38,14 @@ pub(crate) struct FakeEngine {
 }
 
 impl Engine for FakeEngine {
-    fn sign(&self, pdf: &[u8], _key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
+    fn sign(&self, pdf: &[u8], _key: &CertifiedKey) -> Result<Vec<u8>, countersign::Error> {
         if pdf.windows(9).any(|w| w == b"/Encrypt ") {
-            return Err(crate::Error::Encrypted {
+            return Err(countersign::Error::Encrypted {
                 handler: "Standard".into(),
             });
         }
         if pdf.windows(8).any(|w| w == b"HSM-DOWN") {
-            return Err(crate::Error::signer("HSM unreachable"));
+            return Err(countersign::Error::signer("HSM unreachable"));
         }
         self.signatures.fetch_add(1, Ordering::SeqCst);
         Ok([pdf, FAKE_SIGNATURE].concat())
@@ -55,21 +55,24 @@ impl Engine for FakeEngine {
         &self,
         pdf: &[u8],
         _trust_roots: &[x509_cert::Certificate],
-    ) -> Result<VerifyReport, crate::Error> {
+    ) -> Result<VerifyReport, countersign::Error> {
         let signed = pdf.ends_with(FAKE_SIGNATURE);
-        Ok(VerifyReport {
-            signatures: signed
-                .then(|| SignatureReport {
-                    byte_range_ok: true,
-                    digest_ok: true,
-                    signature_ok: true,
-                    chain: crate::ChainStatus::Trusted,
-                    covers_whole_file: true,
-                    signed_revision_len: pdf.len() as u64,
-                    ..SignatureReport::default()
+        Ok({
+            let mut value = VerifyReport::default();
+            value.signatures = signed
+                .then(|| {
+                    let mut value = SignatureReport::default();
+                    value.byte_range_ok = true;
+                    value.digest_ok = true;
+                    value.signature_ok = true;
+                    value.chain = countersign::ChainStatus::Trusted;
+                    value.covers_whole_file = true;
+                    value.signed_revision_len = pdf.len() as u64;
+                    value
                 })
                 .into_iter()
-                .collect(),
+                .collect();
+            value
         })
     }
 }

@@ -810,7 +810,7 @@ struct DyingEngine {
 }
 
 impl Engine for DyingEngine {
-    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, crate::Error> {
+    fn sign(&self, pdf: &[u8], key: &CertifiedKey) -> Result<Vec<u8>, countersign::Error> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let _ = self.entered.lock().unwrap().send(call);
         if call == 1 {
@@ -827,7 +827,7 @@ impl Engine for DyingEngine {
         &self,
         pdf: &[u8],
         trust_roots: &[x509_cert::Certificate],
-    ) -> Result<crate::VerifyReport, crate::Error> {
+    ) -> Result<countersign::VerifyReport, countersign::Error> {
         self.inner.verify(pdf, trust_roots)
     }
 }
@@ -965,13 +965,14 @@ fn a_synchronous_run_longer_than_its_lease_keeps_its_task() {
 
 /// `classic.pdf` signed with the demo key, then an update after signing that replaces the
 /// content stream of page 1 (object 4): the signature's bytes stay intact, the page does not.
-fn tampered_pdf(key: &crate::crypto::CertifiedKey) -> Vec<u8> {
+fn tampered_pdf(key: &countersign::crypto::CertifiedKey) -> Vec<u8> {
     let classic = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/testdata/pdf/classic.pdf"
     ))
     .unwrap();
-    let mut pdf = crate::sign_pdf(&classic, key, &crate::SignOptions::default()).unwrap();
+    let mut pdf =
+        countersign::sign_pdf(&classic, key, &countersign::SignOptions::default()).unwrap();
     let (prev, size) = (
         last_number_after(&pdf, "startxref"),
         last_number_after(&pdf, "/Size"),
@@ -1000,7 +1001,7 @@ fn last_number_after(pdf: &[u8], key: &str) -> u64 {
     digits.parse().unwrap()
 }
 
-fn open_real(dir: &TempDir, config: &str) -> (Service, crate::crypto::CertifiedKey) {
+fn open_real(dir: &TempDir, config: &str) -> (Service, countersign::crypto::CertifiedKey) {
     let mut config = ServiceConfig::from_toml(config, dir.path()).unwrap();
     config.workers = Some(1);
     let key = demo::demo()
@@ -1060,7 +1061,8 @@ fn a_file_with_a_tampered_signature_is_refused_and_not_charged() {
         "/testdata/pdf/classic.pdf"
     ))
     .unwrap();
-    let signed = crate::sign_pdf(&classic, &key, &crate::SignOptions::default()).unwrap();
+    let signed =
+        countersign::sign_pdf(&classic, &key, &countersign::SignOptions::default()).unwrap();
     let honest = upload(&service, "clerk", None, &signed);
     let done = sign(&service, "clerk", None, &honest, true).unwrap();
     assert_eq!(done["Status"], "FINISHED");
@@ -1078,7 +1080,8 @@ fn a_file_whose_signature_bytes_were_changed_is_refused() {
         "/testdata/pdf/classic.pdf"
     ))
     .unwrap();
-    let mut signed = crate::sign_pdf(&classic, &key, &crate::SignOptions::default()).unwrap();
+    let mut signed =
+        countersign::sign_pdf(&classic, &key, &countersign::SignOptions::default()).unwrap();
     let at = signed.windows(6).position(|w| w == b"Page 1").unwrap();
     signed[at + 5] = b'9';
     let broken = upload(&service, "admin", None, &signed);
@@ -1139,7 +1142,7 @@ fn verify_digit_file_fails_a_file_modified_after_signing() {
     let problem = report.signatures[0]
         .problems
         .iter()
-        .find(|p| matches!(p, crate::Problem::ModifiedAfterSigning { .. }))
+        .find(|p| matches!(p, countersign::Problem::ModifiedAfterSigning { .. }))
         .expect("the verifier names the modification");
     assert!(
         problem

@@ -369,7 +369,7 @@ fn changed_size() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::store::DirBlobStore;
+    use crate::store::DirBlobStore;
 
     #[test]
     fn names_are_bare_visible_and_safe() {
@@ -443,7 +443,7 @@ mod tests {
 
     #[test]
     fn streamed_archive_has_the_announced_length_and_checks() {
-        let dir = crate::service::testing::TempDir::new("zip-stream");
+        let dir = crate::testing::TempDir::new("zip-stream");
         let blobs: Arc<dyn BlobStore> = Arc::new(DirBlobStore::open(dir.path()).unwrap());
         let files: [(&str, &str, &[u8]); 3] = [
             ("../a.pdf", "0a0a0a0a", b"%PDF-1"),
@@ -501,14 +501,14 @@ mod tests {
 
     #[test]
     fn a_blob_of_another_length_fails_the_stream() {
-        let dir = crate::service::testing::TempDir::new("zip-changed");
+        let dir = crate::testing::TempDir::new("zip-changed");
         let blobs: Arc<dyn BlobStore> = Arc::new(DirBlobStore::open(dir.path()).unwrap());
         blobs.put("0a0a0a0a", b"longer than recorded").unwrap();
         let layout = ZipLayout::new(&[("a.pdf", "0a0a0a0a", 4)]).unwrap();
         let error = std::io::copy(&mut layout.stream(blobs), &mut std::io::sink()).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidData);
         let missing = ZipLayout::new(&[("a.pdf", "0b0b0b0b", 4)]).unwrap();
-        let dir = crate::service::testing::TempDir::new("zip-missing");
+        let dir = crate::testing::TempDir::new("zip-missing");
         let empty: Arc<dyn BlobStore> = Arc::new(DirBlobStore::open(dir.path()).unwrap());
         let error = std::io::copy(&mut missing.stream(empty), &mut std::io::sink()).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::NotFound);

@@ -13,9 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use countersign::__private::service::result_file_id;
-use countersign::server::ServeSettings;
-use countersign::service::store::{QuotaStore, SqliteStore};
+use countersign_ess::__private::result_file_id;
+use countersign_ess::server::ServeSettings;
+use countersign_ess::store::{QuotaStore, SqliteStore};
 use serde_json::json;
 use support::*;
 
@@ -40,7 +40,7 @@ fn server_process_for_crash_test() {
         serve_settings.data = data.into();
         serve_settings
     };
-    countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
+    countersign_ess::server::run(&settings, &mut std::io::stdout()).unwrap();
 }
 
 struct ServerProcess {

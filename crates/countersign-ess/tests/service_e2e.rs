@@ -4,6 +4,7 @@
 
 #![cfg(feature = "server")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 #[path = "service/support.rs"]
 mod support;
@@ -13,8 +14,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
-use countersign::service::load_config_keys;
-use countersign::service::{PdfEngine, Service, ServiceConfig};
+use countersign_ess::load_config_keys;
+use countersign_ess::{PdfEngine, Service, ServiceConfig};
 use serde_json::json;
 use support::*;
 
@@ -83,7 +84,7 @@ fn official_sdk_drives_every_api_and_error_code() {
     let data_dir = dir.path().join("data");
     let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
     let server =
-        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+        countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
 
     let out_dir = dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -162,7 +163,7 @@ fn official_node_sdk_drives_every_api() {
     let keys = load_config_keys(&config).unwrap();
     let data_dir = dir.path().join("data");
     let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
-    let server = countersign::server::spawn(listener, service).unwrap();
+    let server = countersign_ess::server::spawn(listener, service).unwrap();
 
     let out_dir = dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();

@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use countersign::__private::service::authorization_header;
-use countersign::__private::service::unix_now;
-use countersign::server::ServerHandle;
-use countersign::service::load_config_keys;
-use countersign::service::SignedRequest;
-use countersign::service::{PdfEngine, Service, ServiceConfig, ServiceError, StoreError};
+use countersign_ess::__private::authorization_header;
+use countersign_ess::__private::unix_now;
+use countersign_ess::load_config_keys;
+use countersign_ess::server::ServerHandle;
+use countersign_ess::SignedRequest;
+use countersign_ess::{PdfEngine, Service, ServiceConfig, ServiceError, StoreError};
 use serde_json::{json, Value};
 use support::*;
 
@@ -39,7 +39,7 @@ fn start(dir: &TempDir, top: &str, limits: &str) -> ServerHandle {
         Arc::new(PdfEngine::default()),
     )
     .unwrap();
-    countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
+    countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
 }
 
 /// The headers of an UploadFiles/any action request signed by `who`, for `host`, with the

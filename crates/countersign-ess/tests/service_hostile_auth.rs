@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use countersign::__private::service::{authorization_header_signing, unix_now};
-use countersign::server::ServerHandle;
-use countersign::service::store::{QuotaStore, SqliteStore, TaskStore};
-use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig, SignedRequest};
+use countersign_ess::__private::{authorization_header_signing, unix_now};
+use countersign_ess::server::ServerHandle;
+use countersign_ess::store::{QuotaStore, SqliteStore, TaskStore};
+use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig, SignedRequest};
 use serde_json::{json, Value};
 use support::*;
 
@@ -35,7 +35,7 @@ fn start(dir: &TempDir, limits: &str) -> ServerHandle {
         Arc::new(PdfEngine::default()),
     )
     .unwrap();
-    countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
+    countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
 }
 
 /// The headers of a POST of `body` for `action`, TC3-signed by `who` over `signed` headers.

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use countersign::server::ServerHandle;
-use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+use countersign_ess::server::ServerHandle;
+use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 use serde_json::{json, Value};
 use support::*;
 
@@ -27,7 +27,7 @@ fn start_on(dir: &TempDir, workers: usize, extra: &str, data: &Path) -> ServerHa
     let config = ServiceConfig::load(&path).unwrap();
     let keys = load_config_keys(&config).unwrap();
     let service = Service::open(&config, keys, data, Arc::new(PdfEngine::default())).unwrap();
-    countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
+    countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap()
 }
 
 fn start(dir: &TempDir, workers: usize, extra: &str) -> ServerHandle {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use countersign::service::load_config_keys;
-use countersign::service::{PdfEngine, Service, ServiceConfig};
+use countersign_ess::load_config_keys;
+use countersign_ess::{PdfEngine, Service, ServiceConfig};
 use serde_json::json;
 use support::*;
 
@@ -33,7 +33,7 @@ fn ten_times_the_rate_limit_from_several_organisations() {
     )
     .unwrap();
     let server =
-        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+        countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
     let addr = server.addr();
     let pdf = std::fs::read(test_pdf("classic.pdf")).unwrap();
 

@@ -7,6 +7,7 @@
 
 #![cfg(feature = "server")]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 #[path = "service/support.rs"]
 mod support;
@@ -19,8 +20,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use common::servers::{fixed_ports, start_crl_server, LocalTsa, OcspResponder};
 use common::{pdfsig_verify, pyhanko_ades, qpdf_check, root_ca_pem};
 use countersign::crypto::credential::trust_roots_from_pem;
-use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
 use countersign::{verify_pdf, VerifyOptions};
+use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 use serde_json::{json, Value};
 use support::{pki, python_with_sdk, run_sdk_script, test_pdf, TempDir};
 
@@ -146,7 +147,7 @@ fn organisations_sign_at_their_configured_pades_level() {
     let data_dir = dir.path().join("data");
     let service = Service::open(&config, keys, &data_dir, Arc::new(PdfEngine::default())).unwrap();
     let server =
-        countersign::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
+        countersign_ess::server::spawn(TcpListener::bind("127.0.0.1:0").unwrap(), service).unwrap();
 
     let out_dir = dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();

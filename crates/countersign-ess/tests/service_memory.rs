@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
-use countersign::server::ServeSettings;
+use countersign_ess::server::ServeSettings;
 use serde_json::{json, Value};
 use support::*;
 
@@ -36,7 +36,7 @@ fn server_process_for_memory_test() {
         serve_settings.data = data.into();
         serve_settings
     };
-    countersign::server::run(&settings, &mut std::io::stdout()).unwrap();
+    countersign_ess::server::run(&settings, &mut std::io::stdout()).unwrap();
 }
 
 /// The server in a process of its own, so that its memory is only its own.

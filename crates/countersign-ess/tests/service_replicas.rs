@@ -5,8 +5,9 @@
 //! the test root; the quota is charged exactly once per task; and the three replicas together
 //! granted no more than the limit.
 
-#![cfg(all(feature = "server", feature = "postgres", feature = "cli"))]
+#![cfg(all(feature = "server", feature = "postgres"))]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 #[path = "service/pg_support.rs"]
 mod pg_support;
@@ -18,10 +19,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use countersign::__private::service::result_file_id;
 use countersign::crypto::credential::trust_roots_from_pem;
-use countersign::service::store::{BlobStore, DirBlobStore};
 use countersign::VerifyOptions;
+use countersign_ess::__private::result_file_id;
+use countersign_ess::store::{BlobStore, DirBlobStore};
 use serde_json::{json, Value};
 use support::*;
 
@@ -80,7 +81,7 @@ fn three_replicas_one_killed_every_acknowledged_task_finishes_once() {
     });
     let settings_path = dir.path().join("settings.json");
     std::fs::write(&settings_path, settings.to_string()).unwrap();
-    let script = repo_root()
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("service")
         .join("replicas.py");

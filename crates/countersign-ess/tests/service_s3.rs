@@ -5,13 +5,9 @@
 //! root), and the objects are really in the bucket, as boto3 lists it.
 //! Skipped (with `skipped: ...`) when moto is missing, except under CI=true.
 
-#![cfg(all(
-    feature = "server",
-    feature = "postgres",
-    feature = "cli",
-    feature = "s3"
-))]
+#![cfg(all(feature = "server", feature = "postgres", feature = "s3"))]
 
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 #[path = "service/pg_support.rs"]
 mod pg_support;
@@ -26,9 +22,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use countersign::__private::service::{random_id, result_file_id};
-use countersign::service::config::S3Config;
-use countersign::service::store::{BlobStore, S3BlobStore};
+use countersign_ess::__private::{random_id, result_file_id};
+use countersign_ess::config::S3Config;
+use countersign_ess::store::{BlobStore, S3BlobStore};
 use serde_json::{json, Value};
 use support::*;
 
@@ -175,9 +171,7 @@ fn blob_store_on_s3_streams_writes_and_reads_and_keeps_the_first_result() {
     let failed_id = random_id();
     let failed = store.put_streamed(&failed_id, &mut |out| {
         out.write_all(&big)?;
-        Err(countersign::service::StoreError::Rejected(
-            "bad input".into(),
-        ))
+        Err(countersign_ess::StoreError::Rejected("bad input".into()))
     });
     assert!(failed.is_err());
     assert_eq!(store.get(&failed_id).unwrap(), None);

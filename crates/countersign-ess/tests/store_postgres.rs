@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use countersign::service::store::{
+use countersign_ess::store::{
     ClaimPolicy, FileKind, FileRecord, FileStore, MetadataStore, PostgresStore, QuotaStore,
     TaskRecord, TaskStatus, TaskStore,
 };

@@ -5,7 +5,6 @@ mod console;
 mod credential_args;
 mod demo;
 mod extend;
-#[cfg(feature = "server")]
 mod serve;
 mod sign;
 mod signature_args;
@@ -38,7 +37,6 @@ enum Command {
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
     /// Run the ESS API-3.0 compatible counter-signing service.
-    #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
 }
 
@@ -49,7 +47,6 @@ pub fn run() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Extend(args) => extend::run(args),
         Command::Batch(args) => batch::run(*args),
-        #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };
     let code = match result {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use countersign::server::{ServeSettings, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
+use countersign_ess::server::{ServeSettings, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
 
 /// Runs the Tencent ESS API-3.0 compatible counter-signing service.
 #[derive(clap::Args, Debug, Clone)]
@@ -32,5 +32,5 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         serve_settings
     };
     // A closed stdout (`serve | head -1`) does not stop the server.
-    countersign::server::run(&settings, &mut super::console::Quiet(std::io::stdout()))
+    countersign_ess::server::run(&settings, &mut super::console::Quiet(std::io::stdout()))
 }

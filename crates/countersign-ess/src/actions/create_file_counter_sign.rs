@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::{file_bytes, looks_like_pdf, Caller};
-use crate::service::action::Action;
-use crate::service::api::{Agent, UserInfo};
-use crate::service::clock::unix_now;
-use crate::service::error::{ApiError, ErrorCode};
-use crate::service::ids::{random_id, result_file_id};
-use crate::service::params::lenient_bool;
-use crate::service::store::{TaskRecord, TaskStatus};
-use crate::service::Service;
+use crate::action::Action;
+use crate::api::{Agent, UserInfo};
+use crate::clock::unix_now;
+use crate::error::{ApiError, ErrorCode};
+use crate::ids::{random_id, result_file_id};
+use crate::params::lenient_bool;
+use crate::store::{TaskRecord, TaskStatus};
+use crate::Service;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{operator, required};
-use crate::service::action::Action;
-use crate::service::api::{Agent, UserInfo};
-use crate::service::error::ApiError;
-use crate::service::store::TaskStatus;
-use crate::service::Service;
+use crate::action::Action;
+use crate::api::{Agent, UserInfo};
+use crate::error::ApiError;
+use crate::store::TaskStatus;
+use crate::Service;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

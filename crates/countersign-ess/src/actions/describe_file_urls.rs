@@ -5,17 +5,17 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_list, file_bytes, operator, owned_file, require_business_type};
-use crate::service::action::Action;
-use crate::service::api::{Agent, UserInfo};
-use crate::service::clock::unix_now;
-use crate::service::config::Limits;
-use crate::service::directory::Acting;
-use crate::service::error::{ApiError, ErrorCode};
-use crate::service::pages;
-use crate::service::params::lenient_i64;
-use crate::service::store::{FileKind, FileRecord};
-use crate::service::zip::{archive_subject, safe_file_name, ZipLayout};
-use crate::service::Service;
+use crate::action::Action;
+use crate::api::{Agent, UserInfo};
+use crate::clock::unix_now;
+use crate::config::Limits;
+use crate::directory::Acting;
+use crate::error::{ApiError, ErrorCode};
+use crate::pages;
+use crate::params::lenient_i64;
+use crate::store::{FileKind, FileRecord};
+use crate::zip::{archive_subject, safe_file_name, ZipLayout};
+use crate::Service;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

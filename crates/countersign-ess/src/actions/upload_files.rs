@@ -9,15 +9,15 @@ use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_list, looks_like_pdf, require_business_type};
-use crate::service::action::Action;
-use crate::service::api::Agent;
-use crate::service::clock::unix_now;
-use crate::service::config::{Limits, Retention};
-use crate::service::error::{ApiError, ErrorCode, StoreError};
-use crate::service::ids::random_id;
-use crate::service::params::lenient_i64;
-use crate::service::store::{FileKind, FileRecord};
-use crate::service::Service;
+use crate::action::Action;
+use crate::api::Agent;
+use crate::clock::unix_now;
+use crate::config::{Limits, Retention};
+use crate::error::{ApiError, ErrorCode, StoreError};
+use crate::ids::random_id;
+use crate::params::lenient_i64;
+use crate::store::{FileKind, FileRecord};
+use crate::Service;
 
 /// `Caller` of UploadFiles: `OperatorId` is the employee's UserId.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

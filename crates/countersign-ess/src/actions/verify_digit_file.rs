@@ -5,13 +5,13 @@ use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
 use super::{file_bytes, Caller};
-use crate::service::action::Action;
-use crate::service::api::{Agent, UserInfo};
-use crate::service::clock::unix_millis;
-use crate::service::error::ApiError;
-use crate::service::ids::verify_serial_no;
-use crate::service::Service;
-use crate::{ChainStatus, Problem, SignatureReport, VerifyReport};
+use crate::action::Action;
+use crate::api::{Agent, UserInfo};
+use crate::clock::unix_millis;
+use crate::error::ApiError;
+use crate::ids::verify_serial_no;
+use crate::Service;
+use countersign::{ChainStatus, Problem, SignatureReport, VerifyReport};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -99,7 +99,7 @@ pub(super) fn verify_digit_file(
         &acting.organization.verify_revocation,
     ) {
         Ok(report) => Ok(verify_response(&pdf, Some(&report))),
-        Err(crate::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
+        Err(countersign::Error::NotPdf(reason)) => Err(ApiError::invalid(format!(
             "file {file_id} is not a PDF: {reason}"
         ))),
         Err(_) => Ok(verify_response(&pdf, None)),
@@ -219,7 +219,8 @@ fn signature_fail_reasons(signature: &SignatureReport) -> Vec<VerifyFailReason> 
             reasons.push(reason("RevocationUnknown", problem.to_string()));
         }
         ChainStatus::Untrusted(problem) => reasons.push(reason("Untrusted", problem.to_string())),
-        ChainStatus::NotChecked => reasons.push(reason(
+        // NotChecked, and any status a later engine adds: not trusted.
+        _ => reasons.push(reason(
             "Untrusted",
             "the signer's certificate path was not checked".into(),
         )),
@@ -241,7 +242,7 @@ fn revoked_reason(problem: &Problem) -> VerifyFailReason {
     {
         reason.revocation_time = Some(unix_millis(*revoked_at));
         reason.revocation_reason_code = *code;
-        reason.revocation_reason = code.map(crate::problem::reason_name);
+        reason.revocation_reason = code.map(countersign::crl_reason_name);
     }
     reason
 }
@@ -321,29 +322,32 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::{ChainStatus, Problem};
+    use countersign::{ChainStatus, Problem};
 
     fn valid_signature() -> SignatureReport {
-        SignatureReport {
-            byte_range_ok: true,
-            digest_ok: true,
-            signature_ok: true,
-            covers_whole_file: true,
-            chain: ChainStatus::Trusted,
-            signature_algorithm: "SHA256withRSA".into(),
-            signer_subject: "CN=Demo Group Signer,O=Demo Group,C=CN".into(),
-            signer_serial_hex: "0a1b".into(),
-            signer_not_before: Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
-            signer_not_after: Some(UNIX_EPOCH + Duration::from_millis(1_800_000_000_123)),
-            signing_time: Some(UNIX_EPOCH + Duration::from_secs(1_750_000_000)),
-            ..SignatureReport::default()
+        {
+            let mut value = SignatureReport::default();
+            value.byte_range_ok = true;
+            value.digest_ok = true;
+            value.signature_ok = true;
+            value.covers_whole_file = true;
+            value.chain = ChainStatus::Trusted;
+            value.signature_algorithm = "SHA256withRSA".into();
+            value.signer_subject = "CN=Demo Group Signer,O=Demo Group,C=CN".into();
+            value.signer_serial_hex = "0a1b".into();
+            value.signer_not_before = Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+            value.signer_not_after = Some(UNIX_EPOCH + Duration::from_millis(1_800_000_000_123));
+            value.signing_time = Some(UNIX_EPOCH + Duration::from_secs(1_750_000_000));
+            value
         }
     }
 
     #[test]
     fn maps_the_report_to_ess_fields() {
-        let report = VerifyReport {
-            signatures: vec![valid_signature()],
+        let report = {
+            let mut value = VerifyReport::default();
+            value.signatures = vec![valid_signature()];
+            value
         };
         let response = verify_response(b"abc", Some(&report));
         assert_eq!(
@@ -380,11 +384,14 @@ mod tests {
                 reason: Some(1),
             }),
         ] {
-            let report = VerifyReport {
-                signatures: vec![SignatureReport {
-                    chain,
-                    ..valid_signature()
-                }],
+            let report = {
+                let mut value = VerifyReport::default();
+                value.signatures = vec![{
+                    let mut value = valid_signature();
+                    value.chain = chain;
+                    value
+                }];
+                value
             };
             assert_eq!(
                 verify_response(b"", Some(&report)).verify_result,
@@ -404,9 +411,11 @@ mod tests {
             reason: Some(1),
         });
         revoked.modifications.permitted = false;
-        revoked.modifications.level = crate::verify::ModificationLevel::Other;
-        let report = VerifyReport {
-            signatures: vec![valid_signature(), revoked],
+        revoked.modifications.level = countersign::ModificationLevel::Other;
+        let report = {
+            let mut value = VerifyReport::default();
+            value.signatures = vec![valid_signature(), revoked];
+            value
         };
         let response = verify_response(b"", Some(&report));
         let reasons = &response.verify_fail_reasons;
@@ -428,8 +437,10 @@ mod tests {
             "keyCompromise"
         );
         // A valid file carries no such field: the ESS response, unchanged.
-        let ok = VerifyReport {
-            signatures: vec![valid_signature()],
+        let ok = {
+            let mut value = VerifyReport::default();
+            value.signatures = vec![valid_signature()];
+            value
         };
         let json = serde_json::to_value(verify_response(b"", Some(&ok))).unwrap();
         assert!(json.get("VerifyFailReasons").is_none(), "{json}");
@@ -437,12 +448,15 @@ mod tests {
             verify_response(b"", None).verify_fail_reasons[0].code,
             "Unreadable"
         );
-        let digest = SignatureReport {
-            digest_ok: false,
-            ..valid_signature()
+        let digest = {
+            let mut value = valid_signature();
+            value.digest_ok = false;
+            value
         };
-        let report = VerifyReport {
-            signatures: vec![digest],
+        let report = {
+            let mut value = VerifyReport::default();
+            value.signatures = vec![digest];
+            value
         };
         assert_eq!(
             verify_response(b"", Some(&report)).verify_fail_reasons[0].code,
@@ -454,8 +468,10 @@ mod tests {
     fn broken_or_missing_signatures_fail() {
         let mut broken = valid_signature();
         broken.digest_ok = false;
-        let report = VerifyReport {
-            signatures: vec![valid_signature(), broken],
+        let report = {
+            let mut value = VerifyReport::default();
+            value.signatures = vec![valid_signature(), broken];
+            value
         };
         assert_eq!(
             verify_response(b"", Some(&report)).verify_result,
@@ -489,8 +505,10 @@ mod tests {
         assert_eq!(signer_name("C=CN"), "C=CN");
         let mut visible = valid_signature();
         visible.visible = true;
-        let report = VerifyReport {
-            signatures: vec![visible, valid_signature()],
+        let report = {
+            let mut value = VerifyReport::default();
+            value.signatures = vec![visible, valid_signature()];
+            value
         };
         let types: Vec<i64> = verify_response(b"", Some(&report))
             .verify_digit_file_results

@@ -33,7 +33,7 @@ use tokio::task::JoinSet;
 use tokio::time::Sleep;
 use tower_service::Service as _;
 
-use crate::service::Limits;
+use crate::Limits;
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the requests in progress
 /// finish.

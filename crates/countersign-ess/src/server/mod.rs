@@ -1,4 +1,4 @@
-//! The HTTP face of [`crate::service`]: Tencent Cloud API 3.0 on `POST /` (JSON body, TC3 headers,
+//! The HTTP face of [`crate`]: Tencent Cloud API 3.0 on `POST /` (JSON body, TC3 headers,
 //! answers always HTTP 200 with the API envelope) and `GET /download/{token}` for the links of
 //! DescribeFileUrls. Plain HTTP: put a TLS-terminating proxy in front for anything but loopback.
 //!
@@ -19,7 +19,7 @@
 //!
 //! ```
 //! # use std::sync::Arc;
-//! # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+//! # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 //! # let config = ServiceConfig::from_toml(r#"
 //! #     workers = 0
 //! #     hosts = ["ess.example.com"]
@@ -37,7 +37,7 @@
 //! # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
 //! use std::io::{Read, Write};
 //!
-//! let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+//! let server = countersign_ess::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
 //! let mut stream = std::net::TcpStream::connect(server.addr())?;
 //! write!(stream, "GET /download/forged HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr())?;
 //! let mut answer = String::new();
@@ -74,17 +74,17 @@ use tokio::sync::{mpsc, oneshot};
 use self::budget::{Budget, Budgets, Hold};
 use self::connections::RequestPhase;
 
-use crate::service::config::ServiceConfig;
-use crate::service::demo::{demo, load_config_keys};
-use crate::service::request;
-use crate::service::{ApiError, ErrorCode, Language, PdfEngine, Service, SignedRequest};
+use crate::config::ServiceConfig;
+use crate::demo::{demo, load_config_keys};
+use crate::request;
+use crate::{ApiError, ErrorCode, Language, PdfEngine, Service, SignedRequest};
 
 /// What the handlers share: the service and the budgets of request-body bytes held in memory.
 #[derive(Clone)]
 struct AppState {
     service: Arc<Service>,
-    /// See [`crate::service::Limits::max_buffered_body_bytes`] and
-    /// [`crate::service::Limits::max_v1_buffered_body_bytes`].
+    /// See [`crate::Limits::max_buffered_body_bytes`] and
+    /// [`crate::Limits::max_v1_buffered_body_bytes`].
     budgets: Arc<Budgets>,
 }
 
@@ -96,7 +96,7 @@ struct AppState {
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 /// # let config = ServiceConfig::from_toml(r#"
 /// #     workers = 0
 /// #     hosts = ["ess.example.com"]
@@ -116,7 +116,7 @@ struct AppState {
 /// use axum::http::{Request, StatusCode};
 /// use tower_service::Service as _;
 ///
-/// let mut app = countersign::server::router(Arc::new(service));
+/// let mut app = countersign_ess::server::router(Arc::new(service));
 /// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
 /// let (status, body) = runtime.block_on(async {
 ///     let request = Request::get("/download/forged").body(Body::empty())?;
@@ -170,7 +170,7 @@ struct BodyPlan {
 /// one, drawing on the budget of the SecretId's organisation. A request without `Authorization`
 /// carries its (v1) signature in its body: nothing is known of its sender until the body is read,
 /// so it gets the small v1 limits and a pool of its own.
-fn body_plan(state: &AppState, check: Option<&crate::service::HeaderCheck>) -> BodyPlan {
+fn body_plan(state: &AppState, check: Option<&crate::HeaderCheck>) -> BodyPlan {
     let limits = state.service.limits();
     match check.and_then(|check| state.service.organization_of(check)) {
         Some(organization) => BodyPlan {
@@ -414,7 +414,7 @@ fn content_disposition(name: &str) -> String {
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 /// # let config = ServiceConfig::from_toml(r#"
 /// #     workers = 0
 /// #     hosts = ["ess.example.com"]
@@ -430,7 +430,7 @@ fn content_disposition(name: &str) -> String {
 /// # "#, std::path::Path::new("."))?;
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
 /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
-/// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+/// let server = countersign_ess::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
 /// assert!(server.addr().ip().is_loopback());
 /// assert_eq!(server.url(), format!("http://{}", server.addr()));
 /// server.stop()?; // or drop it
@@ -451,7 +451,7 @@ impl ServerHandle {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -469,7 +469,7 @@ impl ServerHandle {
     /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
     /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     /// let bound = listener.local_addr()?;
-    /// let server = countersign::server::spawn(listener, service)?;
+    /// let server = countersign_ess::server::spawn(listener, service)?;
     /// assert_eq!(server.addr(), bound); // port 0 became a free port
     /// assert_ne!(server.addr().port(), 0);
     /// # server.stop()?;
@@ -486,7 +486,7 @@ impl ServerHandle {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -502,7 +502,7 @@ impl ServerHandle {
     /// # "#, std::path::Path::new("."))?;
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
     /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
-    /// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+    /// let server = countersign_ess::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
     /// let url = server.url();
     /// assert_eq!(url, format!("http://127.0.0.1:{}", server.addr().port()));
     /// # server.stop()?;
@@ -519,7 +519,7 @@ impl ServerHandle {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+    /// # use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
     /// # let config = ServiceConfig::from_toml(r#"
     /// #     workers = 0
     /// #     hosts = ["ess.example.com"]
@@ -535,7 +535,7 @@ impl ServerHandle {
     /// # "#, std::path::Path::new("."))?;
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
     /// # let service = Service::open(&config, load_config_keys(&config)?, &dir, Arc::new(PdfEngine::default()))?;
-    /// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
+    /// let server = countersign_ess::server::spawn(std::net::TcpListener::bind("127.0.0.1:0")?, service)?;
     /// let addr = server.addr();
     /// server.stop()?;
     /// assert!(std::net::TcpStream::connect(addr).is_err()); // no longer listening
@@ -570,12 +570,12 @@ impl Drop for ServerHandle {
 /// ```no_run
 /// use std::path::Path;
 /// use std::sync::Arc;
-/// use countersign::service::{load_config_keys, PdfEngine, Service, ServiceConfig};
+/// use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
 ///
 /// let config = ServiceConfig::load(Path::new("/etc/countersign/service.toml"))?;
 /// let keys = load_config_keys(&config)?;
 /// let service = Service::open(&config, keys, Path::new("/var/lib/countersign"), Arc::new(PdfEngine::default()))?;
-/// let server = countersign::server::spawn(std::net::TcpListener::bind("127.0.0.1:8080")?, service)?;
+/// let server = countersign_ess::server::spawn(std::net::TcpListener::bind("127.0.0.1:8080")?, service)?;
 /// println!("serving on {}", server.url());
 /// server.stop()?; // finishes the requests in flight
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -616,7 +616,7 @@ pub fn spawn(listener: StdTcpListener, service: Service) -> io::Result<ServerHan
 ///
 /// ```
 /// use std::path::PathBuf;
-/// use countersign::server::{ServeSettings, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
+/// use countersign_ess::server::{ServeSettings, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
 ///
 /// let mut settings = ServeSettings::default(); // the bundled demo on 127.0.0.1:8080
 /// assert_eq!((settings.listen.as_str(), settings.config.as_ref()), (DEFAULT_LISTEN, None));
@@ -655,7 +655,7 @@ impl Default for ServeSettings {
 /// # Examples
 ///
 /// ```
-/// use countersign::server::{ServeSettings, DEFAULT_LISTEN};
+/// use countersign_ess::server::{ServeSettings, DEFAULT_LISTEN};
 ///
 /// assert_eq!(ServeSettings::default().listen, DEFAULT_LISTEN);
 /// assert_eq!(DEFAULT_LISTEN.parse::<std::net::SocketAddr>()?.port(), 8080); // loopback only
@@ -668,7 +668,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::server::{ServeSettings, DEFAULT_DATA_DIR};
+/// use countersign_ess::server::{ServeSettings, DEFAULT_DATA_DIR};
 ///
 /// // Relative: `countersign serve` keeps its store in the working directory.
 /// assert_eq!(ServeSettings::default().data, Path::new(DEFAULT_DATA_DIR));
@@ -685,7 +685,7 @@ pub const DEFAULT_DATA_DIR: &str = "countersign-data";
 ///
 /// ```no_run
 /// use std::path::PathBuf;
-/// use countersign::server::{run, ServeSettings};
+/// use countersign_ess::server::{run, ServeSettings};
 ///
 /// let mut settings = ServeSettings::default();
 /// settings.listen = "0.0.0.0:8080".into();

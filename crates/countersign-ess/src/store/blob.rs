@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::private::{create_private_dir, make_tree_private, private_file_options};
 use super::{BlobReader, BlobStore, BlobWriter};
-use crate::service::error::StoreError;
-use crate::service::ids::random_id;
+use crate::error::StoreError;
+use crate::ids::random_id;
 
 /// A temporary file this old is a leftover of a crashed write, not one in progress.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
@@ -20,7 +20,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{BlobStore, DirBlobStore};
+/// use countersign_ess::store::{BlobStore, DirBlobStore};
 ///
 /// let dir = std::env::temp_dir().join(format!("blobs-example-{}", std::process::id()));
 /// # std::fs::remove_dir_all(&dir).ok(); // a leftover of a crashed run
@@ -46,7 +46,7 @@ impl DirBlobStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn stores_replaces_and_refuses_bad_ids() {
-        let dir = crate::service::testing::TempDir::new("blob");
+        let dir = crate::testing::TempDir::new("blob");
         let store = DirBlobStore::open(dir.path()).unwrap();
         let id = random_id();
         assert_eq!(store.get(&id).unwrap(), None);
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn two_stores_on_one_folder_write_the_same_blob_concurrently() {
-        let dir = crate::service::testing::TempDir::new("blob-shared");
+        let dir = crate::testing::TempDir::new("blob-shared");
         let id = random_id();
         let first = DirBlobStore::open(dir.path()).unwrap();
         // A write in progress of the first replica survives the second replica's start.
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn put_new_keeps_the_first_result_of_two_replicas() {
-        let dir = crate::service::testing::TempDir::new("blob-put-new");
+        let dir = crate::testing::TempDir::new("blob-put-new");
         let (first, second) = (
             DirBlobStore::open(dir.path()).unwrap(),
             DirBlobStore::open(dir.path()).unwrap(),

@@ -22,7 +22,7 @@
 //! An upload, and the task that counter-signs it, from creation to result, on the embedded stores:
 //!
 //! ```
-//! use countersign::service::store::{
+//! use countersign_ess::store::{
 //!     BlobStore, ClaimPolicy, DirBlobStore, FileKind, FileRecord, FileStore, QuotaStore,
 //!     SqliteStore, TaskRecord, TaskStatus, TaskStore,
 //! };
@@ -113,12 +113,12 @@ use super::error::StoreError;
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{FileKind, FileStore, SqliteStore};
+/// use countersign_ess::store::{FileKind, FileStore, SqliteStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
 /// let store = SqliteStore::open(&dir.join("metadata.db"))?;
-/// # let record = countersign::service::store::FileRecord {
+/// # let record = countersign_ess::store::FileRecord {
 /// #     id: "a1b2c3d4e5f60718".into(), organization: "org".into(), name: "contract.pdf".into(),
 /// #     size: 8, kind: FileKind::Upload, created_at: 100, expires_at: None,
 /// # };
@@ -145,7 +145,7 @@ impl FileKind {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::FileKind;
+    /// use countersign_ess::store::FileKind;
     ///
     /// assert_eq!(FileKind::Upload.as_str(), "UPLOAD");
     /// assert_eq!(FileKind::Result.as_str(), "RESULT");
@@ -162,14 +162,14 @@ impl FileKind {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::FileKind;
+    /// use countersign_ess::store::FileKind;
     ///
     /// for kind in [FileKind::Upload, FileKind::Result] {
     ///     assert_eq!(FileKind::parse(kind.as_str())?, kind);
     /// }
     /// // Anything else is a damaged database, not a guess.
     /// assert!(FileKind::parse("upload").is_err());
-    /// # Ok::<(), countersign::service::StoreError>(())
+    /// # Ok::<(), countersign_ess::StoreError>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         match text {
@@ -185,7 +185,7 @@ impl FileKind {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{FileKind, FileRecord, FileStore, SqliteStore};
+/// use countersign_ess::store::{FileKind, FileRecord, FileStore, SqliteStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -229,7 +229,7 @@ pub struct FileRecord {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{
+/// use countersign_ess::store::{
 ///     FileKind, FileRecord, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
 /// };
 ///
@@ -275,7 +275,7 @@ impl TaskStatus {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::TaskStatus;
+    /// use countersign_ess::store::TaskStatus;
     ///
     /// assert_eq!(TaskStatus::Processing.as_str(), "PROCESSING");
     /// assert_eq!(TaskStatus::Finished.as_str(), "FINISHED");
@@ -294,13 +294,13 @@ impl TaskStatus {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::TaskStatus;
+    /// use countersign_ess::store::TaskStatus;
     ///
     /// for status in [TaskStatus::Processing, TaskStatus::Finished, TaskStatus::Failed] {
     ///     assert_eq!(TaskStatus::parse(status.as_str())?, status);
     /// }
     /// assert!(TaskStatus::parse("DONE").is_err());
-    /// # Ok::<(), countersign::service::StoreError>(())
+    /// # Ok::<(), countersign_ess::StoreError>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         match text {
@@ -317,7 +317,7 @@ impl TaskStatus {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore};
+/// use countersign_ess::store::{QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -370,7 +370,7 @@ pub struct TaskRecord {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{
+/// use countersign_ess::store::{
 ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
 /// };
 ///
@@ -407,7 +407,7 @@ impl ClaimPolicy {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -449,7 +449,7 @@ impl ClaimPolicy {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{FileKind, FileRecord, FileStore, SqliteStore};
+/// use countersign_ess::store::{FileKind, FileRecord, FileStore, SqliteStore};
 ///
 /// /// Whether `organization` may read file `id` at `now`.
 /// fn may_read(files: &dyn FileStore, organization: &str, id: &str, now: i64) -> bool {
@@ -476,7 +476,7 @@ pub trait FileStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{FileKind, FileRecord, FileStore, SqliteStore};
+    /// use countersign_ess::store::{FileKind, FileRecord, FileStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -502,7 +502,7 @@ pub trait FileStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{FileKind, FileRecord, FileStore, SqliteStore};
+    /// use countersign_ess::store::{FileKind, FileRecord, FileStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -526,7 +526,7 @@ pub trait FileStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{FileKind, FileRecord, FileStore, SqliteStore};
+    /// use countersign_ess::store::{FileKind, FileRecord, FileStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -551,7 +551,7 @@ pub trait FileStore: Send + Sync {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{
+/// use countersign_ess::store::{
 ///     ClaimPolicy, FileKind, FileRecord, QuotaStore, SqliteStore, TaskRecord, TaskStatus,
 ///     TaskStore,
 /// };
@@ -598,7 +598,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -637,7 +637,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -664,7 +664,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     FileKind, FileRecord, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -699,7 +699,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -734,7 +734,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -769,7 +769,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -803,7 +803,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     FileKind, FileRecord, FileStore, QuotaStore, SqliteStore, TaskRecord, TaskStatus,
     ///     TaskStore,
     /// };
@@ -845,7 +845,7 @@ pub trait TaskStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -878,8 +878,8 @@ pub trait TaskStore: Send + Sync {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{QuotaStore, SqliteStore};
-/// use countersign::service::StoreError;
+/// use countersign_ess::store::{QuotaStore, SqliteStore};
+/// use countersign_ess::StoreError;
 ///
 /// /// Signatures left, 0 for an organisation that never had an account.
 /// fn remaining(quota: &dyn QuotaStore, organization: &str) -> Result<u64, StoreError> {
@@ -902,7 +902,7 @@ pub trait QuotaStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{QuotaStore, SqliteStore};
+    /// use countersign_ess::store::{QuotaStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -920,7 +920,7 @@ pub trait QuotaStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{QuotaStore, SqliteStore};
+    /// use countersign_ess::store::{QuotaStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -938,7 +938,7 @@ pub trait QuotaStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{QuotaStore, SqliteStore};
+    /// use countersign_ess::store::{QuotaStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -961,7 +961,7 @@ pub trait QuotaStore: Send + Sync {
 /// ```
 /// use std::sync::Arc;
 ///
-/// use countersign::service::store::{MetadataStore, QuotaStore, SqliteStore};
+/// use countersign_ess::store::{MetadataStore, QuotaStore, SqliteStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -979,7 +979,7 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{MetadataStore, SqliteStore};
+    /// use countersign_ess::store::{MetadataStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1000,7 +1000,7 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{MetadataStore, SqliteStore};
+    /// use countersign_ess::store::{MetadataStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1028,7 +1028,7 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{MetadataStore, SqliteStore};
+    /// use countersign_ess::store::{MetadataStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1057,7 +1057,7 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{MetadataStore, SqliteStore};
+    /// use countersign_ess::store::{MetadataStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1079,7 +1079,7 @@ pub trait MetadataStore: FileStore + TaskStore + QuotaStore {
 /// ```
 /// use std::io::Write;
 ///
-/// use countersign::service::store::{BlobStore, BlobWriter, DirBlobStore};
+/// use countersign_ess::store::{BlobStore, BlobWriter, DirBlobStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -1106,7 +1106,7 @@ pub type BlobWriter<'a> = dyn FnMut(&mut dyn Write) -> Result<(), StoreError> + 
 /// ```
 /// use std::io::Read;
 ///
-/// use countersign::service::store::{BlobStore, DirBlobStore};
+/// use countersign_ess::store::{BlobStore, DirBlobStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -1134,7 +1134,7 @@ pub struct BlobReader {
 /// ```
 /// use std::sync::Arc;
 ///
-/// use countersign::service::store::{BlobStore, DirBlobStore};
+/// use countersign_ess::store::{BlobStore, DirBlobStore};
 ///
 /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -1153,7 +1153,7 @@ pub trait BlobStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1174,7 +1174,7 @@ pub trait BlobStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1198,7 +1198,7 @@ pub trait BlobStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1215,7 +1215,7 @@ pub trait BlobStore: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1237,7 +1237,7 @@ pub trait BlobStore: Send + Sync {
     /// ```
     /// use std::io::Write;
     ///
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -1266,7 +1266,7 @@ pub trait BlobStore: Send + Sync {
     /// ```
     /// use std::io::Read;
     ///
-    /// use countersign::service::store::{BlobStore, DirBlobStore};
+    /// use countersign_ess::store::{BlobStore, DirBlobStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;

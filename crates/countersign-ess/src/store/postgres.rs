@@ -18,8 +18,8 @@ use super::{
     ClaimPolicy, FileKind, FileRecord, FileStore, MetadataStore, QuotaStore, TaskRecord,
     TaskStatus, TaskStore,
 };
-use crate::service::error::StoreError;
-use crate::service::ids::secret_bytes;
+use crate::error::StoreError;
+use crate::ids::secret_bytes;
 
 /// Schema steps, applied in order; `schema_migrations` records the ones applied. Never edit a
 /// released step: add one.
@@ -97,7 +97,7 @@ const TASK_COLUMNS: &str = "id, organization, file_id, result_file_id, status, e
 /// # Examples
 ///
 /// ```no_run
-/// use countersign::service::store::{
+/// use countersign_ess::store::{
 ///     ClaimPolicy, MetadataStore, PostgresStore, QuotaStore, TaskStore,
 /// };
 ///
@@ -108,10 +108,10 @@ const TASK_COLUMNS: &str = "id, organization, file_id, result_file_id, status, e
 /// assert_eq!(second.balance("org")?, Some(100));
 /// // One rate-limit bucket for all replicas (20 requests a second here).
 /// assert_eq!(first.take_rate_token("org", "CreateFileCounterSign", 20)?, Some(true));
-/// # let task = countersign::service::store::TaskRecord {
+/// # let task = countersign_ess::store::TaskRecord {
 /// #     id: "task-1".into(), organization: "org".into(), file_id: "a1b2c3d4e5f60718".into(),
 /// #     result_file_id: "f0e1d2c3b4a59687".into(),
-/// #     status: countersign::service::store::TaskStatus::Processing, error_detail: String::new(),
+/// #     status: countersign_ess::store::TaskStatus::Processing, error_detail: String::new(),
 /// #     created_at: 100, updated_at: 100, attempts: 0, lease_until: None,
 /// # };
 /// assert!(first.create_task(&task)?);
@@ -194,7 +194,7 @@ impl PostgresStore {
     /// ```no_run
     /// use std::sync::Arc;
     ///
-    /// use countersign::service::store::{MetadataStore, PostgresStore};
+    /// use countersign_ess::store::{MetadataStore, PostgresStore};
     ///
     /// // postgres://user:password@host:5432/database
     /// let url = std::env::var("COUNTERSIGN_DATABASE_URL")?;
@@ -257,7 +257,7 @@ impl PostgresStore {
     /// # Examples
     ///
     /// ```no_run
-    /// use countersign::service::store::PostgresStore;
+    /// use countersign_ess::store::PostgresStore;
     ///
     /// let url = "postgres://countersign:secret@db.internal:5432/countersign";
     /// let store = PostgresStore::open(url)?;
@@ -281,7 +281,7 @@ impl PostgresStore {
     /// # Examples
     ///
     /// ```no_run
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     PostgresStore, QuotaStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///

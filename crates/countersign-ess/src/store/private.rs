@@ -5,7 +5,7 @@
 use std::fs::{self, OpenOptions};
 use std::path::Path;
 
-use crate::service::error::StoreError;
+use crate::error::StoreError;
 
 /// Creates `dir` (and missing parents) owner-only, or makes an existing one so (see
 /// [`make_private`]).
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_readable_tree_is_tightened_and_a_writable_entry_deep_inside_refused() {
-        let dir = crate::service::testing::TempDir::new("private-tree");
+        let dir = crate::testing::TempDir::new("private-tree");
         let root = dir.path().join("data");
         let deep = root.join("a").join("b");
         fs::create_dir_all(&deep).unwrap();

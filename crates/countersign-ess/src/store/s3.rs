@@ -24,7 +24,7 @@ use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutMode, PutPay
 
 use super::s3_config::S3Config;
 use super::{BlobReader, BlobStore, BlobWriter};
-use crate::service::error::StoreError;
+use crate::error::StoreError;
 
 /// Parts of a streamed write; S3 wants at least 5 MiB for every part but the last.
 const PART_BYTES: usize = 8 * 1024 * 1024;
@@ -34,8 +34,8 @@ const PART_BYTES: usize = 8 * 1024 * 1024;
 /// # Examples
 ///
 /// ```no_run
-/// use countersign::service::config::S3Config;
-/// use countersign::service::store::{BlobStore, S3BlobStore};
+/// use countersign_ess::config::S3Config;
+/// use countersign_ess::store::{BlobStore, S3BlobStore};
 ///
 /// // A MinIO server; unset fields come from AWS_* environment variables.
 /// let mut config = S3Config::default();
@@ -75,8 +75,8 @@ impl S3BlobStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::config::S3Config;
-    /// use countersign::service::store::S3BlobStore;
+    /// use countersign_ess::config::S3Config;
+    /// use countersign_ess::store::S3BlobStore;
     ///
     /// let mut config = S3Config::default();
     /// config.endpoint = Some("http://127.0.0.1:9000".into());

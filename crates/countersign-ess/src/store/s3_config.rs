@@ -10,7 +10,7 @@ use serde::Deserialize;
 ///
 /// ```
 /// use std::path::Path;
-/// use countersign::service::config::ServiceConfig;
+/// use countersign_ess::config::ServiceConfig;
 ///
 /// let config = ServiceConfig::from_toml(r#"
 ///     blobs = "s3://contracts"

@@ -9,8 +9,8 @@ use super::{
     ClaimPolicy, FileKind, FileRecord, FileStore, MetadataStore, QuotaStore, TaskRecord,
     TaskStatus, TaskStore,
 };
-use crate::service::error::StoreError;
-use crate::service::ids::secret_bytes;
+use crate::error::StoreError;
+use crate::ids::secret_bytes;
 
 /// Schema versions, applied in order; the database's `user_version` is the number applied. Never
 /// edit a released step: add one. Step 1 is the schema from before versioning (hence `IF NOT
@@ -98,7 +98,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 /// # Examples
 ///
 /// ```
-/// use countersign::service::store::{MetadataStore, QuotaStore, SqliteStore};
+/// use countersign_ess::store::{MetadataStore, QuotaStore, SqliteStore};
 ///
 /// let dir = std::env::temp_dir().join(format!("sqlite-example-{}", std::process::id()));
 /// # std::fs::remove_dir_all(&dir).ok(); // a leftover of a crashed run
@@ -130,7 +130,7 @@ impl SqliteStore {
     ///
     /// ```
     /// use std::path::Path;
-    /// use countersign::service::store::{QuotaStore, SqliteStore};
+    /// use countersign_ess::store::{QuotaStore, SqliteStore};
     ///
     /// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed()?.as_nanos()));
     /// # std::fs::create_dir_all(&dir)?;
@@ -176,7 +176,7 @@ impl SqliteStore {
     /// # Examples
     ///
     /// ```
-    /// use countersign::service::store::{
+    /// use countersign_ess::store::{
     ///     ClaimPolicy, QuotaStore, SqliteStore, TaskRecord, TaskStatus, TaskStore,
     /// };
     ///
@@ -704,7 +704,7 @@ mod tests {
 
     #[test]
     fn quota_is_charged_with_the_task_and_refunded_on_failure() {
-        let dir = crate::service::testing::TempDir::new("sqlite-quota");
+        let dir = crate::testing::TempDir::new("sqlite-quota");
         let store = SqliteStore::open(&dir.path().join("db")).unwrap();
         store.ensure_account("org", 2).unwrap();
         store.ensure_account("org", 100).unwrap(); // an existing account keeps its balance
@@ -739,7 +739,7 @@ mod tests {
 
     #[test]
     fn files_expire_and_state_survives_reopening() {
-        let dir = crate::service::testing::TempDir::new("sqlite-reopen");
+        let dir = crate::testing::TempDir::new("sqlite-reopen");
         let path = dir.path().join("db");
         let key = {
             let store = SqliteStore::open(&path).unwrap();
@@ -766,7 +766,7 @@ mod tests {
 
     #[test]
     fn claims_lease_tasks_and_give_up_after_max_attempts() {
-        let dir = crate::service::testing::TempDir::new("sqlite-claims");
+        let dir = crate::testing::TempDir::new("sqlite-claims");
         let store = SqliteStore::open(&dir.path().join("db")).unwrap();
         let policy = ClaimPolicy {
             lease_seconds: 10,
@@ -807,7 +807,7 @@ mod tests {
 
     #[test]
     fn only_the_run_holding_a_claim_renews_its_lease() {
-        let dir = crate::service::testing::TempDir::new("sqlite-renew");
+        let dir = crate::testing::TempDir::new("sqlite-renew");
         let store = SqliteStore::open(&dir.path().join("db")).unwrap();
         let policy = ClaimPolicy {
             lease_seconds: 10,
@@ -836,7 +836,7 @@ mod tests {
 
     #[test]
     fn signatures_are_remembered_per_credential_until_their_window_ends() {
-        let dir = crate::service::testing::TempDir::new("sqlite-signatures");
+        let dir = crate::testing::TempDir::new("sqlite-signatures");
         let path = dir.path().join("db");
         {
             let store = SqliteStore::open(&path).unwrap();
@@ -880,7 +880,7 @@ mod tests {
 
     #[test]
     fn migrates_a_database_from_before_versioning() {
-        let dir = crate::service::testing::TempDir::new("sqlite-migrate");
+        let dir = crate::testing::TempDir::new("sqlite-migrate");
         let path = dir.path().join("db");
         {
             // The unversioned schema as released, with one task in it.

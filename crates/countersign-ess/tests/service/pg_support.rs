@@ -75,7 +75,7 @@ impl PgServer {
         let root = std::env::temp_dir().join(format!(
             "countersign-pg-{label}-{}-{}",
             std::process::id(),
-            countersign::__private::service::random_id()
+            countersign_ess::__private::random_id()
         ));
         std::fs::create_dir_all(&root).unwrap();
         let as_postgres = is_root();

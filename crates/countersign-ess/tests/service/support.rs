@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use countersign::__private::service::authorization_header;
-use countersign::__private::service::unix_now;
-use countersign::service::SignedRequest;
+use countersign_ess::__private::authorization_header;
+use countersign_ess::__private::unix_now;
+use countersign_ess::SignedRequest;
 use serde_json::Value;
 
 /// The workspace root (where `testdata/`, `.ci/` and `.venv/` live).
@@ -40,7 +40,7 @@ impl TempDir {
         let path = std::env::temp_dir().join(format!(
             "countersign-{label}-{}-{}",
             std::process::id(),
-            countersign::__private::service::random_id()
+            countersign_ess::__private::random_id()
         ));
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
@@ -277,7 +277,9 @@ pub fn python_with_sdk() -> Option<PathBuf> {
 /// `node` and the official Node SDK installed in tests/service/node (`npm ci` there, as .ci/run
 /// does): the folder to run `e2e.js` in. `None` after printing "skipped: ..." outside CI.
 pub fn node_with_sdk() -> Option<PathBuf> {
-    let folder = repo_root().join("tests").join("service").join("node");
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("service").join("node");
     let sdk = folder.join("node_modules").join("tencentcloud-sdk-nodejs");
     let node = Command::new("node")
         .arg("--version")
@@ -347,7 +349,9 @@ pub fn run_sdk_script(python: &Path, script: &str, settings: &Value, dir: &Path)
     let settings_path = dir.join("settings.json");
     std::fs::write(&settings_path, settings.to_string()).unwrap();
     let output = Command::new(python)
-        .arg(repo_root().join("tests").join("service").join(script))
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("service").join(script))
         .arg(&settings_path)
         .output()
         .unwrap();
