@@ -129,9 +129,9 @@ pub use sign::page_tree::{page_sizes, PageSize};
 pub use sign::stream::{sign_file, SignedFile};
 pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
 pub use verify::{
-    verify_pdf, ChainStatus, EssProblem, FetchBudget, FetchedRevocation, ModificationLevel,
-    Modifications, Problem, RevocationFetcher, SignatureReport, TimestampReport, VerifyOptions,
-    VerifyReport,
+    crl_reason_name, verify_pdf, ChainStatus, EssProblem, FetchBudget, FetchedRevocation,
+    ModificationLevel, Modifications, Problem, RevocationFetcher, SignatureReport, TimestampReport,
+    VerifyOptions, VerifyReport,
 };
 
 // The README's examples are compiled and run as doctests too.

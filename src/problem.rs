@@ -435,12 +435,20 @@ fn name(v2: bool) -> &'static str {
 /// `YYYY-MM-DDTHH:MM:SSZ`, as X.509 times print.
 /// `, reason keyCompromise` for a stated CRLReason code (RFC 5280 §5.3.1), else nothing.
 fn revocation_reason(code: Option<u8>) -> String {
-    code.map(|code| format!(", reason {}", reason_name(code)))
+    code.map(|code| format!(", reason {}", crl_reason_name(code)))
         .unwrap_or_default()
 }
 
-/// The RFC 5280 name of a CRLReason code (`code 7`: a value the standard leaves unused).
-pub(crate) fn reason_name(code: u8) -> String {
+/// The RFC 5280 §5.3.1 name of a CRLReason code, as [`Problem::Revoked`] reports it (`code 7`:
+/// a value the standard leaves unused).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(countersign::crl_reason_name(1), "keyCompromise");
+/// assert_eq!(countersign::crl_reason_name(7), "code 7");
+/// ```
+pub fn crl_reason_name(code: u8) -> String {
     let name = match code {
         0 => "unspecified",
         1 => "keyCompromise",

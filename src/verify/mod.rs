@@ -17,7 +17,7 @@ use crate::cades;
 use crate::cades::ber;
 use crate::error::Result;
 use crate::pdf::{Document, ObjRef, Object};
-pub use crate::problem::{ChainStatus, EssProblem, Problem};
+pub use crate::problem::{crl_reason_name, ChainStatus, EssProblem, Problem};
 use cades::verify::Content;
 pub use diff::{ModificationLevel, Modifications};
 use revocation::FetchSession;

@@ -241,7 +241,7 @@ fn revoked_reason(problem: &Problem) -> VerifyFailReason {
     {
         reason.revocation_time = Some(unix_millis(*revoked_at));
         reason.revocation_reason_code = *code;
-        reason.revocation_reason = code.map(crate::problem::reason_name);
+        reason.revocation_reason = code.map(crate::crl_reason_name);
     }
     reason
 }
@@ -404,7 +404,7 @@ mod tests {
             reason: Some(1),
         });
         revoked.modifications.permitted = false;
-        revoked.modifications.level = crate::verify::ModificationLevel::Other;
+        revoked.modifications.level = crate::ModificationLevel::Other;
         let report = VerifyReport {
             signatures: vec![valid_signature(), revoked],
         };
