@@ -325,3 +325,201 @@ fn an_object_changed_by_two_later_revisions_is_judged_by_the_newest() {
         ModificationLevel::Annotations
     );
 }
+
+/// A one-page file whose form has one signature field named by a `name_len`-byte `/T`, with
+/// `kids` direct kid fields that each hold a signature value.
+fn long_named_kids(name_len: usize, kids: usize) -> Vec<u8> {
+    let kid = "<</T(a)/V<<>>>> ".repeat(kids);
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R] >> >>".to_string(),
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".to_string(),
+        format!("<< /FT /Sig /T ({}) /Kids [{kid}] >>", "A".repeat(name_len)),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut table = String::from("xref\n0 5\n0000000000 65535 f \n");
+    for (index, body) in objects.iter().enumerate() {
+        table.push_str(&format!("{:010} 00000 n \n", out.len()));
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", index + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(table.as_bytes());
+    out.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    out
+}
+
+/// Each kid's fully qualified name repeats its parent's: an 80 KB file named 1,000 signatures
+/// of 64 KB each (64 MB of names, copied again into every report and service answer; 10 GB
+/// from a 2.6 MB file). The names one verification builds are bounded.
+#[test]
+fn a_long_parent_name_over_many_kids_is_refused_not_copied_into_each() {
+    let pdf = long_named_kids(64 << 10, 1000);
+    assert!(pdf.len() < 100 << 10);
+    match verify_pdf(&pdf, &VerifyOptions::default()) {
+        Err(countersign::Error::LimitExceeded { what, .. }) => {
+            assert_eq!(what, "bytes of form field names")
+        }
+        other => panic!(
+            "expected the name bound, got {:?}",
+            other.map(|r| r.signatures.len())
+        ),
+    }
+    // A normal form with the same shape stays readable.
+    let small = verify_pdf(&long_named_kids(16, 1000), &VerifyOptions::default()).unwrap();
+    assert_eq!(small.signatures.len(), 1000);
+    assert_eq!(
+        small.signatures[0].field_name,
+        format!("{}.a", "A".repeat(16))
+    );
+}
+
+/// A CA excluding `O=Blocked Organisation` (UTF8String) issued a seal whose O says the same in
+/// a TeletexString (testdata/tools/make_teletex_pki.py): compared byte for byte the two differed
+/// and the seal was Trusted; OpenSSL reads both as text and refuses the chain.
+#[test]
+fn an_excluded_directory_name_spelled_as_a_teletex_string_is_refused() {
+    use countersign::crypto::credential::trust_roots_from_pem;
+    use countersign::{ChainStatus, Problem};
+    let name = "rfc5280-excluded-teletex";
+    let chain = std::fs::read(common::pki_path(&format!("{name}.chain.pem"))).unwrap();
+    let key = std::fs::read(common::pki_path(&format!("{name}.key.pem"))).unwrap();
+    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
+    let mut sign = SignOptions::default();
+    sign.allow_invalid_certificate = true;
+    let pdf = sign_pdf(&common::read_pdf("classic.pdf"), &key, &sign).unwrap();
+    let root = std::fs::read(common::root_ca_pem()).unwrap();
+    let report = verify_pdf(
+        &pdf,
+        &VerifyOptions::trusting(trust_roots_from_pem(&root).unwrap()),
+    )
+    .unwrap();
+    let signature = &report.signatures[0];
+    assert!(signature.is_signature_valid());
+    assert!(
+        matches!(
+            &signature.chain,
+            ChainStatus::Untrusted(Problem::NameConstraintViolated { excluded: true, .. })
+        ),
+        "{:?}",
+        signature.chain
+    );
+    let openssl = common::openssl_verify_chain(
+        &common::root_ca_pem(),
+        &common::pki_path(&format!("{name}.chain.pem")),
+        &common::pki_path(&format!("{name}.cert.pem")),
+    );
+    assert!(openssl.is_skipped() || !openssl.is_ok(), "{openssl:?}");
+}
+
+/// An update adds `copies` signature fields whose `/V` is the signed field's signature
+/// dictionary (object 9 of a signed classic.pdf; its form is object 12).
+fn fields_sharing_the_signature(copies: u32) -> Vec<u8> {
+    let signed = signed_classic();
+    let mut objects: Vec<(u32, Vec<u8>)> = (0..copies)
+        .map(|n| {
+            let field = format!("<< /FT /Sig /T (Copy{n}) /V 9 0 R >>");
+            (100 + n, field.into_bytes())
+        })
+        .collect();
+    let refs: String = (0..copies).map(|n| format!(" {} 0 R", 100 + n)).collect();
+    objects.push((12, format!("<< /Fields [10 0 R{refs}] >>").into_bytes()));
+    let table = listing(&objects);
+    let mut pdf = append(&signed, &objects, table);
+    // `append` writes /Size 100: the copies are numbered past it.
+    let at = pdf.windows(9).rposition(|w| w == b"/Size 100").unwrap();
+    pdf.splice(
+        at..at + 9,
+        format!("/Size {}", 100 + copies)
+            .bytes()
+            .collect::<Vec<_>>(),
+    );
+    pdf
+}
+
+/// Two fields cannot hold one signature: a copy under another name (an approval the signer
+/// never gave) is not a second valid signature, and thousands of copies do not make the
+/// verifier parse and check the one signature thousands of times.
+#[test]
+fn fields_sharing_one_signature_dictionary_are_not_signatures_of_their_own() {
+    let pdf = fields_sharing_the_signature(2000);
+    let report = verify_pdf(&pdf, &VerifyOptions::default()).unwrap();
+    assert_eq!(report.signatures.len(), 2001);
+    assert!(report.signatures[0].is_signature_valid());
+    for copy in &report.signatures[1..] {
+        assert!(!copy.is_signature_valid(), "{}", copy.field_name);
+        assert!(copy.signer_subject.is_empty());
+    }
+    assert!(!report.all_valid_ignoring_trust());
+}
+
+/// Serves `crl` for the seal's issuer (Demo LTV CA) and the current root CRL for the CA.
+#[derive(Debug)]
+struct Serving(&'static str);
+
+impl countersign::RevocationFetcher for Serving {
+    fn fetch(
+        &self,
+        _: &x509_cert::Certificate,
+        issuer: &x509_cert::Certificate,
+        _: std::time::Duration,
+    ) -> countersign::Result<countersign::FetchedRevocation> {
+        let ltv_ca = issuer
+            .tbs_certificate()
+            .subject()
+            .to_string()
+            .contains("Demo LTV CA");
+        let name = if ltv_ca { self.0 } else { "tsa-root.crl" };
+        Ok(countersign::FetchedRevocation::Crl(std::fs::read(
+            common::pki_path(name),
+        )?))
+    }
+}
+
+/// The chain status of a seal of Demo LTV CA (tsa-signer) when `crl` answers for it.
+fn seal_status_with_fetched(crl: &'static str) -> countersign::ChainStatus {
+    use countersign::crypto::credential::trust_roots_from_pem;
+    let chain = std::fs::read(common::pki_path("tsa-signer.chain.pem")).unwrap();
+    let key = std::fs::read(common::pki_path("tsa-signer.key.pem")).unwrap();
+    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
+    let pdf = sign_pdf(
+        &common::read_pdf("classic.pdf"),
+        &key,
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let root = std::fs::read(common::root_ca_pem()).unwrap();
+    let mut options = VerifyOptions::trusting(trust_roots_from_pem(&root).unwrap());
+    options.revocation_fetcher = Some(std::sync::Arc::new(Serving(crl)));
+    verify_pdf(&pdf, &options).unwrap().signatures[0]
+        .chain
+        .clone()
+}
+
+fn unknown_because(status: &countersign::ChainStatus, why: &str) -> bool {
+    use countersign::{ChainStatus, Problem};
+    matches!(status, ChainStatus::Untrusted(Problem::RevocationUnknown { reason, .. }) if reason.contains(why))
+}
+
+/// A fetched CRL whose nextUpdate passed (testdata/tools/make_stale_crl.py: the issuer's, valid
+/// signature, listing nothing) was taken as "not revoked": a network attacker replays an old CRL
+/// from before the revocation. It establishes nothing now.
+#[test]
+fn an_outdated_fetched_crl_does_not_make_a_certificate_good() {
+    assert_eq!(
+        seal_status_with_fetched("tsa-ca.crl"),
+        countersign::ChainStatus::Trusted
+    );
+    let status = seal_status_with_fetched("tsa-ca-stale.crl");
+    assert!(unknown_because(&status, "outdated"), "{status:?}");
+}
+
+/// The same CA's authority revocation list (critical issuingDistributionPoint: CA certificates
+/// only), current and validly signed, served for the seal's distribution point: it was read as
+/// a complete CRL without the seal, so "good".
+#[test]
+fn a_fetched_crl_of_another_scope_does_not_make_a_certificate_good() {
+    let status = seal_status_with_fetched("tsa-ca-arl.crl");
+    assert!(unknown_because(&status, "critical extension"), "{status:?}");
+}

@@ -10,6 +10,12 @@ use crate::error::{Error, Result};
 /// Field trees are shallow; a deeper one is hostile.
 const MAX_FIELD_DEPTH: usize = 32;
 
+/// Bytes of fully qualified names one walk may build. Every node gets its own copy of its
+/// parent's name, so a long `/T` over many kids would otherwise cost kids × length (a 260 KB
+/// file made 10,000 names of 100 KB). Real forms stay far below (10,000 fields of 100 bytes
+/// are 1 MB).
+pub const MAX_FIELD_NAME_BYTES: u64 = 16 << 20;
+
 /// A terminal or non-terminal form field, with its fully qualified name.
 pub struct FormField {
     pub name: String,
@@ -48,10 +54,23 @@ pub enum FieldVisit {
 }
 
 /// Calls `visit` for every node of the AcroForm field tree, parents before kids. Loops and
-/// over-deep trees are cut; only a missing or unreadable catalog entry stops the walk.
+/// over-deep trees are cut; only a missing or unreadable catalog entry stops the walk, or names
+/// longer together than [`MAX_FIELD_NAME_BYTES`] ([`Error::LimitExceeded`]).
 pub fn walk_fields(
     doc: &Document<'_>,
     catalog: &Dict,
+    visit: &mut dyn FnMut(FieldVisit),
+) -> Result<()> {
+    let mut names = MAX_FIELD_NAME_BYTES;
+    walk_fields_within(doc, catalog, &mut names, visit)
+}
+
+/// [`walk_fields`] drawing the bytes of the names it builds from `names`, so that several walks
+/// (one per revision) share one bound.
+pub fn walk_fields_within(
+    doc: &Document<'_>,
+    catalog: &Dict,
+    names: &mut u64,
     visit: &mut dyn FnMut(FieldVisit),
 ) -> Result<()> {
     let Some(form) = doc.resolve_key(catalog, b"AcroForm")? else {
@@ -65,81 +84,115 @@ pub fn walk_fields(
     let Some(Object::Array(fields)) = fields else {
         return Ok(());
     };
-    let mut seen = HashSet::new();
+    let mut walk = Walk {
+        doc,
+        seen: HashSet::new(),
+        names,
+        exhausted: false,
+        visit,
+    };
     for field in &fields {
-        walk(doc, field, ("", false), 0, &mut seen, visit);
+        walk.node(field, ("", false), 0);
+    }
+    if walk.exhausted {
+        return Err(Error::limit(
+            "bytes of form field names",
+            MAX_FIELD_NAME_BYTES,
+            "the AcroForm field tree",
+        ));
     }
     Ok(())
 }
 
-fn walk(
-    doc: &Document<'_>,
-    node: &Object,
-    (parent_name, parent_is_sig): (&str, bool),
-    depth: usize,
-    seen: &mut HashSet<ObjRef>,
-    visit: &mut dyn FnMut(FieldVisit),
-) {
-    let reference = node.as_ref();
-    if depth > MAX_FIELD_DEPTH || reference.is_some_and(|r| !seen.insert(r)) {
-        return;
-    }
-    let dict = match doc.resolve(node) {
-        Ok(Object::Dict(dict)) => dict,
-        Ok(_) => return,
-        Err(error) => {
-            let name = parent_name.to_string();
-            return visit(FieldVisit::Unreadable {
-                name,
-                reference,
-                what: "a form field",
-                error,
-            });
-        }
-    };
-    let partial = dict
-        .get(b"T")
-        .and_then(Object::as_string_bytes)
-        .map(text_string);
-    let name = match (parent_name.is_empty(), partial) {
-        (_, None) => parent_name.to_string(),
-        (true, Some(p)) => p,
-        (false, Some(p)) => format!("{parent_name}.{p}"),
-    };
-    // /FT is inheritable (§12.7.3.1).
-    let is_signature = match dict.get(b"FT").and_then(Object::as_name) {
-        Some(ft) => ft == b"Sig",
-        None => parent_is_sig,
-    };
-    let kids = doc.resolve_key(&dict, b"Kids");
-    let is_widget = depth > 0 && !dict.contains(b"T");
-    visit(FieldVisit::Field(FormField {
-        name: name.clone(),
-        reference,
-        dict,
-        is_signature,
-        is_widget,
-    }));
-    match kids {
-        Ok(Some(Object::Array(kids))) => {
-            for kid in &kids {
-                walk(
-                    doc,
-                    kid,
-                    (&name, is_signature),
-                    depth.saturating_add(1),
-                    seen,
-                    visit,
-                );
+/// One walk of a field tree: the nodes met, the name bytes left.
+struct Walk<'w, 'd> {
+    doc: &'w Document<'d>,
+    seen: HashSet<ObjRef>,
+    names: &'w mut u64,
+    exhausted: bool,
+    visit: &'w mut dyn FnMut(FieldVisit),
+}
+
+impl Walk<'_, '_> {
+    /// Draws `len` name bytes; false (and the walk stops) when they are spent.
+    fn draw(&mut self, len: usize) -> bool {
+        match self.names.checked_sub(len as u64) {
+            Some(left) if !self.exhausted => {
+                *self.names = left;
+                true
+            }
+            _ => {
+                self.exhausted = true;
+                false
             }
         }
-        Ok(_) => {}
-        Err(error) => visit(FieldVisit::Unreadable {
-            name,
-            reference: None,
-            what: "/Kids",
-            error,
-        }),
+    }
+
+    fn node(&mut self, node: &Object, (parent_name, parent_is_sig): (&str, bool), depth: usize) {
+        let reference = node.as_ref();
+        if self.exhausted
+            || depth > MAX_FIELD_DEPTH
+            || reference.is_some_and(|r| !self.seen.insert(r))
+        {
+            return;
+        }
+        let dict = match self.doc.resolve(node) {
+            Ok(Object::Dict(dict)) => dict,
+            Ok(_) => return,
+            Err(error) => {
+                if !self.draw(parent_name.len()) {
+                    return;
+                }
+                let name = parent_name.to_string();
+                return (self.visit)(FieldVisit::Unreadable {
+                    name,
+                    reference,
+                    what: "a form field",
+                    error,
+                });
+            }
+        };
+        let partial = dict
+            .get(b"T")
+            .and_then(Object::as_string_bytes)
+            .map(text_string);
+        let name = match (parent_name.is_empty(), partial) {
+            (_, None) => parent_name.to_string(),
+            (true, Some(p)) => p,
+            (false, Some(p)) => format!("{parent_name}.{p}"),
+        };
+        // The name is held twice: by the visit and by the walk of the kids.
+        if !self.draw(name.len().saturating_mul(2)) {
+            return;
+        }
+        // /FT is inheritable (§12.7.3.1).
+        let is_signature = match dict.get(b"FT").and_then(Object::as_name) {
+            Some(ft) => ft == b"Sig",
+            None => parent_is_sig,
+        };
+        let kids = self.doc.resolve_key(&dict, b"Kids");
+        let is_widget = depth > 0 && !dict.contains(b"T");
+        (self.visit)(FieldVisit::Field(FormField {
+            name: name.clone(),
+            reference,
+            dict,
+            is_signature,
+            is_widget,
+        }));
+        match kids {
+            Ok(Some(Object::Array(kids))) => {
+                for kid in &kids {
+                    self.node(kid, (&name, is_signature), depth.saturating_add(1));
+                }
+            }
+            Ok(_) => {}
+            Err(error) => (self.visit)(FieldVisit::Unreadable {
+                name,
+                reference: None,
+                what: "/Kids",
+                error,
+            }),
+        }
     }
 }
 

@@ -272,12 +272,22 @@ impl<'a> Document<'a> {
     /// streams ends in [`Error::LimitExceeded`] like any other inflation bomb.
     fn object_stream(&self, num: u32) -> Result<Rc<ObjectStream>> {
         let (id, offset) = self.object_stream_place(num)?;
-        // Cached by place, not number: an earlier revision may hold another stream `num`.
-        let key = (num, offset);
-        if let Some(hit) = self.object_streams.borrow_mut().get(key) {
-            return Ok(hit);
+        // Cached by place, not number: an earlier revision may hold another stream `num`. A
+        // stream with an indirect /Length is read differently by revisions that define that
+        // length differently: it is shared only by views that read through the same sections.
+        let shared = (num, offset, None);
+        let own = (num, offset, Some(self.newest));
+        for key in [shared, own] {
+            if let Some(hit) = self.object_streams.borrow_mut().get(key) {
+                return Ok(hit);
+            }
         }
         let stream = self.object_stream_at(id)?;
+        let key = if matches!(stream.dict.get(b"Length"), Some(Object::Ref(_))) {
+            own
+        } else {
+            shared
+        };
         self.object_streams.borrow_mut().make_room();
         let decoded = Rc::new(ObjectStream::decode(
             id,
@@ -410,8 +420,9 @@ impl<'a> Document<'a> {
     }
 }
 
-/// An object stream's number and the offset its stream object is written at.
-type StreamKey = (u32, u64);
+/// An object stream's number, the offset its stream object is written at and, when its /Length
+/// is indirect, the first section of the view that read it.
+type StreamKey = (u32, u64, Option<usize>);
 
 /// Decoded object streams kept for reuse, at most `cap` bytes of them: the least recently used
 /// are dropped first. One stream larger than `cap` is kept alone (its objects are usually read
@@ -931,7 +942,10 @@ mod revision_tests {
         assert!(String::from_utf8_lossy(&content(&doc)).contains("revision"));
         let first = doc.revision(count - 1).unwrap();
         assert_eq!(first.sections().len(), 1);
-        assert_eq!(content(&first), b"BT /F1 24 Tf 72 720 Td (Page 1) Tj ET");
+        assert_eq!(
+            content(&first).trim_ascii_end(),
+            b"BT /F1 24 Tf 72 720 Td (Page 1) Tj ET"
+        );
         assert!(first.trailer().get(b"Root").is_some());
         assert_eq!(
             Some(first.startxref()),
@@ -941,5 +955,85 @@ mod revision_tests {
         assert_eq!(content(&doc.revision(0).unwrap()), content(&doc));
         assert!(doc.revision(count).is_none());
         assert!(first.revision(1).is_none());
+    }
+
+    /// Revision 1: objects 2 and 1 (the catalog) in object stream 5, whose /Length is object 6,
+    /// and an xref stream. Revision 2 redefines object 6 so that the same stream ends before the
+    /// catalog: the stream bytes hold `endstream` between the two, so both lengths read.
+    fn stream_with_two_lengths() -> Vec<u8> {
+        // Bytes between the members are no object's: `endstream` can sit there.
+        let second = b"42\nendstream\n";
+        let members = format!("2 0 1 {} ", second.len());
+        let body = [
+            members.as_bytes(),
+            second.as_slice(),
+            b"<< /Type /Catalog /Pages 3 0 R >>",
+        ]
+        .concat();
+        let short = members.len() + 2;
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut at = [0usize; 8];
+        at[5] = out.len();
+        out.extend_from_slice(
+            format!(
+                "5 0 obj\n<< /Type /ObjStm /N 2 /First {} /Length 6 0 R >>\nstream\n",
+                members.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&body);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+        at[6] = out.len();
+        out.extend_from_slice(format!("6 0 obj\n{}\nendobj\n", body.len()).as_bytes());
+        at[3] = out.len();
+        out.extend_from_slice(b"3 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n");
+        at[7] = out.len();
+        let mut rows = Vec::new();
+        for num in 0..8u32 {
+            let (kind, field2, field3) = match num {
+                1 => (2u8, 5u32, 1u16),
+                2 => (2, 5, 0),
+                3 | 5 | 6 | 7 => (1, at[num as usize] as u32, 0),
+                _ => (0, 0, 0xffff),
+            };
+            rows.push(kind);
+            rows.extend_from_slice(&field2.to_be_bytes());
+            rows.extend_from_slice(&field3.to_be_bytes());
+        }
+        out.extend_from_slice(
+            format!(
+                "7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n",
+                rows.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&rows);
+        out.extend_from_slice(
+            format!("\nendstream\nendobj\nstartxref\n{}\n%%EOF\n", at[7]).as_bytes(),
+        );
+        let six = out.len();
+        out.extend_from_slice(format!("6 0 obj\n{short}\nendobj\n").as_bytes());
+        let xref = out.len();
+        out.extend_from_slice(
+            format!(
+                "xref\n6 1\n{six:010} 00000 n \ntrailer\n<< /Size 8 /Root 1 0 R /Prev {} >>\nstartxref\n{xref}\n%%EOF\n",
+                at[7]
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn a_stream_a_later_revision_reads_differently_is_not_shared_with_the_earlier() {
+        let pdf = stream_with_two_lengths();
+        let doc = Document::parse(&pdf).unwrap();
+        // The file reads the stream cut short: object 2 only.
+        assert!(doc.get(ObjRef::new(2, 0)).is_ok());
+        assert!(doc.catalog().is_err());
+        // The first revision defines the whole stream, whatever the file decoded before.
+        let first = doc.revision(1).unwrap();
+        let (_, catalog) = first.catalog().unwrap();
+        assert!(catalog.has_name(b"Type", b"Catalog"));
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::pdf::acroform::{walk_fields, FieldVisit};
+use crate::pdf::acroform::{walk_fields, walk_fields_within, FieldVisit, MAX_FIELD_NAME_BYTES};
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 use crate::problem::Problem;
 
@@ -47,6 +47,23 @@ impl SignatureField {
         }
     }
 
+    /// A field whose signature dictionary an earlier field already holds: not a signature of
+    /// its own, reported invalid without being read again.
+    fn shared(name: &str, value_ref: Option<ObjRef>) -> Self {
+        Self {
+            name: name.to_string(),
+            value_ref,
+            value: Dict::new(),
+            field: Dict::new(),
+            problem: Some(Problem::FieldUnreadable {
+                what: "the signature dictionary".into(),
+                error: "it is the value of another signature field too".into(),
+            }),
+            visible: false,
+            revision: 0,
+        }
+    }
+
     /// What identifies the signature whatever field holds it: its `/ByteRange` and `/Contents`.
     fn identity(&self) -> Option<SignatureIdentity> {
         identity(&self.value)
@@ -68,6 +85,7 @@ fn identity(value: &Dict) -> Option<SignatureIdentity> {
 pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
     let (_, catalog) = doc.catalog()?;
     let mut found: Vec<SignatureField> = Vec::new();
+    let mut values: HashSet<ObjRef> = HashSet::new();
     walk_fields(doc, &catalog, &mut |visit| match visit {
         // A widget kid (no /T) belongs to the field visited just before it.
         FieldVisit::Field(field) if field.is_signature && field.is_widget => {
@@ -82,6 +100,12 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
                 return;
             };
             let value_ref = value.as_ref();
+            // One signature dictionary is one field's value: a file that makes thousands of
+            // fields share one would have its signature parsed and checked once per field.
+            if value_ref.is_some_and(|r| !values.insert(r)) {
+                found.push(SignatureField::shared(&field.name, value_ref));
+                return;
+            }
             match doc.resolve(value) {
                 Ok(Object::Dict(value)) => found.push(SignatureField {
                     visible: has_visible_rect(doc, &field.dict),
@@ -134,25 +158,39 @@ pub fn hidden_signatures(
         .filter_map(|field| place(doc, field.value_ref?))
         .collect();
     let mut visits: u64 = 0;
+    let mut names = MAX_FIELD_NAME_BYTES;
     let mut hidden = Vec::new();
     for index in 1..doc.sections().len() {
         let Some(revision) = doc.revision(index) else {
             break;
         };
         // A revision whose catalog cannot be read (the first-page section of a linearized
-        // file alone) shows no form, so it hides nothing.
-        let Ok((_, catalog)) = revision.catalog() else {
-            continue;
+        // file alone) shows no form, so it hides nothing. A bound reached is another matter:
+        // the file spent it to keep the revision from being read (a hostile later revision
+        // decodes bombs first), so it ends the verification.
+        let catalog = match revision.catalog() {
+            Ok((_, catalog)) => catalog,
+            Err(error @ Error::LimitExceeded { .. }) => return Err(error),
+            Err(_) => continue,
         };
         // An unreadable form in an earlier revision has nothing to find: the walk's error is
-        // dropped, what it found before is kept.
-        let _ = walk_fields(&revision, &catalog, &mut |visit| {
+        // dropped, what it found before is kept; a bound reached is not dropped.
+        let mut limit = None;
+        let walked = walk_fields_within(&revision, &catalog, &mut names, &mut |visit| {
             visits = visits.saturating_add(1);
             if visits > MAX_EARLIER_FIELD_VISITS {
                 return;
             }
-            let FieldVisit::Field(field) = visit else {
-                return;
+            let field = match visit {
+                FieldVisit::Field(field) => field,
+                FieldVisit::Unreadable {
+                    error: error @ Error::LimitExceeded { .. },
+                    ..
+                } => {
+                    limit.get_or_insert(error);
+                    return;
+                }
+                FieldVisit::Unreadable { .. } => return,
             };
             if !field.is_signature || field.is_widget {
                 return;
@@ -166,8 +204,13 @@ pub fn hidden_signatures(
                     return;
                 }
             }
-            let Ok(Object::Dict(value)) = revision.resolve(value) else {
-                return;
+            let value = match revision.resolve(value) {
+                Ok(Object::Dict(value)) => value,
+                Err(error @ Error::LimitExceeded { .. }) => {
+                    limit.get_or_insert(error);
+                    return;
+                }
+                _ => return,
             };
             if identity(&value).is_some_and(|id| known.insert(id)) {
                 hidden.push(SignatureField {
@@ -181,6 +224,12 @@ pub fn hidden_signatures(
                 });
             }
         });
+        if let Some(error) = limit {
+            return Err(error);
+        }
+        if let Err(error @ Error::LimitExceeded { .. }) = walked {
+            return Err(error);
+        }
         if visits > MAX_EARLIER_FIELD_VISITS {
             return Err(Error::limit(
                 "form fields read in the earlier revisions",

@@ -142,8 +142,12 @@ fn names_of<'a>(
     let emails = subject
         .iter()
         .filter(|attribute| attribute.oid == PKCS_9_AT_EMAIL_ADDRESS)
-        // An emailAddress that is not text cannot be in any subtree: compared as written.
-        .map(|attribute| CertName::Email(attribute_text(&attribute.value).unwrap_or_default()));
+        // An emailAddress that is not text cannot be matched: any rfc822Name constraint
+        // refuses it (as OpenSSL does), rather than letting it past an excluded subtree.
+        .map(|attribute| match attribute_text(&attribute.value) {
+            Some(email) => CertName::Email(email),
+            None => CertName::Other("rfc822Name"),
+        });
     let alternative = san.into_iter().flat_map(|san| san.0.iter()).map(cert_name);
     directory.into_iter().chain(emails).chain(alternative)
 }
@@ -225,12 +229,17 @@ fn fold(text: &str) -> String {
         .to_lowercase()
 }
 
-/// The text of a string-typed attribute value.
+/// The text of a string-typed attribute value. TeletexString is read as Latin-1, as OpenSSL
+/// canonicalises it: a value spelled in another string type than the constraint's must still
+/// fall inside an excluded subtree. (A UniversalString does not decode: such a certificate is
+/// refused whole.)
 fn attribute_text(value: &Any) -> Option<String> {
     match value.tag() {
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
             std::str::from_utf8(value.value()).ok().map(str::to_owned)
         }
+        Tag::TeletexString => Some(value.value().iter().map(|&b| char::from(b)).collect()),
+
         Tag::BmpString => {
             let units: Vec<u16> = value
                 .value()

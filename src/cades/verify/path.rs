@@ -239,7 +239,9 @@ fn certificate_status(
             problems.push(problem);
             continue;
         }
-        covered = true;
+        // A CRL of limited scope (issuingDistributionPoint, delta CRL) still proves a
+        // revocation it lists, but not that an unlisted certificate is good.
+        covered |= unprocessed_critical_extension(crl).is_none();
         if let Some(revoked) = revoked_entry(crl, certificate, check.at) {
             return Status::Revoked(revoked);
         }
@@ -304,6 +306,24 @@ fn fetched_status(
             }
             if let Some(problem) = crl_problem(&crl, Some(&tbs), issuer, &check.provider) {
                 return Status::Unknown(problem.to_string());
+            }
+            if let Some(oid) = unprocessed_critical_extension(&crl) {
+                if let Some(revoked) = revoked_entry(&crl, certificate, check.at) {
+                    return Status::Revoked(revoked);
+                }
+                return Status::Unknown(format!(
+                    "the fetched CRL has a critical extension ({oid}) that limits its scope or \
+                     makes it a delta CRL: it does not show the certificate is not revoked"
+                ));
+            }
+            // An outdated CRL proves nothing about the validation time: one fetched over plain
+            // HTTP may be an old answer replayed from before the certificate was revoked.
+            let next_update = crl.tbs_cert_list.next_update.map(|t| t.to_system_time());
+            if next_update.is_some_and(|next| next < check.at) {
+                return Status::Unknown(
+                    "the fetched CRL is outdated (its nextUpdate is before the validation time)"
+                        .into(),
+                );
             }
             match revoked_entry(&crl, certificate, check.at) {
                 Some(revoked) => Status::Revoked(revoked),
@@ -392,6 +412,19 @@ fn crl_problem(
             )
         });
     (!verified).then_some(Problem::CrlUnverified { issuer: subject })
+}
+
+/// A critical CRL extension (issuingDistributionPoint, deltaCRLIndicator...) the validator does
+/// not process (RFC 5280 §5.2: such a CRL must not be used to decide a status), by OID. A
+/// network attacker could otherwise answer a certificate's distribution point with the same CA's
+/// CRL for other certificates (its authority revocation list, say), validly signed and current.
+fn unprocessed_critical_extension(crl: &CertificateList) -> Option<String> {
+    crl.tbs_cert_list
+        .crl_extensions
+        .iter()
+        .flatten()
+        .find(|extension| extension.critical)
+        .map(|extension| extension.extn_id.to_string())
 }
 
 fn revoked_entry(

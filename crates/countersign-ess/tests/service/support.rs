@@ -279,7 +279,8 @@ pub fn python_with_sdk() -> Option<PathBuf> {
 pub fn node_with_sdk() -> Option<PathBuf> {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
-        .join("service").join("node");
+        .join("service")
+        .join("node");
     let sdk = folder.join("node_modules").join("tencentcloud-sdk-nodejs");
     let node = Command::new("node")
         .arg("--version")
@@ -349,9 +350,12 @@ pub fn run_sdk_script(python: &Path, script: &str, settings: &Value, dir: &Path)
     let settings_path = dir.join("settings.json");
     std::fs::write(&settings_path, settings.to_string()).unwrap();
     let output = Command::new(python)
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("service").join(script))
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests")
+                .join("service")
+                .join(script),
+        )
         .arg(&settings_path)
         .output()
         .unwrap();
