@@ -278,8 +278,7 @@ pub fn python_with_sdk() -> Option<PathBuf> {
 /// does): the folder to run `e2e.js` in. `None` after printing "skipped: ..." outside CI.
 pub fn node_with_sdk() -> Option<PathBuf> {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("service")
+        .join("../countersign-ess/tests/service")
         .join("node");
     let sdk = folder.join("node_modules").join("tencentcloud-sdk-nodejs");
     let node = Command::new("node")
@@ -352,8 +351,7 @@ pub fn run_sdk_script(python: &Path, script: &str, settings: &Value, dir: &Path)
     let output = Command::new(python)
         .arg(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests")
-                .join("service")
+                .join("../countersign-ess/tests/service")
                 .join(script),
         )
         .arg(&settings_path)

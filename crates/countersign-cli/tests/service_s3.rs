@@ -5,13 +5,13 @@
 //! root), and the objects are really in the bucket, as boto3 lists it.
 //! Skipped (with `skipped: ...`) when moto is missing, except under CI=true.
 
-#![cfg(all(feature = "server", feature = "postgres", feature = "s3"))]
+#![cfg(all(feature = "postgres", feature = "s3"))]
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
-#[path = "service/pg_support.rs"]
+#[path = "../../countersign-ess/tests/service/pg_support.rs"]
 mod pg_support;
-#[path = "service/support.rs"]
+#[path = "../../countersign-ess/tests/service/support.rs"]
 mod support;
 
 use std::collections::BTreeSet;

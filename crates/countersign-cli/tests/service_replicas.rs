@@ -5,13 +5,13 @@
 //! the test root; the quota is charged exactly once per task; and the three replicas together
 //! granted no more than the limit.
 
-#![cfg(all(feature = "server", feature = "postgres"))]
+#![cfg(feature = "postgres")]
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
-#[path = "service/pg_support.rs"]
+#[path = "../../countersign-ess/tests/service/pg_support.rs"]
 mod pg_support;
-#[path = "service/support.rs"]
+#[path = "../../countersign-ess/tests/service/support.rs"]
 mod support;
 
 use std::collections::{HashMap, HashSet};
@@ -82,8 +82,7 @@ fn three_replicas_one_killed_every_acknowledged_task_finishes_once() {
     let settings_path = dir.path().join("settings.json");
     std::fs::write(&settings_path, settings.to_string()).unwrap();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("service")
+        .join("../countersign-ess/tests/service")
         .join("replicas.py");
     let mut driver = Command::new(&python)
         .arg(&script)
