@@ -523,3 +523,27 @@ fn a_fetched_crl_of_another_scope_does_not_make_a_certificate_good() {
     let status = seal_status_with_fetched("tsa-ca-arl.crl");
     assert!(unknown_because(&status, "critical extension"), "{status:?}");
 }
+
+/// Red team (issue 20): each signature's modification analysis reads the file again, so 4,000
+/// cheap invalid signatures in 1 MB took 23 s. Past `Limits::max_signatures` the document is
+/// refused before any signature is checked.
+#[test]
+fn signatures_beyond_the_limit_are_refused_before_any_is_checked() {
+    let twice = sign(&signed_classic());
+    assert_eq!(
+        verify_pdf(&twice, &VerifyOptions::default())
+            .unwrap()
+            .signatures
+            .len(),
+        2
+    );
+    let mut options = VerifyOptions::default();
+    options.limits.max_signatures = 1;
+    match verify_pdf(&twice, &options) {
+        Err(countersign::Error::LimitExceeded { what, limit, .. }) => {
+            assert_eq!((what, limit), ("max_signatures", 1));
+        }
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
+    assert_eq!(countersign::Limits::default().max_signatures, 200);
+}

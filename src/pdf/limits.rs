@@ -44,12 +44,18 @@ pub struct Limits {
     /// at once is therefore at most this plus one stream's budget, whatever the file decodes to
     /// in all.
     pub max_held_decoded: u64,
+    /// Signatures (signature fields with a value, hidden ones included) one document may carry
+    /// for verification. Each signature's modification analysis reads the revisions after it,
+    /// so the cost grows with signatures × file size: 4,000 cheap invalid signatures in 1 MB
+    /// took 23 s before this bound.
+    pub max_signatures: usize,
 }
 
 impl Default for Limits {
     /// 64× the input per stream and per document; floors 16 MiB (stream) and 64 MiB
     /// (document); caps 256 MiB and 1 GiB; nesting 64 (real files stay below 20); 32 MiB of
-    /// decoded object streams held (real object streams decode to kilobytes, rarely megabytes).
+    /// decoded object streams held (real object streams decode to kilobytes, rarely megabytes);
+    /// 200 signatures (real documents carry a handful, rarely dozens).
     fn default() -> Self {
         Self {
             inflate_ratio: 64,
@@ -59,6 +65,7 @@ impl Default for Limits {
             max_document_inflated: 1024 * MIB,
             max_nesting: 64,
             max_held_decoded: 32 * MIB,
+            max_signatures: 200,
         }
     }
 }

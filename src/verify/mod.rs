@@ -563,8 +563,10 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let mut fields = signature_fields::signature_fields(&doc)?;
     // Signatures a later revision hid (a swapped /Root, a field dropped from the form) are
     // judged too: after the file's own, in the order of the revisions that held them.
+    refuse_too_many_signatures(fields.len(), &options.limits)?;
     let hidden = signature_fields::hidden_signatures(&doc, &fields)?;
     fields.extend(hidden);
+    refuse_too_many_signatures(fields.len(), &options.limits)?;
     // One session for the whole file: its budget bounds every signature's fetches together.
     let session = options
         .revocation_fetcher
@@ -596,6 +598,18 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
         }
     }
     Ok(VerifyReport { signatures })
+}
+
+/// Refused before any signature is checked: each one's analysis reads the file again.
+fn refuse_too_many_signatures(count: usize, limits: &crate::pdf::Limits) -> Result<()> {
+    if count > limits.max_signatures {
+        return Err(crate::Error::limit(
+            "max_signatures",
+            limits.max_signatures as u64,
+            format!("the document's {count} signatures"),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `read` on the revision whose form holds `field` (its signature dictionary and lock are
