@@ -234,36 +234,7 @@ impl OcspResponse {
 
 /// Reads an OCSPResponse; a status other than successful is an error.
 fn parse_response(der: &[u8]) -> Result<OcspResponse> {
-    let outer = children_of(der, "OCSPResponse")?;
-    let status = outer
-        .first()
-        .filter(|s| s.tag() == Tag::Enumerated)
-        .ok_or_else(|| malformed("responseStatus"))?;
-    if status.value() != [0] {
-        return Err(RevocationError::ResponderStatus {
-            status: status.value().first().copied().unwrap_or(u8::MAX),
-        }
-        .into());
-    }
-    let bytes = outer.get(1).ok_or_else(|| malformed("responseBytes"))?;
-    let response_bytes = children(*bytes)?;
-    let inner = response_bytes
-        .first()
-        .map(|any| children(*any))
-        .transpose()?
-        .ok_or_else(|| malformed("ResponseBytes"))?;
-    let response_type = inner
-        .first()
-        .and_then(|any| ObjectIdentifier::try_from(*any).ok())
-        .ok_or_else(|| malformed("responseType"))?;
-    if response_type != ID_PKIX_OCSP_BASIC {
-        return Err(RevocationError::ResponseType { oid: response_type }.into());
-    }
-    let basic = inner
-        .get(1)
-        .filter(|any| any.tag() == Tag::OctetString)
-        .ok_or_else(|| malformed("BasicOCSPResponse"))?;
-    parse_basic(basic.value())
+    parse_basic(basic_response(der)?)
 }
 
 fn parse_basic(der: &[u8]) -> Result<OcspResponse> {
