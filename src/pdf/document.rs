@@ -118,6 +118,54 @@ impl<'a> Document<'a> {
         })
     }
 
+    /// The `startxref` offsets the file states that its chain never reaches, in file order and
+    /// without repeats: revisions a later section cut out by pointing its `/Prev` past them. A
+    /// reader that follows the chain never sees what such a revision holds (a signature, say).
+    /// Only values where a section starts are listed: not the `startxref 0` of a linearized
+    /// file's first page, nor the word in a content stream.
+    pub fn unreached_startxrefs(&self) -> Vec<u64> {
+        let reached: HashSet<u64> = self.sections.iter().map(|s| s.offset).collect();
+        let mut listed = HashSet::new();
+        memchr::memmem::find_iter(self.data, b"startxref")
+            .filter_map(|at| {
+                let mut cursor = Cursor::new(self.data, at.saturating_add(9));
+                cursor.skip_ws();
+                cursor.read_unsigned()
+            })
+            .filter(|offset| !reached.contains(offset) && listed.insert(*offset))
+            .filter(|offset| section_start(self.data, offset.saturating_add(self.shift)).is_some())
+            .collect()
+    }
+
+    /// The document as the revision ending with `startxref` (as written in the file) left it,
+    /// whether or not the file's chain reaches that revision: its own chain is read from there,
+    /// with the file's header shift. It shares the decoded object streams and the inflation
+    /// budget with `self`, so reading many revisions cannot decode more than the file may.
+    pub fn revision_at(&self, startxref: u64) -> Result<Document<'a>> {
+        let reader = ChainReader {
+            data: self.data,
+            shift: self.shift,
+            inflation: &self.inflation,
+            limits: &self.limits,
+        };
+        let sections = reader.read_chain(startxref)?;
+        Ok(Self {
+            data: self.data,
+            header_pos: self.header_pos,
+            shift: self.shift,
+            version: self.version.clone(),
+            startxref,
+            trailer: merged_trailer(&sections),
+            sections: sections.into(),
+            newest: 0,
+            cache: RefCell::default(),
+            object_streams: Rc::clone(&self.object_streams),
+            depth: Cell::new(0),
+            limits: self.limits,
+            inflation: Rc::clone(&self.inflation),
+        })
+    }
+
     pub fn data(&self) -> &'a [u8] {
         self.data
     }
