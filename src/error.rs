@@ -89,17 +89,23 @@ pub enum Error {
         signatures: usize,
     },
     /// The document is encrypted; signing encrypted files is not supported yet.
-    #[error("document is encrypted with the {handler} security handler; signing encrypted documents is not supported")]
+    #[error(
+        "document is encrypted with the {handler} security handler; signing encrypted documents is not supported"
+    )]
     Encrypted {
         /// The `/Filter` of the encryption dictionary.
         handler: String,
     },
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
-    #[error("document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification")]
+    #[error(
+        "document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification"
+    )]
     CertifiedNoChanges,
     /// A certification signature must be the document's first signature (ISO 32000-1
     /// §12.8.2.2.1), and this document already has one.
-    #[error("cannot certify: a certification signature must be the document's first, and signature field {existing_field} is already signed")]
+    #[error(
+        "cannot certify: a certification signature must be the document's first, and signature field {existing_field} is already signed"
+    )]
     CertificationNotFirst {
         /// The fully qualified name of a field that already holds a signature.
         existing_field: String,
@@ -112,7 +118,9 @@ pub enum Error {
     },
     /// The lock of the signature in `signed_field` sets P=1: no change at all is permitted
     /// after it was signed, not even a new signature.
-    #[error("signature field {signed_field} has a lock with P=1: no change at all is permitted after it was signed")]
+    #[error(
+        "signature field {signed_field} has a lock with P=1: no change at all is permitted after it was signed"
+    )]
     LockedNoChanges {
         /// The field of the signature whose lock forbids changes.
         signed_field: String,
@@ -155,7 +163,9 @@ pub enum Error {
     },
     /// The update would put an object beyond the 10 digits of a cross-reference table entry (a
     /// table-based file over 10 GB); writing the table anyway would corrupt it.
-    #[error("object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry")]
+    #[error(
+        "object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry"
+    )]
     XrefOffsetTooLarge {
         /// The object.
         object: ObjRef,
@@ -276,11 +286,15 @@ pub enum Error {
 pub enum PubSecError {
     /// The document is encrypted for certificate holders and no recipient (certificate and
     /// private key) was given.
-    #[error("public-key encryption: the document is encrypted for certificate holders; give the recipient's certificate and private key")]
+    #[error(
+        "public-key encryption: the document is encrypted for certificate holders; give the recipient's certificate and private key"
+    )]
     RecipientRequired,
     /// No RecipientInfo of any `/Recipients` entry names the recipient's certificate (by issuer
     /// and serial number or by subject key identifier): the document is not encrypted for it.
-    #[error("public-key encryption: none of the {entries} /Recipients entries is encrypted for {subject}")]
+    #[error(
+        "public-key encryption: none of the {entries} /Recipients entries is encrypted for {subject}"
+    )]
     NotRecipient {
         /// RFC 4514 form of the recipient certificate's subject.
         subject: String,
@@ -301,7 +315,9 @@ pub enum PubSecError {
     },
     /// The recipient's entry encrypts its content-encryption key with an algorithm we do not
     /// support (RSA PKCS#1 v1.5 is).
-    #[error("public-key encryption: /Recipients entry {index} uses key encryption algorithm {oid}, which is not supported")]
+    #[error(
+        "public-key encryption: /Recipients entry {index} uses key encryption algorithm {oid}, which is not supported"
+    )]
     UnsupportedKeyEncryption {
         /// The entry (from 0).
         index: usize,
@@ -310,7 +326,9 @@ pub enum PubSecError {
     },
     /// The recipient's entry encrypts its content with an algorithm we do not support
     /// (AES-128/192/256-CBC, DES-EDE3-CBC and RC2-CBC are).
-    #[error("public-key encryption: /Recipients entry {index} uses content encryption algorithm {oid}, which is not supported")]
+    #[error(
+        "public-key encryption: /Recipients entry {index} uses content encryption algorithm {oid}, which is not supported"
+    )]
     UnsupportedContentEncryption {
         /// The entry (from 0).
         index: usize,
@@ -320,14 +338,18 @@ pub enum PubSecError {
     /// Entry `index` names the recipient's certificate but its key does not open it: the
     /// envelope was encrypted for another key with the same issuer and serial number, or is
     /// damaged.
-    #[error("public-key encryption: the recipient's private key does not open /Recipients entry {index}")]
+    #[error(
+        "public-key encryption: the recipient's private key does not open /Recipients entry {index}"
+    )]
     EnvelopeNotOpened {
         /// The entry (from 0).
         index: usize,
     },
     /// The file key length the encryption dictionary asks for is not one the key derivation
     /// gives (1 to 20 bytes with SHA-1, 1 to 32 with SHA-256).
-    #[error("public-key encryption: a file key of {requested} bytes cannot be derived (at most {available})")]
+    #[error(
+        "public-key encryption: a file key of {requested} bytes cannot be derived (at most {available})"
+    )]
     KeyLength {
         /// Bytes asked for.
         requested: usize,
@@ -731,7 +753,9 @@ pub enum CredentialError {
     WrongPassword,
     /// A legacy OpenSSL-encrypted PEM key (`Proc-Type` header); `openssl pkcs8 -topk8` converts
     /// it to encrypted PKCS#8.
-    #[error("credential: legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`")]
+    #[error(
+        "credential: legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`"
+    )]
     LegacyEncryptedPem,
     /// A PEM block with no `-----END` line.
     #[error("credential: PEM block without an END line")]

@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
-use crate::ltv::{add_document_timestamp, add_validation_data, RevocationSource};
-use crate::sign::{sign_pdf, SignOptions};
+use crate::ltv::{RevocationSource, add_document_timestamp, add_validation_data};
+use crate::sign::{SignOptions, sign_pdf};
 
 /// A PAdES baseline level, lowest first: each adds one step to the one before it.
 ///
@@ -241,7 +241,7 @@ pub fn sign_at_level(
             return Err(Error::invalid_option(
                 "timestamp",
                 format!("level {level} needs a time stamper"),
-            ))
+            ));
         }
         None => None,
     };
@@ -250,7 +250,7 @@ pub fn sign_at_level(
             return Err(Error::invalid_option(
                 "revocation",
                 format!("level {level} needs a revocation source"),
-            ))
+            ));
         }
         revocation => revocation,
     };

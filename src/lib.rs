@@ -120,17 +120,17 @@ pub(crate) mod verify;
 
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
-pub use level::{sign_at_level, PadesLevel, ParsePadesLevelError};
-pub use pdf::security::pubsec::PubSecRecipient;
+pub use level::{PadesLevel, ParsePadesLevelError, sign_at_level};
 pub use pdf::Limits;
-pub use sign::batch::{sign_batch, sign_files, FileJob};
-pub use sign::page_tree::{page_sizes, PageSize};
-pub use sign::stream::{sign_file, SignedFile};
-pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
+pub use pdf::security::pubsec::PubSecRecipient;
+pub use sign::batch::{FileJob, sign_batch, sign_files};
+pub use sign::page_tree::{PageSize, page_sizes};
+pub use sign::stream::{SignedFile, sign_file};
+pub use sign::{DocMdpPermission, FieldLock, SignOptions, SubFilter, sign_pdf};
 pub use verify::{
-    crl_reason_name, verify_pdf, ChainStatus, EssProblem, FetchBudget, FetchedRevocation,
-    ModificationLevel, Modifications, Problem, RevocationFetcher, SignatureReport, TimestampReport,
-    VerifyOptions, VerifyReport,
+    ChainStatus, EssProblem, FetchBudget, FetchedRevocation, ModificationLevel, Modifications,
+    Problem, RevocationFetcher, SignatureReport, TimestampReport, VerifyOptions, VerifyReport,
+    crl_reason_name, verify_pdf,
 };
 
 // The README's examples are compiled and run as doctests too.
@@ -179,9 +179,9 @@ pub mod __private {
 
     /// CMS SignedData building blocks.
     pub mod cades {
-        pub use crate::cades::signed_attributes::{single_value, ID_SIGNING_TIME};
+        pub use crate::cades::signed_attributes::{ID_SIGNING_TIME, single_value};
         pub use crate::cades::signing_certificate_v2::{
-            SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
+            ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2,
         };
         pub use crate::cades::timestamp::asn1::Oid;
 
@@ -197,8 +197,8 @@ pub mod __private {
             Some(again.as_ref() == Some(&info))
         }
         pub use crate::cades::{
-            build_detached, reserved_len, verify_detached, verify_detached_with, CmsParams,
-            PathCheck,
+            CmsParams, PathCheck, build_detached, reserved_len, verify_detached,
+            verify_detached_with,
         };
     }
 
@@ -244,8 +244,8 @@ pub mod __private {
     /// The ByteRange and `/Contents` placeholders of the signing pipeline.
     pub mod byterange {
         pub use crate::sign::byterange::{
-            byte_range, fill_byte_range, fill_contents, write_placeholders, Placeholders,
-            BYTE_RANGE_WIDTH,
+            BYTE_RANGE_WIDTH, Placeholders, byte_range, fill_byte_range, fill_contents,
+            write_placeholders,
         };
     }
 }

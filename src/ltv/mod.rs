@@ -38,7 +38,7 @@ use cms::signed_data::SignedData;
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 
-use crate::cades::timestamp::{signature_timestamp_token, TimeStamper};
+use crate::cades::timestamp::{TimeStamper, signature_timestamp_token};
 use crate::error::{CmsError, Error, Result};
 use crate::pdf::{Document, Object};
 

@@ -4,12 +4,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
-use super::lexer::{find, rfind, Cursor};
+use super::lexer::{Cursor, find, rfind};
 use super::limits::{Inflation, Limits};
 use super::object::{Dict, ObjRef, Object, Stream};
 use super::objstm::ObjectStream;
-use super::parser::{parse_object_header, ObjectParser};
-use super::xref::{parse_table, stream_section, SectionKind, XrefEntry, XrefSection};
+use super::parser::{ObjectParser, parse_object_header};
+use super::xref::{SectionKind, XrefEntry, XrefSection, parse_table, stream_section};
 use crate::error::{Error, Location, Result};
 
 /// A chain longer than this is a loop or an attack; real files with 25 signatures stay far below.
@@ -118,6 +118,54 @@ impl<'a> Document<'a> {
         })
     }
 
+    /// The `startxref` offsets the file states that its chain never reaches, in file order and
+    /// without repeats: revisions a later section cut out by pointing its `/Prev` past them. A
+    /// reader that follows the chain never sees what such a revision holds (a signature, say).
+    /// Only values where a section starts are listed: not the `startxref 0` of a linearized
+    /// file's first page, nor the word in a content stream.
+    pub fn unreached_startxrefs(&self) -> Vec<u64> {
+        let reached: HashSet<u64> = self.sections.iter().map(|s| s.offset).collect();
+        let mut listed = HashSet::new();
+        memchr::memmem::find_iter(self.data, b"startxref")
+            .filter_map(|at| {
+                let mut cursor = Cursor::new(self.data, at.saturating_add(9));
+                cursor.skip_ws();
+                cursor.read_unsigned()
+            })
+            .filter(|offset| !reached.contains(offset) && listed.insert(*offset))
+            .filter(|offset| section_start(self.data, offset.saturating_add(self.shift)).is_some())
+            .collect()
+    }
+
+    /// The document as the revision ending with `startxref` (as written in the file) left it,
+    /// whether or not the file's chain reaches that revision: its own chain is read from there,
+    /// with the file's header shift. It shares the decoded object streams and the inflation
+    /// budget with `self`, so reading many revisions cannot decode more than the file may.
+    pub fn revision_at(&self, startxref: u64) -> Result<Document<'a>> {
+        let reader = ChainReader {
+            data: self.data,
+            shift: self.shift,
+            inflation: &self.inflation,
+            limits: &self.limits,
+        };
+        let sections = reader.read_chain(startxref)?;
+        Ok(Self {
+            data: self.data,
+            header_pos: self.header_pos,
+            shift: self.shift,
+            version: self.version.clone(),
+            startxref,
+            trailer: merged_trailer(&sections),
+            sections: sections.into(),
+            newest: 0,
+            cache: RefCell::default(),
+            object_streams: Rc::clone(&self.object_streams),
+            depth: Cell::new(0),
+            limits: self.limits,
+            inflation: Rc::clone(&self.inflation),
+        })
+    }
+
     pub fn data(&self) -> &'a [u8] {
         self.data
     }
@@ -191,7 +239,7 @@ impl<'a> Document<'a> {
             };
             match entry {
                 Some(e @ XrefEntry::InFile { .. }) | Some(e @ XrefEntry::Compressed { .. }) => {
-                    return Ok(Some(e))
+                    return Ok(Some(e));
                 }
                 Some(XrefEntry::Free) => return Ok(hidden()?.or(Some(XrefEntry::Free))),
                 None => {
@@ -243,7 +291,9 @@ impl<'a> Document<'a> {
     fn load(&self, id: ObjRef) -> Result<Object> {
         match self.entry(id.num)? {
             None | Some(XrefEntry::Free) => Ok(Object::Null),
-            Some(XrefEntry::InFile { gen, .. }) if gen != id.gen => Ok(Object::Null),
+            Some(XrefEntry::InFile { generation, .. }) if generation != id.generation => {
+                Ok(Object::Null)
+            }
             Some(XrefEntry::InFile { offset, .. }) => {
                 let pos = self.position_of(offset).ok_or_else(|| {
                     Error::malformed(id, offset, "xref offset is past the end of the file")
@@ -259,7 +309,7 @@ impl<'a> Document<'a> {
                 Ok(object)
             }
             Some(XrefEntry::Compressed { stream, index }) => {
-                if id.gen != 0 {
+                if id.generation != 0 {
                     return Ok(Object::Null);
                 }
                 self.object_stream(stream)?.object(id.num, index)
@@ -305,7 +355,9 @@ impl<'a> Document<'a> {
     /// itself compressed, §7.5.7).
     fn object_stream_place(&self, num: u32) -> Result<(ObjRef, u64)> {
         match self.entry(num)? {
-            Some(XrefEntry::InFile { gen, offset }) => Ok((ObjRef::new(num, gen), offset)),
+            Some(XrefEntry::InFile { generation, offset }) => {
+                Ok((ObjRef::new(num, generation), offset))
+            }
             _ => Err(Error::MissingObject {
                 object: ObjRef::new(num, 0),
                 object_stream: None,
@@ -375,10 +427,10 @@ impl<'a> Document<'a> {
 
     /// The bytes `[start, end)` of the uncompressed object `id` in the file, header to value end.
     pub fn object_span(&self, id: ObjRef) -> Option<std::ops::Range<usize>> {
-        let Ok(Some(XrefEntry::InFile { offset, gen })) = self.entry(id.num) else {
+        let Ok(Some(XrefEntry::InFile { offset, generation })) = self.entry(id.num) else {
             return None;
         };
-        if gen != id.gen {
+        if generation != id.generation {
             return None;
         }
         let pos = self.position_of(offset)?;
@@ -547,13 +599,13 @@ pub fn parse_indirect_span(
 
 /// The stream's bytes: `/Length` when it ends at `endstream`, else up to the next `endstream`.
 fn stream_data(data: &[u8], start: usize, declared: Option<usize>) -> Option<&[u8]> {
-    if let Some(len) = declared {
-        if let Some(end) = start.checked_add(len) {
-            let mut after = Cursor::new(data, end);
-            after.skip_ws();
-            if after.starts_with(b"endstream") {
-                return data.get(start..end);
-            }
+    if let Some(len) = declared
+        && let Some(end) = start.checked_add(len)
+    {
+        let mut after = Cursor::new(data, end);
+        after.skip_ws();
+        if after.starts_with(b"endstream") {
+            return data.get(start..end);
         }
     }
     let rest = data.get(start..)?;

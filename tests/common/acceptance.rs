@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::validators::{
-    openssl_cms_verify, pdfsig_verify, pyhanko_validate, qpdf_check, PdfsigReport, Verdict,
+    PdfsigReport, Verdict, openssl_cms_verify, pdfsig_verify, pyhanko_validate, qpdf_check,
 };
 
 /// What a validator said about our signature (the last one) and the earlier ones.

@@ -12,9 +12,9 @@ pub mod servers;
 pub mod validators;
 
 pub use validators::{
-    openssl_cms_verify, openssl_verify_chain, pdfsig_verify, pdfsig_verify_with, prefix_ok,
-    pyhanko_ades, pyhanko_validate, pyhanko_validate_with_crls, qpdf_check, PdfsigReport,
-    PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict,
+    PdfsigReport, PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict, openssl_cms_verify,
+    openssl_verify_chain, pdfsig_verify, pdfsig_verify_with, prefix_ok, pyhanko_ades,
+    pyhanko_validate, pyhanko_validate_with_crls, qpdf_check,
 };
 
 use std::path::{Path, PathBuf};

@@ -278,7 +278,7 @@ fn default_crypt_filter(encrypt: &Dict) -> Result<&Dict> {
             return Err(malformed(
                 None,
                 format!("/CF is a {}, not a dictionary", other.type_name()),
-            ))
+            ));
         }
         None => return Err(malformed(None, "the encryption dictionary has no /CF")),
     };
@@ -309,7 +309,7 @@ fn recipient_entries(recipients: &Object) -> Result<Vec<&[u8]>> {
             return Err(malformed(
                 None,
                 format!("a {}, not an array of strings", other.type_name()),
-            ))
+            ));
         }
     };
     if objects.is_empty() {
@@ -512,7 +512,7 @@ fn rc2_decrypt(
             return Err(malformed(
                 Some(index),
                 format!("RC2 parameter version {other} is not one of 160, 120, 58 or 256 to 1024"),
-            ))
+            ));
         }
     };
     if iv.as_bytes().len() != 8 {

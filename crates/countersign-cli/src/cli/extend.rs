@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use clap::Args;
 use countersign::ltv::Fetcher;
-use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
+use countersign::ltv::{RevocationSource, ValidationData, add_validation_data, extend};
 
+use super::CliResult;
 use super::console::errln;
 use super::sign::write_atomically;
 use super::signature_args::SignatureArgs;
-use super::CliResult;
 
 #[derive(Args)]
 pub struct ExtendArgs {
