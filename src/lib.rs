@@ -121,6 +121,7 @@ pub(crate) mod verify;
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use level::{sign_at_level, PadesLevel, ParsePadesLevelError};
+pub use pdf::security::DocumentAccess;
 pub use pdf::Limits;
 pub use sign::batch::{sign_batch, sign_files, FileJob};
 pub use sign::page_tree::{page_sizes, PageSize};

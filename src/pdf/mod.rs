@@ -9,6 +9,7 @@ pub mod limits;
 pub mod object;
 pub mod objstm;
 pub mod parser;
+pub mod security;
 pub mod update;
 pub mod writer;
 pub mod xref;
