@@ -103,7 +103,9 @@ pub enum Error {
         handler: String,
     },
     /// The password given is neither the document's user nor its owner password.
-    #[error("the password does not open the document (encrypted with the {handler} security handler)")]
+    #[error(
+        "the password does not open the document (encrypted with the {handler} security handler)"
+    )]
     WrongPassword {
         /// The encryption dictionary's `/Filter`, version and method.
         handler: String,
@@ -117,7 +119,9 @@ pub enum Error {
     },
     /// The permissions of the encrypted document (`/P`, ISO 32000-2 Table 22) do not allow
     /// the change, and it was not opened with the owner password.
-    #[error("the document's permissions do not allow it: {permission} (P bit {bit}) is not granted")]
+    #[error(
+        "the document's permissions do not allow it: {permission} (P bit {bit}) is not granted"
+    )]
     PermissionDenied {
         /// The permission that is missing, in words.
         permission: String,

@@ -211,7 +211,11 @@ mod tests {
 
     #[test]
     fn object_keys_follow_algorithm_1() {
-        let key = object_key(&[1, 2, 3, 4, 5], ObjRef::new(0x0A0B0C, 0x0102), CryptMethod::Rc4);
+        let key = object_key(
+            &[1, 2, 3, 4, 5],
+            ObjRef::new(0x0A0B0C, 0x0102),
+            CryptMethod::Rc4,
+        );
         assert_eq!(key.len(), 10);
         let mut md5 = Md5::new();
         md5.update([1, 2, 3, 4, 5, 0x0C, 0x0B, 0x0A, 0x02, 0x01]);

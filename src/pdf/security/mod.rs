@@ -239,11 +239,8 @@ impl SecurityHandler {
                 Error::PasswordRequired { handler }
             });
         };
-        let permissions = Permissions::new(
-            standard.p,
-            standard.revision,
-            who == Authenticated::Owner,
-        );
+        let permissions =
+            Permissions::new(standard.p, standard.revision, who == Authenticated::Owner);
         Self::from_file_key(encrypt, encrypt_ref, key, permissions)
     }
 
@@ -438,7 +435,9 @@ fn for_each_string(
 ) -> Result<()> {
     match object {
         Object::String(bytes, form) => f(bytes, form),
-        Object::Array(items) => items.iter_mut().try_for_each(|item| for_each_string(item, f)),
+        Object::Array(items) => items
+            .iter_mut()
+            .try_for_each(|item| for_each_string(item, f)),
         Object::Dict(dict) => for_each_string_in_dict(dict, f),
         Object::Stream(stream) => for_each_string_in_dict(&mut stream.dict, f),
         _ => Ok(()),

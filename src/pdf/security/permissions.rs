@@ -3,22 +3,30 @@
 
 use crate::error::{Error, Result};
 
-/// Bit 3: print.
-pub const PRINT: u8 = 3;
-/// Bit 4: modify other than by bits 6, 9 and 11.
-pub const MODIFY: u8 = 4;
-/// Bit 5: copy or extract text and graphics.
-pub const COPY: u8 = 5;
 /// Bit 6: add or modify annotations, fill in form fields (and, with bit 4, create them).
-pub const ANNOTATE_AND_FILL: u8 = 6;
+const ANNOTATE_AND_FILL: u8 = 6;
 /// Bit 9 (R >= 3): fill in form fields, signature fields included, even when bit 6 is clear.
-pub const FILL_IN_FORMS: u8 = 9;
-/// Bit 10: extract for accessibility.
-pub const EXTRACT_FOR_ACCESSIBILITY: u8 = 10;
-/// Bit 11 (R >= 3): assemble (insert, rotate, delete pages...).
-pub const ASSEMBLE: u8 = 11;
-/// Bit 12 (R >= 3): print at full quality.
-pub const PRINT_HIGH_QUALITY: u8 = 12;
+const FILL_IN_FORMS: u8 = 9;
+
+/// The bits of Table 22 by name, for messages and reports.
+pub const NAMES: [(u8, &str); 8] = [
+    (3, "print"),
+    (4, "modify the contents"),
+    (5, "copy or extract text and graphics"),
+    (ANNOTATE_AND_FILL, "add annotations and fill in form fields"),
+    (FILL_IN_FORMS, "fill in form fields and sign"),
+    (10, "extract for accessibility"),
+    (11, "assemble the document"),
+    (12, "print at full quality"),
+];
+
+/// The name of bit `bit` of `/P`.
+pub fn name(bit: u8) -> &'static str {
+    NAMES
+        .iter()
+        .find(|(b, _)| *b == bit)
+        .map_or("a reserved permission", |(_, name)| name)
+}
 
 /// What the password that opened the document permits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,13 +75,13 @@ impl Permissions {
         if by_bit_9 || self.allows(ANNOTATE_AND_FILL) {
             return Ok(());
         }
-        let (bit, permission) = if self.revision >= 3 {
-            (FILL_IN_FORMS, "fill in form fields and sign")
+        let bit = if self.revision >= 3 {
+            FILL_IN_FORMS
         } else {
-            (ANNOTATE_AND_FILL, "add annotations and fill in form fields")
+            ANNOTATE_AND_FILL
         };
         Err(Error::PermissionDenied {
-            permission: permission.into(),
+            permission: name(bit).into(),
             bit,
         })
     }
@@ -97,7 +105,8 @@ mod tests {
         // R2: bit 9 is reserved; bit 6 decides.
         assert!(Permissions::new(-60, 2, false).check_signing().is_err());
         assert!(Permissions::new(-4, 2, false).check_signing().is_ok());
-        assert!(Permissions::new(-4, 6, false).allows(PRINT));
-        assert!(!Permissions::new(-3904, 6, false).allows(PRINT));
+        assert!(Permissions::new(-4, 6, false).allows(3));
+        assert!(!Permissions::new(-3904, 6, false).allows(3));
+        assert_eq!(name(9), "fill in form fields and sign");
     }
 }

@@ -109,7 +109,9 @@ impl StandardDict {
             return Err(unsupported("/O or /U shorter than the revision requires"));
         }
         if revision >= 5 && (dict.u.len() < 48 || dict.oe.len() < 32 || dict.ue.len() < 32) {
-            return Err(unsupported("/U, /OE or /UE shorter than revision 6 requires"));
+            return Err(unsupported(
+                "/U, /OE or /UE shorter than revision 6 requires",
+            ));
         }
         Ok(dict)
     }
@@ -245,7 +247,12 @@ pub fn hash_r6(password: &[u8], salt: &[u8], udata: &[u8]) -> Option<Zeroizing<V
     let mut round: u32 = 0;
     loop {
         let mut k1 = Zeroizing::new(Vec::with_capacity(
-            64usize.saturating_mul(password.len().saturating_add(k.len()).saturating_add(udata.len())),
+            64usize.saturating_mul(
+                password
+                    .len()
+                    .saturating_add(k.len())
+                    .saturating_add(udata.len()),
+            ),
         ));
         for _ in 0..64 {
             k1.extend_from_slice(password);

@@ -55,11 +55,23 @@ fn permission_only_files_open_without_a_password_and_with_the_owners() {
         let pdf = fixture(name);
         assert_plain(read_back(&pdf, &DocumentAccess::default()), name);
         let doc = Document::open(&pdf, &Limits::default(), &DocumentAccess::default()).unwrap();
-        assert!(!doc.security_handler().unwrap().unwrap().permissions().is_owner());
+        assert!(!doc
+            .security_handler()
+            .unwrap()
+            .unwrap()
+            .permissions()
+            .is_owner());
         let owner = DocumentAccess::with_password("owner");
         assert_plain(read_back(&pdf, &owner), name);
         let doc = Document::open(&pdf, &Limits::default(), &owner).unwrap();
-        assert!(doc.security_handler().unwrap().unwrap().permissions().is_owner(), "{name}");
+        assert!(
+            doc.security_handler()
+                .unwrap()
+                .unwrap()
+                .permissions()
+                .is_owner(),
+            "{name}"
+        );
     }
 }
 
@@ -68,11 +80,17 @@ fn user_password_files_need_it() {
     for name in USER_PASSWORD {
         let pdf = fixture(name);
         for password in ["user", "owner"] {
-            assert_plain(read_back(&pdf, &DocumentAccess::with_password(password)), name);
+            assert_plain(
+                read_back(&pdf, &DocumentAccess::with_password(password)),
+                name,
+            );
         }
         // The xref chain reads; the objects do not.
         let doc = Document::open(&pdf, &Limits::default(), &DocumentAccess::default()).unwrap();
-        assert!(matches!(doc.catalog(), Err(Error::PasswordRequired { .. })), "{name}");
+        assert!(
+            matches!(doc.catalog(), Err(Error::PasswordRequired { .. })),
+            "{name}"
+        );
         let wrong = DocumentAccess::with_password("guess");
         assert!(
             matches!(read_back(&pdf, &wrong), Err(Error::WrongPassword { .. })),
@@ -88,10 +106,21 @@ fn algorithm_2b_known_answer() {
     let pdf = fixture("r6-aes256-user-objstm.pdf");
     let doc = Document::parse(&pdf).unwrap();
     let encrypt = doc.resolve_key(doc.trailer(), b"Encrypt").unwrap().unwrap();
-    let u = encrypt.as_dict().unwrap().get(b"U").unwrap().as_string_bytes().unwrap();
+    let u = encrypt
+        .as_dict()
+        .unwrap()
+        .get(b"U")
+        .unwrap()
+        .as_string_bytes()
+        .unwrap();
     let hash = standard::hash_r6(b"user", &u[32..40], &[]).unwrap();
     assert_eq!(hash.as_slice(), &u[..32]);
-    assert_ne!(standard::hash_r6(b"User", &u[32..40], &[]).unwrap().as_slice(), &u[..32]);
+    assert_ne!(
+        standard::hash_r6(b"User", &u[32..40], &[])
+            .unwrap()
+            .as_slice(),
+        &u[..32]
+    );
 }
 
 #[test]
@@ -103,7 +132,10 @@ fn written_objects_read_back_and_keep_signature_contents_plain() {
         let handler = doc.security_handler().unwrap().unwrap();
         let mut sig = Dict::new();
         sig.set("Type", Object::name("Sig"));
-        sig.set("Contents", Object::String(vec![0xAB; 8], crate::pdf::StringForm::Hex));
+        sig.set(
+            "Contents",
+            Object::String(vec![0xAB; 8], crate::pdf::StringForm::Hex),
+        );
         sig.set("Reason", Object::literal(b"Approved"));
         let mut object = Object::Dict(sig.clone());
         let id = ObjRef::new(42, 0);
@@ -113,7 +145,12 @@ fn written_objects_read_back_and_keep_signature_contents_plain() {
         assert_ne!(written.get(b"Reason"), sig.get(b"Reason"), "{name}");
         handler.decrypt_object(id, &mut object);
         assert_eq!(
-            object.as_dict().unwrap().get(b"Reason").unwrap().as_string_bytes(),
+            object
+                .as_dict()
+                .unwrap()
+                .get(b"Reason")
+                .unwrap()
+                .as_string_bytes(),
             Some(&b"Approved"[..]),
             "{name}"
         );
