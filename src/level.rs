@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
-use crate::ltv::{add_document_timestamp, add_validation_data, RevocationSource};
+use crate::ltv::{
+    add_document_timestamp_with_access, add_validation_data_with_access, RevocationSource,
+};
 use crate::sign::{sign_pdf, SignOptions};
 
 /// A PAdES baseline level, lowest first: each adds one step to the one before it.
@@ -262,10 +264,11 @@ pub fn sign_at_level(
     let (Some(revocation), true) = (revocation, level.has_validation_data()) else {
         return Ok(signed);
     };
-    let with_dss = add_validation_data(&signed, revocation)?;
+    let access = &options.document_access;
+    let with_dss = add_validation_data_with_access(&signed, revocation, access)?;
     match stamper {
         Some(stamper) if level.has_document_timestamp() => {
-            add_document_timestamp(&with_dss, stamper.as_ref())
+            add_document_timestamp_with_access(&with_dss, stamper.as_ref(), access)
         }
         _ => Ok(with_dss),
     }

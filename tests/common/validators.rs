@@ -715,6 +715,16 @@ pub fn mutool_verify(path: &Path) -> Verdict {
 /// or existing field `field`): the reference that our update is compared with. `Err` carries
 /// pyHanko's message (it refuses some inputs), `Ok(false)` means pyHanko is not installed.
 pub fn pyhanko_sign(input: &Path, output: &Path, field: &str) -> Result<bool, String> {
+    pyhanko_sign_with(input, output, field, None)
+}
+
+/// [`pyhanko_sign`] of an encrypted input opened with `password`.
+pub fn pyhanko_sign_with(
+    input: &Path,
+    output: &Path,
+    field: &str,
+    password: Option<&str>,
+) -> Result<bool, String> {
     let Ok(python) = pyhanko_python() else {
         return Ok(false);
     };
@@ -723,16 +733,17 @@ pub fn pyhanko_sign(input: &Path, output: &Path, field: &str) -> Result<bool, St
         .join("common")
         .join("pyhanko_sign.py");
     let pki = repo_root().join("testdata").join("pki");
-    let out = run(
-        &python,
-        [
+    let out = Command::new(&python)
+        .args([
             script.as_os_str(),
             input.as_os_str(),
             output.as_os_str(),
             OsStr::new(field),
             pki.as_os_str(),
-        ],
-    );
+        ])
+        .env("PYHANKO_PDF_PASSWORD", password.unwrap_or_default())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
     if out.status.success() {
         Ok(true)
     } else {

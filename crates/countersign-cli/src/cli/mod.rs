@@ -5,6 +5,7 @@ mod console;
 mod credential_args;
 mod demo;
 mod extend;
+mod pdf_password;
 mod serve;
 mod sign;
 mod signature_args;
