@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::load_pem;
 use countersign::sign_batch;
-use countersign::{sign_file, sign_pdf, CertifiedKey, DigestAlgorithm, SignOptions};
+use countersign::{CertifiedKey, DigestAlgorithm, SignOptions, sign_file, sign_pdf};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
 use rayon::prelude::*;

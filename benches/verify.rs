@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
-use countersign::{sign_pdf, verify_pdf, ModificationLevel, SignOptions, VerifyOptions};
+use countersign::{ModificationLevel, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 use criterion::Criterion;
 use sha2::{Digest, Sha256};
 

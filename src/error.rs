@@ -129,11 +129,15 @@ pub enum Error {
         bit: u8,
     },
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
-    #[error("document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification")]
+    #[error(
+        "document is certified with DocMDP P=1: no changes are permitted, adding a signature would break its certification"
+    )]
     CertifiedNoChanges,
     /// A certification signature must be the document's first signature (ISO 32000-1
     /// §12.8.2.2.1), and this document already has one.
-    #[error("cannot certify: a certification signature must be the document's first, and signature field {existing_field} is already signed")]
+    #[error(
+        "cannot certify: a certification signature must be the document's first, and signature field {existing_field} is already signed"
+    )]
     CertificationNotFirst {
         /// The fully qualified name of a field that already holds a signature.
         existing_field: String,
@@ -146,7 +150,9 @@ pub enum Error {
     },
     /// The lock of the signature in `signed_field` sets P=1: no change at all is permitted
     /// after it was signed, not even a new signature.
-    #[error("signature field {signed_field} has a lock with P=1: no change at all is permitted after it was signed")]
+    #[error(
+        "signature field {signed_field} has a lock with P=1: no change at all is permitted after it was signed"
+    )]
     LockedNoChanges {
         /// The field of the signature whose lock forbids changes.
         signed_field: String,
@@ -189,7 +195,9 @@ pub enum Error {
     },
     /// The update would put an object beyond the 10 digits of a cross-reference table entry (a
     /// table-based file over 10 GB); writing the table anyway would corrupt it.
-    #[error("object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry")]
+    #[error(
+        "object {object} would be at offset {offset}, beyond the 10 digits of a cross-reference table entry"
+    )]
     XrefOffsetTooLarge {
         /// The object.
         object: ObjRef,
@@ -678,7 +686,9 @@ pub enum CredentialError {
     WrongPassword,
     /// A legacy OpenSSL-encrypted PEM key (`Proc-Type` header); `openssl pkcs8 -topk8` converts
     /// it to encrypted PKCS#8.
-    #[error("credential: legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`")]
+    #[error(
+        "credential: legacy OpenSSL-encrypted PEM key (Proc-Type header) is not supported; convert it with `openssl pkcs8 -topk8`"
+    )]
     LegacyEncryptedPem,
     /// A PEM block with no `-----END` line.
     #[error("credential: PEM block without an END line")]

@@ -7,9 +7,9 @@ use std::str::FromStr;
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 use crate::ltv::{
-    add_document_timestamp_with_access, add_validation_data_with_access, RevocationSource,
+    RevocationSource, add_document_timestamp_with_access, add_validation_data_with_access,
 };
-use crate::sign::{sign_pdf, SignOptions};
+use crate::sign::{SignOptions, sign_pdf};
 
 /// A PAdES baseline level, lowest first: each adds one step to the one before it.
 ///
@@ -243,7 +243,7 @@ pub fn sign_at_level(
             return Err(Error::invalid_option(
                 "timestamp",
                 format!("level {level} needs a time stamper"),
-            ))
+            ));
         }
         None => None,
     };
@@ -252,7 +252,7 @@ pub fn sign_at_level(
             return Err(Error::invalid_option(
                 "revocation",
                 format!("level {level} needs a revocation source"),
-            ))
+            ));
         }
         revocation => revocation,
     };

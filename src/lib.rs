@@ -120,17 +120,17 @@ pub(crate) mod verify;
 
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
-pub use level::{sign_at_level, PadesLevel, ParsePadesLevelError};
-pub use pdf::security::DocumentAccess;
+pub use level::{PadesLevel, ParsePadesLevelError, sign_at_level};
 pub use pdf::Limits;
-pub use sign::batch::{sign_batch, sign_files, FileJob};
-pub use sign::page_tree::{page_sizes, PageSize};
-pub use sign::stream::{sign_file, SignedFile};
-pub use sign::{sign_pdf, DocMdpPermission, FieldLock, SignOptions, SubFilter};
+pub use pdf::security::DocumentAccess;
+pub use sign::batch::{FileJob, sign_batch, sign_files};
+pub use sign::page_tree::{PageSize, page_sizes};
+pub use sign::stream::{SignedFile, sign_file};
+pub use sign::{DocMdpPermission, FieldLock, SignOptions, SubFilter, sign_pdf};
 pub use verify::{
-    crl_reason_name, verify_pdf, ChainStatus, EssProblem, FetchBudget, FetchedRevocation,
-    ModificationLevel, Modifications, Problem, RevocationFetcher, SignatureReport, TimestampReport,
-    VerifyOptions, VerifyReport,
+    ChainStatus, EssProblem, FetchBudget, FetchedRevocation, ModificationLevel, Modifications,
+    Problem, RevocationFetcher, SignatureReport, TimestampReport, VerifyOptions, VerifyReport,
+    crl_reason_name, verify_pdf,
 };
 
 // The README's examples are compiled and run as doctests too.
@@ -160,9 +160,9 @@ pub mod __private {
         }
         /// The security handler (the `security` fuzz target).
         pub mod security {
+            use crate::DocumentAccess;
             use crate::pdf::security::SecurityHandler;
             use crate::pdf::{Dict, ObjRef, Object, Stream, StringForm};
-            use crate::DocumentAccess;
 
             /// Opens the handler of `encrypt` with `password` (and the first `/ID` element
             /// `id0`), then encrypts and decrypts a sample object with strings and a stream:
@@ -174,7 +174,10 @@ pub mod __private {
                 let _ = handler.permissions().check_signing();
                 let mut dict = Dict::new();
                 dict.set("T", Object::literal(b"a (string) with \\ bytes \x00"));
-                dict.set("K", Object::Array(vec![Object::String(vec![0xFF; 33], StringForm::Hex)]));
+                dict.set(
+                    "K",
+                    Object::Array(vec![Object::String(vec![0xFF; 33], StringForm::Hex)]),
+                );
                 let original = Object::Stream(Stream {
                     dict,
                     raw: b"BT /F1 12 Tf (Hello) Tj ET".to_vec(),
@@ -195,7 +198,10 @@ pub mod __private {
                         match value {
                             Object::String(bytes, _) => out.push(bytes.clone()),
                             Object::Array(items) => out.extend(
-                                items.iter().filter_map(Object::as_string_bytes).map(<[u8]>::to_vec),
+                                items
+                                    .iter()
+                                    .filter_map(Object::as_string_bytes)
+                                    .map(<[u8]>::to_vec),
                             ),
                             _ => {}
                         }
@@ -214,9 +220,9 @@ pub mod __private {
 
     /// CMS SignedData building blocks.
     pub mod cades {
-        pub use crate::cades::signed_attributes::{single_value, ID_SIGNING_TIME};
+        pub use crate::cades::signed_attributes::{ID_SIGNING_TIME, single_value};
         pub use crate::cades::signing_certificate_v2::{
-            SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
+            ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2,
         };
         pub use crate::cades::timestamp::asn1::Oid;
 
@@ -232,8 +238,8 @@ pub mod __private {
             Some(again.as_ref() == Some(&info))
         }
         pub use crate::cades::{
-            build_detached, reserved_len, verify_detached, verify_detached_with, CmsParams,
-            PathCheck,
+            CmsParams, PathCheck, build_detached, reserved_len, verify_detached,
+            verify_detached_with,
         };
     }
 
@@ -279,8 +285,8 @@ pub mod __private {
     /// The ByteRange and `/Contents` placeholders of the signing pipeline.
     pub mod byterange {
         pub use crate::sign::byterange::{
-            byte_range, fill_byte_range, fill_contents, write_placeholders, Placeholders,
-            BYTE_RANGE_WIDTH,
+            BYTE_RANGE_WIDTH, Placeholders, byte_range, fill_byte_range, fill_contents,
+            write_placeholders,
         };
     }
 }

@@ -254,7 +254,9 @@ pub enum Problem {
         subject: String,
     },
     /// `subject` allows `limit` CA certificate(s) below it (pathLenConstraint), the path has `below`.
-    #[error("{subject} allows {limit} CA certificate(s) below it (pathLenConstraint), the path has {below}")]
+    #[error(
+        "{subject} allows {limit} CA certificate(s) below it (pathLenConstraint), the path has {below}"
+    )]
     PathLen {
         /// The certificate's subject (RFC 4514).
         subject: String,
@@ -281,9 +283,7 @@ pub enum Problem {
     },
     /// `subject` carries a critical extension `oid` the path validator does not process
     /// (RFC 5280 §4.2: such a certificate must be rejected).
-    #[error(
-        "{subject} carries the critical extension {oid}, which the validator does not process"
-    )]
+    #[error("{subject} carries the critical extension {oid}, which the validator does not process")]
     UnsupportedCriticalExtension {
         /// The certificate's subject (RFC 4514).
         subject: String,
@@ -306,7 +306,9 @@ pub enum Problem {
     /// `constrained_by`'s nameConstraints constrain `form` in a way the validator does not
     /// implement (a name form other than directoryName, rfc822Name, dNSName, iPAddress, or a
     /// minimum/maximum), and a certificate below it has such a name: refused rather than ignored.
-    #[error("the name constraints of {constrained_by} on {form} are not supported, and {subject} has such a name")]
+    #[error(
+        "the name constraints of {constrained_by} on {form} are not supported, and {subject} has such a name"
+    )]
     UnsupportedNameConstraint {
         /// The subject of the certificate the constraint would apply to (RFC 4514).
         subject: String,
@@ -317,7 +319,9 @@ pub enum Problem {
     },
     /// `subject`'s policyConstraints require an explicit policy within this path, which needs
     /// the RFC 5280 §6.1 policy tree; the validator does not build it, so it refuses the path.
-    #[error("{subject} requires an explicit certificate policy (policyConstraints), which the validator does not evaluate")]
+    #[error(
+        "{subject} requires an explicit certificate policy (policyConstraints), which the validator does not evaluate"
+    )]
     ExplicitPolicyRequired {
         /// The certificate's subject (RFC 4514).
         subject: String,

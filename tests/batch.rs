@@ -5,17 +5,17 @@ mod common;
 #[path = "../benches/support/generate.rs"]
 mod generate;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::{CryptoProvider, LoadOptions, SignatureScheme};
 use countersign::{
-    sign_batch, sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer,
-    SigningKey, VerifyOptions,
+    CertifiedKey, DigestAlgorithm, Error, SignOptions, Signer, SigningKey, VerifyOptions,
+    sign_batch, sign_pdf, verify_pdf,
 };
-use countersign::{sign_files, FileJob};
+use countersign::{FileJob, sign_files};
 
 fn demo_key(backend: CryptoProvider) -> CertifiedKey {
     let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();

@@ -6,9 +6,9 @@
 use std::io::Write;
 
 use countersign::__private::pdf::Document;
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, verify_pdf, CertifiedKey, Error, Limits, SignOptions, VerifyOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, Error, Limits, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 
 const MIB: usize = 1 << 20;
 const HEADER: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";

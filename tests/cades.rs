@@ -8,18 +8,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
-use countersign::__private::cades::{build_detached, reserved_len, verify_detached, CmsParams};
-use countersign::__private::cades::{single_value, ID_SIGNING_TIME};
-use countersign::__private::cades::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
-use countersign::crypto::credential::{self, LoadOptions};
+use countersign::__private::cades::{CmsParams, build_detached, reserved_len, verify_detached};
+use countersign::__private::cades::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
+use countersign::__private::cades::{ID_SIGNING_TIME, single_value};
+use countersign::Error;
 use countersign::crypto::CryptoProvider;
+use countersign::crypto::credential::{self, LoadOptions};
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, RsaPadding, SignatureScheme};
 use countersign::error::CredentialError;
-use countersign::Error;
 use countersign::{ChainStatus, EssProblem, Problem};
 use der::{Decode, Encode};
-use x509_cert::time::Time;
 use x509_cert::Certificate;
+use x509_cert::time::Time;
 
 const PASSWORD: &str = "correct-horse";
 const DIGESTS: [DigestAlgorithm; 3] = [
@@ -227,7 +227,9 @@ fn build_pki(d: &Path) {
     for name in ["rsa2048", "p256", "rsa4096"] {
         openssl(
             d,
-            &format!("pkcs12 -export -inkey {name}.key -in {name}.pem -certfile {name}.chain.pem -out {name}.p12 -passout {pass}"),
+            &format!(
+                "pkcs12 -export -inkey {name}.key -in {name}.pem -certfile {name}.chain.pem -out {name}.p12 -passout {pass}"
+            ),
         );
     }
 }
@@ -779,9 +781,11 @@ fn bad_signatures_are_reported_and_garbage_is_an_error() {
     // /Contents padding after the DER is accepted.
     let mut padded = cms.clone();
     padded.resize(cms.len() + 5000, 0);
-    assert!(verify_detached(&padded, &[data], &pki.roots(), None)
-        .unwrap()
-        .is_valid());
+    assert!(
+        verify_detached(&padded, &[data], &pki.roots(), None)
+            .unwrap()
+            .is_valid()
+    );
 
     // Flip a byte of the signature value (the last bytes of the encoding).
     let mut forged = cms.clone();
@@ -956,9 +960,11 @@ fn ess_binding_detects_a_substituted_certificate() {
     let data = b"ESS";
     let params = CmsParams::default();
     let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
-    assert!(verify_detached(&cms, &[data], &pki.roots(), None)
-        .unwrap()
-        .is_valid());
+    assert!(
+        verify_detached(&cms, &[data], &pki.roots(), None)
+            .unwrap()
+            .is_valid()
+    );
 
     let content_info = ContentInfo::from_der(&cms).unwrap();
     let mut signed_data: SignedData = content_info.content.decode_as().unwrap();

@@ -10,21 +10,21 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::validators::{
-    mutool_pages, openssl_cms_verify, pdfsig_verify, pdfsig_verify_with, pyhanko_sign_with,
-    pyhanko_validate, pyhanko_validate_with, qpdf_check, qpdf_check_with_password, PdfsigReport,
-    PyhankoReport, Verdict,
+    PdfsigReport, PyhankoReport, Verdict, mutool_pages, openssl_cms_verify, pdfsig_verify,
+    pdfsig_verify_with, pyhanko_sign_with, pyhanko_validate, pyhanko_validate_with, qpdf_check,
+    qpdf_check_with_password,
 };
-use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DocumentAccess, Error, SignOptions, VerifyOptions,
+    CertifiedKey, DocumentAccess, Error, SignOptions, VerifyOptions, sign_pdf, verify_pdf,
 };
 
 /// Signing one file must never take this long (the slowest corpus file takes well under 1 s).
@@ -296,13 +296,15 @@ fn corpus_is_signed_or_refused_with_reason() {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..WORKERS {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(row) = rows.get(index) else {
-                    break;
-                };
-                let result = process_file(&dir, row, &key, &options);
-                results.lock().unwrap().push(result);
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(row) = rows.get(index) else {
+                        break;
+                    };
+                    let result = process_file(&dir, row, &key, &options);
+                    results.lock().unwrap().push(result);
+                }
             });
         }
     });

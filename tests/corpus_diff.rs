@@ -15,9 +15,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, verify_pdf, CertifiedKey, ModificationLevel, SignOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, ModificationLevel, SignOptions, sign_pdf, verify_pdf};
 
 const EXPECTATIONS: &str = include_str!("corpus_diff_levels.tsv");
 

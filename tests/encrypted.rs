@@ -5,11 +5,11 @@
 mod common;
 
 use common::acceptance::check_signed_output_with;
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::ltv::{add_validation_data, RevocationSource, ValidationData};
+use countersign::crypto::credential::load_pem;
+use countersign::ltv::{RevocationSource, ValidationData, add_validation_data};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DocumentAccess, Error, SignOptions, VerifyOptions,
+    CertifiedKey, DocumentAccess, Error, SignOptions, VerifyOptions, sign_pdf, verify_pdf,
 };
 
 fn demo_rsa() -> CertifiedKey {
@@ -158,10 +158,12 @@ fn refusals_are_typed() {
         Err(Error::PasswordRequired { .. })
     ));
     verify.document_access = DocumentAccess::with_password("owner");
-    assert!(verify_pdf(&user_file, &verify)
-        .unwrap()
-        .signatures
-        .is_empty());
+    assert!(
+        verify_pdf(&user_file, &verify)
+            .unwrap()
+            .signatures
+            .is_empty()
+    );
 }
 
 #[test]

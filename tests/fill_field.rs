@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{openssl_cms_verify, prefix_ok, pyhanko_validate, qpdf_check, Verdict};
+use common::{Verdict, openssl_cms_verify, prefix_ok, pyhanko_validate, qpdf_check};
 use countersign::__private::pdf::{Document, ObjRef, Object};
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, CertifiedKey, SignOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, SignOptions, sign_pdf};
 
 fn key() -> CertifiedKey {
     load_pem(

@@ -104,7 +104,11 @@ fn security_regressions_round_trip_or_fail_typed() {
             continue;
         }
         let mut parts = bytes.splitn(3, |&b| b == b'\n');
-        let (password, id0, dict) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let (password, id0, dict) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
         let mut cursor = countersign::__private::pdf::lexer::Cursor::new(dict, 0);
         let parsed = countersign::__private::pdf::parser::ObjectParser::new(
             &mut cursor,

@@ -3,13 +3,13 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use countersign::__private::crypto::verify_signature;
 use countersign::crypto::credential::{load_pem, load_private_key, parse_certificates};
 use countersign::crypto::{
-    rustcrypto, CryptoProvider, EcCurve, KeyProvider, RsaVerifyPadding, SignatureVerifier,
+    CryptoProvider, EcCurve, KeyProvider, RsaVerifyPadding, SignatureVerifier, rustcrypto,
 };
 use countersign::crypto::{LoadOptions, RsaPadding, SubjectPublicKeyInfoOwned};
 use countersign::error::CredentialError;
@@ -166,23 +166,21 @@ fn rsa_pss_signatures_are_salted_and_verify_on_every_backend() {
         let scheme = signer.scheme();
         for verifying_backend in backends() {
             for signature in [&a, &b] {
-                assert!(verify_signature(
+                assert!(
+                    verify_signature(&verifying_backend, &public_key, scheme, message, signature)
+                        .unwrap()
+                );
+            }
+            assert!(
+                !verify_signature(
                     &verifying_backend,
                     &public_key,
                     scheme,
-                    message,
-                    signature
+                    b"other message",
+                    &a
                 )
-                .unwrap());
-            }
-            assert!(!verify_signature(
-                &verifying_backend,
-                &public_key,
-                scheme,
-                b"other message",
-                &a
-            )
-            .unwrap());
+                .unwrap()
+            );
         }
     }
 }
@@ -216,7 +214,7 @@ fn every_backend_verifies_a_signed_pdf_and_its_chain() {
 #[cfg(feature = "aws-lc")]
 #[test]
 fn the_aws_lc_backend_is_the_one_that_verifies() {
-    use countersign::__private::cades::{verify_detached_with, PathCheck};
+    use countersign::__private::cades::{PathCheck, verify_detached_with};
     use std::process::Command;
     if Command::new("openssl").arg("version").output().is_err() {
         assert!(
@@ -236,8 +234,12 @@ fn the_aws_lc_backend_is_the_one_that_verifies() {
             .unwrap();
         assert!(output.status.success(), "openssl {args}: {output:?}");
     };
-    openssl("req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem -subj /CN=weak -days 3650 -sha256");
-    openssl("cms -sign -binary -nosmimecap -md sha256 -in data.bin -signer weak.pem -inkey weak.key -outform DER -out weak.p7s");
+    openssl(
+        "req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem -subj /CN=weak -days 3650 -sha256",
+    );
+    openssl(
+        "cms -sign -binary -nosmimecap -md sha256 -in data.bin -signer weak.pem -inkey weak.key -outform DER -out weak.p7s",
+    );
     let cms = std::fs::read(dir.path().join("weak.p7s")).unwrap();
     let content = std::fs::read(&data).unwrap();
     let roots = parse_certificates(&std::fs::read(dir.path().join("weak.pem")).unwrap()).unwrap();
@@ -379,16 +381,20 @@ fn the_verify_options_provider_checks_every_signature() {
     let signed = countersign::sign_pdf(&pdf, &key, &Default::default()).unwrap();
     let roots = parse_certificates(&std::fs::read(common::root_ca_pem()).unwrap()).unwrap();
     let mut options = countersign::VerifyOptions::trusting(roots);
-    assert!(countersign::verify_pdf(&signed, &options)
-        .unwrap()
-        .all_valid());
+    assert!(
+        countersign::verify_pdf(&signed, &options)
+            .unwrap()
+            .all_valid()
+    );
     options.provider.verifier = &REFUSING;
     let report = countersign::verify_pdf(&signed, &options).unwrap();
     let signature = &report.signatures[0];
     assert!(!signature.signature_ok, "{report:#?}");
-    assert!(signature
-        .problems
-        .contains(&countersign::Problem::SignatureInvalid));
+    assert!(
+        signature
+            .problems
+            .contains(&countersign::Problem::SignatureInvalid)
+    );
     assert_ne!(signature.chain, countersign::ChainStatus::Trusted);
     // The SignerInfo, then each candidate issuer of the path.
     assert!(REFUSING.0.load(Ordering::SeqCst) >= 2);

@@ -1,8 +1,8 @@
 //! Malformed inputs give typed errors, never a panic: empty, random, truncated, broken startxref.
 
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, CertifiedKey, Error, SignOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, Error, SignOptions, sign_pdf};
 
 /// The demo credential: a real key, so the refusals below come from reading the file, not from
 /// a key that cannot sign.

@@ -7,11 +7,11 @@
 mod common;
 
 use common::validators::{mutool_verify, pyhanko_sign};
-use common::{pdfsig_verify, pyhanko_validate, qpdf_check, Verdict};
+use common::{Verdict, pdfsig_verify, pyhanko_validate, qpdf_check};
 use countersign::__private::pdf::{Document, Object};
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, CertifiedKey, SignOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, SignOptions, sign_pdf};
 
 fn key() -> CertifiedKey {
     load_pem(

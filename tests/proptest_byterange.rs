@@ -3,7 +3,7 @@
 //! placeholder so filling it never moves a byte.
 
 use countersign::__private::byterange::{
-    byte_range, fill_byte_range, fill_contents, write_placeholders, BYTE_RANGE_WIDTH,
+    BYTE_RANGE_WIDTH, byte_range, fill_byte_range, fill_contents, write_placeholders,
 };
 use proptest::prelude::*;
 

@@ -82,13 +82,13 @@ fn append(base: &[u8], objects: Update) -> (Vec<u8>, Update) {
         .map(|(num, entry)| (num + doc.size(), entry))
         .collect();
     let mut writer = UpdateWriter::new(&doc);
-    for (&num, (gen, value, padding)) in &objects {
+    for (&num, (generation, value, padding)) in &objects {
         // A comment line of any length moves the next object to an arbitrary offset.
         let buf = writer.buffer_mut();
         buf.push(b'%');
         buf.resize(buf.len() + padding, b'x');
         buf.push(b'\n');
-        writer.add(ObjRef::new(num, *gen), value);
+        writer.add(ObjRef::new(num, *generation), value);
     }
     let size = objects.keys().max().map_or(doc.size(), |&n| n + 1);
     let mut file = base.to_vec();
@@ -102,18 +102,18 @@ fn append(base: &[u8], objects: Update) -> (Vec<u8>, Update) {
 
 fn check_our_reader(file: &[u8], objects: &Update) -> Result<(), TestCaseError> {
     let doc = Document::parse(file).unwrap();
-    for (&num, (gen, value, _)) in objects {
+    for (&num, (generation, value, _)) in objects {
         let Some(XrefEntry::InFile {
             offset,
-            gen: listed,
+            generation: listed,
         }) = doc.entry(num).unwrap()
         else {
             return Err(TestCaseError::fail(format!(
                 "object {num} not listed in file form"
             )));
         };
-        prop_assert_eq!(listed, *gen);
-        let header = format!("{num} {gen} obj");
+        prop_assert_eq!(listed, *generation);
+        let header = format!("{num} {generation} obj");
         let at = usize::try_from(offset).unwrap();
         prop_assert!(
             file[at..].starts_with(header.as_bytes()),
@@ -121,7 +121,7 @@ fn check_our_reader(file: &[u8], objects: &Update) -> Result<(), TestCaseError> 
             num
         );
         prop_assert_eq!(
-            doc.get(ObjRef::new(num, *gen)).unwrap(),
+            doc.get(ObjRef::new(num, *generation)).unwrap(),
             without_nulls(value)
         );
     }
@@ -158,30 +158,30 @@ fn without_nulls(value: &Object) -> Object {
 fn check_lopdf(file: &[u8], objects: &Update) -> Result<(), TestCaseError> {
     let doc = lopdf::Document::load_mem(file)
         .map_err(|e| TestCaseError::fail(format!("lopdf cannot load the update: {e}")))?;
-    for (&num, (gen, value, _)) in objects {
+    for (&num, (generation, value, _)) in objects {
         match doc.reference_table.get(num) {
             Some(lopdf::xref::XrefEntry::Normal { offset, generation }) => {
-                prop_assert_eq!(*generation, *gen);
-                let header = format!("{num} {gen} obj");
+                prop_assert_eq!(*generation, *generation);
+                let header = format!("{num} {generation} obj");
                 let at = usize::try_from(*offset).unwrap();
                 prop_assert!(file[at..].starts_with(header.as_bytes()));
             }
             other => {
                 return Err(TestCaseError::fail(format!(
                     "lopdf lists object {num} as {other:?}"
-                )))
+                )));
             }
         }
         // `objects` holds what was parsed at the offset (`get_object` would follow a reference).
         let theirs = doc
             .objects
-            .get(&(num, *gen))
-            .ok_or_else(|| TestCaseError::fail(format!("lopdf did not load {num} {gen}")))?;
+            .get(&(num, *generation))
+            .ok_or_else(|| TestCaseError::fail(format!("lopdf did not load {num} {generation}")))?;
         prop_assert!(
             same_value(value, theirs),
             "object {} {}: we wrote {:?}, lopdf read {:?}",
             num,
-            gen,
+            generation,
             value,
             theirs
         );
@@ -200,7 +200,9 @@ fn same_value(ours: &Object, theirs: &lopdf::Object) -> bool {
         (Object::Real(text), L::Integer(b)) => text.parse::<f64>().ok() == Some(*b as f64),
         (Object::Name(a), L::Name(b)) => a == b,
         (Object::String(a, _), L::String(b, _)) => a == b,
-        (Object::Ref(r), L::Reference((num, gen))) => r.num == *num && r.gen == *gen,
+        (Object::Ref(r), L::Reference((num, generation))) => {
+            r.num == *num && r.generation == *generation
+        }
         (Object::Array(a), L::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
         }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::acceptance::check_signed_output;
-use countersign::crypto::credential::{load_pem, load_pkcs12};
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::{load_pem, load_pkcs12};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, SubFilter, VerifyOptions,
+    CertifiedKey, Error, SignOptions, SubFilter, VerifyOptions, sign_pdf, verify_pdf,
 };
 
 fn demo_rsa() -> CertifiedKey {

@@ -10,10 +10,10 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::{
-    sign_file, sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions,
+    CertifiedKey, Error, SignOptions, VerifyOptions, sign_file, sign_pdf, verify_pdf,
 };
 
 fn demo_key() -> CertifiedKey {

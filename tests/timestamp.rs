@@ -8,16 +8,16 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use common::servers::{test_authority, HttpServer, LocalTsa};
-use common::{pdfsig_verify, pki_path, pyhanko_ades, read_pdf, root_ca_pem, TempDir};
+use common::servers::{HttpServer, LocalTsa, test_authority};
+use common::{TempDir, pdfsig_verify, pki_path, pyhanko_ades, read_pdf, root_ca_pem};
+use countersign::TimestampProblem;
 use countersign::crypto::credential::{load_pem, load_pkcs12, trust_roots_from_pem};
 use countersign::crypto::{CertifiedKey, DigestAlgorithm, LoadOptions};
 use countersign::error::HttpError;
 use countersign::timestamp::Authority;
 use countersign::timestamp::TimeStamper;
 use countersign::timestamp::{HttpTsa, TsaConfig};
-use countersign::TimestampProblem;
-use countersign::{sign_batch, sign_file, sign_pdf, verify_pdf, Error, SignOptions, VerifyOptions};
+use countersign::{Error, SignOptions, VerifyOptions, sign_batch, sign_file, sign_pdf, verify_pdf};
 
 fn demo_key() -> CertifiedKey {
     load_pkcs12(

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    openssl_cms_verify, pdf_path, pdfsig_verify, pki_path, prefix_ok, pyhanko_validate, qpdf_check,
-    read_pdf, root_ca_pem, TempDir, Verdict,
+    TempDir, Verdict, openssl_cms_verify, pdf_path, pdfsig_verify, pki_path, prefix_ok,
+    pyhanko_validate, qpdf_check, read_pdf, root_ca_pem,
 };
 
 /// A root that did not issue the demo chain.

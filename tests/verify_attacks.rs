@@ -5,13 +5,13 @@
 
 mod common;
 
-use countersign::__private::cades::{build_detached, CmsParams};
+use countersign::__private::cades::{CmsParams, build_detached};
 use countersign::__private::pdf::{Document, Object, UpdateWriter};
-use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, ModificationLevel, SignOptions,
-    VerifyOptions,
+    CertifiedKey, DigestAlgorithm, ModificationLevel, SignOptions, VerifyOptions, sign_pdf,
+    verify_pdf,
 };
 
 fn demo_key() -> CertifiedKey {

@@ -5,9 +5,9 @@
 
 mod common;
 
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, verify_pdf, ModificationLevel, SignOptions, VerifyOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{ModificationLevel, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 
 const FORGED_CONTENT: &[u8] = b"BT /F1 24 Tf 72 720 Td (Forged) Tj ET";
 

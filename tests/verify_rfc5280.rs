@@ -7,9 +7,9 @@
 
 mod common;
 
-use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, verify_pdf, CertifiedKey, SignOptions, VerifyOptions};
+use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
+use countersign::{CertifiedKey, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 use countersign::{ChainStatus, Problem, SignatureReport};
 
 fn key(name: &str) -> CertifiedKey {

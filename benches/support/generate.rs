@@ -15,8 +15,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Seek, SeekFrom, Write};
 
-use flate2::write::ZlibEncoder;
 use flate2::Compression;
+use flate2::write::ZlibEncoder;
 
 /// Writes objects while counting bytes, and the cross-reference data at the end.
 struct PdfOut<W: Write> {

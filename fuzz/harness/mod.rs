@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use countersign::__private::pdf::{Document, ObjRef, Object, XrefEntry};
-use countersign::crypto::credential::{self, LoadOptions};
 use countersign::VerifyReport;
-use countersign::{sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, VerifyOptions};
+use countersign::crypto::credential::{self, LoadOptions};
+use countersign::{CertifiedKey, Error, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 
 const CHAIN_PEM: &[u8] = include_bytes!("../../testdata/pki/demo-p256.chain.pem");
 const KEY_PEM: &[u8] = include_bytes!("../../testdata/pki/demo-p256.key.pem");
@@ -109,8 +109,8 @@ pub fn check_xref(data: &[u8]) {
         }
     }
     for num in 0..doc.size().min(OBJECTS_TO_WALK) {
-        let gen = match doc.entry(num) {
-            Ok(Some(XrefEntry::InFile { gen, .. })) => gen,
+        let generation = match doc.entry(num) {
+            Ok(Some(XrefEntry::InFile { generation, .. })) => generation,
             Ok(Some(XrefEntry::Compressed { .. })) => 0,
             Ok(_) => continue,
             Err(error) => {
@@ -118,7 +118,7 @@ pub fn check_xref(data: &[u8]) {
                 continue;
             }
         };
-        let id = ObjRef::new(num, gen);
+        let id = ObjRef::new(num, generation);
         match doc.get(id) {
             Ok(Object::Stream(stream)) => {
                 let _ = stream.dict.get(b"Filter");

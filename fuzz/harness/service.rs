@@ -17,10 +17,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use countersign_ess::__private::authorization_header;
-use countersign_ess::__private::{demo, Demo};
-use countersign_ess::store::{BlobStore, SqliteStore};
+use countersign_ess::__private::{Demo, demo};
 use countersign_ess::SignedRequest;
-use countersign_ess::{PdfEngine, Service, StoreError, API_VERSION};
+use countersign_ess::store::{BlobStore, SqliteStore};
+use countersign_ess::{API_VERSION, PdfEngine, Service, StoreError};
 use serde_json::Value;
 
 const ACTIONS: [&str; 7] = [

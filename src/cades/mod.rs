@@ -8,8 +8,8 @@ pub mod signing_certificate_v2;
 pub mod timestamp;
 pub mod verify;
 
-pub use signed_data::{build_detached, build_encapsulated, reserved_len, CmsParams};
+pub use signed_data::{CmsParams, build_detached, build_encapsulated, reserved_len};
 pub(crate) use verify::path::signer_key_usage_problem;
 pub use verify::{
-    validation_time, verify_detached, verify_detached_with, CmsVerification, PathCheck,
+    CmsVerification, PathCheck, validation_time, verify_detached, verify_detached_with,
 };

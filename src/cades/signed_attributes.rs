@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cms::signed_data::SignedAttributes;
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode};
+use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 use x509_cert::time::Time;
-use x509_cert::Certificate;
 
-use super::signing_certificate_v2::{SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2};
+use super::signing_certificate_v2::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
 use crate::error::{CmsError, Error, Result};
 
 pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");

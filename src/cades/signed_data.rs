@@ -13,8 +13,8 @@ use cms::signed_data::{
     CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
     SignerInfo, SignerInfos,
 };
-use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::Encode;
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 
 use super::signed_attributes::{self, ID_DATA};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};

@@ -11,8 +11,8 @@
 //!     issuerSerial IssuerSerial OPTIONAL }
 //! ```
 
-use der::asn1::{Any, ObjectIdentifier, OctetString};
 use der::Sequence;
+use der::asn1::{Any, ObjectIdentifier, OctetString};
 
 use super::signing_certificate_v2::IssuerSerial;
 

@@ -17,9 +17,9 @@
 use der::asn1::{Any, ObjectIdentifier, OctetString};
 use der::{Encode, Sequence};
 use spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::{GeneralName, GeneralNames};
 use x509_cert::serial_number::SerialNumber;
-use x509_cert::Certificate;
 
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Result};

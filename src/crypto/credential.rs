@@ -24,14 +24,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use der::zeroize::Zeroizing;
 use der::Decode;
+use der::zeroize::Zeroizing;
 use pkcs1::DecodeRsaPrivateKey;
 use pkcs8::EncodePrivateKey;
 use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::BasicConstraints;
-use x509_cert::Certificate;
 
 use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1};
 use super::{CertifiedKey, CryptoProvider, RsaPadding, SigningKey};
@@ -312,10 +312,10 @@ fn find_end_entity<'a>(
         .next()
         .ok_or(CredentialError::NoMatchingCertificate)?;
     // A CA certificate may share the key (re-issued certificates); prefer the end-entity one.
-    if is_ca(first) {
-        if let Some(end_entity) = matching.find(|c| !is_ca(c)) {
-            return Ok(end_entity);
-        }
+    if is_ca(first)
+        && let Some(end_entity) = matching.find(|c| !is_ca(c))
+    {
+        return Ok(end_entity);
     }
     Ok(first)
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
-    check_rsa_signing_bits, ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN,
-    RSA_ENCRYPTION, SECP256R1, SECP384R1,
+    ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION, SECP256R1,
+    SECP384R1, check_rsa_signing_bits,
 };
 use super::{DigestAlgorithm, EcCurve, KeyProvider, SignatureScheme, Signer, SigningKey};
 use crate::error::{CredentialError, Error, Result};
@@ -54,7 +54,7 @@ pub(crate) trait RsaPrimitive: Send + Sync {
     fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned>;
     /// Hashes `message` with `digest` and signs it; the result is modulus-sized.
     fn sign(&self, padding: RsaPadding, digest: DigestAlgorithm, message: &[u8])
-        -> Result<Vec<u8>>;
+    -> Result<Vec<u8>>;
 }
 
 /// An ECDSA private key held by a backend, able to sign with every [`DigestAlgorithm`].

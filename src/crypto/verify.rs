@@ -5,7 +5,7 @@
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
-    named_curve, SignatureAlgorithm, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1,
+    ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1, SignatureAlgorithm, named_curve,
 };
 use super::{EcCurve, RsaVerifyPadding, SignatureVerifier};
 use crate::error::{CmsError, Result, Unsupported};

@@ -9,7 +9,7 @@ use sha1::Digest;
 use super::ValidationData;
 use crate::error::Result;
 use crate::pdf::{Dict, Document, ObjRef, Object, Stream, UpdateWriter};
-use crate::sign::numbers::{undefined_references, ObjectNumbers};
+use crate::sign::numbers::{ObjectNumbers, undefined_references};
 
 /// The update adding `per_signature` (signature `/Contents`, its validation data) to `doc`,
 /// returned as the whole new file.
@@ -50,10 +50,10 @@ pub fn append(doc: &Document<'_>, per_signature: &[(Vec<u8>, ValidationData)]) -
             let mut refs = Vec::with_capacity(items.len());
             for item in items {
                 let id = stream_for(item, &mut streams, &mut numbers)?;
-                if let Some(array) = arrays.get_mut(slot) {
-                    if !array.contains(&Object::Ref(id)) {
-                        array.push(Object::Ref(id));
-                    }
+                if let Some(array) = arrays.get_mut(slot)
+                    && !array.contains(&Object::Ref(id))
+                {
+                    array.push(Object::Ref(id));
                 }
                 refs.push(Object::Ref(id));
             }

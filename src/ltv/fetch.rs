@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode, Tagged};
+use x509_cert::Certificate;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, CrlDistributionPoints};
-use x509_cert::Certificate;
 
-use super::ocsp;
 use super::ValidationData;
+use super::ocsp;
 use crate::cades::timestamp::http::{http_agent, read_answer, unavailable};
 use crate::error::{Error, Result, RevocationError};
 

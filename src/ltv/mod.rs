@@ -28,8 +28,8 @@ mod dss;
 mod fetch;
 pub(crate) mod ocsp;
 
-pub use crate::sign::doc_timestamp::{add_document_timestamp, add_document_timestamp_with_access};
 use crate::DocumentAccess;
+pub use crate::sign::doc_timestamp::{add_document_timestamp, add_document_timestamp_with_access};
 #[cfg(feature = "tsa")]
 pub use fetch::Fetcher;
 pub use ocsp::{CertStatus, OcspResponse};
@@ -39,7 +39,7 @@ use cms::signed_data::SignedData;
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 
-use crate::cades::timestamp::{signature_timestamp_token, TimeStamper};
+use crate::cades::timestamp::{TimeStamper, signature_timestamp_token};
 use crate::error::{CmsError, Error, Result};
 use crate::pdf::{Document, Object};
 

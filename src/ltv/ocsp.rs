@@ -18,8 +18,8 @@ use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Reader, Sequence, SliceReader, Tag, TagNumber, Tagged};
 use sha1::Digest;
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
+use x509_cert::serial_number::SerialNumber;
 
 use crate::error::{Error, Result, RevocationError};
 

@@ -73,11 +73,7 @@ pub fn parse(bytes: &[u8]) -> Option<SystemTime> {
                 return None;
             }
             let seconds = (hours * 60 + minutes) * 60;
-            if sign == '+' {
-                seconds
-            } else {
-                -seconds
-            }
+            if sign == '+' { seconds } else { -seconds }
         }
         _ => 0,
     };

@@ -4,13 +4,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
-use super::lexer::{find, rfind, Cursor};
+use super::lexer::{Cursor, find, rfind};
 use super::limits::{Inflation, Limits};
 use super::object::{Dict, ObjRef, Object, Stream};
 use super::objstm::ObjectStream;
-use super::parser::{parse_object_header, ObjectParser};
+use super::parser::{ObjectParser, parse_object_header};
 use super::security::{DocumentAccess, Security, SecurityHandler};
-use super::xref::{parse_table, stream_section, SectionKind, XrefEntry, XrefSection};
+use super::xref::{SectionKind, XrefEntry, XrefSection, parse_table, stream_section};
 use crate::error::{Error, Location, Result};
 
 /// A chain longer than this is a loop or an attack; real files with 25 signatures stay far below.
@@ -133,7 +133,7 @@ impl<'a> Document<'a> {
             other => {
                 return Err(Error::UnsupportedEncryption {
                     detail: format!("/Encrypt is a {}", other.type_name()),
-                })
+                });
             }
         };
         let id0 = self
@@ -258,7 +258,7 @@ impl<'a> Document<'a> {
             };
             match entry {
                 Some(e @ XrefEntry::InFile { .. }) | Some(e @ XrefEntry::Compressed { .. }) => {
-                    return Ok(Some(e))
+                    return Ok(Some(e));
                 }
                 Some(XrefEntry::Free) => return Ok(hidden()?.or(Some(XrefEntry::Free))),
                 None => {
@@ -310,7 +310,9 @@ impl<'a> Document<'a> {
     fn load(&self, id: ObjRef) -> Result<Object> {
         match self.entry(id.num)? {
             None | Some(XrefEntry::Free) => Ok(Object::Null),
-            Some(XrefEntry::InFile { gen, .. }) if gen != id.gen => Ok(Object::Null),
+            Some(XrefEntry::InFile { generation, .. }) if generation != id.generation => {
+                Ok(Object::Null)
+            }
             Some(XrefEntry::InFile { offset, .. }) => {
                 let pos = self.position_of(offset).ok_or_else(|| {
                     Error::malformed(id, offset, "xref offset is past the end of the file")
@@ -327,7 +329,7 @@ impl<'a> Document<'a> {
                 Ok(object)
             }
             Some(XrefEntry::Compressed { stream, index }) => {
-                if id.gen != 0 {
+                if id.generation != 0 {
                     return Ok(Object::Null);
                 }
                 self.object_stream(stream)?.object(id.num, index)
@@ -394,7 +396,9 @@ impl<'a> Document<'a> {
     /// itself compressed, §7.5.7).
     fn object_stream_place(&self, num: u32) -> Result<(ObjRef, u64)> {
         match self.entry(num)? {
-            Some(XrefEntry::InFile { gen, offset }) => Ok((ObjRef::new(num, gen), offset)),
+            Some(XrefEntry::InFile { generation, offset }) => {
+                Ok((ObjRef::new(num, generation), offset))
+            }
             _ => Err(Error::MissingObject {
                 object: ObjRef::new(num, 0),
                 object_stream: None,
@@ -464,10 +468,10 @@ impl<'a> Document<'a> {
 
     /// The bytes `[start, end)` of the uncompressed object `id` in the file, header to value end.
     pub fn object_span(&self, id: ObjRef) -> Option<std::ops::Range<usize>> {
-        let Ok(Some(XrefEntry::InFile { offset, gen })) = self.entry(id.num) else {
+        let Ok(Some(XrefEntry::InFile { offset, generation })) = self.entry(id.num) else {
             return None;
         };
-        if gen != id.gen {
+        if generation != id.generation {
             return None;
         }
         let pos = self.position_of(offset)?;
@@ -636,13 +640,13 @@ pub fn parse_indirect_span(
 
 /// The stream's bytes: `/Length` when it ends at `endstream`, else up to the next `endstream`.
 fn stream_data(data: &[u8], start: usize, declared: Option<usize>) -> Option<&[u8]> {
-    if let Some(len) = declared {
-        if let Some(end) = start.checked_add(len) {
-            let mut after = Cursor::new(data, end);
-            after.skip_ws();
-            if after.starts_with(b"endstream") {
-                return data.get(start..end);
-            }
+    if let Some(len) = declared
+        && let Some(end) = start.checked_add(len)
+    {
+        let mut after = Cursor::new(data, end);
+        after.skip_ws();
+        if after.starts_with(b"endstream") {
+            return data.get(start..end);
         }
     }
     let rest = data.get(start..)?;

@@ -40,7 +40,7 @@ pub fn decode_stream(dict: &Dict, raw: &[u8], budget: &mut u64) -> Result<Vec<u8
                 return Err(DecodeError::Invalid(format!(
                     "unsupported filter /{}",
                     String::from_utf8_lossy(other)
-                )))
+                )));
             }
         };
     }
@@ -148,7 +148,7 @@ fn png_unpredict(data: &[u8], row_len: usize, pixel_len: usize) -> Result<Vec<u8
                 other => {
                     return Err(DecodeError::Invalid(format!(
                         "unknown PNG predictor type {other}"
-                    )))
+                    )));
                 }
             };
             if let Some(b) = row.get_mut(i) {

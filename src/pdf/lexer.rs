@@ -117,11 +117,7 @@ impl<'a> Cursor<'a> {
                 .checked_add(u64::from(b.wrapping_sub(b'0')))?;
             self.pos = self.pos.saturating_add(1);
         }
-        if self.pos == start {
-            None
-        } else {
-            Some(value)
-        }
+        if self.pos == start { None } else { Some(value) }
     }
 
     /// Skips one end-of-line marker (CR, LF or CR LF) if present.

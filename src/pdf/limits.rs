@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use super::filters::{decode_stream, DecodeError};
+use super::filters::{DecodeError, decode_stream};
 use super::object::Dict;
 use crate::error::{Error, Result};
 

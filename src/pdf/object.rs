@@ -21,7 +21,7 @@ pub struct ObjRef {
     /// The object number.
     pub num: u32,
     /// The generation number.
-    pub gen: u16,
+    pub generation: u16,
 }
 
 impl ObjRef {
@@ -33,17 +33,17 @@ impl ObjRef {
     /// use countersign::ObjRef;
     ///
     /// const CATALOG: ObjRef = ObjRef::new(1, 0); // usable in constants
-    /// assert_eq!((CATALOG.num, CATALOG.gen), (1, 0));
+    /// assert_eq!((CATALOG.num, CATALOG.generation), (1, 0));
     /// assert!(CATALOG < ObjRef::new(2, 0)); // ordered by number, then generation
     /// ```
-    pub const fn new(num: u32, gen: u16) -> Self {
-        Self { num, gen }
+    pub const fn new(num: u32, generation: u16) -> Self {
+        Self { num, generation }
     }
 }
 
 impl fmt::Display for ObjRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} R", self.num, self.gen)
+        write!(f, "{} {} R", self.num, self.generation)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Parsing direct objects and indirect-object headers from bytes (ISO 32000-1 §7.3).
 
-use super::lexer::{is_delimiter, is_regular, is_whitespace, Cursor};
+use super::lexer::{Cursor, is_delimiter, is_regular, is_whitespace};
 use super::object::{Dict, ObjRef, Object, StringForm};
 use crate::error::{Error, Location, Result};
 
@@ -224,7 +224,9 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
                     }
                 }
                 Some(b) => {
-                    return Err(self.error(format!("dictionary key expected, found byte 0x{b:02x}")))
+                    return Err(
+                        self.error(format!("dictionary key expected, found byte 0x{b:02x}"))
+                    );
                 }
             }
         }
@@ -266,14 +268,14 @@ impl<'a, 'c> ObjectParser<'a, 'c> {
             return None;
         }
         self.cursor.skip_ws();
-        let gen = self.cursor.read_unsigned()?;
-        let gen = u16::try_from(gen).ok()?;
+        let generation = self.cursor.read_unsigned()?;
+        let generation = u16::try_from(generation).ok()?;
         if !self.cursor.peek().is_some_and(is_whitespace) {
             return None;
         }
         self.cursor.skip_ws();
         if self.cursor.eat_keyword(b"R") {
-            Some(ObjRef::new(num, gen))
+            Some(ObjRef::new(num, generation))
         } else {
             None
         }
@@ -353,10 +355,10 @@ pub fn parse_object_header(cursor: &mut Cursor<'_>) -> Option<ObjRef> {
         return None;
     }
     cursor.skip_ws();
-    let gen = u16::try_from(cursor.read_unsigned()?).ok()?;
+    let generation = u16::try_from(cursor.read_unsigned()?).ok()?;
     cursor.skip_ws();
     if cursor.eat_keyword(b"obj") {
-        Some(ObjRef::new(num, gen))
+        Some(ObjRef::new(num, generation))
     } else {
         None
     }

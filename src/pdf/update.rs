@@ -110,7 +110,7 @@ impl UpdateWriter {
     pub fn begin_object(&mut self, id: ObjRef) {
         self.record_offset(id);
         self.buf
-            .extend_from_slice(format!("{} {} obj\n", id.num, id.gen).as_bytes());
+            .extend_from_slice(format!("{} {} obj\n", id.num, id.generation).as_bytes());
     }
 
     pub fn end_object(&mut self) {
@@ -162,8 +162,9 @@ impl UpdateWriter {
             self.buf
                 .extend_from_slice(format!("{} {}\n", first.num, run.len()).as_bytes());
             for (id, offset) in run {
-                self.buf
-                    .extend_from_slice(format!("{offset:010} {:05} n\r\n", id.gen).as_bytes());
+                self.buf.extend_from_slice(
+                    format!("{offset:010} {:05} n\r\n", id.generation).as_bytes(),
+                );
             }
         }
         trailer.set(b"Size".to_vec(), Object::Integer(i64::from(size)));
@@ -197,7 +198,7 @@ impl UpdateWriter {
                         .get(8usize.saturating_sub(offset_width)..)
                         .unwrap_or_default(),
                 );
-                rows.extend_from_slice(&id.gen.to_be_bytes());
+                rows.extend_from_slice(&id.generation.to_be_bytes());
             }
         }
         trailer.set(b"Type".to_vec(), Object::name("XRef"));

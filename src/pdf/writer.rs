@@ -35,7 +35,7 @@ pub fn write_object(out: &mut Vec<u8>, object: &Object) {
             out.extend_from_slice(&stream.raw);
             out.extend_from_slice(b"\nendstream");
         }
-        Object::Ref(r) => out.extend_from_slice(format!("{} {} R", r.num, r.gen).as_bytes()),
+        Object::Ref(r) => out.extend_from_slice(format!("{} {} R", r.num, r.generation).as_bytes()),
     }
 }
 
@@ -93,7 +93,7 @@ pub fn write_hex_string(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Writes `num gen obj\n...\nendobj\n`.
 pub fn write_indirect(out: &mut Vec<u8>, id: super::ObjRef, object: &Object) {
-    out.extend_from_slice(format!("{} {} obj\n", id.num, id.gen).as_bytes());
+    out.extend_from_slice(format!("{} {} obj\n", id.num, id.generation).as_bytes());
     write_object(out, object);
     out.extend_from_slice(b"\nendobj\n");
 }

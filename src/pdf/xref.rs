@@ -3,7 +3,7 @@
 //! A table's entries are fixed-width, so an entry is found by arithmetic instead of parsing the
 //! whole table: reading a 100k-object file costs the same as reading a 10-object one.
 
-use super::lexer::{is_whitespace, Cursor};
+use super::lexer::{Cursor, is_whitespace};
 use super::object::{Dict, ObjRef, Object};
 use crate::error::{Error, Result};
 
@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XrefEntry {
     Free,
-    InFile { offset: u64, gen: u16 },
+    InFile { offset: u64, generation: u16 },
     Compressed { stream: u32, index: u32 },
 }
 
@@ -252,7 +252,7 @@ impl StreamEntries {
             0 => XrefEntry::Free,
             1 => XrefEntry::InFile {
                 offset: a,
-                gen: u16::try_from(b).unwrap_or(u16::MAX),
+                generation: u16::try_from(b).unwrap_or(u16::MAX),
             },
             2 => XrefEntry::Compressed {
                 stream: u32::try_from(a).map_err(|_| unreadable())?,
@@ -277,7 +277,7 @@ fn parse_table_entry(bytes: &[u8]) -> Option<(XrefEntry, usize)> {
     if cursor.pos() != 10 || cursor.next_byte()? != b' ' {
         return None;
     }
-    let gen = cursor.read_unsigned()?;
+    let generation = cursor.read_unsigned()?;
     if cursor.pos() != 16 || cursor.next_byte()? != b' ' {
         return None;
     }
@@ -290,9 +290,9 @@ fn parse_table_entry(bytes: &[u8]) -> Option<(XrefEntry, usize)> {
     {
         len = len.saturating_add(1);
     }
-    let gen = u16::try_from(gen).ok()?;
+    let generation = u16::try_from(generation).ok()?;
     let entry = match kind {
-        b'n' => XrefEntry::InFile { offset, gen },
+        b'n' => XrefEntry::InFile { offset, generation },
         b'f' => XrefEntry::Free,
         _ => return None,
     };
@@ -345,7 +345,7 @@ pub fn parse_table(
             return Err(damaged(&format!(
                 "trailer is a {}, not a dictionary",
                 other.type_name()
-            )))
+            )));
         }
     };
     Ok(XrefSection {
@@ -520,11 +520,17 @@ mod tests {
         let section = parse_table(data, 0, 0, &Default::default()).unwrap();
         assert_eq!(
             section.lookup(data, 1).unwrap(),
-            Some(XrefEntry::InFile { offset: 17, gen: 0 })
+            Some(XrefEntry::InFile {
+                offset: 17,
+                generation: 0
+            })
         );
         assert_eq!(
             section.lookup(data, 2).unwrap(),
-            Some(XrefEntry::InFile { offset: 81, gen: 2 })
+            Some(XrefEntry::InFile {
+                offset: 81,
+                generation: 2
+            })
         );
         assert_eq!(section.lookup(data, 0).unwrap(), Some(XrefEntry::Free));
         assert_eq!(section.lookup(data, 3).unwrap(), None);
@@ -537,11 +543,17 @@ mod tests {
         let section = parse_table(data, 0, 0, &Default::default()).unwrap();
         assert_eq!(
             section.lookup(data, 1).unwrap(),
-            Some(XrefEntry::InFile { offset: 17, gen: 0 })
+            Some(XrefEntry::InFile {
+                offset: 17,
+                generation: 0
+            })
         );
         assert_eq!(
             section.lookup(data, 4).unwrap(),
-            Some(XrefEntry::InFile { offset: 99, gen: 0 })
+            Some(XrefEntry::InFile {
+                offset: 99,
+                generation: 0
+            })
         );
     }
 
@@ -551,7 +563,10 @@ mod tests {
         let section = parse_table(data, 0, 0, &Default::default()).unwrap();
         assert_eq!(
             section.lookup(data, 1).unwrap(),
-            Some(XrefEntry::InFile { offset: 17, gen: 0 })
+            Some(XrefEntry::InFile {
+                offset: 17,
+                generation: 0
+            })
         );
     }
 
@@ -572,20 +587,24 @@ mod tests {
 
     #[test]
     fn damaged_tables_are_errors() {
-        assert!(parse_table(
-            b"xref\n0 2\n0000000000 65535 f \n",
-            0,
-            0,
-            &Default::default()
-        )
-        .is_err());
+        assert!(
+            parse_table(
+                b"xref\n0 2\n0000000000 65535 f \n",
+                0,
+                0,
+                &Default::default()
+            )
+            .is_err()
+        );
         assert!(parse_table(b"xref\nfoo", 0, 0, &Default::default()).is_err());
-        assert!(parse_table(
-            b"xref\n0 1\n0000000000 65535 f \ntrailer 5",
-            0,
-            0,
-            &Default::default()
-        )
-        .is_err());
+        assert!(
+            parse_table(
+                b"xref\n0 1\n0000000000 65535 f \ntrailer 5",
+                0,
+                0,
+                &Default::default()
+            )
+            .is_err()
+        );
     }
 }

@@ -136,9 +136,9 @@ fn write_file(scanned: &ScannedObjects, root: ObjRef) -> Vec<u8> {
     // A comment of high bytes marks the file as binary (§7.5.2).
     out.extend_from_slice(b"%\xe2\xe3\xcf\xd3\n");
     let mut offsets: BTreeMap<u32, (u64, u16)> = BTreeMap::new();
-    for (&num, (gen, object)) in &scanned.objects {
-        offsets.insert(num, (out.len() as u64, *gen));
-        write_indirect(&mut out, ObjRef::new(num, *gen), object);
+    for (&num, (generation, object)) in &scanned.objects {
+        offsets.insert(num, (out.len() as u64, *generation));
+        write_indirect(&mut out, ObjRef::new(num, *generation), object);
     }
     let size = offsets
         .keys()
@@ -148,7 +148,7 @@ fn write_file(scanned: &ScannedObjects, root: ObjRef) -> Vec<u8> {
     out.extend_from_slice(format!("xref\n0 {size}\n").as_bytes());
     for num in 0..size {
         let row = match offsets.get(&num) {
-            Some((offset, gen)) => format!("{offset:010} {gen:05} n\r\n"),
+            Some((offset, generation)) => format!("{offset:010} {generation:05} n\r\n"),
             None if num == 0 => "0000000000 65535 f\r\n".to_string(),
             None => "0000000000 00000 f\r\n".to_string(),
         };

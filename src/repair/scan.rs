@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::error::Result;
 use crate::pdf::document::{parse_indirect_span, read_header};
-use crate::pdf::lexer::{is_regular, is_whitespace, Cursor};
+use crate::pdf::lexer::{Cursor, is_regular, is_whitespace};
 use crate::pdf::limits::{Inflation, Limits};
 use crate::pdf::objstm::ObjectStream;
 use crate::pdf::parser::ObjectParser;
@@ -23,23 +23,23 @@ impl ScannedObjects {
     pub fn get(&self, id: ObjRef) -> Option<&Object> {
         self.objects
             .get(&id.num)
-            .filter(|(gen, _)| *gen == id.gen)
+            .filter(|(generation, _)| *generation == id.generation)
             .map(|(_, object)| object)
     }
 
     /// The trailer's `/Root` when it names a catalog, else the last `/Type /Catalog` object.
     pub fn catalog(&self) -> Option<ObjRef> {
         let is_catalog = |o: &Object| o.as_dict().is_some_and(|d| d.has_name(b"Type", b"Catalog"));
-        if let Some(root) = self.trailer.get(b"Root").and_then(Object::as_ref) {
-            if self.get(root).is_some_and(is_catalog) {
-                return Some(root);
-            }
+        if let Some(root) = self.trailer.get(b"Root").and_then(Object::as_ref)
+            && self.get(root).is_some_and(is_catalog)
+        {
+            return Some(root);
         }
         self.objects
             .iter()
             .rev()
             .find(|(_, (_, o))| is_catalog(o))
-            .map(|(&num, (gen, _))| ObjRef::new(num, *gen))
+            .map(|(&num, (generation, _))| ObjRef::new(num, *generation))
     }
 }
 
@@ -78,7 +78,7 @@ pub fn scan(data: &[u8], limits: &Limits) -> Result<ScannedObjects> {
                 continue;
             }
         }
-        insert(&mut found, id.num, (start, id.gen, object));
+        insert(&mut found, id.num, (start, id.generation, object));
     }
     let trailers = all_trailers(data);
     if let Some(last) = trailers.last() {
@@ -96,7 +96,7 @@ pub fn scan(data: &[u8], limits: &Limits) -> Result<ScannedObjects> {
         version,
         objects: found
             .into_iter()
-            .map(|(num, (_, gen, object))| (num, (gen, object)))
+            .map(|(num, (_, generation, object))| (num, (generation, object)))
             .collect(),
         trailer,
     })

@@ -4,13 +4,13 @@
 //! Each document gets its own result, in input order. A document that fails, or even panics,
 //! yields its own error and never stops or affects the others.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::stream::{sign_file_reserving, SignedFile};
-use super::{contents_reservation, sign_pdf_reserving, SignOptions};
+use super::stream::{SignedFile, sign_file_reserving};
+use super::{SignOptions, contents_reservation, sign_pdf_reserving};
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 

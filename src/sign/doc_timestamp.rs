@@ -2,7 +2,7 @@
 //! signature field whose `/Contents` is an RFC 3161 token over the ByteRange bytes, in an
 //! incremental update like any signature.
 
-use super::{prepare_with, SignOptions, SignatureKind};
+use super::{SignOptions, SignatureKind, prepare_with};
 use crate::cades::timestamp::TimeStamper;
 use crate::error::{Error, Result};
 

@@ -57,10 +57,11 @@ pub fn plan_field_or_fill(
     (requested_name, fill_empty): (Option<&str>, bool),
     numbers: &mut ObjectNumbers,
 ) -> Result<FieldPlan> {
-    if fill_empty && requested_name.is_none() {
-        if let Some(plan) = plan_fill_empty(doc, catalog, sig_ref, numbers)? {
-            return Ok(plan);
-        }
+    if fill_empty
+        && requested_name.is_none()
+        && let Some(plan) = plan_fill_empty(doc, catalog, sig_ref, numbers)?
+    {
+        return Ok(plan);
     }
     plan_field(doc, catalog, page, sig_ref, requested_name, numbers)
 }
@@ -159,11 +160,11 @@ fn add_to_annots(
     page: &Dict,
     widget: ObjRef,
 ) -> Result<Vec<(ObjRef, Object)>> {
-    if let Some(Object::Ref(array_ref)) = page.get(b"Annots") {
-        if let Object::Array(mut annots) = doc.get(*array_ref)? {
-            annots.push(Object::Ref(widget));
-            return Ok(vec![(*array_ref, Object::Array(annots))]);
-        }
+    if let Some(Object::Ref(array_ref)) = page.get(b"Annots")
+        && let Object::Array(mut annots) = doc.get(*array_ref)?
+    {
+        annots.push(Object::Ref(widget));
+        return Ok(vec![(*array_ref, Object::Array(annots))]);
     }
     let mut annots = match page.get(b"Annots") {
         Some(Object::Array(list)) => list.clone(),

@@ -331,12 +331,12 @@ fn add_docmdp_perms(
         Some((_, Object::Dict(planned))) => planned.clone(),
         _ => catalog.clone(),
     };
-    if let Some(Object::Ref(perms_ref)) = catalog.get(b"Perms") {
-        if let Object::Dict(mut perms) = doc.get(*perms_ref)? {
-            perms.set("DocMDP", Object::Ref(sig_ref));
-            objects.push((*perms_ref, Object::Dict(perms)));
-            return Ok(());
-        }
+    if let Some(Object::Ref(perms_ref)) = catalog.get(b"Perms")
+        && let Object::Dict(mut perms) = doc.get(*perms_ref)?
+    {
+        perms.set("DocMDP", Object::Ref(sig_ref));
+        objects.push((*perms_ref, Object::Dict(perms)));
+        return Ok(());
     }
     let mut perms = match catalog.get(b"Perms") {
         Some(Object::Dict(perms)) => perms.clone(),

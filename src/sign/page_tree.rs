@@ -25,7 +25,7 @@ pub fn find_page(doc: &Document<'_>, catalog: &Dict, index: usize) -> Result<(Ob
                     node_ref,
                     0,
                     format!("page tree node is a {}", other.type_name()),
-                ))
+                ));
             }
         };
         let is_leaf = node.has_name(b"Type", b"Page") || !node.contains(b"Kids");
@@ -184,10 +184,10 @@ impl SizeWalk<'_, '_> {
         if let Some(crop_box) = self.rectangle(node, b"CropBox") {
             inherited.crop_box = Some(crop_box);
         }
-        if let Ok(Some(rotate)) = self.doc.resolve_key(node, b"Rotate") {
-            if let Some(rotate) = rotate.as_i64() {
-                inherited.rotate = rotate;
-            }
+        if let Ok(Some(rotate)) = self.doc.resolve_key(node, b"Rotate")
+            && let Some(rotate) = rotate.as_i64()
+        {
+            inherited.rotate = rotate;
         }
         inherited
     }

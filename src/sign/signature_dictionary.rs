@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use super::byterange::{write_placeholders, Placeholders};
+use super::byterange::{Placeholders, write_placeholders};
 use super::{SignOptions, SignatureKind, SubFilter};
 use crate::error::Result;
 use crate::pdf::writer::write_dict_entries;

@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{cms_params, prepare_update_reserving, seal, PreparedUpdate, SignOptions};
+use super::{PreparedUpdate, SignOptions, cms_params, prepare_update_reserving, seal};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, DigestState};
 use crate::error::{Error, Result};
 

@@ -10,14 +10,14 @@ mod timestamp;
 
 use std::time::SystemTime;
 
-use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
 
 use crate::cades;
 use crate::cades::ber;
 use crate::error::Result;
 use crate::pdf::{Document, ObjRef, Object};
-pub use crate::problem::{crl_reason_name, ChainStatus, EssProblem, Problem};
+pub use crate::problem::{ChainStatus, EssProblem, Problem, crl_reason_name};
 use cades::verify::Content;
 pub use diff::{ModificationLevel, Modifications};
 use revocation::FetchSession;

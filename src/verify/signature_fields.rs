@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::pdf::acroform::{walk_fields, walk_fields_within, FieldVisit, MAX_FIELD_NAME_BYTES};
+use crate::pdf::acroform::{FieldVisit, MAX_FIELD_NAME_BYTES, walk_fields, walk_fields_within};
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 use crate::problem::Problem;
 
@@ -89,10 +89,10 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
     walk_fields(doc, &catalog, &mut |visit| match visit {
         // A widget kid (no /T) belongs to the field visited just before it.
         FieldVisit::Field(field) if field.is_signature && field.is_widget => {
-            if has_visible_rect(doc, &field.dict) {
-                if let Some(parent) = found.iter_mut().rev().find(|f| f.name == field.name) {
-                    parent.visible = true;
-                }
+            if has_visible_rect(doc, &field.dict)
+                && let Some(parent) = found.iter_mut().rev().find(|f| f.name == field.name)
+            {
+                parent.visible = true;
             }
         }
         FieldVisit::Field(field) if field.is_signature => {
@@ -199,10 +199,10 @@ pub fn hidden_signatures(
                 return;
             };
             let value_ref = value.as_ref();
-            if let Some(at) = value_ref.and_then(|r| place(&revision, r)) {
-                if !read.insert(at) {
-                    return;
-                }
+            if let Some(at) = value_ref.and_then(|r| place(&revision, r))
+                && !read.insert(at)
+            {
+                return;
             }
             let value = match revision.resolve(value) {
                 Ok(Object::Dict(value)) => value,
@@ -251,7 +251,9 @@ type Place = (ObjRef, u64, Option<u32>);
 
 fn place(doc: &Document<'_>, id: ObjRef) -> Option<Place> {
     match doc.entry(id.num).ok()?? {
-        XrefEntry::InFile { offset, gen } if gen == id.gen => Some((id, offset, None)),
+        XrefEntry::InFile { offset, generation } if generation == id.generation => {
+            Some((id, offset, None))
+        }
         XrefEntry::Compressed { stream, index } => match doc.entry(stream).ok()?? {
             XrefEntry::InFile { offset, .. } => Some((id, offset, Some(index))),
             _ => None,

@@ -6,7 +6,7 @@
 use cms::content_info::ContentInfo;
 use der::Decode;
 
-use crate::cades::timestamp::asn1::{encapsulated_tst_info, TstInfo};
+use crate::cades::timestamp::asn1::{TstInfo, encapsulated_tst_info};
 use crate::crypto::DigestAlgorithm;
 use crate::problem::Problem;
 

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use super::validators::{
-    openssl_cms_verify, pdfsig_verify_with, pyhanko_validate_with, qpdf_check_with_password,
-    PdfsigReport, Verdict,
+    PdfsigReport, Verdict, openssl_cms_verify, pdfsig_verify_with, pyhanko_validate_with,
+    qpdf_check_with_password,
 };
 
 /// What a validator said about our signature (the last one) and the earlier ones.

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::load_pem;
 use countersign::timestamp::Authority;
 
 use super::pki_path;
@@ -247,10 +247,10 @@ fn wait_until_listening(stderr: std::process::ChildStderr) {
         let mut ready = Some(ready);
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            if line.contains("waiting for OCSP client connections") {
-                if let Some(ready) = ready.take() {
-                    let _ = ready.send(());
-                }
+            if line.contains("waiting for OCSP client connections")
+                && let Some(ready) = ready.take()
+            {
+                let _ = ready.send(());
             }
         }
     });

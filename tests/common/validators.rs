@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use super::{repo_root, TempDir};
+use super::{TempDir, repo_root};
 
 /// The outcome of one check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,7 +218,7 @@ pub fn pdfsig_verify_with(path: &Path, trust_root_pem: &Path, options: &[&str]) 
             return PdfsigReport {
                 skipped: true,
                 ..PdfsigReport::default()
-            }
+            };
         }
     };
     let temp = TempDir::new("nssdb");
@@ -403,7 +403,7 @@ pub fn pyhanko_validate_with(
             return PyhankoReport {
                 skipped: true,
                 ..PyhankoReport::default()
-            }
+            };
         }
     };
     let script = repo_root()

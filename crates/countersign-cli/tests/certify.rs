@@ -6,12 +6,12 @@
 mod common;
 
 use common::acceptance::check_signed_output;
-use common::{pyhanko_validate, PyhankoSignature};
-use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
+use common::{PyhankoSignature, pyhanko_validate};
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DocMdpPermission, Error, FieldLock, ModificationLevel,
-    SignOptions, VerifyOptions,
+    CertifiedKey, DocMdpPermission, Error, FieldLock, ModificationLevel, SignOptions,
+    VerifyOptions, sign_pdf, verify_pdf,
 };
 
 const LEVELS: [(DocMdpPermission, &str); 3] = [

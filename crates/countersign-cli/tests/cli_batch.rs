@@ -80,7 +80,9 @@ fn batch_signs_a_folder_and_reports_refusals_as_json() {
     written.sort();
     assert_eq!(written, ["doc0.pdf", "doc1.pdf", "doc2.pdf"]);
     let original = std::fs::read(inbox.join("doc1.pdf")).unwrap();
-    assert!(std::fs::read(out.join("doc1.pdf"))
-        .unwrap()
-        .starts_with(&original));
+    assert!(
+        std::fs::read(out.join("doc1.pdf"))
+            .unwrap()
+            .starts_with(&original)
+    );
 }

@@ -5,9 +5,9 @@
 #[path = "../../../tests/common/mod.rs"]
 mod common;
 
-use countersign::crypto::credential::load_pem;
 use countersign::crypto::LoadOptions;
-use countersign::{sign_pdf, CertifiedKey, Error, ModificationLevel, Problem, SignOptions};
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, Error, ModificationLevel, Problem, SignOptions, sign_pdf};
 
 fn demo_key() -> CertifiedKey {
     let chain = std::fs::read(common::pki_path("demo.chain.pem")).unwrap();

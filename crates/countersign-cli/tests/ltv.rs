@@ -8,17 +8,17 @@ mod common;
 
 use std::sync::Arc;
 
-use common::servers::{fixed_ports, start_crl_server, LocalTsa, OcspResponder};
+use common::servers::{LocalTsa, OcspResponder, fixed_ports, start_crl_server};
 use common::{
-    pdfsig_verify_with, pki_path, pyhanko_ades, qpdf_check, read_pdf, root_ca_pem, TempDir,
+    TempDir, pdfsig_verify_with, pki_path, pyhanko_ades, qpdf_check, read_pdf, root_ca_pem,
 };
 use countersign::crypto::credential::{load_pkcs12, trust_roots_from_pem};
 use countersign::crypto::{CertifiedKey, LoadOptions};
 use countersign::error::RevocationError;
 use countersign::ltv::Fetcher;
-use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
+use countersign::ltv::{RevocationSource, ValidationData, add_validation_data, extend};
 use countersign::timestamp::{HttpTsa, TsaConfig};
-use countersign::{sign_pdf, verify_pdf, Error, SignOptions, VerifyOptions};
+use countersign::{Error, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 
 fn key(name: &str) -> CertifiedKey {
     load_pkcs12(

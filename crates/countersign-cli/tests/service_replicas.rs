@@ -19,11 +19,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use countersign::crypto::credential::trust_roots_from_pem;
 use countersign::VerifyOptions;
+use countersign::crypto::credential::trust_roots_from_pem;
 use countersign_ess::__private::result_file_id;
 use countersign_ess::store::{BlobStore, DirBlobStore};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::*;
 
 const REPLICAS: usize = 3;

@@ -25,7 +25,7 @@ use base64::Engine as _;
 use countersign_ess::__private::{random_id, result_file_id};
 use countersign_ess::config::S3Config;
 use countersign_ess::store::{BlobStore, S3BlobStore};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::*;
 
 const BUCKET: &str = "countersign-test";

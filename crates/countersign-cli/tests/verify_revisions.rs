@@ -13,16 +13,16 @@ use std::io::Write as _;
 use std::time::SystemTime;
 
 use common::{PyhankoSignature, TempDir};
-use countersign::__private::cades::{build_detached, CmsParams};
+use countersign::__private::cades::{CmsParams, build_detached};
 use countersign::__private::pdf::writer::write_object;
 use countersign::__private::pdf::{Dict, Document, ObjRef, Object, UpdateWriter};
-use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
-use countersign::ltv::{add_validation_data, extend, RevocationSource, ValidationData};
+use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
+use countersign::ltv::{RevocationSource, ValidationData, add_validation_data, extend};
 use countersign::timestamp::{Authority, ObjectIdentifier, TimeStamper, TimestampRequest};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, DigestAlgorithm, DocMdpPermission, FieldLock,
-    ModificationLevel, SignOptions, VerifyOptions, VerifyReport,
+    CertifiedKey, DigestAlgorithm, DocMdpPermission, FieldLock, ModificationLevel, SignOptions,
+    VerifyOptions, VerifyReport, sign_pdf, verify_pdf,
 };
 
 use ModificationLevel::{Annotations, FormFilling, LtvUpdates, Other};
@@ -667,7 +667,7 @@ fn table_update(
     for (num, entry) in rows {
         let row = match entry {
             Entry::At(offset) => format!("{offset:010} 00000 n\r\n"),
-            Entry::Free(gen) => format!("0000000000 {gen:05} f\r\n"),
+            Entry::Free(generation) => format!("0000000000 {generation:05} f\r\n"),
         };
         write!(out, "{num} 1\n{row}").unwrap();
     }

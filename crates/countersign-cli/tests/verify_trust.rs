@@ -9,10 +9,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use countersign::crypto::credential::{crls_from_pem_or_der, load_pem, trust_roots_from_pem};
 use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::{crls_from_pem_or_der, load_pem, trust_roots_from_pem};
 use countersign::{
-    sign_pdf, verify_pdf, CertifiedKey, Error, SignOptions, SubFilter, VerifyOptions,
+    CertifiedKey, Error, SignOptions, SubFilter, VerifyOptions, sign_pdf, verify_pdf,
 };
 use countersign::{ChainStatus, Problem, SignatureReport, VerifyReport};
 
@@ -359,10 +359,10 @@ mod cli {
 /// loopback answer for the LTV test PKI (tsa-signer good, tsa-revoked revoked, keyCompromise).
 mod fetching {
     use super::*;
-    use common::servers::{fixed_ports, start_crl_server, OcspResponder};
+    use common::servers::{OcspResponder, fixed_ports, start_crl_server};
     use countersign::{FetchedRevocation, RevocationFetcher};
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use x509_cert::Certificate;
 
     /// ltv::Fetcher, counting the certificates it is asked about and keeping its answers.
@@ -418,12 +418,16 @@ mod fetching {
         assert!(report.all_valid(), "{report:#?}");
         // The signer's status from OCSP, the LTV CA's from root-ca's (version 1) CRL.
         let answers = counting.answers.lock().unwrap().clone();
-        assert!(answers
-            .iter()
-            .any(|a| matches!(a, FetchedRevocation::Ocsp(_))));
-        assert!(answers
-            .iter()
-            .any(|a| matches!(a, FetchedRevocation::Crl(_))));
+        assert!(
+            answers
+                .iter()
+                .any(|a| matches!(a, FetchedRevocation::Ocsp(_)))
+        );
+        assert!(
+            answers
+                .iter()
+                .any(|a| matches!(a, FetchedRevocation::Crl(_)))
+        );
         let ocsp_answer = answers
             .iter()
             .find_map(|a| match a {
@@ -486,12 +490,14 @@ mod fetching {
             Some(1)
         );
         assert!(verify_pdf(&good, &options).unwrap().all_valid());
-        assert!(counting
-            .answers
-            .lock()
-            .unwrap()
-            .iter()
-            .all(|a| matches!(a, FetchedRevocation::Crl(_))));
+        assert!(
+            counting
+                .answers
+                .lock()
+                .unwrap()
+                .iter()
+                .all(|a| matches!(a, FetchedRevocation::Crl(_)))
+        );
     }
 
     #[test]
@@ -520,7 +526,7 @@ mod service {
     use serde_json::json;
     use std::net::TcpListener;
     use std::sync::Arc;
-    use support::{api, write_config, TempDir, ADMIN};
+    use support::{ADMIN, TempDir, api, write_config};
 
     /// Uploads `pdf` as the group administrator and returns VerifyDigitFile's VerifyResult.
     fn verify_result(addr: std::net::SocketAddr, pdf: &[u8]) -> serde_json::Value {
@@ -742,7 +748,7 @@ mod service {
 
     #[test]
     fn fetch_mode_asks_the_signer_s_ocsp_responder_then_its_crl() {
-        use common::servers::{fixed_ports, start_crl_server, OcspResponder};
+        use common::servers::{OcspResponder, fixed_ports, start_crl_server};
         let _ports = fixed_ports();
         let Some(ocsp) = OcspResponder::start() else {
             return;

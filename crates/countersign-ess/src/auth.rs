@@ -563,7 +563,9 @@ mod tests {
             authorization_header(&request(&plain), SECRET_ID, SECRET_KEY, "cvm", timestamp);
         assert_eq!(
             header,
-            format!("TC3-HMAC-SHA256 Credential={SECRET_ID}/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature={SDK_SIGNATURE}")
+            format!(
+                "TC3-HMAC-SHA256 Credential={SECRET_ID}/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature={SDK_SIGNATURE}"
+            )
         );
         let signed = headers(Some(header), timestamp);
         let key_of = |id: &str| (id == SECRET_ID).then(|| SECRET_KEY.to_owned());

@@ -11,7 +11,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
 
-use super::auth::{host_forms, MAX_CLOCK_SKEW_SECONDS};
+use super::auth::{MAX_CLOCK_SKEW_SECONDS, host_forms};
 use super::error::{ApiError, ErrorCode};
 
 /// The v1 common parameters: not parameters of the action.

@@ -1053,13 +1053,13 @@ impl ServiceConfig {
             }
         }
         for organization in &self.organizations {
-            if let Some(parent) = &organization.parent {
-                if !organizations.contains(parent.as_str()) || parent == &organization.id {
-                    return Err(config_error(format!(
-                        "organisation {} names unknown parent {parent}",
-                        organization.id
-                    )));
-                }
+            if let Some(parent) = &organization.parent
+                && (!organizations.contains(parent.as_str()) || parent == &organization.id)
+            {
+                return Err(config_error(format!(
+                    "organisation {} names unknown parent {parent}",
+                    organization.id
+                )));
             }
         }
         let mut users = HashSet::new();

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::config::CredentialConfig;
-use countersign::crypto::credential::{load_pem, load_pkcs12, LoadOptions};
 use countersign::crypto::CertifiedKey;
+use countersign::crypto::credential::{LoadOptions, load_pem, load_pkcs12};
 use countersign::error::{CredentialError, Error};
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::config::{
-    CredentialConfig, EmployeeConfig, OrganizationConfig, Permission, SecretConfig, ServiceConfig,
-    DEFAULT_RATE_LIMIT, DEFAULT_TASK_LEASE_SECONDS, DEFAULT_TASK_MAX_ATTEMPTS,
+    CredentialConfig, DEFAULT_RATE_LIMIT, DEFAULT_TASK_LEASE_SECONDS, DEFAULT_TASK_MAX_ATTEMPTS,
+    EmployeeConfig, OrganizationConfig, Permission, SecretConfig, ServiceConfig,
 };
 use super::credentials::certified_key_from_pem;
 use super::error::ServiceError;

@@ -1,8 +1,8 @@
 //! The seam between the service and the signing engine, so the service can be exercised with a
 //! stand-in engine and a deployment can wrap the engine (metrics, a different PDF profile).
 
-use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
 
 use super::pades::{PadesLevel, SigningProfile};
 use countersign::crypto::CertifiedKey;

@@ -105,7 +105,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use self::action::Action;
 pub use self::auth::HeaderCheck;
@@ -1021,7 +1021,7 @@ impl Service {
                     ErrorCode::NoSuchVersion,
                     format!("version {other:.32} does not exist; use {API_VERSION}"),
                 )
-                .zh(format!("接口版本 {other:.32} 不存在，请使用 {API_VERSION}")))
+                .zh(format!("接口版本 {other:.32} 不存在，请使用 {API_VERSION}")));
             }
         }
         let action = Action::from_name(action_name).ok_or_else(|| {
@@ -1463,7 +1463,7 @@ pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Sto
         StoreLocation::Postgres(_) => {
             return Err(ServiceError::Config(
                 "store = postgres://... needs a build with the `postgres` feature".into(),
-            ))
+            ));
         }
     };
     let blobs: Arc<dyn BlobStore> = match config.blob_location()? {
@@ -1479,7 +1479,7 @@ pub(crate) fn open_stores(config: &ServiceConfig, data_dir: &Path) -> Result<Sto
         BlobLocation::S3 { .. } => {
             return Err(ServiceError::Config(
                 "blobs = s3://... needs a build with the `s3` feature".into(),
-            ))
+            ));
         }
     };
     Ok((metadata, blobs))
@@ -1517,6 +1517,6 @@ pub mod server;
 pub mod __private {
     pub use crate::auth::{authorization_header, authorization_header_signing};
     pub use crate::clock::unix_now;
-    pub use crate::demo::{demo, Demo};
+    pub use crate::demo::{Demo, demo};
     pub use crate::ids::{random_id, result_file_id};
 }

@@ -29,7 +29,7 @@ use countersign::crypto::CertifiedKey;
 use countersign::error::{Error, ErrorReport, RevocationError};
 use countersign::ltv::{Fetcher, OcspResponse, RevocationSource, ValidationData};
 use countersign::timestamp::{HttpTsa, TimeStamper, TsaConfig};
-use countersign::{sign_at_level, SignOptions};
+use countersign::{SignOptions, sign_at_level};
 
 /// Default of `timeout_seconds`.
 pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
@@ -191,10 +191,10 @@ pub fn check(organization: &LevelConfig<'_>, lease_seconds: u32) -> Result<(), S
     };
     let level = level_of(organization);
     if let Some(tsa) = &organization.tsa {
-        if let Some(url) = &tsa.url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return fail(format!("tsa.url {url:?} is not an http:// or https:// URL"));
-            }
+        if let Some(url) = &tsa.url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return fail(format!("tsa.url {url:?} is not an http:// or https:// URL"));
         }
         if tsa.timeout_seconds == 0 || tsa.timeout_seconds >= u64::from(lease_seconds) {
             return fail(format!(
@@ -591,14 +591,35 @@ mod tests {
     fn refuses_sections_that_cannot_work() {
         let crl = pki("tsa-ca.crl");
         let cases = [
-            ("[organizations.tsa]\nlevel = \"b-t\"", "level b-t needs tsa.url"),
-            ("[organizations.tsa]\nlevel = \"b-lta\"", "level b-lta needs tsa.url"),
+            (
+                "[organizations.tsa]\nlevel = \"b-t\"",
+                "level b-t needs tsa.url",
+            ),
+            (
+                "[organizations.tsa]\nlevel = \"b-lta\"",
+                "level b-lta needs tsa.url",
+            ),
             ("[organizations.tsa]\nurl = \"ftp://x\"", "not an http"),
-            ("[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-x\"", "unknown variant"),
-            ("[organizations.tsa]\nurl = \"http://x\"\ncolour = 1", "unknown field"),
-            ("[organizations.tsa]\nurl = \"http://x\"\ntimeout_seconds = 0", "timeout_seconds"),
-            ("[organizations.tsa]\nurl = \"http://x\"\ntimeout_seconds = 60", "timeout_seconds"),
-            ("[organizations.tsa]\nurl = \"http://x\"\npassword = \"p\"", "without tsa.username"),
+            (
+                "[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-x\"",
+                "unknown variant",
+            ),
+            (
+                "[organizations.tsa]\nurl = \"http://x\"\ncolour = 1",
+                "unknown field",
+            ),
+            (
+                "[organizations.tsa]\nurl = \"http://x\"\ntimeout_seconds = 0",
+                "timeout_seconds",
+            ),
+            (
+                "[organizations.tsa]\nurl = \"http://x\"\ntimeout_seconds = 60",
+                "timeout_seconds",
+            ),
+            (
+                "[organizations.tsa]\nurl = \"http://x\"\npassword = \"p\"",
+                "without tsa.username",
+            ),
             (
                 "[organizations.tsa]\nurl = \"http://x\"\nheaders = { \"a b\" = \"v\" }",
                 "not a valid HTTP header",
@@ -625,7 +646,9 @@ mod tests {
                 "tsa-ca.crl",
             ),
             (
-                &format!("revocation_crls = [\"{crl}\"]\n[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\""),
+                &format!(
+                    "revocation_crls = [\"{crl}\"]\n[organizations.tsa]\nurl = \"http://x\"\nlevel = \"b-lt\""
+                ),
                 "only with revocation = \"offline\"",
             ),
             ("revocation = \"sometimes\"", "unknown variant"),

@@ -4,14 +4,14 @@
 //! space, on a timer, so that the disk does not wait for the next upload to be cleaned. Every
 //! replica sweeps; the store hands each expired record to one of them.
 
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::Core;
 use super::clock::unix_now;
 use super::error::StoreError;
-use super::Core;
 
 impl Core {
     /// Deletes the files expired at `now` that no PROCESSING task needs (the store keeps those,
@@ -41,12 +41,14 @@ impl Sweeper {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("countersign-sweep".into())
-            .spawn(move || loop {
-                // A store that fails now is tried again at the next interval.
-                let _ = core.sweep_expired(unix_now());
-                match stopped.recv_timeout(every) {
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            .spawn(move || {
+                loop {
+                    // A store that fails now is tried again at the next interval.
+                    let _ = core.sweep_expired(unix_now());
+                    match stopped.recv_timeout(every) {
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                    }
                 }
             })?;
         Ok(Self {

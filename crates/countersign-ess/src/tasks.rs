@@ -14,11 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::Core;
 use super::clock::unix_now;
 use super::error::ApiError;
 use super::memory::Reservation;
 use super::store::{FileKind, FileRecord, TaskRecord};
-use super::Core;
 
 /// The shortest interval between two renewals of a lease (leases of a second or two, in tests).
 const MIN_HEARTBEAT_MILLIS: u64 = 100;
@@ -145,14 +145,13 @@ impl Core {
             }
         };
         // An earlier run may have written the result and died before recording it.
-        if let Some(existing) = self.blobs.get(&task.result_file_id)? {
-            if self
+        if let Some(existing) = self.blobs.get(&task.result_file_id)?
+            && self
                 .engine
                 .verify(&existing, &self.trust_roots)
                 .is_ok_and(|report| report.all_valid())
-            {
-                return Ok(record(existing.len()));
-            }
+        {
+            return Ok(record(existing.len()));
         }
         let organization = self
             .directory

@@ -1,14 +1,14 @@
 //! Service-level tests with a stand-in engine: permissions, quota, error mapping, durability.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::config::ServiceConfig;
-use super::testing::{FakeEngine, TempDir, FAKE_SIGNATURE};
+use super::testing::{FAKE_SIGNATURE, FakeEngine, TempDir};
 use super::*;
 
 const CONFIG: &str = r#"
@@ -384,10 +384,12 @@ fn quota_and_engine_errors() {
     let failed = sign(&service, "clerk", None, &encrypted, false).unwrap();
     let failed = wait_for(&service, "clerk", failed["TaskId"].as_str().unwrap());
     assert_eq!(failed["Status"], "FAILED");
-    assert!(failed["ErrorDetail"]
-        .as_str()
-        .unwrap()
-        .contains("encrypted"));
+    assert!(
+        failed["ErrorDetail"]
+            .as_str()
+            .unwrap()
+            .contains("encrypted")
+    );
 
     assert!(sign(&service, "clerk", None, &pdf, true).is_ok());
     assert!(sign(&service, "clerk", None, &pdf, true).is_ok());
@@ -511,11 +513,11 @@ fn a_task_that_keeps_killing_its_process_is_given_up_after_max_attempts() {
     let task = {
         let service = open(&dir, 0, Arc::new(FakeEngine::default()));
         let file = upload(&service, "admin", None, PDF);
-        let task = sign(&service, "admin", None, &file, false).unwrap()["TaskId"]
+
+        sign(&service, "admin", None, &file, false).unwrap()["TaskId"]
             .as_str()
             .unwrap()
-            .to_owned();
-        task
+            .to_owned()
     };
     // Three starts, each claiming the task (as a worker does) and dying before it ends.
     for attempt in 1..=3 {
@@ -528,12 +530,14 @@ fn a_task_that_keeps_killing_its_process_is_given_up_after_max_attempts() {
             .expect("the dead run's lease is released at start");
         assert_eq!(claimed.attempts, attempt);
         // While the lease holds, nobody else may run it.
-        assert!(service
-            .core
-            .metadata
-            .claim_task(&task, clock::unix_now(), &service.core.claims)
-            .unwrap()
-            .is_none());
+        assert!(
+            service
+                .core
+                .metadata
+                .claim_task(&task, clock::unix_now(), &service.core.claims)
+                .unwrap()
+                .is_none()
+        );
     }
     let engine = Arc::new(FakeEngine::default());
     let service = open(&dir, 1, Arc::clone(&engine));

@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use countersign_ess::__private::authorization_header;
 use countersign_ess::__private::unix_now;
+use countersign_ess::SignedRequest;
 use countersign_ess::load_config_keys;
 use countersign_ess::server::ServerHandle;
-use countersign_ess::SignedRequest;
 use countersign_ess::{PdfEngine, Service, ServiceConfig, ServiceError, StoreError};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::*;
 
 /// A server on loopback with the test deployment, `top` prepended to its configuration (top-level
@@ -265,7 +265,7 @@ fn wait_closed(stream: &mut TcpStream, patience: Duration) -> bool {
             Ok(0) => return true,
             Ok(_) => continue,
             Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return false
+                return false;
             }
             Err(_) => return true,
         }

@@ -17,8 +17,8 @@ use base64::Engine as _;
 use countersign_ess::__private::{authorization_header_signing, unix_now};
 use countersign_ess::server::ServerHandle;
 use countersign_ess::store::{QuotaStore, SqliteStore, TaskStore};
-use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig, SignedRequest};
-use serde_json::{json, Value};
+use countersign_ess::{PdfEngine, Service, ServiceConfig, SignedRequest, load_config_keys};
+use serde_json::{Value, json};
 use support::*;
 
 /// A server on loopback with the test deployment and `limits` as its `[limits]` table.
@@ -143,7 +143,7 @@ fn closed(stream: &mut TcpStream, patience: Duration) -> bool {
             Ok(0) => return true,
             Ok(_) => continue,
             Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return false
+                return false;
             }
             Err(_) => return true,
         }

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use countersign_ess::server::ServerHandle;
-use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
-use serde_json::{json, Value};
+use countersign_ess::{PdfEngine, Service, ServiceConfig, load_config_keys};
+use serde_json::{Value, json};
 use support::*;
 
 /// The test deployment with `extra` appended (tables such as `[retention]`), on `data`.

@@ -17,13 +17,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::servers::{fixed_ports, start_crl_server, LocalTsa, OcspResponder};
+use common::servers::{LocalTsa, OcspResponder, fixed_ports, start_crl_server};
 use common::{pdfsig_verify, pyhanko_ades, qpdf_check, root_ca_pem};
 use countersign::crypto::credential::trust_roots_from_pem;
-use countersign::{verify_pdf, VerifyOptions};
-use countersign_ess::{load_config_keys, PdfEngine, Service, ServiceConfig};
-use serde_json::{json, Value};
-use support::{pki, python_with_sdk, run_sdk_script, test_pdf, TempDir};
+use countersign::{VerifyOptions, verify_pdf};
+use countersign_ess::{PdfEngine, Service, ServiceConfig, load_config_keys};
+use serde_json::{Value, json};
+use support::{TempDir, pki, python_with_sdk, run_sdk_script, test_pdf};
 
 /// (organisation, signer credential, `[[organizations]]` lines after the credential, the level
 /// pyHanko must report).

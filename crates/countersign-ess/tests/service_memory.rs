@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
 use countersign_ess::server::ServeSettings;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::*;
 
 const CHILD_CONFIG: &str = "COUNTERSIGN_TEST_MEMORY_CHILD_CONFIG";

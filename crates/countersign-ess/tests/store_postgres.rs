@@ -105,7 +105,7 @@ fn replicas_share_tasks_quota_and_rate_limits() {
         reclaimed.push(task.id);
     }
     assert_eq!(reclaimed.len(), 6); // task0000, 0010, ..., 0050
-                                    // Their second runner dies too: the next claim gives them up and refunds them.
+    // Their second runner dies too: the next claim gives them up and refunds them.
     assert!(stores[1].claim_next(1000, &policy).unwrap().is_none());
     for id in &reclaimed {
         let given_up = stores[0].task(id).unwrap().unwrap();
@@ -154,10 +154,12 @@ fn replicas_share_tasks_quota_and_rate_limits() {
         (20..=20 + refilled).contains(&granted),
         "granted {granted}, refill allowance {refilled}"
     );
-    assert!(stores[0]
-        .take_rate_token("other-org", "CreateFileCounterSign", 20)
-        .unwrap()
-        .unwrap());
+    assert!(
+        stores[0]
+            .take_rate_token("other-org", "CreateFileCounterSign", 20)
+            .unwrap()
+            .unwrap()
+    );
 
     // One installation key for all replicas (download links work on any of them).
     let key = stores[0].installation_key().unwrap();
@@ -240,13 +242,17 @@ fn only_the_run_holding_a_claim_renews_its_lease() {
         .unwrap();
     // The run outlives its first lease (110), renewing every few seconds.
     for at in [103, 106, 109, 112, 115] {
-        assert!(first_replica
-            .renew_lease(&id, first.attempts, at + 10)
-            .unwrap());
-        assert!(second_replica
-            .claim_next(at + 1, &policy)
-            .unwrap()
-            .is_none());
+        assert!(
+            first_replica
+                .renew_lease(&id, first.attempts, at + 10)
+                .unwrap()
+        );
+        assert!(
+            second_replica
+                .claim_next(at + 1, &policy)
+                .unwrap()
+                .is_none()
+        );
     }
     assert_eq!(
         second_replica.task(&id).unwrap().unwrap().lease_until,
@@ -262,14 +268,18 @@ fn only_the_run_holding_a_claim_renews_its_lease() {
         second_replica.task(&id).unwrap().unwrap().lease_until,
         Some(136)
     );
-    assert!(second_replica
-        .renew_lease(&id, second.attempts, 140)
-        .unwrap());
+    assert!(
+        second_replica
+            .renew_lease(&id, second.attempts, 140)
+            .unwrap()
+    );
     second_replica
         .finish_task(&id, &result(&second), 130)
         .unwrap();
-    assert!(!second_replica
-        .renew_lease(&id, second.attempts, 150)
-        .unwrap());
+    assert!(
+        !second_replica
+            .renew_lease(&id, second.attempts, 150)
+            .unwrap()
+    );
     assert_eq!(second_replica.ledger_of(&id).unwrap(), (1, 0));
 }

@@ -10,7 +10,7 @@ use der::asn1::{Int, ObjectIdentifier};
 use der::{Decode, Encode};
 
 use super::asn1::{
-    GenTime, PkiStatusInfo, TimeStampReq, TimeStampResp, TstInfo, ID_CT_TST_INFO, TST_INFO_V1,
+    GenTime, ID_CT_TST_INFO, PkiStatusInfo, TST_INFO_V1, TimeStampReq, TimeStampResp, TstInfo,
 };
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result};
@@ -176,7 +176,7 @@ mod tests {
 
     use super::*;
     use crate::cades::timestamp::asn1::encapsulated_tst_info;
-    use crate::cades::timestamp::{verify_token, TimestampRequest};
+    use crate::cades::timestamp::{TimestampRequest, verify_token};
 
     fn authority() -> Authority {
         let key = crate::crypto::credential::load_pem(

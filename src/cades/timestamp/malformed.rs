@@ -73,7 +73,7 @@ mod tests {
     use der::Decode;
 
     use super::*;
-    use crate::error::{with_causes, Error, TimestampProblem};
+    use crate::error::{Error, TimestampProblem, with_causes};
 
     #[test]
     fn the_chain_from_the_error_reaches_the_decoder_error() {

@@ -18,15 +18,15 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::asn1::{Any, Int, OctetString, SetOfVec};
 use der::{Decode, Encode};
+use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
-use x509_cert::Certificate;
 
 use self::asn1::{
-    MessageImprint, TimeStampReq, TimeStampResp, TstInfo, ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
-    ID_KP_TIME_STAMPING,
+    ID_AA_SIGNATURE_TIME_STAMP_TOKEN, ID_KP_TIME_STAMPING, MessageImprint, TimeStampReq,
+    TimeStampResp, TstInfo,
 };
-use super::verify::{verify_signed_data, CmsVerification, Content, PathCheck};
+use super::verify::{CmsVerification, Content, PathCheck, verify_signed_data};
 use crate::crypto::{CryptoProvider, DigestAlgorithm};
 use crate::error::{CmsError, Error, Result, TimestampProblem};
 use crate::problem::ChainStatus;

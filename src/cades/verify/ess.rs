@@ -4,17 +4,17 @@
 use cms::signed_data::{SignedAttributes, SignedData};
 use der::asn1::{ObjectIdentifier, OctetString};
 use sha1::Digest;
+use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::time::Time;
-use x509_cert::Certificate;
 
 use super::CmsVerification;
 use crate::cades::signed_attributes::{
-    single_value, ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_TIME,
+    ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_TIME, single_value,
 };
-use crate::cades::signing_certificate::{SigningCertificate, ID_AA_SIGNING_CERTIFICATE};
+use crate::cades::signing_certificate::{ID_AA_SIGNING_CERTIFICATE, SigningCertificate};
 use crate::cades::signing_certificate_v2::{
-    IssuerSerial, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2,
+    ID_AA_SIGNING_CERTIFICATE_V2, IssuerSerial, SigningCertificateV2,
 };
 use crate::crypto::DigestAlgorithm;
 use crate::error::Result;

@@ -30,8 +30,8 @@ use const_oid::db::rfc5280::{
     ID_CE_SUBJECT_ALT_NAME, ID_CE_SUBJECT_KEY_IDENTIFIER,
 };
 use der::asn1::ObjectIdentifier;
-use x509_cert::ext::pkix::{PolicyConstraints, PolicyMappings};
 use x509_cert::Certificate;
+use x509_cert::ext::pkix::{PolicyConstraints, PolicyMappings};
 
 use super::path::{is_self_issued, unreadable};
 use crate::problem::Problem;
@@ -80,10 +80,8 @@ pub(super) fn policy_problem(path: &[&Certificate]) -> Option<Problem> {
     for (position, certificate) in below_anchor.iter().rev().enumerate() {
         let is_last = position.saturating_add(1) == length;
         let subject = || certificate.tbs_certificate().subject().to_string();
-        if !is_last {
-            if let Some(problem) = maps_any_policy(certificate) {
-                return Some(problem);
-            }
+        if !is_last && let Some(problem) = maps_any_policy(certificate) {
+            return Some(problem);
         }
         // §6.1.4 (h) for CAs, §6.1.5 (a) for the last certificate.
         if is_last || !is_self_issued(certificate) {

@@ -12,8 +12,8 @@ pub(crate) mod path;
 use std::time::SystemTime;
 
 use cms::signed_data::SignerInfo;
-use x509_cert::crl::CertificateList;
 use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
 
 use crate::crypto::{CryptoProvider, DigestAlgorithm, SignatureAlgorithm};
 use crate::error::Result;

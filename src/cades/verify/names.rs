@@ -15,12 +15,12 @@
 use const_oid::db::rfc2985::PKCS_9_AT_EMAIL_ADDRESS;
 use der::asn1::Any;
 use der::{Tag, Tagged};
+use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{NameConstraints, SubjectAltName};
 use x509_cert::name::{Name, RelativeDistinguishedName};
-use x509_cert::Certificate;
 
 use super::path::{is_self_issued, unreadable};
 use crate::problem::Problem;
@@ -99,7 +99,8 @@ fn check_certificate(
         .as_deref()
         .unwrap_or_default();
     let excluded = constraints.excluded_subtrees.as_deref().unwrap_or_default();
-    let problem = names_of(certificate, san.as_ref()).find_map(|name| {
+
+    names_of(certificate, san.as_ref()).find_map(|name| {
         let form = name.form();
         let of_form = |subtrees: &'_ [GeneralSubtree]| {
             subtrees
@@ -116,7 +117,7 @@ fn check_certificate(
                     subject: subject(),
                     constrained_by: constrained_by(),
                     form,
-                })
+                });
             }
         };
         let outside_permitted =
@@ -128,8 +129,7 @@ fn check_certificate(
             constrained_by: constrained_by(),
             excluded: inside_excluded,
         })
-    });
-    problem
+    })
 }
 
 /// The subject DN (when not empty), its emailAddress attributes, then the subjectAltName's.

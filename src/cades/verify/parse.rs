@@ -8,11 +8,11 @@ use der::{
     Decode, DecodeValue, Encode, EncodeValue, FixedTag, Header, Length, Reader, Sequence,
     SliceReader, Tag, Writer,
 };
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::Certificate;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
 use super::Content;
-use crate::cades::signed_data::{embedded_certificates, ID_SIGNED_DATA};
+use crate::cades::signed_data::{ID_SIGNED_DATA, embedded_certificates};
 use crate::error::{CmsError, Error, Result};
 use crate::problem::Problem;
 

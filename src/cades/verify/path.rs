@@ -7,11 +7,11 @@
 use std::time::SystemTime;
 
 use der::Encode;
+use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
-use x509_cert::Certificate;
 
-use super::{extensions, names, PathCheck};
+use super::{PathCheck, extensions, names};
 use crate::crypto::{CryptoProvider, SignatureAlgorithm};
 use crate::problem::{ChainStatus, Problem};
 
@@ -163,14 +163,14 @@ fn issuer_problem(issuer: &Certificate, is_anchor: bool, below: usize) -> Option
             return Some(Problem::NotCa { subject });
         }
         Ok(Some((_, constraints))) => {
-            if let Some(limit) = constraints.path_len_constraint {
-                if below > usize::from(limit) {
-                    return Some(Problem::PathLen {
-                        subject,
-                        limit,
-                        below,
-                    });
-                }
+            if let Some(limit) = constraints.path_len_constraint
+                && below > usize::from(limit)
+            {
+                return Some(Problem::PathLen {
+                    subject,
+                    limit,
+                    below,
+                });
             }
         }
         Ok(None) if is_anchor => {}
@@ -267,7 +267,7 @@ fn ocsp_status(
     issuer: &Certificate,
     check: &PathCheck<'_>,
 ) -> crate::Result<Option<Status>> {
-    use crate::ltv::ocsp::{verified_status, VerifiedStatus};
+    use crate::ltv::ocsp::{VerifiedStatus, verified_status};
     let status = verified_status(der, certificate, issuer, check.at, &check.provider)?;
     Ok(status.and_then(|status| match status {
         VerifiedStatus::Good => Some(Status::Good),
@@ -387,10 +387,10 @@ fn crl_problem(
     provider: &CryptoProvider,
 ) -> Option<Problem> {
     let subject = issuer.tbs_certificate().subject().to_string();
-    if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>() {
-        if !usage.crl_sign() {
-            return Some(Problem::CrlIssuerWithoutCrlSign { issuer: subject });
-        }
+    if let Ok(Some((_, usage))) = issuer.tbs_certificate().get_extension::<KeyUsage>()
+        && !usage.crl_sign()
+    {
+        return Some(Problem::CrlIssuerWithoutCrlSign { issuer: subject });
     }
     let tbs = match tbs {
         Some(tbs) => Some(tbs.to_vec()),

@@ -16,8 +16,8 @@
 mod sign;
 mod verify;
 
-use super::keys::SoftwareKeys;
 use super::CryptoProvider;
+use super::keys::SoftwareKeys;
 
 /// The AWS-LC provider.
 ///

@@ -7,8 +7,8 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as lc, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use spki::SubjectPublicKeyInfoOwned;
 
-use crate::crypto::keys::{spki_from_der, EcdsaPrimitive, PrivateKeyPrimitives, RsaPrimitive};
-use crate::crypto::{rustcrypto, DigestAlgorithm, EcCurve, RsaPadding};
+use crate::crypto::keys::{EcdsaPrimitive, PrivateKeyPrimitives, RsaPrimitive, spki_from_der};
+use crate::crypto::{DigestAlgorithm, EcCurve, RsaPadding, rustcrypto};
 use crate::error::{Error, Result};
 
 /// The AWS-LC private-key primitives.

@@ -30,7 +30,7 @@ impl SignatureVerifier for Verifier {
                     algorithm: format!("{}withRSA/PSS (salt {salt_len})", digest.name()),
                     key: RSA_ENCRYPTION,
                 }
-                .into())
+                .into());
             }
             (RsaVerifyPadding::Pss { .. }, Sha256) => &lc::RSA_PSS_2048_8192_SHA256,
             (RsaVerifyPadding::Pss { .. }, Sha384) => &lc::RSA_PSS_2048_8192_SHA384,

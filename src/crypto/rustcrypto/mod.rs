@@ -14,8 +14,8 @@
 mod sign;
 mod verify;
 
-use super::keys::SoftwareKeys;
 use super::CryptoProvider;
+use super::keys::SoftwareKeys;
 
 /// The RustCrypto provider: always available, and the default unless another one is installed
 /// ([`CryptoProvider::install_default`]).

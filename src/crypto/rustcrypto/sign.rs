@@ -9,7 +9,7 @@ use rsa::{PrivateKey as RsaPrivateKey, Pss};
 use signature::hazmat::PrehashSigner;
 use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
 
-use crate::crypto::keys::{spki_from_der, EcdsaPrimitive, PrivateKeyPrimitives, RsaPrimitive};
+use crate::crypto::keys::{EcdsaPrimitive, PrivateKeyPrimitives, RsaPrimitive, spki_from_der};
 use crate::crypto::{DigestAlgorithm, EcCurve, RsaPadding};
 use crate::error::{Error, Result};
 

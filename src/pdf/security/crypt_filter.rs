@@ -59,7 +59,7 @@ pub fn object_key(file_key: &[u8], id: ObjRef, method: CryptMethod) -> Zeroizing
             let mut md5 = Md5::new();
             md5.update(file_key);
             md5.update(id.num.to_le_bytes().get(..3).unwrap_or_default());
-            md5.update(id.gen.to_le_bytes());
+            md5.update(id.generation.to_le_bytes());
             if method == CryptMethod::AesV2 {
                 md5.update(b"sAlT");
             }

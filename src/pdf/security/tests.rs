@@ -55,12 +55,13 @@ fn permission_only_files_open_without_a_password_and_with_the_owners() {
         let pdf = fixture(name);
         assert_plain(read_back(&pdf, &DocumentAccess::default()), name);
         let doc = Document::open(&pdf, &Limits::default(), &DocumentAccess::default()).unwrap();
-        assert!(!doc
-            .security_handler()
-            .unwrap()
-            .unwrap()
-            .permissions()
-            .is_owner());
+        assert!(
+            !doc.security_handler()
+                .unwrap()
+                .unwrap()
+                .permissions()
+                .is_owner()
+        );
         let owner = DocumentAccess::with_password("owner");
         assert_plain(read_back(&pdf, &owner), name);
         let doc = Document::open(&pdf, &Limits::default(), &owner).unwrap();

@@ -108,8 +108,8 @@ fn check_object_headers(
 
 fn defined_at(doc: &Document<'_>, id: ObjRef, at: usize, sections: &[&XrefSection]) -> bool {
     let in_xref = match doc.entry(id.num) {
-        Ok(Some(XrefEntry::InFile { offset, gen })) => {
-            gen == id.gen && landing(doc, offset) == Some(at)
+        Ok(Some(XrefEntry::InFile { offset, generation })) => {
+            generation == id.generation && landing(doc, offset) == Some(at)
         }
         _ => false,
     };
@@ -130,7 +130,7 @@ fn object_header(data: &[u8], at: usize) -> Option<(ObjRef, usize)> {
         return None;
     }
     let gen_end = digits_end(data, gen_start);
-    let gen = u16::try_from(number_value(data.get(gen_start..gen_end)?)?).ok()?;
+    let generation = u16::try_from(number_value(data.get(gen_start..gen_end)?)?).ok()?;
     if gen_end == gen_start {
         return None;
     }
@@ -138,7 +138,7 @@ fn object_header(data: &[u8], at: usize) -> Option<(ObjRef, usize)> {
     let after = keyword.checked_add(3)?;
     let is_obj = data.get(keyword..after) == Some(&b"obj"[..])
         && data.get(after).is_none_or(|&b| !is_regular(b));
-    is_obj.then_some((ObjRef::new(num, gen), after))
+    is_obj.then_some((ObjRef::new(num, generation), after))
 }
 
 /// Object streams the later sections use: each number they list once, and each where the
@@ -147,10 +147,10 @@ fn check_object_streams(doc: &Document<'_>, listed: &BTreeSet<u32>) -> Result<()
     let mut streams = BTreeSet::new();
     for &num in listed {
         // Only streams written after signing: an old one may hold objects since replaced.
-        if let Ok(Some(XrefEntry::Compressed { stream, .. })) = doc.entry(num) {
-            if listed.contains(&stream) {
-                streams.insert(stream);
-            }
+        if let Ok(Some(XrefEntry::Compressed { stream, .. })) = doc.entry(num)
+            && listed.contains(&stream)
+        {
+            streams.insert(stream);
         }
     }
     for stream in streams {

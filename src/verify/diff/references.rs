@@ -10,8 +10,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::revision::MAX_LISTED;
 use super::Disallowed;
+use super::revision::MAX_LISTED;
 use crate::pdf::lexer::{is_delimiter, is_whitespace};
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 
@@ -126,13 +126,13 @@ impl Wanted {
 
 fn add_references(id: ObjRef, object: &Object, numbers: &HashSet<u32>, found: &mut Referrers) {
     // An xref stream's dictionary is its section's trailer.
-    if let Object::Stream(stream) = object {
-        if stream.dict.has_name(b"Type", b"XRef") {
-            for (num, _) in references_in_dict(&stream.dict, numbers) {
-                found.add(num, Referrer::Trailer);
-            }
-            return;
+    if let Object::Stream(stream) = object
+        && stream.dict.has_name(b"Type", b"XRef")
+    {
+        for (num, _) in references_in_dict(&stream.dict, numbers) {
+            found.add(num, Referrer::Trailer);
         }
+        return;
     }
     let mut references = Vec::new();
     collect(object, numbers, &mut Vec::new(), &mut references);
@@ -199,9 +199,9 @@ impl Layout {
         let mut object_streams = Vec::new();
         for num in numbers {
             match doc.entry(num) {
-                Ok(Some(XrefEntry::InFile { offset, gen })) => {
+                Ok(Some(XrefEntry::InFile { offset, generation })) => {
                     if let Some(pos) = doc.position_of(offset) {
-                        starts.push((pos, ObjRef::new(num, gen)));
+                        starts.push((pos, ObjRef::new(num, generation)));
                     }
                 }
                 // Neighbouring numbers share a stream: keep the list short as it grows.

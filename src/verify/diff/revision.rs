@@ -87,12 +87,13 @@ fn check_xref_stream_number(
     }
     match new.entry(id.num).map_err(unreadable)? {
         None => {}
-        Some(XrefEntry::InFile { offset, gen }) if offset == section.offset && gen == id.gen => {}
+        Some(XrefEntry::InFile { offset, generation })
+            if offset == section.offset && generation == id.generation => {}
         Some(_) => {
             return Err(Disallowed::at(
                 id,
                 "an xref stream appended after signing shares its number with another object",
-            ))
+            ));
         }
     }
     diff.added.insert(id);
@@ -178,7 +179,7 @@ fn compare_object(
     match (defined(num, before), defined(num, after)) {
         (Some(id), Some(now)) if id != now => Err(Disallowed::at(
             id,
-            format!("redefined with generation {} after signing", now.gen),
+            format!("redefined with generation {} after signing", now.generation),
         )),
         (Some(id), Some(_)) => {
             if !same(&load(old, id)?, &load(new, id)?) {
@@ -202,7 +203,7 @@ fn compare_object(
 /// The reference an entry defines (compressed objects have generation 0).
 fn defined(num: u32, entry: Option<XrefEntry>) -> Option<ObjRef> {
     match entry? {
-        XrefEntry::InFile { gen, .. } => Some(ObjRef::new(num, gen)),
+        XrefEntry::InFile { generation, .. } => Some(ObjRef::new(num, generation)),
         XrefEntry::Compressed { .. } => Some(ObjRef::new(num, 0)),
         XrefEntry::Free => None,
     }

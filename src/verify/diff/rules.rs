@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::references::{Referrer, Referrers};
-use super::revision::{same, Diff};
+use super::revision::{Diff, same};
 use super::{Disallowed, ModificationLevel as Level, Permissions};
 use crate::pdf::object::text_string;
 use crate::pdf::{Dict, Document, ObjRef, Object};
@@ -277,7 +277,7 @@ impl<'d, 'a> Judge<'d, 'a> {
                     return Err(Disallowed::at(
                         self.root,
                         "/Perms (certification or usage rights) changed after signing",
-                    ))
+                    ));
                 }
                 _ => return Err(catalog_key(self.root, key)),
             });
@@ -303,7 +303,7 @@ impl<'d, 'a> Judge<'d, 'a> {
                     return Err(Disallowed::new(format!(
                         "the interactive form's /{} changed after signing",
                         key_name(key)
-                    )))
+                    )));
                 }
             });
         }
@@ -327,7 +327,7 @@ impl<'d, 'a> Judge<'d, 'a> {
                     return Err(Disallowed::at(
                         id,
                         format!("the page's /{} changed after signing", key_name(key)),
-                    ))
+                    ));
                 }
             });
         }
@@ -519,14 +519,14 @@ impl<'d, 'a> Judge<'d, 'a> {
                     return Err(Disallowed::at(
                         id,
                         format!("the value of the signed field {name} changed"),
-                    ))
+                    ));
                 }
                 b"V" if is_signature => self.signature_value_level(new),
                 b"V" if read_only(old) => {
                     return Err(Disallowed::at(
                         id,
                         format!("the read-only field {name} changed"),
-                    ))
+                    ));
                 }
                 b"V" | b"AS" | b"AP" | b"MK" | b"F" => Level::FormFilling,
                 // Signing workflows lock the fields they cover by making them read-only.
@@ -540,7 +540,7 @@ impl<'d, 'a> Judge<'d, 'a> {
                     return Err(Disallowed::at(
                         id,
                         format!("/{} of the field {name} changed", key_name(key)),
-                    ))
+                    ));
                 }
             });
         }
@@ -560,7 +560,7 @@ impl<'d, 'a> Judge<'d, 'a> {
                     return Err(Disallowed::at(
                         id,
                         format!("/{} of a widget of {name} changed", key_name(key)),
-                    ))
+                    ));
                 }
             });
         }
@@ -681,10 +681,10 @@ fn validation_data(doc: &Document<'_>, dss: Option<&Object>) -> HashSet<ObjRef> 
         if found.len() > 100_000 {
             break;
         }
-        if let Some(id) = value.as_ref() {
-            if !found.insert(id) {
-                continue;
-            }
+        if let Some(id) = value.as_ref()
+            && !found.insert(id)
+        {
+            continue;
         }
         match doc.resolve(&value) {
             Ok(Object::Dict(d)) => pending.extend(

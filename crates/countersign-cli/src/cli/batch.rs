@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use countersign::Error;
 use countersign::SignedFile;
-use countersign::{sign_files, FileJob};
+use countersign::{FileJob, sign_files};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
+use super::CliResult;
 use super::console::{errln, outln};
 use super::credential_args::CredentialArgs;
 use super::signature_args::{MdpArgs, SignatureArgs};
-use super::CliResult;
 
 #[derive(Args)]
 pub struct BatchArgs {

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use countersign::CertifiedKey;
 use countersign::crypto::credential::{load_pem, load_pkcs12};
 use countersign::crypto::{CryptoProvider, LoadOptions, RsaPadding};
-use countersign::CertifiedKey;
 
 use super::console::errln;
 use super::demo;
@@ -85,7 +85,9 @@ impl CredentialArgs {
             let key = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
             return Ok(load_pem(&chain, &key, &options)?);
         }
-        errln!("note: no credential given; signing with the bundled demo organisation (test keys, not trusted)");
+        errln!(
+            "note: no credential given; signing with the bundled demo organisation (test keys, not trusted)"
+        );
         Ok(load_pem(demo::CHAIN_PEM, demo::KEY_PEM, &options)?)
     }
 }

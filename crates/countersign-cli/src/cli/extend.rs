@@ -7,13 +7,13 @@ use std::time::Duration;
 use clap::Args;
 use countersign::ltv::Fetcher;
 use countersign::ltv::{
-    add_validation_data_with_access, extend_with_access, RevocationSource, ValidationData,
+    RevocationSource, ValidationData, add_validation_data_with_access, extend_with_access,
 };
 
+use super::CliResult;
 use super::console::errln;
 use super::sign::write_atomically;
 use super::signature_args::SignatureArgs;
-use super::CliResult;
 
 #[derive(Args)]
 pub struct ExtendArgs {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use countersign_ess::server::{ServeSettings, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
+use countersign_ess::server::{DEFAULT_DATA_DIR, DEFAULT_LISTEN, ServeSettings};
 
 /// Runs the Tencent ESS API-3.0 compatible counter-signing service.
 #[derive(clap::Args, Debug, Clone)]

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use countersign::{sign_at_level, sign_file, sign_pdf, SignOptions};
+use countersign::{SignOptions, sign_at_level, sign_file, sign_pdf};
 
+use super::CliResult;
 use super::console::errln;
 use super::credential_args::CredentialArgs;
 use super::signature_args::{MdpArgs, SignatureArgs};
-use super::CliResult;
 use countersign::ltv::{Fetcher, RevocationSource};
 use std::time::Duration;
 

@@ -5,12 +5,12 @@ use std::process::ExitCode;
 
 use clap::Args;
 use countersign::crypto::credential::{crls_from_pem_or_der, trust_roots_from_pem};
-use countersign::{verify_pdf, VerifyOptions};
 use countersign::{ChainStatus, SignatureReport, VerifyReport};
+use countersign::{VerifyOptions, verify_pdf};
 use serde_json::json;
 
-use super::console::{errln, outln};
 use super::CliResult;
+use super::console::{errln, outln};
 
 #[derive(Args)]
 pub struct VerifyArgs {

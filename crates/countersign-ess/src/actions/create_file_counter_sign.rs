@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{file_bytes, looks_like_pdf, Caller};
+use super::{Caller, file_bytes, looks_like_pdf};
+use crate::Service;
 use crate::action::Action;
 use crate::api::{Agent, UserInfo};
 use crate::clock::unix_now;
@@ -11,7 +12,6 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ids::{random_id, result_file_id};
 use crate::params::lenient_bool;
 use crate::store::{TaskRecord, TaskStatus};
-use crate::Service;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

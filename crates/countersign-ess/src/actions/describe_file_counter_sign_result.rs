@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{operator, required};
+use crate::Service;
 use crate::action::Action;
 use crate::api::{Agent, UserInfo};
 use crate::error::ApiError;
 use crate::store::TaskStatus;
-use crate::Service;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_list, file_bytes, operator, owned_file, require_business_type};
+use crate::Service;
 use crate::action::Action;
 use crate::api::{Agent, UserInfo};
 use crate::clock::unix_now;
@@ -14,8 +15,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::pages;
 use crate::params::lenient_i64;
 use crate::store::{FileKind, FileRecord};
-use crate::zip::{archive_subject, safe_file_name, ZipLayout};
-use crate::Service;
+use crate::zip::{ZipLayout, archive_subject, safe_file_name};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -166,7 +166,7 @@ fn url_page(offset: Option<i64>, limit: Option<i64>) -> Result<(usize, usize), A
         other => {
             return Err(ApiError::invalid_value(format!(
                 "Offset {other} is outside 0..={MAX_URL_PAGE}"
-            )))
+            )));
         }
     };
     let limit = match limit.unwrap_or(0) {
@@ -175,7 +175,7 @@ fn url_page(offset: Option<i64>, limit: Option<i64>) -> Result<(usize, usize), A
         other => {
             return Err(ApiError::invalid_value(format!(
                 "Limit {other} is outside 1..={MAX_URL_PAGE_SIZE}"
-            )))
+            )));
         }
     };
     Ok((offset, limit))

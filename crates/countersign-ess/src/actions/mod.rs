@@ -10,6 +10,7 @@ pub(crate) mod describe_file_urls;
 pub(crate) mod upload_files;
 pub(crate) mod verify_digit_file;
 
+use super::Service;
 use super::action::Action;
 use super::api::{Agent, UserInfo};
 use super::clock::unix_now;
@@ -18,7 +19,6 @@ use super::directory::Acting;
 use super::error::{ApiError, ErrorCode};
 use super::request::Params;
 use super::store::FileRecord;
-use super::Service;
 use create_file_counter_sign::create_file_counter_sign;
 use describe_file_counter_sign_result::describe_file_counter_sign_result;
 use describe_file_urls::describe_file_urls;

@@ -9,6 +9,7 @@ use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_list, looks_like_pdf, require_business_type};
+use crate::Service;
 use crate::action::Action;
 use crate::api::Agent;
 use crate::clock::unix_now;
@@ -17,7 +18,6 @@ use crate::error::{ApiError, ErrorCode, StoreError};
 use crate::ids::random_id;
 use crate::params::lenient_i64;
 use crate::store::{FileKind, FileRecord};
-use crate::Service;
 
 /// `Caller` of UploadFiles: `OperatorId` is the employee's UserId.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -4,13 +4,13 @@
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use super::{file_bytes, Caller};
+use super::{Caller, file_bytes};
+use crate::Service;
 use crate::action::Action;
 use crate::api::{Agent, UserInfo};
 use crate::clock::unix_millis;
 use crate::error::ApiError;
 use crate::ids::verify_serial_no;
-use crate::Service;
 use countersign::{ChainStatus, Problem, SignatureReport, VerifyReport};
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -421,9 +421,11 @@ mod tests {
         let reasons = &response.verify_fail_reasons;
         let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
         assert_eq!(codes, ["ModifiedAfterSigning", "Revoked"]);
-        assert!(reasons
-            .iter()
-            .all(|r| r.signature_index == 1 && r.field_name == "Seal"));
+        assert!(
+            reasons
+                .iter()
+                .all(|r| r.signature_index == 1 && r.field_name == "Seal")
+        );
         assert_eq!(reasons[0].modification_level.as_deref(), Some("other"));
         assert_eq!(reasons[1].revocation_time, Some(1_800_000_000_000));
         assert_eq!(reasons[1].revocation_reason_code, Some(1));

@@ -91,7 +91,9 @@ pub fn write_config_with(dir: &Path, rate_limit: u32, workers: usize, top: &str)
     let organization = |id: &str, parent: Option<&str>, quota: u64, signer: &str| {
         format!(
             "[[organizations]]\nid = \"{id}\"\nname = \"{id} Ltd\"\n{}quota = {quota}\ncredential = {{ key = \"{}\", certificates = \"{}\" }}\n",
-            parent.map(|p| format!("parent = \"{p}\"\n")).unwrap_or_default(),
+            parent
+                .map(|p| format!("parent = \"{p}\"\n"))
+                .unwrap_or_default(),
             pem(&format!("{signer}.key.pem")),
             pem(&format!("{signer}.chain.pem")),
         )
@@ -157,10 +159,10 @@ pub fn http(
         if line.is_empty() {
             break;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.trim().parse::<usize>().unwrap());
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = Some(value.trim().parse::<usize>().unwrap());
         }
     }
     let mut body = Vec::new();

@@ -6,8 +6,8 @@
 //!     hashedMessage   OCTET STRING }
 //! ```
 
-use der::asn1::OctetString;
 use der::Sequence;
+use der::asn1::OctetString;
 use spki::AlgorithmIdentifierOwned;
 
 /// The digest algorithm and the digest of the timestamped data.

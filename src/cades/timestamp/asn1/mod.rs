@@ -22,7 +22,7 @@ pub use self::message_imprint::MessageImprint;
 pub use self::pki_status_info::PkiStatusInfo;
 pub use self::time_stamp_req::TimeStampReq;
 pub use self::time_stamp_resp::TimeStampResp;
-pub use self::tst_info::{TstInfo, TST_INFO_V1};
+pub use self::tst_info::{TST_INFO_V1, TstInfo};
 use super::MalformedTimestamp;
 use crate::cades::signed_data::ID_SIGNED_DATA;
 

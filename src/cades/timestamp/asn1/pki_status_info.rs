@@ -8,8 +8,8 @@
 //! PKIFreeText ::= SEQUENCE SIZE (1..MAX) OF UTF8String
 //! ```
 
-use der::asn1::BitString;
 use der::Sequence;
+use der::asn1::BitString;
 
 /// The status of a TSA's answer.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]

@@ -10,8 +10,8 @@
 //!     extensions      [0] IMPLICIT Extensions OPTIONAL }
 //! ```
 
-use der::asn1::{Int, ObjectIdentifier};
 use der::Sequence;
+use der::asn1::{Int, ObjectIdentifier};
 use x509_cert::ext::Extensions;
 
 use super::MessageImprint;

@@ -19,8 +19,8 @@
 
 use der::asn1::{Int, ObjectIdentifier};
 use der::{Decode, Sequence};
-use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::Extensions;
+use x509_cert::ext::pkix::name::GeneralName;
 
 use super::{Accuracy, GenTime, MessageImprint};
 use crate::cades::timestamp::MalformedTimestamp;
@@ -73,8 +73,8 @@ impl TstInfo {
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use der::asn1::{Ia5String, OctetString};
     use der::Encode;
+    use der::asn1::{Ia5String, OctetString};
     use x509_cert::ext::Extension;
 
     use super::*;
