@@ -6,7 +6,8 @@
 //!
 //! 1. **Read** only what signing needs (xref chain, trailer, catalog, AcroForm, one page), within
 //!    [`Limits`] on decoded bytes and nesting; refuse what cannot be signed with a typed
-//!    [`Error`] (`NotPdf`, `DamagedXref { offset, .. }`, `Encrypted`, `CertifiedNoChanges`, ...).
+//!    [`Error`] (`NotPdf`, `DamagedXref { offset, .. }`, `PasswordRequired`, `CertifiedNoChanges`,
+//!    ...). Encrypted documents are read through their security handler ([`DocumentAccess`]).
 //!    A damaged, unsigned file can be rewritten first on request ([`repair`]).
 //! 2. **Plan** the update: the signature field and its widget, the signature dictionary with a
 //!    `/Contents` placeholder sized from the key's longest signature, the `/ByteRange`.

@@ -262,3 +262,34 @@ impl countersign::timestamp::TimeStamper for LocalStamper {
         Ok(8192)
     }
 }
+
+/// pdf.js's R6 file whose user password is "SaSLprep": given before SASLprep, as a user would
+/// type it with a feminine ordinal and a soft hyphen, it opens too (RFC 4013 maps both).
+#[test]
+fn an_unprepared_password_opens_after_saslprep() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let Ok(pdf) = std::fs::read(corpus.join("encrypted-aes256--pdfjs--saslprep-r6.pdf")) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("corpus not found beside the repository");
+        }
+        eprintln!("skipped: corpus not found");
+        return;
+    };
+    use countersign::__private::pdf::Document;
+    for password in ["SaSLprep", "S\u{AA}SL\u{AD}prep"] {
+        let doc = Document::open(
+            &pdf,
+            &countersign::Limits::default(),
+            &access(Some(password)),
+        )
+        .unwrap();
+        assert!(doc.catalog().is_ok(), "{password:?}");
+    }
+    let doc = Document::open(
+        &pdf,
+        &countersign::Limits::default(),
+        &access(Some("saslprep")),
+    )
+    .unwrap();
+    assert!(matches!(doc.catalog(), Err(Error::WrongPassword { .. })));
+}

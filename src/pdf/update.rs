@@ -129,7 +129,9 @@ impl UpdateWriter {
         }
         let mut trailer = base_trailer(doc);
         trailer.set(b"Prev".to_vec(), Object::Integer(to_i64(doc.startxref())));
-        let keep_id = self.security.is_some() && trailer.contains(b"ID");
+        // Also when the file has none: R2-R4 keys derive from the first element, so a new one
+        // would make the whole file unreadable.
+        let keep_id = self.security.is_some();
         if !keep_id {
             trailer.set(
                 b"ID".to_vec(),

@@ -66,8 +66,10 @@ pub fn add_document_timestamp_with_access(
     access: &crate::DocumentAccess,
 ) -> Result<Vec<u8>> {
     let reservation = stamper.token_len_hint()?;
-    let mut options = SignOptions::default();
-    options.document_access = access.clone();
+    let options = SignOptions {
+        document_access: access.clone(),
+        ..SignOptions::default()
+    };
     let mut prepared = prepare_with(pdf, &options, reservation, SignatureKind::DocumentTimestamp)?;
     let (before, after) = prepared.signed_parts();
     let digest = stamper.digest();

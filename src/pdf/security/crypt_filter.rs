@@ -119,7 +119,7 @@ pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8; AES_BLOCK], data: &[u8]) -> Result<
 fn aes_cbc_decrypt(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     let (iv, body) = data.split_at_checked(AES_BLOCK)?;
     let iv: [u8; AES_BLOCK] = iv.try_into().ok()?;
-    let whole = body.len() - body.len() % AES_BLOCK;
+    let whole = body.len().saturating_sub(body.len() % AES_BLOCK);
     let mut plain = aes_cbc_no_padding(key, &iv, body.get(..whole)?, false).ok()?;
     let pad = usize::from(*plain.last().unwrap_or(&0));
     let padding_ok = (1..=AES_BLOCK).contains(&pad)
