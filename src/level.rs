@@ -206,8 +206,8 @@ impl std::error::Error for ParsePadesLevelError {}
 /// file is returned in its place.
 ///
 /// Errors: [`Error::InvalidOption`] for a level whose inputs are missing (`timestamp` from B-T,
-/// `revocation` from B-LT), else those of [`sign_pdf`], [`add_validation_data`] and
-/// [`add_document_timestamp`].
+/// `revocation` from B-LT), else those of [`sign_pdf`], [`add_validation_data`](crate::ltv::add_validation_data) and
+/// [`add_document_timestamp`](crate::ltv::add_document_timestamp).
 ///
 /// # Examples
 ///
