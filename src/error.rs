@@ -289,6 +289,105 @@ pub enum Error {
     /// says why.
     #[error(transparent)]
     Revocation(#[from] RevocationError),
+    /// A document encrypted with the public-key security handler (`Adobe.PubSec`) cannot be
+    /// opened with the recipient given, or its `/Recipients` cannot be read: [`PubSecError`]
+    /// says which.
+    #[error(transparent)]
+    PubSec(#[from] PubSecError),
+}
+
+/// Why the file key of a document encrypted for certificate holders (the public-key security
+/// handler `Adobe.PubSec`, ISO 32000-2 §7.6.5) could not be obtained with a
+/// [`PubSecRecipient`](crate::PubSecRecipient).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{Error, PubSecError};
+///
+/// // What opening a document encrypted for someone else fails with.
+/// let error = Error::from(PubSecError::NotRecipient { subject: "CN=Demo".into(), entries: 1 });
+/// assert_eq!(
+///     error.to_string(),
+///     "public-key encryption: none of the 1 /Recipients entries is encrypted for CN=Demo"
+/// );
+/// assert!(matches!(error, Error::PubSec(PubSecError::NotRecipient { entries: 1, .. })));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PubSecError {
+    /// The document is encrypted for certificate holders and no recipient (certificate and
+    /// private key) was given.
+    #[error(
+        "public-key encryption: the document is encrypted for certificate holders; give the recipient's certificate and private key"
+    )]
+    RecipientRequired,
+    /// No RecipientInfo of any `/Recipients` entry names the recipient's certificate (by issuer
+    /// and serial number or by subject key identifier): the document is not encrypted for it.
+    #[error(
+        "public-key encryption: none of the {entries} /Recipients entries is encrypted for {subject}"
+    )]
+    NotRecipient {
+        /// RFC 4514 form of the recipient certificate's subject.
+        subject: String,
+        /// How many `/Recipients` entries were searched.
+        entries: usize,
+    },
+    /// `/Recipients` is missing, not an array of strings, too large, or entry `index` is not a
+    /// DER CMS EnvelopedData (or its decrypted content is not a seed and permissions).
+    #[error("public-key encryption: malformed /Recipients{}: {reason}", match index {
+        Some(index) => format!(" entry {index}"),
+        None => String::new(),
+    })]
+    MalformedRecipients {
+        /// The entry (from 0), when one entry is at fault.
+        index: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The recipient's entry encrypts its content-encryption key with an algorithm we do not
+    /// support (RSA PKCS#1 v1.5 is).
+    #[error(
+        "public-key encryption: /Recipients entry {index} uses key encryption algorithm {oid}, which is not supported"
+    )]
+    UnsupportedKeyEncryption {
+        /// The entry (from 0).
+        index: usize,
+        /// The keyEncryptionAlgorithm OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// The recipient's entry encrypts its content with an algorithm we do not support
+    /// (AES-128/192/256-CBC, DES-EDE3-CBC and RC2-CBC are).
+    #[error(
+        "public-key encryption: /Recipients entry {index} uses content encryption algorithm {oid}, which is not supported"
+    )]
+    UnsupportedContentEncryption {
+        /// The entry (from 0).
+        index: usize,
+        /// The contentEncryptionAlgorithm OID.
+        oid: der::oid::ObjectIdentifier,
+    },
+    /// Entry `index` names the recipient's certificate but its key does not open it: the
+    /// envelope was encrypted for another key with the same issuer and serial number, or is
+    /// damaged.
+    #[error(
+        "public-key encryption: the recipient's private key does not open /Recipients entry {index}"
+    )]
+    EnvelopeNotOpened {
+        /// The entry (from 0).
+        index: usize,
+    },
+    /// The file key length the encryption dictionary asks for is not one the key derivation
+    /// gives (1 to 20 bytes with SHA-1, 1 to 32 with SHA-256).
+    #[error(
+        "public-key encryption: a file key of {requested} bytes cannot be derived (at most {available})"
+    )]
+    KeyLength {
+        /// Bytes asked for.
+        requested: usize,
+        /// Bytes the digest gives.
+        available: usize,
+    },
 }
 
 /// Why a TSA's answer was refused (RFC 3161 §2.4.2 checks).

@@ -124,6 +124,7 @@ pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use level::{PadesLevel, ParsePadesLevelError, sign_at_level};
 pub use pdf::Limits;
 pub use pdf::security::DocumentAccess;
+pub use pdf::security::pubsec::PubSecRecipient;
 pub use sign::batch::{FileJob, sign_batch, sign_files};
 pub use sign::page_tree::{PageSize, page_sizes};
 pub use sign::stream::{SignedFile, sign_file};
@@ -151,6 +152,17 @@ pub mod __private {
         pub use crate::pdf::{
             Dict, Document, ObjRef, Object, Stream, StringForm, UpdateWriter, XrefEntry,
         };
+        /// The file key and permissions P of an `Adobe.PubSec` encryption dictionary, opened with
+        /// `recipient` (the fuzz target and integration tests reach the handler here).
+        pub fn pubsec_file_key(
+            encrypt: &Dict,
+            recipient: &crate::PubSecRecipient,
+            key_len_bytes: usize,
+            sha256: bool,
+        ) -> crate::Result<(Vec<u8>, i32)> {
+            crate::pdf::security::pubsec::file_key(encrypt, recipient, key_len_bytes, sha256)
+                .map(|(key, permissions)| (key.to_vec(), permissions))
+        }
         /// The tokenizer.
         pub mod lexer {
             pub use crate::pdf::lexer::Cursor;

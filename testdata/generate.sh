@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
-# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pdf]   (default: all)
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pubsec-pki|pubsec|pdf]   (default: all)
 #
 # Keys are random, so a PKI run produces new keys and certificates; everything else (names,
 # serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
@@ -643,6 +643,43 @@ generate_rfc5280_pki() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Public-key security handler (Adobe.PubSec): a recipient certificate and encrypted PDFs
+# ---------------------------------------------------------------------------------------------
+
+# An RSA encryption certificate under the committed demo-ca: the recipient the pubsec PDFs are
+# encrypted for (pyHanko requires keyEncipherment). Leaves every other file alone.
+generate_pubsec_pki() {
+    step "pubsec PKI -> testdata/pki/pubsec-recipient.*"
+    rm -f "$pki"/pubsec-recipient.*
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    write_ca_config "$tmp"
+    cat >>"$tmp/ca.cnf" <<CNF
+
+[ pubsec_recipient ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, keyEncipherment, dataEncipherment
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+CNF
+    rsa_key pubsec-recipient 2048
+    issue pubsec-recipient "/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation/OU=Records/CN=PubSec Recipient" \
+        7001 pubsec_recipient demo-ca
+    # The other encodings the constructors read: PKCS#1 PEM key, PKCS#8 DER key, DER certificate.
+    openssl rsa -in "$pki/pubsec-recipient.key.pem" -traditional -out "$pki/pubsec-recipient.pkcs1.pem" 2>/dev/null
+    openssl pkcs8 -topk8 -nocrypt -in "$pki/pubsec-recipient.key.pem" -outform DER -out "$pki/pubsec-recipient.key.der"
+    openssl x509 -in "$pki/pubsec-recipient.cert.pem" -outform DER -out "$pki/pubsec-recipient.cert.der"
+    rm -rf "$tmp"
+}
+
+# PDFs encrypted for pubsec-recipient from classic.pdf, each with the file key pyHanko derives
+# (hex, .key.txt) so that tests compare keys, not just "no error".
+generate_pubsec() {
+    step "pubsec PDFs -> testdata/pubsec/"
+    python3 "$here/tools/make_pubsec.py" "$pki" "$pdf/classic.pdf" "$here/pubsec"
+}
+
+# ---------------------------------------------------------------------------------------------
 # PDFs
 # ---------------------------------------------------------------------------------------------
 
@@ -658,16 +695,19 @@ generate_pdf() {
     qpdf --deterministic-id --linearize "$pdf/classic.pdf" "$pdf/linearized.pdf"
     python3 "$here/tools/sign_pdfs.py" "$pki" "$pdf"
     python3 "$here/tools/check_pdfs.py" "$pdf"
+    generate_pubsec
 }
 
 what="${1:-all}"
 case "$what" in
-all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pdf ;;
-pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki ;;
+all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_pdf ;;
+pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki ;;
+pubsec-pki) generate_pubsec_pki ;;
+pubsec) generate_pubsec ;;
 trust) generate_trust_pki ;;
 rfc5280) generate_rfc5280_pki ;;
 tsa) generate_tsa_pki ;;
 pdf) generate_pdf ;;
-*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pdf]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pubsec-pki|pubsec|pdf]" >&2; exit 2 ;;
 esac
 step "done"

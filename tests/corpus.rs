@@ -260,6 +260,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::WrongPassword { .. } => "WrongPassword",
         Error::UnsupportedEncryption { .. } => "UnsupportedEncryption",
         Error::PermissionDenied { .. } => "PermissionDenied",
+        Error::PubSec(_) => "PubSec",
         Error::CertifiedNoChanges => "CertifiedNoChanges",
         Error::FieldLocked { .. } => "FieldLocked",
         Error::LockedNoChanges { .. } => "LockedNoChanges",
@@ -476,7 +477,7 @@ fn judge_refusal(result: &mut FileResult, category: &str, error: &Error, locked:
         // Signed with the manifest's password, unless the permissions forbid form filling or
         // the handler is the public-key one (no recipient key in the corpus).
         matches!(error, Error::PermissionDenied { .. })
-            || (category == "encrypted-pubkey" && matches!(error, Error::Encrypted { .. }))
+            || (category == "encrypted-pubkey" && matches!(error, Error::PubSec(_)))
     } else if category == "certified-p1" {
         matches!(error, Error::CertifiedNoChanges)
     } else if is_damaged_category(category) {

@@ -262,14 +262,23 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
-    let pkcs8 = if looks_like_pem(bytes) {
-        pem_private_key_pkcs8(bytes, options.password.as_deref())?
-    } else {
-        der_private_key_pkcs8(bytes, options.password.as_deref())?
-    };
+    let pkcs8 = private_key_pkcs8(bytes, options.password.as_deref())?;
     options
         .provider
         .load_private_key(&pkcs8, options.rsa_padding)
+}
+
+/// A private key from PEM (the first key block) or DER, in any supported format, as unencrypted
+/// PKCS#8 DER.
+pub(crate) fn private_key_pkcs8(
+    bytes: &[u8],
+    password: Option<&str>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if looks_like_pem(bytes) {
+        pem_private_key_pkcs8(bytes, password)
+    } else {
+        der_private_key_pkcs8(bytes, password)
+    }
 }
 
 /// Puts the certificate of `key` first and its issuers after it, and checks they belong together.

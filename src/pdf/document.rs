@@ -136,6 +136,7 @@ impl<'a> Document<'a> {
                 });
             }
         };
+        let dict = self.direct_encryption_dictionary(dict)?;
         let id0 = self
             .trailer
             .get(b"ID")
@@ -144,6 +145,37 @@ impl<'a> Document<'a> {
             .and_then(Object::as_string_bytes)
             .unwrap_or_default();
         Ok(Some(Security::open(&dict, encrypt_ref, id0, access)))
+    }
+
+    /// `encrypt` with the entries the handlers read made direct: `/CF`, its filters, and the
+    /// `/Recipients` arrays (and their strings) of the public-key handler. Read before the
+    /// handler exists, so nothing is decrypted (none of them is encrypted, §7.6.5).
+    fn direct_encryption_dictionary(&self, mut encrypt: Dict) -> Result<Dict> {
+        let resolve_recipients = |dict: &mut Dict| -> Result<()> {
+            if let Some(recipients) = self.resolve_key(dict, b"Recipients")? {
+                let items = match recipients {
+                    Object::Array(items) => items
+                        .iter()
+                        .map(|item| self.resolve(item))
+                        .collect::<Result<Vec<_>>>()?,
+                    other => vec![other],
+                };
+                dict.set(b"Recipients".to_vec(), Object::Array(items));
+            }
+            Ok(())
+        };
+        resolve_recipients(&mut encrypt)?;
+        if let Some(Object::Dict(mut filters)) = self.resolve_key(&encrypt, b"CF")? {
+            let names: Vec<Vec<u8>> = filters.iter().map(|(name, _)| name.to_vec()).collect();
+            for name in names {
+                if let Some(Object::Dict(mut filter)) = self.resolve_key(&filters, &name)? {
+                    resolve_recipients(&mut filter)?;
+                    filters.set(name, Object::Dict(filter));
+                }
+            }
+            encrypt.set(b"CF".to_vec(), Object::Dict(filters));
+        }
+        Ok(encrypt)
     }
 
     /// The security handler of an encrypted document (`None`: not encrypted); the reason it
@@ -181,6 +213,56 @@ impl<'a> Document<'a> {
             depth: Cell::new(0),
             limits: self.limits,
             inflation: Rc::clone(&self.inflation),
+            security: self.security.clone(),
+        })
+    }
+
+    /// The `startxref` offsets the file states that its chain never reaches, in file order and
+    /// without repeats: revisions a later section cut out by pointing its `/Prev` past them. A
+    /// reader that follows the chain never sees what such a revision holds (a signature, say).
+    /// Only values where a section starts are listed: not the `startxref 0` of a linearized
+    /// file's first page, nor the word in a content stream.
+    pub fn unreached_startxrefs(&self) -> Vec<u64> {
+        let reached: HashSet<u64> = self.sections.iter().map(|s| s.offset).collect();
+        let mut listed = HashSet::new();
+        memchr::memmem::find_iter(self.data, b"startxref")
+            .filter_map(|at| {
+                let mut cursor = Cursor::new(self.data, at.saturating_add(9));
+                cursor.skip_ws();
+                cursor.read_unsigned()
+            })
+            .filter(|offset| !reached.contains(offset) && listed.insert(*offset))
+            .filter(|offset| section_start(self.data, offset.saturating_add(self.shift)).is_some())
+            .collect()
+    }
+
+    /// The document as the revision ending with `startxref` (as written in the file) left it,
+    /// whether or not the file's chain reaches that revision: its own chain is read from there,
+    /// with the file's header shift. It shares the decoded object streams and the inflation
+    /// budget with `self`, so reading many revisions cannot decode more than the file may.
+    pub fn revision_at(&self, startxref: u64) -> Result<Document<'a>> {
+        let reader = ChainReader {
+            data: self.data,
+            shift: self.shift,
+            inflation: &self.inflation,
+            limits: &self.limits,
+        };
+        let sections = reader.read_chain(startxref)?;
+        Ok(Self {
+            data: self.data,
+            header_pos: self.header_pos,
+            shift: self.shift,
+            version: self.version.clone(),
+            startxref,
+            trailer: merged_trailer(&sections),
+            sections: sections.into(),
+            newest: 0,
+            cache: RefCell::default(),
+            object_streams: Rc::clone(&self.object_streams),
+            depth: Cell::new(0),
+            limits: self.limits,
+            inflation: Rc::clone(&self.inflation),
+            // An unreached revision of an encrypted file is read with the file's key.
             security: self.security.clone(),
         })
     }

@@ -22,7 +22,7 @@ use cades::verify::Content;
 pub use diff::{ModificationLevel, Modifications};
 use revocation::FetchSession;
 pub use revocation::{FetchBudget, FetchedRevocation, RevocationFetcher};
-use signature_fields::SignatureField;
+use signature_fields::{FoundIn, SignatureField};
 
 /// How signatures are judged. Build it with `..VerifyOptions::default()` so that new options
 /// keep their defaults.
@@ -608,7 +608,7 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
                 ..Modifications::default()
             };
         }
-        if field.revision > 0 {
+        if field.found_in != FoundIn::File {
             mark_hidden(report);
         }
     }
@@ -634,7 +634,7 @@ fn with_revision<T>(
     field: &SignatureField,
     read: impl FnOnce(&Document<'_>) -> T,
 ) -> T {
-    match doc.revision(field.revision).filter(|_| field.revision > 0) {
+    match field.found_in.view(doc) {
         Some(earlier) => read(&earlier),
         None => read(doc),
     }

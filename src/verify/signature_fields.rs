@@ -3,7 +3,9 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::pdf::acroform::{FieldVisit, MAX_FIELD_NAME_BYTES, walk_fields, walk_fields_within};
+use crate::pdf::acroform::{
+    FieldVisit, FormField, MAX_FIELD_NAME_BYTES, walk_fields, walk_fields_within,
+};
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 use crate::problem::Problem;
 
@@ -11,6 +13,11 @@ use crate::problem::Problem;
 /// revisions of a 25-field form are 625); a file with thousands of sections that each touch a
 /// large form would otherwise cost sections × fields.
 const MAX_EARLIER_FIELD_VISITS: u64 = 1 << 20;
+
+/// Revisions the chain skips that are read for hidden signatures. A real file has none (each
+/// update's `/Prev` names the section before it); each costs a chain read, so a file with more
+/// is refused rather than read partly (a signature must not hide behind the bound).
+const MAX_UNREACHED_REVISIONS: usize = 16;
 
 /// A signature field with its value.
 pub struct SignatureField {
@@ -26,9 +33,32 @@ pub struct SignatureField {
     /// A widget of the field has an area on a page (a non-empty, not hidden /Rect): the signature
     /// shows an appearance (a seal) rather than being digital only.
     pub visible: bool,
-    /// The revision the field was found in: 0 for the file's own form, `n` for the revision
-    /// before the newest `n` updates (a signature a later revision no longer reaches).
-    pub revision: usize,
+    /// The revision whose form holds the field.
+    pub found_in: FoundIn,
+}
+
+/// Which revision's form holds a signature field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoundIn {
+    /// The file's own form.
+    File,
+    /// The revision before the newest `n` updates ([`Document::revision`]): a later revision
+    /// no longer reaches the signature.
+    EarlierRevision(usize),
+    /// A revision the file's chain skips (a later section's `/Prev` points past it), by the
+    /// `startxref` that ends it ([`Document::revision_at`]).
+    UnreachedRevision(u64),
+}
+
+impl FoundIn {
+    /// The document as the revision holding the field left it; `None` for the file's own.
+    pub fn view<'a>(self, doc: &Document<'a>) -> Option<Document<'a>> {
+        match self {
+            FoundIn::File => None,
+            FoundIn::EarlierRevision(index) => doc.revision(index),
+            FoundIn::UnreachedRevision(startxref) => doc.revision_at(startxref).ok(),
+        }
+    }
 }
 
 impl SignatureField {
@@ -43,7 +73,7 @@ impl SignatureField {
                 error: error.to_string(),
             }),
             visible: false,
-            revision: 0,
+            found_in: FoundIn::File,
         }
     }
 
@@ -60,7 +90,7 @@ impl SignatureField {
                 error: "it is the value of another signature field too".into(),
             }),
             visible: false,
-            revision: 0,
+            found_in: FoundIn::File,
         }
     }
 
@@ -114,7 +144,7 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
                     value,
                     field: field.dict,
                     problem: None,
-                    revision: 0,
+                    found_in: FoundIn::File,
                 }),
                 Ok(_) => {}
                 Err(error) => found.push(SignatureField::unreadable(
@@ -137,33 +167,73 @@ pub fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
     })?;
     Ok(found)
 }
-
 /// Signatures an earlier revision's form holds that `current` (the file's own signature
 /// fields) does not: a later revision dropped the field from `/Fields`, redefined the catalog
-/// without it, or pointed the trailer's `/Root` at another catalog. Each revision's catalog, form
-/// and fields are read through a view of the chain ([`Document::revision`]), nothing else. A
-/// signature dictionary is read once whatever number of revisions reach it, and signature
-/// dictionaries without `/ByteRange` and `/Contents`, or unreadable ones, are not signatures
-/// anyone relied on: they are left out.
+/// without it, pointed the trailer's `/Root` at another catalog, or cut the whole revision out
+/// of the chain with a `/Prev` that skips it. Each revision's catalog, form and fields are read
+/// through a view of the chain ([`Document::revision`], [`Document::revision_at`]), nothing
+/// else. A signature dictionary is read once whatever number of revisions reach it, and
+/// signature dictionaries without `/ByteRange` and `/Contents`, or unreadable ones, are not
+/// signatures anyone relied on: they are left out.
 pub fn hidden_signatures(
     doc: &Document<'_>,
     current: &[SignatureField],
 ) -> Result<Vec<SignatureField>> {
-    let mut known: HashSet<SignatureIdentity> = current
-        .iter()
-        .filter_map(SignatureField::identity)
-        .collect();
-    let mut read: HashSet<Place> = current
-        .iter()
-        .filter_map(|field| place(doc, field.value_ref?))
-        .collect();
-    let mut visits: u64 = 0;
-    let mut names = MAX_FIELD_NAME_BYTES;
-    let mut hidden = Vec::new();
+    let mut search = HiddenSearch {
+        known: current
+            .iter()
+            .filter_map(SignatureField::identity)
+            .collect(),
+        read: current
+            .iter()
+            .filter_map(|field| place(doc, field.value_ref?))
+            .collect(),
+        visits: 0,
+        names: MAX_FIELD_NAME_BYTES,
+        hidden: Vec::new(),
+    };
     for index in 1..doc.sections().len() {
         let Some(revision) = doc.revision(index) else {
             break;
         };
+        search.revision(&revision, FoundIn::EarlierRevision(index))?;
+    }
+    let unreached = doc.unreached_startxrefs();
+    if unreached.len() > MAX_UNREACHED_REVISIONS {
+        return Err(Error::limit(
+            "revisions the cross-reference chain does not reach",
+            MAX_UNREACHED_REVISIONS as u64,
+            format!("the file's {} unreached startxref offsets", unreached.len()),
+        ));
+    }
+    for startxref in unreached {
+        // A value that names no readable chain (`startxref 0`, the word inside a content
+        // stream) holds no revision; a bound reached ends the verification.
+        let revision = match doc.revision_at(startxref) {
+            Ok(revision) => revision,
+            Err(error @ Error::LimitExceeded { .. }) => return Err(error),
+            Err(_) => continue,
+        };
+        search.revision(&revision, FoundIn::UnreachedRevision(startxref))?;
+    }
+    Ok(search.hidden)
+}
+
+/// What the search for hidden signatures carries from one revision to the next.
+struct HiddenSearch {
+    /// Signatures already found, by what identifies them.
+    known: HashSet<SignatureIdentity>,
+    /// Signature dictionaries already read, by where they are written.
+    read: HashSet<Place>,
+    visits: u64,
+    /// The field-name budget, shared by every revision.
+    names: u64,
+    hidden: Vec<SignatureField>,
+}
+
+impl HiddenSearch {
+    /// Adds the signatures `revision`'s form holds that no revision read before holds.
+    fn revision(&mut self, revision: &Document<'_>, found_in: FoundIn) -> Result<()> {
         // A revision whose catalog cannot be read (the first-page section of a linearized
         // file alone) shows no form, so it hides nothing. A bound reached is another matter:
         // the file spent it to keep the revision from being read (a hostile later revision
@@ -171,66 +241,40 @@ pub fn hidden_signatures(
         let catalog = match revision.catalog() {
             Ok((_, catalog)) => catalog,
             Err(error @ Error::LimitExceeded { .. }) => return Err(error),
-            Err(_) => continue,
+            Err(_) => return Ok(()),
         };
         // An unreadable form in an earlier revision has nothing to find: the walk's error is
         // dropped, what it found before is kept; a bound reached is not dropped.
         let mut limit = None;
-        let walked = walk_fields_within(&revision, &catalog, &mut names, &mut |visit| {
-            visits = visits.saturating_add(1);
-            if visits > MAX_EARLIER_FIELD_VISITS {
+        let mut names = self.names;
+        let walked = walk_fields_within(revision, &catalog, &mut names, &mut |visit| {
+            self.visits = self.visits.saturating_add(1);
+            if self.visits > MAX_EARLIER_FIELD_VISITS {
                 return;
             }
-            let field = match visit {
-                FieldVisit::Field(field) => field,
+            match visit {
+                FieldVisit::Field(field) => {
+                    if let Err(error) = self.field(revision, field, found_in) {
+                        limit.get_or_insert(error);
+                    }
+                }
                 FieldVisit::Unreadable {
                     error: error @ Error::LimitExceeded { .. },
                     ..
                 } => {
                     limit.get_or_insert(error);
-                    return;
                 }
-                FieldVisit::Unreadable { .. } => return,
-            };
-            if !field.is_signature || field.is_widget {
-                return;
-            }
-            let Some(value) = field.dict.get(b"V") else {
-                return;
-            };
-            let value_ref = value.as_ref();
-            if let Some(at) = value_ref.and_then(|r| place(&revision, r))
-                && !read.insert(at)
-            {
-                return;
-            }
-            let value = match revision.resolve(value) {
-                Ok(Object::Dict(value)) => value,
-                Err(error @ Error::LimitExceeded { .. }) => {
-                    limit.get_or_insert(error);
-                    return;
-                }
-                _ => return,
-            };
-            if identity(&value).is_some_and(|id| known.insert(id)) {
-                hidden.push(SignatureField {
-                    visible: has_visible_rect(&revision, &field.dict),
-                    name: field.name,
-                    value_ref,
-                    value,
-                    field: field.dict,
-                    problem: None,
-                    revision: index,
-                });
+                FieldVisit::Unreadable { .. } => {}
             }
         });
+        self.names = names;
         if let Some(error) = limit {
             return Err(error);
         }
         if let Err(error @ Error::LimitExceeded { .. }) = walked {
             return Err(error);
         }
-        if visits > MAX_EARLIER_FIELD_VISITS {
+        if self.visits > MAX_EARLIER_FIELD_VISITS {
             return Err(Error::limit(
                 "form fields read in the earlier revisions",
                 MAX_EARLIER_FIELD_VISITS,
@@ -240,8 +284,46 @@ pub fn hidden_signatures(
                 ),
             ));
         }
+        Ok(())
     }
-    Ok(hidden)
+
+    /// Keeps `field` if it is a signature not found before; only a bound reached is an error.
+    fn field(
+        &mut self,
+        revision: &Document<'_>,
+        field: FormField,
+        found_in: FoundIn,
+    ) -> Result<()> {
+        if !field.is_signature || field.is_widget {
+            return Ok(());
+        }
+        let Some(value) = field.dict.get(b"V") else {
+            return Ok(());
+        };
+        let value_ref = value.as_ref();
+        if let Some(at) = value_ref.and_then(|r| place(revision, r))
+            && !self.read.insert(at)
+        {
+            return Ok(());
+        }
+        let value = match revision.resolve(value) {
+            Ok(Object::Dict(value)) => value,
+            Err(error @ Error::LimitExceeded { .. }) => return Err(error),
+            _ => return Ok(()),
+        };
+        if identity(&value).is_some_and(|id| self.known.insert(id)) {
+            self.hidden.push(SignatureField {
+                visible: has_visible_rect(revision, &field.dict),
+                name: field.name,
+                value_ref,
+                value,
+                field: field.dict,
+                problem: None,
+                found_in,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Where the object `id` is written, as the revision's chain puts it: the same place in two

@@ -1,7 +1,8 @@
-# Open finding (red team 2026-12-07): a /Prev that skips the signed section hides the signature
-# from every reader (countersign, pdfsig). Usage: sign classic.pdf -> alice.pdf, then
+# Red-team finding (2026-12-07), fixed: a /Prev that skips the signed section hid the signature
+# from every reader; countersign now finds it through the unreached startxref and reports it
+# hidden (tests/verify_revisions.rs, Hiding::PrevSkipsSigned). Usage: sign classic.pdf -> alice.pdf, then
 #   python3 testdata/tools/redteam_skip_signed_section.py alice.pdf 753 forged.pdf
-# and sign forged.pdf with another trusted seal: `countersign verify` says VALID, exit 0.
+# and sign forged.pdf with another trusted seal: `countersign verify` said VALID, exit 0.
 # Alice's signed file -> a revision whose /Prev skips Alice's section (back to the unsigned
 # original), with page 1's content forged. Mallory then signs the result with his own seal.
 import re, sys

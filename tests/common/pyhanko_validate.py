@@ -12,7 +12,8 @@ reference, intact, valid, trusted, coverage (ENTIRE_FILE,
 ENTIRE_REVISION, CONTIGUOUS_BLOCK_FROM_START), modification_level (NONE, LTA_UPDATES,
 FORM_FILLING, ANNOTATIONS, OTHER or null), docmdp_ok, bottom_line, signer, md_algorithm,
 mechanism, summary and error (a message when validation raised, else null).
-An encrypted file is opened with the password in $PYHANKO_PDF_PASSWORD (default: empty).
+An encrypted file is opened with the password in $PYHANKO_PDF_PASSWORD (default: empty), or, for
+the public-key handler, with the recipient in $PYHANKO_PUBSEC_RECIPIENT (KEY.pem:CERT.pem).
 Trust comes only from the given root: no fetching, no revocation requirement, except that
 with CRLs given the signer's certificate must be covered by one of them (pyHanko's CRL_REQUIRED).
 """
@@ -160,7 +161,13 @@ def main():
     try:
         with open(pdf_path, "rb") as handle:
             reader = PdfFileReader(handle, strict=False)
-            if reader.encrypted:
+            recipient = os.environ.get("PYHANKO_PUBSEC_RECIPIENT")
+            if reader.encrypted and recipient:
+                from pyhanko.pdf_utils.crypt import SimpleEnvelopeKeyDecrypter
+
+                key_path, cert_path = recipient.split(":")
+                reader.decrypt_pubkey(SimpleEnvelopeKeyDecrypter.load(key_path, cert_path, None))
+            elif reader.encrypted:
                 result = reader.decrypt(os.environ.get("PYHANKO_PDF_PASSWORD", ""))
                 if result.status.name == "FAILED":
                     revision = reader.encrypt_dict.get("/R")

@@ -644,6 +644,18 @@ fn table_update(
     entries: &[(u32, Entry)],
     root: Option<ObjRef>,
 ) -> Vec<u8> {
+    let prev = Document::parse(pdf).unwrap().startxref();
+    table_update_after(pdf, objects, entries, root, prev)
+}
+
+/// [`table_update`] with `/Prev` set to `prev` (an honest update names the last section).
+fn table_update_after(
+    pdf: &[u8],
+    objects: &[(u32, String)],
+    entries: &[(u32, Entry)],
+    root: Option<ObjRef>,
+    prev: u64,
+) -> Vec<u8> {
     let doc = Document::parse(pdf).unwrap();
     let mut out = pdf.to_vec();
     if !out.ends_with(b"\n") {
@@ -675,7 +687,7 @@ fn table_update(
         out,
         "trailer\n<< /Size {size}{} /Prev {} >>\nstartxref\n{xref_at}\n%%EOF\n",
         trailer_entries(&doc, root),
-        doc.startxref()
+        prev
     )
     .unwrap();
     out
@@ -1463,6 +1475,9 @@ enum Hiding {
     CatalogWithoutForm,
     /// The form's `/Fields` loses the signature field.
     FieldRemoved,
+    /// An update whose `/Prev` skips the signed section, back to the unsigned original, with
+    /// page 1's content forged: the chain never reaches the signed revision.
+    PrevSkipsSigned,
 }
 
 fn hide_signature(signed: &[u8], hiding: Hiding) -> Vec<u8> {
@@ -1499,6 +1514,12 @@ fn hide_signature(signed: &[u8], hiding: Hiding) -> Vec<u8> {
             form.set("Fields", Object::Array(Vec::new()));
             update.catalog().set("AcroForm", Object::Dict(form));
             update.finish()
+        }
+        Hiding::PrevSkipsSigned => {
+            let unsigned = update.doc.revision(1).unwrap().startxref();
+            let content = page_content(signed);
+            let forged = vec![(content.num, stream("", FORGED))];
+            table_update_after(signed, &forged, &[], None, unsigned)
         }
     }
 }
@@ -1550,6 +1571,7 @@ fn a_signature_hidden_by_a_later_revision_is_reported_and_not_valid() {
             Hiding::RootSwap,
             Hiding::CatalogWithoutForm,
             Hiding::FieldRemoved,
+            Hiding::PrevSkipsSigned,
         ] {
             let name = format!("{file} {hiding:?}");
             let hidden = hide_signature(&signed(file), hiding);
@@ -1583,6 +1605,47 @@ fn a_signature_hidden_by_a_later_revision_is_reported_and_not_valid() {
                 ),
             }
         }
+    }
+}
+
+/// A file whose sections are cut out of the chain by updates that each point `/Prev` back
+/// at the signed revision: `unreached` of them stay outside the chain.
+fn with_unreached_sections(signed: &[u8], unreached: usize) -> Vec<u8> {
+    let doc = Document::parse(signed).unwrap();
+    let mut out = signed.to_vec();
+    for _ in 0..=unreached {
+        let at = out.len();
+        write!(
+            out,
+            "xref\n0 0\ntrailer\n<< /Size {}{} /Prev {} >>\nstartxref\n{at}\n%%EOF\n",
+            doc.size(),
+            trailer_entries(&doc, None),
+            doc.startxref()
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// Each revision the chain skips is read for signatures; a file with more than the bound (16)
+/// is refused, not read partly, so no signature hides behind the bound.
+#[test]
+fn revisions_outside_the_chain_are_bounded() {
+    let signed = signed("classic.pdf");
+    let within = verify(&with_unreached_sections(&signed, 16));
+    assert_eq!(within.signatures.len(), 1, "{within:#?}");
+    assert!(within.all_valid(), "{within:#?}");
+    match verify_pdf(&with_unreached_sections(&signed, 17), &verify_options()) {
+        Err(countersign::Error::LimitExceeded {
+            limit, location, ..
+        }) => {
+            assert_eq!(limit, 16);
+            assert!(location.contains("17 unreached"), "{location}");
+        }
+        other => panic!(
+            "expected LimitExceeded, got {:?}",
+            other.map(|r| r.signatures.len())
+        ),
     }
 }
 

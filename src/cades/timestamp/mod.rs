@@ -168,7 +168,8 @@ pub trait TimeStamper: Send + Sync + std::fmt::Debug {
     ///         Ok(self.1.load(Ordering::Relaxed))
     ///     }
     ///     fn note_token_len(&self, len: usize) {
-    ///         self.1.fetch_max(len, Ordering::Relaxed);
+    ///         // The next token can be a few bytes longer (its time's fraction, its serial).
+    ///         self.1.fetch_max(len + 64, Ordering::Relaxed);
     ///     }
     /// }
     ///

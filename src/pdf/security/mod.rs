@@ -9,6 +9,7 @@
 
 pub mod crypt_filter;
 pub mod permissions;
+pub mod pubsec;
 pub mod saslprep;
 pub mod standard;
 
@@ -18,10 +19,12 @@ use crate::error::{Error, Result};
 use crate::pdf::{Dict, ObjRef, Object};
 use crypt_filter::CryptMethod;
 pub use permissions::Permissions;
+use pubsec::PubSecRecipient;
 use standard::{Authenticated, StandardDict};
 
-/// What opens an encrypted document: its password (user or owner). A document whose user
-/// password is empty (a "permissions only" file) opens without one.
+/// What opens an encrypted document: its password (user or owner) for the standard security
+/// handler, the recipient's certificate and key for the public-key one (`Adobe.PubSec`). A
+/// document whose user password is empty (a "permissions only" file) opens without either.
 ///
 /// Never shown: `Debug` prints whether a password is set, not the password, and the bytes are
 /// zeroed when dropped.
@@ -40,6 +43,7 @@ use standard::{Authenticated, StandardDict};
 #[non_exhaustive]
 pub struct DocumentAccess {
     password: Option<Zeroizing<Vec<u8>>>,
+    recipient: Option<std::sync::Arc<PubSecRecipient>>,
 }
 
 impl DocumentAccess {
@@ -55,7 +59,37 @@ impl DocumentAccess {
     pub fn with_password(password: impl Into<Vec<u8>>) -> Self {
         Self {
             password: Some(Zeroizing::new(password.into())),
+            recipient: None,
         }
+    }
+
+    /// Access as `recipient` of a document encrypted with the public-key security handler.
+    ///
+    /// ```
+    /// use countersign::{DocumentAccess, PubSecRecipient};
+    ///
+    /// let recipient = PubSecRecipient::from_pem(
+    ///     &std::fs::read("testdata/pki/pubsec-recipient.cert.pem")?,
+    ///     &std::fs::read("testdata/pki/pubsec-recipient.key.pem")?,
+    /// )?;
+    /// let access = DocumentAccess::with_recipient(recipient);
+    /// assert!(access.has_recipient() && !access.has_password());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_recipient(recipient: PubSecRecipient) -> Self {
+        Self {
+            password: None,
+            recipient: Some(std::sync::Arc::new(recipient)),
+        }
+    }
+
+    /// Whether a public-key recipient is given.
+    ///
+    /// ```
+    /// assert!(!countersign::DocumentAccess::default().has_recipient());
+    /// ```
+    pub fn has_recipient(&self) -> bool {
+        self.recipient.is_some()
     }
 
     /// Whether a password is given.
@@ -83,6 +117,7 @@ impl std::fmt::Debug for DocumentAccess {
                     "none"
                 },
             )
+            .field("recipient", &self.recipient)
             .finish()
     }
 }
@@ -119,8 +154,10 @@ pub enum Locked {
     WrongPassword { handler: String },
     /// A handler or method we do not implement.
     Unsupported { detail: String },
-    /// A security handler other than the standard one.
+    /// A security handler other than the standard and the public-key ones.
     UnknownHandler { handler: String },
+    /// The public-key handler: no recipient given, or not one of the document's.
+    PubSec(crate::error::PubSecError),
 }
 
 impl Locked {
@@ -138,6 +175,7 @@ impl Locked {
             Self::UnknownHandler { handler } => Error::Encrypted {
                 handler: handler.clone(),
             },
+            Self::PubSec(error) => Error::PubSec(error.clone()),
         }
     }
 
@@ -146,6 +184,7 @@ impl Locked {
             Error::PasswordRequired { handler } => Self::PasswordRequired { handler },
             Error::WrongPassword { handler } => Self::WrongPassword { handler },
             Error::Encrypted { handler } => Self::UnknownHandler { handler },
+            Error::PubSec(error) => Self::PubSec(error),
             other => Self::Unsupported {
                 detail: other.to_string(),
             },
@@ -219,12 +258,14 @@ impl SecurityHandler {
         id0: &[u8],
         access: &DocumentAccess,
     ) -> Result<Self> {
-        let filter = encrypt.get(b"Filter").and_then(Object::as_name);
-        if filter != Some(b"Standard") {
-            // Adobe.PubSec and the rest: a key source of their own, then `from_file_key`.
-            return Err(Error::Encrypted {
-                handler: describe(encrypt),
-            });
+        match encrypt.get(b"Filter").and_then(Object::as_name) {
+            Some(b"Standard") => {}
+            Some(b"Adobe.PubSec") => return Self::open_public_key(encrypt, encrypt_ref, access),
+            _ => {
+                return Err(Error::Encrypted {
+                    handler: describe(encrypt),
+                });
+            }
         }
         let standard = StandardDict::parse(encrypt)?;
         let given = access
@@ -242,6 +283,23 @@ impl SecurityHandler {
         let permissions =
             Permissions::new(standard.p, standard.revision, who == Authenticated::Owner);
         Self::from_file_key(encrypt, encrypt_ref, key, permissions)
+    }
+
+    /// The public-key handler (ISO 32000-2 §7.6.5): the file key from the recipient's envelope
+    /// ([`pubsec::file_key`]). P bit 2 of the envelope grants every permission, like an owner.
+    fn open_public_key(
+        encrypt: &Dict,
+        encrypt_ref: Option<ObjRef>,
+        access: &DocumentAccess,
+    ) -> Result<Self> {
+        let recipient = access
+            .recipient
+            .as_deref()
+            .ok_or(crate::error::PubSecError::RecipientRequired)?;
+        let (key_len, sha256) = public_key_length(encrypt)?;
+        let (file_key, p) = pubsec::file_key(encrypt, recipient, key_len, sha256)?;
+        let permissions = Permissions::new(p, 4, p & 0b10 != 0);
+        Self::from_file_key(encrypt, encrypt_ref, file_key, permissions)
     }
 
     /// A handler for a file key obtained elsewhere (a public-key recipient's, say): the crypt
@@ -387,6 +445,49 @@ impl SecurityHandler {
     fn object_key(&self, id: ObjRef, method: CryptMethod) -> Zeroizing<Vec<u8>> {
         crypt_filter::object_key(&self.file_key, id, method)
     }
+}
+
+/// The file key length of a public-key handler and whether it is derived with SHA-256 (AES-256):
+/// `/V 5` is 32 bytes; `/V 4` the default crypt filter's `/Length` (bytes, or bits when over
+/// 32), else 16; earlier versions `/Length` bits (default 40).
+fn public_key_length(encrypt: &Dict) -> Result<(usize, bool)> {
+    let version = encrypt.get(b"V").and_then(Object::as_i64).unwrap_or(0);
+    let bits_or_bytes = |value: i64| if value > 32 { value / 8 } else { value };
+    let len = match version {
+        5 => return Ok((32, true)),
+        4 => {
+            let filter_len = encrypt
+                .get(b"CF")
+                .and_then(Object::as_dict)
+                .and_then(|cf| {
+                    cf.get(b"DefaultCryptFilter")
+                        .or_else(|| cf.iter().next().map(|(_, v)| v))
+                })
+                .and_then(Object::as_dict)
+                .and_then(|f| f.get(b"Length"))
+                .and_then(Object::as_i64);
+            filter_len.map_or(16, bits_or_bytes)
+        }
+        1..=3 => {
+            encrypt
+                .get(b"Length")
+                .and_then(Object::as_i64)
+                .unwrap_or(40)
+                / 8
+        }
+        other => {
+            return Err(Error::UnsupportedEncryption {
+                detail: format!("public-key handler /V {other}"),
+            });
+        }
+    };
+    usize::try_from(len)
+        .ok()
+        .filter(|len| (5..=16).contains(len))
+        .map(|len| (len, false))
+        .ok_or_else(|| Error::UnsupportedEncryption {
+            detail: format!("a public-key file key of {len} bytes"),
+        })
 }
 
 /// The crypt filters `/CF` defines, by name.
