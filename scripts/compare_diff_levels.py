@@ -235,8 +235,9 @@ EXPLANATIONS = [
         "Ours (see the pdfsig table above)",
         "`signed-multi--dss--pades-5-signatures-and-1-document-timestamp.pdf`: the newest "
         "section lists 6 objects and has no `/Prev`; pyHanko fails with OSError (a seek before "
-        "the start of the file). We list only Signature6 (\"Existing signatures\" above explains "
-        "why the other five are not listed), which covers the file: none.",
+        "the start of the file). Signature6 covers the file: none. (The other five are found "
+        "in the revisions the chain no longer reaches and reported hidden, see \"Existing "
+        "signatures\" above.)",
         _has("file", "pades-5-signatures")),
     Explanation(
         "X5", "pyHanko cannot analyse a counter-signature that skips an undefined number",

@@ -101,7 +101,7 @@ const EXPLAINED_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-const PADES5_EXPLANATION: &str = "The newest xref section lists 6 objects and has no /Prev, so by the spec every older object (the page tree, the AcroForm) is unreachable; qpdf agrees (the page tree node 56 0 R reads as null). pdfsig falls back to reconstructing the xref from a scan and then finds the signatures. We do not guess: the signatures are not listed, and signing is refused.";
+const PADES5_EXPLANATION: &str = "The newest xref section lists 6 objects and its /Prev is 0, so by the spec every older object (the page tree, the AcroForm) is unreachable; qpdf agrees (the page tree node 56 0 R reads as null). pdfsig falls back to reconstructing the xref from a scan. We do not guess: we find the five signatures through the revisions the chain no longer reaches and report them intact but hidden (not valid), and signing is refused.";
 
 /// Files where pyHanko's difference analysis rejects *any* later update for a reason that lies
 /// in the input itself (pdfsig still checks that the earlier signature stays valid).
@@ -1037,8 +1037,14 @@ fn compare_verification(
             .iter()
             .find(|s| s.field_name == sig.field_name);
         let pdfsig_valid = sig.signature_valid();
+        let hidden = |s: &countersign::SignatureReport| {
+            s.problems.contains(&countersign::Problem::SignatureHidden)
+        };
         let (ours_word, ours_valid) = match mine {
             None => ("not listed".to_string(), false),
+            Some(s) if intact(s) && hidden(s) => {
+                ("valid, but hidden by a later revision".to_string(), true)
+            }
             Some(s) if intact(s) => ("valid".to_string(), true),
             Some(s) => {
                 let problems: Vec<String> = s.problems.iter().map(ToString::to_string).collect();

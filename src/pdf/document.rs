@@ -39,9 +39,16 @@ pub struct Document<'a> {
     version: String,
     startxref: u64,
     /// The file's whole chain, newest first; shared with the views of earlier revisions.
-    sections: Rc<[XrefSection]>,
+    sections: Rc<[Rc<XrefSection>]>,
+    /// Every section read so far, shared by every view of the file: a section that several
+    /// chains pass through (a revision the chain skips continues into the file's own) is read
+    /// once.
+    section_cache: Rc<SectionCache>,
     /// The first section this document reads: 0 for the file, more for an earlier revision.
     newest: usize,
+    /// Where the chain `sections` holds starts (its `startxref` plus the base): what tells the
+    /// file's chain from the chain of a revision it skips.
+    chain: u64,
     trailer: Dict,
     cache: RefCell<HashMap<ObjRef, Rc<Object>>>,
     /// Shared with the views of earlier revisions: keyed by where the stream object lies, so a
@@ -95,11 +102,13 @@ impl<'a> Document<'a> {
         // new section's /Prev must repeat it exactly (validators that tie a signature to its
         // revision through this value reject a "corrected" one).
         let startxref = find_startxref(data)?;
+        let section_cache = Rc::new(SectionCache::default());
         let reader = ChainReader {
             data,
             shift: 0,
             inflation: &inflation,
             limits,
+            cache: &section_cache,
         };
         let (shift, sections) = reader.read_any_base(header_pos, startxref)?;
         let trailer = merged_trailer(&sections);
@@ -110,7 +119,9 @@ impl<'a> Document<'a> {
             version,
             startxref,
             sections: sections.into(),
+            section_cache,
             newest: 0,
+            chain: startxref.saturating_add(shift),
             trailer,
             cache: RefCell::default(),
             object_streams: Rc::new(RefCell::new(StreamCache::new(limits.max_held_decoded))),
@@ -207,7 +218,9 @@ impl<'a> Document<'a> {
             startxref: chain.first()?.offset,
             trailer: merged_trailer(chain),
             sections: Rc::clone(&self.sections),
+            section_cache: Rc::clone(&self.section_cache),
             newest,
+            chain: self.chain,
             cache: RefCell::default(),
             object_streams: Rc::clone(&self.object_streams),
             depth: Cell::new(0),
@@ -217,46 +230,69 @@ impl<'a> Document<'a> {
         })
     }
 
-    /// The `startxref` offsets the file states that its chain never reaches, in file order and
-    /// without repeats: revisions a later section cut out by pointing its `/Prev` past them. A
-    /// reader that follows the chain never sees what such a revision holds (a signature, say).
-    /// Only values where a section starts are listed: not the `startxref 0` of a linearized
-    /// file's first page, nor the word in a content stream.
-    pub fn unreached_startxrefs(&self) -> Vec<u64> {
-        let reached: HashSet<u64> = self.sections.iter().map(|s| s.offset).collect();
+    /// The revisions the file states that its chain never reaches, in file order and without
+    /// repeats: each `startxref` value where a section starts that the chain does not read, with
+    /// the base its offsets count from (offsets may count from the first byte or from `%PDF-`;
+    /// a revision may use the other base than the file's chain). A later section cuts such a
+    /// revision out by pointing its `/Prev` past it, and a reader that follows the chain never
+    /// sees what it holds (a signature, say). Not listed: the `startxref 0` of a linearized
+    /// file's first page, or the word in a content stream, where no section starts.
+    pub fn unreached_revisions(&self) -> Vec<UnreachedRevision> {
+        let start =
+            |offset: u64, shift: u64| section_start(self.data, offset.saturating_add(shift));
+        let reached: HashSet<usize> = self
+            .sections
+            .iter()
+            .filter_map(|s| start(s.offset, self.shift))
+            .collect();
+        let mut bases = vec![0u64];
+        if self.header_pos > 0 {
+            bases.push(self.header_pos as u64);
+        }
         let mut listed = HashSet::new();
-        memchr::memmem::find_iter(self.data, b"startxref")
-            .filter_map(|at| {
-                let mut cursor = Cursor::new(self.data, at.saturating_add(9));
-                cursor.skip_ws();
-                cursor.read_unsigned()
-            })
-            .filter(|offset| !reached.contains(offset) && listed.insert(*offset))
-            .filter(|offset| section_start(self.data, offset.saturating_add(self.shift)).is_some())
-            .collect()
+        let mut unreached = Vec::new();
+        for at in memchr::memmem::find_iter(self.data, b"startxref") {
+            let mut cursor = Cursor::new(self.data, at.saturating_add(9));
+            cursor.skip_ws();
+            let Some(startxref) = cursor.read_unsigned() else {
+                continue;
+            };
+            for &shift in &bases {
+                if let Some(pos) = start(startxref, shift)
+                    && !reached.contains(&pos)
+                    && listed.insert(pos)
+                {
+                    unreached.push(UnreachedRevision { startxref, shift });
+                }
+            }
+        }
+        unreached
     }
 
-    /// The document as the revision ending with `startxref` (as written in the file) left it,
-    /// whether or not the file's chain reaches that revision: its own chain is read from there,
-    /// with the file's header shift. It shares the decoded object streams and the inflation
+    /// The document as the revision ending with `revision.startxref` left it, whether or not
+    /// the file's chain reaches that revision: its own chain is read from there, with its own
+    /// base. It shares the sections already read, the decoded object streams and the inflation
     /// budget with `self`, so reading many revisions cannot decode more than the file may.
-    pub fn revision_at(&self, startxref: u64) -> Result<Document<'a>> {
+    pub fn revision_at(&self, revision: UnreachedRevision) -> Result<Document<'a>> {
         let reader = ChainReader {
             data: self.data,
-            shift: self.shift,
+            shift: revision.shift,
             inflation: &self.inflation,
             limits: &self.limits,
+            cache: &self.section_cache,
         };
-        let sections = reader.read_chain(startxref)?;
+        let sections = reader.read_chain(revision.startxref)?;
         Ok(Self {
             data: self.data,
             header_pos: self.header_pos,
-            shift: self.shift,
+            shift: revision.shift,
             version: self.version.clone(),
-            startxref,
+            startxref: revision.startxref,
             trailer: merged_trailer(&sections),
             sections: sections.into(),
+            section_cache: Rc::clone(&self.section_cache),
             newest: 0,
+            chain: revision.startxref.saturating_add(revision.shift),
             cache: RefCell::default(),
             object_streams: Rc::clone(&self.object_streams),
             depth: Cell::new(0),
@@ -292,7 +328,7 @@ impl<'a> Document<'a> {
     }
 
     /// The sections this document reads, newest first.
-    pub fn sections(&self) -> &[XrefSection] {
+    pub fn sections(&self) -> &[Rc<XrefSection>] {
         self.sections.get(self.newest..).unwrap_or_default()
     }
 
@@ -449,7 +485,7 @@ impl<'a> Document<'a> {
         // stream with an indirect /Length is read differently by revisions that define that
         // length differently: it is shared only by views that read through the same sections.
         let shared = (num, offset, None);
-        let own = (num, offset, Some(self.newest));
+        let own = (num, offset, Some((self.chain, self.newest)));
         for key in [shared, own] {
             if let Some(hit) = self.object_streams.borrow_mut().get(key) {
                 return Ok(hit);
@@ -597,7 +633,20 @@ impl<'a> Document<'a> {
 
 /// An object stream's number, the offset its stream object is written at and, when its /Length
 /// is indirect, the first section of the view that read it.
-type StreamKey = (u32, u64, Option<usize>);
+/// The object stream's number and written offset, and for one whose `/Length` is indirect the
+/// view that read it (its chain and first section).
+type StreamKey = (u32, u64, Option<(u64, usize)>);
+
+/// Sections read, by their written offset and the base it counts from.
+type SectionCache = RefCell<HashMap<(u64, u64), Rc<XrefSection>>>;
+
+/// A revision the file's chain does not reach: the `startxref` that ends it, and the base its
+/// offsets count from ([`Document::offset_base`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UnreachedRevision {
+    pub startxref: u64,
+    pub shift: u64,
+}
 
 /// Decoded object streams kept for reuse, at most `cap` bytes of them: the least recently used
 /// are dropped first. One stream larger than `cap` is kept alone (its objects are usually read
@@ -794,6 +843,7 @@ struct ChainReader<'r> {
     shift: u64,
     inflation: &'r Inflation,
     limits: &'r Limits,
+    cache: &'r SectionCache,
 }
 
 impl ChainReader<'_> {
@@ -805,7 +855,7 @@ impl ChainReader<'_> {
         mut self,
         header_pos: usize,
         startxref: u64,
-    ) -> Result<(u64, Vec<XrefSection>)> {
+    ) -> Result<(u64, Vec<Rc<XrefSection>>)> {
         let mut shifts = vec![0u64];
         if header_pos > 0 {
             shifts.push(header_pos as u64);
@@ -832,9 +882,9 @@ impl ChainReader<'_> {
         }))
     }
 
-    fn read_chain(&self, startxref: u64) -> Result<Vec<XrefSection>> {
+    fn read_chain(&self, startxref: u64) -> Result<Vec<Rc<XrefSection>>> {
         let data = self.data;
-        let mut sections: Vec<XrefSection> = Vec::new();
+        let mut sections: Vec<Rc<XrefSection>> = Vec::new();
         let mut seen = HashSet::new();
         let mut next = Some(startxref);
         while let Some(offset) = next {
@@ -844,7 +894,7 @@ impl ChainReader<'_> {
             if sections.len() >= MAX_SECTIONS {
                 return Err(Error::damaged_xref(offset, "too many xref sections"));
             }
-            let section = self.read_section(offset)?;
+            let section = self.cached_section(offset)?;
             // Some writers put `/Prev 0` in a complete table to mean "no previous section".
             next = section
                 .prev()
@@ -852,6 +902,17 @@ impl ChainReader<'_> {
             sections.push(section);
         }
         Ok(sections)
+    }
+
+    /// The section at `offset`, read once whatever number of chains pass through it.
+    fn cached_section(&self, offset: u64) -> Result<Rc<XrefSection>> {
+        let key = (offset, self.shift);
+        if let Some(section) = self.cache.borrow().get(&key) {
+            return Ok(Rc::clone(section));
+        }
+        let section = Rc::new(self.read_section(offset)?);
+        self.cache.borrow_mut().insert(key, Rc::clone(&section));
+        Ok(section)
     }
 
     fn read_section(&self, offset: u64) -> Result<XrefSection> {
@@ -942,7 +1003,7 @@ fn section_start(data: &[u8], offset: u64) -> Option<usize> {
 /// Trailer keys that older sections still supply when the newest one omits them.
 const INHERITED_TRAILER_KEYS: [&[u8]; 4] = [b"Root", b"Info", b"ID", b"Encrypt"];
 
-fn merged_trailer(sections: &[XrefSection]) -> Dict {
+fn merged_trailer(sections: &[Rc<XrefSection>]) -> Dict {
     let mut trailer = sections
         .first()
         .map(|s| s.trailer.clone())
@@ -1130,6 +1191,49 @@ mod revision_tests {
         assert_eq!(content(&doc.revision(0).unwrap()), content(&doc));
         assert!(doc.revision(count).is_none());
         assert!(first.revision(1).is_none());
+    }
+
+    /// Two empty updates after incremental.pdf, each with `/Prev` naming the file's last
+    /// section: the first is cut out of the chain by the second.
+    #[test]
+    fn a_skipped_revision_is_listed_and_shares_the_sections_it_continues_into() {
+        let pdf = include_bytes!("../../testdata/pdf/incremental.pdf");
+        let prev = Document::parse(pdf).unwrap().startxref();
+        let mut file = pdf.to_vec();
+        let update = |file: &mut Vec<u8>| {
+            let at = file.len();
+            file.extend_from_slice(
+                format!(
+                    "xref\n0 0\ntrailer\n<< /Size 9 /Root 1 0 R /Prev {prev} >>\nstartxref\n{at}\n%%EOF\n"
+                )
+                .as_bytes(),
+            );
+            at as u64
+        };
+        let skipped = update(&mut file);
+        update(&mut file);
+        let doc = Document::parse(&file).unwrap();
+        assert_eq!(doc.sections().len(), 4);
+        let unreached = doc.unreached_revisions();
+        let expected = UnreachedRevision {
+            startxref: skipped,
+            shift: 0,
+        };
+        assert_eq!(unreached, vec![expected]);
+        let view = doc.revision_at(expected).unwrap();
+        assert_eq!(view.startxref(), skipped);
+        assert_eq!(view.sections().len(), 4);
+        // Below the skipped section the view reads the file's own sections, not copies.
+        for (own, shared) in view
+            .sections()
+            .iter()
+            .skip(1)
+            .zip(doc.sections().iter().skip(1))
+        {
+            assert!(Rc::ptr_eq(own, shared));
+        }
+        assert!(!Rc::ptr_eq(&view.sections()[0], &doc.sections()[0]));
+        assert_eq!(content(&view), content(&doc));
     }
 
     /// Revision 1: objects 2 and 1 (the catalog) in object stream 5, whose /Length is object 6,

@@ -8,6 +8,7 @@ pub(crate) mod revocation;
 pub(crate) mod signature_fields;
 mod timestamp;
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use x509_cert::Certificate;
@@ -587,18 +588,27 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
         .revocation_fetcher
         .as_deref()
         .map(|fetcher| FetchSession::new(fetcher, options.fetch_budget));
+    // One view per revision that holds signatures, however many it holds.
+    let mut views: HashMap<FoundIn, Option<Document<'_>>> = HashMap::new();
+    for field in &fields {
+        views
+            .entry(field.found_in)
+            .or_insert_with(|| field.found_in.view(&doc));
+    }
+    let held_in = |field: &SignatureField| {
+        views
+            .get(&field.found_in)
+            .and_then(Option::as_ref)
+            .unwrap_or(&doc)
+    };
     let mut signatures: Vec<SignatureReport> = fields
         .iter()
-        .map(|field| {
-            with_revision(&doc, field, |held_in| {
-                verify_field(held_in, field, options, session.as_ref())
-            })
-        })
+        .map(|field| verify_field(held_in(field), field, options, session.as_ref()))
         .collect();
     let certification = certification(&doc, &fields, &mut signatures);
     for (field, report) in fields.iter().zip(signatures.iter_mut()) {
         if report.byte_range_ok {
-            analyse_modifications(&doc, field, report, certification);
+            analyse_modifications(&doc, held_in(field), field, report, certification);
         } else {
             // Without a sound byte range there is no signed revision to compare with.
             report.modifications = Modifications {
@@ -625,19 +635,6 @@ fn refuse_too_many_signatures(count: usize, limits: &crate::pdf::Limits) -> Resu
         ));
     }
     Ok(())
-}
-
-/// Runs `read` on the revision whose form holds `field` (its signature dictionary and lock are
-/// read as that revision defines them).
-fn with_revision<T>(
-    doc: &Document<'_>,
-    field: &SignatureField,
-    read: impl FnOnce(&Document<'_>) -> T,
-) -> T {
-    match field.found_in.view(doc) {
-        Some(earlier) => read(&earlier),
-        None => read(doc),
-    }
 }
 
 /// A signature the document's form no longer reaches: whatever the changes after it look
@@ -691,6 +688,7 @@ fn certification(
 /// (for signatures made on or after it) and the signature's own FieldMDP locks.
 fn analyse_modifications(
     doc: &Document<'_>,
+    held_in: &Document<'_>,
     field: &SignatureField,
     report: &mut SignatureReport,
     certification: Option<(u64, i64)>,
@@ -698,9 +696,8 @@ fn analyse_modifications(
     let Ok(signed_len) = usize::try_from(report.signed_revision_len) else {
         return;
     };
-    let locks = with_revision(doc, field, |held_in| {
-        crate::sign::locks::signature_locks(held_in, &field.name, &field.field, &field.value)
-    });
+    let locks =
+        crate::sign::locks::signature_locks(held_in, &field.name, &field.field, &field.value);
     let permissions = diff::Permissions {
         docmdp: certification
             .filter(|&(certified_len, _)| certified_len <= report.signed_revision_len)

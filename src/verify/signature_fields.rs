@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::pdf::acroform::{
     FieldVisit, FormField, MAX_FIELD_NAME_BYTES, walk_fields, walk_fields_within,
 };
+use crate::pdf::document::UnreachedRevision;
 use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 use crate::problem::Problem;
 
@@ -38,7 +39,7 @@ pub struct SignatureField {
 }
 
 /// Which revision's form holds a signature field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FoundIn {
     /// The file's own form.
     File,
@@ -47,7 +48,7 @@ pub enum FoundIn {
     EarlierRevision(usize),
     /// A revision the file's chain skips (a later section's `/Prev` points past it), by the
     /// `startxref` that ends it ([`Document::revision_at`]).
-    UnreachedRevision(u64),
+    UnreachedRevision(UnreachedRevision),
 }
 
 impl FoundIn {
@@ -56,7 +57,7 @@ impl FoundIn {
         match self {
             FoundIn::File => None,
             FoundIn::EarlierRevision(index) => doc.revision(index),
-            FoundIn::UnreachedRevision(startxref) => doc.revision_at(startxref).ok(),
+            FoundIn::UnreachedRevision(at) => doc.revision_at(at).ok(),
         }
     }
 }
@@ -198,23 +199,23 @@ pub fn hidden_signatures(
         };
         search.revision(&revision, FoundIn::EarlierRevision(index))?;
     }
-    let unreached = doc.unreached_startxrefs();
+    let unreached = doc.unreached_revisions();
     if unreached.len() > MAX_UNREACHED_REVISIONS {
         return Err(Error::limit(
             "revisions the cross-reference chain does not reach",
             MAX_UNREACHED_REVISIONS as u64,
-            format!("the file's {} unreached startxref offsets", unreached.len()),
+            format!("the file's {} unreached revisions", unreached.len()),
         ));
     }
-    for startxref in unreached {
+    for at in unreached {
         // A value that names no readable chain (`startxref 0`, the word inside a content
         // stream) holds no revision; a bound reached ends the verification.
-        let revision = match doc.revision_at(startxref) {
+        let revision = match doc.revision_at(at) {
             Ok(revision) => revision,
             Err(error @ Error::LimitExceeded { .. }) => return Err(error),
             Err(_) => continue,
         };
-        search.revision(&revision, FoundIn::UnreachedRevision(startxref))?;
+        search.revision(&revision, FoundIn::UnreachedRevision(at))?;
     }
     Ok(search.hidden)
 }

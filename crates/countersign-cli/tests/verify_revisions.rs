@@ -1640,13 +1640,108 @@ fn revisions_outside_the_chain_are_bounded() {
             limit, location, ..
         }) => {
             assert_eq!(limit, 16);
-            assert!(location.contains("17 unreached"), "{location}");
+            assert!(location.contains("17 unreached revisions"), "{location}");
         }
         other => panic!(
             "expected LimitExceeded, got {:?}",
             other.map(|r| r.signatures.len())
         ),
     }
+}
+
+/// Every object of `pdf`'s `revision` (0: the newest, 1: the one before...), page 1's content
+/// replaced by `content`, appended with one complete table whose offsets count from byte
+/// `base` and no `/Prev`: a revision that stands alone, so the chain ends there.
+fn complete_rewrite(pdf: &[u8], revision: usize, base: usize, content: Option<&str>) -> Vec<u8> {
+    let doc = Document::parse(pdf).unwrap().revision(revision).unwrap();
+    let page_content = first_page(&doc).1.get(b"Contents").and_then(Object::as_ref);
+    let mut out = pdf.to_vec();
+    let mut rows = String::new();
+    for num in 1..doc.size() {
+        let id = ObjRef::new(num, 0);
+        let object = doc.get(id).unwrap();
+        if object == Object::Null {
+            rows.push_str("0000000000 65535 f\r\n");
+            continue;
+        }
+        rows.push_str(&format!("{:010} 00000 n\r\n", out.len() - base));
+        writeln!(out, "{num} 0 obj").unwrap();
+        match (Some(id) == page_content, content) {
+            (true, Some(content)) => out.extend_from_slice(stream("", content).as_bytes()),
+            _ => write_object(&mut out, &object),
+        }
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref_at = out.len() - base;
+    write!(
+        out,
+        "xref\n0 {}\n0000000000 65535 f\r\n{rows}trailer\n<< /Size {}{} >>\nstartxref\n{xref_at}\n%%EOF\n",
+        doc.size(),
+        doc.size(),
+        trailer_entries(&doc, None),
+    )
+    .unwrap();
+    out
+}
+
+/// A signed revision whose offsets count from another base than the file's chain (bytes before
+/// `%PDF-`; one revision counting from byte 0, the other from the header) is still found when
+/// the chain skips it (red team: the scan tried only the chain's own base).
+#[test]
+fn a_skipped_revision_written_under_the_other_header_base_is_found() {
+    const JUNK: usize = 40;
+    let prefix = format!("{}\n", "X".repeat(JUNK - 1));
+    let classic = common::read_pdf("classic.pdf");
+    // Offsets counted from the header: the file's own offsets, 40 bytes of junk in front.
+    let from_header = [prefix.as_bytes(), &classic].concat();
+    // Offsets counted from byte 0: the same objects rewritten after the junk.
+    let from_zero = complete_rewrite(&from_header, 0, 0, None);
+    for (name, original, forger_base) in [
+        (
+            "Alice counts from the header, Mallory from byte 0",
+            from_header,
+            0,
+        ),
+        (
+            "Alice counts from byte 0, Mallory from the header",
+            from_zero,
+            JUNK,
+        ),
+    ] {
+        let alice = sign(&original);
+        assert!(verify(&alice).all_valid(), "{name}: Alice's file");
+        // Mallory rewrites the unsigned original: his chain never reaches Alice's revision.
+        let forged = complete_rewrite(&alice, 1, forger_base, Some(FORGED));
+        let mallory = sign(&forged);
+        let report = verify(&mallory);
+        assert_eq!(report.signatures.len(), 2, "{name}: {report:#?}");
+        assert_hidden_reported(name, &report);
+    }
+}
+
+/// An end-of-line after the signed revision is no change; more whitespace is `other`: it can
+/// push the signed `startxref` out of the window MuPDF searches, and MuPDF then repairs the
+/// file and may show an unused object the signed revision holds (red team).
+#[test]
+fn whitespace_after_the_signed_revision_is_bounded() {
+    let signed = signed("classic.pdf");
+    let report = verify(&[&signed[..], b"\r\n"].concat());
+    assert!(report.all_valid(), "{report:#?}");
+    assert_eq!(
+        report.signatures[0].modifications.level,
+        ModificationLevel::None
+    );
+    let padded = [&signed[..], &[b'\n'; 2000][..]].concat();
+    let report = verify(&padded);
+    let signature = &report.signatures[0];
+    assert_eq!(signature.modifications.level, Other, "{signature:#?}");
+    assert!(!signature.modifications.permitted && !report.all_valid());
+    let reason = signature
+        .modifications
+        .reason
+        .as_deref()
+        .unwrap_or_default();
+    assert!(reason.contains("2000 bytes of whitespace"), "{reason}");
 }
 
 /// pyHanko (and pdfsig) find signatures through the newest catalog only: on the counter-signed

@@ -23,7 +23,7 @@ pub(super) fn check(
         .sections()
         .iter()
         .take(later)
-        .flat_map(|s| std::iter::once(s).chain(s.hidden_stream.as_deref()))
+        .flat_map(|s| std::iter::once(&**s).chain(s.hidden_stream.as_deref()))
         .collect();
     for section in &sections {
         check_section_position(doc, section)?;

@@ -238,6 +238,12 @@ pub(crate) fn analyse(
     report
 }
 
+/// Whitespace accepted after the newest signed revision: an end-of-line or two. More can push
+/// the signed `startxref` out of the window readers search at the end of the file (MuPDF reads
+/// the last 1024 bytes), and a reader that then repairs the file can show objects the signed
+/// revision holds but does not use.
+const MAX_TRAILING_WHITESPACE: usize = 32;
+
 fn judge(
     doc: &Document<'_>,
     signed_len: usize,
@@ -249,13 +255,20 @@ fn judge(
     report.later_revisions = later;
     if later == 0 {
         let appended = data.get(signed_len..).unwrap_or_default();
-        return if appended.iter().all(u8::is_ascii_whitespace) {
-            Ok(ModificationLevel::None)
-        } else {
+        return if !appended.iter().all(u8::is_ascii_whitespace) {
             Err(Disallowed::new(format!(
                 "{} bytes follow the signed revision outside any revision",
                 appended.len()
             )))
+        } else if appended.len() > MAX_TRAILING_WHITESPACE {
+            Err(Disallowed::new(format!(
+                "{} bytes of whitespace follow the signed revision: a reader that looks for \
+                 startxref near the end of the file (MuPDF: the last 1024 bytes) no longer \
+                 finds it and shows its own repair of the file instead",
+                appended.len()
+            )))
+        } else {
+            Ok(ModificationLevel::None)
         };
     }
     let signed = data

@@ -57,7 +57,7 @@ pub(super) fn compare(
     diff.listed = listed;
     for section in new.sections().iter().take(later) {
         let hidden = section.hidden_stream.as_deref();
-        for stream in std::iter::once(section).chain(hidden) {
+        for stream in std::iter::once(&**section).chain(hidden) {
             check_xref_stream_number(old, new, stream, &mut diff)?;
         }
     }
