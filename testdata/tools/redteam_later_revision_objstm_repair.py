@@ -4,6 +4,8 @@
 # - `size-ref` (default, no trailing bytes): the appended trailer says `/Size 2 0 R` (or
 #   `/Size -1`). MuPDF: "trailer Size entry is indirect" -> repair. Nothing in
 #   src/verify/diff (revision.rs check_trailer, appended.rs check) looks at the appended /Size.
+# - `startxref-comment`: `startxref %c` then the offset on the next line; countersign's cursor
+#   skips the comment (src/pdf/document.rs `find_startxref`), MuPDF: "cannot find startxref".
 # - `padding`: 2000 newlines (or an 1100-byte % comment, or NULs) after the update's %%EOF.
 # - The 32-byte bound on bytes after the end applies only when nothing was appended after
 #   signing (src/verify/diff/mod.rs `judge`, the `later == 0` branch); with a later revision
@@ -39,6 +41,8 @@ x = len(f)
 size_value = b"2 0 R" if mode == "size-ref" else b"%d" % (size + 2)
 f += (b"xref\n%d 2\n%010d 00000 n \n%010d 00000 n \ntrailer\n<< /Size %s /Root 1 0 R /Prev %d >>\n"
       b"startxref\n%d\n%%%%EOF\n" % (S, o1, o2, size_value, prev, x))
+if mode == "startxref-comment":
+    f = f[:x] + f[x:].replace(b"startxref\n", b"startxref %c\n")
 if mode == "padding":
     f += b"\n" * 2000
 open(f"{out}/forged.pdf", "wb").write(f)
