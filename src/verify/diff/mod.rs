@@ -242,7 +242,7 @@ pub(crate) fn analyse(
 /// the signed `startxref` out of the window readers search at the end of the file (MuPDF reads
 /// the last 1024 bytes), and a reader that then repairs the file can show objects the signed
 /// revision holds but does not use.
-const MAX_TRAILING_WHITESPACE: usize = 32;
+pub(super) const MAX_TRAILING_WHITESPACE: usize = 32;
 
 fn judge(
     doc: &Document<'_>,
