@@ -267,6 +267,7 @@ pub fn extend(pdf: &[u8], source: &RevocationSource, stamper: &dyn TimeStamper) 
 /// # struct Offline;
 /// # impl TimeStamper for Offline {
 /// #     fn timestamp(&self, _: countersign::DigestAlgorithm, _: &[u8]) -> countersign::Result<Vec<u8>> { unreachable!() }
+/// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
 /// # }
 /// use countersign::{DocumentAccess, Error};
 ///

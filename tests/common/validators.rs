@@ -79,7 +79,7 @@ pub fn require_tool(name: &str) -> Result<PathBuf, String> {
 }
 
 /// A Python interpreter that can import pyHanko: the repo's venv first, then `python3` on PATH.
-fn pyhanko_python() -> Result<PathBuf, String> {
+pub fn pyhanko_python() -> Result<PathBuf, String> {
     // Probing costs a Python start-up; do it once per test binary.
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     PYTHON

@@ -208,9 +208,7 @@ fn red_team(script: &str, venv: bool, out: &std::path::Path, extra: &[&str]) -> 
     }
     let python = if venv {
         // pyHanko's environment has the AES the script needs.
-        common::validators::require_tool("pyhanko")
-            .ok()?
-            .with_file_name("python")
+        common::validators::pyhanko_python().ok()?
     } else {
         std::path::PathBuf::from("python3")
     };

@@ -185,6 +185,8 @@ impl Locked {
             Error::WrongPassword { handler } => Self::WrongPassword { handler },
             Error::Encrypted { handler } => Self::UnknownHandler { handler },
             Error::PubSec(error) => Self::PubSec(error),
+            // The detail alone: it is wrapped in UnsupportedEncryption again when reported.
+            Error::UnsupportedEncryption { detail } => Self::Unsupported { detail },
             other => Self::Unsupported {
                 detail: other.to_string(),
             },
