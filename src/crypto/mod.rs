@@ -59,6 +59,9 @@ pub mod aws_lc;
 pub mod credential;
 mod digest;
 mod keys;
+#[cfg(feature = "pkcs11")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+pub mod pkcs11;
 mod provider;
 pub mod rustcrypto;
 mod signer;
