@@ -519,7 +519,10 @@ fn find_token(module: &Pkcs11, wanted: &TokenSelector) -> Result<(Slot, String)>
             TokenSelector::Label(want) => *want == label,
             TokenSelector::Serial(want) => *want == serial,
         };
-        if matches && info.token_initialized() {
+        if !info.token_initialized() {
+            continue; // a free slot (SoftHSM always shows one): nothing to select
+        }
+        if matches {
             return Ok((slot, label));
         }
         available.push(format!("label {label} (serial {serial})"));

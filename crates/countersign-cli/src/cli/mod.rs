@@ -5,6 +5,8 @@ mod console;
 mod credential_args;
 mod demo;
 mod extend;
+#[cfg(feature = "pkcs11")]
+mod pkcs11_args;
 mod serve;
 mod sign;
 mod signature_args;
