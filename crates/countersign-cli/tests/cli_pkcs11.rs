@@ -129,10 +129,7 @@ fn refusals_name_the_tokens_and_keys_that_exist_and_write_nothing() {
         )
     };
     let cases = [
-        (
-            attempt("nope", "demo", &hsm.pin_file),
-            "label rsa (serial ",
-        ),
+        (attempt("nope", "demo", &hsm.pin_file), "label rsa (serial "),
         (
             attempt("rsa", "nope", &hsm.pin_file),
             "keys present: label demo (id 01)",
