@@ -16,6 +16,9 @@ for target in sign xref; do
     fi
 done
 
+# security: the encrypted fixtures' encryption dictionaries with right and wrong passwords.
+python3 "$root/testdata/tools/security_seeds.py" "$here/corpus/security" >/dev/null
+
 mkdir -p "$here/corpus/verify"
 # selector (original 0..6, +128 = with trust root), then edits: op anchor offset len payload.
 original=0

@@ -88,13 +88,45 @@ pub enum Error {
         /// How many signatures the file carries.
         signatures: usize,
     },
-    /// The document is encrypted; signing encrypted files is not supported yet.
-    #[error(
-        "document is encrypted with the {handler} security handler; signing encrypted documents is not supported"
-    )]
+    /// The document is encrypted with a security handler we cannot open (one other than the
+    /// standard password handler).
+    #[error("document is encrypted with the {handler} security handler, which is not supported")]
     Encrypted {
-        /// The `/Filter` of the encryption dictionary.
+        /// The `/Filter` of the encryption dictionary, with its version and method.
         handler: String,
+    },
+    /// The document is encrypted and its empty user password does not open it: a password is
+    /// needed ([`DocumentAccess`](crate::DocumentAccess) in the options).
+    #[error("document is encrypted with the {handler} security handler and needs a password")]
+    PasswordRequired {
+        /// The encryption dictionary's `/Filter`, version and method.
+        handler: String,
+    },
+    /// The password given is neither the document's user nor its owner password.
+    #[error(
+        "the password does not open the document (encrypted with the {handler} security handler)"
+    )]
+    WrongPassword {
+        /// The encryption dictionary's `/Filter`, version and method.
+        handler: String,
+    },
+    /// The document's encryption uses something we do not implement (a revision, a crypt
+    /// filter method, a key length), or its encryption dictionary is malformed.
+    #[error("unsupported encryption: {detail}")]
+    UnsupportedEncryption {
+        /// What is not supported.
+        detail: String,
+    },
+    /// The permissions of the encrypted document (`/P`, ISO 32000-2 Table 22) do not allow
+    /// the change, and it was not opened with the owner password.
+    #[error(
+        "the document's permissions do not allow it: {permission} (P bit {bit}) is not granted"
+    )]
+    PermissionDenied {
+        /// The permission that is missing, in words.
+        permission: String,
+        /// Its bit in `/P`, numbered from 1 as the standard numbers them.
+        bit: u8,
     },
     /// A certification signature with DocMDP P=1 forbids any change, including new signatures.
     #[error(

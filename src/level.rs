@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
-use crate::ltv::{RevocationSource, add_document_timestamp, add_validation_data};
+use crate::ltv::{
+    RevocationSource, add_document_timestamp_with_access, add_validation_data_with_access,
+};
 use crate::sign::{SignOptions, sign_pdf};
 
 /// A PAdES baseline level, lowest first: each adds one step to the one before it.
@@ -204,8 +206,8 @@ impl std::error::Error for ParsePadesLevelError {}
 /// file is returned in its place.
 ///
 /// Errors: [`Error::InvalidOption`] for a level whose inputs are missing (`timestamp` from B-T,
-/// `revocation` from B-LT), else those of [`sign_pdf`], [`add_validation_data`] and
-/// [`add_document_timestamp`].
+/// `revocation` from B-LT), else those of [`sign_pdf`], [`add_validation_data`](crate::ltv::add_validation_data) and
+/// [`add_document_timestamp`](crate::ltv::add_document_timestamp).
 ///
 /// # Examples
 ///
@@ -262,10 +264,11 @@ pub fn sign_at_level(
     let (Some(revocation), true) = (revocation, level.has_validation_data()) else {
         return Ok(signed);
     };
-    let with_dss = add_validation_data(&signed, revocation)?;
+    let access = &options.document_access;
+    let with_dss = add_validation_data_with_access(&signed, revocation, access)?;
     match stamper {
         Some(stamper) if level.has_document_timestamp() => {
-            add_document_timestamp(&with_dss, stamper.as_ref())
+            add_document_timestamp_with_access(&with_dss, stamper.as_ref(), access)
         }
         _ => Ok(with_dss),
     }

@@ -6,7 +6,8 @@
 //!
 //! 1. **Read** only what signing needs (xref chain, trailer, catalog, AcroForm, one page), within
 //!    [`Limits`] on decoded bytes and nesting; refuse what cannot be signed with a typed
-//!    [`Error`] (`NotPdf`, `DamagedXref { offset, .. }`, `Encrypted`, `CertifiedNoChanges`, ...).
+//!    [`Error`] (`NotPdf`, `DamagedXref { offset, .. }`, `PasswordRequired`, `CertifiedNoChanges`,
+//!    ...). Encrypted documents are read through their security handler ([`DocumentAccess`]).
 //!    A damaged, unsigned file can be rewritten first on request ([`repair`]).
 //! 2. **Plan** the update: the signature field and its widget, the signature dictionary with a
 //!    `/Contents` placeholder sized from the key's longest signature, the `/ByteRange`.
@@ -122,6 +123,7 @@ pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, Signing
 pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use level::{PadesLevel, ParsePadesLevelError, sign_at_level};
 pub use pdf::Limits;
+pub use pdf::security::DocumentAccess;
 pub use pdf::security::pubsec::PubSecRecipient;
 pub use sign::batch::{FileJob, sign_batch, sign_files};
 pub use sign::page_tree::{PageSize, page_sizes};
@@ -168,6 +170,58 @@ pub mod __private {
         /// The object parser.
         pub mod parser {
             pub use crate::pdf::parser::ObjectParser;
+        }
+        /// The security handler (the `security` fuzz target).
+        pub mod security {
+            use crate::DocumentAccess;
+            use crate::pdf::security::SecurityHandler;
+            use crate::pdf::{Dict, ObjRef, Object, Stream, StringForm};
+
+            /// Opens the handler of `encrypt` with `password` (and the first `/ID` element
+            /// `id0`), then encrypts and decrypts a sample object with strings and a stream:
+            /// `Ok(true)` when it reads back unchanged. Errors are the handler's typed refusals.
+            pub fn round_trip(encrypt: &Dict, id0: &[u8], password: &[u8]) -> crate::Result<bool> {
+                let access = DocumentAccess::with_password(password.to_vec());
+                let handler = SecurityHandler::open(encrypt, None, id0, &access)?;
+                // Either answer is fine; it must not panic.
+                let _ = handler.permissions().check_signing();
+                let mut dict = Dict::new();
+                dict.set("T", Object::literal(b"a (string) with \\ bytes \x00"));
+                dict.set(
+                    "K",
+                    Object::Array(vec![Object::String(vec![0xFF; 33], StringForm::Hex)]),
+                );
+                let original = Object::Stream(Stream {
+                    dict,
+                    raw: b"BT /F1 12 Tf (Hello) Tj ET".to_vec(),
+                });
+                let id = ObjRef::new(7, 0);
+                let mut object = original.clone();
+                handler.encrypt_object(id, &mut object)?;
+                handler.decrypt_object(id, &mut object);
+                // Strings come back as hex: compare the bytes, not the written form.
+                Ok(strings_and_data(&object) == strings_and_data(&original))
+            }
+
+            fn strings_and_data(object: &Object) -> Vec<Vec<u8>> {
+                let mut out = Vec::new();
+                if let Object::Stream(stream) = object {
+                    out.push(stream.raw.clone());
+                    for (_, value) in stream.dict.iter() {
+                        match value {
+                            Object::String(bytes, _) => out.push(bytes.clone()),
+                            Object::Array(items) => out.extend(
+                                items
+                                    .iter()
+                                    .filter_map(Object::as_string_bytes)
+                                    .map(<[u8]>::to_vec),
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+                out
+            }
         }
         /// Object serialisation.
         pub mod writer {

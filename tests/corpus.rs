@@ -17,12 +17,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::validators::{
-    PdfsigReport, PyhankoReport, Verdict, openssl_cms_verify, pdfsig_verify, pyhanko_sign,
-    pyhanko_validate, qpdf_check,
+    PdfsigReport, PyhankoReport, Verdict, mutool_pages, openssl_cms_verify, pdfsig_verify,
+    pdfsig_verify_with, pyhanko_sign_with, pyhanko_validate, pyhanko_validate_with, qpdf_check,
+    qpdf_check_with_password,
 };
 use countersign::crypto::LoadOptions;
 use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
-use countersign::{CertifiedKey, Error, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
+use countersign::{
+    CertifiedKey, DocumentAccess, Error, SignOptions, VerifyOptions, sign_pdf, verify_pdf,
+};
 
 /// Signing one file must never take this long (the slowest corpus file takes well under 1 s).
 const SIGN_TIME_LIMIT: Duration = Duration::from_secs(30);
@@ -36,6 +39,16 @@ const PDFSIG_REPEATED_CERT_QUIRK: &str = "Unknown issue with Certificate or corr
 /// Where our verdict on an existing signature differs from pdfsig's, and why. Keyed by file and
 /// field name. Every disagreement the test finds must be listed here.
 const EXPLAINED_DISAGREEMENTS: &[(&str, &str, &str)] = &[
+    (
+        "encrypted-aes128--pdfjs--issue17069.pdf",
+        "SBKrAnB9R3g9",
+        "Encrypted document whose signature dictionary has no /Type /Sig: poppler decrypts its /Contents as if it were an ordinary string and cannot parse the CMS. ISO 32000-2 §7.6.2 exempts a signature dictionary's /Contents from encryption; pyHanko also finds the signature intact and valid.",
+    ),
+    (
+        "signed-encrypted--dss--encrypted.pdf",
+        "Signature1",
+        "Encrypted document whose signature dictionary (merged with its field, no /Type /Sig) has a plain /Contents: poppler decrypts it and cannot parse the CMS; pyHanko, like us, finds it intact and valid (ISO 32000-2 §7.6.2).",
+    ),
     (
         "fieldmdp--dss--Test.pdf",
         "Signature1",
@@ -172,6 +185,9 @@ struct FileResult {
     /// Anything that makes the test fail.
     failures: Vec<String>,
     notes: Vec<String>,
+    /// The document password from the manifest's notes, for encrypted files that need one (or
+    /// whose owner password is known).
+    password: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +209,35 @@ struct VerificationRow {
     explanation: String,
 }
 
+/// The password the manifest's notes give (`user password: X`, else `owner password: Y`).
+fn manifest_password(row: &ManifestRow) -> Option<String> {
+    let notes = row.get("notes");
+    let value = |label: &str| {
+        notes.split([';', ',']).find_map(|part| {
+            part.trim()
+                .strip_prefix(label)
+                .map(|rest| rest.trim().to_string())
+        })
+    };
+    value("user password:").or_else(|| value("owner password:"))
+}
+
+fn access(password: Option<&str>) -> DocumentAccess {
+    password.map_or_else(DocumentAccess::default, DocumentAccess::with_password)
+}
+
+/// pdfsig with the user password (`-upw`), else as owner (`-opw`).
+fn pdfsig_with(path: &Path, root: &Path, password: Option<&str>) -> PdfsigReport {
+    let Some(password) = password else {
+        return pdfsig_verify(path, root);
+    };
+    let report = pdfsig_verify_with(path, root, &["-upw", password]);
+    if report.output.contains("Incorrect password") {
+        return pdfsig_verify_with(path, root, &["-opw", password]);
+    }
+    report
+}
+
 fn is_encrypted_category(category: &str) -> bool {
     category.starts_with("encrypted") || category == "signed-encrypted"
 }
@@ -211,6 +256,11 @@ fn error_kind(error: &Error) -> &'static str {
         Error::NoCatalog => "NoCatalog",
         Error::RepairWouldDestroySignatures { .. } => "RepairWouldDestroySignatures",
         Error::Encrypted { .. } => "Encrypted",
+        Error::PasswordRequired { .. } => "PasswordRequired",
+        Error::WrongPassword { .. } => "WrongPassword",
+        Error::UnsupportedEncryption { .. } => "UnsupportedEncryption",
+        Error::PermissionDenied { .. } => "PermissionDenied",
+        Error::PubSec(_) => "PubSec",
         Error::CertifiedNoChanges => "CertifiedNoChanges",
         Error::FieldLocked { .. } => "FieldLocked",
         Error::LockedNoChanges { .. } => "LockedNoChanges",
@@ -294,7 +344,15 @@ fn process_file(
     let mut result = FileResult {
         file: file.clone(),
         category: category.clone(),
+        password: manifest_password(row),
         ..FileResult::default()
+    };
+    let password = result.password.clone();
+    let password = password.as_deref();
+    let options = &{
+        let mut options = options.clone();
+        options.document_access = access(password);
+        options
     };
     let input = match std::fs::read(dir.join(&file)) {
         Ok(bytes) => bytes,
@@ -313,7 +371,7 @@ fn process_file(
         && !row.get("pdfsig_signatures").is_empty()
         || matches!(&ours_before, Ok(Ok(r)) if !r.signatures.is_empty());
     let pdfsig_before = if has_signatures {
-        Some(pdfsig_verify(&input_path, &root))
+        Some(pdfsig_with(&input_path, &root, password))
     } else {
         None
     };
@@ -336,7 +394,7 @@ fn process_file(
         compare_verification(&mut result, ours, pdfsig);
     }
     let pyhanko_before = if has_signatures {
-        Some(pyhanko_validate(&input_path, &root))
+        Some(pyhanko_validate_with(&input_path, &root, &[], password))
     } else {
         None
     };
@@ -345,6 +403,7 @@ fn process_file(
         let mut sign_options = SignOptions::default();
         sign_options.signing_time =
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
+        sign_options.document_access = access(password);
         sign_options
     };
     let started = Instant::now();
@@ -389,11 +448,6 @@ fn process_file(
             return result;
         }
     };
-    if is_encrypted_category(&category) {
-        result
-            .failures
-            .push("an encrypted file was signed (encryption is not supported)".into());
-    }
     if category == "certified-p1" {
         result
             .failures
@@ -420,11 +474,14 @@ fn process_file(
 fn judge_refusal(result: &mut FileResult, category: &str, error: &Error, locked: bool) -> bool {
     let damage = countersign::repair::is_damage(error) || matches!(error, Error::NotPdf(_));
     let expected = if is_encrypted_category(category) {
-        matches!(error, Error::Encrypted { .. })
+        // Signed with the manifest's password, unless the permissions forbid form filling or
+        // the handler is the public-key one (no recipient key in the corpus).
+        matches!(error, Error::PermissionDenied { .. })
+            || (category == "encrypted-pubkey" && matches!(error, Error::PubSec(_)))
     } else if category == "certified-p1" {
         matches!(error, Error::CertifiedNoChanges)
     } else if is_damaged_category(category) {
-        damage || matches!(error, Error::Encrypted { .. })
+        damage
     } else if locked {
         // pyHanko confirms an existing signature forbids any change (DocMDP or a /Lock with P=1).
         matches!(
@@ -549,17 +606,19 @@ fn check_output(
     repaired: bool,
 ) {
     let root = common::root_ca_pem();
+    let password = result.password.clone();
+    let password = password.as_deref();
     if !repaired && !common::prefix_ok(input, output) {
         result
             .failures
             .push("the input is not an exact prefix of the output".into());
     }
     // qpdf: no new warnings or errors compared with the input.
-    let qpdf_out = qpdf_check(output_path);
+    let qpdf_out = qpdf_check_with_password(output_path, password);
     let qpdf_in = if repaired {
         Verdict::Ok
     } else {
-        qpdf_check(input_path)
+        qpdf_check_with_password(input_path, password)
     };
     let new_lines: Vec<String> = {
         let before = qpdf_lines(&qpdf_in, input_path);
@@ -601,7 +660,7 @@ fn check_output(
     }
 
     // pdfsig: our signature valid, trusted, whole file; earlier valid ones still valid.
-    let pdfsig = pdfsig_verify(output_path, &root);
+    let pdfsig = pdfsig_with(output_path, &root, password);
     if !pdfsig.skipped {
         let before_names: Vec<String> = baseline
             .pdfsig
@@ -670,7 +729,7 @@ fn check_output(
     }
 
     // pyHanko: our signature intact, valid, trusted, entire file; earlier ones not broken.
-    let pyhanko = pyhanko_validate(output_path, &root);
+    let pyhanko = pyhanko_validate_with(output_path, &root, &[], password);
     if !pyhanko.skipped {
         match (&pyhanko.error, pyhanko.signatures.last()) {
             (Some(error), _) => {
@@ -680,7 +739,7 @@ fn check_output(
                 } else {
                     match &baseline.pyhanko {
                         Some(report) => report.error.clone(),
-                        None => pyhanko_validate(input_path, &root).error,
+                        None => pyhanko_validate_with(input_path, &root, &[], password).error,
                     }
                 };
                 match before {
@@ -719,8 +778,40 @@ fn check_output(
             }
         }
         if let Some(before) = &baseline.pyhanko {
-            let reference = pyhanko_reference(before, input_path, output_path);
+            let reference = pyhanko_reference(before, input_path, output_path, password);
             check_earlier_pyhanko(result, before, &pyhanko, reference.as_ref());
+        }
+    }
+
+    // MuPDF: an encrypted document's pages render the same before and after (the update is
+    // encrypted with the document's key, so a wrong key would garble what it rewrites).
+    if !repaired && input.windows(8).any(|w| w == b"/Encrypt") {
+        match (
+            mutool_pages(input_path, password),
+            mutool_pages(output_path, password),
+        ) {
+            (Ok(before), Ok(after)) if before == after => {
+                result.verdicts.push(("mutool".into(), "same pages".into()));
+            }
+            (Ok(_), Ok(_)) => {
+                result.verdicts.push(("mutool".into(), "CHANGED".into()));
+                result
+                    .failures
+                    .push("mutool draws other pages after signing".into());
+            }
+            (Err(Verdict::Skipped(_)), _) | (_, Err(Verdict::Skipped(_))) => {}
+            (Err(before), Err(after)) => result.notes.push(format!(
+                "mutool cannot draw the input nor the output: {before:?} / {after:?}"
+            )),
+            (Ok(_), Err(after)) => {
+                result.verdicts.push(("mutool".into(), "UNREADABLE".into()));
+                result
+                    .failures
+                    .push(format!("mutool cannot draw the output: {after:?}"));
+            }
+            (Err(before), Ok(_)) => result
+                .notes
+                .push(format!("mutool cannot draw the input: {before:?}")),
         }
     }
 
@@ -787,15 +878,18 @@ fn pyhanko_reference(
     before: &PyhankoReport,
     input_path: &Path,
     output_path: &Path,
+    password: Option<&str>,
 ) -> Option<Result<PyhankoReport, String>> {
     if !before.signatures.iter().any(was_ok_before) {
         return None;
     }
     let reference_path = output_path.with_file_name("pyhanko-reference.pdf");
-    match pyhanko_sign(input_path, &reference_path, REFERENCE_FIELD) {
-        Ok(true) => Some(Ok(pyhanko_validate(
+    match pyhanko_sign_with(input_path, &reference_path, REFERENCE_FIELD, password) {
+        Ok(true) => Some(Ok(pyhanko_validate_with(
             &reference_path,
             &common::root_ca_pem(),
+            &[],
+            password,
         ))),
         Ok(false) => None,
         Err(refusal) => Some(Err(refusal.lines().last().unwrap_or_default().to_string())),

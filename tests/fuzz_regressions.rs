@@ -94,3 +94,32 @@ fn the_signed_originals_verify_untouched() {
 fn tst_info_regressions_round_trip() {
     assert!(replay("tst_info", &[("tst_info", harness::check_tst_info)]) > 0);
 }
+
+#[test]
+fn security_regressions_round_trip_or_fail_typed() {
+    assert!(replay("security", &[("security", harness::check_security)]) > 0);
+    // The seeds with the right password must open their handler, not only fail typed.
+    for (path, bytes) in inputs("security") {
+        if !path.to_string_lossy().contains("right-password") {
+            continue;
+        }
+        let mut parts = bytes.splitn(3, |&b| b == b'\n');
+        let (password, id0, dict) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let mut cursor = countersign::__private::pdf::lexer::Cursor::new(dict, 0);
+        let parsed = countersign::__private::pdf::parser::ObjectParser::new(
+            &mut cursor,
+            countersign::Location::Trailer,
+        )
+        .parse()
+        .unwrap();
+        let countersign::__private::pdf::Object::Dict(encrypt) = parsed else {
+            panic!("{}: not a dictionary", path.display());
+        };
+        let opened = countersign::__private::pdf::security::round_trip(&encrypt, id0, password);
+        assert!(matches!(opened, Ok(true)), "{}: {opened:?}", path.display());
+    }
+}

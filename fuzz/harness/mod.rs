@@ -216,3 +216,26 @@ pub fn check_tst_info(input: &[u8]) {
         "a TSTInfo did not survive encoding and decoding again"
     );
 }
+
+/// `security` target: `password \n id0 \n encryption dictionary`. The dictionary is parsed as
+/// a PDF object; the standard handler authenticates (R2-R6, any /O /U /OE /UE /P) and a sample
+/// object must read back unchanged after encryption and decryption, or a typed error.
+pub fn check_security(input: &[u8]) {
+    let mut parts = input.splitn(3, |&b| b == b'\n');
+    let (Some(password), Some(id0), Some(dict)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    let mut cursor = countersign::__private::pdf::lexer::Cursor::new(dict, 0);
+    let parsed = countersign::__private::pdf::parser::ObjectParser::new(
+        &mut cursor,
+        countersign::Location::Trailer,
+    )
+    .parse();
+    let Ok(Object::Dict(encrypt)) = parsed else {
+        return;
+    };
+    match countersign::__private::pdf::security::round_trip(&encrypt, id0, password) {
+        Ok(same) => assert!(same, "an object did not survive encryption and decryption"),
+        Err(error) => assert_typed(&error, "security handler"),
+    }
+}

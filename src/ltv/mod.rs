@@ -28,7 +28,8 @@ mod dss;
 mod fetch;
 pub(crate) mod ocsp;
 
-pub use crate::sign::doc_timestamp::add_document_timestamp;
+use crate::DocumentAccess;
+pub use crate::sign::doc_timestamp::{add_document_timestamp, add_document_timestamp_with_access};
 #[cfg(feature = "tsa")]
 pub use fetch::Fetcher;
 pub use ocsp::{CertStatus, OcspResponse};
@@ -155,7 +156,42 @@ pub enum RevocationSource {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn add_validation_data(pdf: &[u8], source: &RevocationSource) -> Result<Vec<u8>> {
-    let doc = Document::parse(pdf)?;
+    add_validation_data_with_access(pdf, source, &DocumentAccess::default())
+}
+
+/// [`add_validation_data`] for an encrypted document that needs a password: the DSS is written
+/// encrypted with the document's key, as every object of the update. Needs the same permission
+/// as signing ([`Error::PermissionDenied`] otherwise).
+///
+/// ```
+/// # let key = countersign::crypto::credential::load_pem(
+/// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+/// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+/// #     &Default::default(),
+/// # )?;
+/// use countersign::ltv::{add_validation_data_with_access, RevocationSource, ValidationData};
+/// use countersign::{sign_pdf, verify_pdf, DocumentAccess, SignOptions, VerifyOptions};
+///
+/// let pdf = std::fs::read("testdata/pdf/encrypted/r3-rc4-128-user.pdf")?;
+/// let mut options = SignOptions::default();
+/// options.document_access = DocumentAccess::with_password("user");
+/// let signed = sign_pdf(&pdf, &key, &options)?;
+/// let source = RevocationSource::Offline(ValidationData::default());
+/// let b_lt = add_validation_data_with_access(&signed, &source, &options.document_access)?;
+/// let mut verify = VerifyOptions::default();
+/// verify.document_access = options.document_access.clone();
+/// assert!(verify_pdf(&b_lt, &verify)?.all_valid_ignoring_trust());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn add_validation_data_with_access(
+    pdf: &[u8],
+    source: &RevocationSource,
+    access: &DocumentAccess,
+) -> Result<Vec<u8>> {
+    let doc = Document::open(pdf, &crate::pdf::Limits::default(), access)?;
+    if let Some(handler) = doc.security_handler()? {
+        handler.permissions().check_signing()?;
+    }
     let signatures = signature_contents(&doc)?;
     if signatures.is_empty() {
         return Err(Error::invalid_option(
@@ -218,8 +254,40 @@ pub fn add_validation_data(pdf: &[u8], source: &RevocationSource) -> Result<Vec<
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn extend(pdf: &[u8], source: &RevocationSource, stamper: &dyn TimeStamper) -> Result<Vec<u8>> {
-    let with_dss = add_validation_data(pdf, source)?;
-    crate::sign::doc_timestamp::add_document_timestamp(&with_dss, stamper)
+    extend_with_access(pdf, source, stamper, &DocumentAccess::default())
+}
+
+/// [`extend`] for an encrypted document that needs a password (see
+/// [`add_validation_data_with_access`]).
+///
+/// ```
+/// use countersign::ltv::{extend_with_access, RevocationSource, ValidationData};
+/// # use countersign::timestamp::TimeStamper;
+/// # #[derive(Debug)]
+/// # struct Offline;
+/// # impl TimeStamper for Offline {
+/// #     fn timestamp(&self, _: countersign::DigestAlgorithm, _: &[u8]) -> countersign::Result<Vec<u8>> { unreachable!() }
+/// # }
+/// use countersign::{DocumentAccess, Error};
+///
+/// // Not signed yet: there is nothing to extend, whatever the password.
+/// let pdf = std::fs::read("testdata/pdf/encrypted/r3-rc4-128-user.pdf")?;
+/// let source = RevocationSource::Offline(ValidationData::default());
+/// let access = DocumentAccess::with_password("user");
+/// assert!(matches!(
+///     extend_with_access(&pdf, &source, &Offline, &access),
+///     Err(Error::InvalidOption { .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn extend_with_access(
+    pdf: &[u8],
+    source: &RevocationSource,
+    stamper: &dyn TimeStamper,
+    access: &DocumentAccess,
+) -> Result<Vec<u8>> {
+    let with_dss = add_validation_data_with_access(pdf, source, access)?;
+    crate::sign::doc_timestamp::add_document_timestamp_with_access(&with_dss, stamper, access)
 }
 
 /// The `/Contents` bytes (with their padding: the VRI key hashes them) of every signature and

@@ -9,6 +9,7 @@ use super::limits::{Inflation, Limits};
 use super::object::{Dict, ObjRef, Object, Stream};
 use super::objstm::ObjectStream;
 use super::parser::{ObjectParser, parse_object_header};
+use super::security::{DocumentAccess, Security, SecurityHandler};
 use super::xref::{SectionKind, XrefEntry, XrefSection, parse_table, stream_section};
 use crate::error::{Error, Location, Result};
 
@@ -58,6 +59,9 @@ pub struct Document<'a> {
     /// What every decoded stream (xref streams, object streams) draws on, the views of earlier
     /// revisions included.
     inflation: Rc<Inflation>,
+    /// The security handler of an encrypted document (shared with the views of earlier
+    /// revisions): objects are decrypted as they are loaded, or refused when it is locked.
+    security: Option<Rc<Security>>,
 }
 
 impl<'a> Document<'a> {
@@ -70,6 +74,28 @@ impl<'a> Document<'a> {
     /// [`parse`](Self::parse) within `limits`: a decompression or nesting bomb ends in
     /// [`Error::LimitExceeded`], here or when the object holding it is read.
     pub fn parse_with_limits(data: &'a [u8], limits: &Limits) -> Result<Self> {
+        Self::open(data, limits, &DocumentAccess::default())
+    }
+
+    /// [`parse_with_limits`](Self::parse_with_limits) of a document that may be encrypted:
+    /// its security handler is opened with `access` (or the empty user password). A handler
+    /// that does not open leaves the xref chain readable; reading an object then fails with
+    /// the reason ([`Error::PasswordRequired`], [`Error::WrongPassword`]...).
+    pub fn open(data: &'a [u8], limits: &Limits, access: &DocumentAccess) -> Result<Self> {
+        let mut doc = Self::parse_plain(data, limits)?;
+        doc.security = doc.open_security(access)?.map(Rc::new);
+        Ok(doc)
+    }
+
+    /// A document made of `data` (a prefix of this document's bytes: an earlier revision) that
+    /// reads through this document's security handler.
+    pub fn parse_prefix(&self, data: &'a [u8]) -> Result<Self> {
+        let mut doc = Self::parse_plain(data, &self.limits)?;
+        doc.security = self.security.clone();
+        Ok(doc)
+    }
+
+    fn parse_plain(data: &'a [u8], limits: &Limits) -> Result<Self> {
         let inflation = Inflation::new(limits, data.len());
         let (header_pos, version) = read_header(data)?;
         // Kept as the file states it, even when the section is found a byte or two away: the
@@ -102,7 +128,79 @@ impl<'a> Document<'a> {
             depth: Cell::new(0),
             limits: *limits,
             inflation: Rc::new(inflation),
+            security: None,
         })
+    }
+
+    /// Opens the handler that the trailer's `/Encrypt` names; `None` for a document that is
+    /// not encrypted.
+    fn open_security(&self, access: &DocumentAccess) -> Result<Option<Security>> {
+        let Some(encrypt) = self.trailer.get(b"Encrypt") else {
+            return Ok(None);
+        };
+        let encrypt_ref = encrypt.as_ref();
+        let dict = match self.resolve(encrypt)? {
+            Object::Dict(dict) => dict,
+            other => {
+                return Err(Error::UnsupportedEncryption {
+                    detail: format!("/Encrypt is a {}", other.type_name()),
+                });
+            }
+        };
+        let dict = self.direct_encryption_dictionary(dict)?;
+        let id0 = self
+            .trailer
+            .get(b"ID")
+            .and_then(Object::as_array)
+            .and_then(|id| id.first())
+            .and_then(Object::as_string_bytes)
+            .unwrap_or_default();
+        Ok(Some(Security::open(&dict, encrypt_ref, id0, access)))
+    }
+
+    /// `encrypt` with the entries the handlers read made direct: `/CF`, its filters, and the
+    /// `/Recipients` arrays (and their strings) of the public-key handler. Read before the
+    /// handler exists, so nothing is decrypted (none of them is encrypted, §7.6.5).
+    fn direct_encryption_dictionary(&self, mut encrypt: Dict) -> Result<Dict> {
+        let resolve_recipients = |dict: &mut Dict| -> Result<()> {
+            if let Some(recipients) = self.resolve_key(dict, b"Recipients")? {
+                let items = match recipients {
+                    Object::Array(items) => items
+                        .iter()
+                        .map(|item| self.resolve(item))
+                        .collect::<Result<Vec<_>>>()?,
+                    other => vec![other],
+                };
+                dict.set(b"Recipients".to_vec(), Object::Array(items));
+            }
+            Ok(())
+        };
+        resolve_recipients(&mut encrypt)?;
+        if let Some(Object::Dict(mut filters)) = self.resolve_key(&encrypt, b"CF")? {
+            let names: Vec<Vec<u8>> = filters.iter().map(|(name, _)| name.to_vec()).collect();
+            for name in names {
+                if let Some(Object::Dict(mut filter)) = self.resolve_key(&filters, &name)? {
+                    resolve_recipients(&mut filter)?;
+                    filters.set(name, Object::Dict(filter));
+                }
+            }
+            encrypt.set(b"CF".to_vec(), Object::Dict(filters));
+        }
+        Ok(encrypt)
+    }
+
+    /// The security handler of an encrypted document (`None`: not encrypted); the reason it
+    /// could not be opened as an error.
+    pub fn security_handler(&self) -> Result<Option<&SecurityHandler>> {
+        match &self.security {
+            None => Ok(None),
+            Some(security) => security.handler().map(Some),
+        }
+    }
+
+    /// The shared handler, for the update writer.
+    pub(crate) fn security(&self) -> Option<Rc<Security>> {
+        self.security.clone()
     }
 
     /// The document as an earlier revision left it: read through the chain from its section
@@ -128,6 +226,7 @@ impl<'a> Document<'a> {
             depth: Cell::new(0),
             limits: self.limits,
             inflation: Rc::clone(&self.inflation),
+            security: self.security.clone(),
         })
     }
 
@@ -199,6 +298,8 @@ impl<'a> Document<'a> {
             depth: Cell::new(0),
             limits: self.limits,
             inflation: Rc::clone(&self.inflation),
+            // An unreached revision of an encrypted file is read with the file's key.
+            security: self.security.clone(),
         })
     }
 
@@ -334,7 +435,7 @@ impl<'a> Document<'a> {
                 let pos = self.position_of(offset).ok_or_else(|| {
                     Error::malformed(id, offset, "xref offset is past the end of the file")
                 })?;
-                let (found, object) = self.parse_indirect_at(pos)?;
+                let (found, mut object) = self.parse_indirect_at(pos)?;
                 if found.num != id.num {
                     return Err(Error::malformed(
                         id,
@@ -342,6 +443,7 @@ impl<'a> Document<'a> {
                         format!("xref entry points to object {found}"),
                     ));
                 }
+                self.decrypt(found, &mut object)?;
                 Ok(object)
             }
             Some(XrefEntry::Compressed { stream, index }) => {
@@ -351,6 +453,27 @@ impl<'a> Document<'a> {
                 self.object_stream(stream)?.object(id.num, index)
             }
         }
+    }
+
+    /// Decrypts a top-level object of an encrypted document (objects inside object streams
+    /// are decrypted with their stream). The encryption dictionary is read as it is, since it
+    /// is never encrypted; any other object of a locked document is refused.
+    fn decrypt(&self, id: ObjRef, object: &mut Object) -> Result<()> {
+        let Some(security) = &self.security else {
+            return Ok(());
+        };
+        match security.handler() {
+            Ok(handler) => {
+                handler.decrypt_object(id, object);
+                Ok(())
+            }
+            Err(_) if self.is_encryption_dictionary(id) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn is_encryption_dictionary(&self, id: ObjRef) -> bool {
+        self.trailer.get(b"Encrypt").and_then(Object::as_ref) == Some(id)
     }
 
     /// Object stream `num`, decoded, from the cache or decoded (again) within the inflation

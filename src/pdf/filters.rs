@@ -34,6 +34,8 @@ pub fn decode_stream(dict: &Dict, raw: &[u8], budget: &mut u64) -> Result<Vec<u8
         };
         data = match filter.as_slice() {
             b"FlateDecode" | b"Fl" => unpredict(inflate(&data, budget)?, parms)?,
+            // The security handler decrypted the stream when the object was read (§7.4.10).
+            b"Crypt" => data,
             other => {
                 return Err(DecodeError::Invalid(format!(
                     "unsupported filter /{}",

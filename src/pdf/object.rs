@@ -182,6 +182,11 @@ impl Dict {
         self.entries.iter().map(|(k, v)| (k.as_slice(), v))
     }
 
+    /// The entries with their values mutable, for rewriting in place (decryption, encryption).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut Object)> {
+        self.entries.iter_mut().map(|(k, v)| (k.as_slice(), v))
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -1,8 +1,11 @@
 //! The incremental update (§7.5.6): new and changed objects, then a cross-reference section in the
 //! same form as the previous one, and a trailer chained to it with `/Prev`.
 
+use std::rc::Rc;
+
 use super::document::{Document, XrefForm};
 use super::object::{Dict, ObjRef, Object, Stream};
+use super::security::{Security, SecurityHandler};
 use super::writer::{write_dict, write_indirect};
 use super::xref::XrefEntry;
 use crate::error::{Error, Result};
@@ -33,6 +36,10 @@ pub struct UpdateWriter {
     base: u64,
     buf: Vec<u8>,
     offsets: Vec<(ObjRef, u64)>,
+    /// The document's security handler: every object written is encrypted with it.
+    security: Option<Rc<Security>>,
+    /// The first object that could not be encrypted; [`finish`](Self::finish) returns it.
+    failed: Option<Error>,
 }
 
 impl UpdateWriter {
@@ -49,6 +56,27 @@ impl UpdateWriter {
             base,
             buf,
             offsets: Vec::new(),
+            security: doc.security(),
+            failed: None,
+        }
+    }
+
+    /// The handler that encrypts what this update writes; `None` for a document that is not
+    /// encrypted, the reason when it could not be opened.
+    fn handler(&self) -> Result<Option<&SecurityHandler>> {
+        match self.security.as_deref() {
+            None => Ok(None),
+            Some(security) => security.handler().map(Some),
+        }
+    }
+
+    /// Encrypts the strings and streams of `object`, to be written as object `id` (a no-op for
+    /// a document that is not encrypted). Callers that write an object's bytes themselves
+    /// ([`begin_object`](Self::begin_object)) pass its values through here first.
+    pub fn encrypt(&self, id: ObjRef, object: &mut Object) -> Result<()> {
+        match self.handler()? {
+            Some(handler) => handler.encrypt_object(id, object),
+            None => Ok(()),
         }
     }
 
@@ -65,9 +93,16 @@ impl UpdateWriter {
             .push((id, self.base.saturating_add(self.buf.len() as u64)));
     }
 
+    /// Writes object `id`, encrypted when the document is. An encryption failure (no random
+    /// bytes for an IV) is returned by [`finish`](Self::finish).
     pub fn add(&mut self, id: ObjRef, object: &Object) {
+        let mut sealed = object.clone();
+        if let Err(error) = self.encrypt(id, &mut sealed) {
+            self.failed.get_or_insert(error);
+            return;
+        }
         self.record_offset(id);
-        write_indirect(&mut self.buf, id, object);
+        write_indirect(&mut self.buf, id, &sealed);
     }
 
     /// Starts object `id`: the caller writes its body into [`buffer_mut`](Self::buffer_mut) and
@@ -86,17 +121,27 @@ impl UpdateWriter {
     /// `size` is one past the highest object number the update uses.
     /// Refused with [`Error::XrefOffsetTooLarge`] when the previous section is a table and an
     /// object lands beyond what a table entry can address (a file over 10 GB).
-    pub fn finish(self, doc: &Document<'_>, size: u32, id: &[Vec<u8>; 2]) -> Result<Vec<u8>> {
+    /// The `/ID` of an encrypted document is kept as it is: its first element is part of the
+    /// key derivation, and readers expect the array unchanged.
+    pub fn finish(mut self, doc: &Document<'_>, size: u32, id: &[Vec<u8>; 2]) -> Result<Vec<u8>> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
         let mut trailer = base_trailer(doc);
         trailer.set(b"Prev".to_vec(), Object::Integer(to_i64(doc.startxref())));
-        trailer.set(
-            b"ID".to_vec(),
-            Object::Array(
-                id.iter()
-                    .map(|part| Object::String(part.clone(), super::StringForm::Hex))
-                    .collect(),
-            ),
-        );
+        // Also when the file has none: R2-R4 keys derive from the first element, so a new one
+        // would make the whole file unreadable.
+        let keep_id = self.security.is_some();
+        if !keep_id {
+            trailer.set(
+                b"ID".to_vec(),
+                Object::Array(
+                    id.iter()
+                        .map(|part| Object::String(part.clone(), super::StringForm::Hex))
+                        .collect(),
+                ),
+            );
+        }
         match doc.xref_form() {
             // For a hybrid file a plain table is what 1.4 and 1.5 readers resolve the same way:
             // every object we write is uncompressed and listed in it.

@@ -35,8 +35,41 @@ use crate::error::{Error, Result};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn add_document_timestamp(pdf: &[u8], stamper: &dyn TimeStamper) -> Result<Vec<u8>> {
+    add_document_timestamp_with_access(pdf, stamper, &crate::DocumentAccess::default())
+}
+
+/// [`add_document_timestamp`] for an encrypted document that needs a password: the update is
+/// encrypted with the document's key, the token in `/Contents` is not.
+///
+/// ```
+/// # use countersign::timestamp::TimeStamper;
+/// # #[derive(Debug)]
+/// # struct Offline;
+/// # impl TimeStamper for Offline {
+/// #     fn timestamp(&self, _: countersign::DigestAlgorithm, _: &[u8]) -> countersign::Result<Vec<u8>> { unreachable!() }
+/// #     fn token_len_hint(&self) -> countersign::Result<usize> { Ok(8192) }
+/// # }
+/// use countersign::ltv::add_document_timestamp_with_access;
+/// use countersign::{DocumentAccess, Error};
+///
+/// let pdf = std::fs::read("testdata/pdf/encrypted/r3-rc4-128-user.pdf")?;
+/// let wrong = DocumentAccess::with_password("guess");
+/// assert!(matches!(
+///     add_document_timestamp_with_access(&pdf, &Offline, &wrong),
+///     Err(Error::WrongPassword { .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn add_document_timestamp_with_access(
+    pdf: &[u8],
+    stamper: &dyn TimeStamper,
+    access: &crate::DocumentAccess,
+) -> Result<Vec<u8>> {
     let reservation = stamper.token_len_hint()?;
-    let options = SignOptions::default();
+    let options = SignOptions {
+        document_access: access.clone(),
+        ..SignOptions::default()
+    };
     let mut prepared = prepare_with(pdf, &options, reservation, SignatureKind::DocumentTimestamp)?;
     let (before, after) = prepared.signed_parts();
     let digest = stamper.digest();

@@ -160,6 +160,34 @@ pub struct SignOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub require_intact_signatures: bool,
+    /// Opens an encrypted document: its password. Documents whose user password is empty
+    /// (permissions only) need none. Signing needs the permission to fill in forms (or the
+    /// owner password): [`Error::PermissionDenied`] otherwise. The update is encrypted like
+    /// the document (with random AES IVs, so a fixed `signing_time` no longer makes the
+    /// output byte-identical); its `/ID` is kept.
+    ///
+    /// ```
+    /// # let key = countersign::crypto::credential::load_pem(
+    /// #     &std::fs::read("testdata/pki/demo.chain.pem")?,
+    /// #     &std::fs::read("testdata/pki/demo.key.pem")?,
+    /// #     &Default::default(),
+    /// # )?;
+    /// use countersign::{sign_pdf, verify_pdf, DocumentAccess, Error, SignOptions, VerifyOptions};
+    ///
+    /// // AES-256 (R6), user password "user", owner password "owner".
+    /// let pdf = std::fs::read("testdata/pdf/encrypted/r6-aes256-user-objstm.pdf")?;
+    /// let mut options = SignOptions::default();
+    /// assert!(matches!(sign_pdf(&pdf, &key, &options), Err(Error::PasswordRequired { .. })));
+    /// options.document_access = DocumentAccess::with_password("user");
+    /// let signed = sign_pdf(&pdf, &key, &options)?;
+    /// assert!(signed.starts_with(&pdf));
+    ///
+    /// let mut verify = VerifyOptions::default();
+    /// verify.document_access = DocumentAccess::with_password("user");
+    /// assert!(verify_pdf(&signed, &verify)?.all_valid_ignoring_trust());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub document_access: crate::DocumentAccess,
 }
 
 /// The update with its placeholders, ready to be hashed and filled.
@@ -347,11 +375,11 @@ pub(crate) fn prepare_with(
     contents_len: usize,
     kind: SignatureKind,
 ) -> Result<PreparedUpdate> {
-    let doc = Document::parse_with_limits(pdf, &options.limits)?;
+    let doc = Document::open(pdf, &options.limits, &options.document_access)?;
     let (catalog_ref, catalog) = doc.catalog()?;
     preflight::check_signable(&doc, &catalog)?;
     if options.require_intact_signatures {
-        preflight::check_existing_signatures(pdf, &options.limits)?;
+        preflight::check_existing_signatures(pdf, &options.limits, &options.document_access)?;
     }
     let page = page_tree::find_page(&doc, &catalog, options.page_index)?;
     let time = signing_time(options);
@@ -371,15 +399,14 @@ pub(crate) fn prepare_with(
     mdp.apply(&doc, (catalog_ref, &catalog), sig_ref, &mut plan)?;
 
     let mut writer = UpdateWriter::new(&doc);
-    writer.begin_object(sig_ref);
     let placeholders = signature_dictionary::write_signature_dictionary(
-        writer.buffer_mut(),
+        &mut writer,
+        sig_ref,
         options,
         (time, kind),
         mdp.references(catalog_ref),
         contents_len,
-    );
-    writer.end_object();
+    )?;
     let mut written = vec![sig_ref];
     for (id, object) in &plan.objects {
         if written.contains(id) {

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
-use crate::pdf::{Dict, Document, Object};
+use crate::pdf::{Dict, Document};
 use crate::problem::Problem;
 
 /// Refuses a signer certificate that is not valid at `time` or may not sign
@@ -41,9 +41,14 @@ pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
 
 /// Refuses a document whose existing signatures are broken or followed by changes it does not
 /// allow ([`super::SignOptions::require_intact_signatures`]): integrity only, whoever signed.
-pub(crate) fn check_existing_signatures(pdf: &[u8], limits: &crate::pdf::Limits) -> Result<()> {
+pub(crate) fn check_existing_signatures(
+    pdf: &[u8],
+    limits: &crate::pdf::Limits,
+    access: &crate::DocumentAccess,
+) -> Result<()> {
     let options = crate::VerifyOptions {
         limits: *limits,
+        document_access: access.clone(),
         ..crate::VerifyOptions::default()
     };
     refuse_invalid_signatures(&crate::verify_pdf(pdf, &options)?)
@@ -126,45 +131,15 @@ fn why_invalid(signature: &crate::SignatureReport) -> Problem {
 
 /// Refuses documents we must not or cannot sign.
 pub fn check_signable(doc: &Document<'_>, catalog: &Dict) -> Result<()> {
-    check_not_encrypted(doc)?;
+    check_permissions(doc)?;
     super::locks::check_changes_permitted(doc, catalog)
 }
 
-fn check_not_encrypted(doc: &Document<'_>) -> Result<()> {
-    let Some(encrypt) = doc.trailer().get(b"Encrypt") else {
-        return Ok(());
-    };
-    let dict = doc.resolve(encrypt)?;
-    Err(Error::Encrypted {
-        handler: describe_encryption(dict.as_dict()),
-    })
-}
-
-/// "Standard (V=4, R=4, AESV2)", "Adobe.PubSec (V=5)"...
-fn describe_encryption(dict: Option<&Dict>) -> String {
-    let Some(dict) = dict else {
-        return "unknown".into();
-    };
-    let name = |o: Option<&Object>| {
-        o.and_then(Object::as_name)
-            .map(|n| String::from_utf8_lossy(n).into_owned())
-    };
-    let filter = name(dict.get(b"Filter")).unwrap_or_else(|| "unknown".into());
-    let mut parts = Vec::new();
-    for key in [&b"V"[..], b"R", b"Length"] {
-        if let Some(v) = dict.get(key).and_then(Object::as_i64) {
-            parts.push(format!("{}={v}", String::from_utf8_lossy(key)));
-        }
+/// An encrypted document must permit filling in (signature) form fields to whoever opened it:
+/// [`Error::PermissionDenied`] otherwise. A handler that could not be opened is its error.
+fn check_permissions(doc: &Document<'_>) -> Result<()> {
+    match doc.security_handler()? {
+        Some(handler) => handler.permissions().check_signing(),
+        None => Ok(()),
     }
-    let method = dict
-        .get(b"CF")
-        .and_then(Object::as_dict)
-        .and_then(|cf| cf.iter().next().map(|(_, v)| v.clone()))
-        .and_then(|filter| name(filter.as_dict().and_then(|d| d.get(b"CFM"))));
-    if let Some(method) = method {
-        parts.push(method);
-    } else if dict.get(b"V").and_then(Object::as_i64).unwrap_or(0) < 4 {
-        parts.push("RC4".into());
-    }
-    format!("{filter} ({})", parts.join(", "))
 }

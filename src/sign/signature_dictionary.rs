@@ -5,18 +5,22 @@ use std::time::SystemTime;
 
 use super::byterange::{Placeholders, write_placeholders};
 use super::{SignOptions, SignatureKind, SubFilter};
+use crate::error::Result;
 use crate::pdf::writer::write_dict_entries;
-use crate::pdf::{Dict, Object};
+use crate::pdf::{Dict, ObjRef, Object, UpdateWriter};
 
-/// Writes `<< ... /ByteRange [...] /Contents <00...> >>` into `buf`; `references` (DocMDP and
-/// FieldMDP signature reference dictionaries) become its `/Reference` array unless empty.
+/// Writes object `id`, `<< ... /ByteRange [...] /Contents <00...> >>`, into `writer`;
+/// `references` (DocMDP and FieldMDP signature reference dictionaries) become its `/Reference`
+/// array unless empty. In an encrypted document its strings are encrypted, except `/Contents`
+/// (ISO 32000-2 §7.6.2: it is filled in after the digest and must stay plain hex).
 pub fn write_signature_dictionary(
-    buf: &mut Vec<u8>,
+    writer: &mut UpdateWriter,
+    id: ObjRef,
     options: &SignOptions,
     (signing_time, kind): (SystemTime, SignatureKind),
     references: Vec<Object>,
     contents_len: usize,
-) -> Placeholders {
+) -> Result<Placeholders> {
     let mut dict = match kind {
         SignatureKind::Signature => entries(options, signing_time),
         SignatureKind::DocumentTimestamp => timestamp_entries(),
@@ -24,11 +28,18 @@ pub fn write_signature_dictionary(
     if !references.is_empty() {
         dict.set("Reference", Object::Array(references));
     }
+    let mut object = Object::Dict(dict);
+    writer.encrypt(id, &mut object)?;
+    writer.begin_object(id);
+    let buf = writer.buffer_mut();
     buf.extend_from_slice(b"<<");
-    write_dict_entries(buf, &dict);
+    if let Object::Dict(dict) = &object {
+        write_dict_entries(buf, dict);
+    }
     let placeholders = write_placeholders(buf, contents_len);
     buf.extend_from_slice(b">>");
-    placeholders
+    writer.end_object();
+    Ok(placeholders)
 }
 
 fn entries(options: &SignOptions, signing_time: SystemTime) -> Dict {

@@ -95,6 +95,21 @@ pub struct VerifyOptions {
     /// their certification paths' ([`CryptoProvider::default`](crate::crypto::CryptoProvider):
     /// the process default, else RustCrypto).
     pub provider: crate::crypto::CryptoProvider,
+    /// Opens an encrypted document: its password (documents whose user password is empty
+    /// need none). The byte ranges and signatures are checked on the file's bytes; the
+    /// modification analysis compares the revisions' decrypted objects.
+    ///
+    /// ```
+    /// use countersign::{verify_pdf, DocumentAccess, Error, VerifyOptions};
+    ///
+    /// let pdf = std::fs::read("testdata/pdf/encrypted/r3-rc4-128-user.pdf")?;
+    /// let mut options = VerifyOptions::default();
+    /// assert!(matches!(verify_pdf(&pdf, &options), Err(Error::PasswordRequired { .. })));
+    /// options.document_access = DocumentAccess::with_password("user");
+    /// assert!(verify_pdf(&pdf, &options)?.signatures.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub document_access: crate::DocumentAccess,
 }
 
 impl VerifyOptions {
@@ -560,7 +575,7 @@ impl SignatureReport {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let doc = Document::parse_with_limits(pdf, &options.limits)?;
+    let doc = Document::open(pdf, &options.limits, &options.document_access)?;
     let mut fields = signature_fields::signature_fields(&doc)?;
     // Signatures a later revision hid (a swapped /Root, a field dropped from the form) are
     // judged too: after the file's own, in the order of the revisions that held them.
@@ -593,7 +608,7 @@ pub fn verify_pdf(pdf: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let certification = certification(&doc, &fields, &mut signatures);
     for (field, report) in fields.iter().zip(signatures.iter_mut()) {
         if report.byte_range_ok {
-            analyse_modifications(&doc, held_in(field), field, report, certification, options);
+            analyse_modifications(&doc, held_in(field), field, report, certification);
         } else {
             // Without a sound byte range there is no signed revision to compare with.
             report.modifications = Modifications {
@@ -677,7 +692,6 @@ fn analyse_modifications(
     field: &SignatureField,
     report: &mut SignatureReport,
     certification: Option<(u64, i64)>,
-    options: &VerifyOptions,
 ) {
     let Ok(signed_len) = usize::try_from(report.signed_revision_len) else {
         return;
@@ -691,7 +705,7 @@ fn analyse_modifications(
         locks: locks.unwrap_or_default(),
     };
     let earlier = std::mem::take(&mut report.modifications);
-    report.modifications = diff::analyse(doc, signed_len, &options.limits, &permissions);
+    report.modifications = diff::analyse(doc, signed_len, &permissions);
     if !report.modifications.permitted {
         report.problems.push(Problem::ModifiedAfterSigning {
             level: report.modifications.level,

@@ -13,9 +13,10 @@ pub mod softhsm;
 pub mod validators;
 
 pub use validators::{
-    PdfsigReport, PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict, openssl_cms_verify,
-    openssl_verify_chain, pdfsig_verify, pdfsig_verify_with, prefix_ok, pyhanko_ades,
-    pyhanko_validate, pyhanko_validate_with_crls, qpdf_check,
+    PdfsigReport, PdfsigSignature, PyhankoReport, PyhankoSignature, Verdict, mutool_pages,
+    openssl_cms_verify, openssl_verify_chain, pdfsig_verify, pdfsig_verify_with, prefix_ok,
+    pyhanko_ades, pyhanko_validate, pyhanko_validate_with, pyhanko_validate_with_crls, qpdf_check,
+    qpdf_check_with_password,
 };
 
 use std::path::{Path, PathBuf};

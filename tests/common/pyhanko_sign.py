@@ -5,7 +5,8 @@ Usage: python3 pyhanko_sign.py IN.pdf OUT.pdf FIELD_NAME PKI_DIR
 
 PAdES (ETSI.CAdES.detached), the demo key and certificate from PKI_DIR, a new invisible field
 named FIELD_NAME (or that field when it exists and is empty). Exit status 1 with pyHanko's
-message when it refuses the input.
+message when it refuses the input. An encrypted input is opened with the password in
+$PYHANKO_PDF_PASSWORD (default: empty).
 """
 
 import os
@@ -27,6 +28,8 @@ def main():
     try:
         with open(source, "rb") as handle:
             writer = IncrementalPdfFileWriter(handle, strict=False)
+            if writer.prev.encrypted:
+                writer.encrypt(os.environ.get("PYHANKO_PDF_PASSWORD", ""))
             with open(target, "wb") as out:
                 signers.sign_pdf(writer, meta, signer=signer, output=out, existing_fields_only=False)
     except Exception as error:  # pyHanko's refusal is the answer

@@ -12,11 +12,14 @@ reference, intact, valid, trusted, coverage (ENTIRE_FILE,
 ENTIRE_REVISION, CONTIGUOUS_BLOCK_FROM_START), modification_level (NONE, LTA_UPDATES,
 FORM_FILLING, ANNOTATIONS, OTHER or null), docmdp_ok, bottom_line, signer, md_algorithm,
 mechanism, summary and error (a message when validation raised, else null).
+An encrypted file is opened with the password in $PYHANKO_PDF_PASSWORD (default: empty), or, for
+the public-key handler, with the recipient in $PYHANKO_PUBSEC_RECIPIENT (KEY.pem:CERT.pem).
 Trust comes only from the given root: no fetching, no revocation requirement, except that
 with CRLs given the signer's certificate must be covered by one of them (pyHanko's CRL_REQUIRED).
 """
 
 import json
+import os
 import sys
 
 from pyhanko.keys import load_cert_from_pemder
@@ -158,6 +161,20 @@ def main():
     try:
         with open(pdf_path, "rb") as handle:
             reader = PdfFileReader(handle, strict=False)
+            recipient = os.environ.get("PYHANKO_PUBSEC_RECIPIENT")
+            if reader.encrypted and recipient:
+                from pyhanko.pdf_utils.crypt import SimpleEnvelopeKeyDecrypter
+
+                key_path, cert_path = recipient.split(":")
+                reader.decrypt_pubkey(SimpleEnvelopeKeyDecrypter.load(key_path, cert_path, None))
+            elif reader.encrypted:
+                result = reader.decrypt(os.environ.get("PYHANKO_PDF_PASSWORD", ""))
+                if result.status.name == "FAILED":
+                    revision = reader.encrypt_dict.get("/R")
+                    if revision == 5:
+                        # pyHanko implements AES-256 as ISO 32000-2 has it (R6) only.
+                        raise NotImplementedError("pyHanko does not open R5 (deprecated AES-256)")
+                    raise ValueError("the password does not open the document")
             unreadable, readable = embedded_signatures(reader)
             report["signatures"] = unreadable + [describe(sig, context) for sig in readable]
     except Exception as error:  # an unreadable file is a verdict too

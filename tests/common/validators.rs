@@ -124,11 +124,24 @@ fn combined_text(out: &Output) -> String {
 /// `qpdf --check`: exit 0 without "WARNING" is `Ok`, exit 3 is `Warnings`, anything else
 /// `Errors`.
 pub fn qpdf_check(path: &Path) -> Verdict {
+    qpdf_check_with_password(path, None)
+}
+
+/// [`qpdf_check`] of an encrypted file opened with `password` (`--password=`).
+pub fn qpdf_check_with_password(path: &Path, password: Option<&str>) -> Verdict {
     let qpdf = match require_tool("qpdf") {
         Ok(qpdf) => qpdf,
         Err(why) => return Verdict::Skipped(why),
     };
-    let out = run(&qpdf, [OsStr::new("--check"), path.as_os_str()]);
+    let password = password.map(|p| format!("--password={p}"));
+    let args = [
+        Some(OsStr::new("--check")),
+        password.as_deref().map(OsStr::new),
+    ]
+    .into_iter()
+    .flatten()
+    .chain([path.as_os_str()]);
+    let out = run(&qpdf, args);
     let text = combined_text(&out);
     match out.status.code() {
         Some(0) if !text.contains("WARNING") => Verdict::Ok,
@@ -374,6 +387,16 @@ pub fn pyhanko_validate_with_crls(
     trust_root_pem: &Path,
     crls: &[&Path],
 ) -> PyhankoReport {
+    pyhanko_validate_with(path, trust_root_pem, crls, None)
+}
+
+/// [`pyhanko_validate_with_crls`] of an encrypted file opened with `password`.
+pub fn pyhanko_validate_with(
+    path: &Path,
+    trust_root_pem: &Path,
+    crls: &[&Path],
+    password: Option<&str>,
+) -> PyhankoReport {
     let python = match pyhanko_python() {
         Ok(python) => python,
         Err(_) => {
@@ -387,16 +410,19 @@ pub fn pyhanko_validate_with_crls(
         .join("tests")
         .join("common")
         .join("pyhanko_validate.py");
-    let out = run(
-        &python,
-        [
-            script.as_os_str(),
-            path.as_os_str(),
-            trust_root_pem.as_os_str(),
-        ]
-        .into_iter()
-        .chain(crls.iter().map(|crl| crl.as_os_str())),
-    );
+    let out = Command::new(&python)
+        .args(
+            [
+                script.as_os_str(),
+                path.as_os_str(),
+                trust_root_pem.as_os_str(),
+            ]
+            .into_iter()
+            .chain(crls.iter().map(|crl| crl.as_os_str())),
+        )
+        .env("PYHANKO_PDF_PASSWORD", password.unwrap_or_default())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
     let output = combined_text(&out);
     if !out.status.success() {
         return PyhankoReport {
@@ -689,6 +715,16 @@ pub fn mutool_verify(path: &Path) -> Verdict {
 /// or existing field `field`): the reference that our update is compared with. `Err` carries
 /// pyHanko's message (it refuses some inputs), `Ok(false)` means pyHanko is not installed.
 pub fn pyhanko_sign(input: &Path, output: &Path, field: &str) -> Result<bool, String> {
+    pyhanko_sign_with(input, output, field, None)
+}
+
+/// [`pyhanko_sign`] of an encrypted input opened with `password`.
+pub fn pyhanko_sign_with(
+    input: &Path,
+    output: &Path,
+    field: &str,
+    password: Option<&str>,
+) -> Result<bool, String> {
     let Ok(python) = pyhanko_python() else {
         return Ok(false);
     };
@@ -697,16 +733,17 @@ pub fn pyhanko_sign(input: &Path, output: &Path, field: &str) -> Result<bool, St
         .join("common")
         .join("pyhanko_sign.py");
     let pki = repo_root().join("testdata").join("pki");
-    let out = run(
-        &python,
-        [
+    let out = Command::new(&python)
+        .args([
             script.as_os_str(),
             input.as_os_str(),
             output.as_os_str(),
             OsStr::new(field),
             pki.as_os_str(),
-        ],
-    );
+        ])
+        .env("PYHANKO_PDF_PASSWORD", password.unwrap_or_default())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
     if out.status.success() {
         Ok(true)
     } else {
@@ -743,4 +780,47 @@ pub fn pyhanko_ades(path: &Path, trust_root_pem: &Path) -> Option<serde_json::Va
         "pyHanko could not read the file:\n{output}"
     );
     Some(json)
+}
+
+// ---------------------------------------------------------------------------------------------
+// mutool
+// ---------------------------------------------------------------------------------------------
+
+/// Every page of `path` rendered by MuPDF's `mutool draw` (PNG at 36 dpi), the file opened with
+/// `password` when given: `Err` with the verdict when the tool is missing or fails.
+pub fn mutool_pages(path: &Path, password: Option<&str>) -> Result<Vec<Vec<u8>>, Verdict> {
+    let mutool = require_tool("mutool").map_err(Verdict::Skipped)?;
+    let dir = TempDir::new("mutool");
+    let pattern = dir.path().join("page-%d.png");
+    let mut args = vec![
+        OsStr::new("draw").to_os_string(),
+        "-q".into(),
+        "-r".into(),
+        "36".into(),
+        "-o".into(),
+        pattern.into_os_string(),
+    ];
+    if let Some(password) = password {
+        args.push("-p".into());
+        args.push(password.into());
+    }
+    args.push(path.as_os_str().to_os_string());
+    let out = run(&mutool, args);
+    let text = combined_text(&out);
+    // MuPDF repairs what it can (a header after junk, say) and says so on stderr: only a
+    // failed run or no page drawn is a failure; the images are what the callers compare.
+    if !out.status.success() {
+        return Err(Verdict::Errors(text));
+    }
+    let mut pages = Vec::new();
+    for page in 1.. {
+        match std::fs::read(dir.path().join(format!("page-{page}.png"))) {
+            Ok(bytes) => pages.push(bytes),
+            Err(_) => break,
+        }
+    }
+    if pages.is_empty() {
+        return Err(Verdict::Errors(format!("mutool drew no page: {text}")));
+    }
+    Ok(pages)
 }

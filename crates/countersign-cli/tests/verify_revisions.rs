@@ -1744,6 +1744,119 @@ fn whitespace_after_the_signed_revision_is_bounded() {
     assert!(reason.contains("2000 bytes of whitespace"), "{reason}");
 }
 
+/// How an update after signing makes MuPDF rebuild the cross-reference table by scanning.
+#[derive(Clone, Copy, Debug)]
+enum ForcedRepair {
+    /// None: the unused object stream alone.
+    NoRepair,
+    /// The appended trailer's `/Size` is a reference.
+    SizeReference,
+    /// A comment between `startxref` and its offset.
+    StartxrefComment,
+    /// 2000 newlines after the last `%%EOF`.
+    Padding,
+}
+
+/// An update after signing that adds only objects nothing refers to: an object stream holding
+/// a copy of page 1 whose content says FORGED, and that content. A reader that follows the
+/// table sees no change; MuPDF, made to rebuild the table by scanning, reads every object
+/// stream it finds and shows the copy (red team, round 2).
+fn unused_object_stream_update(signed: &[u8], repair: ForcedRepair) -> Vec<u8> {
+    let doc = Document::parse(signed).unwrap();
+    let (page_ref, mut page) = first_page(&doc);
+    let content = doc.size();
+    let objstm = content + 1;
+    page.set("Contents", Object::Ref(ObjRef::new(content, 0)));
+    let mut page_text = Vec::new();
+    write_object(&mut page_text, &Object::Dict(page));
+    let header = format!("{} 0 ", page_ref.num);
+    let body = [header.as_bytes(), &page_text].concat();
+    let objstm_body = format!(
+        "<< /Type /ObjStm /N 1 /First {} /Length {} >>\nstream\n{}\nendstream",
+        header.len(),
+        body.len(),
+        String::from_utf8(body).unwrap()
+    );
+    let objects = [(content, stream("", FORGED)), (objstm, objstm_body)];
+    force_repair(table_update(signed, &objects, &[], None), repair)
+}
+
+/// `file`, whose last revision was written by [`table_update`], made to end as `repair` says.
+fn force_repair(mut out: Vec<u8>, repair: ForcedRepair) -> Vec<u8> {
+    let text_at = |out: &[u8], needle: &[u8]| find_last(out, needle);
+    match repair {
+        ForcedRepair::NoRepair => {}
+        ForcedRepair::SizeReference => {
+            let at = text_at(&out, b"/Size ");
+            let end = at
+                + 6
+                + out[at + 6..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+            out.splice(at..end, b"/Size 2 0 R".iter().copied());
+        }
+        ForcedRepair::StartxrefComment => {
+            let at = text_at(&out, b"startxref\n");
+            out.splice(at..at + 10, b"startxref %c\n".iter().copied());
+        }
+        ForcedRepair::Padding => out.extend_from_slice(&[b'\n'; 2000]),
+    }
+    out
+}
+
+#[test]
+fn an_unused_object_stream_after_signing_is_other_however_the_file_ends() {
+    let signed = signed("classic.pdf");
+    for repair in [
+        ForcedRepair::NoRepair,
+        ForcedRepair::SizeReference,
+        ForcedRepair::StartxrefComment,
+        ForcedRepair::Padding,
+    ] {
+        let name = format!("{repair:?}");
+        let forged = unused_object_stream_update(&signed, repair);
+        let report = verify(&forged);
+        let signature = &report.signatures[0];
+        assert_eq!(
+            signature.modifications.level, Other,
+            "{name}: {signature:#?}"
+        );
+        assert!(!report.all_valid(), "{name}");
+        eprintln!(
+            "{name}: {}",
+            signature.modifications.reason.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+/// An update after signing that MuPDF cannot read as written (it rebuilds the table by
+/// scanning) is `other` even when it changes nothing: the reader's view is not the one compared.
+#[test]
+fn an_update_readers_must_repair_is_other() {
+    let signed = signed("classic.pdf");
+    let empty_update = table_update(&signed, &[], &[], None);
+    let report = verify(&force_repair(empty_update.clone(), ForcedRepair::NoRepair));
+    assert_eq!(
+        report.signatures[0].modifications.level,
+        ModificationLevel::None
+    );
+    for (repair, expected) in [
+        (ForcedRepair::SizeReference, "no non-negative integer /Size"),
+        (
+            ForcedRepair::StartxrefComment,
+            "startxref is not followed by white space and an offset",
+        ),
+        (ForcedRepair::Padding, "2001 bytes follow the last %%EOF"),
+    ] {
+        let report = verify(&force_repair(empty_update.clone(), repair));
+        let modifications = &report.signatures[0].modifications;
+        assert_eq!(modifications.level, Other, "{repair:?}: {modifications:#?}");
+        let reason = modifications.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(expected), "{repair:?}: {reason}");
+    }
+}
+
 /// pyHanko (and pdfsig) find signatures through the newest catalog only: on the counter-signed
 /// root swap they see one valid signature. Ours reports both; this pins their verdict so that
 /// the note in the docs stays true.

@@ -420,10 +420,30 @@ impl From<countersign::Error> for ApiError {
             Error::Io(_) => ErrorCode::InternalError,
             _ => ErrorCode::FailedOperation,
         };
-        Self::new(
-            code,
-            countersign::error::ErrorReport::new(&error).to_string(),
-        )
+        let report = countersign::error::ErrorReport::new(&error).to_string();
+        // The ESS API has no parameter for a document password: say what the caller can do.
+        let (message, zh) = match &error {
+            Error::PasswordRequired { .. } | Error::WrongPassword { .. } => (
+                format!(
+                    "{report}; the API takes no document password: upload the file without its open password (permissions-only encryption is fine)"
+                ),
+                Some(format!(
+                    "操作失败（文件已加密，需要打开密码，本接口无法提供密码：{report}）"
+                )),
+            ),
+            Error::PermissionDenied { .. } => (
+                report.clone(),
+                Some(format!(
+                    "操作失败（文件的权限设置不允许填写表单和签署：{report}）"
+                )),
+            ),
+            _ => (report, None),
+        };
+        let api = Self::new(code, message);
+        match zh {
+            Some(zh) => api.zh(zh),
+            None => api,
+        }
     }
 }
 

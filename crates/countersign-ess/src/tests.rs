@@ -1165,3 +1165,65 @@ fn verify_digit_file_fails_a_file_modified_after_signing() {
         refused.message
     );
 }
+
+/// Issue 22: a permissions-only encrypted PDF (empty user password) is signed and verified with
+/// no new parameter; one that needs a password is refused with the reason and what to do.
+#[test]
+fn encrypted_files_sign_when_they_open_without_a_password() {
+    let dir = TempDir::new("svc-encrypted");
+    let mut config = ServiceConfig::from_toml(CONFIG, dir.path()).unwrap();
+    config.workers = Some(1);
+    let key = demo::demo()
+        .unwrap()
+        .keys
+        .remove(demo::GROUP_ORGANIZATION_ID)
+        .unwrap();
+    let keys = config
+        .organizations
+        .iter()
+        .map(|o| (o.id.clone(), key.clone()))
+        .collect();
+    let engine = Arc::new(engine::PdfEngine::default());
+    let service = Service::open(&config, keys, &dir.path().join("data"), engine).unwrap();
+    let testdata = |name: &str| {
+        std::fs::read(format!(
+            "{}/../../testdata/pdf/encrypted/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+
+    let permissions_only = upload(&service, "admin", None, &testdata("r4-aes128.pdf"));
+    let signed = sign(&service, "admin", None, &permissions_only, true).unwrap();
+    assert_eq!(signed["Status"], "FINISHED", "{signed}");
+    let verified = call(
+        &service,
+        "admin",
+        "VerifyDigitFile",
+        json!({"Operator": {"UserId": "admin"}, "FileId": signed["ResultFileId"]}),
+    )
+    .unwrap();
+    let results = verified["VerifyDigitFileResults"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{verified}");
+
+    let needs_password = upload(&service, "admin", None, &testdata("r3-rc4-128-user.pdf"));
+    let refused = sign(&service, "admin", None, &needs_password, true).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::FailedOperation);
+    assert!(
+        refused.message.contains("needs a password"),
+        "{}",
+        refused.message
+    );
+    assert!(
+        refused.message.contains("takes no document password"),
+        "{}",
+        refused.message
+    );
+
+    let no_forms = upload(&service, "admin", None, &testdata("r4-aes128-no-forms.pdf"));
+    let refused = sign(&service, "admin", None, &no_forms, true).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::FailedOperation);
+    assert!(refused.message.contains("P bit 9"), "{}", refused.message);
+    // Refusals are not charged.
+    assert_eq!(service.balance("group").unwrap(), Some(99));
+}

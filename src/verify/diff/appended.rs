@@ -11,8 +11,9 @@ use crate::pdf::xref::{SectionKind, XrefSection};
 use crate::pdf::{Document, ObjRef, XrefEntry};
 
 /// Fails when a later section is not at its written offset, when the appended bytes define an
-/// object where no later section puts it, or when an object stream the later sections use lists
-/// a number twice or holds one the sections place elsewhere.
+/// object where no later section puts it, when an object stream written after signing holds an
+/// object the sections place elsewhere, or when the file does not end as readers look for its
+/// end: a reader that misses it rebuilds the table by scanning and shows what it finds.
 pub(super) fn check(
     doc: &Document<'_>,
     signed_len: usize,
@@ -29,7 +30,61 @@ pub(super) fn check(
         check_section_position(doc, section)?;
     }
     check_object_headers(doc, signed_len, &sections)?;
-    check_object_streams(doc, listed)
+    check_object_streams(doc, later, listed)?;
+    for section in &sections {
+        check_declared_size(section)?;
+    }
+    check_file_end(doc.data())
+}
+
+/// Whitespace accepted after the last `%%EOF`, as after a signed revision (see `judge`).
+const MAX_TRAILING_WHITESPACE: usize = super::MAX_TRAILING_WHITESPACE;
+
+/// The file ends with `startxref`, white space, the offset, white space, `%%EOF` and at most an
+/// end-of-line or two. A comment after `startxref`, or bytes after `%%EOF` that push it out of
+/// the window readers search (MuPDF: the last 1024 bytes), make a reader rebuild the table by
+/// scanning, and a scan reads objects (in object streams too) the sections never name.
+fn check_file_end(data: &[u8]) -> Result<(), Disallowed> {
+    let refuse = |what: &str| {
+        Err(Disallowed::new(format!(
+            "the file does not end as readers look for its end: {what} (a reader that misses it \
+             rebuilds the cross-reference table by scanning)"
+        )))
+    };
+    let Some(keyword) = crate::pdf::lexer::rfind(data, b"startxref") else {
+        return refuse("no startxref");
+    };
+    let after = |at: usize| data.get(at..).unwrap_or_default();
+    let spaces = |at: usize| after(at).iter().take_while(|&&b| is_whitespace(b)).count();
+    let digits_at = keyword
+        .saturating_add(9)
+        .saturating_add(spaces(keyword.saturating_add(9)));
+    let digits_stop = digits_end(data, digits_at);
+    if digits_stop == digits_at {
+        return refuse("startxref is not followed by white space and an offset");
+    }
+    let eof_at = digits_stop.saturating_add(spaces(digits_stop));
+    if !after(eof_at).starts_with(b"%%EOF") {
+        return refuse("the offset after startxref is not followed by %%EOF");
+    }
+    let tail = after(eof_at.saturating_add(5));
+    if !tail.iter().all(|&b| is_whitespace(b)) || tail.len() > MAX_TRAILING_WHITESPACE {
+        return refuse(&format!("{} bytes follow the last %%EOF", tail.len()));
+    }
+    Ok(())
+}
+
+/// A section's `/Size` is a non-negative integer: MuPDF rebuilds the table by scanning when it
+/// is not (`/Size 2 0 R`, `/Size -1`).
+fn check_declared_size(section: &XrefSection) -> Result<(), Disallowed> {
+    match section.trailer.get(b"Size") {
+        Some(crate::pdf::Object::Integer(size)) if *size >= 0 => Ok(()),
+        _ => Err(Disallowed::new(format!(
+            "the cross-reference section appended at offset {} has no non-negative integer \
+             /Size (readers rebuild the table by scanning)",
+            section.offset
+        ))),
+    }
 }
 
 /// Where a written offset lands, past white space (as readers seek there).
@@ -141,40 +196,73 @@ fn object_header(data: &[u8], at: usize) -> Option<(ObjRef, usize)> {
     is_obj.then_some((ObjRef::new(num, generation), after))
 }
 
-/// Object streams the later sections use: each number they list once, and each where the
-/// sections place it (MuPDF reads an object stream by number, this reader by index).
-fn check_object_streams(doc: &Document<'_>, listed: &BTreeSet<u32>) -> Result<(), Disallowed> {
-    let mut streams = BTreeSet::new();
+/// Object streams written after signing, whether the later sections use them or not: each
+/// number they hold listed once, and where the revision that wrote the stream places it (MuPDF
+/// reads an object stream by number, this reader by index; a reader that rebuilds the table
+/// reads every object stream it finds, so an unused one may not hold a copy of an object
+/// either). A later revision may still replace what such a stream holds.
+fn check_object_streams(
+    doc: &Document<'_>,
+    later: usize,
+    listed: &BTreeSet<u32>,
+) -> Result<(), Disallowed> {
+    let mut used = BTreeSet::new();
     for &num in listed {
         // Only streams written after signing: an old one may hold objects since replaced.
         if let Ok(Some(XrefEntry::Compressed { stream, .. })) = doc.entry(num)
             && listed.contains(&stream)
         {
-            streams.insert(stream);
+            used.insert(stream);
         }
     }
-    for stream in streams {
-        let id = ObjRef::new(stream, 0);
-        let numbers = doc
-            .object_stream_numbers(stream)
-            .map_err(|e| Disallowed::at(id, format!("unreadable object stream: {e}")))?;
-        for (index, &num) in (0u32..).zip(&numbers) {
-            let placed = matches!(
-                doc.entry(num),
-                Ok(Some(XrefEntry::Compressed { stream: s, index: i })) if s == stream && i == index
-            );
-            if !placed {
-                return Err(Disallowed::at(
-                    id,
-                    format!(
-                        "the object stream holds object {num} at index {index}, where the \
-                         cross-reference sections do not put it"
-                    ),
-                ));
+    for stream in used {
+        check_object_stream(doc, stream)?;
+    }
+    for index in 0..later {
+        let (Some(section), Some(revision)) = (doc.sections().get(index), doc.revision(index))
+        else {
+            break;
+        };
+        for num in section.listed_numbers(doc.data(), false) {
+            if let Ok(Some(XrefEntry::InFile { generation, .. })) = revision.entry(num)
+                && is_object_stream(&revision, num, generation)
+            {
+                check_object_stream(&revision, num)?;
             }
         }
     }
     Ok(())
+}
+
+/// Each object stream `stream` holds is where `doc`'s sections put it.
+fn check_object_stream(doc: &Document<'_>, stream: u32) -> Result<(), Disallowed> {
+    let id = ObjRef::new(stream, 0);
+    let numbers = doc
+        .object_stream_numbers(stream)
+        .map_err(|e| Disallowed::at(id, format!("unreadable object stream: {e}")))?;
+    for (index, &num) in (0u32..).zip(&numbers) {
+        let placed = matches!(
+            doc.entry(num),
+            Ok(Some(XrefEntry::Compressed { stream: s, index: i })) if s == stream && i == index
+        );
+        if !placed {
+            return Err(Disallowed::at(
+                id,
+                format!(
+                    "the object stream holds object {num} at index {index}, where the \
+                     cross-reference sections do not put it"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_object_stream(doc: &Document<'_>, num: u32, generation: u16) -> bool {
+    matches!(
+        doc.get(ObjRef::new(num, generation)),
+        Ok(crate::pdf::Object::Stream(stream)) if stream.dict.has_name(b"Type", b"ObjStm")
+    )
 }
 
 /// Where the run of ASCII digits starting at `at` ends.

@@ -13,7 +13,7 @@ mod rules;
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::pdf::{Document, Limits, ObjRef};
+use crate::pdf::{Document, ObjRef};
 use crate::sign::locks::FieldLock;
 
 /// How far the revisions appended after a signature go, from nothing to anything (pyHanko's
@@ -210,11 +210,10 @@ impl Disallowed {
 pub(crate) fn analyse(
     doc: &Document<'_>,
     signed_len: usize,
-    limits: &Limits,
     permissions: &Permissions,
 ) -> Modifications {
     let mut report = Modifications::default();
-    let verdict = judge(doc, signed_len, limits, permissions, &mut report);
+    let verdict = judge(doc, signed_len, permissions, &mut report);
     match verdict {
         Ok(level) => {
             report.level = level;
@@ -243,12 +242,11 @@ pub(crate) fn analyse(
 /// the signed `startxref` out of the window readers search at the end of the file (MuPDF reads
 /// the last 1024 bytes), and a reader that then repairs the file can show objects the signed
 /// revision holds but does not use.
-const MAX_TRAILING_WHITESPACE: usize = 32;
+pub(super) const MAX_TRAILING_WHITESPACE: usize = 32;
 
 fn judge(
     doc: &Document<'_>,
     signed_len: usize,
-    limits: &Limits,
     permissions: &Permissions,
     report: &mut Modifications,
 ) -> Result<ModificationLevel, Disallowed> {
@@ -276,7 +274,8 @@ fn judge(
     let signed = data
         .get(..signed_len)
         .ok_or_else(|| Disallowed::new("the signed revision is longer than the file"))?;
-    let old = Document::parse_with_limits(signed, limits).map_err(|e| {
+    // Read through the file's security handler: an encrypted revision has no key of its own.
+    let old = doc.parse_prefix(signed).map_err(|e| {
         Disallowed::new(format!("the signed bytes are not a complete revision: {e}"))
     })?;
     let diff = revision::compare(&old, doc, later)?;

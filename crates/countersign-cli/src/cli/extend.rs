@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 use countersign::ltv::Fetcher;
-use countersign::ltv::{RevocationSource, ValidationData, add_validation_data, extend};
+use countersign::ltv::{
+    RevocationSource, ValidationData, add_validation_data_with_access, extend_with_access,
+};
 
 use super::CliResult;
 use super::console::errln;
@@ -50,14 +52,15 @@ pub fn run(args: ExtendArgs) -> CliResult {
         })
     };
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
+    let access = args.signature.pdf_password.access()?;
     let out = if args.no_timestamp {
-        add_validation_data(&input, &source).map_err(context)?
+        add_validation_data_with_access(&input, &source, &access).map_err(context)?
     } else {
         let tsa = args
             .signature
             .tsa()?
             .ok_or("extend adds a document timestamp: give --tsa URL (or --no-timestamp)")?;
-        extend(&input, &source, tsa.as_ref()).map_err(context)?
+        extend_with_access(&input, &source, tsa.as_ref(), &access).map_err(context)?
     };
     write_atomically(&args.output, &out)?;
     errln!(

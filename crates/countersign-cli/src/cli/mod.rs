@@ -5,6 +5,7 @@ mod console;
 mod credential_args;
 mod demo;
 mod extend;
+mod pdf_password;
 #[cfg(feature = "pkcs11")]
 mod pkcs11_args;
 mod serve;
@@ -35,7 +36,7 @@ enum Command {
     Batch(Box<batch::BatchArgs>),
     /// PAdES B-LTA archive renewal: add validation data (DSS) for every signature and
     /// timestamp, then a document timestamp.
-    Extend(extend::ExtendArgs),
+    Extend(Box<extend::ExtendArgs>),
     /// Verify every signature in a PDF.
     Verify(verify::VerifyArgs),
     /// Run the ESS API-3.0 compatible counter-signing service.
@@ -47,7 +48,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args),
         Command::Verify(args) => verify::run(args),
-        Command::Extend(args) => extend::run(args),
+        Command::Extend(args) => extend::run(*args),
         Command::Batch(args) => batch::run(*args),
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };

@@ -54,6 +54,8 @@ pub struct SignatureArgs {
     /// verification of the input.
     #[arg(long)]
     pub require_intact_signatures: bool,
+    #[command(flatten)]
+    pub pdf_password: super::pdf_password::PdfPasswordArgs,
 }
 
 /// Certification and field locks: for `sign` and `batch`, not `extend` (which makes no
@@ -194,6 +196,7 @@ impl SignatureArgs {
             sign_options.name = self.name.clone();
             sign_options.page_index = page_index;
             sign_options.require_intact_signatures = self.require_intact_signatures;
+            sign_options.document_access = self.pdf_password.access()?;
             sign_options.timestamp = if self.level()?.has_signature_timestamp() {
                 self.tsa()?
                     .map(|tsa| tsa as Arc<dyn countersign::timestamp::TimeStamper>)

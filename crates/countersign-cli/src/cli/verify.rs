@@ -30,6 +30,8 @@ pub struct VerifyArgs {
     /// Print the report as JSON (one object with a `signatures` array) instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub pdf_password: super::pdf_password::PdfPasswordArgs,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -38,6 +40,7 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 pub fn run(args: VerifyArgs) -> CliResult {
     let mut options = VerifyOptions::default();
+    options.document_access = args.pdf_password.access()?;
     for path in &args.trust {
         options
             .trust_roots
