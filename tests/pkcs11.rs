@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::softhsm::{PIN, SoftHsm, standard_tokens};
+use common::softhsm::{PIN, SoftHsm, TokenSpec, standard_tokens};
 use countersign::crypto::RsaPadding;
 use countersign::crypto::credential::{parse_certificates, trust_roots_from_pem};
 use countersign::crypto::pkcs11::{
@@ -24,11 +24,53 @@ use countersign::{
 fn hsm() -> Option<&'static SoftHsm> {
     static HSM: OnceLock<Option<SoftHsm>> = OnceLock::new();
     HSM.get_or_init(|| {
-        let hsm = SoftHsm::new("pkcs11-lib", &standard_tokens())?;
+        let mut tokens = standard_tokens();
+        tokens.push(TokenSpec {
+            label: "rsa4096",
+            key: Some(("deep-rsa4096.key.pem", "deep-rsa4096.cert.pem", "03")),
+        });
+        let (key, cert) = p384_key_and_certificate();
+        tokens.push(TokenSpec {
+            label: "p384",
+            key: Some((key, cert, "04")),
+        });
+        let hsm = SoftHsm::new("pkcs11-lib", &tokens)?;
         hsm.use_in_this_process();
         Some(hsm)
     })
     .as_ref()
+}
+
+/// A P-384 key and a self-signed certificate for it, generated for this run (the test PKI has
+/// no P-384 key). Leaked: the fixture lives as long as the process.
+fn p384_key_and_certificate() -> (&'static str, &'static str) {
+    let dir = Box::leak(Box::new(common::TempDir::new("pkcs11-p384")));
+    let key = dir.path().join("p384.key.pem");
+    let cert = dir.path().join("p384.cert.pem");
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+        ])
+        .args(["-nodes", "-subj", "/CN=PKCS11 P-384 test", "-days", "2"])
+        .args(["-addext", "keyUsage=critical,digitalSignature"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let leak = |path: std::path::PathBuf| &*Box::leak(path.display().to_string().into_boxed_str());
+    (leak(key), leak(cert))
 }
 
 fn config(hsm: &SoftHsm, token: &str, key: &str) -> Pkcs11Config {
@@ -239,4 +281,29 @@ fn the_chain_from_the_token_equals_the_chain_from_files_and_another_chain_is_ref
             .unwrap();
     let error = load_certified_key(&config(hsm, "rsa", "demo"), Some(other)).unwrap_err();
     assert!(matches!(error, Error::KeyMismatch { .. }), "{error:?}");
+}
+
+#[test]
+fn rsa_4096_and_ecdsa_p384_sign_inside_the_token() {
+    let Some(hsm) = hsm() else { return };
+    let rsa = load_certified_key(&config(hsm, "rsa4096", "deep-rsa4096"), None).unwrap();
+    let ec = load_certified_key(&config(hsm, "p384", "p384"), None).unwrap();
+    for (key, algorithm) in [(&rsa, "SHA256withRSA"), (&ec, "SHA256withECDSA")] {
+        let signed = sign_pdf(
+            &common::read_pdf("classic.pdf"),
+            key,
+            &SignOptions::default(),
+        )
+        .unwrap();
+        let report = verify_pdf(&signed, &VerifyOptions::default()).unwrap();
+        let ours = &report.signatures[0];
+        assert_eq!(ours.signature_algorithm, algorithm);
+        assert!(ours.digest_ok && ours.signature_ok, "{ours:#?}");
+    }
+    let signer = ec
+        .key()
+        .choose_scheme(countersign::DigestAlgorithm::Sha384)
+        .unwrap();
+    assert!(matches!(signer.scheme(), SignatureScheme::EcdsaP384(_)));
+    assert_eq!(signer.max_signature_len(), 104);
 }
