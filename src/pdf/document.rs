@@ -463,10 +463,7 @@ impl<'a> Document<'a> {
             return Ok(());
         };
         match security.handler() {
-            Ok(handler) => {
-                handler.decrypt_object(id, object);
-                Ok(())
-            }
+            Ok(handler) => handler.decrypt_object(id, object),
             Err(_) if self.is_encryption_dictionary(id) => Ok(()),
             Err(error) => Err(error),
         }

@@ -74,7 +74,7 @@ fn tool_missing(tool: &str) -> String {
     format!("{tool} not installed")
 }
 
-fn require_tool(name: &str) -> Result<PathBuf, String> {
+pub fn require_tool(name: &str) -> Result<PathBuf, String> {
     find_tool(name).ok_or_else(|| tool_missing(name))
 }
 

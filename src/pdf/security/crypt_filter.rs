@@ -70,13 +70,17 @@ pub fn object_key(file_key: &[u8], id: ObjRef, method: CryptMethod) -> Zeroizing
     }
 }
 
-/// Decrypts one string or stream. Lenient like every reader: an AES payload shorter than its
-/// IV is empty, a trailing partial block is dropped, and padding that is not PKCS#7 is kept.
+/// Decrypts one string or stream, as MuPDF reads it: an AES payload that is not an IV and
+/// whole blocks (shorter than 32 bytes, or a partial last block) is left as written, and the
+/// last byte alone says how much padding to drop. (Reading such bytes differently from the
+/// viewers would let a later revision change what they show while the comparison sees nothing.)
 pub fn decrypt(method: CryptMethod, key: &[u8], data: &[u8]) -> Vec<u8> {
     match method {
         CryptMethod::Identity => data.to_vec(),
         CryptMethod::Rc4 => rc4(key, data),
-        CryptMethod::AesV2 | CryptMethod::AesV3 => aes_cbc_decrypt(key, data).unwrap_or_default(),
+        CryptMethod::AesV2 | CryptMethod::AesV3 => {
+            aes_cbc_decrypt(key, data).unwrap_or_else(|| data.to_vec())
+        }
     }
 }
 
@@ -115,19 +119,17 @@ pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8; AES_BLOCK], data: &[u8]) -> Result<
     Ok(out)
 }
 
-/// The plain text of `iv || ciphertext`; `None` for a key of the wrong length.
+/// The plain text of `iv || ciphertext`; `None` when `data` is not an IV and one or more whole
+/// blocks, or for a key of the wrong length.
 fn aes_cbc_decrypt(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    if data.len() < 2 * AES_BLOCK || !data.len().is_multiple_of(AES_BLOCK) {
+        return None;
+    }
     let (iv, body) = data.split_at_checked(AES_BLOCK)?;
     let iv: [u8; AES_BLOCK] = iv.try_into().ok()?;
-    let whole = body.len().saturating_sub(body.len() % AES_BLOCK);
-    let mut plain = aes_cbc_no_padding(key, &iv, body.get(..whole)?, false).ok()?;
+    let mut plain = aes_cbc_no_padding(key, &iv, body, false).ok()?;
     let pad = usize::from(*plain.last().unwrap_or(&0));
-    let padding_ok = (1..=AES_BLOCK).contains(&pad)
-        && plain.len() >= pad
-        && plain
-            .get(plain.len().saturating_sub(pad)..)
-            .is_some_and(|tail| tail.iter().all(|&b| usize::from(b) == pad));
-    if padding_ok {
+    if (1..=AES_BLOCK).contains(&pad) {
         plain.truncate(plain.len().saturating_sub(pad));
     }
     Some(plain)

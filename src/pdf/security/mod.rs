@@ -280,6 +280,8 @@ impl SecurityHandler {
                 Error::PasswordRequired { handler }
             });
         };
+        // R5/R6: /P does not enter the key, /Perms (encrypted with it) vouches for it.
+        standard.check_perms(&key)?;
         let permissions =
             Permissions::new(standard.p, standard.revision, who == Authenticated::Owner);
         Self::from_file_key(encrypt, encrypt_ref, key, permissions)
@@ -370,49 +372,69 @@ impl SecurityHandler {
     }
 
     /// The method that applies to a stream with dictionary `dict`, or `None` when the stream is
-    /// never encrypted (cross-reference streams; metadata with `/EncryptMetadata false`).
-    fn stream_method(&self, dict: &Dict) -> Option<CryptMethod> {
+    /// never encrypted (cross-reference streams; metadata with `/EncryptMetadata false`). A
+    /// `/Crypt` filter anywhere but first, or one whose parameters a `/Filter` array leaves to a
+    /// lone dictionary, is refused: readers disagree on such streams (MuPDF reads no parameters
+    /// then, or decodes before decrypting), so what they show is not what was compared.
+    fn stream_method(&self, id: ObjRef, dict: &Dict) -> Result<Option<CryptMethod>> {
         if dict.has_name(b"Type", b"XRef") {
-            return None;
+            return Ok(None);
         }
         if !self.encrypt_metadata && dict.has_name(b"Type", b"Metadata") {
-            return None;
+            return Ok(None);
         }
-        if let Some(index) = crypt_filter_index(dict) {
-            let parms = match dict.get(b"DecodeParms").or_else(|| dict.get(b"DP")) {
-                Some(Object::Array(list)) => list.get(index).and_then(Object::as_dict),
-                Some(other) => other.as_dict(),
-                None => None,
-            };
-            let name = parms.and_then(|p| p.get(b"Name"));
-            return Some(self.method_named(name).unwrap_or(CryptMethod::Identity));
+        let refuse = |why: &str| {
+            Err(Error::UnsupportedEncryption {
+                detail: format!("stream {id}: {why} (ISO 32000-2 §7.4.10)"),
+            })
+        };
+        let Some(index) = crypt_filter_index(dict) else {
+            return Ok(Some(self.streams));
+        };
+        if index != 0 {
+            return refuse("the /Crypt filter is not the first filter");
         }
-        Some(self.streams)
+        let parms = match (
+            dict.get(b"Filter"),
+            dict.get(b"DecodeParms").or_else(|| dict.get(b"DP")),
+        ) {
+            (_, None) => None,
+            (Some(Object::Array(_)), Some(Object::Array(list))) => {
+                list.first().and_then(Object::as_dict)
+            }
+            (Some(Object::Array(_)), Some(_)) => {
+                return refuse("a /Filter array with /Crypt has a lone /DecodeParms dictionary");
+            }
+            (_, Some(other)) => other.as_dict(),
+        };
+        let name = parms.and_then(|p| p.get(b"Name"));
+        Ok(Some(
+            self.method_named(name).unwrap_or(CryptMethod::Identity),
+        ))
     }
 
     /// Decrypts the strings and stream data of object `id` as read from the file. The
     /// encryption dictionary, cross-reference streams and signature `/Contents` stay as
     /// they are.
-    pub fn decrypt_object(&self, id: ObjRef, object: &mut Object) {
+    pub fn decrypt_object(&self, id: ObjRef, object: &mut Object) -> Result<()> {
         if Some(id) == self.encrypt_ref {
-            return;
+            return Ok(());
         }
         let strings = self.strings;
         let key = self.object_key(id, strings);
         if let Object::Stream(stream) = object {
             if stream.dict.has_name(b"Type", b"XRef") {
-                return;
+                return Ok(());
             }
-            if let Some(method) = self.stream_method(&stream.dict) {
+            if let Some(method) = self.stream_method(id, &stream.dict)? {
                 let stream_key = self.object_key(id, method);
                 stream.raw = crypt_filter::decrypt(method, &stream_key, &stream.raw);
             }
         }
-        // Infallible: decryption is lenient.
-        let _ = for_each_string(object, &mut |bytes, _| {
+        for_each_string(object, &mut |bytes, _| {
             *bytes = crypt_filter::decrypt(strings, &key, bytes);
             Ok(())
-        });
+        })
     }
 
     /// Encrypts the strings and stream data of object `id` before it is written: the inverse of
@@ -425,7 +447,7 @@ impl SecurityHandler {
             if stream.dict.has_name(b"Type", b"XRef") {
                 return Ok(());
             }
-            if let Some(method) = self.stream_method(&stream.dict) {
+            if let Some(method) = self.stream_method(id, &stream.dict)? {
                 let stream_key = self.object_key(id, method);
                 stream.raw = crypt_filter::encrypt(method, &stream_key, &stream.raw)?;
             }

@@ -28,6 +28,7 @@ pub struct StandardDict {
     u: Vec<u8>,
     oe: Vec<u8>,
     ue: Vec<u8>,
+    perms: Vec<u8>,
     /// `/P`, the permission flags.
     pub p: i32,
     /// `/EncryptMetadata` (default true).
@@ -101,6 +102,7 @@ impl StandardDict {
             u: bytes(b"U"),
             oe: bytes(b"OE"),
             ue: bytes(b"UE"),
+            perms: bytes(b"Perms"),
             p,
             encrypt_metadata: !matches!(encrypt.get(b"EncryptMetadata"), Some(Object::Bool(false))),
         };
@@ -139,6 +141,40 @@ impl StandardDict {
         }
         self.user_key(&password, id0)
             .map(|key| (key, Authenticated::User))
+    }
+
+    /// Algorithm 13 (R5/R6): `/Perms`, decrypted with the file key, repeats `/P` and
+    /// `/EncryptMetadata`. `/P` does not enter the key of these revisions, so without this check
+    /// anyone could grant themselves permissions by editing `/P`.
+    pub fn check_perms(&self, file_key: &[u8]) -> Result<()> {
+        if self.revision < 5 {
+            return Ok(());
+        }
+        let tampered = |why: &str| {
+            Err(unsupported(format!(
+                "/Perms does not vouch for /P and /EncryptMetadata ({why}): the permissions were \
+                 changed without the owner password"
+            )))
+        };
+        let Some(block) = self.perms.get(..16) else {
+            return tampered("no 16-byte /Perms");
+        };
+        let Ok(plain) = aes_cbc_no_padding(file_key, &[0; 16], block, false) else {
+            return tampered("undecryptable");
+        };
+        let (Some(p), Some(metadata), Some(marker)) =
+            (plain.get(..4), plain.get(8), plain.get(9..12))
+        else {
+            return tampered("too short");
+        };
+        let expected_metadata = if self.encrypt_metadata { b'T' } else { b'F' };
+        if marker != b"adb" {
+            return tampered("no adb marker");
+        }
+        if p != self.p.to_le_bytes() || *metadata != expected_metadata {
+            return tampered("different values");
+        }
+        Ok(())
     }
 
     /// Algorithm 2: the file key a (user) password gives, R2 to R4.

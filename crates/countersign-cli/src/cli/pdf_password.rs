@@ -1,11 +1,12 @@
 //! `--pdf-password-file FILE` / `--pdf-password-env VAR`: the password of encrypted input PDFs.
 //! Never an argument of its own (the command line is visible to every user of the machine);
-//! `--password` stays the credential's.
+//! `--password` stays the credential's. `--pdf-recipient-cert` / `--pdf-recipient-key`: the
+//! recipient that opens PDFs encrypted for certificates (Adobe.PubSec).
 
 use std::path::PathBuf;
 
 use clap::Args;
-use countersign::DocumentAccess;
+use countersign::{DocumentAccess, PubSecRecipient};
 
 #[derive(Args, Clone, Debug, Default)]
 pub struct PdfPasswordArgs {
@@ -16,11 +17,27 @@ pub struct PdfPasswordArgs {
     /// Environment variable holding the user or owner password of encrypted input PDFs.
     #[arg(long, value_name = "VAR")]
     pub pdf_password_env: Option<String>,
+    /// Certificate (PEM or DER) of the recipient that opens input PDFs encrypted for
+    /// certificates (Adobe.PubSec); with --pdf-recipient-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "pdf_recipient_key",
+        conflicts_with_all = ["pdf_password_file", "pdf_password_env"]
+    )]
+    pub pdf_recipient_cert: Option<PathBuf>,
+    /// The recipient's unencrypted RSA private key (PKCS#8 or PKCS#1), in the certificate's form
+    /// (both PEM or both DER).
+    #[arg(long, value_name = "FILE", requires = "pdf_recipient_cert")]
+    pub pdf_recipient_key: Option<PathBuf>,
 }
 
 impl PdfPasswordArgs {
     /// The document access these flags give (no password when neither is used).
     pub fn access(&self) -> Result<DocumentAccess, String> {
+        if let (Some(cert), Some(key)) = (&self.pdf_recipient_cert, &self.pdf_recipient_key) {
+            return recipient(cert, key).map(DocumentAccess::with_recipient);
+        }
         if let Some(path) = &self.pdf_password_file {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
             return Ok(DocumentAccess::with_password(first_line(bytes)));
@@ -35,6 +52,26 @@ impl PdfPasswordArgs {
         }
         Ok(DocumentAccess::default())
     }
+}
+
+/// The recipient from its certificate and key files, each PEM or DER.
+fn recipient(cert: &PathBuf, key: &PathBuf) -> Result<PubSecRecipient, String> {
+    let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    let (cert_bytes, key_bytes) = (read(cert)?, zeroize::Zeroizing::new(read(key)?));
+    let is_pem = |bytes: &[u8]| bytes.windows(11).any(|w| w == b"-----BEGIN ");
+    let loaded = if is_pem(&cert_bytes) {
+        PubSecRecipient::from_pem(&cert_bytes, &key_bytes)
+    } else {
+        PubSecRecipient::from_der(&cert_bytes, &key_bytes)
+    };
+    loaded.map_err(|e| {
+        format!(
+            "--pdf-recipient-cert {} / --pdf-recipient-key {}: {}",
+            cert.display(),
+            key.display(),
+            countersign::error::ErrorReport::new(&e)
+        )
+    })
 }
 
 /// The bytes before the first line end: a password file usually ends with one.
