@@ -294,6 +294,146 @@ pub enum Error {
     /// says which.
     #[error(transparent)]
     PubSec(#[from] PubSecError),
+    /// A PKCS#11 module, token or key could not be used (feature `pkcs11`): [`Pkcs11Error`]
+    /// says which; nothing was written.
+    #[cfg(feature = "pkcs11")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+    #[error(transparent)]
+    Pkcs11(#[from] Pkcs11Error),
+}
+
+/// Why a key in an HSM or smart card (a PKCS#11 token) could not be opened or could not sign
+/// (feature `pkcs11`, [`crate::crypto::pkcs11`]). No variant ever carries the PIN.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{Error, Pkcs11Error};
+///
+/// let error = Error::from(Pkcs11Error::TokenNotFound {
+///     wanted: "label signing".into(),
+///     available: vec!["label test (serial 1a2b)".into()],
+/// });
+/// assert_eq!(
+///     error.to_string(),
+///     "PKCS#11: no token with label signing; tokens present: label test (serial 1a2b)"
+/// );
+/// ```
+#[cfg(feature = "pkcs11")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Pkcs11Error {
+    /// The module (the shared library) could not be loaded or initialised.
+    #[error("PKCS#11: cannot load module {}", module.display())]
+    ModuleNotLoadable {
+        /// The module's path.
+        module: std::path::PathBuf,
+        /// The loader's or the module's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// No token matches the selector.
+    #[error(
+        "PKCS#11: no token with {wanted}; tokens present: {}",
+        join_or_none(available)
+    )]
+    TokenNotFound {
+        /// The selector: `label NAME` or `serial NUMBER`.
+        wanted: String,
+        /// The tokens the module shows, by label and serial.
+        available: Vec<String>,
+    },
+    /// No private key on the token matches the selector, or more than one does.
+    #[error("PKCS#11: {} private key with {wanted} on token {token}; keys present: {}",
+        if *matching == 0 { "no" } else { "more than one" }, join_or_none(available))]
+    KeyNotFound {
+        /// The selector: `label NAME` or `id HEX`.
+        wanted: String,
+        /// How many keys match it (0, or more than one).
+        matching: usize,
+        /// The token's label.
+        token: String,
+        /// The private keys the token holds, by label and id.
+        available: Vec<String>,
+    },
+    /// The token refused the PIN (CKR_PIN_INCORRECT).
+    #[error("PKCS#11: wrong PIN for token {token}")]
+    PinIncorrect {
+        /// The token's label.
+        token: String,
+    },
+    /// The token's user PIN is locked after too many wrong tries (CKR_PIN_LOCKED) or expired.
+    #[error("PKCS#11: the PIN of token {token} is locked or expired")]
+    PinLocked {
+        /// The token's label.
+        token: String,
+    },
+    /// The PIN could not be read from where it was configured (a missing file, an unset or
+    /// empty environment variable).
+    #[error("PKCS#11: cannot read the PIN from {from}: {reason}")]
+    PinUnavailable {
+        /// `file PATH` or `environment variable NAME`.
+        from: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The token offers no mechanism for this key and digest.
+    #[error("PKCS#11: token {token} supports no {mechanism} mechanism")]
+    MechanismUnsupported {
+        /// The token's label.
+        token: String,
+        /// What was needed: `CKM_RSA_PKCS or CKM_SHA256_RSA_PKCS`...
+        mechanism: String,
+    },
+    /// The key is not an RSA key or an EC key on P-256 or P-384, or lacks the attributes
+    /// that give its public half.
+    #[error("PKCS#11: unsupported key on token {token}: {reason}")]
+    UnsupportedKey {
+        /// The token's label.
+        token: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The chain was asked of the token and it holds no certificate with the key's CKA_ID.
+    #[error("PKCS#11: token {token} holds no certificate for key {key}")]
+    NoCertificate {
+        /// The token's label.
+        token: String,
+        /// The key, by label and id.
+        key: String,
+    },
+    /// The token was removed, or its sessions closed, while in use (CKR_DEVICE_REMOVED,
+    /// CKR_TOKEN_NOT_PRESENT, CKR_SESSION_CLOSED, CKR_SESSION_HANDLE_INVALID...). The
+    /// signature in progress is abandoned: nothing is written.
+    #[error("PKCS#11: token {token} is gone ({code} in {function})")]
+    TokenGone {
+        /// The token's label.
+        token: String,
+        /// The PKCS#11 function that failed.
+        function: String,
+        /// The return value, e.g. `CKR_DEVICE_REMOVED`.
+        code: String,
+    },
+    /// Any other failure of a PKCS#11 function.
+    #[error("PKCS#11: {function} failed on token {token}: {code}")]
+    Module {
+        /// The token's label (empty before a token is selected).
+        token: String,
+        /// The PKCS#11 function that failed.
+        function: String,
+        /// The return value or the wrapper's error.
+        code: String,
+    },
+}
+
+#[cfg(feature = "pkcs11")]
+fn join_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 /// Why the file key of a document encrypted for certificate holders (the public-key security

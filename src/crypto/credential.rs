@@ -331,7 +331,7 @@ fn find_end_entity<'a>(
 
 /// Signer first, then each issuer found by subject/issuer name; certificates that do not belong to
 /// the path are dropped so that they do not bloat the signature.
-fn order_chain(signer: Certificate, certificates: &[Certificate]) -> Vec<Certificate> {
+pub(crate) fn order_chain(signer: Certificate, certificates: &[Certificate]) -> Vec<Certificate> {
     let mut chain = vec![signer];
     while chain.len() < MAX_CHAIN_LEN {
         let Some(current) = chain.last() else { break };

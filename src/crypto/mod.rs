@@ -2,7 +2,7 @@
 //! key. It asks a [`SigningKey`] for a [`Signer`] for the digest it uses and hands it the DER of
 //! the CMS signed attributes. Software keys come from [`credential`] (PEM, DER, PKCS#12) on a
 //! [`CryptoProvider`] ([`rustcrypto`], or `aws_lc` with feature `aws-lc`), which also verifies
-//! signatures; an HSM, a cloud KMS or a remote signing service implements the two traits itself. [`CertifiedKey::new`] pairs a key with its
+//! signatures. Keys on a PKCS#11 token (an HSM, a smart card) come from `pkcs11` (feature `pkcs11`); a cloud KMS or a remote signing service implements the two traits itself. [`CertifiedKey::new`] pairs a key with its
 //! certificate chain and refuses a key that is not the certificate's.
 //!
 //! ```
@@ -59,6 +59,9 @@ pub mod aws_lc;
 pub mod credential;
 mod digest;
 mod keys;
+#[cfg(feature = "pkcs11")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+pub mod pkcs11;
 mod provider;
 pub mod rustcrypto;
 mod signer;

@@ -9,6 +9,7 @@
 
 pub mod acceptance;
 pub mod servers;
+pub mod softhsm;
 pub mod validators;
 
 pub use validators::{

@@ -57,6 +57,9 @@
 //! parent = "org-group"             # the group main organisation that may act for it (Agent)
 //! quota = 1000
 //! credential = { pkcs12 = "sub.p12", password = "..." }
+//! # or a key in an HSM (feature `pkcs11`); the chain from the token unless `certificates` is set:
+//! # credential = { pkcs11 = { module = "/usr/lib/softhsm/libsofthsm2.so", token = "signing",
+//! #                key_label = "org", pin_file = "hsm-pin" } }   # or token_serial, key_id, pin_env
 //!
 //! [[employees]]
 //! user_id = "user-admin"
@@ -716,6 +719,51 @@ pub struct CredentialConfig {
     pub pkcs12: Option<PathBuf>,
     /// Password of the PKCS#12 file or of the encrypted key.
     pub password: Option<String>,
+    /// A key on a PKCS#11 token instead of `key` and `pkcs12` (the service must be built with
+    /// feature `pkcs11`); `certificates`, when given, replaces the chain stored on the token.
+    pub pkcs11: Option<Pkcs11CredentialConfig>,
+}
+
+/// An organisation's key on a PKCS#11 token (an HSM): which module, token and key, and where
+/// the user PIN is read from when the service starts. The PIN itself is never in the
+/// configuration.
+///
+/// # Examples
+///
+/// ```
+/// use std::path::Path;
+/// use countersign_ess::config::ServiceConfig;
+///
+/// let config = ServiceConfig::from_toml(r#"
+///     [[organizations]]
+///     id = "org"
+///     credential = { pkcs11 = { module = "/usr/lib/softhsm/libsofthsm2.so", token = "signing", key_label = "org", pin_file = "hsm-pin" } }
+/// "#, Path::new("/etc/countersign"))?;
+/// let pkcs11 = config.organizations[0].credential.pkcs11.as_ref().ok_or("no pkcs11")?;
+/// assert_eq!(pkcs11.token.as_deref(), Some("signing"));
+/// assert_eq!(pkcs11.pin_file.as_deref(), Some(Path::new("/etc/countersign/hsm-pin")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Pkcs11CredentialConfig {
+    /// The PKCS#11 module (shared library).
+    pub module: PathBuf,
+    /// The token's label (or give `token_serial`).
+    pub token: Option<String>,
+    /// The token's serial number.
+    pub token_serial: Option<String>,
+    /// The private key's CKA_LABEL (or give `key_id`).
+    pub key_label: Option<String>,
+    /// The private key's CKA_ID, in hex.
+    pub key_id: Option<String>,
+    /// A file holding the user PIN (or give `pin_env`).
+    pub pin_file: Option<PathBuf>,
+    /// An environment variable holding the user PIN.
+    pub pin_env: Option<String>,
+    /// Sessions opened on the token: signatures computed at once (default: one per core).
+    pub sessions: Option<usize>,
 }
 
 /// An employee of an organisation, named as `Operator.UserId`.
@@ -823,6 +871,7 @@ impl std::fmt::Debug for CredentialConfig {
             .field("key", &self.key)
             .field("pkcs12", &self.pkcs12)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("pkcs11", &self.pkcs11)
             .finish()
     }
 }
@@ -868,6 +917,12 @@ impl ServiceConfig {
             ] {
                 if let Some(path) = path.as_mut() {
                     *path = base_dir.join(&*path);
+                }
+            }
+            if let Some(pkcs11) = credential.pkcs11.as_mut() {
+                pkcs11.module = base_dir.join(&pkcs11.module);
+                if let Some(pin_file) = pkcs11.pin_file.as_mut() {
+                    *pin_file = base_dir.join(&*pin_file);
                 }
             }
             for path in organization

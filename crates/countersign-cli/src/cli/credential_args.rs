@@ -18,8 +18,9 @@ pub struct CredentialArgs {
     /// Password of the PKCS#12 file or of an encrypted PEM key.
     #[arg(long, env = "COUNTERSIGN_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
-    /// PEM file with the signer certificate and its issuers.
-    #[arg(long, requires = "key")]
+    /// PEM file with the signer certificate and its issuers (with `--key`, or with
+    /// `--pkcs11-module` instead of the chain stored on the token).
+    #[arg(long)]
     pub cert: Option<PathBuf>,
     /// PEM or DER private key (PKCS#8, PKCS#1 or SEC1).
     #[arg(long, requires = "cert")]
@@ -30,6 +31,10 @@ pub struct CredentialArgs {
     /// Implementation that holds the key (default: aws-lc when built with it, else rustcrypto).
     #[arg(long, value_enum, default_value_t = BackendArg::fastest())]
     pub backend: BackendArg,
+    /// A key on a PKCS#11 token (HSM, smart card): see `--pkcs11-module`.
+    #[cfg(feature = "pkcs11")]
+    #[command(flatten)]
+    pub pkcs11: super::pkcs11_args::Pkcs11Args,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -72,6 +77,16 @@ impl CredentialArgs {
             load_options.provider = self.backend.provider();
             load_options
         };
+        #[cfg(feature = "pkcs11")]
+        if let Some(key) = self
+            .pkcs11
+            .load(self.cert.as_deref(), options.rsa_padding)?
+        {
+            return Ok(key);
+        }
+        if self.cert.is_some() && self.key.is_none() {
+            return Err("--cert needs --key (or --pkcs11-module)".into());
+        }
         if let Some(p12) = &self.p12 {
             let bytes = std::fs::read(p12).map_err(|e| format!("{}: {e}", p12.display()))?;
             return Ok(load_pkcs12(

@@ -6,6 +6,8 @@ mod credential_args;
 mod demo;
 mod extend;
 mod pdf_password;
+#[cfg(feature = "pkcs11")]
+mod pkcs11_args;
 mod serve;
 mod sign;
 mod signature_args;
