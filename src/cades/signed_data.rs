@@ -21,6 +21,60 @@ use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};
 use crate::error::{Error, Result, SignerError};
 
 pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+/// GM/T 0010 `signedData` (SM2 cryptographic message syntax).
+pub const GM_SIGNED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.2");
+/// GM/T 0010 `data`.
+pub const GM_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.1");
+
+/// Which content-type identifiers the CMS container carries: PKCS#7's (RFC 5652, what every
+/// PDF validator reads) or GM/T 0010's, which some Chinese verifiers expect of SM2 signatures.
+/// Both name the same structures; the verifier here reads either.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_pem;
+/// use countersign::{sign_pdf, verify_pdf, CmsContentTypes, SignOptions, VerifyOptions};
+///
+/// let key = load_pem(
+///     &std::fs::read("testdata/pki/sm2-signer.chain.pem")?,
+///     &std::fs::read("testdata/pki/sm2-signer.key.pem")?,
+///     &Default::default(),
+/// )?;
+/// let mut options = SignOptions::default();
+/// options.cms_content_types = CmsContentTypes::GmT0010; // signedData 1.2.156.10197.6.1.4.2.2
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &options)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::trusting(key.cert_chain()[2..].to_vec()))?;
+/// assert!(report.all_valid());
+/// assert_eq!(report.signatures[0].signature_algorithm, "SM3withSM2");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CmsContentTypes {
+    /// `signedData` 1.2.840.113549.1.7.2 and `data` 1.2.840.113549.1.7.1 (the default).
+    #[default]
+    Pkcs7,
+    /// `signedData` 1.2.156.10197.6.1.4.2.2 and `data` 1.2.156.10197.6.1.4.2.1 (GM/T 0010).
+    GmT0010,
+}
+
+impl CmsContentTypes {
+    fn signed_data(self) -> ObjectIdentifier {
+        match self {
+            Self::Pkcs7 => ID_SIGNED_DATA,
+            Self::GmT0010 => GM_SIGNED_DATA,
+        }
+    }
+
+    fn data(self) -> ObjectIdentifier {
+        match self {
+            Self::Pkcs7 => ID_DATA,
+            Self::GmT0010 => GM_DATA,
+        }
+    }
+}
 
 /// The X.509 certificates a SignedData carries (other certificate formats are skipped).
 pub(crate) fn embedded_certificates(signed_data: &SignedData) -> Vec<x509_cert::Certificate> {
@@ -42,6 +96,8 @@ pub struct CmsParams {
     pub digest: DigestAlgorithm,
     /// Adds a signing-time attribute; `Some` only for `adbe.pkcs7.detached` (PAdES forbids it).
     pub signing_time: Option<SystemTime>,
+    /// The content-type identifiers of the container and of the signed content.
+    pub content_types: CmsContentTypes,
 }
 
 /// An upper bound of the DER length [`build_detached`] returns for `key` and `params`: the same
@@ -50,15 +106,19 @@ pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
     let signer = choose_signer(key, params)?;
     let signer_certificate = key.end_entity();
     let placeholder_digest = vec![0u8; params.digest.output_len()];
-    let attributes =
-        signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
+    let attributes = signed_attributes::build_for(
+        params.content_types.data(),
+        &placeholder_digest,
+        signer_certificate,
+        params.signing_time,
+    )?;
     let placeholder_signature = vec![0xFFu8; signer.max_signature_len()];
     Ok(encode(
         key,
         signer.scheme(),
         attributes,
         placeholder_signature,
-        None,
+        Content::Detached(params.content_types),
     )?
     .len())
 }
@@ -83,8 +143,12 @@ pub fn build_detached(
     }
     let signer = choose_signer(key, params)?;
     let signer_certificate = key.end_entity();
-    let attributes =
-        signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
+    let attributes = signed_attributes::build_for(
+        params.content_types.data(),
+        document_digest,
+        signer_certificate,
+        params.signing_time,
+    )?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
     if signature.len() > signer.max_signature_len() {
         return Err(SignerError::SignatureTooLong {
@@ -93,7 +157,13 @@ pub fn build_detached(
         }
         .into());
     }
-    encode(key, signer.scheme(), attributes, signature, None)
+    encode(
+        key,
+        signer.scheme(),
+        attributes,
+        signature,
+        Content::Detached(params.content_types),
+    )
 }
 
 /// A SignedData that encapsulates `content` of type `content_type` (a timestamp token's
@@ -106,7 +176,7 @@ pub fn build_encapsulated(
 ) -> Result<Vec<u8>> {
     let params = CmsParams {
         digest,
-        signing_time: None,
+        ..CmsParams::default()
     };
     let signer = choose_signer(key, &params)?;
     let attributes = signed_attributes::build_for(
@@ -121,8 +191,16 @@ pub fn build_encapsulated(
         signer.scheme(),
         attributes,
         signature,
-        Some((content_type, content)),
+        Content::Encapsulated(content_type, content),
     )
+}
+
+/// What the SignedData carries besides the signature.
+enum Content<'a> {
+    /// Nothing: the signed data is elsewhere (the PDF's byte ranges).
+    Detached(CmsContentTypes),
+    /// This content, of this type (a timestamp token's TSTInfo).
+    Encapsulated(ObjectIdentifier, &'a [u8]),
 }
 
 fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
@@ -147,7 +225,7 @@ fn encode(
     scheme: SignatureScheme,
     attributes: SignedAttributes,
     signature: Vec<u8>,
-    encapsulated: Option<(ObjectIdentifier, &[u8])>,
+    content: Content<'_>,
 ) -> Result<Vec<u8>> {
     let signer_certificate = key.end_entity();
     let tbs = signer_certificate.tbs_certificate();
@@ -172,17 +250,18 @@ fn encode(
             certificates.push(choice);
         }
     }
-    let (version, encap_content_info) = match encapsulated {
+    let (version, encap_content_info, outer_type) = match content {
         // Version 1: id-data content, only X.509 v3 certificates, v1 SignerInfo (RFC 5652 §5.1).
-        None => (
+        Content::Detached(types) => (
             CmsVersion::V1,
             EncapsulatedContentInfo {
-                econtent_type: ID_DATA,
+                econtent_type: types.data(),
                 econtent: None,
             },
+            types.signed_data(),
         ),
         // Version 3: an eContentType other than id-data (RFC 5652 §5.1).
-        Some((content_type, content)) => (
+        Content::Encapsulated(content_type, content) => (
             CmsVersion::V3,
             EncapsulatedContentInfo {
                 econtent_type: content_type,
@@ -191,6 +270,7 @@ fn encode(
                         .map_err(cms_error)?,
                 ),
             },
+            ID_SIGNED_DATA,
         ),
     };
     let signed_data = SignedData {
@@ -204,7 +284,7 @@ fn encode(
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_error)?),
     };
     let content_info = ContentInfo {
-        content_type: ID_SIGNED_DATA,
+        content_type: outer_type,
         content: Any::encode_from(&signed_data).map_err(cms_error)?,
     };
     content_info.to_der().map_err(cms_error)

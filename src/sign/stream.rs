@@ -99,19 +99,14 @@ pub(crate) fn sign_file_reserving(
     let mut prepared = prepare_mapped(&source, input, key, options, contents_len)?;
 
     let mut temp = TempOutput::create(output)?;
-    let mut digest = copy_and_hash(&source, input_len, temp.file(), options.digest)
+    let params = cms_params(key, options);
+    let mut digest = copy_and_hash(&source, input_len, temp.file(), params.digest)
         .map_err(|e| with_path(e, input))?;
     let (before, after) = prepared.signed_parts();
     digest.update(before);
     digest.update(after);
     let capacity = prepared.capacity();
-    let der = seal(
-        key,
-        options,
-        &cms_params(options),
-        &digest.finish(),
-        capacity,
-    )?;
+    let der = seal(key, options, &params, &digest.finish(), capacity)?;
     prepared.embed(&der)?;
     temp.append(&prepared.update)?;
     ensure_unchanged(&source, input, input_len)?;
