@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use common::validators::{
-    SM2_STANDARD_ID, Verdict, gmssl_sm2_verify, openssl_sm2_verify, openssl_sm3, signature_parts,
+    SM2_STANDARD_ID, Verdict, cms_signed_attributes_and_signature, gmssl_sm2_verify,
+    openssl_sm2_verify, openssl_sm3, signature_parts,
 };
 use common::{TempDir, pki_path, qpdf_check};
 use countersign::crypto::credential::{self, LoadOptions, load_pem, parse_certificates};
@@ -118,6 +119,14 @@ fn assert_independently_valid(pdf: &[u8], public_key_pem: &str) {
     let temp = TempDir::new("sm2-out");
     qpdf_check(&temp.write("signed.pdf", pdf)).assert_ok("qpdf --check");
     let parts = only_signature(pdf);
+    // The oracles get the signed attributes from a bare TLV walk, not from the cms crate.
+    let (covered, cms) = signature_parts(pdf).remove(0);
+    let (attributes, signature) = cms_signed_attributes_and_signature(&cms);
+    assert_eq!(
+        (&attributes, &signature),
+        (&parts.signed_attributes_der, &parts.signature)
+    );
+    assert_eq!(covered, parts.covered);
     match openssl_sm3(&parts.covered) {
         Ok(digest) => assert_eq!(
             digest, parts.message_digest,

@@ -993,3 +993,52 @@ fn gmssl_python() -> Result<PathBuf, String> {
         .clone()
         .ok_or_else(|| tool_missing("gmssl (pip install gmssl)"))
 }
+
+/// One DER element at the start of `bytes`: (tag, the whole element, its content).
+fn der_element(bytes: &[u8]) -> (u8, &[u8], &[u8]) {
+    let total = der_total_length(bytes).expect("a DER element");
+    let header = if bytes[1] < 0x80 {
+        2
+    } else {
+        2 + usize::from(bytes[1] & 0x7f)
+    };
+    (bytes[0], &bytes[..total], &bytes[header..total])
+}
+
+/// The first SignerInfo of a DER CMS ContentInfo, read with nothing but TLV walking (so the
+/// check does not rest on our CMS code or its crates): the signed attributes re-tagged as the
+/// SET OF that the signature covers (RFC 5652 §5.4), and the signature value.
+pub fn cms_signed_attributes_and_signature(cms: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let (_, _, content_info) = der_element(cms);
+    let (tag, content_type, _) = der_element(content_info);
+    assert_eq!(tag, 0x06, "contentType");
+    let (_, _, explicit) = der_element(&content_info[content_type.len()..]); // [0] EXPLICIT
+    let (_, _, mut signed_data) = der_element(explicit); // SignedData SEQUENCE
+    let mut signer_infos = None;
+    while !signed_data.is_empty() {
+        let (tag, element, content) = der_element(signed_data);
+        signed_data = &signed_data[element.len()..];
+        if tag == 0x31 && signed_data.is_empty() {
+            signer_infos = Some(content);
+        }
+    }
+    let (_, _, mut signer_info) = der_element(signer_infos.expect("signerInfos"));
+    let (mut attributes, mut signature) = (None, None);
+    while !signer_info.is_empty() {
+        let (tag, element, content) = der_element(signer_info);
+        signer_info = &signer_info[element.len()..];
+        match tag {
+            0xa0 => {
+                let mut set = element.to_vec();
+                set[0] = 0x31;
+                attributes = Some(set);
+            }
+            0x04 => signature = Some(content.to_vec()),
+            _ => {}
+        }
+    }
+    (
+        attributes.expect("signed attributes"),
+        signature.expect("signature"),
+    )
+}

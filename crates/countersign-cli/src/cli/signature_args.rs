@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, ValueEnum};
 use countersign::timestamp::{HttpTsa, TsaConfig};
 use countersign::{
-    DigestAlgorithm, DocMdpPermission, FieldLock, PadesLevel, SignOptions, SubFilter,
+    CmsContentTypes, DigestAlgorithm, DocMdpPermission, FieldLock, PadesLevel, SignOptions,
+    SubFilter,
 };
 
 #[derive(Args, Clone, Debug)]
@@ -22,8 +23,13 @@ pub struct SignatureArgs {
     pub name: Option<String>,
     #[arg(long, value_enum, default_value_t = SubFilterArg::Cades)]
     pub subfilter: SubFilterArg,
+    /// Digest for RSA and ECDSA keys; an SM2 key always uses SM3.
     #[arg(long, value_enum, default_value_t = DigestArg::Sha256)]
     pub digest: DigestArg,
+    /// CMS content-type identifiers: pkcs7 (RFC 5652) or gmt0010 (GM/T 0010, which some Chinese
+    /// verifiers expect of SM2 signatures).
+    #[arg(long, value_enum, default_value_t = CmsOidsArg::Pkcs7)]
+    pub cms_oids: CmsOidsArg,
     /// 1-based page that carries the invisible signature widget.
     #[arg(long, default_value_t = 1)]
     pub page: usize,
@@ -132,6 +138,13 @@ pub enum SubFilterArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CmsOidsArg {
+    Pkcs7,
+    #[value(name = "gmt0010")]
+    GmT0010,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum DigestArg {
     Sha256,
     Sha384,
@@ -186,6 +199,10 @@ impl SignatureArgs {
                 DigestArg::Sha256 => DigestAlgorithm::Sha256,
                 DigestArg::Sha384 => DigestAlgorithm::Sha384,
                 DigestArg::Sha512 => DigestAlgorithm::Sha512,
+            };
+            sign_options.cms_content_types = match self.cms_oids {
+                CmsOidsArg::Pkcs7 => CmsContentTypes::Pkcs7,
+                CmsOidsArg::GmT0010 => CmsContentTypes::GmT0010,
             };
             sign_options.signing_time = self
                 .time
