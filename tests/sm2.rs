@@ -520,3 +520,32 @@ fn base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// PAdES B-T: an SM2 signature timestamped by the RSA test TSA (tsa-tsa under root-ca); both
+/// roots trusted, the token and the signature verify, and OpenSSL still verifies the SM2 value.
+#[cfg(feature = "tsa")]
+#[test]
+fn b_t_an_sm2_signature_with_an_rsa_tsa_token() {
+    use std::sync::Arc;
+
+    use common::servers::LocalTsa;
+    use countersign::timestamp::{HttpTsa, TsaConfig};
+
+    let tsa = LocalTsa::start();
+    let mut trust = credential::trust_roots_from_pem(&read("root-ca.cert.pem")).unwrap();
+    trust.extend(credential::trust_roots_from_pem(&read("sm2-root.cert.pem")).unwrap());
+    let mut config = TsaConfig::new(tsa.url());
+    config.trust_roots = trust.clone();
+    let mut options = SignOptions::default();
+    options.timestamp = Some(Arc::new(HttpTsa::new(config)));
+    let pdf = sign_pdf(&common::read_pdf("classic.pdf"), &sm2_key(), &options).unwrap();
+
+    let report = verify_pdf(&pdf, &VerifyOptions::trusting(trust)).unwrap();
+    assert!(report.all_valid(), "{report:#?}");
+    let signature = &report.signatures[0];
+    assert_eq!(signature.signature_algorithm, "SM3withSM2");
+    let stamp = signature.timestamp.as_ref().expect("a signature timestamp");
+    assert!(stamp.valid, "{stamp:#?}");
+    assert!(stamp.tsa_subject.contains("Demo TSA"), "{}", stamp.tsa_subject);
+    assert_independently_valid(&pdf, "sm2-signer.pub.pem");
+}
