@@ -546,6 +546,10 @@ fn b_t_an_sm2_signature_with_an_rsa_tsa_token() {
     assert_eq!(signature.signature_algorithm, "SM3withSM2");
     let stamp = signature.timestamp.as_ref().expect("a signature timestamp");
     assert!(stamp.valid, "{stamp:#?}");
-    assert!(stamp.tsa_subject.contains("Demo TSA"), "{}", stamp.tsa_subject);
+    assert!(
+        stamp.tsa_subject.contains("Demo TSA"),
+        "{}",
+        stamp.tsa_subject
+    );
     assert_independently_valid(&pdf, "sm2-signer.pub.pem");
 }
