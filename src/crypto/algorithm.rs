@@ -313,6 +313,57 @@ mod tests {
     }
 
     #[test]
+    fn sm2_identifiers_read_back_and_refuse_other_digests() {
+        let identifier = SignatureScheme::Sm2Sm3
+            .signature_algorithm_identifier()
+            .unwrap();
+        assert_eq!(
+            (identifier.oid, identifier.parameters.is_none()),
+            (SM2_WITH_SM3, true)
+        );
+        for oid in [SM2_WITH_SM3, SM2_SIGN] {
+            let read = |hint| {
+                SignatureAlgorithm::from_identifier(
+                    &AlgorithmIdentifierOwned {
+                        oid,
+                        parameters: None,
+                    },
+                    hint,
+                )
+            };
+            assert_eq!(
+                read(Some(DigestAlgorithm::Sm3)).unwrap(),
+                SignatureAlgorithm::Sm2Sm3
+            );
+            assert_eq!(read(None).unwrap(), SignatureAlgorithm::Sm2Sm3);
+            // SM2 over SHA-256 is no standard form: refused with the identifier named.
+            assert!(matches!(
+                read(Some(DigestAlgorithm::Sha256)),
+                Err(Error::Unsupported(Unsupported::SignatureAlgorithm { oid: o })) if o == oid
+            ));
+        }
+        let ec_key = AlgorithmIdentifierOwned {
+            oid: ID_EC_PUBLIC_KEY,
+            parameters: None,
+        };
+        assert_eq!(
+            SignatureAlgorithm::from_identifier(&ec_key, Some(DigestAlgorithm::Sm3)).unwrap(),
+            SignatureAlgorithm::Sm2Sm3
+        );
+        assert_eq!(SignatureAlgorithm::Sm2Sm3.name(), "SM3withSM2");
+        assert_eq!(
+            DigestAlgorithm::from_oid(&ID_SM3),
+            Some(DigestAlgorithm::Sm3)
+        );
+        // ECDSA over SM3 has no identifier: refused before signing.
+        assert!(
+            SignatureScheme::EcdsaP256(DigestAlgorithm::Sm3)
+                .signature_algorithm_identifier()
+                .is_err()
+        );
+    }
+
+    #[test]
     fn pss_parameters_carry_hash_mgf1_and_salt() {
         let identifier = SignatureScheme::RsaPss(DigestAlgorithm::Sha384)
             .signature_algorithm_identifier()
