@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! batch_limit files DIR OUT_DIR BACKEND THREADS   limit and sign_files on DIR/*.pdf
-//! batch_limit file PDF OUT_DIR                    SHA-256 and SHA-256 + copy of one file
+//! batch_limit file PDF OUT_DIR BACKEND            SHA-256, SHA-256 + copy and sign_file of one file
 //! ```
 //!
 //! The batch limit is the work nobody can avoid, run on a pool of THREADS: SHA-256 over every
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use countersign::crypto::LoadOptions;
 use countersign::crypto::credential::load_pem;
-use countersign::{CertifiedKey, DigestAlgorithm, FileJob, SignOptions, sign_files};
+use countersign::{CertifiedKey, DigestAlgorithm, FileJob, SignOptions, sign_file, sign_files};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -27,7 +27,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("files") => files(&args[1..]),
         Some("file") => file(&args[1..]),
-        _ => Err("usage: batch_limit files DIR OUT_DIR BACKEND THREADS | file PDF OUT_DIR".into()),
+        _ => Err(
+            "usage: batch_limit files DIR OUT_DIR BACKEND THREADS | file PDF OUT_DIR BACKEND"
+                .into(),
+        ),
     };
     match result {
         Ok(json) => {
@@ -91,9 +94,10 @@ fn files(args: &[String]) -> Outcome {
 }
 
 fn file(args: &[String]) -> Outcome {
-    let [pdf, out] = args else {
-        return Err("file PDF OUT_DIR".into());
+    let [pdf, out, backend] = args else {
+        return Err("file PDF OUT_DIR BACKEND".into());
     };
+    let key = load_key(backend)?;
     let sha256 = median(|| {
         // 1 MiB reads, as `sign_file` does.
         let mut reader = std::fs::File::open(pdf)?;
@@ -114,11 +118,22 @@ fn file(args: &[String]) -> Outcome {
         std::fs::copy(pdf, out.join("copy.pdf"))?;
         Ok(())
     })?;
+    let signed = median(|| {
+        let out = fresh_dir(Path::new(out))?;
+        sign_file(
+            Path::new(pdf),
+            &out.join("signed.pdf"),
+            &key,
+            &SignOptions::default(),
+        )?;
+        Ok(())
+    })?;
     Ok(format!(
-        r#"{{"sha256_s": {:.6}, "copy_s": {:.6}, "sha256_plus_copy_s": {:.6}}}"#,
+        r#"{{"sha256_s": {:.6}, "copy_s": {:.6}, "sha256_plus_copy_s": {:.6}, "sign_file_s": {:.6}}}"#,
         sha256.as_secs_f64(),
         copy.as_secs_f64(),
-        (sha256 + copy).as_secs_f64()
+        (sha256 + copy).as_secs_f64(),
+        signed.as_secs_f64()
     ))
 }
 

@@ -108,8 +108,8 @@ impl FileJob {
 ///
 /// Outputs are as durable as [`sign_file`](super::stream::sign_file)'s (none is visible under
 /// its final name before its data is on disk), but the flushes are shared: while the workers
-/// sign, a committer thread flushes everything written so far at once (`syncfs` on Linux 5.8+,
-/// else file by file), renames it into place and flushes each output folder once.
+/// sign, a committer thread flushes everything written so far together (32 flushes in flight),
+/// renames it into place and flushes each output folder once.
 ///
 /// ```
 /// # let key = countersign::crypto::credential::load_pem(

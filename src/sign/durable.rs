@@ -3,8 +3,8 @@
 //! Each output is written beside its final name and renamed into place after a flush, so a crash
 //! never leaves half a PDF under the final name. One file ([`TempOutput::persist`]) pays a file
 //! flush and a directory flush of its own; a batch ([`commit_group`]) flushes every file written
-//! so far with one `syncfs` per output folder, renames them all, then flushes each folder once:
-//! the same guarantee for a fraction of the waits.
+//! so far together, renames them all, then flushes each folder once: the same guarantee for a
+//! fraction of the waits.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -109,12 +109,12 @@ impl Drop for Pending {
     }
 }
 
-/// Makes every output in `group` durable and visible: one flush of the data (per file system
-/// holding an output folder), the renames, then one flush of each folder. `results[i]` belongs to
+/// Makes every output in `group` durable and visible: the files' data flushed together, the
+/// renames, then one flush of each folder. `results[i]` belongs to
 /// `group[i]`; an output whose flush failed is removed, never renamed.
 pub(crate) fn commit_group(group: Vec<Pending>) -> Vec<Result<()>> {
     let folders = distinct_folders(&group);
-    let renamed: Vec<Result<PathBuf>> = flush_data(group, &folders)
+    let renamed: Vec<Result<PathBuf>> = flush_data(group)
         .into_iter()
         .map(|(mut pending, flushed)| {
             flushed?;
@@ -162,78 +162,43 @@ fn distinct_folders(group: &[Pending]) -> Vec<PathBuf> {
     folders
 }
 
-/// Writes the files' data to disk. On Linux 5.8 or later one `syncfs` per folder flushes its
-/// whole file system in one go (and reports a write-back error of any file on it, which then
-/// fails every output of that folder); elsewhere each file is flushed on its own.
-fn flush_data(group: Vec<Pending>, folders: &[PathBuf]) -> Vec<(Pending, Result<()>)> {
-    #[cfg(target_os = "linux")]
-    if linux::syncfs_reports_errors() {
-        let failed: Vec<(PathBuf, String)> = folders
-            .iter()
-            .filter_map(|folder| {
-                linux::syncfs(folder)
-                    .err()
-                    .map(|e| (folder.clone(), with_path(e, folder).to_string()))
+/// Flushes issued at once: a device flush is mostly waiting, and flushes in flight together share
+/// it (measured here: 1,000 files of 50 KB flushed one after the other in 3.3-3.9 s, 32 at a time
+/// in 0.1 s). `syncfs` would be one call, but it also waits for every other process's unwritten
+/// data on the same file system.
+const FLUSHES_IN_FLIGHT: usize = 32;
+
+/// Writes the files' data to disk, [`FLUSHES_IN_FLIGHT`] at a time. Each file is opened again by
+/// name: a write-back error nobody has seen yet is still reported to a new descriptor, and the
+/// outputs waiting for their commit hold no descriptor.
+fn flush_data(group: Vec<Pending>) -> Vec<(Pending, Result<()>)> {
+    let per_thread = group.len().div_ceil(FLUSHES_IN_FLIGHT).max(1);
+    let mut flushed: Vec<Result<()>> = Vec::with_capacity(group.len());
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = group
+            .chunks(per_thread)
+            .map(|chunk| {
+                let thread = scope.spawn(move || chunk.iter().map(flush_file).collect::<Vec<_>>());
+                (chunk.len(), thread)
             })
             .collect();
-        return group
-            .into_iter()
-            .map(|pending| {
-                let result = failure_in(&failed, &pending.dir).map_or(Ok(()), Err);
-                (pending, result)
-            })
-            .collect();
-    }
-    let _ = folders;
-    group
-        .into_iter()
-        .map(|pending| {
-            let result = File::open(&pending.path)
-                .and_then(|file| file.sync_all())
-                .map_err(|e| with_path(e, &pending.path));
-            (pending, result)
-        })
-        .collect()
+        for (len, thread) in threads {
+            match thread.join() {
+                Ok(results) => flushed.extend(results),
+                // Unreachable in practice (flush_file does not panic); its outputs fail whole.
+                Err(_) => flushed.extend(
+                    (0..len).map(|_| Err(Error::Panicked("a flushing thread panicked".into()))),
+                ),
+            }
+        }
+    });
+    group.into_iter().zip(flushed).collect()
 }
 
-#[cfg(target_os = "linux")]
-mod linux {
-    use std::fs::File;
-    use std::io;
-    use std::os::fd::AsRawFd;
-    use std::path::Path;
-    use std::sync::OnceLock;
-
-    /// `syncfs` returns write-back errors only since Linux 5.8; before, it could report success
-    /// for data that never reached the disk, so older kernels flush file by file.
-    pub(super) fn syncfs_reports_errors() -> bool {
-        static REPORTS: OnceLock<bool> = OnceLock::new();
-        *REPORTS.get_or_init(|| {
-            std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                .ok()
-                .and_then(|release| kernel_version(&release))
-                .is_some_and(|version| version >= (5, 8))
-        })
-    }
-
-    pub(super) fn kernel_version(release: &str) -> Option<(u32, u32)> {
-        let mut parts = release.trim().split(['.', '-']);
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next()?.parse().ok()?;
-        Some((major, minor))
-    }
-
-    pub(super) fn syncfs(folder: &Path) -> io::Result<()> {
-        let handle = File::open(folder)?;
-        // SAFETY: syncfs only reads the descriptor, which `handle` keeps open for the call.
-        #[allow(unsafe_code)]
-        let status = unsafe { libc::syncfs(handle.as_raw_fd()) };
-        if status == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
-        }
-    }
+fn flush_file(pending: &Pending) -> Result<()> {
+    File::open(&pending.path)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| with_path(e, &pending.path))
 }
 
 /// Makes the directory's entries (a rename into it) durable. Only Unix lets a directory be opened
@@ -332,14 +297,5 @@ mod tests {
             "the failed output's temporary file is removed"
         );
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn kernel_releases_are_read() {
-        assert_eq!(linux::kernel_version("6.18.44-fc-v1300\n"), Some((6, 18)));
-        assert_eq!(linux::kernel_version("5.4.0-150-generic"), Some((5, 4)));
-        assert_eq!(linux::kernel_version("garbage"), None);
-        assert!((5, 4) < (5, 8) && (6, 1) >= (5, 8));
     }
 }

@@ -208,8 +208,8 @@ fn copy_and_hash_sequential(
     Ok(digest)
 }
 
-/// The hash reads with `pread` on one thread while the kernel copies (`copy_file_range`) on
-/// this one: the wall time is the slower of the two instead of their sum.
+/// The hash reads with `pread` on one thread while the kernel copies (`copy_file_range`) and
+/// flushes the copy on this one: the wall time is the slower of the two instead of their sum.
 #[cfg(unix)]
 fn copy_and_hash_parallel(
     source: &File,
@@ -220,9 +220,16 @@ fn copy_and_hash_parallel(
     std::thread::scope(|scope| {
         let hashing = scope.spawn(|| hash_positioned(source, len, algorithm));
         let copied = io::copy(&mut source.take(len), dest);
+        // The kernel copies faster than SHA-256 reads: writing the copy to disk now, while the
+        // hash runs, leaves the final flush only the update to wait for.
+        let flushed = match copied {
+            Ok(_) => dest.sync_data(),
+            Err(_) => Ok(()),
+        };
         let digest = hashing
             .join()
             .map_err(|_| io::Error::other("the hashing thread panicked"))??;
+        flushed?;
         if copied? != len {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

@@ -169,8 +169,8 @@ fn a_file_batch_flushes_every_output_before_its_rename_and_the_folder_after_the_
             .map(|c| c.end)
             .max()
             .unwrap_or_else(|| panic!("no write to {temp}:\n{log}"));
-        // The data is flushed (syncfs of the output folder's file system, or fsync of the file)
-        // after the last write and before the rename.
+        // The data is flushed (fsync of the file, or syncfs of the folder's file system) after
+        // the last write and before the rename.
         let flush = calls
             .iter()
             .position(|c| {
