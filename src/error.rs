@@ -1243,6 +1243,18 @@ pub enum SignerError {
         /// The digest algorithm asked for.
         digest: crate::DigestAlgorithm,
     },
+    /// The key's algorithm allows one digest only in CMS: Ed25519 goes with SHA-512
+    /// (RFC 8419 §3.1). Set [`SignOptions::digest`](crate::SignOptions::digest) to `required`
+    /// (the CLI does when `--digest` is not given).
+    #[error("signer: {key} signatures in CMS use {required:?} (RFC 8419 §3.1), not {requested:?}")]
+    DigestMandated {
+        /// The key's algorithm, e.g. `Ed25519`.
+        key: &'static str,
+        /// The digest the algorithm mandates.
+        required: crate::DigestAlgorithm,
+        /// The digest asked for.
+        requested: crate::DigestAlgorithm,
+    },
     /// The key chose a signature scheme with another digest than the one asked for.
     #[error("signer: asked for {requested:?}, the key chose {chosen:?}")]
     SchemeMismatch {

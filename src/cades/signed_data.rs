@@ -142,12 +142,13 @@ pub fn build_encapsulated(
 }
 
 fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
-    let signer = key
-        .key()
-        .choose_scheme(params.digest)
-        .ok_or(SignerError::DigestUnavailable {
-            digest: params.digest,
-        })?;
+    let signer = key.key().choose_scheme(params.digest).ok_or_else(|| {
+        mandated_digest_error(key.end_entity(), params.digest).unwrap_or(
+            SignerError::DigestUnavailable {
+                digest: params.digest,
+            },
+        )
+    })?;
     if signer.scheme().digest() != params.digest {
         return Err(SignerError::SchemeMismatch {
             requested: params.digest,
@@ -156,6 +157,19 @@ fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signe
         .into());
     }
     Ok(signer)
+}
+
+/// The error naming the rule when `certificate`'s key mandates a digest other than `requested`.
+pub(crate) fn mandated_digest_error(
+    certificate: &Certificate,
+    requested: DigestAlgorithm,
+) -> Option<SignerError> {
+    let required = crate::sign::deferred::digest_required_by(certificate)?;
+    (required != requested).then_some(SignerError::DigestMandated {
+        key: "Ed25519",
+        required,
+        requested,
+    })
 }
 
 /// The DER ContentInfo around one SignerInfo: `chain` is the signer's certificate followed by

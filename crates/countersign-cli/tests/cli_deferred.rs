@@ -179,6 +179,40 @@ fn ecdsa_signed_over_the_digest_by_openssl_validates() {
 }
 
 #[test]
+fn ed25519_signed_by_openssl_over_the_attributes_themselves_validates() {
+    let dir = common::TempDir::new("cli-deferred-ed25519");
+    let input = common::pdf_path("classic.pdf");
+    let prepared = prepare(&dir, &input, "demo-ed25519.chain.pem", &[]);
+    let signature = dir.path().join("ed25519.sig");
+    // PureEdDSA: the key signs the message, not a digest of ours.
+    let signed_by_openssl = openssl(&[
+        "pkeyutl",
+        "-sign",
+        "-rawin",
+        "-inkey",
+        s(&common::pki_path("demo-ed25519.key.pem")),
+        "-in",
+        s(&prepared.tbs),
+        "-out",
+        s(&signature),
+    ]);
+    if signed_by_openssl.is_none() {
+        return;
+    }
+    let out = dir.path().join("deferred.pdf");
+    let run = complete(&input, &prepared.state, &signature, &out);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let report = common::pyhanko_validate(&out, &common::root_ca_pem());
+    if !report.skipped {
+        assert!(report.all_intact_valid_trusted(), "{}", report.output);
+    }
+    common::qpdf_check(&out).assert_ok("qpdf");
+    let root = common::root_ca_pem();
+    let verified = countersign(&["verify", s(&out), "--trust", s(&root)]);
+    assert!(verified.status.success(), "{}", text(&verified.stdout));
+}
+
+#[test]
 fn refusals_write_nothing_and_say_why() {
     let dir = common::TempDir::new("cli-deferred-refuse");
     let input = common::pdf_path("classic.pdf");

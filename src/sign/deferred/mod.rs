@@ -31,7 +31,7 @@ use crate::cades::signed_data::{encode, reserved_len_for};
 use crate::cades::timestamp::TimeStamper;
 use crate::crypto::{CryptoProvider, DigestAlgorithm, SignatureScheme};
 use crate::error::{CredentialError, DeferredError, Error, Result, SignerError};
-pub use scheme::scheme_for_certificate;
+pub use scheme::{digest_required_by, scheme_for_certificate};
 
 /// A signature prepared by [`prepare_deferred`], waiting for the signature value.
 ///
@@ -133,6 +133,9 @@ pub fn prepare_deferred(
     options: &SignOptions,
 ) -> Result<DeferredSignature> {
     let signer = chain.first().ok_or(CredentialError::EmptyChain)?;
+    if let Some(error) = crate::cades::signed_data::mandated_digest_error(signer, options.digest) {
+        return Err(error.into());
+    }
     if scheme.digest() != options.digest {
         return Err(SignerError::SchemeMismatch {
             requested: options.digest,

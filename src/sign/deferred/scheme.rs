@@ -5,14 +5,15 @@ use der::Decode;
 use x509_cert::Certificate;
 
 use crate::crypto::algorithm::{
-    ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION, SECP256R1,
-    SECP384R1, check_rsa_signing_bits, named_curve,
+    ID_EC_PUBLIC_KEY, ID_ED25519, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION,
+    SECP256R1, SECP384R1, check_rsa_signing_bits, named_curve,
 };
 use crate::crypto::{DigestAlgorithm, RsaPadding, SignatureScheme};
 use crate::error::{CmsError, CredentialError, DeferredError, Error, Result};
 
 /// The scheme the key of `certificate` signs with: RSA with `rsa_padding`, ECDSA on the
-/// certificate's curve, both over `digest`.
+/// certificate's curve, both over `digest`; Ed25519 whatever `digest` (it mandates SHA-512,
+/// see [`digest_required_by`]).
 ///
 /// # Examples
 ///
@@ -28,6 +29,10 @@ use crate::error::{CmsError, CredentialError, DeferredError, Error, Result};
 /// let ec = &parse_certificates(&std::fs::read("testdata/pki/demo-p256.chain.pem")?)?[0];
 /// let scheme = scheme_for_certificate(ec, DigestAlgorithm::Sha384, RsaPadding::Pkcs1v15)?;
 /// assert_eq!(scheme, SignatureScheme::EcdsaP256(DigestAlgorithm::Sha384));
+///
+/// let ed = &parse_certificates(&std::fs::read("testdata/pki/demo-ed25519.chain.pem")?)?[0];
+/// let scheme = scheme_for_certificate(ed, DigestAlgorithm::Sha512, RsaPadding::Pkcs1v15)?;
+/// assert_eq!(scheme, SignatureScheme::Ed25519);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn scheme_for_certificate(
@@ -47,6 +52,7 @@ pub fn scheme_for_certificate(
             Some(oid) => Err(CredentialError::UnsupportedCurve { oid }.into()),
             None => Err(CredentialError::NoNamedCurve.into()),
         },
+        ID_ED25519 => Ok(SignatureScheme::Ed25519),
         oid => Err(CredentialError::UnsupportedKeyAlgorithm { oid }.into()),
     }
 }
@@ -80,8 +86,33 @@ pub(crate) fn max_signature_len(
         SignatureScheme::EcdsaP384(_) if key == ID_EC_PUBLIC_KEY && curve() == Some(SECP384R1) => {
             Ok(P384_MAX_SIGNATURE_LEN)
         }
+        SignatureScheme::Ed25519 if key == ID_ED25519 => Ok(crate::crypto::ED25519_SIGNATURE_LEN),
         _ => Err(mismatch()),
     }
+}
+
+/// The digest the key of `certificate` mandates in CMS, when it leaves no choice: SHA-512 for
+/// Ed25519 (RFC 8419 §3.1). `None`: any digest goes (RSA, ECDSA).
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::parse_certificates;
+/// use countersign::{digest_required_by, DigestAlgorithm};
+///
+/// let ed = &parse_certificates(&std::fs::read("testdata/pki/demo-ed25519.chain.pem")?)?[0];
+/// assert_eq!(digest_required_by(ed), Some(DigestAlgorithm::Sha512));
+/// let rsa = &parse_certificates(&std::fs::read("testdata/pki/demo.chain.pem")?)?[0];
+/// assert_eq!(digest_required_by(rsa), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn digest_required_by(certificate: &Certificate) -> Option<DigestAlgorithm> {
+    let key = certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .algorithm
+        .oid;
+    (key == ID_ED25519).then_some(DigestAlgorithm::Sha512)
 }
 
 /// The bit length of the modulus of a DER `RSAPublicKey` (PKCS#1).

@@ -204,6 +204,7 @@ fn scheme_code(scheme: SignatureScheme) -> [u8; 2] {
         SignatureScheme::RsaPss(d) => [2, digest_code(d)],
         SignatureScheme::EcdsaP256(d) => [3, digest_code(d)],
         SignatureScheme::EcdsaP384(d) => [4, digest_code(d)],
+        SignatureScheme::Ed25519 => [5, digest_code(DigestAlgorithm::Sha512)],
     }
 }
 
@@ -214,6 +215,7 @@ fn scheme_from_code(kind: u8, digest: u8) -> Option<SignatureScheme> {
         2 => SignatureScheme::RsaPss(digest),
         3 => SignatureScheme::EcdsaP256(digest),
         4 => SignatureScheme::EcdsaP384(digest),
+        5 if digest == DigestAlgorithm::Sha512 => SignatureScheme::Ed25519,
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ use countersign::{DeferredSignature, SignOptions, prepare_deferred, scheme_for_c
 use super::CliResult;
 use super::console::{errln, outln};
 use super::sign::write_atomically;
+use super::signature_args::SignatureArgs;
 
 /// The two halves of deferred signing. Between them the key signs the to-be-signed bytes
 /// wherever it lives (a KMS, an HSM behind a service, `openssl`).
@@ -26,7 +27,8 @@ pub struct DeferredArgs {
     /// With `--prepare`: write the bytes the key signs (DER of the CMS signed attributes) here.
     #[arg(long, value_name = "FILE", requires = "prepare")]
     pub tbs_out: Option<PathBuf>,
-    /// With `--prepare`: write the digest of those bytes (raw, under `--digest`) here.
+    /// With `--prepare`: write the digest of those bytes (raw, under `--digest`) here; not for
+    /// Ed25519, which signs the bytes themselves (`openssl pkeyutl -sign -rawin`).
     #[arg(long, value_name = "FILE", requires = "prepare")]
     pub digest_out: Option<PathBuf>,
     /// Deferred signing, phase 2: embed the signature in `--signature` into the signature
@@ -45,14 +47,16 @@ pub fn prepare(
     chain_pem: &Path,
     state_path: &Path,
     args: &DeferredArgs,
-    options: &SignOptions,
+    signature_args: &SignatureArgs,
+    mut options: SignOptions,
     rsa_padding: RsaPadding,
 ) -> CliResult {
     let pdf = read(input)?;
     let chain = parse_certificates(&read(chain_pem)?)?;
     let signer = chain.first().ok_or("--cert holds no certificate")?;
+    signature_args.follow_key(countersign::digest_required_by(signer), &mut options);
     let scheme = scheme_for_certificate(signer, options.digest, rsa_padding)?;
-    let prepared = prepare_deferred(&pdf, chain, scheme, options)
+    let prepared = prepare_deferred(&pdf, chain, scheme, &options)
         .map_err(|e| format!("{}: {e}", input.display()))?;
     write_atomically(state_path, &prepared.to_bytes()?)?;
     if let Some(path) = &args.tbs_out {

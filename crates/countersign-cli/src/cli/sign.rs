@@ -71,7 +71,8 @@ pub fn run(args: SignArgs) -> CliResult {
             cert,
             state,
             &args.deferred,
-            &args.options()?,
+            &args.signature,
+            args.options()?,
             padding,
         );
     }
@@ -80,7 +81,11 @@ pub fn run(args: SignArgs) -> CliResult {
         return deferred::complete(&args.input, state, signature, output);
     }
     let key = args.credential.load()?;
-    let options = args.options()?;
+    let mut options = args.options()?;
+    args.signature.follow_key(
+        countersign::digest_required_by(key.end_entity()),
+        &mut options,
+    );
     let level = args.signature.level()?;
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
     let output_len = if level.has_validation_data() {
