@@ -84,7 +84,8 @@ pub enum SubFilter {
 pub struct SignOptions {
     /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
-    /// The digest of the document and of the signed attributes.
+    /// The digest of the document and of the signed attributes. An Ed25519 key needs
+    /// `Sha512` (RFC 8419; [`crate::digest_required_by`] tells which keys mandate one).
     pub digest: DigestAlgorithm,
     /// `None` signs with the current time; a fixed time makes the output byte-identical across runs.
     pub signing_time: Option<SystemTime>,
