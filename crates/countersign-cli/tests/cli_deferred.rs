@@ -213,6 +213,58 @@ fn ed25519_signed_by_openssl_over_the_attributes_themselves_validates() {
 }
 
 #[test]
+fn a_tsa_timestamps_the_signature_when_it_is_completed() {
+    let dir = common::TempDir::new("cli-deferred-b-t");
+    let tsa = common::servers::LocalTsa::start();
+    let url = tsa.url();
+    let input = common::pdf_path("classic.pdf");
+    // --tsa at --prepare reserves room for the token; at --complete it stamps the signature.
+    let prepared = prepare(&dir, &input, "demo-p256.chain.pem", &["--tsa", &url]);
+    let signature = dir.path().join("p256.sig");
+    let signed_by_openssl = openssl(&[
+        "dgst",
+        "-sha256",
+        "-sign",
+        s(&common::pki_path("demo-p256.key.pem")),
+        "-out",
+        s(&signature),
+        s(&prepared.tbs),
+    ]);
+    if signed_by_openssl.is_none() {
+        return;
+    }
+    let out = dir.path().join("b-t.pdf");
+    let run = countersign(&[
+        "sign",
+        s(&input),
+        "--complete",
+        s(&prepared.state),
+        "--signature",
+        s(&signature),
+        "--tsa",
+        &url,
+        "-o",
+        s(&out),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let root = countersign::crypto::credential::trust_roots_from_pem(
+        &std::fs::read(common::root_ca_pem()).unwrap(),
+    )
+    .unwrap();
+    let report = countersign::verify_pdf(
+        &std::fs::read(&out).unwrap(),
+        &countersign::VerifyOptions::trusting(root),
+    )
+    .unwrap();
+    assert!(report.all_valid(), "{report:?}");
+    let timestamp = report.signatures[0]
+        .timestamp
+        .as_ref()
+        .expect("a signature timestamp");
+    assert!(timestamp.valid, "{timestamp:?}");
+}
+
+#[test]
 fn refusals_write_nothing_and_say_why() {
     let dir = common::TempDir::new("cli-deferred-refuse");
     let input = common::pdf_path("classic.pdf");

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use countersign::crypto::RsaPadding;
 use countersign::crypto::credential::parse_certificates;
+use countersign::timestamp::TimeStamper;
 use countersign::{DeferredSignature, SignOptions, prepare_deferred, scheme_for_certificate};
 
 use super::CliResult;
@@ -33,7 +34,8 @@ pub struct DeferredArgs {
     pub digest_out: Option<PathBuf>,
     /// Deferred signing, phase 2: embed the signature in `--signature` into the signature
     /// prepared in STATE for the same input, and write `-o`. The signature is checked against
-    /// the certificate first; a wrong one writes nothing.
+    /// the certificate first; a wrong one writes nothing. With `--tsa` (given to `--prepare`
+    /// too) the signature is timestamped (PAdES B-T).
     #[arg(long, value_name = "STATE", requires_all = ["signature", "output"])]
     pub complete: Option<PathBuf>,
     /// With `--complete`: the raw signature value (RSA: modulus-sized; ECDSA: DER (r, s)).
@@ -77,8 +79,16 @@ pub fn prepare(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Phase 2: check the signature and write the signed file.
-pub fn complete(input: &Path, state_path: &Path, signature: &Path, output: &Path) -> CliResult {
+/// Phase 2: check the signature, timestamp it when `tsa` is given (PAdES B-T; the state should
+/// have been prepared with `--tsa` too, which reserves room for the token), write the signed
+/// file.
+pub fn complete(
+    input: &Path,
+    state_path: &Path,
+    signature: &Path,
+    output: &Path,
+    tsa: Option<&dyn TimeStamper>,
+) -> CliResult {
     let state_len = std::fs::metadata(state_path)
         .map_err(|e| format!("{}: {e}", state_path.display()))?
         .len();
@@ -93,9 +103,11 @@ pub fn complete(input: &Path, state_path: &Path, signature: &Path, output: &Path
         .map_err(|e| format!("{}: {e}", state_path.display()))?;
     let pdf = read(input)?;
     let signature = read(signature)?;
-    let signed = state
-        .complete(&pdf, &signature)
-        .map_err(|e| format!("{}: {e}", input.display()))?;
+    let signed = match tsa {
+        Some(tsa) => state.complete_with_timestamp(&pdf, &signature, tsa),
+        None => state.complete(&pdf, &signature),
+    }
+    .map_err(|e| format!("{}: {e}", input.display()))?;
     write_atomically(output, &signed)?;
     errln!(
         "signed {} -> {} ({} bytes)",

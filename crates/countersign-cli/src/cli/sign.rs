@@ -78,7 +78,11 @@ pub fn run(args: SignArgs) -> CliResult {
     }
     let output = args.output.as_deref().ok_or("-o OUT is required")?;
     if let (Some(state), Some(signature)) = (&args.deferred.complete, &args.deferred.signature) {
-        return deferred::complete(&args.input, state, signature, output);
+        let tsa = args.signature.tsa()?;
+        let tsa = tsa
+            .as_deref()
+            .map(|tsa| tsa as &dyn countersign::timestamp::TimeStamper);
+        return deferred::complete(&args.input, state, signature, output, tsa);
     }
     let key = args.credential.load()?;
     let mut options = args.options()?;
