@@ -166,3 +166,37 @@ fn cms_of(pdf: &[u8]) -> Vec<u8> {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[cfg(feature = "aws-lc")]
+#[test]
+fn the_aws_lc_verifier_checks_ed25519_itself() {
+    let pdf = common::read_pdf("classic.pdf");
+    let signed = sign_pdf(&pdf, &ed25519_key(), &sha512()).unwrap();
+    let mut options = trusting_the_root();
+    options.provider = countersign::crypto::aws_lc::default_provider();
+    assert!(verify_pdf(&signed, &options).unwrap().all_valid());
+    let mut tampered = signed.clone();
+    let at = signed.len() - 200; // inside the update, covered by the signature
+    tampered[at] ^= 0x01;
+    assert!(!verify_pdf(&tampered, &options).unwrap().all_valid());
+    let verifier = countersign::crypto::aws_lc::default_provider().verifier;
+    let key = ed25519_key();
+    let signature = key
+        .key()
+        .choose_scheme(DigestAlgorithm::Sha512)
+        .unwrap()
+        .sign(b"message")
+        .unwrap();
+    let spki = key.key().public_key().unwrap();
+    let public_key = spki.subject_public_key.as_bytes().unwrap();
+    assert!(
+        verifier
+            .verify_ed25519(public_key, b"message", &signature)
+            .unwrap()
+    );
+    assert!(
+        !verifier
+            .verify_ed25519(public_key, b"massage", &signature)
+            .unwrap()
+    );
+}
