@@ -9,9 +9,10 @@ use std::sync::Arc;
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
-    ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION, SECP256R1,
-    SECP384R1, check_rsa_signing_bits,
+    ID_EC_PUBLIC_KEY, ID_ED25519, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION,
+    SECP256R1, SECP384R1, check_rsa_signing_bits,
 };
+use super::ed25519::{self, Ed25519Key};
 use super::{DigestAlgorithm, EcCurve, KeyProvider, SignatureScheme, Signer, SigningKey};
 use crate::error::{CredentialError, Error, Result};
 
@@ -100,6 +101,8 @@ impl<B: PrivateKeyPrimitives> KeyProvider for SoftwareKeys<B> {
                 };
                 PrivateKey::Ecdsa(self.0.ecdsa(pkcs8_der, curve)?, curve)
             }
+            // Every backend signs Ed25519 with ed25519-dalek.
+            ID_ED25519 => PrivateKey::Ed25519(Ed25519Key::from_pkcs8_der(pkcs8_der)?),
             oid => return Err(CredentialError::UnsupportedKeyAlgorithm { oid }.into()),
         };
         Ok(Arc::new(SoftwareKey(key)))
@@ -110,6 +113,7 @@ impl<B: PrivateKeyPrimitives> KeyProvider for SoftwareKeys<B> {
 enum PrivateKey {
     Rsa(Arc<dyn RsaPrimitive>, RsaPadding),
     Ecdsa(Arc<dyn EcdsaPrimitive>, EcCurve),
+    Ed25519(Arc<Ed25519Key>),
 }
 
 /// A software key of a built-in backend.
@@ -127,6 +131,7 @@ impl fmt::Debug for SoftwareKey {
                 .debug_struct("EcdsaSigningKey")
                 .field("curve", curve)
                 .finish_non_exhaustive(),
+            PrivateKey::Ed25519(_) => f.debug_struct("Ed25519SigningKey").finish_non_exhaustive(),
         }
     }
 }
@@ -136,10 +141,15 @@ impl SigningKey for SoftwareKey {
         match &self.0 {
             PrivateKey::Rsa(key, _) => key.public_key(),
             PrivateKey::Ecdsa(key, _) => key.public_key(),
+            PrivateKey::Ed25519(key) => key.public_key(),
         }
     }
 
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        // RFC 8419 §3.1: with signed attributes, Ed25519 goes with SHA-512 only.
+        if matches!(self.0, PrivateKey::Ed25519(_)) && digest != DigestAlgorithm::Sha512 {
+            return None;
+        }
         Some(Box::new(SoftwareSigner {
             key: self.0.clone(),
             digest,
@@ -157,6 +167,7 @@ impl Signer for SoftwareSigner {
         match &self.key {
             PrivateKey::Rsa(key, padding) => key.sign(*padding, self.digest, message),
             PrivateKey::Ecdsa(key, _) => key.sign(self.digest, message),
+            PrivateKey::Ed25519(key) => Ok(key.sign(message)),
         }
     }
 
@@ -167,6 +178,7 @@ impl Signer for SoftwareSigner {
             PrivateKey::Rsa(_, RsaPadding::Pss) => SignatureScheme::RsaPss(digest),
             PrivateKey::Ecdsa(_, EcCurve::P256) => SignatureScheme::EcdsaP256(digest),
             PrivateKey::Ecdsa(_, EcCurve::P384) => SignatureScheme::EcdsaP384(digest),
+            PrivateKey::Ed25519(_) => SignatureScheme::Ed25519,
         }
     }
 
@@ -175,6 +187,7 @@ impl Signer for SoftwareSigner {
             PrivateKey::Rsa(key, _) => key.modulus_bits().div_ceil(8),
             PrivateKey::Ecdsa(_, EcCurve::P256) => P256_MAX_SIGNATURE_LEN,
             PrivateKey::Ecdsa(_, EcCurve::P384) => P384_MAX_SIGNATURE_LEN,
+            PrivateKey::Ed25519(_) => ed25519::SIGNATURE_LEN,
         }
     }
 }

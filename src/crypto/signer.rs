@@ -42,6 +42,9 @@ pub enum SignatureScheme {
     EcdsaP256(DigestAlgorithm),
     /// ECDSA on P-384, DER-encoded (r, s).
     EcdsaP384(DigestAlgorithm),
+    /// Ed25519 (PureEdDSA, RFC 8032) over the message itself, 64 bytes. In CMS (RFC 8419) the
+    /// digest of the document and of the signed attributes is SHA-512.
+    Ed25519,
 }
 
 impl SignatureScheme {
@@ -54,10 +57,12 @@ impl SignatureScheme {
     ///
     /// assert_eq!(SignatureScheme::RsaPss(DigestAlgorithm::Sha512).digest(), DigestAlgorithm::Sha512);
     /// assert_eq!(SignatureScheme::EcdsaP256(DigestAlgorithm::Sha256).digest().output_len(), 32);
+    /// assert_eq!(SignatureScheme::Ed25519.digest(), DigestAlgorithm::Sha512); // RFC 8419
     /// ```
     pub fn digest(&self) -> DigestAlgorithm {
         match *self {
             Self::RsaPkcs1v15(d) | Self::RsaPss(d) | Self::EcdsaP256(d) | Self::EcdsaP384(d) => d,
+            Self::Ed25519 => DigestAlgorithm::Sha512,
         }
     }
 }

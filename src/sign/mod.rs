@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod byterange;
+pub mod deferred;
 pub mod doc_timestamp;
 mod durable;
 pub(crate) mod field;
@@ -84,7 +85,8 @@ pub enum SubFilter {
 pub struct SignOptions {
     /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
-    /// The digest of the document and of the signed attributes.
+    /// The digest of the document and of the signed attributes. An Ed25519 key needs
+    /// `Sha512` (RFC 8419; [`crate::digest_required_by`] tells which keys mandate one).
     pub digest: DigestAlgorithm,
     /// `None` signs with the current time; a fixed time makes the output byte-identical across runs.
     pub signing_time: Option<SystemTime>,
@@ -300,10 +302,16 @@ pub(crate) fn seal(
     capacity: usize,
 ) -> Result<Vec<u8>> {
     let der = cades::build_detached(key, params, digest)?;
-    let Some(stamper) = &options.timestamp else {
-        return Ok(der);
-    };
-    let stamped = timestamp::add_signature_timestamp(&der, stamper.as_ref())?;
+    match &options.timestamp {
+        Some(stamper) => stamp(der, stamper.as_ref(), capacity),
+        None => Ok(der),
+    }
+}
+
+/// Adds the signature timestamp to the CMS `der` (PAdES B-T); a container that would not fit
+/// `capacity` bytes is a typed error, and the stamper learns the token's size for next time.
+pub(crate) fn stamp(der: Vec<u8>, stamper: &dyn TimeStamper, capacity: usize) -> Result<Vec<u8>> {
+    let stamped = timestamp::add_signature_timestamp(&der, stamper)?;
     if stamped.len() > capacity {
         stamper.note_token_len(stamped.len().saturating_sub(der.len()));
         return Err(Error::TimestampTooLarge {
@@ -317,6 +325,11 @@ pub(crate) fn seal(
 /// Bytes to reserve in `/Contents`: the CMS at its largest, plus a token when timestamping.
 pub(crate) fn contents_reservation(key: &CertifiedKey, options: &SignOptions) -> Result<usize> {
     let cms = cades::reserved_len(key, &cms_params(options))?;
+    with_token_reservation(cms, options)
+}
+
+/// `cms` bytes plus room for the signature timestamp's token when `options` asks for one.
+pub(crate) fn with_token_reservation(cms: usize, options: &SignOptions) -> Result<usize> {
     let token = match &options.timestamp {
         Some(stamper) => stamper
             .token_len_hint()?
@@ -349,15 +362,24 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
-    let time = signing_time(options);
-    if !options.allow_invalid_certificate {
-        preflight::check_certificate(key, time)?;
-    }
+    check_signer_certificate(key.end_entity(), options)?;
     let contents_len = match contents_len {
         Some(len) => len,
         None => contents_reservation(key, options)?,
     };
     prepare_with(pdf, options, contents_len, SignatureKind::Signature)
+}
+
+/// Refuses a signer certificate unusable at the signing time, unless the options allow it:
+/// the first check of both the one-shot and the deferred path.
+pub(crate) fn check_signer_certificate(
+    signer: &x509_cert::Certificate,
+    options: &SignOptions,
+) -> Result<()> {
+    if options.allow_invalid_certificate {
+        return Ok(());
+    }
+    preflight::check_certificate(signer, signing_time(options))
 }
 
 /// What the new signature dictionary holds.
