@@ -6,6 +6,7 @@ pub mod batch;
 pub mod byterange;
 pub mod deferred;
 pub mod doc_timestamp;
+mod durable;
 pub(crate) mod field;
 pub(crate) mod locks;
 mod mdp;
