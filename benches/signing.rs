@@ -5,7 +5,7 @@
 //! spread over the same thread pool. Every input is generated here (see `support/generate.rs`).
 //!
 //! `cargo bench --bench signing` (add `--features aws-lc` for both backends); filter with
-//! `-- batch`, `-- document`, `-- file`. The table of results against their limits is printed at
+//! `-- batch`, `-- document`, `-- algorithm`, `-- file`. The table of results against their limits is printed at
 //! the end.
 
 #[path = "support/generate.rs"]
@@ -173,6 +173,50 @@ fn documents(c: &mut Criterion, credentials: &[Credential]) {
             );
             g.finish();
         }
+    }
+}
+
+/// One 50 KB document signed with each key type of the test PKI (RustCrypto, the default
+/// backend), each against its own limit: the document digest its scheme uses plus one
+/// signature (Ed25519 mandates SHA-512).
+fn algorithms(c: &mut Criterion) {
+    let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pki");
+    let pdf = generate::text_pdf(10, SMALL_LEN, 1);
+    for (name, stem, digest) in [
+        ("rsa2048", "demo", DigestAlgorithm::Sha256),
+        ("p256", "demo-p256", DigestAlgorithm::Sha256),
+        ("ed25519", "demo-ed25519", DigestAlgorithm::Sha512),
+    ] {
+        let read = |suffix: &str| std::fs::read(pki.join(format!("{stem}.{suffix}"))).expect(stem);
+        let key = load_pem(
+            &read("chain.pem"),
+            &read("key.pem"),
+            &LoadOptions::default(),
+        )
+        .expect("credential");
+        let signer = key.key().choose_scheme(digest).expect("signer");
+        let mut options = options();
+        options.digest = digest;
+        let mut g = Group::new(c, format!("algorithm/{name}/50KB-text"), 20, 3);
+        g.bench(
+            "sign",
+            || {},
+            || {
+                std::hint::black_box(sign_pdf(&pdf, &key, &options).expect("sign"));
+            },
+        );
+        g.bench(
+            "limit",
+            || {},
+            || {
+                let mut message = [0u8; 104];
+                for (to, from) in message.iter_mut().zip(digest.digest_chunks(&[&pdf])) {
+                    *to = from;
+                }
+                std::hint::black_box(signer.sign(&message).expect("sign"));
+            },
+        );
+        g.finish();
     }
 }
 
@@ -374,6 +418,7 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .configure_from_args();
     documents(&mut c, &credentials);
+    algorithms(&mut c);
     files(&mut c, &credentials);
     batches(&mut c, &credentials);
     c.final_summary();

@@ -5,12 +5,12 @@
 #   - a 100 MB image PDF and a 100,000-page PDF.
 # countersign reads and writes files; pyHanko reads files and keeps its output in memory.
 #
-# usage: scripts/compare_pyhanko.sh     (FEATURES=cli,aws-lc adds the aws-lc backend; COUNT=1000)
+# usage: scripts/compare_pyhanko.sh     (FEATURES=aws-lc adds the aws-lc backend; COUNT=1000)
 # pyHanko comes from .venv (created by .ci/run) or the python3 on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-features=${FEATURES:-cli,aws-lc}
+features=${FEATURES:-aws-lc}
 count=${COUNT:-1000}
 work=${WORK:-target/compare}
 python=.venv/bin/python3
@@ -20,9 +20,12 @@ python=.venv/bin/python3
     exit 1
 }
 
-cargo build --quiet --release --features "$features" --bin countersign --example make_pdfs
-bin=target/release/countersign
-make=target/release/examples/make_pdfs
+# The CLI is its own package (crates/countersign-cli); make_pdfs is an example of the engine.
+cargo build --quiet --release -p countersign-cli --features "$features" --bin countersign
+cargo build --quiet --release --example make_pdfs
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/release/countersign
+make=$target/release/examples/make_pdfs
 mkdir -p "$work"
 [ -d "$work/small" ] && [ "$(ls "$work/small" | wc -l)" -eq "$count" ] || {
     rm -rf "$work/small"

@@ -4,20 +4,23 @@
 #   - the process baseline: the same binary signing a 50 KB file;
 #   - the physical reference for large files: `sha256sum FILE` and `cp FILE` (coreutils).
 #
-# usage: scripts/rss.sh            (FEATURES=cli,aws-lc for the aws-lc backend; SIZES_MB="100 1000")
+# usage: scripts/rss.sh            (FEATURES=aws-lc for the aws-lc backend; SIZES_MB="100 1000")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-features=${FEATURES:-cli}
+features=${FEATURES:-}
 sizes_mb=${SIZES_MB:-100 1000}
 work=${WORK:-target/rss}
 if [ ! -x /usr/bin/time ]; then
     echo "installing GNU time" >&2
     apt-get install -y time >/dev/null
 fi
-cargo build --quiet --release --features "$features" --bin countersign --example make_pdfs
-bin=target/release/countersign
-make=target/release/examples/make_pdfs
+# The CLI is its own package (crates/countersign-cli); make_pdfs is an example of the engine.
+cargo build --quiet --release -p countersign-cli --features "$features" --bin countersign
+cargo build --quiet --release --example make_pdfs
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/release/countersign
+make=$target/release/examples/make_pdfs
 mkdir -p "$work/out"
 
 [ -f "$work/small.pdf" ] || "$make" text "$work/small.pdf" 50000

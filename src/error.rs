@@ -294,12 +294,89 @@ pub enum Error {
     /// says which.
     #[error(transparent)]
     PubSec(#[from] PubSecError),
+    /// Deferred (two-phase) signing refused a state, a document or a signature:
+    /// [`DeferredError`] says which; nothing was written.
+    #[error(transparent)]
+    Deferred(#[from] DeferredError),
     /// A PKCS#11 module, token or key could not be used (feature `pkcs11`): [`Pkcs11Error`]
     /// says which; nothing was written.
     #[cfg(feature = "pkcs11")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
     #[error(transparent)]
     Pkcs11(#[from] Pkcs11Error),
+}
+
+/// Why deferred signing ([`crate::prepare_deferred`], [`crate::DeferredSignature::complete`])
+/// refused its input. The state is input like any file: a damaged or foreign one is one of
+/// these, never a panic.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::error::{DeferredError, Error};
+/// use countersign::DeferredSignature;
+///
+/// match DeferredSignature::from_bytes(b"not a state") {
+///     Err(Error::Deferred(DeferredError::MalformedState { offset, .. })) => assert_eq!(offset, 0),
+///     other => panic!("accepted garbage: {other:?}"),
+/// }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeferredError {
+    /// The serialised state is truncated, garbled or not a state at all.
+    #[error("deferred signing state: {reason} (at byte {offset})")]
+    MalformedState {
+        /// Where in the state the problem was found.
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The state was written by a version of the format this build does not read.
+    #[error("deferred signing state: format version {found}, this build reads version {supported}")]
+    UnsupportedVersion {
+        /// The state's version.
+        found: u16,
+        /// The version this build writes and reads.
+        supported: u16,
+    },
+    /// `complete` was given another PDF than the one the state was prepared for.
+    #[error(
+        "the PDF ({found_len} bytes) is not the one the signature was prepared for ({expected_len} bytes, SHA-256 {expected_sha256})"
+    )]
+    DifferentDocument {
+        /// Length of the prepared document.
+        expected_len: u64,
+        /// Hex SHA-256 of the prepared document.
+        expected_sha256: String,
+        /// Length of the document given to `complete`.
+        found_len: u64,
+    },
+    /// The state's update does not hash to the message digest its signed attributes carry
+    /// (the state was altered after it was prepared).
+    #[error(
+        "deferred signing state: the update does not match the digest in its signed attributes"
+    )]
+    UpdateMismatch,
+    /// The signature does not verify over the prepared signed attributes with the signer
+    /// certificate's key: a wrong or garbled signature, or one made by another key.
+    #[error(
+        "the signature does not verify with the key of {subject} over the prepared signed attributes"
+    )]
+    SignatureInvalid {
+        /// The signer certificate's subject.
+        subject: String,
+    },
+    /// The signature scheme asked for cannot be made with the certificate's key.
+    #[error("signature scheme {scheme:?} does not fit the {key} key of {subject}")]
+    SchemeNotForKey {
+        /// The scheme asked for.
+        scheme: crate::SignatureScheme,
+        /// The certificate's key algorithm.
+        key: der::asn1::ObjectIdentifier,
+        /// The signer certificate's subject.
+        subject: String,
+    },
 }
 
 /// Why a key in an HSM or smart card (a PKCS#11 token) could not be opened or could not sign
@@ -1165,6 +1242,20 @@ pub enum SignerError {
     DigestUnavailable {
         /// The digest algorithm asked for.
         digest: crate::DigestAlgorithm,
+    },
+    /// The key's algorithm allows one digest only in CMS: Ed25519 goes with SHA-512
+    /// (RFC 8419 §3.1), SM2 with SM3 (GB/T 35275). Set [`SignOptions::digest`](crate::SignOptions::digest) to `required`
+    /// (the CLI does when `--digest` is not given).
+    #[error(
+        "signer: {key} signatures in CMS use {required:?} only (RFC 8419 §3.1 for Ed25519, GB/T 35275 for SM2), not {requested:?}"
+    )]
+    DigestMandated {
+        /// The key's algorithm, e.g. `Ed25519`.
+        key: &'static str,
+        /// The digest the algorithm mandates.
+        required: crate::DigestAlgorithm,
+        /// The digest asked for.
+        requested: crate::DigestAlgorithm,
     },
     /// The key chose a signature scheme with another digest than the one asked for.
     #[error("signer: asked for {requested:?}, the key chose {chosen:?}")]

@@ -127,6 +127,9 @@ pub use pdf::Limits;
 pub use pdf::security::DocumentAccess;
 pub use pdf::security::pubsec::PubSecRecipient;
 pub use sign::batch::{FileJob, sign_batch, sign_files};
+pub use sign::deferred::{
+    DeferredSignature, digest_required_by, prepare_deferred, scheme_for_certificate,
+};
 pub use sign::page_tree::{PageSize, page_sizes};
 pub use sign::stream::{SignedFile, sign_file};
 pub use sign::{DocMdpPermission, FieldLock, SignOptions, SubFilter, sign_pdf};

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
-# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pubsec-pki|sm2|pubsec|pdf]   (default: all)
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pubsec-pki|ed25519|sm2|pubsec|pdf]   (default: all)
 #
 # Keys are random, so a PKI run produces new keys and certificates; everything else (names,
 # serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
@@ -672,6 +672,29 @@ CNF
     rm -rf "$tmp"
 }
 
+# Ed25519 (RFC 8419): an Ed25519 issuing CA under the root (so the signer's certificate is
+# itself Ed25519-signed, for the chain path) and an Ed25519 seal under it. Independent of the
+# rest of the PKI: regenerating it changes no other file.
+generate_ed25519_pki() {
+    step "Ed25519 PKI -> testdata/pki/ed25519-ca.*, demo-ed25519.*"
+    rm -f "$pki"/ed25519-ca.* "$pki"/demo-ed25519.*
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    write_ca_config "$tmp"
+    # Ed25519 signs the message itself (PureEdDSA): `openssl ca` takes no digest for it.
+    sed -i 's/^default_md .*/default_md       = default/' "$tmp/ca.cnf"
+    local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
+    gen_key ed25519-ca -algorithm ed25519
+    issue ed25519-ca "$org/OU=Demo PKI/CN=Demo Organisation Ed25519 CA" 2100 intermediate_ca root-ca
+    gen_key demo-ed25519 -algorithm ed25519
+    issue demo-ed25519 "$org/OU=Seal/CN=Demo Organisation Ed25519" 3003 signer ed25519-ca
+    chain demo-ed25519 ed25519-ca root-ca
+    p12 demo-ed25519 "Demo Organisation Ed25519" ed25519-ca root-ca
+    openssl verify -x509_strict -CAfile "$pki/root-ca.cert.pem" \
+        -untrusted "$pki/ed25519-ca.cert.pem" "$pki/demo-ed25519.cert.pem" >/dev/null
+    rm -rf "$tmp"
+}
+
 # PDFs encrypted for pubsec-recipient from classic.pdf, each with the file key pyHanko derives
 # (hex, .key.txt) so that tests compare keys, not just "no error".
 generate_pubsec() {
@@ -769,8 +792,9 @@ generate_pdf() {
 
 what="${1:-all}"
 case "$what" in
-all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_sm2_pki; generate_pdf ;;
-pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_sm2_pki ;;
+all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_ed25519_pki; generate_sm2_pki; generate_pdf ;;
+pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_ed25519_pki; generate_sm2_pki ;;
+ed25519) generate_ed25519_pki ;;
 sm2) generate_sm2_pki ;;
 pubsec-pki) generate_pubsec_pki ;;
 pubsec) generate_pubsec ;;
@@ -778,6 +802,6 @@ trust) generate_trust_pki ;;
 rfc5280) generate_rfc5280_pki ;;
 tsa) generate_tsa_pki ;;
 pdf) generate_pdf ;;
-*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pubsec-pki|sm2|pubsec|pdf]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pubsec-pki|ed25519|sm2|pubsec|pdf]" >&2; exit 2 ;;
 esac
 step "done"

@@ -553,3 +553,49 @@ fn b_t_an_sm2_signature_with_an_rsa_tsa_token() {
     );
     assert_independently_valid(&pdf, "sm2-signer.pub.pem");
 }
+
+/// Deferred (two-phase) signing with an SM2 certificate: the scheme and the mandated digest come
+/// from the certificate, the key signs the attributes elsewhere, and the completed file verifies
+/// here and in OpenSSL, with either content-type convention.
+#[test]
+fn deferred_signing_with_an_sm2_certificate() {
+    use countersign::{digest_required_by, prepare_deferred, scheme_for_certificate};
+
+    let key = sm2_key();
+    let chain = key.cert_chain().to_vec();
+    let digest = digest_required_by(&chain[0]).unwrap();
+    assert_eq!(digest, DigestAlgorithm::Sm3);
+    let scheme =
+        scheme_for_certificate(&chain[0], digest, countersign::crypto::RsaPadding::Pkcs1v15)
+            .unwrap();
+    assert_eq!(scheme, SignatureScheme::Sm2Sm3);
+    let pdf = common::read_pdf("classic.pdf");
+    for types in [CmsContentTypes::Pkcs7, CmsContentTypes::GmT0010] {
+        let mut options = SignOptions::default();
+        options.digest = digest;
+        options.cms_content_types = types;
+        // Another digest is refused, naming the rule.
+        let mut wrong = options.clone();
+        wrong.digest = DigestAlgorithm::Sha256;
+        let refused = prepare_deferred(&pdf, chain.clone(), scheme, &wrong).unwrap_err();
+        assert!(refused.to_string().contains("SM2"), "{refused}");
+
+        let prepared = prepare_deferred(&pdf, chain.clone(), scheme, &options).unwrap();
+        let signature = key
+            .key()
+            .choose_scheme(DigestAlgorithm::Sm3)
+            .unwrap()
+            .sign(prepared.to_be_signed())
+            .unwrap();
+        let signed = prepared.complete(&pdf, &signature).unwrap();
+        let report = verify_pdf(&signed, &roots("sm2-root.cert.pem")).unwrap();
+        assert!(report.all_valid(), "{types:?}: {report:?}");
+        let parts = only_signature(&signed);
+        let expected = match types {
+            CmsContentTypes::GmT0010 => GM_SIGNED_DATA,
+            _ => PKCS7_SIGNED_DATA,
+        };
+        assert_eq!(parts.content_info.content_type, expected);
+        assert_independently_valid(&signed, "sm2-signer.pub.pem");
+    }
+}

@@ -18,7 +18,8 @@ use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 
 use super::signed_attributes::{self, ID_DATA};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};
-use crate::error::{Error, Result, SignerError};
+use crate::error::{CredentialError, Error, Result, SignerError};
+use x509_cert::Certificate;
 
 pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 /// GM/T 0010 `signedData` (SM2 cryptographic message syntax).
@@ -68,10 +69,19 @@ impl CmsContentTypes {
         }
     }
 
-    fn data(self) -> ObjectIdentifier {
+    pub(crate) fn data(self) -> ObjectIdentifier {
         match self {
             Self::Pkcs7 => ID_DATA,
             Self::GmT0010 => GM_DATA,
+        }
+    }
+
+    /// The convention whose `data` identifier is `content_type` (PKCS#7's for any other).
+    pub(crate) fn of_data_type(content_type: Option<ObjectIdentifier>) -> Self {
+        if content_type == Some(GM_DATA) {
+            Self::GmT0010
+        } else {
+            Self::Pkcs7
         }
     }
 }
@@ -104,7 +114,23 @@ pub struct CmsParams {
 /// container encoded with a dummy signature of the signer's maximum length.
 pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
     let signer = choose_signer(key, params)?;
-    let signer_certificate = key.end_entity();
+    reserved_len_for(
+        key.cert_chain(),
+        signer.scheme(),
+        signer.max_signature_len(),
+        params,
+    )
+}
+
+/// [`reserved_len`] without a key: the chain (signer first), the scheme and the longest
+/// signature it can produce, as deferred signing knows them from the certificate alone.
+pub(crate) fn reserved_len_for(
+    chain: &[Certificate],
+    scheme: SignatureScheme,
+    max_signature_len: usize,
+    params: &CmsParams,
+) -> Result<usize> {
+    let signer_certificate = chain.first().ok_or(CredentialError::EmptyChain)?;
     let placeholder_digest = vec![0u8; params.digest.output_len()];
     let attributes = signed_attributes::build_for(
         params.content_types.data(),
@@ -112,10 +138,10 @@ pub fn reserved_len(key: &CertifiedKey, params: &CmsParams) -> Result<usize> {
         signer_certificate,
         params.signing_time,
     )?;
-    let placeholder_signature = vec![0xFFu8; signer.max_signature_len()];
+    let placeholder_signature = vec![0xFFu8; max_signature_len];
     Ok(encode(
-        key,
-        signer.scheme(),
+        chain,
+        scheme,
         attributes,
         placeholder_signature,
         Content::Detached(params.content_types),
@@ -158,7 +184,7 @@ pub fn build_detached(
         .into());
     }
     encode(
-        key,
+        key.cert_chain(),
         signer.scheme(),
         attributes,
         signature,
@@ -187,7 +213,7 @@ pub fn build_encapsulated(
     )?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
     encode(
-        key,
+        key.cert_chain(),
         signer.scheme(),
         attributes,
         signature,
@@ -196,7 +222,7 @@ pub fn build_encapsulated(
 }
 
 /// What the SignedData carries besides the signature.
-enum Content<'a> {
+pub(crate) enum Content<'a> {
     /// Nothing: the signed data is elsewhere (the PDF's byte ranges).
     Detached(CmsContentTypes),
     /// This content, of this type (a timestamp token's TSTInfo).
@@ -204,12 +230,13 @@ enum Content<'a> {
 }
 
 fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
-    let signer = key
-        .key()
-        .choose_scheme(params.digest)
-        .ok_or(SignerError::DigestUnavailable {
-            digest: params.digest,
-        })?;
+    let signer = key.key().choose_scheme(params.digest).ok_or_else(|| {
+        mandated_digest_error(key.end_entity(), params.digest).unwrap_or(
+            SignerError::DigestUnavailable {
+                digest: params.digest,
+            },
+        )
+    })?;
     if signer.scheme().digest() != params.digest {
         return Err(SignerError::SchemeMismatch {
             requested: params.digest,
@@ -220,14 +247,34 @@ fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signe
     Ok(signer)
 }
 
-fn encode(
-    key: &CertifiedKey,
+/// The error naming the rule when `certificate`'s key mandates a digest other than `requested`.
+pub(crate) fn mandated_digest_error(
+    certificate: &Certificate,
+    requested: DigestAlgorithm,
+) -> Option<SignerError> {
+    let required = crate::sign::deferred::digest_required_by(certificate)?;
+    (required != requested).then_some(SignerError::DigestMandated {
+        key: if required == DigestAlgorithm::Sm3 {
+            "SM2"
+        } else {
+            "Ed25519"
+        },
+        required,
+        requested,
+    })
+}
+
+/// The DER ContentInfo around one SignerInfo: `chain` is the signer's certificate followed by
+/// its issuers (all embedded), `signature` the signature over `attributes`. Shared by the
+/// one-shot path and deferred signing, so both write the same bytes.
+pub(crate) fn encode(
+    chain: &[Certificate],
     scheme: SignatureScheme,
     attributes: SignedAttributes,
     signature: Vec<u8>,
     content: Content<'_>,
 ) -> Result<Vec<u8>> {
-    let signer_certificate = key.end_entity();
+    let signer_certificate = chain.first().ok_or(CredentialError::EmptyChain)?;
     let tbs = signer_certificate.tbs_certificate();
     let digest_algorithm = scheme.digest().algorithm_identifier();
     let signer_info = SignerInfo {
@@ -243,8 +290,8 @@ fn encode(
         signature: OctetString::new(signature).map_err(cms_error)?,
         unsigned_attrs: None,
     };
-    let mut certificates = Vec::with_capacity(key.cert_chain().len());
-    for certificate in key.cert_chain() {
+    let mut certificates = Vec::with_capacity(chain.len());
+    for certificate in chain {
         let choice = CertificateChoices::Certificate(certificate.clone());
         if !certificates.contains(&choice) {
             certificates.push(choice);

@@ -25,6 +25,8 @@ pub const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.
 pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 pub const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 pub const ECDSA_WITH_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+/// `id-Ed25519` (RFC 8410): key and signature algorithm alike, parameters absent.
+pub const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
 /// SM3 (GB/T 32905), as GM/T 0006 numbers it.
 pub const ID_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.401");
@@ -88,6 +90,9 @@ pub enum SignatureAlgorithm {
     Ecdsa(DigestAlgorithm),
     /// SM2 over SM3(Z ‖ M), Z from the standard user ID (GB/T 32918.2, GB/T 35276).
     Sm2Sm3,
+    /// PureEdDSA on edwards25519; the digest is the one RFC 8419 §3.1 mandates next to it in
+    /// CMS (SHA-512), not one the signature uses.
+    Ed25519,
 }
 
 impl SignatureAlgorithm {
@@ -95,6 +100,7 @@ impl SignatureAlgorithm {
         match *self {
             Self::RsaPkcs1v15(d) | Self::RsaPss { digest: d, .. } | Self::Ecdsa(d) => d,
             Self::Sm2Sm3 => DigestAlgorithm::Sm3,
+            Self::Ed25519 => DigestAlgorithm::Sha512,
         }
     }
 
@@ -105,6 +111,7 @@ impl SignatureAlgorithm {
             Self::RsaPss { digest, .. } => format!("{}withRSA/PSS", digest.name()),
             Self::Ecdsa(d) => format!("{}withECDSA", d.name()),
             Self::Sm2Sm3 => "SM3withSM2".to_owned(),
+            Self::Ed25519 => "Ed25519".to_owned(),
         }
     }
 
@@ -133,6 +140,8 @@ impl SignatureAlgorithm {
             ECDSA_WITH_SHA384 => Self::Ecdsa(DigestAlgorithm::Sha384),
             ECDSA_WITH_SHA512 => Self::Ecdsa(DigestAlgorithm::Sha512),
             ID_RSASSA_PSS => pss_from_parameters(algorithm.parameters.as_ref())?,
+            // RFC 8410 §3: the parameters MUST be absent.
+            ID_ED25519 if algorithm.parameters.is_none() => Self::Ed25519,
             _ => return Err(unsupported().into()),
         })
     }
@@ -191,6 +200,10 @@ impl SignatureScheme {
                 oid: SM2_WITH_SM3,
                 parameters: None,
             },
+            Self::Ed25519 => AlgorithmIdentifierOwned {
+                oid: ID_ED25519,
+                parameters: None,
+            },
         })
     }
 
@@ -204,6 +217,7 @@ impl SignatureScheme {
             },
             Self::EcdsaP256(d) | Self::EcdsaP384(d) => SignatureAlgorithm::Ecdsa(d),
             Self::Sm2Sm3 => SignatureAlgorithm::Sm2Sm3,
+            Self::Ed25519 => SignatureAlgorithm::Ed25519,
         }
     }
 }
@@ -310,6 +324,26 @@ mod tests {
                 assert_eq!(read, scheme.signature_algorithm(), "{scheme:?}");
             }
         }
+        let ed25519 = SignatureScheme::Ed25519
+            .signature_algorithm_identifier()
+            .unwrap();
+        assert_eq!(
+            (ed25519.oid, ed25519.parameters.is_none()),
+            (ID_ED25519, true)
+        );
+        assert_eq!(
+            SignatureAlgorithm::from_identifier(&ed25519, None).unwrap(),
+            SignatureAlgorithm::Ed25519
+        );
+    }
+
+    #[test]
+    fn ed25519_with_parameters_is_not_ed25519() {
+        let with_null = AlgorithmIdentifierOwned {
+            oid: ID_ED25519,
+            parameters: Some(Any::null()),
+        };
+        assert!(SignatureAlgorithm::from_identifier(&with_null, None).is_err());
     }
 
     #[test]

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
-    ID_EC_PUBLIC_KEY, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION, SECP256R1,
-    SECP384R1, SM2_CURVE, SM2_MAX_SIGNATURE_LEN, check_rsa_signing_bits,
+    ID_EC_PUBLIC_KEY, ID_ED25519, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION,
+    SECP256R1, SECP384R1, SM2_CURVE, SM2_MAX_SIGNATURE_LEN, check_rsa_signing_bits,
 };
+use super::ed25519::{self, Ed25519Key};
 use super::{DigestAlgorithm, EcCurve, KeyProvider, SignatureScheme, Signer, SigningKey};
 use crate::error::{CredentialError, Error, Result};
 
@@ -121,6 +122,8 @@ impl<B: PrivateKeyPrimitives> KeyProvider for SoftwareKeys<B> {
                 };
                 PrivateKey::Ecdsa(self.0.ecdsa(pkcs8_der, curve)?, curve)
             }
+            // Every backend signs Ed25519 with ed25519-dalek.
+            ID_ED25519 => PrivateKey::Ed25519(Ed25519Key::from_pkcs8_der(pkcs8_der)?),
             oid => return Err(CredentialError::UnsupportedKeyAlgorithm { oid }.into()),
         };
         Ok(Arc::new(SoftwareKey(key)))
@@ -151,6 +154,7 @@ enum PrivateKey {
     Rsa(Arc<dyn RsaPrimitive>, RsaPadding),
     Ecdsa(Arc<dyn EcdsaPrimitive>, EcCurve),
     Sm2(Arc<sm2::dsa::SigningKey>),
+    Ed25519(Arc<Ed25519Key>),
 }
 
 /// A software key of a built-in backend.
@@ -172,6 +176,7 @@ impl fmt::Debug for SoftwareKey {
                 .debug_struct("Sm2SigningKey")
                 .field("user_id", &key.distid())
                 .finish_non_exhaustive(),
+            PrivateKey::Ed25519(_) => f.debug_struct("Ed25519SigningKey").finish_non_exhaustive(),
         }
     }
 }
@@ -189,6 +194,7 @@ impl SigningKey for SoftwareKey {
                     .map_err(Error::invalid("public key"))?;
                 spki_from_der(der.as_bytes())
             }
+            PrivateKey::Ed25519(key) => key.public_key(),
         }
     }
 
@@ -196,6 +202,10 @@ impl SigningKey for SoftwareKey {
         // SM2 signs over SM3 only (GB/T 35275), and SM3 goes with nothing else here.
         let sm2 = matches!(self.0, PrivateKey::Sm2(_));
         if sm2 != (digest == DigestAlgorithm::Sm3) {
+            return None;
+        }
+        // RFC 8419 §3.1: with signed attributes, Ed25519 goes with SHA-512 only.
+        if matches!(self.0, PrivateKey::Ed25519(_)) && digest != DigestAlgorithm::Sha512 {
             return None;
         }
         Some(Box::new(SoftwareSigner {
@@ -222,6 +232,7 @@ impl Signer for SoftwareSigner {
                     signature::Signer::try_sign(key.as_ref(), message).map_err(Error::signer)?;
                 Ok(sm2::dsa::DerSignature::from(signature).to_vec())
             }
+            PrivateKey::Ed25519(key) => Ok(key.sign(message)),
         }
     }
 
@@ -233,6 +244,7 @@ impl Signer for SoftwareSigner {
             PrivateKey::Ecdsa(_, EcCurve::P256) => SignatureScheme::EcdsaP256(digest),
             PrivateKey::Ecdsa(_, EcCurve::P384) => SignatureScheme::EcdsaP384(digest),
             PrivateKey::Sm2(_) => SignatureScheme::Sm2Sm3,
+            PrivateKey::Ed25519(_) => SignatureScheme::Ed25519,
         }
     }
 
@@ -242,6 +254,7 @@ impl Signer for SoftwareSigner {
             PrivateKey::Ecdsa(_, EcCurve::P256) => P256_MAX_SIGNATURE_LEN,
             PrivateKey::Ecdsa(_, EcCurve::P384) => P384_MAX_SIGNATURE_LEN,
             PrivateKey::Sm2(_) => SM2_MAX_SIGNATURE_LEN,
+            PrivateKey::Ed25519(_) => ed25519::SIGNATURE_LEN,
         }
     }
 }

@@ -58,6 +58,7 @@ pub(crate) mod algorithm;
 pub mod aws_lc;
 pub mod credential;
 mod digest;
+mod ed25519;
 mod keys;
 #[cfg(feature = "pkcs11")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
@@ -71,6 +72,7 @@ pub(crate) use algorithm::{SignatureAlgorithm, digest_for_key, is_sm2_key};
 pub use credential::LoadOptions;
 pub use digest::DigestAlgorithm;
 pub(crate) use digest::DigestState;
+pub(crate) use ed25519::SIGNATURE_LEN as ED25519_SIGNATURE_LEN;
 pub use keys::{RsaPadding, SM2_DEFAULT_USER_ID};
 pub use provider::{CryptoProvider, EcCurve, KeyProvider, RsaVerifyPadding, SignatureVerifier};
 pub use signer::{CertifiedKey, SignatureScheme, Signer, SigningKey};

@@ -5,8 +5,8 @@
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
-    ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1, SM2_CURVE, SignatureAlgorithm,
-    named_curve,
+    ID_EC_PUBLIC_KEY, ID_ED25519, RSA_ENCRYPTION, SECP256R1, SECP384R1, SM2_CURVE,
+    SignatureAlgorithm, named_curve,
 };
 use super::{EcCurve, RsaVerifyPadding, SignatureVerifier};
 use crate::error::{CmsError, Result, Unsupported};
@@ -61,6 +61,9 @@ pub(crate) fn verify_signature(
                 None => return Err(Unsupported::UnnamedCurve.into()),
             };
             verifier.verify_ecdsa(curve, key_bytes()?, digest, message, signature)
+        }
+        (ID_ED25519, SignatureAlgorithm::Ed25519) => {
+            verifier.verify_ed25519(key_bytes()?, message, signature)
         }
         (key, algorithm) => Err(Unsupported::KeyForAlgorithm {
             algorithm: algorithm.name(),

@@ -9,7 +9,7 @@ use crate::error::{CmsError, Result, Unsupported};
 pub const BYTE_RANGE_WIDTH: usize = 3 + 3 * 20 + 3;
 
 /// Where the placeholders sit, as positions in the update buffer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Placeholders {
     /// Start of the reserved `[0 ...]` text.
     pub byte_range_at: usize,

@@ -4,7 +4,9 @@
 
 pub mod batch;
 pub mod byterange;
+pub mod deferred;
 pub mod doc_timestamp;
+mod durable;
 pub(crate) mod field;
 pub(crate) mod locks;
 mod mdp;
@@ -83,8 +85,10 @@ pub enum SubFilter {
 pub struct SignOptions {
     /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
-    /// The digest of the document and of the signed attributes. An SM2 key always signs with
-    /// [`DigestAlgorithm::Sm3`], whatever this says.
+    /// The digest of the document and of the signed attributes. An Ed25519 key needs
+    /// `Sha512` (RFC 8419; [`crate::digest_required_by`] tells which keys mandate one). An SM2
+    /// key always signs with [`DigestAlgorithm::Sm3`] in [`sign_pdf`] and [`crate::sign_file`],
+    /// whatever this says; deferred signing asks for it explicitly.
     pub digest: DigestAlgorithm,
     /// The CMS content-type identifiers: PKCS#7's (the default) or GM/T 0010's, which some
     /// Chinese verifiers expect of SM2 signatures.
@@ -281,7 +285,7 @@ fn sign_as_is(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<Vec<u8>> {
-    let params = cms_params(key, options);
+    let params = cms_params_for(key, options);
     let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
     let (before, after) = prepared.signed_parts();
     let digest = params.digest.digest_chunks(&[pdf, before, after]);
@@ -303,10 +307,16 @@ pub(crate) fn seal(
     capacity: usize,
 ) -> Result<Vec<u8>> {
     let der = cades::build_detached(key, params, digest)?;
-    let Some(stamper) = &options.timestamp else {
-        return Ok(der);
-    };
-    let stamped = timestamp::add_signature_timestamp(&der, stamper.as_ref())?;
+    match &options.timestamp {
+        Some(stamper) => stamp(der, stamper.as_ref(), capacity),
+        None => Ok(der),
+    }
+}
+
+/// Adds the signature timestamp to the CMS `der` (PAdES B-T); a container that would not fit
+/// `capacity` bytes is a typed error, and the stamper learns the token's size for next time.
+pub(crate) fn stamp(der: Vec<u8>, stamper: &dyn TimeStamper, capacity: usize) -> Result<Vec<u8>> {
+    let stamped = timestamp::add_signature_timestamp(&der, stamper)?;
     if stamped.len() > capacity {
         stamper.note_token_len(stamped.len().saturating_sub(der.len()));
         return Err(Error::TimestampTooLarge {
@@ -319,7 +329,12 @@ pub(crate) fn seal(
 
 /// Bytes to reserve in `/Contents`: the CMS at its largest, plus a token when timestamping.
 pub(crate) fn contents_reservation(key: &CertifiedKey, options: &SignOptions) -> Result<usize> {
-    let cms = cades::reserved_len(key, &cms_params(key, options))?;
+    let cms = cades::reserved_len(key, &cms_params_for(key, options))?;
+    with_token_reservation(cms, options)
+}
+
+/// `cms` bytes plus room for the signature timestamp's token when `options` asks for one.
+pub(crate) fn with_token_reservation(cms: usize, options: &SignOptions) -> Result<usize> {
     let token = match &options.timestamp {
         Some(stamper) => stamper
             .token_len_hint()?
@@ -333,10 +348,19 @@ fn signing_time(options: &SignOptions) -> SystemTime {
     options.signing_time.unwrap_or_else(SystemTime::now)
 }
 
-/// The container's choices; the digest follows the key where the key dictates it (SM2: SM3).
-pub(crate) fn cms_params(key: &CertifiedKey, options: &SignOptions) -> CmsParams {
+/// The container's choices for signing with `key`: the digest follows the key where the key
+/// dictates it (SM2: SM3).
+pub(crate) fn cms_params_for(key: &CertifiedKey, options: &SignOptions) -> CmsParams {
     CmsParams {
         digest: crate::crypto::digest_for_key(key, options.digest),
+        ..cms_params(options)
+    }
+}
+
+/// The container's choices as `options` state them.
+pub(crate) fn cms_params(options: &SignOptions) -> CmsParams {
+    CmsParams {
+        digest: options.digest,
         content_types: options.cms_content_types,
         signing_time: match options.subfilter {
             // PAdES forbids the signing-time attribute (ETSI EN 319 142-1, 6.3); /M carries it.
@@ -354,15 +378,24 @@ pub(crate) fn prepare_update_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<PreparedUpdate> {
-    let time = signing_time(options);
-    if !options.allow_invalid_certificate {
-        preflight::check_certificate(key, time)?;
-    }
+    check_signer_certificate(key.end_entity(), options)?;
     let contents_len = match contents_len {
         Some(len) => len,
         None => contents_reservation(key, options)?,
     };
     prepare_with(pdf, options, contents_len, SignatureKind::Signature)
+}
+
+/// Refuses a signer certificate unusable at the signing time, unless the options allow it:
+/// the first check of both the one-shot and the deferred path.
+pub(crate) fn check_signer_certificate(
+    signer: &x509_cert::Certificate,
+    options: &SignOptions,
+) -> Result<()> {
+    if options.allow_invalid_certificate {
+        return Ok(());
+    }
+    preflight::check_certificate(signer, signing_time(options))
 }
 
 /// What the new signature dictionary holds.

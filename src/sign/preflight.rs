@@ -3,15 +3,14 @@
 
 use std::time::SystemTime;
 
-use crate::crypto::CertifiedKey;
 use crate::error::{Error, Result};
 use crate::pdf::{Dict, Document};
 use crate::problem::Problem;
 
 /// Refuses a signer certificate that is not valid at `time` or may not sign
 /// ([`Error::UnusableCertificate`]): a verifier would reject the signature anyway.
-pub fn check_certificate(key: &CertifiedKey, time: SystemTime) -> Result<()> {
-    let certificate = key.end_entity();
+/// Takes the certificate alone, as deferred signing has no key at hand.
+pub fn check_certificate(certificate: &x509_cert::Certificate, time: SystemTime) -> Result<()> {
     let tbs = certificate.tbs_certificate();
     let validity = tbs.validity();
     let not_before = validity.not_before.to_system_time();

@@ -8,10 +8,10 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
-use super::{PreparedUpdate, SignOptions, cms_params, prepare_update_reserving, seal};
+use super::durable::{TempOutput, with_path};
+use super::{PreparedUpdate, SignOptions, cms_params_for, prepare_update_reserving, seal};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, DigestState};
 use crate::error::{Error, Result};
 
@@ -21,6 +21,8 @@ const PARALLEL_THRESHOLD: u64 = 8 << 20;
 /// The read buffer: large enough that syscalls cost nothing next to SHA-256, small enough to
 /// stay out of the memory budget.
 const CHUNK: usize = 1 << 20;
+/// Up to this size a file is read whole instead of mapped, then hashed and copied in chunks.
+const WHOLE_READ_LIMIT: u64 = CHUNK as u64;
 
 /// What [`sign_file`] wrote.
 ///
@@ -94,14 +96,39 @@ pub(crate) fn sign_file_reserving(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<SignedFile> {
+    let (signed, written) = write_signed(input, output, key, options, contents_len)?;
+    written.persist()?;
+    Ok(signed)
+}
+
+/// Signs `input` into a temporary file beside `output`, not yet flushed nor renamed: the caller
+/// makes it durable and visible, alone ([`TempOutput::persist`]) or with others.
+pub(crate) fn write_signed(
+    input: &Path,
+    output: &Path,
+    key: &CertifiedKey,
+    options: &SignOptions,
+    contents_len: Option<usize>,
+) -> Result<(SignedFile, TempOutput)> {
     let source = File::open(input).map_err(|e| with_path(e, input))?;
     let input_len = source.metadata().map_err(|e| with_path(e, input))?.len();
-    let mut prepared = prepare_mapped(&source, input, key, options, contents_len)?;
-
-    let mut temp = TempOutput::create(output)?;
-    let params = cms_params(key, options);
-    let mut digest = copy_and_hash(&source, input_len, temp.file(), params.digest)
-        .map_err(|e| with_path(e, input))?;
+    let params = cms_params_for(key, options);
+    let (mut prepared, mut temp, mut digest) = if input_len <= WHOLE_READ_LIMIT {
+        // Small files: one read serves the parser, the hash and the copy (a map costs more).
+        let bytes = read_whole(&source, input_len).map_err(|e| with_path(e, input))?;
+        let prepared = prepare_update_reserving(&bytes, key, options, contents_len)?;
+        let mut temp = TempOutput::create(output)?;
+        temp.append(&bytes)?;
+        let mut digest = params.digest.start();
+        digest.update(&bytes);
+        (prepared, temp, digest)
+    } else {
+        let prepared = prepare_mapped(&source, input, key, options, contents_len)?;
+        let mut temp = TempOutput::create(output)?;
+        let digest = copy_and_hash(&source, input_len, temp.file(), params.digest)
+            .map_err(|e| with_path(e, input))?;
+        (prepared, temp, digest)
+    };
     let (before, after) = prepared.signed_parts();
     digest.update(before);
     digest.update(after);
@@ -110,12 +137,12 @@ pub(crate) fn sign_file_reserving(
     prepared.embed(&der)?;
     temp.append(&prepared.update)?;
     ensure_unchanged(&source, input, input_len)?;
-    temp.persist()?;
-    Ok(SignedFile {
+    let signed = SignedFile {
         input_len,
         output_len: input_len.saturating_add(prepared.update.len() as u64),
         field_name: prepared.field_name,
-    })
+    };
+    Ok((signed, temp))
 }
 
 /// Reads what the update needs through a memory map; the map is gone when this returns.
@@ -132,6 +159,13 @@ fn prepare_mapped(
     #[allow(unsafe_code)]
     let map = unsafe { memmap2::Mmap::map(source) }.map_err(|e| with_path(e, path))?;
     prepare_update_reserving(&map, key, options, contents_len)
+}
+
+/// The first `len` bytes of `source` (a file that became shorter is an error).
+fn read_whole(mut source: &File, len: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = vec![0u8; usize::try_from(len).map_err(io::Error::other)?];
+    source.read_exact(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Copies the first `len` bytes of `source` to `dest` and returns their digest.
@@ -169,8 +203,8 @@ fn copy_and_hash_sequential(
     Ok(digest)
 }
 
-/// The hash reads with `pread` on one thread while the kernel copies (`copy_file_range`) on
-/// this one: the wall time is the slower of the two instead of their sum.
+/// The hash reads with `pread` on one thread while the kernel copies (`copy_file_range`) and
+/// flushes the copy on this one: the wall time is the slower of the two instead of their sum.
 #[cfg(unix)]
 fn copy_and_hash_parallel(
     source: &File,
@@ -181,9 +215,16 @@ fn copy_and_hash_parallel(
     std::thread::scope(|scope| {
         let hashing = scope.spawn(|| hash_positioned(source, len, algorithm));
         let copied = io::copy(&mut source.take(len), dest);
+        // The kernel copies faster than SHA-256 reads: writing the copy to disk now, while the
+        // hash runs, leaves the final flush only the update to wait for.
+        let flushed = match copied {
+            Ok(_) => dest.sync_data(),
+            Err(_) => Ok(()),
+        };
         let digest = hashing
             .join()
             .map_err(|_| io::Error::other("the hashing thread panicked"))??;
+        flushed?;
         if copied? != len {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -227,95 +268,4 @@ fn ensure_unchanged(source: &File, path: &Path, len: u64) -> Result<()> {
         ))));
     }
     Ok(())
-}
-
-fn with_path(error: io::Error, path: &Path) -> Error {
-    Error::Io(io::Error::new(
-        error.kind(),
-        format!("{}: {error}", path.display()),
-    ))
-}
-
-/// A file beside the final output, removed unless [`TempOutput::persist`] renames it into place.
-struct TempOutput {
-    file: File,
-    /// The directory of both the temporary file and the target.
-    dir: PathBuf,
-    path: PathBuf,
-    target: PathBuf,
-    persisted: bool,
-}
-
-impl TempOutput {
-    fn create(target: &Path) -> Result<Self> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .ok_or_else(|| {
-                Error::invalid_option("output", format!("{}: not a file name", target.display()))
-            })?
-            .to_string_lossy();
-        let path = dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| with_path(e, &path))?;
-        Ok(Self {
-            file,
-            dir: dir.to_path_buf(),
-            path,
-            target: target.to_path_buf(),
-            persisted: false,
-        })
-    }
-
-    fn file(&mut self) -> &mut File {
-        &mut self.file
-    }
-
-    fn append(&mut self, bytes: &[u8]) -> Result<()> {
-        self.file
-            .write_all(bytes)
-            .map_err(|e| with_path(e, &self.path))
-    }
-
-    /// Flushes the data to disk, then renames: without the flush a crash shortly after the
-    /// rename can leave the final name pointing at an empty or partial file. Syncing the directory
-    /// afterwards makes the rename itself survive a crash.
-    fn persist(mut self) -> Result<()> {
-        self.file.sync_all().map_err(|e| with_path(e, &self.path))?;
-        std::fs::rename(&self.path, &self.target).map_err(|e| with_path(e, &self.target))?;
-        self.persisted = true;
-        sync_directory(&self.dir).map_err(|e| with_path(e, &self.dir))
-    }
-}
-
-/// Makes the directory's entries (a rename into it) durable. Only Unix lets a directory be opened
-/// and synced; elsewhere the file's own flush is all that can be done.
-#[cfg(unix)]
-fn sync_directory(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_directory(_dir: &Path) -> io::Result<()> {
-    Ok(())
-}
-
-impl Drop for TempOutput {
-    fn drop(&mut self) {
-        if !self.persisted {
-            // Best effort: the error that got us here matters more than a stray temp file.
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }

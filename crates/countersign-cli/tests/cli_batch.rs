@@ -86,3 +86,49 @@ fn batch_signs_a_folder_and_reports_refusals_as_json() {
             .starts_with(&original)
     );
 }
+
+/// The digest follows the key as it does for `sign`: an Ed25519 seal (RFC 8419: SHA-512 only)
+/// signs a batch without `--digest`, and every output verifies.
+#[test]
+fn an_ed25519_batch_needs_no_digest_flag() {
+    let dir = common::TempDir::new("cli-batch-ed25519");
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    for seed in 0..2 {
+        std::fs::write(
+            inbox.join(format!("doc{seed}.pdf")),
+            generate::text_pdf(1, 4_000, seed),
+        )
+        .unwrap();
+    }
+    let out = dir.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .arg("batch")
+        .arg(&inbox)
+        .arg("-o")
+        .arg(&out)
+        .arg("--json")
+        .args([
+            "--cert",
+            "testdata/pki/demo-ed25519.chain.pem",
+            "--key",
+            "testdata/pki/demo-ed25519.key.pem",
+        ])
+        .current_dir(common::repo_root())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["signed"], 2, "{report:#}");
+    for seed in 0..2 {
+        let verified = Command::new(env!("CARGO_BIN_EXE_countersign"))
+            .arg("verify")
+            .arg(out.join(format!("doc{seed}.pdf")))
+            .arg("--trust")
+            .arg("testdata/pki/root-ca.cert.pem")
+            .current_dir(common::repo_root())
+            .output()
+            .unwrap();
+        assert!(verified.status.success(), "{verified:?}");
+    }
+}

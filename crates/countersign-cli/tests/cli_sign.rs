@@ -188,3 +188,48 @@ fn an_sm2_key_signs_sm2_with_sm3_with_no_other_flag() {
         }
     }
 }
+
+#[test]
+fn an_ed25519_key_signs_with_sha512_without_other_flags() {
+    let dir = common::TempDir::new("cli-ed25519");
+    let out = dir.path().join("signed.pdf");
+    let input = common::pdf_path("classic.pdf");
+    let (chain, key) = (
+        common::pki_path("demo-ed25519.chain.pem"),
+        common::pki_path("demo-ed25519.key.pem"),
+    );
+    let args = [
+        "sign",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--cert",
+        chain.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    let signed = countersign(&args);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    let root = common::root_ca_pem();
+    let verified = countersign(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--trust",
+        root.to_str().unwrap(),
+    ]);
+    assert!(verified.status.success(), "{}", text(&verified.stdout));
+    assert!(
+        text(&verified.stdout).contains("Ed25519"),
+        "{}",
+        text(&verified.stdout)
+    );
+
+    // An explicit other digest is refused, naming the rule.
+    let refused = countersign(&[&args[..], &["--digest", "sha256"]].concat());
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("RFC 8419"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

@@ -133,14 +133,15 @@ fn validity_problem(certificate: &Certificate, at: SystemTime) -> Option<Problem
 /// The signer must be allowed to sign: keyUsage digitalSignature or nonRepudiation (an absent
 /// extension allows neither, as pyHanko also judges).
 pub(crate) fn signer_key_usage_problem(signer: &Certificate) -> Option<Problem> {
-    let subject = signer.tbs_certificate().subject().to_string();
+    // The name is formatted only for a problem: signing checks this for every document.
+    let subject = || signer.tbs_certificate().subject().to_string();
     match signer.tbs_certificate().get_extension::<KeyUsage>() {
         Ok(Some((_, usage))) if usage.digital_signature() || usage.non_repudiation() => None,
         Ok(usage) => Some(Problem::KeyUsage {
-            subject,
+            subject: subject(),
             present: usage.is_some(),
         }),
-        Err(e) => Some(unreadable(subject, "keyUsage", e)),
+        Err(e) => Some(unreadable(subject(), "keyUsage", e)),
     }
 }
 

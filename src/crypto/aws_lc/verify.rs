@@ -73,6 +73,10 @@ impl SignatureVerifier for Verifier {
         };
         Ok(verify(algorithm, public_point, message, signature))
     }
+
+    fn verify_ed25519(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<bool> {
+        Ok(verify(&lc::ED25519, public_key, message, signature))
+    }
 }
 
 fn verify(

@@ -62,6 +62,10 @@ struct Refusal {
 pub fn run(args: BatchArgs) -> CliResult {
     let key = args.credential.load()?;
     let mut options = args.signature.options()?;
+    args.signature.follow_key(
+        countersign::digest_required_by(key.end_entity()),
+        &mut options,
+    );
     args.mdp.apply(&mut options);
     if args.signature.level()? > countersign::PadesLevel::BT {
         return Err("batch signs at b-b or b-t; run `extend` on the outputs for b-lt/b-lta".into());

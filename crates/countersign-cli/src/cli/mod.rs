@@ -3,6 +3,7 @@
 mod batch;
 mod console;
 mod credential_args;
+mod deferred;
 mod demo;
 mod extend;
 mod pdf_password;

@@ -9,7 +9,9 @@ use countersign::{SignOptions, sign_at_level, sign_file, sign_pdf};
 use super::CliResult;
 use super::console::errln;
 use super::credential_args::CredentialArgs;
+use super::deferred::{self, DeferredArgs};
 use super::signature_args::{MdpArgs, SignatureArgs};
+use countersign::crypto::RsaPadding;
 use countersign::ltv::{Fetcher, RevocationSource};
 use std::time::Duration;
 
@@ -17,9 +19,14 @@ use std::time::Duration;
 pub struct SignArgs {
     /// The PDF to sign.
     pub input: PathBuf,
-    /// Where to write the signed PDF (may be the input itself).
-    #[arg(short, long)]
-    pub output: PathBuf,
+    /// Where to write the signed PDF (may be the input itself); not with `--prepare`.
+    #[arg(
+        short,
+        long,
+        required_unless_present = "prepare",
+        conflicts_with = "prepare"
+    )]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub credential: CredentialArgs,
     #[command(flatten)]
@@ -35,6 +42,8 @@ pub struct SignArgs {
     /// Rewrite a damaged file (one without signatures) whole before signing it.
     #[arg(long)]
     pub repair: bool,
+    #[command(flatten)]
+    pub deferred: DeferredArgs,
 }
 
 impl SignArgs {
@@ -51,8 +60,36 @@ impl SignArgs {
 }
 
 pub fn run(args: SignArgs) -> CliResult {
+    if let (Some(state), Some(cert)) = (&args.deferred.prepare, &args.credential.cert) {
+        let padding = if args.credential.pss {
+            RsaPadding::Pss
+        } else {
+            RsaPadding::Pkcs1v15
+        };
+        return deferred::prepare(
+            &args.input,
+            cert,
+            state,
+            &args.deferred,
+            &args.signature,
+            args.options()?,
+            padding,
+        );
+    }
+    let output = args.output.as_deref().ok_or("-o OUT is required")?;
+    if let (Some(state), Some(signature)) = (&args.deferred.complete, &args.deferred.signature) {
+        let tsa = args.signature.tsa()?;
+        let tsa = tsa
+            .as_deref()
+            .map(|tsa| tsa as &dyn countersign::timestamp::TimeStamper);
+        return deferred::complete(&args.input, state, signature, output, tsa);
+    }
     let key = args.credential.load()?;
-    let options = args.options()?;
+    let mut options = args.options()?;
+    args.signature.follow_key(
+        countersign::digest_required_by(key.end_entity()),
+        &mut options,
+    );
     let level = args.signature.level()?;
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
     let output_len = if level.has_validation_data() {
@@ -65,25 +102,25 @@ pub fn run(args: SignArgs) -> CliResult {
             fetcher
         });
         let out = sign_at_level(&input, &key, &options, level, Some(&source)).map_err(context)?;
-        write_atomically(&args.output, &out)?;
+        write_atomically(output, &out)?;
         out.len() as u64
     } else if options.repair {
         // A repair rewrites the whole file, so it works in memory.
         let input =
             std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
         let signed = sign_pdf(&input, &key, &options).map_err(context)?;
-        write_atomically(&args.output, &signed)?;
+        write_atomically(output, &signed)?;
         signed.len() as u64
     } else {
         // Streams from a memory map: memory does not grow with the file.
-        sign_file(&args.input, &args.output, &key, &options)
+        sign_file(&args.input, output, &key, &options)
             .map_err(context)?
             .output_len
     };
     errln!(
         "signed {} -> {} ({output_len} bytes)",
         args.input.display(),
-        args.output.display(),
+        output.display(),
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -23,9 +23,10 @@ pub struct SignatureArgs {
     pub name: Option<String>,
     #[arg(long, value_enum, default_value_t = SubFilterArg::Cades)]
     pub subfilter: SubFilterArg,
-    /// Digest for RSA and ECDSA keys; an SM2 key always uses SM3.
-    #[arg(long, value_enum, default_value_t = DigestArg::Sha256)]
-    pub digest: DigestArg,
+    /// Digest of the document and of the signed attributes [default: sha256; sha512 for an
+    /// Ed25519 key, the only one RFC 8419 allows with it; an SM2 key always uses SM3].
+    #[arg(long, value_enum)]
+    pub digest: Option<DigestArg>,
     /// CMS content-type identifiers: pkcs7 (RFC 5652) or gmt0010 (GM/T 0010, which some Chinese
     /// verifiers expect of SM2 signatures).
     #[arg(long, value_enum, default_value_t = CmsOidsArg::Pkcs7)]
@@ -186,6 +187,16 @@ impl SignatureArgs {
         }))))
     }
 
+    /// Without `--digest`, the digest the signer's key mandates (`required`, from
+    /// [`countersign::digest_required_by`]; Ed25519: SHA-512) replaces the default SHA-256.
+    pub fn follow_key(&self, required: Option<DigestAlgorithm>, options: &mut SignOptions) {
+        if self.digest.is_none()
+            && let Some(required) = required
+        {
+            options.digest = required;
+        }
+    }
+
     /// The library options these flags describe (field choice and repair left at their defaults).
     pub fn options(&self) -> Result<SignOptions, String> {
         let page_index = self.page.checked_sub(1).ok_or("--page counts from 1")?;
@@ -196,9 +207,9 @@ impl SignatureArgs {
                 SubFilterArg::Pkcs7 => SubFilter::Pkcs7Detached,
             };
             sign_options.digest = match self.digest {
-                DigestArg::Sha256 => DigestAlgorithm::Sha256,
-                DigestArg::Sha384 => DigestAlgorithm::Sha384,
-                DigestArg::Sha512 => DigestAlgorithm::Sha512,
+                None | Some(DigestArg::Sha256) => DigestAlgorithm::Sha256,
+                Some(DigestArg::Sha384) => DigestAlgorithm::Sha384,
+                Some(DigestArg::Sha512) => DigestAlgorithm::Sha512,
             };
             sign_options.cms_content_types = match self.cms_oids {
                 CmsOidsArg::Pkcs7 => CmsContentTypes::Pkcs7,

@@ -1,0 +1,183 @@
+//! The physical limit of batch signing, and what the library call reaches, in one run (for
+//! `scripts/batch_limit.sh`, which puts the CLI beside them):
+//!
+//! ```text
+//! batch_limit files DIR OUT_DIR BACKEND THREADS   limit and sign_files on DIR/*.pdf
+//! batch_limit file PDF OUT_DIR BACKEND            SHA-256, SHA-256 + copy and sign_file of one file
+//! ```
+//!
+//! The batch limit is the work nobody can avoid, run on a pool of THREADS: SHA-256 over every
+//! document's bytes plus one signature per document by BACKEND (`rustcrypto` or `aws-lc`).
+//! Each figure is the median of three runs; the result is one line of JSON.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use countersign::crypto::LoadOptions;
+use countersign::crypto::credential::load_pem;
+use countersign::{CertifiedKey, DigestAlgorithm, FileJob, SignOptions, sign_file, sign_files};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+const RUNS: usize = 3;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("files") => files(&args[1..]),
+        Some("file") => file(&args[1..]),
+        _ => Err(
+            "usage: batch_limit files DIR OUT_DIR BACKEND THREADS | file PDF OUT_DIR BACKEND"
+                .into(),
+        ),
+    };
+    match result {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("batch_limit: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+type Outcome = Result<String, Box<dyn std::error::Error>>;
+
+fn files(args: &[String]) -> Outcome {
+    let [dir, out, backend, threads] = args else {
+        return Err("files DIR OUT_DIR BACKEND THREADS".into());
+    };
+    let key = load_key(backend)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.parse()?)
+        .build()?;
+    let inputs = pdfs_in(Path::new(dir))?;
+    let documents: Vec<Vec<u8>> = inputs.iter().map(std::fs::read).collect::<Result<_, _>>()?;
+    let bytes: usize = documents.iter().map(Vec::len).sum();
+
+    let signer = key
+        .key()
+        .choose_scheme(DigestAlgorithm::Sha256)
+        .ok_or("no SHA-256 signer")?;
+    let limit = median(|| {
+        pool.install(|| {
+            documents.par_iter().for_each(|document| {
+                let digest = Sha256::digest(document);
+                let _ = std::hint::black_box(signer.sign(&digest));
+            })
+        });
+        Ok(())
+    })?;
+
+    let options = SignOptions::default();
+    let library = median(|| {
+        let out = fresh_dir(Path::new(out))?;
+        let jobs: Vec<FileJob> = inputs
+            .iter()
+            .map(|input| FileJob::new(input, out.join(input.file_name().unwrap_or_default())))
+            .collect();
+        let results = pool.install(|| sign_files(&jobs, &key, &options, |_, _| {}));
+        if let Some(Err(error)) = results.into_iter().find(Result::is_err) {
+            return Err(error.into());
+        }
+        Ok(())
+    })?;
+    Ok(format!(
+        r#"{{"documents": {}, "bytes": {bytes}, "limit_s": {:.6}, "sign_files_s": {:.6}}}"#,
+        documents.len(),
+        limit.as_secs_f64(),
+        library.as_secs_f64()
+    ))
+}
+
+fn file(args: &[String]) -> Outcome {
+    let [pdf, out, backend] = args else {
+        return Err("file PDF OUT_DIR BACKEND".into());
+    };
+    let key = load_key(backend)?;
+    let sha256 = median(|| {
+        // 1 MiB reads, as `sign_file` does.
+        let mut reader = std::fs::File::open(pdf)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let read = std::io::Read::read(&mut reader, &mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+        }
+        std::hint::black_box(hasher.finalize());
+        Ok(())
+    })?;
+    let copy = median(|| {
+        let out = fresh_dir(Path::new(out))?;
+        std::fs::copy(pdf, out.join("copy.pdf"))?;
+        Ok(())
+    })?;
+    let signed = median(|| {
+        let out = fresh_dir(Path::new(out))?;
+        sign_file(
+            Path::new(pdf),
+            &out.join("signed.pdf"),
+            &key,
+            &SignOptions::default(),
+        )?;
+        Ok(())
+    })?;
+    Ok(format!(
+        r#"{{"sha256_s": {:.6}, "copy_s": {:.6}, "sha256_plus_copy_s": {:.6}, "sign_file_s": {:.6}}}"#,
+        sha256.as_secs_f64(),
+        copy.as_secs_f64(),
+        (sha256 + copy).as_secs_f64(),
+        signed.as_secs_f64()
+    ))
+}
+
+fn load_key(backend: &str) -> Result<CertifiedKey, Box<dyn std::error::Error>> {
+    let mut options = LoadOptions::default();
+    options.provider = match backend {
+        "rustcrypto" => countersign::crypto::rustcrypto::default_provider(),
+        #[cfg(feature = "aws-lc")]
+        "aws-lc" => countersign::crypto::aws_lc::default_provider(),
+        other => return Err(format!("backend {other} is not built in").into()),
+    };
+    Ok(load_pem(
+        &std::fs::read("testdata/pki/demo.chain.pem")?,
+        &std::fs::read("testdata/pki/demo.key.pem")?,
+        &options,
+    )?)
+}
+
+fn pdfs_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn fresh_dir(dir: &Path) -> std::io::Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(dir.to_path_buf())
+}
+
+fn median(
+    mut run: impl FnMut() -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<Duration, Box<dyn std::error::Error>> {
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        run()?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times[RUNS / 2])
+}

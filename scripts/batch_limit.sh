@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Batch signing from files against the physical limit measured in the same run (issue: "batch
+# signing at the physical limit"):
+#   - COUNT (default 1000) different 50 KB documents, for each backend: the limit (SHA-256 of every
+#     document + one signature each, on a pool of THREADS), `sign_files` (the library call) and
+#     `countersign batch` (the CLI, reading and writing real files); medians of three runs;
+#   - one 100 MB file: `countersign sign` against SHA-256 + copy of the same file, with peak RSS.
+# Prints a Markdown table; "share" = limit / measured (1.00 = at the limit).
+#
+# usage: scripts/batch_limit.sh     (COUNT=1000 THREADS=$(nproc) WORK=target/batch-limit)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+count=${COUNT:-1000}
+threads=${THREADS:-$(nproc)}
+work=${WORK:-target/batch-limit}
+target=${CARGO_TARGET_DIR:-target}
+
+cargo build --quiet --release -p countersign-cli --features aws-lc --bin countersign
+cargo build --quiet --release --features aws-lc --example batch_limit --example make_pdfs
+bin=$target/release/countersign
+limit=$target/release/examples/batch_limit
+make=$target/release/examples/make_pdfs
+mkdir -p "$work"
+[ -d "$work/small" ] && [ "$(ls "$work/small" | wc -l)" -eq "$count" ] || {
+    rm -rf "$work/small"
+    "$make" small "$work/small" "$count" 50000
+}
+[ -f "$work/image-100MB.pdf" ] || "$make" image "$work/image-100MB.pdf" 100000000
+credential=(--cert testdata/pki/demo.chain.pem --key testdata/pki/demo.key.pem)
+
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+
+# Wall seconds of one CLI batch into a fresh folder.
+cli_batch() {
+    rm -rf "$work/out-cli"
+    "$bin" batch "$work/small" -o "$work/out-cli" "${credential[@]}" --backend "$1" -j "$threads" --json |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["refused"]==0, d; print(d["seconds"])'
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc); threads: $threads; $count × 50 KB"
+echo
+echo "| backend | limit (s) | sign_files (s) | share | countersign batch (s) | share | batch docs/s |"
+echo "|---|---|---|---|---|---|---|"
+for backend in rustcrypto aws-lc; do
+    json=$("$limit" files "$work/small" "$work/out-lib" "$backend" "$threads")
+    lim=$(field "$json" limit_s)
+    lib=$(field "$json" sign_files_s)
+    cli=$(median3 "$(cli_batch "$backend")" "$(cli_batch "$backend")" "$(cli_batch "$backend")")
+    python3 - "$backend" "$lim" "$lib" "$cli" "$count" <<'PY'
+import sys
+backend, lim, lib, cli, count = sys.argv[1], *map(float, sys.argv[2:5]), int(sys.argv[5])
+print(f"| {backend} | {lim:.3f} | {lib:.3f} | {lim/lib:.2f} | {cli:.3f} | {lim/cli:.2f} | {count/cli:,.0f} |")
+PY
+done
+
+echo
+echo "| 100 MB file | SHA-256 (s) | SHA-256 + copy (s) | sign_file (s) | ratio | countersign sign (s) | ratio | CLI peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
+for backend in rustcrypto aws-lc; do
+    json=$("$limit" file "$work/image-100MB.pdf" "$work/out-file" "$backend")
+    walls=()
+    rss=0
+    for _ in 1 2 3; do
+        rm -f "$work/signed-100MB.pdf"
+        /usr/bin/time -f "%e %M" -o "$work/time.txt" \
+            "$bin" sign "$work/image-100MB.pdf" -o "$work/signed-100MB.pdf" "${credential[@]}" --backend "$backend" >/dev/null 2>&1
+        read -r wall kb <"$work/time.txt"
+        walls+=("$wall")
+        rss=$((kb > rss ? kb : rss))
+    done
+    python3 - "$backend" "$(field "$json" sha256_s)" "$(field "$json" sha256_plus_copy_s)" "$(field "$json" sign_file_s)" "$(median3 "${walls[@]}")" "$rss" <<'PY'
+import sys
+backend, sha, both, lib, wall, kb = sys.argv[1], *map(float, sys.argv[2:7])
+print(f"| {backend} | {sha:.3f} | {both:.3f} | {lib:.3f} | {lib/both:.2f} | {wall:.3f} | {wall/both:.2f} | {kb/1024:.1f} MB |")
+PY
+done
+echo
+echo "(countersign sign is a whole process: start-up, loading the key and, with aws-lc, seeding its"
+echo "random generator from CPU jitter once, are in its time; sign_file is the library call.)"
