@@ -8,7 +8,8 @@
 //!
 //! The batch limit is the work nobody can avoid, run on a pool of THREADS: SHA-256 over every
 //! document's bytes plus one signature per document by BACKEND (`rustcrypto` or `aws-lc`).
-//! Each figure is the median of three runs; the result is one line of JSON.
+//! Each figure is the median of three runs, each writing into a folder of its own (the caller
+//! empties OUT_DIR beforehand); the result is one line of JSON.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -73,8 +74,10 @@ fn files(args: &[String]) -> Outcome {
     })?;
 
     let options = SignOptions::default();
+    let mut run = 0;
     let library = median(|| {
-        let out = fresh_dir(Path::new(out))?;
+        run += 1;
+        let out = fresh_dir(&Path::new(out).join(format!("run{run}")))?;
         let jobs: Vec<FileJob> = inputs
             .iter()
             .map(|input| FileJob::new(input, out.join(input.file_name().unwrap_or_default())))
@@ -113,13 +116,16 @@ fn file(args: &[String]) -> Outcome {
         std::hint::black_box(hasher.finalize());
         Ok(())
     })?;
+    let mut run = 0;
     let copy = median(|| {
-        let out = fresh_dir(Path::new(out))?;
+        run += 1;
+        let out = fresh_dir(&Path::new(out).join(format!("copy{run}")))?;
         std::fs::copy(pdf, out.join("copy.pdf"))?;
         Ok(())
     })?;
     let signed = median(|| {
-        let out = fresh_dir(Path::new(out))?;
+        run += 1;
+        let out = fresh_dir(&Path::new(out).join(format!("sign{run}")))?;
         sign_file(
             Path::new(pdf),
             &out.join("signed.pdf"),
