@@ -1244,9 +1244,11 @@ pub enum SignerError {
         digest: crate::DigestAlgorithm,
     },
     /// The key's algorithm allows one digest only in CMS: Ed25519 goes with SHA-512
-    /// (RFC 8419 §3.1). Set [`SignOptions::digest`](crate::SignOptions::digest) to `required`
+    /// (RFC 8419 §3.1), SM2 with SM3 (GB/T 35275). Set [`SignOptions::digest`](crate::SignOptions::digest) to `required`
     /// (the CLI does when `--digest` is not given).
-    #[error("signer: {key} signatures in CMS use {required:?} (RFC 8419 §3.1), not {requested:?}")]
+    #[error(
+        "signer: {key} signatures in CMS use {required:?} only (RFC 8419 §3.1 for Ed25519, GB/T 35275 for SM2), not {requested:?}"
+    )]
     DigestMandated {
         /// The key's algorithm, e.g. `Ed25519`.
         key: &'static str,

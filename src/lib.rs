@@ -119,6 +119,7 @@ pub(crate) mod sign;
 pub mod timestamp;
 pub(crate) mod verify;
 
+pub use cades::CmsContentTypes;
 pub use crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer, SigningKey};
 pub use error::{Error, Location, ObjRef, Result, TimestampProblem};
 pub use level::{PadesLevel, ParsePadesLevelError, sign_at_level};

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed test data: the test PKI (testdata/pki/) and the sample PDFs
-# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pubsec-pki|ed25519|pubsec|pdf]   (default: all)
+# (testdata/pdf/). Usage: testdata/generate.sh [all|pki|trust|tsa|rfc5280|pubsec-pki|ed25519|sm2|pubsec|pdf]   (default: all)
 #
 # Keys are random, so a PKI run produces new keys and certificates; everything else (names,
 # serials, validity, extensions, unsigned PDFs) is fixed. The signed PDFs depend on the PKI
@@ -703,6 +703,75 @@ generate_pubsec() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# SM2/SM3 (GB/T 32918, GM/T 0006): an SM2 root -> SM2 CA -> SM2 signer, and an SM2 signer under
+# the RSA demo-ca (a mixed chain). Files: sm2-*. Certificates are SM2-with-SM3
+# (1.2.156.10197.1.501), keys id-ecPublicKey on the SM2 curve (1.2.156.10197.1.301); every SM2
+# signature uses the standard user ID, which OpenSSL only applies when told (distid).
+# ---------------------------------------------------------------------------------------------
+
+sm2_distid=1234567812345678
+
+sm2_key() { gen_key "$1" -algorithm SM2; }
+
+# issue_sm2 NAME SUBJECT SERIAL EXTENSIONS ISSUER|-selfsign: `issue`, signed SM2-with-SM3.
+issue_sm2() {
+    local name="$1" subject="$2" serial="$3" extensions="$4" issuer="$5"
+    local work="$tmp/$name"
+    mkdir -p "$work"
+    openssl req -new -config "$tmp/ca.cnf" -key "$pki/$name.key.pem" -subj "$subject" -sm3 \
+        -sigopt "distid:$sm2_distid" -out "$work/req.csr"
+    printf '%s\n' "$serial" >"$tmp/serial"
+    local signing=(-keyfile "$pki/$issuer.key.pem" -cert "$pki/$issuer.cert.pem")
+    if [[ "$issuer" == "-selfsign" ]]; then
+        signing=(-selfsign -keyfile "$pki/$name.key.pem")
+    fi
+    openssl ca -batch -notext -config "$tmp/ca.cnf" -extensions "$extensions" -md sm3 \
+        -sigopt "distid:$sm2_distid" -vfyopt "distid:$sm2_distid" \
+        -startdate "$not_before" -enddate "$not_after" "${signing[@]}" \
+        -in "$work/req.csr" -out "$pki/$name.cert.pem" 2>"$work/ca.log" ||
+        { cat "$work/ca.log" >&2; return 1; }
+}
+
+# Leaves every other file alone: the RSA demo-ca (committed key) issues the mixed signer.
+generate_sm2_pki() {
+    step "SM2 PKI -> testdata/pki/sm2-*"
+    [[ -f "$pki/demo-ca.key.pem" ]] || { echo "run '$0 pki' first" >&2; exit 1; }
+    rm -f "$pki"/sm2-*
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    write_ca_config "$tmp"
+    local org="/C=CN/ST=Guangdong/L=Shenzhen/O=Demo Organisation"
+
+    sm2_key sm2-root
+    issue_sm2 sm2-root "$org/OU=Demo SM2 PKI/CN=Demo SM2 Root CA" 8000 root_ca -selfsign
+    sm2_key sm2-ca
+    issue_sm2 sm2-ca "$org/OU=Demo SM2 PKI/CN=Demo SM2 Organisation CA" 8100 intermediate_ca sm2-root
+    sm2_key sm2-signer
+    issue_sm2 sm2-signer "$org/OU=Seal/CN=Demo Organisation SM2" 8101 signer sm2-ca
+    chain sm2-signer sm2-ca sm2-root
+    p12 sm2-signer "Demo Organisation SM2" sm2-ca sm2-root
+    openssl pkey -in "$pki/sm2-signer.key.pem" -outform DER -out "$pki/sm2-signer.key.der"
+    openssl pkey -in "$pki/sm2-signer.key.pem" -pubout -out "$pki/sm2-signer.pub.pem"
+
+    # Mixed: RSA root-ca -> RSA demo-ca -> SM2 signer (SHA256withRSA certificate, SM2 key).
+    sm2_key sm2-under-rsa
+    issue sm2-under-rsa "$org/OU=Seal/CN=Demo Organisation SM2 under RSA" 8201 signer demo-ca
+    chain sm2-under-rsa demo-ca root-ca
+
+    # OpenSSL 3.0 applies -vfyopt's distid to the certificate it verifies, not to the untrusted
+    # ones on the way: each link is checked on its own.
+    openssl verify -x509_strict -partial_chain -vfyopt "distid:$sm2_distid" \
+        -CAfile "$pki/sm2-root.cert.pem" "$pki/sm2-ca.cert.pem" >/dev/null
+    openssl verify -x509_strict -partial_chain -vfyopt "distid:$sm2_distid" \
+        -CAfile "$pki/sm2-ca.cert.pem" "$pki/sm2-signer.cert.pem" >/dev/null
+    openssl verify -x509_strict -CAfile "$pki/root-ca.cert.pem" \
+        -untrusted "$pki/demo-ca.cert.pem" "$pki/sm2-under-rsa.cert.pem" >/dev/null
+    openssl pkcs12 -in "$pki/sm2-signer.p12" -passin pass:demo -noout
+    echo "    SM2 PKI verified (openssl verify with the standard distid, pkcs12 readable)"
+    rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------------------------------------
 # PDFs
 # ---------------------------------------------------------------------------------------------
 
@@ -723,15 +792,16 @@ generate_pdf() {
 
 what="${1:-all}"
 case "$what" in
-all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_ed25519_pki; generate_pdf ;;
-pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_ed25519_pki ;;
+all) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_ed25519_pki; generate_sm2_pki; generate_pdf ;;
+pki) generate_pki; generate_trust_pki; generate_tsa_pki; generate_rfc5280_pki; generate_pubsec_pki; generate_ed25519_pki; generate_sm2_pki ;;
 ed25519) generate_ed25519_pki ;;
+sm2) generate_sm2_pki ;;
 pubsec-pki) generate_pubsec_pki ;;
 pubsec) generate_pubsec ;;
 trust) generate_trust_pki ;;
 rfc5280) generate_rfc5280_pki ;;
 tsa) generate_tsa_pki ;;
 pdf) generate_pdf ;;
-*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pubsec-pki|ed25519|pubsec|pdf]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|pki|trust|tsa|rfc5280|pubsec-pki|ed25519|sm2|pubsec|pdf]" >&2; exit 2 ;;
 esac
 step "done"

@@ -298,6 +298,7 @@ fn check_round_trip(pki: &Pki, tag: &str, key: &CertifiedKey, digest: DigestAlgo
     let params = CmsParams {
         digest,
         signing_time: None,
+        ..CmsParams::default()
     };
     let cms = build_detached(key, &params, &document_digest(digest, &data)).unwrap();
     let reserved = reserved_len(key, &params).unwrap();
@@ -410,6 +411,7 @@ fn every_key_type_and_digest_verifies_with_openssl_and_ourselves() {
                     &CmsParams {
                         digest,
                         signing_time: None,
+                        ..CmsParams::default()
                     },
                     &document_digest(digest, data),
                 )
@@ -477,6 +479,7 @@ fn ecdsa_signatures_always_fit_the_reservation() {
                 let params = CmsParams {
                     digest,
                     signing_time: None,
+                    ..CmsParams::default()
                 };
                 let reserved = reserved_len(&key, &params).unwrap();
                 let mut shortest = usize::MAX;
@@ -715,6 +718,7 @@ fn signing_time_is_written_only_when_asked() {
     let params = CmsParams {
         digest: DigestAlgorithm::Sha256,
         signing_time: Some(when + Duration::from_millis(400)),
+        ..CmsParams::default()
     };
     let data = b"adbe.pkcs7.detached";
     let cms = build_detached(&key, &params, &document_digest(params.digest, data)).unwrap();
@@ -1142,6 +1146,7 @@ fn pyhanko_accepts_every_key_type() {
             let params = CmsParams {
                 digest,
                 signing_time: None,
+                ..CmsParams::default()
             };
             let cms = build_detached(&key, &params, &document_digest(digest, &data)).unwrap();
             let (sig, content) = (

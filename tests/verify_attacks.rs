@@ -94,6 +94,7 @@ fn resign(pdf: &mut [u8], range: [usize; 4], hex_at: usize) {
     let params = CmsParams {
         digest: DigestAlgorithm::Sha256,
         signing_time: None,
+        ..CmsParams::default()
     };
     let der = build_detached(&p256_key(), &params, &digest).unwrap();
     let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();

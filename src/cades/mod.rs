@@ -8,7 +8,9 @@ pub mod signing_certificate_v2;
 pub mod timestamp;
 pub mod verify;
 
-pub use signed_data::{CmsParams, build_detached, build_encapsulated, reserved_len};
+pub use signed_data::{
+    CmsContentTypes, CmsParams, build_detached, build_encapsulated, reserved_len,
+};
 pub(crate) use verify::path::signer_key_usage_problem;
 pub use verify::{
     CmsVerification, PathCheck, validation_time, verify_detached, verify_detached_with,

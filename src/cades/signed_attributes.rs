@@ -12,6 +12,7 @@ use x509_cert::attr::Attribute;
 use x509_cert::time::Time;
 
 use super::signing_certificate_v2::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
+use crate::crypto::DigestAlgorithm;
 use crate::error::{CmsError, Error, Result};
 
 pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
@@ -20,15 +21,6 @@ pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 /// `id-signingTime` (RFC 5652 §11.3).
 pub const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-
-/// The attributes for a detached signature over data whose digest is `document_digest`.
-pub fn build(
-    document_digest: &[u8],
-    signer_certificate: &Certificate,
-    signing_time: Option<SystemTime>,
-) -> Result<SignedAttributes> {
-    build_for(ID_DATA, document_digest, signer_certificate, signing_time)
-}
 
 /// The attributes for content of type `content_type` (id-data for a PDF signature,
 /// id-ct-TSTInfo for a timestamp token) whose digest is `content_digest`.
@@ -46,7 +38,10 @@ pub fn build_for(
         )?,
         attribute(
             ID_AA_SIGNING_CERTIFICATE_V2,
-            &SigningCertificateV2::for_certificate(signer_certificate)?,
+            &SigningCertificateV2::for_certificate(
+                signer_certificate,
+                signer_certificate_hash(signer_certificate),
+            )?,
         )?,
     ];
     if let Some(time) = signing_time {
@@ -54,6 +49,20 @@ pub fn build_for(
     }
     // SetOfVec sorts into DER order, which is what gets signed (RFC 5652 §5.4).
     SetOfVec::try_from(attributes).map_err(cms_error)
+}
+
+/// SM3 for an SM2 signer (GB/T 35275 keeps SM2 signatures within SM3), SHA-256 otherwise
+/// (the ESSCertIDv2 default, what every PAdES verifier reads).
+fn signer_certificate_hash(signer_certificate: &Certificate) -> DigestAlgorithm {
+    if crate::crypto::is_sm2_key(
+        signer_certificate
+            .tbs_certificate()
+            .subject_public_key_info(),
+    ) {
+        DigestAlgorithm::Sm3
+    } else {
+        DigestAlgorithm::Sha256
+    }
 }
 
 /// The bytes the signature covers: the attributes encoded as an explicit `SET OF` (RFC 5652 §5.4),

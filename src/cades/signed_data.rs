@@ -22,6 +22,69 @@ use crate::error::{CredentialError, Error, Result, SignerError};
 use x509_cert::Certificate;
 
 pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+/// GM/T 0010 `signedData` (SM2 cryptographic message syntax).
+pub const GM_SIGNED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.2");
+/// GM/T 0010 `data`.
+pub const GM_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.1");
+
+/// Which content-type identifiers the CMS container carries: PKCS#7's (RFC 5652, what every
+/// PDF validator reads) or GM/T 0010's, which some Chinese verifiers expect of SM2 signatures.
+/// Both name the same structures; the verifier here reads either.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_pem;
+/// use countersign::{sign_pdf, verify_pdf, CmsContentTypes, SignOptions, VerifyOptions};
+///
+/// let key = load_pem(
+///     &std::fs::read("testdata/pki/sm2-signer.chain.pem")?,
+///     &std::fs::read("testdata/pki/sm2-signer.key.pem")?,
+///     &Default::default(),
+/// )?;
+/// let mut options = SignOptions::default();
+/// options.cms_content_types = CmsContentTypes::GmT0010; // signedData 1.2.156.10197.6.1.4.2.2
+/// let signed = sign_pdf(&std::fs::read("testdata/pdf/classic.pdf")?, &key, &options)?;
+/// let report = verify_pdf(&signed, &VerifyOptions::trusting(key.cert_chain()[2..].to_vec()))?;
+/// assert!(report.all_valid());
+/// assert_eq!(report.signatures[0].signature_algorithm, "SM3withSM2");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CmsContentTypes {
+    /// `signedData` 1.2.840.113549.1.7.2 and `data` 1.2.840.113549.1.7.1 (the default).
+    #[default]
+    Pkcs7,
+    /// `signedData` 1.2.156.10197.6.1.4.2.2 and `data` 1.2.156.10197.6.1.4.2.1 (GM/T 0010).
+    GmT0010,
+}
+
+impl CmsContentTypes {
+    fn signed_data(self) -> ObjectIdentifier {
+        match self {
+            Self::Pkcs7 => ID_SIGNED_DATA,
+            Self::GmT0010 => GM_SIGNED_DATA,
+        }
+    }
+
+    pub(crate) fn data(self) -> ObjectIdentifier {
+        match self {
+            Self::Pkcs7 => ID_DATA,
+            Self::GmT0010 => GM_DATA,
+        }
+    }
+
+    /// The convention whose `data` identifier is `content_type` (PKCS#7's for any other).
+    pub(crate) fn of_data_type(content_type: Option<ObjectIdentifier>) -> Self {
+        if content_type == Some(GM_DATA) {
+            Self::GmT0010
+        } else {
+            Self::Pkcs7
+        }
+    }
+}
 
 /// The X.509 certificates a SignedData carries (other certificate formats are skipped).
 pub(crate) fn embedded_certificates(signed_data: &SignedData) -> Vec<x509_cert::Certificate> {
@@ -43,6 +106,8 @@ pub struct CmsParams {
     pub digest: DigestAlgorithm,
     /// Adds a signing-time attribute; `Some` only for `adbe.pkcs7.detached` (PAdES forbids it).
     pub signing_time: Option<SystemTime>,
+    /// The content-type identifiers of the container and of the signed content.
+    pub content_types: CmsContentTypes,
 }
 
 /// An upper bound of the DER length [`build_detached`] returns for `key` and `params`: the same
@@ -67,10 +132,21 @@ pub(crate) fn reserved_len_for(
 ) -> Result<usize> {
     let signer_certificate = chain.first().ok_or(CredentialError::EmptyChain)?;
     let placeholder_digest = vec![0u8; params.digest.output_len()];
-    let attributes =
-        signed_attributes::build(&placeholder_digest, signer_certificate, params.signing_time)?;
+    let attributes = signed_attributes::build_for(
+        params.content_types.data(),
+        &placeholder_digest,
+        signer_certificate,
+        params.signing_time,
+    )?;
     let placeholder_signature = vec![0xFFu8; max_signature_len];
-    Ok(encode(chain, scheme, attributes, placeholder_signature, None)?.len())
+    Ok(encode(
+        chain,
+        scheme,
+        attributes,
+        placeholder_signature,
+        Content::Detached(params.content_types),
+    )?
+    .len())
 }
 
 /// Signs `document_digest` (the digest of the signed byte ranges, computed with `params.digest`)
@@ -93,8 +169,12 @@ pub fn build_detached(
     }
     let signer = choose_signer(key, params)?;
     let signer_certificate = key.end_entity();
-    let attributes =
-        signed_attributes::build(document_digest, signer_certificate, params.signing_time)?;
+    let attributes = signed_attributes::build_for(
+        params.content_types.data(),
+        document_digest,
+        signer_certificate,
+        params.signing_time,
+    )?;
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
     if signature.len() > signer.max_signature_len() {
         return Err(SignerError::SignatureTooLong {
@@ -108,7 +188,7 @@ pub fn build_detached(
         signer.scheme(),
         attributes,
         signature,
-        None,
+        Content::Detached(params.content_types),
     )
 }
 
@@ -122,7 +202,7 @@ pub fn build_encapsulated(
 ) -> Result<Vec<u8>> {
     let params = CmsParams {
         digest,
-        signing_time: None,
+        ..CmsParams::default()
     };
     let signer = choose_signer(key, &params)?;
     let attributes = signed_attributes::build_for(
@@ -137,8 +217,16 @@ pub fn build_encapsulated(
         signer.scheme(),
         attributes,
         signature,
-        Some((content_type, content)),
+        Content::Encapsulated(content_type, content),
     )
+}
+
+/// What the SignedData carries besides the signature.
+pub(crate) enum Content<'a> {
+    /// Nothing: the signed data is elsewhere (the PDF's byte ranges).
+    Detached(CmsContentTypes),
+    /// This content, of this type (a timestamp token's TSTInfo).
+    Encapsulated(ObjectIdentifier, &'a [u8]),
 }
 
 fn choose_signer(key: &CertifiedKey, params: &CmsParams) -> Result<Box<dyn Signer>> {
@@ -166,7 +254,11 @@ pub(crate) fn mandated_digest_error(
 ) -> Option<SignerError> {
     let required = crate::sign::deferred::digest_required_by(certificate)?;
     (required != requested).then_some(SignerError::DigestMandated {
-        key: "Ed25519",
+        key: if required == DigestAlgorithm::Sm3 {
+            "SM2"
+        } else {
+            "Ed25519"
+        },
         required,
         requested,
     })
@@ -180,7 +272,7 @@ pub(crate) fn encode(
     scheme: SignatureScheme,
     attributes: SignedAttributes,
     signature: Vec<u8>,
-    encapsulated: Option<(ObjectIdentifier, &[u8])>,
+    content: Content<'_>,
 ) -> Result<Vec<u8>> {
     let signer_certificate = chain.first().ok_or(CredentialError::EmptyChain)?;
     let tbs = signer_certificate.tbs_certificate();
@@ -205,17 +297,18 @@ pub(crate) fn encode(
             certificates.push(choice);
         }
     }
-    let (version, encap_content_info) = match encapsulated {
+    let (version, encap_content_info, outer_type) = match content {
         // Version 1: id-data content, only X.509 v3 certificates, v1 SignerInfo (RFC 5652 §5.1).
-        None => (
+        Content::Detached(types) => (
             CmsVersion::V1,
             EncapsulatedContentInfo {
-                econtent_type: ID_DATA,
+                econtent_type: types.data(),
                 econtent: None,
             },
+            types.signed_data(),
         ),
         // Version 3: an eContentType other than id-data (RFC 5652 §5.1).
-        Some((content_type, content)) => (
+        Content::Encapsulated(content_type, content) => (
             CmsVersion::V3,
             EncapsulatedContentInfo {
                 econtent_type: content_type,
@@ -224,6 +317,7 @@ pub(crate) fn encode(
                         .map_err(cms_error)?,
                 ),
             },
+            ID_SIGNED_DATA,
         ),
     };
     let signed_data = SignedData {
@@ -237,7 +331,7 @@ pub(crate) fn encode(
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_error)?),
     };
     let content_info = ContentInfo {
-        content_type: ID_SIGNED_DATA,
+        content_type: outer_type,
         content: Any::encode_from(&signed_data).map_err(cms_error)?,
     };
     content_info.to_der().map_err(cms_error)

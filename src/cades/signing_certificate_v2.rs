@@ -56,16 +56,18 @@ pub struct IssuerSerial {
 }
 
 impl SigningCertificateV2 {
-    /// One ESSCertIDv2 for `certificate`: SHA-256 of its DER plus its issuer and serial number.
-    pub fn for_certificate(certificate: &Certificate) -> Result<Self> {
+    /// One ESSCertIDv2 for `certificate`: the `hash` of its DER plus its issuer and serial
+    /// number.
+    pub fn for_certificate(certificate: &Certificate, hash: DigestAlgorithm) -> Result<Self> {
         let der = certificate
             .to_der()
             .map_err(Error::der("the signer certificate"))?;
-        let hash = DigestAlgorithm::Sha256.digest_chunks(&[&der]);
+        let digest = hash.digest_chunks(&[&der]);
         let tbs = certificate.tbs_certificate();
         let id = EssCertIdV2 {
-            hash_algorithm: None,
-            cert_hash: OctetString::new(hash).map_err(Error::der("the certificate hash"))?,
+            // DER omits the DEFAULT (SHA-256).
+            hash_algorithm: (hash != DigestAlgorithm::Sha256).then(|| hash.algorithm_identifier()),
+            cert_hash: OctetString::new(digest).map_err(Error::der("the certificate hash"))?,
             issuer_serial: Some(IssuerSerial {
                 issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
                 serial_number: tbs.serial_number().clone(),

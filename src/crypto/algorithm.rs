@@ -28,12 +28,22 @@ pub const ECDSA_WITH_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.
 /// `id-Ed25519` (RFC 8410): key and signature algorithm alike, parameters absent.
 pub const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
+/// SM3 (GB/T 32905), as GM/T 0006 numbers it.
+pub const ID_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.401");
+/// The SM2 curve: a key is `id-ecPublicKey` with this namedCurve (GB/T 35276).
+pub const SM2_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
+/// `SM2-with-SM3` (GM/T 0006): what certificates and our SignerInfos carry.
+pub const SM2_WITH_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.501");
+/// `sm2sign` (SM2-1): GM/T 0010 writes it as a SignerInfo's signatureAlgorithm; read only.
+pub const SM2_SIGN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301.1");
+
 impl DigestAlgorithm {
     pub(crate) fn oid(self) -> ObjectIdentifier {
         match self {
             Self::Sha256 => ID_SHA256,
             Self::Sha384 => ID_SHA384,
             Self::Sha512 => ID_SHA512,
+            Self::Sm3 => ID_SM3,
         }
     }
 
@@ -42,11 +52,13 @@ impl DigestAlgorithm {
             ID_SHA256 => Some(Self::Sha256),
             ID_SHA384 => Some(Self::Sha384),
             ID_SHA512 => Some(Self::Sha512),
+            ID_SM3 => Some(Self::Sm3),
             _ => None,
         }
     }
 
-    /// The identifier with absent parameters, as RFC 5754 §2 asks for the SHA-2 family.
+    /// The identifier with absent parameters, as RFC 5754 §2 asks for the SHA-2 family (and
+    /// GM/T 0010 writes SM3).
     pub(crate) fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
         AlgorithmIdentifierOwned {
             oid: self.oid(),
@@ -54,12 +66,14 @@ impl DigestAlgorithm {
         }
     }
 
-    /// `SHA256`, `SHA384`, `SHA512`: the prefix of the JCA-style algorithm names in reports.
+    /// `SHA256`, `SHA384`, `SHA512`, `SM3`: the prefix of the JCA-style algorithm names in
+    /// reports.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "SHA256",
             Self::Sha384 => "SHA384",
             Self::Sha512 => "SHA512",
+            Self::Sm3 => "SM3",
         }
     }
 }
@@ -74,6 +88,8 @@ pub enum SignatureAlgorithm {
         salt_len: usize,
     },
     Ecdsa(DigestAlgorithm),
+    /// SM2 over SM3(Z ‖ M), Z from the standard user ID (GB/T 32918.2, GB/T 35276).
+    Sm2Sm3,
     /// PureEdDSA on edwards25519; the digest is the one RFC 8419 §3.1 mandates next to it in
     /// CMS (SHA-512), not one the signature uses.
     Ed25519,
@@ -83,16 +99,18 @@ impl SignatureAlgorithm {
     pub fn digest(&self) -> DigestAlgorithm {
         match *self {
             Self::RsaPkcs1v15(d) | Self::RsaPss { digest: d, .. } | Self::Ecdsa(d) => d,
+            Self::Sm2Sm3 => DigestAlgorithm::Sm3,
             Self::Ed25519 => DigestAlgorithm::Sha512,
         }
     }
 
-    /// JCA-style name: `SHA256withRSA`, `SHA256withRSA/PSS`, `SHA256withECDSA`.
+    /// JCA-style name: `SHA256withRSA`, `SHA256withRSA/PSS`, `SHA256withECDSA`, `SM3withSM2`.
     pub(crate) fn name(&self) -> String {
         match *self {
             Self::RsaPkcs1v15(d) => format!("{}withRSA", d.name()),
             Self::RsaPss { digest, .. } => format!("{}withRSA/PSS", digest.name()),
             Self::Ecdsa(d) => format!("{}withECDSA", d.name()),
+            Self::Sm2Sm3 => "SM3withSM2".to_owned(),
             Self::Ed25519 => "Ed25519".to_owned(),
         }
     }
@@ -109,8 +127,15 @@ impl SignatureAlgorithm {
             SHA256_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha256),
             SHA384_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha384),
             SHA512_WITH_RSA => Self::RsaPkcs1v15(DigestAlgorithm::Sha512),
-            // Some signers put the key algorithm here; the digest then comes from the SignerInfo.
-            ID_EC_PUBLIC_KEY => Self::Ecdsa(digest_hint.ok_or_else(unsupported)?),
+            // Some signers put the key algorithm here; the digest then comes from the SignerInfo
+            // (SM3 only goes with SM2).
+            ID_EC_PUBLIC_KEY => match digest_hint.ok_or_else(unsupported)? {
+                DigestAlgorithm::Sm3 => Self::Sm2Sm3,
+                digest => Self::Ecdsa(digest),
+            },
+            SM2_WITH_SM3 | SM2_SIGN if matches!(digest_hint, None | Some(DigestAlgorithm::Sm3)) => {
+                Self::Sm2Sm3
+            }
             ECDSA_WITH_SHA256 => Self::Ecdsa(DigestAlgorithm::Sha256),
             ECDSA_WITH_SHA384 => Self::Ecdsa(DigestAlgorithm::Sha384),
             ECDSA_WITH_SHA512 => Self::Ecdsa(DigestAlgorithm::Sha512),
@@ -167,7 +192,12 @@ impl SignatureScheme {
                     DigestAlgorithm::Sha256 => ECDSA_WITH_SHA256,
                     DigestAlgorithm::Sha384 => ECDSA_WITH_SHA384,
                     DigestAlgorithm::Sha512 => ECDSA_WITH_SHA512,
+                    DigestAlgorithm::Sm3 => return Err(unsupported_scheme(self)),
                 },
+                parameters: None,
+            },
+            Self::Sm2Sm3 => AlgorithmIdentifierOwned {
+                oid: SM2_WITH_SM3,
                 parameters: None,
             },
             Self::Ed25519 => AlgorithmIdentifierOwned {
@@ -186,9 +216,15 @@ impl SignatureScheme {
                 salt_len: d.output_len(),
             },
             Self::EcdsaP256(d) | Self::EcdsaP384(d) => SignatureAlgorithm::Ecdsa(d),
+            Self::Sm2Sm3 => SignatureAlgorithm::Sm2Sm3,
             Self::Ed25519 => SignatureAlgorithm::Ed25519,
         }
     }
+}
+
+/// A scheme no standard identifier names (ECDSA with SM3, say): refused before anything is signed.
+fn unsupported_scheme(scheme: &SignatureScheme) -> Error {
+    Error::invalid_option("signature scheme", format!("{scheme:?} has no identifier"))
 }
 
 /// Full RSASSA-PSS-params (RFC 4055 §3.1): hash, MGF1 with the same hash, salt = hash length,
@@ -224,6 +260,22 @@ pub fn named_curve(algorithm: &AlgorithmIdentifierOwned) -> Option<ObjectIdentif
         .ok()
 }
 
+/// Whether a SubjectPublicKeyInfo holds a key on the SM2 curve (id-ecPublicKey, SM2 namedCurve).
+pub fn is_sm2_key(public_key: &spki::SubjectPublicKeyInfoOwned) -> bool {
+    public_key.algorithm.oid == ID_EC_PUBLIC_KEY
+        && named_curve(&public_key.algorithm) == Some(SM2_CURVE)
+}
+
+/// The digest a signature by `key` uses when `requested` was asked for: SM3 for an SM2 key
+/// (the algorithm follows the key: GB/T 35275 pairs SM2 with SM3 only), else `requested`.
+pub fn digest_for_key(key: &super::CertifiedKey, requested: DigestAlgorithm) -> DigestAlgorithm {
+    if is_sm2_key(key.end_entity().tbs_certificate().subject_public_key_info()) {
+        DigestAlgorithm::Sm3
+    } else {
+        requested
+    }
+}
+
 /// The RSA moduli we sign with; smaller keys are no longer acceptable for PAdES (ETSI TS 119 312).
 pub const RSA_MIN_BITS: usize = 2048;
 pub const RSA_MAX_BITS: usize = 4096;
@@ -232,6 +284,8 @@ pub const RSA_MAX_BITS: usize = 4096;
 /// field (a leading zero keeps it positive): 2 + 2 * (2 + field + 1).
 pub const P256_MAX_SIGNATURE_LEN: usize = 72;
 pub const P384_MAX_SIGNATURE_LEN: usize = 104;
+/// SM2 signatures are DER (r, s) over a 256-bit order, as P-256's.
+pub const SM2_MAX_SIGNATURE_LEN: usize = 72;
 
 /// Refuses RSA signing keys outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] (every backend).
 pub fn check_rsa_signing_bits(bits: usize) -> crate::error::Result<()> {
@@ -290,6 +344,57 @@ mod tests {
             parameters: Some(Any::null()),
         };
         assert!(SignatureAlgorithm::from_identifier(&with_null, None).is_err());
+    }
+
+    #[test]
+    fn sm2_identifiers_read_back_and_refuse_other_digests() {
+        let identifier = SignatureScheme::Sm2Sm3
+            .signature_algorithm_identifier()
+            .unwrap();
+        assert_eq!(
+            (identifier.oid, identifier.parameters.is_none()),
+            (SM2_WITH_SM3, true)
+        );
+        for oid in [SM2_WITH_SM3, SM2_SIGN] {
+            let read = |hint| {
+                SignatureAlgorithm::from_identifier(
+                    &AlgorithmIdentifierOwned {
+                        oid,
+                        parameters: None,
+                    },
+                    hint,
+                )
+            };
+            assert_eq!(
+                read(Some(DigestAlgorithm::Sm3)).unwrap(),
+                SignatureAlgorithm::Sm2Sm3
+            );
+            assert_eq!(read(None).unwrap(), SignatureAlgorithm::Sm2Sm3);
+            // SM2 over SHA-256 is no standard form: refused with the identifier named.
+            assert!(matches!(
+                read(Some(DigestAlgorithm::Sha256)),
+                Err(Error::Unsupported(Unsupported::SignatureAlgorithm { oid: o })) if o == oid
+            ));
+        }
+        let ec_key = AlgorithmIdentifierOwned {
+            oid: ID_EC_PUBLIC_KEY,
+            parameters: None,
+        };
+        assert_eq!(
+            SignatureAlgorithm::from_identifier(&ec_key, Some(DigestAlgorithm::Sm3)).unwrap(),
+            SignatureAlgorithm::Sm2Sm3
+        );
+        assert_eq!(SignatureAlgorithm::Sm2Sm3.name(), "SM3withSM2");
+        assert_eq!(
+            DigestAlgorithm::from_oid(&ID_SM3),
+            Some(DigestAlgorithm::Sm3)
+        );
+        // ECDSA over SM3 has no identifier: refused before signing.
+        assert!(
+            SignatureScheme::EcdsaP256(DigestAlgorithm::Sm3)
+                .signature_algorithm_identifier()
+                .is_err()
+        );
     }
 
     #[test]

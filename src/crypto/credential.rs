@@ -33,7 +33,7 @@ use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::BasicConstraints;
 
-use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1};
+use super::algorithm::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1, SM2_CURVE};
 use super::{CertifiedKey, CryptoProvider, RsaPadding, SigningKey};
 use crate::error::{CredentialError, Error, Result};
 
@@ -60,8 +60,24 @@ pub struct LoadOptions {
     pub password: Option<String>,
     /// The signature scheme RSA keys produce.
     pub rsa_padding: RsaPadding,
-    /// The backend that loads the key (and so holds it and signs with it).
+    /// The backend that loads the key (and so holds it and signs with it). SM2 keys are the
+    /// exception: every backend loads them as pure Rust (none has SM2).
     pub provider: CryptoProvider,
+    /// The user ID an SM2 key signs with (it enters the Z value every SM2 signature covers);
+    /// `None` is the GB/T 35276 default [`SM2_DEFAULT_USER_ID`](super::SM2_DEFAULT_USER_ID),
+    /// the only one verifiers assume without being told.
+    ///
+    /// ```
+    /// use countersign::crypto::credential::load_private_key;
+    /// use countersign::crypto::LoadOptions;
+    ///
+    /// let mut options = LoadOptions::default();
+    /// options.sm2_user_id = Some("alice@example.cn".into());
+    /// let key = load_private_key(&std::fs::read("testdata/pki/sm2-signer.key.pem")?, &options)?;
+    /// assert!(format!("{key:?}").contains("alice@example.cn"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub sm2_user_id: Option<String>,
 }
 
 impl fmt::Debug for LoadOptions {
@@ -70,6 +86,7 @@ impl fmt::Debug for LoadOptions {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("rsa_padding", &self.rsa_padding)
             .field("provider", &self.provider)
+            .field("sm2_user_id", &self.sm2_user_id)
             .finish()
     }
 }
@@ -164,9 +181,7 @@ pub fn load_pkcs12(pkcs12: &[u8], password: &str, options: &LoadOptions) -> Resu
         }
     }
     let key_pkcs8 = key_pkcs8.ok_or(CredentialError::NoPrivateKey)?;
-    let key = options
-        .provider
-        .load_private_key(&key_pkcs8, options.rsa_padding)?;
+    let key = load_pkcs8(&key_pkcs8, options)?;
     certified_key(certificates, key)
 }
 
@@ -263,9 +278,22 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>> {
 /// ```
 pub fn load_private_key(bytes: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
     let pkcs8 = private_key_pkcs8(bytes, options.password.as_deref())?;
+    load_pkcs8(&pkcs8, options)
+}
+
+/// An unencrypted PKCS#8 key: SM2 here, with the configured user ID (the provider interface has
+/// no place for it), anything else by the provider.
+fn load_pkcs8(pkcs8: &[u8], options: &LoadOptions) -> Result<Arc<dyn SigningKey>> {
+    if super::keys::is_sm2_pkcs8(pkcs8) {
+        let user_id = options
+            .sm2_user_id
+            .as_deref()
+            .unwrap_or(super::SM2_DEFAULT_USER_ID);
+        return super::keys::load_sm2(pkcs8, user_id);
+    }
     options
         .provider
-        .load_private_key(&pkcs8, options.rsa_padding)
+        .load_private_key(pkcs8, options.rsa_padding)
 }
 
 /// A private key from PEM (the first key block) or DER, in any supported format, as unencrypted
@@ -389,6 +417,10 @@ pub(crate) fn public_keys_match(
             (p384::PublicKey::from_sec1_bytes(pa), p384::PublicKey::from_sec1_bytes(pb)),
             (Ok(x), Ok(y)) if x == y
         ),
+        Some(SM2_CURVE) => matches!(
+            (sm2::PublicKey::from_sec1_bytes(pa), sm2::PublicKey::from_sec1_bytes(pb)),
+            (Ok(x), Ok(y)) if x == y
+        ),
         _ => false,
     }
 }
@@ -500,6 +532,9 @@ fn sec1_to_pkcs8(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
             .map_err(Error::invalid("SEC1 EC private key"))?
             .to_pkcs8_der(),
         Some(SECP384R1) => p384::SecretKey::from_sec1_der(der)
+            .map_err(Error::invalid("SEC1 EC private key"))?
+            .to_pkcs8_der(),
+        Some(SM2_CURVE) => sm2::SecretKey::from_sec1_der(der)
             .map_err(Error::invalid("SEC1 EC private key"))?
             .to_pkcs8_der(),
         Some(other) => return Err(CredentialError::UnsupportedCurve { oid: other }.into()),

@@ -32,6 +32,9 @@ pub enum DigestAlgorithm {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// SM3 (GB/T 32905), the digest of SM2 signatures: a key on the SM2 curve always signs
+    /// with it, whatever [`SignOptions::digest`](crate::SignOptions::digest) asks.
+    Sm3,
 }
 
 impl DigestAlgorithm {
@@ -44,6 +47,7 @@ impl DigestAlgorithm {
     ///
     /// assert_eq!(DigestAlgorithm::Sha256.output_len(), 32);
     /// assert_eq!(DigestAlgorithm::Sha384.output_len(), 48);
+    /// assert_eq!(DigestAlgorithm::Sm3.output_len(), 32);
     /// assert_eq!(DigestAlgorithm::Sha512.digest_chunks(&[b"abc"]).len(), DigestAlgorithm::Sha512.output_len());
     /// ```
     pub fn output_len(self) -> usize {
@@ -51,6 +55,7 @@ impl DigestAlgorithm {
             Self::Sha256 => 32,
             Self::Sha384 => 48,
             Self::Sha512 => 64,
+            Self::Sm3 => 32,
         }
     }
 
@@ -64,6 +69,8 @@ impl DigestAlgorithm {
     /// let whole = DigestAlgorithm::Sha256.digest_chunks(&[b"abc"]);
     /// assert_eq!(whole, DigestAlgorithm::Sha256.digest_chunks(&[b"a", b"", b"bc"]));
     /// assert_eq!(whole[..4], [0xba, 0x78, 0x16, 0xbf]); // SHA-256("abc") (FIPS 180-2)
+    /// let sm3 = DigestAlgorithm::Sm3.digest_chunks(&[b"abc"]);
+    /// assert_eq!(sm3[..4], [0x66, 0xc7, 0xf0, 0xf4]); // SM3("abc") (GB/T 32905, example 1)
     /// ```
     pub fn digest_chunks(self, chunks: &[&[u8]]) -> Vec<u8> {
         fn run<D: Digest>(chunks: &[&[u8]]) -> Vec<u8> {
@@ -77,6 +84,7 @@ impl DigestAlgorithm {
             Self::Sha256 => run::<sha2::Sha256>(chunks),
             Self::Sha384 => run::<sha2::Sha384>(chunks),
             Self::Sha512 => run::<sha2::Sha512>(chunks),
+            Self::Sm3 => run::<sm3::Sm3>(chunks),
         }
     }
 }
@@ -90,6 +98,7 @@ enum Hasher {
     Sha256(sha2::Sha256),
     Sha384(sha2::Sha384),
     Sha512(sha2::Sha512),
+    Sm3(sm3::Sm3),
 }
 
 impl DigestAlgorithm {
@@ -99,6 +108,7 @@ impl DigestAlgorithm {
             Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
             Self::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
             Self::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+            Self::Sm3 => Hasher::Sm3(sm3::Sm3::new()),
         })
     }
 }
@@ -109,6 +119,7 @@ impl DigestState {
             Hasher::Sha256(h) => h.update(data),
             Hasher::Sha384(h) => h.update(data),
             Hasher::Sha512(h) => h.update(data),
+            Hasher::Sm3(h) => h.update(data),
         }
     }
 
@@ -117,6 +128,7 @@ impl DigestState {
             Hasher::Sha256(h) => h.finalize().to_vec(),
             Hasher::Sha384(h) => h.finalize().to_vec(),
             Hasher::Sha512(h) => h.finalize().to_vec(),
+            Hasher::Sm3(h) => h.finalize().to_vec(),
         }
     }
 }

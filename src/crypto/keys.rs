@@ -10,7 +10,7 @@ use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
     ID_EC_PUBLIC_KEY, ID_ED25519, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION,
-    SECP256R1, SECP384R1, check_rsa_signing_bits,
+    SECP256R1, SECP384R1, SM2_CURVE, SM2_MAX_SIGNATURE_LEN, check_rsa_signing_bits,
 };
 use super::ed25519::{self, Ed25519Key};
 use super::{DigestAlgorithm, EcCurve, KeyProvider, SignatureScheme, Signer, SigningKey};
@@ -47,6 +47,24 @@ pub enum RsaPadding {
     /// RSASSA-PSS with MGF1 over the same hash and a salt as long as the hash.
     Pss,
 }
+
+/// The SM2 user ID (distinguishing identifier) GB/T 35276 §5.4 fixes when none was agreed:
+/// it enters Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ G ‖ P), which every SM2 signature covers. Signing
+/// uses [`LoadOptions::sm2_user_id`](super::LoadOptions::sm2_user_id) when set; verification
+/// always uses this one.
+///
+/// # Examples
+///
+/// ```
+/// use countersign::crypto::credential::load_private_key;
+/// use countersign::crypto::{LoadOptions, SM2_DEFAULT_USER_ID};
+///
+/// assert_eq!(SM2_DEFAULT_USER_ID, "1234567812345678");
+/// let key = load_private_key(&std::fs::read("testdata/pki/sm2-signer.key.pem")?, &LoadOptions::default())?;
+/// assert!(format!("{key:?}").contains(SM2_DEFAULT_USER_ID));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const SM2_DEFAULT_USER_ID: &str = "1234567812345678";
 
 /// An RSA private key held by a backend.
 pub(crate) trait RsaPrimitive: Send + Sync {
@@ -92,6 +110,9 @@ impl<B: PrivateKeyPrimitives> KeyProvider for SoftwareKeys<B> {
                 check_rsa_signing_bits(key.modulus_bits())?;
                 PrivateKey::Rsa(key, rsa_padding)
             }
+            ID_EC_PUBLIC_KEY if info.algorithm.parameters_oid() == Ok(SM2_CURVE) => {
+                return load_sm2(pkcs8_der, SM2_DEFAULT_USER_ID);
+            }
             ID_EC_PUBLIC_KEY => {
                 let curve = match info.algorithm.parameters_oid() {
                     Ok(SECP256R1) => EcCurve::P256,
@@ -109,10 +130,30 @@ impl<B: PrivateKeyPrimitives> KeyProvider for SoftwareKeys<B> {
     }
 }
 
+/// Whether an unencrypted PKCS#8 `PrivateKeyInfo` holds a key on the SM2 curve.
+pub(crate) fn is_sm2_pkcs8(pkcs8_der: &[u8]) -> bool {
+    pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der).is_ok_and(|info| {
+        info.algorithm.oid == ID_EC_PUBLIC_KEY && info.algorithm.parameters_oid() == Ok(SM2_CURVE)
+    })
+}
+
+/// An SM2 key from unencrypted PKCS#8, signing with `user_id`. Pure Rust whatever the
+/// provider: no backend here has SM2 (aws-lc does not).
+pub(crate) fn load_sm2(pkcs8_der: &[u8], user_id: &str) -> Result<Arc<dyn SigningKey>> {
+    use sm2::pkcs8::DecodePrivateKey;
+    let secret =
+        sm2::SecretKey::from_pkcs8_der(pkcs8_der).map_err(Error::invalid("SM2 private key"))?;
+    // Refused only for an ID over 8191 bytes: its bit length must fit ENTL's two bytes.
+    let key = sm2::dsa::SigningKey::new(user_id, &secret)
+        .map_err(|_| Error::invalid_option("sm2_user_id", "longer than 8191 bytes"))?;
+    Ok(Arc::new(SoftwareKey(PrivateKey::Sm2(Arc::new(key)))))
+}
+
 #[derive(Clone)]
 enum PrivateKey {
     Rsa(Arc<dyn RsaPrimitive>, RsaPadding),
     Ecdsa(Arc<dyn EcdsaPrimitive>, EcCurve),
+    Sm2(Arc<sm2::dsa::SigningKey>),
     Ed25519(Arc<Ed25519Key>),
 }
 
@@ -131,6 +172,10 @@ impl fmt::Debug for SoftwareKey {
                 .debug_struct("EcdsaSigningKey")
                 .field("curve", curve)
                 .finish_non_exhaustive(),
+            PrivateKey::Sm2(key) => f
+                .debug_struct("Sm2SigningKey")
+                .field("user_id", &key.distid())
+                .finish_non_exhaustive(),
             PrivateKey::Ed25519(_) => f.debug_struct("Ed25519SigningKey").finish_non_exhaustive(),
         }
     }
@@ -141,11 +186,24 @@ impl SigningKey for SoftwareKey {
         match &self.0 {
             PrivateKey::Rsa(key, _) => key.public_key(),
             PrivateKey::Ecdsa(key, _) => key.public_key(),
+            PrivateKey::Sm2(key) => {
+                use spki::EncodePublicKey;
+                let der = key
+                    .verifying_key()
+                    .to_public_key_der()
+                    .map_err(Error::invalid("public key"))?;
+                spki_from_der(der.as_bytes())
+            }
             PrivateKey::Ed25519(key) => key.public_key(),
         }
     }
 
     fn choose_scheme(&self, digest: DigestAlgorithm) -> Option<Box<dyn Signer>> {
+        // SM2 signs over SM3 only (GB/T 35275), and SM3 goes with nothing else here.
+        let sm2 = matches!(self.0, PrivateKey::Sm2(_));
+        if sm2 != (digest == DigestAlgorithm::Sm3) {
+            return None;
+        }
         // RFC 8419 §3.1: with signed attributes, Ed25519 goes with SHA-512 only.
         if matches!(self.0, PrivateKey::Ed25519(_)) && digest != DigestAlgorithm::Sha512 {
             return None;
@@ -167,6 +225,13 @@ impl Signer for SoftwareSigner {
         match &self.key {
             PrivateKey::Rsa(key, padding) => key.sign(*padding, self.digest, message),
             PrivateKey::Ecdsa(key, _) => key.sign(self.digest, message),
+            PrivateKey::Sm2(key) => {
+                // RFC 6979-style deterministic k (HMAC-SM3), as our ECDSA: a fixed signing time
+                // gives byte-identical output.
+                let signature: sm2::dsa::Signature =
+                    signature::Signer::try_sign(key.as_ref(), message).map_err(Error::signer)?;
+                Ok(sm2::dsa::DerSignature::from(signature).to_vec())
+            }
             PrivateKey::Ed25519(key) => Ok(key.sign(message)),
         }
     }
@@ -178,6 +243,7 @@ impl Signer for SoftwareSigner {
             PrivateKey::Rsa(_, RsaPadding::Pss) => SignatureScheme::RsaPss(digest),
             PrivateKey::Ecdsa(_, EcCurve::P256) => SignatureScheme::EcdsaP256(digest),
             PrivateKey::Ecdsa(_, EcCurve::P384) => SignatureScheme::EcdsaP384(digest),
+            PrivateKey::Sm2(_) => SignatureScheme::Sm2Sm3,
             PrivateKey::Ed25519(_) => SignatureScheme::Ed25519,
         }
     }
@@ -187,6 +253,7 @@ impl Signer for SoftwareSigner {
             PrivateKey::Rsa(key, _) => key.modulus_bits().div_ceil(8),
             PrivateKey::Ecdsa(_, EcCurve::P256) => P256_MAX_SIGNATURE_LEN,
             PrivateKey::Ecdsa(_, EcCurve::P384) => P384_MAX_SIGNATURE_LEN,
+            PrivateKey::Sm2(_) => SM2_MAX_SIGNATURE_LEN,
             PrivateKey::Ed25519(_) => ed25519::SIGNATURE_LEN,
         }
     }

@@ -68,12 +68,12 @@ pub mod rustcrypto;
 mod signer;
 mod verify;
 
-pub(crate) use algorithm::SignatureAlgorithm;
+pub(crate) use algorithm::{SignatureAlgorithm, digest_for_key, is_sm2_key};
 pub use credential::LoadOptions;
 pub use digest::DigestAlgorithm;
 pub(crate) use digest::DigestState;
 pub(crate) use ed25519::SIGNATURE_LEN as ED25519_SIGNATURE_LEN;
-pub use keys::RsaPadding;
+pub use keys::{RsaPadding, SM2_DEFAULT_USER_ID};
 pub use provider::{CryptoProvider, EcCurve, KeyProvider, RsaVerifyPadding, SignatureVerifier};
 pub use signer::{CertifiedKey, SignatureScheme, Signer, SigningKey};
 /// The public-key type of [`SigningKey::public_key`], re-exported so that implementors need not

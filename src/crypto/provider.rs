@@ -53,7 +53,7 @@ pub struct CryptoProvider {
     pub name: &'static str,
     /// Turns private keys into [`SigningKey`]s.
     pub key_provider: &'static dyn KeyProvider,
-    /// Checks RSA and ECDSA signatures.
+    /// Checks RSA, ECDSA, Ed25519 and SM2 signatures.
     pub verifier: &'static dyn SignatureVerifier,
 }
 
@@ -335,6 +335,41 @@ pub trait SignatureVerifier: Send + Sync + RefUnwindSafe + fmt::Debug {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool>;
+
+    /// Checks a DER-encoded SM2 signature over SM3(Z ‖ `message`) (GB/T 32918.2), Z computed
+    /// from `user_id` and `public_point` (the SEC1 point of the certificate's subjectPublicKey).
+    /// Only that standard form verifies: a signature over Z ‖ SM3(M), as some products make,
+    /// does not. The default is pure-Rust RustCrypto, what every built-in backend uses.
+    /// Checks an Ed25519 signature (RFC 8032, strict: no malleable signatures, no small-order
+    /// keys); `public_key` is the 32-byte key of the certificate's subjectPublicKey. The
+    /// default implementation is RustCrypto's (`ed25519-dalek`), so verifiers written before
+    /// Ed25519 keep compiling and verify it too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use countersign::crypto::credential::load_private_key;
+    /// use countersign::crypto::{rustcrypto, LoadOptions, SM2_DEFAULT_USER_ID};
+    /// use countersign::DigestAlgorithm;
+    ///
+    /// let key = load_private_key(&std::fs::read("testdata/pki/sm2-signer.key.pem")?, &LoadOptions::default())?;
+    /// let signature = key.choose_scheme(DigestAlgorithm::Sm3).ok_or("no SM3")?.sign(b"message")?;
+    /// let spki = key.public_key()?;
+    /// let point = spki.subject_public_key.as_bytes().ok_or("unaligned")?;
+    /// let verifier = rustcrypto::default_provider().verifier;
+    /// assert!(verifier.verify_sm2(point, SM2_DEFAULT_USER_ID, b"message", &signature)?);
+    /// assert!(!verifier.verify_sm2(point, "another ID", b"message", &signature)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn verify_sm2(
+        &self,
+        public_point: &[u8],
+        user_id: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
+        super::rustcrypto::verify_sm2(public_point, user_id, message, signature)
+    }
 
     /// Checks an Ed25519 signature (RFC 8032, strict: no malleable signatures, no small-order
     /// keys); `public_key` is the 32-byte key of the certificate's subjectPublicKey. The

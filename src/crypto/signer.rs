@@ -42,6 +42,9 @@ pub enum SignatureScheme {
     EcdsaP256(DigestAlgorithm),
     /// ECDSA on P-384, DER-encoded (r, s).
     EcdsaP384(DigestAlgorithm),
+    /// SM2 (GB/T 32918.2) over SM3(Z ‖ M), DER-encoded (r, s): `SM2-with-SM3`
+    /// (1.2.156.10197.1.501). Z binds the signer's user ID (default `1234567812345678`).
+    Sm2Sm3,
     /// Ed25519 (PureEdDSA, RFC 8032) over the message itself, 64 bytes. In CMS (RFC 8419) the
     /// digest of the document and of the signed attributes is SHA-512.
     Ed25519,
@@ -57,11 +60,13 @@ impl SignatureScheme {
     ///
     /// assert_eq!(SignatureScheme::RsaPss(DigestAlgorithm::Sha512).digest(), DigestAlgorithm::Sha512);
     /// assert_eq!(SignatureScheme::EcdsaP256(DigestAlgorithm::Sha256).digest().output_len(), 32);
+    /// assert_eq!(SignatureScheme::Sm2Sm3.digest(), DigestAlgorithm::Sm3);
     /// assert_eq!(SignatureScheme::Ed25519.digest(), DigestAlgorithm::Sha512); // RFC 8419
     /// ```
     pub fn digest(&self) -> DigestAlgorithm {
         match *self {
             Self::RsaPkcs1v15(d) | Self::RsaPss(d) | Self::EcdsaP256(d) | Self::EcdsaP384(d) => d,
+            Self::Sm2Sm3 => DigestAlgorithm::Sm3,
             Self::Ed25519 => DigestAlgorithm::Sha512,
         }
     }

@@ -5,8 +5,8 @@
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::algorithm::{
-    ID_EC_PUBLIC_KEY, ID_ED25519, RSA_ENCRYPTION, SECP256R1, SECP384R1, SignatureAlgorithm,
-    named_curve,
+    ID_EC_PUBLIC_KEY, ID_ED25519, RSA_ENCRYPTION, SECP256R1, SECP384R1, SM2_CURVE,
+    SignatureAlgorithm, named_curve,
 };
 use super::{EcCurve, RsaVerifyPadding, SignatureVerifier};
 use crate::error::{CmsError, Result, Unsupported};
@@ -43,6 +43,16 @@ pub(crate) fn verify_signature(
             message,
             signature,
         ),
+        (ID_EC_PUBLIC_KEY, SignatureAlgorithm::Sm2Sm3) => {
+            match named_curve(&public_key.algorithm) {
+                Some(SM2_CURVE) => {}
+                Some(other) => return Err(Unsupported::Curve { oid: other }.into()),
+                None => return Err(Unsupported::UnnamedCurve.into()),
+            }
+            // The standard user ID: a signer who used another one did not say so anywhere a
+            // verifier could read it.
+            verifier.verify_sm2(key_bytes()?, super::SM2_DEFAULT_USER_ID, message, signature)
+        }
         (ID_EC_PUBLIC_KEY, SignatureAlgorithm::Ecdsa(_)) => {
             let curve = match named_curve(&public_key.algorithm) {
                 Some(SECP256R1) => EcCurve::P256,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::cades::timestamp::{self, TimeStamper};
-use crate::cades::{self, CmsParams};
+use crate::cades::{self, CmsContentTypes, CmsParams};
 use crate::crypto::{CertifiedKey, DigestAlgorithm};
 use crate::error::{Error, Result, Unsupported};
 use crate::pdf::{Dict, Document, ObjRef, Object, UpdateWriter};
@@ -86,8 +86,13 @@ pub struct SignOptions {
     /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
     /// The digest of the document and of the signed attributes. An Ed25519 key needs
-    /// `Sha512` (RFC 8419; [`crate::digest_required_by`] tells which keys mandate one).
+    /// `Sha512` (RFC 8419; [`crate::digest_required_by`] tells which keys mandate one). An SM2
+    /// key always signs with [`DigestAlgorithm::Sm3`] in [`sign_pdf`] and [`crate::sign_file`],
+    /// whatever this says; deferred signing asks for it explicitly.
     pub digest: DigestAlgorithm,
+    /// The CMS content-type identifiers: PKCS#7's (the default) or GM/T 0010's, which some
+    /// Chinese verifiers expect of SM2 signatures.
+    pub cms_content_types: CmsContentTypes,
     /// `None` signs with the current time; a fixed time makes the output byte-identical across runs.
     pub signing_time: Option<SystemTime>,
     /// `/Reason` of the signature dictionary.
@@ -280,10 +285,10 @@ fn sign_as_is(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<Vec<u8>> {
-    let params = cms_params(options);
+    let params = cms_params_for(key, options);
     let mut prepared = prepare_update_reserving(pdf, key, options, contents_len)?;
     let (before, after) = prepared.signed_parts();
-    let digest = options.digest.digest_chunks(&[pdf, before, after]);
+    let digest = params.digest.digest_chunks(&[pdf, before, after]);
     let der = seal(key, options, &params, &digest, prepared.capacity())?;
     prepared.embed(&der)?;
     let mut out = Vec::with_capacity(pdf.len().saturating_add(prepared.update.len()));
@@ -324,7 +329,7 @@ pub(crate) fn stamp(der: Vec<u8>, stamper: &dyn TimeStamper, capacity: usize) ->
 
 /// Bytes to reserve in `/Contents`: the CMS at its largest, plus a token when timestamping.
 pub(crate) fn contents_reservation(key: &CertifiedKey, options: &SignOptions) -> Result<usize> {
-    let cms = cades::reserved_len(key, &cms_params(options))?;
+    let cms = cades::reserved_len(key, &cms_params_for(key, options))?;
     with_token_reservation(cms, options)
 }
 
@@ -343,9 +348,20 @@ fn signing_time(options: &SignOptions) -> SystemTime {
     options.signing_time.unwrap_or_else(SystemTime::now)
 }
 
+/// The container's choices for signing with `key`: the digest follows the key where the key
+/// dictates it (SM2: SM3).
+pub(crate) fn cms_params_for(key: &CertifiedKey, options: &SignOptions) -> CmsParams {
+    CmsParams {
+        digest: crate::crypto::digest_for_key(key, options.digest),
+        ..cms_params(options)
+    }
+}
+
+/// The container's choices as `options` state them.
 pub(crate) fn cms_params(options: &SignOptions) -> CmsParams {
     CmsParams {
         digest: options.digest,
+        content_types: options.cms_content_types,
         signing_time: match options.subfilter {
             // PAdES forbids the signing-time attribute (ETSI EN 319 142-1, 6.3); /M carries it.
             SubFilter::CadesDetached => None,

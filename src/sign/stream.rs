@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use super::durable::{TempOutput, with_path};
-use super::{PreparedUpdate, SignOptions, cms_params, prepare_update_reserving, seal};
+use super::{PreparedUpdate, SignOptions, cms_params_for, prepare_update_reserving, seal};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, DigestState};
 use crate::error::{Error, Result};
 
@@ -112,19 +112,20 @@ pub(crate) fn write_signed(
 ) -> Result<(SignedFile, TempOutput)> {
     let source = File::open(input).map_err(|e| with_path(e, input))?;
     let input_len = source.metadata().map_err(|e| with_path(e, input))?.len();
+    let params = cms_params_for(key, options);
     let (mut prepared, mut temp, mut digest) = if input_len <= WHOLE_READ_LIMIT {
         // Small files: one read serves the parser, the hash and the copy (a map costs more).
         let bytes = read_whole(&source, input_len).map_err(|e| with_path(e, input))?;
         let prepared = prepare_update_reserving(&bytes, key, options, contents_len)?;
         let mut temp = TempOutput::create(output)?;
         temp.append(&bytes)?;
-        let mut digest = options.digest.start();
+        let mut digest = params.digest.start();
         digest.update(&bytes);
         (prepared, temp, digest)
     } else {
         let prepared = prepare_mapped(&source, input, key, options, contents_len)?;
         let mut temp = TempOutput::create(output)?;
-        let digest = copy_and_hash(&source, input_len, temp.file(), options.digest)
+        let digest = copy_and_hash(&source, input_len, temp.file(), params.digest)
             .map_err(|e| with_path(e, input))?;
         (prepared, temp, digest)
     };
@@ -132,13 +133,7 @@ pub(crate) fn write_signed(
     digest.update(before);
     digest.update(after);
     let capacity = prepared.capacity();
-    let der = seal(
-        key,
-        options,
-        &cms_params(options),
-        &digest.finish(),
-        capacity,
-    )?;
+    let der = seal(key, options, &params, &digest.finish(), capacity)?;
     prepared.embed(&der)?;
     temp.append(&prepared.update)?;
     ensure_unchanged(&source, input, input_len)?;

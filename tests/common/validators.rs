@@ -606,6 +606,30 @@ fn cms_verify_one(
     }
 }
 
+/// For each signature dictionary (each distinct `/ByteRange`, in file order): the bytes its
+/// ByteRange covers and the DER in its `/Contents` gap. Panics on a malformed one: the callers
+/// check our own output.
+pub fn signature_parts(pdf_bytes: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut ranges: Vec<[usize; 4]> = Vec::new();
+    for at in find_all(pdf_bytes, b"/ByteRange") {
+        let range = parse_byte_range(pdf_bytes, at + b"/ByteRange".len())
+            .unwrap_or_else(|| panic!("unparsable /ByteRange at offset {at}"));
+        if !ranges.contains(&range) {
+            ranges.push(range);
+        }
+    }
+    ranges
+        .into_iter()
+        .map(|[start1, len1, start2, len2]| {
+            let gap_start = start1 + len1;
+            let der = contents_der(&pdf_bytes[gap_start..start2]).expect("<hex> DER in the gap");
+            let mut covered = pdf_bytes[start1..gap_start].to_vec();
+            covered.extend_from_slice(&pdf_bytes[start2..start2 + len2]);
+            (covered, der)
+        })
+        .collect()
+}
+
 fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
     haystack
         .windows(needle.len())
@@ -823,4 +847,198 @@ pub fn mutool_pages(path: &Path, password: Option<&str>) -> Result<Vec<Vec<u8>>,
         return Err(Verdict::Errors(format!("mutool drew no page: {text}")));
     }
     Ok(pages)
+}
+
+// ---------------------------------------------------------------------------------------------
+// SM2/SM3 oracles: OpenSSL (dgst, pkeyutl) and the pure-Python gmssl package
+// ---------------------------------------------------------------------------------------------
+
+/// The SM2 user ID every oracle below assumes (GB/T 35276).
+pub const SM2_STANDARD_ID: &str = "1234567812345678";
+
+/// `openssl dgst -sm3 -binary` of `data`: `Err(Skipped)` without openssl.
+pub fn openssl_sm3(data: &[u8]) -> Result<Vec<u8>, Verdict> {
+    let openssl = require_tool("openssl").map_err(Verdict::Skipped)?;
+    let temp = TempDir::new("sm3");
+    let input = temp.write("data.bin", data);
+    let out = run(
+        &openssl,
+        [
+            OsStr::new("dgst"),
+            OsStr::new("-sm3"),
+            OsStr::new("-binary"),
+            input.as_os_str(),
+        ],
+    );
+    if !out.status.success() {
+        return Err(Verdict::Errors(combined_text(&out)));
+    }
+    Ok(out.stdout)
+}
+
+/// `openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:ID`: the DER SM2 `signature`
+/// over SM3(Z ‖ `message`) with the public key in `public_key_pem`.
+pub fn openssl_sm2_verify(
+    public_key_pem: &Path,
+    user_id: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> Verdict {
+    let openssl = match require_tool("openssl") {
+        Ok(openssl) => openssl,
+        Err(why) => return Verdict::Skipped(why),
+    };
+    let temp = TempDir::new("sm2");
+    let input = temp.write("message.bin", message);
+    let sig = temp.write("signature.der", signature);
+    let distid = format!("distid:{user_id}");
+    let out = run(
+        &openssl,
+        [
+            OsStr::new("pkeyutl"),
+            OsStr::new("-verify"),
+            OsStr::new("-pubin"),
+            OsStr::new("-inkey"),
+            public_key_pem.as_os_str(),
+            OsStr::new("-rawin"),
+            OsStr::new("-digest"),
+            OsStr::new("sm3"),
+            OsStr::new("-pkeyopt"),
+            OsStr::new(&distid),
+            OsStr::new("-in"),
+            input.as_os_str(),
+            OsStr::new("-sigfile"),
+            sig.as_os_str(),
+        ],
+    );
+    let text = combined_text(&out);
+    if out.status.success() && text.contains("Signature Verified Successfully") {
+        Verdict::Ok
+    } else {
+        Verdict::Errors(text)
+    }
+}
+
+/// What gmssl says of an SM2 signature (standard user ID) and the SM3 it computes itself.
+#[derive(Debug)]
+pub struct GmsslReport {
+    pub verdict: Verdict,
+    /// gmssl's SM3 of the message (empty when skipped).
+    pub sm3: Vec<u8>,
+}
+
+/// The pure-Python `gmssl` package (in `.venv`) checks the DER SM2 `signature` over
+/// SM3(Z ‖ `message`) with the SEC1 `public_point` (tests/common/gmssl_sm2_verify.py).
+pub fn gmssl_sm2_verify(public_point: &[u8], message: &[u8], signature: &[u8]) -> GmsslReport {
+    let python = match gmssl_python() {
+        Ok(python) => python,
+        Err(why) => {
+            return GmsslReport {
+                verdict: Verdict::Skipped(why),
+                sm3: Vec::new(),
+            };
+        }
+    };
+    let temp = TempDir::new("gmssl");
+    let input = temp.write("message.bin", message);
+    let sig = temp.write("signature.der", signature);
+    let script = repo_root()
+        .join("tests")
+        .join("common")
+        .join("gmssl_sm2_verify.py");
+    let point_hex: String = public_point.iter().map(|b| format!("{b:02x}")).collect();
+    let out = run(
+        &python,
+        [
+            script.as_os_str(),
+            OsStr::new(&point_hex),
+            input.as_os_str(),
+            sig.as_os_str(),
+        ],
+    );
+    let text = combined_text(&out);
+    let sm3 = text
+        .lines()
+        .find_map(|line| line.strip_prefix("sm3 "))
+        .map(|hex| {
+            (0..hex.len() / 2)
+                .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let verdict = if out.status.success() && text.lines().any(|line| line == "valid") {
+        Verdict::Ok
+    } else {
+        Verdict::Errors(text)
+    };
+    GmsslReport { verdict, sm3 }
+}
+
+/// A Python that imports gmssl: the repo's venv first, then `python3` on PATH.
+fn gmssl_python() -> Result<PathBuf, String> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            [Some(venv_bin().join("python3")), find_tool("python3")]
+                .into_iter()
+                .flatten()
+                .filter(|python| python.is_file())
+                .find(|python| {
+                    Command::new(python)
+                        .args(["-c", "import gmssl.sm2, gmssl.sm3"])
+                        .output()
+                        .is_ok_and(|out| out.status.success())
+                })
+        })
+        .clone()
+        .ok_or_else(|| tool_missing("gmssl (pip install gmssl)"))
+}
+
+/// One DER element at the start of `bytes`: (tag, the whole element, its content).
+fn der_element(bytes: &[u8]) -> (u8, &[u8], &[u8]) {
+    let total = der_total_length(bytes).expect("a DER element");
+    let header = if bytes[1] < 0x80 {
+        2
+    } else {
+        2 + usize::from(bytes[1] & 0x7f)
+    };
+    (bytes[0], &bytes[..total], &bytes[header..total])
+}
+
+/// The first SignerInfo of a DER CMS ContentInfo, read with nothing but TLV walking (so the
+/// check does not rest on our CMS code or its crates): the signed attributes re-tagged as the
+/// SET OF that the signature covers (RFC 5652 §5.4), and the signature value.
+pub fn cms_signed_attributes_and_signature(cms: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let (_, _, content_info) = der_element(cms);
+    let (tag, content_type, _) = der_element(content_info);
+    assert_eq!(tag, 0x06, "contentType");
+    let (_, _, explicit) = der_element(&content_info[content_type.len()..]); // [0] EXPLICIT
+    let (_, _, mut signed_data) = der_element(explicit); // SignedData SEQUENCE
+    let mut signer_infos = None;
+    while !signed_data.is_empty() {
+        let (tag, element, content) = der_element(signed_data);
+        signed_data = &signed_data[element.len()..];
+        if tag == 0x31 && signed_data.is_empty() {
+            signer_infos = Some(content);
+        }
+    }
+    let (_, _, mut signer_info) = der_element(signer_infos.expect("signerInfos"));
+    let (mut attributes, mut signature) = (None, None);
+    while !signer_info.is_empty() {
+        let (tag, element, content) = der_element(signer_info);
+        signer_info = &signer_info[element.len()..];
+        match tag {
+            0xa0 => {
+                let mut set = element.to_vec();
+                set[0] = 0x31;
+                attributes = Some(set);
+            }
+            0x04 => signature = Some(content.to_vec()),
+            _ => {}
+        }
+    }
+    (
+        attributes.expect("signed attributes"),
+        signature.expect("signature"),
+    )
 }

@@ -123,6 +123,72 @@ fn refusals_exit_2_and_say_why() {
     assert!(verified.status.success(), "{}", text(&verified.stdout));
 }
 
+/// The algorithm follows the key: an SM2 key signs SM2-with-SM3 with no other flag, and the
+/// GM/T 0010 content types are one flag away. OpenSSL checks the signature independently.
+#[test]
+fn an_sm2_key_signs_sm2_with_sm3_with_no_other_flag() {
+    let dir = common::TempDir::new("cli-sm2");
+    let input = common::pdf_path("classic.pdf");
+    let (chain, key, root) = (
+        common::pki_path("sm2-signer.chain.pem"),
+        common::pki_path("sm2-signer.key.pem"),
+        common::pki_path("sm2-root.cert.pem"),
+    );
+    for oids in [None, Some("gmt0010")] {
+        let out = dir
+            .path()
+            .join(format!("sm2-{}.pdf", oids.unwrap_or("pkcs7")));
+        let mut args = vec!["sign", input.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend([
+            "--cert",
+            chain.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        if let Some(oids) = oids {
+            args.extend(["--cms-oids", oids]);
+        }
+        let signed = countersign(&args);
+        assert!(signed.status.success(), "{}", text(&signed.stderr));
+        common::qpdf_check(&out).assert_ok("qpdf --check");
+
+        let verified = countersign(&[
+            "verify",
+            out.to_str().unwrap(),
+            "--trust",
+            root.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(verified.status.success(), "{}", text(&verified.stdout));
+        assert!(
+            text(&verified.stdout).contains("SM3withSM2"),
+            "{}",
+            text(&verified.stdout)
+        );
+
+        let pdf = std::fs::read(&out).unwrap();
+        let (covered, der) = common::validators::signature_parts(&pdf).remove(0);
+        let oid = |dotted: &str| {
+            der::asn1::ObjectIdentifier::new_unwrap(dotted)
+                .to_der()
+                .unwrap()
+        };
+        use der::Encode;
+        let gm_signed_data = oid("1.2.156.10197.6.1.4.2.2");
+        assert_eq!(
+            der.windows(gm_signed_data.len())
+                .any(|w| w == gm_signed_data),
+            oids.is_some()
+        );
+        if let Ok(sm3) = common::validators::openssl_sm3(&covered) {
+            assert!(
+                der.windows(sm3.len()).any(|w| w == sm3),
+                "messageDigest is SM3 of ByteRange"
+            );
+        }
+    }
+}
+
 #[test]
 fn an_ed25519_key_signs_with_sha512_without_other_flags() {
     let dir = common::TempDir::new("cli-ed25519");

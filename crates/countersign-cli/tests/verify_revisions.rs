@@ -463,6 +463,7 @@ fn fill_signature(pdf: &mut [u8]) {
     let params = CmsParams {
         digest: DigestAlgorithm::Sha256,
         signing_time: None,
+        ..CmsParams::default()
     };
     let der = build_detached(&demo_key(), &params, &digest).unwrap();
     let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();

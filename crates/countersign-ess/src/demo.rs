@@ -1,6 +1,7 @@
 //! The bundled demo configuration of `countersign serve` without `--config`: a group main
-//! organisation, one sub-organisation it may act for, an API key and an employee in each, and the test PKI's demo
-//! credentials compiled in (never use them outside a demo).
+//! organisation, two sub-organisations it may act for (one RSA-4096, one SM2, whose
+//! counter-signatures are SM2-with-SM3), an API key and an employee in each, and the test PKI's
+//! demo credentials compiled in (never use them outside a demo).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -20,12 +21,18 @@ pub const GROUP_USER_ID: &str = "demo-group-admin";
 pub const SUB_USER_ID: &str = "demo-subsidiary-clerk";
 pub const GROUP_SECRET_ID: &str = "AKIDcountersignDemoGroupAdmin";
 pub const SUB_SECRET_ID: &str = "AKIDcountersignDemoSubsidiaryClerk";
+/// The sub-organisation whose credential is SM2 (SM2 root -> SM2 CA -> SM2 seal).
+pub const SM2_ORGANIZATION_ID: &str = "demo-sm2";
+pub const SM2_USER_ID: &str = "demo-sm2-clerk";
+pub const SM2_SECRET_ID: &str = "AKIDcountersignDemoSm2Clerk";
 const DEMO_QUOTA: u64 = 100_000;
 
 const GROUP_KEY: &str = include_str!("../testdata/pki/demo.key.pem");
 const GROUP_CHAIN: &str = include_str!("../testdata/pki/demo.chain.pem");
 const SUB_KEY: &str = include_str!("../testdata/pki/deep-rsa4096.key.pem");
 const SUB_CHAIN: &str = include_str!("../testdata/pki/deep-rsa4096.chain.pem");
+const SM2_KEY: &str = include_str!("../testdata/pki/sm2-signer.key.pem");
+const SM2_CHAIN: &str = include_str!("../testdata/pki/sm2-signer.chain.pem");
 
 /// The demo configuration and what a user needs to call it.
 #[derive(Debug)]
@@ -119,6 +126,18 @@ pub fn demo() -> Result<Demo, ServiceError> {
                 }],
                 ..OrganizationConfig::default()
             },
+            OrganizationConfig {
+                id: SM2_ORGANIZATION_ID.into(),
+                name: "Demo SM2 Subsidiary".into(),
+                parent: Some(GROUP_ORGANIZATION_ID.into()),
+                quota: DEMO_QUOTA,
+                credential: embedded("sm2-signer"),
+                secrets: vec![SecretConfig {
+                    id: SM2_SECRET_ID.into(),
+                    key: new_secret()?,
+                }],
+                ..OrganizationConfig::default()
+            },
         ],
         employees: vec![
             EmployeeConfig {
@@ -137,6 +156,14 @@ pub fn demo() -> Result<Demo, ServiceError> {
                 active: true,
                 secrets: Vec::new(),
             },
+            EmployeeConfig {
+                user_id: SM2_USER_ID.into(),
+                organization: SM2_ORGANIZATION_ID.into(),
+                name: "SM2 subsidiary clerk".into(),
+                permissions: all_permissions(),
+                active: true,
+                secrets: Vec::new(),
+            },
         ],
     };
     config.validate()?;
@@ -148,6 +175,10 @@ pub fn demo() -> Result<Demo, ServiceError> {
         (
             SUB_ORGANIZATION_ID.to_owned(),
             credential_key(SUB_ORGANIZATION_ID, SUB_KEY, SUB_CHAIN)?,
+        ),
+        (
+            SM2_ORGANIZATION_ID.to_owned(),
+            credential_key(SM2_ORGANIZATION_ID, SM2_KEY, SM2_CHAIN)?,
         ),
     ]);
     Ok(Demo {

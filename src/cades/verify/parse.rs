@@ -12,7 +12,7 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
 use super::Content;
-use crate::cades::signed_data::{ID_SIGNED_DATA, embedded_certificates};
+use crate::cades::signed_data::{GM_SIGNED_DATA, ID_SIGNED_DATA, embedded_certificates};
 use crate::error::{CmsError, Error, Result};
 use crate::problem::Problem;
 
@@ -34,7 +34,8 @@ impl<'a> Parsed<'a> {
     pub fn read(cms_der: &'a [u8], expected: Content, problems: &mut Vec<Problem>) -> Result<Self> {
         let cms = first_element(cms_der, problems)?;
         let content_info = ContentInfo::from_der(cms).map_err(|e| cms_error("ContentInfo", e))?;
-        if content_info.content_type != ID_SIGNED_DATA {
+        // GM/T 0010 names the same structure with its own identifier.
+        if ![ID_SIGNED_DATA, GM_SIGNED_DATA].contains(&content_info.content_type) {
             return Err(CmsError::NotSignedData {
                 content_type: content_info.content_type,
             }

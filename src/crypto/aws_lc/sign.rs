@@ -62,6 +62,10 @@ impl RsaPrimitive for RsaKeyPair {
             (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha256) => &lc::RSA_PKCS1_SHA256,
             (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha384) => &lc::RSA_PKCS1_SHA384,
             (RsaPadding::Pkcs1v15, DigestAlgorithm::Sha512) => &lc::RSA_PKCS1_SHA512,
+            // Unreachable through choose_scheme, which offers SM3 to SM2 keys only.
+            (_, DigestAlgorithm::Sm3) => {
+                return Err(Error::signer("RSA over SM3 is not supported"));
+            }
         };
         let mut signature = vec![0u8; self.public_modulus_len()];
         RsaKeyPair::sign(

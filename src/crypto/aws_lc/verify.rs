@@ -3,7 +3,7 @@
 use aws_lc_rs::signature::{self as lc, UnparsedPublicKey, VerificationAlgorithm};
 
 use crate::crypto::algorithm::RSA_ENCRYPTION;
-use crate::crypto::{DigestAlgorithm, EcCurve, RsaVerifyPadding, SignatureVerifier};
+use crate::crypto::{DigestAlgorithm, EcCurve, RsaVerifyPadding, SignatureVerifier, rustcrypto};
 use crate::error::{Result, Unsupported};
 
 /// The AWS-LC [`SignatureVerifier`].
@@ -19,8 +19,14 @@ impl SignatureVerifier for Verifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool> {
-        use DigestAlgorithm::{Sha256, Sha384, Sha512};
+        use DigestAlgorithm::{Sha256, Sha384, Sha512, Sm3};
         let algorithm: &'static dyn VerificationAlgorithm = match (padding, digest) {
+            // AWS-LC has no SM3: RustCrypto checks these.
+            (_, Sm3) => {
+                return rustcrypto::default_provider()
+                    .verifier
+                    .verify_rsa(public_key, padding, digest, message, signature);
+            }
             (RsaVerifyPadding::Pkcs1v15, Sha256) => &lc::RSA_PKCS1_2048_8192_SHA256,
             (RsaVerifyPadding::Pkcs1v15, Sha384) => &lc::RSA_PKCS1_2048_8192_SHA384,
             (RsaVerifyPadding::Pkcs1v15, Sha512) => &lc::RSA_PKCS1_2048_8192_SHA512,
@@ -47,8 +53,17 @@ impl SignatureVerifier for Verifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool> {
-        use DigestAlgorithm::{Sha256, Sha384, Sha512};
+        use DigestAlgorithm::{Sha256, Sha384, Sha512, Sm3};
         let algorithm: &'static dyn VerificationAlgorithm = match (curve, digest) {
+            (_, Sm3) => {
+                return rustcrypto::default_provider().verifier.verify_ecdsa(
+                    curve,
+                    public_point,
+                    digest,
+                    message,
+                    signature,
+                );
+            }
             (EcCurve::P256, Sha256) => &lc::ECDSA_P256_SHA256_ASN1,
             (EcCurve::P256, Sha384) => &lc::ECDSA_P256_SHA384_ASN1,
             (EcCurve::P256, Sha512) => &lc::ECDSA_P256_SHA512_ASN1,

@@ -48,23 +48,29 @@ impl Plan {
         digest: DigestAlgorithm,
         mechanisms: &[MechanismType],
     ) -> Option<Self> {
-        let offers = |m: MechanismType| mechanisms.contains(&m);
+        let offers = |m: Option<MechanismType>| m.is_some_and(|m| mechanisms.contains(&m));
+        // SM3 goes with SM2 keys only, which are never asked of a token here.
+        if digest == DigestAlgorithm::Sm3 {
+            return None;
+        }
         match (kind, padding) {
             (KeyKind::Rsa { .. }, RsaPadding::Pkcs1v15) => {
-                if offers(MechanismType::RSA_PKCS) {
+                if offers(Some(MechanismType::RSA_PKCS)) {
                     Some(Self::RsaPkcsOverDigestInfo)
                 } else {
                     offers(hashing_pkcs1(digest)).then_some(Self::RsaPkcsHashing)
                 }
             }
             (KeyKind::Rsa { .. }, RsaPadding::Pss) => {
-                if offers(MechanismType::RSA_PKCS_PSS) {
+                if offers(Some(MechanismType::RSA_PKCS_PSS)) {
                     Some(Self::PssOverDigest)
                 } else {
                     offers(hashing_pss(digest)).then_some(Self::PssHashing)
                 }
             }
-            (KeyKind::Ec(_), _) => offers(MechanismType::ECDSA).then_some(Self::EcdsaOverDigest),
+            (KeyKind::Ec(_), _) => {
+                offers(Some(MechanismType::ECDSA)).then_some(Self::EcdsaOverDigest)
+            }
         }
     }
 
@@ -82,36 +88,44 @@ impl Plan {
     }
 }
 
-fn hashing_pkcs1(digest: DigestAlgorithm) -> MechanismType {
+fn hashing_pkcs1(digest: DigestAlgorithm) -> Option<MechanismType> {
     match digest {
-        DigestAlgorithm::Sha256 => MechanismType::SHA256_RSA_PKCS,
-        DigestAlgorithm::Sha384 => MechanismType::SHA384_RSA_PKCS,
-        DigestAlgorithm::Sha512 => MechanismType::SHA512_RSA_PKCS,
+        DigestAlgorithm::Sha256 => Some(MechanismType::SHA256_RSA_PKCS),
+        DigestAlgorithm::Sha384 => Some(MechanismType::SHA384_RSA_PKCS),
+        DigestAlgorithm::Sha512 => Some(MechanismType::SHA512_RSA_PKCS),
+        DigestAlgorithm::Sm3 => None,
     }
 }
 
-fn hashing_pss(digest: DigestAlgorithm) -> MechanismType {
+fn hashing_pss(digest: DigestAlgorithm) -> Option<MechanismType> {
     match digest {
-        DigestAlgorithm::Sha256 => MechanismType::SHA256_RSA_PKCS_PSS,
-        DigestAlgorithm::Sha384 => MechanismType::SHA384_RSA_PKCS_PSS,
-        DigestAlgorithm::Sha512 => MechanismType::SHA512_RSA_PKCS_PSS,
+        DigestAlgorithm::Sha256 => Some(MechanismType::SHA256_RSA_PKCS_PSS),
+        DigestAlgorithm::Sha384 => Some(MechanismType::SHA384_RSA_PKCS_PSS),
+        DigestAlgorithm::Sha512 => Some(MechanismType::SHA512_RSA_PKCS_PSS),
+        DigestAlgorithm::Sm3 => None,
     }
+}
+
+/// Plan::choose offers no plan for SM3, so a signer never gets here with it.
+fn no_sm3() -> Error {
+    Error::signer("PKCS#11 tokens are not asked for SM3 signatures")
 }
 
 /// PSS as CMS expects it of us (RFC 4056 as the verifier reads it): MGF1 over the message
 /// digest, salt as long as the digest.
-fn pss_params(digest: DigestAlgorithm) -> PkcsPssParams {
+fn pss_params(digest: DigestAlgorithm) -> Result<PkcsPssParams> {
     let (hash_alg, mgf) = match digest {
         DigestAlgorithm::Sha256 => (MechanismType::SHA256, PkcsMgfType::MGF1_SHA256),
         DigestAlgorithm::Sha384 => (MechanismType::SHA384, PkcsMgfType::MGF1_SHA384),
         DigestAlgorithm::Sha512 => (MechanismType::SHA512, PkcsMgfType::MGF1_SHA512),
+        DigestAlgorithm::Sm3 => return Err(no_sm3()),
     };
     let salt_len = std::os::raw::c_ulong::try_from(digest.output_len()).unwrap_or(32);
-    PkcsPssParams {
+    Ok(PkcsPssParams {
         hash_alg,
         mgf,
         s_len: Ulong::from(salt_len),
-    }
+    })
 }
 
 /// The DER DigestInfo (RFC 8017 §9.2) that CKM_RSA_PKCS pads and signs: the fixed prefix for
@@ -129,6 +143,11 @@ fn digest_info(digest: DigestAlgorithm, hash: &[u8]) -> Vec<u8> {
         DigestAlgorithm::Sha512 => &[
             0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
             0x03, 0x05, 0x00, 0x04, 0x40,
+        ],
+        // 1.2.156.10197.1.401
+        DigestAlgorithm::Sm3 => &[
+            0x30, 0x30, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x11,
+            0x05, 0x00, 0x04, 0x20,
         ],
     };
     [prefix, hash].concat()
@@ -168,36 +187,38 @@ pub(super) struct TokenSigner {
 }
 
 impl TokenSigner {
-    fn mechanism_and_data(&self, message: &[u8]) -> (Mechanism<'static>, Vec<u8>) {
+    fn mechanism_and_data(&self, message: &[u8]) -> Result<(Mechanism<'static>, Vec<u8>)> {
         let digest = self.digest;
         let hash = || digest.digest_chunks(&[message]);
-        match self.plan {
+        Ok(match self.plan {
             Plan::RsaPkcsOverDigestInfo => (Mechanism::RsaPkcs, digest_info(digest, &hash())),
             Plan::RsaPkcsHashing => (
                 match digest {
                     DigestAlgorithm::Sha256 => Mechanism::Sha256RsaPkcs,
                     DigestAlgorithm::Sha384 => Mechanism::Sha384RsaPkcs,
                     DigestAlgorithm::Sha512 => Mechanism::Sha512RsaPkcs,
+                    DigestAlgorithm::Sm3 => return Err(no_sm3()),
                 },
                 message.to_vec(),
             ),
-            Plan::PssOverDigest => (Mechanism::RsaPkcsPss(pss_params(digest)), hash()),
+            Plan::PssOverDigest => (Mechanism::RsaPkcsPss(pss_params(digest)?), hash()),
             Plan::PssHashing => (
                 match digest {
-                    DigestAlgorithm::Sha256 => Mechanism::Sha256RsaPkcsPss(pss_params(digest)),
-                    DigestAlgorithm::Sha384 => Mechanism::Sha384RsaPkcsPss(pss_params(digest)),
-                    DigestAlgorithm::Sha512 => Mechanism::Sha512RsaPkcsPss(pss_params(digest)),
+                    DigestAlgorithm::Sha256 => Mechanism::Sha256RsaPkcsPss(pss_params(digest)?),
+                    DigestAlgorithm::Sha384 => Mechanism::Sha384RsaPkcsPss(pss_params(digest)?),
+                    DigestAlgorithm::Sha512 => Mechanism::Sha512RsaPkcsPss(pss_params(digest)?),
+                    DigestAlgorithm::Sm3 => return Err(no_sm3()),
                 },
                 message.to_vec(),
             ),
             Plan::EcdsaOverDigest => (Mechanism::Ecdsa, hash()),
-        }
+        })
     }
 }
 
 impl Signer for TokenSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
-        let (mechanism, data) = self.mechanism_and_data(message);
+        let (mechanism, data) = self.mechanism_and_data(message)?;
         let raw = self.pool.with_session(|session| {
             session
                 .sign(&mechanism, self.key, &data)

@@ -34,3 +34,4 @@ pub fn default_provider() -> CryptoProvider {
 
 #[cfg(feature = "aws-lc")]
 pub(crate) use sign::EcdsaKey;
+pub(crate) use verify::verify_sm2;

@@ -66,6 +66,10 @@ impl RsaPrimitive for RsaPrivateKey {
             (RsaPadding::Pkcs1v15, digest) => {
                 self.sign_with_rng(rng, super::verify::pkcs1v15_padding(digest), &hash)
             }
+            // Unreachable through choose_scheme, which offers SM3 to SM2 keys only.
+            (RsaPadding::Pss, DigestAlgorithm::Sm3) => {
+                return Err(Error::signer("RSA-PSS over SM3 is not supported"));
+            }
         };
         signed.map_err(Error::signer)
     }

@@ -45,6 +45,8 @@ impl SignatureVerifier for Verifier {
             (RsaVerifyPadding::Pkcs1v15, digest) => {
                 key.verify(pkcs1v15_padding(digest), &hash, signature)
             }
+            // No standard names RSA-PSS over SM3.
+            (RsaVerifyPadding::Pss { .. }, DigestAlgorithm::Sm3) => return Ok(false),
         };
         Ok(verified.is_ok())
     }
@@ -84,5 +86,23 @@ pub(super) fn pkcs1v15_padding(digest: DigestAlgorithm) -> Pkcs1v15Sign {
         DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
         DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
         DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+        DigestAlgorithm::Sm3 => Pkcs1v15Sign::new::<sm3::Sm3>(),
     }
+}
+
+/// SM2 verification over SM3(Z ‖ message), the standard form only (GB/T 32918.2 §7).
+pub(crate) fn verify_sm2(
+    public_point: &[u8],
+    user_id: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool> {
+    use signature::Verifier as _;
+    let key = sm2::dsa::VerifyingKey::from_sec1_bytes(user_id, public_point).map_err(|e| {
+        Error::InvalidPublicKey {
+            algorithm: "SM2",
+            source: Box::new(e),
+        }
+    })?;
+    Ok(sm2::dsa::Signature::from_der(signature).is_ok_and(|sig| key.verify(message, &sig).is_ok()))
 }

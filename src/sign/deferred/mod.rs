@@ -8,7 +8,7 @@
 //! process; [`DeferredSignature::complete`] checks the signature that came back and embeds it.
 //!
 //! The stages are those of the one-shot path (`prepare_signature_update`, then
-//! `signed_attributes::build`, then `signed_data::encode` and `stamp`): for a deterministic
+//! `signed_attributes::build_for`, then `signed_data::encode` and `stamp`): for a deterministic
 //! scheme the output is byte-identical to `sign_pdf` with the same key and options. Only the
 //! deferred path fingerprints the input and verifies the signature, because only there do the
 //! two halves come apart.
@@ -26,7 +26,8 @@ use super::{
     PreparedUpdate, SignOptions, check_signer_certificate, cms_params, prepare_with, stamp,
     with_token_reservation,
 };
-use crate::cades::signed_attributes::{self, ID_MESSAGE_DIGEST};
+use crate::cades::signed_attributes::{self, ID_CONTENT_TYPE, ID_MESSAGE_DIGEST};
+use crate::cades::signed_data::{CmsContentTypes, Content};
 use crate::cades::signed_data::{encode, reserved_len_for};
 use crate::cades::timestamp::TimeStamper;
 use crate::crypto::{CryptoProvider, DigestAlgorithm, SignatureScheme};
@@ -157,7 +158,12 @@ pub fn prepare_deferred(
     let prepared = prepare_with(pdf, options, contents_len, super::SignatureKind::Signature)?;
     let (before, after) = prepared.signed_parts();
     let digest = options.digest.digest_chunks(&[pdf, before, after]);
-    let attributes = signed_attributes::build(&digest, signer, params.signing_time)?;
+    let attributes = signed_attributes::build_for(
+        params.content_types.data(),
+        &digest,
+        signer,
+        params.signing_time,
+    )?;
     let PreparedUpdate {
         update,
         placeholders,
@@ -344,12 +350,17 @@ impl DeferredSignature {
         let attributes = SignedAttributes::from_der(&self.signed_attributes)
             .map_err(Error::der("signed attributes"))?;
         self.check_update_digest(pdf, &attributes)?;
+        // The content type the attributes name says which identifiers the container uses.
+        let types = CmsContentTypes::of_data_type(signed_attributes::single_value(
+            &attributes,
+            ID_CONTENT_TYPE,
+        )?);
         let der = encode(
             &self.chain,
             self.scheme,
             attributes,
             signature.to_vec(),
-            None,
+            Content::Detached(types),
         )?;
         let mut prepared = PreparedUpdate {
             update: self.update.clone(),

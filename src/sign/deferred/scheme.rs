@@ -6,7 +6,7 @@ use x509_cert::Certificate;
 
 use crate::crypto::algorithm::{
     ID_EC_PUBLIC_KEY, ID_ED25519, P256_MAX_SIGNATURE_LEN, P384_MAX_SIGNATURE_LEN, RSA_ENCRYPTION,
-    SECP256R1, SECP384R1, check_rsa_signing_bits, named_curve,
+    SECP256R1, SECP384R1, SM2_CURVE, SM2_MAX_SIGNATURE_LEN, check_rsa_signing_bits, named_curve,
 };
 use crate::crypto::{DigestAlgorithm, RsaPadding, SignatureScheme};
 use crate::error::{CmsError, CredentialError, DeferredError, Error, Result};
@@ -49,6 +49,7 @@ pub fn scheme_for_certificate(
         ID_EC_PUBLIC_KEY => match named_curve(&spki.algorithm) {
             Some(SECP256R1) => Ok(SignatureScheme::EcdsaP256(digest)),
             Some(SECP384R1) => Ok(SignatureScheme::EcdsaP384(digest)),
+            Some(SM2_CURVE) => Ok(SignatureScheme::Sm2Sm3),
             Some(oid) => Err(CredentialError::UnsupportedCurve { oid }.into()),
             None => Err(CredentialError::NoNamedCurve.into()),
         },
@@ -87,12 +88,15 @@ pub(crate) fn max_signature_len(
             Ok(P384_MAX_SIGNATURE_LEN)
         }
         SignatureScheme::Ed25519 if key == ID_ED25519 => Ok(crate::crypto::ED25519_SIGNATURE_LEN),
+        SignatureScheme::Sm2Sm3 if key == ID_EC_PUBLIC_KEY && curve() == Some(SM2_CURVE) => {
+            Ok(SM2_MAX_SIGNATURE_LEN)
+        }
         _ => Err(mismatch()),
     }
 }
 
 /// The digest the key of `certificate` mandates in CMS, when it leaves no choice: SHA-512 for
-/// Ed25519 (RFC 8419 §3.1). `None`: any digest goes (RSA, ECDSA).
+/// Ed25519 (RFC 8419 §3.1), SM3 for SM2 (GB/T 35275). `None`: any digest goes (RSA, ECDSA).
 ///
 /// # Examples
 ///
@@ -104,6 +108,8 @@ pub(crate) fn max_signature_len(
 /// assert_eq!(digest_required_by(ed), Some(DigestAlgorithm::Sha512));
 /// let rsa = &parse_certificates(&std::fs::read("testdata/pki/demo.chain.pem")?)?[0];
 /// assert_eq!(digest_required_by(rsa), None);
+/// let sm2 = &parse_certificates(&std::fs::read("testdata/pki/sm2-signer.chain.pem")?)?[0];
+/// assert_eq!(digest_required_by(sm2), Some(DigestAlgorithm::Sm3)); // GB/T 35275
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn digest_required_by(certificate: &Certificate) -> Option<DigestAlgorithm> {
@@ -112,6 +118,9 @@ pub fn digest_required_by(certificate: &Certificate) -> Option<DigestAlgorithm> 
         .subject_public_key_info()
         .algorithm
         .oid;
+    if crate::crypto::is_sm2_key(certificate.tbs_certificate().subject_public_key_info()) {
+        return Some(DigestAlgorithm::Sm3);
+    }
     (key == ID_ED25519).then_some(DigestAlgorithm::Sha512)
 }
 

@@ -205,6 +205,7 @@ fn scheme_code(scheme: SignatureScheme) -> [u8; 2] {
         SignatureScheme::EcdsaP256(d) => [3, digest_code(d)],
         SignatureScheme::EcdsaP384(d) => [4, digest_code(d)],
         SignatureScheme::Ed25519 => [5, digest_code(DigestAlgorithm::Sha512)],
+        SignatureScheme::Sm2Sm3 => [6, digest_code(DigestAlgorithm::Sm3)],
     }
 }
 
@@ -216,6 +217,7 @@ fn scheme_from_code(kind: u8, digest: u8) -> Option<SignatureScheme> {
         3 => SignatureScheme::EcdsaP256(digest),
         4 => SignatureScheme::EcdsaP384(digest),
         5 if digest == DigestAlgorithm::Sha512 => SignatureScheme::Ed25519,
+        6 if digest == DigestAlgorithm::Sm3 => SignatureScheme::Sm2Sm3,
         _ => return None,
     })
 }
@@ -225,6 +227,7 @@ fn digest_code(digest: DigestAlgorithm) -> u8 {
         DigestAlgorithm::Sha256 => 1,
         DigestAlgorithm::Sha384 => 2,
         DigestAlgorithm::Sha512 => 3,
+        DigestAlgorithm::Sm3 => 4,
     }
 }
 
@@ -233,6 +236,7 @@ fn digest_from_code(code: u8) -> Option<DigestAlgorithm> {
         1 => Some(DigestAlgorithm::Sha256),
         2 => Some(DigestAlgorithm::Sha384),
         3 => Some(DigestAlgorithm::Sha512),
+        4 => Some(DigestAlgorithm::Sm3),
         _ => None,
     }
 }

@@ -28,6 +28,10 @@ pub struct CredentialArgs {
     /// Sign RSA with RSASSA-PSS instead of PKCS#1 v1.5.
     #[arg(long)]
     pub pss: bool,
+    /// The user ID an SM2 key signs with (default: 1234567812345678, GB/T 35276, the only one
+    /// verifiers assume). SM2 keys sign SM2-with-SM3 with no other flag.
+    #[arg(long, value_name = "ID")]
+    pub sm2_user_id: Option<String>,
     /// Implementation that holds the key (default: aws-lc when built with it, else rustcrypto).
     #[arg(long, value_enum, default_value_t = BackendArg::fastest())]
     pub backend: BackendArg,
@@ -75,6 +79,7 @@ impl CredentialArgs {
                 RsaPadding::Pkcs1v15
             };
             load_options.provider = self.backend.provider();
+            load_options.sm2_user_id = self.sm2_user_id.clone();
             load_options
         };
         #[cfg(feature = "pkcs11")]

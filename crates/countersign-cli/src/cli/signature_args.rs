@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, ValueEnum};
 use countersign::timestamp::{HttpTsa, TsaConfig};
 use countersign::{
-    DigestAlgorithm, DocMdpPermission, FieldLock, PadesLevel, SignOptions, SubFilter,
+    CmsContentTypes, DigestAlgorithm, DocMdpPermission, FieldLock, PadesLevel, SignOptions,
+    SubFilter,
 };
 
 #[derive(Args, Clone, Debug)]
@@ -23,9 +24,13 @@ pub struct SignatureArgs {
     #[arg(long, value_enum, default_value_t = SubFilterArg::Cades)]
     pub subfilter: SubFilterArg,
     /// Digest of the document and of the signed attributes [default: sha256; sha512 for an
-    /// Ed25519 key, the only one RFC 8419 allows with it].
+    /// Ed25519 key, the only one RFC 8419 allows with it; an SM2 key always uses SM3].
     #[arg(long, value_enum)]
     pub digest: Option<DigestArg>,
+    /// CMS content-type identifiers: pkcs7 (RFC 5652) or gmt0010 (GM/T 0010, which some Chinese
+    /// verifiers expect of SM2 signatures).
+    #[arg(long, value_enum, default_value_t = CmsOidsArg::Pkcs7)]
+    pub cms_oids: CmsOidsArg,
     /// 1-based page that carries the invisible signature widget.
     #[arg(long, default_value_t = 1)]
     pub page: usize,
@@ -134,6 +139,13 @@ pub enum SubFilterArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CmsOidsArg {
+    Pkcs7,
+    #[value(name = "gmt0010")]
+    GmT0010,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum DigestArg {
     Sha256,
     Sha384,
@@ -198,6 +210,10 @@ impl SignatureArgs {
                 None | Some(DigestArg::Sha256) => DigestAlgorithm::Sha256,
                 Some(DigestArg::Sha384) => DigestAlgorithm::Sha384,
                 Some(DigestArg::Sha512) => DigestAlgorithm::Sha512,
+            };
+            sign_options.cms_content_types = match self.cms_oids {
+                CmsOidsArg::Pkcs7 => CmsContentTypes::Pkcs7,
+                CmsOidsArg::GmT0010 => CmsContentTypes::GmT0010,
             };
             sign_options.signing_time = self
                 .time
