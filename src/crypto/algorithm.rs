@@ -266,14 +266,11 @@ pub fn is_sm2_key(public_key: &spki::SubjectPublicKeyInfoOwned) -> bool {
         && named_curve(&public_key.algorithm) == Some(SM2_CURVE)
 }
 
-/// The digest a signature by `key` uses when `requested` was asked for: SM3 for an SM2 key
-/// (the algorithm follows the key: GB/T 35275 pairs SM2 with SM3 only), else `requested`.
+/// The digest a signature by `key` uses when `requested` was asked for: the one the key mandates
+/// if any (the algorithm follows the key: SM3 for SM2, GB/T 35275; SHA-512 for Ed25519, RFC
+/// 8419), else `requested`.
 pub fn digest_for_key(key: &super::CertifiedKey, requested: DigestAlgorithm) -> DigestAlgorithm {
-    if is_sm2_key(key.end_entity().tbs_certificate().subject_public_key_info()) {
-        DigestAlgorithm::Sm3
-    } else {
-        requested
-    }
+    crate::sign::deferred::digest_required_by(key.end_entity()).unwrap_or(requested)
 }
 
 /// The RSA moduli we sign with; smaller keys are no longer acceptable for PAdES (ETSI TS 119 312).

@@ -85,10 +85,10 @@ pub enum SubFilter {
 pub struct SignOptions {
     /// `/SubFilter`: CAdES (PAdES, the default) or PKCS#7.
     pub subfilter: SubFilter,
-    /// The digest of the document and of the signed attributes. An Ed25519 key needs
-    /// `Sha512` (RFC 8419; [`crate::digest_required_by`] tells which keys mandate one). An SM2
-    /// key always signs with [`DigestAlgorithm::Sm3`] in [`sign_pdf`] and [`crate::sign_file`],
-    /// whatever this says; deferred signing asks for it explicitly.
+    /// The digest of the document and of the signed attributes. Where the key mandates one,
+    /// [`sign_pdf`], [`crate::sign_file`] and the batches use it whatever this says: SHA-512 for
+    /// Ed25519 (RFC 8419), SM3 for SM2 (GB/T 35275); [`crate::digest_required_by`] tells which.
+    /// Deferred signing names its scheme, and refuses a digest that contradicts it.
     pub digest: DigestAlgorithm,
     /// The CMS content-type identifiers: PKCS#7's (the default) or GM/T 0010's, which some
     /// Chinese verifiers expect of SM2 signatures.
