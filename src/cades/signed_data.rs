@@ -10,11 +10,11 @@ use std::time::SystemTime;
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
-    SignerInfo, SignerInfos,
+    EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier, SignerInfo,
+    SignerInfos,
 };
-use der::Encode;
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode};
 
 use super::signed_attributes::{self, ID_DATA};
 use crate::crypto::{CertifiedKey, DigestAlgorithm, SignatureScheme, Signer};
@@ -141,6 +141,7 @@ pub(crate) fn reserved_len_for(
     let placeholder_signature = vec![0xFFu8; max_signature_len];
     Ok(encode(
         chain,
+        &CertificateSetDer::new(chain)?,
         scheme,
         attributes,
         placeholder_signature,
@@ -185,6 +186,7 @@ pub fn build_detached(
     }
     encode(
         key.cert_chain(),
+        key.certificate_set(),
         signer.scheme(),
         attributes,
         signature,
@@ -214,6 +216,7 @@ pub fn build_encapsulated(
     let signature = signer.sign(&signed_attributes::signed_bytes(&attributes)?)?;
     encode(
         key.cert_chain(),
+        key.certificate_set(),
         signer.scheme(),
         attributes,
         signature,
@@ -269,6 +272,7 @@ pub(crate) fn mandated_digest_error(
 /// one-shot path and deferred signing, so both write the same bytes.
 pub(crate) fn encode(
     chain: &[Certificate],
+    certificates: &CertificateSetDer,
     scheme: SignatureScheme,
     attributes: SignedAttributes,
     signature: Vec<u8>,
@@ -290,13 +294,6 @@ pub(crate) fn encode(
         signature: OctetString::new(signature).map_err(cms_error)?,
         unsigned_attrs: None,
     };
-    let mut certificates = Vec::with_capacity(chain.len());
-    for certificate in chain {
-        let choice = CertificateChoices::Certificate(certificate.clone());
-        if !certificates.contains(&choice) {
-            certificates.push(choice);
-        }
-    }
     let (version, encap_content_info, outer_type) = match content {
         // Version 1: id-data content, only X.509 v3 certificates, v1 SignerInfo (RFC 5652 §5.1).
         Content::Detached(types) => (
@@ -320,26 +317,121 @@ pub(crate) fn encode(
             ID_SIGNED_DATA,
         ),
     };
-    let signed_data = SignedData {
+    let signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_error)?);
+    let signer_infos_len = usize::try_from(signer_infos.encoded_len().map_err(cms_error)?)
+        .map_err(|_| cms_error(der::ErrorKind::Overflow.into()))?;
+    let without_certificates = SignedData {
         version,
         digest_algorithms: SetOfVec::try_from(vec![digest_algorithm]).map_err(cms_error)?,
         encap_content_info,
-        certificates: Some(CertificateSet(
-            SetOfVec::try_from(certificates).map_err(cms_error)?,
-        )),
+        certificates: None,
         crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_error)?),
+        signer_infos,
     };
+    let signed_data = with_certificates(&without_certificates, signer_infos_len, certificates)?;
     let content_info = ContentInfo {
         content_type: outer_type,
-        content: Any::encode_from(&signed_data).map_err(cms_error)?,
+        content: signed_data,
     };
     content_info.to_der().map_err(cms_error)
+}
+
+/// `signed_data` with the encoded certificate set inserted where DER puts it, just before the
+/// final `signerInfos` (`signer_infos_len` bytes): the chain is encoded once per credential
+/// ([`CertificateSetDer`]), not once per signature.
+fn with_certificates(
+    signed_data: &SignedData,
+    signer_infos_len: usize,
+    certificates: &CertificateSetDer,
+) -> Result<Any> {
+    let encoded = signed_data.to_der().map_err(cms_error)?;
+    let sequence = Any::from_der(&encoded).map_err(cms_error)?;
+    let body = sequence.value();
+    let split = body
+        .len()
+        .checked_sub(signer_infos_len)
+        .ok_or_else(|| cms_error(der::ErrorKind::Overflow.into()))?;
+    let (head, signer_infos) = body.split_at(split);
+    let mut value = Vec::with_capacity(body.len().saturating_add(certificates.0.len()));
+    value.extend_from_slice(head);
+    value.extend_from_slice(&certificates.0);
+    value.extend_from_slice(signer_infos);
+    Any::new(der::Tag::Sequence, value).map_err(cms_error)
+}
+
+/// The DER of a SignedData's `certificates [0] IMPLICIT CertificateSet`: the distinct
+/// certificates of a chain, in DER SET OF order.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct CertificateSetDer(Vec<u8>);
+
+impl CertificateSetDer {
+    pub(crate) fn new(chain: &[Certificate]) -> Result<Self> {
+        let mut certificates = Vec::with_capacity(chain.len());
+        for certificate in chain {
+            let choice = CertificateChoices::Certificate(certificate.clone());
+            if !certificates.contains(&choice) {
+                certificates.push(choice);
+            }
+        }
+        let set = SetOfVec::try_from(certificates).map_err(cms_error)?;
+        let mut der = set.to_der().map_err(cms_error)?;
+        // IMPLICIT [0] replaces the SET tag (0x31) with the constructed context tag 0 (0xA0);
+        // length and contents stay.
+        if let Some(tag) = der.first_mut() {
+            *tag = 0xA0;
+        }
+        Ok(Self(der))
+    }
+}
+
+impl std::fmt::Debug for CertificateSetDer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CertificateSetDer({} bytes)", self.0.len())
+    }
 }
 
 fn cms_error(source: der::Error) -> Error {
     Error::Der {
         what: "SignedData",
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(chain: &str, key: &str) -> CertifiedKey {
+        let read = |name: &str| std::fs::read(format!("testdata/pki/{name}")).unwrap();
+        crate::crypto::credential::load_pem(&read(chain), &read(key), &Default::default()).unwrap()
+    }
+
+    /// The certificate set spliced in from its cached encoding gives exactly the DER the `cms`
+    /// crate writes for the same SignedData with the certificates in it.
+    #[test]
+    fn the_cached_certificate_set_encodes_as_the_structure_would() {
+        for (chain, private) in [
+            ("demo.chain.pem", "demo.key.pem"),
+            ("demo-p256.chain.pem", "demo-p256.key.pem"),
+            ("sm2-signer.chain.pem", "sm2-signer.key.pem"),
+        ] {
+            let key = key(chain, private);
+            let params = CmsParams {
+                digest: crate::crypto::digest_for_key(&key, DigestAlgorithm::Sha256),
+                ..CmsParams::default()
+            };
+            let der = build_detached(&key, &params, &vec![7; params.digest.output_len()]).unwrap();
+            let content_info = ContentInfo::from_der(&der).unwrap();
+            let signed_data: SignedData = content_info.content.decode_as().unwrap();
+            let embedded = embedded_certificates(&signed_data);
+            assert_eq!(embedded.len(), key.cert_chain().len(), "{chain}");
+            let reencoded = ContentInfo {
+                content_type: content_info.content_type,
+                content: Any::encode_from(&signed_data).unwrap(),
+            }
+            .to_der()
+            .unwrap();
+            assert_eq!(der, reencoded, "{chain}");
+        }
     }
 }

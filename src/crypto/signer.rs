@@ -9,6 +9,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::DigestAlgorithm;
+use crate::cades::signed_data::CertificateSetDer;
 use crate::error::{CredentialError, Error, Result};
 
 /// The signature algorithm a [`Signer`] produces; it decides the SignerInfo's signatureAlgorithm.
@@ -225,6 +226,8 @@ pub struct CertifiedKey {
     end_entity: Certificate,
     cert_chain: Vec<Certificate>,
     key: Arc<dyn SigningKey>,
+    /// The chain as every SignedData carries it, encoded once here rather than per signature.
+    certificate_set: CertificateSetDer,
 }
 
 impl CertifiedKey {
@@ -256,9 +259,14 @@ impl CertifiedKey {
         }
         Ok(Self {
             end_entity: end_entity.clone(),
+            certificate_set: CertificateSetDer::new(&cert_chain)?,
             cert_chain,
             key,
         })
+    }
+
+    pub(crate) fn certificate_set(&self) -> &CertificateSetDer {
+        &self.certificate_set
     }
 
     /// The signer's own certificate.

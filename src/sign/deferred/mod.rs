@@ -27,7 +27,7 @@ use super::{
     with_token_reservation,
 };
 use crate::cades::signed_attributes::{self, ID_CONTENT_TYPE, ID_MESSAGE_DIGEST};
-use crate::cades::signed_data::{CmsContentTypes, Content};
+use crate::cades::signed_data::{CertificateSetDer, CmsContentTypes, Content};
 use crate::cades::signed_data::{encode, reserved_len_for};
 use crate::cades::timestamp::TimeStamper;
 use crate::crypto::{CryptoProvider, DigestAlgorithm, SignatureScheme};
@@ -357,6 +357,7 @@ impl DeferredSignature {
         )?);
         let der = encode(
             &self.chain,
+            &CertificateSetDer::new(&self.chain)?,
             self.scheme,
             attributes,
             signature.to_vec(),
