@@ -131,7 +131,7 @@ pub use sign::deferred::{
     DeferredSignature, digest_required_by, prepare_deferred, scheme_for_certificate,
 };
 pub use sign::page_tree::{PageSize, page_sizes};
-pub use sign::stream::{SignedFile, sign_file};
+pub use sign::stream::{SignedFile, sign_file, write_durably};
 pub use sign::{DocMdpPermission, FieldLock, SignOptions, SubFilter, sign_pdf};
 pub use verify::{
     ChainStatus, EssProblem, FetchBudget, FetchedRevocation, ModificationLevel, Modifications,

@@ -173,7 +173,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[cfg(feature = "aws-lc")]
 #[test]
-fn the_aws_lc_verifier_checks_ed25519_itself() {
+fn the_aws_lc_provider_verifies_ed25519_strictly() {
     let pdf = common::read_pdf("classic.pdf");
     let signed = sign_pdf(&pdf, &ed25519_key(), &sha512()).unwrap();
     let mut options = trusting_the_root();

@@ -140,8 +140,14 @@ impl SignatureAlgorithm {
             ECDSA_WITH_SHA384 => Self::Ecdsa(DigestAlgorithm::Sha384),
             ECDSA_WITH_SHA512 => Self::Ecdsa(DigestAlgorithm::Sha512),
             ID_RSASSA_PSS => pss_from_parameters(algorithm.parameters.as_ref())?,
-            // RFC 8410 §3: the parameters MUST be absent.
-            ID_ED25519 if algorithm.parameters.is_none() => Self::Ed25519,
+            // RFC 8410 §3: the parameters MUST be absent; RFC 8419 §3.1: in CMS the digest
+            // MUST be SHA-512 (pyHanko refuses others alike).
+            ID_ED25519
+                if algorithm.parameters.is_none()
+                    && matches!(digest_hint, None | Some(DigestAlgorithm::Sha512)) =>
+            {
+                Self::Ed25519
+            }
             _ => return Err(unsupported().into()),
         })
     }
@@ -341,6 +347,29 @@ mod tests {
             parameters: Some(Any::null()),
         };
         assert!(SignatureAlgorithm::from_identifier(&with_null, None).is_err());
+    }
+
+    /// RFC 8419 §3.1: an Ed25519 SignerInfo whose digest is not SHA-512 does not verify (the
+    /// red team's SHA-256, SHA-384 and SM3 variants were reported valid before).
+    #[test]
+    fn ed25519_in_cms_goes_with_sha512_only() {
+        let ed25519 = AlgorithmIdentifierOwned {
+            oid: ID_ED25519,
+            parameters: None,
+        };
+        for digest in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sm3,
+        ] {
+            assert!(SignatureAlgorithm::from_identifier(&ed25519, Some(digest)).is_err());
+        }
+        for hint in [None, Some(DigestAlgorithm::Sha512)] {
+            assert_eq!(
+                SignatureAlgorithm::from_identifier(&ed25519, hint).unwrap(),
+                SignatureAlgorithm::Ed25519
+            );
+        }
     }
 
     #[test]

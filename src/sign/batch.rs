@@ -108,8 +108,8 @@ impl FileJob {
 ///
 /// Outputs are as durable as [`sign_file`](super::stream::sign_file)'s (none is visible under
 /// its final name before its data is on disk), but the flushes are shared: while the workers
-/// sign, a committer thread flushes everything written so far together (one `syncfs` per output
-/// folder on Linux 5.8+, else up to 32 file flushes in flight),
+/// sign, a committer thread flushes everything written so far together (up to 32 file flushes in
+/// flight),
 /// renames it into place and flushes each output folder once.
 ///
 /// ```
@@ -178,7 +178,7 @@ where
     F: Fn(usize, &Result<SignedFile>),
 {
     let mut results: Vec<Option<Result<SignedFile>>> = (0..count).map(|_| None).collect();
-    let flusher = durable::Flusher::for_outputs(count);
+    let flush_pool = durable::FlushPool::new(count);
     while let Ok(first) = arriving.recv() {
         let mut group: Vec<(usize, SignedFile, Pending)> = Vec::new();
         for (index, written) in std::iter::once(first).chain(arriving.try_iter()) {
@@ -193,7 +193,7 @@ where
             .unzip();
         for ((index, signed), committed) in done
             .into_iter()
-            .zip(durable::commit_group(pending, &flusher))
+            .zip(durable::commit_group(pending, &flush_pool))
         {
             finish(&mut results, on_done, index, committed.map(|()| signed));
         }

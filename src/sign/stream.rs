@@ -88,6 +88,26 @@ pub fn sign_file(
     sign_file_reserving(input, output, key, options, None)
 }
 
+/// Writes `bytes` to `path` as [`sign_file`] writes its output: into a new temporary file beside
+/// it (created exclusively, so a planted symlink is refused), flushed to disk, renamed over `path`,
+/// then the folder flushed. On any error nothing is left: neither `path` changed nor a temporary
+/// file.
+///
+/// ```
+/// use countersign::write_durably;
+///
+/// let path = std::env::temp_dir().join(format!("countersign-doc-durable-{}.bin", std::process::id()));
+/// write_durably(&path, b"state")?;
+/// assert_eq!(std::fs::read(&path)?, b"state");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut temp = TempOutput::create(path)?;
+    temp.append(bytes)?;
+    temp.persist()
+}
+
 /// [`sign_file`], optionally with the `/Contents` reservation computed once by the caller.
 pub(crate) fn sign_file_reserving(
     input: &Path,

@@ -132,3 +132,39 @@ fn an_ed25519_batch_needs_no_digest_flag() {
         assert!(verified.status.success(), "{verified:?}");
     }
 }
+
+/// A FIFO named on the command line is refused as an input rather than waited on (it used to
+/// block the whole batch, red team).
+#[cfg(unix)]
+#[test]
+fn a_fifo_input_is_refused_and_the_batch_ends() {
+    let dir = common::TempDir::new("cli-batch-fifo");
+    let fifo = dir.path().join("pipe.pdf");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let regular = dir.write("doc.pdf", &generate::text_pdf(1, 4_000, 1));
+    let output = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .arg("batch")
+        .arg(&fifo)
+        .arg(&regular)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .arg("--json")
+        .current_dir(common::repo_root())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["signed"], 1, "{report:#}");
+    assert_eq!(report["results"][0]["error_kind"], "Input", "{report:#}");
+    assert!(
+        report["results"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file")
+    );
+}

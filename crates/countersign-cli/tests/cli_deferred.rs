@@ -329,3 +329,55 @@ fn refusals_write_nothing_and_say_why() {
     assert_eq!(run.status.code(), Some(2));
     assert!(!state.exists());
 }
+
+/// Red-team findings on the files the two phases read and write: the state never replaces the
+/// document being prepared, a signature file is bounded before it is read, a FIFO is refused
+/// instead of waited on, and a refused `--complete` leaves no temporary file behind.
+#[test]
+fn the_phases_read_bounded_regular_files_and_never_overwrite_the_input() {
+    let dir = common::TempDir::new("cli-deferred-files");
+    let input = dir.write("in.pdf", &common::read_pdf("classic.pdf"));
+    let chain = common::pki_path("demo.chain.pem");
+    let onto_input = countersign(&[
+        "sign",
+        s(&input),
+        "--cert",
+        s(&chain),
+        "--prepare",
+        s(&input),
+    ]);
+    assert!(!onto_input.status.success(), "{onto_input:?}");
+    assert!(
+        text(&onto_input.stderr).contains("would overwrite"),
+        "{onto_input:?}"
+    );
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        common::read_pdf("classic.pdf")
+    );
+
+    let prepared = prepare(&dir, &input, "demo.chain.pem", &[]);
+    let out = dir.path().join("out.pdf");
+    let huge = dir.write("huge.sig", &vec![0u8; 100_000]);
+    let refused = complete(&input, &prepared.state, &huge, &out);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("more than"), "{refused:?}");
+
+    #[cfg(unix)]
+    {
+        let fifo = dir.path().join("state.fifo");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let refused = complete(&input, &fifo, &huge, &out);
+        assert!(
+            text(&refused.stderr).contains("not a regular file"),
+            "{refused:?}"
+        );
+    }
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp") || name == "out.pdf")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

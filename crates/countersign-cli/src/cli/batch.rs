@@ -65,7 +65,7 @@ pub fn run(args: BatchArgs) -> CliResult {
     args.signature.follow_key(
         countersign::digest_required_by(key.end_entity()),
         &mut options,
-    );
+    )?;
     args.mdp.apply(&mut options);
     if args.signature.level()? > countersign::PadesLevel::BT {
         return Err("batch signs at b-b or b-t; run `extend` on the outputs for b-lt/b-lta".into());
@@ -146,6 +146,11 @@ fn plan_jobs(inputs: &[PathBuf], output_dir: &Path) -> (Vec<FileJob>, Vec<Planne
                 "another input already writes {}",
                 name.to_string_lossy()
             )));
+            continue;
+        }
+        // A FIFO or device would block or never end; a missing file is the job's own error.
+        if input.metadata().is_ok_and(|m| !m.is_file()) {
+            planned.push(Planned::Refused("not a regular file".into()));
             continue;
         }
         let output = output_dir.join(name);

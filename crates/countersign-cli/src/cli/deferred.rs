@@ -53,10 +53,26 @@ pub fn prepare(
     mut options: SignOptions,
     rsa_padding: RsaPadding,
 ) -> CliResult {
-    let pdf = read(input)?;
-    let chain = parse_certificates(&read(chain_pem)?)?;
+    for written in [
+        Some(state_path),
+        args.tbs_out.as_deref(),
+        args.digest_out.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if same_file(input, written) {
+            return Err(format!(
+                "{}: would overwrite the document being prepared",
+                written.display()
+            )
+            .into());
+        }
+    }
+    let pdf = read(input, u64::MAX)?;
+    let chain = parse_certificates(&read(chain_pem, MAX_CHAIN_LEN)?)?;
     let signer = chain.first().ok_or("--cert holds no certificate")?;
-    signature_args.follow_key(countersign::digest_required_by(signer), &mut options);
+    signature_args.follow_key(countersign::digest_required_by(signer), &mut options)?;
     let scheme = scheme_for_certificate(signer, options.digest, rsa_padding)?;
     let prepared = prepare_deferred(&pdf, chain, scheme, &options)
         .map_err(|e| format!("{}: {e}", input.display()))?;
@@ -89,20 +105,11 @@ pub fn complete(
     output: &Path,
     tsa: Option<&dyn TimeStamper>,
 ) -> CliResult {
-    let state_len = std::fs::metadata(state_path)
-        .map_err(|e| format!("{}: {e}", state_path.display()))?
-        .len();
-    if state_len > DeferredSignature::MAX_LEN as u64 {
-        return Err(format!(
-            "{}: {state_len} bytes is no deferred-signing state",
-            state_path.display()
-        )
-        .into());
-    }
-    let state = DeferredSignature::from_bytes(&read(state_path)?)
+    let state = read(state_path, DeferredSignature::MAX_LEN as u64)?;
+    let state = DeferredSignature::from_bytes(&state)
         .map_err(|e| format!("{}: {e}", state_path.display()))?;
-    let pdf = read(input)?;
-    let signature = read(signature)?;
+    let pdf = read(input, u64::MAX)?;
+    let signature = read(signature, MAX_SIGNATURE_FILE_LEN)?;
     let signed = match tsa {
         Some(tsa) => state.complete_with_timestamp(&pdf, &signature, tsa),
         None => state.complete(&pdf, &signature),
@@ -118,8 +125,41 @@ pub fn complete(
     Ok(ExitCode::SUCCESS)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+/// A signature file larger than this is refused unread (RSA-4096 signatures are 512 bytes).
+const MAX_SIGNATURE_FILE_LEN: u64 = 64 << 10;
+/// A certificate chain file larger than this is refused unread.
+const MAX_CHAIN_LEN: u64 = 16 << 20;
+
+/// Reads a regular file of at most `max` bytes: a FIFO, a device (`/dev/zero`) or a file over
+/// the bound is refused before anything is read.
+fn read(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    // Looked at before it is opened: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path).map_err(fail)?.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let metadata = file.metadata().map_err(fail)?;
+    if !metadata.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    if metadata.len() > max {
+        return Err(format!(
+            "{}: {} bytes, more than the {max} this file may have",
+            path.display(),
+            metadata.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max), &mut bytes).map_err(fail)?;
+    Ok(bytes)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -89,7 +89,7 @@ pub fn run(args: SignArgs) -> CliResult {
     args.signature.follow_key(
         countersign::digest_required_by(key.end_entity()),
         &mut options,
-    );
+    )?;
     let level = args.signature.level()?;
     let context = |e: countersign::Error| format!("{}: {e}", args.input.display());
     let output_len = if level.has_validation_data() {
@@ -125,17 +125,9 @@ pub fn run(args: SignArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to a temporary file beside `path`, then renames: a crash never leaves half a PDF.
-pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path)
+/// Writes through the library's durable writer (exclusive temporary file, flush, rename, folder
+/// flush; nothing left behind on error), with the path in the error.
+pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    // The library's errors already name the file.
+    countersign::write_durably(path, bytes).map_err(|e| e.to_string())
 }

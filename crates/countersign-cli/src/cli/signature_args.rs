@@ -188,13 +188,25 @@ impl SignatureArgs {
     }
 
     /// Without `--digest`, the digest the signer's key mandates (`required`, from
-    /// [`countersign::digest_required_by`]; Ed25519: SHA-512) replaces the default SHA-256.
-    pub fn follow_key(&self, required: Option<DigestAlgorithm>, options: &mut SignOptions) {
-        if self.digest.is_none()
-            && let Some(required) = required
-        {
-            options.digest = required;
+    /// [`countersign::digest_required_by`]; Ed25519: SHA-512, SM2: SM3) replaces the default
+    /// SHA-256; an explicit `--digest` that contradicts it is refused, naming the rule.
+    pub fn follow_key(
+        &self,
+        required: Option<DigestAlgorithm>,
+        options: &mut SignOptions,
+    ) -> Result<(), String> {
+        let Some(required) = required else {
+            return Ok(());
+        };
+        if self.digest.is_some() && options.digest != required {
+            let rule = match required {
+                DigestAlgorithm::Sm3 => "an SM2 key signs with SM3 only (GB/T 35275)",
+                _ => "an Ed25519 key signs with SHA-512 only (RFC 8419)",
+            };
+            return Err(format!("--digest {:?}: {rule}", options.digest));
         }
+        options.digest = required;
+        Ok(())
     }
 
     /// The library options these flags describe (field choice and repair left at their defaults).
