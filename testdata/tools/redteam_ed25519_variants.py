@@ -2,9 +2,14 @@
 # re-signed with the real demo-ed25519 key where the variant keeps a valid signature possible.
 #   sha256   digestAlgorithm SHA-256 + messageDigest SHA-256 (RFC 8419 3.1: MUST be SHA-512)
 #   sha384   the same with SHA-384
+#   sm3      the same with SM3
 #   params   signatureAlgorithm id-Ed25519 with NULL parameters (RFC 8410 3: MUST be absent)
 #   bigS     S + L (non-canonical scalar, same point equation)
 #   smallkey not here: see redteam_ed25519_small_order.sh
+# Seen: sha256, sha384 and sm3 are VALID and trusted (exit 0); pyHanko refuses the sha256 file
+# ("Digest algorithm sha256 does not match value implied by signature algorithm ed25519").
+# Cause: src/crypto/algorithm.rs SignatureAlgorithm::from_identifier maps id-Ed25519 to Ed25519
+# whatever the digest hint (SM2 checks its hint); src/cades/verify/mod.rs algorithms() relies on it.
 # Usage: python3 redteam_ed25519_variants.py COUNTERSIGN REPO OUTDIR
 #   prints countersign's verdict for each; a variant must not be valid.
 import hashlib, json, subprocess, sys
@@ -46,6 +51,7 @@ def big_s(sd, si):
 
 cases = {"sha256": with_digest("sha256", hashlib.sha256),
          "sha384": with_digest("sha384", hashlib.sha384),
+         "sm3": with_digest("1.2.156.10197.1.401", lambda b: hashlib.new("sm3", b)),
          "params": params, "bigS": big_s}
 for name, mutate in cases.items():
     path = f"{out}/ed-{name}.pdf"
