@@ -5,7 +5,7 @@
 #   sm3      the same with SM3
 #   params   signatureAlgorithm id-Ed25519 with NULL parameters (RFC 8410 3: MUST be absent)
 #   bigS     S + L (non-canonical scalar, same point equation)
-#   smallkey not here: see redteam_ed25519_small_order.sh
+#   smallkey not here: see redteam_ed25519_small_order.py (held)
 # Seen: sha256, sha384 and sm3 are VALID and trusted (exit 0); pyHanko refuses the sha256 file
 # ("Digest algorithm sha256 does not match value implied by signature algorithm ed25519").
 # Cause: src/crypto/algorithm.rs SignatureAlgorithm::from_identifier maps id-Ed25519 to Ed25519
