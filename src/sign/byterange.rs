@@ -19,6 +19,16 @@ pub struct Placeholders {
     pub contents_end: usize,
 }
 
+impl Placeholders {
+    /// The bytes of `update` before and after the `/Contents` hex string: with the original
+    /// file in front, exactly what the signature covers.
+    pub(crate) fn signed_parts<'a>(&self, update: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+        let before = update.get(..self.contents_start).unwrap_or_default();
+        let after = update.get(self.contents_end..).unwrap_or_default();
+        (before, after)
+    }
+}
+
 /// Writes the two placeholders as the last entries of a dictionary body.
 pub fn write_placeholders(buf: &mut Vec<u8>, contents_len: usize) -> Placeholders {
     buf.extend_from_slice(b"/ByteRange ");

@@ -83,8 +83,5 @@ pub fn add_document_timestamp_with_access(
         });
     }
     prepared.embed(&token)?;
-    let mut out = Vec::with_capacity(pdf.len().saturating_add(prepared.update.len()));
-    out.extend_from_slice(pdf);
-    out.extend_from_slice(&prepared.update);
-    Ok(out)
+    Ok(prepared.after(pdf))
 }

@@ -116,8 +116,10 @@ impl Drop for Pending {
 /// `group[i]`; an output whose flush failed is removed, never renamed.
 pub(crate) fn commit_group(group: Vec<Pending>, pool: &FlushPool) -> Vec<Result<()>> {
     let folders = distinct_folders(&group);
-    let renamed: Vec<Result<PathBuf>> = flush_data(group, pool)
+    let flushed = pool.flush_all(&group);
+    let renamed: Vec<Result<PathBuf>> = group
         .into_iter()
+        .zip(flushed)
         .map(|(mut pending, flushed)| {
             flushed?;
             pending.rename()?;
@@ -169,7 +171,7 @@ fn distinct_folders(group: &[Pending]) -> Vec<PathBuf> {
 /// in 0.1 s). One `syncfs` per folder was faster still (0.04 s) but cannot say which file a
 /// write-back error belongs to, nor report an error another `syncfs` has already seen: a failed
 /// output could be renamed into place and reported signed.
-pub(crate) const FLUSHES_IN_FLIGHT: usize = 32;
+const FLUSHES_IN_FLIGHT: usize = 32;
 
 /// Threads that wait for flushes, made once for a whole batch: up to [`FLUSHES_IN_FLIGHT`], no
 /// more than there are outputs. They block on a channel between groups (a rayon pool would spin).
@@ -211,7 +213,7 @@ impl FlushPool {
                 _ => false,
             };
             if !queued && let Some(slot) = results.get_mut(index) {
-                *slot = Some(flush_file(pending));
+                *slot = Some(flush_path(&pending.path));
             }
         }
         drop(reply);
@@ -252,17 +254,8 @@ impl Drop for FlushPool {
     }
 }
 
-fn flush_data(group: Vec<Pending>, pool: &FlushPool) -> Vec<(Pending, Result<()>)> {
-    let flushed = pool.flush_all(&group);
-    group.into_iter().zip(flushed).collect()
-}
-
 /// Each file is opened again by name: a write-back error nobody has seen yet is still reported
 /// to a new descriptor, and the outputs waiting for their commit hold no descriptor.
-fn flush_file(pending: &Pending) -> Result<()> {
-    flush_path(&pending.path)
-}
-
 fn flush_path(path: &Path) -> Result<()> {
     File::open(path)
         .and_then(|file| file.sync_all())

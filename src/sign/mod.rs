@@ -210,15 +210,7 @@ impl PreparedUpdate {
     /// The update bytes before and after the `/Contents` hex string: with the original file
     /// in front, these are exactly what the signature covers.
     pub fn signed_parts(&self) -> (&[u8], &[u8]) {
-        let before = self
-            .update
-            .get(..self.placeholders.contents_start)
-            .unwrap_or_default();
-        let after = self
-            .update
-            .get(self.placeholders.contents_end..)
-            .unwrap_or_default();
-        (before, after)
+        self.placeholders.signed_parts(&self.update)
     }
 
     /// Bytes `/Contents` can hold.
@@ -228,6 +220,14 @@ impl PreparedUpdate {
             .saturating_sub(self.placeholders.contents_start)
             .saturating_sub(2)
             / 2
+    }
+
+    /// The signed file: `pdf` with the update after it, in one allocation.
+    pub(crate) fn after(&self, pdf: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(pdf.len().saturating_add(self.update.len()));
+        out.extend_from_slice(pdf);
+        out.extend_from_slice(&self.update);
+        out
     }
 
     /// Writes the signature container into `/Contents`.
@@ -291,10 +291,7 @@ fn sign_as_is(
     let digest = params.digest.digest_chunks(&[pdf, before, after]);
     let der = seal(key, options, &params, &digest, prepared.capacity())?;
     prepared.embed(&der)?;
-    let mut out = Vec::with_capacity(pdf.len().saturating_add(prepared.update.len()));
-    out.extend_from_slice(pdf);
-    out.extend_from_slice(&prepared.update);
-    Ok(out)
+    Ok(prepared.after(pdf))
 }
 
 /// The CMS for `digest`, with its signature timestamp when asked for; a container that would

@@ -373,10 +373,7 @@ impl DeferredSignature {
             None => der,
         };
         prepared.embed(&der)?;
-        let mut out = Vec::with_capacity(pdf.len().saturating_add(prepared.update.len()));
-        out.extend_from_slice(pdf);
-        out.extend_from_slice(&prepared.update);
-        Ok(out)
+        Ok(prepared.after(pdf))
     }
 
     /// Refuses a signature the scheme cannot have made, or that does not verify: it is never
@@ -408,14 +405,7 @@ impl DeferredSignature {
     /// The message digest the signature vouches for must be that of the bytes the file will
     /// hold: a state whose update was altered would otherwise yield a broken signature.
     fn check_update_digest(&self, pdf: &[u8], attributes: &SignedAttributes) -> Result<()> {
-        let before = self
-            .update
-            .get(..self.placeholders.contents_start)
-            .unwrap_or_default();
-        let after = self
-            .update
-            .get(self.placeholders.contents_end..)
-            .unwrap_or_default();
+        let (before, after) = self.placeholders.signed_parts(&self.update);
         let digest = self.scheme.digest().digest_chunks(&[pdf, before, after]);
         let signed: Option<OctetString> =
             signed_attributes::single_value(attributes, ID_MESSAGE_DIGEST)?;
