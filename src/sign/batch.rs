@@ -108,9 +108,12 @@ impl FileJob {
 ///
 /// Outputs are as durable as [`sign_file`](super::stream::sign_file)'s (none is visible under
 /// its final name before its data is on disk), but the flushes are shared: while the workers
-/// sign, a committer thread flushes everything written so far together (up to 32 file flushes in
-/// flight),
-/// renames it into place and flushes each output folder once.
+/// sign, a committer thread gathers what they write for 20 ms, flushes it together, renames it
+/// into place and flushes each output folder once. On Linux 5.8 and later one `syncfs` flushes a
+/// group (it reports any write-back error on the output's file system since the batch began;
+/// after one, that folder's outputs are flushed file by file, which says which file failed). So a
+/// batch also waits for other programs' unwritten data on the same file system. Elsewhere, up to
+/// 32 file flushes are in flight at once.
 ///
 /// ```
 /// # let key = countersign::crypto::credential::load_pem(
@@ -142,9 +145,12 @@ where
 {
     let reservation = contents_reservation(key, options).ok();
     let (written, arriving) = mpsc::channel::<Written>();
+    // Before any output is written: see `OutputFolders`.
+    let folders = durable::OutputFolders::open(jobs.iter().map(|job| job.output.as_path()));
     std::thread::scope(|scope| {
         let on_done = &on_done;
-        let committer = scope.spawn(move || commit_as_they_come(&arriving, jobs.len(), on_done));
+        let committer =
+            scope.spawn(move || commit_as_they_come(&arriving, folders, jobs.len(), on_done));
         on_pool(options, || {
             jobs.par_iter()
                 .enumerate()
@@ -167,10 +173,21 @@ where
 /// One job's signed output waiting for its commit, or the job's error.
 type Written = (usize, Result<(SignedFile, Pending)>);
 
-/// Commits outputs in groups: whatever arrived while the previous group was being flushed forms
-/// the next one, so the flushes are few when signing is fast and no output waits long.
+/// How long the committer gathers outputs before flushing them together. Each flush costs the
+/// device a cache flush and the kernel a pass over the file system, whatever it covers: gathering
+/// for a few milliseconds makes ~50 flushes of 1,000 small documents instead of ~500 (measured
+/// here: groups formed of whatever had arrived held 2 outputs each), and delays each output by
+/// less than that.
+const GATHERING: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Outputs in one group at most: their temporary files wait in the folder until it is flushed.
+const GROUP_LIMIT: usize = 1024;
+
+/// Commits outputs in groups: whatever arrives within [`GATHERING`] of a group's first output
+/// (or until every job has finished) is flushed and renamed together.
 fn commit_as_they_come<F>(
     arriving: &mpsc::Receiver<Written>,
+    mut folders: durable::OutputFolders,
     count: usize,
     on_done: &F,
 ) -> Vec<Result<SignedFile>>
@@ -180,21 +197,19 @@ where
     let mut results: Vec<Option<Result<SignedFile>>> = (0..count).map(|_| None).collect();
     let flush_pool = durable::FlushPool::new(count);
     while let Ok(first) = arriving.recv() {
-        let mut group: Vec<(usize, SignedFile, Pending)> = Vec::new();
-        for (index, written) in std::iter::once(first).chain(arriving.try_iter()) {
+        let mut done: Vec<(usize, SignedFile)> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        for (index, written) in gather(first, arriving) {
             match written {
-                Ok((signed, pending)) => group.push((index, signed, pending)),
+                Ok((signed, output)) => {
+                    done.push((index, signed));
+                    pending.push(output);
+                }
                 Err(error) => finish(&mut results, on_done, index, Err(error)),
             }
         }
-        let (done, pending): (Vec<(usize, SignedFile)>, Vec<Pending>) = group
-            .into_iter()
-            .map(|(index, signed, pending)| ((index, signed), pending))
-            .unzip();
-        for ((index, signed), committed) in done
-            .into_iter()
-            .zip(durable::commit_group(pending, &flush_pool))
-        {
+        let committed = durable::commit_group(pending, &mut folders, &flush_pool);
+        for ((index, signed), committed) in done.into_iter().zip(committed) {
             finish(&mut results, on_done, index, committed.map(|()| signed));
         }
     }
@@ -204,6 +219,21 @@ where
             result.unwrap_or_else(|| Err(Error::Panicked("the job ended without a result".into())))
         })
         .collect()
+}
+
+/// `first` and what arrives after it within [`GATHERING`], up to [`GROUP_LIMIT`] outputs.
+fn gather(first: Written, arriving: &mpsc::Receiver<Written>) -> Vec<Written> {
+    let deadline = std::time::Instant::now() + GATHERING;
+    let mut group = vec![first];
+    while group.len() < GROUP_LIMIT {
+        let wait = deadline.saturating_duration_since(std::time::Instant::now());
+        match arriving.recv_timeout(wait) {
+            Ok(written) => group.push(written),
+            // Timeout: the group is due. Disconnected: every job has finished.
+            Err(_) => break,
+        }
+    }
+    group
 }
 
 fn finish<F>(
