@@ -223,10 +223,10 @@ where
 
 /// `first` and what arrives after it within [`GATHERING`], up to [`GROUP_LIMIT`] outputs.
 fn gather(first: Written, arriving: &mpsc::Receiver<Written>) -> Vec<Written> {
-    let deadline = std::time::Instant::now() + GATHERING;
+    let started = std::time::Instant::now();
     let mut group = vec![first];
     while group.len() < GROUP_LIMIT {
-        let wait = deadline.saturating_duration_since(std::time::Instant::now());
+        let wait = GATHERING.saturating_sub(started.elapsed());
         match arriving.recv_timeout(wait) {
             Ok(written) => group.push(written),
             // Timeout: the group is due. Disconnected: every job has finished.
