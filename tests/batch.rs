@@ -243,3 +243,71 @@ fn file_batch_writes_each_output_and_reports_each_job_once() {
         assert_eq!(result.as_ref().unwrap().output_len, written.len() as u64);
     }
 }
+
+/// More outputs than may wait for the committer at once (each holds a descriptor until its
+/// commit), in several folders: every job ends with its output, nothing is left under a temporary
+/// name, and inputs that are not regular files are refused at once instead of blocking a worker
+/// (a FIFO opened for reading waits for a writer).
+#[test]
+fn a_file_batch_of_many_outputs_in_several_folders_ends_with_each_one() {
+    const DOCUMENTS: usize = 300;
+    let dir = common::TempDir::new("batch-many");
+    let chain = std::fs::read(common::pki_path("demo-p256.chain.pem")).unwrap();
+    let key = std::fs::read(common::pki_path("demo-p256.key.pem")).unwrap();
+    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
+    let input = dir.write("in.pdf", &generate::text_pdf(1, 2_000, 7));
+    let folders: Vec<std::path::PathBuf> = (0..3)
+        .map(|i| {
+            let folder = dir.path().join(format!("out{i}"));
+            std::fs::create_dir(&folder).unwrap();
+            folder
+        })
+        .collect();
+    let mut jobs: Vec<FileJob> = (0..DOCUMENTS)
+        .map(|i| FileJob::new(&input, folders[i % 3].join(format!("{i}.pdf"))))
+        .collect();
+    jobs.push(FileJob::new(dir.path(), folders[0].join("a-folder.pdf")));
+    #[cfg(unix)]
+    {
+        let fifo = dir.path().join("fifo.pdf");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        jobs.push(FileJob::new(&fifo, folders[1].join("fifo.pdf")));
+    }
+
+    let results = two_threads().install(|| sign_files(&jobs, &key, &fixed_time(), |_, _| {}));
+
+    let original = std::fs::read(&input).unwrap();
+    for (job, result) in jobs.iter().zip(&results).take(DOCUMENTS) {
+        let signed = result.as_ref().unwrap();
+        let written = std::fs::read(&job.output).unwrap();
+        assert!(written.starts_with(&original));
+        assert_eq!(signed.output_len, written.len() as u64);
+    }
+    for (job, result) in jobs.iter().zip(&results).skip(DOCUMENTS) {
+        assert!(
+            matches!(result, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::InvalidInput
+                && e.to_string().contains("not a regular file")),
+            "{}: {result:?}",
+            job.input.display()
+        );
+        assert!(!job.output.exists());
+    }
+    for folder in &folders {
+        let names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), DOCUMENTS / 3, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n.ends_with(".pdf") && !n.starts_with('.'))
+        );
+    }
+}

@@ -144,7 +144,9 @@ where
     F: Fn(usize, &Result<SignedFile>) + Sync,
 {
     let reservation = contents_reservation(key, options).ok();
-    let (written, arriving) = mpsc::channel::<Written>();
+    // Bounded: each output waiting for its commit holds a descriptor (see `durable`), so workers
+    // that outrun the committer wait instead of opening files without end.
+    let (written, arriving) = mpsc::sync_channel::<Written>(OUTPUTS_WAITING);
     // Before any output is written: see `OutputFolders`.
     let folders = durable::OutputFolders::open(jobs.iter().map(|job| job.output.as_path()));
     std::thread::scope(|scope| {
@@ -158,7 +160,7 @@ where
                     let result = isolated(|| {
                         write_signed(&job.input, &job.output, key, options, reservation)
                     });
-                    let output = result.map(|(signed, temp)| (signed, temp.close()));
+                    let output = result.map(|(signed, temp)| (signed, temp.written()));
                     // Fails only if the committer is gone (it panicked): the output is then
                     // dropped, which removes its temporary file.
                     let _ = written.send((index, output));
@@ -184,8 +186,10 @@ const GATHERING: std::time::Duration = std::time::Duration::from_millis(20);
 /// waits after its last document before committing it).
 const GATHERING_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// Outputs in one group at most: their temporary files wait in the folder until it is flushed.
-const GROUP_LIMIT: usize = 1024;
+/// Outputs in one group at most, and written outputs waiting for the committer at most: each
+/// holds a descriptor until its commit (with the defaults of most systems, 1,024 per process).
+const GROUP_LIMIT: usize = 256;
+const OUTPUTS_WAITING: usize = 128;
 
 /// Commits outputs in groups: whatever arrives within [`GATHERING`] of a group's first output
 /// (or until every job has finished) is flushed and renamed together.

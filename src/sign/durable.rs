@@ -3,10 +3,15 @@
 //! Each output is written beside its final name and renamed into place after a flush, so a crash
 //! never leaves half a PDF under the final name. One file ([`TempOutput::persist`]) pays a file
 //! flush and a directory flush of its own; a batch ([`commit_group`]) flushes every file written
-//! so far together (one `syncfs` per folder where it reports errors, see [`OutputFolders`]),
+//! so far together (one `syncfs` per folder where that reports errors, see [`OutputFolders`]),
 //! renames them all, then flushes each folder once: the same guarantee for a fraction of the
 //! waits.
+//!
+//! A written output keeps its descriptor until its commit: a flush through it reports every
+//! write-back error of the file since it was created, even one another program's flush has seen,
+//! and an open file cannot be evicted from memory with its error record.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -18,22 +23,31 @@ use crate::error::{Error, Result};
 /// A temporary file being written beside `target`; removed unless it is renamed into place.
 pub(crate) struct TempOutput {
     file: File,
-    pending: Pending,
+    names: Names,
 }
 
-/// A written, closed temporary file waiting for its rename; removed if it is dropped before.
-pub(crate) struct Pending {
+/// Where a temporary file is and where it goes.
+struct Names {
     /// The directory of both the temporary file and the target.
     dir: PathBuf,
     path: PathBuf,
     target: PathBuf,
+}
+
+/// A written temporary file waiting for its flush and rename; removed if dropped before.
+pub(crate) struct Pending {
+    file: Arc<File>,
+    /// The file system the file was created on (`st_dev`), if known.
+    device: Option<u64>,
+    names: Names,
     renamed: bool,
 }
 
+/// Attempts at a free temporary name (another process may hold one by chance).
+const NAME_ATTEMPTS: usize = 8;
+
 impl TempOutput {
     pub(crate) fn create(target: &Path) -> Result<Self> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        static PROCESS_ID: OnceLock<u32> = OnceLock::new();
         let dir = folder_of(target);
         if target.file_name().is_none() {
             return Err(Error::invalid_option(
@@ -41,27 +55,24 @@ impl TempOutput {
                 format!("{}: not a file name", target.display()),
             ));
         }
-        // Not derived from the target's name: any legal output name (up to 255 bytes) must
-        // leave room for the temporary one.
-        let path = dir.join(format!(
-            ".countersign-{}-{}.tmp",
-            PROCESS_ID.get_or_init(std::process::id),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| with_path(e, &path))?;
-        Ok(Self {
-            file,
-            pending: Pending {
-                dir: dir.to_path_buf(),
-                path,
-                target: target.to_path_buf(),
-                renamed: false,
-            },
-        })
+        let mut attempt = 0;
+        loop {
+            let path = dir.join(temporary_name());
+            match File::options().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    let names = Names {
+                        dir: dir.to_path_buf(),
+                        path,
+                        target: target.to_path_buf(),
+                    };
+                    return Ok(Self { file, names });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < NAME_ATTEMPTS => {
+                    attempt = attempt.saturating_add(1);
+                }
+                Err(e) => return Err(with_path(e, &path)),
+            }
+        }
     }
 
     pub(crate) fn file(&mut self) -> &mut File {
@@ -71,30 +82,66 @@ impl TempOutput {
     pub(crate) fn append(&mut self, bytes: &[u8]) -> Result<()> {
         self.file
             .write_all(bytes)
-            .map_err(|e| with_path(e, &self.pending.path))
+            .map_err(|e| with_path(e, &self.names.path))
     }
 
     /// Flushes the data to disk, then renames: without the flush a crash shortly after the
     /// rename can leave the final name pointing at an empty or partial file. Syncing the directory
     /// afterwards makes the rename itself survive a crash.
     pub(crate) fn persist(self) -> Result<()> {
-        let Self { file, mut pending } = self;
-        file.sync_all().map_err(|e| with_path(e, &pending.path))?;
-        drop(file);
+        let mut pending = self.written();
+        pending
+            .file
+            .sync_all()
+            .map_err(|e| with_path(e, &pending.names.path))?;
         pending.rename()?;
-        sync_directory(&pending.dir).map_err(|e| with_path(e, &pending.dir))
+        sync_directory(&pending.names.dir).map_err(|e| with_path(e, &pending.names.dir))
     }
 
-    /// Closes the file without flushing it: [`commit_group`] flushes many at once. Holding no
-    /// descriptor, any number of outputs can wait for their commit.
-    pub(crate) fn close(self) -> Pending {
-        self.pending
+    /// The written file, not flushed: [`commit_group`] flushes many at once.
+    pub(crate) fn written(self) -> Pending {
+        Pending {
+            device: device_of(&self.file),
+            file: Arc::new(self.file),
+            names: self.names,
+            renamed: false,
+        }
     }
+}
+
+/// Not derived from the target's name: any legal output name (up to 255 bytes) must leave room
+/// for the temporary one. Not only the process ID and a counter either: in a container every run
+/// has the same process ID, and a run that was killed leaves its temporary files behind.
+fn temporary_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static RUN: OnceLock<(u32, u64)> = OnceLock::new();
+    let (process, nonce) = RUN.get_or_init(|| {
+        let mut random = [0u8; 8];
+        // Without randomness the counter still separates this run's names; a clash is retried.
+        let _ = getrandom::fill(&mut random);
+        (std::process::id(), u64::from_le_bytes(random))
+    });
+    format!(
+        ".countersign-{process}-{nonce:016x}-{}.tmp",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(unix)]
+fn device_of(file: &File) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    file.metadata().ok().map(|metadata| metadata.dev())
+}
+
+#[cfg(not(unix))]
+fn device_of(_file: &File) -> Option<u64> {
+    None
 }
 
 impl Pending {
     fn rename(&mut self) -> Result<()> {
-        std::fs::rename(&self.path, &self.target).map_err(|e| with_path(e, &self.target))?;
+        std::fs::rename(&self.names.path, &self.names.target)
+            .map_err(|e| with_path(e, &self.names.target))?;
         self.renamed = true;
         Ok(())
     }
@@ -104,7 +151,7 @@ impl Drop for Pending {
     fn drop(&mut self) {
         if !self.renamed {
             // Best effort: the error that got us here matters more than a stray temp file.
-            let _ = std::fs::remove_file(&self.path);
+            let _ = std::fs::remove_file(&self.names.path);
         }
     }
 }
@@ -116,15 +163,24 @@ impl Drop for Pending {
 /// keeps its own cursor. Opened before the first output, one `syncfs` per group flushes all of the
 /// group's files and says whether any write-back failed. It cannot say which file failed: after
 /// an error the group, and every later one in that folder, is flushed file by file, which can.
+///
+/// Trusted only for an output created on the folder's own file system (a folder path switched to
+/// another one mid-batch is flushed file by file), and only on file systems whose data goes
+/// through their own inodes (ext4, XFS, Btrfs, F2FS): on overlayfs, as in containers, the data is
+/// written back by the upper file system and `syncfs` on the overlay misses its errors.
 pub(crate) struct OutputFolders {
-    folders: Vec<OutputFolder>,
+    folders: HashMap<PathBuf, OutputFolder>,
 }
 
 struct OutputFolder {
-    path: PathBuf,
-    /// `None` where a shared flush cannot be trusted: not Linux 5.8+, the folder could not be
-    /// opened, or its file system reported a write-back error during the batch.
-    watch: Option<File>,
+    /// `None` where a shared flush cannot be trusted: see [`OutputFolders`], or the folder's file
+    /// system reported a write-back error during the batch.
+    watch: Option<Watch>,
+}
+
+struct Watch {
+    folder: File,
+    device: u64,
 }
 
 /// Folders opened for shared flushes at most: one descriptor each, for the whole batch. Outputs
@@ -134,27 +190,22 @@ const WATCHED_FOLDERS: usize = 64;
 impl OutputFolders {
     /// Opens the folders of `targets` (call before writing any of them).
     pub(crate) fn open<'a>(targets: impl IntoIterator<Item = &'a Path>) -> Self {
-        let mut folders: Vec<OutputFolder> = Vec::new();
+        let mut folders: HashMap<PathBuf, OutputFolder> = HashMap::new();
+        let mut watched = 0;
         for target in targets {
             let path = folder_of(target);
-            if folders.iter().any(|folder| folder.path == path) {
+            if folders.contains_key(path) {
                 continue;
             }
-            let watch = if folders.len() < WATCHED_FOLDERS && shared_flush_reports_errors() {
-                File::open(path).ok()
+            let watch = if watched < WATCHED_FOLDERS {
+                watch(path)
             } else {
                 None
             };
-            folders.push(OutputFolder {
-                path: path.to_path_buf(),
-                watch,
-            });
+            watched = watched.saturating_add(usize::from(watch.is_some()));
+            folders.insert(path.to_path_buf(), OutputFolder { watch });
         }
         Self { folders }
-    }
-
-    fn get_mut(&mut self, path: &Path) -> Option<&mut OutputFolder> {
-        self.folders.iter_mut().find(|folder| folder.path == path)
     }
 }
 
@@ -165,18 +216,15 @@ impl OutputFolder {
         let Some(watch) = &self.watch else {
             return false;
         };
-        let flushed = syncfs(watch).is_ok();
+        let flushed = syncfs(&watch.folder).is_ok();
         if !flushed {
             self.watch = None;
         }
         flushed
     }
 
-    fn sync(&self) -> io::Result<()> {
-        match &self.watch {
-            Some(watch) => watch.sync_all(),
-            None => sync_directory(&self.path),
-        }
+    fn device(&self) -> Option<u64> {
+        self.watch.as_ref().map(|watch| watch.device)
     }
 }
 
@@ -195,54 +243,60 @@ pub(crate) fn commit_group(
         .map(|(mut pending, flushed)| {
             flushed?;
             pending.rename()?;
-            Ok(pending.dir.clone())
+            Ok(pending.names.dir.clone())
         })
         .collect();
-    let mut unsynced: Vec<(PathBuf, String)> = Vec::new();
-    for folder in distinct_folders(renamed.iter().filter_map(|r| r.as_ref().ok())) {
-        let synced = match folders.get_mut(&folder) {
-            Some(watched) => watched.sync(),
-            None => sync_directory(&folder),
-        };
-        if let Err(e) = synced {
-            let message = with_path(e, &folder).to_string();
-            unsynced.push((folder, message));
+    let mut unsynced: HashMap<PathBuf, String> = HashMap::new();
+    for folder in distinct(renamed.iter().filter_map(|r| r.as_ref().ok())) {
+        // By path, as the renames went: the folder the names are now in.
+        if let Err(e) = sync_directory(folder) {
+            let message = format!(
+                "{}: flushing the folder after the rename failed, so the output is in place but its \
+                 name may not survive a crash: {e}",
+                folder.display()
+            );
+            unsynced.insert(folder.clone(), message);
         }
     }
     renamed
         .into_iter()
-        .map(|result| match failure_in(&unsynced, &result?) {
-            Some(error) => Err(error),
+        .map(|result| match unsynced.get(&result?) {
+            Some(message) => Err(Error::Io(io::Error::other(message.clone()))),
             None => Ok(()),
         })
         .collect()
 }
 
-/// Flushes the data of every file in `group`: one `syncfs` per watched folder, each file of the
-/// others (and of a folder whose `syncfs` reported an error) on its own.
+/// Flushes the data of every file in `group`: one `syncfs` per watched folder for the files on
+/// its file system, each other file on its own.
 fn flush_group(
     group: &[Pending],
     folders: &mut OutputFolders,
     pool: &FlushPool,
 ) -> Vec<Result<()>> {
-    let shared: Vec<PathBuf> = distinct_folders(group.iter().map(|pending| &pending.dir))
-        .into_iter()
-        .filter(|folder| {
-            folders
-                .get_mut(folder)
-                .is_some_and(OutputFolder::flush_shared)
-        })
-        .collect();
-    let alone: Vec<&Path> = group
-        .iter()
-        .filter(|pending| !shared.contains(&pending.dir))
-        .map(|pending| pending.path.as_path())
-        .collect();
+    let mut shared: HashMap<&PathBuf, u64> = HashMap::new();
+    for dir in distinct(group.iter().map(|pending| &pending.names.dir)) {
+        if let Some(folder) = folders.folders.get_mut(dir)
+            && let Some(device) = folder.device()
+            && group
+                .iter()
+                .any(|p| &p.names.dir == dir && p.device == Some(device))
+            && folder.flush_shared()
+        {
+            shared.insert(dir, device);
+        }
+    }
+    let covered = |pending: &Pending| {
+        shared
+            .get(&pending.names.dir)
+            .is_some_and(|device| pending.device == Some(*device))
+    };
+    let alone: Vec<&Pending> = group.iter().filter(|pending| !covered(pending)).collect();
     let mut flushed_alone = pool.flush_all(&alone).into_iter();
     group
         .iter()
         .map(|pending| {
-            if shared.contains(&pending.dir) {
+            if covered(pending) {
                 Ok(())
             } else {
                 flushed_alone
@@ -253,22 +307,10 @@ fn flush_group(
         .collect()
 }
 
-/// The error recorded for `folder`, if any (one failure of a folder fails each of its outputs).
-fn failure_in(failures: &[(PathBuf, String)], folder: &Path) -> Option<Error> {
-    failures
-        .iter()
-        .find(|(failed, _)| failed == folder)
-        .map(|(_, message)| Error::Io(io::Error::other(message.clone())))
-}
-
-fn distinct_folders<'a>(dirs: impl Iterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
-    let mut folders: Vec<PathBuf> = Vec::new();
-    for dir in dirs {
-        if !folders.contains(dir) {
-            folders.push(dir.clone());
-        }
-    }
-    folders
+/// Each distinct item once, in first-seen order.
+fn distinct<'a>(items: impl Iterator<Item = &'a PathBuf>) -> Vec<&'a PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|item| seen.insert(*item)).collect()
 }
 
 /// The folder a file is written in.
@@ -297,8 +339,9 @@ struct Workers {
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
-/// The position of an output in its group, its temporary file, and where the outcome goes.
-type FlushTask = (usize, PathBuf, mpsc::Sender<(usize, Result<()>)>);
+/// The position of an output in its group, its file (and name, for the error), and where the
+/// outcome goes.
+type FlushTask = (usize, Arc<File>, PathBuf, mpsc::Sender<(usize, Result<()>)>);
 
 impl FlushPool {
     pub(crate) fn new(outputs: usize) -> Self {
@@ -328,22 +371,27 @@ impl FlushPool {
         })
     }
 
-    /// Flushes every file in `paths`, all at once; `results[i]` belongs to `paths[i]`.
-    fn flush_all(&self, paths: &[&Path]) -> Vec<Result<()>> {
-        if paths.is_empty() {
+    /// Flushes every file in `outputs`, all at once; `results[i]` belongs to `outputs[i]`.
+    fn flush_all(&self, outputs: &[&Pending]) -> Vec<Result<()>> {
+        if outputs.is_empty() {
             return Vec::new();
         }
         let workers = self.workers();
-        let mut results: Vec<Option<Result<()>>> = paths.iter().map(|_| None).collect();
+        let mut results: Vec<Option<Result<()>>> = outputs.iter().map(|_| None).collect();
         let (reply, replies) = mpsc::channel();
-        for (index, path) in paths.iter().enumerate() {
-            let task = (index, path.to_path_buf(), reply.clone());
+        for (index, pending) in outputs.iter().enumerate() {
+            let task = (
+                index,
+                Arc::clone(&pending.file),
+                pending.names.path.clone(),
+                reply.clone(),
+            );
             let queued = match &workers.tasks {
                 Some(tasks) if !workers.threads.is_empty() => tasks.send(task).is_ok(),
                 _ => false,
             };
             if !queued && let Some(slot) = results.get_mut(index) {
-                *slot = Some(flush_path(path));
+                *slot = Some(flush_file(&pending.file, &pending.names.path));
             }
         }
         drop(reply);
@@ -367,10 +415,10 @@ fn flush_tasks(tasks: &Mutex<mpsc::Receiver<FlushTask>>) {
             Ok(receiver) => receiver.recv(),
             Err(_) => return,
         };
-        let Ok((index, path, reply)) = task else {
+        let Ok((index, file, path, reply)) = task else {
             return;
         };
-        let _ = reply.send((index, flush_path(&path)));
+        let _ = reply.send((index, flush_file(&file, &path)));
     }
 }
 
@@ -384,12 +432,29 @@ impl Drop for Workers {
     }
 }
 
-/// Each file is opened again by name: a write-back error nobody has seen yet is still reported
-/// to a new descriptor, and the outputs waiting for their commit hold no descriptor.
-fn flush_path(path: &Path) -> Result<()> {
-    File::open(path)
-        .and_then(|file| file.sync_all())
-        .map_err(|e| with_path(e, path))
+/// Through the descriptor the output was written with: see the module's comment.
+fn flush_file(file: &File, path: &Path) -> Result<()> {
+    file.sync_all().map_err(|e| with_path(e, path))
+}
+
+/// A descriptor of `folder` whose `syncfs` can be trusted for its outputs, if it can be.
+#[cfg(target_os = "linux")]
+fn watch(folder: &Path) -> Option<Watch> {
+    use std::os::unix::fs::MetadataExt;
+    if !shared_flush_reports_errors() {
+        return None;
+    }
+    let folder = File::open(folder).ok()?;
+    if !writes_back_its_own_data(&folder) {
+        return None;
+    }
+    let device = folder.metadata().ok()?.dev();
+    Some(Watch { folder, device })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn watch(_folder: &Path) -> Option<Watch> {
+    None
 }
 
 /// Whether `syncfs` reports write-back errors through the descriptor's own cursor (Linux 5.8,
@@ -406,12 +471,36 @@ fn shared_flush_reports_errors() -> bool {
     })
 }
 
-#[cfg(not(target_os = "linux"))]
-fn shared_flush_reports_errors() -> bool {
-    false
+/// File systems (`statfs` magic numbers) whose file data is written back through their own
+/// inodes, so that a write-back error reaches their super block's error record, which `syncfs`
+/// reports. Not overlayfs (the upper file system writes the data back), nor network or FUSE file
+/// systems: their outputs are flushed file by file.
+#[cfg(target_os = "linux")]
+const WRITES_BACK_OWN_DATA: [i64; 4] = [
+    0xEF53,      // ext2, ext3, ext4
+    0x5846_5342, // XFS
+    0x9123_683E, // Btrfs
+    0xF2F5_2010, // F2FS
+];
+
+#[cfg(target_os = "linux")]
+fn writes_back_its_own_data(folder: &File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a zeroed `statfs` is a valid value of a plain C struct, which fstatfs(2) fills;
+    // `folder` keeps the descriptor open for the call.
+    #[allow(unsafe_code)]
+    let (status, stats) = unsafe {
+        let mut stats: libc::statfs = std::mem::zeroed();
+        let status = libc::fstatfs(folder.as_raw_fd(), &mut stats);
+        (status, stats)
+    };
+    #[allow(clippy::useless_conversion)] // f_type is i64 on some targets, u32/i32 on others
+    let kind = i64::from(stats.f_type);
+    status == 0 && WRITES_BACK_OWN_DATA.contains(&kind)
 }
 
 /// `(major, minor)` of a kernel release such as `6.1.0-18-amd64`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn kernel_version(release: &str) -> Option<(u32, u32)> {
     let mut numbers = release
         .trim()
@@ -476,7 +565,7 @@ mod tests {
         for i in 0..3 {
             let mut output = TempOutput::create(&dir.join(format!("{i}.pdf"))).unwrap();
             output.append(format!("document {i}").as_bytes()).unwrap();
-            pending.push(output.close());
+            pending.push(output.written());
         }
         let names = || {
             let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -531,7 +620,7 @@ mod tests {
             .map(|name| {
                 let mut output = TempOutput::create(&dir.join(name)).unwrap();
                 output.append(name.as_bytes()).unwrap();
-                output.close()
+                output.written()
             })
             .collect()
     }
@@ -543,12 +632,16 @@ mod tests {
     fn a_watched_folder_is_flushed_once_per_group() {
         let dir = scratch("watched");
         let mut folders = OutputFolders::open([dir.join("a.pdf").as_path()]);
-        assert!(folders.folders[0].watch.is_some(), "Linux 5.8+ is watched");
+        let watched = |folders: &OutputFolders| folders.folders[&dir].watch.is_some();
+        assert!(
+            watched(&folders),
+            "Linux 5.8+ on this file system is watched"
+        );
         let pool = FlushPool::new(2);
         let results = commit_group(written(&dir, &["a.pdf", "b.pdf"]), &mut folders, &pool);
         assert!(results.iter().all(Result::is_ok), "{results:?}");
         assert!(pool.started.get().is_none(), "no file was flushed alone");
-        assert!(folders.folders[0].watch.is_some());
+        assert!(watched(&folders));
         assert_eq!(std::fs::read(dir.join("b.pdf")).unwrap(), b"b.pdf");
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -562,19 +655,24 @@ mod tests {
         use std::os::unix::fs::OpenOptionsExt;
         let dir = scratch("shared-fails");
         let mut folders = OutputFolders::open([dir.join("a.pdf").as_path()]);
-        folders.folders[0].watch = Some(
-            File::options()
-                .read(true)
-                .custom_flags(libc::O_PATH)
-                .open(&dir)
-                .unwrap(),
-        );
+        let watch = folders
+            .folders
+            .get_mut(&dir)
+            .unwrap()
+            .watch
+            .as_mut()
+            .unwrap();
+        watch.folder = File::options()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(&dir)
+            .unwrap();
         let pool = FlushPool::new(2);
         let results = commit_group(written(&dir, &["a.pdf", "b.pdf"]), &mut folders, &pool);
         assert!(results.iter().all(Result::is_ok), "{results:?}");
         assert!(pool.started.get().is_some(), "each file was flushed alone");
         assert!(
-            folders.folders[0].watch.is_none(),
+            folders.folders[&dir].watch.is_none(),
             "no shared flush any more"
         );
         let results = commit_group(written(&dir, &["c.pdf"]), &mut folders, &pool);
@@ -591,13 +689,64 @@ mod tests {
         let dir = scratch("flush-fails");
         let mut folders = OutputFolders::open([]);
         let group = written(&dir, &["gone.pdf", "kept.pdf"]);
-        std::fs::remove_file(&group[0].path).unwrap();
+        std::fs::remove_file(&group[0].names.path).unwrap();
         let results = commit_group(group, &mut folders, &FlushPool::new(2));
         assert!(matches!(&results[0], Err(Error::Io(e)) if e.kind() == io::ErrorKind::NotFound));
         assert!(results[1].is_ok());
         assert!(!dir.join("gone.pdf").exists());
         assert!(dir.join("kept.pdf").is_file());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// An output that ended up on another file system than its folder's watched descriptor (the
+    /// folder's path was switched mid-batch; here: a watch claiming another device) is not covered
+    /// by that descriptor's `syncfs`: it is flushed alone.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_output_on_another_file_system_than_its_watch_is_flushed_alone() {
+        let dir = scratch("other-device");
+        let mut folders = OutputFolders::open([dir.join("a.pdf").as_path()]);
+        let watch = folders
+            .folders
+            .get_mut(&dir)
+            .unwrap()
+            .watch
+            .as_mut()
+            .unwrap();
+        watch.device = watch.device.wrapping_add(1);
+        let pool = FlushPool::new(1);
+        let results = commit_group(written(&dir, &["a.pdf"]), &mut folders, &pool);
+        assert!(results[0].is_ok());
+        assert!(pool.started.get().is_some(), "flushed alone");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// overlayfs (containers), network and FUSE file systems, tmpfs: `syncfs` is not trusted there.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_file_systems_that_write_back_their_own_data_are_watched() {
+        let shm = Path::new("/dev/shm");
+        let is_tmpfs = std::fs::read_to_string("/proc/mounts")
+            .unwrap()
+            .lines()
+            .any(|line| line.split(' ').nth(1) == Some("/dev/shm") && line.contains(" tmpfs "));
+        if !is_tmpfs {
+            eprintln!("skipped: /dev/shm is not a tmpfs here");
+            return;
+        }
+        let folders = OutputFolders::open([shm.join("a.pdf").as_path()]);
+        assert!(folders.folders[shm].watch.is_none());
+    }
+
+    #[test]
+    fn temporary_names_differ_between_runs_of_the_same_process_id() {
+        let name = temporary_name();
+        let parts: Vec<&str> = name.split('-').collect();
+        assert_eq!(parts[0], ".countersign");
+        assert_eq!(parts[1], std::process::id().to_string());
+        assert_eq!(parts[2].len(), 16, "a random run nonce: {name}");
+        assert!(parts[2].chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(temporary_name(), name);
     }
 
     #[test]
@@ -615,7 +764,7 @@ mod tests {
         let dir = scratch("dropped");
         let mut output = TempOutput::create(&dir.join("a.pdf")).unwrap();
         output.append(b"partial").unwrap();
-        drop(output.close());
+        drop(output.written());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -623,10 +772,10 @@ mod tests {
     #[test]
     fn a_failed_rename_is_that_outputs_error_only() {
         let dir = scratch("rename");
-        let good = TempOutput::create(&dir.join("good.pdf")).unwrap().close();
+        let good = TempOutput::create(&dir.join("good.pdf")).unwrap().written();
         // The target is a non-empty folder: rename(2) over it fails.
         std::fs::create_dir_all(dir.join("bad.pdf").join("inside")).unwrap();
-        let bad = TempOutput::create(&dir.join("bad.pdf")).unwrap().close();
+        let bad = TempOutput::create(&dir.join("bad.pdf")).unwrap().written();
         let mut folders = OutputFolders::open([]);
         let results = commit_group(vec![good, bad], &mut folders, &FlushPool::new(2));
         assert!(results[0].is_ok());

@@ -130,8 +130,7 @@ pub(crate) fn write_signed(
     options: &SignOptions,
     contents_len: Option<usize>,
 ) -> Result<(SignedFile, TempOutput)> {
-    let source = File::open(input).map_err(|e| with_path(e, input))?;
-    let input_len = source.metadata().map_err(|e| with_path(e, input))?.len();
+    let (source, input_len) = open_regular_file(input)?;
     let params = cms_params_for(key, options);
     let (mut prepared, mut temp, mut digest) = if input_len <= WHOLE_READ_LIMIT {
         // Small files: one read serves the parser, the hash and the copy (a map costs more).
@@ -163,6 +162,29 @@ pub(crate) fn write_signed(
         field_name: prepared.field_name,
     };
     Ok((signed, temp))
+}
+
+/// Opens `path` for reading, refusing anything but a regular file, and gives its length. On Unix the open itself does
+/// not wait: opening a FIFO for reading blocks until a writer comes, so a FIFO swapped in for an
+/// input would hang its batch forever.
+fn open_regular_file(path: &Path) -> Result<(File, u64)> {
+    let mut options = File::options();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // No effect on reading regular files.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| with_path(e, path))?;
+    let metadata = file.metadata().map_err(|e| with_path(e, path))?;
+    if !metadata.is_file() {
+        return Err(with_path(
+            io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+            path,
+        ));
+    }
+    Ok((file, metadata.len()))
 }
 
 /// Reads what the update needs through a memory map; the map is gone when this returns.
