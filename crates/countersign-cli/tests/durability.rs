@@ -202,4 +202,26 @@ fn a_file_batch_flushes_every_output_before_its_rename_and_the_folder_after_the_
         "{FILES} outputs made durable by {} data flush(es)",
         flushes_used.len()
     );
+    // Where syncfs reports write-back errors (Linux 5.8+), the batch flushes each group with it
+    // and no file alone.
+    if kernel_at_least(5, 8) {
+        let alone = calls
+            .iter()
+            .filter(|c| c.name.contains("sync") && c.args.contains(".tmp>"))
+            .count();
+        assert_eq!(alone, 0, "files flushed one by one:\n{log}");
+        assert!(
+            calls.iter().any(|c| c.name == "syncfs"),
+            "no syncfs:\n{log}"
+        );
+    }
+}
+
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut numbers = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().unwrap());
+    (numbers.next().unwrap(), numbers.next().unwrap()) >= (major, minor)
 }
