@@ -16,7 +16,7 @@
 # Run as root: bash testdata/tools/redteam2_folder_swap.sh COUNTERSIGN
 # Expected: outputs written to the new folder are flushed before being reported (so they are
 #   refused here: their write-back fails), or the batch refuses a folder that changed.
-# Observed (Linux 6.18, 3 runs): "signed 173-191, refused 9-27"; every signed output is in the new
+# Observed (Linux 6.18, 4 runs): "signed 173-199, refused 1-27"; every signed output is in the new
 #   folder on the failing disk and, after `sync` and dropping caches, reads back as all zero bytes.
 #   (The refused ones had their temporary file created before the switch: rename by path -> ENOENT,
 #   and their temporary files stay behind in the old folder, the removal by path missing them.)
