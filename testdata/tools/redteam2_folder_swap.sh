@@ -1,6 +1,6 @@
 #!/bin/bash
-# Red team round 2 (2026-12-07), MEDIUM-LOW: an output folder path that changes file system during
 # FIXED (lead, 2026-12-07, release CLI rerun): syncfs covers only outputs created on the watched descriptor's device (st_dev), others are flushed alone, folders flushed by path: 0 signed, 200 refused, none left behind.
+# Red team round 2 (2026-12-07), MEDIUM-LOW: an output folder path that changes file system during
 # the batch (a symlink switched, a volume mounted on it) gets outputs reported "signed" that were
 # never flushed; a write-back failure afterwards loses them under their final names.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Red team round 2 (2026-12-07), LOW: two smaller ways `batch` ends wrongly.
 # FIXED (lead, 2026-12-07, release CLI rerun): 1. inputs are opened with O_NONBLOCK and refused unless regular files: the batch ends with its report; 2. the refusal now says the output is in place but its name may not survive a crash.
+# Red team round 2 (2026-12-07), LOW: two smaller ways `batch` ends wrongly.
 #
 # 1. Hang (availability). plan_jobs (crates/countersign-cli/src/cli/batch.rs:152) refuses FIFOs by
 #    a metadata check at planning time; write_signed (src/sign/stream.rs:133) later opens the

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Red team round 2 (2026-12-07), MEDIUM (denial of service): sign_files spends time quadratic in the
 # FIXED (lead, 2026-12-07, release CLI rerun): folders are looked up by hash: 5,000 jobs 0.095 s, 40,000 0.748 s.
+# Red team round 2 (2026-12-07), MEDIUM (denial of service): sign_files spends time quadratic in the
 # number of distinct output folders before signing anything.
 #
 # What it shows. OutputFolders::open (src/sign/durable.rs:140) looks each job's folder up with a

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Red team round 2 (2026-12-07), HIGH: on overlayfs (a Docker/Podman container's own file system)
 # FIXED (lead, 2026-12-07, release CLI rerun): syncfs is trusted only on ext4/XFS/Btrfs/F2FS (fstatfs), so the overlay folder is flushed file by file: 12 refused, no final name.
+# Red team round 2 (2026-12-07), HIGH: on overlayfs (a Docker/Podman container's own file system)
 # `batch` renames and reports "signed" outputs whose write-back failed: syncfs says nothing.
 #
 # What it shows. OutputFolders trusts one syncfs per group whenever the kernel is 5.8 or later

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Red team round 2 (2026-12-07), LOW (availability): after a crashed batch, re-running it in a
 # FIXED (lead, 2026-12-07, release CLI rerun): temporary names carry a random per-run nonce (and a taken name is retried): the re-run signs 600 of 600. Stale files of the killed run stay behind.
+# Red team round 2 (2026-12-07), LOW (availability): after a crashed batch, re-running it in a
 # container refuses outputs with "File exists".
 #
 # What it shows. Temporary names are `.countersign-PID-N.tmp` with N a per-process counter from 0

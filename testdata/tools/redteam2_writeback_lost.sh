@@ -1,6 +1,6 @@
 #!/bin/bash
-# Red team round 2 (2026-12-07), HIGH: `batch` reports "signed" for outputs whose data the disk
 # FIXED (lead, 2026-12-07, release CLI rerun): outputs keep the descriptor they were written with until their commit; control, evict and seen all end 12 refused, no final name.
+# Red team round 2 (2026-12-07), HIGH: `batch` reports "signed" for outputs whose data the disk
 # never got; they are renamed to their final names and read back as zeros.
 #
 # What it shows. commit_group (src/sign/durable.rs) flushes a group with one syncfs; when syncfs
