@@ -31,13 +31,19 @@ mkdir -p "$work"
 }
 [ -f "$work/image-100MB.pdf" ] || "$make" image "$work/image-100MB.pdf" 100000000
 credential=(--cert testdata/pki/demo.chain.pem --key testdata/pki/demo.key.pem)
-# Every run writes into folders that never held files. ext4 (without a journal, as here) avoids
-# reusing inodes freed in the last ~30 s, and creating a file right after deleting a thousand
-# costs ~0.5 ms more per file: outputs of earlier runs are deleted first, then left to age.
+# Every run writes into folders that never held files, and no file is deleted during the run:
+# ext4 (without a journal, as here) passes over inodes freed in the last 60 s (300 s while their
+# inode table block is unwritten) when it allocates new ones, which made creating a file cost
+# 0.3-0.5 ms more right after deleting thousands (and file work alone 4-6 times slower). Outputs of
+# the previous run are deleted at its end; this run waits until that is SETTLE_SECONDS old.
+settle=${SETTLE_SECONDS:-65}
 rm -rf "$work/out"
 mkdir -p "$work/out"
 sync
-sleep "${SETTLE_SECONDS:-35}"
+if [ -f "$work/deleted-at" ]; then
+    wait=$((settle - ($(date +%s) - $(cat "$work/deleted-at"))))
+    [ "$wait" -le 0 ] || sleep "$wait"
+fi
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
@@ -97,5 +103,9 @@ print(f"| {backend} | {sha:.3f} | {both:.3f} | {lib:.3f} | {lib/both:.2f} | {wal
 PY
 done
 echo
-echo "(countersign sign is a whole process: start-up, loading the key and, with aws-lc, seeding its"
-echo "random generator from CPU jitter once, are in its time; sign_file is the library call.)"
+echo "(countersign sign is a whole process: start-up and loading the key are in its time; sign_file is"
+echo "the library call. This workspace builds AWS-LC without its CPU-jitter seeding, see .cargo/config.toml.)"
+
+# Outputs deleted now, after the measurements (see the settling above).
+rm -rf "$work/out"
+date +%s >"$work/deleted-at"
