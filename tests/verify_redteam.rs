@@ -523,6 +523,37 @@ fn an_outdated_fetched_crl_does_not_make_a_certificate_good() {
     assert!(unknown_because(&status, "outdated"), "{status:?}");
 }
 
+/// An outdated CRL given offline (`VerifyOptions::crls`) counted as covering the certificate,
+/// so the fetcher was never asked: an old CRL from before a revocation kept the seal good.
+/// Now fresh data is fetched; when the fetched one is outdated too, the status is unknown.
+#[test]
+fn an_outdated_offline_crl_does_not_stop_fetching_fresh_revocation_data() {
+    use countersign::crypto::credential::trust_roots_from_pem;
+    use der::Decode;
+    let chain = std::fs::read(common::pki_path("tsa-signer.chain.pem")).unwrap();
+    let key = std::fs::read(common::pki_path("tsa-signer.key.pem")).unwrap();
+    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
+    let pdf = sign_pdf(
+        &common::read_pdf("classic.pdf"),
+        &key,
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let root = std::fs::read(common::root_ca_pem()).unwrap();
+    let stale = std::fs::read(common::pki_path("tsa-ca-stale.crl")).unwrap();
+    let status_with = |served: &'static str| {
+        let mut options = VerifyOptions::trusting(trust_roots_from_pem(&root).unwrap());
+        options.crls = vec![x509_cert::crl::CertificateList::from_der(&stale).unwrap()];
+        options.revocation_fetcher = Some(std::sync::Arc::new(Serving(served)));
+        verify_pdf(&pdf, &options).unwrap().signatures[0]
+            .chain
+            .clone()
+    };
+    let status = status_with("tsa-ca-stale.crl");
+    assert!(unknown_because(&status, "outdated"), "{status:?}");
+    assert_eq!(status_with("tsa-ca.crl"), countersign::ChainStatus::Trusted);
+}
+
 /// The same CA's authority revocation list (critical issuingDistributionPoint: CA certificates
 /// only), current and validly signed, served for the seal's distribution point: it was read as
 /// a complete CRL without the seal, so "good".

@@ -26,12 +26,14 @@ pub(crate) struct TempOutput {
     names: Names,
 }
 
-/// Where a temporary file is and where it goes.
+/// Where a temporary file is and where it goes; the file is removed when this is dropped before
+/// the rename, whatever stage the output had reached.
 struct Names {
     /// The directory of both the temporary file and the target.
     dir: PathBuf,
     path: PathBuf,
     target: PathBuf,
+    renamed: bool,
 }
 
 /// A written temporary file waiting for its flush and rename; removed if dropped before.
@@ -40,7 +42,6 @@ pub(crate) struct Pending {
     /// The file system the file was created on (`st_dev`), if known.
     device: Option<u64>,
     names: Names,
-    renamed: bool,
 }
 
 /// Attempts at a free temporary name (another process may hold one by chance).
@@ -64,6 +65,7 @@ impl TempOutput {
                         dir: dir.to_path_buf(),
                         path,
                         target: target.to_path_buf(),
+                        renamed: false,
                     };
                     return Ok(Self { file, names });
                 }
@@ -104,7 +106,6 @@ impl TempOutput {
             device: device_of(&self.file),
             file: Arc::new(self.file),
             names: self.names,
-            renamed: false,
         }
     }
 }
@@ -142,16 +143,16 @@ impl Pending {
     fn rename(&mut self) -> Result<()> {
         std::fs::rename(&self.names.path, &self.names.target)
             .map_err(|e| with_path(e, &self.names.target))?;
-        self.renamed = true;
+        self.names.renamed = true;
         Ok(())
     }
 }
 
-impl Drop for Pending {
+impl Drop for Names {
     fn drop(&mut self) {
         if !self.renamed {
             // Best effort: the error that got us here matters more than a stray temp file.
-            let _ = std::fs::remove_file(&self.names.path);
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
@@ -476,7 +477,7 @@ fn shared_flush_reports_errors() -> bool {
 /// reports. Not overlayfs (the upper file system writes the data back), nor network or FUSE file
 /// systems: their outputs are flushed file by file.
 #[cfg(target_os = "linux")]
-const WRITES_BACK_OWN_DATA: [i64; 4] = [
+const WRITES_BACK_OWN_DATA: [u32; 4] = [
     0xEF53,      // ext2, ext3, ext4
     0x5846_5342, // XFS
     0x9123_683E, // Btrfs
@@ -494,8 +495,10 @@ fn writes_back_its_own_data(folder: &File) -> bool {
         let status = libc::fstatfs(folder.as_raw_fd(), &mut stats);
         (status, stats)
     };
-    #[allow(clippy::useless_conversion)] // f_type is i64 on some targets, u32/i32 on others
-    let kind = i64::from(stats.f_type);
+    // Magic numbers are 32 bits; `f_type` is a signed or unsigned, 32- or 64-bit integer
+    // depending on the C library and target (Btrfs's is negative as an i32).
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let kind = stats.f_type as u32;
     status == 0 && WRITES_BACK_OWN_DATA.contains(&kind)
 }
 
@@ -762,6 +765,11 @@ mod tests {
     #[test]
     fn an_output_dropped_before_its_commit_leaves_nothing() {
         let dir = scratch("dropped");
+        // Dropped while being written (the signing failed after the output was created).
+        let mut output = TempOutput::create(&dir.join("failed.pdf")).unwrap();
+        output.append(b"partial").unwrap();
+        drop(output);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         let mut output = TempOutput::create(&dir.join("a.pdf")).unwrap();
         output.append(b"partial").unwrap();
         drop(output.written());

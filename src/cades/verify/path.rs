@@ -241,8 +241,9 @@ fn certificate_status(
             continue;
         }
         // A CRL of limited scope (issuingDistributionPoint, delta CRL) still proves a
-        // revocation it lists, but not that an unlisted certificate is good.
-        covered |= unprocessed_critical_extension(crl).is_none();
+        // revocation it lists, but not that an unlisted certificate is good; nor does one
+        // outdated at the validation time (a newer one may list it), so the fetcher is asked.
+        covered |= unprocessed_critical_extension(crl).is_none() && !outdated(crl, check.at);
         if let Some(revoked) = revoked_entry(crl, certificate, check.at) {
             return Status::Revoked(revoked);
         }
@@ -319,8 +320,7 @@ fn fetched_status(
             }
             // An outdated CRL proves nothing about the validation time: one fetched over plain
             // HTTP may be an old answer replayed from before the certificate was revoked.
-            let next_update = crl.tbs_cert_list.next_update.map(|t| t.to_system_time());
-            if next_update.is_some_and(|next| next < check.at) {
+            if outdated(&crl, check.at) {
                 return Status::Unknown(
                     "the fetched CRL is outdated (its nextUpdate is before the validation time)"
                         .into(),
@@ -332,6 +332,13 @@ fn fetched_status(
             }
         }
     }
+}
+
+/// Whether `crl`'s nextUpdate is before `at`: then it says nothing about `at`.
+fn outdated(crl: &CertificateList, at: std::time::SystemTime) -> bool {
+    crl.tbs_cert_list
+        .next_update
+        .is_some_and(|next| next.to_system_time() < at)
 }
 
 /// A DER CRL and its signed tbsCertList bytes. A version 1 CRL (no version field, which the
