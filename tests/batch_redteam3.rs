@@ -1,5 +1,7 @@
 //! Red team 3: file batches (`sign_files`). Each test FAILS while the bug it names exists;
 //! the ones named `held_*` pin down behaviour that held.
+//!
+//! Fixed the same day (it passes since): `sign_files` refuses an output an earlier job writes.
 
 mod common;
 

@@ -3,6 +3,9 @@
 //! signs with tsa-revoked (serial 5004, revoked 2026-12-01 by Demo LTV CA, listed in
 //! testdata/pki/tsa-ca.crl) and must end not Trusted. The evidence files come from
 //! testdata/tools/redteam3_make_crls.py. These tests FAIL while the bug exists.
+//!
+//! Fixed the same day (they pass since): evidence without a nextUpdate speaks only for its
+//! thisUpdate, give or take 5 minutes (`ltv::ocsp::current_at`).
 
 mod common;
 

@@ -315,10 +315,32 @@ fn der_error(error: der::Error) -> Error {
 /// `id-kp-OCSPSigning` (RFC 6960 §4.2.2.2): a delegated responder's extended key usage.
 const ID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
 
+/// How long after its thisUpdate revocation evidence without a nextUpdate still speaks: such an
+/// answer says newer information is available at any time (RFC 6960 §4.2.2.1; a CRL must have a
+/// nextUpdate, RFC 5280 §5.1.2.5), so it shows a status when it was made, give or take the clock
+/// difference between its issuer and the verifier. Not longer: an old answer replayed over plain
+/// HTTP would otherwise prove "good" forever.
+const WITHOUT_NEXT_UPDATE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Whether revocation evidence made at `this_update` and valid until `next_update` shows a
+/// certificate's status at `at` (evidence made after `at` does: revocations are not undone).
+pub(crate) fn current_at(
+    this_update: std::time::SystemTime,
+    next_update: Option<std::time::SystemTime>,
+    at: std::time::SystemTime,
+) -> bool {
+    match next_update {
+        Some(next) => next >= at,
+        None => this_update
+            .checked_add(WITHOUT_NEXT_UPDATE)
+            .is_none_or(|until| until >= at),
+    }
+}
+
 /// What a verified OCSP response says about one certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum VerifiedStatus {
-    /// Good, from a response still current at the validation time (nextUpdate not passed).
+    /// Good, from a response still current at the validation time (see [`current_at`]).
     Good,
     /// Revoked at the time given, with the CRLReason code when the response states one.
     Revoked {
@@ -333,7 +355,7 @@ pub(crate) enum VerifiedStatus {
 /// is proven to come from the issuer: signed by the issuer's key, or by a responder certificate
 /// the issuer issued for OCSP signing (id-kp-OCSPSigning) and valid when the response was made.
 /// `Ok(None)`: the response says nothing usable about this certificate (another certificate, or a
-/// good status whose nextUpdate is before `at`).
+/// good status not current at `at`).
 pub(crate) fn verified_status(
     der: &[u8],
     certificate: &Certificate,
@@ -369,7 +391,7 @@ pub(crate) fn verified_status(
         .into());
     }
     Ok(match single.status {
-        VerifiedStatus::Good if single.next_update.is_some_and(|next| next < at) => None,
+        VerifiedStatus::Good if !current_at(single.this_update, single.next_update, at) => None,
         status => Some(status),
     })
 }

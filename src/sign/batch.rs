@@ -115,8 +115,9 @@ impl FileJob {
 /// batch also waits for other programs' unwritten data on the same file system. Elsewhere (and
 /// on overlayfs, network or FUSE file systems), up to 32 file flushes are in flight at once. Each
 /// output keeps its descriptor until its commit, so up to 384 files of the batch are open at once
-/// besides the inputs being read. An input that is not a regular file (a FIFO, a device, a
-/// folder) is that job's error, found without waiting on it.
+/// besides the inputs being read (fewer under a lower limit of open files). An input that is not
+/// a regular file (a FIFO, a device, a folder) is that job's error, found without waiting on it;
+/// so is an output an earlier job already writes.
 ///
 /// ```
 /// # let key = countersign::crypto::credential::load_pem(
@@ -149,20 +150,32 @@ where
     let reservation = contents_reservation(key, options).ok();
     // Bounded: each output waiting for its commit holds a descriptor (see `durable`), so workers
     // that outrun the committer wait instead of opening files without end.
-    let (written, arriving) = mpsc::sync_channel::<Written>(OUTPUTS_WAITING);
+    let budget = durable::waiting_outputs_budget();
+    let waiting = (budget / 3).max(1);
+    let group_limit = budget.saturating_sub(waiting).max(1);
+    let (written, arriving) = mpsc::sync_channel::<Written>(waiting);
     // Before any output is written: see `OutputFolders`.
     let folders = durable::OutputFolders::open(jobs.iter().map(|job| job.output.as_path()));
     std::thread::scope(|scope| {
         let on_done = &on_done;
-        let committer =
-            scope.spawn(move || commit_as_they_come(&arriving, folders, jobs.len(), on_done));
+        let committer = scope.spawn(move || {
+            commit_as_they_come(&arriving, folders, group_limit, jobs.len(), on_done)
+        });
+        let repeated = repeated_outputs(jobs);
         on_pool(options, || {
             jobs.par_iter()
                 .enumerate()
                 .for_each_with(written, |written, (index, job)| {
-                    let result = isolated(|| {
-                        write_signed(&job.input, &job.output, key, options, reservation)
-                    });
+                    let result = if repeated.contains(&index) {
+                        Err(Error::invalid_option(
+                            "output",
+                            format!("{}: an earlier job writes it", job.output.display()),
+                        ))
+                    } else {
+                        isolated(|| {
+                            write_signed(&job.input, &job.output, key, options, reservation)
+                        })
+                    };
                     let output = result.map(|(signed, temp)| (signed, temp.written()));
                     // Fails only if the committer is gone (it panicked): the output is then
                     // dropped, which removes its temporary file.
@@ -173,6 +186,17 @@ where
             .join()
             .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     })
+}
+
+/// The jobs whose output an earlier job already writes (as spelled: both would be reported
+/// signed while the file holds one of them).
+fn repeated_outputs(jobs: &[FileJob]) -> std::collections::HashSet<usize> {
+    let mut seen = std::collections::HashSet::new();
+    jobs.iter()
+        .enumerate()
+        .filter(|(_, job)| !seen.insert(job.output.as_path()))
+        .map(|(index, _)| index)
+        .collect()
 }
 
 /// One job's signed output waiting for its commit, or the job's error.
@@ -189,16 +213,12 @@ const GATHERING: std::time::Duration = std::time::Duration::from_millis(20);
 /// waits after its last document before committing it).
 const GATHERING_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// Outputs in one group at most, and written outputs waiting for the committer at most: each
-/// holds a descriptor until its commit (with the defaults of most systems, 1,024 per process).
-const GROUP_LIMIT: usize = 256;
-const OUTPUTS_WAITING: usize = 128;
-
 /// Commits outputs in groups: whatever arrives within [`GATHERING`] of a group's first output
 /// (or until every job has finished) is flushed and renamed together.
 fn commit_as_they_come<F>(
     arriving: &mpsc::Receiver<Written>,
     mut folders: durable::OutputFolders,
+    group_limit: usize,
     count: usize,
     on_done: &F,
 ) -> Vec<Result<SignedFile>>
@@ -210,7 +230,7 @@ where
     while let Ok(first) = arriving.recv() {
         let mut done: Vec<(usize, SignedFile)> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
-        for (index, written) in gather(first, arriving) {
+        for (index, written) in gather(first, arriving, group_limit) {
             match written {
                 Ok((signed, output)) => {
                     done.push((index, signed));
@@ -232,18 +252,20 @@ where
         .collect()
 }
 
-/// `first` and what arrives after it within [`GATHERING`], up to [`GROUP_LIMIT`] outputs.
+/// `first` and what arrives after it within [`GATHERING`], up to `limit` outputs (each holds a
+/// descriptor until its commit: the batch's budget, see `durable::waiting_outputs_budget`, is
+/// shared between the queue and the group).
 ///
 /// The committer looks every [`GATHERING_POLL`] instead of waiting on the channel: a waiting
 /// receiver is woken by every output sent, two context switches per document for nothing.
-fn gather(first: Written, arriving: &mpsc::Receiver<Written>) -> Vec<Written> {
+fn gather(first: Written, arriving: &mpsc::Receiver<Written>, limit: usize) -> Vec<Written> {
     let started = std::time::Instant::now();
     let mut group = vec![first];
     loop {
         match arriving.try_recv() {
             Ok(written) => {
                 group.push(written);
-                if group.len() >= GROUP_LIMIT {
+                if group.len() >= limit {
                     break;
                 }
             }

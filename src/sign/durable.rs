@@ -438,6 +438,30 @@ fn flush_file(file: &File, path: &Path) -> Result<()> {
     file.sync_all().map_err(|e| with_path(e, path))
 }
 
+/// How many written outputs a batch may hold open while they wait for their commit: a quarter of
+/// the process's limit of open files (the rest is for the files being read and written, the
+/// caller's own, and the flushes), at most 384.
+pub(crate) fn waiting_outputs_budget() -> usize {
+    open_files_limit().map_or(384, |limit| (limit / 4).min(384))
+}
+
+#[cfg(unix)]
+fn open_files_limit() -> Option<usize> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2) fills the struct it is given, which lives for the call.
+    #[allow(unsafe_code)]
+    let status = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    (status == 0).then(|| usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX))
+}
+
+#[cfg(not(unix))]
+fn open_files_limit() -> Option<usize> {
+    None
+}
+
 /// A descriptor of `folder` whose `syncfs` can be trusted for its outputs, if it can be.
 #[cfg(target_os = "linux")]
 fn watch(folder: &Path) -> Option<Watch> {

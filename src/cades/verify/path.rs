@@ -322,7 +322,8 @@ fn fetched_status(
             // HTTP may be an old answer replayed from before the certificate was revoked.
             if outdated(&crl, check.at) {
                 return Status::Unknown(
-                    "the fetched CRL is outdated (its nextUpdate is before the validation time)"
+                    "the fetched CRL is outdated (its nextUpdate, or its thisUpdate when it has \
+                     none, is before the validation time)"
                         .into(),
                 );
             }
@@ -334,11 +335,15 @@ fn fetched_status(
     }
 }
 
-/// Whether `crl`'s nextUpdate is before `at`: then it says nothing about `at`.
+/// Whether `crl` is not current at `at` (nextUpdate passed, or none and made well before `at`):
+/// then it says nothing about `at`.
 fn outdated(crl: &CertificateList, at: std::time::SystemTime) -> bool {
-    crl.tbs_cert_list
-        .next_update
-        .is_some_and(|next| next.to_system_time() < at)
+    let list = &crl.tbs_cert_list;
+    !crate::ltv::ocsp::current_at(
+        list.this_update.to_system_time(),
+        list.next_update.map(|next| next.to_system_time()),
+        at,
+    )
 }
 
 /// A DER CRL and its signed tbsCertList bytes. A version 1 CRL (no version field, which the
