@@ -90,7 +90,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 // The unsafe sites, each with a `// SAFETY:` comment: the memory map of `sign_file`, and the
-// syncfs(2) and fstatfs(2) calls of file batches (src/sign/durable.rs).
+// syncfs(2), fstatfs(2) and getrlimit(2) calls of file batches (src/sign/durable.rs).
 #![deny(unsafe_code)]
 // The library reads untrusted files and requests: no panicking shortcuts and no unchecked
 // arithmetic anywhere in it (tests may use them). Where a bound is proven by hand, the allow

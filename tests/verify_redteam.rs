@@ -462,31 +462,17 @@ fn fields_sharing_one_signature_dictionary_are_not_signatures_of_their_own() {
     assert!(!report.all_valid_ignoring_trust());
 }
 
-/// Serves `crl` for the seal's issuer (Demo LTV CA) and the current root CRL for the CA.
-#[derive(Debug)]
-struct Serving(&'static str);
-
-impl countersign::RevocationFetcher for Serving {
-    fn fetch(
-        &self,
-        _: &x509_cert::Certificate,
-        issuer: &x509_cert::Certificate,
-        _: std::time::Duration,
-    ) -> countersign::Result<countersign::FetchedRevocation> {
-        let ltv_ca = issuer
-            .tbs_certificate()
-            .subject()
-            .to_string()
-            .contains("Demo LTV CA");
-        let name = if ltv_ca { self.0 } else { "tsa-root.crl" };
-        Ok(countersign::FetchedRevocation::Crl(std::fs::read(
-            common::pki_path(name),
-        )?))
-    }
-}
-
 /// The chain status of a seal of Demo LTV CA (tsa-signer) when `crl` answers for it.
 fn seal_status_with_fetched(crl: &'static str) -> countersign::ChainStatus {
+    seal_status(Vec::new(), crl)
+}
+
+/// The chain status of a seal of Demo LTV CA (tsa-signer) with `crls` given offline and `served`
+/// answering fetches for it.
+fn seal_status(
+    crls: Vec<x509_cert::crl::CertificateList>,
+    served: &'static str,
+) -> countersign::ChainStatus {
     use countersign::crypto::credential::trust_roots_from_pem;
     let chain = std::fs::read(common::pki_path("tsa-signer.chain.pem")).unwrap();
     let key = std::fs::read(common::pki_path("tsa-signer.key.pem")).unwrap();
@@ -499,7 +485,8 @@ fn seal_status_with_fetched(crl: &'static str) -> countersign::ChainStatus {
     .unwrap();
     let root = std::fs::read(common::root_ca_pem()).unwrap();
     let mut options = VerifyOptions::trusting(trust_roots_from_pem(&root).unwrap());
-    options.revocation_fetcher = Some(std::sync::Arc::new(Serving(crl)));
+    options.crls = crls;
+    options.revocation_fetcher = Some(common::revocation::ServingCrl::new(served));
     verify_pdf(&pdf, &options).unwrap().signatures[0]
         .chain
         .clone()
@@ -528,26 +515,11 @@ fn an_outdated_fetched_crl_does_not_make_a_certificate_good() {
 /// Now fresh data is fetched; when the fetched one is outdated too, the status is unknown.
 #[test]
 fn an_outdated_offline_crl_does_not_stop_fetching_fresh_revocation_data() {
-    use countersign::crypto::credential::trust_roots_from_pem;
     use der::Decode;
-    let chain = std::fs::read(common::pki_path("tsa-signer.chain.pem")).unwrap();
-    let key = std::fs::read(common::pki_path("tsa-signer.key.pem")).unwrap();
-    let key = load_pem(&chain, &key, &LoadOptions::default()).unwrap();
-    let pdf = sign_pdf(
-        &common::read_pdf("classic.pdf"),
-        &key,
-        &SignOptions::default(),
-    )
-    .unwrap();
-    let root = std::fs::read(common::root_ca_pem()).unwrap();
     let stale = std::fs::read(common::pki_path("tsa-ca-stale.crl")).unwrap();
     let status_with = |served: &'static str| {
-        let mut options = VerifyOptions::trusting(trust_roots_from_pem(&root).unwrap());
-        options.crls = vec![x509_cert::crl::CertificateList::from_der(&stale).unwrap()];
-        options.revocation_fetcher = Some(std::sync::Arc::new(Serving(served)));
-        verify_pdf(&pdf, &options).unwrap().signatures[0]
-            .chain
-            .clone()
+        let offline = x509_cert::crl::CertificateList::from_der(&stale).unwrap();
+        seal_status(vec![offline], served)
     };
     let status = status_with("tsa-ca-stale.crl");
     assert!(unknown_because(&status, "outdated"), "{status:?}");

@@ -14,30 +14,6 @@ use countersign::crypto::credential::{load_pem, trust_roots_from_pem};
 use countersign::{ChainStatus, SignOptions, VerifyOptions, sign_pdf, verify_pdf};
 use der::Decode;
 
-/// Serves `crl` for Demo LTV CA and the current root CRL for the CA; counts the fetches.
-#[derive(Debug)]
-struct Serving(&'static str, std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl countersign::RevocationFetcher for Serving {
-    fn fetch(
-        &self,
-        _: &x509_cert::Certificate,
-        issuer: &x509_cert::Certificate,
-        _: std::time::Duration,
-    ) -> countersign::Result<countersign::FetchedRevocation> {
-        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let ltv_ca = issuer
-            .tbs_certificate()
-            .subject()
-            .to_string()
-            .contains("Demo LTV CA");
-        let name = if ltv_ca { self.0 } else { "tsa-root.crl" };
-        Ok(countersign::FetchedRevocation::Crl(std::fs::read(
-            common::pki_path(name),
-        )?))
-    }
-}
-
 fn revoked_seal() -> Vec<u8> {
     let chain = std::fs::read(common::pki_path("tsa-revoked.chain.pem")).unwrap();
     let key = std::fs::read(common::pki_path("tsa-revoked.key.pem")).unwrap();
@@ -62,12 +38,12 @@ fn status(crls: &[&str], ocsp: &[&str], served: &'static str) -> (ChainStatus, u
         .iter()
         .map(|name| std::fs::read(common::pki_path(name)).unwrap())
         .collect();
-    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    options.revocation_fetcher = Some(std::sync::Arc::new(Serving(served, fetches.clone())));
+    let fetcher = common::revocation::ServingCrl::new(served);
+    options.revocation_fetcher = Some(fetcher.clone());
     let chain = verify_pdf(&revoked_seal(), &options).unwrap().signatures[0]
         .chain
         .clone();
-    (chain, fetches.load(std::sync::atomic::Ordering::SeqCst))
+    (chain, fetcher.fetches())
 }
 
 /// Control: the current CRL, fetched, shows the seal revoked.

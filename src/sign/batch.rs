@@ -110,9 +110,10 @@ impl FileJob {
 /// its final name before its data is on disk), but the flushes are shared: while the workers
 /// sign, a committer thread gathers what they write for 20 ms, flushes it together, renames it
 /// into place and flushes each output folder once. On Linux 5.8 and later, on ext4, XFS, Btrfs
-/// and F2FS, one `syncfs` flushes a group (it reports any write-back error on the output's file system since the batch began;
-/// after one, that folder's outputs are flushed file by file, which says which file failed). So a
-/// batch also waits for other programs' unwritten data on the same file system. Elsewhere (and
+/// and F2FS, one `syncfs` flushes a group (it reports any write-back error on the output's file
+/// system since the batch began; after one, that folder's outputs are flushed file by file, which
+/// says which file failed). So a batch also waits for other programs' unwritten data on the same
+/// file system. Elsewhere (and
 /// on overlayfs, network or FUSE file systems), up to 32 file flushes are in flight at once. Each
 /// output keeps its descriptor until its commit, so up to 384 files of the batch are open at once
 /// besides the inputs being read (fewer under a lower limit of open files). An input that is not

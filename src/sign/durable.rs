@@ -91,13 +91,10 @@ impl TempOutput {
     /// rename can leave the final name pointing at an empty or partial file. Syncing the directory
     /// afterwards makes the rename itself survive a crash.
     pub(crate) fn persist(self) -> Result<()> {
-        let mut pending = self.written();
-        pending
-            .file
-            .sync_all()
-            .map_err(|e| with_path(e, &pending.names.path))?;
-        pending.rename()?;
-        sync_directory(&pending.names.dir).map_err(|e| with_path(e, &pending.names.dir))
+        let Self { file, mut names } = self;
+        flush_file(&file, &names.path)?;
+        names.rename()?;
+        sync_directory(&names.dir).map_err(|e| with_path(e, &names.dir))
     }
 
     /// The written file, not flushed: [`commit_group`] flushes many at once.
@@ -139,11 +136,10 @@ fn device_of(_file: &File) -> Option<u64> {
     None
 }
 
-impl Pending {
+impl Names {
     fn rename(&mut self) -> Result<()> {
-        std::fs::rename(&self.names.path, &self.names.target)
-            .map_err(|e| with_path(e, &self.names.target))?;
-        self.names.renamed = true;
+        std::fs::rename(&self.path, &self.target).map_err(|e| with_path(e, &self.target))?;
+        self.renamed = true;
         Ok(())
     }
 }
@@ -211,21 +207,16 @@ impl OutputFolders {
 }
 
 impl OutputFolder {
-    /// Flushes the folder's whole file system; `false` if that is not available or any write-back
-    /// failed since the folder was opened (then this folder is flushed file by file from now on).
-    fn flush_shared(&mut self) -> bool {
-        let Some(watch) = &self.watch else {
-            return false;
-        };
-        let flushed = syncfs(&watch.folder).is_ok();
-        if !flushed {
-            self.watch = None;
+    /// Flushes the folder's whole file system and gives the device whose files that covers;
+    /// `None` if that is not available or any write-back failed since the folder was opened
+    /// (then this folder is flushed file by file from now on).
+    fn flush_shared(&mut self) -> Option<u64> {
+        let watch = self.watch.as_ref()?;
+        if syncfs(&watch.folder).is_ok() {
+            return Some(watch.device);
         }
-        flushed
-    }
-
-    fn device(&self) -> Option<u64> {
-        self.watch.as_ref().map(|watch| watch.device)
+        self.watch = None;
+        None
     }
 }
 
@@ -243,7 +234,7 @@ pub(crate) fn commit_group(
         .zip(flushed)
         .map(|(mut pending, flushed)| {
             flushed?;
-            pending.rename()?;
+            pending.names.rename()?;
             Ok(pending.names.dir.clone())
         })
         .collect();
@@ -275,22 +266,20 @@ fn flush_group(
     folders: &mut OutputFolders,
     pool: &FlushPool,
 ) -> Vec<Result<()>> {
-    let mut shared: HashMap<&PathBuf, u64> = HashMap::new();
-    for dir in distinct(group.iter().map(|pending| &pending.names.dir)) {
-        if let Some(folder) = folders.folders.get_mut(dir)
-            && let Some(device) = folder.device()
-            && group
-                .iter()
-                .any(|p| &p.names.dir == dir && p.device == Some(device))
-            && folder.flush_shared()
-        {
-            shared.insert(dir, device);
-        }
+    // Per folder of the group: the device its shared flush covered, if it succeeded.
+    let mut shared: HashMap<&Path, Option<u64>> = HashMap::new();
+    for pending in group {
+        let dir = pending.names.dir.as_path();
+        shared.entry(dir).or_insert_with(|| {
+            folders
+                .folders
+                .get_mut(dir)
+                .and_then(OutputFolder::flush_shared)
+        });
     }
     let covered = |pending: &Pending| {
-        shared
-            .get(&pending.names.dir)
-            .is_some_and(|device| pending.device == Some(*device))
+        pending.device.is_some()
+            && shared.get(pending.names.dir.as_path()).copied().flatten() == pending.device
     };
     let alone: Vec<&Pending> = group.iter().filter(|pending| !covered(pending)).collect();
     let mut flushed_alone = pool.flush_all(&alone).into_iter();
@@ -641,6 +630,16 @@ mod tests {
             .count()
     }
 
+    fn watch_of<'a>(folders: &'a mut OutputFolders, dir: &Path) -> &'a mut Watch {
+        folders
+            .folders
+            .get_mut(dir)
+            .unwrap()
+            .watch
+            .as_mut()
+            .unwrap()
+    }
+
     fn written(dir: &Path, names: &[&str]) -> Vec<Pending> {
         names
             .iter()
@@ -682,13 +681,7 @@ mod tests {
         use std::os::unix::fs::OpenOptionsExt;
         let dir = scratch("shared-fails");
         let mut folders = OutputFolders::open([dir.join("a.pdf").as_path()]);
-        let watch = folders
-            .folders
-            .get_mut(&dir)
-            .unwrap()
-            .watch
-            .as_mut()
-            .unwrap();
+        let watch = watch_of(&mut folders, &dir);
         watch.folder = File::options()
             .read(true)
             .custom_flags(libc::O_PATH)
@@ -709,10 +702,11 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    /// A file flushed alone whose flush fails is never renamed into place (here its temporary
-    /// file was removed behind the committer's back).
+    /// An output whose temporary file was removed behind the committer's back (its flush still
+    /// succeeds through the descriptor it keeps; the rename fails) is that output's error only,
+    /// and nothing appears under its final name.
     #[test]
-    fn an_output_whose_flush_fails_is_not_renamed() {
+    fn an_output_whose_temporary_file_vanished_is_its_own_error() {
         let dir = scratch("flush-fails");
         let mut folders = OutputFolders::open([]);
         let group = written(&dir, &["gone.pdf", "kept.pdf"]);
@@ -733,13 +727,7 @@ mod tests {
     fn an_output_on_another_file_system_than_its_watch_is_flushed_alone() {
         let dir = scratch("other-device");
         let mut folders = OutputFolders::open([dir.join("a.pdf").as_path()]);
-        let watch = folders
-            .folders
-            .get_mut(&dir)
-            .unwrap()
-            .watch
-            .as_mut()
-            .unwrap();
+        let watch = watch_of(&mut folders, &dir);
         watch.device = watch.device.wrapping_add(1);
         let pool = FlushPool::new(1);
         let results = commit_group(written(&dir, &["a.pdf"]), &mut folders, &pool);

@@ -164,9 +164,9 @@ pub(crate) fn write_signed(
     Ok((signed, temp))
 }
 
-/// Opens `path` for reading, refusing anything but a regular file, and gives its length. On Unix the open itself does
-/// not wait: opening a FIFO for reading blocks until a writer comes, so a FIFO swapped in for an
-/// input would hang its batch forever.
+/// Opens `path` for reading, refusing anything but a regular file, and gives its length. On Unix
+/// the open itself does not wait: opening a FIFO for reading blocks until a writer comes, so a
+/// FIFO swapped in for an input would hang its batch forever.
 fn open_regular_file(path: &Path) -> Result<(File, u64)> {
     let mut options = File::options();
     options.read(true);

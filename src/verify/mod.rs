@@ -50,8 +50,9 @@ pub struct VerifyOptions {
     /// Bounds on decoded bytes and nesting while reading the file (decompression bombs).
     pub limits: crate::pdf::Limits,
     /// Certificate revocation lists; a certificate of the path listed by a CRL that its issuer
-    /// signed is [`ChainStatus::Revoked`]. One whose nextUpdate is before the validation time
-    /// does not count as showing a certificate unrevoked (with a fetcher, fresh data is fetched).
+    /// signed is [`ChainStatus::Revoked`]. One not current at the validation time (its
+    /// nextUpdate passed, or it has none and was made more than 5 minutes before) does not show a
+    /// certificate unrevoked (with a fetcher, fresh data is fetched).
     pub crls: Vec<CertificateList>,
     /// DER OCSPResponses (RFC 6960); one counts for a certificate of the path when the
     /// certificate's issuer, or a responder the issuer delegated (id-kp-OCSPSigning), signed

@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod acceptance;
+pub mod revocation;
 pub mod servers;
 pub mod softhsm;
 pub mod validators;
